@@ -1,0 +1,73 @@
+package dev.plasm.cli;
+
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
+
+/**
+ * The exit codes of {@code plasm}. A guest that exits with code N makes {@code plasm run} exit with
+ * N; Plasm's own codes sit where few programs exit on purpose, and {@code --json} always tells the
+ * two apart.
+ */
+public final class ExitCodes {
+  public static final int OK = 0;
+  /** Bad command line or settings: an unknown flag, a value out of range, an unknown engine. */
+  public static final int USAGE = 64;
+  /** The module was refused: malformed, invalid, unlinkable, uninstantiable or without _start. */
+  public static final int MODULE_REJECTED = 65;
+  /** The module file does not exist or cannot be read. */
+  public static final int NO_INPUT = 66;
+  /** An engine or plugin failed (a bug, not the guest's fault). */
+  public static final int INTERNAL = 70;
+  public static final int LIMIT_TABLE = 119;
+  public static final int LIMIT_MODULE_SIZE = 120;
+  public static final int LIMIT_OUTPUT = 121;
+  public static final int LIMIT_MEMORY = 122;
+  public static final int LIMIT_FUEL = 123;
+  public static final int LIMIT_TIMEOUT = 124;
+  /** The guest trapped. */
+  public static final int TRAP = 134;
+  /** A guest exit code that does not fit a process exit status (outside 0-255) becomes this. */
+  public static final int GUEST_CODE_OUT_OF_RANGE = 1;
+
+  /** The list shown by {@code --help}, one "code:description" entry per line. */
+  static final String[] HELP = {
+    "0:the guest finished with exit code 0",
+    "N:the guest called proc_exit(N) (0-255; other codes become 1)",
+    USAGE + ":bad usage: unknown option, value out of range, unknown engine",
+    MODULE_REJECTED + ":module rejected: malformed, invalid, unlinkable, no _start",
+    NO_INPUT + ":module file missing or unreadable",
+    INTERNAL + ":internal error in an engine or plugin",
+    LIMIT_TABLE + ":table limit exceeded (--max-table-elements)",
+    LIMIT_MODULE_SIZE + ":module too large (--max-module-size)",
+    LIMIT_OUTPUT + ":output limit exceeded (--max-output)",
+    LIMIT_MEMORY + ":memory limit exceeded (--max-memory)",
+    LIMIT_FUEL + ":fuel exhausted (--fuel)",
+    LIMIT_TIMEOUT + ":wall-clock timeout (--timeout)",
+    TRAP + ":the guest trapped",
+  };
+
+  private ExitCodes() {}
+
+  /** The process exit code for an outcome. */
+  public static int of(ExecutionOutcome outcome) {
+    return switch (outcome) {
+      case ExecutionOutcome.Completed c -> c.exitCode() >= 0 && c.exitCode() <= 255 ? c.exitCode() : GUEST_CODE_OUT_OF_RANGE;
+      case ExecutionOutcome.Trapped t -> TRAP;
+      case ExecutionOutcome.LimitExceeded l -> of(l.limit());
+      case ExecutionOutcome.Rejected r -> MODULE_REJECTED;
+      case ExecutionOutcome.Failed f -> INTERNAL;
+    };
+  }
+
+  /** The exit code for a limit. */
+  public static int of(Limit limit) {
+    return switch (limit) {
+      case MEMORY -> LIMIT_MEMORY;
+      case TABLE -> LIMIT_TABLE;
+      case WALL_TIME -> LIMIT_TIMEOUT;
+      case FUEL -> LIMIT_FUEL;
+      case OUTPUT -> LIMIT_OUTPUT;
+      case MODULE_SIZE -> LIMIT_MODULE_SIZE;
+    };
+  }
+}

@@ -1,0 +1,118 @@
+package dev.plasm.cli;
+
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.ResourceLimits;
+import dev.plasm.api.Usage;
+import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.host.EngineInfo;
+import dev.plasm.host.PluginProblem;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The JSON documents the CLI prints with {@code --json}; their fields are documented in
+ * docs/cli.md and only ever added to.
+ */
+final class JsonOutput {
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+  private JsonOutput() {}
+
+  static String runResult(
+      String module,
+      EngineDescriptor engine,
+      ResourceLimits limits,
+      ExecutionOutcome outcome,
+      int processExitCode,
+      ByteArrayOutputStream out,
+      ByteArrayOutputStream err) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("module", module);
+    if (engine != null) {
+      ObjectNode e = root.putObject("engine");
+      e.put("id", engine.id());
+      e.put("version", engine.version());
+    }
+    root.put("outcome", outcome.id());
+    switch (outcome) {
+      case ExecutionOutcome.Completed c -> root.put("exitCode", c.exitCode());
+      case ExecutionOutcome.Trapped t -> {
+        root.put("trap", t.kind().id());
+        root.put("message", t.message());
+      }
+      case ExecutionOutcome.LimitExceeded l -> {
+        root.put("limit", l.limit().id());
+        root.put("message", l.message());
+      }
+      case ExecutionOutcome.Rejected r -> {
+        root.put("rejection", r.kind().id());
+        root.put("message", r.message());
+      }
+      case ExecutionOutcome.Failed f -> root.put("message", f.message());
+    }
+    root.put("processExitCode", processExitCode);
+    byte[] o = out == null ? new byte[0] : out.toByteArray();
+    byte[] e = err == null ? new byte[0] : err.toByteArray();
+    root.put("stdout", new String(o, StandardCharsets.UTF_8));
+    root.put("stderr", new String(e, StandardCharsets.UTF_8));
+    Usage u = outcome.usage();
+    ObjectNode usage = root.putObject("usage");
+    usage.put("wallTimeMillis", u.wallTime().toNanos() / 1e6);
+    usage.put("peakMemoryPages", u.peakMemoryPages());
+    usage.put("peakMemoryBytes", u.peakMemoryPages() * ResourceLimits.PAGE_SIZE);
+    if (u.fuelConsumed().isPresent()) {
+      usage.put("fuelConsumed", u.fuelConsumed().getAsLong());
+    }
+    usage.put("stdoutBytes", u.stdoutBytes());
+    usage.put("stderrBytes", u.stderrBytes());
+    ObjectNode l = root.putObject("limits");
+    l.put("maxMemoryBytes", limits.maxMemoryBytes());
+    l.put("maxTableElements", limits.maxTableElements());
+    l.put("timeoutMillis", limits.timeout().toMillis());
+    if (limits.fuel().isPresent()) {
+      l.put("fuel", limits.fuel().getAsLong());
+    }
+    l.put("maxOutputBytes", limits.maxOutputBytes());
+    l.put("maxModuleBytes", limits.maxModuleBytes());
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  static String error(String code, String field, String message, int processExitCode) {
+    ObjectNode root = MAPPER.createObjectNode();
+    ObjectNode e = root.putObject("error");
+    e.put("code", code);
+    e.put("field", field);
+    e.put("message", message);
+    root.put("processExitCode", processExitCode);
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  static String engines(List<EngineInfo> engines, String defaultId, List<PluginProblem> problems) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("default", defaultId);
+    ArrayNode list = root.putArray("engines");
+    for (EngineInfo info : engines) {
+      EngineDescriptor d = info.descriptor();
+      ObjectNode n = list.addObject();
+      n.put("id", d.id());
+      n.put("version", d.version());
+      n.put("description", d.description());
+      n.put("mode", d.mode().id());
+      ArrayNode enforced = n.putArray("enforcedLimits");
+      d.enforcedLimits().stream().map(x -> x.id()).sorted().forEach(enforced::add);
+      n.put("module", info.module());
+      n.put("source", info.source());
+    }
+    ArrayNode p = root.putArray("problems");
+    for (PluginProblem pp : problems) {
+      ObjectNode n = p.addObject();
+      n.put("source", pp.source());
+      n.put("message", pp.message());
+    }
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+}

@@ -1,0 +1,150 @@
+package dev.plasm.cli;
+
+import dev.plasm.api.ConfigurationException;
+import dev.plasm.host.EngineRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.IntConsumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code plasm} command. */
+@Command(
+    name = "plasm",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    header = "Run WebAssembly (WASI preview 1) programs in a sandbox with hard limits.",
+    description = {
+      "",
+      "Plasm runs a WebAssembly module with no access to files or the network unless granted,",
+      "under limits on memory, wall-clock time, fuel and output.",
+      ""
+    },
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {RunCommand.class, EnginesCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "64:bad usage (unknown option, bad value)",
+      "other:see 'plasm run --help'",
+    },
+    footer = {"", "Examples:", "  plasm run hello.wasm -- --name world", "  plasm engines --json", "",
+      "Documentation: docs/cli.md"})
+public final class Main implements Runnable {
+
+  @Option(
+      names = "--plugin-dir",
+      paramLabel = "DIR",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Load engine plugins from DIR (repeatable). Default: the image's plugins/ and $PLASM_HOME/plugins.")
+  List<Path> pluginDirs = new ArrayList<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  final Streams streams;
+  final IntConsumer halt;
+  private EngineRegistry registry;
+
+  /**
+   * @param streams the guest's streams and the environment
+   * @param halt ends the process with a code when a guest cannot be stopped; tests pass their own
+   */
+  public Main(Streams streams, IntConsumer halt) {
+    this.streams = streams;
+    this.halt = halt;
+  }
+
+  public static void main(String[] args) {
+    Streams streams = Streams.system();
+    int code = commandLine(streams, c -> Runtime.getRuntime().halt(c)).execute(args);
+    System.exit(code);
+  }
+
+  /** A ready command line: exit-code mapping, error handling, output streams. */
+  public static CommandLine commandLine(Streams streams, IntConsumer halt) {
+    CommandLine cl = new CommandLine(new Main(streams, halt));
+    cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
+    cl.setErr(new PrintWriter(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    for (String entry : ExitCodes.HELP) {
+      int colon = entry.indexOf(':');
+      codes.put(entry.substring(0, colon), entry.substring(colon + 1));
+    }
+    CommandLine run = cl.getSubcommands().get("run");
+    run.getCommandSpec().usageMessage().exitCodeList(codes);
+    // Everything after the module belongs to the guest, options included.
+    run.setStopAtPositional(true);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          CommandLine c = ex.getCommandLine();
+          PrintWriter err = c.getErr();
+          err.println("plasm: " + ex.getMessage());
+          err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+          err.flush();
+          return ExitCodes.USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parseResult) -> {
+          PrintWriter err = c.getErr();
+          if (ex instanceof ConfigurationException ce) {
+            err.println("plasm: " + ce.getMessage());
+            err.flush();
+            return ExitCodes.USAGE;
+          }
+          err.println("plasm: internal error: " + ex);
+          err.println("This is a bug in Plasm or a plugin; please report it with the command you ran.");
+          err.flush();
+          return ExitCodes.INTERNAL;
+        });
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The engine registry for this invocation, built once. */
+  EngineRegistry registry() {
+    if (registry == null) {
+      List<Path> dirs = pluginDirs.isEmpty() ? PlasmPaths.defaultPluginDirs(streams.env()) : pluginDirs;
+      registry = EngineRegistry.discover(dirs);
+      PrintWriter err = spec.commandLine().getErr();
+      for (var p : registry.problems()) {
+        err.println("plasm: warning: " + p.source() + ": " + p.message());
+      }
+      err.flush();
+    }
+    return registry;
+  }
+
+  /** Prints the version of Plasm and of the Java runtime under it. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "plasm " + version(),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+      };
+    }
+  }
+
+  static String version() {
+    Properties p = new Properties();
+    try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      // The version is informational; never fail a command over it.
+    }
+    return p.getProperty("version", "unknown");
+  }
+}

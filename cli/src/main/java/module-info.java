@@ -1,0 +1,12 @@
+/** The {@code plasm} command line: {@code run}, {@code engines}, {@code help}. */
+module dev.plasm.cli {
+  requires dev.plasm.host;
+  requires info.picocli;
+  // Only the --json paths touch Jackson, so plain runs never pay for loading it.
+  requires tools.jackson.databind;
+
+  // picocli reads the annotated command classes reflectively.
+  opens dev.plasm.cli to info.picocli;
+
+  exports dev.plasm.cli;
+}

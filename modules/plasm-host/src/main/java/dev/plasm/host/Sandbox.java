@@ -1,0 +1,250 @@
+package dev.plasm.host;
+
+import dev.plasm.api.ByteSize;
+import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.Durations;
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
+import dev.plasm.api.LimitExceededException;
+import dev.plasm.api.ModuleRejectedException;
+import dev.plasm.api.ResourceLimits;
+import dev.plasm.api.Usage;
+import dev.plasm.engine.spi.CompileSettings;
+import dev.plasm.engine.spi.CompiledModule;
+import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.ExecutionRequest;
+import dev.plasm.engine.spi.Preopen;
+import dev.plasm.engine.spi.WasiConfig;
+import dev.plasm.engine.spi.WasmEngine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs jobs on engines under hard limits.
+ *
+ * <p>The engine enforces what its descriptor claims; the sandbox always enforces the module size
+ * (before parsing), the output caps (on the streams), and the wall-clock deadline (around compile
+ * and run together, by interrupting the guest thread and, if that does not stop it, handing over to
+ * the {@link RunawayPolicy}). Jobs that need a limit the engine cannot enforce and the sandbox
+ * cannot either (fuel, memory, tables) are refused before they start.
+ */
+public final class Sandbox {
+
+  /** How long a guest has to stop after it is interrupted at its deadline. */
+  public static final Duration STOP_GRACE = Duration.ofMillis(500);
+
+  /** Stack size of guest threads: Chicory's call depth is bounded by the Java stack. */
+  public static final long GUEST_STACK_BYTES = 8L << 20;
+
+  /** Share of the JVM's maximum heap that guest memory may use. */
+  private static final double HEAP_SHARE = 0.75;
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final EngineRegistry registry;
+  private final RunawayPolicy runaway;
+
+  public Sandbox(EngineRegistry registry, RunawayPolicy runaway) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.runaway = Objects.requireNonNull(runaway, "runaway");
+  }
+
+  public EngineRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Checks that a job's settings can be honoured, without running it.
+   *
+   * @throws ConfigurationException naming the offending setting
+   */
+  public EngineDescriptor check(Job job) {
+    EngineDescriptor d = registry.require(job.engineId()).descriptor();
+    ResourceLimits limits = job.limits();
+    if (limits.fuel().isPresent() && !d.enforces(Limit.FUEL)) {
+      throw new ConfigurationException(
+          Limit.FUEL.flag(),
+          "--fuel: engine '" + d.id() + "' cannot meter fuel; drop --fuel or choose an engine that can"
+              + fuelEngines());
+    }
+    for (Limit l : List.of(Limit.MEMORY, Limit.TABLE)) {
+      if (!d.enforces(l)) {
+        throw new ConfigurationException(
+            "--engine",
+            "--engine: engine '" + d.id() + "' cannot cap " + l.id() + " and Plasm cannot cap it around the"
+                + " engine yet; choose another engine");
+      }
+    }
+    long heap = Runtime.getRuntime().maxMemory();
+    if (heap != Long.MAX_VALUE && limits.maxMemoryBytes() > heap * HEAP_SHARE) {
+      throw new ConfigurationException(
+          Limit.MEMORY.flag(),
+          Limit.MEMORY.flag() + ": " + ByteSize.format(limits.maxMemoryBytes())
+              + " is more than this JVM can give a guest (heap " + ByteSize.format(heap)
+              + "); lower it, or raise the heap with PLASM_JAVA_OPTS=-Xmx<size>");
+    }
+    return d;
+  }
+
+  /**
+   * Runs a job to its end and returns how it ended. Bad settings throw {@link
+   * ConfigurationException}; everything the module or the guest does is an outcome.
+   */
+  public ExecutionOutcome run(Job job) {
+    EngineDescriptor d = check(job);
+    List<Preopen> preopens = preopens(job.dirs());
+    ResourceLimits limits = job.limits();
+    if (job.module().length > limits.maxModuleBytes()) {
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.MODULE_SIZE,
+          job.moduleName() + " is " + ByteSize.format(job.module().length) + ", over the "
+              + ByteSize.format(limits.maxModuleBytes()) + " module size limit (" + Limit.MODULE_SIZE.flag() + ")",
+          Usage.NONE);
+    }
+    WasmEngine engine = registry.engine(d.id());
+
+    CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
+    CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
+    List<String> argv = new ArrayList<>();
+    argv.add(job.moduleName());
+    argv.addAll(job.args());
+    WasiConfig wasi;
+    try {
+      wasi = new WasiConfig(argv, job.env(), job.stdin(), out, err, preopens);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--env", e.getMessage());
+    }
+    ExecutionRequest request = new ExecutionRequest(wasi, limits);
+    CompileSettings settings = new CompileSettings(limits, limits.fuel().isPresent());
+
+    long start = System.nanoTime();
+    CompletableFuture<ExecutionOutcome> result = new CompletableFuture<>();
+    Thread guest =
+        Thread.ofPlatform()
+            .name("plasm-guest-" + THREADS.incrementAndGet())
+            .daemon(true)
+            .stackSize(GUEST_STACK_BYTES)
+            .unstarted(() -> result.complete(compileAndRun(engine, job, settings, request)));
+    guest.start();
+
+    ExecutionOutcome outcome;
+    try {
+      outcome = result.get(limits.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      guest.interrupt();
+      ExecutionOutcome late = awaitQuietly(result, STOP_GRACE);
+      Usage usage = (late == null ? Usage.NONE : late.usage()).withWallTime(elapsed(start));
+      usage = usage.withOutput(out.attempted(), err.attempted());
+      String message = "the job ran past its " + Durations.format(limits.timeout()) + " wall-clock limit ("
+          + Limit.WALL_TIME.flag() + ")";
+      ExecutionOutcome.LimitExceeded timeout = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
+      if (late == null) {
+        runaway.onRunaway(timeout, guest);
+      }
+      flushQuietly(out, err);
+      return timeout;
+    } catch (InterruptedException e) {
+      guest.interrupt();
+      Thread.currentThread().interrupt();
+      return new ExecutionOutcome.Failed("interrupted while waiting for the job", Usage.NONE);
+    } catch (ExecutionException e) {
+      outcome = new ExecutionOutcome.Failed("engine '" + d.id() + "' failed: " + e.getCause(), Usage.NONE);
+    }
+    flushQuietly(out, err);
+    Usage usage = outcome.usage().withWallTime(elapsed(start)).withOutput(out.attempted(), err.attempted());
+    if (out.tripped() || err.tripped()) {
+      LimitExceededException ex = out.tripped() ? out.exceeded() : err.exceeded();
+      return new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
+    }
+    return outcome instanceof ExecutionOutcome.Rejected ? outcome : outcome.withUsage(usage);
+  }
+
+  private static ExecutionOutcome compileAndRun(
+      WasmEngine engine, Job job, CompileSettings settings, ExecutionRequest request) {
+    CompiledModule compiled;
+    try {
+      compiled = engine.compile(job.module(), settings);
+    } catch (ModuleRejectedException e) {
+      return new ExecutionOutcome.Rejected(e.kind(), job.moduleName() + ": " + e.getMessage());
+    } catch (OutOfMemoryError e) {
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.MEMORY, "the host ran out of memory compiling " + job.moduleName(), Usage.NONE);
+    } catch (RuntimeException | StackOverflowError e) {
+      return new ExecutionOutcome.Failed(
+          "engine '" + engine.descriptor().id() + "' failed compiling " + job.moduleName() + ": " + e, Usage.NONE);
+    }
+    try {
+      ExecutionOutcome outcome = compiled.run(request);
+      if (outcome instanceof ExecutionOutcome.Rejected r && !r.message().startsWith(job.moduleName())) {
+        return new ExecutionOutcome.Rejected(r.kind(), job.moduleName() + ": " + r.message());
+      }
+      return outcome;
+    } catch (OutOfMemoryError e) {
+      return new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the host ran out of memory running the job", Usage.NONE);
+    } catch (RuntimeException | StackOverflowError e) {
+      return new ExecutionOutcome.Failed(
+          "engine '" + engine.descriptor().id() + "' broke its contract and threw: " + e, Usage.NONE);
+    }
+  }
+
+  private static ExecutionOutcome awaitQuietly(CompletableFuture<ExecutionOutcome> f, Duration d) {
+    try {
+      return f.get(d.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static void flushQuietly(CappedOutputStream... streams) {
+    for (CappedOutputStream s : streams) {
+      try {
+        s.flush();
+      } catch (IOException e) {
+        // The reader went away (a closed pipe); the outcome still stands.
+      }
+    }
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  private static List<Preopen> preopens(List<DirMapping> dirs) {
+    List<Preopen> result = new ArrayList<>();
+    for (DirMapping m : dirs) {
+      Path real;
+      try {
+        real = m.host().toRealPath();
+      } catch (NoSuchFileException e) {
+        throw new ConfigurationException("--dir", "--dir: " + m.host() + " does not exist; create it or fix the path");
+      } catch (IOException e) {
+        throw new ConfigurationException("--dir", "--dir: cannot open " + m.host() + ": " + e.getMessage());
+      }
+      if (!Files.isDirectory(real)) {
+        throw new ConfigurationException("--dir", "--dir: " + m.host() + " is not a directory");
+      }
+      result.add(new Preopen(real, m.guest(), m.readOnly()));
+    }
+    return result;
+  }
+
+  private String fuelEngines() {
+    List<String> ids =
+        registry.engines().stream().filter(e -> e.descriptor().enforces(Limit.FUEL)).map(e -> e.descriptor().id()).toList();
+    return ids.isEmpty() ? "" : " (" + String.join(", ", ids) + ")";
+  }
+}

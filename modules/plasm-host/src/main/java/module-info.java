@@ -1,0 +1,12 @@
+/**
+ * The Plasm host: discovers engine plugins in the boot layer and in plugin directories (each
+ * plugin in its own module layer), validates them, and runs jobs under resource limits, enforcing
+ * around an engine whatever the engine cannot enforce itself.
+ */
+module dev.plasm.host {
+  requires transitive dev.plasm.engine.spi;
+
+  exports dev.plasm.host;
+
+  uses dev.plasm.engine.spi.WasmEngineProvider;
+}
