@@ -54,6 +54,9 @@ final class ChicoryModule implements CompiledModule {
         }
       };
 
+  /** Chicory's memory is one Java array, which holds at most 2 GiB - 64 KiB of pages. */
+  static final int MAX_PAGES = 32_767;
+
   private final String engineId;
   private final WasmModule module;
   private final Function<Instance, Machine> compiledMachine;
@@ -149,7 +152,7 @@ final class ChicoryModule implements CompiledModule {
   }
 
   private static Memory cappedMemory(MemoryLimits declared, ResourceLimits limits, AtomicReference<Memory> seen) {
-    int cap = limits.maxMemoryPages();
+    int cap = Math.min(limits.maxMemoryPages(), MAX_PAGES);
     if (declared.initialPages() > cap) {
       throw new LimitExceededException(
           Limit.MEMORY,

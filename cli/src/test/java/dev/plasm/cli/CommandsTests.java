@@ -1,0 +1,70 @@
+package dev.plasm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The commands other than {@code run}: engines, help, version. */
+class CommandsTests {
+
+  @Test
+  void enginesListsBothChicoryEnginesWithWhatTheyEnforce() {
+    var r = Cli.run("engines");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().matches("(?s).*chicory-compiler\\s+\\S+\\s+jvm-bytecode\\s+memory,table,wall-time.*"), r.out());
+    assertTrue(r.out().matches("(?s).*chicory-interpreter \\*\\s+\\S+\\s+interpreter\\s+memory,table,fuel.*"), r.out());
+  }
+
+  @Test
+  void enginesJsonIsMachineReadable() {
+    var r = Cli.run("engines", "--json");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("\"default\" : \"chicory-interpreter\""), r.out());
+    assertTrue(r.out().contains("\"id\" : \"chicory-compiler\""), r.out());
+    assertTrue(r.out().contains("\"mode\" : \"interpreter\""), r.out());
+    assertTrue(r.out().contains("\"problems\" : [ ]"), r.out());
+  }
+
+  @Test
+  void versionNamesPlasmAndJava() {
+    var r = Cli.run("--version");
+    assertEquals(0, r.exitCode());
+    assertTrue(r.out().startsWith("plasm 0."), r.out());
+    assertTrue(r.out().contains("Java 25"), r.out());
+  }
+
+  @Test
+  void helpListsCommandsAndRunHelpListsEveryExitCode() {
+    var top = Cli.run("help");
+    assertEquals(0, top.exitCode());
+    assertTrue(top.out().contains("run") && top.out().contains("engines"), top.out());
+    var run = Cli.run("run", "--help");
+    assertEquals(0, run.exitCode());
+    for (String entry : ExitCodes.HELP) {
+      String code = entry.substring(0, entry.indexOf(':'));
+      assertTrue(run.out().contains(code), "exit code " + code + " listed in:\n" + run.out());
+    }
+    for (String flag : new String[] {"--dir", "--env", "--engine", "--max-memory", "--timeout", "--fuel", "--max-output", "--json"}) {
+      assertTrue(run.out().contains(flag), flag);
+    }
+    assertEquals(run.out(), Cli.run("help", "run").out());
+  }
+
+  @Test
+  void noCommandPrintsUsage() {
+    var r = Cli.run();
+    assertEquals(0, r.exitCode());
+    assertTrue(r.out().contains("Usage: plasm"), r.out());
+  }
+
+  @Test
+  void aBrokenPluginIsNamedAndTheOtherEnginesStillWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("broken-engine.jar"), "not a jar");
+    var r = Cli.run("--plugin-dir", dir.toString(), "run", Fixture.hello().toString());
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("plasm: warning: " + dir.resolve("broken-engine.jar")), r::toString);
+    assertEquals("Hello from WebAssembly!\n", r.out());
+  }
+}
