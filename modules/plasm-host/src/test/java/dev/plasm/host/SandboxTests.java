@@ -1,0 +1,112 @@
+package dev.plasm.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
+import dev.plasm.api.ResourceLimits;
+import dev.plasm.fixtures.Fixtures;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The sandbox on the real Chicory engines. */
+class SandboxTests {
+  private static final EngineRegistry REGISTRY = EngineRegistry.discover();
+
+  private static Job job(String fixture, String engine, ResourceLimits limits, List<String> args) {
+    return new Job(
+        fixture + ".wasm", Fixtures.bytes(fixture), engine, args, Map.of(),
+        new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), limits);
+  }
+
+  @Test
+  void discoversBothChicoryEnginesWithValidDescriptors() {
+    var ids = REGISTRY.engines().stream().map(e -> e.descriptor().id()).toList();
+    assertEquals(List.of("chicory-compiler", "chicory-interpreter"), ids);
+    assertEquals("chicory-interpreter", REGISTRY.defaultEngineId());
+    assertTrue(REGISTRY.problems().isEmpty(), REGISTRY.problems()::toString);
+  }
+
+  @Test
+  void aRunawayGuestIsHandedToThePolicyAndTheSandboxReturns() {
+    AtomicReference<ExecutionOutcome.LimitExceeded> seen = new AtomicReference<>();
+    Sandbox sandbox = new Sandbox(REGISTRY, (outcome, guest) -> seen.set(outcome));
+    var limits = ResourceLimits.DEFAULTS.withTimeout(Duration.ofMillis(200));
+    ExecutionOutcome o = sandbox.run(job("loop-br-if", "chicory-interpreter", limits, List.of()));
+    var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o);
+    assertEquals(Limit.WALL_TIME, le.limit());
+    assertEquals(le, seen.get(), "the policy saw the same outcome");
+    assertTrue(le.usage().wallTime().compareTo(Duration.ofMillis(200)) >= 0);
+  }
+
+  @Test
+  void anInterruptibleGuestNeverReachesThePolicy() {
+    Sandbox sandbox = new Sandbox(REGISTRY, (o, g) -> { throw new AssertionError("not a runaway: " + o); });
+    var limits = ResourceLimits.DEFAULTS.withTimeout(Duration.ofMillis(200));
+    var o = sandbox.run(job("loop-br-if", "chicory-compiler", limits, List.of()));
+    assertEquals(Limit.WALL_TIME, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o).limit());
+  }
+
+  @Test
+  void jobsNeedingALimitTheEngineCannotEnforceAreRefusedBeforeRunning() {
+    Sandbox sandbox = new Sandbox(REGISTRY, RunawayPolicy.ABANDON_THREAD);
+    var limits = ResourceLimits.DEFAULTS.withFuel(OptionalLong.of(10));
+    var e = assertThrows(ConfigurationException.class, () -> sandbox.run(job("exit-code", "chicory-compiler", limits, List.of())));
+    assertEquals("--fuel", e.field());
+  }
+
+  @Test
+  void parallelJobsDoNotSeeEachOther() throws Exception {
+    Sandbox sandbox = new Sandbox(REGISTRY, RunawayPolicy.ABANDON_THREAD);
+    try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      var futures = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+      for (int i = 0; i < 8; i++) {
+        String arg = "job-" + i;
+        futures.add(exec.submit(() -> {
+          var out = new ByteArrayOutputStream();
+          var j = new Job("probe.wasm", Fixtures.bytes("probe"), i(arg) % 2 == 0 ? "chicory-interpreter" : "chicory-compiler",
+              List.of("args", arg), Map.of(), new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream(),
+              List.of(), ResourceLimits.DEFAULTS);
+          var o = sandbox.run(j);
+          assertEquals(0, assertInstanceOf(ExecutionOutcome.Completed.class, o).exitCode());
+          return out.toString();
+        }));
+      }
+      for (int i = 0; i < 8; i++) {
+        assertEquals("probe.wasm\nargs\njob-" + i + "\n", futures.get(i).get());
+      }
+    }
+  }
+
+  private static int i(String arg) {
+    return Integer.parseInt(arg.substring(4));
+  }
+
+  @Test
+  void aBrokenPluginJarIsReportedByNameAndDoesNotStopDiscovery(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("broken.jar"), "garbage");
+    java.nio.file.Files.createDirectory(dir.resolve("empty-plugin"));
+    EngineRegistry r = EngineRegistry.discover(List.of(dir));
+    assertEquals(2, r.engines().size());
+    assertEquals(2, r.problems().size(), r.problems()::toString);
+    assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("broken.jar")));
+    assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("empty-plugin") && p.message().contains("no module found")));
+  }
+
+  @Test
+  void unknownEnginesAreRefusedWithTheKnownIds() {
+    var e = assertThrows(ConfigurationException.class, () -> REGISTRY.require("wasm3"));
+    assertTrue(e.getMessage().contains("chicory-compiler, chicory-interpreter"), e.getMessage());
+  }
+}
