@@ -230,27 +230,19 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int usageError(ConfigurationException e) {
-    if (json) {
-      spec.commandLine().getOut().println(JsonOutput.error("usage", e.field(), e.getMessage(), ExitCodes.USAGE));
-      spec.commandLine().getOut().flush();
-    } else {
-      PrintWriter w = spec.commandLine().getErr();
-      w.println("plasm: " + e.getMessage());
-      w.flush();
-    }
-    return ExitCodes.USAGE;
+    return fail("usage", e.field(), e.getMessage(), ExitCodes.USAGE);
   }
 
   private int noInput(String message) {
-    if (json) {
-      spec.commandLine().getOut().println(JsonOutput.error("no-input", "MODULE", message, ExitCodes.NO_INPUT));
-      spec.commandLine().getOut().flush();
-    } else {
-      PrintWriter w = spec.commandLine().getErr();
-      w.println("plasm: " + message);
-      w.flush();
-    }
-    return ExitCodes.NO_INPUT;
+    return fail("no-input", "MODULE", message, ExitCodes.NO_INPUT);
+  }
+
+  /** Reports an error that stopped the job before it ran: JSON on stdout, or a line on stderr. */
+  private int fail(String code, String field, String message, int exitCode) {
+    PrintWriter w = json ? spec.commandLine().getOut() : spec.commandLine().getErr();
+    w.println(json ? JsonOutput.error(code, field, message, exitCode) : "plasm: " + message);
+    w.flush();
+    return exitCode;
   }
 
   private ResourceLimits limits() {
