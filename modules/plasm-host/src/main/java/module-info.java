@@ -5,8 +5,10 @@
  */
 module dev.plasm.host {
   requires transitive dev.plasm.engine.spi;
+  requires transitive dev.plasm.receipt.spi;
 
   exports dev.plasm.host;
 
   uses dev.plasm.engine.spi.WasmEngineProvider;
+  uses dev.plasm.receipt.spi.ReceiptSchemeProvider;
 }

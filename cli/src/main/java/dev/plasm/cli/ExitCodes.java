@@ -26,6 +26,26 @@ public final class ExitCodes {
   public static final int LIMIT_TIMEOUT = 124;
   /** The guest trapped. */
   public static final int TRAP = 134;
+  /** {@code receipt verify}: authentic and matching, but the signer is not trusted. */
+  public static final int RECEIPT_UNTRUSTED = 10;
+  /** {@code receipt verify}: a signature, hash, key, peer id, job id or nonce does not match. */
+  public static final int RECEIPT_INVALID = 11;
+  /** {@code receipt verify}: the file is not a well-formed receipt. */
+  public static final int RECEIPT_MALFORMED = 12;
+  /** {@code receipt verify --reexecute}: the new run's outcome or output differs. */
+  public static final int RECEIPT_REEXECUTION_MISMATCH = 13;
+
+  /** The list shown by {@code plasm receipt verify --help}. */
+  static final String[] RECEIPT_HELP = {
+    "0:the receipt is authentic, every given file matches, and the signer is trusted",
+    RECEIPT_UNTRUSTED + ":authentic and matching, but the signer is not trusted (give --trust)",
+    RECEIPT_INVALID + ":signature, key, peer id, settings hash, a file, the job id or the nonce does not match",
+    RECEIPT_MALFORMED + ":not a well-formed receipt (bad JSON, duplicate or unknown field, bad value)",
+    RECEIPT_REEXECUTION_MISMATCH + ":--reexecute gave another outcome or other output",
+    USAGE + ":bad usage",
+    NO_INPUT + ":a file is missing or unreadable",
+  };
+
   /** A guest exit code that does not fit a process exit status (outside 0-255) becomes this. */
   public static final int GUEST_CODE_OUT_OF_RANGE = 1;
 

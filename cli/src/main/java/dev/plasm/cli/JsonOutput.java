@@ -29,7 +29,8 @@ final class JsonOutput {
       ExecutionOutcome outcome,
       int processExitCode,
       ByteArrayOutputStream out,
-      ByteArrayOutputStream err) {
+      ByteArrayOutputStream err,
+      dev.plasm.receipt.spi.Receipt receipt) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("module", module);
     if (engine != null) {
@@ -78,6 +79,9 @@ final class JsonOutput {
     }
     l.put("maxOutputBytes", limits.maxOutputBytes());
     l.put("maxModuleBytes", limits.maxModuleBytes());
+    if (receipt != null) {
+      root.set("receipt", dev.plasm.receipt.spi.ReceiptCodec.toTree(receipt));
+    }
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 
@@ -88,6 +92,41 @@ final class JsonOutput {
     e.put("field", field);
     e.put("message", message);
     root.put("processExitCode", processExitCode);
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  static String identity(String peerId, String publicKey, String file) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("peerId", peerId);
+    root.put("publicKey", publicKey);
+    root.put("keyType", "ed25519");
+    root.put("file", file);
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  static String verification(dev.plasm.host.ReceiptVerifier.Report report, java.util.List<dev.plasm.host.ReceiptVerifier.Check> extra, int code) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("wellFormed", report.wellFormed());
+    root.put("authentic", report.authentic() && extra.stream().allMatch(dev.plasm.host.ReceiptVerifier.Check::passed));
+    root.put("trusted", report.passed());
+    if (report.receipt() != null) {
+      root.put("jobId", report.receipt().jobId());
+      root.put("signer", report.receipt().signer().peerId());
+    }
+    ArrayNode checks = root.putArray("checks");
+    for (var c : report.checks()) {
+      ObjectNode n = checks.addObject();
+      n.put("name", c.name());
+      n.put("passed", c.passed());
+      n.put("detail", c.detail());
+    }
+    for (var c : extra) {
+      ObjectNode n = checks.addObject();
+      n.put("name", c.name());
+      n.put("passed", c.passed());
+      n.put("detail", c.detail());
+    }
+    root.put("processExitCode", code);
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {RunCommand.class, EnginesCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, EnginesCommand.class, IdentityCommand.class, ReceiptCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -77,6 +77,13 @@ public final class Main implements Runnable {
       int colon = entry.indexOf(':');
       codes.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
+    java.util.Map<String, String> receiptCodes = new java.util.LinkedHashMap<>();
+    for (String entry : ExitCodes.RECEIPT_HELP) {
+      int colon = entry.indexOf(':');
+      receiptCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
+    }
+    CommandLine verify = cl.getSubcommands().get("receipt").getSubcommands().get("verify");
+    verify.getCommandSpec().usageMessage().exitCodeList(receiptCodes);
     CommandLine run = cl.getSubcommands().get("run");
     run.getCommandSpec().usageMessage().exitCodeList(codes);
     // Everything after the module belongs to the guest, options included.

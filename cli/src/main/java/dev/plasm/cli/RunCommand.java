@@ -107,6 +107,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.")
   boolean json;
 
+  @Option(names = "--receipt", paramLabel = "FILE", description = "Write a signed execution receipt to FILE (also added to --json output). Signs with the node identity in $PLASM_HOME.")
+  Path receiptFile;
+
+  @Option(names = "--nonce", paramLabel = "NONCE", description = "A requester's nonce to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).")
+  String nonce;
+
+  @Option(names = "--job-id", paramLabel = "ID", description = "The job id written into the receipt. Default: a random UUID.")
+  String jobId;
+
+  @Option(names = "--deterministic", description = "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
+  boolean deterministic;
+
   private final AtomicBoolean reported = new AtomicBoolean();
 
   @Override
@@ -161,31 +173,63 @@ final class RunCommand implements Callable<Integer> {
     OutputStream out = json ? capturedOut : main.streams.out();
     OutputStream err = json ? capturedErr : main.streams.err();
 
+    Receipts receipts;
+    try {
+      receipts = receiptFile == null ? null : Receipts.prepare(main, jobId, nonce);
+    } catch (ConfigurationException e) {
+      return usageError(e);
+    } catch (dev.plasm.identity.IdentityException e) {
+      return fail("identity", "--receipt", "plasm: " + e.getMessage(), ExitCodes.USAGE);
+    }
     Job job =
-        new Job(name, bytes, engine, guestArgs, guestEnv, main.streams.in(), out, err, mappings, limits);
+        new Job(name, bytes, engine, guestArgs, guestEnv, main.streams.in(), out, err, mappings, limits,
+            deterministic ? Receipts.newDeterminism() : null);
     Sandbox sandbox;
-    EngineDescriptor descriptor;
     try {
       sandbox =
           new Sandbox(
               main.registry(),
-              (outcome, guest) -> {
+              (result, guest) -> {
                 // The engine did not stop: report now and end the process, the only hard stop.
-                int code = report(name, main.registry().require(engine).descriptor(), limits, outcome, capturedOut, capturedErr);
+                int code = finish(name, job, result, receipts, limits, capturedOut, capturedErr);
                 main.halt.accept(code);
               });
-      descriptor = sandbox.check(job);
+      sandbox.check(job);
     } catch (ConfigurationException e) {
       return usageError(e);
     }
-    ExecutionOutcome outcome;
+    dev.plasm.host.JobResult result;
     try {
-      outcome = sandbox.run(job);
+      result = sandbox.execute(job);
     } catch (ConfigurationException e) {
       return usageError(e);
     }
-    return report(name, descriptor, limits, outcome, capturedOut, capturedErr);
+    return finish(name, job, result, receipts, limits, capturedOut, capturedErr);
   }
+
+  private int finish(
+      String name,
+      Job job,
+      dev.plasm.host.JobResult result,
+      Receipts receipts,
+      ResourceLimits limits,
+      ByteArrayOutputStream capturedOut,
+      ByteArrayOutputStream capturedErr) {
+    dev.plasm.receipt.spi.Receipt receipt = null;
+    if (receipts != null) {
+      receipt = receipts.issue(job, result);
+      try {
+        receipts.write(receiptFile, receipt);
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("plasm: cannot write the receipt to " + receiptFile + ": " + e.getMessage());
+        spec.commandLine().getErr().flush();
+      }
+    }
+    this.receipt = receipt;
+    return report(name, result.engine(), limits, result.outcome(), capturedOut, capturedErr);
+  }
+
+  private dev.plasm.receipt.spi.Receipt receipt;
 
   private int report(
       String name,
@@ -201,7 +245,7 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getErr();
     if (json) {
       PrintWriter o = spec.commandLine().getOut();
-      o.println(JsonOutput.runResult(name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr));
+      o.println(JsonOutput.runResult(name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr, receipt));
       o.flush();
       return code;
     }

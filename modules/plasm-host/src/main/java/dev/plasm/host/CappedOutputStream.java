@@ -14,6 +14,8 @@ final class CappedOutputStream extends OutputStream {
   private final OutputStream out;
   private final long cap;
   private final String name;
+  private final java.security.MessageDigest digest = Hashing.sha256();
+  private long passed;
   private long attempted;
   private volatile boolean tripped;
 
@@ -35,10 +37,14 @@ final class CappedOutputStream extends OutputStream {
     long room = cap - written;
     if (len <= room) {
       out.write(b, off, len);
+      digest.update(b, off, len);
+      passed += len;
       return;
     }
     if (room > 0) {
       out.write(b, off, (int) room);
+      digest.update(b, off, (int) room);
+      passed += room;
     }
     tripped = true;
     out.flush();
@@ -59,6 +65,15 @@ final class CappedOutputStream extends OutputStream {
 
   boolean tripped() {
     return tripped;
+  }
+
+  /** The digest of the bytes passed on (the guest's output up to the cap). */
+  synchronized StreamDigest result() {
+    try {
+      return new StreamDigest(Hashing.hex((java.security.MessageDigest) digest.clone()), passed);
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   synchronized long attempted() {

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param stderr where the guest's stderr goes (capped by the sandbox)
  * @param dirs host directories to preopen
  * @param limits the limits to run under
+ * @param determinism recorded clocks and random for a deterministic run, or null
  */
 public record Job(
     String moduleName,
@@ -33,7 +34,15 @@ public record Job(
     OutputStream stdout,
     OutputStream stderr,
     List<DirMapping> dirs,
-    ResourceLimits limits) {
+    ResourceLimits limits,
+    dev.plasm.engine.spi.Determinism determinism) {
+
+  /** A job with the real clocks and random. */
+  public Job(
+      String moduleName, byte[] module, String engineId, List<String> args, Map<String, String> env,
+      InputStream stdin, OutputStream stdout, OutputStream stderr, List<DirMapping> dirs, ResourceLimits limits) {
+    this(moduleName, module, engineId, args, env, stdin, stdout, stderr, dirs, limits, null);
+  }
 
   public Job {
     Objects.requireNonNull(moduleName, "moduleName");

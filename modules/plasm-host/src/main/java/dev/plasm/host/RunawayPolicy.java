@@ -1,7 +1,5 @@
 package dev.plasm.host;
 
-import dev.plasm.api.ExecutionOutcome;
-
 /**
  * What the sandbox does when a guest passes its deadline and its engine does not stop it.
  *
@@ -14,11 +12,12 @@ import dev.plasm.api.ExecutionOutcome;
 public interface RunawayPolicy {
 
   /** Leaves the thread running (it is a daemon thread) and returns the timeout outcome. */
-  RunawayPolicy ABANDON_THREAD = (outcome, guest) -> {};
+  RunawayPolicy ABANDON_THREAD = (result, guest) -> {};
 
   /**
-   * Called once, on the watchdog thread, with the timeout outcome. It may end the process; if it
-   * returns, the sandbox returns the outcome and leaves the guest thread behind.
+   * Called once, on the watchdog thread, with the result (its outcome is the wall-time limit). It
+   * may end the process; if it returns, the sandbox returns the result and leaves the guest thread
+   * behind.
    */
-  void onRunaway(ExecutionOutcome.LimitExceeded outcome, Thread guest);
+  void onRunaway(JobResult result, Thread guest);
 }

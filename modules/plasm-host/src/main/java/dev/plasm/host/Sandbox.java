@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -102,26 +103,35 @@ public final class Sandbox {
    * ConfigurationException}; everything the module or the guest does is an outcome.
    */
   public ExecutionOutcome run(Job job) {
+    return execute(job).outcome();
+  }
+
+  /** Runs a job and returns its outcome with the digests and times a receipt needs. */
+  public JobResult execute(Job job) {
     EngineDescriptor d = check(job);
     List<Preopen> preopens = preopens(job.dirs());
     ResourceLimits limits = job.limits();
+    Instant startedAt = Instant.now();
+    StreamDigest moduleDigest = StreamDigest.of(job.module());
+    DigestingInputStream in = new DigestingInputStream(job.stdin());
+    CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
+    CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
     if (job.module().length > limits.maxModuleBytes()) {
-      return new ExecutionOutcome.LimitExceeded(
+      ExecutionOutcome tooBig = new ExecutionOutcome.LimitExceeded(
           Limit.MODULE_SIZE,
           job.moduleName() + " is " + ByteSize.format(job.module().length) + ", over the "
               + ByteSize.format(limits.maxModuleBytes()) + " module size limit (" + Limit.MODULE_SIZE.flag() + ")",
           Usage.NONE);
+      return new JobResult(tooBig, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
     }
     WasmEngine engine = registry.engine(d.id());
 
-    CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
-    CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
     List<String> argv = new ArrayList<>();
     argv.add(job.moduleName());
     argv.addAll(job.args());
     WasiConfig wasi;
     try {
-      wasi = new WasiConfig(argv, job.env(), job.stdin(), out, err, preopens);
+      wasi = new WasiConfig(argv, job.env(), in, out, err, preopens, job.determinism());
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("--env", e.getMessage());
     }
@@ -148,16 +158,17 @@ public final class Sandbox {
       usage = usage.withOutput(out.attempted(), err.attempted());
       String message = "the job ran past its " + Durations.format(limits.timeout()) + " wall-clock limit ("
           + Limit.WALL_TIME.flag() + ")";
-      ExecutionOutcome.LimitExceeded timeout = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
-      if (late == null) {
-        runaway.onRunaway(timeout, guest);
-      }
+      ExecutionOutcome timeout = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
       flushQuietly(out, err);
-      return timeout;
+      JobResult r = new JobResult(timeout, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+      if (late == null) {
+        runaway.onRunaway(r, guest);
+      }
+      return r;
     } catch (InterruptedException e) {
       guest.interrupt();
       Thread.currentThread().interrupt();
-      return new ExecutionOutcome.Failed("interrupted while waiting for the job", Usage.NONE);
+      outcome = new ExecutionOutcome.Failed("interrupted while waiting for the job", Usage.NONE);
     } catch (ExecutionException e) {
       outcome = new ExecutionOutcome.Failed("engine '" + d.id() + "' failed: " + e.getCause(), Usage.NONE);
     }
@@ -165,9 +176,11 @@ public final class Sandbox {
     Usage usage = outcome.usage().withWallTime(elapsed(start)).withOutput(out.attempted(), err.attempted());
     if (out.tripped() || err.tripped()) {
       LimitExceededException ex = out.tripped() ? out.exceeded() : err.exceeded();
-      return new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
+      outcome = new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
+    } else if (!(outcome instanceof ExecutionOutcome.Rejected)) {
+      outcome = outcome.withUsage(usage);
     }
-    return outcome instanceof ExecutionOutcome.Rejected ? outcome : outcome.withUsage(usage);
+    return new JobResult(outcome, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
   }
 
   private static ExecutionOutcome compileAndRun(

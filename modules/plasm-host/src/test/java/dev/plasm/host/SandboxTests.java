@@ -39,8 +39,8 @@ class SandboxTests {
 
   @Test
   void aRunawayGuestIsHandedToThePolicyAndTheSandboxReturns() {
-    AtomicReference<ExecutionOutcome.LimitExceeded> seen = new AtomicReference<>();
-    Sandbox sandbox = new Sandbox(REGISTRY, (outcome, guest) -> seen.set(outcome));
+    AtomicReference<ExecutionOutcome> seen = new AtomicReference<>();
+    Sandbox sandbox = new Sandbox(REGISTRY, (result, guest) -> seen.set(result.outcome()));
     var limits = ResourceLimits.DEFAULTS.withTimeout(Duration.ofMillis(200));
     ExecutionOutcome o = sandbox.run(job("loop-br-if", "chicory-interpreter", limits, List.of()));
     var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o);

@@ -23,6 +23,8 @@ public interface CompiledModule {
    *   <li>MUST report a {@link dev.plasm.api.LimitExceededException} thrown by one of the request's
    *       streams as {@link ExecutionOutcome.LimitExceeded} with the same limit.
    *   <li>MUST NOT give the guest access to host files other than through the request's preopens.
+   *   <li>MUST, when {@link WasiConfig#determinism()} is set, answer every WASI clock read and
+   *       {@code random_get} from it exactly as {@link Determinism} specifies.
    * </ul>
    */
   ExecutionOutcome run(ExecutionRequest request);

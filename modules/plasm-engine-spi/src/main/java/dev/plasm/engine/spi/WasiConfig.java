@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param stdout where fd 1 goes; the host may cap it by throwing
  * @param stderr where fd 2 goes; the host may cap it by throwing
  * @param preopens directories the guest may open, from fd 3 on, in this order
+ * @param determinism recorded clocks and random for a deterministic run, or null for the real
+ *     ones
  */
 public record WasiConfig(
     List<String> args,
@@ -24,7 +26,15 @@ public record WasiConfig(
     InputStream stdin,
     OutputStream stdout,
     OutputStream stderr,
-    List<Preopen> preopens) {
+    List<Preopen> preopens,
+    Determinism determinism) {
+
+  /** A configuration with the real clocks and random. */
+  public WasiConfig(
+      List<String> args, Map<String, String> env, InputStream stdin, OutputStream stdout, OutputStream stderr,
+      List<Preopen> preopens) {
+    this(args, env, stdin, stdout, stderr, preopens, null);
+  }
 
   public WasiConfig {
     args = List.copyOf(args);

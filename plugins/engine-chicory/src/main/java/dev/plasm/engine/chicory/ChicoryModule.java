@@ -4,6 +4,7 @@ import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -34,6 +35,8 @@ import dev.plasm.engine.spi.ExecutionRequest;
 import dev.plasm.engine.spi.Preopen;
 import dev.plasm.engine.spi.WasiConfig;
 import dev.plasm.engine.spi.support.ConfinedFileSystem;
+import dev.plasm.engine.spi.support.DeterministicClock;
+import dev.plasm.engine.spi.support.DeterministicRandom;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
@@ -93,7 +96,7 @@ final class ChicoryModule implements CompiledModule {
       Instance.Builder builder =
           Instance.builder(module)
               .withStart(false)
-              .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+              .withImportValues(ImportValues.builder().addFunction(hostFunctions(wasi, request.wasi())).build())
               .withMemoryFactory(l -> cappedMemory(l, limits, memory))
               .withTableFactory((table, init) -> cappedTable(table, init, limits));
       if (compiledMachine != null) {
@@ -123,6 +126,35 @@ final class ChicoryModule implements CompiledModule {
     }
   }
 
+  /** WASI's functions, with the clock replaced by the recorded one in a deterministic run. */
+  private static HostFunction[] hostFunctions(WasiPreview1 wasi, WasiConfig config) {
+    HostFunction[] functions = wasi.toHostFunctions();
+    if (config.determinism() == null) {
+      return functions;
+    }
+    // Chicory reads the monotonic clock from System.nanoTime(), so clock_time_get is replaced.
+    DeterministicClock clock = new DeterministicClock(config.determinism());
+    for (int i = 0; i < functions.length; i++) {
+      HostFunction f = functions[i];
+      if (f.name().equals("clock_time_get")) {
+        functions[i] =
+            new HostFunction(
+                f.module(),
+                f.name(),
+                f.functionType(),
+                (instance, args) -> {
+                  int clockId = (int) args[0];
+                  if (clockId < 0 || clockId > 3) {
+                    return new long[] {28}; // EINVAL
+                  }
+                  instance.memory().writeLong((int) args[2], clock.nextNanos());
+                  return new long[] {0};
+                });
+      }
+    }
+    return functions;
+  }
+
   private boolean hasExport(String name) {
     var exports = module.exportSection();
     for (int i = 0; i < exports.exportCount(); i++) {
@@ -137,6 +169,7 @@ final class ChicoryModule implements CompiledModule {
   private static WasiOptions wasiOptions(WasiConfig c) throws IOException {
     WasiOptions.Builder b =
         WasiOptions.builder()
+            .withRandom(c.determinism() == null ? new java.security.SecureRandom() : new DeterministicRandom(c.determinism()))
             .withArguments(c.args())
             .withStdin(c.stdin(), false)
             .withStdout(c.stdout(), false)
