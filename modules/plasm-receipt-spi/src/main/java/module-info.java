@@ -5,7 +5,8 @@
  */
 module dev.plasm.receipt.spi {
   requires transitive dev.plasm.identity;
-  requires tools.jackson.databind;
+  // ReceiptCodec hands out Jackson trees, so readers of this module read Jackson too.
+  requires transitive tools.jackson.databind;
 
   exports dev.plasm.receipt.spi;
 }

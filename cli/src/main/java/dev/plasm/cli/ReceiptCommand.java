@@ -212,7 +212,7 @@ final class ReceiptCommand implements Runnable {
           r.settings().deterministic() == null
               ? null
               : new Determinism(
-                  r.settings().deterministic().clockEpochNanos(),
+                  r.settings().deterministic().clockEpochMicros(),
                   HexFormat.of().parseHex(r.settings().deterministic().randomSeed()));
       String engineId = engine != null ? engine : r.settings().engineId();
       Job job =

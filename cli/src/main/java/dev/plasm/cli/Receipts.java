@@ -55,7 +55,7 @@ final class Receipts {
     byte[] seed = new byte[32];
     new SecureRandom().nextBytes(seed);
     Instant now = Instant.now();
-    return new Determinism(now.getEpochSecond() * 1_000_000_000L + now.getNano(), seed);
+    return new Determinism(now.getEpochSecond() * 1_000_000L + now.getNano() / 1000, seed);
   }
 
   Receipt issue(Job job, JobResult result) {

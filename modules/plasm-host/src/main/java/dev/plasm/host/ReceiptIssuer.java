@@ -80,7 +80,7 @@ public final class ReceiptIssuer {
             l.maxMemoryBytes(), l.maxTableElements(), l.timeout().toMillis(),
             l.fuel().isPresent() ? l.fuel().getAsLong() : null, l.maxOutputBytes(), l.maxModuleBytes());
     Receipt.Deterministic d =
-        det == null ? null : new Receipt.Deterministic(det.clockEpochNanos(), HexFormat.of().formatHex(det.randomSeed()));
+        det == null ? null : new Receipt.Deterministic(det.clockEpochMicros(), HexFormat.of().formatHex(det.randomSeed()));
     return new Receipt.Settings(engineId, engineVersion, det == null ? "default" : "deterministic", limits, d);
   }
 

@@ -39,6 +39,14 @@ public final class NodeIdentity {
     this.file = file;
   }
 
+  /** An in-memory identity from a known 32-byte seed (test vectors; never for a real node). */
+  public static NodeIdentity fromSeed(byte[] seed) {
+    if (seed.length != Ed25519Keys.SEED_BYTES) {
+      throw new IllegalArgumentException("an Ed25519 seed has 32 bytes");
+    }
+    return new NodeIdentity(seed.clone(), null);
+  }
+
   /** An identity that lives only in memory (tests, throw-away nodes). */
   public static NodeIdentity ephemeral() {
     return new NodeIdentity(Ed25519Keys.newSeed(), null);

@@ -7,17 +7,21 @@ import java.util.Arrays;
  * values on every engine, so a receipt's run can be repeated and compared.
  *
  * <p>Both clocks (realtime and monotonic, and the CPU-time clocks) share one counter: read n
- * (from 0) returns {@code clockEpochNanos + 1000 * n}. {@code random_get} returns successive
+ * (from 0) returns {@code clockEpochMicros * 1000 + 1000 * n} nanoseconds. {@code random_get} returns successive
  * bytes of SHA-256(seed || u64be(0)) || SHA-256(seed || u64be(1)) || ..., see {@link
  * dev.plasm.engine.spi.support.DeterministicRandom}. It is reproducible, not secret.
  *
- * @param clockEpochNanos nanoseconds since the Unix epoch at the first clock read
+ * @param clockEpochMicros microseconds since the Unix epoch at the first clock read (microseconds keep
+ *     the value within the 2^53 that JSON numbers hold exactly)
  * @param randomSeed 32 bytes
  */
-public record Determinism(long clockEpochNanos, byte[] randomSeed) {
+public record Determinism(long clockEpochMicros, byte[] randomSeed) {
   public Determinism {
-    if (clockEpochNanos < 0) {
-      throw new IllegalArgumentException("clockEpochNanos must not be negative");
+    if (clockEpochMicros < 0) {
+      throw new IllegalArgumentException("clockEpochMicros must not be negative");
+    }
+    if (clockEpochMicros > (1L << 53)) {
+      throw new IllegalArgumentException("clockEpochMicros must be below 2^53");
     }
     if (randomSeed == null || randomSeed.length != 32) {
       throw new IllegalArgumentException("randomSeed must have 32 bytes");
@@ -32,16 +36,16 @@ public record Determinism(long clockEpochNanos, byte[] randomSeed) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Determinism d && d.clockEpochNanos == clockEpochNanos && Arrays.equals(d.randomSeed, randomSeed);
+    return o instanceof Determinism d && d.clockEpochMicros == clockEpochMicros && Arrays.equals(d.randomSeed, randomSeed);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(clockEpochNanos) * 31 + Arrays.hashCode(randomSeed);
+    return Long.hashCode(clockEpochMicros) * 31 + Arrays.hashCode(randomSeed);
   }
 
   @Override
   public String toString() {
-    return "Determinism[clockEpochNanos=" + clockEpochNanos + "]";
+    return "Determinism[clockEpochMicros=" + clockEpochMicros + "]";
   }
 }

@@ -172,12 +172,13 @@ public record Receipt(
   /**
    * The recorded world of a deterministic job.
    *
-   * @param clockEpochNanos what both WASI clocks read at the start; each read advances them 1 µs
+   * @param clockEpochMicros microseconds since the Unix epoch that both WASI clocks read first; each
+   *     read advances them 1 µs
    * @param randomSeed 32 bytes in hex that seed {@code random_get}
    */
-  public record Deterministic(long clockEpochNanos, String randomSeed) {
+  public record Deterministic(long clockEpochMicros, String randomSeed) {
     public Deterministic {
-      nonNegative("settings.deterministic.clockEpochNanos", clockEpochNanos);
+      nonNegative("settings.deterministic.clockEpochMicros", clockEpochMicros);
       check("settings.deterministic.randomSeed", randomSeed, SHA256);
     }
   }

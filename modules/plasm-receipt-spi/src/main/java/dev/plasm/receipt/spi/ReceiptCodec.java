@@ -90,7 +90,7 @@ public final class ReceiptCodec {
     l.put("maxModuleBytes", st.limits().maxModuleBytes());
     if (st.deterministic() != null) {
       ObjectNode d = o.putObject("deterministic");
-      d.put("clockEpochNanos", st.deterministic().clockEpochNanos());
+      d.put("clockEpochMicros", st.deterministic().clockEpochMicros());
       d.put("randomSeed", st.deterministic().randomSeed());
     }
     return o;
@@ -171,8 +171,8 @@ public final class ReceiptCodec {
     Receipt.Deterministic det = null;
     if (st.has("deterministic")) {
       Obj d = st.obj("deterministic");
-      d.only("clockEpochNanos", "randomSeed");
-      det = new Receipt.Deterministic(d.num("clockEpochNanos"), d.str("randomSeed"));
+      d.only("clockEpochMicros", "randomSeed");
+      det = new Receipt.Deterministic(d.num("clockEpochMicros"), d.str("randomSeed"));
     }
     Obj out = o.obj("outcome");
     out.only("kind", "exitCode", "detail");

@@ -1,0 +1,121 @@
+package dev.plasm.identity;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeIdentityTests {
+  @TempDir Path home;
+
+  @Test
+  void isCreatedOnceWithOwnerOnlyPermissionsAndReloaded() throws Exception {
+    NodeIdentity a = NodeIdentity.loadOrCreate(home.resolve("plasm"));
+    Path file = home.resolve("plasm/identity.key");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    assertEquals(68, Files.size(file));
+    NodeIdentity b = NodeIdentity.loadOrCreate(home.resolve("plasm"));
+    assertEquals(a.peerId(), b.peerId());
+    assertArrayEquals(a.publicKey(), b.publicKey());
+    assertTrue(a.peerId().toString().startsWith("12D3KooW"), a.peerId().toString());
+  }
+
+  @Test
+  void aKeyReadableByOthersIsRefusedWithTheFix() throws Exception {
+    NodeIdentity.loadOrCreate(home);
+    Path file = home.resolve(NodeIdentity.FILE_NAME);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    var e = assertThrows(IdentityException.class, () -> NodeIdentity.loadOrCreate(home));
+    assertTrue(e.getMessage().contains("accessible to other users") && e.getMessage().contains("chmod 600 " + file), e.getMessage());
+  }
+
+  @Test
+  void aCorruptKeyIsRefused() throws Exception {
+    Files.write(home.resolve(NodeIdentity.FILE_NAME), new byte[10]);
+    Files.setPosixFilePermissions(home.resolve(NodeIdentity.FILE_NAME), PosixFilePermissions.fromString("rw-------"));
+    var e = assertThrows(IdentityException.class, () -> NodeIdentity.loadOrCreate(home));
+    assertTrue(e.getMessage().contains("not an Ed25519 libp2p private key"), e.getMessage());
+  }
+
+  @Test
+  void peerIdsRoundTripAndCarryTheKey() {
+    NodeIdentity id = NodeIdentity.ephemeral();
+    PeerId parsed = PeerId.parse(id.peerId().toString());
+    assertEquals(id.peerId(), parsed);
+    assertArrayEquals(id.publicKey(), parsed.ed25519PublicKey().orElseThrow());
+    // A sha2-256 peer id (RSA keys) parses but carries no key.
+    PeerId qm = PeerId.parse("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
+    assertTrue(qm.ed25519PublicKey().isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> PeerId.parse("12D3KooW0OIl"));
+    assertThrows(IllegalArgumentException.class, () -> PeerId.parse("abc"));
+  }
+
+  @Test
+  void base58MatchesKnownVectors() {
+    assertEquals("", Base58.encode(new byte[0]));
+    assertEquals("1", Base58.encode(new byte[1]));
+    assertEquals("StV1DL6CwTryKyV", Base58.encode("hello world".getBytes()));
+    assertArrayEquals("hello world".getBytes(), Base58.decode("StV1DL6CwTryKyV"));
+    assertArrayEquals(new byte[] {0, 0, 1}, Base58.decode("112"));
+  }
+
+  @Test
+  void signaturesVerifyWithTheJdkToo() throws Exception {
+    NodeIdentity id = NodeIdentity.ephemeral();
+    byte[] msg = "receipt".getBytes();
+    byte[] sig = id.sign(msg);
+    assertTrue(Ed25519Keys.verify(id.publicKey(), msg, sig));
+    byte[] spki = HexFormat.of().parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(id.publicKey()));
+    Signature v = Signature.getInstance("Ed25519");
+    v.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
+    v.update(msg);
+    assertTrue(v.verify(sig));
+  }
+
+  @Test
+  void theSmallOrderForgeryTheJdkAcceptsIsRefused() throws Exception {
+    byte[] smallOrderKey = new byte[32];
+    smallOrderKey[0] = 1; // the identity point
+    byte[] forged = new byte[64];
+    forged[0] = 1; // R = identity, S = 0
+    byte[] msg = "any message at all".getBytes();
+    byte[] spki = HexFormat.of().parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(smallOrderKey));
+    Signature jdk = Signature.getInstance("Ed25519");
+    jdk.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
+    jdk.update(msg);
+    assertTrue(jdk.verify(forged), "the JDK accepts the forgery: this is why Plasm does not use it to verify");
+    assertFalse(Ed25519Keys.verify(smallOrderKey, msg, forged));
+    assertTrue(Ed25519Keys.publicKeyProblem(smallOrderKey).contains("small-order"));
+  }
+
+  @Test
+  void nonCanonicalSignaturesAreRefused() {
+    NodeIdentity id = NodeIdentity.ephemeral();
+    byte[] msg = "m".getBytes();
+    byte[] sig = id.sign(msg);
+    // S + L is the same scalar mod L but not canonical (RFC 8032 §5.1.7 requires S < L).
+    byte[] l = HexFormat.of().parseHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    byte[] s2 = sig.clone();
+    int carry = 0;
+    for (int i = 0; i < 32; i++) {
+      int v = (s2[32 + i] & 0xff) + (l[i] & 0xff) + carry;
+      s2[32 + i] = (byte) v;
+      carry = v >> 8;
+    }
+    assertTrue(Ed25519Keys.verify(id.publicKey(), msg, sig));
+    assertFalse(Ed25519Keys.verify(id.publicKey(), msg, s2));
+    assertFalse(Ed25519Keys.verify(id.publicKey(), msg, java.util.Arrays.copyOf(sig, 63)));
+  }
+}
