@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Start-up benchmark of the Plasm runtime image (results and discussion: docs/performance.md).
+#
+#   bench/startup.sh [-n RUNS] [--tuning] [--steady] [--image DIR]
+#
+# Runs every case RUNS times (default 15), interleaved (a b c d a b c d ...) so that a change in
+# machine load hits all cases alike, after one untimed warm-up round, and prints the median wall
+# time of each in milliseconds (also min and max), the ratio of (b) to (a) and the image size.
+#   (a) the image's bin/java -version              (the floor: a bare JVM of this image)
+#   (b) the image's bin/plasm run examples/hello.wasm   (what a user runs; AOT cache on)
+#   (c) (b) without the AOT cache (PLASM_AOT=off)
+#   (d) java -p jlink/target/modules -m dev.plasm.cli/dev.plasm.cli.Main run examples/hello.wasm
+#       with the JDK 25 that builds Plasm (no image, no launcher flags)
+# --tuning adds start-up variants of (b) (JIT, GC and CDS flags, the CLI alone);
+# --steady adds a long job (300 M instructions of loop-br-if.wasm under --fuel on the
+# interpreter) with the launcher's flags against the alternatives, to see what a flag costs later.
+#
+# Needs the image built (scripts/plasm --version, or mvn -DskipTests install) and a JDK 25 for (d).
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
+runs=15 tuning= steady=
+image=$root/jlink/target/image
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n | --runs) runs=$2; shift ;;
+    --tuning) tuning=1 ;;
+    --steady) steady=1 ;;
+    --image) image=$(cd "$2" && pwd); shift ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "startup.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
+  esac
+  shift
+done
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "startup.sh: -n needs a positive number" >&2; exit 64; }
+
+. "$root/scripts/lib/java25.sh"
+require_java25 >/dev/null # JAVA_HOME: the JDK for case (d)
+
+modules=$root/jlink/target/modules
+hello=$root/examples/hello.wasm
+loop=$root/modules/plasm-test-fixtures/src/main/resources/dev/plasm/fixtures/loop-br-if.wasm
+for f in "$image/bin/plasm" "$image/bin/java" "$hello"; do
+  [ -e "$f" ] || { echo "startup.sh: $f is missing; build the image first (scripts/plasm --version)" >&2; exit 66; }
+done
+[ -d "$modules" ] || { echo "startup.sh: $modules is missing (mvn -DskipTests install builds it)" >&2; exit 66; }
+
+# Every case runs with an empty PLASM_HOME (no personal plugins) and without inherited JVM options.
+scratch=$(mktemp -d)
+trap 'rm -rf -- "$scratch"' EXIT
+export PLASM_HOME=$scratch
+unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS PLASM_AOT
+
+labels=() rcs=() cmds=()
+# add LABEL EXPECTED_EXIT_CODE SHELL-CODE (run with bash -c from the repository root; $I is the
+# image, $J the JDK, $M the module dir, $H hello.wasm, $L the loop fixture)
+add() { labels+=("$1"); rcs+=("$2"); cmds+=("$3"); }
+
+add "(a) image bin/java -version" 0 '"$I/bin/java" -version'
+add "(b) image bin/plasm run hello.wasm" 0 '"$I/bin/plasm" run "$H"'
+add "(c) (b) without AOT cache (PLASM_AOT=off)" 0 'PLASM_AOT=off "$I/bin/plasm" run "$H"'
+add "(d) JDK 25 java -p modules -m ... run hello.wasm" 0 '"$J/bin/java" -p "$M" -m dev.plasm.cli/dev.plasm.cli.Main run "$H"'
+if [ -n "$tuning" ]; then
+  add "(t1) bin/plasm --version (CLI, no guest)" 0 '"$I/bin/plasm" --version'
+  add "(t2) (b) + -XX:TieredStopAtLevel=1 (C1 only)" 0 'PLASM_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$I/bin/plasm" run "$H"'
+  add "(t3) (b) with G1 instead of Serial" 0 'PLASM_JAVA_OPTS=-XX:+UseG1GC "$I/bin/plasm" run "$H"'
+  add "(t4) (b) with +DontCompileHugeMethods (JVM default)" 0 'PLASM_JAVA_OPTS=-XX:+DontCompileHugeMethods "$I/bin/plasm" run "$H"'
+  add "(t5) (b) with -Xshare:off (no CDS, no AOT)" 0 'PLASM_AOT=off PLASM_JAVA_OPTS=-Xshare:off "$I/bin/plasm" run "$H"'
+  add "(t6) (b) with -XX:-UsePerfData" 0 'PLASM_JAVA_OPTS=-XX:-UsePerfData "$I/bin/plasm" run "$H"'
+  add "(t7) bin/plasm run --json hello.wasm" 0 '"$I/bin/plasm" run --json "$H"'
+  add "(t8) bin/plasm run --engine chicory-compiler" 0 '"$I/bin/plasm" run --engine chicory-compiler "$H"'
+fi
+if [ -n "$steady" ]; then
+  fuel="run --fuel 300000000 --timeout 10m \"\$L\""
+  add "(s1) long job, launcher flags" 123 "\"\$I/bin/plasm\" $fuel"
+  add "(s2) long job, -XX:TieredStopAtLevel=1" 123 "PLASM_JAVA_OPTS=-XX:TieredStopAtLevel=1 \"\$I/bin/plasm\" $fuel"
+  add "(s3) long job, G1" 123 "PLASM_JAVA_OPTS=-XX:+UseG1GC \"\$I/bin/plasm\" $fuel"
+  add "(s4) long job, +DontCompileHugeMethods" 123 "PLASM_JAVA_OPTS=-XX:+DontCompileHugeMethods \"\$I/bin/plasm\" $fuel"
+  add "(s5) long job, no AOT cache" 123 "PLASM_AOT=off \"\$I/bin/plasm\" $fuel"
+fi
+export I=$image J=$JAVA_HOME M=$modules H=$hello L=$loop
+cd "$root"
+
+now() { date +%s%N; }
+# run_case INDEX: prints the wall time in ms; fails loudly on an unexpected exit code.
+run_case() {
+  local i=$1 s e rc=0
+  s=$(now)
+  bash -c "${cmds[$i]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+  e=$(now)
+  if [ "$rc" != "${rcs[$i]}" ]; then
+    echo "startup.sh: ${labels[$i]}: exit $rc, expected ${rcs[$i]}" >&2
+    cat "$scratch/out" "$scratch/err" >&2
+    exit 1
+  fi
+  echo $(((e - s) / 1000000))
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "image:   $image ($(du -sh -- "$image" | cut -f1); AOT cache $(du -h -- "$image/lib/plasm.aot" 2>/dev/null | cut -f1 || echo missing))"
+echo "JDK:     $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p))"
+echo "runs:    $runs per case, interleaved, after one warm-up round"
+echo
+
+n=${#cmds[@]}
+for ((i = 0; i < n; i++)); do run_case "$i" >/dev/null; done # warm-up: page cache, first-run effects
+declare -a times
+for ((r = 1; r <= runs; r++)); do
+  for ((i = 0; i < n; i++)); do
+    times[i]+="$(run_case "$i") "
+  done
+  [ -t 2 ] && printf '\rround %d/%d' "$r" "$runs" >&2
+done
+[ -t 2 ] && printf '\r%*s\r' 20 '' >&2
+
+printf '%-52s %9s %7s %7s\n' "case" "median ms" "min" "max"
+declare -a med
+for ((i = 0; i < n; i++)); do
+  # shellcheck disable=SC2086
+  med[i]=$(printf '%s\n' ${times[i]} | median)
+  # shellcheck disable=SC2086
+  read -r lo hi < <(printf '%s\n' ${times[i]} | sort -n | sed -n '1p;$p' | paste -sd' ')
+  printf '%-52s %9d %7d %7d\n' "${labels[i]}" "${med[i]}" "$lo" "$hi"
+done
+echo
+awk -v b="${med[1]}" -v a="${med[0]}" 'BEGIN {r = b / a; printf "ratio (b)/(a) = %.2fx (target <= 2x: %s)\n", r, (r <= 2 ? "met" : "NOT met")}'
+awk -v c="${med[2]}" -v b="${med[1]}" -v d="${med[3]}" 'BEGIN {printf "AOT cache saves %d ms (c - b); the image with AOT is %.1fx faster than a plain module path (d/b)\n", c - b, d / b}'
+echo "image size: $(du -sh -- "$image" | cut -f1) ($(du -sh -- "$image/lib/modules" | cut -f1) lib/modules, $(du -sh -- "$image/lib/server" | cut -f1) lib/server, $(du -sh -- "$image/lib/plasm.aot" | cut -f1) lib/plasm.aot)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
