@@ -55,6 +55,20 @@ class ImageTests {
   }
 
   @Test
+  void signsAndVerifiesReceiptsFromTheImage() throws Exception {
+    Path receipt = home.resolve("hello.receipt.json");
+    Result run = plasm("run", "--receipt", receipt.toString(), HELLO).run(home);
+    assertEquals(0, run.exitCode(), run.describe());
+    Result id = plasm("identity", "show", "--json").run(home);
+    assertEquals(0, id.exitCode(), id.describe());
+    String peer = id.stdout().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
+    Result verify = plasm("receipt", "verify", receipt.toString(), "--trust", peer, "--module", HELLO,
+        "--reexecute", "--engine", "chicory-compiler").run(home);
+    assertEquals(0, verify.exitCode(), verify.describe());
+    assertTrue(verify.stdout().contains("VALID"), verify.describe());
+  }
+
+  @Test
   void printsItsVersion() throws Exception {
     Result r = plasm("--version").run(home);
     assertEquals(0, r.exitCode(), r.describe());
