@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The engine enforces what its descriptor claims; the sandbox always enforces the module size
  * (before parsing), the output caps (on the streams), and the wall-clock deadline (around compile
  * and run together, by interrupting the guest thread and, if that does not stop it, handing over to
- * the {@link RunawayPolicy}). Jobs that need a limit the engine cannot enforce and the sandbox
- * cannot either (fuel, memory, tables) are refused before they start.
+ * the {@link RunawayPolicy}). For engines that cannot cap memory or tables, it caps the maximums
+ * declared in the module binary before compiling ({@code ModuleLimits}). Jobs that need a limit
+ * nobody can enforce (fuel on an engine without a meter) are refused before they start.
  */
 public final class Sandbox {
 
@@ -79,14 +80,6 @@ public final class Sandbox {
           "--fuel: engine '" + d.id() + "' cannot meter fuel; drop --fuel or choose an engine that can"
               + fuelEngines());
     }
-    for (Limit l : List.of(Limit.MEMORY, Limit.TABLE)) {
-      if (!d.enforces(l)) {
-        throw new ConfigurationException(
-            "--engine",
-            "--engine: engine '" + d.id() + "' cannot cap " + l.id() + " and Plasm cannot cap it around the"
-                + " engine yet; choose another engine");
-      }
-    }
     long heap = Runtime.getRuntime().maxMemory();
     if (heap != Long.MAX_VALUE && limits.maxMemoryBytes() > heap * HEAP_SHARE) {
       throw new ConfigurationException(
@@ -124,6 +117,17 @@ public final class Sandbox {
           Usage.NONE);
       return new JobResult(tooBig, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
     }
+    byte[] module = job.module();
+    if (!d.enforces(Limit.MEMORY) || !d.enforces(Limit.TABLE)) {
+      // The engine cannot cap at run time: cap the module's own declared maximums instead.
+      switch (ModuleLimits.apply(job.moduleName(), module, limits, !d.enforces(Limit.MEMORY), !d.enforces(Limit.TABLE))) {
+        case ModuleLimits.Result.Capped c -> module = c.module();
+        case ModuleLimits.Result.Refused r -> {
+          return new JobResult(r.outcome(), d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+        }
+      }
+    }
+    byte[] toCompile = module;
     WasmEngine engine = registry.engine(d.id());
 
     List<String> argv = new ArrayList<>();
@@ -145,7 +149,7 @@ public final class Sandbox {
             .name("plasm-guest-" + THREADS.incrementAndGet())
             .daemon(true)
             .stackSize(GUEST_STACK_BYTES)
-            .unstarted(() -> result.complete(compileAndRun(engine, job, settings, request)));
+            .unstarted(() -> result.complete(compileAndRun(engine, job, toCompile, settings, request)));
     guest.start();
 
     ExecutionOutcome outcome;
@@ -184,10 +188,10 @@ public final class Sandbox {
   }
 
   private static ExecutionOutcome compileAndRun(
-      WasmEngine engine, Job job, CompileSettings settings, ExecutionRequest request) {
+      WasmEngine engine, Job job, byte[] module, CompileSettings settings, ExecutionRequest request) {
     CompiledModule compiled;
     try {
-      compiled = engine.compile(job.module(), settings);
+      compiled = engine.compile(module, settings);
     } catch (ModuleRejectedException e) {
       return new ExecutionOutcome.Rejected(e.kind(), job.moduleName() + ": " + e.getMessage());
     } catch (OutOfMemoryError e) {
