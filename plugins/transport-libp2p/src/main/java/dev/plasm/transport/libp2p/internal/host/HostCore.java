@@ -1,0 +1,427 @@
+package dev.plasm.transport.libp2p.internal.host;
+
+import dev.plasm.transport.libp2p.Connection;
+import dev.plasm.transport.libp2p.IdentifyInfo;
+import dev.plasm.transport.libp2p.Libp2pException;
+import dev.plasm.transport.libp2p.MalformedMessageException;
+import dev.plasm.transport.libp2p.Multiaddr;
+import dev.plasm.transport.libp2p.PeerId;
+import dev.plasm.transport.libp2p.PeerPublicKey;
+import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
+import dev.plasm.transport.libp2p.Stream;
+import dev.plasm.transport.libp2p.StreamHandler;
+import dev.plasm.transport.libp2p.internal.codec.Varint;
+import dev.plasm.transport.libp2p.internal.mss.Multistream;
+import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The machinery behind {@link dev.plasm.transport.libp2p.Host}: TCP listeners and dialing, the
+ * connection upgrade (multistream-select {@code /noise} → Noise XX → {@code /yamux/1.0.0} →
+ * Yamux), the protocol handler registry and the built-in identify, identify-push and ping
+ * protocols.
+ */
+public final class HostCore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.host");
+  public static final String YAMUX = "/yamux/1.0.0";
+  public static final String IDENTIFY = "/ipfs/id/1.0.0";
+  public static final String IDENTIFY_PUSH = "/ipfs/id/push/1.0.0";
+  public static final String PING = "/ipfs/ping/1.0.0";
+  private static final int PING_SIZE = 32;
+
+  private final HostSettings settings;
+  private final ConcurrentHashMap<String, StreamHandler> handlers = new ConcurrentHashMap<>();
+  private final Set<ConnectionImpl> connections = ConcurrentHashMap.newKeySet();
+  private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
+  private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
+  private final Semaphore pendingHandshakes;
+  private final SecureRandom random = new SecureRandom();
+  private volatile boolean closed;
+
+  public HostCore(HostSettings settings) {
+    this.settings = settings;
+    this.pendingHandshakes = new Semaphore(settings.maxPendingHandshakes());
+    handlers.put(IDENTIFY, this::serveIdentify);
+    handlers.put(IDENTIFY_PUSH, this::receivePush);
+    handlers.put(PING, HostCore::servePing);
+  }
+
+  public HostSettings settings() {
+    return settings;
+  }
+
+  public PeerId peerId() {
+    return settings.identity().peerId();
+  }
+
+  // ---- protocol handlers ----
+
+  boolean hasHandler(String protocol) {
+    return handlers.containsKey(protocol);
+  }
+
+  StreamHandler handler(String protocol) {
+    return handlers.get(protocol);
+  }
+
+  public void setHandler(String protocol, StreamHandler handler) {
+    checkProtocolId(protocol);
+    if (handlers.put(protocol, handler) == null) {
+      pushIdentifyToAll();
+    }
+  }
+
+  public boolean removeHandler(String protocol) {
+    if (handlers.remove(protocol) != null) {
+      pushIdentifyToAll();
+      return true;
+    }
+    return false;
+  }
+
+  public Set<String> protocols() {
+    return Collections.unmodifiableSet(new TreeSet<>(handlers.keySet()));
+  }
+
+  private static void checkProtocolId(String protocol) {
+    if (protocol.isEmpty() || protocol.indexOf('\n') >= 0 || protocol.length() >= Multistream.MAX_MESSAGE) {
+      throw new IllegalArgumentException("invalid protocol id \"" + protocol + "\"");
+    }
+  }
+
+  // ---- listening ----
+
+  public Multiaddr listen(Multiaddr addr) throws IOException {
+    checkOpen();
+    InetSocketAddress bind = addr.toTcpSocketAddress();
+    ServerSocket ss = new ServerSocket();
+    try {
+      ss.bind(bind, 128);
+    } catch (IOException e) {
+      ss.close();
+      throw new IOException("cannot listen on " + addr + ": " + e.getMessage(), e);
+    }
+    Multiaddr bound = Multiaddr.tcp(new InetSocketAddress(bind.getAddress(), ss.getLocalPort()));
+    listeners.add(ss);
+    boundAddrs.add(bound);
+    Thread.ofVirtual().name("libp2p-accept " + bound).start(() -> acceptLoop(ss));
+    pushIdentifyToAll();
+    return bound;
+  }
+
+  /** The addresses we listen on, with wildcard binds expanded to this machine's addresses. */
+  public List<Multiaddr> listenAddrs() {
+    List<Multiaddr> out = new ArrayList<>();
+    for (Multiaddr m : boundAddrs) {
+      try {
+        InetSocketAddress sa = m.toTcpSocketAddress();
+        if (!sa.getAddress().isAnyLocalAddress()) {
+          out.add(m);
+          continue;
+        }
+        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+          if (!ni.isUp()) {
+            continue;
+          }
+          for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+            if ((a instanceof Inet4Address) == (sa.getAddress() instanceof Inet4Address) && !a.isLinkLocalAddress()) {
+              out.add(Multiaddr.tcp(new InetSocketAddress(a, sa.getPort())));
+            }
+          }
+        }
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "cannot expand {0}: {1}", m, e);
+      }
+    }
+    return out;
+  }
+
+  private void acceptLoop(ServerSocket ss) {
+    while (!ss.isClosed()) {
+      Socket s;
+      try {
+        s = ss.accept();
+      } catch (IOException e) {
+        if (!ss.isClosed()) {
+          LOG.log(Level.WARNING, "accept failed on {0}: {1}", ss.getLocalSocketAddress(), e);
+        }
+        return;
+      }
+      if (!pendingHandshakes.tryAcquire()) {
+        LOG.log(Level.WARNING, "dropping connection from {0}: {1} handshakes already in progress",
+            s.getRemoteSocketAddress(), settings.maxPendingHandshakes());
+        closeQuietly(s);
+        continue;
+      }
+      Thread.ofVirtual().name("libp2p-upgrade " + s.getRemoteSocketAddress()).start(() -> {
+        try {
+          upgradeInbound(s);
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.DEBUG, "inbound connection from {0} failed: {1}", s.getRemoteSocketAddress(), e);
+          closeQuietly(s);
+        } finally {
+          pendingHandshakes.release();
+        }
+      });
+    }
+  }
+
+  private void upgradeInbound(Socket socket) throws IOException {
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
+    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+    OutputStream out = socket.getOutputStream();
+    Multistream.handle(in, out, NoiseHandshake.PROTOCOL_ID::equals);
+    List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
+    NoiseHandshake.Result sec = NoiseHandshake.respond(in, out, settings.identity(), ours);
+    boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(sec.remoteMuxers(), ours.isEmpty() ? null : ours));
+    if (!inlined) {
+      Multistream.handle(sec.channel().input(), sec.channel().output(), YAMUX::equals);
+    }
+    socket.setSoTimeout(0);
+    register(new ConnectionImpl(this, socket, sec, false, inlined));
+  }
+
+  // ---- dialing ----
+
+  public Connection dial(Multiaddr addr) throws IOException {
+    checkOpen();
+    PeerId expected = addr.peerId().orElseThrow(() -> new IllegalArgumentException(
+        "dialing needs the peer id to authenticate the peer: add /p2p/<peer id> to " + addr));
+    if (expected.equals(peerId())) {
+      throw new IllegalArgumentException("refusing to dial ourselves: " + addr);
+    }
+    Optional<Connection> existing = connection(expected);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    InetSocketAddress target = addr.toTcpSocketAddress();
+    Socket socket = new Socket();
+    try {
+      socket.connect(target, (int) settings.dialTimeout().toMillis());
+      return upgradeOutbound(socket, expected);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  private Connection upgradeOutbound(Socket socket, PeerId expected) throws IOException {
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
+    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+    OutputStream out = socket.getOutputStream();
+    Multistream.select(in, out, List.of(NoiseHandshake.PROTOCOL_ID));
+    List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
+    NoiseHandshake.Result sec = NoiseHandshake.initiate(in, out, settings.identity(), expected, ours);
+    boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(ours.isEmpty() ? null : ours, sec.remoteMuxers()));
+    if (!inlined) {
+      Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
+    }
+    socket.setSoTimeout(0);
+    return register(new ConnectionImpl(this, socket, sec, true, inlined));
+  }
+
+  private ConnectionImpl register(ConnectionImpl c) {
+    if (closed) {
+      c.close();
+      throw new Libp2pException("host closed");
+    }
+    connections.add(c);
+    c.session().closed().whenComplete((reason, t) -> {
+      connections.remove(c);
+      c.identifyFailed(new IOException("connection closed: " + reason));
+    });
+    c.start();
+    LOG.log(Level.DEBUG, "{0} established{1}", c, c.muxerInlined() ? " (muxer inlined in Noise)" : "");
+    // Like js-libp2p: identify every new connection at once.
+    Thread.startVirtualThread(() -> {
+      try {
+        identify(c);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.DEBUG, "identify on {0} failed: {1}", c, e);
+        c.identifyFailed(e);
+      }
+    });
+    return c;
+  }
+
+  public List<Connection> connections() {
+    return List.copyOf(connections);
+  }
+
+  public Optional<Connection> connection(PeerId peer) {
+    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.isOpen()).map(c -> (Connection) c).findFirst();
+  }
+
+  // ---- identify ----
+
+  IdentifyInfo ourInfo(Connection c) {
+    return new IdentifyInfo(settings.protocolVersion(), settings.agentVersion(), settings.identity().publicKey(),
+        listenAddrs(), Optional.of(c.remoteAddr()), List.copyOf(protocols()));
+  }
+
+  private void serveIdentify(Stream s) throws IOException {
+    writeDelimited(s.output(), IdentifyCodec.encode(ourInfo(s.connection())));
+    s.closeWrite();
+  }
+
+  /** Asks the peer for its identify message and records it on the connection. */
+  public IdentifyInfo identify(Connection connection) throws IOException {
+    ConnectionImpl c = (ConnectionImpl) connection;
+    try (Stream s = c.newStream(IDENTIFY)) {
+      s.setReadTimeout(settings.negotiationTimeout());
+      IdentifyInfo info = apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE));
+      c.updateIdentify(info);
+      return info;
+    }
+  }
+
+  private void receivePush(Stream s) throws IOException {
+    ConnectionImpl c = (ConnectionImpl) s.connection();
+    s.setReadTimeout(settings.negotiationTimeout());
+    c.updateIdentify(apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE)));
+  }
+
+  private IdentifyInfo apply(ConnectionImpl c, byte[] message) {
+    List<String> skipped = new ArrayList<>();
+    IdentifyCodec.Partial p = IdentifyCodec.decode(message, skipped);
+    if (!skipped.isEmpty()) {
+      LOG.log(Level.DEBUG, "{0}: identify addresses skipped: {1}", c, skipped);
+    }
+    if (p.publicKey() != null) {
+      PeerPublicKey key = PeerPublicKey.decode(p.publicKey());
+      if (!key.equals(c.remotePublicKey())) {
+        throw new MalformedMessageException("identify from " + c.remotePeer() + " carries the key of " + key.peerId());
+      }
+    }
+    return IdentifyCodec.merge(c.currentIdentify(), p, c.remotePublicKey());
+  }
+
+  private void pushIdentifyToAll() {
+    for (ConnectionImpl c : connections) {
+      Thread.startVirtualThread(() -> {
+        try (Stream s = c.newStream(IDENTIFY_PUSH)) {
+          writeDelimited(s.output(), IdentifyCodec.encode(ourInfo(c)));
+          s.closeWrite();
+        } catch (ProtocolNotSupportedException e) {
+          LOG.log(Level.DEBUG, "{0} does not take identify pushes", c);
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.DEBUG, "identify push to {0} failed: {1}", c, e);
+        }
+      });
+    }
+  }
+
+  // ---- ping ----
+
+  private static void servePing(Stream s) throws IOException {
+    byte[] buf = new byte[PING_SIZE];
+    while (true) {
+      int n = s.input().readNBytes(buf, 0, PING_SIZE);
+      if (n < PING_SIZE) {
+        return;
+      }
+      s.output().write(buf);
+    }
+  }
+
+  /** One {@code /ipfs/ping/1.0.0} round trip: 32 random bytes out, the same 32 bytes back. */
+  public Duration ping(Connection connection, Duration timeout) throws IOException {
+    try (Stream s = connection.newStream(PING)) {
+      s.setReadTimeout(timeout);
+      byte[] sent = new byte[PING_SIZE];
+      random.nextBytes(sent);
+      long start = System.nanoTime();
+      s.output().write(sent);
+      byte[] back = s.input().readNBytes(PING_SIZE);
+      long rtt = System.nanoTime() - start;
+      if (back.length < PING_SIZE) {
+        throw new EOFException("ping stream closed before the echo");
+      }
+      if (!MessageDigest.isEqual(sent, back)) {
+        throw new MalformedMessageException("ping echo differs from what was sent");
+      }
+      s.closeWrite();
+      return Duration.ofNanos(rtt);
+    }
+  }
+
+  // ---- helpers ----
+
+  static void writeDelimited(OutputStream out, byte[] message) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);
+    buf.writeBytes(Varint.encode(message.length));
+    buf.writeBytes(message);
+    out.write(buf.toByteArray());
+    out.flush();
+  }
+
+  static byte[] readDelimited(InputStream in, int max) throws IOException {
+    long n = Varint.read(in);
+    if (n < 0) {
+      throw new EOFException("stream ended before a length-prefixed message");
+    }
+    if (n > max) {
+      throw new MalformedMessageException("message of " + n + " bytes exceeds the " + max + "-byte limit");
+    }
+    byte[] msg = in.readNBytes((int) n);
+    if (msg.length != n) {
+      throw new EOFException("stream ended inside a length-prefixed message");
+    }
+    return msg;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new Libp2pException("host closed");
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Nothing more to release.
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (ServerSocket ss : listeners) {
+      try {
+        ss.close();
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "closing listener: {0}", e.toString());
+      }
+    }
+    listeners.clear();
+    boundAddrs.clear();
+    connections.forEach(ConnectionImpl::close);
+  }
+}

@@ -1,0 +1,30 @@
+package dev.plasm.transport.libp2p;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.lang.module.ModuleDescriptor;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The module's shape: one exported package, no internal package leaks, no dependencies beyond plasm-api. */
+class ModuleTests {
+  private static final ModuleDescriptor DESCRIPTOR = Host.class.getModule().getDescriptor();
+
+  @Test
+  void onlyThePublicPackageIsExported() {
+    Set<String> exports = DESCRIPTOR.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+    assertEquals(Set.of("dev.plasm.transport.libp2p"), exports);
+    assertEquals(Set.of(), DESCRIPTOR.opens());
+  }
+
+  @Test
+  void dependsOnTheJdkAndPlasmApiOnly() {
+    Set<String> requires = DESCRIPTOR.requires().stream()
+        .map(ModuleDescriptor.Requires::name)
+        .filter(n -> !n.startsWith("org.junit") && !n.startsWith("org.opentest4j") && !n.startsWith("org.apiguardian"))
+        .collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(new TreeSet<>(Set.of("java.base", "dev.plasm.api")), requires);
+  }
+}

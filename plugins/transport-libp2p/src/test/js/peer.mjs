@@ -1,0 +1,169 @@
+// A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
+//
+// Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS]
+// (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
+//
+// Prints one JSON line {"event":"ready","peerId":...,"addrs":[...]} on stdout, then answers
+// JSON-line commands from stdin ({"id":N,"cmd":...}) with {"id":N,"ok":true,...} or
+// {"id":N,"ok":false,"error":...}. It exits when stdin closes and, whatever happens, after the
+// watchdog delay, so a crashed test never leaves it running.
+import './polyfill.mjs'
+import { createHash, randomBytes } from 'node:crypto'
+import { createInterface } from 'node:readline'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify, identifyPush } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+
+const ECHO = '/plasm/test/echo/1.0.0'
+const SINK = '/plasm/test/sink/1.0.0'
+const STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
+
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : dflt
+}
+const keyType = opt('--key', 'ed25519')
+const watchdogSeconds = Number(opt('--watchdog', '180'))
+
+setTimeout(() => {
+  process.stderr.write(`watchdog: exiting after ${watchdogSeconds}s\n`)
+  process.exit(3)
+}, watchdogSeconds * 1000)
+
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
+const bytes = (chunk) => (chunk instanceof Uint8Array ? chunk : chunk.subarray())
+
+async function send (stream, data) {
+  if (!stream.send(data)) {
+    await stream.onDrain()
+  }
+}
+
+async function echo (stream) {
+  for await (const chunk of stream) {
+    await send(stream, bytes(chunk))
+  }
+  await stream.close()
+}
+
+// Reads everything, then answers "<byte count> <sha-256 hex>\n".
+async function sink (stream) {
+  const hash = createHash('sha256')
+  let count = 0
+  for await (const chunk of stream) {
+    const b = bytes(chunk)
+    hash.update(b)
+    count += b.length
+  }
+  await send(stream, new TextEncoder().encode(`${count} ${hash.digest('hex')}\n`))
+  await stream.close()
+}
+
+async function readAll (stream) {
+  const parts = []
+  for await (const chunk of stream) {
+    parts.push(Buffer.from(bytes(chunk)))
+  }
+  return Buffer.concat(parts)
+}
+
+// Sends `size` random bytes in 64 KiB chunks, closes the write side, returns the sha-256.
+async function sendRandom (stream, size) {
+  const hash = createHash('sha256')
+  for (let sent = 0; sent < size;) {
+    const chunk = randomBytes(Math.min(65536, size - sent))
+    hash.update(chunk)
+    await send(stream, chunk)
+    sent += chunk.length
+  }
+  await stream.close()
+  return hash.digest('hex')
+}
+
+const node = await createLibp2p({
+  privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services: { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+})
+await node.handle(ECHO, (stream) => echo(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
+await node.handle(SINK, (stream) => sink(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
+node.addEventListener('peer:identify', (evt) => {
+  out({ event: 'identify', peer: evt.detail.peerId.toString(), protocols: evt.detail.protocols, agent: evt.detail.agentVersion })
+})
+
+const commands = {
+  async dial ({ addr }) {
+    const conn = await node.dial(multiaddr(addr))
+    return { peer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }
+  },
+  async ping ({ addr }) {
+    return { rtt: await node.services.ping.ping(multiaddr(addr)) }
+  },
+  async peerInfo ({ peer }) {
+    const p = await node.peerStore.get(peerIdFromString(peer))
+    const agent = p.metadata.get('AgentVersion')
+    return {
+      protocols: p.protocols,
+      addrs: p.addresses.map((a) => a.multiaddr.toString()),
+      agent: agent == null ? null : new TextDecoder().decode(agent),
+      publicKey: p.id.publicKey == null ? null : Buffer.from(p.id.publicKey.raw).toString('hex')
+    }
+  },
+  async connections () {
+    return { connections: node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), status: c.status })) }
+  },
+  // Opens a stream to `protocol` at `addr`, sends `size` random bytes and returns what came back.
+  async upload ({ addr, protocol, size }) {
+    const stream = await node.dialProtocol(multiaddr(addr), protocol, STREAM_LIMITS)
+    const started = Date.now()
+    const [sha, reply] = await Promise.all([sendRandom(stream, size), readAll(stream)])
+    return { sha, replyText: reply.length < 200 ? reply.toString('utf8') : null, replySha: createHash('sha256').update(reply).digest('hex'), replyLength: reply.length, ms: Date.now() - started }
+  },
+  // Opens `streams` streams in parallel, each echoing `size` random bytes.
+  async parallel ({ addr, protocol, streams, size }) {
+    const started = Date.now()
+    const results = await Promise.all(Array.from({ length: streams }, async () => {
+      const stream = await node.dialProtocol(multiaddr(addr), protocol, STREAM_LIMITS)
+      const [sha, reply] = await Promise.all([sendRandom(stream, size), readAll(stream)])
+      return sha === createHash('sha256').update(reply).digest('hex') && reply.length === size
+    }))
+    return { matching: results.filter(Boolean).length, ms: Date.now() - started }
+  },
+  async handle ({ protocol }) {
+    await node.handle(protocol, (stream) => echo(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
+    return {}
+  },
+  async hangUp ({ peer }) {
+    await node.hangUp(peerIdFromString(peer))
+    return {}
+  }
+}
+
+const rl = createInterface({ input: process.stdin })
+rl.on('line', async (line) => {
+  let req
+  try {
+    req = JSON.parse(line)
+    const fn = commands[req.cmd]
+    if (fn == null) throw new Error(`unknown command ${req.cmd}`)
+    out({ id: req.id, ok: true, ...(await fn(req)) })
+  } catch (err) {
+    out({ id: req?.id ?? null, ok: false, error: String(err?.stack ?? err) })
+  }
+})
+rl.on('close', async () => {
+  await node.stop().catch(() => {})
+  process.exit(0)
+})
+
+out({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
