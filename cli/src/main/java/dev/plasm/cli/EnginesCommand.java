@@ -38,7 +38,7 @@ final class EnginesCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     List<EngineInfo> engines = registry.engines();
     if (json) {
-      out.println(JsonOutput.engines(engines, registry.defaultEngineId(), registry.problems()));
+      out.println(JsonOutput.engines(engines, EngineRegistry.AUTO, registry.problems()));
       out.flush();
       return ExitCodes.OK;
     }
@@ -47,17 +47,20 @@ final class EnginesCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     }
-    String fmt = "%-22s %-9s %-13s %-32s %s%n";
+    String fmt = "%-20s %-9s %-13s %-30s %s%n";
     out.printf(fmt, "ID", "VERSION", "MODE", "ENFORCES", "SOURCE");
     for (EngineInfo info : engines) {
       EngineDescriptor d = info.descriptor();
       String enforced =
           Arrays.stream(Limit.values()).filter(d::enforces).map(Limit::id).collect(Collectors.joining(","));
-      String id = d.id() + (d.id().equals(registry.defaultEngineId()) ? " *" : "");
+      String id = d.id();
       out.printf(fmt, id, d.version(), d.mode().id(), enforced.isEmpty() ? "-" : enforced, info.module() + " (" + info.source() + ")");
     }
     out.println();
-    out.println("* default engine");
+    out.println("--engine auto (the default) picks, among the engines that can meter fuel when --fuel is");
+    out.println("given and give deterministic WASI when --deterministic is: a native engine first; then, for");
+    out.println("modules under 256KiB, the interpreter before the JVM-bytecode compiler, and the compiler first");
+    out.println("for larger modules.");
     out.flush();
     return ExitCodes.OK;
   }

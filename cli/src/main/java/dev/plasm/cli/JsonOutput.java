@@ -95,6 +95,28 @@ final class JsonOutput {
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 
+  static String plugins(List<dev.plasm.host.PluginInfo> plugins, List<String> dirs, List<PluginProblem> problems) {
+    ObjectNode root = MAPPER.createObjectNode();
+    ArrayNode d = root.putArray("directories");
+    dirs.forEach(d::add);
+    ArrayNode list = root.putArray("plugins");
+    for (var p : plugins) {
+      ObjectNode n = list.addObject();
+      n.put("source", p.source());
+      ArrayNode m = n.putArray("modules");
+      p.modules().forEach(m::add);
+      ArrayNode e = n.putArray("engines");
+      p.engines().forEach(e::add);
+    }
+    ArrayNode pr = root.putArray("problems");
+    for (PluginProblem pp : problems) {
+      ObjectNode n = pr.addObject();
+      n.put("source", pp.source());
+      n.put("message", pp.message());
+    }
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
   static String identity(String peerId, String publicKey, String file) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("peerId", peerId);
@@ -143,6 +165,8 @@ final class JsonOutput {
       n.put("mode", d.mode().id());
       ArrayNode enforced = n.putArray("enforcedLimits");
       d.enforcedLimits().stream().map(x -> x.id()).sorted().forEach(enforced::add);
+      ArrayNode caps = n.putArray("capabilities");
+      d.capabilities().stream().map(x -> x.id()).sorted().forEach(caps::add);
       n.put("module", info.module());
       n.put("source", info.source());
     }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {RunCommand.class, EnginesCommand.class, IdentityCommand.class, ReceiptCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -118,11 +118,15 @@ public final class Main implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** The plugin directories searched in this invocation, in order. */
+  List<Path> pluginDirectories() {
+    return pluginDirs.isEmpty() ? PlasmPaths.defaultPluginDirs(streams.env()) : pluginDirs;
+  }
+
   /** The engine registry for this invocation, built once. */
   EngineRegistry registry() {
     if (registry == null) {
-      List<Path> dirs = pluginDirs.isEmpty() ? PlasmPaths.defaultPluginDirs(streams.env()) : pluginDirs;
-      registry = EngineRegistry.discover(dirs);
+      registry = EngineRegistry.discover(pluginDirectories());
       PrintWriter err = spec.commandLine().getErr();
       for (var p : registry.problems()) {
         err.println("plasm: warning: " + p.source() + ": " + p.message());

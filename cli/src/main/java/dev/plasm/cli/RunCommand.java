@@ -83,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.")
   List<String> env = new ArrayList<>();
 
-  @Option(names = "--engine", paramLabel = "ID", description = "Engine to run on (see 'plasm engines'). Default: ${DEFAULT-VALUE}.", defaultValue = "chicory-interpreter")
+  @Option(names = "--engine", paramLabel = "ID", description = "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: ${DEFAULT-VALUE}.", defaultValue = "auto")
   String engine;
 
   @Option(names = "--max-memory", paramLabel = "SIZE", description = "Linear memory cap. Default: ${DEFAULT-VALUE}.", defaultValue = "256MiB")

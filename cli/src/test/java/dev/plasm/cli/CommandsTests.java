@@ -13,14 +13,15 @@ class CommandsTests {
     var r = Cli.run("engines");
     assertEquals(0, r.exitCode(), r::toString);
     assertTrue(r.out().matches("(?s).*chicory-compiler\\s+\\S+\\s+jvm-bytecode\\s+memory,table,wall-time.*"), r.out());
-    assertTrue(r.out().matches("(?s).*chicory-interpreter \\*\\s+\\S+\\s+interpreter\\s+memory,table,fuel.*"), r.out());
+    assertTrue(r.out().matches("(?s).*chicory-interpreter\\s+\\S+\\s+interpreter\\s+memory,table,fuel.*"), r.out());
+    assertTrue(r.out().contains("--engine auto (the default) picks"), r.out());
   }
 
   @Test
   void enginesJsonIsMachineReadable() {
     var r = Cli.run("engines", "--json");
     assertEquals(0, r.exitCode(), r::toString);
-    assertTrue(r.out().contains("\"default\" : \"chicory-interpreter\""), r.out());
+    assertTrue(r.out().contains("\"default\" : \"auto\""), r.out());
     assertTrue(r.out().contains("\"id\" : \"chicory-compiler\""), r.out());
     assertTrue(r.out().contains("\"mode\" : \"interpreter\""), r.out());
     assertTrue(r.out().contains("\"problems\" : [ ]"), r.out());
@@ -66,5 +67,17 @@ class CommandsTests {
     assertEquals(0, r.exitCode(), r::toString);
     assertTrue(r.err().contains("plasm: warning: " + dir.resolve("broken-engine.jar")), r::toString);
     assertEquals("Hello from WebAssembly!\n", r.out());
+  }
+
+  @Test
+  void pluginsListsDirectoriesAndNamesBrokenPlugins(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("broken-engine.jar"), "not a jar");
+    var r = Cli.run("--plugin-dir", dir.toString(), "plugins");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("  " + dir), r.out());
+    assertTrue(r.out().contains("Problems:") && r.out().contains("broken-engine.jar: plugin not loaded"), r.out());
+    var json = Cli.run("--plugin-dir", dir.toString(), "plugins", "--json");
+    assertTrue(json.out().contains("\"directories\" : [ \"" + dir + "\" ]"), json.out());
   }
 }

@@ -172,6 +172,15 @@ class RunCommandTests {
   }
 
   @org.junit.jupiter.api.Test
+  void autoPicksAnEngineThatCanDoWhatTheJobNeeds() {
+    var plain = Cli.run("run", "--json", Fixture.hello().toString());
+    assertTrue(plain.out().contains("\"id\" : \"chicory-interpreter\""), "small module: the interpreter starts fastest\n" + plain);
+    var fuel = Cli.run("run", "--json", "--engine", "auto", "--fuel", "1000000", Fixture.hello().toString());
+    assertEquals(0, fuel.exitCode(), fuel::toString);
+    assertTrue(fuel.out().contains("\"id\" : \"chicory-interpreter\""), fuel::toString);
+  }
+
+  @org.junit.jupiter.api.Test
   void fuelIsRefusedClearlyByAnEngineThatCannotMeter() {
     var r = Cli.run("run", "--engine", "chicory-compiler", "--fuel", "1000", Fixture.hello().toString());
     assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);

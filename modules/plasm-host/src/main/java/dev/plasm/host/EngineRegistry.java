@@ -27,16 +27,21 @@ import java.util.stream.Collectors;
  */
 public final class EngineRegistry {
 
-  /** The engine {@code plasm run} uses when none is named. */
-  public static final String DEFAULT_ENGINE = "chicory-interpreter";
+  /** The engine id that asks the registry to choose (see {@link #choose}). */
+  public static final String AUTO = "auto";
+
+  /** Modules smaller than this start faster interpreted than compiled to JVM bytecode. */
+  public static final int SMALL_MODULE_BYTES = 256 * 1024;
 
   private final Map<String, EngineInfo> engines;
   private final List<PluginProblem> problems;
+  private final List<PluginInfo> plugins;
   private final Map<String, WasmEngine> created = new ConcurrentHashMap<>();
 
-  private EngineRegistry(Map<String, EngineInfo> engines, List<PluginProblem> problems) {
+  private EngineRegistry(Map<String, EngineInfo> engines, List<PluginProblem> problems, List<PluginInfo> plugins) {
     this.engines = Collections.unmodifiableMap(engines);
     this.problems = List.copyOf(problems);
+    this.plugins = List.copyOf(plugins);
   }
 
   /** Discovers engines in the boot layer only. */
@@ -54,13 +59,18 @@ public final class EngineRegistry {
     ServiceLoader<WasmEngineProvider> boot =
         ServiceLoader.load(WasmEngineProvider.class, EngineRegistry.class.getClassLoader());
     register(boot.stream().iterator(), "boot", found, problems, null);
+    List<PluginInfo> plugins = new ArrayList<>();
     for (Path dir : pluginDirectories) {
       for (PluginLayers.Plugin plugin : PluginLayers.load(dir, problems)) {
         ServiceLoader<WasmEngineProvider> loader = ServiceLoader.load(plugin.layer(), WasmEngineProvider.class);
-        register(loader.stream().iterator(), plugin.source().toString(), found, problems, plugin.layer());
+        String source = plugin.source().toString();
+        register(loader.stream().iterator(), source, found, problems, plugin.layer());
+        List<String> modules = plugin.layer().modules().stream().map(Module::getName).sorted().toList();
+        List<String> ids = found.values().stream().filter(e -> e.source().equals(source)).map(e -> e.descriptor().id()).toList();
+        plugins.add(new PluginInfo(source, modules, ids));
       }
     }
-    return new EngineRegistry(found, problems);
+    return new EngineRegistry(found, problems, plugins);
   }
 
   private static void register(
@@ -120,6 +130,11 @@ public final class EngineRegistry {
     return engines.values().stream().sorted(Comparator.comparing(e -> e.descriptor().id())).toList();
   }
 
+  /** The plugins loaded from plugin directories (not the engines linked into the runtime). */
+  public List<PluginInfo> plugins() {
+    return plugins;
+  }
+
   /** Plugins or providers that were refused, each with the reason. */
   public List<PluginProblem> problems() {
     return problems;
@@ -130,12 +145,12 @@ public final class EngineRegistry {
   }
 
   /**
-   * The engine with that id, or the default engine when {@code id} is null.
+   * The engine with that id.
    *
    * @throws ConfigurationException naming {@code --engine} and listing the known ids
    */
   public EngineInfo require(String id) {
-    String wanted = id == null ? defaultEngineId() : id;
+    String wanted = id == null ? AUTO : id;
     EngineInfo info = engines.get(wanted);
     if (info == null) {
       String known = engines.isEmpty() ? "none are installed" : "known engines: " + String.join(", ", engines.keySet().stream().sorted().collect(Collectors.toList()));
@@ -144,12 +159,51 @@ public final class EngineRegistry {
     return info;
   }
 
-  /** The default engine's id: {@value #DEFAULT_ENGINE} when installed, else the first id. */
-  public String defaultEngineId() {
-    if (engines.containsKey(DEFAULT_ENGINE) || engines.isEmpty()) {
-      return DEFAULT_ENGINE;
+  /**
+   * The engine for a job: the one named, or for {@code auto} (and null) the best engine that can
+   * honour what the job needs. The rule, documented in docs/cli.md:
+   *
+   * <ol>
+   *   <li>only engines that can do what the job asks: meter fuel when {@code --fuel} is set, give
+   *       deterministic WASI when the job is deterministic;
+   *   <li>then by execution mode: native first; then, for modules under {@value
+   *       #SMALL_MODULE_BYTES} bytes, the interpreter before the JVM-bytecode compiler (compiling
+   *       costs more than a short program runs), and the compiler first for larger modules;
+   *   <li>then by id.
+   * </ol>
+   *
+   * @throws ConfigurationException when the id is unknown or no engine can run the job
+   */
+  public EngineInfo choose(String id, boolean needsFuel, boolean needsDeterminism, int moduleBytes) {
+    if (id != null && !id.equals(AUTO)) {
+      return require(id);
     }
-    return engines().get(0).descriptor().id();
+    List<EngineInfo> candidates = new ArrayList<>();
+    for (EngineInfo e : engines()) {
+      EngineDescriptor d = e.descriptor();
+      if ((!needsFuel || d.enforces(dev.plasm.api.Limit.FUEL))
+          && (!needsDeterminism || d.has(dev.plasm.engine.spi.Capability.DETERMINISTIC_WASI))) {
+        candidates.add(e);
+      }
+    }
+    if (candidates.isEmpty()) {
+      String need = needsFuel && needsDeterminism ? "fuel metering and deterministic WASI"
+          : needsFuel ? "fuel metering" : needsDeterminism ? "deterministic WASI" : "anything";
+      throw new ConfigurationException(
+          "--engine", "--engine auto: no installed engine offers " + need + " (see 'plasm engines')");
+    }
+    boolean small = moduleBytes < SMALL_MODULE_BYTES;
+    candidates.sort(Comparator.comparingInt((EngineInfo e) -> rank(e.descriptor().mode(), small))
+        .thenComparing(e -> e.descriptor().id()));
+    return candidates.get(0);
+  }
+
+  private static int rank(dev.plasm.engine.spi.ExecutionMode mode, boolean small) {
+    return switch (mode) {
+      case NATIVE -> 0;
+      case INTERPRETER -> small ? 1 : 2;
+      case JVM_BYTECODE -> small ? 2 : 1;
+    };
   }
 
   /** The shared engine instance for an id, created on first use. */

@@ -9,6 +9,7 @@ import dev.plasm.api.LimitExceededException;
 import dev.plasm.api.ModuleRejectedException;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
+import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.EngineDescriptor;
@@ -72,13 +73,21 @@ public final class Sandbox {
    * @throws ConfigurationException naming the offending setting
    */
   public EngineDescriptor check(Job job) {
-    EngineDescriptor d = registry.require(job.engineId()).descriptor();
+    EngineDescriptor d =
+        registry.choose(job.engineId(), job.limits().fuel().isPresent(), job.determinism() != null, job.module().length)
+            .descriptor();
     ResourceLimits limits = job.limits();
     if (limits.fuel().isPresent() && !d.enforces(Limit.FUEL)) {
       throw new ConfigurationException(
           Limit.FUEL.flag(),
           "--fuel: engine '" + d.id() + "' cannot meter fuel; drop --fuel or choose an engine that can"
               + fuelEngines());
+    }
+    if (job.determinism() != null && !d.has(Capability.DETERMINISTIC_WASI)) {
+      throw new ConfigurationException(
+          "--deterministic",
+          "--deterministic: engine '" + d.id() + "' cannot give recorded clocks and random; choose an engine that can"
+              + engines(e -> e.has(Capability.DETERMINISTIC_WASI)));
     }
     long heap = Runtime.getRuntime().maxMemory();
     if (heap != Long.MAX_VALUE && limits.maxMemoryBytes() > heap * HEAP_SHARE) {
@@ -260,8 +269,12 @@ public final class Sandbox {
   }
 
   private String fuelEngines() {
+    return engines(e -> e.enforces(Limit.FUEL));
+  }
+
+  private String engines(java.util.function.Predicate<EngineDescriptor> p) {
     List<String> ids =
-        registry.engines().stream().filter(e -> e.descriptor().enforces(Limit.FUEL)).map(e -> e.descriptor().id()).toList();
+        registry.engines().stream().map(EngineInfo::descriptor).filter(p).map(EngineDescriptor::id).toList();
     return ids.isEmpty() ? "" : " (" + String.join(", ", ids) + ")";
   }
 }

@@ -33,7 +33,7 @@ class SandboxTests {
   void discoversBothChicoryEnginesWithValidDescriptors() {
     var ids = REGISTRY.engines().stream().map(e -> e.descriptor().id()).toList();
     assertEquals(List.of("chicory-compiler", "chicory-interpreter"), ids);
-    assertEquals("chicory-interpreter", REGISTRY.defaultEngineId());
+    assertEquals("chicory-interpreter", REGISTRY.choose("auto", false, false, 30_000).descriptor().id());
     assertTrue(REGISTRY.problems().isEmpty(), REGISTRY.problems()::toString);
   }
 
@@ -102,6 +102,14 @@ class SandboxTests {
     assertEquals(2, r.problems().size(), r.problems()::toString);
     assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("broken.jar")));
     assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("empty-plugin") && p.message().contains("no module found")));
+  }
+
+  @Test
+  void autoChoosesByWhatTheJobNeedsAndTheModuleSize() {
+    assertEquals("chicory-interpreter", REGISTRY.choose(null, false, false, 1_000).descriptor().id(), "small: interpret");
+    assertEquals("chicory-compiler", REGISTRY.choose("auto", false, false, 1 << 20).descriptor().id(), "large: compile");
+    assertEquals("chicory-interpreter", REGISTRY.choose("auto", true, false, 1 << 20).descriptor().id(), "fuel needs a meter");
+    assertEquals("chicory-compiler", REGISTRY.choose("chicory-compiler", false, false, 10).descriptor().id(), "a named engine wins");
   }
 
   @Test

@@ -16,9 +16,20 @@ import java.util.regex.Pattern;
  * @param enforcedLimits the limits the engine enforces itself, reliably, on every code shape; the
  *     host enforces the others around the engine or refuses jobs that need them (a wall-clock
  *     limit is only "enforced" if interrupting the running thread stops every loop shape)
+ * @param capabilities optional behaviours the engine offers
  */
 public record EngineDescriptor(
-    String id, String version, String description, ExecutionMode mode, Set<Limit> enforcedLimits) {
+    String id,
+    String version,
+    String description,
+    ExecutionMode mode,
+    Set<Limit> enforcedLimits,
+    Set<Capability> capabilities) {
+
+  /** A descriptor with no optional capabilities. */
+  public EngineDescriptor(String id, String version, String description, ExecutionMode mode, Set<Limit> enforcedLimits) {
+    this(id, version, description, mode, enforcedLimits, Set.of());
+  }
 
   /** The form every engine id must have. */
   public static final Pattern ID_PATTERN = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
@@ -29,6 +40,7 @@ public record EngineDescriptor(
     Objects.requireNonNull(description, "description");
     Objects.requireNonNull(mode, "mode");
     enforcedLimits = Set.copyOf(enforcedLimits);
+    capabilities = Set.copyOf(capabilities);
     if (id.length() > 64 || !ID_PATTERN.matcher(id).matches()) {
       throw new IllegalArgumentException(
           "engine id '" + id + "' is not valid: use 1-64 characters of a-z, 0-9 and single hyphens, e.g. my-engine");
@@ -36,6 +48,11 @@ public record EngineDescriptor(
     if (version.isBlank()) {
       throw new IllegalArgumentException("engine '" + id + "' has a blank version");
     }
+  }
+
+  /** Whether the engine offers the given capability. */
+  public boolean has(Capability c) {
+    return capabilities.contains(c);
   }
 
   /** Whether the engine enforces the given limit itself. */

@@ -15,6 +15,7 @@ import dev.plasm.api.ModuleRejectedException;
 import dev.plasm.api.RejectionKind;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.TrapKind;
+import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.Determinism;
@@ -344,6 +345,8 @@ public abstract class WasmEngineTck {
   @Test
   @Tag("wasi")
   public void theDeterministicProfileGivesTheSpecifiedClocksAndRandom() throws Exception {
+    Assumptions.assumeTrue(descriptor().has(Capability.DETERMINISTIC_WASI),
+        () -> descriptor().id() + " does not declare " + Capability.DETERMINISTIC_WASI.id());
     byte[] seed = new byte[32];
     for (int i = 0; i < 32; i++) {
       seed[i] = (byte) i;
@@ -359,6 +362,15 @@ public abstract class WasmEngineTck {
     sha.update(ByteBuffer.allocate(8).putLong(0).array());
     String expected = HexFormat.of().formatHex(sha.digest(), 0, 16);
     assertEquals(expected + "\n", run(probe, List.of("random", "16"), Map.of(), new byte[0], List.of(), LIMITS, d).stdout());
+  }
+
+  @Test
+  @Tag("wasi")
+  public void withoutTheCapabilityADeterministicRunIsRefusedNotFaked() {
+    Assumptions.assumeFalse(descriptor().has(Capability.DETERMINISTIC_WASI), "the engine declares deterministic WASI");
+    Determinism d = new Determinism(1_700_000_000_000_000L, new byte[32]);
+    Run r = run(compile("probe"), List.of("time"), Map.of(), new byte[0], List.of(), LIMITS, d);
+    assertEquals(RejectionKind.UNSUPPORTED, assertInstanceOf(ExecutionOutcome.Rejected.class, r.outcome(), r::toString).kind());
   }
 
   // ---------------------------------------------------------------- isolation

@@ -1,6 +1,7 @@
 package dev.plasm.engine.chicory;
 
 import dev.plasm.api.Limit;
+import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.engine.spi.ExecutionMode;
 import dev.plasm.engine.spi.WasmEngine;
@@ -18,7 +19,8 @@ public final class ChicoryCompilerProvider implements WasmEngineProvider {
           ChicoryEngine.CHICORY_VERSION,
           "Chicory compiler to JVM bytecode: slower start, fast steady state, no fuel",
           ExecutionMode.JVM_BYTECODE,
-          Set.of(Limit.MEMORY, Limit.TABLE, Limit.WALL_TIME));
+          Set.of(Limit.MEMORY, Limit.TABLE, Limit.WALL_TIME),
+          Set.of(Capability.DETERMINISTIC_WASI));
 
   @Override
   public EngineDescriptor descriptor() {

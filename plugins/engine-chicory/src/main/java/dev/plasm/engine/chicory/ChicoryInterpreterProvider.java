@@ -1,6 +1,7 @@
 package dev.plasm.engine.chicory;
 
 import dev.plasm.api.Limit;
+import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.engine.spi.ExecutionMode;
 import dev.plasm.engine.spi.WasmEngine;
@@ -21,7 +22,8 @@ public final class ChicoryInterpreterProvider implements WasmEngineProvider {
           ChicoryEngine.CHICORY_VERSION,
           "Chicory interpreter: quick start, fuel metering, slow steady state",
           ExecutionMode.INTERPRETER,
-          Set.of(Limit.MEMORY, Limit.TABLE, Limit.FUEL));
+          Set.of(Limit.MEMORY, Limit.TABLE, Limit.FUEL),
+          Set.of(Capability.DETERMINISTIC_WASI));
 
   @Override
   public EngineDescriptor descriptor() {
