@@ -1,6 +1,6 @@
 /**
  * libp2p for Plasm on the plain JDK: peer ids and multiaddrs, TCP with multistream-select, Noise XX
- * and Yamux, and the identify and ping protocols, interoperable with js-libp2p.
+ * and Yamux, the identify and ping protocols, and a Kademlia DHT, interoperable with js-libp2p.
  *
  * <p>Only {@code dev.plasm.transport.libp2p} is exported; the wire codecs, Noise, Yamux and the
  * connection machinery live in {@code internal.*} packages so they can change without breaking

@@ -1,7 +1,11 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
-// Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS]
+// Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
+// --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
+// addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
+// match the Java side: values up to 16 KiB, the greatest value (unsigned bytes) wins. Without
+// --dht the peer is exactly the milestone-1 peer.
 //
 // Prints one JSON line {"event":"ready","peerId":...,"addrs":[...]} on stdout, then answers
 // JSON-line commands from stdin ({"id":N,"cmd":...}) with {"id":N,"ok":true,...} or
@@ -19,6 +23,9 @@ import { ping } from '@libp2p/ping'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 
 const ECHO = '/plasm/test/echo/1.0.0'
 const SINK = '/plasm/test/sink/1.0.0'
@@ -31,6 +38,8 @@ const opt = (name, dflt) => {
 }
 const keyType = opt('--key', 'ed25519')
 const watchdogSeconds = Number(opt('--watchdog', '180'))
+const dhtProtocol = opt('--dht', null)
+const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
   process.stderr.write(`watchdog: exiting after ${watchdogSeconds}s\n`)
@@ -87,13 +96,45 @@ async function sendRandom (stream, size) {
   return hash.digest('hex')
 }
 
+// The same rules as Java's RecordValidator for /plasm/ keys.
+const comparePlasmValues = (a, b) => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i] - b[i]
+  }
+  return a.length - b.length
+}
+const plasmValidator = async (key, value) => {
+  if (new TextDecoder().decode(key).length <= '/plasm/'.length) throw new Error('empty /plasm/ key')
+  if (value.length > PLASM_MAX_VALUE) throw new Error(`/plasm/ value of ${value.length} bytes is too large`)
+}
+const plasmSelector = (key, values) => {
+  let best = 0
+  for (let i = 1; i < values.length; i++) {
+    if (comparePlasmValues(values[i], values[best]) > 0) best = i
+  }
+  return best
+}
+
+const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+if (dhtProtocol != null) {
+  services.dht = kadDHT({
+    protocol: dhtProtocol,
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    validators: { plasm: plasmValidator },
+    selectors: { plasm: plasmSelector },
+    initialQuerySelfInterval: 500,
+    querySelfInterval: 5000
+  })
+}
+
 const node = await createLibp2p({
   privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
-  services: { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+  services
 })
 await node.handle(ECHO, (stream) => echo(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
 await node.handle(SINK, (stream) => sink(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
@@ -146,6 +187,48 @@ const commands = {
   async hangUp ({ peer }) {
     await node.hangUp(peerIdFromString(peer))
     return {}
+  },
+  // ---- DHT (only with --dht) ----
+  async dhtRoutingTable () {
+    return { peers: [...node.services.dht.routingTable.kb.toIterable()].map((p) => p.peerId.toString()) }
+  },
+  async dhtMode () {
+    return { mode: node.services.dht.getMode() }
+  },
+  async dhtFindPeer ({ peer }) {
+    const info = await node.peerRouting.findPeer(peerIdFromString(peer), { signal: AbortSignal.timeout(20000) })
+    return { peer: info.id.toString(), addrs: info.multiaddrs.map((a) => a.toString()) }
+  },
+  async dhtClosestPeers ({ keyHex }) {
+    const peers = []
+    for await (const p of node.peerRouting.getClosestPeers(Buffer.from(keyHex, 'hex'), { signal: AbortSignal.timeout(20000) })) {
+      peers.push(p.id.toString())
+    }
+    return { peers }
+  },
+  async dhtPut ({ key, valueHex }) {
+    await node.contentRouting.put(new TextEncoder().encode(key), Buffer.from(valueHex, 'hex'), { signal: AbortSignal.timeout(20000) })
+    return {}
+  },
+  async dhtGet ({ key }) {
+    const value = await node.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(20000) })
+    return { valueHex: Buffer.from(value).toString('hex') }
+  },
+  // `multihashHex` is the binary multihash; as a CID it is v0 for sha2-256 (what js keys providers by).
+  async dhtProvide ({ multihashHex }) {
+    const cid = CID.createV0(Digest.decode(Buffer.from(multihashHex, 'hex')))
+    await node.contentRouting.provide(cid, { signal: AbortSignal.timeout(20000) })
+    return {}
+  },
+  async dhtFindProviders ({ multihashHex, max }) {
+    const cid = CID.createV0(Digest.decode(Buffer.from(multihashHex, 'hex')))
+    const providers = []
+    const signal = AbortSignal.timeout(20000)
+    for await (const p of node.contentRouting.findProviders(cid, { signal })) {
+      providers.push({ peer: p.id.toString(), addrs: p.multiaddrs.map((a) => a.toString()) })
+      if (providers.length >= (max ?? 20)) break
+    }
+    return { providers }
   }
 }
 

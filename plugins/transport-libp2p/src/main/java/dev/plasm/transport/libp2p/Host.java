@@ -47,6 +47,11 @@ public final class Host implements AutoCloseable {
     return core.peerId();
   }
 
+  /** The machinery, for the module's own services (the DHT); not exported. */
+  HostCore core() {
+    return core;
+  }
+
   /** Starts listening; returns the bound address (with the real port if 0 was asked for). */
   public Multiaddr listen(Multiaddr addr) throws IOException {
     return core.listen(addr);

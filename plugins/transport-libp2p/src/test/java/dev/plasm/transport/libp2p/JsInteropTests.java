@@ -238,6 +238,8 @@ class JsInteropTests {
     assertTrue(host.ping(c).toNanos() > 0);
     c.close();
     HostTests.waitUntil(() -> host.connections().isEmpty(), "the connection is gone");
+    // js must have seen the close too, or its dial just returns the old connection.
+    HostTests.waitUntil(() -> ((List<?>) js.call("connections").get("connections")).isEmpty(), "js sees it gone");
     js.call("dial", "addr", javaAddr(host));
     Connection back = HostTests.waitFor(() -> host.connection(PeerId.parse(js.peerId())).orElse(null));
     assertTrue(host.ping(back).toNanos() > 0);

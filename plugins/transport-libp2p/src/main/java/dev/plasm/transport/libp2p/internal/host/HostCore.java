@@ -38,6 +38,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.function.BiConsumer;
 
 /**
  * The machinery behind {@link dev.plasm.transport.libp2p.Host}: TCP listeners and dialing, the
@@ -60,6 +61,7 @@ public final class HostCore implements AutoCloseable {
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final Semaphore pendingHandshakes;
   private final SecureRandom random = new SecureRandom();
+  private final List<BiConsumer<Connection, IdentifyInfo>> identifyListeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   public HostCore(HostSettings settings) {
@@ -280,6 +282,31 @@ public final class HostCore implements AutoCloseable {
 
   // ---- identify ----
 
+  /**
+   * Calls {@code listener} (on its own virtual thread) whenever a peer's identify information is
+   * received or updated by a push; the DHT uses it to find peers that serve its protocol.
+   */
+  public void addIdentifyListener(BiConsumer<Connection, IdentifyInfo> listener) {
+    identifyListeners.add(listener);
+  }
+
+  public void removeIdentifyListener(BiConsumer<Connection, IdentifyInfo> listener) {
+    identifyListeners.remove(listener);
+  }
+
+  private void identified(ConnectionImpl c, IdentifyInfo info) {
+    c.updateIdentify(info);
+    for (BiConsumer<Connection, IdentifyInfo> l : identifyListeners) {
+      Thread.startVirtualThread(() -> {
+        try {
+          l.accept(c, info);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "identify listener failed for {0}: {1}", c, e);
+        }
+      });
+    }
+  }
+
   IdentifyInfo ourInfo(Connection c) {
     return new IdentifyInfo(settings.protocolVersion(), settings.agentVersion(), settings.identity().publicKey(),
         listenAddrs(), Optional.of(c.remoteAddr()), List.copyOf(protocols()));
@@ -296,7 +323,7 @@ public final class HostCore implements AutoCloseable {
     try (Stream s = c.newStream(IDENTIFY)) {
       s.setReadTimeout(settings.negotiationTimeout());
       IdentifyInfo info = apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE));
-      c.updateIdentify(info);
+      identified(c, info);
       return info;
     }
   }
@@ -304,7 +331,7 @@ public final class HostCore implements AutoCloseable {
   private void receivePush(Stream s) throws IOException {
     ConnectionImpl c = (ConnectionImpl) s.connection();
     s.setReadTimeout(settings.negotiationTimeout());
-    c.updateIdentify(apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE)));
+    identified(c, apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE)));
   }
 
   private IdentifyInfo apply(ConnectionImpl c, byte[] message) {

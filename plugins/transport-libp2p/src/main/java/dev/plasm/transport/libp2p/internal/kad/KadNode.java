@@ -1,0 +1,681 @@
+package dev.plasm.transport.libp2p.internal.kad;
+
+import dev.plasm.transport.libp2p.Connection;
+import dev.plasm.transport.libp2p.Host;
+import dev.plasm.transport.libp2p.IdentifyInfo;
+import dev.plasm.transport.libp2p.Libp2pException;
+import dev.plasm.transport.libp2p.MalformedMessageException;
+import dev.plasm.transport.libp2p.Multiaddr;
+import dev.plasm.transport.libp2p.PeerId;
+import dev.plasm.transport.libp2p.Stream;
+import dev.plasm.transport.libp2p.internal.codec.Varint;
+import dev.plasm.transport.libp2p.internal.host.HostCore;
+import dev.plasm.transport.libp2p.internal.kad.KadMessage.Peer;
+import dev.plasm.transport.libp2p.internal.kad.KadMessage.Type;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * A Kademlia DHT node in server mode (kad-dht/README.md): serves FIND_NODE, GET_VALUE, PUT_VALUE,
+ * ADD_PROVIDER, GET_PROVIDERS (and the deprecated PING) on one protocol id, keeps the routing
+ * table, record and provider stores, runs iterative lookups, and refreshes and republishes in the
+ * background.
+ *
+ * <p>Peers enter the routing table when their identify lists our protocol id, or when they answer
+ * one of our requests; they leave it when a request to them fails. A full bucket keeps its
+ * oldest peer unless that peer fails a ping.
+ */
+public final class KadNode implements AutoCloseable {
+  static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.kad");
+  /** Lookups stop early for values once this many peers returned one. */
+  private static final int VALUE_QUORUM = 3;
+  /** Candidates a lookup remembers at most; further closer peers are ignored. */
+  private static final int MAX_LOOKUP_CANDIDATES = 2000;
+  private static final int MAX_PENDING_EVICTION_CHECKS = 8;
+
+  private final Host host;
+  private final HostCore core;
+  private final KadSettings settings;
+  private final PeerId self;
+  private final KadKey selfKey;
+  private final RoutingTable table;
+  private final RecordValidator validator;
+  private final RecordStore records;
+  private final ProviderStore providers;
+  private final Semaphore inbound;
+  private final Semaphore evictionChecks = new Semaphore(MAX_PENDING_EVICTION_CHECKS);
+  private final Map<String, byte[][]> ownRecords = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> ownProvides = new ConcurrentHashMap<>();
+  private final List<Thread> background = new CopyOnWriteArrayList<>();
+  private final BiConsumer<Connection, IdentifyInfo> identifyListener = this::onIdentify;
+  private final SecureRandom random = new SecureRandom();
+  private final AtomicLong inboundRequests = new AtomicLong();
+  private final AtomicLong refusedRequests = new AtomicLong();
+  private volatile boolean closed;
+
+  public KadNode(Host host, HostCore core, KadSettings settings) {
+    this.host = host;
+    this.core = core;
+    this.settings = settings;
+    this.self = host.peerId();
+    this.selfKey = KadKey.of(self);
+    this.table = new RoutingTable(selfKey, settings.k());
+    this.validator = new RecordValidator(settings.namespace(), settings.maxValueSize());
+    this.records = new RecordStore(validator, settings.maxRecords(), settings.recordTtl());
+    this.providers = new ProviderStore(settings.maxProviderKeys(), settings.maxProvidersPerKey(), settings.providerTtl());
+    this.inbound = new Semaphore(settings.maxInboundStreams());
+  }
+
+  /** Serves the protocol (announced to connected peers by identify push) and starts maintenance. */
+  public void start() {
+    core.addIdentifyListener(identifyListener);
+    host.setHandler(settings.protocol(), this::serve);
+    // Peers already connected and identified before we started.
+    for (Connection c : host.connections()) {
+      c.identifyInfo().ifPresent(info -> onIdentify(c, info));
+    }
+    periodic("kad-refresh", settings.refreshInterval(), this::refresh);
+    periodic("kad-republish", settings.republishInterval(), this::republish);
+    Duration sweep = min(Duration.ofMinutes(1), min(settings.recordTtl(), settings.providerTtl()));
+    periodic("kad-expiry", sweep, () -> {
+      Instant now = Instant.now();
+      int r = records.sweep(now);
+      int p = providers.sweep(now);
+      if (r + p > 0) {
+        LOG.log(Level.DEBUG, "expired {0} records and {1} provider records", r, p);
+      }
+    });
+  }
+
+  public RoutingTable routingTable() {
+    return table;
+  }
+
+  public RecordStore records() {
+    return records;
+  }
+
+  public ProviderStore providers() {
+    return providers;
+  }
+
+  public KadSettings settings() {
+    return settings;
+  }
+
+  /** Requests served since start (all types). */
+  public long inboundRequests() {
+    return inboundRequests.get();
+  }
+
+  /** Inbound requests refused (invalid record, cap reached, malformed message). */
+  public long refusedRequests() {
+    return refusedRequests.get();
+  }
+
+  // ---- routing table upkeep ----
+
+  private void onIdentify(Connection c, IdentifyInfo info) {
+    if (closed) {
+      return;
+    }
+    if (info.protocols().contains(settings.protocol())) {
+      addPeer(c.remotePeer(), info.listenAddrs());
+    } else if (table.remove(c.remotePeer())) {
+      LOG.log(Level.DEBUG, "{0} no longer serves {1}; removed from the routing table", c.remotePeer(), settings.protocol());
+    }
+  }
+
+  /** Adds a server-mode peer; a full bucket pings its oldest peer and replaces it if it is gone. */
+  void addPeer(PeerId peer, List<Multiaddr> addrs) {
+    if (peer.equals(self) || closed) {
+      return;
+    }
+    List<Multiaddr> dialable = dialable(addrs);
+    RoutingTable.AddResult r = table.add(peer, dialable, Instant.now());
+    if (r.added() || r.oldest() == null || !evictionChecks.tryAcquire()) {
+      return;
+    }
+    RoutingTable.Entry oldest = r.oldest();
+    Thread.startVirtualThread(() -> {
+      try {
+        Connection c = connect(oldest.peer(), oldest.addrs());
+        host.ping(c);
+        table.add(oldest.peer(), List.of(), Instant.now()); // alive: refreshed, the newcomer waits
+      } catch (IOException | RuntimeException e) {
+        if (table.replace(oldest, peer, dialable, Instant.now())) {
+          LOG.log(Level.DEBUG, "evicted unresponsive {0} for {1}", oldest.peer(), peer);
+        }
+      } finally {
+        evictionChecks.release();
+      }
+    });
+  }
+
+  private static List<Multiaddr> dialable(List<Multiaddr> addrs) {
+    List<Multiaddr> out = new ArrayList<>();
+    for (Multiaddr a : addrs) {
+      Multiaddr bare = a.withoutPeerId();
+      boolean tcp = bare.components().stream().anyMatch(c -> c.protocol() == Multiaddr.Protocol.TCP);
+      if (tcp && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
+        out.add(bare);
+      }
+    }
+    return out;
+  }
+
+  // ---- serving ----
+
+  private void serve(Stream s) throws IOException {
+    PeerId from = s.connection().remotePeer();
+    if (!inbound.tryAcquire()) {
+      refusedRequests.incrementAndGet();
+      LOG.log(Level.WARNING, "resetting a kad stream from {0}: {1} inbound kad streams already open",
+          from, settings.maxInboundStreams());
+      s.reset();
+      return;
+    }
+    try {
+      s.setReadTimeout(settings.requestTimeout());
+      for (int i = 0; i < settings.maxRequestsPerStream(); i++) {
+        byte[] raw;
+        try {
+          raw = readDelimited(s.input(), settings.maxMessageSize());
+        } catch (SocketTimeoutException e) {
+          return; // idle: the stream is closed
+        }
+        if (raw == null) {
+          return;
+        }
+        KadMessage req;
+        KadMessage resp;
+        try {
+          req = KadMessage.decode(raw);
+          inboundRequests.incrementAndGet();
+          resp = handle(s.connection(), req);
+        } catch (RecordValidator.InvalidRecordException | MalformedMessageException | RefusedException e) {
+          refusedRequests.incrementAndGet();
+          LOG.log(Level.INFO, "kad: refused a request from {0}, resetting the stream: {1}", from, e.getMessage());
+          s.reset();
+          return;
+        }
+        if (resp != null) {
+          writeDelimited(s.output(), resp.encode());
+        }
+      }
+    } catch (MalformedMessageException e) {
+      refusedRequests.incrementAndGet();
+      LOG.log(Level.INFO, "kad: refused a request from {0}, resetting the stream: {1}", from, e.getMessage());
+      s.reset();
+    } finally {
+      inbound.release();
+    }
+  }
+
+  private KadMessage handle(Connection c, KadMessage req) {
+    PeerId from = c.remotePeer();
+    Instant now = Instant.now();
+    return switch (req.type()) {
+      case FIND_NODE -> {
+        List<Peer> closer = new ArrayList<>();
+        if (Arrays.equals(req.key(), self.toBytes())) {
+          closer.add(selfPeer());
+        }
+        closer.addAll(closerPeers(req.key(), from));
+        yield req.withPeers(closer, List.of());
+      }
+      case GET_VALUE -> {
+        requireKey(req);
+        Optional<RecordStore.Stored> held = records.get(req.key(), now);
+        KadMessage.Record rec = held.map(r -> KadMessage.Record.of(r.key(), r.value(), r.received())).orElse(null);
+        yield new KadMessage(Type.GET_VALUE, req.key(), rec, closerPeers(req.key(), from), List.of());
+      }
+      case PUT_VALUE -> {
+        requireKey(req);
+        KadMessage.Record rec = req.record();
+        if (rec == null) {
+          throw new RefusedException("PUT_VALUE without a record");
+        }
+        if (!Arrays.equals(rec.key(), req.key())) {
+          throw new RefusedException("PUT_VALUE record key differs from the message key");
+        }
+        RecordStore.PutResult r = records.put(rec.key(), rec.value(), now);
+        if (r == RecordStore.PutResult.FULL) {
+          throw new RefusedException("record store full (" + settings.maxRecords() + " records)");
+        }
+        LOG.log(Level.DEBUG, "{0}: {1} from {2}", r, rec, from);
+        yield req; // js expects the request echoed, record included
+      }
+      case ADD_PROVIDER -> {
+        requireKey(req);
+        checkMultihash(req.key());
+        for (Peer p : req.providerPeers()) {
+          if (!p.id().equals(from)) {
+            LOG.log(Level.DEBUG, "ignoring provider {0} announced by {1}", p.id(), from);
+            continue;
+          }
+          List<Multiaddr> addrs = dialable(p.addrs());
+          if (addrs.isEmpty()) {
+            addrs = dialable(c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of()));
+          }
+          if (!providers.add(req.key(), from, addrs, now)) {
+            LOG.log(Level.INFO, "kad: provider cap reached, not storing {0} for {1}", from, KadKey.printable(req.key()));
+          }
+        }
+        yield null; // no reply
+      }
+      case GET_PROVIDERS -> {
+        requireKey(req);
+        List<Peer> found = new ArrayList<>();
+        for (ProviderStore.Provider p : providers.get(req.key(), settings.maxProvidersPerKey(), now)) {
+          found.add(p.peer().equals(self) ? selfPeer() : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
+        }
+        yield req.withPeers(closerPeers(req.key(), from), found);
+      }
+      case PING -> req;
+    };
+  }
+
+  private static void requireKey(KadMessage req) {
+    if (req.key().length == 0) {
+      throw new RefusedException(req.type() + " without a key");
+    }
+  }
+
+  /** A provider key must be one multihash: {@code <code varint><length varint><digest>}. */
+  static void checkMultihash(byte[] key) {
+    try {
+      int[] end = new int[1];
+      Varint.decode(key, 0, key.length, end);
+      long len = Varint.decode(key, end[0], key.length, end);
+      if (len != key.length - end[0]) {
+        throw new RefusedException("provider key is not a multihash (length " + len + ")");
+      }
+    } catch (MalformedMessageException e) {
+      throw new RefusedException("provider key is not a multihash: " + e.getMessage());
+    }
+  }
+
+  private List<Peer> closerPeers(byte[] key, PeerId exclude) {
+    List<Peer> out = new ArrayList<>();
+    for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> p.equals(exclude))) {
+      out.add(new Peer(e.peer(), e.addrs(), connectedness(e.peer())));
+    }
+    return out;
+  }
+
+  private int connectedness(PeerId peer) {
+    return host.connection(peer).isPresent() ? KadMessage.CONNECTED : KadMessage.NOT_CONNECTED;
+  }
+
+  private Peer selfPeer() {
+    return new Peer(self, dialable(host.listenAddrs()), KadMessage.CONNECTED);
+  }
+
+  // ---- client side ----
+
+  private Connection connect(PeerId peer, List<Multiaddr> addrs) throws IOException {
+    Optional<Connection> open = host.connection(peer);
+    if (open.isPresent()) {
+      return open.get();
+    }
+    List<Multiaddr> tryAddrs = new ArrayList<>(dialable(addrs));
+    table.get(peer).ifPresent(e -> e.addrs().stream().filter(a -> !tryAddrs.contains(a)).forEach(tryAddrs::add));
+    IOException last = null;
+    for (Multiaddr a : tryAddrs) {
+      try {
+        return host.dial(a.withPeerId(peer));
+      } catch (IOException e) {
+        last = e;
+      } catch (RuntimeException e) {
+        last = new IOException(e.getMessage(), e);
+      }
+    }
+    throw last != null ? last : new IOException("no dialable address for " + peer);
+  }
+
+  /** One request to {@code peer}; a reply is read unless the type has none (ADD_PROVIDER). */
+  KadMessage rpc(PeerId peer, List<Multiaddr> addrs, KadMessage req) throws IOException {
+    boolean reply = req.type() != Type.ADD_PROVIDER;
+    try {
+      Connection c = connect(peer, addrs);
+      KadMessage resp = null;
+      try (Stream s = c.newStream(settings.protocol())) {
+        s.setReadTimeout(settings.requestTimeout());
+        writeDelimited(s.output(), req.encode());
+        if (reply) {
+          byte[] raw = readDelimited(s.input(), settings.maxMessageSize());
+          if (raw == null) {
+            throw new EOFException(peer + " closed the " + req.type() + " stream without a reply");
+          }
+          resp = KadMessage.decode(raw);
+        }
+        s.closeWrite();
+      }
+      addPeer(peer, addrs.isEmpty() ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of()) : addrs);
+      return resp;
+    } catch (IOException | RuntimeException e) {
+      if (table.remove(peer)) {
+        LOG.log(Level.DEBUG, "removed {0} from the routing table: {1}", peer, e.toString());
+      }
+      throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+    }
+  }
+
+  /** The k closest peers to {@code key} that answered an iterative FIND_NODE lookup. */
+  public List<Peer> closestPeers(byte[] key) {
+    return lookup(key, Type.FIND_NODE, (peer, resp) -> false);
+  }
+
+  /** Finds {@code target}'s addresses: from our table or connections, else by a lookup. */
+  public Optional<Peer> findPeer(PeerId target) {
+    Optional<RoutingTable.Entry> known = table.get(target);
+    if (known.isPresent() && !known.get().addrs().isEmpty()) {
+      return Optional.of(new Peer(target, known.get().addrs(), connectedness(target)));
+    }
+    Peer[] found = new Peer[1];
+    List<Peer> answered = lookup(target.toBytes(), Type.FIND_NODE, (from, resp) -> {
+      for (Peer p : resp.closerPeers()) {
+        if (p.id().equals(target) && !dialable(p.addrs()).isEmpty()) {
+          synchronized (found) {
+            found[0] = new Peer(target, dialable(p.addrs()), connectedness(target));
+          }
+          return true;
+        }
+      }
+      return false;
+    });
+    synchronized (found) {
+      if (found[0] != null) {
+        return Optional.of(found[0]);
+      }
+    }
+    return answered.stream().filter(p -> p.id().equals(target)).findFirst();
+  }
+
+  /** The best valid value for {@code key} held by us or the peers closest to it. */
+  public Optional<byte[]> getValue(byte[] key) {
+    validator.validate(key, new byte[0]);
+    List<byte[]> values = new CopyOnWriteArrayList<>();
+    records.get(key, Instant.now()).ifPresent(r -> values.add(r.value()));
+    AtomicInteger fromPeers = new AtomicInteger();
+    lookup(key, Type.GET_VALUE, (from, resp) -> {
+      KadMessage.Record rec = resp.record();
+      if (rec == null) {
+        return false;
+      }
+      try {
+        if (!Arrays.equals(rec.key(), key)) {
+          throw new RecordValidator.InvalidRecordException("record for another key");
+        }
+        validator.validate(rec.key(), rec.value());
+      } catch (RecordValidator.InvalidRecordException e) {
+        LOG.log(Level.INFO, "kad: {0} returned an invalid record for {1}: {2}", from, KadKey.printable(key), e.getMessage());
+        return false;
+      }
+      values.add(rec.value());
+      return fromPeers.incrementAndGet() >= VALUE_QUORUM;
+    });
+    if (values.isEmpty()) {
+      return Optional.empty();
+    }
+    List<byte[]> all = List.copyOf(values);
+    return Optional.of(all.get(validator.select(all)).clone());
+  }
+
+  /**
+   * Validates and stores {@code key → value} here and on the k closest peers; returns how many
+   * peers accepted it. Remembered for republishing.
+   */
+  public int putValue(byte[] key, byte[] value) {
+    validator.validate(key, value);
+    RecordStore.PutResult local = records.put(key, value, Instant.now());
+    if (local == RecordStore.PutResult.FULL) {
+      throw new Libp2pException("the local record store is full (" + settings.maxRecords() + " records)");
+    }
+    ownRecords.put(HexFormat.of().formatHex(key), new byte[][] {key.clone(), value.clone()});
+    return sendValue(key, value);
+  }
+
+  private int sendValue(byte[] key, byte[] value) {
+    KadMessage req = new KadMessage(Type.PUT_VALUE, key, KadMessage.Record.of(key, value, Instant.now()), List.of(), List.of());
+    return fanOut(closestPeers(key), p -> {
+      KadMessage echo = rpc(p.id(), p.addrs(), req);
+      if (echo.record() == null || !Arrays.equals(echo.record().value(), value)) {
+        throw new IOException(p.id() + " did not echo the record");
+      }
+    });
+  }
+
+  /** Announces us as a provider of {@code multihash} to the k closest peers; returns how many took it. */
+  public int provide(byte[] multihash) {
+    checkMultihash(multihash);
+    providers.add(multihash, self, dialable(host.listenAddrs()), Instant.now());
+    ownProvides.put(HexFormat.of().formatHex(multihash), multihash.clone());
+    return announce(multihash);
+  }
+
+  private int announce(byte[] multihash) {
+    KadMessage req = new KadMessage(Type.ADD_PROVIDER, multihash, null, List.of(), List.of(selfPeer()));
+    return fanOut(closestPeers(multihash), p -> rpc(p.id(), p.addrs(), req));
+  }
+
+  /** Up to {@code max} providers of {@code multihash}, ourselves included if we provide it. */
+  public List<Peer> findProviders(byte[] multihash, int max) {
+    checkMultihash(multihash);
+    Map<PeerId, Peer> found = new LinkedHashMap<>();
+    for (ProviderStore.Provider p : providers.get(multihash, max, Instant.now())) {
+      found.put(p.peer(), p.peer().equals(self) ? selfPeer() : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
+    }
+    if (found.size() < max) {
+      lookup(multihash, Type.GET_PROVIDERS, (from, resp) -> {
+        synchronized (found) {
+          for (Peer p : resp.providerPeers()) {
+            if (found.size() < max) {
+              found.putIfAbsent(p.id(), p);
+            }
+          }
+          return found.size() >= max;
+        }
+      });
+    }
+    synchronized (found) {
+      return List.copyOf(found.values());
+    }
+  }
+
+  /**
+   * Contacts the bootstrap peers (and any peers already known), then looks up our own id to fill
+   * the routing table; returns the routing table's size.
+   */
+  public int bootstrap(List<Multiaddr> extra) {
+    List<Multiaddr> peers = new ArrayList<>(settings.bootstrapPeers());
+    peers.addAll(extra);
+    KadMessage req = KadMessage.request(Type.FIND_NODE, self.toBytes());
+    for (Multiaddr a : peers) {
+      PeerId id = a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
+      try {
+        rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing table
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "kad: bootstrap peer {0} failed: {1}", a, e.toString());
+      }
+    }
+    closestPeers(self.toBytes());
+    return table.size();
+  }
+
+  /** A self lookup and a lookup of a random key, to keep the buckets fresh. */
+  public void refresh() {
+    if (table.size() == 0 && settings.bootstrapPeers().isEmpty()) {
+      return;
+    }
+    if (table.size() == 0) {
+      bootstrap(List.of());
+      return;
+    }
+    closestPeers(self.toBytes());
+    byte[] randomKey = new byte[32];
+    random.nextBytes(randomKey);
+    closestPeers(randomKey);
+  }
+
+  /** Puts our own records and provider announcements again. */
+  public void republish() {
+    for (byte[][] kv : ownRecords.values()) {
+      records.put(kv[0], kv[1], Instant.now());
+      int n = sendValue(kv[0], kv[1]);
+      LOG.log(Level.DEBUG, "republished {0} to {1} peers", KadKey.printable(kv[0]), n);
+    }
+    for (byte[] mh : ownProvides.values()) {
+      providers.add(mh, self, dialable(host.listenAddrs()), Instant.now());
+      int n = announce(mh);
+      LOG.log(Level.DEBUG, "re-provided {0} to {1} peers", KadKey.printable(mh), n);
+    }
+  }
+
+  // ---- lookups ----
+
+  /** Called with each response; returns true to end the lookup early. */
+  @FunctionalInterface
+  interface OnResponse {
+    boolean accept(PeerId from, KadMessage response);
+  }
+
+  @FunctionalInterface
+  private interface PeerTask {
+    void run(Peer p) throws IOException;
+  }
+
+  /** Runs {@code task} on every peer in parallel; returns how many succeeded. */
+  private int fanOut(List<Peer> peers, PeerTask task) {
+    AtomicInteger ok = new AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    for (Peer p : peers) {
+      threads.add(Thread.startVirtualThread(() -> {
+        try {
+          task.run(p);
+          ok.incrementAndGet();
+        } catch (IOException | RuntimeException e) {
+          LOG.log(Level.DEBUG, "kad: request to {0} failed: {1}", p.id(), e.toString());
+        }
+      }));
+    }
+    long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
+    for (Thread t : threads) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return ok.get();
+  }
+
+  List<Peer> lookup(byte[] key, Type type, OnResponse onResponse) {
+    if (closed) {
+      throw new Libp2pException("the DHT is closed");
+    }
+    Lookup l = new Lookup(KadKey.of(key), settings.k(), settings.alpha(), MAX_LOOKUP_CANDIDATES, self);
+    for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> false)) {
+      l.offer(new Peer(e.peer(), e.addrs(), KadMessage.NOT_CONNECTED));
+    }
+    KadMessage req = KadMessage.request(type, key);
+    return l.run(settings.queryTimeout(), p -> {
+      KadMessage resp = rpc(p.id(), p.addrs(), req);
+      boolean stop = onResponse.accept(p.id(), resp);
+      return new Lookup.Result(resp.closerPeers(), stop);
+    });
+  }
+
+  // ---- framing ----
+
+  static void writeDelimited(OutputStream out, byte[] message) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);
+    buf.writeBytes(Varint.encode(message.length));
+    buf.writeBytes(message);
+    out.write(buf.toByteArray());
+    out.flush();
+  }
+
+  /** Reads one length-prefixed message; null on a clean end of stream before it. */
+  static byte[] readDelimited(InputStream in, int max) throws IOException {
+    long n = Varint.read(in);
+    if (n < 0) {
+      return null;
+    }
+    if (n > max) {
+      throw new MalformedMessageException("kad message of " + n + " bytes exceeds the " + max + "-byte limit");
+    }
+    byte[] msg = in.readNBytes((int) n);
+    if (msg.length != n) {
+      throw new EOFException("stream ended inside a kad message");
+    }
+    return msg;
+  }
+
+  // ---- background ----
+
+  private void periodic(String name, Duration interval, Runnable task) {
+    Thread t = Thread.ofVirtual().name(name + " " + self).start(() -> {
+      while (!closed) {
+        try {
+          Thread.sleep(interval);
+        } catch (InterruptedException e) {
+          return;
+        }
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          if (!closed) {
+            LOG.log(Level.WARNING, "kad: {0} failed: {1}", name, e.toString());
+          }
+        }
+      }
+    });
+    background.add(t);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    background.forEach(Thread::interrupt);
+    core.removeIdentifyListener(identifyListener);
+    host.removeHandler(settings.protocol());
+  }
+
+  /** A request we refuse: the stream is reset and the reason logged. */
+  public static final class RefusedException extends RuntimeException {
+    RefusedException(String message) {
+      super(message);
+    }
+  }
+}
