@@ -1,6 +1,9 @@
 /** The {@code plasm} command line: {@code run}, {@code engines}, {@code help}. */
 module dev.plasm.cli {
   requires dev.plasm.host;
+  requires dev.plasm.daemon;
+  // plasm submit / jobs / job talk to a daemon over HTTP.
+  requires java.net.http;
   requires info.picocli;
   // Only the --json paths touch Jackson, so plain runs never pay for loading it.
   requires tools.jackson.databind;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Plasm runtime image (run by Maven in the `package` phase of jlink/pom.xml):
 #   1. jlink: the JDK modules Plasm needs plus the Plasm and library modules from --modules;
-#   2. the files of --image-files on top (bin/plasm, plugins/README.txt);
-#   3. an AOT cache (JEP 514): one training run of `plasm run FILE.wasm` (the --train file) through the
+#   2. the files of --image-files on top (bin/plasm, plugins/README.txt), and wasmtime-java's native
+#      library for this platform in lib/wasmtime/ (bin/plasm points java.library.path there, so
+#      nothing is extracted to /tmp at start-up);
+#   3. an AOT cache (JEP 514): one training run of `plasm run [--engine ID] FILE.wasm` (the --train
+#      file, the --train-engine engine) through the
 #      image's own launcher, so the cache is made with exactly the flags the launcher uses;
 #   4. a check that the cache is accepted (-XX:AOTMode=on fails when it is not).
 # The image is built next to --output and moved into place at the end. When the inputs (jars,
@@ -14,7 +17,7 @@ die() {
   exit 1
 }
 
-jdk= modules= files= out= compress=zip-6 train= roots=dev.plasm.cli,dev.plasm.engine.chicory
+jdk= modules= files= out= compress=zip-6 train= train_engine=auto roots=dev.plasm.cli,dev.plasm.engine.chicory
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || die "$1 needs a value"
   case $1 in
@@ -25,7 +28,8 @@ while [ $# -gt 0 ]; do
     --add-modules) roots=$2 ;;
     --compress) compress=$2 ;;
     --train) train=$2 ;;
-    *) die "unknown argument $1 (usage: --jdk DIR --modules DIR --image-files DIR --output DIR [--add-modules M,...] [--compress zip-N] [--train FILE.wasm])" ;;
+    --train-engine) train_engine=$2 ;;
+    *) die "unknown argument $1 (usage: --jdk DIR --modules DIR --image-files DIR --output DIR [--add-modules M,...] [--compress zip-N] [--train FILE.wasm] [--train-engine ID])" ;;
   esac
   shift 2
 done
@@ -40,7 +44,7 @@ fi
 stamp_file=$out.stamp
 
 inputs() {
-  echo "jdk=$(cd "$jdk" && pwd -P) compress=$compress roots=$roots"
+  echo "jdk=$(cd "$jdk" && pwd -P) compress=$compress roots=$roots train_engine=$train_engine"
   cat "$jdk/release" 2>/dev/null || true
   (cd "$modules" && sha256sum -- *.jar)
   (cd "$files" && find . -type f -printf '%p %m\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
@@ -59,10 +63,57 @@ start=$(date +%s)
 tmp=$out.tmp
 rm -rf -- "$tmp" "$stamp_file"
 mkdir -p -- "$(dirname -- "$out")"
+scratch=$(mktemp -d)
+trap 'rm -rf -- "$scratch"' EXIT
+
+# wasmtime-java ships its JNI library for five platforms inside the jar (71 MB), and at start-up
+# copies the right one to /tmp (18 MB, never deleted) unless System.loadLibrary finds it. jlink gets
+# the jar without the libraries (and with a module descriptor), and this platform's library goes to
+# lib/wasmtime/ once.
+link_modules=$modules
+wasmtime_jar=$(find "$modules" -maxdepth 1 -name 'wasmtime-java-*.jar' | head -n 1)
+wasmtime_lib=
+if [ -n "$wasmtime_jar" ]; then
+  case $(uname -s)-$(uname -m) in
+    Linux-x86_64 | Linux-amd64) platform=linux_x86_64 ;;
+    Linux-aarch64 | Linux-arm64) platform=linux_aarch64 ;;
+    *) die "no wasmtime-java native library for $(uname -s) $(uname -m) is handled here" ;;
+  esac
+  link_modules=$scratch/modules
+  mkdir -p -- "$link_modules" "$scratch/wasmtime"
+  find "$modules" -maxdepth 1 -name '*.jar' ! -name 'wasmtime-java-*.jar' -exec cp -- {} "$link_modules"/ \;
+  (cd "$scratch/wasmtime" && "$jdk/bin/jar" xf "$wasmtime_jar")
+  wasmtime_lib=$(find "$scratch/wasmtime" -maxdepth 1 -name "libwasmtime_jni_*_$platform.so" | head -n 1)
+  [ -n "$wasmtime_lib" ] || die "$wasmtime_jar has no libwasmtime_jni_*_$platform.so"
+  mv -- "$wasmtime_lib" "$scratch/libwasmtime_jni.so"
+  wasmtime_lib=$scratch/libwasmtime_jni.so
+  # The library carries DWARF (4 MB of its 18); its symbol table stays for crash reports.
+  if command -v strip >/dev/null; then
+    strip --strip-debug -- "$wasmtime_lib"
+  fi
+  find "$scratch/wasmtime" -maxdepth 1 \( -name '*.so' -o -name '*.dll' -o -name '*.dylib' \) -delete
+  # jlink refuses automatic modules: compile a descriptor into the jar, keeping the name its
+  # automatic module has (from the file name), which dev.plasm.engine.wasmtime requires.
+  slf4j_jar=$(find "$modules" -maxdepth 1 -name 'slf4j-api-*.jar' | head -n 1)
+  [ -n "$slf4j_jar" ] || die "slf4j-api is missing from $modules (wasmtime-java needs it)"
+  mkdir -p -- "$scratch/wasmtime-src"
+  cat >"$scratch/wasmtime-src/module-info.java" <<'EOF'
+module wasmtime.java {
+  requires org.slf4j;
+  exports io.github.kawamuray.wasmtime;
+  exports io.github.kawamuray.wasmtime.wasi;
+}
+EOF
+  "$jdk/bin/javac" -nowarn -d "$scratch/wasmtime" --module-path "$slf4j_jar" \
+    --patch-module wasmtime.java="$scratch/wasmtime" "$scratch/wasmtime-src/module-info.java"
+  mv -- "$scratch/wasmtime/META-INF/MANIFEST.MF" "$scratch/wasmtime.mf"
+  "$jdk/bin/jar" --create --file "$link_modules/$(basename -- "$wasmtime_jar")" --manifest "$scratch/wasmtime.mf" \
+    -C "$scratch/wasmtime" .
+fi
 
 echo "build-image: jlink $roots ($compress)"
 "$jdk/bin/jlink" \
-  --module-path "$modules" \
+  --module-path "$link_modules" \
   --add-modules "$roots" \
   --strip-debug --no-header-files --no-man-pages \
   --compress "$compress" \
@@ -71,12 +122,16 @@ echo "build-image: jlink $roots ($compress)"
 
 cp -R -- "$files"/. "$tmp"/
 chmod 755 "$tmp/bin/plasm"
+if [ -n "$wasmtime_lib" ]; then
+  mkdir -p -- "$tmp/lib/wasmtime"
+  install -m 755 -- "$wasmtime_lib" "$tmp/lib/wasmtime/libwasmtime_jni.so"
+fi
 
 if [ -n "$train" ]; then
-  echo "build-image: AOT training run: plasm run $(basename -- "$train")"
+  echo "build-image: AOT training run: plasm run --engine $train_engine $(basename -- "$train")"
   log=$(dirname -- "$out")/aot-training.log
-  scratch=$(mktemp -d)
-  trap 'rm -rf -- "$scratch"' EXIT
+  home=$scratch/home
+  mkdir -p -- "$home"
   # Classes only, no method profiles (JEP 515): profiles of the interpreter loop taken from one
   # short guest made a long job of another guest ~25% slower and did not speed up start-up
   # (docs/performance.md). The flag is diagnostic; should a later JDK drop it, train with profiles.
@@ -89,14 +144,14 @@ if [ -n "$train" ]; then
     echo "build-image: note: this JVM has no -XX:-AOTRecordTraining; the cache will hold method profiles" >&2
   fi
   # An empty PLASM_HOME: the user's own plugins must not end up in the cache.
-  if ! (cd "$tmp/lib" && PLASM_HOME="$scratch" PLASM_AOT=off PLASM_JAVA_OPTS="$train_opts" \
-      "$tmp/bin/plasm" run "$train") >"$log" 2>&1; then
+  if ! (cd "$tmp/lib" && PLASM_HOME="$home" PLASM_AOT=off PLASM_JAVA_OPTS="$train_opts" \
+      "$tmp/bin/plasm" run --engine "$train_engine" "$train") >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "the AOT training run failed; see $log"
   fi
   [ -f "$tmp/lib/plasm.aot" ] || die "the training run made no $tmp/lib/plasm.aot; see $log"
   # -XX:AOTMode=on makes the JVM fail instead of warning when it cannot use the cache.
-  if ! PLASM_HOME="$scratch" PLASM_JAVA_OPTS="-XX:AOTMode=on" "$tmp/bin/plasm" --version >>"$log" 2>&1; then
+  if ! PLASM_HOME="$home" PLASM_JAVA_OPTS="-XX:AOTMode=on" "$tmp/bin/plasm" --version >>"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "the JVM refuses the new AOT cache; see $log"
   fi

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class, JobCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

@@ -1,0 +1,206 @@
+package dev.plasm.cli;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * How {@code plasm submit}, {@code jobs} and {@code job} reach a daemon. The address comes from
+ * {@code --daemon}, else {@code $PLASM_DAEMON}, else {@code $PLASM_HOME/daemon.json} (written by a
+ * running daemon), else {@code 127.0.0.1:8080}; the token from {@code --token-file}, else {@code
+ * $PLASM_TOKEN}, else {@code $PLASM_HOME/token}.
+ */
+final class DaemonClient {
+  /** Exit codes of the client commands (sysexits.h). */
+  static final int UNAVAILABLE = 69;
+  static final int NO_PERMISSION = 77;
+  static final int TRY_LATER = 75;
+
+  static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The options every client command has (a picocli mixin). */
+  static final class Options {
+    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else $PLASM_HOME/daemon.json, else 127.0.0.1:8080.")
+    String address;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the API token. Default: $PLASM_TOKEN, else $PLASM_HOME/token.")
+    Path tokenFile;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+  }
+
+  /** A failure to report: message and exit code. */
+  static final class Failure extends RuntimeException {
+    final int exitCode;
+
+    Failure(int exitCode, String message) {
+      super(message, null, false, false);
+      this.exitCode = exitCode;
+    }
+  }
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+  private final String token;
+
+  DaemonClient(Options o, Map<String, String> env) {
+    Path home = PlasmPaths.home(env);
+    String addr = o.address != null ? o.address : env.get("PLASM_DAEMON");
+    if (addr == null) {
+      try {
+        JsonNode j = JSON.readTree(Files.readString(home.resolve("daemon.json")));
+        addr = j.get("address").asString();
+      } catch (IOException | RuntimeException e) {
+        addr = "127.0.0.1:8080";
+      }
+    }
+    this.base = addr.startsWith("http://") ? addr : "http://" + addr;
+    String t = null;
+    if (o.tokenFile != null) {
+      t = read(o.tokenFile, "--token-file");
+    } else if (env.get("PLASM_TOKEN") != null) {
+      t = env.get("PLASM_TOKEN");
+    } else if (Files.isRegularFile(home.resolve("token"))) {
+      t = read(home.resolve("token"), "the token file");
+    }
+    this.token = t == null ? "" : t.strip();
+  }
+
+  private static String read(Path p, String what) {
+    try {
+      return Files.readString(p, StandardCharsets.US_ASCII);
+    } catch (NoSuchFileException e) {
+      throw new Failure(ExitCodes.NO_INPUT, what + " " + p + ": no such file");
+    } catch (IOException e) {
+      throw new Failure(ExitCodes.NO_INPUT, what + " " + p + ": " + e.getMessage());
+    }
+  }
+
+  HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(6));
+    if (!token.isEmpty()) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  JsonNode getJson(String path) {
+    return JSON.readTree(send(request(path).GET().build()));
+  }
+
+  byte[] getBytes(String path) {
+    return send(request(path).GET().build());
+  }
+
+  JsonNode postJson(String path, String json) {
+    return JSON.readTree(send(request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build()));
+  }
+
+  JsonNode postBytes(String path, byte[] body) {
+    return JSON.readTree(send(request(path).header("Content-Type", "application/wasm")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()));
+  }
+
+  /** Sends a request; a non-2xx answer becomes a {@link Failure} with the API's message. */
+  byte[] send(HttpRequest req) {
+    HttpResponse<byte[]> r;
+    try {
+      r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (ConnectException e) {
+      throw new Failure(UNAVAILABLE, "no daemon at " + base + " (start one with 'plasm daemon', or give --daemon)");
+    } catch (IOException e) {
+      throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure(UNAVAILABLE, "interrupted");
+    }
+    int s = r.statusCode();
+    if (s / 100 == 2) {
+      return r.body();
+    }
+    String message = new String(r.body(), StandardCharsets.UTF_8);
+    try {
+      JsonNode e = JSON.readTree(r.body()).get("error");
+      message = e.get("message").asString();
+    } catch (RuntimeException ignored) {
+      // Not an API error document; show the body.
+    }
+    int code = switch (s) {
+      case 401, 403, 421 -> NO_PERMISSION;
+      case 404 -> ExitCodes.NO_INPUT;
+      case 429, 503 -> TRY_LATER;
+      case 400, 409, 413 -> ExitCodes.USAGE;
+      default -> UNAVAILABLE;
+    };
+    throw new Failure(code, message + " (HTTP " + s + ")");
+  }
+
+  /** Long-polls until the job ends. */
+  JsonNode await(String id) {
+    while (true) {
+      JsonNode j = getJson("/v1/jobs/" + id + "/wait?timeout=60s");
+      if (terminal(j)) {
+        return j;
+      }
+    }
+  }
+
+  static boolean terminal(JsonNode j) {
+    String s = j.get("state").asString();
+    return !s.equals("queued") && !s.equals("running");
+  }
+
+  /** The exit code {@code plasm run} would give for a finished job. */
+  static int exitCode(JsonNode j) {
+    String state = j.get("state").asString();
+    if (!state.equals("finished")) {
+      return ExitCodes.INTERNAL;
+    }
+    JsonNode o = j.get("outcome");
+    return switch (o.get("kind").asString()) {
+      case "completed" -> {
+        int c = o.get("exitCode").asInt();
+        yield c >= 0 && c <= 255 ? c : ExitCodes.GUEST_CODE_OUT_OF_RANGE;
+      }
+      case "trapped" -> ExitCodes.TRAP;
+      case "rejected" -> ExitCodes.MODULE_REJECTED;
+      case "limit-exceeded" -> switch (o.get("detail").asString()) {
+        case "memory" -> ExitCodes.LIMIT_MEMORY;
+        case "table" -> ExitCodes.LIMIT_TABLE;
+        case "wall-time" -> ExitCodes.LIMIT_TIMEOUT;
+        case "fuel" -> ExitCodes.LIMIT_FUEL;
+        case "output" -> ExitCodes.LIMIT_OUTPUT;
+        default -> ExitCodes.LIMIT_MODULE_SIZE;
+      };
+      default -> ExitCodes.INTERNAL;
+    };
+  }
+
+  /** One line describing how a job ended, or null for a normal exit. */
+  static String describe(JsonNode j) {
+    String state = j.get("state").asString();
+    if (!state.equals("finished")) {
+      return "job " + j.get("id").asString() + " " + state + (j.has("reason") ? ": " + j.get("reason").asString() : "");
+    }
+    JsonNode o = j.get("outcome");
+    String kind = o.get("kind").asString();
+    if (kind.equals("completed")) {
+      return null;
+    }
+    return kind + (o.has("detail") ? " (" + o.get("detail").asString() + ")" : "") + (o.has("message") ? ": " + o.get("message").asString() : "");
+  }
+}

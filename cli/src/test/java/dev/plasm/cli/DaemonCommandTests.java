@@ -1,0 +1,114 @@
+package dev.plasm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code plasm daemon} as a real process, driven by {@code plasm submit}, {@code jobs} and {@code job}. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DaemonCommandTests {
+  @TempDir Path tmp;
+
+  @Test
+  void theClientCommandsDriveARealDaemon() throws Exception {
+    Path state = tmp.resolve("state");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", cp, "dev.plasm.cli.Main", "daemon",
+        "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
+    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    StringBuffer log = new StringBuffer();
+    CompletableFuture<Void> listening = new CompletableFuture<>();
+    CompletableFuture<Void> logDone = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          log.append(line).append('\n');
+          if (line.contains("\"msg\":\"plasm daemon listening\"")) {
+            listening.complete(null);
+          }
+        }
+      } catch (java.io.IOException e) {
+        // ended
+      }
+      listening.completeExceptionally(new AssertionError("the daemon ended:\n" + log));
+      logDone.complete(null);
+    });
+    try {
+      listening.get(30, TimeUnit.SECONDS);
+      Map<String, String> env = Map.of("PLASM_HOME", state.toString());
+      Cli.Result run = Cli.run(new byte[0], env, "submit", "--wait", "--receipt", tmp.resolve("r.json").toString(),
+          "--nonce", "n-7", Fixture.hello().toString(), "--", "world");
+      assertEquals(0, run.exitCode(), run::toString);
+      assertEquals("Hello from WebAssembly!\narg 1: world\n", run.out());
+      Files.writeString(tmp.resolve("out.txt"), run.out());
+
+      Cli.Result id = Cli.run(new byte[0], env, "identity", "show", "--json");
+      String peer = id.out().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
+      Cli.Result verify = Cli.run(new byte[0], env, "receipt", "verify", "--trust", peer, "--module", Fixture.hello().toString(),
+          "--stdout", tmp.resolve("out.txt").toString(), "--nonce", "n-7", tmp.resolve("r.json").toString());
+      assertEquals(0, verify.exitCode(), verify::toString);
+
+      Cli.Result sleep = Cli.run(new byte[0], env, "submit", "--timeout", "30s", Fixture.path("sleep-forever", tmp));
+      assertEquals(0, sleep.exitCode(), sleep::toString);
+      String sleepId = sleep.out().strip();
+      Cli.Result cancel = Cli.run(new byte[0], env, "job", "cancel", sleepId);
+      assertEquals(0, cancel.exitCode(), cancel::toString);
+      assertTrue(cancel.out().contains("state:    cancelled"), cancel::toString);
+
+      Cli.Result jobs = Cli.run(new byte[0], env, "jobs");
+      assertEquals(0, jobs.exitCode(), jobs::toString);
+      assertTrue(jobs.out().lines().skip(1).findFirst().orElse("").startsWith(sleepId), jobs::toString);
+
+      Cli.Result show = Cli.run(new byte[0], env, "job", "show", "--json", sleepId);
+      assertTrue(show.out().contains("\"state\" : \"cancelled\""), show::toString);
+      Cli.Result missing = Cli.run(new byte[0], env, "job", "show", "0190000000ab-0123456789abcdef");
+      assertEquals(ExitCodes.NO_INPUT, missing.exitCode(), missing::toString);
+
+      Cli.Result trap = Cli.run(new byte[0], env, "submit", "--wait", Fixture.path("trap-unreachable", tmp));
+      assertEquals(ExitCodes.TRAP, trap.exitCode(), trap::toString);
+
+      Cli.Result badToken = Cli.run(new byte[0], Map.of("PLASM_HOME", state.toString(), "PLASM_TOKEN", "nope"), "jobs");
+      assertEquals(DaemonClient.NO_PERMISSION, badToken.exitCode(), badToken::toString);
+    } finally {
+      p.toHandle().destroy(); // SIGTERM, without closing our end of its stderr
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    logDone.get(10, TimeUnit.SECONDS);
+    assertTrue(p.exitValue() == 0 || p.exitValue() == 143, "exit " + p.exitValue());
+    assertTrue(log.toString().contains("\"msg\":\"stopped\""), log::toString);
+  }
+
+  @Test
+  void withoutADaemonTheClientSaysSo() {
+    Cli.Result r = Cli.run(new byte[0], Map.of("PLASM_HOME", tmp.toString()), "jobs", "--daemon", "127.0.0.1:1");
+    assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("no daemon at http://127.0.0.1:1"), r::toString);
+  }
+
+  @Test
+  void aBadConfigurationIsAUsageError() throws Exception {
+    Path cfg = tmp.resolve("plasmd.toml");
+    Files.writeString(cfg, "[api]\nlisen = \"x\"\n");
+    Cli.Result r = Cli.run("daemon", "--config", cfg.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("api.lisen: unknown key"), r::toString);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.plasm.jlink;
+
+import static dev.plasm.jlink.PlasmProcess.IMAGE;
+import static dev.plasm.jlink.PlasmProcess.plasm;
+import static dev.plasm.jlink.PlasmProcess.program;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.jlink.PlasmProcess.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The wasmtime engine as linked into the runtime image: its module, its native library, its runs. */
+class WasmtimeImageTests {
+
+  @TempDir Path home;
+
+  @Test
+  void runsHelloOnWasmtimeWithoutExtractingTheNativeLibraryToTmp() throws Exception {
+    Set<Path> before = extractedLibraries();
+    Result r = plasm("run", "--engine", "wasmtime", ImageTests.HELLO, "--", "a").run(home);
+    assertEquals(0, r.exitCode(), r.describe());
+    assertEquals("Hello from WebAssembly!\narg 1: a\n", r.stdout(), r.describe());
+    // Nothing on stderr: no restricted-native-access warning, no slf4j notice.
+    assertEquals("", r.stderr(), r.describe());
+    Set<Path> after = extractedLibraries();
+    after.removeAll(before);
+    assertEquals(Set.of(), after, "the run extracted wasmtime's native library to /tmp");
+  }
+
+  @Test
+  void theBindingIsAnExplicitModuleAndItsLibraryIsInLibWasmtime() throws Exception {
+    assertTrue(Files.isRegularFile(IMAGE.resolve("lib/wasmtime/libwasmtime_jni.so")), "lib/wasmtime/libwasmtime_jni.so is missing");
+    Result r = program(IMAGE.resolve("bin/java"), "--describe-module", "wasmtime.java").run(home);
+    assertEquals(0, r.exitCode(), r.describe());
+    assertTrue(r.stdout().contains("requires org.slf4j"), r.describe());
+    assertFalse(r.stdout().contains("automatic"), r.describe());
+    // The other platforms' libraries (53 MB) stay out of lib/modules.
+    assertTrue(Files.size(IMAGE.resolve("lib/modules")) < 60L << 20, "lib/modules is " + Files.size(IMAGE.resolve("lib/modules")) + " bytes");
+  }
+
+  @Test
+  void listsWasmtimeWithWhatItEnforces() throws Exception {
+    Result r = plasm("engines", "--json").run(home);
+    assertEquals(0, r.exitCode(), r.describe());
+    String json = r.stdout().replaceAll("\\s+", "");
+    assertTrue(Pattern.compile("\"id\":\"wasmtime\",\"version\":\"7\\.0\\.1\"").matcher(json).find(), r.describe());
+    assertTrue(json.contains("\"mode\":\"native\""), r.describe());
+    assertTrue(json.contains("\"enforcedLimits\":[\"memory\",\"wall-time\"]"), r.describe());
+  }
+
+  @Test
+  void aTimeoutStopsARunawayGuestInsideTheEngine() throws Exception {
+    Result r = plasm("run", "--engine", "wasmtime", "--timeout", "1s", ImageTests.LOOP)
+        .timeout(Duration.ofSeconds(30))
+        .run(home);
+    assertEquals(124, r.exitCode(), r.describe());
+    assertTrue(r.stderr().contains("limit exceeded (wall-time)"), r.describe());
+    assertTrue(r.elapsed().compareTo(Duration.ofSeconds(10)) < 0, "took " + r.elapsed().toMillis() + " ms");
+  }
+
+  private static Set<Path> extractedLibraries() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("libwasmtime")).collect(Collectors.toSet());
+    }
+  }
+}

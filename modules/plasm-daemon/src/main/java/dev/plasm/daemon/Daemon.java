@@ -1,0 +1,200 @@
+package dev.plasm.daemon;
+
+import dev.plasm.api.ConfigurationException;
+import dev.plasm.daemon.internal.exec.JobRunner;
+import dev.plasm.daemon.internal.exec.Metrics;
+import dev.plasm.daemon.internal.http.ApiServer;
+import dev.plasm.daemon.internal.log.Log;
+import dev.plasm.daemon.internal.store.AtomicFiles;
+import dev.plasm.daemon.internal.store.JobStore;
+import dev.plasm.daemon.internal.store.ModuleStore;
+import dev.plasm.host.EngineRegistry;
+import dev.plasm.identity.NodeIdentity;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A running Plasm node: state directory, job store (recovered on start), executors and the HTTP
+ * API. {@link #close} is the graceful shutdown (what SIGTERM triggers in {@code plasm daemon}).
+ */
+public final class Daemon implements AutoCloseable {
+  /** The bearer token's file in the state directory. */
+  public static final String TOKEN_FILE = "token";
+
+  /** Written at start in the state directory: {@code {"address": "HOST:PORT", "pid": N}}. */
+  public static final String ENDPOINT_FILE = "daemon.json";
+
+  private final Log log;
+  private final ApiServer api;
+  private final JobRunner runner;
+  private final InetSocketAddress address;
+  private final Path stateDir;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile boolean closing;
+
+  private Daemon(Log log, ApiServer api, JobRunner runner, InetSocketAddress address, Path stateDir) {
+    this.log = log;
+    this.api = api;
+    this.runner = runner;
+    this.address = address;
+    this.stateDir = stateDir;
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param env the environment ({@code PLASM_HOME})
+   * @param version Plasm's version, for {@code /v1/node}
+   * @param logStream where log lines go
+   * @throws ConfigurationException for bad settings or an unusable state directory
+   */
+  public static Daemon start(DaemonConfig config, Map<String, String> env, String version, PrintStream logStream)
+      throws IOException {
+    Log log = new Log(logStream, config.logFormat());
+    Path stateDir = config.resolveStateDir(env).toAbsolutePath();
+    AtomicFiles.privateDir(stateDir);
+    String token = loadOrCreateToken(stateDir.resolve(TOKEN_FILE), log);
+    NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
+    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? defaultPluginDirs(stateDir) : config.pluginDirs();
+    EngineRegistry registry = EngineRegistry.discover(pluginDirs);
+    for (var p : registry.problems()) {
+      log.warn("plugin not loaded", "source", p.source(), "problem", p.message());
+    }
+    if (registry.engines().isEmpty()) {
+      throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
+    }
+    JobStore store = JobStore.open(stateDir, (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
+    ModuleStore modules = new ModuleStore(stateDir);
+    Metrics metrics = new Metrics();
+    JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics);
+
+    // The JDK server reads these once, when its first server is created.
+    long t = Math.max(1, config.requestTimeout().toSeconds());
+    System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(t));
+    System.setProperty("sun.net.httpserver.maxRspTime", Long.toString(Math.max(t, config.maxWait().toSeconds() + t)));
+    System.setProperty("sun.net.httpserver.maxReqHeaders", "100");
+    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, token, log, version);
+    InetSocketAddress bound;
+    try {
+      bound = api.start();
+    } catch (java.net.BindException e) {
+      throw new ConfigurationException("api.listen",
+          "api.listen: cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage());
+    }
+    runner.start();
+    Daemon d = new Daemon(log, api, runner, bound, stateDir);
+    // Where clients on this machine find the daemon (plasm submit reads it with the token).
+    AtomicFiles.write(stateDir.resolve(ENDPOINT_FILE),
+        ("{\"address\": \"" + hostPort(bound) + "\", \"pid\": " + ProcessHandle.current().pid() + "}\n")
+            .getBytes(StandardCharsets.UTF_8));
+    boolean loopback = bound.getAddress().isLoopbackAddress();
+    log.info("plasm daemon listening", "address", hostPort(bound), "version", version, "peerId", identity.peerId(),
+        "stateDir", stateDir, "config", config.source() == null ? "built-in defaults" : config.source(),
+        "concurrency", config.concurrency(), "queueCapacity", config.queueCapacity(),
+        "engines", String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
+    if (loopback) {
+      log.info("every request except /healthz needs the bearer token", "tokenFile", stateDir.resolve(TOKEN_FILE));
+    } else {
+      log.warn("listening on a non-loopback address: every request except /healthz needs the bearer token; "
+          + "use TLS in front of it on untrusted networks", "address", hostPort(bound), "tokenFile", stateDir.resolve(TOKEN_FILE));
+    }
+    return d;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    String h = a.getAddress().getHostAddress();
+    return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+  }
+
+  private static List<Path> defaultPluginDirs(Path stateDir) {
+    String image = System.getProperty("plasm.image");
+    return image != null && !image.isBlank()
+        ? List.of(Path.of(image, "plugins"), stateDir.resolve("plugins"))
+        : List.of(stateDir.resolve("plugins"));
+  }
+
+  /** The token file: created (0600, 32 random bytes in base64url) at first start, refused if others can read it. */
+  static String loadOrCreateToken(Path file, Log log) throws IOException {
+    Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-------");
+    if (!Files.exists(file)) {
+      byte[] raw = new byte[32];
+      new SecureRandom().nextBytes(raw);
+      String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      Path tmp = file.resolveSibling("." + file.getFileName() + ".new");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(mode));
+      Files.writeString(tmp, token + "\n", StandardCharsets.US_ASCII);
+      try {
+        Files.createLink(file, tmp); // fails if another daemon created one meanwhile
+        Files.delete(tmp);
+        AtomicFiles.syncDir(file.getParent());
+        log.info("created the API token", "file", file);
+        return token;
+      } catch (FileAlreadyExistsException e) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+    for (PosixFilePermission p : perms) {
+      if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+        throw new ConfigurationException("token",
+            "the API token " + file + " can be read by others (" + PosixFilePermissions.toString(perms)
+                + "); run: chmod 600 " + file);
+      }
+    }
+    String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
+    if (token.length() < 16) {
+      throw new ConfigurationException("token", "the API token " + file + " is shorter than 16 characters; delete it to make a new one");
+    }
+    return token;
+  }
+
+  /** The address the API listens on (the real port when the config asked for 0). */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  /** Blocks until {@link #close} has finished. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  /** Graceful shutdown: stop accepting, kill running workers, record every unfinished job as interrupted. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+    }
+    log.info("shutting down");
+    api.stop(0);
+    try {
+      Files.deleteIfExists(stateDir.resolve(ENDPOINT_FILE));
+    } catch (IOException e) {
+      // Clients will find nothing listening there.
+    }
+    runner.shutdown(Duration.ofSeconds(5));
+    log.info("stopped");
+    closed.countDown();
+  }
+}

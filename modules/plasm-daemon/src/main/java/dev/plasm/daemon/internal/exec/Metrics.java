@@ -1,0 +1,89 @@
+package dev.plasm.daemon.internal.exec;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntSupplier;
+
+/** The counters behind {@code /metrics}, in the Prometheus text format (version 0.0.4). */
+public final class Metrics {
+  private static final double[] BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+
+  private final Map<String, AtomicLong> jobsByOutcome = new TreeMap<>();
+  private final AtomicLong submitted = new AtomicLong();
+  private final AtomicLong rejectedFull = new AtomicLong();
+  private final AtomicLongArray bucketCounts = new AtomicLongArray(BUCKETS.length);
+  private final AtomicLong latencyCount = new AtomicLong();
+  private final AtomicLong latencySumMicros = new AtomicLong();
+  private final AtomicLong workersKilled = new AtomicLong();
+  private IntSupplier queueDepth = () -> 0;
+  private IntSupplier running = () -> 0;
+
+  public void gauges(IntSupplier queueDepth, IntSupplier running) {
+    this.queueDepth = queueDepth;
+    this.running = running;
+  }
+
+  public void submitted() {
+    submitted.incrementAndGet();
+  }
+
+  public void queueFull() {
+    rejectedFull.incrementAndGet();
+  }
+
+  public void workerKilled() {
+    workersKilled.incrementAndGet();
+  }
+
+  /** A job ended: {@code outcome} is its outcome kind, or its state when it did not finish. */
+  public void ended(String outcome, long latencyMicros) {
+    synchronized (jobsByOutcome) {
+      jobsByOutcome.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+    }
+    if (latencyMicros >= 0) {
+      double s = latencyMicros / 1e6;
+      for (int i = 0; i < BUCKETS.length; i++) {
+        if (s <= BUCKETS[i]) {
+          bucketCounts.incrementAndGet(i);
+        }
+      }
+      latencyCount.incrementAndGet();
+      latencySumMicros.addAndGet(latencyMicros);
+    }
+  }
+
+  public String render() {
+    StringBuilder b = new StringBuilder();
+    b.append("# HELP plasm_jobs_total Jobs that ended, by outcome (completed, trapped, limit-exceeded, rejected, failed, cancelled, interrupted).\n");
+    b.append("# TYPE plasm_jobs_total counter\n");
+    synchronized (jobsByOutcome) {
+      for (String k : new String[] {"completed", "trapped", "limit-exceeded", "rejected", "failed", "cancelled", "interrupted"}) {
+        jobsByOutcome.computeIfAbsent(k, x -> new AtomicLong());
+      }
+      jobsByOutcome.forEach((k, v) -> b.append("plasm_jobs_total{outcome=\"").append(k).append("\"} ").append(v.get()).append('\n'));
+    }
+    b.append("# HELP plasm_jobs_submitted_total Jobs accepted.\n# TYPE plasm_jobs_submitted_total counter\n");
+    b.append("plasm_jobs_submitted_total ").append(submitted.get()).append('\n');
+    b.append("# HELP plasm_jobs_rejected_queue_full_total Submissions refused with 429 because the queue was full.\n");
+    b.append("# TYPE plasm_jobs_rejected_queue_full_total counter\n");
+    b.append("plasm_jobs_rejected_queue_full_total ").append(rejectedFull.get()).append('\n');
+    b.append("# HELP plasm_workers_killed_total Worker processes killed (deadline, cancel or shutdown).\n");
+    b.append("# TYPE plasm_workers_killed_total counter\n");
+    b.append("plasm_workers_killed_total ").append(workersKilled.get()).append('\n');
+    b.append("# HELP plasm_queue_depth Jobs waiting to run.\n# TYPE plasm_queue_depth gauge\n");
+    b.append("plasm_queue_depth ").append(queueDepth.getAsInt()).append('\n');
+    b.append("# HELP plasm_jobs_running Jobs running now.\n# TYPE plasm_jobs_running gauge\n");
+    b.append("plasm_jobs_running ").append(running.getAsInt()).append('\n');
+    b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included).\n");
+    b.append("# TYPE plasm_job_duration_seconds histogram\n");
+    for (int i = 0; i < BUCKETS.length; i++) {
+      b.append("plasm_job_duration_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ").append(bucketCounts.get(i)).append('\n');
+    }
+    b.append("plasm_job_duration_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.get()).append('\n');
+    b.append("plasm_job_duration_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
+    b.append("plasm_job_duration_seconds_count ").append(latencyCount.get()).append('\n');
+    return b.toString();
+  }
+}

@@ -1,0 +1,153 @@
+package dev.plasm.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.api.ConfigurationException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DaemonConfigTests {
+  @TempDir Path tmp;
+
+  static DaemonConfig parse(String toml) {
+    return DaemonConfig.parse(Path.of("test.toml"), toml);
+  }
+
+  @Test
+  void anEmptyFileGivesTheDefaults() {
+    DaemonConfig c = parse("");
+    assertEquals("127.0.0.1", c.listenHost());
+    assertEquals(8080, c.listenPort());
+    assertEquals(DaemonConfig.DEFAULTS.limits(), c.limits());
+    assertEquals(2, c.concurrency());
+    assertNull(c.stateDir());
+  }
+
+  @Test
+  void everyKeyIsRead() {
+    DaemonConfig c = parse("""
+        state-dir = "/srv/plasm"
+        [api]
+        listen = "[::1]:9000"
+        max-json-body = "2MiB"
+        request-timeout = "10s"
+        max-wait = "2m"
+        [log]
+        format = "json"
+        [jobs]
+        concurrency = 3
+        queue-capacity = 7
+        [limits]
+        memory = "64MiB"
+        table-elements = 5000
+        timeout = "5s"
+        fuel = 1000000
+        output = "1MiB"
+        module-size = 1048576
+        [workers]
+        kill-grace = "3s"
+        java-options = ["-Xss4m"]
+        [engines]
+        plugin-dirs = ["/opt/plasm/plugins"]
+        """);
+    assertEquals(Path.of("/srv/plasm"), c.stateDir());
+    assertEquals("::1", c.listenHost());
+    assertEquals(9000, c.listenPort());
+    assertEquals(2L << 20, c.maxJsonBody());
+    assertEquals(Duration.ofSeconds(10), c.requestTimeout());
+    assertEquals(Duration.ofMinutes(2), c.maxWait());
+    assertEquals("json", c.logFormat());
+    assertEquals(3, c.concurrency());
+    assertEquals(7, c.queueCapacity());
+    assertEquals(64L << 20, c.limits().maxMemoryBytes());
+    assertEquals(5000, c.limits().maxTableElements());
+    assertEquals(Duration.ofSeconds(5), c.limits().timeout());
+    assertEquals(1_000_000, c.limits().fuel().getAsLong());
+    assertEquals(1L << 20, c.limits().maxOutputBytes());
+    assertEquals(1L << 20, c.limits().maxModuleBytes());
+    assertEquals(Duration.ofSeconds(3), c.killGrace());
+    assertEquals(List.of("-Xss4m"), c.workerJavaOptions());
+    assertEquals(List.of(Path.of("/opt/plasm/plugins")), c.pluginDirs());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+    "listen = 1|api.lisen = \"x\"|api.lisen",
+    "x|colour = \"blue\"|colour",
+    "x|[jobs]\\nconcurency = 2|jobs.concurency",
+    "x|[api]\\nlisten = \"localhost\"|api.listen",
+    "x|[api]\\nlisten = \"127.0.0.1:99999\"|api.listen",
+    "x|[api]\\nlisten = 8080|api.listen",
+    "x|[jobs]\\nconcurrency = 0|jobs.concurrency",
+    "x|[jobs]\\nconcurrency = \"2\"|jobs.concurrency",
+    "x|[jobs]\\nqueue-capacity = 1.5|jobs.queue-capacity",
+    "x|[limits]\\nmemory = \"12 parsecs\"|limits.memory",
+    "x|[limits]\\nmemory = \"100000\"|limits.memory",
+    "x|[limits]\\ntimeout = \"2d\"|limits.timeout",
+    "x|[limits]\\ntimeout = \"48h\"|limits.timeout",
+    "x|[limits]\\nfuel = -1|limits.fuel",
+    "x|[log]\\nformat = \"xml\"|log.format",
+    "x|[workers]\\njava-options = \"-Xmx1g\"|workers.java-options",
+    "x|[workers]\\nkill-grace = \"0s\"|workers.kill-grace",
+    "x|api = 3|api",
+  })
+  void unknownKeysAndBadValuesAreErrorsNamingTheKey(String unused, String toml, String key) {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
+    assertEquals(key, e.field(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("test.toml: " + key + ": "), e.getMessage());
+  }
+
+  @Test
+  void invalidTomlIsAnErrorNamingTheFile() {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse("[api\nlisten ="));
+    assertTrue(e.getMessage().startsWith("test.toml: not valid TOML"), e.getMessage());
+    ConfigurationException dup = assertThrows(ConfigurationException.class, () -> parse("[jobs]\nconcurrency = 1\nconcurrency = 2\n"));
+    assertTrue(dup.getMessage().startsWith("test.toml: not valid TOML"), dup.getMessage());
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> DaemonConfig.load(tmp.resolve("nope.toml")));
+    assertTrue(e.getMessage().contains("nope.toml: no such file"), e.getMessage());
+  }
+
+  @Test
+  void theStateDirComesFromTheConfigThenPlasmHome() {
+    assertEquals(Path.of("/x"), parse("state-dir = \"/x\"").resolveStateDir(Map.of("PLASM_HOME", "/y")));
+    assertEquals(Path.of("/y"), parse("").resolveStateDir(Map.of("PLASM_HOME", "/y")));
+  }
+
+  /** docs/config.md's full example is a valid configuration, and documents every key the parser knows. */
+  @Test
+  void theDocumentedExampleParsesAndCoversEveryKey() throws Exception {
+    String doc = Files.readString(repoRoot().resolve("docs/config.md"));
+    Matcher m = Pattern.compile("```toml\n(.*?)```", Pattern.DOTALL).matcher(doc);
+    assertTrue(m.find(), "docs/config.md has a ```toml example");
+    String example = m.group(1);
+    DaemonConfig c = DaemonConfig.parse(Path.of("docs/config.md"), example);
+    assertEquals(DaemonConfig.DEFAULTS.listenPort(), c.listenPort());
+    for (String key : List.of("state-dir", "listen", "max-json-body", "request-timeout", "max-wait", "format", "concurrency",
+        "queue-capacity", "memory", "table-elements", "timeout", "fuel", "output", "module-size", "kill-grace",
+        "java-options", "plugin-dirs")) {
+      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(), "example lacks " + key);
+      assertTrue(doc.contains("`" + key + "`") || doc.contains("." + key + "`"), "docs/config.md does not document " + key);
+    }
+  }
+
+  static Path repoRoot() {
+    String root = System.getProperty("plasm.repo.root");
+    return root != null ? Path.of(root) : Path.of("../..").toAbsolutePath().normalize();
+  }
+}

@@ -1,0 +1,171 @@
+package dev.plasm.daemon;
+
+import static dev.plasm.daemon.DaemonProcess.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.fixtures.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** Queue bounds, shutdown, and recovery after SIGTERM and kill -9, with real daemon processes. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DaemonLifecycleTests {
+  static final String CONFIG = """
+      [jobs]
+      concurrency = 1
+      queue-capacity = 1
+      [limits]
+      timeout = "20s"
+      [workers]
+      kill-grace = "5s"
+      """;
+
+  @TempDir Path tmp;
+
+  static String sleepJob() {
+    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(Fixtures.bytes("sleep-forever")) + "\"}";
+  }
+
+  static String helloJob() throws Exception {
+    byte[] hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
+    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(hello) + "\", \"args\": [\"world\"]}";
+  }
+
+  @Test
+  void aFullQueueAnswers429WithRetryAfter() throws Exception {
+    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("state"), CONFIG)) {
+      String running = d.submit(sleepJob());
+      d.awaitState(running, "running", 30);
+      String queued = d.submit(sleepJob());
+      var full = d.post("/v1/jobs", sleepJob());
+      assertEquals(429, full.statusCode(), full::body);
+      assertEquals("queue-full", json(full).get("error").get("code").asString());
+      assertTrue(full.headers().firstValue("Retry-After").isPresent());
+      assertEquals(1, json(d.get("/v1/node")).get("queue").get("depth").asInt());
+      // Cancelling the queued job ends it at once without running it.
+      var c = d.post("/v1/jobs/" + queued + "/cancel", "");
+      assertEquals("cancelled", json(c).get("state").asString(), c::body);
+      assertFalse(json(c).has("startedAt"));
+      d.post("/v1/jobs/" + running + "/cancel", "");
+      JsonNode ok = d.await(d.submit(helloJob()), 60);
+      assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);
+    }
+  }
+
+  @Test
+  void sigtermShutsDownGracefullyAndUnfinishedJobsAreInterruptedNotLost() throws Exception {
+    Path state = tmp.resolve("state");
+    String done;
+    String running;
+    String queued;
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      done = d.submit(helloJob());
+      d.await(done, 60);
+      running = d.submit(sleepJob());
+      d.awaitState(running, "running", 30);
+      queued = d.submit(sleepJob());
+      int code = d.terminate();
+      assertTrue(code == 0 || code == 143, "exit code " + code + "\n" + d.log()); // 143: the JVM's exit on SIGTERM
+      assertTrue(d.log().contains("shutting down"), d::log);
+    }
+    assertFalse(Files.exists(state.resolve("daemon.json")));
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      JsonNode r = json(d.get("/v1/jobs/" + running));
+      assertEquals("interrupted", r.get("state").asString(), r::toString);
+      assertTrue(r.get("reason").asString().contains("shut down"), r::toString);
+      JsonNode q = json(d.get("/v1/jobs/" + queued));
+      assertEquals("interrupted", q.get("state").asString(), q::toString);
+      assertTrue(q.get("reason").asString().contains("never ran"), q::toString);
+      JsonNode ok = json(d.get("/v1/jobs/" + done));
+      assertEquals("completed", ok.get("outcome").get("kind").asString());
+      assertEquals(DaemonApiTests.HELLO_OUT, new String(d.getBytes("/v1/jobs/" + done + "/stdout").body(), StandardCharsets.UTF_8));
+      assertEquals(200, d.get("/v1/jobs/" + done + "/receipt").statusCode());
+      assertEquals(2, json(d.get("/v1/jobs?state=interrupted")).get("jobs").size());
+    }
+  }
+
+  @Test
+  void afterKillMinus9EveryAcceptedJobIsCompletedOrInterruptedAndNoneRunsTwice() throws Exception {
+    Path state = tmp.resolve("state");
+    String done;
+    String running;
+    String queued;
+    long workerPid;
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      done = d.submit(helloJob());
+      d.await(done, 60);
+      running = d.submit(sleepJob());
+      d.awaitState(running, "running", 30);
+      queued = d.submit(sleepJob());
+      workerPid = d.process.descendants().findFirst().orElseThrow().pid();
+      d.kill();
+    }
+    // The orphaned worker notices and ends itself.
+    var worker = ProcessHandle.of(workerPid);
+    if (worker.isPresent()) {
+      worker.get().onExit().get(20, TimeUnit.SECONDS);
+    }
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      assertTrue(d.log().contains("recovered job"), d::log);
+      JsonNode r = json(d.get("/v1/jobs/" + running));
+      assertEquals("interrupted", r.get("state").asString(), r::toString);
+      assertTrue(r.get("reason").asString().contains("was not run again"), r::toString);
+      JsonNode q = json(d.get("/v1/jobs/" + queued));
+      assertEquals("interrupted", q.get("state").asString(), q::toString);
+      assertEquals("completed", json(d.get("/v1/jobs/" + done)).get("outcome").get("kind").asString());
+      // The queue is empty and the node works.
+      assertEquals(0, json(d.get("/v1/node")).get("queue").get("depth").asInt());
+      JsonNode ok = d.await(d.submit(helloJob()), 60);
+      assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);
+      // Neither interrupted job ever starts again.
+      Thread.sleep(300);
+      assertEquals("interrupted", json(d.get("/v1/jobs/" + queued)).get("state").asString());
+    }
+  }
+
+  @Test
+  void aSlowClientIsDroppedAfterTheRequestTimeoutAndOthersAreServedMeanwhile() throws Exception {
+    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("state"), "[api]\nrequest-timeout = \"1s\"\n")) {
+      int port = java.net.URI.create(d.base).getPort();
+      try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+        slow.setSoTimeout(15_000);
+        slow.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        slow.getOutputStream().flush();
+        assertEquals(200, d.get("/v1/node").statusCode());
+        long t = System.nanoTime();
+        int r;
+        try {
+          r = slow.getInputStream().read();
+        } catch (java.net.SocketException e) {
+          r = -1; // reset
+        }
+        assertEquals(-1, r, "the server answered a request that never ended");
+        assertTrue((System.nanoTime() - t) / 1_000_000 < 14_000);
+      }
+      assertEquals(200, d.get("/v1/node").statusCode());
+    }
+  }
+
+  @Test
+  void badConfigurationStopsTheDaemonNamingTheKey() throws Exception {
+    Path cfg = tmp.resolve("bad.toml");
+    Files.writeString(cfg, "[jobs]\nconcurrency = 0\n");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("jdk.module.path", "") + java.io.File.pathSeparator + System.getProperty("java.class.path");
+    Process p = new ProcessBuilder(javaBin, "-cp", cp, "dev.plasm.daemon.internal.DaemonMain", "--config", cfg.toString())
+        .redirectErrorStream(true).start();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(64, p.exitValue(), out);
+    assertTrue(out.contains("jobs.concurrency: 0 is out of range"), out);
+  }
+}

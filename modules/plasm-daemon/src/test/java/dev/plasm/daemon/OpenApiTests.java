@@ -1,0 +1,186 @@
+package dev.plasm.daemon;
+
+import static dev.plasm.daemon.DaemonProcess.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** docs/openapi.yaml against a live daemon and the server's source: every route, the job shape, the error codes. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OpenApiTests {
+  /** Every route the server answers. */
+  static final Set<String> ROUTES = Set.of(
+      "GET /healthz", "GET /metrics", "GET /v1/node", "POST /v1/modules", "GET /v1/modules/{sha256}",
+      "HEAD /v1/modules/{sha256}", "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/wait",
+      "GET /v1/jobs/{id}/stdout", "GET /v1/jobs/{id}/stderr", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel");
+
+  @TempDir static Path tmp;
+  static DaemonProcess d;
+  static Map<String, Object> spec;
+
+  @BeforeAll
+  static void start() throws Exception {
+    spec = yaml(Files.readString(DaemonConfigTests.repoRoot().resolve("docs/openapi.yaml")));
+    d = DaemonProcess.start(tmp.resolve("state"), "");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (d != null) {
+      d.close();
+    }
+  }
+
+  @Test
+  void everyDocumentedRouteExistsAndEveryRouteIsDocumented() throws Exception {
+    Set<String> documented = new TreeSet<>();
+    for (var path : map(spec, "paths").entrySet()) {
+      for (String method : map(spec, "paths", path.getKey()).keySet()) {
+        if (Set.of("get", "post", "head", "put", "delete", "patch").contains(method)) {
+          documented.add(method.toUpperCase() + " " + path.getKey());
+        }
+      }
+    }
+    assertEquals(new TreeSet<>(ROUTES), documented);
+
+    byte[] hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(hello));
+    d.postBytes("/v1/modules", hello);
+    String id = d.submit("{\"module\": \"" + sha + "\"}");
+    d.await(id, 60);
+    for (String route : ROUTES) {
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1).replace("{sha256}", sha).replace("{id}", id);
+      HttpRequest.BodyPublisher body = path.equals("/v1/modules") ? HttpRequest.BodyPublishers.ofByteArray(hello)
+          : path.equals("/v1/jobs") ? HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\"}")
+          : HttpRequest.BodyPublishers.noBody();
+      HttpResponse<String> r = d.http.send(d.request(path).method(method, body).build(), HttpResponse.BodyHandlers.ofString());
+      assertNotEquals(405, r.statusCode(), route);
+      assertFalse(r.statusCode() == 404, route + ": " + r.body());
+      String status = Integer.toString(r.statusCode());
+      assertTrue(map(spec, "paths", route.substring(route.indexOf(' ') + 1), method.toLowerCase(), "responses").containsKey(status),
+          route + " answered " + status + ", which docs/openapi.yaml does not list");
+    }
+  }
+
+  @Test
+  void aLiveJobHasExactlyTheDocumentedFields() throws Exception {
+    byte[] hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
+    String sha = json(d.postBytes("/v1/modules", hello)).get("sha256").asString();
+    JsonNode job = d.await(d.submit("{\"module\": \"" + sha + "\", \"nonce\": \"x\", \"idempotencyKey\": \"oa-1\"}"), 60);
+    Map<String, Object> schema = map(spec, "components", "schemas", "Job");
+    Set<String> documented = map(schema, "properties").keySet();
+    for (Iterator<String> it = job.propertyNames().iterator(); it.hasNext(); ) {
+      String f = it.next();
+      assertTrue(documented.contains(f), "Job field " + f + " is not in docs/openapi.yaml");
+    }
+    for (String req : list((String) schema.get("required"))) {
+      assertTrue(job.has(req), "required " + req + " missing from " + job);
+    }
+    JsonNode node = json(d.get("/v1/node"));
+    for (String req : list((String) map(spec, "components", "schemas", "Node").get("required"))) {
+      assertTrue(node.has(req), req);
+    }
+  }
+
+  @Test
+  void theErrorCodesAreExactlyThoseTheServerUses() throws Exception {
+    String src = Files.readString(DaemonConfigTests.repoRoot()
+        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiServer.java"))
+        + Files.readString(DaemonConfigTests.repoRoot()
+        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiException.java"));
+    Set<String> used = new TreeSet<>();
+    Matcher m = Pattern.compile("(?:new ApiException\\(\\d+, |badRequest\\()\"([a-z-]+)\"").matcher(src);
+    while (m.find()) {
+      used.add(m.group(1));
+    }
+    assertTrue(used.size() > 10, used::toString);
+    String enumLine = (String) map(spec, "components", "schemas", "Error", "properties", "error", "properties", "code").get("enum");
+    assertEquals(used, new TreeSet<>(list(enumLine)));
+  }
+
+  static java.util.List<String> list(String inline) {
+    String s = inline.strip();
+    assertTrue(s.startsWith("[") && s.endsWith("]"), s);
+    return java.util.Arrays.stream(s.substring(1, s.length() - 1).split(",")).map(String::strip).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> map(Map<String, Object> root, String... keys) {
+    Object o = root;
+    for (String k : keys) {
+      o = ((Map<String, Object>) o).get(k);
+      if (!(o instanceof Map)) {
+        throw new AssertionError("docs/openapi.yaml has no map at " + String.join(".", keys) + " (stopped at " + k + ")");
+      }
+    }
+    return (Map<String, Object>) o;
+  }
+
+  /**
+   * The subset of YAML the file uses: nested maps by indentation, scalar and inline values (kept as
+   * text). List items ("- ...") are skipped with their children.
+   */
+  static Map<String, Object> yaml(String text) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    Deque<Map.Entry<Integer, Map<String, Object>>> stack = new ArrayDeque<>();
+    stack.push(Map.entry(-1, root));
+    Pattern line = Pattern.compile("^( *)(\"[^\"]+\"|[^ #\"-][^:]*):(?: (.*))?$");
+    int skipDeeperThan = Integer.MAX_VALUE;
+    for (String l : text.split("\n")) {
+      if (l.isBlank() || l.strip().startsWith("#")) {
+        continue;
+      }
+      int indent = l.length() - l.stripLeading().length();
+      if (indent > skipDeeperThan) {
+        continue;
+      }
+      skipDeeperThan = Integer.MAX_VALUE;
+      if (l.stripLeading().startsWith("- ")) {
+        skipDeeperThan = indent;
+        continue;
+      }
+      Matcher m = line.matcher(l);
+      if (!m.matches()) {
+        continue; // continuation of a folded scalar
+      }
+      while (stack.peek().getKey() >= indent) {
+        stack.pop();
+      }
+      String key = m.group(2).replace("\"", "");
+      String value = m.group(3);
+      if (value == null || value.isBlank() || value.strip().equals(">")) {
+        Map<String, Object> child = new LinkedHashMap<>();
+        stack.peek().getValue().put(key, child);
+        stack.push(Map.entry(indent, child));
+      } else {
+        stack.peek().getValue().put(key, value.strip());
+      }
+    }
+    return root;
+  }
+}

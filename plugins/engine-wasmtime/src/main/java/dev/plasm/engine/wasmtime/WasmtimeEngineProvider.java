@@ -1,0 +1,61 @@
+package dev.plasm.engine.wasmtime;
+
+import dev.plasm.api.Limit;
+import dev.plasm.engine.spi.Capability;
+import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.ExecutionMode;
+import dev.plasm.engine.spi.WasmEngine;
+import dev.plasm.engine.spi.WasmEngineProvider;
+import dev.plasm.engine.wasmtime.internal.WasmtimeEngine;
+import java.util.Set;
+
+/**
+ * The {@code wasmtime} engine: wasmtime 7 compiles each module to native code, the fastest engine
+ * Plasm has for long jobs.
+ *
+ * <p>What it enforces itself:
+ *
+ * <ul>
+ *   <li>{@link Limit#MEMORY}: the engine turns the module's own memory into an import and creates
+ *       it per run with the run's cap as its maximum, so a larger initial memory is refused before
+ *       anything is allocated and {@code memory.grow} returns -1 at the cap.
+ *   <li>{@link Limit#WALL_TIME}: epoch interruption; a watchdog bumps the engine's epoch when a run's
+ *       thread is interrupted, which stops every loop shape within milliseconds. It does not stop a
+ *       guest blocked inside a WASI call (e.g. a long {@code poll_oneoff} sleep) or a compilation;
+ *       the host's hard deadline covers those. wasmtime-java has one epoch per engine, so an
+ *       interrupt also stops the other runs of this engine that are executing wasm at that moment:
+ *       they end as {@code Failed}, never with a false outcome.
+ * </ul>
+ *
+ * <p>Not enforced (the host must enforce them around the engine): tables (wasmtime-java cannot
+ * create a table or limit one, so {@code table.grow} is capped only by the module's own maximum)
+ * and fuel (not exposed by wasmtime-java).
+ *
+ * <p>WASI: stdio goes through the request's streams (fds 0-2 are served in Java, see the engine's
+ * stdio shim), {@code proc_exit} codes come through unchanged (including 126 and above, which
+ * wasmtime's own WASI would turn into an error), read-only preopens are opened without write,
+ * create or remove capabilities, and a deterministic run gets its clocks and {@code random_get}
+ * from the recorded {@link dev.plasm.engine.spi.Determinism} ({@link Capability#DETERMINISTIC_WASI}).
+ */
+public final class WasmtimeEngineProvider implements WasmEngineProvider {
+  private static final EngineDescriptor DESCRIPTOR =
+      new EngineDescriptor(
+          "wasmtime",
+          WasmtimeEngine.WASMTIME_VERSION,
+          "wasmtime " + WasmtimeEngine.WASMTIME_VERSION + " (wasmtime-java " + WasmtimeEngine.BINDING_VERSION
+              + ", JNI): native code, fastest on long jobs, no fuel",
+          ExecutionMode.NATIVE,
+          Set.of(Limit.MEMORY, Limit.WALL_TIME),
+          Set.of(Capability.DETERMINISTIC_WASI));
+
+  @Override
+  public EngineDescriptor descriptor() {
+    return DESCRIPTOR;
+  }
+
+  /** Loads wasmtime's native library (on first use in the process) and starts an engine. */
+  @Override
+  public WasmEngine create() {
+    return new WasmtimeEngine(DESCRIPTOR);
+  }
+}

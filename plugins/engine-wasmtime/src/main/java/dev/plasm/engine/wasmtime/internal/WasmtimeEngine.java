@@ -1,0 +1,145 @@
+package dev.plasm.engine.wasmtime.internal;
+
+import dev.plasm.api.ModuleRejectedException;
+import dev.plasm.api.RejectionKind;
+import dev.plasm.engine.spi.CompileSettings;
+import dev.plasm.engine.spi.CompiledModule;
+import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.WasmEngine;
+import io.github.kawamuray.wasmtime.Config;
+import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.Module;
+import io.github.kawamuray.wasmtime.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * One wasmtime {@link Engine} (epoch interruption on, the default 512 KiB wasm stack) shared by all
+ * modules it compiles and all their runs.
+ *
+ * <p>wasmtime-java guards every native object with a lock held for the whole of a call, so one Java
+ * handle on the engine would make a run's start wait for another thread's compilation, and the
+ * watchdog's epoch bump wait too. The engine therefore uses three handles on the same native engine
+ * (wasmtime shares the engine behind them): one to compile, one to create stores, one to bump the
+ * epoch.
+ */
+public final class WasmtimeEngine implements WasmEngine {
+  private static final Properties VERSIONS = loadVersions();
+
+  /** The wasmtime version the binding bundles. */
+  public static final String WASMTIME_VERSION = VERSIONS.getProperty("wasmtime.version", "unknown");
+
+  /** The wasmtime-java version. */
+  public static final String BINDING_VERSION = VERSIONS.getProperty("wasmtime-java.version", "unknown");
+
+  private final EngineDescriptor descriptor;
+  private final Engine compileEngine;
+  private final Engine runEngine;
+  private final EpochWatchdog watchdog;
+  private final Module stdioShim;
+  private volatile boolean closed;
+
+  public WasmtimeEngine(EngineDescriptor descriptor) {
+    this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
+    try (Config config = new Config()) {
+      config.epochInterruption(true);
+      // maxWasmStack stays at wasmtime's 512 KiB: a larger one overflowed the Java thread's own
+      // stack on a default-size thread and killed the JVM instead of trapping.
+      compileEngine = new Engine(config);
+    }
+    runEngine = cloneHandle(compileEngine);
+    watchdog = new EpochWatchdog(cloneHandle(compileEngine));
+    stdioShim = new Module(compileEngine, resource("stdio-shim.wasm"));
+  }
+
+  @Override
+  public EngineDescriptor descriptor() {
+    return descriptor;
+  }
+
+  @Override
+  public CompiledModule compile(byte[] wasm, CompileSettings settings) {
+    if (closed) {
+      throw new IllegalStateException("the wasmtime engine is closed");
+    }
+    WasmBinary.Parsed parsed;
+    try {
+      parsed = WasmBinary.parse(wasm);
+    } catch (WasmBinary.Malformed e) {
+      throw new ModuleRejectedException(RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
+    }
+    Module module;
+    try {
+      module = new Module(compileEngine, parsed.bytes());
+    } catch (RuntimeException | StackOverflowError e) {
+      // The section structure decoded, so wasmtime refused the contents: validation, or a
+      // malformed function body. wasmtime-java passes on only wasmtime's outermost message.
+      throw new ModuleRejectedException(RejectionKind.INVALID, "invalid module: " + describe(e), e);
+    }
+    return new WasmtimeModule(this, module, parsed);
+  }
+
+  EngineDescriptor engineDescriptor() {
+    return descriptor;
+  }
+
+  Engine runEngine() {
+    return runEngine;
+  }
+
+  EpochWatchdog watchdog() {
+    return watchdog;
+  }
+
+  Module stdioShim() {
+    return stdioShim;
+  }
+
+  /**
+   * Stops the watchdog. Native engine memory is left to the process: modules compiled by this
+   * engine may still be referenced, and freeing the engine under them would crash the JVM.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    watchdog.close();
+  }
+
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** A second Java handle on the same native engine, with its own lock. */
+  private static Engine cloneHandle(Engine engine) {
+    try (Store<Void> store = new Store<>(null, engine)) {
+      return store.engine();
+    }
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = WasmtimeEngine.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the wasmtime engine plugin");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Properties loadVersions() {
+    Properties p = new Properties();
+    try (InputStream in = WasmtimeEngine.class.getResourceAsStream("engine.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return p;
+  }
+}
