@@ -57,15 +57,19 @@ class ImageTests {
   @Test
   void signsAndVerifiesReceiptsFromTheImage() throws Exception {
     Path receipt = home.resolve("hello.receipt.json");
-    Result run = plasm("run", "--receipt", receipt.toString(), HELLO).run(home);
+    Result run = plasm("run", "--engine", "chicory-interpreter", "--receipt", receipt.toString(), HELLO).run(home);
     assertEquals(0, run.exitCode(), run.describe());
     Result id = plasm("identity", "show", "--json").run(home);
     assertEquals(0, id.exitCode(), id.describe());
     String peer = id.stdout().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
-    Result verify = plasm("receipt", "verify", receipt.toString(), "--trust", peer, "--module", HELLO,
-        "--reexecute", "--engine", "chicory-compiler").run(home);
-    assertEquals(0, verify.exitCode(), verify.describe());
-    assertTrue(verify.stdout().contains("VALID"), verify.describe());
+    // A receipt produced on one engine re-executes and matches on the other two.
+    for (String engine : List.of("chicory-compiler", "wasmtime")) {
+      Result verify = plasm("receipt", "verify", receipt.toString(), "--trust", peer, "--module", HELLO,
+          "--reexecute", "--engine", engine).run(home);
+      assertEquals(0, verify.exitCode(), verify.describe());
+      assertTrue(verify.stdout().contains("on " + engine + ": completed with exit code 0"), verify.describe());
+      assertTrue(verify.stdout().contains("VALID"), verify.describe());
+    }
   }
 
   @Test
