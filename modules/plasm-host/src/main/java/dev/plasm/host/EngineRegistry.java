@@ -104,12 +104,9 @@ public final class EngineRegistry {
         problems.add(new PluginProblem(source, "engine provider " + p.type().getName() + " failed to start: " + e));
         continue;
       }
-      if (provider.spiVersion() != WasmEngineProvider.SPI_VERSION) {
-        problems.add(
-            new PluginProblem(
-                source,
-                "engine '" + d.id() + "' (" + where + ") was built for engine SPI version " + provider.spiVersion()
-                    + " but this host supports version " + WasmEngineProvider.SPI_VERSION + "; rebuild the plugin"));
+      String versionProblem = spiVersionProblem(provider, d, where);
+      if (versionProblem != null) {
+        problems.add(new PluginProblem(source, versionProblem));
         continue;
       }
       EngineInfo existing = found.get(d.id());
@@ -123,6 +120,15 @@ public final class EngineRegistry {
       }
       found.put(d.id(), new EngineInfo(d, provider, where, source));
     }
+  }
+
+  /** Why a provider built for another SPI version is refused, or null if its version is this host's. */
+  static String spiVersionProblem(WasmEngineProvider provider, EngineDescriptor d, String where) {
+    if (provider.spiVersion() == WasmEngineProvider.SPI_VERSION) {
+      return null;
+    }
+    return "engine '" + d.id() + "' (" + where + ") was built for engine SPI version " + provider.spiVersion()
+        + " but this host supports version " + WasmEngineProvider.SPI_VERSION + "; rebuild the plugin against this Plasm";
   }
 
   /** Every usable engine, ordered by id. */

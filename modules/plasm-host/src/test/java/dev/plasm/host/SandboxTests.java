@@ -113,6 +113,30 @@ class SandboxTests {
   }
 
   @Test
+  void aProviderBuiltForAnotherSpiVersionIsRefusedWithTheReason() {
+    var current = REGISTRY.find("chicory-compiler").orElseThrow().provider();
+    var future = new dev.plasm.engine.spi.WasmEngineProvider() {
+      @Override
+      public dev.plasm.engine.spi.EngineDescriptor descriptor() {
+        return current.descriptor();
+      }
+
+      @Override
+      public int spiVersion() {
+        return dev.plasm.engine.spi.WasmEngineProvider.SPI_VERSION + 1;
+      }
+
+      @Override
+      public dev.plasm.engine.spi.WasmEngine create() {
+        throw new AssertionError("a refused provider is never created");
+      }
+    };
+    assertEquals(null, EngineRegistry.spiVersionProblem(current, current.descriptor(), "m"));
+    String problem = EngineRegistry.spiVersionProblem(future, future.descriptor(), "com.example.future");
+    assertTrue(problem.contains("engine SPI version 2") && problem.contains("supports version 1") && problem.contains("rebuild"), problem);
+  }
+
+  @Test
   void unknownEnginesAreRefusedWithTheKnownIds() {
     var e = assertThrows(ConfigurationException.class, () -> REGISTRY.require("wasm3"));
     assertTrue(e.getMessage().contains("chicory-compiler, chicory-interpreter"), e.getMessage());
