@@ -1,4 +1,7 @@
-/** The {@code plasm} command line: {@code run}, {@code engines}, {@code help}. */
+/**
+ * The {@code plasm} command line: {@code run}, {@code engines}, {@code plugins}, {@code identity},
+ * {@code receipt}, {@code daemon}, {@code submit}, {@code jobs}, {@code job}, {@code help}.
+ */
 module dev.plasm.cli {
   requires dev.plasm.host;
   requires dev.plasm.daemon;

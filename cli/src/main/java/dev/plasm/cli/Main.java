@@ -22,8 +22,7 @@ import picocli.CommandLine.Option;
     header = "Run WebAssembly (WASI preview 1) programs in a sandbox with hard limits.",
     description = {
       "",
-      "Plasm runs a WebAssembly module with no access to files or the network unless granted,",
-      "under limits on memory, wall-clock time, fuel and output.",
+      "Plasm runs a WebAssembly module with no access to files or the network unless granted, under limits on memory, wall-clock time, fuel and output, on this machine (run) or on a node (daemon, submit), and signs receipts anyone can verify (receipt verify).",
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
