@@ -59,7 +59,9 @@ add() { labels+=("$1"); rcs+=("$2"); cmds+=("$3"); }
 add "(a) image bin/java -version" 0 '"$I/bin/java" -version'
 add "(b) image bin/plasm run hello.wasm" 0 '"$I/bin/plasm" run "$H"'
 add "(c) (b) without AOT cache (PLASM_AOT=off)" 0 'PLASM_AOT=off "$I/bin/plasm" run "$H"'
-add "(d) JDK 25 java -p modules -m ... run hello.wasm" 0 '"$J/bin/java" -p "$M" -m dev.plasm.cli/dev.plasm.cli.Main run "$H"'
+# The launcher's native-library options, so wasmtime loads the image's extracted library
+# instead of unpacking 18 MB into /tmp on every run (and warns about native access).
+add "(d) JDK 25 java -p modules -m ... run hello.wasm" 0 '"$J/bin/java" -Djava.library.path="$I/lib/wasmtime" --enable-native-access=wasmtime.java -p "$M" -m dev.plasm.cli/dev.plasm.cli.Main run "$H"'
 if [ -n "$tuning" ]; then
   add "(t1) bin/plasm --version (CLI, no guest)" 0 '"$I/bin/plasm" --version'
   add "(t2) (b) + -XX:TieredStopAtLevel=1 (C1 only)" 0 'PLASM_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$I/bin/plasm" run "$H"'

@@ -134,6 +134,18 @@ class ReceiptCommandTests {
   }
 
   @Test
+  void missingFilesAreNoInputNamingTheFile() {
+    var r = plasm("receipt", "verify", tmp.resolve("nope.json").toString());
+    assertEquals(ExitCodes.NO_INPUT, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("nope.json: no such file"), r::toString);
+    Path receipt = tmp.resolve("r.json");
+    assertEquals(0, plasm("run", "--receipt", receipt.toString(), Fixture.hello().toString()).exitCode());
+    var m = plasm("receipt", "verify", receipt.toString(), "--module", tmp.resolve("gone.wasm").toString());
+    assertEquals(ExitCodes.NO_INPUT, m.exitCode(), m::toString);
+    assertTrue(m.err().contains("gone.wasm: no such file"), m::toString);
+  }
+
+  @Test
   void badIdsAreUsageErrors() {
     var r = plasm("run", "--receipt", tmp.resolve("r.json").toString(), "--nonce", "has spaces", Fixture.hello().toString());
     assertEquals(ExitCodes.USAGE, r.exitCode());

@@ -1,6 +1,5 @@
 package dev.plasm.transport.libp2p;
 
-import dev.plasm.transport.libp2p.internal.codec.ProtoReader;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import dev.plasm.transport.libp2p.internal.crypto.Ed25519;
 import java.security.KeyPair;
@@ -38,19 +37,9 @@ public final class PeerKeyPair {
    * bytes, checked), the legacy seed‖public‖public (96 bytes), or a bare 32-byte seed.
    */
   public static PeerKeyPair decodePrivateKey(byte[] protobuf) {
-    ProtoReader r = new ProtoReader(protobuf);
-    Long type = null;
-    byte[] data = null;
-    for (int f; (f = r.next()) != 0; ) {
-      switch (f) {
-        case 1 -> type = r.varint();
-        case 2 -> data = r.bytes();
-        default -> r.skip();
-      }
-    }
-    if (type == null || data == null) {
-      throw new MalformedMessageException("PrivateKey protobuf lacks its required Type or Data");
-    }
+    KeyMessage m = KeyMessage.decode(protobuf, "PrivateKey");
+    long type = m.type();
+    byte[] data = m.data();
     if (KeyType.of(type) != KeyType.ED25519) {
       throw new UnsupportedKeyTypeException("only Ed25519 private keys can be a host identity, not " + KeyType.of(type));
     }

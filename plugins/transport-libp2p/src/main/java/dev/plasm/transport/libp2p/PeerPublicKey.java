@@ -1,6 +1,5 @@
 package dev.plasm.transport.libp2p;
 
-import dev.plasm.transport.libp2p.internal.codec.ProtoReader;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import dev.plasm.transport.libp2p.internal.crypto.Ed25519;
 import java.math.BigInteger;
@@ -54,19 +53,9 @@ public final class PeerPublicKey {
    * an unusable key type an {@link UnsupportedKeyTypeException}.
    */
   public static PeerPublicKey decode(byte[] protobuf) {
-    ProtoReader r = new ProtoReader(protobuf);
-    Long type = null;
-    byte[] data = null;
-    for (int f; (f = r.next()) != 0; ) {
-      switch (f) {
-        case 1 -> type = r.varint();
-        case 2 -> data = r.bytes();
-        default -> r.skip();
-      }
-    }
-    if (type == null || data == null) {
-      throw new MalformedMessageException("PublicKey protobuf lacks its required Type or Data");
-    }
+    KeyMessage m = KeyMessage.decode(protobuf, "PublicKey");
+    long type = m.type();
+    byte[] data = m.data();
     try {
       return of(KeyType.of(type), data);
     } catch (IllegalArgumentException e) {

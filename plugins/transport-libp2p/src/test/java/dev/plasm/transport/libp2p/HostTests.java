@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.testing.Echo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -196,16 +197,8 @@ class HostTests {
     new Random(5).nextBytes(data);
     long start = System.nanoTime();
     try (Stream s = c.newStream(ECHO)) {
-      var reader = CompletableFuture.supplyAsync(() -> {
-        try {
-          return s.input().readAllBytes();
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      }, Thread::startVirtualThread);
-      s.output().write(data);
-      s.closeWrite();
-      assertArrayEquals(sha256(data), sha256(reader.get(30, TimeUnit.SECONDS)));
+      byte[] back = Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30));
+      assertArrayEquals(sha256(data), sha256(back));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("Java<->Java echo of 8 MiB each way: %.2f s (%.1f MiB/s each way)%n", seconds, 8 / seconds);

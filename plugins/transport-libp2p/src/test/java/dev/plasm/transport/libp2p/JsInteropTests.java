@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.testing.Echo;
 import dev.plasm.transport.libp2p.testing.JsPeer;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -172,16 +173,8 @@ class JsInteropTests {
     new Random(12).nextBytes(data);
     long t1 = System.nanoTime();
     try (Stream s = c.newStream(ECHO)) {
-      var reader = CompletableFuture.supplyAsync(() -> {
-        try {
-          return s.input().readAllBytes();
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      }, Thread::startVirtualThread);
-      s.output().write(data);
-      s.closeWrite();
-      assertArrayEquals(sha256(data), sha256(reader.get(60, TimeUnit.SECONDS)));
+      byte[] back = Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(60));
+      assertArrayEquals(sha256(data), sha256(back));
     }
     double echo = seconds(t1);
     // And js echoing through Java.
@@ -207,16 +200,7 @@ class JsInteropTests {
         byte[] d = new byte[size];
         new Random(seed).nextBytes(d);
         try (Stream s = c.newStream(ECHO)) {
-          var reader = CompletableFuture.supplyAsync(() -> {
-            try {
-              return s.input().readAllBytes();
-            } catch (IOException ex) {
-              throw new RuntimeException(ex);
-            }
-          }, Thread::startVirtualThread);
-          s.output().write(d);
-          s.closeWrite();
-          return MessageDigest.isEqual(d, reader.get(60, TimeUnit.SECONDS));
+          return MessageDigest.isEqual(d, Echo.roundTrip(s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(60)));
         } catch (Exception ex) {
           throw new RuntimeException(ex);
         }

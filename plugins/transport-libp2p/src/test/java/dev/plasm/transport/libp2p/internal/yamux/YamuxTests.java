@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.testing.Echo;
 import dev.plasm.transport.libp2p.testing.SocketPair;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -174,16 +175,7 @@ class YamuxTests {
           YamuxStream s = p.client().openStream();
           byte[] data = new byte[100_000];
           new Random(seed).nextBytes(data);
-          var reader = CompletableFuture.supplyAsync(() -> {
-            try {
-              return s.input().readAllBytes();
-            } catch (IOException e) {
-              throw new RuntimeException(e);
-            }
-          }, Thread::startVirtualThread);
-          s.output().write(data);
-          s.closeWrite();
-          return MessageDigest.isEqual(data, reader.get(30, TimeUnit.SECONDS));
+          return MessageDigest.isEqual(data, Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30)));
         } catch (Exception e) {
           throw new RuntimeException(e);
         }
