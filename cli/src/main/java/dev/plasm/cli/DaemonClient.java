@@ -12,15 +12,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import dev.plasm.daemon.DaemonConfig;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * How {@code plasm submit}, {@code jobs} and {@code job} reach a daemon. The address comes from
- * {@code --daemon}, else {@code $PLASM_DAEMON}, else {@code $PLASM_HOME/daemon.json} (written by a
- * running daemon), else {@code 127.0.0.1:8080}; the token from {@code --token-file}, else {@code
- * $PLASM_TOKEN}, else {@code $PLASM_HOME/token}.
+ * {@code --daemon}, else {@code $PLASM_DAEMON}, else the daemon's config file ({@code --config}),
+ * else {@code $PLASM_HOME/daemon.json} (written by a running daemon), else {@code
+ * /etc/plasm/plasmd.toml} when it exists, else {@code 127.0.0.1:8080}; the token from {@code
+ * --token-file}, else {@code $PLASM_TOKEN}, else the token file in the state directory of the same
+ * source.
  */
 final class DaemonClient {
   /** Exit codes of the client commands (sysexits.h). */
@@ -35,8 +38,11 @@ final class DaemonClient {
     @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else $PLASM_HOME/daemon.json, else 127.0.0.1:8080.")
     String address;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the API token. Default: $PLASM_TOKEN, else $PLASM_HOME/token.")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the API token. Default: $PLASM_TOKEN, else the state directory's token file.")
     Path tokenFile;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
+    Path config;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -59,13 +65,30 @@ final class DaemonClient {
   DaemonClient(Options o, Map<String, String> env) {
     Path home = PlasmPaths.home(env);
     String addr = o.address != null ? o.address : env.get("PLASM_DAEMON");
+    if (o.config != null) {
+      DaemonConfig cfg = DaemonConfig.read(o.config);
+      home = cfg.resolveStateDir(env);
+      if (addr == null) {
+        addr = connectable(cfg);
+      }
+    }
     if (addr == null) {
       try {
         JsonNode j = JSON.readTree(Files.readString(home.resolve("daemon.json")));
         addr = j.get("address").asString();
       } catch (IOException | RuntimeException e) {
-        addr = "127.0.0.1:8080";
+        addr = null;
       }
+    }
+    if (addr == null && o.address == null && Files.isRegularFile(DaemonConfig.DEFAULT_FILE)) {
+      DaemonConfig cfg = DaemonConfig.read(DaemonConfig.DEFAULT_FILE);
+      addr = connectable(cfg);
+      if (!Files.isRegularFile(home.resolve("token"))) {
+        home = cfg.resolveStateDir(env);
+      }
+    }
+    if (addr == null) {
+      addr = "127.0.0.1:8080";
     }
     this.base = addr.startsWith("http://") ? addr : "http://" + addr;
     String t = null;
@@ -77,6 +100,17 @@ final class DaemonClient {
       t = read(home.resolve("token"), "the token file");
     }
     this.token = t == null ? "" : t.strip();
+  }
+
+  /** Where to connect for a daemon with this config: a wildcard listen address means this machine. */
+  private static String connectable(DaemonConfig cfg) {
+    String h = cfg.listenHost();
+    if (h.equals("0.0.0.0") || h.isEmpty()) {
+      h = "127.0.0.1";
+    } else if (h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
+      h = "::1";
+    }
+    return (h.contains(":") ? "[" + h + "]" : h) + ":" + cfg.listenPort();
   }
 
   private static String read(Path p, String what) {
@@ -105,6 +139,17 @@ final class DaemonClient {
     return send(request(path).GET().build());
   }
 
+  /** A piece of a job's output and where the next piece starts. */
+  record Chunk(byte[] bytes, long nextOffset, boolean complete) {}
+
+  /** The output {@code stream} (stdout or stderr) of a job from {@code offset} on. */
+  Chunk output(String id, String stream, long offset) {
+    HttpResponse<byte[]> r = exchange(request("/v1/jobs/" + id + "/" + stream + "?offset=" + offset).GET().build());
+    long next = r.headers().firstValueAsLong("X-Plasm-Next-Offset").orElse(offset + r.body().length);
+    boolean complete = r.headers().firstValue("X-Plasm-Output-Complete").map(Boolean::parseBoolean).orElse(false);
+    return new Chunk(r.body(), next, complete);
+  }
+
   JsonNode postJson(String path, String json) {
     return JSON.readTree(send(request(path).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build()));
@@ -117,6 +162,10 @@ final class DaemonClient {
 
   /** Sends a request; a non-2xx answer becomes a {@link Failure} with the API's message. */
   byte[] send(HttpRequest req) {
+    return exchange(req).body();
+  }
+
+  private HttpResponse<byte[]> exchange(HttpRequest req) {
     HttpResponse<byte[]> r;
     try {
       r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
@@ -130,7 +179,7 @@ final class DaemonClient {
     }
     int s = r.statusCode();
     if (s / 100 == 2) {
-      return r.body();
+      return r;
     }
     String message = new String(r.body(), StandardCharsets.UTF_8);
     try {

@@ -31,8 +31,8 @@ final class JobCommand implements Runnable {
     private final DaemonClient c;
     private final String id;
     private final Streams streams;
-    private int outDone;
-    private int errDone;
+    private long outDone;
+    private long errDone;
 
     Output(DaemonClient c, String id, Streams streams) {
       this.c = c;
@@ -40,20 +40,22 @@ final class JobCommand implements Runnable {
       this.streams = streams;
     }
 
-    void pump() {
+    /** Prints what is new since the last call; true when the job had ended and all was printed. */
+    boolean pump() {
       try {
-        byte[] o = c.getBytes("/v1/jobs/" + id + "/stdout");
-        if (o.length > outDone) {
-          streams.out().write(o, outDone, o.length - outDone);
+        DaemonClient.Chunk o = c.output(id, "stdout", outDone);
+        if (o.bytes().length > 0) {
+          streams.out().write(o.bytes());
           streams.out().flush();
-          outDone = o.length;
         }
-        byte[] e = c.getBytes("/v1/jobs/" + id + "/stderr");
-        if (e.length > errDone) {
-          streams.err().write(e, errDone, e.length - errDone);
+        outDone = o.nextOffset();
+        DaemonClient.Chunk e = c.output(id, "stderr", errDone);
+        if (e.bytes().length > 0) {
+          streams.err().write(e.bytes());
           streams.err().flush();
-          errDone = e.length;
         }
+        errDone = e.nextOffset();
+        return o.complete() && e.complete();
       } catch (IOException e) {
         throw new DaemonClient.Failure(ExitCodes.INTERNAL, "cannot write the output: " + e.getMessage());
       }
@@ -138,12 +140,11 @@ final class JobCommand implements Runnable {
     int run() {
       DaemonClient c = client();
       Output o = new Output(c, id, parent.main.streams);
-      JsonNode j = c.getJson(path(""));
-      while (follow && !DaemonClient.terminal(j)) {
-        o.pump();
-        j = c.getJson(path("/wait?timeout=1s"));
+      boolean done = o.pump();
+      while (follow && !done) {
+        c.getJson(path("/wait?timeout=1s")); // returns at once when the job ends
+        done = o.pump();
       }
-      o.pump();
       return ExitCodes.OK;
     }
   }

@@ -193,7 +193,7 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException e) {
       // Clients will find nothing listening there.
     }
-    runner.shutdown(Duration.ofSeconds(5));
+    runner.shutdown();
     log.info("stopped");
     closed.countDown();
   }

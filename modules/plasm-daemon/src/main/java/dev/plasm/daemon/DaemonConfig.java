@@ -38,6 +38,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * @param killGrace how long after a job's deadline its worker is killed
  * @param workerJavaOptions extra JVM options for worker processes
  * @param pluginDirs engine plugin directories, or empty for the defaults
+ * @param pool how worker processes are kept and replaced
  */
 public record DaemonConfig(
     Path source,
@@ -53,7 +54,32 @@ public record DaemonConfig(
     ResourceLimits limits,
     Duration killGrace,
     List<String> workerJavaOptions,
-    List<Path> pluginDirs) {
+    List<Path> pluginDirs,
+    WorkerPool pool) {
+
+  /**
+   * The worker pool ({@code [workers]}).
+   *
+   * @param warm keep one worker JVM per executor running between jobs (false: a fresh JVM per job)
+   * @param maxJobs jobs a warm worker runs before it is replaced by a fresh one
+   * @param maxRss resident memory at which a worker is killed and its job fails with the memory
+   *     limit, in bytes; 0 derives it from the node's memory limit
+   * @param moduleCache compiled modules each worker keeps (0: compile every job)
+   * @param shutdownGrace how long a graceful stop lets running jobs finish before killing them
+   */
+  public record WorkerPool(boolean warm, int maxJobs, long maxRss, int moduleCache, Duration shutdownGrace) {
+    public static final WorkerPool DEFAULTS = new WorkerPool(true, 10_000, 0, 64, Duration.ofSeconds(10));
+
+    public WorkerPool {
+      if (maxJobs < 1) {
+        throw new IllegalArgumentException("maxJobs must be >= 1");
+      }
+      if (maxRss < 0 || moduleCache < 0) {
+        throw new IllegalArgumentException("maxRss and moduleCache must be >= 0");
+      }
+      Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    }
+  }
 
   /** Read when {@code --config} is not given and the file exists. */
   public static final Path DEFAULT_FILE = Path.of("/etc/plasm/plasmd.toml");
@@ -62,36 +88,37 @@ public record DaemonConfig(
   public static final DaemonConfig DEFAULTS =
       new DaemonConfig(
           null, null, "127.0.0.1", 8080, "text", 8L << 20, Duration.ofSeconds(30), Duration.ofMinutes(5), 2, 64,
-          ResourceLimits.DEFAULTS, Duration.ofSeconds(10), List.of(), List.of());
+          ResourceLimits.DEFAULTS, Duration.ofSeconds(10), List.of(), List.of(), WorkerPool.DEFAULTS);
 
   private static final Set<String> TABLES = Set.of("api", "log", "jobs", "limits", "workers", "engines");
 
   public DaemonConfig {
     Objects.requireNonNull(listenHost, "listenHost");
     Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(pool, "pool");
     workerJavaOptions = List.copyOf(workerJavaOptions);
     pluginDirs = List.copyOf(pluginDirs);
   }
 
   public DaemonConfig withListen(String host, int port) {
     return new DaemonConfig(source, stateDir, host, port, logFormat, maxJsonBody, requestTimeout, maxWait, concurrency,
-        queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs);
+        queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
   }
 
   public DaemonConfig withStateDir(Path dir) {
     return new DaemonConfig(source, dir, listenHost, listenPort, logFormat, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
   }
 
   public DaemonConfig withLogFormat(String format) {
     checkLogFormat("log.format", format);
     return new DaemonConfig(source, stateDir, listenHost, listenPort, format, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
   }
 
   public DaemonConfig withPluginDirs(List<Path> dirs) {
     return new DaemonConfig(source, stateDir, listenHost, listenPort, logFormat, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, dirs);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, dirs, pool);
   }
 
   /**
@@ -253,15 +280,39 @@ public record DaemonConfig(
       throw r.error(key, msg);
     }
 
-    JsonNode workers = r.table(root, "workers", Set.of("kill-grace", "java-options"));
+    JsonNode workers = r.table(root, "workers", Set.of("kill-grace", "java-options", "warm", "max-jobs", "max-rss",
+        "module-cache", "shutdown-grace"));
     Duration killGrace = r.duration(workers, "workers.", "kill-grace", d.killGrace, Duration.ofSeconds(1), Duration.ofMinutes(10));
     List<String> javaOptions = r.strings(workers, "workers.", "java-options", d.workerJavaOptions);
+    WorkerPool dp = d.pool;
+    boolean warm = r.bool(workers, "workers.", "warm", dp.warm());
+    int maxJobs = (int) r.integer(workers, "workers.", "max-jobs", dp.maxJobs(), 1, 1_000_000_000);
+    long maxRss = workers != null && workers.has("max-rss") && workers.get("max-rss").isString()
+        && workers.get("max-rss").asString().equals("auto")
+        ? 0 : r.size(workers, "workers.", "max-rss", dp.maxRss(), 64L << 20, 1L << 40);
+    int moduleCache = (int) r.integer(workers, "workers.", "module-cache", dp.moduleCache(), 0, 10_000);
+    Duration shutdownGrace = r.duration(workers, "workers.", "shutdown-grace", dp.shutdownGrace(), Duration.ZERO,
+        Duration.ofHours(1));
+    WorkerPool pool = new WorkerPool(warm, maxJobs, maxRss, moduleCache, shutdownGrace);
 
     JsonNode engines = r.table(root, "engines", Set.of("plugin-dirs"));
     List<Path> pluginDirs = r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
 
     return new DaemonConfig(file, stateDir, host, port, format, maxJsonBody, requestTimeout, maxWait, concurrency,
-        queueCapacity, limits, killGrace, javaOptions, pluginDirs);
+        queueCapacity, limits, killGrace, javaOptions, pluginDirs, pool);
+  }
+
+  /**
+   * The resident memory at which a worker is killed: {@code workers.max-rss}, else the worker heap
+   * plus the node's memory limit (native engines keep guest memory outside the heap) plus 256 MiB.
+   */
+  public long effectiveMaxRss() {
+    return pool.maxRss() > 0 ? pool.maxRss() : (workerHeapMiB(limits.maxMemoryBytes()) << 20) + limits.maxMemoryBytes() + (256L << 20);
+  }
+
+  /** The heap of a worker that must run jobs of up to {@code maxMemoryBytes}: 4/3 of it (Chicory keeps guest memory on the heap) plus 192 MiB. */
+  public static long workerHeapMiB(long maxMemoryBytes) {
+    return (maxMemoryBytes * 4 / 3 >> 20) + 192;
   }
 
   private static void checkLogFormat(String key, String format) {
@@ -288,6 +339,17 @@ public record DaemonConfig(
         }
       }
       return t;
+    }
+
+    boolean bool(JsonNode t, String prefix, String key, boolean dflt) {
+      if (t == null || !t.has(key)) {
+        return dflt;
+      }
+      JsonNode v = t.get(key);
+      if (!v.isBoolean()) {
+        throw error(prefix + key, "must be true or false");
+      }
+      return v.asBoolean();
     }
 
     String string(JsonNode t, String prefix, String key) {

@@ -27,6 +27,7 @@ class DaemonLifecycleTests {
       timeout = "20s"
       [workers]
       kill-grace = "5s"
+      shutdown-grace = "1s"
       """;
 
   @TempDir Path tmp;
@@ -94,25 +95,46 @@ class DaemonLifecycleTests {
   }
 
   @Test
+  void sigtermLetsARunningJobFinishWithinTheShutdownGrace() throws Exception {
+    Path state = tmp.resolve("state");
+    String slow;
+    String config = CONFIG.replace("shutdown-grace = \"1s\"", "shutdown-grace = \"30s\"");
+    try (DaemonProcess d = DaemonProcess.start(state, config)) {
+      byte[] probe = Fixtures.bytes("probe");
+      slow = d.submit("{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(probe) + "\", \"args\": [\"sleep\", \"2\"]}");
+      d.awaitState(slow, "running", 30);
+      long t0 = System.nanoTime();
+      d.terminate();
+      assertTrue(System.nanoTime() - t0 > 500_000_000L, "the daemon stopped without waiting for its running job");
+    }
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      JsonNode r = json(d.get("/v1/jobs/" + slow));
+      assertEquals("finished", r.get("state").asString(), r::toString);
+      assertEquals("completed", r.get("outcome").get("kind").asString(), r::toString);
+      assertEquals(200, d.get("/v1/jobs/" + slow + "/receipt").statusCode());
+    }
+  }
+
+  @Test
   void afterKillMinus9EveryAcceptedJobIsCompletedOrInterruptedAndNoneRunsTwice() throws Exception {
     Path state = tmp.resolve("state");
     String done;
     String running;
     String queued;
-    long workerPid;
+    java.util.List<ProcessHandle> workers;
     try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
       done = d.submit(helloJob());
       d.await(done, 60);
       running = d.submit(sleepJob());
       d.awaitState(running, "running", 30);
       queued = d.submit(sleepJob());
-      workerPid = d.process.descendants().findFirst().orElseThrow().pid();
+      workers = d.process.descendants().toList();
+      assertFalse(workers.isEmpty());
       d.kill();
     }
-    // The orphaned worker notices and ends itself.
-    var worker = ProcessHandle.of(workerPid);
-    if (worker.isPresent()) {
-      worker.get().onExit().get(20, TimeUnit.SECONDS);
+    // Orphaned workers notice and end themselves: the busy one at once, idle ones too.
+    for (ProcessHandle w : workers) {
+      w.onExit().get(20, TimeUnit.SECONDS);
     }
     try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
       assertTrue(d.log().contains("recovered job"), d::log);

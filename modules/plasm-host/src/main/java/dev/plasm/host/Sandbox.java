@@ -57,10 +57,19 @@ public final class Sandbox {
 
   private final EngineRegistry registry;
   private final RunawayPolicy runaway;
+  private final CompiledModuleCache cache;
 
   public Sandbox(EngineRegistry registry, RunawayPolicy runaway) {
+    this(registry, runaway, null);
+  }
+
+  /**
+   * A sandbox that reuses compiled modules from {@code cache} (null: compile every time).
+   */
+  public Sandbox(EngineRegistry registry, RunawayPolicy runaway, CompiledModuleCache cache) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.runaway = Objects.requireNonNull(runaway, "runaway");
+    this.cache = cache;
   }
 
   public EngineRegistry registry() {
@@ -138,6 +147,10 @@ public final class Sandbox {
     }
     byte[] toCompile = module;
     WasmEngine engine = registry.engine(d.id());
+    CompiledModuleCache.Key cacheKey = cache == null ? null : new CompiledModuleCache.Key(
+        d.id() + "@" + d.version(),
+        toCompile == job.module() ? moduleDigest.sha256() : StreamDigest.of(toCompile).sha256(),
+        limits.fuel().isPresent());
 
     List<String> argv = new ArrayList<>();
     argv.add(job.moduleName());
@@ -158,7 +171,7 @@ public final class Sandbox {
             .name("plasm-guest-" + THREADS.incrementAndGet())
             .daemon(true)
             .stackSize(GUEST_STACK_BYTES)
-            .unstarted(() -> result.complete(compileAndRun(engine, job, toCompile, settings, request)));
+            .unstarted(() -> result.complete(compileAndRun(engine, job, toCompile, settings, request, cache, cacheKey)));
     guest.start();
 
     ExecutionOutcome outcome;
@@ -197,10 +210,13 @@ public final class Sandbox {
   }
 
   private static ExecutionOutcome compileAndRun(
-      WasmEngine engine, Job job, byte[] module, CompileSettings settings, ExecutionRequest request) {
+      WasmEngine engine, Job job, byte[] module, CompileSettings settings, ExecutionRequest request,
+      CompiledModuleCache cache, CompiledModuleCache.Key cacheKey) {
     CompiledModule compiled;
     try {
-      compiled = engine.compile(module, settings);
+      compiled = cache == null
+          ? engine.compile(module, settings)
+          : cache.get(cacheKey, module.length, () -> engine.compile(module, settings));
     } catch (ModuleRejectedException e) {
       return new ExecutionOutcome.Rejected(e.kind(), job.moduleName() + ": " + e.getMessage());
     } catch (OutOfMemoryError e) {

@@ -8,7 +8,7 @@ import java.util.function.IntSupplier;
 
 /** The counters behind {@code /metrics}, in the Prometheus text format (version 0.0.4). */
 public final class Metrics {
-  private static final double[] BUCKETS = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+  private static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 
   private final Map<String, AtomicLong> jobsByOutcome = new TreeMap<>();
   private final AtomicLong submitted = new AtomicLong();
@@ -17,12 +17,28 @@ public final class Metrics {
   private final AtomicLong latencyCount = new AtomicLong();
   private final AtomicLong latencySumMicros = new AtomicLong();
   private final AtomicLong workersKilled = new AtomicLong();
+  private final AtomicLong workersStarted = new AtomicLong();
   private IntSupplier queueDepth = () -> 0;
   private IntSupplier running = () -> 0;
+  private IntSupplier workersAlive = () -> 0;
 
-  public void gauges(IntSupplier queueDepth, IntSupplier running) {
+  public void gauges(IntSupplier queueDepth, IntSupplier running, IntSupplier workersAlive) {
     this.queueDepth = queueDepth;
     this.running = running;
+    this.workersAlive = workersAlive;
+  }
+
+  private final AtomicLong cacheHits = new AtomicLong();
+  private final AtomicLong cacheMisses = new AtomicLong();
+
+  /** What a worker's compiled-module cache did for one job. */
+  public void moduleCache(long hits, long misses) {
+    cacheHits.addAndGet(hits);
+    cacheMisses.addAndGet(misses);
+  }
+
+  public void workerStarted() {
+    workersStarted.incrementAndGet();
   }
 
   public void submitted() {
@@ -69,14 +85,25 @@ public final class Metrics {
     b.append("# HELP plasm_jobs_rejected_queue_full_total Submissions refused with 429 because the queue was full.\n");
     b.append("# TYPE plasm_jobs_rejected_queue_full_total counter\n");
     b.append("plasm_jobs_rejected_queue_full_total ").append(rejectedFull.get()).append('\n');
-    b.append("# HELP plasm_workers_killed_total Worker processes killed (deadline, cancel or shutdown).\n");
+    b.append("# HELP plasm_workers_killed_total Worker processes killed (deadline, memory, cancel or shutdown).\n");
     b.append("# TYPE plasm_workers_killed_total counter\n");
     b.append("plasm_workers_killed_total ").append(workersKilled.get()).append('\n');
+    b.append("# HELP plasm_workers_started_total Worker processes started (warm pool fills and replacements).\n");
+    b.append("# TYPE plasm_workers_started_total counter\n");
+    b.append("plasm_workers_started_total ").append(workersStarted.get()).append('\n');
+    b.append("# HELP plasm_workers_alive Worker processes alive now, idle warm ones included.\n# TYPE plasm_workers_alive gauge\n");
+    b.append("plasm_workers_alive ").append(workersAlive.getAsInt()).append('\n');
+    b.append("# HELP plasm_module_cache_hits_total Jobs whose compiled module came from their worker's cache.\n");
+    b.append("# TYPE plasm_module_cache_hits_total counter\n");
+    b.append("plasm_module_cache_hits_total ").append(cacheHits.get()).append('\n');
+    b.append("# HELP plasm_module_cache_misses_total Jobs whose module their worker had to compile.\n");
+    b.append("# TYPE plasm_module_cache_misses_total counter\n");
+    b.append("plasm_module_cache_misses_total ").append(cacheMisses.get()).append('\n');
     b.append("# HELP plasm_queue_depth Jobs waiting to run.\n# TYPE plasm_queue_depth gauge\n");
     b.append("plasm_queue_depth ").append(queueDepth.getAsInt()).append('\n');
     b.append("# HELP plasm_jobs_running Jobs running now.\n# TYPE plasm_jobs_running gauge\n");
     b.append("plasm_jobs_running ").append(running.getAsInt()).append('\n');
-    b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included).\n");
+    b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {
       b.append("plasm_job_duration_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ").append(bucketCounts.get(i)).append('\n');

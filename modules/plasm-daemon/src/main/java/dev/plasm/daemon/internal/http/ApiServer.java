@@ -206,8 +206,8 @@ public final class ApiServer {
       switch (sub == null ? "" : sub) {
         case "" -> sendJson(ex, 200, view(r));
         case "wait" -> waitFor(ex, r);
-        case "stdout" -> sendFile(ex, store.dir(id).resolve(JobStore.STDOUT), "application/octet-stream", null);
-        case "stderr" -> sendFile(ex, store.dir(id).resolve(JobStore.STDERR), "application/octet-stream", null);
+        case "stdout" -> sendOutput(ex, id, JobStore.STDOUT);
+        case "stderr" -> sendOutput(ex, id, JobStore.STDERR);
         case "receipt" -> sendFile(ex, store.dir(id).resolve(JobStore.RECEIPT), "application/json",
             r.terminal() ? "the job has no receipt: " + (r.reason() == null ? "it did not run to an outcome" : r.reason())
                 : "the job has not finished yet");
@@ -410,6 +410,12 @@ public final class ApiServer {
     q.put("capacity", config.queueCapacity());
     q.put("running", runner.running());
     q.put("concurrency", config.concurrency());
+    ObjectNode w = n.putObject("workers");
+    w.put("warm", config.pool().warm());
+    w.put("alive", runner.workersAlive());
+    w.put("maxJobs", config.pool().maxJobs());
+    w.put("maxRssBytes", config.effectiveMaxRss());
+    w.put("moduleCache", config.pool().moduleCache());
     return n;
   }
 
@@ -523,7 +529,10 @@ public final class ApiServer {
     JobRecord.Limits lim = JobRecord.Limits.of(limits);
     String requestSha = requestHash(sha, programName, args, env, stdin, lim, engine, req.nonce(), deterministic);
 
-    synchronized (store) {
+    // Submissions with the same idempotency key are serialized (the second must see the first);
+    // all others run in parallel, disk writes included.
+    JobRecord r;
+    synchronized (key == null ? new Object() : idempotencyLock(key)) {
       if (key != null) {
         JobRecord existing = store.byIdempotencyKey(key);
         if (existing != null) {
@@ -542,7 +551,6 @@ public final class ApiServer {
             "the queue is full (" + config.queueCapacity() + " jobs waiting); retry later",
             Map.of("Retry-After", "1"));
       }
-      JobRecord r;
       try {
         r = new JobRecord(store.newId(), JobRecord.QUEUED, Instant.now().toString(), null, null, sha, moduleBytes,
             programName, args, env, stdin.length, lim, engine, req.nonce(), deterministic, key, requestSha,
@@ -552,12 +560,27 @@ public final class ApiServer {
         runner.unreserve();
         throw e;
       }
-      runner.enqueue(r.id());
-      metrics.submitted();
-      log.info("job accepted", "job", r.id(), "module", sha, "engine", engine);
-      ex.getResponseHeaders().set("Location", "/v1/jobs/" + r.id());
-      sendJson(ex, 202, view(r));
     }
+    runner.enqueue(r.id());
+    metrics.submitted();
+    log.info("job accepted", "job", r.id(), "module", sha, "engine", engine);
+    ex.getResponseHeaders().set("Location", "/v1/jobs/" + r.id());
+    sendJson(ex, 202, view(r));
+  }
+
+  private final Object[] idempotencyLocks = newLocks(64);
+
+  private static Object[] newLocks(int n) {
+    Object[] locks = new Object[n];
+    for (int i = 0; i < n; i++) {
+      locks[i] = new Object();
+    }
+    return locks;
+  }
+
+  /** The lock for an idempotency key: striped, so memory stays bounded however many keys come. */
+  private Object idempotencyLock(String key) {
+    return idempotencyLocks[Math.floorMod(key.hashCode(), idempotencyLocks.length)];
   }
 
   private ResourceLimits limits(SubmitRequest.LimitsRequest l) {
@@ -748,6 +771,56 @@ public final class ApiServer {
     if (bytes.length > 0) {
       try (OutputStream out = ex.getResponseBody()) {
         out.write(bytes);
+      }
+    }
+  }
+
+  /**
+   * A job's output from {@code ?offset=N} (default 0) to what is there now. {@code
+   * X-Plasm-Next-Offset} says where the next read starts and {@code X-Plasm-Output-Complete: true}
+   * that the job had ended before the read began, so nothing more will come.
+   */
+  private void sendOutput(HttpExchange ex, String id, String name) throws IOException {
+    Map<String, String> q = query(ex);
+    onlyParams(q, Set.of("offset"));
+    long offset = 0;
+    if (q.containsKey("offset")) {
+      try {
+        offset = Long.parseLong(q.get("offset"));
+      } catch (NumberFormatException e) {
+        offset = -1;
+      }
+      if (offset < 0) {
+        throw ApiException.invalid("offset", "offset must be a whole number of bytes >= 0");
+      }
+    }
+    boolean complete = store.get(id).terminal(); // read before the size: output never grows after the end
+    Path file = store.dir(id).resolve(name);
+    long size = Files.isRegularFile(file) ? Files.size(file) : 0;
+    if (offset > size) {
+      throw ApiException.invalid("offset", "offset " + offset + " is past the " + size + " bytes of " + name + " there are"
+          + (complete ? "" : " so far"));
+    }
+    long length = size - offset;
+    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    ex.getResponseHeaders().set("X-Plasm-Next-Offset", Long.toString(size));
+    ex.getResponseHeaders().set("X-Plasm-Output-Complete", Boolean.toString(complete));
+    ex.sendResponseHeaders(200, length == 0 ? -1 : length);
+    if (length == 0) {
+      return;
+    }
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+        OutputStream out = ex.getResponseBody()) {
+      ch.position(offset);
+      InputStream in = java.nio.channels.Channels.newInputStream(ch);
+      byte[] buf = new byte[65536];
+      long left = length;
+      int r;
+      while (left > 0 && (r = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+        out.write(buf, 0, r);
+        left -= r;
       }
     }
   }

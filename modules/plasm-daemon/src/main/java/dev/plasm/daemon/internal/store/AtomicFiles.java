@@ -25,6 +25,16 @@ public final class AtomicFiles {
 
   /** Writes {@code bytes} to {@code file} atomically and durably (mode 0600). */
   public static void write(Path file, byte[] bytes) throws IOException {
+    write(file, bytes, true);
+  }
+
+  /**
+   * Writes {@code bytes} to {@code file} atomically with its contents forced to disk; the rename is
+   * forced too when {@code syncDir}. Without it, a crash may leave the previous version (never a torn
+   * one): for callers whose next durable write in the same directory forces the rename anyway, or
+   * for whom the previous version is a state recovery handles.
+   */
+  public static void write(Path file, byte[] bytes, boolean syncDir) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
@@ -36,7 +46,9 @@ public final class AtomicFiles {
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      syncDir(dir);
+      if (syncDir) {
+        syncDir(dir);
+      }
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -97,6 +109,13 @@ public final class AtomicFiles {
     } catch (IOException | UnsupportedOperationException e) {
       // Some file systems refuse to open directories; the rename itself is still atomic.
     }
+  }
+
+  /** Creates a new directory readable only by its owner and forces its entry in the parent to disk. */
+  public static Path newPrivateDir(Path dir) throws IOException {
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+    syncDir(dir.toAbsolutePath().getParent());
+    return dir;
   }
 
   /** Creates a directory (and parents) readable only by its owner. */

@@ -110,12 +110,14 @@ public final class JobStore {
   }
 
   /**
-   * Records a new job with its stdin. The record is written last: a job exists once its record is
-   * on disk.
+   * Records a new job with its stdin (no file when it is empty). The record is written last: a job
+   * exists once its record is on disk.
    */
-  public synchronized JobRecord create(JobRecord r, byte[] stdin) throws IOException {
-    Path d = AtomicFiles.privateDir(dir(r.id()));
-    AtomicFiles.write(d.resolve(STDIN), stdin);
+  public JobRecord create(JobRecord r, byte[] stdin) throws IOException {
+    Path d = AtomicFiles.newPrivateDir(dir(r.id()));
+    if (stdin.length > 0) {
+      AtomicFiles.write(d.resolve(STDIN), stdin, false); // the record's write below forces the directory
+    }
     write(r);
     index(r);
     return r;
@@ -127,14 +129,24 @@ public final class JobStore {
     return id == null ? null : jobs.get(id);
   }
 
-  /** Replaces a job's record (atomically on disk) and wakes those waiting for it to end. */
+  /** Replaces a job's record (atomically and durably on disk) and wakes those waiting for it to end. */
   public void update(JobRecord r) throws IOException {
     write(r);
     index(r);
   }
 
+  /**
+   * Records a job's end that its worker's durable {@code result.json} already holds. The rename is
+   * not forced: after a crash recovery finds the record still {@code running} beside that result
+   * and completes it the same way.
+   */
+  public void finish(JobRecord r) throws IOException {
+    AtomicFiles.write(dir(r.id()).resolve(RECORD), Json.LINE.writeValueAsBytes(r), false);
+    index(r);
+  }
+
   private void write(JobRecord r) throws IOException {
-    AtomicFiles.write(dir(r.id()).resolve(RECORD), Json.MAPPER.writeValueAsBytes(r));
+    AtomicFiles.write(dir(r.id()).resolve(RECORD), Json.LINE.writeValueAsBytes(r));
   }
 
   private void index(JobRecord r) {

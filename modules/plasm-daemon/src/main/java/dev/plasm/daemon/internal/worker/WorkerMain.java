@@ -9,6 +9,7 @@ import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.WorkerResult;
 import dev.plasm.engine.spi.Determinism;
+import dev.plasm.host.CompiledModuleCache;
 import dev.plasm.host.EngineRegistry;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
@@ -18,68 +19,183 @@ import dev.plasm.host.Sandbox;
 import dev.plasm.identity.NodeIdentity;
 import dev.plasm.receipt.spi.Receipt;
 import dev.plasm.receipt.spi.ReceiptCodec;
+import dev.plasm.receipt.spi.ReceiptScheme;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The worker process: runs one job from {@code spec.json} in the sandbox, writes its output,
- * receipt and {@code result.json} into the job's directory, and exits. A guest its engine cannot
- * stop at the deadline is reported and the process halts (exit code {@value #EXIT_RUNAWAY}); the
- * daemon kills a worker that outlives the deadline by its grace, whatever the reason.
+ * A worker process: loads the engines, the node identity and the receipt scheme once, then runs
+ * jobs one at a time, each given as one line of JSON ({@link WorkerSpec}) on stdin. For each it
+ * writes the job's output, receipt and {@code result.json} into the job's directory and then one
+ * {@link WorkerReply} line on stdout (the protocol stream; everything else the process prints goes
+ * to stderr). Compiled modules are cached by hash across jobs.
+ *
+ * <p>End-of-file on stdin while idle ends the worker (the daemon retired it); while a job runs it
+ * means the daemon died (even by {@code kill -9}), and the worker halts at once rather than finish
+ * a job nobody will collect. A guest its engine cannot stop at the deadline is reported and the
+ * process halts (exit code {@value #EXIT_RUNAWAY}); the daemon kills a worker that outlives a job's
+ * deadline by its grace, whatever the reason, and starts another.
+ *
+ * <p>Usage: {@code WorkerMain --state DIR [--plugin-dir DIR]... [--module-cache N]}.
  */
 public final class WorkerMain {
   public static final int EXIT_OK = 0;
-  public static final int EXIT_BAD_SPEC = 2;
+  public static final int EXIT_USAGE = 2;
   public static final int EXIT_RUNAWAY = 4;
   public static final int EXIT_ORPHANED = 5;
 
-  private WorkerMain() {}
+  /** Cached compiled modules are bounded by their binaries' total size as well as by count. */
+  private static final long MODULE_CACHE_BYTES = 256L << 20;
+
+  private static final Object IDLE = new Object();
+
+  private final EngineRegistry registry;
+  private final NodeIdentity identity;
+  private final ReceiptScheme scheme;
+  private final CompiledModuleCache cache;
+  private volatile Flushable current;
+  private volatile boolean busy;
+
+  private WorkerMain(EngineRegistry registry, NodeIdentity identity, ReceiptScheme scheme, CompiledModuleCache cache) {
+    this.registry = registry;
+    this.identity = identity;
+    this.scheme = scheme;
+    this.cache = cache;
+  }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 1) {
-      System.err.println("usage: WorkerMain SPEC.json");
-      System.exit(EXIT_BAD_SPEC);
-    }
-    WorkerSpec spec;
+    // Only replies go to the real stdout; a stray print from an engine must not corrupt the protocol.
+    PrintStream protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    System.setOut(System.err);
+    Path state = null;
+    List<Path> pluginDirs = new ArrayList<>();
+    int cacheEntries = 64;
     try {
-      spec = Json.MAPPER.readValue(Files.readAllBytes(Path.of(args[0])), WorkerSpec.class);
-    } catch (IOException | RuntimeException e) {
-      System.err.println("plasm worker: cannot read " + args[0] + ": " + e);
-      System.exit(EXIT_BAD_SPEC);
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--state" -> state = Path.of(args[++i]);
+          case "--plugin-dir" -> pluginDirs.add(Path.of(args[++i]));
+          case "--module-cache" -> cacheEntries = Integer.parseInt(args[++i]);
+          default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+        }
+      }
+      if (state == null || cacheEntries < 0) {
+        throw new IllegalArgumentException("--state is required and --module-cache must be >= 0");
+      }
+    } catch (RuntimeException e) {
+      System.err.println("plasm worker: " + e.getMessage()
+          + "\nusage: WorkerMain --state DIR [--plugin-dir DIR]... [--module-cache N]");
+      System.exit(EXIT_USAGE);
       return;
     }
-    // A worker never outlives its daemon (kill -9 included): the daemon holds this process's stdin
-    // open and never writes to it, so end-of-file means the daemon is gone. The restarted daemon
-    // marks the job interrupted.
-    Thread.ofPlatform().daemon(true).name("plasm-worker-parent-watch").start(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // Nothing is ever sent; keep waiting for end-of-file.
+    if (pluginDirs.isEmpty()) {
+      pluginDirs = defaultPluginDirs(state);
+    }
+    WorkerMain worker = new WorkerMain(EngineRegistry.discover(pluginDirs), NodeIdentity.loadOrCreate(state),
+        ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
+    worker.serve(protocol);
+  }
+
+  private void serve(PrintStream protocol) throws InterruptedException {
+    LinkedBlockingQueue<Object> jobs = new LinkedBlockingQueue<>();
+    Thread.ofPlatform().daemon(true).name("plasm-worker-stdin").start(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          jobs.add(line);
         }
       } catch (IOException e) {
         // Treated as end-of-file.
       }
-      Runtime.getRuntime().halt(EXIT_ORPHANED);
+      if (busy) {
+        Runtime.getRuntime().halt(EXIT_ORPHANED); // the daemon is gone mid-job
+      }
+      jobs.add(IDLE);
     });
-    System.exit(run(spec));
+    Thread.ofPlatform().daemon(true).name("plasm-worker-flush").start(this::flushLoop);
+    protocol.println(WorkerReply.READY);
+    protocol.flush();
+    while (true) {
+      Object next = jobs.take();
+      if (next == IDLE) {
+        System.exit(EXIT_OK);
+      }
+      busy = true;
+      WorkerSpec spec;
+      try {
+        spec = Json.MAPPER.readValue((String) next, WorkerSpec.class);
+      } catch (RuntimeException e) {
+        System.err.println("plasm worker: a job line that is not a job: " + e.getMessage());
+        System.exit(EXIT_USAGE);
+        return;
+      }
+      CompiledModuleCache.Stats before = cache.stats();
+      try {
+        run(spec);
+      } catch (IOException | RuntimeException e) {
+        // The job's directory is unusable (e.g. the disk is full): report it for this job and go on.
+        System.err.println("plasm worker: job " + spec.jobId() + ": " + e);
+        try {
+          writeFailure(Path.of(spec.jobDir()), "the worker could not run the job: " + e.getMessage());
+        } catch (IOException | RuntimeException again) {
+          System.err.println("plasm worker: job " + spec.jobId() + ": cannot write its result: " + again);
+        }
+      }
+      CompiledModuleCache.Stats after = cache.stats();
+      protocol.println(Json.LINE.writeValueAsString(new WorkerReply(spec.jobId(), residentBytes(),
+          after.hits() - before.hits(), after.misses() - before.misses())));
+      protocol.flush();
+      busy = false;
+    }
   }
 
-  static int run(WorkerSpec spec) throws IOException {
+  /** Makes a running job's output visible to {@code GET /v1/jobs/{id}/stdout} a few times a second. */
+  private void flushLoop() {
+    while (true) {
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+      Flushable f = current;
+      if (f != null) {
+        f.flushQuietly();
+      }
+    }
+  }
+
+  private record Flushable(OutputStream out, OutputStream err) {
+    void flushQuietly() {
+      try {
+        out.flush();
+        err.flush();
+      } catch (IOException e) {
+        // The job's end flushes again and reports real errors.
+      }
+    }
+  }
+
+  private void run(WorkerSpec spec) throws IOException {
     Path dir = Path.of(spec.jobDir());
     byte[] module = Files.readAllBytes(Path.of(spec.modulePath()));
-    EngineRegistry registry =
-        spec.pluginDirs().isEmpty() ? EngineRegistry.discover(defaultPluginDirs(spec)) : EngineRegistry.discover(
-            spec.pluginDirs().stream().map(Path::of).toList());
     Determinism det = spec.deterministic() ? newDeterminism() : null;
-    try (InputStream in = Files.newInputStream(dir.resolve(JobStore.STDIN));
+    try (InputStream in = stdin(dir);
         OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDOUT)));
         OutputStream err = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDERR)))) {
       Job job = new Job(spec.programName(), module, spec.engine(), spec.args(), spec.env(), in, out, err, List.of(),
@@ -90,44 +206,57 @@ public final class WorkerMain {
           out.flush();
           err.flush();
           finish(spec, dir, job, result);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           System.err.println("plasm worker: " + e);
         }
         Runtime.getRuntime().halt(EXIT_RUNAWAY);
-      });
+      }, cache);
+      current = new Flushable(out, err);
       JobResult result;
       try {
         result = sandbox.execute(job);
       } catch (ConfigurationException e) {
-        Instant now = Instant.now();
-        writeResult(dir, new WorkerResult(JobRecord.Outcome.of(new ExecutionOutcome.Failed(e.getMessage(), Usage.NONE)),
-            JobRecord.UsageRecord.of(Usage.NONE), null, now.toString(), now.toString(), "the job was refused: " + e.getMessage()));
-        return EXIT_OK;
+        writeFailure(dir, "the job was refused: " + e.getMessage());
+        return;
+      } finally {
+        current = null;
       }
       out.flush();
       err.flush();
       finish(spec, dir, job, result);
     }
-    return EXIT_OK;
   }
 
-  private static List<Path> defaultPluginDirs(WorkerSpec spec) {
-    List<Path> dirs = new java.util.ArrayList<>();
+  private static InputStream stdin(Path dir) throws IOException {
+    try {
+      return Files.newInputStream(dir.resolve(JobStore.STDIN));
+    } catch (NoSuchFileException e) {
+      return InputStream.nullInputStream(); // no stdin was given
+    }
+  }
+
+  private static void writeFailure(Path dir, String message) throws IOException {
+    String now = Instant.now().toString();
+    writeResult(dir, new WorkerResult(JobRecord.Outcome.of(new ExecutionOutcome.Failed(message, Usage.NONE)),
+        JobRecord.UsageRecord.of(Usage.NONE), null, now, now, message));
+  }
+
+  private static List<Path> defaultPluginDirs(Path state) {
+    List<Path> dirs = new ArrayList<>();
     String image = System.getProperty("plasm.image");
     if (image != null && !image.isBlank()) {
       dirs.add(Path.of(image, "plugins"));
     }
-    dirs.add(Path.of(spec.identityDir(), "plugins"));
+    dirs.add(state.resolve("plugins"));
     return dirs;
   }
 
-  private static void finish(WorkerSpec spec, Path dir, Job job, JobResult result) throws IOException {
+  private void finish(WorkerSpec spec, Path dir, Job job, JobResult result) throws IOException {
     String receiptError = null;
     try {
-      NodeIdentity identity = NodeIdentity.loadOrCreate(Path.of(spec.identityDir()));
-      Receipt receipt = ReceiptIssuer.issue(job, result, spec.jobId(), spec.nonce(), identity,
-          ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT));
-      AtomicFiles.write(dir.resolve(JobStore.RECEIPT), ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8));
+      Receipt receipt = ReceiptIssuer.issue(job, result, spec.jobId(), spec.nonce(), identity, scheme);
+      // result.json's write, next in this directory, forces this rename too.
+      AtomicFiles.write(dir.resolve(JobStore.RECEIPT), ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8), false);
     } catch (RuntimeException e) {
       receiptError = "no receipt: " + e.getMessage();
     }
@@ -139,7 +268,7 @@ public final class WorkerMain {
   }
 
   private static void writeResult(Path dir, WorkerResult r) throws IOException {
-    AtomicFiles.write(dir.resolve(JobStore.RESULT), Json.MAPPER.writeValueAsBytes(r));
+    AtomicFiles.write(dir.resolve(JobStore.RESULT), Json.LINE.writeValueAsBytes(r));
   }
 
   private static Determinism newDeterminism() {
@@ -147,5 +276,10 @@ public final class WorkerMain {
     new SecureRandom().nextBytes(seed);
     Instant now = Instant.now();
     return new Determinism(now.getEpochSecond() * 1_000_000L + now.getNano() / 1000, seed);
+  }
+
+  /** This process's resident set size from /proc, or -1 where there is none. */
+  static long residentBytes() {
+    return Rss.of(ProcessHandle.current().pid());
   }
 }

@@ -1,15 +1,18 @@
 package dev.plasm.daemon.internal.worker;
 
 import dev.plasm.daemon.internal.store.JobRecord;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * What the daemon gives a worker process ({@code spec.json} in the job's directory).
+ * One job for a worker process: a single line of JSON on the worker's stdin.
  *
+ * @param modulePath the module file in the daemon's module store
  * @param jobDir where the worker reads {@code stdin} and writes {@code stdout}, {@code stderr},
  *     {@code receipt.json} and {@code result.json}
- * @param identityDir the directory holding the node's {@code identity.key}
  */
 public record WorkerSpec(
     String jobId,
@@ -21,12 +24,12 @@ public record WorkerSpec(
     String engine,
     String nonce,
     boolean deterministic,
-    List<String> pluginDirs,
-    String identityDir,
     String jobDir) {
   public WorkerSpec {
+    Objects.requireNonNull(jobId, "jobId");
+    Objects.requireNonNull(modulePath, "modulePath");
+    Objects.requireNonNull(jobDir, "jobDir");
     args = List.copyOf(args);
-    env = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
-    pluginDirs = List.copyOf(pluginDirs);
+    env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
   }
 }
