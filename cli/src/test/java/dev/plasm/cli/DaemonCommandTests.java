@@ -58,6 +58,27 @@ class DaemonCommandTests {
       assertEquals("Hello from WebAssembly!\narg 1: world\n", run.out());
       Files.writeString(tmp.resolve("out.txt"), run.out());
 
+      // --follow streams the output by offset: every byte exactly once.
+      Cli.Result follow = Cli.run(new byte[0], env, "submit", "--follow", Fixture.hello().toString(), "--", "follow");
+      assertEquals(0, follow.exitCode(), follow::toString);
+      assertEquals("Hello from WebAssembly!\narg 1: follow\n", follow.out());
+      Cli.Result quiet = Cli.run(new byte[0], env, "submit", Fixture.hello().toString(), "--", "logs");
+      String quietId = quiet.out().strip();
+      Cli.run(new byte[0], env, "job", "wait", quietId);
+      Cli.Result logs = Cli.run(new byte[0], env, "job", "logs", "--follow", quietId);
+      assertEquals(0, logs.exitCode(), logs::toString);
+      assertEquals("Hello from WebAssembly!\narg 1: logs\n", logs.out());
+
+      // The daemon's config file tells a client where the daemon and its token are.
+      String address = Files.readString(state.resolve("daemon.json")).replaceAll("(?s).*\"address\": \"([^\"]+)\".*", "$1");
+      Path clientConfig = tmp.resolve("plasmd.toml");
+      Files.writeString(clientConfig, "state-dir = \"" + state + "\"\n[api]\nlisten = \"" + address + "\"\n");
+      Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+      Cli.Result viaConfig = Cli.run(new byte[0], Map.of("PLASM_HOME", elsewhere.toString()), "jobs", "--config",
+          clientConfig.toString(), "--json");
+      assertEquals(0, viaConfig.exitCode(), viaConfig::toString);
+      assertTrue(viaConfig.out().contains(quietId), viaConfig::toString);
+
       Cli.Result id = Cli.run(new byte[0], env, "identity", "show", "--json");
       String peer = id.out().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
       Cli.Result verify = Cli.run(new byte[0], env, "receipt", "verify", "--trust", peer, "--module", Fixture.hello().toString(),
