@@ -59,6 +59,11 @@ class DaemonConfigTests {
         [workers]
         kill-grace = "3s"
         java-options = ["-Xss4m"]
+        warm = false
+        max-jobs = 5
+        max-rss = "1GiB"
+        module-cache = 0
+        shutdown-grace = "2s"
         [engines]
         plugin-dirs = ["/opt/plasm/plugins"]
         """);
@@ -80,6 +85,16 @@ class DaemonConfigTests {
     assertEquals(Duration.ofSeconds(3), c.killGrace());
     assertEquals(List.of("-Xss4m"), c.workerJavaOptions());
     assertEquals(List.of(Path.of("/opt/plasm/plugins")), c.pluginDirs());
+    assertEquals(new DaemonConfig.WorkerPool(false, 5, 1L << 30, 0, Duration.ofSeconds(2)), c.pool());
+    assertEquals(1L << 30, c.effectiveMaxRss());
+  }
+
+  @Test
+  void maxRssAutoFollowsTheNodesMemoryLimit() {
+    DaemonConfig c = parse("[limits]\nmemory = \"256MiB\"\n[workers]\nmax-rss = \"auto\"\n");
+    // heap (4/3 of 256 MiB + 192 MiB = 533 MiB) + the guest's 256 MiB + 256 MiB
+    assertEquals((533L + 256 + 256) << 20, c.effectiveMaxRss());
+    assertTrue(parse("").pool().warm());
   }
 
   @ParameterizedTest
@@ -101,6 +116,12 @@ class DaemonConfigTests {
     "x|[log]\\nformat = \"xml\"|log.format",
     "x|[workers]\\njava-options = \"-Xmx1g\"|workers.java-options",
     "x|[workers]\\nkill-grace = \"0s\"|workers.kill-grace",
+    "x|[workers]\\nwarm = \"yes\"|workers.warm",
+    "x|[workers]\\nmax-jobs = 0|workers.max-jobs",
+    "x|[workers]\\nmax-rss = \"1MiB\"|workers.max-rss",
+    "x|[workers]\\nmax-rss = \"lots\"|workers.max-rss",
+    "x|[workers]\\nmodule-cache = -1|workers.module-cache",
+    "x|[workers]\\nshutdown-grace = \"2h\"|workers.shutdown-grace",
     "x|api = 3|api",
   })
   void unknownKeysAndBadValuesAreErrorsNamingTheKey(String unused, String toml, String key) {
