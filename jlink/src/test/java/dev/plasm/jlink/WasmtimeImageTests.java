@@ -38,6 +38,39 @@ class WasmtimeImageTests {
   }
 
   @Test
+  void theImagesDaemonRunsJobsOnWasmtimeInItsWorkers() throws Exception {
+    Process daemon = plasm("daemon", "--listen", "127.0.0.1:0").startAsync(home);
+    try {
+      Path endpoint = home.resolve("daemon.json");
+      long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!Files.isRegularFile(endpoint) && System.nanoTime() < until && daemon.isAlive()) {
+        Thread.sleep(100);
+      }
+      assertTrue(Files.isRegularFile(endpoint), () -> "the daemon did not start: " + stderrOf());
+      for (String engine : new String[] {"wasmtime", "auto"}) {
+        Result r = plasm("submit", "--wait", "--engine", engine, ImageTests.HELLO, "--", engine).run(home);
+        assertEquals(0, r.exitCode(), r.describe() + "\n" + stderrOf());
+        assertEquals("Hello from WebAssembly!\narg 1: " + engine + "\n", r.stdout(), r.describe());
+      }
+      Result jobs = plasm("jobs", "--json").run(home);
+      assertTrue(jobs.stdout().contains("\"id\" : \"wasmtime\""), jobs.describe());
+    } finally {
+      daemon.toHandle().destroy();
+      if (!daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        PlasmProcess.destroy(daemon);
+      }
+    }
+  }
+
+  private String stderrOf() {
+    try {
+      return Files.readString(home.resolve("async-stderr.txt"));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  @Test
   void theBindingIsAnExplicitModuleAndItsLibraryIsInLibWasmtime() throws Exception {
     assertTrue(Files.isRegularFile(IMAGE.resolve("lib/wasmtime/libwasmtime_jni.so")), "lib/wasmtime/libwasmtime_jni.so is missing");
     Result r = program(IMAGE.resolve("bin/java"), "--describe-module", "wasmtime.java").run(home);

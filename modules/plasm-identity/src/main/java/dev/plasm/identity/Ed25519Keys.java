@@ -36,6 +36,16 @@ public final class Ed25519Keys {
   }
 
   /**
+   * Signs with a key pair whose public half is already known: half the work of {@link
+   * #sign(byte[], byte[])}, which derives it from the seed every time.
+   */
+  public static byte[] sign(byte[] seed, byte[] publicKey, byte[] message) {
+    byte[] sig = new byte[SIGNATURE_BYTES];
+    Ed25519.sign(seed, 0, publicKey, 0, message, 0, message.length, sig, 0);
+    return sig;
+  }
+
+  /**
    * Why a public key is unacceptable, or null if it is a canonical encoding of a point of prime
    * order.
    */

@@ -149,6 +149,6 @@ public final class NodeIdentity {
 
   /** Signs a message with the node's key (pure Ed25519, RFC 8032). */
   public byte[] sign(byte[] message) {
-    return Ed25519Keys.sign(seed, message);
+    return Ed25519Keys.sign(seed, publicKey, message);
   }
 }

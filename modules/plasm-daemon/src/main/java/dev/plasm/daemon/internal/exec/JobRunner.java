@@ -416,6 +416,12 @@ public final class JobRunner {
     String image = System.getProperty("plasm.image");
     if (image != null) {
       cmd.add("-Dplasm.image=" + image);
+      // The image's launcher gives these to the daemon; its workers need them as much (wasmtime).
+      Path natives = Path.of(image, "lib", "wasmtime");
+      if (Files.isRegularFile(natives.resolve("libwasmtime_jni.so"))) {
+        cmd.add("-Djava.library.path=" + natives);
+        cmd.add("--enable-native-access=wasmtime.java");
+      }
     }
     cmd.addAll(config.workerJavaOptions());
     String modulePath = System.getProperty("jdk.module.path");
