@@ -8,7 +8,8 @@
 # memory of the daemon and of its warm workers, then drives it with 1, 4 and 16 concurrent clients
 # (bench/daemon/LoadDriver.java: submit, long-poll the result, repeat) for N seconds each (default
 # 20; --quick: 5), sampling the peak resident memory meanwhile. The baseline, measured in the same
-# run, is the same daemon with workers.warm = false (a fresh worker JVM per job), 4 clients.
+# run, is the same daemon with workers.warm = false (a fresh worker JVM per job), 4 clients (at
+# least 15 s).
 # Prints jobs/s, p50/p90/p99 submit-to-result latency, memory, and the ratios warm / baseline.
 # Everything runs on loopback; the daemons are stopped and their state removed at the end.
 set -euo pipefail
@@ -102,7 +103,9 @@ loaded_daemon=$(rss_kib "$warm_pid")
 kill "$warm_pid"; wait "$warm_pid" 2>/dev/null || true
 
 start_daemon cold false
-base_line=$(load "fresh-jvm-4" 4 "$secs" 1)
+# A fresh JVM per job takes about a second: give the baseline long enough to finish some.
+base_secs=$((secs < 15 ? 15 : secs))
+base_line=$(load "fresh-jvm-4" 4 "$base_secs" 3)
 results+=("$base_line")
 
 printf '\n%-14s %8s %8s %9s %9s %9s %8s\n' case clients jobs/s p50_ms p90_ms p99_ms 429s
