@@ -104,13 +104,31 @@ final class ConnectionImpl implements Connection {
     if (protocols.length == 0) {
       throw new IllegalArgumentException("no protocol to negotiate");
     }
-    if (!session.acceptsNewStreams() && session.isOpen()) {
-      // This one lost the one-connection-per-peer choice or is going away: use the survivor.
-      Optional<Connection> other = host.connection(remotePeer);
-      if (other.isPresent() && other.get() != this) {
-        return other.get().newStream(protocols);
+    if (lostToAnother()) {
+      Connection other = host.awaitOtherConnection(remotePeer, this);
+      if (other != null) {
+        return other.newStream(protocols);
       }
     }
+    try {
+      return openAndNegotiate(protocols);
+    } catch (IOException e) {
+      // Our SYN crossed the peer's GoAway (this connection lost the one-connection-per-peer
+      // choice on its side first), so the stream was refused unseen: use the kept connection.
+      Connection other = lostToAnother() ? host.awaitOtherConnection(remotePeer, this) : null;
+      if (other == null) {
+        throw e;
+      }
+      return other.newStream(protocols);
+    }
+  }
+
+  /** We drain this connection, or the peer sent GoAway on it (as it does on the one it drops). */
+  private boolean lostToAnother() {
+    return draining || session.goAwayReceived();
+  }
+
+  private Stream openAndNegotiate(String... protocols) throws IOException {
     boolean early = !peerListening;
     if (early) {
       acquireEarly();
@@ -212,6 +230,11 @@ final class ConnectionImpl implements Connection {
   /** True the first time: the caller closes it. */
   boolean markClosing() {
     return closing.compareAndSet(false, true);
+  }
+
+  /** Open and not about to be closed by the connection manager. */
+  boolean live() {
+    return isOpen() && !closing.get();
   }
 
   boolean muxerInlined() {

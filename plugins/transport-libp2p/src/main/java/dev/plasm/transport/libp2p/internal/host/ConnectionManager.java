@@ -209,7 +209,7 @@ final class ConnectionManager implements AutoCloseable {
   private int openCount() {
     int n = 0;
     for (ConnectionImpl c : connections) {
-      n += c.isOpen() ? 1 : 0;
+      n += c.live() ? 1 : 0;
     }
     return n;
   }
@@ -217,7 +217,7 @@ final class ConnectionManager implements AutoCloseable {
   /** Closes the longest-idle unprotected connection without streams; false if there is none. */
   private boolean trimIdle() {
     Optional<ConnectionImpl> victim = connections.stream()
-        .filter(c -> c.isOpen() && c.streamCount() == 0 && !isProtected(c.remotePeer()))
+        .filter(c -> c.live() && c.streamCount() == 0 && !isProtected(c.remotePeer()))
         .min(Comparator.comparingLong(ConnectionImpl::lastStreamActivity));
     victim.ifPresent(c -> {
       LOG.log(Level.DEBUG, "closing idle {0} to make room for a new connection", c);

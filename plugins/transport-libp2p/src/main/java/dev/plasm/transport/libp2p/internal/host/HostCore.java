@@ -60,6 +60,7 @@ public final class HostCore implements AutoCloseable {
   public static final String IDENTIFY_PUSH = "/ipfs/id/push/1.0.0";
   public static final String PING = "/ipfs/ping/1.0.0";
   private static final int PING_SIZE = 32;
+  private static final long OTHER_CONNECTION_WAIT_NANOS = 2_000_000_000L;
 
   private final HostSettings settings;
   private final ConcurrentHashMap<String, StreamHandler> handlers = new ConcurrentHashMap<>();
@@ -199,6 +200,9 @@ public final class HostCore implements AutoCloseable {
   /** Logs (once) and reports an inbound connection that did not make it through the upgrade. */
   private void inboundFailed(ConnectionManager.Handshake h, Exception e) {
     closeQuietly(h.socket);
+    if (closed || e instanceof LimitReached) {
+      return; // shutting down, or the connection manager has reported it
+    }
     Multiaddr from = Multiaddr.tcp((InetSocketAddress) h.socket.getRemoteSocketAddress());
     PeerDrop.Reason reason;
     Level level;
@@ -335,7 +339,7 @@ public final class HostCore implements AutoCloseable {
     ConnectionImpl use = manager.register(c, h);
     if (use == null) {
       c.close();
-      throw new Libp2pException("connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
+      throw new LimitReached("connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
     }
     if (use != c) {
       return use; // c lost the one-connection-per-peer choice and drains
@@ -363,6 +367,30 @@ public final class HostCore implements AutoCloseable {
 
   // ---- connection management ----
 
+  /**
+   * Another open connection to {@code peer} than {@code not}, waiting a little for one still in
+   * its upgrade (the one both sides keep after simultaneous dials); null if none comes.
+   */
+  Connection awaitOtherConnection(PeerId peer, Connection not) {
+    long deadline = System.nanoTime() + Math.min(settings.handshakeTimeout().toNanos(), OTHER_CONNECTION_WAIT_NANOS);
+    while (true) {
+      for (ConnectionImpl c : connections) {
+        if (c != not && c.remotePeer().equals(peer) && c.acceptsNewStreams()) {
+          return c;
+        }
+      }
+      if (System.nanoTime() - deadline > 0 || closed) {
+        return null;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
   /** Keeps connections to {@code peer} open when idle or when limits trim connections. */
   public void protect(PeerId peer) {
     manager.protect(peer);
@@ -382,6 +410,17 @@ public final class HostCore implements AutoCloseable {
 
   public void removeDropListener(Consumer<PeerDrop> listener) {
     manager.removeDropListener(listener);
+  }
+
+  /** Open streams on our open connections with {@code peer}. */
+  public int streamsWith(PeerId peer) {
+    int n = 0;
+    for (ConnectionImpl c : connections) {
+      if (c.remotePeer().equals(peer) && c.isOpen()) {
+        n += c.streamCount();
+      }
+    }
+    return n;
   }
 
   /** Connection upgrades in progress, both directions. */
@@ -513,6 +552,15 @@ public final class HostCore implements AutoCloseable {
   }
 
   // ---- helpers ----
+
+  /** The connection limit refused an upgraded connection (already logged and reported). */
+  static final class LimitReached extends Libp2pException {
+    private static final long serialVersionUID = 1L;
+
+    LimitReached(String message) {
+      super(message);
+    }
+  }
 
   static void writeDelimited(OutputStream out, byte[] message) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);

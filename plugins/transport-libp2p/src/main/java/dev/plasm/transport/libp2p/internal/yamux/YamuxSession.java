@@ -181,6 +181,11 @@ public final class YamuxSession implements Closeable {
     return isOpen() && !goAwayReceived && !goAwaySent;
   }
 
+  /** True once the peer has sent GoAway. */
+  public boolean goAwayReceived() {
+    return goAwayReceived;
+  }
+
   /** True if the session ended because the peer broke the protocol or stopped answering. */
   public boolean misbehaved() {
     return misbehaved;
