@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -91,7 +92,7 @@ class ConnectionManagerTests {
       assertEquals(left.localAddr(), right.remoteAddr(), "both kept the same TCP connection");
       assertEquals(left.remoteAddr(), right.localAddr());
       // The kept one was dialed by the peer with the smaller id, on both sides.
-      boolean aSmaller = java.util.Arrays.compareUnsigned(a.peerId().toBytes(), b.peerId().toBytes()) < 0;
+      boolean aSmaller = Arrays.compareUnsigned(a.peerId().toBytes(), b.peerId().toBytes()) < 0;
       assertEquals(aSmaller, left.isOutbound());
       assertTrue(a.ping(a.connection(b.peerId()).orElseThrow()).toNanos() > 0);
     }

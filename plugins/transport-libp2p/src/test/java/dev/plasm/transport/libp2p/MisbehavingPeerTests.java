@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MisbehavingPeerTests {
   private static final String YAMUX = "/yamux/1.0.0";
-  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(800);
+  /** For the stalling cases; the others get 10 s, so a loaded machine cannot turn them into timeouts. */
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(1200);
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final List<PeerDrop> drops = new CopyOnWriteArrayList<>();
   private Host server;
@@ -44,14 +46,18 @@ class MisbehavingPeerTests {
 
   @BeforeEach
   void start() throws Exception {
-    start(Host.builder());
+    start(Host.builder().handshakeTimeout(Duration.ofSeconds(10)));
+  }
+
+  private void startWithShortHandshakeTimeout() throws Exception {
+    start(Host.builder().handshakeTimeout(HANDSHAKE_TIMEOUT));
   }
 
   private void start(Host.Builder b) throws Exception {
     if (server != null) {
       server.close();
     }
-    server = b.handshakeTimeout(HANDSHAKE_TIMEOUT).build();
+    server = b.build();
     toClose.add(server);
     server.addDropListener(drops::add);
     server.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
@@ -128,7 +134,7 @@ class MisbehavingPeerTests {
   void garbageBeforeMultistreamSelect() throws Exception {
     Socket s = connect();
     byte[] junk = new byte[16];
-    java.util.Arrays.fill(junk, (byte) 0xFF); // an overlong varint where the header's length goes
+    Arrays.fill(junk, (byte) 0xFF); // an overlong varint where the header's length goes
     s.getOutputStream().write(junk);
     goodPeerServedNow();
     PeerDrop d = expectOneDrop(PeerDrop.Reason.HANDSHAKE_FAILED);
@@ -183,6 +189,7 @@ class MisbehavingPeerTests {
 
   @Test
   void maximalNoiseLengthPrefixThenSilenceTimesOut() throws Exception {
+    startWithShortHandshakeTimeout();
     Socket s = connect();
     InputStream in = s.getInputStream();
     OutputStream out = s.getOutputStream();
@@ -235,7 +242,7 @@ class MisbehavingPeerTests {
 
   @Test
   void streamFlood() throws Exception {
-    start(Host.builder().maxInboundStreams(4));
+    start(Host.builder().maxInboundStreams(4).handshakeTimeout(Duration.ofSeconds(10)));
     Socket s = connect();
     NoiseHandshake.Result sec = secured(s);
     OutputStream out = sec.channel().output();
@@ -255,6 +262,7 @@ class MisbehavingPeerTests {
 
   @Test
   void silentTcpPeerIsDroppedAtTheHandshakeDeadline() throws Exception {
+    startWithShortHandshakeTimeout();
     Socket s = connect();
     goodPeerServedNow();
     long start = System.nanoTime();
@@ -265,6 +273,7 @@ class MisbehavingPeerTests {
 
   @Test
   void peerThatStopsMidHandshakeIsDropped() throws Exception {
+    startWithShortHandshakeTimeout();
     Socket s = connect();
     InputStream in = s.getInputStream();
     OutputStream out = s.getOutputStream();
@@ -280,6 +289,8 @@ class MisbehavingPeerTests {
 
   @Test
   void tricklingPeerIsDroppedAtTheDeadlineThoughEveryReadIsQuick() throws Exception {
+    startWithShortHandshakeTimeout();
+    long start = System.nanoTime();
     Socket s = connect();
     byte[] header = new byte[20];
     header[0] = 19;
@@ -288,12 +299,16 @@ class MisbehavingPeerTests {
       try {
         for (byte b : header) {
           s.getOutputStream().write(b);
-          Thread.sleep(150); // each read returns well within the timeout
+          Thread.sleep(200); // each read returns well within the timeout
         }
       } catch (IOException | InterruptedException e) {
         // dropped
       }
     });
+    HostTests.waitUntil(() -> !drops.isEmpty(), "the trickling peer is dropped");
+    // A per-read timeout alone would let it finish the 4 s header and more; the deadline does not.
+    assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(3000),
+        "dropped after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     expectOneDrop(PeerDrop.Reason.HANDSHAKE_TIMEOUT);
     trickle.join(5000);
   }
@@ -302,7 +317,7 @@ class MisbehavingPeerTests {
 
   @Test
   void perIpLimitRefusesExtraConnectionsAtAccept() throws Exception {
-    start(Host.builder().maxInboundConnectionsPerIp(3));
+    start(Host.builder().maxInboundConnectionsPerIp(3).handshakeTimeout(Duration.ofSeconds(10)));
     connect();
     connect(); // the good peer's connection and these two use up 127.0.0.1's three slots
     HostTests.waitUntil(() -> server.core().inboundFrom(InetAddress.getLoopbackAddress()) == 3, "three counted");
