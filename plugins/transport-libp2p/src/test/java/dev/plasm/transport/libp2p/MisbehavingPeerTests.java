@@ -328,6 +328,28 @@ class MisbehavingPeerTests {
     goodPeerServedNow();
   }
 
+  @Test
+  void silentPeersAtTheHandshakeCapAreRefusedAtAcceptAndFreeTheirSlotsWhenGone() throws Exception {
+    start(Host.builder().maxPendingHandshakes(4).handshakeTimeout(Duration.ofSeconds(10)));
+    List<Socket> silent = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      silent.add(connect());
+    }
+    HostTests.waitUntil(() -> server.core().handshakesInProgress() == 4, "four upgrades pending");
+    Socket fifth = connect();
+    HostTests.waitUntil(() -> !drops.isEmpty(), "the fifth is refused");
+    assertEquals(PeerDrop.Reason.LIMIT, drops.getFirst().reason());
+    assertEquals(-1, readToEnd(fifth.getInputStream()));
+    goodPeerServedNow(); // established connections are not affected by the cap
+    for (Socket s : silent) {
+      s.close();
+    }
+    HostTests.waitUntil(() -> server.core().handshakesInProgress() == 0, "the slots are free again");
+    Host late = Host.builder().build();
+    toClose.add(late);
+    assertTrue(late.ping(late.dial(HostTests.addr(server))).toNanos() > 0, "a new peer gets in again");
+  }
+
   private static int readToEnd(InputStream in) throws IOException {
     int b;
     do {
