@@ -1,6 +1,7 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
+//                      [--slow-upgrade MILLIS]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
 // addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
@@ -39,6 +40,10 @@ const opt = (name, dflt) => {
 const keyType = opt('--key', 'ed25519')
 const watchdogSeconds = Number(opt('--watchdog', '180'))
 const dhtProtocol = opt('--dht', null)
+// Delays the last step of each inbound connection upgrade (after the muxer exists, before the
+// connection listens for streams), as a loaded event loop does: streams the dialer opens in that
+// gap are "early streams", and js aborts the muxer when more than 10 pile up.
+const slowUpgradeMillis = Number(opt('--slow-upgrade', '0'))
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -134,7 +139,10 @@ const node = await createLibp2p({
   transports: [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
-  services
+  services,
+  connectionGater: slowUpgradeMillis > 0
+    ? { denyInboundUpgradedConnection: async () => { await new Promise((resolve) => setTimeout(resolve, slowUpgradeMillis)); return false } }
+    : {}
 })
 await node.handle(ECHO, (stream) => echo(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)
 await node.handle(SINK, (stream) => sink(stream).catch((err) => stream.abort(err)), STREAM_LIMITS)

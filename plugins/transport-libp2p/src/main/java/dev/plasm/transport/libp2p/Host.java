@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A libp2p node: listens on and dials TCP multiaddrs, upgrades each connection with Noise and
@@ -99,6 +100,35 @@ public final class Host implements AutoCloseable {
     return core.connection(peer);
   }
 
+  /**
+   * Keeps connections to {@code peer} open: they are not closed when idle nor trimmed when the
+   * connection limit is reached (the DHT protects its bootstrap peers).
+   */
+  public void protect(PeerId peer) {
+    core.protect(Objects.requireNonNull(peer));
+  }
+
+  /** Undoes {@link #protect}; returns false if the peer was not protected. */
+  public boolean unprotect(PeerId peer) {
+    return core.unprotect(peer);
+  }
+
+  public boolean isProtected(PeerId peer) {
+    return core.isProtected(peer);
+  }
+
+  /**
+   * Calls {@code listener} (on the thread that dropped the peer) for each peer this host drops:
+   * refused by a limit, failed or stalled in the upgrade, or cut off for breaking the protocol.
+   */
+  public void addDropListener(Consumer<PeerDrop> listener) {
+    core.addDropListener(Objects.requireNonNull(listener));
+  }
+
+  public void removeDropListener(Consumer<PeerDrop> listener) {
+    core.removeDropListener(listener);
+  }
+
   /** Measures one {@value #PING} round trip. */
   public Duration ping(Connection connection) throws IOException {
     return core.ping(connection, Duration.ofSeconds(10));
@@ -133,6 +163,9 @@ public final class Host implements AutoCloseable {
     private int maxInboundStreams = YamuxConfig.DEFAULTS.maxInboundStreams();
     private boolean inlineMuxerNegotiation = true;
     private int maxPendingHandshakes = 64;
+    private int maxConnections = 256;
+    private int maxInboundPerIp = 32;
+    private Duration idleTimeout = Duration.ofMinutes(5);
 
     private Builder() {}
 
@@ -153,7 +186,10 @@ public final class Host implements AutoCloseable {
       return this;
     }
 
-    /** Bounds the connection upgrade (multistream-select, Noise, muxer selection). */
+    /**
+     * Bounds the whole connection upgrade (multistream-select, Noise, muxer selection), however
+     * slowly the peer sends: a peer still mid-handshake after this is dropped (default 10 s).
+     */
     public Builder handshakeTimeout(Duration timeout) {
       this.handshakeTimeout = positive(timeout);
       return this;
@@ -187,19 +223,55 @@ public final class Host implements AutoCloseable {
       return this;
     }
 
+    /** Inbound connections that may be mid-upgrade at once (default 64); more are refused at accept. */
     public Builder maxPendingHandshakes(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("maxPendingHandshakes must be at least 1");
-      }
-      this.maxPendingHandshakes = n;
+      this.maxPendingHandshakes = atLeastOne("maxPendingHandshakes", n);
       return this;
+    }
+
+    /**
+     * Connections open at once, both directions, upgrades included (default 256). Past it the
+     * longest-idle unprotected connection is closed to make room; if none is idle, an inbound
+     * connection is refused and a dial fails with {@link Libp2pException}.
+     */
+    public Builder maxConnections(int n) {
+      this.maxConnections = atLeastOne("maxConnections", n);
+      return this;
+    }
+
+    /**
+     * Inbound connections (upgrading or established) from one IP address (default 32); more are
+     * refused at accept. All loopback peers share 127.0.0.1.
+     */
+    public Builder maxInboundConnectionsPerIp(int n) {
+      this.maxInboundPerIp = atLeastOne("maxInboundConnectionsPerIp", n);
+      return this;
+    }
+
+    /**
+     * Closes a connection that has had no open stream for {@code timeout} (default 5 min), unless
+     * its peer is {@linkplain Host#protect protected}; zero keeps idle connections forever.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative: " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    private static int atLeastOne(String what, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + " must be at least 1");
+      }
+      return n;
     }
 
     public Host build() {
       YamuxConfig yamux = YamuxConfig.DEFAULTS.withKeepAlive(keepAliveInterval, pingTimeout).withMaxInboundStreams(maxInboundStreams);
       HostSettings settings = new HostSettings(identity != null ? identity : PeerKeyPair.generate(), agentVersion,
           protocolVersion, yamux, dialTimeout, handshakeTimeout, negotiationTimeout, inlineMuxerNegotiation,
-          maxPendingHandshakes);
+          maxPendingHandshakes, maxConnections, maxInboundPerIp, idleTimeout);
       return new Host(new HostCore(settings));
     }
 

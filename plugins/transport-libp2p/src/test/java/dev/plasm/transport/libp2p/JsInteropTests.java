@@ -214,6 +214,37 @@ class JsInteropTests {
     assertEquals((double) streams, r.get("matching"));
   }
 
+  /**
+   * js queues streams that arrive before its connection listens for them and aborts the whole
+   * muxer once more than 10 are queued (maxEarlyStreams). A loaded js event loop widens that gap;
+   * {@code --slow-upgrade} makes it 400 ms, so every stream opened right after the dial lands in
+   * it. We open at most a few streams until the peer has acknowledged one, so all must work.
+   */
+  @Test
+  void streamsOpenedRightAfterDialingAPeerThatIsSlowToListenAllNegotiate() throws Exception {
+    JsPeer js = js("--slow-upgrade", "400");
+    Host host = java();
+    Connection c = host.dial(Multiaddr.parse(js.addr()));
+    int streams = 32;
+    List<CompletableFuture<Boolean>> results = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      int seed = i;
+      results.add(CompletableFuture.supplyAsync(() -> {
+        byte[] d = new byte[4096];
+        new Random(seed).nextBytes(d);
+        try (Stream s = c.newStream(ECHO)) {
+          return MessageDigest.isEqual(d, Echo.roundTrip(s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(30)));
+        } catch (Exception ex) {
+          throw new RuntimeException(ex);
+        }
+      }, Thread::startVirtualThread));
+    }
+    for (var r : results) {
+      assertTrue(r.get(60, TimeUnit.SECONDS));
+    }
+    assertTrue(c.isOpen());
+  }
+
   @Test
   void multistreamMuxerSelectionWorksWithJsBothWays() throws Exception {
     JsPeer js = js();

@@ -5,6 +5,7 @@ import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
+import dev.plasm.transport.libp2p.PeerDrop;
 import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
@@ -18,6 +19,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
@@ -26,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -35,10 +38,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The machinery behind {@link dev.plasm.transport.libp2p.Host}: TCP listeners and dialing, the
@@ -53,20 +60,23 @@ public final class HostCore implements AutoCloseable {
   public static final String IDENTIFY_PUSH = "/ipfs/id/push/1.0.0";
   public static final String PING = "/ipfs/ping/1.0.0";
   private static final int PING_SIZE = 32;
+  private static final long OTHER_CONNECTION_WAIT_NANOS = 2_000_000_000L;
 
   private final HostSettings settings;
   private final ConcurrentHashMap<String, StreamHandler> handlers = new ConcurrentHashMap<>();
-  private final Set<ConnectionImpl> connections = ConcurrentHashMap.newKeySet();
+  private final ConnectionManager manager;
+  private final Set<ConnectionImpl> connections;
+  private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
-  private final Semaphore pendingHandshakes;
   private final SecureRandom random = new SecureRandom();
   private final List<BiConsumer<Connection, IdentifyInfo>> identifyListeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   public HostCore(HostSettings settings) {
     this.settings = settings;
-    this.pendingHandshakes = new Semaphore(settings.maxPendingHandshakes());
+    this.manager = new ConnectionManager(settings);
+    this.connections = manager.connections();
     handlers.put(IDENTIFY, this::serveIdentify);
     handlers.put(IDENTIFY_PUSH, this::receivePush);
     handlers.put(PING, HostCore::servePing);
@@ -173,26 +183,46 @@ public final class HostCore implements AutoCloseable {
         }
         return;
       }
-      if (!pendingHandshakes.tryAcquire()) {
-        LOG.log(Level.WARNING, "dropping connection from {0}: {1} handshakes already in progress",
-            s.getRemoteSocketAddress(), settings.maxPendingHandshakes());
-        closeQuietly(s);
+      ConnectionManager.Handshake h = manager.admitInbound(s);
+      if (h == null) {
         continue;
       }
       Thread.ofVirtual().name("libp2p-upgrade " + s.getRemoteSocketAddress()).start(() -> {
-        try {
-          upgradeInbound(s);
+        try (h) {
+          upgradeInbound(h);
         } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "inbound connection from {0} failed: {1}", s.getRemoteSocketAddress(), e);
-          closeQuietly(s);
-        } finally {
-          pendingHandshakes.release();
+          inboundFailed(h, e);
         }
       });
     }
   }
 
-  private void upgradeInbound(Socket socket) throws IOException {
+  /** Logs (once) and reports an inbound connection that did not make it through the upgrade. */
+  private void inboundFailed(ConnectionManager.Handshake h, Exception e) {
+    closeQuietly(h.socket);
+    if (closed || e instanceof LimitReached) {
+      return; // shutting down, or the connection manager has reported it
+    }
+    Multiaddr from = Multiaddr.tcp((InetSocketAddress) h.socket.getRemoteSocketAddress());
+    PeerDrop.Reason reason;
+    Level level;
+    String detail;
+    if (h.expired() || e instanceof SocketTimeoutException) {
+      reason = PeerDrop.Reason.HANDSHAKE_TIMEOUT;
+      level = Level.INFO;
+      detail = "no complete handshake within " + settings.handshakeTimeout().toMillis() + " ms";
+    } else {
+      reason = PeerDrop.Reason.HANDSHAKE_FAILED;
+      // A protocol violation is worth a warning; a peer that just hung up is not.
+      level = e instanceof Libp2pException ? Level.WARNING : Level.DEBUG;
+      detail = e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+    LOG.log(level, "dropping inbound connection from {0}: {1}", from, detail);
+    manager.dropped(new PeerDrop(from, Optional.empty(), reason, detail));
+  }
+
+  private void upgradeInbound(ConnectionManager.Handshake h) throws IOException {
+    Socket socket = h.socket;
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -205,7 +235,7 @@ public final class HostCore implements AutoCloseable {
       Multistream.handle(sec.channel().input(), sec.channel().output(), YAMUX::equals);
     }
     socket.setSoTimeout(0);
-    register(new ConnectionImpl(this, socket, sec, false, inlined));
+    register(new ConnectionImpl(this, socket, sec, false, inlined), h);
   }
 
   // ---- dialing ----
@@ -221,18 +251,64 @@ public final class HostCore implements AutoCloseable {
     if (existing.isPresent()) {
       return existing.get();
     }
-    InetSocketAddress target = addr.toTcpSocketAddress();
-    Socket socket = new Socket();
+    // Concurrent dials to one peer share one attempt.
+    CompletableFuture<Connection> mine = new CompletableFuture<>();
+    CompletableFuture<Connection> running = dialing.putIfAbsent(expected, mine);
+    if (running != null) {
+      return awaitDial(running, expected);
+    }
     try {
+      Connection c = connection(expected).orElse(null);
+      if (c == null) {
+        c = dialNew(addr.toTcpSocketAddress(), expected);
+      }
+      mine.complete(c);
+      return c;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      dialing.remove(expected, mine);
+    }
+  }
+
+  private Connection dialNew(InetSocketAddress target, PeerId expected) throws IOException {
+    Socket socket = new Socket();
+    ConnectionManager.Handshake h = manager.beginOutbound(socket);
+    try (h) {
       socket.connect(target, (int) settings.dialTimeout().toMillis());
-      return upgradeOutbound(socket, expected);
+      return upgradeOutbound(h, expected);
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
+      if (h.expired()) {
+        throw new SocketTimeoutException("no complete handshake with " + expected + " within "
+            + settings.handshakeTimeout().toMillis() + " ms");
+      }
       throw e;
     }
   }
 
-  private Connection upgradeOutbound(Socket socket, PeerId expected) throws IOException {
+  private Connection awaitDial(CompletableFuture<Connection> running, PeerId peer) throws IOException {
+    try {
+      return running.get(settings.dialTimeout().plus(settings.handshakeTimeout()).toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw new IOException("dialing " + peer + " failed: " + io.getMessage(), io);
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new SocketTimeoutException("the dial to " + peer + " already under way did not finish");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while dialing " + peer);
+    }
+  }
+
+  private Connection upgradeOutbound(ConnectionManager.Handshake h, PeerId expected) throws IOException {
+    Socket socket = h.socket;
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -245,20 +321,29 @@ public final class HostCore implements AutoCloseable {
       Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
     }
     socket.setSoTimeout(0);
-    return register(new ConnectionImpl(this, socket, sec, true, inlined));
+    return register(new ConnectionImpl(this, socket, sec, true, inlined), h);
   }
 
-  private ConnectionImpl register(ConnectionImpl c) {
+  private ConnectionImpl register(ConnectionImpl c, ConnectionManager.Handshake h) {
     if (closed) {
       c.close();
       throw new Libp2pException("host closed");
     }
-    connections.add(c);
     c.session().closed().whenComplete((reason, t) -> {
-      connections.remove(c);
       c.identifyFailed(new IOException("connection closed: " + reason));
+      if (c.session().misbehaved()) {
+        manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, reason));
+      }
     });
     c.start();
+    ConnectionImpl use = manager.register(c, h);
+    if (use == null) {
+      c.close();
+      throw new LimitReached("connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
+    }
+    if (use != c) {
+      return use; // c lost the one-connection-per-peer choice and drains
+    }
     LOG.log(Level.DEBUG, "{0} established{1}", c, c.muxerInlined() ? " (muxer inlined in Noise)" : "");
     // Like js-libp2p: identify every new connection at once.
     Thread.startVirtualThread(() -> {
@@ -277,7 +362,75 @@ public final class HostCore implements AutoCloseable {
   }
 
   public Optional<Connection> connection(PeerId peer) {
-    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.isOpen()).map(c -> (Connection) c).findFirst();
+    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.acceptsNewStreams()).map(c -> (Connection) c).findFirst();
+  }
+
+  // ---- connection management ----
+
+  /**
+   * Another open connection to {@code peer} than {@code not}, waiting a little for one still in
+   * its upgrade (the one both sides keep after simultaneous dials); null if none comes.
+   */
+  Connection awaitOtherConnection(PeerId peer, Connection not) {
+    long deadline = System.nanoTime() + Math.min(settings.handshakeTimeout().toNanos(), OTHER_CONNECTION_WAIT_NANOS);
+    while (true) {
+      for (ConnectionImpl c : connections) {
+        if (c != not && c.remotePeer().equals(peer) && c.acceptsNewStreams()) {
+          return c;
+        }
+      }
+      if (System.nanoTime() - deadline > 0 || closed) {
+        return null;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
+  /** Keeps connections to {@code peer} open when idle or when limits trim connections. */
+  public void protect(PeerId peer) {
+    manager.protect(peer);
+  }
+
+  public boolean unprotect(PeerId peer) {
+    return manager.unprotect(peer);
+  }
+
+  public boolean isProtected(PeerId peer) {
+    return manager.isProtected(peer);
+  }
+
+  public void addDropListener(Consumer<PeerDrop> listener) {
+    manager.addDropListener(listener);
+  }
+
+  public void removeDropListener(Consumer<PeerDrop> listener) {
+    manager.removeDropListener(listener);
+  }
+
+  /** Open streams on our open connections with {@code peer}. */
+  public int streamsWith(PeerId peer) {
+    int n = 0;
+    for (ConnectionImpl c : connections) {
+      if (c.remotePeer().equals(peer) && c.isOpen()) {
+        n += c.streamCount();
+      }
+    }
+    return n;
+  }
+
+  /** Connection upgrades in progress, both directions. */
+  public int handshakesInProgress() {
+    return manager.handshakesInProgress();
+  }
+
+  /** Inbound connections, upgrading or established, counted against {@code ip}. */
+  public int inboundFrom(InetAddress ip) {
+    return manager.inboundFrom(ip);
   }
 
   // ---- identify ----
@@ -400,6 +553,15 @@ public final class HostCore implements AutoCloseable {
 
   // ---- helpers ----
 
+  /** The connection limit refused an upgraded connection (already logged and reported). */
+  static final class LimitReached extends Libp2pException {
+    private static final long serialVersionUID = 1L;
+
+    LimitReached(String message) {
+      super(message);
+    }
+  }
+
   static void writeDelimited(OutputStream out, byte[] message) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);
     buf.writeBytes(Varint.encode(message.length));
@@ -449,6 +611,19 @@ public final class HostCore implements AutoCloseable {
     }
     listeners.clear();
     boundAddrs.clear();
-    connections.forEach(ConnectionImpl::close);
+    manager.close();
+    // In parallel: each close waits up to a second for its writer to flush the GoAway.
+    List<Thread> closing = new ArrayList<>();
+    for (ConnectionImpl c : connections) {
+      closing.add(Thread.startVirtualThread(c::close));
+    }
+    for (Thread t : closing) {
+      try {
+        t.join(Duration.ofSeconds(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

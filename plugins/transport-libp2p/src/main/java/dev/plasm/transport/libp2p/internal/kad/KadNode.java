@@ -53,6 +53,8 @@ public final class KadNode implements AutoCloseable {
   /** Candidates a lookup remembers at most; further closer peers are ignored. */
   private static final int MAX_LOOKUP_CANDIDATES = 2000;
   private static final int MAX_PENDING_EVICTION_CHECKS = 8;
+  /** Buckets refreshed at most: bucket i holds 2^-(i+1) of the key space, so deeper ones are empty. */
+  private static final int MAX_REFRESH_CPL = 15;
 
   private final Host host;
   private final HostCore core;
@@ -506,26 +508,70 @@ public final class KadNode implements AutoCloseable {
   }
 
   /**
-   * Contacts the bootstrap peers (and any peers already known), then looks up our own id to fill
-   * the routing table; returns the routing table's size.
+   * Contacts the bootstrap peers (and any peers already known), looks up our own id, then
+   * refreshes every bucket farther than our nearest neighbour; returns the routing table's size.
    */
   public int bootstrap(List<Multiaddr> extra) {
     List<Multiaddr> peers = new ArrayList<>(settings.bootstrapPeers());
     peers.addAll(extra);
     KadMessage req = KadMessage.request(Type.FIND_NODE, self.toBytes());
+    List<Peer> seeds = new ArrayList<>();
     for (Multiaddr a : peers) {
       PeerId id = a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
       try {
+        host.protect(id); // the connection manager keeps seed connections when idle
         rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing table
+        seeds.add(new Peer(id, List.of(a.withoutPeerId()), KadMessage.CONNECTED));
       } catch (IOException e) {
         LOG.log(Level.WARNING, "kad: bootstrap peer {0} failed: {1}", a, e.toString());
       }
     }
     closestPeers(self.toBytes());
+    refreshBuckets(seeds);
     return table.size();
   }
 
-  /** A self lookup and a lookup of a random key, to keep the buckets fresh. */
+  /**
+   * Kademlia's join rule (Maymounkov and Mazieres, section 2.3): after the self lookup, look up a
+   * random key in each bucket farther than our nearest neighbour. A self lookup only explores our
+   * own neighbourhood, so without this a node whose far buckets stayed empty (common when many
+   * nodes join at once) knows nobody in half of the key space, and its lookups for peers there end
+   * among its own neighbours, each of whom may be just as blind. {@code seeds} are asked first,
+   * whatever their distance, because they have seen every joining node.
+   */
+  void refreshBuckets(List<Peer> seeds) {
+    List<RoutingTable.Entry> nearest = table.closest(selfKey, 1, p -> false);
+    int upTo = nearest.isEmpty() ? 1 : Math.min(table.bucketIndex(nearest.getFirst().key()), MAX_REFRESH_CPL);
+    for (int cpl = 0; cpl < upTo && !closed; cpl++) {
+      byte[] key = randomKeyWithPrefix(cpl);
+      List<Peer> start = new ArrayList<>();
+      KadMessage req = KadMessage.request(Type.FIND_NODE, key);
+      for (Peer s : seeds) {
+        try {
+          start.addAll(rpc(s.id(), s.addrs(), req).closerPeers());
+        } catch (IOException e) {
+          LOG.log(Level.DEBUG, "kad: seed {0} failed during bucket refresh: {1}", s.id(), e.toString());
+        }
+      }
+      lookup(key, Type.FIND_NODE, (from, resp) -> false, start);
+    }
+  }
+
+  /**
+   * A key whose key-space point shares exactly {@code cpl} leading bits with ours; found by
+   * hashing random keys (about 2^(cpl+1) tries, so {@code cpl} is capped).
+   */
+  private byte[] randomKeyWithPrefix(int cpl) {
+    byte[] key = new byte[32];
+    while (true) {
+      random.nextBytes(key);
+      if (selfKey.commonPrefixLength(KadKey.of(key)) == cpl) {
+        return key;
+      }
+    }
+  }
+
+  /** A self lookup and a refresh of the far buckets, to keep the buckets fresh. */
   public void refresh() {
     if (table.size() == 0 && settings.bootstrapPeers().isEmpty()) {
       return;
@@ -535,9 +581,7 @@ public final class KadNode implements AutoCloseable {
       return;
     }
     closestPeers(self.toBytes());
-    byte[] randomKey = new byte[32];
-    random.nextBytes(randomKey);
-    closestPeers(randomKey);
+    refreshBuckets(List.of());
   }
 
   /** Puts our own records and provider announcements again. */
@@ -597,6 +641,11 @@ public final class KadNode implements AutoCloseable {
   }
 
   List<Peer> lookup(byte[] key, Type type, OnResponse onResponse) {
+    return lookup(key, type, onResponse, List.of());
+  }
+
+  /** A lookup that starts from our k closest peers plus {@code start}. */
+  List<Peer> lookup(byte[] key, Type type, OnResponse onResponse, List<Peer> start) {
     if (closed) {
       throw new Libp2pException("the DHT is closed");
     }
@@ -604,6 +653,7 @@ public final class KadNode implements AutoCloseable {
     for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> false)) {
       l.offer(new Peer(e.peer(), e.addrs(), KadMessage.NOT_CONNECTED));
     }
+    start.forEach(l::offer);
     KadMessage req = KadMessage.request(type, key);
     return l.run(settings.queryTimeout(), p -> {
       KadMessage resp = rpc(p.id(), p.addrs(), req);

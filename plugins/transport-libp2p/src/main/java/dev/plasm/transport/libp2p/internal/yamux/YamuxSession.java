@@ -57,6 +57,11 @@ public final class YamuxSession implements Closeable {
   private int inboundOpen;
   private volatile boolean goAwayReceived;
   private volatile boolean goAwaySent;
+  /** SYNs refused since the last accepted one; a peer that keeps pushing past the cap is flooding. */
+  private int refusedInARow;
+  /** When a stream last opened or ended (System.nanoTime), for idle detection. */
+  private volatile long lastStreamActivity = System.nanoTime();
+  private volatile boolean misbehaved;
 
   private final ReentrantLock queueLock = new ReentrantLock();
   private final Condition queueNotEmpty = queueLock.newCondition();
@@ -122,6 +127,7 @@ public final class YamuxSession implements Closeable {
       s = new YamuxStream(this, id, true, YamuxConfig.INITIAL_WINDOW);
       unackedOutbound++;
       streams.put(id, s);
+      lastStreamActivity = System.nanoTime();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while opening a stream", e);
@@ -168,6 +174,44 @@ public final class YamuxSession implements Closeable {
 
   public boolean isOpen() {
     return !closing.get();
+  }
+
+  /** Open, and neither side has sent GoAway: new streams may be opened here. */
+  public boolean acceptsNewStreams() {
+    return isOpen() && !goAwayReceived && !goAwaySent;
+  }
+
+  /** True once the peer has sent GoAway. */
+  public boolean goAwayReceived() {
+    return goAwayReceived;
+  }
+
+  /** True if the session ended because the peer broke the protocol or stopped answering. */
+  public boolean misbehaved() {
+    return misbehaved;
+  }
+
+  /** When a stream last opened or ended, as {@link System#nanoTime()}. */
+  public long lastStreamActivity() {
+    return lastStreamActivity;
+  }
+
+  /**
+   * Sends GoAway (normal) but keeps the session: streams already open run to their end, no new
+   * ones are accepted, and the owner closes the session once it is idle.
+   */
+  public void goAway() {
+    queueLock.lock();
+    try {
+      if (writerStop || goAwaySent) {
+        return;
+      }
+      goAwaySent = true;
+      controlQueue.addLast(Frame.goAway(Frame.GO_AWAY_NORMAL));
+      queueNotEmpty.signal();
+    } finally {
+      queueLock.unlock();
+    }
   }
 
   /** Completes with the reason once the session has ended. */
@@ -399,16 +443,25 @@ public final class YamuxSession implements Closeable {
   private YamuxStream acceptInbound(int id, long delta) {
     stateLock.lock();
     boolean refuse;
+    boolean flood = false;
     String why = null;
     try {
       refuse = goAwaySent || closing.get() || inboundOpen >= config.maxInboundStreams();
       if (refuse) {
         why = goAwaySent ? "after our GoAway" : "over the limit of " + config.maxInboundStreams() + " inbound streams";
+        flood = !goAwaySent && ++refusedInARow > config.maxInboundStreams();
       } else {
         inboundOpen++;
+        refusedInARow = 0;
       }
     } finally {
       stateLock.unlock();
+    }
+    if (flood) {
+      // It ignored as many RSTs as it may have streams: not a burst, a flood.
+      protocolError("stream flood: " + refusedInARow + " streams refused in a row over the limit of "
+          + config.maxInboundStreams());
+      return null;
     }
     if (refuse) {
       LOG.log(Level.DEBUG, "{0}: refusing stream {1} {2}", label, id, why);
@@ -417,6 +470,7 @@ public final class YamuxSession implements Closeable {
     }
     YamuxStream s = new YamuxStream(this, id, false, YamuxConfig.INITIAL_WINDOW + delta);
     streams.put(id, s);
+    lastStreamActivity = System.nanoTime();
     sendControl(Frame.windowUpdate(Frame.FLAG_ACK, id, 0));
     Thread.ofVirtual().name("yamux-stream " + label + "/" + id).start(() -> {
       try {
@@ -473,6 +527,7 @@ public final class YamuxSession implements Closeable {
     if (!streams.remove(s.id(), s)) {
       return;
     }
+    lastStreamActivity = System.nanoTime();
     stateLock.lock();
     try {
       if (s.isOutbound()) {
@@ -501,6 +556,7 @@ public final class YamuxSession implements Closeable {
       return;
     }
     closeReason = reason;
+    misbehaved = misbehaving;
     LOG.log(misbehaving ? Level.WARNING : Level.DEBUG, "{0}: Yamux session ends: {1}", label, reason);
     queueLock.lock();
     try {

@@ -1,0 +1,329 @@
+package dev.plasm.transport.libp2p.internal.host;
+
+import dev.plasm.transport.libp2p.Multiaddr;
+import dev.plasm.transport.libp2p.PeerDrop;
+import dev.plasm.transport.libp2p.PeerId;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+
+/**
+ * Keeps a host's connections within its limits: admits or refuses inbound sockets (total, per IP,
+ * handshakes in progress), enforces the absolute handshake deadline, keeps one connection per
+ * peer, closes idle connections of unprotected peers, and reports every dropped peer.
+ *
+ * <p>One virtual thread ticks every {@value #TICK_MILLIS} ms; it never blocks on a peer (closing
+ * is done on fresh virtual threads).
+ */
+final class ConnectionManager implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.host");
+  static final long TICK_MILLIS = 100;
+  /** How long a connection that lost the one-per-peer choice may finish its streams. */
+  static final long DRAIN_GRACE_NANOS = 10_000_000_000L;
+
+  private final HostSettings settings;
+  private final PeerId self;
+  private final Set<ConnectionImpl> connections = ConcurrentHashMap.newKeySet();
+  private final Set<Handshake> handshakes = ConcurrentHashMap.newKeySet();
+  private final Semaphore pendingInbound;
+  private final ConcurrentHashMap<InetAddress, Integer> inboundPerIp = new ConcurrentHashMap<>();
+  private final Set<PeerId> protectedPeers = ConcurrentHashMap.newKeySet();
+  private final List<Consumer<PeerDrop>> dropListeners = new CopyOnWriteArrayList<>();
+  private final Object registerLock = new Object();
+  private final Thread ticker;
+  private volatile boolean closed;
+
+  ConnectionManager(HostSettings settings) {
+    this.settings = settings;
+    this.self = settings.identity().peerId();
+    this.pendingInbound = new Semaphore(settings.maxPendingHandshakes());
+    this.ticker = Thread.ofVirtual().name("libp2p-connmgr " + self).start(this::tickLoop);
+  }
+
+  /** A connection being upgraded; its socket is closed once its deadline passes. */
+  final class Handshake implements AutoCloseable {
+    final Socket socket;
+    final boolean inbound;
+    private final long deadline;
+    private volatile boolean expired;
+    private boolean ipHeld;
+    private boolean done;
+
+    private Handshake(Socket socket, boolean inbound, boolean ipHeld) {
+      this.socket = socket;
+      this.inbound = inbound;
+      this.ipHeld = ipHeld;
+      this.deadline = System.nanoTime() + settings.handshakeTimeout().toNanos();
+    }
+
+    /** True if the deadline passed and the socket was closed under the upgrade. */
+    boolean expired() {
+      return expired;
+    }
+
+    /** The upgraded connection now holds the per-IP slot; it is released when it closes. */
+    void handOver() {
+      ipHeld = false;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (done) {
+        return;
+      }
+      done = true;
+      handshakes.remove(this);
+      if (inbound) {
+        pendingInbound.release();
+      }
+      if (ipHeld) {
+        releaseIp(socket);
+      }
+    }
+  }
+
+  // ---- admission ----
+
+  /** Admits an accepted socket, or refuses it (closed, logged, reported) and returns null. */
+  Handshake admitInbound(Socket s) {
+    if (closed) {
+      closeQuietly(s);
+      return null;
+    }
+    InetAddress ip = ((InetSocketAddress) s.getRemoteSocketAddress()).getAddress();
+    int[] count = new int[1];
+    inboundPerIp.compute(ip, (k, v) -> {
+      count[0] = v == null ? 1 : v + 1;
+      return count[0];
+    });
+    if (count[0] > settings.maxInboundPerIp()) {
+      releaseIp(s);
+      refuse(s, settings.maxInboundPerIp() + " inbound connections from " + ip.getHostAddress() + " already");
+      return null;
+    }
+    if (!pendingInbound.tryAcquire()) {
+      releaseIp(s);
+      refuse(s, settings.maxPendingHandshakes() + " handshakes already in progress");
+      return null;
+    }
+    if (openCount() + handshakes.size() >= settings.maxConnections() && !trimIdle()) {
+      pendingInbound.release();
+      releaseIp(s);
+      refuse(s, "the limit of " + settings.maxConnections() + " connections is reached");
+      return null;
+    }
+    Handshake h = new Handshake(s, true, true);
+    handshakes.add(h);
+    return h;
+  }
+
+  /** Tracks an outbound upgrade so that its deadline holds too. */
+  Handshake beginOutbound(Socket s) {
+    Handshake h = new Handshake(s, false, false);
+    handshakes.add(h);
+    return h;
+  }
+
+  private void refuse(Socket s, String why) {
+    Multiaddr from = Multiaddr.tcp((InetSocketAddress) s.getRemoteSocketAddress());
+    LOG.log(Level.WARNING, "dropping connection from {0}: {1}", from, why);
+    closeQuietly(s);
+    dropped(new PeerDrop(from, Optional.empty(), PeerDrop.Reason.LIMIT, why));
+  }
+
+  private void releaseIp(Socket s) {
+    InetAddress ip = ((InetSocketAddress) s.getRemoteSocketAddress()).getAddress();
+    inboundPerIp.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
+  }
+
+  // ---- established connections ----
+
+  /**
+   * Adds an upgraded connection and returns the one to use for its peer: itself, or an open one
+   * that wins the one-connection-per-peer choice (the new one then drains and closes). Returns
+   * null if the connection limit refuses it (it is then closed).
+   */
+  ConnectionImpl register(ConnectionImpl c, Handshake h) {
+    synchronized (registerLock) {
+      connections.add(c);
+      if (h.inbound) {
+        h.handOver();
+        c.closed().whenComplete((r, t) -> releaseIp(c.socket()));
+      }
+      c.closed().whenComplete((r, t) -> connections.remove(c));
+      ConnectionImpl other = null;
+      for (ConnectionImpl o : connections) {
+        if (o != c && o.remotePeer().equals(c.remotePeer()) && o.acceptsNewStreams()) {
+          other = o;
+          break;
+        }
+      }
+      if (other != null) {
+        ConnectionImpl keep = preferred(other, c);
+        ConnectionImpl lose = keep == c ? other : c;
+        LOG.log(Level.DEBUG, "two connections with {0}: keeping {1}, draining {2}", c.remotePeer(), keep, lose);
+        lose.drain();
+        return keep;
+      }
+      if (openCount() > settings.maxConnections() && !trimIdle()) {
+        LOG.log(Level.WARNING, "closing {0}: the limit of {1} connections is reached", c, settings.maxConnections());
+        if (!c.isOutbound()) {
+          dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.LIMIT,
+              "the limit of " + settings.maxConnections() + " connections is reached"));
+        }
+        return null;
+      }
+      return c;
+    }
+  }
+
+  /**
+   * Of two connections to one peer, both sides keep the one dialed by the peer with the smaller
+   * id (so simultaneous dials converge on the same connection); the older one if both were
+   * dialed by the same side.
+   */
+  private ConnectionImpl preferred(ConnectionImpl older, ConnectionImpl newer) {
+    PeerId d1 = older.isOutbound() ? self : older.remotePeer();
+    PeerId d2 = newer.isOutbound() ? self : newer.remotePeer();
+    if (d1.equals(d2)) {
+      return older;
+    }
+    return Arrays.compareUnsigned(d1.toBytes(), d2.toBytes()) < 0 ? older : newer;
+  }
+
+  Set<ConnectionImpl> connections() {
+    return connections;
+  }
+
+  private int openCount() {
+    int n = 0;
+    for (ConnectionImpl c : connections) {
+      n += c.live() ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** Closes the longest-idle unprotected connection without streams; false if there is none. */
+  private boolean trimIdle() {
+    Optional<ConnectionImpl> victim = connections.stream()
+        .filter(c -> c.live() && c.streamCount() == 0 && !isProtected(c.remotePeer()))
+        .min(Comparator.comparingLong(ConnectionImpl::lastStreamActivity));
+    victim.ifPresent(c -> {
+      LOG.log(Level.DEBUG, "closing idle {0} to make room for a new connection", c);
+      closeAsync(c);
+    });
+    return victim.isPresent();
+  }
+
+  void protect(PeerId peer) {
+    protectedPeers.add(peer);
+  }
+
+  boolean unprotect(PeerId peer) {
+    return protectedPeers.remove(peer);
+  }
+
+  boolean isProtected(PeerId peer) {
+    return protectedPeers.contains(peer);
+  }
+
+  // ---- drops ----
+
+  void addDropListener(Consumer<PeerDrop> l) {
+    dropListeners.add(l);
+  }
+
+  void removeDropListener(Consumer<PeerDrop> l) {
+    dropListeners.remove(l);
+  }
+
+  /** Tells the listeners; the caller has logged the drop. */
+  void dropped(PeerDrop d) {
+    for (Consumer<PeerDrop> l : dropListeners) {
+      try {
+        l.accept(d);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "drop listener failed: {0}", e.toString());
+      }
+    }
+  }
+
+  /** Handshakes in progress (inbound and outbound), for diagnostics and tests. */
+  int handshakesInProgress() {
+    return handshakes.size();
+  }
+
+  /** Inbound connections (upgrading or established) counted against {@code ip}. */
+  int inboundFrom(InetAddress ip) {
+    return inboundPerIp.getOrDefault(ip, 0);
+  }
+
+  // ---- the ticker ----
+
+  private void tickLoop() {
+    while (!closed) {
+      try {
+        Thread.sleep(TICK_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (Handshake h : handshakes) {
+        if (!h.expired && now - h.deadline > 0) {
+          // The upgrade thread sees its socket fail, logs the drop and releases the slot.
+          h.expired = true;
+          closeQuietly(h.socket);
+        }
+      }
+      long idle = settings.idleTimeout().toNanos();
+      for (ConnectionImpl c : connections) {
+        if (!c.isOpen()) {
+          continue;
+        }
+        if (c.draining()) {
+          if (c.streamCount() == 0 || now - c.drainingSince() > DRAIN_GRACE_NANOS) {
+            closeAsync(c);
+          }
+        } else if (idle > 0 && c.streamCount() == 0 && now - c.lastStreamActivity() > idle
+            && !isProtected(c.remotePeer())) {
+          LOG.log(Level.DEBUG, "closing {0}: no streams for {1} s", c, settings.idleTimeout().toSeconds());
+          closeAsync(c);
+        }
+      }
+    }
+  }
+
+  private static void closeAsync(ConnectionImpl c) {
+    if (c.markClosing()) {
+      Thread.startVirtualThread(c::close);
+    }
+  }
+
+  static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // Nothing more to release.
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    ticker.interrupt();
+    for (Handshake h : handshakes) {
+      closeQuietly(h.socket);
+    }
+  }
+}
