@@ -15,8 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Drives a running plasm daemon with N concurrent clients, each submitting a job and long-polling
- * for its result in a loop, and prints throughput and submit-to-result latency. JDK only, so it runs
+ * Drives a running plasm daemon with N concurrent clients, each submitting a job with {@code
+ * ?wait=60s} (the answer comes when the job has ended) in a loop, and prints throughput and
+ * submit-to-result latency. JDK only, so it runs
  * as a source file: {@code java bench/daemon/LoadDriver.java --base URL --token-file F --module SHA256}.
  */
 public final class LoadDriver {
@@ -56,7 +57,7 @@ public final class LoadDriver {
         try {
           while (System.nanoTime() < end) {
             long t0 = System.nanoTime();
-            HttpResponse<String> r = http.send(req(base, token, "/v1/jobs")
+            HttpResponse<String> r = http.send(req(base, token, "/v1/jobs?wait=60s")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 429) {
@@ -71,11 +72,11 @@ public final class LoadDriver {
               continue;
             }
             String id = group(ID, r.body());
-            String job;
-            do {
+            String job = r.body();
+            while (Arrays.asList("queued", "running").contains(group(STATE, job))) {
               job = http.send(req(base, token, "/v1/jobs/" + id + "/wait?timeout=60s").GET().build(),
                   HttpResponse.BodyHandlers.ofString()).body();
-            } while (Arrays.asList("queued", "running").contains(group(STATE, job)));
+            }
             long t1 = System.nanoTime();
             String kind = group(STATE, job).equals("finished") ? group(KIND, job) : group(STATE, job);
             if (t0 >= measureFrom && t1 <= end) {

@@ -112,7 +112,8 @@ final class SubmitCommand implements Callable<Integer> {
     if (deterministic) req.put("deterministic", true);
     if (nonce != null) req.put("nonce", nonce);
     if (idempotencyKey != null) req.put("idempotencyKey", idempotencyKey);
-    JsonNode job = c.postJson("/v1/jobs", req.toString());
+    // With --wait a short job's result comes back with the submission itself.
+    JsonNode job = c.postJson(await && !follow ? "/v1/jobs?wait=30s" : "/v1/jobs", req.toString());
     String id = job.get("id").asString();
     PrintWriter out = spec.commandLine().getOut();
     if (!await && !follow) {
@@ -126,7 +127,7 @@ final class SubmitCommand implements Callable<Integer> {
         output.pump();
       }
     } else {
-      job = c.await(id);
+      job = DaemonClient.terminal(job) ? job : c.await(id);
     }
     if (receipt != null && job.has("receipt") && job.get("receipt").asBoolean()) {
       try {

@@ -108,6 +108,26 @@ class DaemonWorkerPoolTests {
   }
 
   @Test
+  void aSubmissionCanWaitForItsJobAndAnswerWithTheResult() throws Exception {
+    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 1\n[api]\nmax-wait = \"1m\"\n")) {
+      HttpResponse<String> r = d.post("/v1/jobs?wait=30s", job(hello(), "chicory-interpreter", "now"));
+      assertEquals(202, r.statusCode(), r.body());
+      assertEquals("finished", json(r).get("state").asString(), r.body());
+      assertEquals("completed", json(r).get("outcome").get("kind").asString(), r.body());
+      // Without a wait, or with one too short, the job comes back as it is.
+      HttpResponse<String> quick = d.post("/v1/jobs?wait=0s", job(Fixtures.bytes("sleep-forever"), "chicory-interpreter"));
+      assertEquals(202, quick.statusCode(), quick.body());
+      assertTrue(Set.of("queued", "running").contains(json(quick).get("state").asString()), quick.body());
+      d.post("/v1/jobs/" + json(quick).get("id").asString() + "/cancel", "");
+      HttpResponse<String> tooLong = d.post("/v1/jobs?wait=2m", job(hello(), "chicory-interpreter"));
+      assertEquals(400, tooLong.statusCode(), tooLong.body());
+      assertEquals("wait", json(tooLong).get("error").get("field").asString());
+      HttpResponse<String> unknown = d.post("/v1/jobs?wiat=1s", job(hello(), "chicory-interpreter"));
+      assertEquals("unknown-field", json(unknown).get("error").get("code").asString(), unknown.body());
+    }
+  }
+
+  @Test
   void outputIsReadFromAnOffsetAndSaysWhenItIsComplete() throws Exception {
     try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 1\n")) {
       String id = d.submit(job(hello(), "chicory-interpreter", "offsets"));

@@ -456,6 +456,10 @@ public final class ApiServer {
   }
 
   private void submit(HttpExchange ex) throws IOException {
+    Map<String, String> q = query(ex);
+    onlyParams(q, Set.of("wait"));
+    // ?wait=D answers when the job ends (or after D) with its final state: one round trip for short jobs.
+    Duration wait = waitParam(q, "wait", Duration.ZERO);
     SubmitRequest req = parse(body(ex, config.maxJsonBody()), SubmitRequest.class);
     // Module: by hash, or inline.
     if ((req.module() == null) == (req.moduleBase64() == null)) {
@@ -565,7 +569,8 @@ public final class ApiServer {
     metrics.submitted();
     log.info("job accepted", "job", r.id(), "module", sha, "engine", engine);
     ex.getResponseHeaders().set("Location", "/v1/jobs/" + r.id());
-    sendJson(ex, 202, view(r));
+    JobRecord now = awaitEnd(r, wait);
+    sendJson(ex, 202, view(now == null ? r : now));
   }
 
   private final Object[] idempotencyLocks = newLocks(64);
@@ -704,31 +709,44 @@ public final class ApiServer {
   private void waitFor(HttpExchange ex, JobRecord r) throws IOException {
     Map<String, String> q = query(ex);
     onlyParams(q, Set.of("timeout"));
-    Duration timeout = Duration.ofSeconds(30);
-    if (q.containsKey("timeout")) {
+    Duration timeout = waitParam(q, "timeout", Duration.ofSeconds(30));
+    JobRecord now = awaitEnd(r, timeout);
+    if (now != null) {
+      sendJson(ex, 200, view(now));
+    }
+  }
+
+  /** A long-poll duration from the query, at most {@code api.max-wait}. */
+  private Duration waitParam(Map<String, String> q, String name, Duration dflt) {
+    Duration d = dflt;
+    if (q.containsKey(name)) {
       try {
-        timeout = dev.plasm.api.Durations.parse("timeout", q.get("timeout"));
+        d = dev.plasm.api.Durations.parse(name, q.get(name));
       } catch (ConfigurationException e) {
-        throw ApiException.invalid("timeout", e.getMessage());
+        throw ApiException.invalid(name, e.getMessage());
       }
     }
-    if (timeout.compareTo(config.maxWait()) > 0) {
-      throw ApiException.invalid("timeout", "timeout is over this node's api.max-wait of " + config.maxWait().toSeconds() + "s");
+    if (d.compareTo(config.maxWait()) > 0) {
+      throw ApiException.invalid(name, name + " is over this node's api.max-wait of " + config.maxWait().toSeconds() + "s");
     }
-    JobRecord now = r;
-    if (!r.terminal()) {
-      try {
-        now = store.whenDone(r.id()).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        now = store.get(r.id());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException(e);
-      }
+    return d;
+  }
+
+  /** The job once it has ended, or as it is after {@code timeout}; null if interrupted. */
+  private JobRecord awaitEnd(JobRecord r, Duration timeout) {
+    if (r.terminal() || timeout.isZero()) {
+      return r.terminal() ? r : store.get(r.id());
     }
-    sendJson(ex, 200, view(now));
+    try {
+      return store.whenDone(r.id()).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return store.get(r.id());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void cancel(HttpExchange ex, String id) throws IOException {
