@@ -6,6 +6,8 @@
  */
 module dev.plasm.daemon {
   requires transitive dev.plasm.host;
+  // [p2p]: the transport contract (found through dev.plasm.host.TransportRegistry).
+  requires dev.plasm.transport.spi;
   requires tools.jackson.databind;
   requires tools.jackson.dataformat.toml;
   // The HTTP server: the JDK's own, on virtual threads (see ApiServer for why).
