@@ -44,7 +44,13 @@ public final class Libp2pTransport implements Transport {
   private final TransportLimits limits;
   // When each connection was first identified: Connection has no open time of its own.
   private final Map<Connection, Instant> since = new ConcurrentHashMap<>();
-  private final BiConsumer<Connection, IdentifyInfo> identifyListener = (c, i) -> since.putIfAbsent(c, Instant.now());
+  private final BiConsumer<Connection, IdentifyInfo> identifyListener = (c, i) -> {
+    since.putIfAbsent(c, Instant.now());
+    // DHT lookups open many short connections; forget closed ones even if nobody lists peers.
+    if (since.size() > 1024) {
+      since.keySet().removeIf(x -> !x.isOpen());
+    }
+  };
   private volatile boolean closed;
 
   public Libp2pTransport(Host host, HostCore core, Dht dht, TransportLimits limits) {
