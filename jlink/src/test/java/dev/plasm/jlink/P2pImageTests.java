@@ -22,11 +22,13 @@ class P2pImageTests {
   @TempDir Path tmp;
 
   /** Starts {@code bin/plasm daemon} with PLASM_HOME {@code home}; waits for its daemon.json. */
-  static Process daemon(Path home, String toml) throws Exception {
+  static Process daemon(Path home, String toml, String... extraArgs) throws Exception {
     Files.createDirectories(home);
     Path cfg = home.resolveSibling(home.getFileName() + ".toml");
     Files.writeString(cfg, toml);
-    Process p = plasm("daemon", "--config", cfg.toString(), "--listen", "127.0.0.1:0").startAsync(home);
+    List<String> args = new ArrayList<>(List.of("daemon", "--config", cfg.toString(), "--listen", "127.0.0.1:0"));
+    args.addAll(List.of(extraArgs));
+    Process p = plasm(args.toArray(String[]::new)).startAsync(home);
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(home.resolve("daemon.json"))) {
       if (!p.isAlive() || System.nanoTime() > until) {
@@ -76,6 +78,30 @@ class P2pImageTests {
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
           PlasmProcess.destroy(p);
         }
+      }
+    }
+  }
+
+  /** Transports are also found in plugin directories: a second libp2p there is loaded into its layer and refused as a duplicate. */
+  @Test
+  void aTransportInAPluginDirectoryIsLoadedAndADuplicateIdRefused() throws Exception {
+    Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+    try (var jars = Files.list(PlasmProcess.MODULES)) {
+      Path jar = jars.filter(j -> j.getFileName().toString().startsWith("plasm-transport-libp2p-")).findFirst()
+          .orElseThrow(() -> new AssertionError("no plasm-transport-libp2p jar in " + PlasmProcess.MODULES));
+      Files.copy(jar, plugins.resolve(jar.getFileName()));
+    }
+    Path home = tmp.resolve("dup");
+    Process p = daemon(home, P2P, "--plugin-dir", plugins.toString());
+    try {
+      Result peers = plasm("peers").run(home);
+      assertEquals(0, peers.exitCode(), peers.describe());
+      String log = Files.readString(home.resolve("async-stderr.txt"));
+      assertTrue(log.contains("transport id 'libp2p' from dev.plasm.transport.libp2p is already provided by dev.plasm.transport.libp2p (boot)"), log);
+    } finally {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        PlasmProcess.destroy(p);
       }
     }
   }
