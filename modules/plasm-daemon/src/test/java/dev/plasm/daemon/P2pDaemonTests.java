@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.Dht;
+import dev.plasm.transport.libp2p.Host;
+import dev.plasm.transport.libp2p.Multiaddr;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -208,6 +211,32 @@ class P2pDaemonTests {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(401, noToken.statusCode());
     // The node still serves after all that.
+    assertEquals(200, a.get("/v1/peers").statusCode());
+  }
+
+  /** A peer storing records outside /plasm/ is refused and logged once, in the daemon's own log format. */
+  @Test
+  void aMisbehavingPeerIsRefusedWithOneLineInTheDaemonLog() throws Exception {
+    // Compiled against libp2p on the class path, run with it as a named module: read it.
+    P2pDaemonTests.class.getModule().addReads(ModuleLayer.boot().findModule("dev.plasm.transport.libp2p").orElseThrow());
+    try (Host h = Host.builder().build();
+        Dht dht = Dht.builder(h).namespace("other").bootstrapPeers(List.of(Multiaddr.parse(aAddr))).build()) {
+      assertTrue(dht.bootstrap() >= 1);
+      dht.putValue("/other/x", "nope".getBytes(StandardCharsets.UTF_8));
+      String who = h.peerId().toString();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      List<String> lines;
+      do {
+        assertTrue(System.nanoTime() < until, "no refusal logged:\n" + a.log());
+        Thread.sleep(50);
+        lines = a.log().lines().filter(l -> l.contains("refused a request from " + who)).toList();
+      } while (lines.isEmpty());
+      String line = lines.getFirst();
+      assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT\\S+ INFO kad: refused a request from .*outside the /plasm/ namespace.*"
+          + " logger=dev\\.plasm\\.transport\\.libp2p\\.kad"), line);
+      // JUL's own two-line console format must not appear.
+      assertFalse(a.log().contains("INFO: kad:"), a::log);
+    }
     assertEquals(200, a.get("/v1/peers").statusCode());
   }
 

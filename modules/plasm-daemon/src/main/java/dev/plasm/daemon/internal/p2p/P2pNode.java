@@ -24,10 +24,12 @@ public final class P2pNode implements AutoCloseable {
   private final Transport transport;
   private final Log log;
   private final Thread bootstrapper;
+  private final TransportLogBridge logBridge;
   private volatile boolean closed;
 
-  private P2pNode(P2pConfig config, Transport transport, Log log) {
+  private P2pNode(P2pConfig config, Transport transport, Log log, TransportLogBridge logBridge) {
     this.config = config;
+    this.logBridge = logBridge;
     this.transport = transport;
     this.log = log;
     this.bootstrapper = config.bootstrap().isEmpty() ? null : Thread.ofVirtual().name("plasm-p2p-bootstrap").start(this::bootstrapLoop);
@@ -49,25 +51,29 @@ public final class P2pNode implements AutoCloseable {
             + (registry.transports().isEmpty() ? "none" : String.join(", ",
                 registry.transports().stream().map(e -> e.descriptor().id()).toList()))
             + "; searched the boot layer and " + pluginDirs + ")"));
+    TransportLogBridge bridge = TransportLogBridge.install(log);
     TransportSettings settings = new TransportSettings(config.listen(), config.bootstrap(), identity.privateKeySeed(),
         "plasm/" + version, config.limits());
     Transport t;
     try {
       t = entry.provider().start(settings);
     } catch (InvalidInputException e) {
+      bridge.close();
       throw new ConfigurationException("p2p." + e.field(), "p2p." + e.field() + ": " + stripField(e));
     } catch (TransportException e) {
+      bridge.close();
       throw new ConfigurationException("p2p.listen", "p2p.listen: " + e.getMessage());
     }
     if (!t.peerId().equals(identity.peerId().toString())) {
       t.close();
+      bridge.close();
       throw new IllegalStateException("transport '" + config.transport() + "' started with peer id " + t.peerId()
           + " instead of the node's " + identity.peerId());
     }
     log.info("p2p node listening", "transport", entry.descriptor().id() + " " + entry.descriptor().version(),
         "peerId", t.peerId(), "addresses", String.join(",", t.listenAddresses()),
         "bootstrapPeers", config.bootstrap().size());
-    return new P2pNode(config, t, log);
+    return new P2pNode(config, t, log, bridge);
   }
 
   private static String stripField(InvalidInputException e) {
@@ -117,5 +123,6 @@ public final class P2pNode implements AutoCloseable {
     }
     transport.close();
     log.info("p2p node stopped");
+    logBridge.close();
   }
 }
