@@ -6,6 +6,10 @@
  */
 module dev.plasm.daemon {
   requires transitive dev.plasm.host;
+  // [p2p]: the transport contract (found through dev.plasm.host.TransportRegistry).
+  requires dev.plasm.transport.spi;
+  // Transports log through System.Logger (JUL by default); P2pNode routes those lines into the daemon's log.
+  requires java.logging;
   requires tools.jackson.databind;
   requires tools.jackson.dataformat.toml;
   // The HTTP server: the JDK's own, on virtual threads (see ApiServer for why).

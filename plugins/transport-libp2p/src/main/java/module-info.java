@@ -1,6 +1,8 @@
 /**
  * libp2p for Plasm on the plain JDK: peer ids and multiaddrs, TCP with multistream-select, Noise XX
  * and Yamux, the identify and ping protocols, and a Kademlia DHT, interoperable with js-libp2p.
+ * {@link dev.plasm.transport.libp2p.Libp2pTransportProvider} offers it to the daemon as the {@code
+ * libp2p} transport.
  *
  * <p>Only {@code dev.plasm.transport.libp2p} is exported; the wire codecs, Noise, Yamux and the
  * connection machinery live in {@code internal.*} packages so they can change without breaking
@@ -9,6 +11,12 @@
 module dev.plasm.transport.libp2p {
   // Transitive: Libp2pException extends dev.plasm.api.PlasmException, so users see that type.
   requires transitive dev.plasm.api;
+  requires transitive dev.plasm.transport.spi;
+  // Base58 for peer ids: one implementation shared with the node identity.
+  requires dev.plasm.identity;
 
   exports dev.plasm.transport.libp2p;
+
+  provides dev.plasm.transport.spi.TransportProvider with
+      dev.plasm.transport.libp2p.Libp2pTransportProvider;
 }

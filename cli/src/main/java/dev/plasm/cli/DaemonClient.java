@@ -51,10 +51,17 @@ final class DaemonClient {
   /** A failure to report: message and exit code. */
   static final class Failure extends RuntimeException {
     final int exitCode;
+    /** The API's error code ({@code p2p-disabled}, ...), or null when the daemon did not answer with one. */
+    final String apiCode;
 
     Failure(int exitCode, String message) {
+      this(exitCode, message, null);
+    }
+
+    Failure(int exitCode, String message, String apiCode) {
       super(message, null, false, false);
       this.exitCode = exitCode;
+      this.apiCode = apiCode;
     }
   }
 
@@ -182,9 +189,11 @@ final class DaemonClient {
       return r;
     }
     String message = new String(r.body(), StandardCharsets.UTF_8);
+    String apiCode = null;
     try {
       JsonNode e = JSON.readTree(r.body()).get("error");
       message = e.get("message").asString();
+      apiCode = e.has("code") ? e.get("code").asString() : null;
     } catch (RuntimeException ignored) {
       // Not an API error document; show the body.
     }
@@ -195,7 +204,7 @@ final class DaemonClient {
       case 400, 409, 413 -> ExitCodes.USAGE;
       default -> UNAVAILABLE;
     };
-    throw new Failure(code, message + " (HTTP " + s + ")");
+    throw new Failure(code, message + " (HTTP " + s + ")", apiCode);
   }
 
   /** Long-polls until the job ends. */

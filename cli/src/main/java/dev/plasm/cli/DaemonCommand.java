@@ -45,9 +45,15 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (overrides log.format).")
   String logFormat;
 
+  @Option(names = "--p2p", description = "Start the peer-to-peer node (overrides p2p.enabled; the other [p2p] keys still apply).")
+  boolean p2p;
+
   @Override
   public Integer call() throws InterruptedException {
     DaemonConfig c = DaemonConfig.load(config).withOverrides(listen, stateDir, logFormat);
+    if (p2p) {
+      c = c.withP2pEnabled(true);
+    }
     if (!main.pluginDirs.isEmpty() && c.pluginDirs().isEmpty()) {
       c = c.withPluginDirs(main.pluginDirs);
     }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class, JobCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class, JobCommand.class, PeersCommand.class, DhtCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -85,6 +85,14 @@ public final class Main implements Runnable {
     verify.getCommandSpec().usageMessage().exitCodeList(receiptCodes);
     CommandLine run = cl.getSubcommands().get("run");
     run.getCommandSpec().usageMessage().exitCodeList(codes);
+    java.util.Map<String, String> p2pCodes = new java.util.LinkedHashMap<>();
+    for (String entry : P2pCommands.EXIT_CODES) {
+      int colon = entry.indexOf(':');
+      p2pCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
+    }
+    cl.getSubcommands().get("peers").getCommandSpec().usageMessage().exitCodeList(p2pCodes);
+    cl.getSubcommands().get("dht").getSubcommands().values().forEach(
+        sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
     // Everything after the module belongs to the guest, options included.
     run.setStopAtPositional(true);
     cl.setParameterExceptionHandler(

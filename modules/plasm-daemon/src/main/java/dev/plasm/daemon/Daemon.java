@@ -5,6 +5,7 @@ import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
 import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
+import dev.plasm.daemon.internal.p2p.P2pNode;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
@@ -45,6 +46,7 @@ public final class Daemon implements AutoCloseable {
   private final Path stateDir;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
+  private volatile P2pNode p2p;
 
   private Daemon(Log log, ApiServer api, JobRunner runner, InetSocketAddress address, Path stateDir) {
     this.log = log;
@@ -87,16 +89,23 @@ public final class Daemon implements AutoCloseable {
     System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(t));
     System.setProperty("sun.net.httpserver.maxRspTime", Long.toString(Math.max(t, config.maxWait().toSeconds() + t)));
     System.setProperty("sun.net.httpserver.maxReqHeaders", "100");
+    // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
+    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), pluginDirs, identity, version, log) : null;
     ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, token, log, version);
+    api.p2p(p2p);
     InetSocketAddress bound;
     try {
       bound = api.start();
     } catch (java.net.BindException e) {
+      if (p2p != null) {
+        p2p.close();
+      }
       throw new ConfigurationException("api.listen",
           "api.listen: cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage());
     }
     runner.start();
     Daemon d = new Daemon(log, api, runner, bound, stateDir);
+    d.p2p = p2p;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
     AtomicFiles.write(stateDir.resolve(ENDPOINT_FILE),
         ("{\"address\": \"" + hostPort(bound) + "\", \"pid\": " + ProcessHandle.current().pid() + "}\n")
@@ -188,6 +197,9 @@ public final class Daemon implements AutoCloseable {
     }
     log.info("shutting down");
     api.stop(0);
+    if (p2p != null) {
+      p2p.close();
+    }
     try {
       Files.deleteIfExists(stateDir.resolve(ENDPOINT_FILE));
     } catch (IOException e) {

@@ -39,6 +39,7 @@ import tools.jackson.dataformat.toml.TomlMapper;
  * @param workerJavaOptions extra JVM options for worker processes
  * @param pluginDirs engine plugin directories, or empty for the defaults
  * @param pool how worker processes are kept and replaced
+ * @param p2p the {@code [p2p]} settings: the peer-to-peer node (off by default)
  */
 public record DaemonConfig(
     Path source,
@@ -55,7 +56,8 @@ public record DaemonConfig(
     Duration killGrace,
     List<String> workerJavaOptions,
     List<Path> pluginDirs,
-    WorkerPool pool) {
+    WorkerPool pool,
+    P2pConfig p2p) {
 
   /**
    * The worker pool ({@code [workers]}).
@@ -88,9 +90,9 @@ public record DaemonConfig(
   public static final DaemonConfig DEFAULTS =
       new DaemonConfig(
           null, null, "127.0.0.1", 8080, "text", 8L << 20, Duration.ofSeconds(30), Duration.ofMinutes(5), 2, 64,
-          ResourceLimits.DEFAULTS, Duration.ofSeconds(10), List.of(), List.of(), WorkerPool.DEFAULTS);
+          ResourceLimits.DEFAULTS, Duration.ofSeconds(10), List.of(), List.of(), WorkerPool.DEFAULTS, P2pConfig.DEFAULTS);
 
-  private static final Set<String> TABLES = Set.of("api", "log", "jobs", "limits", "workers", "engines");
+  private static final Set<String> TABLES = Set.of("api", "log", "jobs", "limits", "workers", "engines", "p2p");
 
   public DaemonConfig {
     Objects.requireNonNull(listenHost, "listenHost");
@@ -98,27 +100,28 @@ public record DaemonConfig(
     Objects.requireNonNull(pool, "pool");
     workerJavaOptions = List.copyOf(workerJavaOptions);
     pluginDirs = List.copyOf(pluginDirs);
+    Objects.requireNonNull(p2p, "p2p");
   }
 
   public DaemonConfig withListen(String host, int port) {
     return new DaemonConfig(source, stateDir, host, port, logFormat, maxJsonBody, requestTimeout, maxWait, concurrency,
-        queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
+        queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool, p2p);
   }
 
   public DaemonConfig withStateDir(Path dir) {
     return new DaemonConfig(source, dir, listenHost, listenPort, logFormat, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool, p2p);
   }
 
   public DaemonConfig withLogFormat(String format) {
     checkLogFormat("log.format", format);
     return new DaemonConfig(source, stateDir, listenHost, listenPort, format, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool, p2p);
   }
 
   public DaemonConfig withPluginDirs(List<Path> dirs) {
     return new DaemonConfig(source, stateDir, listenHost, listenPort, logFormat, maxJsonBody, requestTimeout, maxWait,
-        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, dirs, pool);
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, dirs, pool, p2p);
   }
 
   /**
@@ -299,7 +302,7 @@ public record DaemonConfig(
     List<Path> pluginDirs = r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
 
     return new DaemonConfig(file, stateDir, host, port, format, maxJsonBody, requestTimeout, maxWait, concurrency,
-        queueCapacity, limits, killGrace, javaOptions, pluginDirs, pool);
+        queueCapacity, limits, killGrace, javaOptions, pluginDirs, pool, parseP2p(r, root));
   }
 
   /**
@@ -313,6 +316,70 @@ public record DaemonConfig(
   /** The heap of a worker that must run jobs of up to {@code maxMemoryBytes}: 4/3 of it (Chicory keeps guest memory on the heap) plus 192 MiB. */
   public static long workerHeapMiB(long maxMemoryBytes) {
     return (maxMemoryBytes * 4 / 3 >> 20) + 192;
+  }
+
+  /** The same settings with p2p switched on or off ({@code plasm daemon --p2p}). */
+  public DaemonConfig withP2pEnabled(boolean on) {
+    return new DaemonConfig(source, stateDir, listenHost, listenPort, logFormat, maxJsonBody, requestTimeout, maxWait,
+        concurrency, queueCapacity, limits, killGrace, workerJavaOptions, pluginDirs, pool, p2p.withEnabled(on));
+  }
+
+  private static P2pConfig parseP2p(Reader r, JsonNode root) {
+    P2pConfig d = P2pConfig.DEFAULTS;
+    JsonNode t = r.table(root, "p2p", Set.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams",
+        "max-pending-handshakes", "max-value-size", "max-records", "dial-timeout", "query-timeout"));
+    boolean enabled = d.enabled();
+    if (t != null && t.has("enabled")) {
+      if (!t.get("enabled").isBoolean()) {
+        throw r.error("p2p.enabled", "must be true or false");
+      }
+      enabled = t.get("enabled").asBoolean();
+    }
+    String transport = r.string(t, "p2p.", "transport");
+    if (transport == null) {
+      transport = d.transport();
+    } else if (!dev.plasm.transport.spi.TransportDescriptor.ID_PATTERN.matcher(transport).matches()) {
+      throw r.error("p2p.transport", "'" + transport + "' is not a transport id (e.g. libp2p)");
+    }
+    List<String> listen = r.strings(t, "p2p.", "listen", d.listen());
+    if (listen.isEmpty() || listen.size() > 16) {
+      throw r.error("p2p.listen", "give 1 to 16 addresses, e.g. [\"" + P2pConfig.DEFAULT_LISTEN + "\"]");
+    }
+    for (int i = 0; i < listen.size(); i++) {
+      String a = listen.get(i);
+      if (!a.startsWith("/") || a.contains("/p2p/") || a.length() > 256) {
+        throw r.error("p2p.listen[" + i + "]", "'" + a + "' must be a multiaddr without /p2p/, e.g. " + P2pConfig.DEFAULT_LISTEN);
+      }
+    }
+    List<String> bootstrap = r.strings(t, "p2p.", "bootstrap", d.bootstrap());
+    if (bootstrap.size() > 64) {
+      throw r.error("p2p.bootstrap", "give at most 64 peers");
+    }
+    for (int i = 0; i < bootstrap.size(); i++) {
+      String a = bootstrap.get(i);
+      int p = a.lastIndexOf("/p2p/");
+      String problem = !a.startsWith("/") || p < 0 ? "must end in /p2p/<peer id>, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW..." : null;
+      if (problem == null) {
+        try {
+          dev.plasm.identity.PeerId.parse(a.substring(p + 5));
+        } catch (IllegalArgumentException e) {
+          problem = "ends in a bad peer id: " + e.getMessage();
+        }
+      }
+      if (problem != null) {
+        throw r.error("p2p.bootstrap[" + i + "]", "'" + a + "' " + problem);
+      }
+    }
+    dev.plasm.transport.spi.TransportLimits dl = d.limits();
+    int streams = (int) r.integer(t, "p2p.", "max-inbound-streams", dl.maxInboundStreams(), 1, 65_536);
+    int handshakes = (int) r.integer(t, "p2p.", "max-pending-handshakes", dl.maxPendingHandshakes(), 1, 4096);
+    int valueSize = (int) r.size(t, "p2p.", "max-value-size", dl.maxValueBytes(), 1,
+        dev.plasm.transport.spi.TransportLimits.MAX_VALUE_BYTES);
+    int records = (int) r.integer(t, "p2p.", "max-records", dl.maxRecords(), 1, 10_000_000);
+    Duration dial = r.duration(t, "p2p.", "dial-timeout", dl.dialTimeout(), Duration.ofMillis(100), Duration.ofMinutes(5));
+    Duration query = r.duration(t, "p2p.", "query-timeout", dl.queryTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+    return new P2pConfig(enabled, transport, listen, bootstrap,
+        new dev.plasm.transport.spi.TransportLimits(streams, handshakes, valueSize, records, dial, query));
   }
 
   private static void checkLogFormat(String key, String format) {

@@ -36,7 +36,10 @@ class OpenApiTests {
   static final Set<String> ROUTES = Set.of(
       "GET /healthz", "GET /metrics", "GET /v1/node", "POST /v1/modules", "GET /v1/modules/{sha256}",
       "HEAD /v1/modules/{sha256}", "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/wait",
-      "GET /v1/jobs/{id}/stdout", "GET /v1/jobs/{id}/stderr", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel");
+      "GET /v1/jobs/{id}/stdout", "GET /v1/jobs/{id}/stderr", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
+      // [p2p]: this daemon has p2p off, so these answer 409 p2p-disabled (P2pDaemonTests covers them on).
+      "GET /v1/peers", "GET /v1/dht/values/{key}", "PUT /v1/dht/values/{key}", "POST /v1/dht/providers/{key}",
+      "GET /v1/dht/providers/{key}", "GET /v1/dht/peers/{peerId}");
 
   @TempDir static Path tmp;
   static DaemonProcess d;
@@ -72,9 +75,11 @@ class OpenApiTests {
     d.postBytes("/v1/modules", hello);
     String id = d.submit("{\"module\": \"" + sha + "\"}");
     d.await(id, 60);
+    String peerId = json(d.get("/v1/node")).get("peerId").asString();
     for (String route : ROUTES) {
       String method = route.substring(0, route.indexOf(' '));
-      String path = route.substring(route.indexOf(' ') + 1).replace("{sha256}", sha).replace("{id}", id);
+      String path = route.substring(route.indexOf(' ') + 1).replace("{sha256}", sha).replace("{id}", id)
+          .replace("{key}", "%2Fplasm%2Fopenapi").replace("{peerId}", peerId);
       HttpRequest.BodyPublisher body = path.equals("/v1/modules") ? HttpRequest.BodyPublishers.ofByteArray(hello)
           : path.equals("/v1/jobs") ? HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\"}")
           : HttpRequest.BodyPublishers.noBody();
@@ -112,9 +117,11 @@ class OpenApiTests {
     String src = Files.readString(DaemonConfigTests.repoRoot()
         .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiServer.java"))
         + Files.readString(DaemonConfigTests.repoRoot()
-        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiException.java"));
+        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiException.java"))
+        + Files.readString(DaemonConfigTests.repoRoot()
+        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/P2pRoutes.java"));
     Set<String> used = new TreeSet<>();
-    Matcher m = Pattern.compile("(?:new ApiException\\(\\d+, |badRequest\\()\"([a-z-]+)\"").matcher(src);
+    Matcher m = Pattern.compile("(?:new ApiException\\(\\d+, |badRequest\\()\"([a-z0-9-]+)\"").matcher(src);
     while (m.find()) {
       used.add(m.group(1));
     }

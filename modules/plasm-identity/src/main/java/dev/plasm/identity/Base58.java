@@ -47,7 +47,7 @@ public final class Base58 {
       char c = text.charAt(i);
       int d = c < 128 ? INDEX[c] : -1;
       if (d < 0) {
-        throw new IllegalArgumentException("'" + c + "' at position " + i + " is not a base58 character");
+        throw new IllegalArgumentException("'" + c + "' at position " + i + " is not a base58btc character");
       }
       if (leading && d == 0) {
         zeros++;

@@ -147,6 +147,14 @@ public final class NodeIdentity {
     return file;
   }
 
+  /**
+   * A copy of the 32-byte private key (RFC 8032 seed), for the network transport, which proves the
+   * same identity in its handshakes. Never log or send it.
+   */
+  public byte[] privateKeySeed() {
+    return seed.clone();
+  }
+
   /** Signs a message with the node's key (pure Ed25519, RFC 8032). */
   public byte[] sign(byte[] message) {
     return Ed25519Keys.sign(seed, publicKey, message);

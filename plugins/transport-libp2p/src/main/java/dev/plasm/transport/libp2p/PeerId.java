@@ -1,7 +1,7 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.Base58;
 import dev.plasm.transport.libp2p.internal.codec.Base32;
-import dev.plasm.transport.libp2p.internal.codec.Base58;
 import dev.plasm.transport.libp2p.internal.codec.Multihash;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
 import java.util.Arrays;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.transport.libp2p.internal.codec.Base58;
+import dev.plasm.identity.Base58;
 import dev.plasm.transport.libp2p.internal.codec.Multihash;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The module's shape: one exported package, no internal package leaks, no dependencies beyond plasm-api. */
+/** The module's shape: one exported package, no internal package leaks, no dependencies beyond Plasm's API, transport SPI and identity. */
 class ModuleTests {
   private static final ModuleDescriptor DESCRIPTOR = Host.class.getModule().getDescriptor();
 
@@ -20,11 +20,11 @@ class ModuleTests {
   }
 
   @Test
-  void dependsOnTheJdkAndPlasmApiOnly() {
+  void dependsOnTheJdkAndPlasmApiSpiAndIdentityOnly() {
     Set<String> requires = DESCRIPTOR.requires().stream()
         .map(ModuleDescriptor.Requires::name)
         .filter(n -> !n.startsWith("org.junit") && !n.startsWith("org.opentest4j") && !n.startsWith("org.apiguardian"))
         .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(new TreeSet<>(Set.of("java.base", "dev.plasm.api")), requires);
+    assertEquals(new TreeSet<>(Set.of("java.base", "dev.plasm.api", "dev.plasm.transport.spi", "dev.plasm.identity")), requires);
   }
 }

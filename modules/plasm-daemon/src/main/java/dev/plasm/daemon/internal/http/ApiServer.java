@@ -79,6 +79,7 @@ public final class ApiServer {
   private final byte[] tokenHash;
   private final Log log;
   private final String version;
+  private final P2pRoutes p2pRoutes = new P2pRoutes();
   private HttpServer server;
   private ExecutorService executor;
   private Set<String> allowedHosts;
@@ -96,6 +97,11 @@ public final class ApiServer {
     this.tokenHash = sha256(token.getBytes(StandardCharsets.UTF_8));
     this.log = log;
     this.version = version;
+  }
+
+  /** The peer-to-peer node the p2p endpoints use; null (the default) when p2p is off. */
+  public void p2p(dev.plasm.daemon.internal.p2p.P2pNode node) {
+    p2pRoutes.node(node);
   }
 
   /** Binds and starts serving; returns the bound address. */
@@ -216,6 +222,9 @@ public final class ApiServer {
       }
       return;
     }
+    if (p2pRoutes.handle(ex, path, method)) {
+      return;
+    }
     throw ApiException.notFound(null, "no such endpoint: " + path + " (see docs/http-api.md)");
   }
 
@@ -254,7 +263,7 @@ public final class ApiServer {
     }
   }
 
-  private static void allow(String method, String... allowed) {
+  static void allow(String method, String... allowed) {
     for (String a : allowed) {
       if (a.equals(method)) {
         return;
@@ -276,7 +285,7 @@ public final class ApiServer {
   }
 
   /** Reads a body of at most {@code max} bytes: refused from its Content-Length before reading. */
-  private static byte[] body(HttpExchange ex, long max) throws IOException {
+  static byte[] body(HttpExchange ex, long max) throws IOException {
     long declared = contentLength(ex);
     if (declared > max) {
       throw new ApiException(413, "payload-too-large", null, "the body is " + declared + " bytes; at most " + max + " are accepted");
@@ -358,7 +367,7 @@ public final class ApiServer {
     return b.toString();
   }
 
-  private static Map<String, String> query(HttpExchange ex) {
+  static Map<String, String> query(HttpExchange ex) {
     Map<String, String> q = new LinkedHashMap<>();
     String raw = ex.getRequestURI().getRawQuery();
     if (raw == null || raw.isEmpty()) {
@@ -375,7 +384,7 @@ public final class ApiServer {
     return q;
   }
 
-  private static void onlyParams(Map<String, String> q, Set<String> allowed) {
+  static void onlyParams(Map<String, String> q, Set<String> allowed) {
     for (String k : q.keySet()) {
       if (!allowed.contains(k)) {
         throw ApiException.badRequest("unknown-field", k, "unknown query parameter '" + k + "'");
@@ -416,6 +425,7 @@ public final class ApiServer {
     w.put("maxJobs", config.pool().maxJobs());
     w.put("maxRssBytes", config.effectiveMaxRss());
     w.put("moduleCache", config.pool().moduleCache());
+    n.set("p2p", p2pRoutes.summary());
     return n;
   }
 
@@ -772,7 +782,7 @@ public final class ApiServer {
 
   // ---- responses
 
-  private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
+  static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
     sendBytes(ex, status, "application/json", Json.MAPPER.writeValueAsBytes(body));
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.Base58;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;

@@ -1,0 +1,248 @@
+package dev.plasm.daemon.internal.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.store.Json;
+import dev.plasm.transport.spi.ConnectedPeer;
+import dev.plasm.transport.spi.DhtKey;
+import dev.plasm.transport.spi.InvalidInputException;
+import dev.plasm.transport.spi.PeerAddresses;
+import dev.plasm.transport.spi.Transport;
+import dev.plasm.transport.spi.TransportException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The peer-to-peer endpoints (docs/http-api.md, "Peers and the DHT"): {@code GET /v1/peers} and
+ * {@code /v1/dht/...}. A DHT key travels percent-encoded as one path segment ({@code
+ * /v1/dht/values/%2Fplasm%2Fjob%2F42}); with p2p off every endpoint answers 409 {@code p2p-disabled}.
+ */
+final class P2pRoutes {
+  private static final Pattern VALUES = Pattern.compile("/v1/dht/values/([^/]+)");
+  private static final Pattern PROVIDERS = Pattern.compile("/v1/dht/providers/([^/]+)");
+  private static final Pattern PEERS = Pattern.compile("/v1/dht/peers/([^/]+)");
+  /** Base58btc peer ids ({@code 12D3KooW...}, {@code Qm...}) and CIDv1 ones ({@code bafz...}), by shape. */
+  private static final Pattern PEER_ID = Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,128}|b[a-z2-7]{32,128}");
+  private static final int MAX_PROVIDERS = 100;
+
+  private volatile P2pNode node;
+
+  void node(P2pNode node) {
+    this.node = node;
+  }
+
+  /** Serves {@code path} if it is a p2p endpoint; returns false for any other path. */
+  boolean handle(HttpExchange ex, String path, String method) throws IOException {
+    if (path.equals("/v1/peers")) {
+      ApiServer.allow(method, "GET");
+      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      peers(ex, transport());
+      return true;
+    }
+    Matcher m = VALUES.matcher(path);
+    if (m.matches()) {
+      ApiServer.allow(method, "GET", "PUT");
+      DhtKey key = key(m.group(1));
+      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      if (method.equals("PUT")) {
+        putValue(ex, key);
+      } else {
+        getValue(ex, key);
+      }
+      return true;
+    }
+    m = PROVIDERS.matcher(path);
+    if (m.matches()) {
+      ApiServer.allow(method, "GET", "POST");
+      DhtKey key = key(m.group(1));
+      if (method.equals("POST")) {
+        ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+        Transport t = transport();
+        int peers = call(() -> t.provide(key));
+        ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("peers", peers));
+      } else {
+        findProviders(ex, key);
+      }
+      return true;
+    }
+    m = PEERS.matcher(path);
+    if (m.matches()) {
+      ApiServer.allow(method, "GET");
+      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      String peerId = decode(m.group(1), "peerId");
+      if (!PEER_ID.matcher(peerId).matches()) {
+        throw ApiException.invalid("peerId", "'" + shorten(peerId) + "' is not a peer id (base58btc, e.g. 12D3KooW...)");
+      }
+      Transport t = transport();
+      Optional<PeerAddresses> found = call(() -> t.findPeer(peerId));
+      if (found.isEmpty()) {
+        throw ApiException.notFound("peerId", "peer " + peerId + " was not found in the DHT");
+      }
+      ObjectNode o = Json.MAPPER.createObjectNode().put("peerId", found.get().peerId());
+      found.get().addresses().forEach(o.putArray("addresses")::add);
+      ApiServer.sendJson(ex, 200, o);
+      return true;
+    }
+    return false;
+  }
+
+  /** What {@code GET /v1/node} says about p2p. */
+  ObjectNode summary() {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    P2pNode n = node;
+    o.put("enabled", n != null);
+    if (n != null) {
+      o.put("transport", n.config().transport());
+      try {
+        n.transport().listenAddresses().forEach(o.putArray("listenAddresses")::add);
+      } catch (TransportException e) {
+        // Closing: the node shows as enabled without addresses.
+      }
+    }
+    return o;
+  }
+
+  private Transport transport() {
+    P2pNode n = node;
+    if (n == null) {
+      throw new ApiException(409, "p2p-disabled", null,
+          "p2p is off on this node; set 'enabled = true' under [p2p] in the daemon's config (docs/config.md) and restart it");
+    }
+    return n.transport();
+  }
+
+  private void peers(HttpExchange ex, Transport t) throws IOException {
+    List<ConnectedPeer> peers = call(t::peers);
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("peerId", t.peerId());
+    call(t::listenAddresses).forEach(o.putArray("listenAddresses")::add);
+    ArrayNode list = o.putArray("peers");
+    for (ConnectedPeer p : peers) {
+      ObjectNode n = list.addObject();
+      n.put("peerId", p.peerId());
+      p.addresses().forEach(n.putArray("addresses")::add);
+      n.put("agentVersion", p.agentVersion());
+      p.protocols().forEach(n.putArray("protocols")::add);
+      n.put("direction", p.direction().name().toLowerCase(Locale.ROOT));
+      n.put("since", p.since().toString());
+    }
+    ApiServer.sendJson(ex, 200, o);
+  }
+
+  private void getValue(HttpExchange ex, DhtKey key) throws IOException {
+    Transport t = transport();
+    Optional<byte[]> v = call(() -> t.getValue(key));
+    if (v.isEmpty()) {
+      throw ApiException.notFound("key", "no value for " + key + " here or on the peers closest to it");
+    }
+    ObjectNode o = Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", v.get().length)
+        .put("valueBase64", Base64.getEncoder().encodeToString(v.get()));
+    ApiServer.sendJson(ex, 200, o);
+  }
+
+  private void putValue(HttpExchange ex, DhtKey key) throws IOException {
+    Transport t = transport();
+    int max = node.config().limits().maxValueBytes();
+    byte[] value;
+    try {
+      value = ApiServer.body(ex, max);
+    } catch (ApiException e) {
+      if (e.status() == 413) {
+        throw new ApiException(413, "payload-too-large", "value",
+            "the value is over " + max + " bytes, this node's p2p.max-value-size");
+      }
+      throw e;
+    }
+    int peers = call(() -> t.putValue(key, value));
+    ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", value.length).put("peers", peers));
+  }
+
+  private void findProviders(HttpExchange ex, DhtKey key) throws IOException {
+    Map<String, String> q = ApiServer.query(ex);
+    ApiServer.onlyParams(q, Set.of("max"));
+    int max = 20;
+    if (q.containsKey("max")) {
+      try {
+        max = Integer.parseInt(q.get("max"));
+      } catch (NumberFormatException e) {
+        max = -1;
+      }
+      if (max < 1 || max > MAX_PROVIDERS) {
+        throw ApiException.invalid("max", "max must be a whole number from 1 to " + MAX_PROVIDERS);
+      }
+    }
+    Transport t = transport();
+    int n = max;
+    List<PeerAddresses> found = call(() -> t.findProviders(key, n));
+    ObjectNode o = Json.MAPPER.createObjectNode().put("key", key.text());
+    ArrayNode list = o.putArray("providers");
+    for (PeerAddresses p : found) {
+      ObjectNode e = list.addObject().put("peerId", p.peerId());
+      p.addresses().forEach(e.putArray("addresses")::add);
+    }
+    ApiServer.sendJson(ex, 200, o);
+  }
+
+  /** Runs a transport call, turning its errors into API errors. */
+  private static <T> T call(java.util.function.Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (InvalidInputException e) {
+      throw ApiException.invalid(e.field(), e.getMessage());
+    } catch (TransportException e) {
+      throw new ApiException(502, "p2p-failed", null, "the p2p operation failed: " + e.getMessage());
+    }
+  }
+
+  private static DhtKey key(String raw) {
+    String text = decode(raw, "key");
+    String problem = DhtKey.problem(text);
+    if (problem != null) {
+      throw ApiException.invalid("key", problem + " (percent-encode the key as one path segment: %2Fplasm%2F...)");
+    }
+    return new DhtKey(text);
+  }
+
+  /** Strict percent-decoding of one path segment as UTF-8 ('+' stays '+'). */
+  static String decode(String raw, String field) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+        int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
+        if (lo < 0) {
+          throw ApiException.invalid(field, "the " + field + " has a bad percent-escape at index " + i);
+        }
+        b.write(hi * 16 + lo);
+        i += 2;
+      } else {
+        b.write(c);
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw ApiException.invalid(field, "the " + field + " is not UTF-8 once percent-decoded");
+    }
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+}

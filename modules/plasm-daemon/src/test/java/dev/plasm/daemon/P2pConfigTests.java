@@ -1,0 +1,106 @@
+package dev.plasm.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.api.ConfigurationException;
+import dev.plasm.transport.spi.TransportLimits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The {@code [p2p]} table of the daemon's TOML: defaults, every key, errors naming the key, the docs. */
+class P2pConfigTests {
+  private static final String PEER = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+
+  static DaemonConfig parse(String toml) {
+    return DaemonConfig.parse(Path.of("test.toml"), toml);
+  }
+
+  @Test
+  void p2pIsOffByDefaultOnLoopback() {
+    P2pConfig p = parse("").p2p();
+    assertFalse(p.enabled());
+    assertEquals("libp2p", p.transport());
+    assertEquals(List.of("/ip4/127.0.0.1/tcp/4001"), p.listen());
+    assertEquals(List.of(), p.bootstrap());
+    assertEquals(TransportLimits.DEFAULTS, p.limits());
+    assertTrue(parse("").withP2pEnabled(true).p2p().enabled());
+  }
+
+  @Test
+  void everyKeyIsRead() {
+    P2pConfig p = parse("""
+        [p2p]
+        enabled = true
+        transport = "libp2p"
+        listen = ["/ip4/0.0.0.0/tcp/4002", "/ip6/::1/tcp/0"]
+        bootstrap = ["/ip4/192.0.2.7/tcp/4001/p2p/%s"]
+        max-inbound-streams = 32
+        max-pending-handshakes = 8
+        max-value-size = "4KiB"
+        max-records = 500
+        dial-timeout = "3s"
+        query-timeout = "20s"
+        """.formatted(PEER)).p2p();
+    assertTrue(p.enabled());
+    assertEquals(List.of("/ip4/0.0.0.0/tcp/4002", "/ip6/::1/tcp/0"), p.listen());
+    assertEquals(List.of("/ip4/192.0.2.7/tcp/4001/p2p/" + PEER), p.bootstrap());
+    assertEquals(new TransportLimits(32, 8, 4096, 500, Duration.ofSeconds(3), Duration.ofSeconds(20)), p.limits());
+  }
+
+  @ParameterizedTest(name = "{2}")
+  @CsvSource(delimiter = '|', value = {
+    "[p2p]\\nenable = true|p2p.enable",
+    "[p2p]\\nenabled = \"yes\"|p2p.enabled",
+    "[p2p]\\ntransport = \"Lib P2P\"|p2p.transport",
+    "[p2p]\\nlisten = []|p2p.listen",
+    "[p2p]\\nlisten = \"/ip4/127.0.0.1/tcp/1\"|p2p.listen",
+    "[p2p]\\nlisten = [\"127.0.0.1:4001\"]|p2p.listen[0]",
+    "[p2p]\\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/tcp/1/p2p/x\"]|p2p.listen[1]",
+    "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001\"]|p2p.bootstrap[0]",
+    "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/0OIl\"]|p2p.bootstrap[0]",
+    "[p2p]\\nmax-inbound-streams = 0|p2p.max-inbound-streams",
+    "[p2p]\\nmax-pending-handshakes = 5000|p2p.max-pending-handshakes",
+    "[p2p]\\nmax-value-size = \"1MiB\"|p2p.max-value-size",
+    "[p2p]\\nmax-records = -1|p2p.max-records",
+    "[p2p]\\ndial-timeout = \"1ms\"|p2p.dial-timeout",
+    "[p2p]\\nquery-timeout = 30|p2p.query-timeout",
+    "p2p = true|p2p",
+  })
+  void badSettingsAreErrorsNamingTheKey(String toml, String key) {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
+    assertEquals(key, e.field(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("test.toml: " + key + ": "), e.getMessage());
+  }
+
+  @Test
+  void theUnknownKeyMessageListsTheP2pKeys() {
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse("[p2p]\nlisten-addrs = []\n"));
+    assertTrue(e.getMessage().contains("bootstrap, dial-timeout, enabled, listen"), e.getMessage());
+  }
+
+  /** docs/config.md's example carries every [p2p] key, commented or not, and its table documents each. */
+  @Test
+  void theDocsCoverEveryP2pKey() throws Exception {
+    String doc = Files.readString(DaemonConfigTests.repoRoot().resolve("docs/config.md"));
+    Matcher m = Pattern.compile("```toml\n(.*?)```", Pattern.DOTALL).matcher(doc);
+    assertTrue(m.find());
+    String example = m.group(1);
+    assertFalse(DaemonConfig.parse(Path.of("docs/config.md"), example).p2p().enabled(), "the example keeps p2p off");
+    assertTrue(example.contains("[p2p]"), "the example has a [p2p] table");
+    for (String key : List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams", "max-pending-handshakes",
+        "max-value-size", "max-records", "dial-timeout", "query-timeout")) {
+      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(), "example lacks " + key);
+      assertTrue(doc.contains("`p2p." + key + "`"), "docs/config.md does not document p2p." + key);
+    }
+  }
+}
