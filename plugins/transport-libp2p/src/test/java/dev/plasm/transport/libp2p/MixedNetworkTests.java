@@ -214,9 +214,11 @@ class MixedNetworkTests {
           Map<String, Object> found = from.peer().call("dhtFindPeer", JS_CALL, "peer", target);
           assertEquals(target, found.get("peer"));
           assertFalse(((List<?>) found.get("addrs")).isEmpty(), "js " + from.id() + " found no address for " + target);
-          List<?> closest = (List<?>) from.peer().call("dhtClosestPeers", JS_CALL, "keyHex",
-              HEX.formatHex(PeerId.parse(target).toBytes())).get("peers");
-          assertTrue(closest.contains(target), "js " + from.id() + " lookup of " + target + " returned " + closest);
+          Map<String, Object> lookup = from.peer().call("dhtClosestPeers", JS_CALL, "keyHex",
+              HEX.formatHex(PeerId.parse(target).toBytes()));
+          List<?> closest = (List<?>) lookup.get("peers");
+          assertTrue(closest.contains(target), "js " + from.id() + " lookup of " + target + " returned " + closest
+              + " after " + lookup.get("responses") + " answers; failed queries: " + lookup.get("errors"));
         }
       });
     }
