@@ -14,7 +14,7 @@
 //
 // Both sides use js-libp2p's defaults, except that the server accepts any number of
 // connections per second from loopback (js refuses more than 5 a second from one host by default,
-// which would measure the rate limiter, not the set-up).
+// which would measure the rate limiter, not the set-up), and the connection monitor is off.
 import './polyfill.mjs'
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
@@ -64,6 +64,9 @@ const node = await createLibp2p({
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   connectionManager: { inboundConnectionThreshold: 1e9, maxIncomingPendingConnections: 1024 },
+  // Its periodic ping would collide with the measured ping (js allows one outbound ping stream per
+  // connection), and the Java host has no such monitor.
+  connectionMonitor: { enabled: false },
   services: { identify: identify(), ping: ping() }
 })
 

@@ -66,6 +66,8 @@ public final class YamuxSession implements Closeable {
   private long queuedDataBytes;
   private boolean writerStop;
 
+  /** What is left of {@link YamuxConfig#SESSION_WINDOW_BUDGET} for growing stream windows. */
+  private final AtomicLong windowBudget = new AtomicLong(YamuxConfig.SESSION_WINDOW_BUDGET);
   private final ConcurrentHashMap<Long, CompletableFuture<Long>> pendingPings = new ConcurrentHashMap<>();
   private final AtomicLong pingIds = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -177,6 +179,21 @@ public final class YamuxSession implements Closeable {
 
   public int streamCount() {
     return streams.size();
+  }
+
+  /** Takes up to {@code want} bytes of window growth from the session's budget; returns how many. */
+  long reserveWindow(long want) {
+    while (true) {
+      long left = windowBudget.get();
+      long take = Math.min(left, want);
+      if (take <= 0 || windowBudget.compareAndSet(left, left - take)) {
+        return Math.max(0, take);
+      }
+    }
+  }
+
+  long windowBudgetLeft() {
+    return windowBudget.get();
   }
 
   int maxDataFrame() {
@@ -473,6 +490,7 @@ public final class YamuxSession implements Closeable {
     if (!streams.remove(s.id(), s)) {
       return;
     }
+    windowBudget.addAndGet(s.extraWindow());
     stateLock.lock();
     try {
       if (s.isOutbound()) {
