@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libp2p transport benchmark (results and discussion: docs/performance.md, "libp2p transport").
 #
-#   bench/libp2p/run.sh [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N]
+#   bench/libp2p/run.sh [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N] [--pairs js-js,java-java,...]
 #
 # On loopback, for js->js (the reference, js-libp2p 3.3.11 on Node), Java->Java, Java->js and
 # js->Java, each pair a fresh server process and a fresh client process:
@@ -12,7 +12,8 @@
 #               /ipfs/ping/1.0.0 round trip; median and p99.
 # The pairs are interleaved in ROUNDS rounds (default 2, order reversed every other round) so
 # that a change in machine load hits all of them alike. Ratios are against js->js measured in
-# the same run; above 1 means faster. --quick: 64 MiB, 3 runs, 50 dials, 1 round.
+# the same run; above 1 means faster. --quick: 64 MiB, 3 runs, 50 dials, 1 round. --pairs runs
+# only the listed pairs (js-js, java-java, java-js, js-java; ratios against the first listed).
 #
 # Needs a JDK 25 and Node 20+. Builds the libp2p module's classes (and runs npm ci for the pinned
 # js-libp2p, once) with Maven before measuring; set BENCH_NO_BUILD=1 to skip the build.
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
-case "${1:-}" in -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 . "$root/scripts/lib/java25.sh"
 require_java25
