@@ -38,6 +38,7 @@ public final class TransportBench {
   static final String SINK = "/plasm/bench/sink/1.0.0";
   private static final int CHUNK = 64 * 1024;
   private static final PrintStream OUT = System.out;
+  private static final java.time.Duration PAIR_LIMIT = java.time.Duration.ofMinutes(15);
 
   private TransportBench() {}
 
@@ -270,6 +271,17 @@ public final class TransportBench {
           "--size", Long.toString(size), "--runs", Integer.toString(runs), "--warmup", "2",
           "--dials", Integer.toString(dials), "--dial-warmup", "20"))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      // A hung client (or server) must not hang the benchmark: both are killed after the limit.
+      Thread watchdog = Thread.ofVirtual().start(() -> {
+        try {
+          Thread.sleep(PAIR_LIMIT);
+          System.err.println(pair.label() + ": no result after " + PAIR_LIMIT + "; killing the processes");
+          client.destroyForcibly();
+          server.destroyForcibly();
+        } catch (InterruptedException done) {
+          // finished in time
+        }
+      });
       try {
         BufferedReader cout = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
         boolean done = false;
@@ -293,6 +305,7 @@ public final class TransportBench {
               + (client.isAlive() ? "none" : client.exitValue()) + ")");
         }
       } finally {
+        watchdog.interrupt();
         client.destroyForcibly();
       }
     } finally {
