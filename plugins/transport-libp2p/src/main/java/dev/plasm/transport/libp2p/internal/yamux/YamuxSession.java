@@ -387,8 +387,10 @@ public final class YamuxSession implements Closeable {
         if (len > s.receiveWindow()) {
           return "stream " + id + " sent " + len + " bytes beyond its window";
         }
-        byte[] payload = in.readNBytes((int) len);
-        if (payload.length != len) {
+        // len is within the window we granted (checked above), so allocating it up front is
+        // bounded; reading straight into it avoids readNBytes(int)'s intermediate buffers.
+        byte[] payload = new byte[(int) len];
+        if (in.readNBytes(payload, 0, payload.length) != len) {
           throw new EOFException("connection closed inside a Yamux data frame");
         }
         if (!s.onData(payload)) {
