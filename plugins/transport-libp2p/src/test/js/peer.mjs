@@ -207,12 +207,18 @@ const commands = {
     const info = await node.peerRouting.findPeer(peerIdFromString(peer), { signal: AbortSignal.timeout(20000) })
     return { peer: info.id.toString(), addrs: info.multiaddrs.map((a) => a.toString()) }
   },
+  // The DHT's own lookup events, so that a short answer can be explained: `peers` are the final
+  // (answering) closest peers, `responses` counts answers, `errors` lists failed queries.
   async dhtClosestPeers ({ keyHex }) {
     const peers = []
-    for await (const p of node.peerRouting.getClosestPeers(Buffer.from(keyHex, 'hex'), { signal: AbortSignal.timeout(20000) })) {
-      peers.push(p.id.toString())
+    const errors = []
+    let responses = 0
+    for await (const e of node.services.dht.getClosestPeers(Buffer.from(keyHex, 'hex'), { signal: AbortSignal.timeout(20000) })) {
+      if (e.name === 'FINAL_PEER') peers.push(e.peer.id.toString())
+      else if (e.name === 'PEER_RESPONSE') responses++
+      else if (e.name === 'QUERY_ERROR') errors.push(`${e.from}: ${e.error?.name}: ${e.error?.message}`)
     }
-    return { peers }
+    return { peers, responses, errors: errors.slice(0, 20) }
   },
   async dhtPut ({ key, valueHex }) {
     await node.contentRouting.put(new TextEncoder().encode(key), Buffer.from(valueHex, 'hex'), { signal: AbortSignal.timeout(20000) })

@@ -25,6 +25,19 @@ public record YamuxConfig(
   /** The initial per-stream window every Yamux implementation starts with (spec: 256 KiB). */
   public static final int INITIAL_WINDOW = 256 * 1024;
 
+  /**
+   * The largest receive window a stream grows to when its reader keeps up (js-libp2p allows
+   * 16 MiB); a larger window lets one stream fill a fast link without waiting for updates.
+   */
+  public static final int MAX_WINDOW = 4 * 1024 * 1024;
+
+  /**
+   * Window growth (beyond the initial 256 KiB) all streams of one session may hold at once, so
+   * that buffered inbound data stays bounded per connection: at most maxInboundStreams × 256 KiB
+   * plus this.
+   */
+  public static final long SESSION_WINDOW_BUDGET = 16L * 1024 * 1024;
+
   public static final YamuxConfig DEFAULTS =
       new YamuxConfig(256, 256, 64 * 1024, 4 * 1024 * 1024, 4096, Duration.ofSeconds(30), Duration.ofSeconds(20));
 

@@ -71,6 +71,8 @@ public final class YamuxSession implements Closeable {
   private long queuedDataBytes;
   private boolean writerStop;
 
+  /** What is left of {@link YamuxConfig#SESSION_WINDOW_BUDGET} for growing stream windows. */
+  private final AtomicLong windowBudget = new AtomicLong(YamuxConfig.SESSION_WINDOW_BUDGET);
   private final ConcurrentHashMap<Long, CompletableFuture<Long>> pendingPings = new ConcurrentHashMap<>();
   private final AtomicLong pingIds = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -221,6 +223,21 @@ public final class YamuxSession implements Closeable {
 
   public int streamCount() {
     return streams.size();
+  }
+
+  /** Takes up to {@code want} bytes of window growth from the session's budget; returns how many. */
+  long reserveWindow(long want) {
+    while (true) {
+      long left = windowBudget.get();
+      long take = Math.min(left, want);
+      if (take <= 0 || windowBudget.compareAndSet(left, left - take)) {
+        return Math.max(0, take);
+      }
+    }
+  }
+
+  long windowBudgetLeft() {
+    return windowBudget.get();
   }
 
   int maxDataFrame() {
@@ -414,8 +431,10 @@ public final class YamuxSession implements Closeable {
         if (len > s.receiveWindow()) {
           return "stream " + id + " sent " + len + " bytes beyond its window";
         }
-        byte[] payload = in.readNBytes((int) len);
-        if (payload.length != len) {
+        // len is within the window we granted (checked above), so allocating it up front is
+        // bounded; reading straight into it avoids readNBytes(int)'s intermediate buffers.
+        byte[] payload = new byte[(int) len];
+        if (in.readNBytes(payload, 0, payload.length) != len) {
           throw new EOFException("connection closed inside a Yamux data frame");
         }
         if (!s.onData(payload)) {
@@ -528,6 +547,7 @@ public final class YamuxSession implements Closeable {
       return;
     }
     lastStreamActivity = System.nanoTime();
+    windowBudget.addAndGet(s.extraWindow());
     stateLock.lock();
     try {
       if (s.isOutbound()) {

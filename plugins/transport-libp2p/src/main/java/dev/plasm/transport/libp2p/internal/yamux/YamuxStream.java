@@ -15,9 +15,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * flow control.
  *
  * <p>Inbound data is buffered here by the session's reader thread, which never blocks on us: the
- * peer may send at most the window we granted, so the buffer is bounded by {@link
- * YamuxConfig#INITIAL_WINDOW}. Window updates go out as the application reads, once half the
- * window has been consumed. Writers block while the peer's window for us is exhausted.
+ * peer may send at most the window we granted, so the buffer is bounded by that window: {@link
+ * YamuxConfig#INITIAL_WINDOW}, doubled each time the application has drained the buffer when an
+ * update is due, up to {@link YamuxConfig#MAX_WINDOW} and the session's {@link
+ * YamuxConfig#SESSION_WINDOW_BUDGET}. Window updates go out as the application reads, once half
+ * the window has been consumed. Writers block while the peer's window for us is exhausted.
  *
  * <p>{@link #closeWrite()} half-closes (FIN); {@link #close()} half-closes and discards further
  * inbound data (still crediting the window so the peer can finish); {@link #reset()} aborts both
@@ -35,6 +37,8 @@ public final class YamuxStream {
   private long buffered;
   /** Bytes the peer may still send before it needs a window update from us. */
   private long recvWindow = YamuxConfig.INITIAL_WINDOW;
+  /** The receive window we currently grant: 256 KiB, grown up to {@link YamuxConfig#MAX_WINDOW}. */
+  private long windowSize = YamuxConfig.INITIAL_WINDOW;
   private long consumedSinceUpdate;
   /** Bytes we may still send before the peer grants more. */
   private long sendWindow;
@@ -302,11 +306,29 @@ public final class YamuxStream {
   /** Gives {@code n} consumed bytes back to the peer, in batches of half a window. */
   private void creditLocked(long n) {
     consumedSinceUpdate += n;
-    if (consumedSinceUpdate >= YamuxConfig.INITIAL_WINDOW / 2 && !remoteFin && resetReason == null) {
+    if (consumedSinceUpdate >= windowSize / 2 && !remoteFin && resetReason == null) {
       long delta = consumedSinceUpdate;
       consumedSinceUpdate = 0;
+      // The reader has drained everything the peer sent: the window, not the application, is
+      // what limits this stream, so double it (within the session's budget). A slow reader
+      // never gets here with an empty buffer, so its window stays small.
+      if (buffered == 0 && !discardInbound && windowSize < YamuxConfig.MAX_WINDOW) {
+        long grow = session.reserveWindow(Math.min(windowSize, YamuxConfig.MAX_WINDOW - windowSize));
+        windowSize += grow;
+        delta += grow;
+      }
       recvWindow += delta;
       session.sendControl(Frame.windowUpdate(0, id, delta));
+    }
+  }
+
+  /** Window granted beyond the initial 256 KiB, returned to the session when the stream ends. */
+  long extraWindow() {
+    lock.lock();
+    try {
+      return windowSize - YamuxConfig.INITIAL_WINDOW;
+    } finally {
+      lock.unlock();
     }
   }
 
