@@ -82,6 +82,10 @@ public final class PeerPublicKey {
 
   /** Checks {@code signature} over {@code message}; false for any invalid or malformed signature. */
   public boolean verify(byte[] message, byte[] signature) {
+    if (type == KeyType.ED25519) {
+      // Not the JDK's: it accepts small-order keys and the forgeries they allow (see plasm-identity).
+      return dev.plasm.identity.Ed25519Keys.verify(data, message, signature);
+    }
     String algorithm =
         switch (type) {
           case ED25519 -> "Ed25519";
@@ -102,7 +106,13 @@ public final class PeerPublicKey {
 
   private static PublicKey toJdk(KeyType type, byte[] data) {
     return switch (type) {
-      case ED25519 -> Ed25519.publicFromRaw(data);
+      case ED25519 -> {
+        String problem = dev.plasm.identity.Ed25519Keys.publicKeyProblem(data);
+        if (problem != null) {
+          throw new IllegalArgumentException("unacceptable Ed25519 peer key: " + problem);
+        }
+        yield Ed25519.publicFromRaw(data);
+      }
       case RSA -> {
         RSAPublicKey k = (RSAPublicKey) x509("RSA", data);
         int bits = k.getModulus().bitLength();

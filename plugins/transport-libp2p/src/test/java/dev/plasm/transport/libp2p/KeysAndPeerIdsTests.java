@@ -111,6 +111,35 @@ class KeysAndPeerIdsTests {
   }
 
   @Test
+  void smallOrderEd25519KeysAndNonCanonicalSignaturesAreRefused() {
+    // The identity point as a key: with R = identity and S = 0 every message "verifies" under the
+    // JDK's Ed25519; a peer must not be able to present such a key in its Noise payload.
+    byte[] smallOrder = new byte[32];
+    smallOrder[0] = 1;
+    var e = assertThrows(IllegalArgumentException.class, () -> PeerPublicKey.ed25519(smallOrder));
+    assertTrue(e.getMessage().contains("small-order"), e.getMessage());
+    // A valid key with a signature whose S is not reduced mod L (S + L) is refused too.
+    PeerKeyPair kp = PeerKeyPair.generate();
+    byte[] msg = "noise-libp2p-static-key:".getBytes();
+    byte[] sig = kp.sign(msg);
+    assertTrue(kp.publicKey().verify(msg, sig));
+    byte[] malleable = sig.clone();
+    java.math.BigInteger l = java.math.BigInteger.TWO.pow(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+    byte[] sLe = java.util.Arrays.copyOfRange(malleable, 32, 64);
+    byte[] sBe = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      sBe[i] = sLe[31 - i];
+    }
+    byte[] sum = new java.math.BigInteger(1, sBe).add(l).toByteArray();
+    byte[] sumLe = new byte[32];
+    for (int i = 0; i < Math.min(32, sum.length); i++) {
+      sumLe[i] = sum[sum.length - 1 - i];
+    }
+    System.arraycopy(sumLe, 0, malleable, 32, 32);
+    assertFalse(kp.publicKey().verify(msg, malleable));
+  }
+
+  @Test
   void shortRsaKeysAreRefused() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(1024);
