@@ -72,7 +72,7 @@ final class P2pRoutes {
       if (method.equals("POST")) {
         ApiServer.onlyParams(ApiServer.query(ex), Set.of());
         Transport t = transport();
-        int peers = call(() -> t.provide(key));
+        int peers = network(() -> t.provide(key));
         ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("peers", peers));
       } else {
         findProviders(ex, key);
@@ -88,7 +88,7 @@ final class P2pRoutes {
         throw ApiException.invalid("peerId", "'" + shorten(peerId) + "' is not a peer id (base58btc, e.g. 12D3KooW...)");
       }
       Transport t = transport();
-      Optional<PeerAddresses> found = call(() -> t.findPeer(peerId));
+      Optional<PeerAddresses> found = network(() -> t.findPeer(peerId));
       if (found.isEmpty()) {
         throw ApiException.notFound("peerId", "peer " + peerId + " was not found in the DHT");
       }
@@ -145,7 +145,7 @@ final class P2pRoutes {
 
   private void getValue(HttpExchange ex, DhtKey key) throws IOException {
     Transport t = transport();
-    Optional<byte[]> v = call(() -> t.getValue(key));
+    Optional<byte[]> v = network(() -> t.getValue(key));
     if (v.isEmpty()) {
       throw ApiException.notFound("key", "no value for " + key + " here or on the peers closest to it");
     }
@@ -167,7 +167,7 @@ final class P2pRoutes {
       }
       throw e;
     }
-    int peers = call(() -> t.putValue(key, value));
+    int peers = network(() -> t.putValue(key, value));
     ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", value.length).put("peers", peers));
   }
 
@@ -187,7 +187,7 @@ final class P2pRoutes {
     }
     Transport t = transport();
     int n = max;
-    List<PeerAddresses> found = call(() -> t.findProviders(key, n));
+    List<PeerAddresses> found = network(() -> t.findProviders(key, n));
     ObjectNode o = Json.MAPPER.createObjectNode().put("key", key.text());
     ArrayNode list = o.putArray("providers");
     for (PeerAddresses p : found) {
@@ -198,6 +198,27 @@ final class P2pRoutes {
   }
 
   /** Runs a transport call, turning its errors into API errors. */
+  /**
+   * DHT operations at once; each can walk the network for up to the query timeout, so without a
+   * bound any token holder could tie up the node with lookups.
+   */
+  static final int MAX_NETWORK_OPERATIONS = 16;
+
+  private final java.util.concurrent.Semaphore networkOperations = new java.util.concurrent.Semaphore(MAX_NETWORK_OPERATIONS);
+
+  /** Runs a DHT operation in one of the {@value #MAX_NETWORK_OPERATIONS} slots, or answers 429. */
+  private <T> T network(java.util.function.Supplier<T> op) {
+    if (!networkOperations.tryAcquire()) {
+      throw new ApiException(429, "p2p-busy", null, MAX_NETWORK_OPERATIONS
+          + " DHT operations are already running on this node; retry later", Map.of("Retry-After", "1"));
+    }
+    try {
+      return call(op);
+    } finally {
+      networkOperations.release();
+    }
+  }
+
   private static <T> T call(java.util.function.Supplier<T> op) {
     try {
       return op.get();
