@@ -3,16 +3,9 @@ package dev.plasm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,32 +19,9 @@ class DaemonCommandTests {
   @Test
   void theClientCommandsDriveARealDaemon() throws Exception {
     Path state = tmp.resolve("state");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", cp, "dev.plasm.cli.Main", "daemon",
-        "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
-    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    StringBuffer log = new StringBuffer();
-    CompletableFuture<Void> listening = new CompletableFuture<>();
-    CompletableFuture<Void> logDone = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          if (line.contains("\"msg\":\"plasm daemon listening\"")) {
-            listening.complete(null);
-          }
-        }
-      } catch (java.io.IOException e) {
-        // ended
-      }
-      listening.completeExceptionally(new AssertionError("the daemon ended:\n" + log));
-      logDone.complete(null);
-    });
+    DaemonUnderTest daemon = DaemonUnderTest.start(state);
     try {
-      listening.get(30, TimeUnit.SECONDS);
-      Map<String, String> env = Map.of("PLASM_HOME", state.toString());
+      Map<String, String> env = daemon.env();
       Cli.Result run = Cli.run(new byte[0], env, "submit", "--wait", "--receipt", tmp.resolve("r.json").toString(),
           "--nonce", "n-7", Fixture.hello().toString(), "--", "world");
       assertEquals(0, run.exitCode(), run::toString);
@@ -107,14 +77,10 @@ class DaemonCommandTests {
       Cli.Result badToken = Cli.run(new byte[0], Map.of("PLASM_HOME", state.toString(), "PLASM_TOKEN", "nope"), "jobs");
       assertEquals(DaemonClient.NO_PERMISSION, badToken.exitCode(), badToken::toString);
     } finally {
-      p.toHandle().destroy(); // SIGTERM, without closing our end of its stderr
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+      int exit = daemon.stop();
+      assertTrue(exit == 0 || exit == 143, "exit " + exit);
     }
-    logDone.get(10, TimeUnit.SECONDS);
-    assertTrue(p.exitValue() == 0 || p.exitValue() == 143, "exit " + p.exitValue());
-    assertTrue(log.toString().contains("\"msg\":\"stopped\""), log::toString);
+    assertTrue(daemon.log().contains("\"msg\":\"stopped\""), daemon::log);
   }
 
   @Test

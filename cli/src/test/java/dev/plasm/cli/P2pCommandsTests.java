@@ -3,16 +3,11 @@ package dev.plasm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class P2pCommandsTests {
   @TempDir static Path tmp;
-  static final List<Process> daemons = new ArrayList<>();
+  static final List<DaemonUnderTest> daemons = new ArrayList<>();
   static Map<String, String> a;
   static Map<String, String> b;
   static String idA;
@@ -32,34 +27,13 @@ class P2pCommandsTests {
 
   /** Starts {@code plasm daemon} in its own JVM with {@code toml}; returns the env that reaches it. */
   static Map<String, String> daemon(String name, String toml, String... extraArgs) throws Exception {
-    Path state = tmp.resolve(name);
     Path cfg = tmp.resolve(name + ".toml");
     Files.writeString(cfg, toml);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.plasm.cli.Main",
-        "daemon", "--config", cfg.toString(), "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
-    cmd.addAll(List.of(extraArgs));
-    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    daemons.add(p);
-    StringBuffer log = new StringBuffer();
-    CompletableFuture<Void> listening = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          if (line.contains("\"msg\":\"plasm daemon listening\"")) {
-            listening.complete(null);
-          }
-        }
-      } catch (java.io.IOException e) {
-        // ended
-      }
-      listening.completeExceptionally(new AssertionError("the daemon ended:\n" + log));
-    });
-    listening.get(60, TimeUnit.SECONDS);
-    return Map.of("PLASM_HOME", state.toString());
+    List<String> args = new ArrayList<>(List.of("--config", cfg.toString()));
+    args.addAll(List.of(extraArgs));
+    DaemonUnderTest d = DaemonUnderTest.start(tmp.resolve(name), args.toArray(String[]::new));
+    daemons.add(d);
+    return d.env();
   }
 
   static String json(Cli.Result r, String field) {
@@ -88,11 +62,8 @@ class P2pCommandsTests {
 
   @AfterAll
   static void stop() throws Exception {
-    for (Process p : daemons) {
-      p.toHandle().destroy();
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    for (DaemonUnderTest d : daemons) {
+      d.close();
     }
   }
 
