@@ -80,29 +80,19 @@ public final class Metrics {
       }
       jobsByOutcome.forEach((k, v) -> b.append("plasm_jobs_total{outcome=\"").append(k).append("\"} ").append(v.get()).append('\n'));
     }
-    b.append("# HELP plasm_jobs_submitted_total Jobs accepted.\n# TYPE plasm_jobs_submitted_total counter\n");
-    b.append("plasm_jobs_submitted_total ").append(submitted.get()).append('\n');
-    b.append("# HELP plasm_jobs_rejected_queue_full_total Submissions refused with 429 because the queue was full.\n");
-    b.append("# TYPE plasm_jobs_rejected_queue_full_total counter\n");
-    b.append("plasm_jobs_rejected_queue_full_total ").append(rejectedFull.get()).append('\n');
-    b.append("# HELP plasm_workers_killed_total Worker processes killed (deadline, memory, cancel or shutdown).\n");
-    b.append("# TYPE plasm_workers_killed_total counter\n");
-    b.append("plasm_workers_killed_total ").append(workersKilled.get()).append('\n');
-    b.append("# HELP plasm_workers_started_total Worker processes started (warm pool fills and replacements).\n");
-    b.append("# TYPE plasm_workers_started_total counter\n");
-    b.append("plasm_workers_started_total ").append(workersStarted.get()).append('\n');
-    b.append("# HELP plasm_workers_alive Worker processes alive now, idle warm ones included.\n# TYPE plasm_workers_alive gauge\n");
-    b.append("plasm_workers_alive ").append(workersAlive.getAsInt()).append('\n');
-    b.append("# HELP plasm_module_cache_hits_total Jobs whose compiled module came from their worker's cache.\n");
-    b.append("# TYPE plasm_module_cache_hits_total counter\n");
-    b.append("plasm_module_cache_hits_total ").append(cacheHits.get()).append('\n');
-    b.append("# HELP plasm_module_cache_misses_total Jobs whose module their worker had to compile.\n");
-    b.append("# TYPE plasm_module_cache_misses_total counter\n");
-    b.append("plasm_module_cache_misses_total ").append(cacheMisses.get()).append('\n');
-    b.append("# HELP plasm_queue_depth Jobs waiting to run.\n# TYPE plasm_queue_depth gauge\n");
-    b.append("plasm_queue_depth ").append(queueDepth.getAsInt()).append('\n');
-    b.append("# HELP plasm_jobs_running Jobs running now.\n# TYPE plasm_jobs_running gauge\n");
-    b.append("plasm_jobs_running ").append(running.getAsInt()).append('\n');
+    metric(b, "plasm_jobs_submitted_total", "counter", "Jobs accepted.", submitted.get());
+    metric(b, "plasm_jobs_rejected_queue_full_total", "counter",
+        "Submissions refused with 429 because the queue was full.", rejectedFull.get());
+    metric(b, "plasm_workers_killed_total", "counter",
+        "Worker processes killed (deadline, memory, cancel or shutdown).", workersKilled.get());
+    metric(b, "plasm_workers_started_total", "counter",
+        "Worker processes started (warm pool fills and replacements).", workersStarted.get());
+    metric(b, "plasm_workers_alive", "gauge", "Worker processes alive now, idle warm ones included.", workersAlive.getAsInt());
+    metric(b, "plasm_module_cache_hits_total", "counter",
+        "Jobs whose compiled module came from their worker's cache.", cacheHits.get());
+    metric(b, "plasm_module_cache_misses_total", "counter", "Jobs whose module their worker had to compile.", cacheMisses.get());
+    metric(b, "plasm_queue_depth", "gauge", "Jobs waiting to run.", queueDepth.getAsInt());
+    metric(b, "plasm_jobs_running", "gauge", "Jobs running now.", running.getAsInt());
     b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {
@@ -112,5 +102,12 @@ public final class Metrics {
     b.append("plasm_job_duration_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
     b.append("plasm_job_duration_seconds_count ").append(latencyCount.get()).append('\n');
     return b.toString();
+  }
+
+  /** One metric without labels: its HELP and TYPE lines and its value. */
+  private static void metric(StringBuilder b, String name, String type, String help, long value) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    b.append(name).append(' ').append(value).append('\n');
   }
 }
