@@ -26,7 +26,6 @@ import picocli.CommandLine.Option;
       ""
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {RunCommand.class, EnginesCommand.class, PluginsCommand.class, IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class, JobCommand.class, PeersCommand.class, DhtCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -36,6 +35,11 @@ import picocli.CommandLine.Option;
     footer = {"", "Examples:", "  plasm run hello.wasm -- --name world", "  plasm engines --json", "",
       "Documentation: docs/cli.md"})
 public final class Main implements Runnable {
+
+  /** The commands, in the order help lists them (added in {@link #commandLine}, not by annotation). */
+  static final List<Class<?>> COMMANDS = List.of(RunCommand.class, EnginesCommand.class, PluginsCommand.class,
+      IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class,
+      JobCommand.class, PeersCommand.class, DhtCommand.class, CommandLine.HelpCommand.class);
 
   @Option(
       names = "--plugin-dir",
@@ -61,13 +65,29 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     Streams streams = Streams.system();
-    int code = commandLine(streams, c -> Runtime.getRuntime().halt(c)).execute(args);
+    int code = commandLine(streams, c -> Runtime.getRuntime().halt(c), runOnly(args)).execute(args);
     System.exit(code);
+  }
+
+  /**
+   * Whether {@code args} run a module: {@code plasm run} is what start-up time is about, so only its
+   * command is built then, not the whole tree (picocli's classes cannot be AOT-cached).
+   */
+  static boolean runOnly(String[] args) {
+    return args.length > 0 && args[0].equals("run");
   }
 
   /** A ready command line: exit-code mapping, error handling, output streams. */
   public static CommandLine commandLine(Streams streams, IntConsumer halt) {
+    return commandLine(streams, halt, false);
+  }
+
+  /** As {@link #commandLine(Streams, IntConsumer)}; with {@code runOnly} the only command is {@code run}. */
+  static CommandLine commandLine(Streams streams, IntConsumer halt, boolean runOnly) {
     CommandLine cl = new CommandLine(new Main(streams, halt));
+    for (Class<?> c : runOnly ? List.of(RunCommand.class) : COMMANDS) {
+      cl.addSubcommand(c);
+    }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -81,8 +101,10 @@ public final class Main implements Runnable {
       int colon = entry.indexOf(':');
       receiptCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
-    CommandLine verify = cl.getSubcommands().get("receipt").getSubcommands().get("verify");
-    verify.getCommandSpec().usageMessage().exitCodeList(receiptCodes);
+    CommandLine receipt = cl.getSubcommands().get("receipt");
+    if (receipt != null) {
+      receipt.getSubcommands().get("verify").getCommandSpec().usageMessage().exitCodeList(receiptCodes);
+    }
     CommandLine run = cl.getSubcommands().get("run");
     run.getCommandSpec().usageMessage().exitCodeList(codes);
     java.util.Map<String, String> p2pCodes = new java.util.LinkedHashMap<>();
@@ -90,9 +112,11 @@ public final class Main implements Runnable {
       int colon = entry.indexOf(':');
       p2pCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
-    cl.getSubcommands().get("peers").getCommandSpec().usageMessage().exitCodeList(p2pCodes);
-    cl.getSubcommands().get("dht").getSubcommands().values().forEach(
-        sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
+    if (!runOnly) {
+      cl.getSubcommands().get("peers").getCommandSpec().usageMessage().exitCodeList(p2pCodes);
+      cl.getSubcommands().get("dht").getSubcommands().values().forEach(
+          sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
+    }
     // Everything after the module belongs to the guest, options included.
     run.setStopAtPositional(true);
     cl.setParameterExceptionHandler(

@@ -31,7 +31,8 @@ final class Cli {
     e.putIfAbsent("PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-no-home");
     Streams streams = new Streams(new ByteArrayInputStream(stdin), out, err, e);
     // In-process tests must never hit a runaway guest; the halt code shows if one did.
-    int code = Main.commandLine(streams, halted::set).execute(args);
+    // The same command line Main.main builds for these arguments.
+    int code = Main.commandLine(streams, halted::set, Main.runOnly(args)).execute(args);
     byte[] o = out.toByteArray();
     return new Result(
         code, new String(o, StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), o, halted.get());

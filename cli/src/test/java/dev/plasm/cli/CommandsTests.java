@@ -3,10 +3,22 @@ package dev.plasm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The commands other than {@code run}: engines, help, version. */
 class CommandsTests {
+
+  @Test
+  void runAloneHasTheSameHelpAsRunInTheWholeCommandTree() {
+    Streams streams = new Streams(new java.io.ByteArrayInputStream(new byte[0]), new java.io.ByteArrayOutputStream(),
+        new java.io.ByteArrayOutputStream(), Map.of());
+    String whole = Main.commandLine(streams, c -> {}, false).getSubcommands().get("run").getUsageMessage();
+    String alone = Main.commandLine(streams, c -> {}, true).getSubcommands().get("run").getUsageMessage();
+    assertEquals(whole, alone);
+    assertTrue(alone.contains("--plugin-dir"), alone); // inherited from the root command
+    assertTrue(alone.contains("134"), alone); // the exit codes
+  }
 
   @Test
   void enginesListsBothChicoryEnginesWithWhatTheyEnforce() {
