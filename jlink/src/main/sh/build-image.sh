@@ -50,7 +50,7 @@ inputs() {
   (cd "$files" && find . -type f -printf '%p %m\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
   [ -z "$train" ] || sha256sum <"$train"
   sha256sum <"${BASH_SOURCE[0]}"
-  sha256sum <"$(dirname -- "${BASH_SOURCE[0]}")/UpgradeClassFiles.java"
+  sha256sum <"$(dirname -- "${BASH_SOURCE[0]}")/../tools/UpgradeClassFiles.java"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
 if [ -x "$out/bin/plasm" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
@@ -122,7 +122,7 @@ if [ -n "$picocli_jar" ]; then
     mkdir -p -- "$link_modules"
     cp -- "$modules"/*.jar "$link_modules"/
   fi
-  n=$("$jdk/bin/java" "$(dirname -- "${BASH_SOURCE[0]}")/UpgradeClassFiles.java" "$picocli_jar" \
+  n=$("$jdk/bin/java" "$(dirname -- "${BASH_SOURCE[0]}")/../tools/UpgradeClassFiles.java" "$picocli_jar" \
     "$link_modules/$(basename -- "$picocli_jar")") || die "cannot rewrite $picocli_jar"
   echo "build-image: $(basename -- "$picocli_jar"): $n class files rewritten for the AOT cache"
 fi

@@ -110,7 +110,7 @@ final class DaemonClient {
   }
 
   /** Where to connect for a daemon with this config: a wildcard listen address means this machine. */
-  private static String connectable(DaemonConfig cfg) {
+  static String connectable(DaemonConfig cfg) {
     String h = cfg.listenHost();
     if (h.equals("0.0.0.0") || h.isEmpty()) {
       h = "127.0.0.1";

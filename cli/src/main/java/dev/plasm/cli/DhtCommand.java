@@ -48,6 +48,16 @@ final class DhtCommand implements Runnable {
       return spec.commandLine().getOut();
     }
 
+    /** Prints the answer as JSON with --json, else as {@code text} writes it. */
+    int print(JsonNode j, java.util.function.Consumer<PrintWriter> text) {
+      if (client.json) {
+        out().println(j.toPrettyString());
+      } else {
+        text.accept(out());
+      }
+      return ExitCodes.OK;
+    }
+
     @Override
     public Integer call() {
       try {
@@ -128,13 +138,8 @@ final class DhtCommand implements Runnable {
       DaemonClient c = client();
       JsonNode j = DaemonClient.JSON.readTree(c.send(c.request("/v1/dht/values/" + P2pCommands.segment(key))
           .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build()));
-      if (client.json) {
-        out().println(j.toPrettyString());
-      } else {
-        out().println("stored " + j.get("key").asString() + " (" + j.get("bytes").asInt() + " bytes) here and on "
-            + j.get("peers").asInt() + " peer(s)");
-      }
-      return ExitCodes.OK;
+      return print(j, out -> out.println("stored " + j.get("key").asString() + " (" + j.get("bytes").asInt()
+          + " bytes) here and on " + j.get("peers").asInt() + " peer(s)"));
     }
   }
 
@@ -147,12 +152,7 @@ final class DhtCommand implements Runnable {
     @Override
     int run() {
       JsonNode j = client().postJson("/v1/dht/providers/" + P2pCommands.segment(key), "");
-      if (client.json) {
-        out().println(j.toPrettyString());
-      } else {
-        out().println("announced " + j.get("key").asString() + " to " + j.get("peers").asInt() + " peer(s)");
-      }
-      return ExitCodes.OK;
+      return print(j, out -> out.println("announced " + j.get("key").asString() + " to " + j.get("peers").asInt() + " peer(s)"));
     }
   }
 
@@ -168,19 +168,16 @@ final class DhtCommand implements Runnable {
     @Override
     int run() {
       JsonNode j = client().getJson("/v1/dht/providers/" + P2pCommands.segment(key) + "?max=" + max);
-      if (client.json) {
-        out().println(j.toPrettyString());
-        return ExitCodes.OK;
-      }
-      if (j.get("providers").isEmpty()) {
-        out().println("no providers of " + j.get("key").asString() + " found");
-      }
-      for (JsonNode p : j.get("providers")) {
-        StringBuilder line = new StringBuilder(p.get("peerId").asString());
-        p.get("addresses").forEach(a -> line.append(' ').append(a.asString()));
-        out().println(line);
-      }
-      return ExitCodes.OK;
+      return print(j, out -> {
+        if (j.get("providers").isEmpty()) {
+          out.println("no providers of " + j.get("key").asString() + " found");
+        }
+        for (JsonNode p : j.get("providers")) {
+          StringBuilder line = new StringBuilder(p.get("peerId").asString());
+          p.get("addresses").forEach(a -> line.append(' ').append(a.asString()));
+          out.println(line);
+        }
+      });
     }
   }
 
@@ -193,14 +190,7 @@ final class DhtCommand implements Runnable {
     @Override
     int run() {
       JsonNode j = client().getJson("/v1/dht/peers/" + P2pCommands.segment(peerId));
-      if (client.json) {
-        out().println(j.toPrettyString());
-      } else {
-        for (JsonNode a : j.get("addresses")) {
-          out().println(a.asString());
-        }
-      }
-      return ExitCodes.OK;
+      return print(j, out -> j.get("addresses").forEach(a -> out.println(a.asString())));
     }
   }
 }

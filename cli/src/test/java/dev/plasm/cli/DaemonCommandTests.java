@@ -84,6 +84,16 @@ class DaemonCommandTests {
   }
 
   @Test
+  void aWildcardListenAddressInTheConfigMeansThisMachineToAClient() {
+    java.util.function.Function<String, String> via = listen -> DaemonClient.connectable(
+        dev.plasm.daemon.DaemonConfig.parse(Path.of("c.toml"), "[api]\nlisten = \"" + listen + "\"\n"));
+    assertEquals("127.0.0.1:9000", via.apply("0.0.0.0:9000"));
+    assertEquals("[::1]:9000", via.apply("[::]:9000"));
+    assertEquals("127.0.0.2:81", via.apply("127.0.0.2:81"));
+    assertEquals("[::1]:82", via.apply("[::1]:82"));
+  }
+
+  @Test
   void withoutADaemonTheClientSaysSo() {
     Cli.Result r = Cli.run(new byte[0], Map.of("PLASM_HOME", tmp.toString()), "jobs", "--daemon", "127.0.0.1:1");
     assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);

@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Job records on disk: {@code jobs/ID/job.json} (written atomically on every change), with the
- * job's {@code stdin}, {@code stdout}, {@code stderr}, {@code receipt.json} and the worker's
- * {@code spec.json} and {@code result.json} beside it. All records are also kept in memory.
+ * job's {@code stdin} (when it has one), {@code stdout}, {@code stderr}, {@code receipt.json} and
+ * the worker's {@code result.json} beside it. All records are also kept in memory.
  *
  * <p>{@link #open} recovers after a crash or restart: a job that was queued is marked interrupted
  * (it never ran); a running job whose worker had written its result is completed from it; any other
@@ -34,7 +34,6 @@ public final class JobStore {
   public static final String STDOUT = "stdout";
   public static final String STDERR = "stderr";
   public static final String RECEIPT = "receipt.json";
-  public static final String SPEC = "spec.json";
   public static final String RESULT = "result.json";
 
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -11,11 +11,10 @@ import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.StreamHandler;
-import dev.plasm.transport.libp2p.internal.codec.Varint;
+import dev.plasm.transport.libp2p.internal.codec.Delimited;
 import dev.plasm.transport.libp2p.internal.mss.Multistream;
 import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -466,7 +465,7 @@ public final class HostCore implements AutoCloseable {
   }
 
   private void serveIdentify(Stream s) throws IOException {
-    writeDelimited(s.output(), IdentifyCodec.encode(ourInfo(s.connection())));
+    Delimited.write(s.output(), IdentifyCodec.encode(ourInfo(s.connection())));
     s.closeWrite();
   }
 
@@ -475,7 +474,7 @@ public final class HostCore implements AutoCloseable {
     ConnectionImpl c = (ConnectionImpl) connection;
     try (Stream s = c.newStream(IDENTIFY)) {
       s.setReadTimeout(settings.negotiationTimeout());
-      IdentifyInfo info = apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE));
+      IdentifyInfo info = apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message"));
       identified(c, info);
       return info;
     }
@@ -484,7 +483,7 @@ public final class HostCore implements AutoCloseable {
   private void receivePush(Stream s) throws IOException {
     ConnectionImpl c = (ConnectionImpl) s.connection();
     s.setReadTimeout(settings.negotiationTimeout());
-    identified(c, apply(c, readDelimited(s.input(), IdentifyCodec.MAX_MESSAGE)));
+    identified(c, apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message")));
   }
 
   private IdentifyInfo apply(ConnectionImpl c, byte[] message) {
@@ -506,7 +505,7 @@ public final class HostCore implements AutoCloseable {
     for (ConnectionImpl c : connections) {
       Thread.startVirtualThread(() -> {
         try (Stream s = c.newStream(IDENTIFY_PUSH)) {
-          writeDelimited(s.output(), IdentifyCodec.encode(ourInfo(c)));
+          Delimited.write(s.output(), IdentifyCodec.encode(ourInfo(c)));
           s.closeWrite();
         } catch (ProtocolNotSupportedException e) {
           LOG.log(Level.DEBUG, "{0} does not take identify pushes", c);
@@ -560,29 +559,6 @@ public final class HostCore implements AutoCloseable {
     LimitReached(String message) {
       super(message);
     }
-  }
-
-  static void writeDelimited(OutputStream out, byte[] message) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);
-    buf.writeBytes(Varint.encode(message.length));
-    buf.writeBytes(message);
-    out.write(buf.toByteArray());
-    out.flush();
-  }
-
-  static byte[] readDelimited(InputStream in, int max) throws IOException {
-    long n = Varint.read(in);
-    if (n < 0) {
-      throw new EOFException("stream ended before a length-prefixed message");
-    }
-    if (n > max) {
-      throw new MalformedMessageException("message of " + n + " bytes exceeds the " + max + "-byte limit");
-    }
-    byte[] msg = in.readNBytes((int) n);
-    if (msg.length != n) {
-      throw new EOFException("stream ended inside a length-prefixed message");
-    }
-    return msg;
   }
 
   private void checkOpen() {

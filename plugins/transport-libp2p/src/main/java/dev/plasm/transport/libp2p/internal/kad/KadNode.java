@@ -8,15 +8,13 @@ import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.Stream;
+import dev.plasm.transport.libp2p.internal.codec.Delimited;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
 import dev.plasm.transport.libp2p.internal.host.HostCore;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Peer;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Type;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
@@ -203,7 +201,7 @@ public final class KadNode implements AutoCloseable {
       for (int i = 0; i < settings.maxRequestsPerStream(); i++) {
         byte[] raw;
         try {
-          raw = readDelimited(s.input(), settings.maxMessageSize());
+          raw = Delimited.readOrEnd(s.input(), settings.maxMessageSize(), "kad message");
         } catch (SocketTimeoutException e) {
           return; // idle: the stream is closed
         }
@@ -223,7 +221,7 @@ public final class KadNode implements AutoCloseable {
           return;
         }
         if (resp != null) {
-          writeDelimited(s.output(), resp.encode());
+          Delimited.write(s.output(), resp.encode());
         }
       }
     } catch (MalformedMessageException e) {
@@ -365,9 +363,9 @@ public final class KadNode implements AutoCloseable {
       KadMessage resp = null;
       try (Stream s = c.newStream(settings.protocol())) {
         s.setReadTimeout(settings.requestTimeout());
-        writeDelimited(s.output(), req.encode());
+        Delimited.write(s.output(), req.encode());
         if (reply) {
-          byte[] raw = readDelimited(s.input(), settings.maxMessageSize());
+          byte[] raw = Delimited.readOrEnd(s.input(), settings.maxMessageSize(), "kad message");
           if (raw == null) {
             throw new EOFException(peer + " closed the " + req.type() + " stream without a reply");
           }
@@ -660,32 +658,6 @@ public final class KadNode implements AutoCloseable {
       boolean stop = onResponse.accept(p.id(), resp);
       return new Lookup.Result(resp.closerPeers(), stop);
     });
-  }
-
-  // ---- framing ----
-
-  static void writeDelimited(OutputStream out, byte[] message) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(message.length + 5);
-    buf.writeBytes(Varint.encode(message.length));
-    buf.writeBytes(message);
-    out.write(buf.toByteArray());
-    out.flush();
-  }
-
-  /** Reads one length-prefixed message; null on a clean end of stream before it. */
-  static byte[] readDelimited(InputStream in, int max) throws IOException {
-    long n = Varint.read(in);
-    if (n < 0) {
-      return null;
-    }
-    if (n > max) {
-      throw new MalformedMessageException("kad message of " + n + " bytes exceeds the " + max + "-byte limit");
-    }
-    byte[] msg = in.readNBytes((int) n);
-    if (msg.length != n) {
-      throw new EOFException("stream ended inside a kad message");
-    }
-    return msg;
   }
 
   // ---- background ----

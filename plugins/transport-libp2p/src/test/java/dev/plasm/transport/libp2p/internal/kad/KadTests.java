@@ -184,7 +184,7 @@ class KadTests {
     assertEquals(KadMessage.MAX_ADDRS, m.closerPeers().getFirst().addrs().size());
     // A message longer than the cap is refused before it is read.
     byte[] framed = new byte[] {(byte) 0x80, (byte) 0x80, 0x04}; // length 65536
-    assertThrows(MalformedMessageException.class, () -> KadNode.readDelimited(new java.io.ByteArrayInputStream(framed), 1024));
+    assertThrows(MalformedMessageException.class, () -> dev.plasm.transport.libp2p.internal.codec.Delimited.readOrEnd(new java.io.ByteArrayInputStream(framed), 1024, "kad message"));
   }
 
   @Test

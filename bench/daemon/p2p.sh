@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What [p2p] costs a daemon of the runtime image (docs/libp2p.md, "In the daemon").
 #
-#   bench/p2p-daemon.sh [-n RUNS] [--image DIR]
+#   bench/daemon/p2p.sh [-n RUNS] [--image DIR]
 #
 # 1. Start-up: RUNS times (default 7), interleaved, `bin/plasm daemon` until daemon.json appears,
 #    (a) with p2p off and (b) with p2p on (listening on 127.0.0.1:0); prints the medians and b/a.
@@ -13,7 +13,7 @@
 # and python3 (to read JSON).
 set -euo pipefail
 
-root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
+root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
 runs=7
 image=$root/jlink/target/image
 while [ $# -gt 0 ]; do
@@ -21,13 +21,13 @@ while [ $# -gt 0 ]; do
     -n | --runs) runs=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
     -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "p2p-daemon.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
+    *) echo "p2p.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
-[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "p2p-daemon.sh: -n needs a positive number" >&2; exit 64; }
-[ -x "$image/bin/plasm" ] || { echo "p2p-daemon.sh: no image at $image (mvn -pl jlink -am package)" >&2; exit 66; }
-command -v curl >/dev/null || { echo "p2p-daemon.sh: needs curl" >&2; exit 69; }
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "p2p.sh: -n needs a positive number" >&2; exit 64; }
+[ -x "$image/bin/plasm" ] || { echo "p2p.sh: no image at $image (mvn -pl jlink -am package)" >&2; exit 66; }
+command -v curl >/dev/null || { echo "p2p.sh: needs curl" >&2; exit 69; }
 
 work=$(mktemp -d)
 pids=()
