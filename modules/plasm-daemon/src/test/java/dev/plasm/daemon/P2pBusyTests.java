@@ -30,6 +30,13 @@ class P2pBusyTests {
       String aAddr = json(a.get("/v1/peers")).get("listenAddresses").get(0).asString();
       try (DaemonProcess b = DaemonProcess.start(tmp.resolve("b"), p2p + "bootstrap = [\"" + aAddr + "\"]\n")) {
         P2pDaemonTests.await(a, "/v1/peers", j -> j.get("peers").size() == 1);
+        // Connected is not enough: B must be in A's routing table, so that A's lookups ask it.
+        // An announcement that B accepted shows that.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (json(a.post("/v1/dht/providers/" + P2pDaemonTests.enc("/plasm/ready"), "")).get("peers").asInt() < 1) {
+          assertTrue(System.nanoTime() < until, "A never had B in its routing table\n" + a.log() + b.log());
+          Thread.sleep(100);
+        }
         // B stops answering (but its connection stays open): every lookup from A waits for it.
         signal(b, "STOP");
         try {
