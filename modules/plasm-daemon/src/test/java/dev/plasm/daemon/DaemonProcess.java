@@ -44,13 +44,19 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon with a config of {@code extraToml} (listen and state-dir are set here). */
   static DaemonProcess start(Path state, String extraToml) throws Exception {
+    return start(state, extraToml, List.of());
+  }
+
+  /** As {@link #start(Path, String)}, with extra options for the daemon's JVM. */
+  static DaemonProcess start(Path state, String extraToml, List<String> jvmOptions) throws Exception {
     Files.createDirectories(state);
     Path config = state.resolveSibling(state.getFileName() + ".toml");
     Files.writeString(config, "state-dir = \"" + state + "\"\n" + extraToml + "\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
-        "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", cp, "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
