@@ -4,6 +4,8 @@
  */
 module dev.plasm.cli {
   requires dev.plasm.host;
+  // Manifests (--manifest) and the job's limits, outcome and usage as the daemon returns them.
+  requires dev.plasm.job;
   requires dev.plasm.daemon;
   // plasm submit / jobs / job talk to a daemon over HTTP.
   requires java.net.http;

@@ -12,7 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
+import dev.plasm.job.JobJson;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -111,13 +114,13 @@ final class DaemonClient {
 
   /** Where to connect for a daemon with this config: a wildcard listen address means this machine. */
   static String connectable(DaemonConfig cfg) {
-    String h = cfg.listenHost();
+    String h = cfg.api().listenHost();
     if (h.equals("0.0.0.0") || h.isEmpty()) {
       h = "127.0.0.1";
     } else if (h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
       h = "::1";
     }
-    return (h.contains(":") ? "[" + h + "]" : h) + ":" + cfg.listenPort();
+    return (h.contains(":") ? "[" + h + "]" : h) + ":" + cfg.api().listenPort();
   }
 
   private static String read(Path p, String what) {
@@ -222,43 +225,37 @@ final class DaemonClient {
     return !s.equals("queued") && !s.equals("running");
   }
 
-  /** The exit code {@code plasm run} would give for a finished job. */
-  static int exitCode(JsonNode j) {
-    String state = j.get("state").asString();
-    if (!state.equals("finished")) {
-      return ExitCodes.INTERNAL;
+  /** How a job that ran ended, read from its JSON once; null for a job that never started. */
+  static ExecutionOutcome outcome(JsonNode j) {
+    if (!j.has("outcome")) {
+      return null;
     }
-    JsonNode o = j.get("outcome");
-    return switch (o.get("kind").asString()) {
-      case "completed" -> {
-        int c = o.get("exitCode").asInt();
-        yield c >= 0 && c <= 255 ? c : ExitCodes.GUEST_CODE_OUT_OF_RANGE;
-      }
-      case "trapped" -> ExitCodes.TRAP;
-      case "rejected" -> ExitCodes.MODULE_REJECTED;
-      case "limit-exceeded" -> switch (o.get("detail").asString()) {
-        case "memory" -> ExitCodes.LIMIT_MEMORY;
-        case "table" -> ExitCodes.LIMIT_TABLE;
-        case "wall-time" -> ExitCodes.LIMIT_TIMEOUT;
-        case "fuel" -> ExitCodes.LIMIT_FUEL;
-        case "output" -> ExitCodes.LIMIT_OUTPUT;
-        default -> ExitCodes.LIMIT_MODULE_SIZE;
-      };
-      default -> ExitCodes.INTERNAL;
-    };
+    Usage usage = j.has("usage") ? JobJson.usage(j.get("usage"), "usage") : Usage.NONE;
+    return JobJson.outcome(j.get("outcome"), usage, "outcome");
+  }
+
+  /** The exit code {@code plasm run} would give for an ended job. */
+  static int exitCode(JsonNode j) {
+    ExecutionOutcome o = outcome(j);
+    if (o != null) {
+      return ExitCodes.of(o);
+    }
+    // Ended before it started.
+    return j.get("state").asString().equals("cancelled") ? ExitCodes.CANCELLED : ExitCodes.INTERRUPTED;
   }
 
   /** One line describing how a job ended, or null for a normal exit. */
   static String describe(JsonNode j) {
-    String state = j.get("state").asString();
-    if (!state.equals("finished")) {
-      return "job " + j.get("id").asString() + " " + state + (j.has("reason") ? ": " + j.get("reason").asString() : "");
+    ExecutionOutcome o = outcome(j);
+    if (o == null) {
+      return "job " + j.get("id").asString() + " " + j.get("state").asString()
+          + (j.has("reason") ? ": " + j.get("reason").asString() : "");
     }
-    JsonNode o = j.get("outcome");
-    String kind = o.get("kind").asString();
-    if (kind.equals("completed")) {
+    JsonNode n = j.get("outcome");
+    if (o instanceof ExecutionOutcome.Completed) {
       return null;
     }
-    return kind + (o.has("detail") ? " (" + o.get("detail").asString() + ")" : "") + (o.has("message") ? ": " + o.get("message").asString() : "");
+    return o.id() + (n.has("detail") ? " (" + n.get("detail").asString() + ")" : "")
+        + (n.has("message") ? ": " + n.get("message").asString() : "");
   }
 }

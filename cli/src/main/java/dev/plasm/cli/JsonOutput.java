@@ -6,6 +6,7 @@ import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.host.EngineInfo;
 import dev.plasm.host.PluginProblem;
+import dev.plasm.job.JobJson;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,6 +55,8 @@ final class JsonOutput {
         root.put("message", r.message());
       }
       case ExecutionOutcome.Failed f -> root.put("message", f.message());
+      case ExecutionOutcome.Cancelled c -> root.put("message", c.message());
+      case ExecutionOutcome.Interrupted i -> root.put("message", i.message());
     }
     root.put("processExitCode", processExitCode);
     byte[] o = out == null ? new byte[0] : out.toByteArray();
@@ -70,15 +73,7 @@ final class JsonOutput {
     }
     usage.put("stdoutBytes", u.stdoutBytes());
     usage.put("stderrBytes", u.stderrBytes());
-    ObjectNode l = root.putObject("limits");
-    l.put("maxMemoryBytes", limits.maxMemoryBytes());
-    l.put("maxTableElements", limits.maxTableElements());
-    l.put("timeoutMillis", limits.timeout().toMillis());
-    if (limits.fuel().isPresent()) {
-      l.put("fuel", limits.fuel().getAsLong());
-    }
-    l.put("maxOutputBytes", limits.maxOutputBytes());
-    l.put("maxModuleBytes", limits.maxModuleBytes());
+    root.set("limits", JobJson.limits(limits));
     if (receipt != null) {
       root.set("receipt", dev.plasm.receipt.spi.ReceiptCodec.toTree(receipt));
     }

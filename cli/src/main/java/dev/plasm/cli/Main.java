@@ -117,6 +117,11 @@ public final class Main implements Runnable {
       cl.getSubcommands().get("dht").getSubcommands().values().forEach(
           sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
     }
+    // One option per limit, made from the limits themselves (dev.plasm.api.Limit).
+    LimitFlags.addTo(run.getCommandSpec(), true);
+    if (!runOnly) {
+      LimitFlags.addTo(cl.getSubcommands().get("submit").getCommandSpec(), false);
+    }
     // Everything after the module belongs to the guest, options included.
     run.setStopAtPositional(true);
     cl.setParameterExceptionHandler(

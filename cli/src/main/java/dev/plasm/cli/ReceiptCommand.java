@@ -1,7 +1,10 @@
 package dev.plasm.cli;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
+import dev.plasm.job.JobPlan;
+import java.util.EnumMap;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
@@ -203,11 +206,17 @@ final class ReceiptCommand implements Runnable {
       if (!argsOk || !envOk) {
         return checks;
       }
-      Receipt.Limits l = r.settings().limits();
-      ResourceLimits limits =
-          new ResourceLimits(
-              l.maxMemoryBytes(), l.maxTableElements(), Duration.ofMillis(l.timeoutMillis()),
-              l.fuel() == null ? OptionalLong.empty() : OptionalLong.of(l.fuel()), l.maxOutputBytes(), l.maxModuleBytes());
+      // The job as the receipt states it was run: its engine (this machine's version of it), limits
+      // and recorded world. Limits a receipt does not state (from an older node) are the defaults.
+      Map<Limit, Long> stated = new EnumMap<>(Limit.class);
+      ResourceLimits.DEFAULTS.values().forEach(stated::put);
+      r.settings().limits().forEach((name, v) -> {
+        Limit l = Limit.byJsonName(name);
+        if (l != null) {
+          stated.put(l, v);
+        }
+      });
+      ResourceLimits limits = new ResourceLimits(stated);
       Determinism det =
           r.settings().deterministic() == null
               ? null
@@ -215,9 +224,11 @@ final class ReceiptCommand implements Runnable {
                   r.settings().deterministic().clockEpochMicros(),
                   HexFormat.of().parseHex(r.settings().deterministic().randomSeed()));
       String engineId = engine != null ? engine : r.settings().engineId();
-      Job job =
-          new Job(r.inputs().programName(), moduleBytes, engineId, guestArgs, guestEnv, new ByteArrayInputStream(inBytes),
-              new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), limits, det);
+      String engineVersion = main.registry().require(engineId).descriptor().version();
+      JobPlan plan = new JobPlan(r.module().sha256(), moduleBytes.length, r.inputs().programName(), guestArgs, guestEnv,
+          inBytes.length, new JobPlan.Engine(engineId, engineVersion), limits, det != null, r.nonce());
+      Job job = new Job(plan, moduleBytes, new ByteArrayInputStream(inBytes), new ByteArrayOutputStream(),
+          new ByteArrayOutputStream(), List.of(), det);
       JobResult result = new Sandbox(main.registry(), RunawayPolicy.ABANDON_THREAD).execute(job);
       Receipt.Outcome got = ReceiptIssuer.outcome(result.outcome());
       boolean outcomeOk = got.equals(r.outcome());

@@ -3,6 +3,7 @@ package dev.plasm.daemon;
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
+import dev.plasm.daemon.internal.exec.NodeReceipts;
 import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
@@ -10,6 +11,8 @@ import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.ReceiptSchemes;
+import dev.plasm.identity.IdentityException;
 import dev.plasm.identity.NodeIdentity;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -70,7 +73,13 @@ public final class Daemon implements AutoCloseable {
     Path stateDir = config.resolveStateDir(env).toAbsolutePath();
     AtomicFiles.privateDir(stateDir);
     String token = loadOrCreateToken(stateDir.resolve(TOKEN_FILE), log);
-    NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
+    NodeIdentity identity;
+    try {
+      identity = NodeIdentity.loadOrCreate(stateDir);
+    } catch (IdentityException e) {
+      // A key others can read, or a damaged one, is the operator's to fix (the message says how).
+      throw new ConfigurationException("identity", e.getMessage());
+    }
     List<Path> pluginDirs = config.pluginDirs().isEmpty() ? defaultPluginDirs(stateDir) : config.pluginDirs();
     EngineRegistry registry = EngineRegistry.discover(pluginDirs);
     for (var p : registry.problems()) {
@@ -79,16 +88,13 @@ public final class Daemon implements AutoCloseable {
     if (registry.engines().isEmpty()) {
       throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
     }
-    JobStore store = JobStore.open(stateDir, (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
+    NodeReceipts receipts = new NodeReceipts(identity, ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT), registry);
+    JobStore store = JobStore.open(stateDir, (r, dir) -> JobRunner.recoverInterrupted(receipts, r, dir),
+        (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
     ModuleStore modules = new ModuleStore(stateDir);
     Metrics metrics = new Metrics();
-    JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics);
+    JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics, receipts);
 
-    // The JDK server reads these once, when its first server is created.
-    long t = Math.max(1, config.requestTimeout().toSeconds());
-    System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(t));
-    System.setProperty("sun.net.httpserver.maxRspTime", Long.toString(Math.max(t, config.maxWait().toSeconds() + t)));
-    System.setProperty("sun.net.httpserver.maxReqHeaders", "100");
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
     P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), pluginDirs, identity, version, log) : null;
     ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, token, log, version);
@@ -101,7 +107,7 @@ public final class Daemon implements AutoCloseable {
         p2p.close();
       }
       throw new ConfigurationException("api.listen",
-          "api.listen: cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage());
+          "api.listen: cannot listen on " + config.api().listenHost() + ":" + config.api().listenPort() + ": " + e.getMessage());
     }
     runner.start();
     Daemon d = new Daemon(log, api, runner, bound, stateDir);
@@ -113,7 +119,7 @@ public final class Daemon implements AutoCloseable {
     boolean loopback = bound.getAddress().isLoopbackAddress();
     log.info("plasm daemon listening", "address", hostPort(bound), "version", version, "peerId", identity.peerId(),
         "stateDir", stateDir, "config", config.source() == null ? "built-in defaults" : config.source(),
-        "concurrency", config.concurrency(), "queueCapacity", config.queueCapacity(),
+        "concurrency", config.jobs().concurrency(), "queueCapacity", config.jobs().queueCapacity(),
         "engines", String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
     if (loopback) {
       log.info("every request except /healthz needs the bearer token", "tokenFile", stateDir.resolve(TOKEN_FILE));
@@ -196,7 +202,7 @@ public final class Daemon implements AutoCloseable {
       closing = true;
     }
     log.info("shutting down");
-    api.stop(0);
+    api.stop();
     if (p2p != null) {
       p2p.close();
     }

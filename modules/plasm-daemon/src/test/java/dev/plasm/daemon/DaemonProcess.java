@@ -95,6 +95,18 @@ final class DaemonProcess implements AutoCloseable {
     return log.toString();
   }
 
+  /** Waits (at most 10 s) until the log holds {@code text}: the log is read from the process's stderr as it comes. */
+  boolean logContains(String text) throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (!log.toString().contains(text)) {
+      if (System.nanoTime() > until) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
   HttpRequest.Builder request(String path) {
     return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
         .header("Authorization", "Bearer " + token);
@@ -135,7 +147,7 @@ final class DaemonProcess implements AutoCloseable {
   JsonNode await(String id, int seconds) throws Exception {
     long until = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
-      JsonNode j = json(get("/v1/jobs/" + id + "/wait?timeout=10s"));
+      JsonNode j = json(get("/v1/jobs/" + id + "/wait?timeout=2s")); // within any test config's api.max-wait
       String s = j.get("state").asString();
       if (!s.equals("queued") && !s.equals("running")) {
         return j;

@@ -153,14 +153,15 @@ public final class EngineRegistry {
   /**
    * The engine with that id.
    *
-   * @throws ConfigurationException naming {@code --engine} and listing the known ids
+   * @throws ConfigurationException naming the field {@code engine} and listing the known ids (the
+   *     message does not repeat the field's name: each edge names it its own way)
    */
   public EngineInfo require(String id) {
     String wanted = id == null ? AUTO : id;
     EngineInfo info = engines.get(wanted);
     if (info == null) {
       String known = engines.isEmpty() ? "none are installed" : "known engines: " + String.join(", ", engines.keySet().stream().sorted().collect(Collectors.toList()));
-      throw new ConfigurationException("--engine", "--engine: no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
+      throw new ConfigurationException("engine", "no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
     }
     return info;
   }
@@ -195,8 +196,7 @@ public final class EngineRegistry {
     if (candidates.isEmpty()) {
       String need = needsFuel && needsDeterminism ? "fuel metering and deterministic WASI"
           : needsFuel ? "fuel metering" : needsDeterminism ? "deterministic WASI" : "anything";
-      throw new ConfigurationException(
-          "--engine", "--engine auto: no installed engine offers " + need + " (see 'plasm engines')");
+      throw new ConfigurationException("engine", "auto: no installed engine offers " + need + " (see 'plasm engines')");
     }
     boolean small = moduleBytes < SMALL_MODULE_BYTES;
     candidates.sort(Comparator.comparingInt((EngineInfo e) -> rank(e.descriptor().mode(), small))

@@ -10,6 +10,10 @@ import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.fixtures.Fixtures;
+import dev.plasm.job.JobManifest;
+import dev.plasm.job.JobPlan;
+import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -24,9 +28,17 @@ class SandboxTests {
   private static final EngineRegistry REGISTRY = EngineRegistry.discover();
 
   private static Job job(String fixture, String engine, ResourceLimits limits, List<String> args) {
-    return new Job(
-        fixture + ".wasm", Fixtures.bytes(fixture), engine, args, Map.of(),
-        new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), limits);
+    return job(fixture, engine, limits, args, new ByteArrayOutputStream());
+  }
+
+  /** Admits the job as plasm run does (these limits as the defaults), then gives it its streams. */
+  static Job job(String fixture, String engine, ResourceLimits limits, List<String> args, ByteArrayOutputStream out) {
+    byte[] module = Fixtures.bytes(fixture);
+    JobManifest m = new JobManifest(new JobManifest.ModuleSource.Inline(module), fixture + ".wasm", args, Map.of(),
+        new JobManifest.StdinSource.None(), Map.of(), engine, false, null, Placement.ANY, 1, Verify.RECEIPT, null);
+    JobPlan plan = new Admission(REGISTRY, Admission.Policy.local(limits))
+        .admit(m, new Admission.ModuleInfo(StreamDigest.of(module).sha256(), module.length), fixture + ".wasm", 0);
+    return new Job(plan, module, new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream(), List.of(), null);
   }
 
   @Test
@@ -62,7 +74,7 @@ class SandboxTests {
     Sandbox sandbox = new Sandbox(REGISTRY, RunawayPolicy.ABANDON_THREAD);
     var limits = ResourceLimits.DEFAULTS.withFuel(OptionalLong.of(10));
     var e = assertThrows(ConfigurationException.class, () -> sandbox.run(job("exit-code", "chicory-compiler", limits, List.of())));
-    assertEquals("--fuel", e.field());
+    assertEquals("limits.fuel", e.field());
   }
 
   @Test
@@ -74,9 +86,8 @@ class SandboxTests {
         String arg = "job-" + i;
         futures.add(exec.submit(() -> {
           var out = new ByteArrayOutputStream();
-          var j = new Job("probe.wasm", Fixtures.bytes("probe"), i(arg) % 2 == 0 ? "chicory-interpreter" : "chicory-compiler",
-              List.of("args", arg), Map.of(), new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream(),
-              List.of(), ResourceLimits.DEFAULTS);
+          var j = job("probe", i(arg) % 2 == 0 ? "chicory-interpreter" : "chicory-compiler", ResourceLimits.DEFAULTS,
+              List.of("args", arg), out);
           var o = sandbox.run(j);
           assertEquals(0, assertInstanceOf(ExecutionOutcome.Completed.class, o).exitCode());
           return out.toString();

@@ -99,7 +99,7 @@ final class WorkerProcess {
   /** Hands the worker a job; false when the worker is gone. */
   boolean send(WorkerSpec spec) {
     try {
-      byte[] line = (Json.LINE.writeValueAsString(spec) + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] line = (spec.toLine() + "\n").getBytes(StandardCharsets.UTF_8);
       stdin.write(line);
       stdin.flush();
       jobs++;
