@@ -70,6 +70,9 @@ install -m 644 -- "$repo/README.md" "$doc/README.md"
 for f in "$repo"/docs/*.md "$repo"/docs/*.yaml; do
   [ -f "$f" ] && install -m 644 -- "$f" "$doc/$(basename -- "$f")"
 done
+# The example from the README, so that a fresh install can run something: plasm run
+# /usr/share/doc/plasm/examples/hello.wasm -- world
+install -D -m 644 -- "$repo/examples/hello.wasm" "$doc/examples/hello.wasm"
 # Debian's changelog for this native package: one entry for the version built.
 date_rfc=$(date -R -u ${SOURCE_DATE_EPOCH:+-d @$SOURCE_DATE_EPOCH})
 printf '%s\n' "plasm ($deb_version) unstable; urgency=medium" "" \
