@@ -162,8 +162,9 @@ if wait_for 90 find_service && wait_for 60 sh -c 'grep -q "\"pid\"" /var/lib/pla
   check "the service has a private /tmp and a read-only /usr" sh -c "
     [ \"\$(readlink /proc/$svc_pid/ns/mnt)\" != \"\$(readlink /proc/$init/ns/mnt)\" ] &&
     grep -E ' /usr [^ ]+ ro,' /proc/$svc_pid/mountinfo >/dev/null && grep -E ' /tmp ' /proc/$svc_pid/mountinfo >/dev/null"
+  # As docs/install.md says: plasm, with nothing but the installed config, finds the service and its token.
   check "a job through the hardened service (submitted in the container's network)" sh -c "
-    out=\$(nsenter -t $svc_pid -n setpriv --reuid=plasm --regid=plasm --init-groups env HOME=/var/lib/plasm PLASM_HOME=/var/lib/plasm plasm submit --wait --receipt $work/out/r2.json $work/hello.wasm -- service)
+    out=\$(nsenter -t $svc_pid -n setpriv --reuid=plasm --regid=plasm --init-groups env HOME=/var/lib/plasm plasm submit --wait --receipt $work/out/r2.json $work/hello.wasm -- service)
     [ \"\$out\" = \"\$(printf 'Hello from WebAssembly!\narg 1: service')\" ]"
   check "its receipt is signed by the same node identity" as_plasm plasm receipt verify "$work/out/r2.json" --trust "$peer" --module "$work/hello.wasm"
   check "the journal has the daemon's log (journalctl -u plasmd)" sh -c "nsenter -t $init -m -p -u -i -n journalctl -u plasmd --no-pager | grep -q 'plasm daemon listening'"

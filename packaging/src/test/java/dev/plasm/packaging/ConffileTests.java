@@ -59,7 +59,9 @@ class ConffileTests {
   /** The ```toml block under "Every key, with its default". */
   static List<String> docsBlock() throws IOException {
     List<String> doc = Files.readAllLines(CONFIG_MD);
-    int start = doc.indexOf("```toml", doc.indexOf("## Every key, with its default")) + 1;
+    int heading = doc.indexOf("## Every key, with its default");
+    assertTrue(heading >= 0, "docs/config.md has no heading 'Every key, with its default'");
+    int start = doc.subList(heading, doc.size()).indexOf("```toml") + heading + 1;
     int end = doc.subList(start, doc.size()).indexOf("```") + start;
     assertTrue(start > 0 && end > start, "docs/config.md has no toml block under 'Every key, with its default'");
     return doc.subList(start, end);
