@@ -50,6 +50,7 @@ public final class ConffileFromDocs {
         "# in front of the key (its [table] line is already there) and run: systemctl restart plasmd",
         "# The file is strict: an unknown key or a bad value stops the daemon with a message naming it",
         "# (journalctl -u plasmd). Every key is explained in /usr/share/doc/plasm/config.md.",
+        "# workers.shutdown-grace must stay below the unit's TimeoutStopSec (30s; systemctl edit plasmd).",
         "#",
         "# Generated from docs/config.md when the package was built.",
         ""));

@@ -53,7 +53,12 @@ public final class LicenceGate {
     }
     Policy policy = readPolicy(Path.of(a.get("policy")));
     String ownGroup = a.getOrDefault("own-group", "");
-    ObjectNode bom = (ObjectNode) JSON.readTree(Files.readString(Path.of(a.get("image-bom"))));
+    Path imageBom = Path.of(a.get("image-bom"));
+    if (!Files.isRegularFile(imageBom)) {
+      // Maven skips cyclonedx-maven-plugin when it runs offline (-o): the plugin needs online mode.
+      usage(imageBom + " was not made; cyclonedx-maven-plugin makes it only when Maven runs online (without -o)");
+    }
+    ObjectNode bom = (ObjectNode) JSON.readTree(Files.readString(imageBom));
 
     // The Java runtime is in the image but not in the Maven dependency tree.
     ObjectNode jdk = null;
