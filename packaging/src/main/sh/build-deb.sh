@@ -82,33 +82,29 @@ gzip -9n -- "$doc/changelog"
 # Large text docs compressed, as Debian policy asks of /usr/share/doc (copyright stays plain).
 find "$doc" -type f \( -name '*.md' -o -name '*.yaml' -o -name NOTICE \) -size +4k -exec gzip -9n -- {} +
 
-# ELF files without symbol tables and build notes, as Debian ships binaries (dh_strip does the same):
-# the image's copy for development keeps them.
-find "$lib" -type f -print0 | while IFS= read -r -d '' f; do
-  if head -c 4 -- "$f" | grep -q -a $'\x7fELF'; then
-    case $f in
-      *.so | *.so.*) strip --remove-section=.comment --remove-section=.note --strip-unneeded -- "$f" ;;
-      *) strip --remove-section=.comment --remove-section=.note -- "$f" ;;
-    esac
-  fi
+# The image's ELF files: its shared libraries and programs (bin/plasm is a script). One process per
+# step, not per file: the image has hundreds of files.
+mapfile -d '' libs < <(find "$lib" -type f \( -name '*.so' -o -name '*.so.*' \) -print0)
+mapfile -d '' progs < <(find "$lib" -type f -perm /111 ! -name '*.so' ! -name '*.so.*' -print0)
+elf_progs=()
+for f in "${progs[@]}"; do
+  [ "$(head -c 4 -- "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && elf_progs+=("$f")
 done
+[ ${#libs[@]} -gt 0 ] && [ ${#elf_progs[@]} -gt 0 ] || die "no ELF files found in $lib"
+# Without symbol tables and build notes, as Debian ships binaries (dh_strip does the same); the
+# image kept for development keeps them.
+strip --remove-section=.comment --remove-section=.note --strip-unneeded -- "${libs[@]}"
+strip --remove-section=.comment --remove-section=.note -- "${elf_progs[@]}"
 
-# Modes: nothing writable by group or others; programs (ELF executables, #! scripts) 755, shared
+# Modes: nothing writable by group or others; programs keep their x bits (jlink sets them), shared
 # libraries and other files 644.
-find "$root" -type d -exec chmod 755 -- {} +
-find "$root" -path "$root/DEBIAN" -prune -o -type f -print0 | while IFS= read -r -d '' f; do
-  case $f in
-    *.so | *.so.*) chmod 644 -- "$f" ;;
-    *) if head -c 4 -- "$f" | grep -q -a -e $'\x7fELF' -e '^#!'; then chmod 755 -- "$f"; else chmod 644 -- "$f"; fi ;;
-  esac
-done
+chmod -R u=rwX,go=rX -- "$root"
+chmod 644 -- "${libs[@]}"
+find "$root" -type f -perm /111 ! -path "$root/usr/lib/plasm/*" -exec chmod 644 -- {} +
 
 # 2. Control data. Depends: the system libraries the image's ELF files need (NEEDED entries not
 # provided by the image itself), with the highest symbol version they use.
-needed=$(find "$lib" -type f -print0 | while IFS= read -r -d '' f; do
-  head -c 4 -- "$f" | grep -q -a $'\x7fELF' && objdump -p -- "$f" | awk '$1 == "NEEDED" { print $2 }' || true
-done | sort -u)
-glibc=2.2.5 gcc=
+needed=$(objdump -p -- "${libs[@]}" "${elf_progs[@]}" | awk '$1 == "NEEDED" { print $2 }' | sort -u)
 depends=(adduser)
 for so in $needed; do
   if [ -n "$(find "$lib" -name "$so" -print -quit)" ]; then continue; fi
@@ -120,9 +116,7 @@ for so in $needed; do
   esac
   case " ${depends[*]} " in *" $pkg "*) ;; *) depends+=("$pkg") ;; esac
 done
-versions=$(find "$lib" -type f -print0 | while IFS= read -r -d '' f; do
-  head -c 4 -- "$f" | grep -q -a $'\x7fELF' && objdump -T -- "$f" | grep -o -E '\((GLIBC|GCC)_[0-9.]+\)' || true
-done | tr -d '()' | sort -u)
+versions=$(objdump -T -- "${libs[@]}" "${elf_progs[@]}" | grep -o -E '\((GLIBC|GCC)_[0-9.]+\)' | tr -d '()' | sort -u)
 glibc=$(printf '%s\n' "$versions" | sed -n 's/^GLIBC_//p' | sort -V | tail -n 1)
 gcc=$(printf '%s\n' "$versions" | sed -n 's/^GCC_\([0-9]*\.[0-9]*\).*/\1/p' | sort -V | tail -n 1)
 deps=()
