@@ -16,8 +16,8 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The .deb's files, modes, control data and maintainer scripts, and its launcher run from the package's tree. */
 class DebContentsTests {
@@ -124,7 +124,7 @@ class DebContentsTests {
   }
 
   @Test
-  void theLauncherFromThePackageTreeExecsItsOwnJava() throws Exception {
+  void theLauncherFromThePackageTreeExecsItsOwnJava(@TempDir Path state) throws Exception {
     Path root = Deb.root();
     Path plasm = root.resolve("usr/bin/plasm");
     Deb.Result version = Deb.runOk(List.of(plasm.toString(), "--version"), 60);
@@ -135,7 +135,6 @@ class DebContentsTests {
 
     // A long-running command: the pid we started must be the JVM of the package's image (exec, no
     // wrapper shell left behind), and killing it must leave nothing.
-    Path state = Files.createTempDirectory("plasm-deb-daemon");
     Process p = new ProcessBuilder(plasm.toString(), "daemon", "--state-dir", state.toString(), "--listen", "127.0.0.1:0")
         .redirectErrorStream(true).redirectOutput(state.resolve("log").toFile()).start();
     try {
@@ -150,8 +149,11 @@ class DebContentsTests {
     } finally {
       p.destroy();
       assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the daemon did not stop on SIGTERM");
-      try (Stream<Path> s = Files.walk(state)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      // Its workers go with it: nothing may still run on this state directory.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (ProcessHandle.allProcesses().anyMatch(h -> h.info().commandLine().orElse("").contains(state.toString()))) {
+        assertTrue(System.nanoTime() < deadline, "a worker of the stopped daemon is still running");
+        Thread.sleep(100);
       }
     }
   }
