@@ -1,5 +1,6 @@
 package dev.plasm.daemon;
 
+import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
@@ -121,6 +122,11 @@ public final class Daemon implements AutoCloseable {
         "stateDir", stateDir, "config", config.source() == null ? "built-in defaults" : config.source(),
         "concurrency", config.jobs().concurrency(), "queueCapacity", config.jobs().queueCapacity(),
         "engines", String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    if (maxHeap > config.heap() + config.heap() / 8) {
+      log.warn("this JVM's heap is larger than daemon.heap: start the daemon with 'plasm daemon' (which sizes it) or give "
+          + "-Xmx" + (config.heap() >> 20) + "m", "heapMax", ByteSize.format(maxHeap), "daemon.heap", ByteSize.format(config.heap()));
+    }
     if (loopback) {
       log.info("every request except /healthz needs the bearer token", "tokenFile", stateDir.resolve(TOKEN_FILE));
     } else {

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param stateDir the state directory, or null for {@code $PLASM_HOME} (default {@code ~/.plasm})
  * @param api {@code [api]}: the HTTP API
  * @param logFormat {@code [log] format}: {@code text} or {@code json}
+ * @param heap {@code [daemon] heap}: the most Java heap the daemon process may use, in bytes (its
+ *     workers are sized from {@code limits.memory}); {@code plasm daemon} starts its JVM with it
  * @param jobs {@code [jobs]}: executors and queue
  * @param limits {@code [limits]}: a job gets these unless it asks for less, and cannot ask for more
  * @param workers {@code [workers]}: how worker processes are run, kept and replaced
@@ -29,6 +31,7 @@ public record DaemonConfig(
     Path stateDir,
     Api api,
     String logFormat,
+    long heap,
     Jobs jobs,
     ResourceLimits limits,
     Workers workers,
@@ -110,15 +113,21 @@ public record DaemonConfig(
     }
   }
 
+  /** The daemon's heap unless {@code [daemon] heap} says otherwise. */
+  public static final long DEFAULT_HEAP = 512L << 20;
+
   /** Read when {@code --config} is not given and the file exists. */
   public static final Path DEFAULT_FILE = Path.of("/etc/plasm/plasmd.toml");
 
   /** The built-in defaults (docs/config.md). */
-  public static final DaemonConfig DEFAULTS = new DaemonConfig(null, null, Api.DEFAULTS, "text", Jobs.DEFAULTS,
+  public static final DaemonConfig DEFAULTS = new DaemonConfig(null, null, Api.DEFAULTS, "text", DEFAULT_HEAP, Jobs.DEFAULTS,
       ResourceLimits.DEFAULTS, Workers.DEFAULTS, List.of(), P2pConfig.DEFAULTS);
 
   public DaemonConfig {
     Objects.requireNonNull(api, "api");
+    if (heap < (64L << 20)) {
+      throw new IllegalArgumentException("heap must be at least 64 MiB");
+    }
     Objects.requireNonNull(logFormat, "logFormat");
     Objects.requireNonNull(jobs, "jobs");
     Objects.requireNonNull(limits, "limits");
@@ -128,27 +137,27 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withApi(Api a) {
-    return new DaemonConfig(source, stateDir, a, logFormat, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, stateDir, a, logFormat, heap, jobs, limits, workers, pluginDirs, p2p);
   }
 
   public DaemonConfig withStateDir(Path dir) {
-    return new DaemonConfig(source, dir, api, logFormat, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, dir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p);
   }
 
   public DaemonConfig withLogFormat(String format) {
     if (!format.equals("text") && !format.equals("json")) {
       throw new ConfigurationException("log.format", "log.format: '" + format + "' must be text or json");
     }
-    return new DaemonConfig(source, stateDir, api, format, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, stateDir, api, format, heap, jobs, limits, workers, pluginDirs, p2p);
   }
 
   public DaemonConfig withPluginDirs(List<Path> dirs) {
-    return new DaemonConfig(source, stateDir, api, logFormat, jobs, limits, workers, dirs, p2p);
+    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, dirs, p2p);
   }
 
   /** The same settings with p2p switched on or off ({@code plasm daemon --p2p}). */
   public DaemonConfig withP2pEnabled(boolean on) {
-    return new DaemonConfig(source, stateDir, api, logFormat, jobs, limits, workers, pluginDirs, p2p.withEnabled(on));
+    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p.withEnabled(on));
   }
 
   /**

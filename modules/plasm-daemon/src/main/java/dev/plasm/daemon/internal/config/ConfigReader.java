@@ -41,6 +41,7 @@ public final class ConfigReader {
 
   static {
     TABLES.put("api", List.of("listen", "max-json-body", "request-timeout", "max-wait", "max-connections"));
+    TABLES.put("daemon", List.of("heap"));
     TABLES.put("log", List.of("format"));
     TABLES.put("jobs", List.of("concurrency", "queue-capacity"));
     TABLES.put("limits", Arrays.stream(Limit.values()).map(Limit::configKey).toList());
@@ -145,6 +146,8 @@ public final class ConfigReader {
       throw r.error("log.format", "'" + format + "' must be text or json");
     }
 
+    long heap = r.size(r.table(root, "daemon"), "daemon.", "heap", d.heap(), 64L << 20, 1L << 40);
+
     JsonNode jobs = r.table(root, "jobs");
     DaemonConfig.Jobs jobsConfig = new DaemonConfig.Jobs(
         (int) r.integer(jobs, "jobs.", "concurrency", d.jobs().concurrency(), 1, 256),
@@ -169,7 +172,7 @@ public final class ConfigReader {
     JsonNode engines = r.table(root, "engines");
     List<Path> pluginDirs = r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
 
-    return new DaemonConfig(file, stateDir, apiConfig, format, jobsConfig, limits, workersConfig, pluginDirs,
+    return new DaemonConfig(file, stateDir, apiConfig, format, heap, jobsConfig, limits, workersConfig, pluginDirs,
         p2p(r, root));
   }
 

@@ -19,6 +19,7 @@ import dev.plasm.identity.NodeIdentity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Semaphore;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -36,6 +37,7 @@ public final class ApiServer {
   private final NodeRoutes node;
   private final ModuleRoutes modules;
   private final JobRoutes jobs;
+  private final Semaphore bodyBudget;
   private HttpServer server;
   private Access access;
 
@@ -45,6 +47,7 @@ public final class ApiServer {
     this.token = token;
     this.log = log;
     this.metrics = metrics;
+    this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.heap() / 4 / 1024));
     this.node = new NodeRoutes(config, runner, metrics, registry, identity, version, p2p);
     this.modules = new ModuleRoutes(config, modules);
     this.jobs = new JobRoutes(config, store, runner, new Submissions(config, store, modules, runner, metrics,
@@ -88,7 +91,7 @@ public final class ApiServer {
   private final class Handler implements HttpServer.Handler {
     @Override
     public void handle(Request request, Response response) throws IOException {
-      Exchange ex = new Exchange(request, response);
+      Exchange ex = new Exchange(request, response, bodyBudget);
       try {
         route(ex);
       } catch (ApiException e) {
@@ -100,6 +103,8 @@ public final class ApiServer {
       } catch (RuntimeException e) {
         log.error("internal error", "path", request.path(), "error", e.toString());
         error(ex, response, new ApiException(500, "internal", null, "internal error (see the daemon's log)"));
+      } finally {
+        ex.release();
       }
     }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 
 /**
  * One API request and its answer, with the checks and replies every endpoint shares: methods,
@@ -25,11 +26,25 @@ import java.util.Set;
 final class Exchange {
   private final Request request;
   private final Response response;
+  private final Semaphore bodyBudget;
+  private int heldKib;
   private Map<String, String> query;
 
-  Exchange(Request request, Response response) {
+  /**
+   * @param bodyBudget KiB of request bodies that may be held in memory at once, across requests
+   */
+  Exchange(Request request, Response response, Semaphore bodyBudget) {
     this.request = request;
     this.response = response;
+    this.bodyBudget = bodyBudget;
+  }
+
+  /** Gives back the share of the body budget this exchange held. */
+  void release() {
+    if (heldKib > 0) {
+      bodyBudget.release(heldKib);
+      heldKib = 0;
+    }
   }
 
   String method() {
@@ -136,6 +151,14 @@ final class Exchange {
     if (declared > max) {
       throw new ApiException(413, "payload-too-large", null, "the body is " + declared + " bytes; at most " + max + " are accepted");
     }
+    // Bodies held in memory at once are bounded (daemon.heap / 4): a flood of large requests gets
+    // 503 instead of the heap. A chunked body is counted at the most it may be.
+    int kib = (int) Math.min(Integer.MAX_VALUE, ((declared >= 0 ? declared : max) + 1023) / 1024);
+    if (!bodyBudget.tryAcquire(kib)) {
+      throw new ApiException(503, "server-busy", null,
+          "the daemon is reading too many request bodies at once (daemon.heap / 4); retry shortly", Map.of("Retry-After", "1"));
+    }
+    heldKib += kib;
     InputStream in = request.body();
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), 1 << 16));
     byte[] buf = new byte[16384];

@@ -80,6 +80,14 @@ final class NodeRoutes {
     w.put("maxRssBytes", config.effectiveMaxRss());
     w.put("moduleCache", config.workers().moduleCache());
     n.set("p2p", p2p.summary());
+    // The process itself, so that an operator (and the soak run) can watch it stay flat.
+    Runtime rt = Runtime.getRuntime();
+    ObjectNode proc = n.putObject("process");
+    proc.put("pid", ProcessHandle.current().pid());
+    proc.put("heapMaxBytes", rt.maxMemory());
+    proc.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
+    proc.put("rssBytes", dev.plasm.daemon.internal.worker.Rss.of(ProcessHandle.current().pid()));
+    proc.put("threads", dev.plasm.daemon.internal.worker.Rss.threads(ProcessHandle.current().pid()));
     ex.json(200, n);
   }
 }
