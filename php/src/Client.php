@@ -19,14 +19,17 @@ use Plasm\Transport\Transport;
  *
  * Options (all optional):
  * - `mode`: `remote` (default) or `local`.
- * - `daemon_url`: the daemon, e.g. `http://127.0.0.1:8080`. Default, as `plasm submit` finds it:
- *   `$PLASM_DAEMON` (HOST:PORT), else the `daemon.json` a running daemon wrote in its state
- *   directory (`plasm_home`), else `http://127.0.0.1:8080`.
- * - `token`: the bearer token; else `token_file`; else `$PLASM_TOKEN`; else the file `token` in
- *   `plasm_home`. An empty value or `false` (what getenv() returns for an unset variable) counts as
- *   not given.
+ * - `daemon_url`: the daemon, e.g. `http://127.0.0.1:8080`. Default, found as `plasm submit` finds
+ *   it: `$PLASM_DAEMON` (HOST:PORT), else the `api.listen` of the daemon's config file (`config`),
+ *   else the `daemon.json` a running daemon wrote in its state directory (`plasm_home`), else the
+ *   `api.listen` of /etc/plasm/plasmd.toml when that file exists, else `http://127.0.0.1:8080`.
+ * - `token`: the bearer token; else `token_file`; else `$PLASM_TOKEN`; else the file `token` in the
+ *   state directory of the same source. An empty value or `false` (what getenv() returns for an
+ *   unset variable) counts as not given.
  * - `plasm_home`: the daemon's state directory (remote) or the `PLASM_HOME` of the `plasm` command
  *   (local; its identity signs the receipts). Default `$PLASM_HOME`, else `~/.plasm`.
+ * - `config`: the daemon's config file (plasmd.toml), whose `state-dir` and `api.listen` say where
+ *   the daemon and its token are.
  * - `plasm_bin`: the `plasm` command for `local` (default: `plasm` on PATH).
  * - `timeout` (30), `connect_timeout` (5), `retries` (3), `retry_delay` (0.2), `max_retry_delay` (5):
  *   seconds and counts for `remote` requests.
@@ -35,8 +38,11 @@ final class Client
 {
     public const VERSION = '0.1.0';
 
-    private const OPTIONS = ['mode', 'daemon_url', 'token', 'token_file', 'plasm_home', 'plasm_bin', 'timeout',
-        'connect_timeout', 'retries', 'retry_delay', 'max_retry_delay'];
+    private const OPTIONS = ['mode', 'daemon_url', 'token', 'token_file', 'plasm_home', 'config', 'plasm_bin',
+        'timeout', 'connect_timeout', 'retries', 'retry_delay', 'max_retry_delay'];
+    private const SYSTEM_CONFIG = '/etc/plasm/plasmd.toml';
+    /** A TOML `key = "basic string"` or `key = 'literal string'` line. */
+    private const TOML_STRING = '/^\s*([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\\\]|\\\\.)*)"|\'([^\']*)\')/';
 
     private readonly Transport $transport;
 
@@ -64,10 +70,9 @@ final class Client
         if ($mode === 'local') {
             $this->transport = new LocalTransport(self::given($options, 'plasm_bin'), $home);
         } elseif ($mode === 'remote') {
-            $home ??= self::defaultHome();
+            [$url, $home] = self::locateDaemon($options, $home);
             $http = array_intersect_key($options, array_flip(['timeout', 'connect_timeout', 'retries', 'retry_delay',
                 'max_retry_delay']));
-            $url = self::daemonUrl($options, $home);
             $this->transport = new RemoteTransport($url, self::token($options, $home), $http);
         } else {
             throw new InvalidArgumentException('mode', "'" . print_r($mode, true) . "' is not remote or local");
@@ -142,20 +147,71 @@ final class Client
         return ($home === false || $home === '' ? sys_get_temp_dir() : $home) . '/.plasm';
     }
 
-    /** @param array<string, mixed> $options */
-    private static function daemonUrl(array $options, string $home): string
+    /**
+     * The daemon's URL and the state directory holding its token, in the order `plasm submit` uses.
+     *
+     * @param array<string, mixed> $options
+     * @return array{string, string}
+     */
+    private static function locateDaemon(array $options, ?string $home): array
     {
-        $url = self::given($options, 'daemon_url') ?? self::given(['d' => getenv('PLASM_DAEMON')], 'd');
-        if ($url === null) {
-            $info = @file_get_contents("$home/daemon.json");
-            $address = $info === false ? null : (json_decode($info, true)['address'] ?? null);
-            $url = is_string($address) ? $address : '127.0.0.1:8080';
+        $home ??= self::defaultHome();
+        $address = self::given($options, 'daemon_url') ?? self::given(['d' => getenv('PLASM_DAEMON')], 'd');
+        $config = self::given($options, 'config');
+        if ($config !== null) {
+            [$listen, $stateDir] = self::readConfig($config);
+            $home = $stateDir ?? $home;
+            $address ??= $listen;
         }
+        if ($address === null) {
+            $info = @file_get_contents("$home/daemon.json");
+            $stated = $info === false ? null : (json_decode($info, true)['address'] ?? null);
+            $address = is_string($stated) ? $stated : null;
+        }
+        if ($address === null && self::given($options, 'daemon_url') === null && is_file(self::SYSTEM_CONFIG)) {
+            [$address, $stateDir] = self::readConfig(self::SYSTEM_CONFIG);
+            if (!is_file("$home/token") && $stateDir !== null) {
+                $home = $stateDir;
+            }
+        }
+        $url = $address ?? '127.0.0.1:8080';
         if (!str_contains($url, '://')) {
             $url = "http://$url";
         }
         // A daemon bound to a wildcard address is reached on this machine's loopback.
-        return preg_replace('#^(https?://)(0\.0\.0\.0|\[::\])(:\d+)#', '${1}127.0.0.1${3}', $url);
+        $url = preg_replace('#^(https?://)(0\.0\.0\.0|\[::\])(:\d+)#', '${1}127.0.0.1${3}', $url);
+        return [$url, $home];
+    }
+
+    /**
+     * The `api.listen` (default 127.0.0.1:8080) and `state-dir` of a daemon config file: the two keys
+     * a client needs, read line by line (docs/config.md; the daemon itself checks the whole file).
+     *
+     * @return array{string, ?string}
+     */
+    private static function readConfig(string $path): array
+    {
+        $lines = @file($path, FILE_IGNORE_NEW_LINES);
+        if ($lines === false) {
+            throw new InvalidArgumentException('config', "cannot read the daemon config file $path");
+        }
+        $table = '';
+        $listen = '127.0.0.1:8080';
+        $stateDir = null;
+        foreach ($lines as $line) {
+            if (preg_match('/^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]/', $line, $m) === 1) {
+                $table = $m[1];
+            } elseif (preg_match(self::TOML_STRING, $line, $m) === 1) {
+                $value = isset($m[3]) ? $m[3] : stripcslashes($m[2]);
+                if ($table === '' && $m[1] === 'state-dir') {
+                    $stateDir = $value;
+                } elseif ($table === 'api' && $m[1] === 'listen') {
+                    $listen = $value;
+                }
+            }
+        }
+        $listen = preg_replace('/^(0\.0\.0\.0|)(:\d+)$/', '127.0.0.1$2', $listen);
+        return [$listen, $stateDir];
     }
 
     /** @param array<string, mixed> $options */

@@ -161,8 +161,8 @@ final class Manifest
     /** Wall-clock limit in seconds, fractions allowed (limits.timeoutMillis). */
     public function withTimeout(int|float $seconds): self
     {
-        $millis = (int) round($seconds * 1000);
-        if (!is_finite((float) $seconds) || $millis < 1) {
+        $millis = is_finite((float) $seconds) ? (int) round($seconds * 1000) : 0;
+        if ($millis < 1) {
             throw new InvalidArgumentException('limits.timeoutMillis', "a timeout of $seconds s is below 1 ms");
         }
         return $this->withLimit('timeoutMillis', $millis, 1);
@@ -397,7 +397,10 @@ final class Manifest
     private function client(): Client
     {
         if ($this->client === null) {
-            throw new \LogicException('this manifest was not created by a Plasm\Client; pass it to $client->submit()');
+            throw new InvalidArgumentException(
+                'client',
+                'this manifest was not created by a Plasm\Client; pass it to $client->submit()'
+            );
         }
         return $this->client;
     }
