@@ -161,7 +161,10 @@ final class Client
         if ($config !== null) {
             [$listen, $stateDir] = self::readConfig($config);
             $home = $stateDir ?? $home;
-            $address ??= $listen;
+            // Port 0 is "any free port": the daemon.json in its state directory says which it got.
+            if (!str_ends_with($listen, ':0')) {
+                $address ??= $listen;
+            }
         }
         if ($address === null) {
             $info = @file_get_contents("$home/daemon.json");

@@ -9,6 +9,7 @@ use Plasm\Exception\UntrustedSignerException;
 use Plasm\Exception\VerificationException;
 use Plasm\Receipt;
 use Plasm\Tests\Paths;
+use Plasm\Tests\ReceiptVectorsData;
 
 /**
  * Every shared vector of docs/receipts/vectors, verified as docs/receipts.md §8 says: the valid ones
@@ -20,17 +21,13 @@ final class ReceiptVectorsTests extends TestCase
     /** @return array<string, mixed> */
     private static function manifest(): array
     {
-        return json_decode((string) file_get_contents(Paths::vectors() . '/manifest.json'), true, 16, JSON_THROW_ON_ERROR);
+        return ReceiptVectorsData::manifest();
     }
 
     /** @return array<string, array{array<string, mixed>}> */
     public static function vectors(): array
     {
-        $out = [];
-        foreach (self::manifest()['vectors'] as $v) {
-            $out[$v['file']] = [$v];
-        }
-        return $out;
+        return ReceiptVectorsData::vectors();
     }
 
     public function testTheManifestListsEveryVectorFile(): void
