@@ -138,13 +138,15 @@ final class Client
         return $v;
     }
 
+    /** `~/.plasm`, with `~` the home directory the `plasm` command (Java's user.home) uses. */
     private static function defaultHome(): string
     {
-        $home = getenv('HOME');
-        if (($home === false || $home === '') && function_exists('posix_getpwuid')) {
-            $home = posix_getpwuid(posix_geteuid())['dir'] ?? false;
+        // Java takes the home directory from the user database, not $HOME; so does this, when it can.
+        $home = function_exists('posix_getpwuid') ? (posix_getpwuid(posix_geteuid())['dir'] ?? '') : '';
+        if ($home === '') {
+            $home = (string) getenv('HOME');
         }
-        return ($home === false || $home === '' ? sys_get_temp_dir() : $home) . '/.plasm';
+        return ($home === '' ? sys_get_temp_dir() : $home) . '/.plasm';
     }
 
     /**

@@ -120,7 +120,11 @@ final class Receipt
     ): VerificationReport {
         foreach ($trusted as $i => $t) {
             if (!is_string($t)) {
-                throw new InvalidArgumentException("trusted[$i]", 'must be a peer id or base64 public key string');
+                throw new InvalidArgumentException(
+                    "trusted[$i]",
+                    'must be a peer id or base64 public key string, not ' . get_debug_type($t)
+                        . ($t === false ? ' (getenv() of a variable that is not set?)' : '')
+                );
             }
         }
         if ($args !== null) {

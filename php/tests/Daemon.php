@@ -18,18 +18,34 @@ final class Daemon
     public readonly string $peerId;
     private readonly string $dir;
 
-    /** @param string $extraToml more configuration, e.g. "[jobs]\nconcurrency = 1\n" */
-    public function __construct(string $extraToml = '')
+    /**
+     * @param string $extraToml more configuration, e.g. "[jobs]\nconcurrency = 1\n"
+     * @param ?string $home when given, start it as a user would with no config file, with
+     *     PLASM_HOME=$home/.plasm standing for ~/.plasm; only the port is made ephemeral
+     */
+    public function __construct(string $extraToml = '', ?string $home = null)
     {
         $this->dir = Paths::tempDir('plasm-php-daemon');
-        $this->state = "$this->dir/state";
-        file_put_contents("$this->dir/plasmd.toml", "state-dir = \"$this->state\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n"
-            . "[workers]\nkill-grace = \"2s\"\n\n" . $extraToml);
+        if ($home !== null) {
+            $this->state = "$home/.plasm";
+            // --state-dir is the default spelled out, so that an /etc/plasm/plasmd.toml on the
+            // machine cannot move it.
+            $cmd = [Plasm::bin(), 'daemon', '--listen', '127.0.0.1:0', '--state-dir', $this->state];
+            $env = ['PLASM_HOME' => $this->state] + getenv();
+        } else {
+            $this->state = "$this->dir/state";
+            file_put_contents("$this->dir/plasmd.toml", "state-dir = \"$this->state\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n"
+                . "[workers]\nkill-grace = \"2s\"\n\n" . $extraToml);
+            $cmd = [Plasm::bin(), 'daemon', '--config', "$this->dir/plasmd.toml"];
+            $env = null;
+        }
         $this->process = proc_open(
-            [Plasm::bin(), 'daemon', '--config', "$this->dir/plasmd.toml"],
+            $cmd,
             [0 => ['file', '/dev/null', 'r'], 1 => ['file', "$this->dir/daemon.out", 'w'],
                 2 => ['file', "$this->dir/daemon.log", 'w']],
-            $pipes
+            $pipes,
+            null,
+            $env
         );
         $deadline = microtime(true) + 60;
         while (!is_file("$this->state/daemon.json") || !str_contains($this->log(), 'plasm daemon listening')) {
