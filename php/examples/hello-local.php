@@ -25,7 +25,8 @@ try {
     $result = $client->createJob($module)->withArgs($args)->withMemory(64)->withTimeout(10)->run();
     echo $result->stdout();
     fwrite(STDERR, $result->stderr());
-    fwrite(STDERR, "outcome: {$result->outcome()}" . ($result->exitCode() === null ? '' : ", exit code {$result->exitCode()}") . "\n");
+    $exit = $result->exitCode() === null ? '' : ", exit code {$result->exitCode()}";
+    fwrite(STDERR, "outcome: {$result->outcome()}$exit\n");
 
     // This machine's identity signed the receipt: `plasm identity show` prints its peer id.
     $identity = shell_exec(escapeshellarg($client->transport()->command()) . ' identity show --json');

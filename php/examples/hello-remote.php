@@ -18,7 +18,18 @@ require __DIR__ . '/../autoload.php';
 use Plasm\Client;
 use Plasm\Exception\PlasmException;
 
-[$module, $follow, $args] = parseArgs($argv);
+$module = __DIR__ . '/../../examples/hello.wasm';
+$follow = false;
+$rest = array_slice($argv, 1);
+while ($rest !== [] && $rest[0] !== '--') {
+    $a = array_shift($rest);
+    if ($a === '--follow') {
+        $follow = true;
+    } else {
+        $module = $a;
+    }
+}
+$args = array_slice($rest, 1);
 
 try {
     $client = new Client(['mode' => 'remote']);
@@ -26,37 +37,21 @@ try {
     // source you trust (`plasm identity show` on that machine), never from its own answers.
     $trusted = [$client->transport()->node()['peerId']];
 
-    $job = $client->createJob($module)->withArgs($args)->withTimeout(30)->withNonce('hello-' . bin2hex(random_bytes(4)))
-        ->submit();
+    $job = $client->createJob($module)->withArgs($args)->withTimeout(30)
+        ->withNonce('hello-' . bin2hex(random_bytes(4)))->submit();
     fwrite(STDERR, "job {$job->id()} submitted\n");
     $result = $follow ? $job->follow(fn (string $chunk) => print($chunk)) : $job->wait(60);
     if (!$follow) {
         echo $result->stdout();
     }
     fwrite(STDERR, $result->stderr());
-    fwrite(STDERR, "outcome: {$result->outcome()}" . ($result->exitCode() === null ? '' : ", exit code {$result->exitCode()}")
-        . ($result->detail() === null ? '' : " ({$result->detail()})") . "\n");
+    $exit = $result->exitCode() === null ? '' : ", exit code {$result->exitCode()}";
+    $detail = $result->detail() === null ? '' : " ({$result->detail()})";
+    fwrite(STDERR, "outcome: {$result->outcome()}$exit$detail\n");
     $result->receipt()->verify(trusted: $trusted);
     fwrite(STDERR, "receipt: verified, signed by {$trusted[0]}\n");
     exit($result->outcome() === 'completed' ? $result->exitCode() : 1);
 } catch (PlasmException $e) {
     fwrite(STDERR, 'error: ' . $e->getMessage() . "\n");
     exit(2);
-}
-
-/** @return array{string, bool, list<string>} */
-function parseArgs(array $argv): array
-{
-    $module = __DIR__ . '/../../examples/hello.wasm';
-    $follow = false;
-    $rest = array_slice($argv, 1);
-    while ($rest !== [] && $rest[0] !== '--') {
-        $a = array_shift($rest);
-        if ($a === '--follow') {
-            $follow = true;
-        } else {
-            $module = $a;
-        }
-    }
-    return [$module, $follow, array_slice($rest, 1)];
 }

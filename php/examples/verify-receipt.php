@@ -33,8 +33,8 @@ while ($rest !== []) {
     } elseif ($path === null && !str_starts_with($a, '--')) {
         $path = $a;
     } else {
-        fwrite(STDERR, "usage: php verify-receipt.php RECEIPT.json --trust PEER_ID [--module F] [--stdout F] [--stderr F]"
-            . " [--job-id ID] [--nonce N]\n");
+        fwrite(STDERR, "usage: php verify-receipt.php RECEIPT.json --trust PEER_ID [--module F] [--stdout F]"
+            . " [--stderr F] [--job-id ID] [--nonce N]\n");
         exit(64);
     }
 }

@@ -34,8 +34,9 @@ final class Daemon
             $env = ['PLASM_HOME' => $this->state] + getenv();
         } else {
             $this->state = "$this->dir/state";
-            file_put_contents("$this->dir/plasmd.toml", "state-dir = \"$this->state\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n"
-                . "[workers]\nkill-grace = \"2s\"\n\n" . $extraToml);
+            $toml = "state-dir = \"$this->state\"\n\n[api]\nlisten = \"127.0.0.1:0\"\n\n"
+                . "[workers]\nkill-grace = \"2s\"\n\n" . $extraToml;
+            file_put_contents("$this->dir/plasmd.toml", $toml);
             $cmd = [Plasm::bin(), 'daemon', '--config', "$this->dir/plasmd.toml"];
             $env = null;
         }

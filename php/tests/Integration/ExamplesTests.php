@@ -36,7 +36,8 @@ final class ExamplesTests extends TestCase
      */
     private static function exec(array $cmd, string $cwd, array $env): array
     {
-        $p = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $cwd, $env);
+        $io = [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']];
+        $p = proc_open($cmd, $io, $pipes, $cwd, $env);
         $out = (string) stream_get_contents($pipes[1]);
         $err = (string) stream_get_contents($pipes[2]);
         fclose($pipes[1]);
@@ -47,7 +48,8 @@ final class ExamplesTests extends TestCase
     /** This process's environment without the variables through which Plasm finds a daemon. */
     private static function cleanEnv(array $add): array
     {
-        return $add + array_diff_key(getenv(), array_flip(['PLASM_HOME', 'PLASM_DAEMON', 'PLASM_TOKEN', 'PLASM_TRUST']));
+        $plasm = array_flip(['PLASM_HOME', 'PLASM_DAEMON', 'PLASM_TOKEN', 'PLASM_TRUST']);
+        return $add + array_diff_key(getenv(), $plasm);
     }
 
     /** The fenced block of $lang that follows the line $after in the README. */
@@ -70,9 +72,11 @@ final class ExamplesTests extends TestCase
         mkdir($project);
 
         // "With Composer, as a path repository", with the README's composer.json.
-        $composerJson = str_replace('/path/to/plasm/php', Paths::repo() . '/php', self::readmeBlock('**With Composer**, as a path repository (no network needed):', 'json'));
+        $block = self::readmeBlock('**With Composer**, as a path repository (no network needed):', 'json');
+        $composerJson = str_replace('/path/to/plasm/php', Paths::repo() . '/php', $block);
         file_put_contents("$project/composer.json", $composerJson);
-        [$code, , $err] = self::exec([$composer, 'install', '--no-interaction', '--no-progress'], $project, self::cleanEnv(['HOME' => $home, 'COMPOSER_HOME' => "$home/.composer"]));
+        $env = self::cleanEnv(['HOME' => $home, 'COMPOSER_HOME' => "$home/.composer"]);
+        [$code, , $err] = self::exec([$composer, 'install', '--no-interaction', '--no-progress'], $project, $env);
         self::assertSame(0, $code, "composer install failed: $err");
 
         // `plasm daemon &`, `plasm identity show`, `export PLASM_TRUST=...`, `cp .../hello.wasm .`,
@@ -129,12 +133,16 @@ final class ExamplesTests extends TestCase
     public function testVerifyReceiptExampleExitsLikePlasmReceiptVerify(): void
     {
         $v = Paths::vectors();
-        $common = ['--trust', '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd', '--module', Paths::hello(), '--stdout', "$v/hello.stdout"];
-        foreach (['valid-hello.json' => 0, 'other-signer.json' => 10, 'tampered-stdout-bytes.json' => 11, 'malformed-truncated.json' => 12] as $file => $expected) {
-            [$code, $out] = self::exec([PHP_BINARY, Paths::repo() . '/php/examples/verify-receipt.php', "$v/$file", ...$common], $this->dir, getenv());
-            self::assertSame($expected, $code, "$file:\n$out");
+        $script = [PHP_BINARY, Paths::repo() . '/php/examples/verify-receipt.php'];
+        $trust = ['--trust', '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd'];
+        $files = ['--module', Paths::hello(), '--stdout', "$v/hello.stdout"];
+        $expected = ['valid-hello.json' => 0, 'other-signer.json' => 10, 'tampered-stdout-bytes.json' => 11,
+            'malformed-truncated.json' => 12];
+        foreach ($expected as $file => $exit) {
+            [$code, $out] = self::exec([...$script, "$v/$file", ...$trust, ...$files], $this->dir, getenv());
+            self::assertSame($exit, $code, "$file:\n$out");
         }
-        [$code] = self::exec([PHP_BINARY, Paths::repo() . '/php/examples/verify-receipt.php', "$v/valid-hello.json", '--stdout', '/nonexistent'], $this->dir, getenv());
+        [$code] = self::exec([...$script, "$v/valid-hello.json", '--stdout', '/nonexistent'], $this->dir, getenv());
         self::assertSame(66, $code);
     }
 }

@@ -31,8 +31,8 @@ final class JavaVerifierAgreementTests extends TestCase
     {
         $m = ReceiptVectorsData::manifest();
         $file = Paths::vectors() . '/' . $v['file'];
-        $cli = ['receipt', 'verify', '--json', '--trust', $m['trustedPeerId'], '--module', Paths::repo() . '/' . $m['module'],
-            '--stdout', Paths::vectors() . '/' . $m['stdout']];
+        $cli = ['receipt', 'verify', '--json', '--trust', $m['trustedPeerId'],
+            '--module', Paths::repo() . '/' . $m['module'], '--stdout', Paths::vectors() . '/' . $m['stdout']];
         if (isset($v['expectJobId'])) {
             array_push($cli, '--job-id', $v['expectJobId']);
         }
@@ -66,8 +66,8 @@ final class JavaVerifierAgreementTests extends TestCase
         $dir = Paths::tempDir('plasm-php-agree');
         try {
             file_put_contents("$dir/r.json", $signer->sign(Signer::helloReceipt()));
-            [$code, $out] = Plasm::run(['receipt', 'verify', '--json', '--trust', $signer->peerId, '--module', Paths::hello(),
-                '--stdout', Paths::vectors() . '/hello.stdout', "$dir/r.json"]);
+            [$code, $out] = Plasm::run(['receipt', 'verify', '--json', '--trust', $signer->peerId,
+                '--module', Paths::hello(), '--stdout', Paths::vectors() . '/hello.stdout', "$dir/r.json"]);
             self::assertSame(0, $code, $out);
             self::assertTrue(json_decode($out, true)['trusted']);
         } finally {

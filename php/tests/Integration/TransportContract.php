@@ -45,8 +45,8 @@ abstract class TransportContract extends TestCase
         self::assertSame($job->id(), $receipt->jobId());
         $checks = $receipt->check(trusted: [static::signer()])->toArray()['checks'];
         self::assertSame(
-            ['format', 'signer-key', 'signer-peer-id', 'settings-hash', 'signature', 'job-id', 'nonce', 'args', 'module',
-                'stdout', 'stderr', 'trust'],
+            ['format', 'signer-key', 'signer-peer-id', 'settings-hash', 'signature', 'job-id', 'nonce', 'args',
+                'module', 'stdout', 'stderr', 'trust'],
             array_column($checks, 'name')
         );
         self::assertSame(hash_file('sha256', Paths::hello()), $receipt->toArray()['module']['sha256']);
@@ -161,13 +161,15 @@ abstract class TransportContract extends TestCase
 
         // Genuine receipt, nobody trusted: never reported as valid.
         $this->expectException(UntrustedSignerException::class);
-        Receipt::fromJson($json)->verify(trusted: ['12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd'], stdout: $stdout);
+        $someoneElse = '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd';
+        Receipt::fromJson($json)->verify(trusted: [$someoneElse], stdout: $stdout);
     }
 
     private function assertFailsCheck(string $check, string $json, string $stdout): void
     {
         try {
-            Receipt::fromJson($json)->verify(trusted: [static::signer()], stdout: $stdout, module: (string) file_get_contents(Paths::hello()));
+            $module = (string) file_get_contents(Paths::hello());
+            Receipt::fromJson($json)->verify(trusted: [static::signer()], stdout: $stdout, module: $module);
             self::fail("the receipt verified; expected '$check' to fail");
         } catch (VerificationException $e) {
             self::assertSame($check, $e->check(), $e->getMessage());

@@ -31,7 +31,8 @@ final class CanonicalJsonTests extends TestCase
 
     public function testIntegersAreShortestDecimalWithinTwoToTheFiftyThree(): void
     {
-        self::assertSame('[0,-1,9007199254740991,-9007199254740991]', CanonicalJson::encode([0, -1, 9007199254740991, -9007199254740991]));
+        $edges = [0, -1, 9007199254740991, -9007199254740991];
+        self::assertSame('[0,-1,9007199254740991,-9007199254740991]', CanonicalJson::encode($edges));
         $this->expectException(\UnexpectedValueException::class);
         CanonicalJson::encode([9007199254740992]);
     }
@@ -46,7 +47,8 @@ final class CanonicalJsonTests extends TestCase
     {
         // The vectors' inputs.argsSha256 for no arguments, and a hello run's for ["world"].
         self::assertSame('4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945', CanonicalJson::sha256([]));
-        self::assertSame('20070565cb9d37351a953f6c3e495930be555cf8b0dd6046e590e530bd8316b8', CanonicalJson::sha256(['world']));
+        $world = '20070565cb9d37351a953f6c3e495930be555cf8b0dd6046e590e530bd8316b8';
+        self::assertSame($world, CanonicalJson::sha256(['world']));
     }
 
     public function testTheVectorsSettingsHashToTheirSettingsSha256(): void

@@ -23,7 +23,8 @@ final class ManifestTests extends TestCase
         self::assertSame($sha, $m->moduleSha256());
         self::assertSame(['module' => $sha, 'programName' => 'hello.wasm'], $m->toArray());
         self::assertSame('{"module":"' . $sha . '","programName":"hello.wasm"}', $m->json());
-        self::assertSame(base64_encode((string) file_get_contents(Paths::hello())), $m->toArray(inlineModule: true)['moduleBase64']);
+        $inline = $m->toArray(inlineModule: true)['moduleBase64'];
+        self::assertSame(base64_encode((string) file_get_contents(Paths::hello())), $inline);
     }
 
     public function testEveryFieldSerialisesUnderTheUnifiedNames(): void
@@ -70,7 +71,8 @@ final class ManifestTests extends TestCase
         }
         self::assertSame(['maxMemoryBytes' => 67108864], $body['limits']);
         self::assertSame('{"cpus":1}', json_encode(json_decode(self::hello()->withCpu(1)->json())->limits));
-        self::assertSame('12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd', self::hello()->withPlacement('12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd')->toArray()['placement']);
+        $peer = '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd';
+        self::assertSame($peer, self::hello()->withPlacement($peer)->toArray()['placement']);
         self::assertSame('any', self::hello()->withPlacement('any')->toArray()['placement']);
         self::assertSame('receipt', self::hello()->withVerify('receipt')->toArray()['verify']);
         self::assertFalse(self::hello()->deterministic(false)->toArray()['deterministic']);
@@ -97,7 +99,11 @@ final class ManifestTests extends TestCase
         $a = $base->withArgs(['a']);
         $b = $base->withArgs(['b'])->withTimeout(5);
         self::assertNotSame($base, $a);
-        self::assertSame(['module' => $base->moduleSha256(), 'programName' => 'hello.wasm', 'limits' => ['maxMemoryBytes' => 67108864]], $base->toArray());
+        self::assertSame(
+            ['module' => $base->moduleSha256(), 'programName' => 'hello.wasm',
+                'limits' => ['maxMemoryBytes' => 67108864]],
+            $base->toArray()
+        );
         self::assertSame(['a'], $a->args());
         self::assertSame(['b'], $b->args());
         self::assertArrayNotHasKey('timeoutMillis', $a->toArray()['limits']);
@@ -109,7 +115,8 @@ final class ManifestTests extends TestCase
         $b = self::hello()->withDefaultIdempotencyKey()->idempotencyKey();
         self::assertMatchesRegularExpression('/\Aphp-[0-9a-f]{32}\z/', $a);
         self::assertNotSame($a, $b);
-        self::assertSame('mine', self::hello()->withIdempotencyKey('mine')->withDefaultIdempotencyKey()->idempotencyKey());
+        $mine = self::hello()->withIdempotencyKey('mine');
+        self::assertSame('mine', $mine->withDefaultIdempotencyKey()->idempotencyKey());
     }
 
     /** @return array<string, array{callable(Manifest): mixed, string}> */
@@ -118,7 +125,7 @@ final class ManifestTests extends TestCase
         return [
             'cpus 0' => [static fn (Manifest $m) => $m->withCpu(0), 'limits.cpus'],
             'memory 0 MiB' => [static fn (Manifest $m) => $m->withMemory(0), 'limits.maxMemoryBytes'],
-            'memory beyond 64 bits' => [static fn (Manifest $m) => $m->withMemory(PHP_INT_MAX), 'limits.maxMemoryBytes'],
+            'memory beyond 64 bits' => [static fn ($m) => $m->withMemory(PHP_INT_MAX), 'limits.maxMemoryBytes'],
             'timeout 0' => [static fn (Manifest $m) => $m->withTimeout(0), 'limits.timeoutMillis'],
             'timeout NaN' => [static fn (Manifest $m) => $m->withTimeout(NAN), 'limits.timeoutMillis'],
             'negative fuel' => [static fn (Manifest $m) => $m->withFuel(-1), 'limits.fuel'],
@@ -130,11 +137,14 @@ final class ManifestTests extends TestCase
             'a variable value that is not a string' => [static fn (Manifest $m) => $m->withEnv(['A' => 1]), 'env.A'],
             'an engine id with spaces' => [static fn (Manifest $m) => $m->withEngine('my engine'), 'engine'],
             'a nonce with a slash' => [static fn (Manifest $m) => $m->withNonce('a/b'), 'nonce'],
-            'an idempotency key too long' => [static fn (Manifest $m) => $m->withIdempotencyKey(str_repeat('k', 129)), 'idempotencyKey'],
+            'a long idempotency key' => [
+                static fn ($m) => $m->withIdempotencyKey(str_repeat('k', 129)),
+                'idempotencyKey',
+            ],
             'a placement that is neither' => [static fn (Manifest $m) => $m->withPlacement('elsewhere'), 'placement'],
             'redundancy 0' => [static fn (Manifest $m) => $m->withRedundancy(0), 'redundancy'],
             'an unknown verify mode' => [static fn (Manifest $m) => $m->withVerify('trust-me'), 'verify'],
-            'a program name that is a path' => [static fn (Manifest $m) => $m->withProgramName('../x.wasm'), 'programName'],
+            'a program name that is a path' => [static fn ($m) => $m->withProgramName('../x.wasm'), 'programName'],
             'an empty program name' => [static fn (Manifest $m) => $m->withProgramName(''), 'programName'],
         ];
     }

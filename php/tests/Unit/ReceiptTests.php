@@ -57,7 +57,11 @@ final class ReceiptTests extends TestCase
         $bound = new Receipt($json, ['stdout' => $stdout, 'jobId' => 'job-0001', 'args' => []]);
         self::assertTrue($bound->verify(trusted: [$this->signer->peerId]));
         $names = array_map(static fn ($c) => $c->name, $bound->check(trusted: [$this->signer->peerId])->checks);
-        self::assertSame(['format', 'signer-key', 'signer-peer-id', 'settings-hash', 'signature', 'job-id', 'args', 'stdout', 'trust'], $names);
+        self::assertSame(
+            ['format', 'signer-key', 'signer-peer-id', 'settings-hash', 'signature', 'job-id', 'args', 'stdout',
+                'trust'],
+            $names
+        );
 
         $wrong = new Receipt($json, ['stdout' => "other\n"]);
         $this->expectException(VerificationException::class);
@@ -118,14 +122,17 @@ final class ReceiptTests extends TestCase
                 $r['module']['sha256'] = strtoupper($r['module']['sha256']);
                 return $r;
             }, 'module.sha256'],
-            'a time without milliseconds' => [static fn ($r) => ['startedAt' => '2026-11-25T12:00:00Z'] + $r, 'startedAt'],
+            'a time without milliseconds' => [static fn ($r) => ['startedAt' => '2026-11-25T12:00Z'] + $r, 'startedAt'],
             'a completed outcome with a detail' => [static function ($r) {
                 $r['outcome']['detail'] = 'unreachable';
                 return $r;
             }, 'a completed outcome has an exitCode and no detail'],
             'a trap without a detail' => [static fn ($r) => ['outcome' => ['kind' => 'trapped']] + $r, 'detail id'],
-            'an unknown outcome' => [static fn ($r) => ['outcome' => ['kind' => 'crashed']] + $r, "unknown outcome 'crashed'"],
-            'an exit code over 32 bits' => [static fn ($r) => ['outcome' => ['kind' => 'completed', 'exitCode' => 2 ** 31]] + $r, '32-bit'],
+            'an unknown outcome' => [static fn ($r) => ['outcome' => ['kind' => 'crashed']] + $r, "outcome 'crashed'"],
+            'an exit code over 32 bits' => [
+                static fn ($r) => ['outcome' => ['kind' => 'completed', 'exitCode' => 2 ** 31]] + $r,
+                '32-bit',
+            ],
             'a deterministic profile without its values' => [static function ($r) {
                 $r['settings']['profile'] = 'deterministic';
                 return $r;
@@ -201,7 +208,8 @@ final class ReceiptTests extends TestCase
             $json = (string) file_get_contents(Paths::vectors() . '/valid-hello-compact.json');
             (new Receipt($json))->save("$dir/r.json");
             self::assertSame($json, file_get_contents("$dir/r.json"));
-            self::assertTrue(Receipt::fromFile("$dir/r.json")->verify(trusted: ['12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd']));
+            $signer = '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd';
+            self::assertTrue(Receipt::fromFile("$dir/r.json")->verify(trusted: [$signer]));
         } finally {
             Paths::removeTree($dir);
         }

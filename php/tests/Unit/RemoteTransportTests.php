@@ -115,14 +115,16 @@ final class RemoteTransportTests extends TestCase
             self::assertSame('queue-full', $e->errorCode());
             self::assertSame(429, $e->httpStatus());
             self::assertSame(0, $e->retryAfter());
-            self::assertStringContainsString('submitting the job: a queue-full (HTTP 429 queue-full)', $e->getMessage());
+            $expected = 'submitting the job: a queue-full (HTTP 429 queue-full)';
+            self::assertStringContainsString($expected, $e->getMessage());
         }
         self::assertCount(4, $this->server->requests());
     }
 
     public function testRetryAfterIsHonoured(): void
     {
-        $client = $this->client([['status' => 200], self::error(429, 'queue-full', null, ['Retry-After' => '1']), self::job()]);
+        $full = self::error(429, 'queue-full', null, ['Retry-After' => '1']);
+        $client = $this->client([['status' => 200], $full, self::job()]);
         $start = microtime(true);
         $client->createJob(Paths::hello())->submit();
         self::assertGreaterThanOrEqual(1.0, microtime(true) - $start);
@@ -152,7 +154,8 @@ final class RemoteTransportTests extends TestCase
 
     public function testATimeoutIsRetriedThenReported(): void
     {
-        $client = $this->client([['status' => 200, 'sleep' => 2], ['status' => 200, 'sleep' => 2]], ['timeout' => 0.3, 'retries' => 1]);
+        $slow = ['status' => 200, 'sleep' => 2];
+        $client = $this->client([$slow, $slow], ['timeout' => 0.3, 'retries' => 1]);
         $start = microtime(true);
         try {
             $client->transport()->status('01a2416855cc-02dbdb517541dd0b');
@@ -167,12 +170,13 @@ final class RemoteTransportTests extends TestCase
     public function testNoDaemonAtTheAddressIsATransportErrorAfterTheRetries(): void
     {
         $port = ScriptedServer::freePort();
-        $client = new Client(['daemon_url' => "http://127.0.0.1:$port", 'token' => 't', 'retries' => 2, 'retry_delay' => 0.01]);
+        $url = "http://127.0.0.1:$port";
+        $client = new Client(['daemon_url' => $url, 'token' => 't', 'retries' => 2, 'retry_delay' => 0.01]);
         try {
             $client->createJob(Paths::hello())->submit();
             self::fail('submitted to nobody');
         } catch (TransportException $e) {
-            self::assertStringContainsString("cannot reach the Plasm daemon at http://127.0.0.1:$port", $e->getMessage());
+            self::assertStringContainsString("cannot reach the Plasm daemon at $url", $e->getMessage());
             self::assertStringContainsString('(3 attempts); is `plasm daemon` running', $e->getMessage());
             self::assertSame(CURLE_COULDNT_CONNECT, $e->getCode());
         }
@@ -180,7 +184,8 @@ final class RemoteTransportTests extends TestCase
 
     public function testOutputIsReadByOffset(): void
     {
-        $client = $this->client([['status' => 200, 'body' => 'lo, world', 'headers' => ['X-Plasm-Next-Offset' => '12', 'X-Plasm-Output-Complete' => 'false']]]);
+        $headers = ['X-Plasm-Next-Offset' => '12', 'X-Plasm-Output-Complete' => 'false'];
+        $client = $this->client([['status' => 200, 'body' => 'lo, world', 'headers' => $headers]]);
         $out = $client->transport()->output('01a2416855cc-02dbdb517541dd0b', 'stdout', 3);
         self::assertSame('lo, world', $out->bytes);
         self::assertSame(12, $out->nextOffset);
@@ -190,7 +195,13 @@ final class RemoteTransportTests extends TestCase
 
     public function testBadOptionsAreRefused(): void
     {
-        foreach ([['ftp://x', []], ['http://127.0.0.1:1/path', []], ['http://127.0.0.1:1', ['retries' => -1]], ['http://127.0.0.1:1', ['timeout' => 'soon']]] as [$url, $options]) {
+        $bad = [
+            ['ftp://x', []],
+            ['http://127.0.0.1:1/path', []],
+            ['http://127.0.0.1:1', ['retries' => -1]],
+            ['http://127.0.0.1:1', ['timeout' => 'soon']],
+        ];
+        foreach ($bad as [$url, $options]) {
             try {
                 new RemoteTransport($url, null, $options);
                 self::fail("accepted $url " . json_encode($options));
