@@ -60,7 +60,13 @@ final class CanonicalJson
     private static function object(array $members): string
     {
         $keys = array_map('strval', array_keys($members));
-        usort($keys, static fn (string $a, string $b): int => strcmp(self::utf16be($a), self::utf16be($b)));
+        if (preg_match('/[\x80-\xff]/', implode('', $keys)) === 1) {
+            // Beyond ASCII, UTF-8 byte order and UTF-16 order differ (above U+FFFF): sort by UTF-16.
+            $units = array_combine($keys, array_map([self::class, 'utf16be'], $keys));
+            usort($keys, static fn (string $a, string $b): int => strcmp($units[$a], $units[$b]));
+        } else {
+            sort($keys, SORT_STRING);
+        }
         $parts = [];
         foreach ($keys as $k) {
             $parts[] = self::string($k) . ':' . self::encode($members[$k]);

@@ -23,8 +23,24 @@ final class Ed25519
     {
     }
 
+    /** @var array<string, ?string> the last keys checked: a verifier sees the same few signers again and again */
+    private static array $checked = [];
+    /** @var array<string, string> */
+    private static array $peerIds = [];
+
     /** Why a public key is unacceptable, or null when it is a canonical point of prime order. */
     public static function publicKeyProblem(string $key): ?string
+    {
+        if (array_key_exists($key, self::$checked)) {
+            return self::$checked[$key];
+        }
+        if (count(self::$checked) >= 64) {
+            self::$checked = [];
+        }
+        return self::$checked[$key] = self::keyProblem($key);
+    }
+
+    private static function keyProblem(string $key): ?string
     {
         if (strlen($key) !== self::PUBLIC_KEY_BYTES) {
             return 'an Ed25519 public key has 32 bytes, this one has ' . strlen($key);
@@ -62,8 +78,14 @@ final class Ed25519
     /** The libp2p peer id of an Ed25519 public key: base58btc of the identity multihash of its protobuf. */
     public static function peerId(string $key): string
     {
-        $proto = self::PROTOBUF_PREFIX . $key;
-        return self::base58("\x00" . chr(strlen($proto)) . $proto);
+        if (!isset(self::$peerIds[$key])) {
+            if (count(self::$peerIds) >= 64) {
+                self::$peerIds = [];
+            }
+            $proto = self::PROTOBUF_PREFIX . $key;
+            self::$peerIds[$key] = self::base58("\x00" . chr(strlen($proto)) . $proto);
+        }
+        return self::$peerIds[$key];
     }
 
     /** Whether a 32-byte point encoding has y < p = 2^255 - 19 (the sign bit aside). */
