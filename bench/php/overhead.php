@@ -6,10 +6,11 @@
  *     php overhead.php --url http://127.0.0.1:PORT --token-file STATE/token --module hello.wasm
  *                      [--jobs N] [--rounds R] [--warmup W]
  *
- * Four ways to run one hello job and read its stdout, measured in the same process against the
+ * Five ways to run one hello job and read its stdout, measured in the same process against the
  * same daemon, in R rounds of N jobs each whose order rotates every round (so drift and other
  * load fall on all of them alike):
  *   raw      one curl handle: POST /v1/jobs?wait=60s {module, programName, args}, GET .../stdout
+ *   raw+key  the same with a random idempotencyKey, as the SDK sends
  *   sdk-run  $client->createJob(...)->withArgs(...)->run()->stdout()  (POST ?wait, GET stdout)
  *   sdk-wait $client->createJob(...)->withArgs(...)->submit()->wait()->stdout()  (POST, GET wait, GET stdout)
  *   sdk-run+verify  sdk-run, then $result->receipt()->verify(...)  (+ GET receipt, Ed25519)
@@ -43,10 +44,14 @@ $name = basename($modulePath);
 
 // The raw client: what a PHP developer writes without the SDK, keeping its connection open.
 $curl = curl_init();
-$raw = static function (array $args) use ($curl, $url, $token, $sha, $name): string {
+$raw = static function (array $args, bool $key = false) use ($curl, $url, $token, $sha, $name): string {
     $headers = ["Authorization: Bearer $token", 'Content-Type: application/json', 'Expect:'];
+    $body = ['module' => $sha, 'programName' => $name, 'args' => $args];
+    if ($key) {
+        $body['idempotencyKey'] = 'raw-' . bin2hex(random_bytes(16));
+    }
     curl_setopt_array($curl, [CURLOPT_URL => "$url/v1/jobs?wait=60s", CURLOPT_POST => true,
-        CURLOPT_POSTFIELDS => json_encode(['module' => $sha, 'programName' => $name, 'args' => $args]),
+        CURLOPT_POSTFIELDS => json_encode($body),
         CURLOPT_HTTPHEADER => $headers, CURLOPT_RETURNTRANSFER => true]);
     $job = json_decode((string) curl_exec($curl), true);
     if (($job['outcome']['kind'] ?? null) !== 'completed') {
@@ -66,6 +71,7 @@ if (!in_array(json_decode((string) curl_exec($curl), true)['sha256'] ?? null, [$
 
 $ways = [
     'raw' => static fn (array $args): string => $raw($args),
+    'raw+key' => static fn (array $args): string => $raw($args, true),
     'sdk-run' => static fn (array $args): string => $manifest->withArgs($args)->run()->stdout(),
     'sdk-wait' => static fn (array $args): string => $manifest->withArgs($args)->submit()->wait()->stdout(),
     'sdk-run+verify' => static function (array $args) use ($manifest, $trusted): string {

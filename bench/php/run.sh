@@ -6,8 +6,9 @@
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (default settings but
 # jobs.queue-capacity = 10000) and runs bench/php/overhead.php against it: after a warm-up, 10
-# rounds (--quick: 4) of 50 hello jobs for each way of running one (raw ext-curl; the SDK's run();
-# submit()->wait(); run() plus receipt verification), one client, rotating the order every round.
+# rounds (--quick: 4) of 50 hello jobs for each way of running one (raw ext-curl, without and with
+# an idempotency key; the SDK's run(); submit()->wait(); run() plus receipt verification), one
+# client, rotating the order every round.
 # Prints median/p90/mean milliseconds per job, the PHP process's CPU per job, and the ratios to raw
 # measured in the same run. The daemon is stopped and its state removed at the end.
 set -euo pipefail
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) rounds=4 ;;
     --image) image=$(cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift

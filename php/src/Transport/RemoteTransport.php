@@ -76,7 +76,7 @@ final class RemoteTransport implements Transport
         }
         $path = '/v1/jobs' . ($wait > 0 ? '?wait=' . self::duration($wait) : '');
         $response = $this->send('POST', $path, $manifest->json(), 'application/json', $wait, 'submitting the job');
-        if ($response->status === 404 && str_contains($response->body, '"module"')) {
+        if ($response->status === 404 && (json_decode($response->body, true)['error']['field'] ?? null) === 'module') {
             // The daemon no longer has the module (e.g. it restarted with another state directory).
             unset($this->stored[$sha]);
             $this->upload($manifest);
@@ -123,7 +123,7 @@ final class RemoteTransport implements Transport
     public function cancel(string $jobId): JobState
     {
         $r = $this->send('POST', self::job($jobId) . '/cancel', '', 'application/json', 0, "cancelling job $jobId");
-        if ($r->status === 409 && str_contains($r->body, 'already-ended')) {
+        if ($r->status === 409 && (json_decode($r->body, true)['error']['code'] ?? null) === 'already-ended') {
             return $this->status($jobId);
         }
         return new JobState($r->json());
