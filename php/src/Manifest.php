@@ -103,9 +103,7 @@ final class Manifest
                 throw new InvalidArgumentException("args[$i]", 'must be a string, not ' . get_debug_type($a));
             }
         }
-        $m = clone $this;
-        $m->args = $args;
-        return $m;
+        return $this->with('args', $args);
     }
 
     /**
@@ -124,17 +122,13 @@ final class Manifest
                 throw new InvalidArgumentException("env.$name", 'must be a string, not ' . get_debug_type($value));
             }
         }
-        $m = clone $this;
-        $m->env = array_combine(array_map('strval', array_keys($env)), array_values($env));
-        return $m;
+        return $this->with('env', array_combine(array_map('strval', array_keys($env)), array_values($env)));
     }
 
     /** The bytes the guest reads from stdin (default: none). */
     public function withStdin(string $bytes): self
     {
-        $m = clone $this;
-        $m->stdin = $bytes;
-        return $m;
+        return $this->with('stdin', $bytes);
     }
 
     /** CPUs the job may use (limits.cpus, at least 1); a node that cannot give them refuses the job. */
@@ -207,26 +201,20 @@ final class Manifest
                 "'$engine' is not an engine id (e.g. auto, wasmtime, chicory-interpreter)"
             );
         }
-        $m = clone $this;
-        $m->engine = $engine;
-        return $m;
+        return $this->with('engine', $engine);
     }
 
     /** Recorded clocks and random (docs/receipts.md §6), so that the run can be re-executed exactly. */
     public function deterministic(bool $deterministic = true): self
     {
-        $m = clone $this;
-        $m->deterministic = $deterministic;
-        return $m;
+        return $this->with('deterministic', $deterministic);
     }
 
     /** A nonce bound into the receipt (1-128 of A-Z a-z 0-9 . _ : -). */
     public function withNonce(string $nonce): self
     {
         self::checkId('nonce', $nonce);
-        $m = clone $this;
-        $m->nonce = $nonce;
-        return $m;
+        return $this->with('nonce', $nonce);
     }
 
     /**
@@ -236,18 +224,14 @@ final class Manifest
     public function withIdempotencyKey(string $key): self
     {
         self::checkId('idempotencyKey', $key);
-        $m = clone $this;
-        $m->idempotencyKey = $key;
-        return $m;
+        return $this->with('idempotencyKey', $key);
     }
 
     /** The guest's argv[0] (a name, never a path). */
     public function withProgramName(string $name): self
     {
         self::checkProgramName($name);
-        $m = clone $this;
-        $m->programName = $name;
-        return $m;
+        return $this->with('programName', $name);
     }
 
     /** Where the job runs: `local` (this node), `remote` (another peer), `any`, or a peer id. */
@@ -260,9 +244,7 @@ final class Manifest
                 "'$placement' is not local, remote, any or a peer id (12D3KooW...)"
             );
         }
-        $m = clone $this;
-        $m->placement = $placement;
-        return $m;
+        return $this->with('placement', $placement);
     }
 
     /** On how many nodes the job runs (at least 1). */
@@ -271,9 +253,7 @@ final class Manifest
         if ($nodes < 1) {
             throw new InvalidArgumentException('redundancy', "must be at least 1, not $nodes");
         }
-        $m = clone $this;
-        $m->redundancy = $nodes;
-        return $m;
+        return $this->with('redundancy', $nodes);
     }
 
     /** How the node checks results from other peers: `receipt` or `reexecute`. */
@@ -282,9 +262,7 @@ final class Manifest
         if ($mode !== 'receipt' && $mode !== 'reexecute') {
             throw new InvalidArgumentException('verify', "'$mode' is not receipt or reexecute");
         }
-        $m = clone $this;
-        $m->verify = $mode;
-        return $m;
+        return $this->with('verify', $mode);
     }
 
     /** The module's bytes. */
@@ -384,14 +362,20 @@ final class Manifest
         return $this->idempotencyKey !== null ? $this : $this->withIdempotencyKey('php-' . bin2hex(random_bytes(16)));
     }
 
+    /** A copy with one property changed: every with...() returns a new manifest. */
+    private function with(string $property, mixed $value): self
+    {
+        $m = clone $this;
+        $m->{$property} = $value;
+        return $m;
+    }
+
     private function withLimit(string $name, int $value, int $min): self
     {
         if ($value < $min) {
             throw new InvalidArgumentException("limits.$name", "must be at least $min, not $value");
         }
-        $m = clone $this;
-        $m->limits[$name] = $value;
-        return $m;
+        return $this->with('limits', array_merge($this->limits, [$name => $value]));
     }
 
     private function client(): Client

@@ -134,17 +134,11 @@ final class Receipt
                 }
             }
         }
-        $e = $this->expected;
-        return Verifier::check(
-            $this->json,
-            array_values($trusted),
-            $module ?? $e['module'] ?? null,
-            $stdout ?? $e['stdout'] ?? null,
-            $stderr ?? $e['stderr'] ?? null,
-            $jobId ?? $e['jobId'] ?? null,
-            $nonce ?? $e['nonce'] ?? null,
-            $args ?? $e['args'] ?? null
-        );
+        $given = ['module' => $module, 'stdout' => $stdout, 'stderr' => $stderr, 'jobId' => $jobId,
+            'nonce' => $nonce, 'args' => $args];
+        // What the caller gives overrides what the receipt knows of its job.
+        $expected = array_filter($given, static fn ($v): bool => $v !== null) + $this->expected;
+        return Verifier::check($this->json, array_values($trusted), $expected);
     }
 
     /** The receipt document exactly as received. */

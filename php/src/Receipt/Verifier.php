@@ -22,18 +22,11 @@ final class Verifier
 
     /**
      * @param list<string> $trusted peer ids (12D3KooW...) or base64 public keys of trusted signers
-     * @param ?list<string> $args the guest's arguments after argv[0], when the verifier knows them
+     * @param array{module?: ?string, stdout?: ?string, stderr?: ?string, jobId?: ?string, nonce?: ?string,
+     *     args?: ?list<string>} $expected what the verifier holds or expects; each is checked when given
      */
-    public static function check(
-        string $json,
-        array $trusted = [],
-        ?string $module = null,
-        ?string $stdout = null,
-        ?string $stderr = null,
-        ?string $jobId = null,
-        ?string $nonce = null,
-        ?array $args = null
-    ): VerificationReport {
+    public static function check(string $json, array $trusted, array $expected): VerificationReport
+    {
         $checks = [];
         try {
             $r = Format::parse($json);
@@ -69,17 +62,20 @@ final class Verifier
 
         $checks[] = self::signature($r, $key, $peerId);
 
+        $jobId = $expected['jobId'] ?? null;
         if ($jobId !== null) {
             $actual = $r->get('jobId');
             $checks[] = $actual === $jobId
                 ? new Check('job-id', true, $actual)
                 : new Check('job-id', false, "the receipt is for job $actual, not $jobId");
         }
+        $nonce = $expected['nonce'] ?? null;
         if ($nonce !== null) {
             $actual = $r->get('nonce');
             $checks[] = new Check('nonce', $actual === $nonce, $actual === $nonce
                 ? 'matches' : 'the receipt\'s nonce is ' . ($actual ?? 'absent') . ", not $nonce");
         }
+        $args = $expected['args'] ?? null;
         if ($args !== null) {
             $hash = CanonicalJson::sha256(array_values($args));
             $actual = $r->get('inputs')->get('argsSha256');
@@ -87,9 +83,9 @@ final class Verifier
                 ? 'the arguments hash to inputs.argsSha256'
                 : "the given arguments hash to $hash but the receipt says $actual");
         }
-        foreach (['module' => $module, 'stdout' => $stdout, 'stderr' => $stderr] as $name => $bytes) {
-            if ($bytes !== null) {
-                $checks[] = self::digest($name, $bytes, $r->get($name));
+        foreach (['module', 'stdout', 'stderr'] as $name) {
+            if (isset($expected[$name])) {
+                $checks[] = self::digest($name, $expected[$name], $r->get($name));
             }
         }
         $checks[] = self::trust($peerId, $key, $trusted);

@@ -162,9 +162,30 @@ final class RemoteTransport implements Transport
         float $extra,
         string $what
     ): HttpResponse {
+        $headers = ['Accept: application/json', 'Expect:', 'User-Agent: plasm-php/' . \Plasm\Client::VERSION];
+        if ($this->token !== null) {
+            $headers[] = 'Authorization: Bearer ' . $this->token;
+        }
+        if ($type !== null) {
+            $headers[] = "Content-Type: $type";
+        }
+        $options = [
+            CURLOPT_URL => $this->url . $path,
+            CURLOPT_CUSTOMREQUEST => $method,
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_HTTPHEADER => $headers,
+            CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->connectTimeout * 1000),
+            CURLOPT_TIMEOUT_MS => (int) ceil(($this->timeout + $extra) * 1000),
+            CURLOPT_FOLLOWLOCATION => false,
+            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+            CURLOPT_NOBODY => $method === 'HEAD',
+        ];
+        if ($body !== null) {
+            $options[CURLOPT_POSTFIELDS] = $body;
+        }
         for ($attempt = 1;; $attempt++) {
             try {
-                $r = $this->once($method, $path, $body, $type, $extra, $what);
+                $r = $this->once($options, $what);
             } catch (RetryableFailure $e) {
                 if ($attempt > $this->retries) {
                     $tries = $attempt === 1 ? '1 attempt' : "$attempt attempts";
@@ -183,50 +204,22 @@ final class RemoteTransport implements Transport
         }
     }
 
-    private function once(
-        string $method,
-        string $path,
-        ?string $body,
-        ?string $type,
-        float $extra,
-        string $what
-    ): HttpResponse {
+    /** @param array<int, mixed> $options curl options of the request */
+    private function once(array $options, string $what): HttpResponse
+    {
         if ($this->curl === null) {
             $this->curl = curl_init();
         } else {
             curl_reset($this->curl);
         }
         $headers = [];
-        $send = ['Accept: application/json', 'Expect:', 'User-Agent: plasm-php/' . \Plasm\Client::VERSION];
-        if ($this->token !== null) {
-            $send[] = 'Authorization: Bearer ' . $this->token;
-        }
-        if ($type !== null) {
-            $send[] = "Content-Type: $type";
-        }
-        $options = [
-            CURLOPT_URL => $this->url . $path,
-            CURLOPT_CUSTOMREQUEST => $method,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_HTTPHEADER => $send,
-            CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->connectTimeout * 1000),
-            CURLOPT_TIMEOUT_MS => (int) ceil(($this->timeout + $extra) * 1000),
-            CURLOPT_FOLLOWLOCATION => false,
-            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-            CURLOPT_HEADERFUNCTION => static function ($ch, string $line) use (&$headers): int {
-                $colon = strpos($line, ':');
-                if ($colon !== false) {
-                    $headers[strtolower(trim(substr($line, 0, $colon)))] = trim(substr($line, $colon + 1));
-                }
-                return strlen($line);
-            },
-        ];
-        if ($method === 'HEAD') {
-            $options[CURLOPT_NOBODY] = true;
-        }
-        if ($body !== null) {
-            $options[CURLOPT_POSTFIELDS] = $body;
-        }
+        $options[CURLOPT_HEADERFUNCTION] = static function ($ch, string $line) use (&$headers): int {
+            $colon = strpos($line, ':');
+            if ($colon !== false) {
+                $headers[strtolower(trim(substr($line, 0, $colon)))] = trim(substr($line, $colon + 1));
+            }
+            return strlen($line);
+        };
         curl_setopt_array($this->curl, $options);
         $out = curl_exec($this->curl);
         if ($out === false) {
