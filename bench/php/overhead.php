@@ -7,8 +7,8 @@
  *                      [--jobs N] [--rounds R] [--warmup W]
  *
  * Five ways to run one hello job and read its stdout, measured in the same process against the
- * same daemon, in R rounds of N jobs each whose order rotates every round (so drift and other
- * load fall on all of them alike):
+ * same daemon: R rounds of N jobs of each way, the ways taking turns job by job in an order that
+ * rotates (so drift and load from elsewhere fall on all of them alike):
  *   raw      one curl handle: POST /v1/jobs?wait=60s {module, programName, args}, GET .../stdout
  *   raw+key  the same with a random idempotencyKey, as the SDK sends
  *   sdk-run  $client->createJob(...)->withArgs(...)->run()->stdout()  (POST ?wait, GET stdout)
@@ -100,19 +100,19 @@ $times = array_fill_keys(array_keys($ways), []);
 $cpuMs = array_fill_keys(array_keys($ways), 0.0);
 $labels = array_keys($ways);
 for ($round = 0; $round < $rounds; $round++) {
-    $shift = $round % count($labels);
-    $order = array_merge(array_slice($labels, $shift), array_slice($labels, 0, $shift));
-    foreach ($order as $label) {
-        $c0 = $cpu();
-        for ($i = 0; $i < $jobs; $i++) {
+    for ($i = 0; $i < $jobs; $i++) {
+        // Job by job, in an order that rotates: load from elsewhere falls on every way alike.
+        $shift = ($round * $jobs + $i) % count($labels);
+        foreach (array_merge(array_slice($labels, $shift), array_slice($labels, 0, $shift)) as $label) {
+            $c0 = $cpu();
             $t0 = hrtime(true);
             $out = $ways[$label](['bench']);
             $times[$label][] = (hrtime(true) - $t0) / 1e6;
+            $cpuMs[$label] += $cpu() - $c0;
             if ($out !== $expected) {
                 throw new RuntimeException("$label: unexpected output " . json_encode($out));
             }
         }
-        $cpuMs[$label] += $cpu() - $c0;
     }
 }
 

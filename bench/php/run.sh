@@ -8,7 +8,7 @@
 # jobs.queue-capacity = 10000) and runs bench/php/overhead.php against it: after a warm-up, 10
 # rounds (--quick: 4) of 50 hello jobs for each way of running one (raw ext-curl, without and with
 # an idempotency key; the SDK's run(); submit()->wait(); run() plus receipt verification), one
-# client, rotating the order every round.
+# client, the ways taking turns job by job in a rotating order.
 # Prints median/p90/mean milliseconds per job, the PHP process's CPU per job, and the ratios to raw
 # measured in the same run. The daemon is stopped and its state removed at the end.
 set -euo pipefail
