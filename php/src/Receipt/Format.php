@@ -77,14 +77,14 @@ final class Format
         if ($profile !== 'default' && $profile !== 'deterministic') {
             throw new FormatException('settings.profile', "must be 'default' or 'deterministic', not '$profile'");
         }
+        // One entry per limit the job ran under (docs/receipts.md §2): names a later node may add are
+        // accepted, being covered by settingsSha256 and the signature all the same.
         $lim = self::obj($st, 'settings', 'limits');
-        self::only($lim, 'settings.limits', ['maxMemoryBytes', 'maxTableElements', 'timeoutMillis', 'fuel',
-            'maxOutputBytes', 'maxModuleBytes']);
-        foreach (['maxMemoryBytes', 'maxTableElements', 'timeoutMillis', 'maxOutputBytes', 'maxModuleBytes'] as $f) {
-            self::nonNegative($lim, 'settings.limits', $f);
-        }
-        if ($lim->has('fuel')) {
-            self::nonNegative($lim, 'settings.limits', 'fuel');
+        foreach ($lim->keys() as $name) {
+            if (preg_match('/^[a-zA-Z][a-zA-Z0-9]{0,63}$/', $name) !== 1) {
+                throw new FormatException('settings.limits', "'$name' is not a limit name");
+            }
+            self::nonNegative($lim, 'settings.limits', $name);
         }
         if ($st->has('deterministic')) {
             $det = self::obj($st, 'settings', 'deterministic');
@@ -147,8 +147,10 @@ final class Format
                 }
                 break;
             case 'failed':
+            case 'cancelled':
+            case 'interrupted':
                 if ($exit !== null || $detail !== null) {
-                    throw new FormatException('outcome', 'a failed outcome has neither exitCode nor detail');
+                    throw new FormatException('outcome', "a $kind outcome has neither exitCode nor detail");
                 }
                 break;
             default:

@@ -112,8 +112,14 @@ final class DaemonClient {
     this.token = t == null ? "" : t.strip();
   }
 
-  /** Where to connect for a daemon with this config: a wildcard listen address means this machine. */
+  /**
+   * Where to connect for a daemon with this config: a wildcard listen address means this machine;
+   * null for port 0 (the daemon picked one: its state directory's daemon.json says which).
+   */
   static String connectable(DaemonConfig cfg) {
+    if (cfg.api().listenPort() == 0) {
+      return null;
+    }
     String h = cfg.api().listenHost();
     if (h.equals("0.0.0.0") || h.isEmpty()) {
       h = "127.0.0.1";

@@ -63,6 +63,13 @@ final class JsonOutput {
     byte[] e = err == null ? new byte[0] : err.toByteArray();
     root.put("stdout", new String(o, StandardCharsets.UTF_8));
     root.put("stderr", new String(e, StandardCharsets.UTF_8));
+    // Output that is not UTF-8 text cannot survive a JSON string: give its exact bytes too.
+    if (!utf8(o)) {
+      root.put("stdoutBase64", java.util.Base64.getEncoder().encodeToString(o));
+    }
+    if (!utf8(e)) {
+      root.put("stderrBase64", java.util.Base64.getEncoder().encodeToString(e));
+    }
     Usage u = outcome.usage();
     ObjectNode usage = root.putObject("usage");
     usage.put("wallTimeMillis", u.wallTime().toNanos() / 1e6);
@@ -78,6 +85,16 @@ final class JsonOutput {
       root.set("receipt", dev.plasm.receipt.spi.ReceiptCodec.toTree(receipt));
     }
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  private static boolean utf8(byte[] b) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException ex) {
+      return false;
+    }
   }
 
   static String error(String code, String field, String message, int processExitCode) {

@@ -35,6 +35,11 @@ final class DaemonUnderTest implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.plasm.cli.Main",
         "daemon", "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
     cmd.addAll(List.of(args));
+    if (!List.of(args).contains("--config")) {
+      // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
+      Path empty = java.nio.file.Files.writeString(state.resolveSibling(state.getFileName() + "-empty.toml"), "");
+      cmd.addAll(List.of("--config", empty.toString()));
+    }
     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     StringBuffer log = new StringBuffer();
     CompletableFuture<Void> listening = new CompletableFuture<>();

@@ -294,4 +294,14 @@ class RunCommandTests {
     assertTrue(trap.out().contains("\"trap\" : \"unreachable\"") && trap.out().contains("\"processExitCode\" : 134"), trap::toString);
     assertEquals("", trap.err(), "with --json, diagnostics are in the JSON");
   }
+
+  @org.junit.jupiter.api.Test
+  void jsonGivesTheExactBytesOfOutputThatIsNotUtf8() {
+    byte[] raw = {(byte) 0xff, (byte) 0xfe, 'o', 'k'};
+    var r = Cli.run(raw, java.util.Map.of(), "run", "--json", Fixture.path("probe", tmp), "--", "cat");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("\"stdoutBase64\" : \"" + java.util.Base64.getEncoder().encodeToString(raw) + "\""), r::toString);
+    var text = Cli.run("run", "--json", Fixture.hello().toString());
+    assertTrue(!text.out().contains("stdoutBase64"), "UTF-8 output has no base64 copy");
+  }
 }

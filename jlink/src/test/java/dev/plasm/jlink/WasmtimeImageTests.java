@@ -39,7 +39,9 @@ class WasmtimeImageTests {
 
   @Test
   void theImagesDaemonRunsJobsOnWasmtimeInItsWorkers() throws Exception {
-    Process daemon = plasm("daemon", "--listen", "127.0.0.1:0").startAsync(home);
+    // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
+    Path config = Files.writeString(home.resolve("plasmd.toml"), "");
+    Process daemon = plasm("daemon", "--config", config.toString(), "--listen", "127.0.0.1:0").startAsync(home);
     try {
       Path endpoint = home.resolve("daemon.json");
       long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
