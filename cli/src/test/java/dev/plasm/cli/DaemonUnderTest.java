@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ final class DaemonUnderTest implements AutoCloseable {
     cmd.addAll(List.of(args));
     if (!List.of(args).contains("--config")) {
       // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
-      Path empty = java.nio.file.Files.writeString(state.resolveSibling(state.getFileName() + "-empty.toml"), "");
+      Path empty = Files.writeString(state.resolveSibling(state.getFileName() + "-empty.toml"), "");
       cmd.addAll(List.of("--config", empty.toString()));
     }
     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
