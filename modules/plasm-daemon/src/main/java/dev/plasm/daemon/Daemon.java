@@ -2,15 +2,20 @@ package dev.plasm.daemon;
 
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
 import dev.plasm.daemon.internal.exec.NodeReceipts;
 import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.remote.RemoteNode;
+import dev.plasm.daemon.internal.store.JobRecord;
+import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
+import dev.plasm.host.Admission;
 import dev.plasm.host.EngineRegistry;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.identity.IdentityException;
@@ -51,6 +56,7 @@ public final class Daemon implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
   private volatile P2pNode p2p;
+  private volatile RemoteNode remote;
 
   private Daemon(Log log, ApiServer api, JobRunner runner, InetSocketAddress address, Path stateDir) {
     this.log = log;
@@ -98,8 +104,12 @@ public final class Daemon implements AutoCloseable {
 
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
     P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), pluginDirs, identity, version, log) : null;
-    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, token, log, version);
-    api.p2p(p2p);
+    Intake intake = new Intake(store, runner, metrics, new Admission(registry, Admission.Policy.node(config.limits())), log,
+        config.jobs().queueCapacity());
+    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, intake, token, log, version);
+    RemoteNode remote = p2p == null ? null
+        : RemoteNode.start(config, p2p.transport(), identity, registry, store, modules, runner, intake, metrics, stateDir, log);
+    api.p2p(p2p, remote);
     InetSocketAddress bound;
     try {
       bound = api.start();
@@ -111,8 +121,14 @@ public final class Daemon implements AutoCloseable {
           "api.listen: cannot listen on " + config.api().listenHost() + ":" + config.api().listenPort() + ": " + e.getMessage());
     }
     runner.start();
+    if (remote != null) {
+      remote.resume();
+    } else {
+      interruptDispatched(store, log);
+    }
     Daemon d = new Daemon(log, api, runner, bound, stateDir);
     d.p2p = p2p;
+    d.remote = remote;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
     AtomicFiles.write(stateDir.resolve(ENDPOINT_FILE),
         ("{\"address\": \"" + hostPort(bound) + "\", \"pid\": " + ProcessHandle.current().pid() + "}\n")
@@ -134,6 +150,18 @@ public final class Daemon implements AutoCloseable {
           + "use TLS in front of it on untrusted networks", "address", hostPort(bound), "tokenFile", stateDir.resolve(TOKEN_FILE));
     }
     return d;
+  }
+
+  /** Jobs out on other nodes when p2p is now off cannot be asked for again: they end interrupted. */
+  private static void interruptDispatched(JobStore store, Log log) throws IOException {
+    for (JobRecord r : store.unfinished()) {
+      if (r.dispatch() != null) {
+        String why = "the job was out on other nodes when the daemon stopped, and p2p is now off, so it cannot be asked for again";
+        store.update(r.ended(JobState.INTERRUPTED, java.time.Instant.now(),
+            new dev.plasm.api.ExecutionOutcome.Interrupted(why, dev.plasm.api.Usage.NONE), why, false));
+        log.warn("remote job interrupted", "job", r.id(), "why", why);
+      }
+    }
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -209,6 +237,9 @@ public final class Daemon implements AutoCloseable {
     }
     log.info("shutting down");
     api.stop();
+    if (remote != null) {
+      remote.close();
+    }
     if (p2p != null) {
       p2p.close();
     }

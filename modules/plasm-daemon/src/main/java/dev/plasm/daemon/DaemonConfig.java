@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param workers {@code [workers]}: how worker processes are run, kept and replaced
  * @param pluginDirs {@code [engines] plugin-dirs}, or empty for the defaults
  * @param p2p {@code [p2p]}: the peer-to-peer node (off by default)
+ * @param remote {@code [remote]}: jobs across peers (running others' jobs is off by default)
  */
 public record DaemonConfig(
     Path source,
@@ -36,7 +37,8 @@ public record DaemonConfig(
     ResourceLimits limits,
     Workers workers,
     List<Path> pluginDirs,
-    P2pConfig p2p) {
+    P2pConfig p2p,
+    RemoteConfig remote) {
 
   /**
    * The HTTP API ({@code [api]}).
@@ -121,7 +123,7 @@ public record DaemonConfig(
 
   /** The built-in defaults (docs/config.md). */
   public static final DaemonConfig DEFAULTS = new DaemonConfig(null, null, Api.DEFAULTS, "text", DEFAULT_HEAP, Jobs.DEFAULTS,
-      ResourceLimits.DEFAULTS, Workers.DEFAULTS, List.of(), P2pConfig.DEFAULTS);
+      ResourceLimits.DEFAULTS, Workers.DEFAULTS, List.of(), P2pConfig.DEFAULTS, RemoteConfig.DEFAULTS);
 
   public DaemonConfig {
     Objects.requireNonNull(api, "api");
@@ -134,30 +136,36 @@ public record DaemonConfig(
     Objects.requireNonNull(workers, "workers");
     pluginDirs = List.copyOf(pluginDirs);
     Objects.requireNonNull(p2p, "p2p");
+    Objects.requireNonNull(remote, "remote");
   }
 
   public DaemonConfig withApi(Api a) {
-    return new DaemonConfig(source, stateDir, a, logFormat, heap, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, stateDir, a, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withStateDir(Path dir) {
-    return new DaemonConfig(source, dir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, dir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withLogFormat(String format) {
     if (!format.equals("text") && !format.equals("json")) {
       throw new ConfigurationException("log.format", "log.format: '" + format + "' must be text or json");
     }
-    return new DaemonConfig(source, stateDir, api, format, heap, jobs, limits, workers, pluginDirs, p2p);
+    return new DaemonConfig(source, stateDir, api, format, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withPluginDirs(List<Path> dirs) {
-    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, dirs, p2p);
+    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, dirs, p2p, remote);
+  }
+
+  /** The same settings with running other peers' jobs switched on or off ({@code plasm daemon --remote}). */
+  public DaemonConfig withRemoteEnabled(boolean on) {
+    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote.withEnabled(on));
   }
 
   /** The same settings with p2p switched on or off ({@code plasm daemon --p2p}). */
   public DaemonConfig withP2pEnabled(boolean on) {
-    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p.withEnabled(on));
+    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p.withEnabled(on), remote);
   }
 
   /**

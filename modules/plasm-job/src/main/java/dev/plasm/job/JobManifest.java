@@ -125,6 +125,16 @@ public record JobManifest(
         verify, idempotencyKey);
   }
 
+  public JobManifest withPlacement(Placement p) {
+    return new JobManifest(module, programName, args, env, stdin, limits, engine, deterministic, nonce, p, redundancy,
+        verify, idempotencyKey);
+  }
+
+  public JobManifest withEngine(String e) {
+    return new JobManifest(module, programName, args, env, stdin, limits, e, deterministic, nonce, placement, redundancy,
+        verify, idempotencyKey);
+  }
+
   public JobManifest withStdin(StdinSource s) {
     return new JobManifest(module, programName, args, env, s, limits, engine, deterministic, nonce, placement, redundancy,
         verify, idempotencyKey);

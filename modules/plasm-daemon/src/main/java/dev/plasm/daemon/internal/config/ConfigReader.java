@@ -8,6 +8,7 @@ import dev.plasm.api.LimitValueException;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.P2pConfig;
+import dev.plasm.daemon.RemoteConfig;
 import dev.plasm.identity.PeerId;
 import dev.plasm.transport.spi.TransportDescriptor;
 import dev.plasm.transport.spi.TransportLimits;
@@ -48,6 +49,8 @@ public final class ConfigReader {
     TABLES.put("workers", List.of("kill-grace", "java-options", "warm", "max-jobs", "max-rss", "module-cache",
         "shutdown-grace"));
     TABLES.put("engines", List.of("plugin-dirs"));
+    TABLES.put("remote", List.of("enabled", "allow", "deny", "max-concurrent", "per-peer-concurrent", "per-peer-per-minute",
+        "offer-interval", "offer-ttl", "max-attempts", "max-dispatch"));
     TABLES.put("p2p", List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams",
         "max-pending-handshakes", "max-value-size", "max-records", "dial-timeout", "query-timeout"));
   }
@@ -173,7 +176,7 @@ public final class ConfigReader {
     List<Path> pluginDirs = r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
 
     return new DaemonConfig(file, stateDir, apiConfig, format, heap, jobsConfig, limits, workersConfig, pluginDirs,
-        p2p(r, root));
+        p2p(r, root), remote(r, root));
   }
 
   /**
@@ -206,6 +209,38 @@ public final class ConfigReader {
       }
     }
     return new ResourceLimits(values);
+  }
+
+  private static RemoteConfig remote(Reader r, JsonNode root) {
+    RemoteConfig d = RemoteConfig.DEFAULTS;
+    JsonNode t = r.table(root, "remote");
+    List<String> allow = peerIds(r, t, "allow");
+    List<String> deny = peerIds(r, t, "deny");
+    Duration interval = r.duration(t, "remote.", "offer-interval", d.offerInterval(), Duration.ofSeconds(1), Duration.ofHours(1));
+    Duration ttl = r.duration(t, "remote.", "offer-ttl", d.offerTtl(), Duration.ofSeconds(5), Duration.ofHours(24));
+    if (ttl.compareTo(interval) <= 0) {
+      throw r.error("remote.offer-ttl", "must be longer than remote.offer-interval (" + Durations.format(interval)
+          + "), or offers go stale between refreshes");
+    }
+    return new RemoteConfig(r.bool(t, "remote.", "enabled", d.enabled()), allow, deny,
+        (int) r.integer(t, "remote.", "max-concurrent", d.maxConcurrent(), 1, 100_000),
+        (int) r.integer(t, "remote.", "per-peer-concurrent", d.perPeerConcurrent(), 1, 100_000),
+        (int) r.integer(t, "remote.", "per-peer-per-minute", d.perPeerPerMinute(), 1, 1_000_000),
+        interval, ttl,
+        (int) r.integer(t, "remote.", "max-attempts", d.maxAttempts(), 1, 100),
+        (int) r.integer(t, "remote.", "max-dispatch", d.maxDispatch(), 1, 100_000));
+  }
+
+  private static List<String> peerIds(Reader r, JsonNode t, String key) {
+    List<String> ids = r.strings(t, "remote.", key, List.of());
+    for (int i = 0; i < ids.size(); i++) {
+      try {
+        PeerId.parse(ids.get(i));
+      } catch (IllegalArgumentException e) {
+        throw r.error("remote." + key + "[" + i + "]", "'" + ids.get(i) + "' is not a peer id: " + e.getMessage());
+      }
+    }
+    return ids;
   }
 
   private static P2pConfig p2p(Reader r, JsonNode root) {

@@ -424,6 +424,66 @@ public final class JobRunner {
     log.info("job ended", "job", r.id(), "state", r.state().text(), "outcome", kind, "millis", micros < 0 ? 0 : micros / 1000);
   }
 
+  /** What a replayed job did: its outcome and its output. */
+  public record Replay(ExecutionOutcome outcome, byte[] stdout, byte[] stderr) {}
+
+  /**
+   * Runs a plan once more in a worker process of its own (not one of the executors', which serve the
+   * queue), for a requester that checks another node's result ({@code verify: reexecute}). The
+   * worker is killed at the job's deadline plus {@code workers.kill-grace}; nothing of the run is
+   * kept but what is returned.
+   */
+  public Replay replay(String jobId, dev.plasm.job.JobPlan plan, dev.plasm.engine.spi.Determinism det, byte[] stdin)
+      throws IOException, InterruptedException {
+    Path dir = AtomicFiles.privateDir(stateDir.resolve("replays")).resolve(jobId);
+    AtomicFiles.newPrivateDir(dir);
+    WorkerProcess w = null;
+    try {
+      if (stdin.length > 0) {
+        AtomicFiles.write(dir.resolve(JobStore.STDIN), stdin, false);
+      }
+      w = WorkerProcess.start(launcher.command(DaemonConfig.workerHeapMiB(plan.limits().maxMemoryBytes())),
+          stateDir.resolve("logs").resolve("replay.log"));
+      metrics.workerStarted();
+      if (!w.send(new WorkerSpec(jobId + "-replay", modules.path(plan.moduleSha256()).toString(), plan, det, dir.toString()))) {
+        throw new IOException("the replay worker did not take the job");
+      }
+      long until = System.nanoTime() + plan.limits().timeout().plus(config.workers().killGrace()).toNanos();
+      WorkerProcess.Event e;
+      do {
+        e = w.await(Duration.ofNanos(Math.max(1, Math.min(until - System.nanoTime(), TICK.toNanos()))));
+      } while (e instanceof WorkerProcess.Quiet && System.nanoTime() < until);
+      WorkerResult wr = WorkerResult.readIfThere(dir.resolve(JobStore.RESULT));
+      if (wr == null) {
+        throw new IOException("the replay ended without a result");
+      }
+      return new Replay(wr.outcome(), readAll(dir.resolve(JobStore.STDOUT)), readAll(dir.resolve(JobStore.STDERR)));
+    } finally {
+      if (w != null) {
+        w.kill();
+      }
+      deleteTree(dir);
+    }
+  }
+
+  private static byte[] readAll(Path p) throws IOException {
+    return Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0];
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+        try {
+          Files.deleteIfExists(f);
+        } catch (IOException e) {
+          // Best effort: a replay's scratch directory.
+        }
+      });
+    } catch (IOException e) {
+      // Nothing there.
+    }
+  }
+
   /**
    * Ends a job found running when the daemon started again after a crash: interrupted, with a
    * receipt (the node cannot say how long it ran; the usage says 0).

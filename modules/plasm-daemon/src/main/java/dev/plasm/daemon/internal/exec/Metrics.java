@@ -22,6 +22,7 @@ public final class Metrics {
   private IntSupplier queueDepth = () -> 0;
   private IntSupplier running = () -> 0;
   private IntSupplier workersAlive = () -> 0;
+  private java.util.function.Supplier<String> extra = () -> "";
   private IntSupplier httpOpen = () -> 0;
   private LongSupplier httpRefused = () -> 0;
   private LongSupplier httpTimedOut = () -> 0;
@@ -30,6 +31,11 @@ public final class Metrics {
     this.queueDepth = queueDepth;
     this.running = running;
     this.workersAlive = workersAlive;
+  }
+
+  /** More metrics, rendered after these (the remote node's). */
+  public void extra(java.util.function.Supplier<String> more) {
+    this.extra = more;
   }
 
   /** The HTTP server's connection counts. */
@@ -117,6 +123,7 @@ public final class Metrics {
     b.append("plasm_job_duration_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.get()).append('\n');
     b.append("plasm_job_duration_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
     b.append("plasm_job_duration_seconds_count ").append(latencyCount.get()).append('\n');
+    b.append(extra.get());
     return b.toString();
   }
 

@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.http;
 
 import dev.plasm.daemon.DaemonConfig;
+import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
 import dev.plasm.daemon.internal.httpd.HttpError;
@@ -9,6 +10,7 @@ import dev.plasm.daemon.internal.httpd.Request;
 import dev.plasm.daemon.internal.httpd.Response;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.remote.RemoteNode;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
@@ -42,21 +44,25 @@ public final class ApiServer {
   private Access access;
 
   public ApiServer(DaemonConfig config, JobStore store, ModuleStore modules, JobRunner runner, Metrics metrics,
-      EngineRegistry registry, NodeIdentity identity, String token, Log log, String version) {
+      EngineRegistry registry, NodeIdentity identity, Intake intake, String token, Log log, String version) {
     this.config = config;
     this.token = token;
     this.log = log;
     this.metrics = metrics;
     this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.heap() / 4 / 1024));
     this.node = new NodeRoutes(config, runner, metrics, registry, identity, version, p2p);
-    this.modules = new ModuleRoutes(config, modules);
-    this.jobs = new JobRoutes(config, store, runner, new Submissions(config, store, modules, runner, metrics,
-        new Admission(registry, Admission.Policy.node(config.limits())), log));
+    this.modules = new ModuleRoutes(config, modules, () -> remote);
+    this.jobs = new JobRoutes(config, store, runner, new Submissions(config, modules, intake,
+        new Admission(registry, Admission.Policy.local(config.limits())), () -> remote, identity.peerId().toString()));
   }
 
+  private volatile RemoteNode remote;
+
   /** The peer-to-peer node the p2p endpoints use; null (the default) when p2p is off. */
-  public void p2p(P2pNode n) {
+  public void p2p(P2pNode n, RemoteNode r) {
     p2p.node(n);
+    p2p.remote(r);
+    this.remote = r;
   }
 
   /** Binds and starts serving; returns the bound address. */

@@ -16,10 +16,12 @@ final class ModuleRoutes {
 
   private final DaemonConfig config;
   private final ModuleStore modules;
+  private final java.util.function.Supplier<dev.plasm.daemon.internal.remote.RemoteNode> remote;
 
-  ModuleRoutes(DaemonConfig config, ModuleStore modules) {
+  ModuleRoutes(DaemonConfig config, ModuleStore modules, java.util.function.Supplier<dev.plasm.daemon.internal.remote.RemoteNode> remote) {
     this.config = config;
     this.modules = modules;
+    this.remote = remote;
   }
 
   void upload(Exchange ex) throws IOException {
@@ -40,6 +42,10 @@ final class ModuleRoutes {
       throw ApiException.badRequest("not-wasm", null, "the body is not a WebAssembly binary (it must start with \\0asm)");
     }
     ModuleStore.Stored s = modules.put(in, max);
+    var r = remote.get();
+    if (s.created() && r != null) {
+      r.announceModule(s.sha256()); // executors may fetch it from this node by its hash
+    }
     ObjectNode o = Json.MAPPER.createObjectNode().put("sha256", s.sha256()).put("bytes", s.bytes());
     ex.responseHeader("Location", "/v1/modules/" + s.sha256());
     ex.json(s.created() ? 201 : 200, o);

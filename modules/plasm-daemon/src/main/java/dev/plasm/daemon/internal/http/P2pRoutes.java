@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.http;
 
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.remote.RemoteNode;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.transport.spi.ConnectedPeer;
 import dev.plasm.transport.spi.DhtKey;
@@ -39,9 +40,14 @@ final class P2pRoutes {
   private static final int MAX_PROVIDERS = 100;
 
   private volatile P2pNode node;
+  private volatile RemoteNode remote;
 
   void node(P2pNode node) {
     this.node = node;
+  }
+
+  void remote(RemoteNode r) {
+    this.remote = r;
   }
 
   /** Serves {@code path} if it is a p2p endpoint; returns false for any other path. */
@@ -114,6 +120,13 @@ final class P2pRoutes {
         // Closing: the node shows as enabled without addresses.
       }
     }
+    RemoteNode r = remote;
+    ObjectNode rem = o.putObject("remote");
+    if (r != null) {
+      r.summary().forEach((k, v) -> rem.set(k, Json.MAPPER.valueToTree(v)));
+    } else {
+      rem.put("enabled", false);
+    }
     return o;
   }
 
@@ -140,6 +153,15 @@ final class P2pRoutes {
       p.protocols().forEach(n.putArray("protocols")::add);
       n.put("direction", p.direction().name().toLowerCase(Locale.ROOT));
       n.put("since", p.since().toString());
+      RemoteNode r = remote;
+      if (r != null) {
+        r.knownOffer(p.peerId()).ifPresent(c -> n.set("capacity", Json.MAPPER.valueToTree(c)));
+        var rep = r.reputation().get(p.peerId());
+        if (rep != null) {
+          n.putObject("reputation").put("successes", rep.successes()).put("failures", rep.failures())
+              .put("timeouts", rep.timeouts()).put("lies", rep.lies()).put("score", Math.round(rep.score() * 1000) / 1000.0);
+        }
+      }
     }
     ex.json(200, o);
   }

@@ -1,16 +1,13 @@
 package dev.plasm.daemon.internal.http;
 
 import dev.plasm.api.ConfigurationException;
-import dev.plasm.api.Limit;
 import dev.plasm.api.LimitValueException;
+import dev.plasm.api.ResourceLimits;
 import dev.plasm.daemon.DaemonConfig;
-import dev.plasm.daemon.internal.exec.JobRunner;
-import dev.plasm.daemon.internal.exec.Metrics;
-import dev.plasm.daemon.internal.log.Log;
+import dev.plasm.daemon.internal.exec.Intake;
+import dev.plasm.daemon.internal.remote.RemoteNode;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
-import dev.plasm.engine.spi.Determinism;
 import dev.plasm.host.Admission;
 import dev.plasm.job.JobJson;
 import dev.plasm.job.JobManifest;
@@ -19,49 +16,42 @@ import dev.plasm.job.JobManifest.StdinSource;
 import dev.plasm.job.JobPlan;
 import dev.plasm.job.ManifestException;
 import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.node.ObjectNode;
+import java.util.function.Supplier;
 
 /**
- * Admission of {@code POST /v1/jobs}: the manifest read strictly ({@link JobJson}), the module
- * found or stored, the job admitted into a plan ({@link Admission}: limits within the node's,
- * engine chosen), idempotency keys honoured, a place in the queue reserved, and the record made
- * durable before the job is queued.
+ * {@code POST /v1/jobs}: the manifest read strictly ({@link JobJson}), the module found or stored,
+ * then where the job runs decided by its {@code placement}: here ({@link Intake}), or on other nodes
+ * ({@link RemoteNode}). Refusals become API errors naming the field.
  */
 final class Submissions {
   /** The job as accepted; {@code existing} when an idempotency key found an earlier one. */
   record Accepted(JobRecord record, boolean existing) {}
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private final DaemonConfig config;
-  private final JobStore store;
   private final ModuleStore modules;
-  private final JobRunner runner;
-  private final Metrics metrics;
-  private final Admission admission;
-  private final Log log;
-  private final Object[] idempotencyLocks = new Object[64];
+  private final Intake intake;
+  private final Admission forOthers;
+  private final Supplier<RemoteNode> remote;
+  private final String self;
 
-  Submissions(DaemonConfig config, JobStore store, ModuleStore modules, JobRunner runner, Metrics metrics,
-      Admission admission, Log log) {
+  /**
+   * @param remote the node's jobs-across-peers side, or null while p2p is off
+   * @param self this node's peer id
+   */
+  Submissions(DaemonConfig config, ModuleStore modules, Intake intake, Admission forOthers, Supplier<RemoteNode> remote,
+      String self) {
     this.config = config;
-    this.store = store;
     this.modules = modules;
-    this.runner = runner;
-    this.metrics = metrics;
-    this.admission = admission;
-    this.log = log;
-    for (int i = 0; i < idempotencyLocks.length; i++) {
-      idempotencyLocks[i] = new Object();
-    }
+    this.intake = intake;
+    this.forOthers = forOthers;
+    this.remote = remote;
+    this.self = self;
   }
 
   /** Reads a manifest as {@code POST /v1/jobs} takes it; errors become API errors naming the field. */
@@ -75,15 +65,23 @@ final class Submissions {
 
   Accepted submit(byte[] body) throws IOException {
     JobManifest m = manifest(body);
-    if (m.placement().kind() != Placement.Kind.LOCAL && m.placement().kind() != Placement.Kind.ANY) {
-      throw ApiException.invalid("placement", "placement '" + m.placement().text()
-          + "' needs jobs across peers, which this node does not run yet; use local or any");
+    if (m.verify() == Verify.REEXECUTE && !m.deterministic()) {
+      throw ApiException.invalid("verify", "verify: reexecute needs a deterministic job (\"deterministic\": true): only a "
+          + "job with recorded clocks and random can be run again and compared");
     }
-    if (m.redundancy() != 1) {
-      throw ApiException.invalid("redundancy", "redundancy " + m.redundancy()
-          + " needs jobs across peers, which this node does not run yet; use 1");
+    Placement where = m.placement();
+    if (where.kind() == Placement.Kind.PEER && where.peerId().equals(self)) {
+      where = Placement.LOCAL; // pinned to this node
     }
-    long maxModule = admission.policy().caps().getOrDefault(Limit.MODULE_SIZE, Limit.MODULE_SIZE.max());
+    if (where.kind() == Placement.Kind.LOCAL && m.redundancy() > 1) {
+      throw ApiException.invalid("redundancy", "redundancy " + m.redundancy() + " runs the job on several nodes; use placement "
+          + "remote or any");
+    }
+    if (m.redundancy() > 1 && remote.get() == null) {
+      throw new ApiException(409, "p2p-disabled", "redundancy", "redundancy " + m.redundancy() + " runs the job on several "
+          + "nodes, which needs the peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config and restart it");
+    }
+    long maxModule = config.limits().maxModuleBytes();
     String sha;
     long moduleBytes;
     switch (m.module()) {
@@ -106,78 +104,81 @@ final class Submissions {
         ModuleStore.Stored s = modules.put(bytes);
         sha = s.sha256();
         moduleBytes = s.bytes();
+        RemoteNode r = remote.get();
+        if (s.created() && r != null) {
+          r.announceModule(sha);
+        }
       }
       case ModuleSource.ByPath p -> throw new AssertionError("the HTTP form has no modulePath");
     }
+    JobManifest byHash = m.withModule(new ModuleSource.ByHash(sha));
     byte[] stdin = m.stdin() instanceof StdinSource.Inline in ? in.bytes() : new byte[0];
-    JobPlan plan;
+    boolean elsewhere = switch (where.kind()) {
+      case LOCAL -> false;
+      case REMOTE, PEER -> true;
+      // Elsewhere only when there is an elsewhere: without p2p the job is this node's to refuse, naming the field.
+      case ANY -> remote.get() != null && (m.redundancy() > 1 || !runsHere(byHash, sha, moduleBytes));
+    };
     try {
-      plan = admission.admit(m, new Admission.ModuleInfo(sha, moduleBytes), sha.substring(0, 12) + ".wasm", stdin.length);
-    } catch (LimitValueException e) {
-      String f = e.field();
-      throw ApiException.invalid(f, e.messageFor(f));
+      if (!elsewhere) {
+        Intake.Accepted a = intake.accept(byHash, moduleBytes, stdin, null, null);
+        return new Accepted(a.record(), a.existing());
+      }
+      return dispatch(byHash.withPlacement(where), sha, moduleBytes, stdin);
+    } catch (Intake.Refusal e) {
+      throw switch (e.kind()) {
+        case BUSY -> new ApiException(429, "queue-full", null, e.getMessage(), Map.of("Retry-After", "1"));
+        case CONFLICT -> new ApiException(409, "idempotency-conflict", e.field(), e.getMessage());
+        case INVALID -> ApiException.invalid(e.field(), e.getMessage());
+      };
+    }
+  }
+
+  /** Whether this node could run the job itself (placement any runs it here when it can). */
+  private boolean runsHere(JobManifest m, String sha, long moduleBytes) {
+    try {
+      intake.admission().admit(m, new Admission.ModuleInfo(sha, moduleBytes), "x.wasm", 0);
+      return true;
     } catch (ConfigurationException e) {
-      throw ApiException.invalid(e.field(), e.field() + ": " + e.getMessage());
+      return false;
     }
-    if (moduleBytes > plan.limits().maxModuleBytes()) {
-      throw ApiException.invalid("limits.maxModuleBytes",
-          "the module is " + moduleBytes + " bytes, over the job's " + plan.limits().maxModuleBytes() + "-byte module size limit");
-    }
-    String key = m.idempotencyKey();
-    String requestSha = requestHash(m, sha, stdin);
-
-    // Submissions with the same idempotency key are serialized (the second must see the first);
-    // all others run in parallel, disk writes included.
-    JobRecord r;
-    synchronized (key == null ? new Object() : idempotencyLock(key)) {
-      if (key != null) {
-        JobRecord existing = store.byIdempotencyKey(key);
-        if (existing != null) {
-          if (!requestSha.equals(existing.requestSha256())) {
-            throw new ApiException(409, "idempotency-conflict", "idempotencyKey",
-                "idempotencyKey '" + key + "' was used for job " + existing.id() + " with a different request");
-          }
-          return new Accepted(existing, true);
-        }
-      }
-      if (!runner.reserve()) {
-        metrics.queueFull();
-        throw new ApiException(429, "queue-full", null,
-            "the queue is full (" + config.jobs().queueCapacity() + " jobs waiting); retry later",
-            Map.of("Retry-After", "1"));
-      }
-      try {
-        r = JobRecord.queued(store.newId(), Instant.now(), plan, plan.deterministic() ? newDeterminism() : null, key,
-            requestSha);
-        store.create(r, stdin);
-      } catch (IOException | RuntimeException e) {
-        runner.unreserve();
-        throw e;
-      }
-    }
-    runner.enqueue(r.id());
-    metrics.submitted();
-    log.info("job accepted", "job", r.id(), "module", sha, "engine", plan.engine().id());
-    return new Accepted(r, false);
   }
 
-  /** The lock for an idempotency key: striped, so memory stays bounded however many keys come. */
-  private Object idempotencyLock(String key) {
-    return idempotencyLocks[Math.floorMod(key.hashCode(), idempotencyLocks.length)];
-  }
-
-  /** What makes two submissions the same request: the manifest with the module by hash and stdin by digest. */
-  private static String requestHash(JobManifest m, String sha, byte[] stdin) {
-    ObjectNode o = JobJson.tree(m.withModule(new ModuleSource.ByHash(sha)).withStdin(new StdinSource.None()));
-    o.put("stdinSha256", HexFormat.of().formatHex(ModuleStore.sha256().digest(stdin)));
-    return HexFormat.of().formatHex(ModuleStore.sha256().digest(o.toString().getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** The recorded world of a deterministic job: chosen once, at admission, and stated in its receipt. */
-  static Determinism newDeterminism() {
-    byte[] seed = new byte[32];
-    RANDOM.nextBytes(seed);
-    Instant now = Instant.now();
-    return new Determinism(now.getEpochSecond() * 1_000_000L + now.getNano() / 1000, seed);
+  private Accepted dispatch(JobManifest m, String sha, long moduleBytes, byte[] stdin) throws IOException {
+    RemoteNode r = remote.get();
+    if (r == null) {
+      throw new ApiException(409, "p2p-disabled", "placement", "placement '" + m.placement().text() + "'"
+          + (m.redundancy() > 1 ? " with redundancy " + m.redundancy() : "") + " sends the job to other nodes, which needs the "
+          + "peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config (docs/config.md) and restart it");
+    }
+    // The limits asked for over this node's own defaults, each within Plasm's maximum: an executor
+    // refuses what it will not give, and says so.
+    ResourceLimits limits;
+    try {
+      limits = forOthers.limits(m.limits());
+    } catch (LimitValueException e) {
+      throw ApiException.invalid(e.field(), e.messageFor(e.field()));
+    }
+    JobPlan plan = new JobPlan(sha, moduleBytes, m.programName() != null ? m.programName() : sha.substring(0, 12) + ".wasm",
+        m.args(), m.env(), stdin.length, new JobPlan.Engine(m.engine(), ""), limits, m.deterministic(), m.nonce());
+    if (moduleBytes > limits.maxModuleBytes()) {
+      throw ApiException.invalid("limits.maxModuleBytes", "the module is " + moduleBytes + " bytes, over the job's "
+          + limits.maxModuleBytes() + "-byte module size limit");
+    }
+    JobRecord.Dispatch d = new JobRecord.Dispatch(m.placement(), m.redundancy(), m.verify(), List.of(), List.of());
+    Intake.Accepted a;
+    try {
+      a = intake.acceptForDispatch(m, plan, stdin, d, r::reserve, r::unreserve);
+    } catch (Intake.Refusal e) {
+      if (e.kind() == Intake.Refusal.Kind.BUSY) {
+        throw new ApiException(429, "queue-full", null, "this node has " + config.remote().maxDispatch()
+            + " jobs out on other nodes (remote.max-dispatch); retry later", Map.of("Retry-After", "1"));
+      }
+      throw e;
+    }
+    if (!a.existing()) {
+      r.dispatch(a.record(), m);
+    }
+    return new Accepted(a.record(), a.existing());
   }
 }

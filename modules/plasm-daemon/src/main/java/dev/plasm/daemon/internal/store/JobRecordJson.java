@@ -7,6 +7,8 @@ import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.job.JobJson;
 import dev.plasm.job.JobPlan;
+import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -85,6 +88,32 @@ public final class JobRecordJson {
       o.put("reason", r.reason());
     }
     o.put("receipt", r.receipt());
+    if (r.dispatch() != null) {
+      JobRecord.Dispatch d = r.dispatch();
+      o.put("placement", d.placement().text());
+      o.put("redundancy", d.redundancy());
+      o.put("verify", d.verify().text());
+      d.executedBy().forEach(o.putArray("executedBy")::add);
+      ArrayNode attempts = o.putArray("attempts");
+      for (JobRecord.Attempt a : d.attempts()) {
+        ObjectNode n = attempts.addObject();
+        n.put("peerId", a.peerId());
+        n.put("startedAt", a.startedAt().toString());
+        if (a.endedAt() != null) {
+          n.put("endedAt", a.endedAt().toString());
+        }
+        n.put("result", a.result());
+        if (a.detail() != null) {
+          n.put("detail", a.detail());
+        }
+        if (a.executorJobId() != null) {
+          n.put("executorJobId", a.executorJobId());
+        }
+      }
+    }
+    if (r.requester() != null) {
+      o.putObject("requester").put("peerId", r.requester().peerId()).put("jobId", r.requester().jobId());
+    }
     return o;
   }
 
@@ -141,9 +170,29 @@ public final class JobRecordJson {
       Usage usage = o.has("usage") ? JobJson.usage(o.get("usage"), "usage") : Usage.NONE;
       outcome = JobJson.outcome(withoutNulls(o.get("outcome")), usage, "outcome");
     }
+    JobRecord.Dispatch dispatch = null;
+    if (o.has("placement")) {
+      List<JobRecord.Attempt> attempts = new ArrayList<>();
+      if (o.has("attempts")) {
+        for (JsonNode a : o.get("attempts")) {
+          attempts.add(new JobRecord.Attempt(text(a, "peerId"), instant(a, "startedAt"), instant(a, "endedAt"),
+              text(a, "result"), text(a, "detail"), text(a, "executorJobId")));
+        }
+      }
+      List<String> by = new ArrayList<>();
+      if (o.has("executedBy")) {
+        o.get("executedBy").forEach(n -> by.add(n.asString()));
+      }
+      dispatch = new JobRecord.Dispatch(Placement.parse(text(o, "placement")), o.get("redundancy").asInt(),
+          "reexecute".equals(text(o, "verify")) ? Verify.REEXECUTE : Verify.RECEIPT, attempts, by);
+    }
+    JobRecord.Requester requester = null;
+    if (o.has("requester")) {
+      requester = new JobRecord.Requester(text(o.get("requester"), "peerId"), text(o.get("requester"), "jobId"));
+    }
     return new JobRecord(text(o, "id"), JobState.parse(text(o, "state")), Instant.parse(text(o, "createdAt")),
         instant(o, "startedAt"), instant(o, "finishedAt"), plan, det, text(o, "idempotencyKey"), text(o, "requestSha256"),
-        outcome, text(o, "reason"), o.has("receipt") && o.get("receipt").asBoolean());
+        outcome, text(o, "reason"), o.has("receipt") && o.get("receipt").asBoolean(), dispatch, requester);
   }
 
   /** Limits from a record: those written, and for limits added since, their defaults. */

@@ -51,6 +51,7 @@ public final class JobStore {
   private final Path dir;
   private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<String, String> byIdempotencyKey = new ConcurrentHashMap<>();
+  private final Map<String, String> byRequester = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<JobRecord>> done = new ConcurrentHashMap<>();
 
   private JobStore(Path dir) {
@@ -83,6 +84,9 @@ public final class JobStore {
           r = r.endedUnrun(JobState.INTERRUPTED, now, "the daemon stopped before the job started; it never ran, submit it again");
           s.write(r);
           recovered.accept(r, "interrupted (never started)");
+        } else if (r.state() == JobState.RUNNING && r.dispatch() != null) {
+          // Out on other nodes: they keep running it; the remote side asks them for it again.
+          recovered.accept(r, "to be reattached to its executors");
         } else if (r.state() == JobState.RUNNING) {
           WorkerResult wr = WorkerResult.readIfThere(p.resolve(RESULT));
           if (wr != null) {
@@ -134,6 +138,12 @@ public final class JobStore {
     return id == null ? null : get(id);
   }
 
+  /** The job another node sent here with its id there, if any. */
+  public JobRecord byRequester(String peerId, String jobId) {
+    String id = byRequester.get(peerId + "/" + jobId);
+    return id == null ? null : get(id);
+  }
+
   /** Replaces a job's record (atomically and durably on disk) and wakes those waiting for it to end. */
   public void update(JobRecord r) throws IOException {
     write(r);
@@ -160,13 +170,16 @@ public final class JobStore {
       JobPlan lean = new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), List.of(), Map.of(), p.stdinBytes(),
           p.engine(), p.limits(), p.deterministic(), p.nonce());
       jobs.put(r.id(), new Entry(new JobRecord(r.id(), r.state(), r.createdAt(), r.startedAt(), r.finishedAt(), lean,
-          r.determinism(), r.idempotencyKey(), r.requestSha256(), r.outcome(), r.reason(), r.receipt()), p.args().size(),
-          true));
+          r.determinism(), r.idempotencyKey(), r.requestSha256(), r.outcome(), r.reason(), r.receipt(), r.dispatch(),
+          r.requester()), p.args().size(), true));
     } else {
       jobs.put(r.id(), new Entry(r, r.plan().args().size(), false));
     }
     if (r.idempotencyKey() != null) {
       byIdempotencyKey.putIfAbsent(r.idempotencyKey(), r.id());
+    }
+    if (r.requester() != null) {
+      byRequester.putIfAbsent(r.requester().peerId() + "/" + r.requester().jobId(), r.id());
     }
     if (r.terminal()) {
       CompletableFuture<JobRecord> f = done.remove(r.id());

@@ -1,0 +1,186 @@
+package dev.plasm.daemon;
+
+import static dev.plasm.daemon.DaemonProcess.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.plasm.fixtures.Fixtures;
+import dev.plasm.host.ReceiptSchemes;
+import dev.plasm.host.ReceiptVerifier;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Jobs across peers with five real daemons on 127.0.0.1: A submits (it runs no one else's jobs),
+ * B, C and D run other peers' jobs and offer themselves on the DHT, E is on the network but runs
+ * no one else's jobs. Modules travel by hash from the submitter; receipts are signed by the
+ * executor and checked by A before it says the job succeeded.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class RemoteJobsTests {
+  static final String P2P = "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\n";
+  static final String EXECUTOR = "[remote]\nenabled = true\noffer-interval = \"1s\"\noffer-ttl = \"20s\"\n";
+
+  @TempDir static Path tmp;
+  static DaemonProcess a;
+  static DaemonProcess b;
+  static DaemonProcess c;
+  static DaemonProcess d;
+  static DaemonProcess e;
+  static List<String> executors = new ArrayList<>();
+  static byte[] hello;
+  static String helloSha;
+
+  @BeforeAll
+  static void startNetwork() throws Exception {
+    a = DaemonProcess.start(tmp.resolve("a"), P2P + "[remote]\nenabled = false\n");
+    String seed = json(a.get("/v1/peers")).get("listenAddresses").get(0).asString();
+    String boot = P2P + "bootstrap = [\"" + seed + "\"]\n";
+    b = DaemonProcess.start(tmp.resolve("b"), boot + EXECUTOR);
+    c = DaemonProcess.start(tmp.resolve("c"), boot + EXECUTOR);
+    d = DaemonProcess.start(tmp.resolve("d"), boot + EXECUTOR);
+    e = DaemonProcess.start(tmp.resolve("e"), boot);
+    for (DaemonProcess x : new DaemonProcess[] {b, c, d}) {
+      executors.add(peerId(x));
+    }
+    hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
+    helloSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(hello));
+    // A sees the three executors' provider records and offers before any job is placed.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      JsonNode p = json(a.get("/v1/dht/providers/" + URLEncoder.encode("/plasm/executor", StandardCharsets.UTF_8) + "?max=20"));
+      Set<String> found = new java.util.HashSet<>();
+      p.get("providers").forEach(x -> found.add(x.get("peerId").asString()));
+      if (found.containsAll(executors)) {
+        break;
+      }
+      if (System.nanoTime() > until) {
+        throw new AssertionError("A never found the three executors; providers: " + p);
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (DaemonProcess x : new DaemonProcess[] {a, b, c, d, e}) {
+      if (x != null) {
+        x.close();
+      }
+    }
+  }
+
+  static String peerId(DaemonProcess x) throws Exception {
+    return json(x.get("/v1/node")).get("peerId").asString();
+  }
+
+  static String job(String placement, String more) {
+    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(hello) + "\", \"args\": [\"peers\"], \"placement\": \""
+        + placement + "\"" + more + "}";
+  }
+
+  /** Verifies a job's receipt as anyone would: signed by {@code signer}, trusted, matching the output. */
+  static void assertReceiptFrom(DaemonProcess x, String id, String signer) throws Exception {
+    byte[] receipt = x.getBytes("/v1/jobs/" + id + "/receipt").body();
+    byte[] out = x.getBytes("/v1/jobs/" + id + "/stdout").body();
+    ReceiptVerifier.Report r = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
+        new ReceiptVerifier.Request(hello, out, null, List.of(signer), null, null));
+    assertTrue(r.passed(), r::toString);
+    assertEquals(signer, r.receipt().signer().peerId());
+  }
+
+  @Test
+  void aRemoteJobRunsOnAnotherNodeWithTheModuleFetchedByHashAndItsReceiptVerifies() throws Exception {
+    JsonNode j = a.await(a.submit(job("remote", "")), 120);
+    assertEquals("finished", j.get("state").asString(), j::toString);
+    assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
+    String ranOn = j.get("executedBy").get(0).asString();
+    assertTrue(executors.contains(ranOn), j::toString);
+    assertEquals("Hello from WebAssembly!\narg 1: peers\n",
+        new String(a.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(), StandardCharsets.UTF_8));
+    assertReceiptFrom(a, j.get("id").asString(), ranOn);
+    assertFalse(j.get("engine").asString().isEmpty(), "the engine the executor ran it on: " + j);
+    assertEquals("ok", j.get("attempts").get(j.get("attempts").size() - 1).get("result").asString(), j::toString);
+    // The executor has the module now, fetched by its hash from A, and the job recorded with A as its requester.
+    DaemonProcess executor = ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
+    assertEquals(200, executor.http.send(executor.request("/v1/modules/" + helloSha).method("HEAD",
+        java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+        .statusCode());
+    String executorJob = j.get("attempts").get(j.get("attempts").size() - 1).get("executorJobId").asString();
+    JsonNode there = json(executor.get("/v1/jobs/" + executorJob));
+    assertEquals(peerId(a), there.get("requester").get("peerId").asString(), there::toString);
+    assertTrue(metric(a, "plasm_remote_jobs_dispatched_total") >= 1);
+    assertTrue(metric(executor, "plasm_remote_jobs_accepted_total") >= 1);
+  }
+
+  @Test
+  void anyRunsHereWhenThisNodeCan() throws Exception {
+    JsonNode j = a.await(a.submit(job("any", "")), 60);
+    assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
+    assertFalse(j.has("executedBy"), "ran locally: " + j);
+    assertReceiptFrom(a, j.get("id").asString(), peerId(a));
+  }
+
+  @Test
+  void aPinnedPeerIsHonouredOrRefusedClearly() throws Exception {
+    String cId = executors.get(1);
+    JsonNode ok = a.await(a.submit(job(cId, "")), 120);
+    assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);
+    assertEquals(cId, ok.get("executedBy").get(0).asString());
+    // E runs no one else's jobs: it publishes no offer, so the job fails saying so, with nothing run.
+    String eId = peerId(e);
+    JsonNode no = a.await(a.submit(job(eId, "")), 120);
+    assertEquals("failed", no.get("outcome").get("kind").asString(), no::toString);
+    assertTrue(no.get("reason").asString().contains(eId), no::toString);
+    assertFalse(no.get("receipt").asBoolean());
+  }
+
+  @Test
+  void redundancyRunsOnDistinctNodesAndTheirAnswersAgree() throws Exception {
+    JsonNode j = a.await(a.submit(job("remote", ", \"redundancy\": 3, \"deterministic\": true")), 180);
+    assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
+    Set<String> by = new java.util.HashSet<>();
+    j.get("executedBy").forEach(x -> by.add(x.asString()));
+    assertEquals(Set.copyOf(executors), by, j::toString);
+  }
+
+  @Test
+  void withoutP2pAPlacementElsewhereIsRefusedSayingHowToEnableIt() throws Exception {
+    try (DaemonProcess alone = DaemonProcess.start(tmp.resolve("alone"), "")) {
+      var r = alone.post("/v1/jobs", job("remote", ""));
+      assertEquals(409, r.statusCode(), r::body);
+      assertEquals("p2p-disabled", json(r).get("error").get("code").asString());
+      assertNotEquals(-1, r.body().indexOf("[p2p]"));
+    }
+  }
+
+  static long metric(DaemonProcess x, String name) throws Exception {
+    for (String line : x.get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).strip());
+      }
+    }
+    return 0;
+  }
+
+  static byte[] fixture(String name) {
+    return Fixtures.bytes(name);
+  }
+}
