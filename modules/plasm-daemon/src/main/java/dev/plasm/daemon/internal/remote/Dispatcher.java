@@ -261,7 +261,7 @@ final class Dispatcher {
     } else {
       try {
         var key = m.engine().equals(JobManifest.AUTO) ? Offers.EXECUTORS : Offers.engineKey(m.engine());
-        for (PeerAddresses pa : offers.providers(key, 20)) {
+        for (PeerAddresses pa : providers(key, !tried.isEmpty())) {
           if (!tried.contains(pa.peerId())) {
             ids.add(pa.peerId());
           }
@@ -273,7 +273,7 @@ final class Dispatcher {
     record Candidate(String peer, NodeRecord offer, double score, Duration rtt) {}
     List<Candidate> fit = new ArrayList<>();
     for (String id : ids) {
-      Optional<NodeRecord> offer = offers.read(id, Instant::now);
+      Optional<NodeRecord> offer = offer(id);
       if (offer.isEmpty()) {
         continue;
       }
@@ -295,6 +295,41 @@ final class Dispatcher {
         .thenComparingInt(c -> -c.offer().capacity().remoteFree())
         .thenComparing(Candidate::rtt));
     return fit.stream().map(Candidate::peer).toList();
+  }
+
+  /** How long a provider list and an offer read from the DHT are used before they are read again. */
+  static final Duration FRESH = Duration.ofSeconds(5);
+
+  private record Providers(List<PeerAddresses> list, Instant at) {}
+
+  private final Map<String, Providers> providerCache = new ConcurrentHashMap<>();
+  private final Map<String, Instant> offerReadAt = new ConcurrentHashMap<>();
+
+  /**
+   * The providers of {@code key}: from a DHT walk at most {@link #FRESH} old, so that a node sending
+   * many small jobs does not walk the DHT for each (a retry after a failure walks it again).
+   */
+  private List<PeerAddresses> providers(dev.plasm.transport.spi.DhtKey key, boolean again) {
+    Providers p = providerCache.get(key.text());
+    if (!again && p != null && Duration.between(p.at(), Instant.now()).compareTo(FRESH) < 0) {
+      return p.list();
+    }
+    List<PeerAddresses> list = offers.providers(key, 20);
+    providerCache.put(key.text(), new Providers(list, Instant.now()));
+    return list;
+  }
+
+  /** A peer's offer: the one last read if it is at most {@link #FRESH} old and not expired, else read again. */
+  private Optional<NodeRecord> offer(String peerId) {
+    NodeRecord known = offers.known(peerId);
+    Instant at = offerReadAt.get(peerId);
+    Instant now = Instant.now();
+    if (known != null && at != null && known.expiresAt().isAfter(now) && Duration.between(at, now).compareTo(FRESH) < 0) {
+      return Optional.of(known);
+    }
+    Optional<NodeRecord> r = offers.read(peerId, Instant::now);
+    r.ifPresent(x -> offerReadAt.put(peerId, now));
+    return r;
   }
 
   /** Why an offer cannot take this job, or null. */
