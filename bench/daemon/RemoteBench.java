@@ -64,6 +64,13 @@ public final class RemoteBench {
         n.process().waitFor(30, TimeUnit.SECONDS);
         n.process().destroyForcibly();
       }
+      if (a.containsKey("keep")) {
+        System.out.println("state and logs kept in " + b.scratch);
+      } else {
+        try (var walk = Files.walk(b.scratch)) {
+          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
     }
   }
 

@@ -162,6 +162,55 @@ class RemoteJobsTests {
   }
 
   @Test
+  void cancellingARemoteJobCancelsItOnTheExecutorAndKeepsItsSignedReceipt() throws Exception {
+    String sleep = Base64.getEncoder().encodeToString(Fixtures.bytes("sleep-forever"));
+    String id = a.submit("{\"moduleBase64\": \"" + sleep + "\", \"placement\": \"remote\", \"limits\": {\"timeoutMillis\": 60000}}");
+    // Out and accepted by an executor: the attempt names the executor's job.
+    JsonNode out = null;
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < until) {
+      out = json(a.get("/v1/jobs/" + id));
+      JsonNode at = out.path("attempts");
+      if (at.size() > 0 && at.get(at.size() - 1).has("executorJobId")) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    JsonNode attempt = out.get("attempts").get(out.get("attempts").size() - 1);
+    String executorJob = attempt.get("executorJobId").asString();
+    String ranOn = attempt.get("peerId").asString();
+    DaemonProcess executor = ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
+    executor.awaitState(executorJob, "running", 30);
+
+    long t = System.nanoTime();
+    var r = a.post("/v1/jobs/" + id + "/cancel", "");
+    assertEquals(200, r.statusCode(), r::body);
+    assertTrue((System.nanoTime() - t) / 1_000_000 < 9_000, "the executor answered the cancel, no stream was cut");
+    JsonNode j = json(r);
+    assertEquals("cancelled", j.get("state").asString(), j::toString);
+    assertEquals("cancelled", j.get("outcome").get("kind").asString(), j::toString);
+    // Cancelled there too, not left running for no one.
+    JsonNode there = json(executor.get("/v1/jobs/" + executorJob));
+    assertEquals("cancelled", there.get("state").asString(), there::toString);
+    // The executor signed what happened; A checked it and keeps it.
+    assertTrue(j.get("receipt").asBoolean(), j::toString);
+    byte[] receipt = a.getBytes("/v1/jobs/" + id + "/receipt").body();
+    ReceiptVerifier.Report rep = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
+        new ReceiptVerifier.Request(null, new byte[0], null, List.of(ranOn), null, null));
+    assertTrue(rep.passed(), rep::toString);
+    assertEquals("cancelled", rep.receipt().outcome().kind());
+    // A cancel is not the executor's fault: its reputation has no failure from it.
+    JsonNode peers = json(a.get("/v1/peers"));
+    for (JsonNode p : peers.get("peers")) {
+      if (p.get("peerId").asString().equals(ranOn) && p.has("reputation")) {
+        assertEquals(0, p.get("reputation").get("failures").asInt(), p::toString);
+      }
+    }
+    var again = a.post("/v1/jobs/" + id + "/cancel", "");
+    assertEquals(409, again.statusCode(), again::body);
+  }
+
+  @Test
   void withoutP2pAPlacementElsewhereIsRefusedSayingHowToEnableIt() throws Exception {
     try (DaemonProcess alone = DaemonProcess.start(tmp.resolve("alone"), "")) {
       var r = alone.post("/v1/jobs", job("remote", ""));

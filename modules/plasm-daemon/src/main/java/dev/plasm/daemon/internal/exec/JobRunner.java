@@ -127,8 +127,26 @@ public final class JobRunner {
   /** What {@link #cancel} did. */
   public enum CancelResult { CANCELLED, ALREADY_ENDED, UNKNOWN }
 
-  /** Cancels a queued job at once, or kills a running job's worker. */
+  /** Where jobs out on other nodes are cancelled (set when p2p is on). */
+  public interface RemoteCancel {
+    /** Cancels a job this node sent out and returns once its record has ended. */
+    void cancel(String id) throws IOException;
+  }
+
+  private volatile RemoteCancel remoteCancel;
+
+  public void remoteCancel(RemoteCancel c) {
+    this.remoteCancel = c;
+  }
+
+  /** Cancels a queued job at once, kills a running job's worker, or has a job out on other nodes cancelled there. */
   public CancelResult cancel(String id) throws IOException {
+    JobRecord out = store.get(id);
+    RemoteCancel rc = remoteCancel;
+    if (out != null && out.dispatch() != null && !out.terminal() && rc != null) {
+      rc.cancel(id);
+      return CancelResult.CANCELLED;
+    }
     synchronized (lock(id)) {
       JobRecord r = store.get(id);
       if (r == null) {

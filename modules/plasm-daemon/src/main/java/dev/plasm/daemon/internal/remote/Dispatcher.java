@@ -36,10 +36,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -82,6 +80,29 @@ final class Dispatcher {
   private final Log log;
   private final Semaphore inFlight;
   private final Map<String, Duration> latency = new ConcurrentHashMap<>();
+  /** A job being sent out now: its record as this node has it, its open streams, and a client's cancel. */
+  private static final class Active {
+    final JobRecord[] current;
+    final Set<PeerStream> streams = ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+
+    Active(JobRecord[] current) {
+      this.current = current;
+    }
+
+    boolean isCancelled() {
+      return cancelled.getCount() == 0;
+    }
+  }
+
+  private final Map<String, Active> active = new ConcurrentHashMap<>();
+
+  /** Attempts out now, by executor: what its last offer cannot know yet. */
+  private final Map<String, Integer> outTo = new ConcurrentHashMap<>();
+
+  private int sentTo(String peer) {
+    return outTo.getOrDefault(peer, 0);
+  }
 
   Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
       RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
@@ -135,13 +156,15 @@ final class Dispatcher {
    * the place reserved with {@link #reserve} is released when it ends.
    */
   void start(JobRecord r, JobManifest m) {
+    Active act = register(r);
     Thread.ofVirtual().name("plasm-dispatch " + r.id()).start(() -> {
       try {
-        run(r, m, false);
+        run(act, m, false);
       } catch (Throwable t) {
         log.error("dispatch failed", "job", r.id(), "error", t.toString());
         endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
       } finally {
+        active.remove(r.id());
         inFlight.release();
       }
     });
@@ -149,33 +172,44 @@ final class Dispatcher {
 
   /** Picks up a job that was out when this node stopped: asks its executors again (docs/remote.md, "Durability"). */
   void resume(JobRecord r, JobManifest m) {
+    Active act = register(r);
     Thread.ofVirtual().name("plasm-reattach " + r.id()).start(() -> {
       try {
-        run(r, m, true);
+        run(act, m, true);
       } catch (Throwable t) {
         endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
+      } finally {
+        active.remove(r.id());
       }
     });
   }
 
-  private void run(JobRecord r, JobManifest m, boolean reattach) throws IOException, InterruptedException {
+  /** Makes the job known as out before its thread starts, so a cancel at once finds it. */
+  private Active register(JobRecord r) {
+    Active act = new Active(new JobRecord[] {r});
+    active.put(r.id(), act);
+    return act;
+  }
+
+  private void run(Active act, JobManifest m, boolean reattach) throws IOException, InterruptedException {
+    JobRecord[] current = act.current;
+    JobRecord r = current[0];
     if (!reattach) {
-      r = r.running(Instant.now());
-      store.update(r);
+      // The job becomes running with its first attempt's record (one durable write, not two).
       metrics.dispatched();
     }
     JobRecord.Dispatch d = r.dispatch();
     int needed = d.redundancy();
     List<Answer> answers = new ArrayList<>();
     Set<String> tried = new HashSet<>();
-    Deque<String> candidates = new ArrayDeque<>();
-    JobRecord[] current = {r};
+    List<Candidate> candidates = new ArrayList<>();
 
     // After a restart: the executors already asked are asked again for the same job (by our job id).
     if (reattach) {
       for (JobRecord.Attempt a : d.attempts()) {
         tried.add(a.peerId());
-        if (a.result().equals("running") || a.result().equals("ok")) {
+        if ((a.result().equals("running") || a.result().equals("ok")) && !act.isCancelled()) {
+          outTo.merge(a.peerId(), 1, Integer::sum);
           Result res = attempt(current, m, a.peerId(), null, a);
           if (res instanceof Result.Ok ok) {
             answers.add(ok.answer());
@@ -185,14 +219,17 @@ final class Dispatcher {
     }
     int budget = config.remote().maxAttempts() * needed;
     long backoff = 500;
-    while (answers.size() < needed && budget > 0) {
+    while (answers.size() < needed && budget > 0 && !act.isCancelled()) {
       if (candidates.isEmpty()) {
         candidates.addAll(choose(current[0], m, tried));
         if (candidates.isEmpty()) {
           if (tried.isEmpty() || backoff > 4000) {
             break;
           }
-          Thread.sleep(backoff); // executors may free up; ask the DHT again
+          // Executors may free up; ask the DHT again (at once when a client cancels).
+          if (act.cancelled.await(backoff, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            break;
+          }
           backoff *= 2;
           candidates.addAll(choose(current[0], m, tried));
           if (candidates.isEmpty()) {
@@ -204,7 +241,7 @@ final class Dispatcher {
       int want = Math.min(needed - answers.size(), candidates.size());
       List<String> batch = new ArrayList<>();
       for (int i = 0; i < want && budget > 0; i++, budget--) {
-        String p = candidates.poll();
+        String p = take(candidates);
         tried.add(p);
         batch.add(p);
       }
@@ -234,7 +271,15 @@ final class Dispatcher {
         }
       }
     }
-    finish(current[0], m, answers, needed);
+    JobRecord latest;
+    synchronized (current) {
+      latest = current[0];
+    }
+    if (act.isCancelled() && answers.size() < needed) {
+      endCancelled(latest);
+      return;
+    }
+    finish(latest, m, answers, needed);
   }
 
   /** The nonce sent to an executor: the requester's own when the manifest has one, else a fresh one. */
@@ -247,11 +292,24 @@ final class Dispatcher {
     return "plasm-" + HexFormat.of().formatHex(b);
   }
 
+  /** An executor that can take the job, as this node sees it now. */
+  record Candidate(String peer, double score, int offeredIdle, Duration rtt) {
+    /** Trusted enough to go first: a stranger is 0.5, two failures and nothing else 0.25, one lie far less. */
+    boolean trusted() {
+      return score >= 0.25;
+    }
+
+    /** The score in tenths, so that a few successes more do not outrank an idle executor. */
+    int tier() {
+      return (int) Math.floor(score * 10);
+    }
+  }
+
   /**
-   * Executors for this job, best first: its pinned peer, or the providers of its engine (or of any
-   * engine) whose current signed offer fits it, ranked by reputation, free capacity and latency.
+   * Executors that can take this job: its pinned peer, or the providers of its engine (or of any
+   * engine) whose current signed offer fits it; {@link #take} picks among them.
    */
-  List<String> choose(JobRecord r, JobManifest m, Set<String> tried) {
+  List<Candidate> choose(JobRecord r, JobManifest m, Set<String> tried) {
     Placement p = r.dispatch().placement();
     List<String> ids = new ArrayList<>();
     if (p.kind() == Placement.Kind.PEER) {
@@ -270,7 +328,6 @@ final class Dispatcher {
         log.warn("could not look for executors", "job", r.id(), "error", e.getMessage());
       }
     }
-    record Candidate(String peer, NodeRecord offer, double score, Duration rtt) {}
     List<Candidate> fit = new ArrayList<>();
     for (String id : ids) {
       Optional<NodeRecord> offer = offer(id);
@@ -289,12 +346,33 @@ final class Dispatcher {
           return Duration.ofSeconds(10);
         }
       });
-      fit.add(new Candidate(id, offer.get(), reputation.of(id).score(), rtt));
+      NodeRecord.Capacity cap = offer.get().capacity();
+      fit.add(new Candidate(id, reputation.of(id).score(), cap.executors() - cap.running() - cap.queued(), rtt));
     }
-    fit.sort(Comparator.comparingDouble((Candidate c) -> -c.score())
-        .thenComparingInt(c -> -c.offer().capacity().remoteFree())
-        .thenComparing(Candidate::rtt));
-    return fit.stream().map(Candidate::peer).toList();
+    return fit;
+  }
+
+  /**
+   * Takes the best of {@code candidates} for the next attempt and counts it as out to that peer, in
+   * one step, so that jobs placed at the same moment see each other. Trusted peers with an idle
+   * executor first (idle: as offered, less the attempts this node has out to it now), the better
+   * known of them first (a warm peer keeps its caches); when all are busy, the least busy first;
+   * then the nearer.
+   */
+  private synchronized String take(List<Candidate> candidates) {
+    Comparator<Candidate> order = Comparator.comparing((Candidate c) -> !c.trusted())
+        .thenComparing(c -> idle(c) <= 0)
+        .thenComparingInt(c -> idle(c) > 0 ? -c.tier() : -idle(c))
+        .thenComparingInt(c -> idle(c) > 0 ? -idle(c) : -c.tier())
+        .thenComparing(Candidate::rtt);
+    Candidate best = candidates.stream().min(order).orElseThrow();
+    candidates.remove(best);
+    outTo.merge(best.peer(), 1, Integer::sum);
+    return best.peer();
+  }
+
+  private int idle(Candidate c) {
+    return c.offeredIdle() - sentTo(c.peer());
   }
 
   /** How long a provider list and an offer read from the DHT are used before they are read again. */
@@ -362,10 +440,16 @@ final class Dispatcher {
   private Result attempt(JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt resumed)
       throws IOException, InterruptedException {
     JobRecord.Attempt a = resumed != null ? resumed : new JobRecord.Attempt(peer, Instant.now(), null, "running", null, null);
-    if (resumed == null) {
-      update(current, x -> x.withDispatch(x.dispatch().withAttempt(a)));
+    Result res;
+    try { // the attempt was counted as out to the peer when it was taken
+      if (resumed == null) {
+        update(current, x -> (x.state() == JobState.QUEUED ? x.running(a.startedAt()) : x)
+            .withDispatch(x.dispatch().withAttempt(a)));
+      }
+      res = exchange(current, m, peer, nonce, a);
+    } finally {
+      outTo.computeIfPresent(peer, (k, v) -> v <= 1 ? null : v - 1);
     }
-    Result res = exchange(current, m, peer, nonce, a);
     String result = switch (res) {
       case Result.Ok ok -> "ok";
       case Result.Refused rf -> "refused";
@@ -381,8 +465,17 @@ final class Dispatcher {
     JobRecord.Attempt latest = current[0].dispatch().attempts().stream()
         .filter(x -> x.peerId().equals(peer) && x.startedAt().equals(a.startedAt())).findFirst().orElse(a);
     JobRecord.Attempt ended = latest.ended(Instant.now(), result, detail);
-    update(current, x -> x.withDispatch(x.dispatch().withAttempt(ended)));
+    if (res instanceof Result.Ok) {
+      // Written with the job's end by finish (a crash before that reattaches: the attempt is still running on disk).
+      remember(current, x -> x.withDispatch(x.dispatch().withAttempt(ended)));
+    } else {
+      update(current, x -> x.withDispatch(x.dispatch().withAttempt(ended)));
+    }
     metrics.attempt(result);
+    Active act = active.get(current[0].id());
+    if (act != null && act.isCancelled() && !(res instanceof Result.Ok) && !(res instanceof Result.Invalid)) {
+      return res; // what the cancel caused is not the executor's fault
+    }
     switch (res) {
       case Result.Ok ok -> reputation.record(peer, Reputation.Event.SUCCESS);
       case Result.Refused rf -> {
@@ -405,6 +498,13 @@ final class Dispatcher {
     JobRecord apply(JobRecord r);
   }
 
+  /** Applies a change to the job's record in memory only, for the next durable write to carry. */
+  private void remember(JobRecord[] current, Change c) {
+    synchronized (current) {
+      current[0] = c.apply(current[0]);
+    }
+  }
+
   /** Applies a change to the job's record, durably; attempts of one job update it from several threads. */
   private void update(JobRecord[] current, Change c) throws IOException {
     synchronized (current) {
@@ -421,6 +521,10 @@ final class Dispatcher {
       s = transport.openStream(peer, JobService.PROTOCOL);
     } catch (TransportException e) {
       return new Result.Lost("could not reach the executor: " + e.getMessage(), false);
+    }
+    Active act = active.get(r.id());
+    if (act != null) {
+      act.streams.add(s);
     }
     Duration total = r.plan().limits().timeout().plus(config.workers().killGrace()).plus(Duration.ofMinutes(2));
     Instant until = Instant.now().plus(total);
@@ -451,6 +555,10 @@ final class Dispatcher {
         JsonNode msg = f.json();
         switch (msg.path("type").asString("")) {
           case "accepted" -> {
+            if (act != null && act.isCancelled()) {
+              // The cancel may have reached the executor before this job had: tell it again now.
+              Thread.ofVirtual().start(() -> tellCancel(peer, r.id()));
+            }
             executorJobId = msg.path("jobId").asString("");
             String id = executorJobId;
             update(current, x -> x.withDispatch(x.dispatch().withAttempt(
@@ -472,6 +580,10 @@ final class Dispatcher {
       return new Result.Invalid("protocol", e.getMessage(), null);
     } catch (IOException | TransportException e) {
       return new Result.Lost("the connection broke: " + e.getMessage(), false);
+    } finally {
+      if (act != null) {
+        act.streams.remove(s);
+      }
     }
   }
 
@@ -585,7 +697,6 @@ final class Dispatcher {
    * into the job; names the peers that disagreed; runs a deterministic job again here when asked.
    */
   private void finish(JobRecord r, JobManifest m, List<Answer> answers, int needed) throws IOException {
-    r = store.get(r.id());
     if (answers.size() < needed) {
       String why = (answers.isEmpty() ? "no executor" : "only " + answers.size() + " of " + needed + " executors")
           + " returned a result that passed the checks after " + r.dispatch().attempts().size() + " attempts"
@@ -638,7 +749,7 @@ final class Dispatcher {
     Path dir = store.dir(r.id());
     AtomicFiles.write(dir.resolve(JobStore.STDOUT), chosen.stdout(), false);
     AtomicFiles.write(dir.resolve(JobStore.STDERR), chosen.stderr(), false);
-    AtomicFiles.write(dir.resolve(JobStore.RECEIPT), chosen.receipt());
+    AtomicFiles.write(dir.resolve(JobStore.RECEIPT), chosen.receipt(), false); // the record's write below forces the directory
     JobPlan p = r.plan();
     JobPlan ran = new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), p.args(), p.env(), p.stdinBytes(),
         chosen.engine(), chosen.limits(), p.deterministic(), p.nonce());
@@ -674,13 +785,107 @@ final class Dispatcher {
     return b.toString();
   }
 
+  /** How long executors have to answer a cancel with the job's result before its streams are cut. */
+  static final Duration CANCEL_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * Cancels a job this node sent out (docs/remote.md, "Cancelling"): no further attempt starts; each
+   * executor running it is told to cancel it, and answers on the job's stream with its result (the
+   * cancelled outcome and its receipt, or the result it had already reached); streams still open
+   * after {@link #CANCEL_WAIT} are cut and the job ends cancelled without a receipt. Returns once
+   * the job's record has ended.
+   */
+  void cancel(String id) throws IOException {
+    Active act = active.get(id);
+    var done = store.whenDone(id);
+    if (act != null) {
+      act.cancelled.countDown();
+      List<String> peers = new ArrayList<>();
+      synchronized (act.current) {
+        for (JobRecord.Attempt a : act.current[0].dispatch().attempts()) {
+          if (a.result().equals("running")) {
+            peers.add(a.peerId());
+          }
+        }
+      }
+      List<Thread> ts = new ArrayList<>();
+      for (String peer : peers) {
+        ts.add(Thread.ofVirtual().start(() -> tellCancel(peer, id)));
+      }
+      try {
+        for (Thread t : ts) {
+          t.join();
+        }
+        done.get(CANCEL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        log.warn("executors did not answer a cancel in time; their streams are cut", "job", id);
+        for (PeerStream s : act.streams) {
+          s.reset();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while cancelling job " + id, e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException(e.getCause());
+      }
+    }
+    try {
+      done.get(CANCEL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      throw new IOException("job " + id + " did not end within " + CANCEL_WAIT.toSeconds() + " s of its cancel");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while cancelling job " + id, e);
+    }
+  }
+
+  /** Asks an executor to cancel the job this node sent it under {@code id}; best effort, bounded. */
+  private void tellCancel(String peer, String id) {
+    try (PeerStream s = transport.openStream(peer, JobService.PROTOCOL);
+        Deadlines.Deadline d = Deadlines.after(Duration.ofSeconds(5), s::reset)) {
+      Frames.control(s.output(), Json.MAPPER.createObjectNode().put("type", "cancel").put("jobId", id));
+      s.closeWrite();
+      Frames.Frame f = Frames.read(s.input(), MAX_CONTROL);
+      if (f == null || !"cancelled".equals(f.json().path("type").asString(""))) {
+        log.warn("an executor did not confirm a cancel", "job", id, "peer", peer,
+            "answer", f == null ? "none" : f.json().toString());
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not tell an executor to cancel", "job", id, "peer", peer, "error", e.getMessage());
+    }
+  }
+
+  /** Ends a job a client cancelled before an accepted result came back: cancelled, no receipt. */
+  private void endCancelled(JobRecord r) {
+    if (r == null || r.terminal()) {
+      return;
+    }
+    try {
+      Instant now = Instant.now();
+      String why = "cancelled by a client";
+      if (r.dispatch().attempts().isEmpty()) {
+        store.update(r.endedUnrun(JobState.CANCELLED, now, why + " before any node took it"));
+      } else {
+        why += "; no executor returned a result for it that passed the checks" + summary(r.dispatch());
+        JobRecord started = r.state() == JobState.QUEUED ? r.running(now) : r;
+        store.update(started.ended(JobState.CANCELLED, now, new ExecutionOutcome.Cancelled(why, Usage.NONE), why, false));
+      }
+      log.info("remote job cancelled", "job", r.id());
+    } catch (IOException e) {
+      log.error("cannot record the job's end", "job", r.id(), "error", e.toString());
+    }
+  }
+
   /** Ends a job without an accepted result: failed, no receipt (no node ran it for us that we believe). */
   private void endUnverified(JobRecord r, String why) {
     if (r == null || r.terminal()) {
       return;
     }
     try {
-      store.update(r.ended(JobState.FINISHED, Instant.now(), new ExecutionOutcome.Failed(why, Usage.NONE), why, false));
+      Instant now = Instant.now();
+      JobRecord started = r.state() == JobState.QUEUED ? r.running(now) : r;
+      store.update(started.ended(JobState.FINISHED, now, new ExecutionOutcome.Failed(why, Usage.NONE), why, false));
       log.warn("remote job failed", "job", r.id(), "why", why);
     } catch (IOException e) {
       log.error("cannot record the job's end", "job", r.id(), "error", e.toString());

@@ -2,6 +2,7 @@ package dev.plasm.daemon.internal.remote;
 
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.exec.Intake;
+import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobStore;
@@ -60,9 +61,11 @@ final class JobService {
   private final AtomicInteger active = new AtomicInteger();
   private final Map<String, Bucket> rates = new ConcurrentHashMap<>();
   private final RemoteMetrics metrics;
+  private final JobRunner runner;
 
   JobService(DaemonConfig config, Transport transport, JobStore store, ModuleStore modules, ModuleService moduleService,
-      Intake intake, Log log, RemoteMetrics metrics) {
+      Intake intake, JobRunner runner, Log log, RemoteMetrics metrics) {
+    this.runner = runner;
     this.config = config;
     this.transport = transport;
     this.store = store;
@@ -140,6 +143,19 @@ final class JobService {
         }
         follow(s, existing);
       }
+      case "cancel" -> {
+        if (existing == null) {
+          refuse(out, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
+          return;
+        }
+        // Ends it as a client's cancel here would; the requester's stream for the job gets its result.
+        if (!existing.terminal()) {
+          runner.cancel(existing.id());
+        }
+        JobRecord now = store.get(existing.id());
+        Frames.control(out, Json.MAPPER.createObjectNode().put("type", "cancelled").put("jobId", existing.id())
+            .put("state", now.state().text()));
+      }
       case "run" -> {
         JobRecord r = existing != null ? existing : take(s, peer, jobId, req);
         if (r != null) {
@@ -148,7 +164,7 @@ final class JobService {
       }
       default -> {
         metrics.refused("bad-request");
-        refuse(out, "bad-request", "type", "type must be run or attach", 0);
+        refuse(out, "bad-request", "type", "type must be run, attach or cancel", 0);
       }
     }
   }

@@ -56,11 +56,12 @@ public final class RemoteNode implements AutoCloseable {
     this.log = log;
     this.offers = new Offers(transport, identity, registry.engines(), log);
     ModuleService moduleService = new ModuleService(modules);
-    this.jobs = new JobService(config, transport, store, modules, moduleService, intake, log, metrics);
+    this.jobs = new JobService(config, transport, store, modules, moduleService, intake, runner, log, metrics);
     this.reputation = new Reputation(stateDir);
     this.dispatcher = new Dispatcher(config, transport, offers, store, reputation, metrics, runner, intake.admission(), registry,
         log);
     this.offeredLimits = config.limits().byJsonName();
+    runner.remoteCancel(dispatcher::cancel);
     transport.setStreamHandler(JobService.PROTOCOL, jobs::serve);
     transport.setStreamHandler(ModuleService.PROTOCOL, moduleService::serve);
   }
@@ -212,6 +213,7 @@ public final class RemoteNode implements AutoCloseable {
       p.interrupt();
       offers.withdraw(offeredLimits);
     }
+    reputation.flush();
     try {
       transport.removeStreamHandler(JobService.PROTOCOL);
       transport.removeStreamHandler(ModuleService.PROTOCOL);

@@ -59,7 +59,11 @@ public final class Reputation {
     return Map.copyOf(peers);
   }
 
-  /** Records what happened and writes the file (atomically, durably). */
+  /**
+   * Records what happened. A lie is written to the file at once; successes and failures within
+   * {@link #FLUSH_AFTER} (a node sending many jobs writes the file once a second, not once a job;
+   * a crash loses at most that second of ordinary history, never a lie).
+   */
   synchronized void record(String peerId, Event event) {
     Entry e = of(peerId);
     Entry n = switch (event) {
@@ -69,6 +73,34 @@ public final class Reputation {
       case LIE -> new Entry(e.successes(), e.failures(), e.timeouts(), e.lies() + 1, Instant.now());
     };
     peers.put(peerId, n);
+    dirty = true;
+    if (event == Event.LIE) {
+      flush();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      Thread.ofVirtual().name("plasm-reputation-flush").start(() -> {
+        try {
+          Thread.sleep(FLUSH_AFTER);
+        } catch (InterruptedException ex) {
+          // Flush now.
+        }
+        flush();
+      });
+    }
+  }
+
+  /** How long an ordinary event may wait in memory before the file is written. */
+  static final java.time.Duration FLUSH_AFTER = java.time.Duration.ofSeconds(1);
+
+  private boolean dirty;
+  private boolean flushScheduled;
+
+  /** Writes the file (atomically, durably) if anything changed since it was last written. */
+  synchronized void flush() {
+    flushScheduled = false;
+    if (!dirty) {
+      return;
+    }
     ObjectNode root = Json.MAPPER.createObjectNode();
     ObjectNode ps = root.putObject("peers");
     peers.forEach((id, x) -> {
@@ -81,8 +113,9 @@ public final class Reputation {
     });
     try {
       AtomicFiles.write(file, Json.MAPPER.writeValueAsBytes(root));
+      dirty = false;
     } catch (IOException ex) {
-      // The figures stay in memory; the next write tries again.
+      // The figures stay in memory; the next flush tries again.
     }
   }
 }
