@@ -119,6 +119,10 @@ final class JsonOutput {
       p.modules().forEach(m::add);
       ArrayNode e = n.putArray("engines");
       p.engines().forEach(e::add);
+      ArrayNode t = n.putArray("transports");
+      p.transports().forEach(t::add);
+      ArrayNode r = n.putArray("receiptSchemes");
+      p.receiptSchemes().forEach(r::add);
     }
     ArrayNode pr = root.putArray("problems");
     for (PluginProblem pp : problems) {

@@ -2,6 +2,7 @@ package dev.plasm.cli;
 
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -53,6 +54,7 @@ public final class Main implements Runnable {
   final Streams streams;
   final IntConsumer halt;
   private EngineRegistry registry;
+  private Plugins plugins;
 
   /**
    * @param streams the guest's streams and the environment
@@ -156,14 +158,25 @@ public final class Main implements Runnable {
 
   /** The plugin directories searched in this invocation, in order. */
   List<Path> pluginDirectories() {
-    return pluginDirs.isEmpty() ? PlasmPaths.defaultPluginDirs(streams.env()) : pluginDirs;
+    return pluginDirs.isEmpty() ? Plugins.defaultDirectories(PlasmPaths.home(streams.env())) : pluginDirs;
   }
 
-  /** The engine registry for this invocation, built once. */
+  /** The plugins for this invocation, each plugin directory layered once. */
+  Plugins plugins() {
+    if (plugins == null) {
+      plugins = Plugins.load(pluginDirectories());
+    }
+    return plugins;
+  }
+
+  /** The engine registry for this invocation, built once; plugins that failed are warned about. */
   EngineRegistry registry() {
     if (registry == null) {
-      registry = EngineRegistry.discover(pluginDirectories());
+      registry = plugins().engines();
       PrintWriter err = spec.commandLine().getErr();
+      for (var p : plugins().layerProblems()) {
+        err.println("plasm: warning: " + p.source() + ": " + p.message());
+      }
       for (var p : registry.problems()) {
         err.println("plasm: warning: " + p.source() + ": " + p.message());
       }

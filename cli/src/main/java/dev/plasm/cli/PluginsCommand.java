@@ -1,7 +1,8 @@
 package dev.plasm.cli;
 
-import dev.plasm.host.EngineRegistry;
 import dev.plasm.host.PluginInfo;
+import dev.plasm.host.PluginProblem;
+import dev.plasm.host.Plugins;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "",
       "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its",
-      "own module layer. A plugin that cannot load is listed with the reason; the others still load.",
+      "own module layer; it may provide engines, transports and receipt schemes. A plugin that",
+      "cannot load is listed with the reason; the others still load.",
       "Engines linked into the runtime image are listed by 'plasm engines' (source: boot).",
       ""
     })
@@ -32,11 +34,13 @@ final class PluginsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    EngineRegistry registry = main.registry();
+    Plugins plugins = main.plugins();
+    List<PluginInfo> loaded = plugins.plugins();
+    List<PluginProblem> problems = plugins.problems();
     List<String> dirs = main.pluginDirectories().stream().map(Path::toString).toList();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(JsonOutput.plugins(registry.plugins(), dirs, registry.problems()));
+      out.println(JsonOutput.plugins(loaded, dirs, problems));
       out.flush();
       return ExitCodes.OK;
     }
@@ -45,18 +49,24 @@ final class PluginsCommand implements Callable<Integer> {
       out.println("  " + d + (java.nio.file.Files.isDirectory(Path.of(d)) ? "" : "  (does not exist)"));
     }
     out.println();
-    if (registry.plugins().isEmpty()) {
+    if (loaded.isEmpty()) {
       out.println("No plugins loaded.");
     }
-    for (PluginInfo p : registry.plugins()) {
+    for (PluginInfo p : loaded) {
       out.println(p.source());
       out.println("  modules: " + String.join(", ", p.modules()));
       out.println("  engines: " + (p.engines().isEmpty() ? "(none)" : String.join(", ", p.engines())));
+      if (!p.transports().isEmpty()) {
+        out.println("  transports: " + String.join(", ", p.transports()));
+      }
+      if (!p.receiptSchemes().isEmpty()) {
+        out.println("  receipt schemes: " + String.join(", ", p.receiptSchemes()));
+      }
     }
-    if (!registry.problems().isEmpty()) {
+    if (!problems.isEmpty()) {
       out.println();
       out.println("Problems:");
-      registry.problems().forEach(pp -> out.println("  " + pp.source() + ": " + pp.message()));
+      problems.forEach(pp -> out.println("  " + pp.source() + ": " + pp.message()));
     }
     out.flush();
     return ExitCodes.OK;

@@ -136,7 +136,7 @@ final class ReceiptCommand implements Runnable {
       if (reexecute && moduleBytes == null) {
         return error(ExitCodes.USAGE, "--reexecute needs the module: add --module FILE");
       }
-      ReceiptVerifier verifier = new ReceiptVerifier(ReceiptSchemes.discover());
+      ReceiptVerifier verifier = new ReceiptVerifier(main.plugins().receiptSchemes());
       ReceiptVerifier.Report report =
           verifier.verify(receiptBytes, new ReceiptVerifier.Request(moduleBytes, outBytes, errBytes, trust, jobId, nonce));
       List<ReceiptVerifier.Check> replay = new ArrayList<>();

@@ -34,7 +34,7 @@ final class Receipts {
   static Receipts prepare(Main main, String jobId) {
     String id = jobId == null ? UUID.randomUUID().toString() : jobId;
     checkId("--job-id", id);
-    ReceiptScheme scheme = ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT);
+    ReceiptScheme scheme = main.plugins().receiptSchemes().require(ReceiptSchemes.DEFAULT);
     return new Receipts(NodeIdentity.loadOrCreate(PlasmPaths.home(main.streams.env())), scheme, id);
   }
 

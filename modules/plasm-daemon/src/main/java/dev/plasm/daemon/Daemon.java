@@ -17,6 +17,7 @@ import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.Admission;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.identity.IdentityException;
 import dev.plasm.identity.NodeIdentity;
@@ -87,15 +88,20 @@ public final class Daemon implements AutoCloseable {
       // A key others can read, or a damaged one, is the operator's to fix (the message says how).
       throw new ConfigurationException("identity", e.getMessage());
     }
-    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? defaultPluginDirs(stateDir) : config.pluginDirs();
-    EngineRegistry registry = EngineRegistry.discover(pluginDirs);
-    for (var p : registry.problems()) {
+    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
+    // Each plugin directory layered once, for engines, receipt schemes and the transport alike.
+    Plugins plugins = Plugins.load(pluginDirs);
+    for (var p : plugins.layerProblems()) {
       log.warn("plugin not loaded", "source", p.source(), "problem", p.message());
+    }
+    EngineRegistry registry = plugins.engines();
+    for (var p : registry.problems()) {
+      log.warn("engine not loaded", "source", p.source(), "problem", p.message());
     }
     if (registry.engines().isEmpty()) {
       throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
     }
-    NodeReceipts receipts = new NodeReceipts(identity, ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT), registry);
+    NodeReceipts receipts = new NodeReceipts(identity, plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), registry);
     JobStore store = JobStore.open(stateDir, (r, dir) -> JobRunner.recoverInterrupted(receipts, r, dir),
         (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
     ModuleStore modules = new ModuleStore(stateDir);
@@ -103,12 +109,13 @@ public final class Daemon implements AutoCloseable {
     JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics, receipts);
 
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
-    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), pluginDirs, identity, version, log) : null;
+    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), plugins, identity, version, log) : null;
     Intake intake = new Intake(store, runner, metrics, new Admission(registry, Admission.Policy.node(config.limits())), log,
         config.jobs().queueCapacity());
     ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, intake, token, log, version);
     RemoteNode remote = p2p == null ? null
-        : RemoteNode.start(config, p2p.transport(), identity, registry, store, modules, runner, intake, metrics, stateDir, log);
+        : RemoteNode.start(config, p2p.transport(), identity, registry, plugins.receiptSchemes(), store, modules, runner,
+            intake, metrics, stateDir, log);
     api.p2p(p2p, remote);
     InetSocketAddress bound;
     try {
@@ -169,12 +176,6 @@ public final class Daemon implements AutoCloseable {
     return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
   }
 
-  private static List<Path> defaultPluginDirs(Path stateDir) {
-    String image = System.getProperty("plasm.image");
-    return image != null && !image.isBlank()
-        ? List.of(Path.of(image, "plugins"), stateDir.resolve("plugins"))
-        : List.of(stateDir.resolve("plugins"));
-  }
 
   /** The token file: created (0600, 32 random bytes in base64url) at first start, refused if others can read it. */
   static String loadOrCreateToken(Path file, Log log) throws IOException {

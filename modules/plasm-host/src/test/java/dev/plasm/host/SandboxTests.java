@@ -104,18 +104,6 @@ class SandboxTests {
   }
 
   @Test
-  void aBrokenPluginJarIsReportedByNameAndDoesNotStopDiscovery(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-      throws Exception {
-    java.nio.file.Files.writeString(dir.resolve("broken.jar"), "garbage");
-    java.nio.file.Files.createDirectory(dir.resolve("empty-plugin"));
-    EngineRegistry r = EngineRegistry.discover(List.of(dir));
-    assertEquals(2, r.engines().size());
-    assertEquals(2, r.problems().size(), r.problems()::toString);
-    assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("broken.jar")));
-    assertTrue(r.problems().stream().anyMatch(p -> p.source().endsWith("empty-plugin") && p.message().contains("no module found")));
-  }
-
-  @Test
   void autoChoosesByWhatTheJobNeedsAndTheModuleSize() {
     assertEquals("chicory-interpreter", REGISTRY.choose(null, false, false, 1_000).descriptor().id(), "small: interpret");
     assertEquals("chicory-compiler", REGISTRY.choose("auto", false, false, 1 << 20).descriptor().id(), "large: compile");

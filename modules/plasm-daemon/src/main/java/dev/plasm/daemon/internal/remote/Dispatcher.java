@@ -106,7 +106,7 @@ final class Dispatcher {
 
   Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
       RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
-      Log log) {
+      ReceiptSchemes schemes, Log log) {
     this.config = config;
     this.transport = transport;
     this.offers = offers;
@@ -116,7 +116,7 @@ final class Dispatcher {
     this.runner = runner;
     this.admission = admission;
     this.registry = registry;
-    this.verifier = new ReceiptVerifier(ReceiptSchemes.discover());
+    this.verifier = new ReceiptVerifier(schemes);
     this.log = log;
     this.inFlight = new Semaphore(config.remote().maxDispatch());
   }

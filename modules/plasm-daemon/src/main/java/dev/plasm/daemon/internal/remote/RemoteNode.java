@@ -10,6 +10,7 @@ import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.identity.NodeIdentity;
 import dev.plasm.job.JobManifest;
 import dev.plasm.job.JobManifest.ModuleSource;
@@ -46,8 +47,8 @@ public final class RemoteNode implements AutoCloseable {
   private volatile Thread reader;
   private volatile boolean closed;
 
-  private RemoteNode(DaemonConfig config, Transport transport, NodeIdentity identity, EngineRegistry registry, JobStore store,
-      ModuleStore modules, JobRunner runner, Intake intake, Path stateDir, Log log) {
+  private RemoteNode(DaemonConfig config, Transport transport, NodeIdentity identity, EngineRegistry registry,
+      ReceiptSchemes schemes, JobStore store, ModuleStore modules, JobRunner runner, Intake intake, Path stateDir, Log log) {
     this.config = config;
     this.transport = transport;
     this.store = store;
@@ -59,7 +60,7 @@ public final class RemoteNode implements AutoCloseable {
     this.jobs = new JobService(config, transport, store, modules, moduleService, intake, runner, log, metrics);
     this.reputation = new Reputation(stateDir);
     this.dispatcher = new Dispatcher(config, transport, offers, store, reputation, metrics, runner, intake.admission(), registry,
-        log);
+        schemes, log);
     this.offeredLimits = config.limits().byJsonName();
     runner.remoteCancel(dispatcher::cancel);
     transport.setStreamHandler(JobService.PROTOCOL, jobs::serve);
@@ -68,8 +69,9 @@ public final class RemoteNode implements AutoCloseable {
 
   /** Starts serving the protocols, and offering this node when {@code [remote] enabled}. */
   public static RemoteNode start(DaemonConfig config, Transport transport, NodeIdentity identity, EngineRegistry registry,
-      JobStore store, ModuleStore modules, JobRunner runner, Intake intake, Metrics daemonMetrics, Path stateDir, Log log) {
-    RemoteNode n = new RemoteNode(config, transport, identity, registry, store, modules, runner, intake, stateDir, log);
+      ReceiptSchemes schemes, JobStore store, ModuleStore modules, JobRunner runner, Intake intake, Metrics daemonMetrics,
+      Path stateDir, Log log) {
+    RemoteNode n = new RemoteNode(config, transport, identity, registry, schemes, store, modules, runner, intake, stateDir, log);
     daemonMetrics.extra(n.metrics::render);
     if (config.remote().enabled()) {
       n.publisher = Thread.ofVirtual().name("plasm-remote-offers").start(n::publishLoop);

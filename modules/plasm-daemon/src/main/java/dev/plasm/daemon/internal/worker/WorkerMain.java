@@ -9,6 +9,7 @@ import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.WorkerResult;
 import dev.plasm.host.CompiledModuleCache;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
 import dev.plasm.host.ReceiptIssuer;
@@ -102,10 +103,11 @@ public final class WorkerMain {
       return;
     }
     if (pluginDirs.isEmpty()) {
-      pluginDirs = defaultPluginDirs(state);
+      pluginDirs = Plugins.defaultDirectories(state);
     }
-    WorkerMain worker = new WorkerMain(EngineRegistry.discover(pluginDirs), NodeIdentity.loadOrCreate(state),
-        ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
+    Plugins plugins = Plugins.load(pluginDirs);
+    WorkerMain worker = new WorkerMain(plugins.engines(), NodeIdentity.loadOrCreate(state),
+        plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
     worker.serve(protocol);
   }
 
@@ -235,15 +237,6 @@ public final class WorkerMain {
     writeResult(dir, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message));
   }
 
-  private static List<Path> defaultPluginDirs(Path state) {
-    List<Path> dirs = new ArrayList<>();
-    String image = System.getProperty("plasm.image");
-    if (image != null && !image.isBlank()) {
-      dirs.add(Path.of(image, "plugins"));
-    }
-    dirs.add(state.resolve("plugins"));
-    return dirs;
-  }
 
   private void finish(WorkerSpec spec, Path dir, JobResult result) throws IOException {
     String receiptError = null;
