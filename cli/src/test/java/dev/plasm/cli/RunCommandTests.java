@@ -63,6 +63,20 @@ class RunCommandTests {
 
   @ParameterizedTest
   @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
+  void aGuestReadingPastMaxStdinIsStoppedWithItsExitCode(String engine) {
+    byte[] input = "0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
+    var ok = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "1000", probe(), "cat");
+    assertEquals(0, ok.exitCode(), ok::toString);
+    var r = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "999", probe(), "cat");
+    assertEquals(118, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("limit exceeded (stdin)") && r.err().contains("999B cap (--max-stdin)"), r.err());
+    var bad = Cli.run("run", "--max-stdin", "lots", probe(), "cat");
+    assertEquals(ExitCodes.USAGE, bad.exitCode(), bad::toString);
+    assertTrue(bad.err().contains("--max-stdin"), bad.err());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
   void exitCodesComeFromTheGuest(String engine) {
     assertEquals(3, Cli.run("run", "--engine", engine, probe(), "exit", "3").exitCode());
     assertEquals(0, Cli.run("run", "--engine", engine, probe(), "exit", "0").exitCode());

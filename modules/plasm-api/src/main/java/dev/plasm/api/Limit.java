@@ -30,6 +30,9 @@ public enum Limit {
   /** Size of the module binary, checked before it is parsed. */
   MODULE_SIZE("module-size", "maxModuleBytes", "module-size", "--max-module-size", Unit.BYTES, 8, 1L << 30, 64L << 20, 120,
       "Largest module accepted."),
+  /** Bytes the guest may read from stdin; reading past them stops the job. */
+  STDIN("stdin", "maxStdinBytes", "stdin", "--max-stdin", Unit.BYTES, 0, 1L << 40, 64L << 20, 118,
+      "Cap on the bytes the guest reads from stdin."),
   /**
    * CPUs the job may use. A WASI preview 1 program has one thread, so a job gets exactly one; a
    * request for more is refused rather than ignored.

@@ -106,7 +106,7 @@ public final class Sandbox {
     ResourceLimits limits = plan.limits();
     Instant startedAt = Instant.now();
     StreamDigest moduleDigest = StreamDigest.of(job.module());
-    DigestingInputStream in = new DigestingInputStream(job.stdin());
+    DigestingInputStream in = new DigestingInputStream(job.stdin(), limits.get(Limit.STDIN).orElse(Long.MAX_VALUE));
     CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
     CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
     if (!d.version().equals(plan.engine().version())) {
@@ -190,6 +190,8 @@ public final class Sandbox {
     if (out.tripped() || err.tripped()) {
       LimitExceededException ex = out.tripped() ? out.exceeded() : err.exceeded();
       outcome = new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
+    } else if (in.tripped()) { // whatever the engine made of the failed read
+      outcome = new ExecutionOutcome.LimitExceeded(Limit.STDIN, in.exceeded().getMessage(), usage);
     } else if (!(outcome instanceof ExecutionOutcome.Rejected)) {
       outcome = outcome.withUsage(usage);
     }

@@ -104,6 +104,26 @@ class SandboxTests {
   }
 
   @Test
+  void aGuestReadingPastItsStdinCapIsStoppedAndOneReadingExactlyTheCapIsNot() {
+    for (String engine : List.of("chicory-interpreter", "chicory-compiler")) {
+      var limits = ResourceLimits.DEFAULTS.with(Limit.STDIN, 10);
+      Job exact = withStdin(job("probe", engine, limits, List.of("cat")), "0123456789");
+      ExecutionOutcome ok = new Sandbox(REGISTRY, RunawayPolicy.ABANDON_THREAD).run(exact);
+      assertInstanceOf(ExecutionOutcome.Completed.class, ok, engine + ": " + ok);
+      Job over = withStdin(job("probe", engine, limits, List.of("cat")), "0123456789A");
+      ExecutionOutcome o = new Sandbox(REGISTRY, RunawayPolicy.ABANDON_THREAD).run(over);
+      var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o, engine + ": " + o);
+      assertEquals(Limit.STDIN, le.limit());
+      assertTrue(le.message().contains("10B cap (--max-stdin)"), le.message());
+    }
+  }
+
+  private static Job withStdin(Job j, String stdin) {
+    return new Job(j.plan(), j.module(), new ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        j.stdout(), j.stderr(), j.dirs(), j.determinism());
+  }
+
+  @Test
   void autoChoosesByWhatTheJobNeedsAndTheModuleSize() {
     assertEquals("chicory-interpreter", REGISTRY.choose(null, false, false, 1_000).descriptor().id(), "small: interpret");
     assertEquals("chicory-compiler", REGISTRY.choose("auto", false, false, 1 << 20).descriptor().id(), "large: compile");
