@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Drives a running plasm daemon with N concurrent clients, each submitting a job with {@code
  * ?wait=60s} (the answer comes when the job has ended) in a loop, and prints throughput and
- * submit-to-result latency. JDK only, so it runs
- * as a source file: {@code java bench/daemon/LoadDriver.java --base URL --token-file F --module SHA256}.
+ * submit-to-result latency, with {@code jobsAll} (every job that ended during the run, warm-up
+ * included) and {@code driverCpuMs} (this process's CPU time over the run), so that a caller can
+ * state CPU per job. JDK only, so it runs as a source file: {@code java bench/daemon/LoadDriver.java --base URL --token-file F --module SHA256}.
  */
 public final class LoadDriver {
   private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]+)\"");
@@ -47,8 +48,11 @@ public final class LoadDriver {
     List<long[]> perClient = new ArrayList<>();
     AtomicLong refused = new AtomicLong();
     AtomicLong bad = new AtomicLong();
+    AtomicLong all = new AtomicLong(); // every job that ended during the run, warm-up included (for CPU per job)
     Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
     List<Thread> threads = new ArrayList<>();
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long cpu0 = os.getProcessCpuTime();
     for (int c = 0; c < clients; c++) {
       long[] lat = new long[1 << 20];
       perClient.add(lat);
@@ -78,6 +82,7 @@ public final class LoadDriver {
                   HttpResponse.BodyHandlers.ofString()).body();
             }
             long t1 = System.nanoTime();
+            all.incrementAndGet();
             String kind = group(STATE, job).equals("finished") ? group(KIND, job) : group(STATE, job);
             if (t0 >= measureFrom && t1 <= end) {
               outcomes.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
@@ -94,23 +99,25 @@ public final class LoadDriver {
     for (Thread t : threads) {
       t.join();
     }
+    long driverCpu = os.getProcessCpuTime() - cpu0;
     int total = 0;
     for (long[] l : perClient) {
       total += (int) l[l.length - 1];
     }
-    long[] all = new long[total];
+    long[] sorted = new long[total];
     int k = 0;
     for (long[] l : perClient) {
       int n = (int) l[l.length - 1];
-      System.arraycopy(l, 0, all, k, n);
+      System.arraycopy(l, 0, sorted, k, n);
       k += n;
     }
-    Arrays.sort(all);
+    Arrays.sort(sorted);
     double rate = total / seconds;
     System.out.printf("{\"label\":\"%s\",\"clients\":%d,\"seconds\":%.1f,\"jobs\":%d,\"jobsPerSecond\":%.1f,"
-            + "\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,\"refused429\":%d,\"errors\":%d,\"outcomes\":\"%s\"}%n",
-        label, clients, seconds, total, rate, pct(all, 50), pct(all, 90), pct(all, 99),
-        all.length == 0 ? 0 : all[all.length - 1] / 1e6, refused.get(), bad.get(), outcomes);
+            + "\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,\"refused429\":%d,\"errors\":%d,\"jobsAll\":%d,\"driverCpuMs\":%.1f,\"outcomes\":\"%s\"}%n",
+        label, clients, seconds, total, rate, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99),
+        sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, refused.get(), bad.get(), all.get(), driverCpu / 1e6,
+        outcomes);
   }
 
   private static double pct(long[] sorted, double p) {

@@ -1,38 +1,57 @@
 #!/usr/bin/env bash
 # Daemon benchmark: hello jobs through the HTTP API (results and discussion: docs/performance.md).
 #
-#   bench/daemon/run.sh [--quick] [--seconds N] [--image DIR]
+#   bench/daemon/run.sh [--quick] [--seconds N] [--image DIR] [--baseline-image DIR] [--no-fresh]
+#                       [--no-syscalls] [--rounds N]
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (2 executors, the
 # default), uploads examples/hello.wasm, runs 200 untimed warm-up jobs, records the idle resident
 # memory of the daemon and of its warm workers, then drives it with 1, 4 and 16 concurrent clients
 # (bench/daemon/LoadDriver.java: submit, long-poll the result, repeat) for N seconds each (default
-# 20; --quick: 5), sampling the peak resident memory meanwhile. The baseline, measured in the same
-# run, is the same daemon with workers.warm = false (a fresh worker JVM per job), 4 clients (at
-# least 15 s).
-# Prints jobs/s, p50/p90/p99 submit-to-result latency, memory, and the ratios warm / baseline.
+# 20; --quick: 5), sampling the peak resident memory meanwhile. For each case it prints jobs/s,
+# p50/p90/p99 submit-to-result latency and the CPU time per job of each process (the daemon, its
+# workers, the load driver: /proc utime + stime over the run divided by the jobs that ended in it).
+# After the load: the daemon's RSS at once and after 15 s idle (is the heap given back?), then the
+# system calls per job (fsync + fdatasync, futex, all; `perf stat` on the daemon and on its
+# workers, 4 clients) unless --no-syscalls or perf cannot trace here.
+#
+# --baseline-image DIR runs every case on that image too, interleaved with this one case by case
+# (two daemons, one idle while the other is driven), and prints the ratios this / baseline: the
+# before-and-after of a change measured in the same minutes. --rounds N repeats the cases N times
+# (default 1). The fresh-JVM baseline (workers.warm = false, a fresh worker JVM per job, 4 clients,
+# at least 15 s) runs last unless --no-fresh.
 # Everything runs on loopback; the daemons are stopped and their state removed at the end.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
-secs=20 image=$root/jlink/target/image
+secs=20 image=$root/jlink/target/image baseline= fresh=1 syscalls=1 rounds=1
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) secs=5 ;;
     --seconds) secs=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --baseline-image) baseline=$(cd "$2" && pwd); shift ;;
+    --no-fresh) fresh= ;;
+    --no-syscalls) syscalls= ;;
+    --rounds) rounds=$2; shift ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --seconds needs a positive number" >&2; exit 64; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 64; }
 
 . "$root/scripts/lib/java25.sh"
 require_java25 >/dev/null
 if [ ! -x "$image/bin/plasm" ]; then
   echo "run.sh: building the image (scripts/plasm --version)" >&2
   "$root/scripts/plasm" --version >/dev/null
+fi
+[ -z "$baseline" ] || [ -x "$baseline/bin/plasm" ] || { echo "run.sh: $baseline/bin/plasm is missing" >&2; exit 64; }
+if [ -n "$syscalls" ] && ! perf stat -e syscalls:sys_enter_fsync -- true >/dev/null 2>&1; then
+  echo "run.sh: perf cannot trace system calls here (needs perf and access to tracepoints); skipping them" >&2
+  syscalls=
 fi
 driver=$root/bench/daemon/LoadDriver.java
 scratch=$(mktemp -d)
@@ -44,6 +63,7 @@ cleanup() {
 }
 trap cleanup EXIT
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS
+tick=$(getconf CLK_TCK)
 
 # rss_kib PID: the resident memory of a process alone; tree_kib PID: of it and its descendants.
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -52,8 +72,18 @@ tree_kib() {
   for p in $(pgrep -P "$1") ; do total=$((total + $(tree_kib "$p"))); done
   echo $((total + $(rss_kib "$1")))
 }
+# cpu PID -> "SELF CHILDREN": clock ticks of the process (utime + stime) and of the workers it has
+# reaped plus those alive now (so a worker replaced during a run is still counted).
+cpu() {
+  local self reaped live=0 p
+  read -r self reaped < <(sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13, $14 + $15}')
+  for p in $(pgrep -P "$1"); do
+    live=$((live + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)))
+  done
+  echo "$self $((reaped + live))"
+}
 
-# start_daemon NAME WARM -> sets $pid $base $state
+# start_daemon NAME IMAGE WARM -> sets $pid $base $state $sha
 start_daemon() {
   state=$scratch/$1
   mkdir -p "$state"
@@ -61,9 +91,9 @@ start_daemon() {
 [jobs]
 queue-capacity = 10000
 [workers]
-warm = $2
+warm = $3
 TOML
-  PLASM_HOME=$state "$image/bin/plasm" daemon --config "$scratch/$1.toml" --listen 127.0.0.1:0 \
+  PLASM_HOME=$state "$2/bin/plasm" daemon --config "$scratch/$1.toml" --listen 127.0.0.1:0 \
     --state-dir "$state" 2> "$scratch/$1.log" &
   pid=$!
   pids+=("$pid")
@@ -71,54 +101,150 @@ TOML
   [ -s "$state/daemon.json" ] || { echo "run.sh: the daemon did not start:" >&2; cat "$scratch/$1.log" >&2; exit 70; }
   base=http://$(sed -n 's/.*"address": "\([^"]*\)".*/\1/p' "$state/daemon.json")
   sha=$(curl -sf -H "Authorization: Bearer $(cat "$state/token")" -H 'Content-Type: application/wasm' \
-    --data-binary @"$root/examples/hello.wasm" "$base/v1/modules" | sed -n 's/.*"sha256" : "\([0-9a-f]*\)".*/\1/p')
+    --data-binary @"$root/examples/hello.wasm" "$base/v1/modules" | sed -n 's/.*"sha256" *: *"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$sha" ] || { echo "run.sh: the module upload failed" >&2; exit 70; }
 }
 
-# load LABEL CLIENTS SECONDS WARMUP -> prints the driver's JSON line
+# load NAME LABEL CLIENTS SECONDS WARMUP -> prints the driver's JSON line with the CPU per job added
+declare -A BASE STATE SHA PID
 load() {
-  "$JAVA_HOME/bin/java" "$driver" --base "$base" --token-file "$state/token" --module "$sha" \
-    --label "$1" --clients "$2" --seconds "$3" --warmup "$4"
+  local name=$1 before after line jobs
+  before=$(cpu "${PID[$name]}")
+  line=$("$JAVA_HOME/bin/java" "$driver" --base "${BASE[$name]}" --token-file "${STATE[$name]}/token" \
+    --module "${SHA[$name]}" --label "$2" --clients "$3" --seconds "$4" --warmup "$5")
+  after=$(cpu "${PID[$name]}")
+  jobs=$(field "$line" jobsAll)
+  awk -v l="$line" -v b="$before" -v a="$after" -v j="$jobs" -v t="$tick" -v d="$(field "$line" driverCpuMs)" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); j = (j > 0 ? j : 1)
+    sub(/}$/, "", l)
+    printf "%s,\"daemonCpuMsPerJob\":%.3f,\"workersCpuMsPerJob\":%.3f,\"driverCpuMsPerJob\":%.3f}\n", l,
+      (y[1] - x[1]) * 1000 / t / j, (y[2] - x[2]) * 1000 / t / j, d / j }'
 }
 field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<< "$1"; }
+label() { sed -n 's/.*"label":"\([^"]*\)".*/\1/p' <<< "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "-"), (b > 0 ? a / b : 0)}'; }
+
+# syscalls NAME -> "fsync futex all" per job, for the daemon and for its workers (4 clients, $secs s)
+syscalls_per_job() {
+  local name=$1 p=${PID[$1]} workers jobs
+  workers=$(pgrep -P "$p" | paste -sd, -)
+  "$JAVA_HOME/bin/java" "$driver" --base "${BASE[$name]}" --token-file "${STATE[$name]}/token" \
+    --module "${SHA[$name]}" --label sys --clients 4 --seconds "$((secs + 2))" --warmup 0 > /dev/null &
+  local drv=$!
+  sleep 1
+  local ev=syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex,raw_syscalls:sys_enter
+  perf stat -x, -e "$ev" -p "$p" -o "$scratch/perf.d" -- sleep "$secs" 2>/dev/null &
+  local pd=$!
+  perf stat -x, -e "$ev" -p "$workers" -o "$scratch/perf.w" -- sleep "$secs" 2>/dev/null &
+  local pw=$!
+  local m0
+  m0=$(metric "$name" 'plasm_jobs_total{outcome="completed"}')
+  wait "$pd" "$pw" || true
+  local m1
+  m1=$(metric "$name" 'plasm_jobs_total{outcome="completed"}')
+  wait "$drv" || true
+  jobs=$((m1 - m0))
+  for f in d w; do
+    awk -F, -v j="$jobs" '
+      /sys_enter_fsync|sys_enter_fdatasync/ {fs += $1}
+      /sys_enter_futex/ {fx = $1}
+      /raw_syscalls:sys_enter/ {all = $1}
+      END {j = (j > 0 ? j : 1); printf "%.2f %.1f %.1f ", fs / j, fx / j, all / j}' "$scratch/perf.$f"
+  done
+  echo "$jobs"
+}
+metric() {
+  curl -sf -H "Authorization: Bearer $(cat "${STATE[$1]}/token")" "${BASE[$1]}/metrics" \
+    | awk -v k="$2" 'index($0, k " ") == 1 {print $2}'
+}
+
+names=(new)
+images=("$image")
+if [ -n "$baseline" ]; then names+=(base); images+=("$baseline"); fi
 
 echo "# plasm daemon benchmark: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${secs}s per case"
-start_daemon warm true
-warm_pid=$pid
-load warmup 4 4 0 > /dev/null
+echo "# image: $image${baseline:+; baseline image: $baseline}"
+declare -A IDLE_D IDLE_T LOADED IDLE_AFTER PEAK
+for i in "${!names[@]}"; do
+  n=${names[$i]}
+  start_daemon "$n" "${images[$i]}" true
+  BASE[$n]=$base STATE[$n]=$state SHA[$n]=$sha PID[$n]=$pid
+done
+for n in "${names[@]}"; do load "$n" warmup 4 4 0 > /dev/null; done
 sleep 3
-idle_daemon=$(rss_kib "$warm_pid")
-idle_tree=$(tree_kib "$warm_pid")
+for n in "${names[@]}"; do
+  IDLE_D[$n]=$(rss_kib "${PID[$n]}") IDLE_T[$n]=$(tree_kib "${PID[$n]}") PEAK[$n]=0
+done
 results=()
-peak=0
-for c in 1 4 16; do
-  ( while kill -0 "$warm_pid" 2>/dev/null; do tree_kib "$warm_pid"; sleep 0.2; done ) > "$scratch/rss.$c" &
-  sampler=$!
-  results+=("$(load "warm-$c" "$c" "$secs" 1)")
-  kill "$sampler" 2>/dev/null || true
-  wait "$sampler" 2>/dev/null || true
-  p=$(sort -n "$scratch/rss.$c" | tail -1)
-  [ "${p:-0}" -gt "$peak" ] && peak=$p
+for ((r = 1; r <= rounds; r++)); do
+  for c in 1 4 16; do
+    for n in "${names[@]}"; do
+      ( while kill -0 "${PID[$n]}" 2>/dev/null; do tree_kib "${PID[$n]}"; sleep 0.2; done ) > "$scratch/rss.$n.$c" &
+      sampler=$!
+      results+=("$(load "$n" "$n-warm-$c" "$c" "$secs" 1)")
+      kill "$sampler" 2>/dev/null || true
+      wait "$sampler" 2>/dev/null || true
+      p=$(sort -n "$scratch/rss.$n.$c" | tail -1)
+      [ "${p:-0}" -gt "${PEAK[$n]}" ] && PEAK[$n]=$p
+    done
+  done
 done
-loaded_daemon=$(rss_kib "$warm_pid")
-kill "$warm_pid"; wait "$warm_pid" 2>/dev/null || true
+for n in "${names[@]}"; do LOADED[$n]=$(rss_kib "${PID[$n]}"); done
+sleep 15
+for n in "${names[@]}"; do IDLE_AFTER[$n]=$(rss_kib "${PID[$n]}"); done
+declare -A SYS
+if [ -n "$syscalls" ]; then
+  for n in "${names[@]}"; do SYS[$n]=$(syscalls_per_job "$n"); done
+fi
+for n in "${names[@]}"; do kill "${PID[$n]}"; wait "${PID[$n]}" 2>/dev/null || true; done
 
-start_daemon cold false
-# A fresh JVM per job takes about a second: give the baseline long enough to finish some.
-base_secs=$((secs < 15 ? 15 : secs))
-base_line=$(load "fresh-jvm-4" 4 "$base_secs" 3)
-results+=("$base_line")
+base_line=
+if [ -n "$fresh" ]; then
+  start_daemon cold "$image" false
+  BASE[cold]=$base STATE[cold]=$state SHA[cold]=$sha PID[cold]=$pid
+  # A fresh JVM per job takes about a second: give the baseline long enough to finish some.
+  base_line=$(load cold "fresh-jvm-4" 4 "$((secs < 15 ? 15 : secs))" 3)
+  results+=("$base_line")
+fi
 
-printf '\n%-14s %8s %8s %9s %9s %9s %8s\n' case clients jobs/s p50_ms p90_ms p99_ms 429s
+printf '\n%-16s %7s %8s %8s %8s %8s %6s %10s %10s %10s\n' case clients jobs/s p50_ms p90_ms p99_ms 429s \
+  daemon_cpu workers_cpu driver_cpu
+printf '%-16s %7s %8s %8s %8s %8s %6s %10s %10s %10s\n' '' '' '' '' '' '' '' ms/job ms/job ms/job
 for r in "${results[@]}"; do
-  printf '%-14s %8s %8s %9s %9s %9s %8s\n' "$(sed -n 's/.*"label":"\([^"]*\)".*/\1/p' <<< "$r")" \
-    "$(field "$r" clients)" "$(field "$r" jobsPerSecond)" "$(field "$r" p50Ms)" "$(field "$r" p90Ms)" \
-    "$(field "$r" p99Ms)" "$(field "$r" refused429)"
+  printf '%-16s %7s %8s %8s %8s %8s %6s %10s %10s %10s\n' "$(label "$r")" "$(field "$r" clients)" \
+    "$(field "$r" jobsPerSecond)" "$(field "$r" p50Ms)" "$(field "$r" p90Ms)" "$(field "$r" p99Ms)" \
+    "$(field "$r" refused429)" "$(field "$r" daemonCpuMsPerJob)" "$(field "$r" workersCpuMsPerJob)" \
+    "$(field "$r" driverCpuMsPerJob)"
 done
-w4=$(field "${results[1]}" jobsPerSecond)
-b4=$(field "$base_line" jobsPerSecond)
+if [ -n "$baseline" ]; then
+  echo
+  echo "this image / baseline image, same run (jobs/s higher is better; p99 and CPU lower is better):"
+  printf '%-10s %8s %8s %12s %12s\n' clients jobs/s p99 daemon_cpu workers_cpu
+  for c in 1 4 16; do
+    # Means over the rounds of each image.
+    a=$(printf '%s\n' "${results[@]}" | grep "\"label\":\"new-warm-$c\"" || true)
+    b=$(printf '%s\n' "${results[@]}" | grep "\"label\":\"base-warm-$c\"" || true)
+    mean() { while read -r l; do field "$l" "$2"; done <<< "$1" | awk '{s += $1; n++} END {print (n ? s / n : 0)}'; }
+    printf '%-10s %8s %8s %12s %12s\n' "$c" "$(ratio "$(mean "$a" jobsPerSecond)" "$(mean "$b" jobsPerSecond)")" \
+      "$(ratio "$(mean "$a" p99Ms)" "$(mean "$b" p99Ms)")" \
+      "$(ratio "$(mean "$a" daemonCpuMsPerJob)" "$(mean "$b" daemonCpuMsPerJob)")" \
+      "$(ratio "$(mean "$a" workersCpuMsPerJob)" "$(mean "$b" workersCpuMsPerJob)")"
+  done
+fi
 echo
-echo "warm pool vs fresh JVM per job, 4 clients: $(awk -v a="$w4" -v b="$b4" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}') the jobs/s"
-echo "memory (RSS): daemon idle $((idle_daemon / 1024)) MiB, daemon + 2 warm workers idle $((idle_tree / 1024)) MiB;"
-echo "              daemon after load $((loaded_daemon / 1024)) MiB, peak daemon + workers under load $((peak / 1024)) MiB"
-echo "targets: >= 500 jobs/s; p99 < 50 ms at moderate load (4 clients); idle daemon RSS < 150 MiB"
+if [ -n "$base_line" ]; then
+  w4=$(field "$(printf '%s\n' "${results[@]}" | grep '"label":"new-warm-4"' | head -1)" jobsPerSecond)
+  echo "warm pool vs fresh JVM per job, 4 clients: $(ratio "$w4" "$(field "$base_line" jobsPerSecond)")x the jobs/s"
+fi
+for n in "${names[@]}"; do
+  echo "memory (RSS, $n): daemon idle $((IDLE_D[$n] / 1024)) MiB, daemon + warm workers idle $((IDLE_T[$n] / 1024)) MiB;"
+  echo "              daemon after load $((LOADED[$n] / 1024)) MiB, 15 s later $((IDLE_AFTER[$n] / 1024)) MiB;" \
+    "peak daemon + workers under load $((PEAK[$n] / 1024)) MiB"
+  if [ -n "${SYS[$n]:-}" ]; then
+    read -r dfs dfx dall wfs wfx wall sj <<< "${SYS[$n]}"
+    echo "system calls per job ($n, 4 clients, $sj jobs): daemon $dfs fsync, $dfx futex, $dall in all;" \
+      "workers $wfs fsync, $wfx futex, $wall in all"
+  fi
+done
+echo "targets (issue 18): >= 1000 jobs/s at 16 clients; p99 < 20 ms at 4 clients; daemon + warm workers idle < 300 MiB"
 for r in "${results[@]}"; do echo "$r"; done
