@@ -52,6 +52,7 @@ public final class Daemon implements AutoCloseable {
   private final Log log;
   private final ApiServer api;
   private final JobRunner runner;
+  private final JobStore store;
   private final InetSocketAddress address;
   private final Path stateDir;
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -59,10 +60,11 @@ public final class Daemon implements AutoCloseable {
   private volatile P2pNode p2p;
   private volatile RemoteNode remote;
 
-  private Daemon(Log log, ApiServer api, JobRunner runner, InetSocketAddress address, Path stateDir) {
+  private Daemon(Log log, ApiServer api, JobRunner runner, JobStore store, InetSocketAddress address, Path stateDir) {
     this.log = log;
     this.api = api;
     this.runner = runner;
+    this.store = store;
     this.address = address;
     this.stateDir = stateDir;
   }
@@ -102,10 +104,11 @@ public final class Daemon implements AutoCloseable {
       throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
     }
     NodeReceipts receipts = new NodeReceipts(identity, plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), registry);
-    JobStore store = JobStore.open(stateDir, (r, dir) -> JobRunner.recoverInterrupted(receipts, r, dir),
+    JobStore store = JobStore.open(stateDir, (r, s) -> JobRunner.recoverInterrupted(receipts, r, s),
         (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
     ModuleStore modules = new ModuleStore(stateDir);
     Metrics metrics = new Metrics();
+    metrics.journal(store::journalSyncs, store::journalEntries);
     JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics, receipts);
 
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
@@ -133,7 +136,7 @@ public final class Daemon implements AutoCloseable {
     } else {
       interruptDispatched(store, log);
     }
-    Daemon d = new Daemon(log, api, runner, bound, stateDir);
+    Daemon d = new Daemon(log, api, runner, store, bound, stateDir);
     d.p2p = p2p;
     d.remote = remote;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
@@ -250,6 +253,7 @@ public final class Daemon implements AutoCloseable {
       // Clients will find nothing listening there.
     }
     runner.shutdown();
+    store.close();
     log.info("stopped");
     closed.countDown();
   }

@@ -158,8 +158,10 @@ class DaemonApiTests {
     var report = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
         new ReceiptVerifier.Request(hello, out, new byte[0], List.of(peer), id, "n-1"));
     assertTrue(report.passed(), report::toString);
-    // The record and outputs are files under the state directory.
-    assertTrue(Files.isRegularFile(d.state.resolve("jobs").resolve(id).resolve("job.json")));
+    // The record, output and receipt are in the job journal under the state directory: no file per job.
+    assertTrue(Files.isRegularFile(d.state.resolve("journal").resolve("00000001.journal")));
+    assertFalse(Files.exists(d.state.resolve("jobs").resolve(id)));
+    assertFalse(Files.exists(d.state.resolve("outputs").resolve(id + ".stdout")), "a small output is not spilled");
   }
 
   @Test

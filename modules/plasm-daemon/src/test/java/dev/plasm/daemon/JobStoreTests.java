@@ -1,9 +1,11 @@
 package dev.plasm.daemon;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.daemon.internal.store.AtomicFiles;
+import dev.plasm.daemon.internal.store.JobRecordJson;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.JobState;
@@ -12,6 +14,8 @@ import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
 import dev.plasm.job.JobPlan;
+import dev.plasm.receipt.spi.ReceiptCodec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.nio.file.Files;
@@ -35,40 +39,76 @@ class JobStoreTests {
   }
 
   /** Recovery here ends a job that was running as the daemon does, without a receipt (no identity). */
-  static final JobStore.Recovery NO_RECEIPT = (r, dir) -> r.ended(JobState.INTERRUPTED, Instant.now(),
+  static final JobStore.Recovery NO_RECEIPT = (r, store) -> new JobStore.Ended(r.ended(JobState.INTERRUPTED, Instant.now(),
       new ExecutionOutcome.Interrupted("the daemon stopped while the job was running", Usage.NONE),
-      "the daemon stopped while the job was running", false);
+      "the daemon stopped while the job was running", false), null);
 
   @Test
-  void recordsSurviveAReopenAndAreWrittenAtomically() throws Exception {
+  void recordsAndPartsSurviveAReopenInOneJournalWithoutAFilePerJob() throws Exception {
     JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
     JobRecord r = s.create(queued(s), new byte[] {1, 2, 3});
+    s.update(r.running(Instant.now()));
     JobRecord done = r.running(Instant.now()).ended(JobState.FINISHED, Instant.now(),
-        new ExecutionOutcome.Completed(0, new Usage(Duration.ofNanos(5000), 1, OptionalLong.empty(), 0, 0)), null, false);
-    s.update(done);
+        new ExecutionOutcome.Completed(0, new Usage(Duration.ofNanos(5000), 1, OptionalLong.empty(), 5, 0)), null, true);
+    byte[] receipt = "{\"receipt\": true}".getBytes(StandardCharsets.UTF_8);
+    s.end(done, new JobStore.Parts("hello".getBytes(StandardCharsets.UTF_8), new byte[0], receipt, false, false));
+    s.close();
     List<String> recovered = new ArrayList<>();
     JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> recovered.add(w));
     assertEquals(done, again.get(r.id()));
     assertTrue(recovered.isEmpty(), recovered::toString);
     assertEquals(r.id(), again.byIdempotencyKey("key-1").id());
-    try (Stream<Path> files = Files.list(s.dir(r.id()))) {
-      assertEquals(List.of("job.json", "stdin"), files.map(p -> p.getFileName().toString()).sorted().toList());
+    assertArrayEquals(new byte[] {1, 2, 3}, again.read(r.id(), JobStore.Part.STDIN));
+    assertEquals("hello", new String(again.read(r.id(), JobStore.Part.STDOUT), StandardCharsets.UTF_8));
+    assertArrayEquals(receipt, again.read(r.id(), JobStore.Part.RECEIPT));
+    assertEquals(0, again.read(r.id(), JobStore.Part.STDERR).length);
+    assertEquals(null, again.part(r.id(), JobStore.Part.STDERR));
+    assertEquals(ReceiptCodec.sha256("hello".getBytes(StandardCharsets.UTF_8)), again.digest(r.id(), JobStore.Part.STDOUT).sha256());
+    // Three appends in one file; no directory or file per job.
+    assertFalse(Files.exists(state.resolve("jobs")));
+    try (Stream<Path> files = Files.list(state.resolve("journal"))) {
+      List<Path> segments = files.toList();
+      assertEquals(List.of("00000001.journal"), segments.stream().map(p -> p.getFileName().toString()).toList());
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(segments.get(0))));
     }
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("jobs"))));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(s.dir(r.id()).resolve("job.json"))));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("journal"))));
+    again.close();
   }
 
   @Test
-  void recoveryInterruptsUnfinishedJobsAndCompletesThoseWithAResult() throws Exception {
+  void anOutputSpilledToAFileIsReadFromItWhileTheJobRunsAndAfter() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    JobRecord r = s.create(queued(s), new byte[0]).running(Instant.now());
+    s.update(r);
+    assertEquals(null, s.part(r.id(), JobStore.Part.STDOUT), "nothing written yet");
+    Files.write(s.spillFile(r.id(), JobStore.Part.STDOUT), "so far".getBytes(StandardCharsets.UTF_8));
+    assertEquals("so far", new String(s.read(r.id(), JobStore.Part.STDOUT), StandardCharsets.UTF_8));
+    Files.write(s.spillFile(r.id(), JobStore.Part.STDOUT), "so far, and more".getBytes(StandardCharsets.UTF_8));
+    JobRecord done = r.ended(JobState.FINISHED, Instant.now(),
+        new ExecutionOutcome.Completed(0, new Usage(Duration.ofNanos(5000), 1, OptionalLong.empty(), 16, 0)), null, false);
+    s.end(done, new JobStore.Parts(null, new byte[0], null, true, false));
+    s.close();
+    JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> {});
+    assertEquals("so far, and more", new String(again.read(r.id(), JobStore.Part.STDOUT), StandardCharsets.UTF_8));
+    again.close();
+  }
+
+  @Test
+  void recoveryInterruptsUnfinishedJobsAndCompletesThoseOfTheOldLayoutWithAResult() throws Exception {
     JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
     JobRecord q = s.create(queued(s), new byte[0]);
     JobRecord run = s.create(queued(s), new byte[0]);
     s.update(run.running(Instant.now()));
-    JobRecord ran = s.create(queued(s), new byte[0]);
-    s.update(ran.running(Instant.now()));
+    s.close();
+    // A job of the layout before the journal, running, with its worker's result beside it (a crash
+    // between the worker's result.json and the daemon's job.json).
+    JobRecord ran = queued(s).running(Instant.now());
+    Path dir = Files.createDirectories(state.resolve("jobs").resolve(ran.id()));
+    Files.write(dir.resolve("job.json"), JobRecordJson.disk(ran));
     WorkerResult wr = new WorkerResult(new ExecutionOutcome.Completed(7, new Usage(Duration.ofNanos(1000), 1,
         OptionalLong.empty(), 2, 0)), Instant.now(), Instant.now(), null);
-    AtomicFiles.write(s.dir(ran.id()).resolve(JobStore.RESULT), wr.toJson());
+    Files.write(dir.resolve(JobStore.RESULT), wr.toJson());
+    Files.write(dir.resolve(JobStore.STDOUT), "ok".getBytes(StandardCharsets.UTF_8));
     // A directory without a record is a submission that was never accepted: ignored.
     Files.createDirectories(state.resolve("jobs").resolve(s.newId()));
 
@@ -84,11 +124,15 @@ class JobStoreTests {
     JobRecord ran2 = again.get(ran.id());
     assertEquals(JobState.FINISHED, ran2.state());
     assertEquals(7, ((ExecutionOutcome.Completed) ran2.outcome()).exitCode());
-    // Recovery is written back: a third open changes nothing.
-    List<String> third = new ArrayList<>();
-    JobStore.open(state, NO_RECEIPT, (x, w) -> third.add(w));
-    assertTrue(third.isEmpty(), third::toString);
+    assertEquals("ok", new String(again.read(ran.id(), JobStore.Part.STDOUT), StandardCharsets.UTF_8));
     assertTrue(again.whenDone(q.id()).isDone());
+    again.close();
+    // Recovery is written back (to the journal; the old job.json is left as it was): a third open changes nothing.
+    List<String> third = new ArrayList<>();
+    JobStore t = JobStore.open(state, NO_RECEIPT, (x, w) -> third.add(w));
+    assertTrue(third.isEmpty(), third::toString);
+    assertEquals(JobState.FINISHED, t.get(ran.id()).state());
+    t.close();
   }
 
   @Test
@@ -104,5 +148,6 @@ class JobStoreTests {
     List<JobStore.Entry> next = s.list(2, first.get(1).record().id(), null);
     assertEquals(List.of(ids.get(2), ids.get(1)), next.stream().map(e -> e.record().id()).toList());
     assertEquals(2, next.get(0).argCount());
+    s.close();
   }
 }

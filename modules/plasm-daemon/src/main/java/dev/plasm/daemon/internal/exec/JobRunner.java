@@ -12,7 +12,9 @@ import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
+import dev.plasm.daemon.internal.store.Journal;
 import dev.plasm.daemon.internal.store.WorkerResult;
+import dev.plasm.daemon.internal.worker.WorkerReply;
 import dev.plasm.daemon.internal.worker.WorkerSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -32,17 +36,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The bounded queue and the executors. Each executor owns one worker process ({@link
  * WorkerProcess}, started by {@link WorkerLauncher}), kept warm between jobs unless {@code
  * workers.warm} is false. An executor takes a job, marks it running (durably, before anything runs),
- * hands its plan to the worker and waits for the reply, watching the clock and the worker's resident
- * memory. It kills the worker at the job's deadline plus {@code workers.kill-grace}, above {@code
- * workers.max-rss}, on cancel, and when a graceful stop runs out of time, and starts a fresh one.
+ * hands its plan to the worker and reads the reply, which carries the job's outcome, output and
+ * receipt; the job's end is recorded (with them) while the executor goes on to the next job. The
+ * {@link Watchdog} kills a worker at its job's deadline plus {@code workers.kill-grace}, above
+ * {@code workers.max-rss}, and when a graceful stop runs out of time; a cancel kills it too; the
+ * executor then starts a fresh one.
  *
  * <p>Every job that started ends with a signed receipt: the worker's, or when the worker could not
  * report (killed, crashed), one the daemon signs itself stating the outcome it decided
  * ({@link NodeReceipts}).
  */
 public final class JobRunner {
-  /** How often a running job's worker is checked (memory, shutdown). */
-  private static final Duration TICK = Duration.ofMillis(50);
+  /** Stdin up to this size travels to the worker in the job's frame; larger, the worker reads it from the journal. */
+  private static final int STDIN_INLINE = 64 * 1024;
 
   /** Exit code of a JVM that ran out of heap with {@code -XX:+ExitOnOutOfMemoryError}. */
   private static final int JVM_OUT_OF_MEMORY = 3;
@@ -62,6 +68,10 @@ public final class JobRunner {
   private final AtomicInteger running = new AtomicInteger();
   private final List<Executor> executors = new ArrayList<>();
   private final long maxRss;
+  private final Watchdog watchdog;
+  /** Jobs whose end is being recorded: decided, not yet on disk (a cancel then finds them ended). */
+  private final Set<String> ending = ConcurrentHashMap.newKeySet();
+  private final Set<CompletableFuture<Void>> endings = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
   private volatile long stopDeadline;
 
@@ -77,7 +87,25 @@ public final class JobRunner {
     this.launcher = new WorkerLauncher(config, stateDir);
     this.slots = new Semaphore(config.jobs().queueCapacity());
     this.maxRss = config.effectiveMaxRss();
+    this.watchdog = new Watchdog(this::check, System::nanoTime);
     metrics.gauges(queue::size, running::get, this::workersAlive);
+  }
+
+  /** Why a watched worker must be killed now: its deadline, the end of a graceful stop, its memory. */
+  private Watchdog.Kill check(Watchdog.Watch x, long now) {
+    if (now - x.until > 0) {
+      return new Watchdog.Kill("the worker was still running " + Durations.format(config.workers().killGrace())
+          + " after the job's deadline and was killed", Limit.WALL_TIME);
+    }
+    if (stopping && now - stopDeadline > 0) {
+      return new Watchdog.Kill("the daemon shut down and the job did not finish within workers.shutdown-grace", null);
+    }
+    long rss = x.worker.rss();
+    if (rss > maxRss) {
+      return new Watchdog.Kill("the worker's resident memory reached " + ByteSize.format(rss) + ", over workers.max-rss "
+          + ByteSize.format(maxRss) + "; it was killed", Limit.MEMORY);
+    }
+    return null;
   }
 
   public void start() throws IOException {
@@ -153,6 +181,11 @@ public final class JobRunner {
         return CancelResult.UNKNOWN;
       }
       if (r.terminal()) {
+        return CancelResult.ALREADY_ENDED;
+      }
+      if (ending.contains(id)) {
+        // Its end was decided before this cancel and is being recorded.
+        store.whenDone(id).join();
         return CancelResult.ALREADY_ENDED;
       }
       cancelled.put(id, "cancelled by a client");
@@ -259,7 +292,9 @@ public final class JobRunner {
       boolean spent = !config.workers().warm() || w.jobs() >= config.workers().maxJobs();
       if (dead || spent || !w.alive()) {
         worker = null;
-        if (!dead && w.alive()) {
+        if (dead) {
+          w.kill(); // e.g. one that said it halts itself: never given another job
+        } else if (w.alive()) {
           Thread.ofVirtual().start(() -> w.retire(Duration.ofSeconds(5)));
         }
       }
@@ -292,14 +327,22 @@ public final class JobRunner {
     }
   }
 
-  /** Why the daemon stopped a job's worker, when it did. */
-  private record Kill(String why, Limit limit) {}
+  /** What the worker is given: the plan, the module, the stdin inline or where it is, where to spill output. */
+  private WorkerSpec spec(JobRecord r) throws IOException {
+    WorkerSpec.Stdin stdin = WorkerSpec.Stdin.NONE;
+    if (r.plan().stdinBytes() > 0) {
+      Journal.Region region = store.part(r.id(), JobStore.Part.STDIN);
+      stdin = region == null ? WorkerSpec.Stdin.NONE
+          : region.length() <= STDIN_INLINE ? WorkerSpec.Stdin.of(store.read(r.id(), JobStore.Part.STDIN))
+          : WorkerSpec.Stdin.region(region.file().toString(), region.offset(), region.length());
+    }
+    return new WorkerSpec(r.id(), modules.path(r.plan().moduleSha256()).toString(), r.plan(), r.determinism(), stdin,
+        store.spillFile(r.id(), JobStore.Part.STDOUT).toString(), store.spillFile(r.id(), JobStore.Part.STDERR).toString());
+  }
 
   private void runWorker(JobRecord r, Executor ex) throws IOException, InterruptedException {
-    Path dir = store.dir(r.id());
     long start = System.nanoTime();
-    WorkerSpec spec = new WorkerSpec(r.id(), modules.path(r.plan().moduleSha256()).toString(), r.plan(), r.determinism(),
-        dir.toString());
+    WorkerSpec spec = spec(r);
     WorkerProcess w;
     try {
       w = ex.take();
@@ -309,88 +352,87 @@ public final class JobRunner {
       return;
     }
     workers.put(r.id(), w);
-    Kill kill = null;
+    long until = start + Duration.ofMillis(r.plan().limits().timeout().toMillis()).plus(config.workers().killGrace()).toNanos();
+    Watchdog.Watch watch = watchdog.watch(w, until);
     if (stopping || cancelled.containsKey(r.id()) || !w.send(spec)) { // cancelled or stopped while it was starting
       w.kill();
     }
-    long until = start + Duration.ofMillis(r.plan().limits().timeout().toMillis()).plus(config.workers().killGrace()).toNanos();
-    WorkerProcess.Event event = null;
-    while (true) {
-      long left = until - System.nanoTime();
-      if (left <= 0) {
-        kill = new Kill("the worker was still running " + Durations.format(config.workers().killGrace())
-            + " after the job's deadline and was killed", Limit.WALL_TIME);
-        break;
-      }
-      event = w.await(Duration.ofNanos(Math.min(left, TICK.toNanos())));
-      if (!(event instanceof WorkerProcess.Quiet)) {
-        break;
-      }
-      if (stopping && System.nanoTime() - stopDeadline > 0) {
-        kill = new Kill("the daemon shut down and the job did not finish within workers.shutdown-grace", null);
-        break;
-      }
-      long rss = w.rss();
-      if (rss > maxRss) {
-        kill = new Kill("the worker's resident memory reached " + ByteSize.format(rss) + ", over workers.max-rss "
-            + ByteSize.format(maxRss) + "; it was killed", Limit.MEMORY);
-        break;
-      }
-    }
+    WorkerProcess.Event event = w.read();
+    Watchdog.Kill kill = watchdog.unwatch(watch);
     if (kill != null) {
-      w.kill();
       metrics.workerKilled();
-      event = w.await(Duration.ofSeconds(10));
       log.warn("worker killed", "job", r.id(), "pid", w.pid(), "why", kill.why());
     }
-    if (event instanceof WorkerProcess.Replied rep && !rep.reply().jobId().equals(r.id())) {
+    WorkerReply reply = event instanceof WorkerProcess.Replied rep ? rep.reply() : null;
+    if (reply != null && !reply.jobId().equals(r.id())) {
       w.kill(); // a reply for another job: the worker broke the protocol
-      event = w.await(Duration.ofSeconds(10));
-    } else if (event instanceof WorkerProcess.Replied rep) {
-      metrics.moduleCache(rep.reply().cacheHits(), rep.reply().cacheMisses());
+      reply = null;
+    } else if (reply != null) {
+      metrics.moduleCache(reply.cacheHits(), reply.cacheMisses());
     }
-    boolean dead = event instanceof WorkerProcess.Died || kill != null;
+    boolean dead = reply == null || reply.halting() || kill != null;
     ex.release(w, dead);
 
     long micros = (System.nanoTime() - start) / 1000;
-    WorkerResult wr = WorkerResult.readIfThere(dir.resolve(JobStore.RESULT));
     synchronized (lock(r.id())) {
       String why = cancelled.remove(r.id());
       if (why != null) {
-        endStarted(r, new ExecutionOutcome.Cancelled(why + " while it was running; its worker was killed", usage(dir, micros)),
-            r.startedAt(), micros);
+        endStarted(r, new ExecutionOutcome.Cancelled(why + " while it was running; its worker was killed",
+            usage(r.id(), micros)), r.startedAt(), micros);
         return;
       }
-      if (wr != null) { // the worker finished the job (also when it halted a runaway guest itself)
-        JobRecord ended = wr.applyTo(r, Files.isRegularFile(dir.resolve(JobStore.RECEIPT)));
-        store.finish(ended);
-        ended(ended, micros);
+      if (reply != null) { // the worker finished the job (also when it halted a runaway guest itself)
+        JobRecord ended = reply.result().applyTo(r, reply.receipt() != null);
+        JobStore.Parts parts = new JobStore.Parts(reply.stdout(), reply.stderr(), reply.receipt(), reply.stdout() == null,
+            reply.stderr() == null);
+        endAsync(ended, parts, micros);
         return;
       }
       int code = event instanceof WorkerProcess.Died d ? d.exitCode() : -1;
       ExecutionOutcome o;
       if (kill != null && kill.limit() == Limit.WALL_TIME) {
         o = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job ran past its "
-            + Durations.format(r.plan().limits().timeout()) + " wall-clock limit; " + kill.why(), usage(dir, micros));
+            + Durations.format(r.plan().limits().timeout()) + " wall-clock limit; " + kill.why(), usage(r.id(), micros));
       } else if (kill != null && kill.limit() == Limit.MEMORY) {
-        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, kill.why(), usage(dir, micros));
+        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, kill.why(), usage(r.id(), micros));
       } else if (stopping) {
         o = new ExecutionOutcome.Interrupted(kill != null ? kill.why() : "the daemon shut down while the job was running",
-            usage(dir, micros));
+            usage(r.id(), micros));
       } else if (code == JVM_OUT_OF_MEMORY) {
-        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the worker process ran out of memory", usage(dir, micros));
+        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the worker process ran out of memory", usage(r.id(), micros));
       } else {
         o = new ExecutionOutcome.Failed("the worker process ended with exit code " + code
-            + " without a result (its log: " + stateDir.relativize(w.log()) + " in the state directory)", usage(dir, micros));
+            + " without a result (its log: " + stateDir.relativize(w.log()) + " in the state directory)", usage(r.id(), micros));
       }
       endStarted(r, o, r.startedAt(), micros);
     }
   }
 
-  /** What the daemon measured of a job whose worker could not report: the time, and the output on disk. */
-  private static Usage usage(Path dir, long micros) {
-    return new Usage(Duration.ofNanos(Math.max(0, micros) * 1000), 0, OptionalLong.empty(), size(dir.resolve(JobStore.STDOUT)),
-        size(dir.resolve(JobStore.STDERR)));
+  /**
+   * Records a job's end with what its worker sent, without waiting for the disk: the executor goes on
+   * to its next job while the journal forces this one (with others); the job is seen ended, and its
+   * waiters woken, once it is on disk. Until then a cancel finds it ending.
+   */
+  private void endAsync(JobRecord ended, JobStore.Parts parts, long micros) {
+    String id = ended.id();
+    ending.add(id);
+    CompletableFuture<Void> f = store.endAsync(ended, parts);
+    endings.add(f);
+    f.whenComplete((v, e) -> {
+      ending.remove(id);
+      endings.remove(f);
+      if (e != null) {
+        log.error("cannot record the job's end", "job", id, "error", e.toString());
+      } else {
+        ended(ended, micros);
+      }
+    });
+  }
+
+  /** What the daemon measured of a job whose worker could not report: the time, and the output it spilled. */
+  private Usage usage(String id, long micros) {
+    return new Usage(Duration.ofNanos(Math.max(0, micros) * 1000), 0, OptionalLong.empty(),
+        size(store.spillFile(id, JobStore.Part.STDOUT)), size(store.spillFile(id, JobStore.Part.STDERR)));
   }
 
   private static long size(Path p) {
@@ -407,16 +449,17 @@ public final class JobRunner {
    */
   private void endStarted(JobRecord r, ExecutionOutcome o, Instant startedAt, long micros) throws IOException {
     Instant now = Instant.now();
-    Path dir = store.dir(r.id());
-    boolean signed;
+    byte[] receipt;
     String reason = o instanceof ExecutionOutcome.Completed ? null : message(o);
     try {
-      signed = receipts.issue(r, dir, o, startedAt == null ? now : startedAt, now);
+      receipt = receipts.issue(r, store, o, startedAt == null ? now : startedAt, now);
     } catch (IOException | RuntimeException e) {
       log.error("cannot sign the receipt of a job the daemon ended", "job", r.id(), "error", e.toString());
-      signed = false;
+      receipt = null;
     }
-    end(r.ended(WorkerResult.stateOf(o), now, o, reason, signed), micros);
+    JobRecord ended = r.ended(WorkerResult.stateOf(o), now, o, reason, receipt != null);
+    store.end(ended, store.spilledParts(r.id()).withReceipt(receipt));
+    ended(ended, micros);
   }
 
   private static String message(ExecutionOutcome o) {
@@ -457,25 +500,23 @@ public final class JobRunner {
     AtomicFiles.newPrivateDir(dir);
     WorkerProcess w = null;
     try {
-      if (stdin.length > 0) {
-        AtomicFiles.write(dir.resolve(JobStore.STDIN), stdin, false);
-      }
       w = WorkerProcess.start(launcher.command(DaemonConfig.workerHeapMiB(plan.limits().maxMemoryBytes())),
-          stateDir.resolve("logs").resolve("replay.log"));
+          stateDir.resolve("logs").resolve("replay.log"), plan.limits().maxOutputBytes());
       metrics.workerStarted();
-      if (!w.send(new WorkerSpec(jobId + "-replay", modules.path(plan.moduleSha256()).toString(), plan, det, dir.toString()))) {
+      if (!w.send(new WorkerSpec(jobId + "-replay", modules.path(plan.moduleSha256()).toString(), plan, det,
+          WorkerSpec.Stdin.of(stdin), dir.resolve(JobStore.STDOUT).toString(), dir.resolve(JobStore.STDERR).toString()))) {
         throw new IOException("the replay worker did not take the job");
       }
-      long until = System.nanoTime() + plan.limits().timeout().plus(config.workers().killGrace()).toNanos();
-      WorkerProcess.Event e;
-      do {
-        e = w.await(Duration.ofNanos(Math.max(1, Math.min(until - System.nanoTime(), TICK.toNanos()))));
-      } while (e instanceof WorkerProcess.Quiet && System.nanoTime() < until);
-      WorkerResult wr = WorkerResult.readIfThere(dir.resolve(JobStore.RESULT));
-      if (wr == null) {
+      Watchdog.Watch watch = watchdog.watch(w, System.nanoTime() + plan.limits().timeout().plus(config.workers().killGrace()).toNanos());
+      WorkerProcess.Event e = w.read();
+      watchdog.unwatch(watch);
+      if (!(e instanceof WorkerProcess.Replied rep)) {
         throw new IOException("the replay ended without a result");
       }
-      return new Replay(wr.outcome(), readAll(dir.resolve(JobStore.STDOUT)), readAll(dir.resolve(JobStore.STDERR)));
+      WorkerReply reply = rep.reply();
+      return new Replay(reply.result().outcome(),
+          reply.stdout() != null ? reply.stdout() : readAll(dir.resolve(JobStore.STDOUT)),
+          reply.stderr() != null ? reply.stderr() : readAll(dir.resolve(JobStore.STDERR)));
     } finally {
       if (w != null) {
         w.kill();
@@ -506,17 +547,24 @@ public final class JobRunner {
    * Ends a job found running when the daemon started again after a crash: interrupted, with a
    * receipt (the node cannot say how long it ran; the usage says 0).
    */
-  public static JobRecord recoverInterrupted(NodeReceipts receipts, JobRecord r, Path jobDir) {
+  public static JobStore.Ended recoverInterrupted(NodeReceipts receipts, JobRecord r, JobStore store) {
     Instant now = Instant.now();
-    ExecutionOutcome.Interrupted o = new ExecutionOutcome.Interrupted(
-        "the daemon stopped while the job was running; it may have partly run and was not run again", usage(jobDir, 0));
-    boolean signed;
+    Usage usage;
     try {
-      signed = receipts.issue(r, jobDir, o, r.startedAt() == null ? now : r.startedAt(), now);
-    } catch (IOException | RuntimeException e) {
-      signed = false; // the record says there is no receipt; nothing else is lost
+      usage = new Usage(Duration.ZERO, 0, OptionalLong.empty(), store.digest(r.id(), JobStore.Part.STDOUT).bytes(),
+          store.digest(r.id(), JobStore.Part.STDERR).bytes());
+    } catch (IOException e) {
+      usage = Usage.NONE;
     }
-    return r.ended(JobState.INTERRUPTED, now, o, o.message(), signed);
+    ExecutionOutcome.Interrupted o = new ExecutionOutcome.Interrupted(
+        "the daemon stopped while the job was running; it may have partly run and was not run again", usage);
+    byte[] receipt;
+    try {
+      receipt = receipts.issue(r, store, o, r.startedAt() == null ? now : r.startedAt(), now);
+    } catch (IOException | RuntimeException e) {
+      receipt = null; // the record says there is no receipt; nothing else is lost
+    }
+    return new JobStore.Ended(r.ended(JobState.INTERRUPTED, now, o, o.message(), receipt != null), receipt);
   }
 
   /**
@@ -547,6 +595,14 @@ public final class JobRunner {
         w.kill();
       }
     }
+    // The ends the executors decided are on disk before anything still unfinished is ended here.
+    for (CompletableFuture<Void> f : List.copyOf(endings)) {
+      try {
+        f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // Logged where it failed; the job is then ended below.
+      }
+    }
     Instant now = Instant.now();
     for (JobRecord r : store.unfinished()) {
       try {
@@ -555,7 +611,7 @@ public final class JobRunner {
               "the daemon shut down before the job started; it never ran, submit it again"));
         } else {
           endStarted(r, new ExecutionOutcome.Interrupted("the daemon shut down while the job was running",
-              usage(store.dir(r.id()), -1)), r.startedAt(), -1);
+              usage(r.id(), -1)), r.startedAt(), -1);
         }
       } catch (IOException e) {
         log.error("cannot record the job's end", "job", r.id(), "error", e.toString());

@@ -26,6 +26,8 @@ public final class Metrics {
   private IntSupplier httpOpen = () -> 0;
   private LongSupplier httpRefused = () -> 0;
   private LongSupplier httpTimedOut = () -> 0;
+  private LongSupplier journalSyncs = () -> 0;
+  private LongSupplier journalEntries = () -> 0;
 
   public void gauges(IntSupplier queueDepth, IntSupplier running, IntSupplier workersAlive) {
     this.queueDepth = queueDepth;
@@ -36,6 +38,12 @@ public final class Metrics {
   /** More metrics, rendered after these (the remote node's). */
   public void extra(java.util.function.Supplier<String> more) {
     this.extra = more;
+  }
+
+  /** The job journal's counters: forced writes, and entries written (several share one force under load). */
+  public void journal(LongSupplier syncs, LongSupplier entries) {
+    this.journalSyncs = syncs;
+    this.journalEntries = entries;
   }
 
   /** The HTTP server's connection counts. */
@@ -115,6 +123,9 @@ public final class Metrics {
         "HTTP connections answered 503 because api.max-connections were open.", httpRefused.getAsLong());
     metric(b, "plasm_http_connections_timed_out_total", "counter",
         "HTTP connections closed because a request or an exchange ran out of time.", httpTimedOut.getAsLong());
+    metric(b, "plasm_journal_syncs_total", "counter",
+        "Times the job journal was forced to disk (each covers every entry appended meanwhile).", journalSyncs.getAsLong());
+    metric(b, "plasm_journal_entries_total", "counter", "Entries written to the job journal.", journalEntries.getAsLong());
     b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {

@@ -1,7 +1,6 @@
 package dev.plasm.daemon.internal.exec;
 
 import dev.plasm.api.ExecutionOutcome;
-import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.engine.spi.EngineDescriptor;
@@ -16,14 +15,13 @@ import dev.plasm.receipt.spi.ReceiptCodec;
 import dev.plasm.receipt.spi.ReceiptScheme;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
  * Receipts the daemon signs itself, for jobs that started but whose worker could not report: killed
  * at a deadline or a memory cap, cancelled, stopped by a shutdown, lost in a crash. Such a receipt
- * states the outcome the node decided, the output files as they were (what a client can fetch), the
+ * states the outcome the node decided, the output as the store holds it (what a client can fetch), the
  * whole stdin given (the guest may have read less: nobody counted), and the wall time the node
  * measured. docs/receipts.md says so.
  */
@@ -39,22 +37,26 @@ public final class NodeReceipts {
   }
 
   /**
-   * Signs and stores ({@code receipt.json}, durably) the receipt of a job that ended with {@code
-   * outcome}; returns false (with the reason logged by the caller) when it could not.
+   * Signs the receipt of a job that ended with {@code outcome}, stating its parts as the store holds
+   * them; null when it cannot (the job's engine is gone: nothing true could be said about it).
    */
-  public boolean issue(JobRecord r, Path jobDir, ExecutionOutcome outcome, Instant startedAt, Instant finishedAt)
+  public byte[] issue(JobRecord r, JobStore store, ExecutionOutcome outcome, Instant startedAt, Instant finishedAt)
       throws IOException {
     JobPlan p = r.plan();
     Optional<EngineInfo> engine = registry.find(p.engine().id());
     EngineDescriptor d = engine.map(EngineInfo::descriptor).orElse(null);
     if (d == null) {
-      return false; // the engine is gone (a plugin removed across a restart): nothing true to say about it
+      return null; // the engine is gone (a plugin removed across a restart): nothing true to say about it
     }
     JobResult result = new JobResult(outcome, d, new StreamDigest(p.moduleSha256(), p.moduleBytes()),
-        StreamDigest.ofFile(jobDir.resolve(JobStore.STDIN)), StreamDigest.ofFile(jobDir.resolve(JobStore.STDOUT)),
-        StreamDigest.ofFile(jobDir.resolve(JobStore.STDERR)), startedAt, finishedAt);
+        digest(store, r.id(), JobStore.Part.STDIN), digest(store, r.id(), JobStore.Part.STDOUT),
+        digest(store, r.id(), JobStore.Part.STDERR), startedAt, finishedAt);
     var receipt = ReceiptIssuer.issue(p, r.determinism(), result, r.id(), identity, scheme);
-    AtomicFiles.write(jobDir.resolve(JobStore.RECEIPT), ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8));
-    return true;
+    return ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static StreamDigest digest(JobStore store, String id, JobStore.Part part) throws IOException {
+    JobStore.DigestOf d = store.digest(id, part);
+    return new StreamDigest(d.sha256(), d.bytes());
   }
 }

@@ -25,7 +25,8 @@ final class WorkerLauncher {
   /** Starts a worker whose stderr goes to {@code STATE/logs/worker-N.log}. */
   WorkerProcess start(int executor) throws IOException {
     long heapMiB = DaemonConfig.workerHeapMiB(config.limits().maxMemoryBytes());
-    return WorkerProcess.start(command(heapMiB), stateDir.resolve("logs").resolve("worker-" + executor + ".log"));
+    return WorkerProcess.start(command(heapMiB), stateDir.resolve("logs").resolve("worker-" + executor + ".log"),
+        config.limits().maxOutputBytes());
   }
 
   /** The command that starts a worker: this runtime's java, with this process's module or class path. */

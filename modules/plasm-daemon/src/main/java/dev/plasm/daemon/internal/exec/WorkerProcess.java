@@ -1,79 +1,62 @@
 package dev.plasm.daemon.internal.exec;
 
-import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.worker.Rss;
 import dev.plasm.daemon.internal.worker.WorkerReply;
 import dev.plasm.daemon.internal.worker.WorkerSpec;
-import java.io.BufferedReader;
+import dev.plasm.daemon.internal.worker.WorkerWire;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One worker JVM as the daemon sees it: jobs go in as lines on its stdin, replies come back as
- * lines on its stdout (read by a platform thread into a queue, so waiting for one can time out), and
- * its stderr is appended to a log file. The daemon holds its stdin open for as long as the worker
- * should live; closing it retires an idle worker.
+ * One worker JVM as the daemon sees it: jobs go in as {@link WorkerSpec} frames on its stdin, replies
+ * come back as {@link WorkerReply} frames on its stdout, and its stderr is appended to a log file.
+ * The executor that owns the worker reads its reply itself (a blocking read: the worker is killed by
+ * the {@link Watchdog} when it must not be waited for any longer, which ends the read). The daemon
+ * holds its stdin open for as long as the worker should live; closing it retires an idle worker.
  */
 final class WorkerProcess {
-  /** What {@link #await} saw. */
+  /** What {@link #read} saw. */
   sealed interface Event {}
 
   /** The worker finished a job. */
   record Replied(WorkerReply reply) implements Event {}
 
-  /** The worker's protocol stream ended: the process is exiting or gone. */
+  /** The worker's protocol stream ended (or broke): the process is exiting or gone. */
   record Died(int exitCode) implements Event {}
 
-  /** Nothing within the wait. */
-  record Quiet() implements Event {}
-
-  private static final Object EOF = new Object();
-
   private final Process process;
-  private final OutputStream stdin;
-  private final LinkedBlockingQueue<Object> lines = new LinkedBlockingQueue<>();
+  private final DataOutputStream stdin;
+  private final DataInputStream stdout;
   private final Path log;
-  private volatile boolean ready;
+  private final long maxPart;
+  private boolean ready;
   private int jobs;
 
-  private WorkerProcess(Process process, Path log) {
+  /**
+   * @param maxPart the most bytes one part of a reply may have (the node's output cap; receipts are
+   *     far smaller): a worker that announces more broke the protocol
+   */
+  private WorkerProcess(Process process, Path log, long maxPart) {
     this.process = process;
-    this.stdin = process.getOutputStream();
+    this.stdin = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 64 * 1024));
+    this.stdout = new DataInputStream(new BufferedInputStream(process.getInputStream(), 64 * 1024));
     this.log = log;
-    // A platform thread, never a virtual one: a pipe read blocks its carrier for as long as the
-    // worker is idle (minutes, hours), and with as many idle workers as CPUs every carrier of the
-    // virtual-thread scheduler was held that way; once the scheduler's spare carriers had retired
-    // (30 s idle) no HTTP request could be scheduled and the whole API went silent.
-    Thread.ofPlatform().daemon(true).name("plasm-worker-reader-" + process.pid()).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          if (line.equals(WorkerReply.READY)) {
-            ready = true;
-          } else {
-            lines.add(line);
-          }
-        }
-      } catch (IOException e) {
-        // As end-of-file.
-      }
-      lines.add(EOF);
-    });
+    this.maxPart = maxPart;
   }
 
-  static WorkerProcess start(List<String> command, Path log) throws IOException {
+  static WorkerProcess start(List<String> command, Path log, long maxPart) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.redirectInput(ProcessBuilder.Redirect.PIPE);
     pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
     pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    return new WorkerProcess(pb.start(), log);
+    return new WorkerProcess(pb.start(), log, Math.max(maxPart, 1 << 20));
   }
 
   long pid() {
@@ -82,10 +65,6 @@ final class WorkerProcess {
 
   Path log() {
     return log;
-  }
-
-  boolean ready() {
-    return ready;
   }
 
   int jobs() {
@@ -99,8 +78,7 @@ final class WorkerProcess {
   /** Hands the worker a job; false when the worker is gone. */
   boolean send(WorkerSpec spec) {
     try {
-      byte[] line = (spec.toLine() + "\n").getBytes(StandardCharsets.UTF_8);
-      stdin.write(line);
+      spec.write(stdin);
       stdin.flush();
       jobs++;
       return true;
@@ -109,20 +87,29 @@ final class WorkerProcess {
     }
   }
 
-  /** Waits up to {@code d} for the worker's next reply or its end. */
-  Event await(Duration d) throws InterruptedException {
-    Object o = lines.poll(d.toNanos(), TimeUnit.NANOSECONDS);
-    if (o == null) {
-      return new Quiet();
-    }
-    if (o == EOF) {
-      lines.add(EOF); // later waits see the end too
-      return new Died(exitCode());
-    }
+  /**
+   * Waits for the worker's reply to the job it was given, or its end: a worker killed (at a deadline,
+   * on cancel) ends here with {@link Died}. The first frame a worker sends, that it is ready, is
+   * skipped.
+   */
+  Event read() throws InterruptedException {
     try {
-      return new Replied(Json.MAPPER.readValue((String) o, WorkerReply.class));
-    } catch (RuntimeException e) {
-      kill(); // a worker that breaks the protocol cannot be trusted with more jobs
+      while (true) {
+        WorkerWire.Frame f = WorkerWire.read(stdout, maxPart);
+        String type = f.header().path("type").asString("");
+        if (type.equals(WorkerReply.READY) && !ready) {
+          ready = true;
+          continue;
+        }
+        if (!type.equals("result")) {
+          throw new IOException("a frame of type '" + type + "'");
+        }
+        return new Replied(WorkerReply.of(f));
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!(e instanceof java.io.EOFException)) {
+        kill(); // a worker that breaks the protocol cannot be trusted with more jobs
+      }
       return new Died(exitCode());
     }
   }
@@ -135,14 +122,29 @@ final class WorkerProcess {
     return process.isAlive() ? -1 : process.exitValue();
   }
 
-  /** Resident memory of the worker and its descendants, or -1 when unknown. */
-  long rss() {
+  /** How often the worker's descendants are looked for: finding them scans every process in /proc. */
+  private static final long DESCENDANTS_EVERY_NANOS = 1_000_000_000L;
+
+  private long[] descendants = new long[0];
+  private long descendantsAt = System.nanoTime() - DESCENDANTS_EVERY_NANOS;
+
+  /**
+   * Resident memory of the worker and its descendants, or -1 when unknown. The worker's own is read
+   * at every call (one small /proc file); the list of its descendants (a worker has none unless an
+   * engine starts processes) is refreshed once a second, since finding them reads all of /proc.
+   */
+  synchronized long rss() {
     long total = Rss.of(process.pid());
     if (total < 0) {
       return -1;
     }
-    for (ProcessHandle h : process.descendants().toList()) {
-      long r = Rss.of(h.pid());
+    long now = System.nanoTime();
+    if (now - descendantsAt >= DESCENDANTS_EVERY_NANOS) {
+      descendants = process.descendants().mapToLong(ProcessHandle::pid).toArray();
+      descendantsAt = now;
+    }
+    for (long pid : descendants) {
+      long r = Rss.of(pid);
       if (r > 0) {
         total += r;
       }

@@ -7,10 +7,9 @@ import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
+import dev.plasm.daemon.internal.store.Journal;
 import dev.plasm.daemon.internal.store.Json;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,13 +69,17 @@ final class JobRoutes {
         ex.json(200, JobViews.full(r));
       }
       case "wait" -> waitFor(ex, r);
-      case "stdout" -> output(ex, r, JobStore.STDOUT);
-      case "stderr" -> output(ex, r, JobStore.STDERR);
+      case "stdout" -> output(ex, r, JobStore.Part.STDOUT);
+      case "stderr" -> output(ex, r, JobStore.Part.STDERR);
       case "receipt" -> {
         ex.onlyParams(Set.of());
-        ex.file("application/json", store.dir(id).resolve(JobStore.RECEIPT), "receipt",
-            r.terminal() ? "the job has no receipt: " + (r.reason() == null ? "it did not run to an outcome" : r.reason())
-                : "the job has not finished yet");
+        Journal.Region receipt = r.receipt() ? store.part(id, JobStore.Part.RECEIPT) : null;
+        if (receipt == null) {
+          throw ApiException.notFound("receipt", r.terminal()
+              ? "the job has no receipt: " + (r.reason() == null ? "it did not run to an outcome" : r.reason())
+              : "the job has not finished yet");
+        }
+        ex.file(200, "application/json", receipt.file(), receipt.offset(), receipt.length());
       }
       case "cancel" -> cancel(ex, id);
       default -> throw new AssertionError(sub);
@@ -211,7 +214,7 @@ final class JobRoutes {
    * X-Plasm-Next-Offset} says where the next read starts and {@code X-Plasm-Output-Complete: true}
    * that the job had ended before the read began, so nothing more will come.
    */
-  private void output(Exchange ex, JobRecord r, String name) throws IOException {
+  private void output(Exchange ex, JobRecord r, JobStore.Part part) throws IOException {
     Map<String, String> q = ex.onlyParams(Set.of("offset"));
     long offset = 0;
     if (q.containsKey("offset")) {
@@ -225,15 +228,19 @@ final class JobRoutes {
       }
     }
     boolean complete = store.state(r.id()).terminal(); // read before the size: output never grows after the end
-    Path file = store.dir(r.id()).resolve(name);
-    long size = Files.isRegularFile(file) ? Files.size(file) : 0;
+    Journal.Region where = store.part(r.id(), part);
+    long size = where == null ? 0 : where.length();
     if (offset > size) {
-      throw ApiException.invalid("offset", "offset " + offset + " is past the " + size + " bytes of " + name + " there are"
-          + (complete ? "" : " so far"));
+      throw ApiException.invalid("offset", "offset " + offset + " is past the " + size + " bytes of " + part.fileName
+          + " there are" + (complete ? "" : " so far"));
     }
     ex.responseHeader("X-Plasm-Next-Offset", Long.toString(size));
     ex.responseHeader("X-Plasm-Output-Complete", Boolean.toString(complete));
-    ex.file(200, "application/octet-stream", file, offset, size - offset);
+    if (where == null) {
+      ex.bytes(200, "application/octet-stream", new byte[0]);
+    } else {
+      ex.file(200, "application/octet-stream", where.file(), where.offset() + offset, size - offset);
+    }
   }
 
 }

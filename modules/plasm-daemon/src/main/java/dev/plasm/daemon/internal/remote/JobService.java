@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ProtocolException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -300,9 +299,8 @@ final class JobService {
   }
 
   private void sendResult(OutputStream out, JobRecord r) throws IOException {
-    Path dir = store.dir(r.id());
-    byte[] stdout = read(dir.resolve(JobStore.STDOUT));
-    byte[] stderr = read(dir.resolve(JobStore.STDERR));
+    byte[] stdout = store.read(r.id(), JobStore.Part.STDOUT);
+    byte[] stderr = store.read(r.id(), JobStore.Part.STDERR);
     ObjectNode h = Json.MAPPER.createObjectNode().put("type", "result").put("jobId", r.id()).put("state", r.state().text());
     if (r.outcome() != null) {
       h.set("outcome", JobJson.outcome(r.outcome()));
@@ -314,18 +312,14 @@ final class JobService {
     h.putObject("engine").put("id", r.plan().engine().id()).put("version", r.plan().engine().version());
     h.set("limits", JobJson.limits(r.plan().limits()));
     h.put("stdoutBytes", stdout.length).put("stderrBytes", stderr.length);
-    Path receipt = dir.resolve(JobStore.RECEIPT);
-    if (r.receipt() && Files.isRegularFile(receipt)) {
-      h.set("receipt", Json.MAPPER.readTree(Files.readAllBytes(receipt)));
+    byte[] receipt = r.receipt() ? store.read(r.id(), JobStore.Part.RECEIPT) : new byte[0];
+    if (receipt.length > 0) {
+      h.set("receipt", Json.MAPPER.readTree(receipt));
     }
     Frames.control(out, h);
     Frames.data(out, Frames.STDOUT, stdout);
     Frames.data(out, Frames.STDERR, stderr);
     Frames.control(out, Json.MAPPER.createObjectNode().put("type", "end"));
-  }
-
-  private static byte[] read(Path p) throws IOException {
-    return Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0];
   }
 
   /** Sends a refusal: {@code {"type": "refused", code, field?, message, retryAfterMillis?}}. */

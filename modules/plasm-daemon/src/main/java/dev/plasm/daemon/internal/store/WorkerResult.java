@@ -11,8 +11,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What a worker process writes ({@code result.json}, atomically and durably) when its job ends: the
- * outcome with its usage, the times, and why no receipt was written if none was.
+ * How a worker's job ended: the outcome with its usage, the times, and why there is no receipt if
+ * there is none. Workers send it in their reply; workers before the job journal wrote it to the
+ * job's directory as {@code result.json} (read on recovery of such a state directory).
  *
  * @param receiptError why no receipt was written, or null
  */
@@ -24,6 +25,11 @@ public record WorkerResult(ExecutionOutcome outcome, Instant startedAt, Instant 
   }
 
   public byte[] toJson() {
+    return Json.LINE.writeValueAsBytes(tree());
+  }
+
+  /** The JSON form: {@code {outcome, usage, startedAt, finishedAt, receiptError?}}. */
+  public ObjectNode tree() {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.set("outcome", JobJson.outcome(outcome));
     o.set("usage", JobJson.usage(outcome.usage()));
@@ -32,11 +38,15 @@ public record WorkerResult(ExecutionOutcome outcome, Instant startedAt, Instant 
     if (receiptError != null) {
       o.put("receiptError", receiptError);
     }
-    return Json.LINE.writeValueAsBytes(o);
+    return o;
   }
 
   public static WorkerResult parse(byte[] bytes) {
-    JsonNode o = Json.MAPPER.readTree(bytes);
+    return of(Json.MAPPER.readTree(bytes));
+  }
+
+  /** The result in its JSON form. */
+  public static WorkerResult of(JsonNode o) {
     return new WorkerResult(JobJson.outcome(o.get("outcome"), JobJson.usage(o.get("usage"), "usage"), "outcome"),
         Instant.parse(o.get("startedAt").asString()), Instant.parse(o.get("finishedAt").asString()),
         o.has("receiptError") ? o.get("receiptError").asString() : null);

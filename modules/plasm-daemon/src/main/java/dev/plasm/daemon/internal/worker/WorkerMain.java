@@ -3,15 +3,13 @@ package dev.plasm.daemon.internal.worker;
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.Usage;
-import dev.plasm.daemon.internal.store.AtomicFiles;
-import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.WorkerResult;
 import dev.plasm.host.CompiledModuleCache;
 import dev.plasm.host.EngineRegistry;
-import dev.plasm.host.Plugins;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
+import dev.plasm.host.Plugins;
 import dev.plasm.host.ReceiptIssuer;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.host.Sandbox;
@@ -19,19 +17,22 @@ import dev.plasm.identity.NodeIdentity;
 import dev.plasm.receipt.spi.Receipt;
 import dev.plasm.receipt.spi.ReceiptCodec;
 import dev.plasm.receipt.spi.ReceiptScheme;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,16 +40,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A worker process: loads the engines, the node identity and the receipt scheme once, then runs
- * jobs one at a time, each given as one line of JSON ({@link WorkerSpec}) on stdin. For each it
- * writes the job's output, receipt and {@code result.json} into the job's directory and then one
- * {@link WorkerReply} line on stdout (the protocol stream; everything else the process prints goes
- * to stderr). Compiled modules are cached by hash across jobs.
+ * jobs one at a time, each given as one {@link WorkerSpec} frame on stdin. For each it answers one
+ * {@link WorkerReply} frame on stdout (the protocol stream; everything else the process prints goes
+ * to stderr) with the outcome, the output and the signed receipt. It writes nothing to disk, except
+ * the output of a job that is large or runs long enough to be followed, which goes to the files the
+ * job names ({@link Spool}). Compiled modules are cached by hash across jobs.
  *
  * <p>End-of-file on stdin while idle ends the worker (the daemon retired it); while a job runs it
  * means the daemon died (even by {@code kill -9}), and the worker halts at once rather than finish
- * a job nobody will collect. A guest its engine cannot stop at the deadline is reported and the
- * process halts (exit code {@value #EXIT_RUNAWAY}); the daemon kills a worker that outlives a job's
- * deadline by its grace, whatever the reason, and starts another.
+ * a job nobody will collect. A guest its engine cannot stop at the deadline is reported (the reply
+ * says the worker is halting) and the process halts (exit code {@value #EXIT_RUNAWAY}); the daemon
+ * kills a worker that outlives a job's deadline by its grace, whatever the reason, and starts
+ * another.
  *
  * <p>Usage: {@code WorkerMain --state DIR [--plugin-dir DIR]... [--module-cache N]}.
  */
@@ -61,25 +64,31 @@ public final class WorkerMain {
   /** Cached compiled modules are bounded by their binaries' total size as well as by count. */
   private static final long MODULE_CACHE_BYTES = 256L << 20;
 
+  /** A running job's output is spilled to its file once it has run this long, so it can be followed. */
+  private static final long SPILL_AFTER_NANOS = 200_000_000L;
+
   private static final Object IDLE = new Object();
 
   private final EngineRegistry registry;
   private final NodeIdentity identity;
   private final ReceiptScheme scheme;
   private final CompiledModuleCache cache;
-  private volatile Flushable current;
+  private final DataOutputStream protocol;
+  private volatile Running current;
   private volatile boolean busy;
 
-  private WorkerMain(EngineRegistry registry, NodeIdentity identity, ReceiptScheme scheme, CompiledModuleCache cache) {
+  private WorkerMain(EngineRegistry registry, NodeIdentity identity, ReceiptScheme scheme, CompiledModuleCache cache,
+      DataOutputStream protocol) {
     this.registry = registry;
     this.identity = identity;
     this.scheme = scheme;
     this.cache = cache;
+    this.protocol = protocol;
   }
 
   public static void main(String[] args) throws Exception {
     // Only replies go to the real stdout; a stray print from an engine must not corrupt the protocol.
-    PrintStream protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    DataOutputStream protocol = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024));
     System.setOut(System.err);
     Path state = null;
     List<Path> pluginDirs = new ArrayList<>();
@@ -107,20 +116,20 @@ public final class WorkerMain {
     }
     Plugins plugins = Plugins.load(pluginDirs);
     WorkerMain worker = new WorkerMain(plugins.engines(), NodeIdentity.loadOrCreate(state),
-        plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
-    worker.serve(protocol);
+        plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES),
+        protocol);
+    worker.serve();
   }
 
-  private void serve(PrintStream protocol) throws InterruptedException {
+  private void serve() throws InterruptedException, IOException {
     LinkedBlockingQueue<Object> jobs = new LinkedBlockingQueue<>();
     Thread.ofPlatform().daemon(true).name("plasm-worker-stdin").start(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          jobs.add(line);
+      try (DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 64 * 1024))) {
+        while (true) {
+          jobs.add(WorkerWire.read(in, Integer.MAX_VALUE));
         }
       } catch (IOException e) {
-        // Treated as end-of-file.
+        // End-of-file (or a broken frame, which is as bad).
       }
       if (busy) {
         Runtime.getRuntime().halt(EXIT_ORPHANED); // the daemon is gone mid-job
@@ -128,8 +137,10 @@ public final class WorkerMain {
       jobs.add(IDLE);
     });
     Thread.ofPlatform().daemon(true).name("plasm-worker-flush").start(this::flushLoop);
-    protocol.println(WorkerReply.READY);
-    protocol.flush();
+    synchronized (protocol) {
+      WorkerWire.write(protocol, Json.MAPPER.createObjectNode().put("type", WorkerReply.READY));
+      protocol.flush();
+    }
     while (true) {
       Object next = jobs.take();
       if (next == IDLE) {
@@ -138,33 +149,37 @@ public final class WorkerMain {
       busy = true;
       WorkerSpec spec;
       try {
-        spec = WorkerSpec.parse((String) next);
+        spec = WorkerSpec.of((WorkerWire.Frame) next);
       } catch (RuntimeException e) {
-        System.err.println("plasm worker: a job line that is not a job: " + e.getMessage());
+        System.err.println("plasm worker: a frame that is not a job: " + e);
         System.exit(EXIT_USAGE);
         return;
       }
       CompiledModuleCache.Stats before = cache.stats();
+      WorkerReply reply;
       try {
-        run(spec);
+        reply = run(spec, before);
       } catch (IOException | RuntimeException e) {
-        // The job's directory is unusable (e.g. the disk is full): report it for this job and go on.
+        // The job could not be run here (e.g. its module is unreadable): report it for this job and go on.
         System.err.println("plasm worker: job " + spec.jobId() + ": " + e);
-        try {
-          writeFailure(Path.of(spec.jobDir()), "the worker could not run the job: " + e.getMessage());
-        } catch (IOException | RuntimeException again) {
-          System.err.println("plasm worker: job " + spec.jobId() + ": cannot write its result: " + again);
-        }
+        Instant now = Instant.now();
+        String message = "the worker could not run the job: " + e.getMessage();
+        reply = reply(spec, before, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
+            new byte[0], new byte[0], null, false);
       }
-      CompiledModuleCache.Stats after = cache.stats();
-      protocol.println(Json.LINE.writeValueAsString(new WorkerReply(spec.jobId(), residentBytes(),
-          after.hits() - before.hits(), after.misses() - before.misses())));
-      protocol.flush();
+      send(reply);
       busy = false;
     }
   }
 
-  /** Makes a running job's output visible to {@code GET /v1/jobs/{id}/stdout} a few times a second. */
+  private void send(WorkerReply reply) throws IOException {
+    synchronized (protocol) {
+      reply.write(protocol);
+      protocol.flush();
+    }
+  }
+
+  /** Spills and flushes a long-running job's output a few times a second, for {@code GET /v1/jobs/{id}/stdout}. */
   private void flushLoop() {
     while (true) {
       try {
@@ -172,86 +187,118 @@ public final class WorkerMain {
       } catch (InterruptedException e) {
         return;
       }
-      Flushable f = current;
-      if (f != null) {
-        f.flushQuietly();
+      Running r = current;
+      if (r != null && System.nanoTime() - r.startNanos() >= SPILL_AFTER_NANOS) {
+        try {
+          r.out().tick();
+          r.err().tick();
+        } catch (IOException e) {
+          // The job's end reports what it can.
+        }
       }
     }
   }
 
-  private record Flushable(OutputStream out, OutputStream err) {
-    void flushQuietly() {
-      try {
-        out.flush();
-        err.flush();
-      } catch (IOException e) {
-        // The job's end flushes again and reports real errors.
-      }
-    }
-  }
+  private record Running(Spool out, Spool err, long startNanos) {}
 
-  private void run(WorkerSpec spec) throws IOException {
-    Path dir = Path.of(spec.jobDir());
+  private WorkerReply run(WorkerSpec spec, CompiledModuleCache.Stats before) throws IOException {
     byte[] module = Files.readAllBytes(Path.of(spec.modulePath()));
-    try (InputStream in = stdin(dir);
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDOUT)));
-        OutputStream err = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDERR)))) {
+    Spool out = new Spool(Path.of(spec.stdoutFile()));
+    Spool err = new Spool(Path.of(spec.stderrFile()));
+    try (InputStream in = stdin(spec.stdin())) {
       Job job = new Job(spec.plan(), module, in, out, err, List.of(), spec.determinism());
       Sandbox sandbox = new Sandbox(registry, (result, guest) -> {
         // The engine did not stop at the deadline: report it, then end this process (the hard stop).
         try {
-          out.flush();
-          err.flush();
-          finish(spec, dir, result);
+          send(finish(spec, before, result, out, err, true));
         } catch (IOException | RuntimeException e) {
           System.err.println("plasm worker: " + e);
         }
         Runtime.getRuntime().halt(EXIT_RUNAWAY);
       }, cache);
-      current = new Flushable(out, err);
+      current = new Running(out, err, System.nanoTime());
       JobResult result;
       try {
         result = sandbox.execute(job);
       } catch (ConfigurationException e) {
-        writeFailure(dir, "the job was refused: " + e.getMessage());
-        return;
+        Instant now = Instant.now();
+        String message = "the job was refused: " + e.getMessage();
+        return reply(spec, before, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
+            out.finish(), err.finish(), null, false);
       } finally {
         current = null;
       }
-      out.flush();
-      err.flush();
-      finish(spec, dir, result);
+      return finish(spec, before, result, out, err, false);
+    } catch (IOException | RuntimeException e) {
+      out.abandon();
+      err.abandon();
+      throw e;
     }
   }
 
-  private static InputStream stdin(Path dir) throws IOException {
-    try {
-      return Files.newInputStream(dir.resolve(JobStore.STDIN));
-    } catch (NoSuchFileException e) {
-      return InputStream.nullInputStream(); // no stdin was given
+  private static InputStream stdin(WorkerSpec.Stdin s) throws IOException {
+    if (s.bytes() != null) {
+      return new ByteArrayInputStream(s.bytes());
+    }
+    FileChannel ch = FileChannel.open(Path.of(s.file()), StandardOpenOption.READ);
+    ch.position(s.offset());
+    return new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch), s.length()), 64 * 1024);
+  }
+
+  /** A stream cut at {@code left} bytes (a region of a file). */
+  private static final class BoundedInputStream extends FilterInputStream {
+    private long left;
+
+    BoundedInputStream(InputStream in, long length) {
+      super(in);
+      this.left = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
     }
   }
 
-  private static void writeFailure(Path dir, String message) throws IOException {
-    Instant now = Instant.now();
-    writeResult(dir, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message));
-  }
-
-
-  private void finish(WorkerSpec spec, Path dir, JobResult result) throws IOException {
+  /** Signs the receipt and ends the output streams: the reply for a job that ran. */
+  private WorkerReply finish(WorkerSpec spec, CompiledModuleCache.Stats before, JobResult result, Spool out, Spool err,
+      boolean halting) throws IOException {
     String receiptError = null;
+    byte[] receipt = null;
     try {
-      Receipt receipt = ReceiptIssuer.issue(spec.plan(), spec.determinism(), result, spec.jobId(), identity, scheme);
-      // result.json's write, next in this directory, forces this rename too.
-      AtomicFiles.write(dir.resolve(JobStore.RECEIPT), ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8), false);
+      Receipt r = ReceiptIssuer.issue(spec.plan(), spec.determinism(), result, spec.jobId(), identity, scheme);
+      receipt = ReceiptCodec.toJson(r).getBytes(StandardCharsets.UTF_8);
     } catch (RuntimeException e) {
       receiptError = "no receipt: " + e.getMessage();
     }
-    writeResult(dir, new WorkerResult(result.outcome(), result.startedAt(), result.finishedAt(), receiptError));
+    return reply(spec, before, new WorkerResult(result.outcome(), result.startedAt(), result.finishedAt(), receiptError),
+        out.finish(), err.finish(), receipt, halting);
   }
 
-  private static void writeResult(Path dir, WorkerResult r) throws IOException {
-    AtomicFiles.write(dir.resolve(JobStore.RESULT), r.toJson());
+  private WorkerReply reply(WorkerSpec spec, CompiledModuleCache.Stats before, WorkerResult result, byte[] stdout,
+      byte[] stderr, byte[] receipt, boolean halting) {
+    CompiledModuleCache.Stats after = cache.stats();
+    return new WorkerReply(spec.jobId(), result, residentBytes(), after.hits() - before.hits(),
+        after.misses() - before.misses(), stdout, stderr, receipt, halting);
   }
 
   /** This process's resident set size from /proc, or -1 where there is none. */
