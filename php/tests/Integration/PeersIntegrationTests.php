@@ -20,7 +20,8 @@ use Plasm\Tests\Paths;
  */
 final class PeersIntegrationTests extends TestCase
 {
-    private const P2P = "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\n";
+    /** One worker JVM per daemon (the default is two): nine JVMs would make the start slow on a small machine. */
+    private const P2P = "[jobs]\nconcurrency = 1\n\n[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\n";
     private const EXECUTOR = "[remote]\nenabled = true\noffer-interval = \"1s\"\noffer-ttl = \"20s\"\n";
 
     private static ?Daemon $requester = null;
