@@ -16,6 +16,7 @@ import dev.plasm.job.JobManifest.ModuleSource;
 import dev.plasm.job.JobManifest.StdinSource;
 import dev.plasm.job.JobPlan;
 import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
@@ -129,10 +130,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       m = Manifests.merge(manifestFile == null ? null : Manifests.read(manifestFile), new Manifests.Flags(moduleFile, guestArgs,
           guestEnv(), null, LimitFlags.requested(spec), engine, deterministic, nonce, null, null, null, null));
-      if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL || m.redundancy() != 1) {
-        throw new ConfigurationException("--manifest", "--manifest: plasm run runs the job on this machine; placement "
-            + m.placement().text() + " and redundancy " + m.redundancy() + " are for 'plasm submit'");
-      }
+      refuseNodeOnly(m);
       for (String d : dirs) {
         mappings.add(DirMapping.parse(d, false));
       }
@@ -150,7 +148,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       limits = admission.limits(m.limits());
     } catch (ConfigurationException e) {
-      return usageError(LimitFlags.asFlagError(e));
+      return usageError(admissionError(e));
     }
     byte[] bytes;
     String name;
@@ -194,7 +192,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       plan = admission.admit(m, new Admission.ModuleInfo(dev.plasm.host.StreamDigest.of(bytes).sha256(), bytes.length), name, -1);
     } catch (ConfigurationException e) {
-      return usageError(LimitFlags.asFlagError(e));
+      return usageError(admissionError(e));
     }
 
     ByteArrayOutputStream capturedOut = json ? new ByteArrayOutputStream() : null;
@@ -320,6 +318,51 @@ final class RunCommand implements Callable<Integer> {
       case MALFORMED -> " (is it a WebAssembly binary? It must start with \\0asm)";
       case UNLINKABLE -> " (Plasm provides only WASI preview 1 imports, module wasi_snapshot_preview1)";
       default -> "";
+    };
+  }
+
+  /**
+   * Refuses what only a daemon can do, each field by its name: running elsewhere or on several
+   * nodes, checking by re-execution against another node, keeping an idempotency key.
+   */
+  private void refuseNodeOnly(JobManifest m) {
+    String tail = " is for 'plasm submit' (a daemon): plasm run runs the job once, on this machine";
+    if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL) {
+      throw new ConfigurationException("placement", "--manifest " + manifestFile + ": placement " + m.placement().text() + tail);
+    }
+    if (m.redundancy() != 1) {
+      throw new ConfigurationException("redundancy", "--manifest " + manifestFile + ": redundancy " + m.redundancy() + tail);
+    }
+    if (m.verify() != Verify.RECEIPT) {
+      throw new ConfigurationException("verify", "--manifest " + manifestFile + ": verify " + m.verify().text() + tail);
+    }
+    if (m.idempotencyKey() != null) {
+      throw new ConfigurationException("idempotencyKey", "--manifest " + manifestFile + ": idempotencyKey" + tail);
+    }
+  }
+
+  /**
+   * An admission error named where its value came from: the flag when it was given on the command
+   * line, the manifest's field ({@code limits.timeoutMillis}) when it came from {@code --manifest}.
+   */
+  private ConfigurationException admissionError(ConfigurationException e) {
+    String field = e instanceof dev.plasm.api.LimitValueException lv ? "limits." + lv.limit().jsonName() : e.field();
+    if (manifestFile == null || fromFlag(field)) {
+      return LimitFlags.asFlagError(e);
+    }
+    String message = e instanceof dev.plasm.api.LimitValueException lv ? lv.messageFor(field) : field + ": " + e.getMessage();
+    return new ConfigurationException(field, "--manifest " + manifestFile + ": " + message);
+  }
+
+  private boolean fromFlag(String field) {
+    if (field.startsWith("limits.")) {
+      dev.plasm.api.Limit l = dev.plasm.api.Limit.byJsonName(field.substring(7));
+      return l != null && LimitFlags.requested(spec).containsKey(l);
+    }
+    return switch (field) {
+      case "engine" -> engine != null;
+      case "deterministic" -> deterministic;
+      default -> true;
     };
   }
 
