@@ -509,12 +509,14 @@ final class Dispatcher {
         List.of(a.peer()), a.executorJobId(), nonce));
     if (!report.passed()) {
       var f = report.failures().get(0);
+      if (f.name().equals("trust")) {
+        // The dialed peer is the only signer trusted: a sound receipt by any other key fails check 3, signer.
+        return new Result.Invalid("signer", "signed by " + report.receipt().signer().peerId() + ", not by the executor dialed, "
+            + a.peer(), a);
+      }
       return new Result.Invalid(f.name(), f.detail(), a);
     }
     Receipt rc = report.receipt();
-    if (!rc.signer().peerId().equals(a.peer())) {
-      return new Result.Invalid("signer", "signed by " + rc.signer().peerId() + ", not by the executor dialed, " + a.peer(), a);
-    }
     if (!rc.module().sha256().equals(r.plan().moduleSha256())) {
       return new Result.Invalid("module", "the receipt is for module " + rc.module().sha256(), a);
     }
