@@ -183,6 +183,8 @@ final class Dispatcher {
         }
       }
     }
+    // Executors that refused busy: tried again once the backoff (their retry hint) has passed.
+    Set<String> busy = new HashSet<>();
     int budget = config.remote().maxAttempts() * needed;
     long backoff = 500;
     while (answers.size() < needed && budget > 0) {
@@ -194,6 +196,8 @@ final class Dispatcher {
           }
           Thread.sleep(backoff); // executors may free up; ask the DHT again
           backoff *= 2;
+          tried.removeAll(busy); // their hint has passed: they may have a place now
+          busy.clear();
           candidates.addAll(choose(current[0], m, tried));
           if (candidates.isEmpty()) {
             break;
@@ -208,29 +212,27 @@ final class Dispatcher {
         tried.add(p);
         batch.add(p);
       }
-      List<Result> results = new ArrayList<>();
+      Result[] results = new Result[batch.size()];
       List<Thread> ts = new ArrayList<>();
-      for (String peer : batch) {
+      for (int i = 0; i < batch.size(); i++) {
+        int k = i;
         ts.add(Thread.ofVirtual().start(() -> {
-          Result res;
           try {
-            res = attempt(current, m, peer, nonceFor(m), null);
+            results[k] = attempt(current, m, batch.get(k), nonceFor(m), null);
           } catch (IOException | InterruptedException | RuntimeException e) {
-            res = new Result.Lost(e.toString(), false);
-          }
-          synchronized (results) {
-            results.add(res);
+            results[k] = new Result.Lost(e.toString(), false);
           }
         }));
       }
       for (Thread t : ts) {
         t.join();
       }
-      for (Result res : results) {
-        if (res instanceof Result.Ok ok) {
+      for (int i = 0; i < results.length; i++) {
+        if (results[i] instanceof Result.Ok ok) {
           answers.add(ok.answer());
-        } else if (res instanceof Result.Refused rf && rf.code().equals("busy")) {
+        } else if (results[i] instanceof Result.Refused rf && rf.code().equals("busy")) {
           backoff = Math.max(backoff, Math.min(rf.retryAfterMillis(), 4000));
+          busy.add(batch.get(i));
         }
       }
     }
