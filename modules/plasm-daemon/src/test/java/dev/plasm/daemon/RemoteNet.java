@@ -5,6 +5,7 @@ import static dev.plasm.daemon.DaemonProcess.json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
@@ -104,7 +105,9 @@ final class RemoteNet {
 
   /** {@code peer}'s reputation as {@code x} keeps it on disk ({@code STATE/peers.json}). */
   static JsonNode reputationOnDisk(DaemonProcess x, String peer) throws Exception {
-    return DaemonProcess.JSON.readTree(Files.readAllBytes(x.state.resolve("peers.json"))).path("peers").path(peer);
+    Path file = x.state.resolve("peers.json");
+    JsonNode all = Files.exists(file) ? DaemonProcess.JSON.readTree(Files.readAllBytes(file)) : DaemonProcess.JSON.createObjectNode();
+    return all.path("peers").path(peer);
   }
 
   /** The jobs {@code executor} holds for {@code requester}'s job {@code jobId}. */
