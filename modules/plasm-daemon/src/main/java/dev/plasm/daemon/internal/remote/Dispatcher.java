@@ -82,6 +82,12 @@ final class Dispatcher {
   private final Log log;
   private final Semaphore inFlight;
   private final Map<String, Duration> latency = new ConcurrentHashMap<>();
+  /**
+   * Set when the node stops. Its stopping breaks the exchanges in flight; those attempts stay
+   * {@code running} on disk and their jobs unfinished, to be asked for again after the restart,
+   * rather than being recorded lost (and moved to other executors) by a node that is going away.
+   */
+  private volatile boolean closing;
 
   Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
       RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
@@ -98,6 +104,11 @@ final class Dispatcher {
     this.verifier = new ReceiptVerifier(ReceiptSchemes.discover());
     this.log = log;
     this.inFlight = new Semaphore(config.remote().maxDispatch());
+  }
+
+  /** The node is stopping: leave the jobs out as they are on disk (see {@link #closing}). */
+  void close() {
+    closing = true;
   }
 
   /** Whether another remote job can go out now. */
@@ -139,8 +150,10 @@ final class Dispatcher {
       try {
         run(r, m, false);
       } catch (Throwable t) {
-        log.error("dispatch failed", "job", r.id(), "error", t.toString());
-        endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
+        if (!closing) {
+          log.error("dispatch failed", "job", r.id(), "error", t.toString());
+          endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
+        }
       } finally {
         inFlight.release();
       }
@@ -153,7 +166,9 @@ final class Dispatcher {
       try {
         run(r, m, true);
       } catch (Throwable t) {
-        endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
+        if (!closing) {
+          endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
+        }
       }
     });
   }
@@ -187,7 +202,7 @@ final class Dispatcher {
     Set<String> busy = new HashSet<>();
     int budget = config.remote().maxAttempts() * needed;
     long backoff = 500;
-    while (answers.size() < needed && budget > 0) {
+    while (answers.size() < needed && budget > 0 && !closing) {
       if (candidates.isEmpty()) {
         candidates.addAll(choose(current[0], m, tried));
         if (candidates.isEmpty()) {
@@ -235,6 +250,9 @@ final class Dispatcher {
           busy.add(batch.get(i));
         }
       }
+    }
+    if (closing && answers.size() < needed) {
+      return; // asked for again after the restart
     }
     finish(current[0], m, answers, needed);
   }
@@ -333,6 +351,9 @@ final class Dispatcher {
       update(current, x -> x.withDispatch(x.dispatch().withAttempt(a)));
     }
     Result res = exchange(current, m, peer, nonce, a);
+    if (closing && !(res instanceof Result.Ok)) {
+      throw new InterruptedException("the node is stopping; the attempt is asked for again after the restart");
+    }
     String result = switch (res) {
       case Result.Ok ok -> "ok";
       case Result.Refused rf -> "refused";

@@ -203,6 +203,7 @@ public final class RemoteNode implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    dispatcher.close();
     Thread rd = reader;
     if (rd != null) {
       rd.interrupt();
