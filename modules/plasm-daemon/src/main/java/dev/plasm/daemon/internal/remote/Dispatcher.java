@@ -89,6 +89,9 @@ final class Dispatcher {
    */
   private volatile boolean closing;
 
+  /** How long a node that has just started waits for its first peer before it asks executors for the jobs it had out. */
+  static final Duration NETWORK_WAIT = Duration.ofSeconds(30);
+
   Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
       RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
       Log log) {
@@ -188,6 +191,7 @@ final class Dispatcher {
 
     // After a restart: the executors already asked are asked again for the same job (by our job id).
     if (reattach) {
+      awaitNetwork();
       for (JobRecord.Attempt a : d.attempts()) {
         tried.add(a.peerId());
         if (a.result().equals("running") || a.result().equals("ok")) {
@@ -255,6 +259,25 @@ final class Dispatcher {
       return; // asked for again after the restart
     }
     finish(current[0], m, answers, needed);
+  }
+
+  /**
+   * Waits (at most {@link #NETWORK_WAIT}) until this node is connected to a peer: just after a
+   * restart it is alone until its bootstrap peers answer, and an executor asked for a job then
+   * could not even be found.
+   */
+  private void awaitNetwork() throws InterruptedException {
+    long until = System.nanoTime() + NETWORK_WAIT.toNanos();
+    while (!closing && System.nanoTime() < until) {
+      try {
+        if (!transport.peers().isEmpty()) {
+          return;
+        }
+      } catch (TransportException e) {
+        return;
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** The nonce sent to an executor: the requester's own when the manifest has one, else a fresh one. */
@@ -447,6 +470,10 @@ final class Dispatcher {
           }
           case "status" -> { }
           case "refused" -> {
+            if (nonce == null && "unknown-job".equals(msg.path("code").asString(""))) {
+              // Asked again after a restart, the executor no longer has the job: whatever it did is lost.
+              return new Result.Lost("unknown-job: " + msg.path("message").asString(""), false);
+            }
             return new Result.Refused(msg.path("code").asString("refused"), msg.path("message").asString(""),
                 msg.path("retryAfterMillis").asLong(0));
           }
