@@ -55,7 +55,7 @@ public final class RemoteNode implements AutoCloseable {
     this.runner = runner;
     this.log = log;
     this.offers = new Offers(transport, identity, registry.engines(), log);
-    ModuleService moduleService = new ModuleService(modules);
+    ModuleService moduleService = new ModuleService(modules, log);
     this.jobs = new JobService(config, transport, store, modules, moduleService, intake, log, metrics);
     this.reputation = new Reputation(stateDir);
     this.dispatcher = new Dispatcher(config, transport, offers, store, reputation, metrics, runner, intake.admission(), registry,
