@@ -107,6 +107,8 @@ final class FaultyPeer implements AutoCloseable {
   final List<String> taken = new CopyOnWriteArrayList<>();
   /** Modules it serves over /plasm/module/1.0.0, by the hash it claims for them. */
   final Map<String, byte[]> serving = new ConcurrentHashMap<>();
+  /** Answers it sends as they are (any bytes at all) to a request for a module, by the hash asked for. */
+  final Map<String, byte[]> rawModuleAnswers = new ConcurrentHashMap<>();
 
   private FaultyPeer(NodeIdentity identity, Transport transport, Lie lie) {
     this.identity = identity;
@@ -188,7 +190,11 @@ final class FaultyPeer implements AutoCloseable {
     String sha = req.path("sha256").asString("");
     byte[] bytes = serving.get(sha);
     OutputStream out = s.output();
-    if (bytes == null) {
+    byte[] raw = rawModuleAnswers.get(sha);
+    if (raw != null) {
+      out.write(raw);
+      out.flush();
+    } else if (bytes == null) {
       PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "refused").put("code", "module-unavailable")
           .put("message", "no module " + sha));
     } else {
@@ -201,7 +207,7 @@ final class FaultyPeer implements AutoCloseable {
   }
 
   /** Fetches a module by hash from {@code peer} and checks its bytes against the hash. */
-  private byte[] fetch(String peer, String sha) throws IOException {
+  byte[] fetch(String peer, String sha) throws IOException {
     try (PeerStream s = transport.openStream(peer, MODULE)) {
       PeerWire.control(s.output(), DaemonProcess.JSON.createObjectNode().put("type", "get").put("sha256", sha));
       s.closeWrite();
