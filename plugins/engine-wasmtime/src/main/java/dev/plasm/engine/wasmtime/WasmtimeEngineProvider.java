@@ -31,11 +31,12 @@ import java.util.Set;
  * create a table or limit one, so {@code table.grow} is capped only by the module's own maximum)
  * and fuel (not exposed by wasmtime-java).
  *
- * <p>WASI: stdio goes through the request's streams (fds 0-2 are served in Java, see the engine's
- * stdio shim), {@code proc_exit} codes come through unchanged (including 126 and above, which
- * wasmtime's own WASI would turn into an error), read-only preopens are opened without write,
- * create or remove capabilities, and a deterministic run gets its clocks and {@code random_get}
- * from the recorded {@link dev.plasm.engine.spi.Determinism} ({@link Capability#DETERMINISTIC_WASI}).
+ * <p>WASI is Plasm's own ({@code dev.plasm.engine.spi.support.wasi}, the same as the Chicory
+ * engines'), served in Java: wasmtime-java's WASI (wasmtime 7's, frozen since 2023) opens stdio only
+ * from file paths, turns {@code proc_exit} codes of 126 and above into errors, and differs from the
+ * WASI test suite in eight places (docs/conformance.md). A deterministic run gets its clocks and
+ * {@code random_get} from the recorded {@link dev.plasm.engine.spi.Determinism} ({@link
+ * Capability#DETERMINISTIC_WASI}).
  */
 public final class WasmtimeEngineProvider implements WasmEngineProvider {
   private static final EngineDescriptor DESCRIPTOR =

@@ -39,7 +39,6 @@ public final class WasmtimeEngine implements WasmEngine {
   private final Engine compileEngine;
   private final Engine runEngine;
   private final EpochWatchdog watchdog;
-  private final Module stdioShim;
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor) {
@@ -52,7 +51,6 @@ public final class WasmtimeEngine implements WasmEngine {
     }
     runEngine = cloneHandle(compileEngine);
     watchdog = new EpochWatchdog(cloneHandle(compileEngine));
-    stdioShim = new Module(compileEngine, resource("stdio-shim.wasm"));
   }
 
   @Override
@@ -94,10 +92,6 @@ public final class WasmtimeEngine implements WasmEngine {
     return watchdog;
   }
 
-  Module stdioShim() {
-    return stdioShim;
-  }
-
   /**
    * Stops the watchdog. Native engine memory is left to the process: modules compiled by this
    * engine may still be referenced, and freeing the engine under them would crash the JVM.
@@ -117,17 +111,6 @@ public final class WasmtimeEngine implements WasmEngine {
   private static Engine cloneHandle(Engine engine) {
     try (Store<Void> store = new Store<>(null, engine)) {
       return store.engine();
-    }
-  }
-
-  private static byte[] resource(String name) {
-    try (InputStream in = WasmtimeEngine.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the wasmtime engine plugin");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
