@@ -216,14 +216,6 @@ class WasmtimeEngineTests {
   }
 
   @Test
-  void aTrappingStartFunctionIsATrapWithItsKind() {
-    // wasmtime-java reports a start function's trap during instantiation as a bare backtrace; the
-    // engine runs the start function as an export right after instantiation to see the trap itself.
-    Run r = run(engine.compile(testModule("start-function-traps"), SETTINGS), List.of(), List.of(), LIMITS);
-    assertEquals(TrapKind.UNREACHABLE, assertInstanceOf(ExecutionOutcome.Trapped.class, r.outcome()).kind());
-  }
-
-  @Test
   void hostileBytesAreRejectedAsMalformedNeverThrownRaw() {
     byte[][] inputs = {
       new byte[0],
