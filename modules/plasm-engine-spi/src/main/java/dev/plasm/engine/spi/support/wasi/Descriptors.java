@@ -28,7 +28,11 @@ final class Descriptors {
     void close() throws IOException {}
   }
 
-  /** Standard input: the run's stream; never closed by the guest, only forgotten. */
+  /**
+   * Standard input: the run's stream; never closed by the guest, only forgotten. Stdio reports the
+   * type UNKNOWN, as a pipe does: whatever the host's own stdio is, the guest sees no terminal (so
+   * the same run gives the same bytes), and wasi-libc buffers stdout fully.
+   */
   static final class Input extends Descriptor {
     final InputStream in;
 
@@ -39,7 +43,7 @@ final class Descriptors {
 
     @Override
     int filetype() {
-      return Abi.FILETYPE_CHARACTER_DEVICE;
+      return Abi.FILETYPE_UNKNOWN;
     }
   }
 
@@ -54,7 +58,7 @@ final class Descriptors {
 
     @Override
     int filetype() {
-      return Abi.FILETYPE_CHARACTER_DEVICE;
+      return Abi.FILETYPE_UNKNOWN;
     }
   }
 

@@ -33,9 +33,9 @@ final class Stat {
     }
   }
 
-  /** What stdio descriptors report: a character device, everything else zero. */
-  static Info device() {
-    return new Info(0, 0, Abi.FILETYPE_CHARACTER_DEVICE, 1, 0, 0, 0, 0);
+  /** What stdio descriptors report: a stream of unknown type (a pipe), everything else zero. */
+  static Info stream() {
+    return new Info(0, 0, Abi.FILETYPE_UNKNOWN, 1, 0, 0, 0, 0);
   }
 
   /** The inode number of {@code p} itself, or 0 if unknown. */

@@ -301,7 +301,7 @@ public final class WasiPreview1 implements AutoCloseable {
     switch (d) {
       case File f -> Stat.write(m, ptr, Stat.of(verifiedFile(f)), f.channel.size());
       case Directory dir -> Stat.write(m, ptr, Stat.of(Resolver.verified(dir.real)), -1);
-      default -> Stat.write(m, ptr, Stat.device(), -1);
+      default -> Stat.write(m, ptr, Stat.stream(), -1);
     }
   }
 
