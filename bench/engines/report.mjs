@@ -130,6 +130,36 @@ for (const p of profiles) {
   }
 }
 
+// Plasm's wasmtime engine against the same binding without Plasm (raw/RawWasmtime.java), per
+// program: the cost of what Plasm puts around the engine.
+if (engines.includes('wasmtime') && engines.includes('wasmtime-java')) {
+  say('### Plasm\'s `wasmtime` ÷ `wasmtime-java` (the same wasmtime-java 0.19 on a plain JVM, default settings)');
+  say();
+  say('Ratios of the medians above (whole process, warm run in one process); geometric means exclude hello.');
+  say();
+  say('| profile | program | whole process | warm run |');
+  say('|---|---|---:|---:|');
+  for (const p of profiles) {
+    const seen = new Set();
+    const proc = [];
+    const warm = [];
+    for (const r of rows) {
+      if (r.profile !== p || seen.has(r.program)) continue;
+      seen.add(r.program);
+      const pr = value(p, r.program, 'wasmtime', 'process') / value(p, r.program, 'wasmtime-java', 'process');
+      const wr = value(p, r.program, 'wasmtime', 'warm') / value(p, r.program, 'wasmtime-java', 'warm');
+      if (!Number.isFinite(pr) && !Number.isFinite(wr)) continue;
+      if (r.program !== 'hello') {
+        if (Number.isFinite(pr)) proc.push(pr);
+        if (Number.isFinite(wr)) warm.push(wr);
+      }
+      say(`| ${p} | ${r.program}${r.args ? ` ${r.args}` : ''} | ${ratio(pr)} | ${ratio(wr)} |`);
+    }
+    say(`| ${p} | **geometric mean** | ${ratio(geomean(proc))} | ${ratio(geomean(warm))} |`);
+  }
+  say();
+}
+
 if (failures.length) {
   say('### Failures');
   say();

@@ -7,14 +7,16 @@
 #
 # Builds the corpus (src/*.c) for wasm32-wasi with clang -O2, natively with gcc -O2 ("native",
 # the baseline of the ratios) and with clang -O2 ("native-clang": the compiler that made the
-# .wasm), compiles the in-process harness (harness/), then for every program of each size profile
-# (corpus.txt):
+# .wasm), compiles the in-process harness (harness/) and the wasmtime-java baseline (raw/), then
+# for every program of each size profile (corpus.txt):
 #   - runs it RUNS times as a whole process on each engine, round-robin (native, native-clang,
-#     v8, then every engine `plasm engines --json` lists): the native binaries,
-#     `node wasi-run.mjs`, `bin/plasm run --engine ID`;
+#     v8, wasmtime-java, then every engine `plasm engines --json` lists): the native binaries,
+#     `node wasi-run.mjs`, `java RawWasmtime` (the image's wasmtime-java with its default
+#     settings on a plain JVM, no Plasm), `bin/plasm run --engine ID`;
 #   - compiles it once per engine in one fresh process and runs it 1 + N times there (the first
 #     run is the cold one, the median of the other N is the warm time): the Java harness on the
-#     image's JVM for each Plasm engine, wasi-run.mjs --warm for V8.
+#     image's JVM for each Plasm engine, RawWasmtime --warm for wasmtime-java, wasi-run.mjs
+#     --warm for V8.
 # Every run's output is checked against corpus.txt. Prints Markdown tables (medians, ratios to
 # native and to V8 measured in the same run) and keeps the raw numbers in build/results/.
 #
@@ -26,8 +28,8 @@
 #                      tiny `check` sizes; verifies every checksum, prints no timings; exit 0 when
 #                      all pass. Small enough for a test run (~30 s).
 #   --profiles LIST    comma-separated size profiles (default small,large; see corpus.txt)
-#   --engines LIST     comma-separated subset: native, native-clang, v8 and Plasm engine ids
-#                      (default all)
+#   --engines LIST     comma-separated subset: native, native-clang, v8, wasmtime-java and Plasm
+#                      engine ids (default all)
 #   --programs LIST    comma-separated subset of the corpus programs (default all)
 #   --slow-large       also run engines whose mode is "interpreter" on the large profile (slow)
 #   --image DIR        a runtime image to use instead of building jlink/target/image
@@ -150,12 +152,17 @@ declare -A engine_mode
 for e in native native-clang v8; do
   selected "$engine_filter" "$e" && engines+=("$e") && engine_mode[$e]=$e
 done
+# The baseline of Plasm's wasmtime engine: the same binding on a plain JVM (raw/RawWasmtime.java).
+wasmtime_jar=$(ls "$modules"/wasmtime-java-*.jar 2>/dev/null | head -n 1 || true)
+if [ -n "$wasmtime_jar" ] && [ -f "$image/lib/wasmtime/libwasmtime_jni.so" ] && selected "$engine_filter" wasmtime-java; then
+  engines+=(wasmtime-java) && engine_mode[wasmtime-java]=native
+fi
 for line in "${plasm_engines[@]}"; do
   id=${line%%$'\t'*}
   selected "$engine_filter" "$id" && engines+=("$id") && engine_mode[$id]=${line#*$'\t'}
 done
 for e in ${engine_filter//,/ }; do
-  [ -n "${engine_mode[$e]:-}" ] || usage_error "--engines: no engine '$e'; choose from native, native-clang, v8, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
+  [ -n "${engine_mode[$e]:-}" ] || usage_error "--engines: no engine '$e'; choose from native, native-clang, v8, wasmtime-java, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
 done
 [ ${#engines[@]} -gt 0 ] || usage_error "--engines $engine_filter selects nothing; choose from native, native-clang, v8, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
 
@@ -163,8 +170,8 @@ done
 # Build (always from scratch: a few seconds)
 
 echo "run.sh: building the corpus and the harness in ${build#"$root"/}/" >&2
-rm -rf -- "$build/wasm" "$build/native" "$build/native-clang" "$build/harness"
-mkdir -p "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/results"
+rm -rf -- "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/raw"
+mkdir -p "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/raw" "$build/results"
 for src in "$here"/src/*.c; do
   name=$(basename "$src" .c)
   compile_c "$build/wasm/$name.wasm" "$src" || die "clang failed on $src"
@@ -174,6 +181,17 @@ done
 mapfile -t harness_sources < <(find "$here/harness" -name '*.java')
 "$JAVA_HOME/bin/javac" -Xlint:all -Werror -d "$build/harness" -p "$modules" "${harness_sources[@]}" ||
   die "javac failed on the harness"
+raw_cp=
+if [ -n "${engine_mode[wasmtime-java]:-}" ]; then
+  "$JAVA_HOME/bin/javac" -Xlint:all -Werror -d "$build/raw" -cp "$wasmtime_jar" "$here/raw/RawWasmtime.java" ||
+    die "javac failed on raw/RawWasmtime.java"
+  # The binding logs through slf4j: its API and the no-op provider keep stderr the guest's.
+  raw_cp=$build/raw:$wasmtime_jar:$(ls "$modules"/slf4j-api-*.jar | head -n 1):$(ls "$modules"/slf4j-nop-*.jar | head -n 1)
+fi
+# A plain JVM: the JDK's own java with its default flags; only the native library's location is
+# given (as Plasm's launcher does), so that the binding does not copy it to /tmp on every start.
+raw_java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djava.library.path="$image/lib/wasmtime" -cp "$raw_cp"
+  dev.plasm.bench.raw.RawWasmtime)
 
 # ---------------------------------------------------------------------------------------------
 # Corpus
@@ -223,6 +241,7 @@ run_process() {
   case $engine in
     native | native-clang) cmd=("$build/$engine/$prog" "$@") ;;
     v8) cmd=(node --no-warnings "$here/wasi-run.mjs" "$build/wasm/$prog.wasm" "$@") ;;
+    wasmtime-java) cmd=("${raw_java[@]}" "$build/wasm/$prog.wasm" "$@") ;;
     *) cmd=("$image/bin/plasm" run --engine "$engine" "${plasm_opts[@]}" "$build/wasm/$prog.wasm" -- "$@") ;;
   esac
   rc=0
@@ -297,11 +316,16 @@ for ((k = 0; k < total; k++)); do
     case $e in native | native-clang | v8) continue ;; esac
     [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
     rc=0
-    PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
-      timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
-      --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
-      --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
-      "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+    if [ "$e" = wasmtime-java ]; then
+      timeout -k 5 "$per_run_cap" "${raw_java[@]}" --warm "$warm" --compiles "$compiles" --expect "$expected" \
+        "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+    else
+      PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
+        timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
+        --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
+        --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
+        "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+    fi
     read -r _ cold cwarm first _ list < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
     if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
       fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
