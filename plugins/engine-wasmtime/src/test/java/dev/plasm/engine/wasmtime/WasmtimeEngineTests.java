@@ -152,9 +152,26 @@ class WasmtimeEngineTests {
   }
 
   @Test
+  void withoutEpochsAnInterruptedGuestStopsAtItsNextWasiCall() throws Exception {
+    OutputStream sink = OutputStream.nullOutputStream();
+    var wasi = new WasiConfig(List.of("probe", "flood"), Map.of(), new ByteArrayInputStream(new byte[0]), sink, sink, List.of());
+    CompiledModule probe = engine.compile(Fixtures.bytes("probe"), SETTINGS);
+    var result = new CompletableFuture<ExecutionOutcome>();
+    Thread t = Thread.ofPlatform().daemon().start(() -> result.complete(probe.run(new ExecutionRequest(wasi, LIMITS))));
+    Thread.sleep(200);
+    assertFalse(result.isDone(), "the flood ended by itself");
+    t.interrupt();
+    var stopped = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, result.get(3, TimeUnit.SECONDS));
+    assertEquals(Limit.WALL_TIME, stopped.limit());
+    assertFalse(new WasmtimeEngineProvider().descriptor().enforces(Limit.WALL_TIME), "not interruptible by default");
+    assertTrue(new WasmtimeEngineProvider(true).descriptor().enforces(Limit.WALL_TIME));
+  }
+
+  @Test
   void interruptingOneRunNeverGivesAnotherAFalseOutcome() throws Exception {
-    CompiledModule loop = engine.compile(Fixtures.bytes("loop-br-if"), SETTINGS);
-    WasmEngine other = new WasmtimeEngineProvider().create();
+    WasmEngine interruptible = new WasmtimeEngineProvider(true).create();
+    CompiledModule loop = interruptible.compile(Fixtures.bytes("loop-br-if"), SETTINGS);
+    WasmEngine other = new WasmtimeEngineProvider(true).create();
     CompiledModule otherLoop = other.compile(Fixtures.bytes("loop-br"), SETTINGS);
     try {
       var target = new CompletableFuture<ExecutionOutcome>();
@@ -179,6 +196,7 @@ class WasmtimeEngineTests {
       t2.interrupt();
     } finally {
       other.close();
+      interruptible.close();
     }
   }
 
@@ -199,9 +217,8 @@ class WasmtimeEngineTests {
   void deepRecursionOnTheHostsEightMiBThreadIsACleanStackOverflowTrap() throws Exception {
     CompiledModule recursion = engine.compile(Fixtures.bytes("trap-stack-overflow"), SETTINGS);
     var result = new CompletableFuture<ExecutionOutcome>();
-    Thread t = Thread.ofPlatform().stackSize(8L << 20).start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
+    Thread t = Thread.ofPlatform().daemon().stackSize(8L << 20).start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
     t.join(30_000);
-    t.interrupt(); // should it still run, the epoch stops it
     assertEquals(TrapKind.STACK_OVERFLOW, assertInstanceOf(ExecutionOutcome.Trapped.class, result.get(1, TimeUnit.SECONDS)).kind());
   }
 

@@ -29,13 +29,19 @@ import java.util.Map;
 final class WasiFuncs {
   private final Store<Void> store;
   private final Memory memory;
+  private final boolean checkInterrupts;
   private final Map<String, WasiFunction> functions = new HashMap<>();
   private volatile RuntimeException stop;
 
-  /** {@code memory} is the guest's (the run creates it), or null for a guest without one. */
-  WasiFuncs(WasiPreview1 wasi, Store<Void> store, Memory memory) {
+  /**
+   * {@code memory} is the guest's (the run creates it), or null for a guest without one. With
+   * {@code checkInterrupts}, every call first looks at the thread's interrupt flag: an engine without
+   * epochs can stop a guest there, at its next WASI call.
+   */
+  WasiFuncs(WasiPreview1 wasi, Store<Void> store, Memory memory, boolean checkInterrupts) {
     this.store = store;
     this.memory = memory;
+    this.checkInterrupts = checkInterrupts;
     for (WasiFunction f : wasi.functions()) {
       functions.put(f.name(), f);
     }
@@ -65,6 +71,9 @@ final class WasiFuncs {
       }
       int errno;
       try {
+        if (checkInterrupts && Thread.currentThread().isInterrupted()) {
+          throw new GuestInterruptedException();
+        }
         errno = body.call(new GuestBuffer(), args);
       } catch (WasiExitException e) {
         throw new WasmFunctionError.I32ExitError(e.exitCode());

@@ -17,14 +17,19 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * One wasmtime {@link Engine} (epoch interruption on, the default 512 KiB wasm stack) shared by all
- * modules it compiles and all their runs.
+ * One wasmtime {@link Engine} (the default 512 KiB wasm stack) shared by all modules it compiles and
+ * all their runs.
+ *
+ * <p>An interruptible engine compiles epoch checks into every function entry and loop back-edge, so
+ * that a watchdog can stop a run when its thread is interrupted; they cost 20-40 % of run time
+ * (docs/performance.md). Without them (the default) an interrupt stops the guest only at its next
+ * WASI call, and the host's deadline ends the process or worker otherwise.
  *
  * <p>wasmtime-java guards every native object with a lock held for the whole of a call, so one Java
  * handle on the engine would make a run's start wait for another thread's compilation, and the
- * watchdog's epoch bump wait too. The engine therefore uses three handles on the same native engine
- * (wasmtime shares the engine behind them): one to compile, one to create stores, one to bump the
- * epoch.
+ * watchdog's epoch bump wait too. The engine therefore uses separate handles on the same native
+ * engine (wasmtime shares the engine behind them): one to compile, one to create stores, one to bump
+ * the epoch.
  */
 public final class WasmtimeEngine implements WasmEngine {
   private static final Properties VERSIONS = loadVersions();
@@ -38,19 +43,20 @@ public final class WasmtimeEngine implements WasmEngine {
   private final EngineDescriptor descriptor;
   private final Engine compileEngine;
   private final Engine runEngine;
+  /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
   private volatile boolean closed;
 
-  public WasmtimeEngine(EngineDescriptor descriptor) {
+  public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     try (Config config = new Config()) {
-      config.epochInterruption(true);
+      config.epochInterruption(interruptible);
       // maxWasmStack stays at wasmtime's 512 KiB: a larger one overflowed the Java thread's own
       // stack on a default-size thread and killed the JVM instead of trapping.
       compileEngine = new Engine(config);
     }
     runEngine = cloneHandle(compileEngine);
-    watchdog = new EpochWatchdog(cloneHandle(compileEngine));
+    watchdog = interruptible ? new EpochWatchdog(cloneHandle(compileEngine)) : null;
   }
 
   @Override
@@ -88,6 +94,7 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
+  /** The watchdog, or null when the engine is not interruptible. */
   EpochWatchdog watchdog() {
     return watchdog;
   }
@@ -99,7 +106,9 @@ public final class WasmtimeEngine implements WasmEngine {
   @Override
   public void close() {
     closed = true;
-    watchdog.close();
+    if (watchdog != null) {
+      watchdog.close();
+    }
   }
 
   static String describe(Throwable e) {

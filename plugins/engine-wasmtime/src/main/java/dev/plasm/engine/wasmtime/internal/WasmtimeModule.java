@@ -114,13 +114,15 @@ final class WasmtimeModule implements CompiledModule {
       }
       // WASI is Plasm's own (the Chicory engines' too); wasmtime's store needs no WASI context.
       store = new Store<>(null, engine.runEngine());
-      watched = engine.watchdog().register(store);
+      if (engine.watchdog() != null) {
+        watched = engine.watchdog().register(store);
+      }
 
       if (declared != null) {
         long max = declared.maxPages() < 0 ? cap : Math.min(declared.maxPages(), cap);
         memory = own(new Memory(store, new MemoryType(declared.minPages(), max, false)));
       }
-      funcs = new WasiFuncs(wasi, store, memory);
+      funcs = new WasiFuncs(wasi, store, memory, engine.watchdog() == null);
 
       List<Extern> imports = new ArrayList<>();
       for (WasmBinary.Import i : parsed.imports()) {
@@ -174,7 +176,7 @@ final class WasmtimeModule implements CompiledModule {
         return new ExecutionOutcome.Failed("a stream of the job failed: " + failure, usage());
       }
       if (natural instanceof ExecutionOutcome.Trapped t && t.message().startsWith(INTERRUPT_MESSAGE)) {
-        if (watched.stopRequested()) {
+        if (watched != null && watched.stopRequested()) {
           return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
         }
         return new ExecutionOutcome.Failed(
@@ -202,7 +204,7 @@ final class WasmtimeModule implements CompiledModule {
       if (failure != null) {
         return stopped(new ExecutionOutcome.Trapped(TrapKind.HOST_FUNCTION, "a WASI call failed", usage()));
       }
-      if (watched.stopRequested()) {
+      if (watched != null && watched.stopRequested()) {
         return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
       }
       String m = WasmtimeEngine.describe(t);
