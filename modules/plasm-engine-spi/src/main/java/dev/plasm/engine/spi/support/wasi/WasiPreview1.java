@@ -51,7 +51,8 @@ public final class WasiPreview1 implements AutoCloseable {
   private final byte[][] env;
   private final Descriptors fds = new Descriptors();
   private final DeterministicClock clock;
-  private final Random random;
+  /** The deterministic run's random; null until first used otherwise (seeding a SecureRandom costs). */
+  private Random random;
   private final PathCalls paths;
   private final List<WasiFunction> functions = new ArrayList<>();
 
@@ -70,7 +71,7 @@ public final class WasiPreview1 implements AutoCloseable {
     }
     this.env = utf8(vars);
     this.clock = config.determinism() == null ? null : new DeterministicClock(config.determinism());
-    this.random = config.determinism() == null ? new SecureRandom() : new DeterministicRandom(config.determinism());
+    this.random = config.determinism() == null ? null : new DeterministicRandom(config.determinism());
     fds.put(0, new Input(config.stdin()));
     fds.put(1, new Output(config.stdout()));
     fds.put(2, new Output(config.stderr()));
@@ -251,6 +252,9 @@ public final class WasiPreview1 implements AutoCloseable {
 
   private void randomGet(GuestMemory m, long buf, long len) throws WasiError {
     Guest.check(m, buf, len);
+    if (random == null) {
+      random = new SecureRandom();
+    }
     long at = u32(buf);
     for (long done = 0; done < len; ) {
       byte[] chunk = new byte[(int) Math.min(Guest.CHUNK, len - done)];
