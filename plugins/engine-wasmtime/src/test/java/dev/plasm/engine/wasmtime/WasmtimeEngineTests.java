@@ -233,6 +233,18 @@ class WasmtimeEngineTests {
   }
 
   @Test
+  void theClocksGiveTheSameErrnosThroughTheNativeFastPath() {
+    // Realtime and monotonic come from wasmtime's WASI (clock-shim.wat), the rest from Plasm's:
+    // together they must answer exactly as Plasm's WASI alone does on the other engines.
+    CompiledModule clocks = engine.compile(testModule("clock-ids"), SETTINGS);
+    assertEquals(0, exitCode(run(clocks, List.of(), List.of(), LIMITS)));
+    var deterministic = new WasiConfig(List.of("clock-ids"), Map.of(), new ByteArrayInputStream(new byte[0]),
+        new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), new dev.plasm.engine.spi.Determinism(1, new byte[32]));
+    ExecutionOutcome o = clocks.run(new ExecutionRequest(deterministic, LIMITS));
+    assertEquals(0, assertInstanceOf(ExecutionOutcome.Completed.class, o).exitCode());
+  }
+
+  @Test
   void hostileBytesAreRejectedAsMalformedNeverThrownRaw() {
     byte[][] inputs = {
       new byte[0],

@@ -45,6 +45,7 @@ public final class WasmtimeEngine implements WasmEngine {
   private final Engine runEngine;
   /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
+  private final Module clockShim;
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
@@ -57,6 +58,7 @@ public final class WasmtimeEngine implements WasmEngine {
     }
     runEngine = cloneHandle(compileEngine);
     watchdog = interruptible ? new EpochWatchdog(cloneHandle(compileEngine)) : null;
+    clockShim = new Module(compileEngine, resource("clock-shim.wasm"));
   }
 
   @Override
@@ -94,6 +96,11 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
+  /** The clock shim (clock-shim.wat): the guest's clocks from wasmtime's WASI, natively. */
+  Module clockShim() {
+    return clockShim;
+  }
+
   /** The watchdog, or null when the engine is not interruptible. */
   EpochWatchdog watchdog() {
     return watchdog;
@@ -120,6 +127,17 @@ public final class WasmtimeEngine implements WasmEngine {
   private static Engine cloneHandle(Engine engine) {
     try (Store<Void> store = new Store<>(null, engine)) {
       return store.engine();
+    }
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = WasmtimeEngine.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the wasmtime engine plugin");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

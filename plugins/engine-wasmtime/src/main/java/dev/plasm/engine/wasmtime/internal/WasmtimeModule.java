@@ -16,12 +16,15 @@ import io.github.kawamuray.wasmtime.Disposable;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
+import io.github.kawamuray.wasmtime.Linker;
 import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.wasi.WasiCtx;
+import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -100,6 +103,7 @@ final class WasmtimeModule implements CompiledModule {
     private Memory memory;
     private WasiPreview1 wasi;
     private WasiFuncs funcs;
+    private Func clock;
 
     private <T extends Disposable> T own(T d) {
       owned.push(d);
@@ -112,8 +116,11 @@ final class WasmtimeModule implements CompiledModule {
       } catch (IOException e) {
         return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
-      // WASI is Plasm's own (the Chicory engines' too); wasmtime's store needs no WASI context.
-      store = new Store<>(null, engine.runEngine());
+      // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
+      // a run that is not deterministic (clock-shim.wat), from a context with nothing else in it.
+      boolean nativeClock = declared != null && request.wasi().determinism() == null
+          && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
+      store = nativeClock ? new Store<>(null, engine.runEngine(), new WasiCtxBuilder().build()) : new Store<>(null, engine.runEngine());
       if (engine.watchdog() != null) {
         watched = engine.watchdog().register(store);
       }
@@ -123,6 +130,15 @@ final class WasmtimeModule implements CompiledModule {
         memory = own(new Memory(store, new MemoryType(declared.minPages(), max, false)));
       }
       funcs = new WasiFuncs(wasi, store, memory, engine.watchdog() == null);
+      if (nativeClock) {
+        Linker linker = own(new Linker(engine.runEngine()));
+        WasiCtx.addToLinker(linker);
+        Extern wasmtimeClock = linker.get(store, WASI, "clock_time_get").map(this::ownFunc)
+            .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get"));
+        Instance shim = own(new Instance(store, engine.clockShim(),
+            List.of(Extern.fromMemory(memory), wasmtimeClock, Extern.fromFunc(own(funcs.func("clock_time_get"))))));
+        clock = own(shim.getFunc(store, "clock_time_get").orElseThrow());
+      }
 
       List<Extern> imports = new ArrayList<>();
       for (WasmBinary.Import i : parsed.imports()) {
@@ -232,8 +248,16 @@ final class WasmtimeModule implements CompiledModule {
       if (!i.module().equals(WASI)) {
         return null;
       }
+      if (clock != null && i.name().equals("clock_time_get")) {
+        return Extern.fromFunc(clock);
+      }
       Func f = funcs.func(i.name());
       return f == null ? null : Extern.fromFunc(own(f));
+    }
+
+    private Extern ownFunc(Extern e) {
+      own(e.func());
+      return e;
     }
 
     private Usage usage() {
@@ -259,6 +283,9 @@ final class WasmtimeModule implements CompiledModule {
       }
       if (store != null) {
         store.dispose();
+      }
+      if (wasi != null) {
+        wasi.close(); // the files the guest left open
       }
     }
 
