@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
 
 /** The guest's file descriptors: stdio, open files and directories, with their WASI rights. */
@@ -97,6 +98,8 @@ final class Descriptors {
     final Path real;
     final String preopenName;
     final boolean readOnly;
+    /** The entries fd_readdir listed at cookie 0, reused for the cookies after it. */
+    List<DirEntry> listing;
 
     Directory(Path real, String preopenName, boolean readOnly, long base, long inheriting) {
       super(base, inheriting);

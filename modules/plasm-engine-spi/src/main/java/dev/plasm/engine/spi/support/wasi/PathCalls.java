@@ -271,9 +271,6 @@ final class PathCalls {
 
   // ----------------------------------------------------------------------------- fd_readdir
 
-  /** One directory entry as fd_readdir reports it. */
-  private record Entry(byte[] name, long ino, int type) {}
-
   void readdir(GuestMemory m, int fd, long buf, long len, long cookie, long usedPtr) throws WasiError, IOException {
     Descriptor d = fds.get(fd);
     if (!(d instanceof Directory dir)) {
@@ -284,13 +281,18 @@ final class PathCalls {
     }
     Guest.check(m, buf, len);
     Resolver.verified(dir.real);
-    List<Entry> entries = entries(dir);
+    // A listing per pass over the directory: cookie 0 starts one, later cookies read the same
+    // snapshot (re-listing on every call would make reading a large directory quadratic).
+    if (cookie == 0 || dir.listing == null) {
+      dir.listing = entries(dir);
+    }
+    List<DirEntry> entries = dir.listing;
     // Cookie n means "from the n-th entry on"; entries are sorted, so cookies stay valid while
     // the directory does not change.
     long at = u32(buf);
     long used = 0;
     for (long i = cookie; i >= 0 && i < entries.size() && used < len; i++) {
-      Entry e = entries.get((int) i);
+      DirEntry e = entries.get((int) i);
       byte[] rec = new byte[Abi.DIRENT_SIZE + e.name().length];
       putLong(rec, 0, i + 1);
       putLong(rec, 8, e.ino());
@@ -305,12 +307,12 @@ final class PathCalls {
     Guest.writeInt(m, usedPtr, (int) used);
   }
 
-  private static List<Entry> entries(Directory dir) throws IOException, WasiError {
-    List<Entry> entries = new ArrayList<>();
+  private static List<DirEntry> entries(Directory dir) throws IOException, WasiError {
+    List<DirEntry> entries = new ArrayList<>();
     Path real = dir.real;
-    entries.add(new Entry(new byte[] {'.'}, Stat.ino(real), Abi.FILETYPE_DIRECTORY));
+    entries.add(new DirEntry(new byte[] {'.'}, Stat.ino(real), Abi.FILETYPE_DIRECTORY));
     Path parent = real.getParent();
-    entries.add(new Entry(new byte[] {'.', '.'}, Stat.ino(parent == null ? real : parent), Abi.FILETYPE_DIRECTORY));
+    entries.add(new DirEntry(new byte[] {'.', '.'}, Stat.ino(parent == null ? real : parent), Abi.FILETYPE_DIRECTORY));
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(real)) {
       for (Path p : s) {
@@ -322,7 +324,7 @@ final class PathCalls {
       Path p = real.resolve(name);
       try {
         Stat.Info i = Stat.of(p);
-        entries.add(new Entry(name.getBytes(StandardCharsets.UTF_8), i.ino(), i.filetype()));
+        entries.add(new DirEntry(name.getBytes(StandardCharsets.UTF_8), i.ino(), i.filetype()));
       } catch (IOException e) {
         // Removed while listing: not an entry any more.
       }

@@ -155,10 +155,10 @@ public final class WasiPreview1 implements AutoCloseable {
     def("fd_filestat_get", "ii", (m, a) -> fdFilestatGet(m, (int) a[0], a[1]));
     def("fd_filestat_set_size", "iI", (m, a) -> fdFilestatSetSize((int) a[0], a[1]));
     def("fd_filestat_set_times", "iIIi", (m, a) -> fdFilestatSetTimes((int) a[0], a[1], a[2], (int) a[3]));
-    def("fd_pread", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdRead(m, (int) a[0], a[1], a[2], a[3])));
-    def("fd_pwrite", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdWrite(m, (int) a[0], a[1], a[2], a[3])));
-    def("fd_read", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdRead(m, (int) a[0], a[1], a[2], -1)));
-    def("fd_write", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdWrite(m, (int) a[0], a[1], a[2], -1)));
+    def("fd_pread", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdRead(m, (int) a[0], a[1], a[2], offset(a[3]))));
+    def("fd_pwrite", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdWrite(m, (int) a[0], a[1], a[2], offset(a[3]))));
+    def("fd_read", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdRead(m, (int) a[0], a[1], a[2], CURRENT)));
+    def("fd_write", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdWrite(m, (int) a[0], a[1], a[2], CURRENT)));
     def("fd_prestat_get", "ii", (m, a) -> prestatGet(m, (int) a[0], a[1]));
     def("fd_prestat_dir_name", "iii", (m, a) -> prestatDirName(m, (int) a[0], a[1], u32(a[2])));
     def("fd_readdir", "iiiIi", (m, a) -> paths.readdir(m, (int) a[0], a[1], u32(a[2]), a[3], a[4]));
@@ -448,12 +448,20 @@ public final class WasiPreview1 implements AutoCloseable {
 
   // ----------------------------------------------------------------------------- read and write
 
-  /** {@code fd_read} ({@code offset < 0}) or {@code fd_pread}; returns the bytes read. */
-  private long fdRead(GuestMemory m, int fd, long iovs, long count, long offset) throws WasiError, IOException {
-    boolean positional = offset >= 0;
-    if (positional && u32(offset) != offset) {
+  /** The offset argument of fd_read and fd_write, which have none: the descriptor's position. */
+  private static final long CURRENT = -1;
+
+  /** A u64 file offset of fd_pread/fd_pwrite; one past what a host file can hold is INVAL. */
+  private static long offset(long u64) throws WasiError {
+    if (u64 < 0) {
       throw new WasiError(Abi.INVAL);
     }
+    return u64;
+  }
+
+  /** {@code fd_read} ({@link #CURRENT}) or {@code fd_pread}; returns the bytes read. */
+  private long fdRead(GuestMemory m, int fd, long iovs, long count, long offset) throws WasiError, IOException {
+    boolean positional = offset != CURRENT;
     Descriptor d = fds.get(fd);
     if (positional && (d instanceof Input || d instanceof Output)) {
       throw new WasiError(Abi.SPIPE);
@@ -497,9 +505,9 @@ public final class WasiPreview1 implements AutoCloseable {
     return total;
   }
 
-  /** {@code fd_write} ({@code offset < 0}) or {@code fd_pwrite}; returns the bytes written. */
+  /** {@code fd_write} ({@link #CURRENT}) or {@code fd_pwrite}; returns the bytes written. */
   private long fdWrite(GuestMemory m, int fd, long iovs, long count, long offset) throws WasiError, IOException {
-    boolean positional = offset >= 0;
+    boolean positional = offset != CURRENT;
     Descriptor d = fds.get(fd);
     if (positional && (d instanceof Input || d instanceof Output)) {
       throw new WasiError(Abi.SPIPE);

@@ -153,6 +153,27 @@ class WasiPreview1Tests {
     }
   }
 
+  @Test
+  void positionalReadsAndWritesReachPastFourGibibytes() throws IOException {
+    try (WasiPreview1 wasi = wasi(false)) {
+      assertEquals(Abi.SUCCESS, open(wasi, "big", false, Abi.O_CREAT, Abi.FD_READ | Abi.FD_WRITE | Abi.FD_SEEK));
+      int fd = memory.buffer().getInt(OUT);
+      long at = 5L << 30; // a sparse file: nothing is written below
+      memory.put(PATH, "far");
+      memory.buffer().putInt(OUT, PATH).putInt(OUT + 4, 3);
+      assertEquals(Abi.SUCCESS, call(wasi, memory, "fd_pwrite", fd, OUT, 1, at, OUT + 8));
+      assertEquals(3, memory.buffer().getInt(OUT + 8));
+      memory.buffer().putInt(OUT, PATH + 16).putInt(OUT + 4, 8);
+      assertEquals(Abi.SUCCESS, call(wasi, memory, "fd_pread", fd, OUT, 1, at, OUT + 8));
+      assertEquals(3, memory.buffer().getInt(OUT + 8));
+      byte[] read = new byte[3];
+      memory.buffer().get(PATH + 16, read);
+      assertEquals("far", new String(read, StandardCharsets.UTF_8));
+      assertEquals(Abi.INVAL, call(wasi, memory, "fd_pread", fd, OUT, 1, -1L, OUT + 8), "an offset of 2^64 - 1");
+      assertEquals(at + 3, Files.size(box.resolve("big")));
+    }
+  }
+
   /** A guest memory in a byte array. */
   private static final class Memory implements GuestMemory {
     private final ByteBuffer b;
