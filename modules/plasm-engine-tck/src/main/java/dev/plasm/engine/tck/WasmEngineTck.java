@@ -454,6 +454,13 @@ public abstract class WasmEngineTck {
 
   @Test
   @Tag("wasi")
+  public void wasiPollSleepsUntilAnAbsoluteDeadlineOnTheGuestsClock() {
+    // poll_oneoff's absolute monotonic deadlines are on the clock clock_time_get reads.
+    assertEquals(0, exitCode(run("poll-abstime", List.of())), "1: poll failed, 2: wrong event, 3: woke early");
+  }
+
+  @Test
+  @Tag("wasi")
   public void wasiADirectorySwappedForASymlinkLeadsNowhere() throws IOException {
     wasiFs("escape");
     // The fixture left a symlink "a" -> "../.." in the preopen; nothing outside was touched.

@@ -111,15 +111,18 @@ final class WasmtimeModule implements CompiledModule {
     }
 
     ExecutionOutcome execute(ExecutionRequest request, WasmBinary.MemoryLimits declared, int cap) {
+      // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
+      // a run that is not deterministic (clock-shim.wat), from a context with nothing else in it.
+      boolean nativeClock = declared != null && request.wasi().determinism() == null
+          && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
       try {
         wasi = new WasiPreview1(request.wasi());
       } catch (IOException e) {
         return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
-      // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
-      // a run that is not deterministic (clock-shim.wat), from a context with nothing else in it.
-      boolean nativeClock = declared != null && request.wasi().determinism() == null
-          && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
+      // Both monotonic clocks count from their creation: the context comes right after Plasm's WASI,
+      // so that poll_oneoff's absolute deadlines (Plasm's) match the guest's readings (wasmtime's)
+      // to within microseconds.
       store = nativeClock ? new Store<>(null, engine.runEngine(), new WasiCtxBuilder().build()) : new Store<>(null, engine.runEngine());
       if (engine.watchdog() != null) {
         watched = engine.watchdog().register(store);

@@ -55,6 +55,8 @@ public final class WasiPreview1 implements AutoCloseable {
   private Random random;
   private final PathCalls paths;
   private final List<WasiFunction> functions = new ArrayList<>();
+  /** The origin of the monotonic clock: the end of the constructor (see {@link #now}). */
+  private final long monotonicOrigin;
 
   /**
    * The WASI world of one run: its args, environment, stdio (fds 0-2) and preopens (fds 3 on, in
@@ -89,6 +91,7 @@ public final class WasiPreview1 implements AutoCloseable {
     }
     this.paths = new PathCalls(fds);
     define();
+    this.monotonicOrigin = System.nanoTime();
   }
 
   /** Every function of the snapshot, to be imported under {@link #MODULE}. */
@@ -234,7 +237,12 @@ public final class WasiPreview1 implements AutoCloseable {
     return id == Abi.CLOCK_REALTIME ? 1_000 : 1;
   }
 
-  /** The clock's reading in nanoseconds; a deterministic run's recorded clock serves every id. */
+  /**
+   * The clock's reading in nanoseconds; a deterministic run's recorded clock serves every id. The
+   * monotonic clock counts from this object's creation, as wasmtime's WASI counts from its context's
+   * (an engine that serves the monotonic clock natively creates that context right after this), and
+   * the guest learns nothing about the host's uptime.
+   */
   long now(int id) throws WasiError {
     if (id < Abi.CLOCK_REALTIME || id > Abi.CLOCK_THREAD_CPUTIME) {
       throw new WasiError(Abi.INVAL);
@@ -246,8 +254,8 @@ public final class WasiPreview1 implements AutoCloseable {
       Instant t = Instant.now();
       return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
-    // The CPU-time clocks: the JVM offers no per-thread CPU clock without java.management.
-    return System.nanoTime();
+    // The monotonic clock; the CPU-time clocks too: the JVM offers no CPU clock without java.management.
+    return System.nanoTime() - monotonicOrigin;
   }
 
   private void randomGet(GuestMemory m, long buf, long len) throws WasiError {
