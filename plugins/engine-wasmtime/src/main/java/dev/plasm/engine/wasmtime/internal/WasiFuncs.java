@@ -14,11 +14,10 @@ import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
- * Plasm's WASI ({@link WasiPreview1}) as wasmtime host functions for one run: the same
+ * Plasm's WASI ({@link WasiPreview1}) as a wasmtime host function for one run: the same
  * implementation the Chicory engines use, so a guest sees the same WASI on every engine.
  *
  * <p>A function must not let an exception escape by accident: wasmtime-java turns it into a trap
@@ -30,7 +29,7 @@ final class WasiFuncs {
   private final Store<Void> store;
   private final Memory memory;
   private final boolean checkInterrupts;
-  private final Map<String, WasiFunction> functions = new HashMap<>();
+  private final List<WasiFunction> functions;
   private volatile RuntimeException stop;
 
   /**
@@ -42,9 +41,7 @@ final class WasiFuncs {
     this.store = store;
     this.memory = memory;
     this.checkInterrupts = checkInterrupts;
-    for (WasiFunction f : wasi.functions()) {
-      functions.put(f.name(), f);
-    }
+    this.functions = wasi.functions();
   }
 
   /** Why a call stopped the guest (a stream's exception or an interrupt), or null. */
@@ -52,29 +49,28 @@ final class WasiFuncs {
     return stop;
   }
 
-  /** The host function for the WASI import {@code name}, or null if WASI has none of that name. */
-  Func func(String name) {
-    WasiFunction f = functions.get(name);
-    if (f == null) {
-      return null;
+  /**
+   * The one host function behind every WASI function of the run: {@code call(id, a0..a8)} (see
+   * {@link WasiShim}), {@code id} being the function's index in {@link WasiPreview1#functions()}.
+   */
+  Func dispatch() {
+    Val.Type[] params = new Val.Type[1 + WasiShim.ARGS];
+    params[0] = Val.Type.I32;
+    for (int i = 1; i < params.length; i++) {
+      params[i] = Val.Type.I64;
     }
-    Val.Type[] params = new Val.Type[f.params().size()];
-    for (int i = 0; i < params.length; i++) {
-      params[i] = f.params().get(i) == WasiFunction.Type.I64 ? Val.Type.I64 : Val.Type.I32;
-    }
-    Val.Type[] results = f.hasResult() ? new Val.Type[] {Val.Type.I32} : new Val.Type[0];
-    WasiFunction.Body body = f.body();
-    return new Func(store, new FuncType(params, results), (caller, in, out) -> {
-      long[] args = new long[in.length];
-      for (int i = 0; i < in.length; i++) {
-        args[i] = params[i] == Val.Type.I64 ? in[i].i64() : in[i].i32();
+    return new Func(store, new FuncType(params, new Val.Type[] {Val.Type.I32}), (caller, in, out) -> {
+      WasiFunction f = functions.get(in[0].i32());
+      long[] args = new long[f.params().size()];
+      for (int i = 0; i < args.length; i++) {
+        args[i] = in[1 + i].i64();
       }
       int errno;
       try {
         if (checkInterrupts && Thread.currentThread().isInterrupted()) {
           throw new GuestInterruptedException();
         }
-        errno = body.call(new GuestBuffer(), args);
+        errno = f.body().call(new GuestBuffer(), args);
       } catch (WasiExitException e) {
         throw new WasmFunctionError.I32ExitError(e.exitCode());
       } catch (RuntimeException e) {
@@ -85,9 +81,7 @@ final class WasiFuncs {
         throw e instanceof LimitExceededException || e instanceof GuestInterruptedException
             ? e : new IllegalStateException("a WASI call failed: " + e, e);
       }
-      if (out.length > 0) {
-        out[0] = Val.fromI32(errno);
-      }
+      out[0] = Val.fromI32(errno);
     });
   }
 

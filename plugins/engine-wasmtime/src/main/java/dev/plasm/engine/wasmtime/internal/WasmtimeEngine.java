@@ -5,14 +5,22 @@ import dev.plasm.api.RejectionKind;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.WasiConfig;
 import dev.plasm.engine.spi.WasmEngine;
+import dev.plasm.engine.spi.support.wasi.WasiFunction;
+import dev.plasm.engine.spi.support.wasi.WasiPreview1;
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.Linker;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -45,7 +53,9 @@ public final class WasmtimeEngine implements WasmEngine {
   private final Engine runEngine;
   /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
-  private final Module clockShim;
+  private final Module shim;
+  private final Module shimWithNativeClock;
+  private final Linker wasiLinker;
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
@@ -58,7 +68,24 @@ public final class WasmtimeEngine implements WasmEngine {
     }
     runEngine = cloneHandle(compileEngine);
     watchdog = interruptible ? new EpochWatchdog(cloneHandle(compileEngine)) : null;
-    clockShim = new Module(compileEngine, resource("clock-shim.wasm"));
+    List<WasiFunction> functions = wasiFunctions();
+    shim = new Module(compileEngine, WasiShim.build(functions, false));
+    shimWithNativeClock = new Module(compileEngine, WasiShim.build(functions, true));
+    // wasmtime's own WASI, for its clock only; a Linker is per engine, and gives each store its own
+    // functions.
+    wasiLinker = new Linker(runEngine);
+    WasiCtx.addToLinker(wasiLinker);
+  }
+
+  /** The functions of Plasm's WASI, in the order every run's {@link WasiPreview1} has them. */
+  private static List<WasiFunction> wasiFunctions() {
+    InputStream none = InputStream.nullInputStream();
+    OutputStream discard = OutputStream.nullOutputStream();
+    try (WasiPreview1 wasi = new WasiPreview1(new WasiConfig(List.of(), Map.of(), none, discard, discard, List.of()))) {
+      return wasi.functions();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // no preopens: nothing to fail
+    }
   }
 
   @Override
@@ -96,9 +123,14 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
-  /** The clock shim (clock-shim.wat): the guest's clocks from wasmtime's WASI, natively. */
-  Module clockShim() {
-    return clockShim;
+  /** The WASI shim ({@link WasiShim}), with or without wasmtime's native clock. */
+  Module shim(boolean nativeClock) {
+    return nativeClock ? shimWithNativeClock : shim;
+  }
+
+  /** A linker holding wasmtime's own WASI (only its clock is used). */
+  Linker wasiLinker() {
+    return wasiLinker;
   }
 
   /** The watchdog, or null when the engine is not interruptible. */
@@ -127,17 +159,6 @@ public final class WasmtimeEngine implements WasmEngine {
   private static Engine cloneHandle(Engine engine) {
     try (Store<Void> store = new Store<>(null, engine)) {
       return store.engine();
-    }
-  }
-
-  private static byte[] resource(String name) {
-    try (InputStream in = WasmtimeEngine.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the wasmtime engine plugin");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -16,14 +16,12 @@ import io.github.kawamuray.wasmtime.Disposable;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
-import io.github.kawamuray.wasmtime.Linker;
 import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
-import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import java.io.IOException;
 import java.time.Duration;
@@ -103,7 +101,7 @@ final class WasmtimeModule implements CompiledModule {
     private Memory memory;
     private WasiPreview1 wasi;
     private WasiFuncs funcs;
-    private Func clock;
+    private Instance shim;
 
     private <T extends Disposable> T own(T d) {
       owned.push(d);
@@ -112,7 +110,7 @@ final class WasmtimeModule implements CompiledModule {
 
     ExecutionOutcome execute(ExecutionRequest request, WasmBinary.MemoryLimits declared, int cap) {
       // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
-      // a run that is not deterministic (clock-shim.wat), from a context with nothing else in it.
+      // a run that is not deterministic (WasiShim), from a context with nothing else in it.
       boolean nativeClock = declared != null && request.wasi().determinism() == null
           && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
       try {
@@ -121,8 +119,8 @@ final class WasmtimeModule implements CompiledModule {
         return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
       // Both monotonic clocks count from their creation: the context comes right after Plasm's WASI,
-      // so that poll_oneoff's absolute deadlines (Plasm's) match the guest's readings (wasmtime's)
-      // to within microseconds.
+      // so that poll_oneoff's absolute deadlines (Plasm's) match the guest's readings (wasmtime's,
+      // WasiShim) to within microseconds.
       store = nativeClock ? new Store<>(null, engine.runEngine(), new WasiCtxBuilder().build()) : new Store<>(null, engine.runEngine());
       if (engine.watchdog() != null) {
         watched = engine.watchdog().register(store);
@@ -133,15 +131,14 @@ final class WasmtimeModule implements CompiledModule {
         memory = own(new Memory(store, new MemoryType(declared.minPages(), max, false)));
       }
       funcs = new WasiFuncs(wasi, store, memory, engine.watchdog() == null);
+      List<Extern> shimImports = new ArrayList<>();
+      shimImports.add(Extern.fromFunc(own(funcs.dispatch())));
       if (nativeClock) {
-        Linker linker = own(new Linker(engine.runEngine()));
-        WasiCtx.addToLinker(linker);
-        Extern wasmtimeClock = linker.get(store, WASI, "clock_time_get").map(this::ownFunc)
-            .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get"));
-        Instance shim = own(new Instance(store, engine.clockShim(),
-            List.of(Extern.fromMemory(memory), wasmtimeClock, Extern.fromFunc(own(funcs.func("clock_time_get"))))));
-        clock = own(shim.getFunc(store, "clock_time_get").orElseThrow());
+        shimImports.add(Extern.fromMemory(memory));
+        shimImports.add(engine.wasiLinker().get(store, WASI, "clock_time_get").map(this::ownFunc)
+            .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get")));
       }
+      shim = own(new Instance(store, engine.shim(nativeClock), shimImports));
 
       List<Extern> imports = new ArrayList<>();
       for (WasmBinary.Import i : parsed.imports()) {
@@ -251,11 +248,8 @@ final class WasmtimeModule implements CompiledModule {
       if (!i.module().equals(WASI)) {
         return null;
       }
-      if (clock != null && i.name().equals("clock_time_get")) {
-        return Extern.fromFunc(clock);
-      }
-      Func f = funcs.func(i.name());
-      return f == null ? null : Extern.fromFunc(own(f));
+      // Every WASI function is the shim's export of its name (those WASI does not have: none).
+      return shim.getFunc(store, i.name()).map(f -> Extern.fromFunc(own(f))).orElse(null);
     }
 
     private Extern ownFunc(Extern e) {
