@@ -3,13 +3,16 @@ package dev.plasm.engine.wasmtime.internal;
 import dev.plasm.engine.spi.support.wasi.WasiFunction;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * A small wasm module, built here, that gives the guest every WASI function as a wasm function
- * forwarding to one Java host function, {@code plasm.call(id, a0..a8)}: wasmtime-java spends ~0.1 ms
- * creating each host function, a cost paid per run and per import, while one host function plus an
- * instance of this module cost a few microseconds more than the guest's own instantiation.
+ * A small wasm module, built per guest module, that gives the guest each WASI function it imports as
+ * a wasm function forwarding to one Java host function, {@code plasm.call(id, a0..a8)}:
+ * wasmtime-java compiles a trampoline for every host function it creates (0.1-0.5 ms apiece), a cost
+ * that would be paid per run and per import, while one host function plus an instance of this
+ * module cost a few microseconds more than the guest's own instantiation.
  *
  * <p>Arguments reach Java as i64 ({@code i32}s zero-extended). With {@code nativeClock}, {@code
  * clock_time_get} on the realtime and monotonic clocks with an in-bounds pointer is wasmtime's own
@@ -29,8 +32,20 @@ final class WasiShim {
 
   private WasiShim() {}
 
-  /** The shim for {@code functions}, whose index in the list is the id passed to {@code call}. */
-  static byte[] build(List<WasiFunction> functions, boolean nativeClock) {
+  /**
+   * The shim of the functions of {@code all} named in {@code names} (a module's imports: compiling
+   * only those keeps the shim's compile in the millisecond); a function's id in {@code call} is its
+   * index in {@code all}. Names WASI does not have are left out (the module is then unlinkable).
+   */
+  static byte[] build(List<WasiFunction> all, Set<String> names, boolean nativeClock) {
+    List<WasiFunction> functions = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 0; i < all.size(); i++) {
+      if (names.contains(all.get(i).name())) {
+        functions.add(all.get(i));
+        ids.add(i);
+      }
+    }
     ByteArrayOutputStream types = new ByteArrayOutputStream();
     int typeCount = 1 + functions.size() + 1;
     WasmBinary.writeU32(types, typeCount);
@@ -138,10 +153,10 @@ final class WasiShim {
         body.write(0x10); // call native clock
         WasmBinary.writeU32(body, nativeClockFunc);
         body.write(0x05); // else
-        forward(body, i, f);
+        forward(body, ids.get(i), f);
         body.write(0x0b); // end if
       } else {
-        forward(body, i, f);
+        forward(body, ids.get(i), f);
         if (!f.hasResult()) {
           body.write(0x1a); // drop: proc_exit returns nothing (Java throws before returning)
         }

@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Properties;
 
 /**
@@ -53,8 +54,7 @@ public final class WasmtimeEngine implements WasmEngine {
   private final Engine runEngine;
   /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
-  private final Module shim;
-  private final Module shimWithNativeClock;
+  private final List<WasiFunction> wasiFunctions;
   private final Linker wasiLinker;
   private volatile boolean closed;
 
@@ -68,9 +68,7 @@ public final class WasmtimeEngine implements WasmEngine {
     }
     runEngine = cloneHandle(compileEngine);
     watchdog = interruptible ? new EpochWatchdog(cloneHandle(compileEngine)) : null;
-    List<WasiFunction> functions = wasiFunctions();
-    shim = new Module(compileEngine, WasiShim.build(functions, false));
-    shimWithNativeClock = new Module(compileEngine, WasiShim.build(functions, true));
+    wasiFunctions = wasiFunctions();
     // wasmtime's own WASI, for its clock only; a Linker is per engine, and gives each store its own
     // functions.
     wasiLinker = new Linker(runEngine);
@@ -123,9 +121,9 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
-  /** The WASI shim ({@link WasiShim}), with or without wasmtime's native clock. */
-  Module shim(boolean nativeClock) {
-    return nativeClock ? shimWithNativeClock : shim;
+  /** The WASI shim ({@link WasiShim}) of the functions named, with or without wasmtime's native clock. */
+  Module shim(Set<String> names, boolean nativeClock) {
+    return new Module(compileEngine, WasiShim.build(wasiFunctions, names, nativeClock));
   }
 
   /** A linker holding wasmtime's own WASI (only its clock is used). */

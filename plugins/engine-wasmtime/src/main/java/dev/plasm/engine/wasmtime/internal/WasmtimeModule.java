@@ -28,9 +28,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * A module compiled by wasmtime; each run gets a fresh store, WASI context, linker, memory and
@@ -46,10 +48,27 @@ final class WasmtimeModule implements CompiledModule {
   private final Module module;
   private final WasmBinary.Parsed parsed;
 
+  /** The module's WASI shims ({@link WasiShim}), compiled on first use: [plain, with native clock]. */
+  private final Module[] shims = new Module[2];
+
   WasmtimeModule(WasmtimeEngine engine, Module module, WasmBinary.Parsed parsed) {
     this.engine = engine;
     this.module = module;
     this.parsed = parsed;
+  }
+
+  private synchronized Module shim(boolean nativeClock) {
+    int i = nativeClock ? 1 : 0;
+    if (shims[i] == null) {
+      Set<String> names = new HashSet<>();
+      for (WasmBinary.Import imp : parsed.imports()) {
+        if (imp.module().equals(WASI) && imp.kind() == WasmBinary.KIND_FUNC) {
+          names.add(imp.name());
+        }
+      }
+      shims[i] = engine.shim(names, nativeClock);
+    }
+    return shims[i];
   }
 
   @Override
@@ -138,7 +157,7 @@ final class WasmtimeModule implements CompiledModule {
         shimImports.add(engine.wasiLinker().get(store, WASI, "clock_time_get").map(this::ownFunc)
             .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get")));
       }
-      shim = own(new Instance(store, engine.shim(nativeClock), shimImports));
+      shim = own(new Instance(store, shim(nativeClock), shimImports));
 
       List<Extern> imports = new ArrayList<>();
       for (WasmBinary.Import i : parsed.imports()) {
