@@ -2,7 +2,7 @@
 # Engine benchmark: the same WASI programs on every Plasm engine, on Node's V8 and natively
 # (results and discussion: docs/performance.md, "Engine benchmark").
 #
-#   bench/engines/run.sh [-n RUNS] [--warm N] [--quick | --check] [--profiles LIST]
+#   bench/engines/run.sh [-n RUNS] [--warm N] [--warm-rounds R] [--quick | --check] [--profiles LIST]
 #                        [--engines LIST] [--programs LIST] [--slow-large] [--image DIR]
 #
 # Builds the corpus (src/*.c) for wasm32-wasi with clang -O2, natively with gcc -O2 ("native",
@@ -23,6 +23,9 @@
 # Options:
 #   -n, --runs N       whole-process runs per program and engine (default 5)
 #   --warm N           warm in-process runs after the first one (default 5)
+#   --warm-rounds R    repeat the in-process measurement R times, engines in turn, each in a fresh
+#                      process; the medians are over all R rounds (default 1). On a machine others
+#                      share, R = 3 keeps one engine's unlucky minute from deciding its warm time.
 #   --quick            a ~3-minute run: -n 1 --warm 2, one warm compile
 #   --check            build, then run every program once on every engine (and once warm) at the
 #                      tiny `check` sizes; verifies every checksum, prints no timings; exit 0 when
@@ -50,11 +53,12 @@ command_line=bench/engines/run.sh
 for a in "$@"; do
   if [[ $a =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then command_line+=" $a"; else command_line+=" $(printf '%q' "$a")"; fi
 done
-runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image=
+runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image= warm_rounds=1
 while [ $# -gt 0 ]; do
   case $1 in
     -n | --runs) [ $# -ge 2 ] || usage_error "$1 needs a value"; runs=$2; shift ;;
     --warm) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm=$2; shift ;;
+    --warm-rounds) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm_rounds=$2; shift ;;
     --quick) mode=quick ;;
     --check) mode=check ;;
     --profiles) [ $# -ge 2 ] || usage_error "$1 needs a value"; profiles=$2; shift ;;
@@ -74,6 +78,7 @@ case $mode in
 esac
 [[ $runs =~ ^[1-9][0-9]*$ ]] || usage_error "-n needs a positive whole number"
 [[ $warm =~ ^[1-9][0-9]*$ ]] || usage_error "--warm needs a positive whole number"
+[[ $warm_rounds =~ ^[1-9][0-9]*$ ]] || usage_error "--warm-rounds needs a positive whole number"
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -290,51 +295,53 @@ for ((k = 0; k < total; k++)); do
     done
   done
 
-  # (b) in one process: V8
-  sample_load
-  if [[ " ${these[*]} " == *" v8 "* ]] && [ -z "${dead[$prof|$prog|v8]:-}" ]; then
-    rc=0
-    timeout -k 5 "$per_run_cap" node --no-warnings "$here/wasi-run.mjs" --warm "$warm" "$build/wasm/$prog.wasm" "${argv[@]}" \
-      </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
-    bad=$(grep -cvxF -- "$expected" "$scratch/out" || true)
-    lines=$(wc -l <"$scratch/out")
-    if [ "$rc" != 0 ] || [ "$bad" != 0 ] || [ "$lines" != $((warm + 1)) ]; then
-      fail "$prof $prog $args on v8 (in-process): exit $rc, $lines lines of output, $bad unexpected: $(head -c 300 "$scratch/err" | tr '\n' ' ')"
-    else
-      read -r _ c first _ list < <(grep '^timing ' "$scratch/err")
-      record "$prof" "$prog" "$args" v8 compile_cold "$c"
-      record "$prof" "$prog" "$args" v8 first "$first"
-      for t in ${list//,/ }; do record "$prof" "$prog" "$args" v8 warm "$t"; done
+  # (b) in one process, --warm-rounds times over the engines in turn (one fresh process each)
+  for ((wr = 1; wr <= warm_rounds; wr++)); do
+    sample_load
+    if [[ " ${these[*]} " == *" v8 "* ]] && [ -z "${dead[$prof|$prog|v8]:-}" ]; then
+      rc=0
+      timeout -k 5 "$per_run_cap" node --no-warnings "$here/wasi-run.mjs" --warm "$warm" "$build/wasm/$prog.wasm" "${argv[@]}" \
+        </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      bad=$(grep -cvxF -- "$expected" "$scratch/out" || true)
+      lines=$(wc -l <"$scratch/out")
+      if [ "$rc" != 0 ] || [ "$bad" != 0 ] || [ "$lines" != $((warm + 1)) ]; then
+        fail "$prof $prog $args on v8 (in-process): exit $rc, $lines lines of output, $bad unexpected: $(head -c 300 "$scratch/err" | tr '\n' ' ')"
+      else
+        read -r _ c first _ list < <(grep '^timing ' "$scratch/err")
+        record "$prof" "$prog" "$args" v8 compile_cold "$c"
+        record "$prof" "$prog" "$args" v8 first "$first"
+        for t in ${list//,/ }; do record "$prof" "$prog" "$args" v8 warm "$t"; done
+      fi
     fi
-  fi
 
-  # (b) in one process: each Plasm engine in a JVM of its own (so that its cold compile is cold and
-  # no other engine's JIT work runs in the background), started through the image's launcher so
-  # that the JVM has the flags of `plasm run`: PLASM_JAVA_OPTS puts the harness's -m before the
-  # launcher's own. The AOT cache cannot be used with an extra module path: PLASM_AOT=off.
-  for e in "${these[@]}"; do
-    case $e in native | native-clang | v8) continue ;; esac
-    [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
-    rc=0
-    if [ "$e" = wasmtime-java ]; then
-      timeout -k 5 "$per_run_cap" "${raw_java[@]}" --warm "$warm" --compiles "$compiles" --expect "$expected" \
-        "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
-    else
-      PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
-        timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
-        --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
-        --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
-        "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
-    fi
-    read -r _ cold cwarm first _ list < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
-    if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
-      fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
-      continue
-    fi
-    record "$prof" "$prog" "$args" "$e" compile_cold "$cold"
-    record "$prof" "$prog" "$args" "$e" compile_warm "$cwarm"
-    record "$prof" "$prog" "$args" "$e" first "$first"
-    for t in ${list//,/ }; do record "$prof" "$prog" "$args" "$e" warm "$t"; done
+    # (b) in one process: each Plasm engine in a JVM of its own (so that its cold compile is cold and
+    # no other engine's JIT work runs in the background), started through the image's launcher so
+    # that the JVM has the flags of `plasm run`: PLASM_JAVA_OPTS puts the harness's -m before the
+    # launcher's own. The AOT cache cannot be used with an extra module path: PLASM_AOT=off.
+    for e in "${these[@]}"; do
+      case $e in native | native-clang | v8) continue ;; esac
+      [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
+      rc=0
+      if [ "$e" = wasmtime-java ]; then
+        timeout -k 5 "$per_run_cap" "${raw_java[@]}" --warm "$warm" --compiles "$compiles" --expect "$expected" \
+          "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      else
+        PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
+          timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
+          --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
+          --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
+          "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      fi
+      read -r _ cold cwarm first _ list < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
+      if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
+        fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
+        continue
+      fi
+      record "$prof" "$prog" "$args" "$e" compile_cold "$cold"
+      record "$prof" "$prog" "$args" "$e" compile_warm "$cwarm"
+      record "$prof" "$prog" "$args" "$e" first "$first"
+      for t in ${list//,/ }; do record "$prof" "$prog" "$args" "$e" warm "$t"; done
+    done
   done
 done
 
@@ -348,7 +355,7 @@ cpu_summary=$(awk -v b=$((busy1 - busy0)) -v o=$((own1 - own0)) -v t="$tck" -v w
   printf "the benchmark used %.0f CPU-s (%.2f CPUs on average), everything else %.0f CPU-s (%.2f of %d CPUs)", o / t, o / t / w, others, others / w, n }')
 
 {
-  echo "- command: \`$command_line\` (mode $mode: $runs process run(s) per engine and program, round-robin; 1 + $warm in-process runs; $compiles warm compile(s))"
+  echo "- command: \`$command_line\` (mode $mode: $runs process run(s) per engine and program, round-robin; 1 + $warm in-process runs in each of $warm_rounds round(s); $compiles warm compile(s))"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), $wall_s s in all; commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
   echo "- machine: $machine"
   echo "- load average (1 min) sampled before each program's rounds: min / median / max $load_summary; before $load_before, after $load_after"
