@@ -50,39 +50,44 @@ final class WasiFuncs {
   }
 
   /**
-   * The one host function behind every WASI function of the run: {@code call(id, a0..a8)} (see
-   * {@link WasiShim}), {@code id} being the function's index in {@link WasiPreview1#functions()}.
+   * The one host function behind every WASI function of a store: {@code call(id, a0..a8)} (see
+   * {@link WasiShim}), {@code id} being the function's index in {@link WasiPreview1#functions()}. It
+   * serves whichever run {@link PreparedStore#bind} gave the store; creating it is the expensive part
+   * of a store (wasmtime compiles a trampoline for it), so it is made with the store.
    */
-  Func dispatch() {
+  static Func dispatch(Store<Void> store, PreparedStore prepared) {
     Val.Type[] params = new Val.Type[1 + WasiShim.ARGS];
     params[0] = Val.Type.I32;
     for (int i = 1; i < params.length; i++) {
       params[i] = Val.Type.I64;
     }
-    return new Func(store, new FuncType(params, new Val.Type[] {Val.Type.I32}), (caller, in, out) -> {
-      WasiFunction f = functions.get(in[0].i32());
-      long[] args = new long[f.params().size()];
-      for (int i = 0; i < args.length; i++) {
-        args[i] = in[1 + i].i64();
+    return new Func(store, new FuncType(params, new Val.Type[] {Val.Type.I32}),
+        (caller, in, out) -> prepared.run().call(in, out));
+  }
+
+  private void call(Val[] in, Val[] out) {
+    WasiFunction f = functions.get(in[0].i32());
+    long[] args = new long[f.params().size()];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = in[1 + i].i64();
+    }
+    int errno;
+    try {
+      if (checkInterrupts && Thread.currentThread().isInterrupted()) {
+        throw new GuestInterruptedException();
       }
-      int errno;
-      try {
-        if (checkInterrupts && Thread.currentThread().isInterrupted()) {
-          throw new GuestInterruptedException();
-        }
-        errno = f.body().call(new GuestBuffer(), args);
-      } catch (WasiExitException e) {
-        throw new WasmFunctionError.I32ExitError(e.exitCode());
-      } catch (RuntimeException e) {
-        if (stop == null) {
-          stop = e;
-        }
-        // Thrown out of the function, it traps the guest at this call (the message is wasmtime's).
-        throw e instanceof LimitExceededException || e instanceof GuestInterruptedException
-            ? e : new IllegalStateException("a WASI call failed: " + e, e);
+      errno = f.body().call(new GuestBuffer(), args);
+    } catch (WasiExitException e) {
+      throw new WasmFunctionError.I32ExitError(e.exitCode());
+    } catch (RuntimeException e) {
+      if (stop == null) {
+        stop = e;
       }
-      out[0] = Val.fromI32(errno);
-    });
+      // Thrown out of the function, it traps the guest at this call (the message is wasmtime's).
+      throw e instanceof LimitExceededException || e instanceof GuestInterruptedException
+          ? e : new IllegalStateException("a WASI call failed: " + e, e);
+    }
+    out[0] = Val.fromI32(errno);
   }
 
   /**

@@ -23,6 +23,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Properties;
 
 /**
@@ -56,6 +62,11 @@ public final class WasmtimeEngine implements WasmEngine {
   private final EpochWatchdog watchdog;
   private final List<WasiFunction> wasiFunctions;
   private final Linker wasiLinker;
+  /** One store prepared for the next run, once the engine has run twice; null when none is ready. */
+  private final AtomicReference<PreparedStore> nextStore = new AtomicReference<>();
+  private final AtomicLong runs = new AtomicLong();
+  private final ExecutorService preparer = Executors.newSingleThreadExecutor(
+      r -> Thread.ofPlatform().daemon(true).name("plasm-wasmtime-prepare").unstarted(r));
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
@@ -121,6 +132,35 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
+  /**
+   * A store for a run, with its WASI host function made. An engine that has run more than once (a
+   * daemon worker, a benchmark; not {@code plasm run}, which runs once and exits) keeps one made
+   * ahead by a background thread, so that a run does not wait for wasmtime to compile the host
+   * function's trampoline.
+   */
+  PreparedStore takeStore() {
+    PreparedStore ready = nextStore.getAndSet(null);
+    PreparedStore store = ready != null ? ready : PreparedStore.create(this);
+    if (runs.incrementAndGet() >= 2 && !closed) {
+      try {
+        preparer.execute(this::prepare);
+      } catch (RejectedExecutionException e) {
+        // The engine closed meanwhile: nothing to prepare for.
+      }
+    }
+    return store;
+  }
+
+  private void prepare() {
+    if (closed || nextStore.get() != null) {
+      return;
+    }
+    PreparedStore s = PreparedStore.create(this);
+    if (closed || !nextStore.compareAndSet(null, s)) {
+      s.dispose();
+    }
+  }
+
   /** The WASI shim ({@link WasiShim}) of the functions named, with or without wasmtime's native clock. */
   Module shim(Set<String> names, boolean nativeClock) {
     return new Module(compileEngine, WasiShim.build(wasiFunctions, names, nativeClock));
@@ -145,6 +185,16 @@ public final class WasmtimeEngine implements WasmEngine {
     closed = true;
     if (watchdog != null) {
       watchdog.close();
+    }
+    preparer.shutdown();
+    try {
+      preparer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    PreparedStore unused = nextStore.getAndSet(null);
+    if (unused != null) {
+      unused.dispose();
     }
   }
 

@@ -22,7 +22,6 @@ import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
-import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -132,15 +131,16 @@ final class WasmtimeModule implements CompiledModule {
       // a run that is not deterministic (WasiShim), from a context with nothing else in it.
       boolean nativeClock = declared != null && request.wasi().determinism() == null
           && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
+      PreparedStore prepared = engine.takeStore();
+      store = prepared.store;
+      own(prepared.dispatch);
       try {
-        wasi = new WasiPreview1(request.wasi());
+        // Plasm's monotonic clock counts from the store's WASI context, as wasmtime's does, so that
+        // poll_oneoff's absolute deadlines (Plasm's) match what the guest reads (wasmtime's).
+        wasi = new WasiPreview1(request.wasi(), prepared.monotonicOrigin);
       } catch (IOException e) {
         return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
-      // Both monotonic clocks count from their creation: the context comes right after Plasm's WASI,
-      // so that poll_oneoff's absolute deadlines (Plasm's) match the guest's readings (wasmtime's,
-      // WasiShim) to within microseconds.
-      store = nativeClock ? new Store<>(null, engine.runEngine(), new WasiCtxBuilder().build()) : new Store<>(null, engine.runEngine());
       if (engine.watchdog() != null) {
         watched = engine.watchdog().register(store);
       }
@@ -150,8 +150,9 @@ final class WasmtimeModule implements CompiledModule {
         memory = own(new Memory(store, new MemoryType(declared.minPages(), max, false)));
       }
       funcs = new WasiFuncs(wasi, store, memory, engine.watchdog() == null);
+      prepared.bind(funcs);
       List<Extern> shimImports = new ArrayList<>();
-      shimImports.add(Extern.fromFunc(own(funcs.dispatch())));
+      shimImports.add(Extern.fromFunc(prepared.dispatch));
       if (nativeClock) {
         shimImports.add(Extern.fromMemory(memory));
         shimImports.add(engine.wasiLinker().get(store, WASI, "clock_time_get").map(this::ownFunc)

@@ -55,7 +55,7 @@ public final class WasiPreview1 implements AutoCloseable {
   private Random random;
   private final PathCalls paths;
   private final List<WasiFunction> functions = new ArrayList<>();
-  /** The origin of the monotonic clock: the end of the constructor (see {@link #now}). */
+  /** The origin of the monotonic clock: the end of the constructor unless given (see {@link #now}). */
   private final long monotonicOrigin;
 
   /**
@@ -66,6 +66,17 @@ public final class WasiPreview1 implements AutoCloseable {
    * @throws IOException if a preopen is not an existing directory
    */
   public WasiPreview1(WasiConfig config) throws IOException {
+    this(config, Long.MIN_VALUE);
+  }
+
+  /**
+   * As {@link #WasiPreview1(WasiConfig)}, with the monotonic clock counting from {@code
+   * monotonicOrigin} (a {@link System#nanoTime()} reading): for an engine that also serves the
+   * monotonic clock from another WASI whose clock counts from there.
+   *
+   * @throws IOException if a preopen is not an existing directory
+   */
+  public WasiPreview1(WasiConfig config, long monotonicOrigin) throws IOException {
     this.args = utf8(config.args());
     List<String> vars = new ArrayList<>();
     for (Map.Entry<String, String> e : config.env().entrySet()) {
@@ -91,7 +102,7 @@ public final class WasiPreview1 implements AutoCloseable {
     }
     this.paths = new PathCalls(fds);
     define();
-    this.monotonicOrigin = System.nanoTime();
+    this.monotonicOrigin = monotonicOrigin == Long.MIN_VALUE ? System.nanoTime() : monotonicOrigin;
   }
 
   /** Every function of the snapshot, to be imported under {@link #MODULE}. */
@@ -239,9 +250,8 @@ public final class WasiPreview1 implements AutoCloseable {
 
   /**
    * The clock's reading in nanoseconds; a deterministic run's recorded clock serves every id. The
-   * monotonic clock counts from this object's creation, as wasmtime's WASI counts from its context's
-   * (an engine that serves the monotonic clock natively creates that context right after this), and
-   * the guest learns nothing about the host's uptime.
+   * monotonic clock counts from this object's creation (or the origin an engine gave), as wasmtime's
+   * WASI counts from its context's, and the guest learns nothing about the host's uptime.
    */
   long now(int id) throws WasiError {
     if (id < Abi.CLOCK_REALTIME || id > Abi.CLOCK_THREAD_CPUTIME) {
