@@ -245,6 +245,17 @@ class WasmtimeEngineTests {
   }
 
   @Test
+  void storesPreparedAheadKeepTheGuestsClockAndPollInStep() throws Exception {
+    // From an engine's second run on, runs get a store made earlier by a background thread; its
+    // native monotonic clock counts from then, and so must poll_oneoff's deadlines.
+    CompiledModule poll = engine.compile(Fixtures.bytes("poll-abstime"), SETTINGS);
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(50); // time for the next store to be prepared, and to age
+      assertEquals(0, exitCode(run(poll, List.of(), List.of(), LIMITS)), "run " + i);
+    }
+  }
+
+  @Test
   void hostileBytesAreRejectedAsMalformedNeverThrownRaw() {
     byte[][] inputs = {
       new byte[0],
