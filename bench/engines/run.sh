@@ -332,7 +332,7 @@ for ((k = 0; k < total; k++)); do
           --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
           "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
       fi
-      read -r _ cold cwarm first _ list < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
+      read -r _ cold cwarm first _ list cpus < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
       if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
         fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
         continue
@@ -341,6 +341,7 @@ for ((k = 0; k < total; k++)); do
       record "$prof" "$prog" "$args" "$e" compile_warm "$cwarm"
       record "$prof" "$prog" "$args" "$e" first "$first"
       for t in ${list//,/ }; do record "$prof" "$prog" "$args" "$e" warm "$t"; done
+      for t in ${cpus//,/ }; do record "$prof" "$prog" "$args" "$e" warm_cpu "$t"; done
     done
   done
 done

@@ -30,7 +30,8 @@ import java.util.Locale;
  * RawWasmtime MODULE.wasm [ARGS...]                 one run: the guest's stdout and exit code
  * RawWasmtime --warm N --compiles C --expect LINE MODULE.wasm [ARGS...]
  *     compile once (cold), run 1 + N times on fresh stores, compile C more times (warm); prints
- *     "wasmtime-java COLD WARM_COMPILE FIRST WARM_MEDIAN W1,W2,..." (ms) like the Plasm harness
+ *     "wasmtime-java COLD WARM_COMPILE FIRST WARM_MEDIAN W1,W2,... CPU1,CPU2,..." (ms) like the
+ *     Plasm harness
  * </pre>
  *
  * <p>The only setting changed from the binding's defaults is where its native library comes from:
@@ -70,12 +71,15 @@ public final class RawWasmtime {
       double cold = millis(s);
       Path out = Files.createTempFile("wasmtime-java-stdout", ".txt");
       double[] times = new double[warm + 1];
+      double[] cpu = new double[warm + 1];
       try {
         for (int i = 0; i <= warm; i++) {
           Files.write(out, new byte[0]);
+          long c = cpuNanos();
           long t = System.nanoTime();
           int code = run(engine, module, guestArgs, out);
           times[i] = millis(t);
+          cpu[i] = (cpuNanos() - c) / 1e6;
           String printed = Files.readString(out, StandardCharsets.UTF_8);
           if (code != 0 || !printed.equals(expect + "\n")) {
             System.out.println("wasmtime-java FAIL exit " + code + ", printed '" + printed.strip() + "'");
@@ -93,12 +97,8 @@ public final class RawWasmtime {
         compileTimes[c] = millis(t);
       }
       double[] warmTimes = Arrays.copyOfRange(times, 1, times.length);
-      StringBuilder all = new StringBuilder();
-      for (double t : warmTimes) {
-        all.append(all.isEmpty() ? "" : ",").append(fmt(t));
-      }
       System.out.println("wasmtime-java " + fmt(cold) + " " + fmt(median(compileTimes)) + " " + fmt(times[0]) + " "
-          + fmt(median(warmTimes)) + " " + all);
+          + fmt(median(warmTimes)) + " " + list(warmTimes) + " " + list(Arrays.copyOfRange(cpu, 1, cpu.length)));
       module.close();
     }
   }
@@ -125,6 +125,23 @@ public final class RawWasmtime {
         }
       }
     }
+  }
+
+  /** The CPU time this thread has run, in ns (Linux's schedstat), as the Plasm harness measures it. */
+  private static long cpuNanos() {
+    try {
+      return Long.parseLong(Files.readString(Path.of("/proc/thread-self/schedstat")).split(" ")[0]);
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static String list(double[] values) {
+    StringBuilder all = new StringBuilder();
+    for (double t : values) {
+      all.append(all.isEmpty() ? "" : ",").append(fmt(t));
+    }
+    return all.toString();
   }
 
   private static double millis(long start) {
