@@ -90,7 +90,7 @@ final class PlasmCompleter implements Completer {
     if (positionals == 0 && !spec.subcommands().isEmpty()) {
       for (var e : spec.subcommands().entrySet()) {
         CommandSpec s = e.getValue().getCommandSpec();
-        if (!s.usageMessage().hidden()) {
+        if (!s.usageMessage().hidden() && !(spec == root && e.getKey().equals("shell"))) {
           candidates.add(new Candidate(e.getKey(), e.getKey(), "commands", first(s.usageMessage().header()), null, null, true));
         }
       }

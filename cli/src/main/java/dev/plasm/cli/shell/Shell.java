@@ -60,6 +60,8 @@ public final class Shell {
         // '!' is an ordinary character in ids, keys and guest arguments, not a history expansion.
         .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
         .option(LineReader.Option.HISTORY_IGNORE_DUPS, true)
+        // Every command's options fit on a screen: list them without asking first.
+        .variable(LineReader.LIST_MAX, 200)
         .build();
     Terminals.share(terminal);
     // Ctrl-C while a command runs; during readLine jline turns it into UserInterruptException.

@@ -1,0 +1,117 @@
+package dev.plasm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The status line while a job runs and the summary line after it: on a real terminal (tmux) they
+ * are drawn; on a pipe, with --quiet or --json, nothing of them is printed.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class StatusLineTests {
+  @TempDir static Path tmp;
+  static DaemonUnderTest daemon;
+  static Path work;
+
+  @BeforeAll
+  static void startDaemon() throws Exception {
+    Path config = tmp.resolve("plasmd.toml");
+    // An explicit config: a machine may have /etc/plasm/plasmd.toml from the Debian package.
+    Files.writeString(config, "[jobs]\nconcurrency = 1\n");
+    daemon = DaemonUnderTest.start(tmp.resolve("state"), "--config", config.toString());
+    work = Files.createDirectories(tmp.resolve("work"));
+    Files.copy(Path.of(Fixture.path("probe", tmp)), work.resolve("probe.wasm"));
+    Files.copy(Path.of(Fixture.path("loop-br-if", tmp)), work.resolve("loop.wasm"));
+  }
+
+  @AfterAll
+  static void stopDaemon() throws Exception {
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  static Tmux terminal(String name, List<String> command) throws Exception {
+    return Tmux.start(tmp.resolve("tmux-" + name), work, daemon.env(), 120, 20, command);
+  }
+
+  @Test
+  void aDaemonJobShowsItsStatusWhileItRunsThenOneSummaryLine() throws Exception {
+    try (Tmux t = terminal("daemon", Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "4"))) {
+      String during = t.await("the status line", s -> s.contains("running") && s.contains("probe.wasm")
+          && s.contains("chicory-interpreter") && s.contains("out 0 B, err 0 B"));
+      assertTrue(Tmux.lastLine(during).matches(".*running  probe\\.wasm  [0-9.]+ s  chicory-interpreter  out 0 B, err 0 B"), during);
+      String after = t.await("[exited 0]");
+      assertTrue(after.contains("slept"), after);
+      assertTrue(after.contains("plasm: probe.wasm: completed, exit code 0 ("), after);
+      assertTrue(after.contains("on chicory-interpreter; job "), after);
+      assertFalse(after.contains("running"), "the status line is gone:\n" + after);
+    }
+  }
+
+  @Test
+  void aLocalJobShowsItsStatusAndTheSummarySaysWhyItEnded() throws Exception {
+    // The interpreter cannot be interrupted in this loop: plasm ends its own process at the deadline,
+    // and the status line must be gone before it does.
+    try (Tmux t = terminal("local", Tmux.plasm("run", "--engine", "chicory-interpreter", "--timeout", "4s", "loop.wasm"))) {
+      t.await("the status line", s -> s.contains("running  loop.wasm") && s.contains("chicory-interpreter"));
+      String after = t.await("[exited 124]");
+      assertTrue(after.contains("plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 4s wall-clock limit (--timeout) ("), after);
+      assertFalse(after.contains("running  loop.wasm"), "the status line is gone:\n" + after);
+    }
+  }
+
+  @Test
+  void quietAndJsonShowNeitherStatusNorSummaryOnATerminal() throws Exception {
+    try (Tmux t = terminal("quiet", Tmux.plasm("submit", "--wait", "--quiet", "probe.wasm", "--", "sleep", "2"))) {
+      String s = t.await("[exited 0]");
+      assertTrue(s.contains("slept"), s);
+      assertFalse(s.contains("plasm: probe.wasm"), s);
+    }
+    try (Tmux t = terminal("json", Tmux.plasm("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
+      String s = t.await("[exited 0]");
+      assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);
+      assertFalse(s.contains("plasm: probe.wasm"), s);
+    }
+  }
+
+  @Test
+  void onAPipeNothingButTheOutputIsPrinted() throws Exception {
+    // On the terminal, with both streams piped: the screen shows only what cat passed on.
+    List<String> piped = new ArrayList<>(List.of("sh", "-c", "\"$@\" 2>&1 | cat", "plasm"));
+    piped.addAll(Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "3"));
+    try (Tmux t = terminal("pipe", piped)) {
+      Thread.sleep(2000); // the job is running
+      assertFalse(t.screen().contains("running"), t.screen());
+      String s = t.await("[exited 0]");
+      assertTrue(s.contains("slept"), s);
+      assertFalse(s.contains("running") || s.contains("plasm: probe.wasm"), s);
+    }
+    // And byte for byte: the guest's output, nothing else, no escape sequence.
+    List<String> cmd = Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "2");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().putAll(daemon.env());
+    Path out = tmp.resolve("pipe-out.txt");
+    Path err = tmp.resolve("pipe-err.txt");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue());
+    assertEquals("", Files.readString(err, StandardCharsets.UTF_8));
+    assertEquals("slept\n", Files.readString(out, StandardCharsets.UTF_8));
+  }
+}
