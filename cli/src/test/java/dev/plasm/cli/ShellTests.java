@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.fixtures.Tmux;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -45,7 +46,7 @@ class ShellTests {
   }
 
   static Tmux shell(String name) throws Exception {
-    return Tmux.start(tmp.resolve("tmux-" + name), work, daemon.env(), 120, 40, Tmux.plasm("shell"));
+    return Tmux.start(tmp.resolve("tmux-" + name), work, daemon.env(), 120, 40, Fixture.plasmCommand("shell"));
   }
 
   /** Waits for a fresh prompt on the last line (the daemon is up). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import dev.plasm.fixtures.Tmux;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ class StatusLineTests {
 
   @Test
   void aDaemonJobShowsItsStatusWhileItRunsThenOneSummaryLine() throws Exception {
-    try (Tmux t = terminal("daemon", Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "4"))) {
+    try (Tmux t = terminal("daemon", Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "4"))) {
       String during = t.await("the status line", s -> s.contains("running") && s.contains("probe.wasm")
           && s.contains("chicory-interpreter") && s.contains("out 0 B, err 0 B"));
       assertTrue(Tmux.lastLine(during).matches(".*running  probe\\.wasm  [0-9.]+ s  chicory-interpreter  out 0 B, err 0 B"), during);
@@ -67,7 +68,7 @@ class StatusLineTests {
   void aLocalJobShowsItsStatusAndTheSummarySaysWhyItEnded() throws Exception {
     // The interpreter cannot be interrupted in this loop: plasm ends its own process at the deadline,
     // and the status line must be gone before it does.
-    try (Tmux t = terminal("local", Tmux.plasm("run", "--engine", "chicory-interpreter", "--timeout", "4s", "loop.wasm"))) {
+    try (Tmux t = terminal("local", Fixture.plasmCommand("run", "--engine", "chicory-interpreter", "--timeout", "4s", "loop.wasm"))) {
       t.await("the status line", s -> s.contains("running  loop.wasm") && s.contains("chicory-interpreter"));
       String after = t.await("[exited 124]");
       assertTrue(after.contains("plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 4s wall-clock limit (--timeout) ("), after);
@@ -77,12 +78,12 @@ class StatusLineTests {
 
   @Test
   void quietAndJsonShowNeitherStatusNorSummaryOnATerminal() throws Exception {
-    try (Tmux t = terminal("quiet", Tmux.plasm("submit", "--wait", "--quiet", "probe.wasm", "--", "sleep", "2"))) {
+    try (Tmux t = terminal("quiet", Fixture.plasmCommand("submit", "--wait", "--quiet", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("slept"), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
     }
-    try (Tmux t = terminal("json", Tmux.plasm("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
+    try (Tmux t = terminal("json", Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
@@ -93,7 +94,7 @@ class StatusLineTests {
   void onAPipeNothingButTheOutputIsPrinted() throws Exception {
     // On the terminal, with both streams piped: the screen shows only what cat passed on.
     List<String> piped = new ArrayList<>(List.of("sh", "-c", "\"$@\" 2>&1 | cat", "plasm"));
-    piped.addAll(Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "3"));
+    piped.addAll(Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "3"));
     try (Tmux t = terminal("pipe", piped)) {
       Thread.sleep(2000); // the job is running
       assertFalse(t.screen().contains("running"), t.screen());
@@ -102,7 +103,7 @@ class StatusLineTests {
       assertFalse(s.contains("running") || s.contains("plasm: probe.wasm"), s);
     }
     // And byte for byte: the guest's output, nothing else, no escape sequence.
-    List<String> cmd = Tmux.plasm("submit", "--wait", "probe.wasm", "--", "sleep", "2");
+    List<String> cmd = Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "2");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(daemon.env());

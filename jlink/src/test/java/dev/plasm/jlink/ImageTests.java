@@ -170,6 +170,9 @@ class ImageTests {
     List<String> outside = r.stderr().lines()
         .filter(l -> l.contains(" picocli.") && !l.contains("source: shared objects file")).toList();
     assertEquals(List.of(), outside, "picocli classes loaded outside the AOT cache");
+    // The shell and the status line cost plasm run nothing: on a pipe no jline class is loaded.
+    List<String> jline = r.stderr().lines().filter(l -> l.contains(" org.jline.")).toList();
+    assertEquals(List.of(), jline, "jline classes loaded by plasm run on a pipe");
   }
 
   @Test
