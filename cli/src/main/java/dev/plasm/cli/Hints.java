@@ -6,6 +6,9 @@ final class Hints {
 
   /** The hint for a failed call to a daemon made by {@code command} (e.g. "plasm jobs"). */
   static String of(DaemonClient.Failure f, String command) {
+    if (f.getMessage().equals("interrupted")) {
+      return null; // Ctrl-C: nothing to fix
+    }
     if ("p2p-disabled".equals(f.apiCode)) {
       return "start the daemon with --p2p, or set enabled = true under [p2p] in its config (docs/config.md)";
     }

@@ -51,6 +51,8 @@ final class LiveProgress implements Progress {
       }
     } catch (InterruptedException e) {
       // close() wakes the ticker; it removes the line itself.
+    } catch (RuntimeException e) {
+      // The terminal went away (plasm is exiting): stop drawing.
     }
   }
 

@@ -1,6 +1,11 @@
 package dev.plasm.cli.term;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
@@ -15,14 +20,18 @@ final class StatusLine {
   private final Terminal terminal;
   private final boolean own;
   private final Status status;
+  private final FileDescriptor fd;
   private final Thread restore;
+  private int rows;
+  private boolean removed;
 
-  private StatusLine(Terminal terminal, boolean own, Status status) {
+  private StatusLine(Terminal terminal, boolean own, Status status, FileDescriptor fd) {
     this.terminal = terminal;
     this.own = own;
     this.status = status;
+    this.fd = fd;
     // Ctrl-C ends plasm through shutdown hooks: give the terminal its whole screen back first.
-    this.restore = new Thread(this::remove, "plasm-status-restore");
+    this.restore = new Thread(this::reset, "plasm-status-restore");
     Runtime.getRuntime().addShutdownHook(restore);
   }
 
@@ -31,12 +40,13 @@ final class StatusLine {
     Terminal shared = Terminals.shared();
     if (shared != null) {
       Status s = Status.getStatus(shared);
-      return s == null ? null : new StatusLine(shared, false, s);
+      return s == null ? null : new StatusLine(shared, false, s, FileDescriptor.out);
     }
     Terminal t = null;
     try {
       // Only the FFM provider: jline's exec provider would load (and unpack) a native library.
-      // Signals stay the JVM's, so that Ctrl-C still ends plasm the usual way.
+      // Signals stay the JVM's, so that Ctrl-C still ends plasm the usual way. The FFM terminal
+      // reads its settings from stdin: with stdin redirected there is no status line.
       t = TerminalBuilder.builder().system(true).provider("ffm").dumb(false).nativeSignals(false)
           .systemOutput(onStdout ? TerminalBuilder.SystemOutput.SysOut : TerminalBuilder.SystemOutput.SysErr)
           .build();
@@ -45,7 +55,7 @@ final class StatusLine {
         t.close();
         return null;
       }
-      return new StatusLine(t, true, s);
+      return new StatusLine(t, true, s, onStdout ? FileDescriptor.out : FileDescriptor.err);
     } catch (Exception | LinkageError e) {
       // No usable terminal (stdin is not one, no native access): no status line, nothing else changes.
       if (t != null) {
@@ -61,13 +71,29 @@ final class StatusLine {
 
   /** Replaces the line (text with ANSI colours), following the terminal's current size. */
   synchronized void show(String ansi) {
-    status.resize(terminal.getSize());
+    if (removed) {
+      return;
+    }
+    Size size = terminal.getSize();
+    rows = size.getRows();
+    status.resize(size);
     status.update(List.of(AttributedString.fromAnsi(ansi)));
   }
 
   /** Removes the line and restores the whole screen as the scroll region. */
   void close() {
-    remove();
+    synchronized (this) {
+      if (!removed) {
+        removed = true;
+        try {
+          status.update(List.of());
+          status.close();
+          terminal.flush();
+        } catch (RuntimeException e) {
+          raw();
+        }
+      }
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(restore);
     } catch (IllegalStateException e) {
@@ -82,9 +108,23 @@ final class StatusLine {
     }
   }
 
-  private synchronized void remove() {
-    status.update(List.of());
-    status.close();
-    terminal.flush();
+  /** At exit: jline's own hook may have closed the terminal already, so this writes the reset itself. */
+  private synchronized void reset() {
+    if (!removed && rows > 0) {
+      removed = true;
+      raw();
+    }
+  }
+
+  /** Whole screen as scroll region again, the status row cleared, the cursor where it was (VT100). */
+  private void raw() {
+    String reset = "\0337\033[r\033[" + rows + ";1H\033[2K\0338";
+    try {
+      FileOutputStream out = new FileOutputStream(fd);
+      out.write(reset.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    } catch (IOException e) {
+      // The terminal is gone: nothing left to restore.
+    }
   }
 }
