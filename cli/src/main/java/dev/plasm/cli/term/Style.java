@@ -76,20 +76,4 @@ public final class Style {
   private String sgr(String code, String s) {
     return colour && !s.isEmpty() ? "\033[" + code + "m" + s + "\033[0m" : s;
   }
-
-  /** The number of columns {@code s} takes on a terminal: its length without ANSI escapes. */
-  public static int width(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\033') {
-        while (i < s.length() && s.charAt(i) != 'm') {
-          i++;
-        }
-      } else if (!Character.isLowSurrogate(c)) {
-        n++;
-      }
-    }
-    return n;
-  }
 }
