@@ -175,19 +175,21 @@ final class DhtCommand implements Runnable {
         if (providers.isEmpty() && !client.quiet) {
           out.println("no providers of " + j.get("key").asString() + " found");
         } else if (!providers.isEmpty()) {
-          new Printer(spec, dht.main.streams).table(PROVIDERS, providers, client.quiet);
+          new Printer(spec, dht.main.streams).table(providers(), providers, client.quiet);
         }
       });
     }
 
-    /** One line per provider: its peer id, then its addresses. */
-    static final Table<JsonNode> PROVIDERS = Table.<JsonNode>of()
+    /** One line per provider: its peer id, then its addresses (made when used, like every table). */
+    static Table<JsonNode> providers() {
+      return Table.<JsonNode>of()
         .column("PEER", p -> p.get("peerId").asString())
         .column("ADDRESSES", p -> {
           java.util.List<String> a = new java.util.ArrayList<>();
           p.get("addresses").forEach(x -> a.add(x.asString()));
           return String.join(" ", a);
         }).shrink();
+    }
   }
 
   @Command(name = "find-peer", header = "Print the addresses of PEER_ID, from the routing table or a DHT lookup.",

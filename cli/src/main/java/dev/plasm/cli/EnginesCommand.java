@@ -33,13 +33,16 @@ final class EnginesCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin OutputOptions output;
 
-  static final Table<EngineInfo> TABLE = Table.<EngineInfo>of()
+  /** The table, made when used (building the command tree links none of its lambdas). */
+  static Table<EngineInfo> table() {
+    return Table.<EngineInfo>of()
       .column("ID", e -> e.descriptor().id())
       .column("VERSION", e -> e.descriptor().version())
       .column("MODE", e -> e.descriptor().mode().id())
       .column("ENFORCES", e -> Arrays.stream(Limit.values()).filter(e.descriptor()::enforces).map(Limit::id)
           .collect(Collectors.joining(",")))
       .column("SOURCE", e -> e.module() + " (" + e.source() + ")").shrink();
+  }
 
   @Override
   public Integer call() {
@@ -59,7 +62,7 @@ final class EnginesCommand implements Callable<Integer> {
       }
       return ExitCodes.OK;
     }
-    p.table(TABLE, engines, output.quiet);
+    p.table(table(), engines, output.quiet);
     if (!output.quiet) {
       out.println();
       out.println(p.out.dim("--engine auto (the default) picks one of these for each job; 'plasm engines --help' says how."));

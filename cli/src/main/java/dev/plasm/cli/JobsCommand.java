@@ -35,8 +35,12 @@ final class JobsCommand implements Callable<Integer> {
     }
   }
 
-  /** The table: one line per column; a field a daemon adds is one more line. */
-  static final Table<JsonNode> TABLE = Table.<JsonNode>of()
+  /**
+   * The table: one line per column; a field a daemon adds is one more line. Made when used, so that
+   * building the command tree (every command's start) links none of its lambdas.
+   */
+  static Table<JsonNode> table() {
+    return Table.<JsonNode>of()
       .column("ID", j -> j.get("id").asString())
       .column("STATE", j -> j.get("state").asString(), Style::state)
       .column("OUTCOME", JobsCommand::outcome, Style::state)
@@ -44,6 +48,7 @@ final class JobsCommand implements Callable<Integer> {
       .optional("RAN ON", j -> j.hasNonNull("executedBy") ? JobProgress.abbreviate(j.get("executedBy").asString()) : null)
       .optional("ATTEMPTS", j -> j.path("attempts").asInt(1) > 1 ? j.get("attempts").toString() : null)
       .column("CREATED", j -> j.get("createdAt").asString());
+  }
 
   private static String outcome(JsonNode j) {
     if (!j.has("outcome")) {
@@ -70,7 +75,7 @@ final class JobsCommand implements Callable<Integer> {
       }
       List<JsonNode> jobs = new ArrayList<>();
       page.get("jobs").forEach(jobs::add);
-      p.table(TABLE, jobs, client.quiet);
+      p.table(table(), jobs, client.quiet);
       if (page.has("next") && !client.quiet) {
         out.println(p.out.dim("(more: plasm jobs --before " + page.get("next").asString() + ")"));
         out.flush();

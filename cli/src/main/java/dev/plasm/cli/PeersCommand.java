@@ -22,8 +22,12 @@ final class PeersCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin DaemonClient.Options client;
 
-  /** The table: one line per column; a field a daemon adds is one more line. */
-  static final Table<JsonNode> TABLE = Table.<JsonNode>of()
+  /**
+   * The table: one line per column; a field a daemon adds is one more line. Made when used, so that
+   * building the command tree (every command's start) links none of its lambdas.
+   */
+  static Table<JsonNode> table() {
+    return Table.<JsonNode>of()
       .column("PEER", p -> p.get("peerId").asString())
       .column("DIRECTION", p -> p.get("direction").asString())
       .column("AGENT", p -> p.path("agentVersion").asString("")).shrink()
@@ -31,6 +35,7 @@ final class PeersCommand implements Callable<Integer> {
       .optional("CAPACITY", p -> compact(p.get("capacity")))
       .optional("REPUTATION", p -> compact(p.get("reputation")))
       .column("ADDRESS", p -> p.path("addresses").isEmpty() ? "" : p.get("addresses").get(0).asString()).shrink();
+  }
 
   /** An object as {@code key=value key=value}, a value as itself; null for none. */
   static String compact(JsonNode n) {
@@ -59,7 +64,7 @@ final class PeersCommand implements Callable<Integer> {
       if (client.json) {
         out.println(j.toPrettyString());
       } else if (client.quiet) {
-        TABLE.printFirstColumn(out, peers);
+        table().printFirstColumn(out, peers);
       } else {
         out.println(printer.out.bold("peer id:") + "   " + j.get("peerId").asString());
         for (JsonNode a : j.get("listenAddresses")) {
@@ -69,7 +74,7 @@ final class PeersCommand implements Callable<Integer> {
         if (peers.isEmpty()) {
           out.println("no connected peers");
         } else {
-          printer.table(TABLE, peers, false);
+          printer.table(table(), peers, false);
         }
       }
       out.flush();

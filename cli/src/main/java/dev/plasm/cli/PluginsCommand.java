@@ -28,10 +28,13 @@ final class PluginsCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin OutputOptions output;
 
-  static final Table<PluginInfo> TABLE = Table.<PluginInfo>of()
+  /** The table, made when used (building the command tree links none of its lambdas). */
+  static Table<PluginInfo> table() {
+    return Table.<PluginInfo>of()
       .column("PLUGIN", PluginInfo::source).shrink()
       .column("MODULES", p -> String.join(", ", p.modules())).shrink()
       .column("ENGINES", p -> String.join(", ", p.engines()));
+  }
 
   @Override
   public Integer call() {
@@ -45,7 +48,7 @@ final class PluginsCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     if (output.quiet) {
-      p.table(TABLE, registry.plugins(), true);
+      p.table(table(), registry.plugins(), true);
       return ExitCodes.OK;
     }
     out.println(p.out.bold("Plugin directories (searched in order):"));
@@ -56,7 +59,7 @@ final class PluginsCommand implements Callable<Integer> {
     if (registry.plugins().isEmpty()) {
       out.println("No plugins loaded.");
     } else {
-      p.table(TABLE, registry.plugins(), false);
+      p.table(table(), registry.plugins(), false);
     }
     if (!registry.problems().isEmpty()) {
       out.println();

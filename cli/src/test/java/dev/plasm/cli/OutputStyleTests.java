@@ -99,13 +99,13 @@ class OutputStyleTests {
   void jobsGainAColumnForWhereAJobRanWhenTheDaemonSaysIt() {
     JsonNode plain = json("{\"id\":\"01a2-aa\",\"state\":\"finished\",\"outcome\":{\"kind\":\"completed\",\"exitCode\":0},"
         + "\"engine\":\"chicory-interpreter\",\"createdAt\":\"2026-12-01T00:00:00Z\"}");
-    String before = print(JobsCommand.TABLE, List.of(plain), 0);
+    String before = print(JobsCommand.table(), List.of(plain), 0);
     assertEquals("ID       STATE     OUTCOME      ENGINE               CREATED\n"
         + "01a2-aa  finished  completed 0  chicory-interpreter  2026-12-01T00:00:00Z\n", before);
     JsonNode remote = json("{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\"},"
         + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"attempts\":2,"
         + "\"createdAt\":\"2026-12-01T00:00:01Z\"}");
-    String after = print(JobsCommand.TABLE, List.of(remote, plain), 0);
+    String after = print(JobsCommand.table(), List.of(remote, plain), 0);
     List<String> lines = after.lines().toList();
     assertTrue(lines.get(0).matches("ID +STATE +OUTCOME +ENGINE +RAN ON +ATTEMPTS +CREATED"), after);
     assertTrue(lines.get(1).matches("01a3-bb +finished +trapped unreachable +wasmtime +12D3KooWQxyz…BCDEFG +2 +2026-12-01T00:00:01Z"), after);
@@ -117,13 +117,13 @@ class OutputStyleTests {
     JsonNode peer = json("{\"peerId\":\"12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"direction\":\"inbound\","
         + "\"agentVersion\":\"plasm/0.1.0\",\"since\":\"2026-12-01T00:00:00Z\",\"addresses\":[\"/ip4/127.0.0.1/tcp/4001\"],"
         + "\"capacity\":{\"executors\":2,\"free\":1},\"reputation\":{\"score\":0.9,\"jobs\":12}}");
-    String wide = print(PeersCommand.TABLE, List.of(peer), 0);
+    String wide = print(PeersCommand.table(), List.of(peer), 0);
     assertTrue(wide.lines().findFirst().orElseThrow().matches("PEER +DIRECTION +AGENT +SINCE +CAPACITY +REPUTATION +ADDRESS"), wide);
     assertTrue(wide.contains("executors=2 free=1") && wide.contains("score=0.9 jobs=12"), wide);
-    String narrow = print(PeersCommand.TABLE, List.of(peer), 150);
+    String narrow = print(PeersCommand.table(), List.of(peer), 150);
     narrow.lines().forEach(l -> assertTrue(l.length() <= 150, "wider than 150: " + l));
     assertTrue(narrow.contains("…"), narrow);
     JsonNode old = json("{\"peerId\":\"12D3KooWB\",\"direction\":\"outbound\",\"agentVersion\":\"\",\"since\":\"x\",\"addresses\":[]}");
-    assertFalse(print(PeersCommand.TABLE, List.of(old), 0).contains("CAPACITY"));
+    assertFalse(print(PeersCommand.table(), List.of(old), 0).contains("CAPACITY"));
   }
 }
