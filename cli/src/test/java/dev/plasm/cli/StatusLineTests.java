@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,6 +88,41 @@ class StatusLineTests {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
+    }
+  }
+
+  @Test
+  void aModuleUploadMovesTheBarAndArrivesWhole() throws Exception {
+    // probe.wasm with a 3 MiB custom section: a module that takes 48 chunks to upload.
+    byte[] probe = Files.readAllBytes(work.resolve("probe.wasm"));
+    int payload = 3 << 20;
+    java.io.ByteArrayOutputStream big = new java.io.ByteArrayOutputStream();
+    big.write(probe);
+    big.write(0); // custom section
+    int size = payload + 2; // name length byte + "x" + payload
+    for (int v = size; ; v >>>= 7) { // LEB128
+      big.write(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
+      if (v < 0x80) {
+        break;
+      }
+    }
+    big.write(1);
+    big.write('x');
+    big.write(new byte[payload]);
+    byte[] module = big.toByteArray();
+    // stderr "is" a terminal: the status line is live (it cannot be drawn here: the tests' stdin is
+    // not a terminal), so the upload goes in chunks and reports them.
+    Streams streams = new Streams(java.io.InputStream.nullInputStream(), new java.io.ByteArrayOutputStream(),
+        new java.io.ByteArrayOutputStream(), Map.of("NO_COLOR", "1"), new dev.plasm.cli.term.Tty(false, false, true));
+    Printer printer = new Printer(picocli.CommandLine.Model.CommandSpec.create(), streams);
+    try (JobProgress live = JobProgress.start(printer, streams, true, "big.wasm")) {
+      assertTrue(live.live());
+      DaemonClient c = new DaemonClient(new DaemonClient.Options(), daemon.env());
+      tools.jackson.databind.JsonNode r = Upload.module(c, module, "big.wasm", live);
+      assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(module)),
+          r.get("sha256").asString());
+      assertEquals(module.length, r.get("bytes").asLong());
+      assertTrue(live.line().matches(". uploading  big\\.wasm  \\[#{20}\\] 100%  3\\.0 MiB of 3\\.0 MiB"), live.line());
     }
   }
 
