@@ -252,15 +252,11 @@ final class ShellHost implements Host {
     });
   }
 
+  /** The cached answer for {@code key}, asked again when stale; callers at once wait for one question. */
   @SuppressWarnings("unchecked")
   private <T> T fresh(String key, Supplier<T> ask) {
-    long now = System.currentTimeMillis();
-    Cached c = cache.get(key);
-    if (c == null || now - c.at() > FRESH_MILLIS) {
-      c = new Cached(now, ask.get());
-      cache.put(key, c);
-    }
-    return (T) c.value();
+    return (T) cache.compute(key, (k, c) -> c != null && System.currentTimeMillis() - c.at() <= FRESH_MILLIS ? c
+        : new Cached(System.currentTimeMillis(), ask.get())).value();
   }
 
   private static List<String> ids(JsonNode array, String field) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.LineReader;
@@ -24,15 +25,24 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 final class PlasmCompleter implements Completer {
   private final Host host;
-  private final CommandSpec root;
+  /** The command tree, built in the background when the shell starts (the first Tab waits for it). */
+  private final CompletableFuture<CommandSpec> tree;
 
   PlasmCompleter(Host host) {
     this.host = host;
-    this.root = host.commands().getCommandSpec();
+    this.tree = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> {
+      try {
+        tree.complete(host.commands().getCommandSpec());
+      } catch (RuntimeException | Error e) {
+        tree.completeExceptionally(e);
+      }
+    });
   }
 
   @Override
   public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
+    CommandSpec root = tree.join();
     List<String> words = line.words();
     int current = line.wordIndex();
     String word = line.word().substring(0, Math.min(line.wordCursor(), line.word().length()));
@@ -98,11 +108,11 @@ final class PlasmCompleter implements Completer {
         Shell.BUILTINS.forEach(b -> candidates.add(new Candidate(b, b, "commands", "leave the shell", null, null, true)));
       }
       if (!spec.positionalParameters().isEmpty()) {
-        positional(spec, 0, word, candidates);
+        positional(root, spec, 0, word, candidates);
       }
       return;
     }
-    positional(spec, positionals, word, candidates);
+    positional(root, spec, positionals, word, candidates);
   }
 
   /** Candidates for the value of option {@code o} of {@code spec}; {@code prefix} is "--opt=" when joined. */
@@ -134,7 +144,7 @@ final class PlasmCompleter implements Completer {
   }
 
   /** Candidates for positional number {@code index} of {@code spec}, by what its label says it is. */
-  private void positional(CommandSpec spec, int index, String word, List<Candidate> out) {
+  private void positional(CommandSpec root, CommandSpec spec, int index, String word, List<Candidate> out) {
     for (PositionalParamSpec p : spec.positionalParameters()) {
       if (!p.index().contains(index)) {
         continue;

@@ -38,6 +38,9 @@ public final class Shell {
 
   /** Runs the shell on this process's terminal until the user leaves; returns the exit code. */
   public static int run(Host host) throws IOException {
+    // The first question to the daemon (the prompt's) sets up the HTTP client, which takes a while
+    // on a cold JVM: ask it while the terminal and the line reader are being built.
+    Thread.ofVirtual().start(host::daemonUp);
     // The FFM provider only: jline's other providers would load (and unpack) a native library.
     Terminal terminal = TerminalBuilder.builder().system(true).provider("ffm").dumb(false).name("plasm").build();
     try {
