@@ -176,6 +176,18 @@ class ImageTests {
   }
 
   @Test
+  void aDaemonCommandLoadsNoSecurityProviderOutsideJavaBase() throws Exception {
+    // The HTTP client's first lookups must not have the JDK instantiate Bouncy Castle's JCA providers
+    // (about a second) looking for a provider the image does not have.
+    Result r = plasm("jobs", "--daemon", "127.0.0.1:1")
+        .env("PLASM_JAVA_OPTS", "-Xlog:class+load=info:stderr")
+        .run(home);
+    assertEquals(69, r.exitCode(), r.describe());
+    assertTrue(r.stderr().contains("jdk.internal.net.http.HttpClientImpl "), r.describe());
+    assertFalse(r.stderr().contains("org.bouncycastle.jce.provider.BouncyCastleProvider "), "Bouncy Castle's provider was loaded");
+  }
+
+  @Test
   void aotCacheMismatchOnlyWarnsOnStderr() throws Exception {
     // The cache was made without compact object headers, so this JVM cannot map it.
     Result r = plasm("run", HELLO).env("PLASM_JAVA_OPTS", "-XX:+UseCompactObjectHeaders").run(home);
