@@ -6,47 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.fixtures.Tmux;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code plasm shell} on a real pseudo-terminal (tmux), talking to a real daemon: what a person
  * sees after pressing Tab, Ctrl-C and Ctrl-D, read off the screen.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class ShellTests {
-  @TempDir static Path tmp;
-  static DaemonUnderTest daemon;
-  static Path work;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    Path config = tmp.resolve("plasmd.toml");
-    // An explicit config: a machine may have /etc/plasm/plasmd.toml from the Debian package.
-    Files.writeString(config, "[jobs]\nconcurrency = 1\n");
-    daemon = DaemonUnderTest.start(tmp.resolve("state"), "--config", config.toString());
-    work = Files.createDirectories(tmp.resolve("work"));
-    Files.copy(Fixture.hello(), work.resolve("hello.wasm"));
-    Files.copy(Path.of(Fixture.path("loop-br-if", tmp)), work.resolve("loop.wasm"));
-    Files.writeString(work.resolve("notes.txt"), "not a module\n");
-    Files.createDirectories(work.resolve("mods"));
-  }
-
-  @AfterAll
-  static void stopDaemon() throws Exception {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
-
+class ShellTests extends OnATerminal {
   static Tmux shell(String name) throws Exception {
-    return Tmux.start(tmp.resolve("tmux-" + name), work, daemon.env(), 120, 40, Fixture.plasmCommand("shell"));
+    return terminal(name, 120, 40, Fixture.plasmCommand("shell"));
   }
 
   /** Waits for a fresh prompt on the last line (the daemon is up). */

@@ -13,42 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The status line while a job runs and the summary line after it: on a real terminal (tmux) they
  * are drawn; on a pipe, with --quiet or --json, nothing of them is printed.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class StatusLineTests {
-  @TempDir static Path tmp;
-  static DaemonUnderTest daemon;
-  static Path work;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    Path config = tmp.resolve("plasmd.toml");
-    // An explicit config: a machine may have /etc/plasm/plasmd.toml from the Debian package.
-    Files.writeString(config, "[jobs]\nconcurrency = 1\n");
-    daemon = DaemonUnderTest.start(tmp.resolve("state"), "--config", config.toString());
-    work = Files.createDirectories(tmp.resolve("work"));
-    Files.copy(Path.of(Fixture.path("probe", tmp)), work.resolve("probe.wasm"));
-    Files.copy(Path.of(Fixture.path("loop-br-if", tmp)), work.resolve("loop.wasm"));
-  }
-
-  @AfterAll
-  static void stopDaemon() throws Exception {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
-
+class StatusLineTests extends OnATerminal {
   static Tmux terminal(String name, List<String> command) throws Exception {
-    return Tmux.start(tmp.resolve("tmux-" + name), work, daemon.env(), 120, 20, command);
+    return terminal(name, 120, 20, command);
   }
 
   @Test
