@@ -39,6 +39,8 @@ class ShellImageTests {
       t.await("'engines' completed", x -> Tmux.lastLine(x).endsWith("› engines"));
       t.keys("Enter");
       t.await("the engines", x -> x.contains("wasmtime") && x.contains("chicory-interpreter"));
+      // Ctrl-D typed before the prompt is back would reach the terminal, not the line reader.
+      t.await("the prompt again", x -> Tmux.lastLine(x).endsWith("plasm [127.0.0.1:1 down] ›"));
       t.keys("C-d");
       String end = t.await("[exited 0]");
       assertFalse(end.contains("WARNING") || end.contains("Exception"), end);
