@@ -28,7 +28,8 @@ class StatusLineTests extends OnATerminal {
 
   @Test
   void aDaemonJobShowsItsStatusWhileItRunsThenOneSummaryLine() throws Exception {
-    try (Tmux t = terminal("daemon", Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "4"))) {
+    // Long enough for the status line to come up on a loaded machine (jline is not in the AOT cache).
+    try (Tmux t = terminal("daemon", Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "10"))) {
       String during = t.await("the status line", s -> s.contains("running") && s.contains("probe.wasm")
           && s.contains("chicory-interpreter") && s.contains("out 0 B, err 0 B"));
       assertTrue(Tmux.lastLine(during).matches(".*running  probe\\.wasm  [0-9.]+ s  chicory-interpreter  out 0 B, err 0 B"), during);
@@ -44,10 +45,10 @@ class StatusLineTests extends OnATerminal {
   void aLocalJobShowsItsStatusAndTheSummarySaysWhyItEnded() throws Exception {
     // The interpreter cannot be interrupted in this loop: plasm ends its own process at the deadline,
     // and the status line must be gone before it does.
-    try (Tmux t = terminal("local", Fixture.plasmCommand("run", "--engine", "chicory-interpreter", "--timeout", "4s", "loop.wasm"))) {
+    try (Tmux t = terminal("local", Fixture.plasmCommand("run", "--engine", "chicory-interpreter", "--timeout", "12s", "loop.wasm"))) {
       t.await("the status line", s -> s.contains("running  loop.wasm") && s.contains("chicory-interpreter"));
       String after = t.await("[exited 124]");
-      assertTrue(after.contains("plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 4s wall-clock limit (--timeout) ("), after);
+      assertTrue(after.contains("plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 12s wall-clock limit (--timeout) ("), after);
       assertFalse(after.contains("running  loop.wasm"), "the status line is gone:\n" + after);
     }
   }
