@@ -231,7 +231,7 @@ loads=()
 
 now_us() { echo "${EPOCHREALTIME/./}"; } # bash 5: microseconds, without forking date
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$out/raw.tsv"; }
-fail() { echo "$*" >>"$out/failures.txt"; echo "run.sh: FAILED: $*" >&2; }
+fail() { echo "$*" >>"$out/failures.txt"; bar_clear; echo "run.sh: FAILED: $*" >&2; }
 
 # runs_on PROFILE ENGINE: does the engine run this profile?
 runs_on() {
@@ -268,19 +268,44 @@ echo "engines: ${engines[*]}; profiles: $profiles; $runs process run(s), 1 + $wa
 
 declare -A dead # "profile|program|engine" -> 1 after a failure
 total=${#prog_list[@]}
+
+# A progress bar on the last line of the terminal (stderr only when it is one: never in a pipe or a
+# CI log): every process run and every in-process run is one step.
+bar_total=0 bar_done=0
+for ((k = 0; k < total; k++)); do
+  for e in "${engines[@]}"; do
+    runs_on "${profile_list[k]}" "$e" || continue
+    bar_total=$((bar_total + runs))
+    case $e in native | native-clang) ;; *) bar_total=$((bar_total + warm_rounds)) ;; esac
+  done
+done
+bar() { # bar WHAT: redraws the bar with what runs now
+  [ -t 2 ] && [ "$bar_total" -gt 0 ] || return 0
+  local cells=24 filled hashes dots
+  filled=$((bar_done * cells / bar_total))
+  printf -v hashes '%*s' "$filled" ''
+  printf -v dots '%*s' $((cells - filled)) ''
+  printf '\r\033[2K[%s%s] %3d%%  %d/%d  %s' "${hashes// /#}" "${dots// /.}" $((bar_done * 100 / bar_total)) \
+    "$bar_done" "$bar_total" "$1" >&2
+}
+bar_clear() { [ -t 2 ] && printf '\r\033[2K' >&2 || true; }
+
 for ((k = 0; k < total; k++)); do
   prof=${profile_list[k]} prog=${prog_list[k]} args=${args_list[k]} expected=${expect_list[k]}
   read -r -a argv <<<"$args"
   these=()
   for e in "${engines[@]}"; do runs_on "$prof" "$e" && these+=("$e"); done
+  bar_clear
   printf 'run.sh: [%d/%d] %s: %s %s on %s\n' $((k + 1)) "$total" "$prof" "$prog" "$args" "${these[*]}" >&2
 
   # (a) whole processes, round-robin over the engines
   for ((r = 1; r <= runs; r++)); do
     sample_load
     for e in "${these[@]}"; do
-      [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
+      [ -z "${dead[$prof|$prog|$e]:-}" ] || { bar_done=$((bar_done + 1)); continue; }
+      bar "$prog on $e, process run $r of $runs"
       run_process "$e" "$prog" "${argv[@]}"
+      bar_done=$((bar_done + 1))
       if [ "$rc" != 0 ]; then
         fail "$prof $prog $args on $e (process): exit $rc: $(head -c 400 "$scratch/err" | tr '\n' ' ')"
         dead[$prof|$prog|$e]=1
@@ -299,6 +324,7 @@ for ((k = 0; k < total; k++)); do
   for ((wr = 1; wr <= warm_rounds; wr++)); do
     sample_load
     if [[ " ${these[*]} " == *" v8 "* ]] && [ -z "${dead[$prof|$prog|v8]:-}" ]; then
+      bar "$prog on v8, in one process (round $wr of $warm_rounds)"
       rc=0
       timeout -k 5 "$per_run_cap" node --no-warnings "$here/wasi-run.mjs" --warm "$warm" "$build/wasm/$prog.wasm" "${argv[@]}" \
         </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
@@ -313,6 +339,7 @@ for ((k = 0; k < total; k++)); do
         for t in ${list//,/ }; do record "$prof" "$prog" "$args" v8 warm "$t"; done
       fi
     fi
+    [[ " ${these[*]} " != *" v8 "* ]] || bar_done=$((bar_done + 1))
 
     # (b) in one process: each Plasm engine in a JVM of its own (so that its cold compile is cold and
     # no other engine's JIT work runs in the background), started through the image's launcher so
@@ -320,7 +347,9 @@ for ((k = 0; k < total; k++)); do
     # launcher's own. The AOT cache cannot be used with an extra module path: PLASM_AOT=off.
     for e in "${these[@]}"; do
       case $e in native | native-clang | v8) continue ;; esac
+      bar_done=$((bar_done + 1))
       [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
+      bar "$prog on $e, in one process (round $wr of $warm_rounds)"
       rc=0
       if [ "$e" = wasmtime-java ]; then
         timeout -k 5 "$per_run_cap" "${raw_java[@]}" --warm "$warm" --compiles "$compiles" --expect "$expected" \
@@ -345,6 +374,8 @@ for ((k = 0; k < total; k++)); do
     done
   done
 done
+
+bar_clear
 
 busy1=$(cpu_busy_ticks) own1=$(own_child_ticks) wall1=$(now_us)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

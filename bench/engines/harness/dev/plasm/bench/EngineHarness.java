@@ -3,6 +3,7 @@ package dev.plasm.bench;
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.Durations;
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -92,9 +92,8 @@ public final class EngineHarness {
     Path modulePath = Path.of(args.get(i));
     List<String> guestArgs = args.subList(i + 1, args.size());
     byte[] wasm = Files.readAllBytes(modulePath);
-    ResourceLimits limits = new ResourceLimits(
-        maxMemory, ResourceLimits.DEFAULTS.maxTableElements(), timeout, OptionalLong.empty(),
-        ResourceLimits.DEFAULTS.maxOutputBytes(), ResourceLimits.DEFAULTS.maxModuleBytes());
+    ResourceLimits limits = ResourceLimits.DEFAULTS.with(Limit.MEMORY, maxMemory)
+        .with(Limit.WALL_TIME, timeout.toMillis()).without(Limit.FUEL);
     CompileSettings settings = new CompileSettings(limits, false);
     EngineRegistry registry = EngineRegistry.discover(pluginDirs);
     registry.problems().forEach(p -> System.err.println("harness: plugin problem: " + p));
