@@ -25,9 +25,7 @@ while [ $# -gt 0 ]; do
 done
 . "$root/scripts/lib/java25.sh"
 require_java25 >/dev/null
-if [ ! -x "$image/bin/plasm" ]; then
-  echo "remote.sh: building the image (scripts/plasm --version)" >&2
-  "$root/scripts/plasm" --version >/dev/null
-fi
+. "$root/scripts/lib/image.sh"
+ensure_image remote.sh "$image" "$root"
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS
 exec "$JAVA_HOME/bin/java" "$root/bench/daemon/RemoteBench.java" --image "$image" --repo "$root" --jobs "$jobs" --seconds "$secs" "${keep[@]}"

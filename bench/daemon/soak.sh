@@ -27,10 +27,8 @@ while [ $# -gt 0 ]; do
 done
 . "$root/scripts/lib/java25.sh"
 require_java25 >/dev/null
-if [ ! -x "$image/bin/plasm" ]; then
-  echo "soak.sh: building the image (scripts/plasm --version)" >&2
-  "$root/scripts/plasm" --version >/dev/null
-fi
+. "$root/scripts/lib/image.sh"
+ensure_image soak.sh "$image" "$root"
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS
 exec "$JAVA_HOME/bin/java" "$root/bench/daemon/Soak.java" --image "$image" --repo "$root" --minutes "$minutes" \
   --restart-minutes "$restart"

@@ -43,6 +43,41 @@ final class Job
     }
 
     /**
+     * The peers whose answer was accepted, for a job that ran on other peers (placement `remote`, a
+     * peer id, or `any` when this node could not run it); empty for a job this node ran. Asks the
+     * daemon while the job has not ended.
+     *
+     * @return list<string> peer ids (12D3KooW...): the signers of the job's receipt
+     */
+    public function executedBy(): array
+    {
+        $this->status();
+        return $this->state->executedBy();
+    }
+
+    /**
+     * The tries on other peers so far, oldest first (docs/remote.md); empty for a job this node ran.
+     * Asks the daemon while the job has not ended.
+     *
+     * @return list<Attempt>
+     */
+    public function attempts(): array
+    {
+        $this->status();
+        return $this->state->attempts();
+    }
+
+    /**
+     * On the peer that ran a job for another node: that node and the job's id there.
+     *
+     * @return ?array{peerId: string, jobId: string}
+     */
+    public function requester(): ?array
+    {
+        return $this->state->requester();
+    }
+
+    /**
      * The job as the daemon last described it (docs/http-api.md, GET /v1/jobs/{id}).
      *
      * @return array<string, mixed>

@@ -346,14 +346,22 @@ final class Manifest
     /** The JSON body of POST /v1/jobs. */
     public function json(bool $inlineModule = false): string
     {
-        $body = $this->toArray($inlineModule);
-        if (isset($body['env'])) {
-            $body['env'] = (object) $body['env'];
+        return self::encode($this->toArray($inlineModule));
+    }
+
+    /**
+     * The manifest as a file for `plasm run --manifest FILE` (docs/manifest.md): the module and the
+     * stdin (when set) named by paths relative to that file instead of carried inline.
+     */
+    public function fileJson(string $modulePath, string $stdinPath): string
+    {
+        $body = ['modulePath' => $modulePath] + $this->toArray();
+        unset($body['module']);
+        if (isset($body['stdinBase64'])) {
+            unset($body['stdinBase64']);
+            $body['stdinPath'] = $stdinPath;
         }
-        if (isset($body['limits'])) {
-            $body['limits'] = (object) $body['limits'];
-        }
-        return json_encode($body, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+        return self::encode($body);
     }
 
     /** The same manifest, with the idempotency key set when it had none. */
@@ -376,6 +384,18 @@ final class Manifest
             throw new InvalidArgumentException("limits.$name", "must be at least $min, not $value");
         }
         return $this->with('limits', array_merge($this->limits, [$name => $value]));
+    }
+
+    /** @param array<string, mixed> $body */
+    private static function encode(array $body): string
+    {
+        if (isset($body['env'])) {
+            $body['env'] = (object) $body['env'];
+        }
+        if (isset($body['limits'])) {
+            $body['limits'] = (object) $body['limits'];
+        }
+        return json_encode($body, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
     }
 
     private function client(): Client

@@ -120,19 +120,57 @@ final class Result
     }
 
     /**
+     * The peers whose answer was accepted, for a job that ran on other peers; empty for a job the
+     * node it was submitted to ran. The receipt is signed by one of them: trust that peer to verify it.
+     *
+     * @return list<string> peer ids (12D3KooW...)
+     */
+    public function executedBy(): array
+    {
+        return $this->state->executedBy();
+    }
+
+    /**
+     * The tries on other peers, oldest first (docs/remote.md); empty for a job the node it was
+     * submitted to ran.
+     *
+     * @return list<Attempt>
+     */
+    public function attempts(): array
+    {
+        return $this->state->attempts();
+    }
+
+    /**
+     * On the peer that ran a job for another node: that node and the job's id there.
+     *
+     * @return ?array{peerId: string, jobId: string}
+     */
+    public function requester(): ?array
+    {
+        return $this->state->requester();
+    }
+
+    /**
      * The job's signed receipt. It knows the job's id and, when the job was submitted through this
      * client, its module, arguments and nonce, and it checks the output this result holds: so
      * `$result->receipt()->verify(trusted: [...])` checks all of them.
+     *
+     * A job that ran on other peers has the receipt of the peer whose answer was accepted, signed
+     * with the job's id on that peer (the attempt's executorJobId): that is the id it is checked
+     * against, and that peer (in executedBy()) is the signer to trust.
      */
     public function receipt(): Receipt
     {
         if ($this->receipt === null) {
-            $expected = ['jobId' => $this->jobId(), 'stdout' => $this->stdout(), 'stderr' => $this->stderr()];
+            $json = $this->transport->receipt($this->jobId());
+            $expected = ['jobId' => $this->receiptJobId($json), 'stdout' => $this->stdout(),
+                'stderr' => $this->stderr()];
             if ($this->manifest !== null) {
                 $expected += ['module' => $this->manifest->module(), 'args' => $this->manifest->args(),
                     'nonce' => $this->manifest->nonce()];
             }
-            $this->receipt = new Receipt($this->transport->receipt($this->jobId()), $expected);
+            $this->receipt = new Receipt($json, $expected);
         }
         return $this->receipt;
     }
@@ -145,6 +183,30 @@ final class Result
     public function toArray(): array
     {
         return $this->state->data;
+    }
+
+    /**
+     * The job id the receipt must name: this job's, or for a job run elsewhere, the id that the
+     * accepted peer the receipt names as its signer gave it. The signer is only read here to pick
+     * the attempt; verify() then proves the signature and whether that peer is trusted.
+     */
+    private function receiptJobId(string $json): string
+    {
+        $by = $this->executedBy();
+        if ($by === []) {
+            return $this->jobId();
+        }
+        try {
+            $signer = Receipt::fromJson($json)->signerPeerId();
+        } catch (Exception\VerificationException) {
+            return $this->jobId(); // malformed: verify() reports the format check
+        }
+        foreach ($this->attempts() as $a) {
+            if ($a->ok() && $a->peerId === $signer && in_array($signer, $by, true) && $a->executorJobId !== null) {
+                return $a->executorJobId;
+            }
+        }
+        return $this->jobId();
     }
 
     private function read(string $stream): string

@@ -22,8 +22,61 @@ final class Daemon
      * @param string $extraToml more configuration, e.g. "[jobs]\nconcurrency = 1\n"
      * @param ?string $home when given, start it as a user would with no config file, with
      *     PLASM_HOME=$home/.plasm standing for ~/.plasm; only the port is made ephemeral
+     * @param bool $await wait until it serves (false: startAll() waits)
      */
-    public function __construct(string $extraToml = '', ?string $home = null)
+    public function __construct(string $extraToml = '', ?string $home = null, bool $await = true)
+    {
+        $this->spawn($extraToml, $home);
+        if ($await) {
+            $this->awaitReady();
+        }
+    }
+
+    /**
+     * Several daemons started side by side (faster than one after the other), each ready.
+     *
+     * @param list<string> $extraTomls one configuration each
+     * @return list<Daemon>
+     */
+    public static function startAll(array $extraTomls): array
+    {
+        $daemons = [];
+        try {
+            foreach ($extraTomls as $toml) {
+                $daemons[] = new self($toml, null, false);
+            }
+            foreach ($daemons as $d) {
+                $d->awaitReady();
+            }
+        } catch (\Throwable $e) {
+            foreach ($daemons as $d) {
+                $d->stop();
+            }
+            throw $e;
+        }
+        return $daemons;
+    }
+
+    /**
+     * GET a path of the daemon's API with its token, as decoded JSON.
+     *
+     * @return array<string, mixed>
+     */
+    public function get(string $path): array
+    {
+        $curl = curl_init($this->url . $path);
+        curl_setopt_array($curl, [CURLOPT_RETURNTRANSFER => true, CURLOPT_TIMEOUT => 40,
+            CURLOPT_HTTPHEADER => ["Authorization: Bearer $this->token"]]);
+        $body = curl_exec($curl);
+        $status = curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+        curl_close($curl);
+        if (!is_string($body) || $status !== 200) {
+            throw new \RuntimeException("GET $path: HTTP $status: " . var_export($body, true));
+        }
+        return json_decode($body, true, 64, JSON_THROW_ON_ERROR);
+    }
+
+    private function spawn(string $extraToml, ?string $home): void
     {
         $this->dir = Paths::tempDir('plasm-php-daemon');
         if ($home !== null) {
@@ -48,6 +101,10 @@ final class Daemon
             null,
             $env
         );
+    }
+
+    private function awaitReady(): void
+    {
         $deadline = microtime(true) + 60;
         while (!is_file("$this->state/daemon.json") || !str_contains($this->log(), 'plasm daemon listening')) {
             if (!proc_get_status($this->process)['running'] || microtime(true) > $deadline) {

@@ -33,6 +33,7 @@ final class LocalRun
         $process,
         public readonly mixed $stdout,
         public readonly string $dir,
+        public readonly string $manifestFile,
         public readonly string $receiptFile,
         public readonly string $stderrFile,
         Manifest $manifest
@@ -121,8 +122,25 @@ final class LocalRun
             $this->data['limits'] = $cli['limits'];
         }
         $this->data['receipt'] = $receipt !== null;
-        $this->output = ['stdout' => (string) ($cli['stdout'] ?? ''), 'stderr' => (string) ($cli['stderr'] ?? '')];
+        $this->output = ['stdout' => self::bytes($cli, 'stdout'), 'stderr' => self::bytes($cli, 'stderr')];
         $this->receipt = $receipt;
+    }
+
+    /**
+     * A stream's exact bytes: `stdout` is UTF-8 text, so output that is not valid UTF-8 also comes as
+     * `stdoutBase64` (docs/cli.md), the bytes the receipt's digest is of.
+     *
+     * @param array<string, mixed> $cli
+     */
+    private static function bytes(array $cli, string $stream): string
+    {
+        if (is_string($cli[$stream . 'Base64'] ?? null)) {
+            $bytes = base64_decode($cli[$stream . 'Base64'], true);
+            if ($bytes !== false) {
+                return $bytes;
+            }
+        }
+        return (string) ($cli[$stream] ?? '');
     }
 
     /** Stops the process (SIGTERM, then SIGKILL after 5 s) and records the job as cancelled. */

@@ -10,35 +10,35 @@ use Plasm\Exception\TransportException;
 use Plasm\Manifest;
 
 /**
- * Runs jobs on this machine with the `plasm` command: `plasm run --json --receipt FILE ...`
- * (docs/cli.md), one process per job, signed with the identity in PLASM_HOME.
+ * Runs jobs on this machine with the `plasm` command: `plasm run --manifest FILE --json --receipt
+ * FILE` (docs/cli.md, docs/manifest.md), one process per job, signed with the identity in PLASM_HOME.
  *
- * - The module is written to a private temporary directory under the manifest's program name, so the
- *   guest's argv[0] is the program name and the module that runs is exactly the one the receipt is
- *   checked against; stdin comes from a file there.
+ * - The manifest is written as it is to a private temporary directory (removed when the job ends),
+ *   with the module and stdin beside it as files, so every field and limit reaches `plasm run`
+ *   under its manifest name and the module that runs is exactly the one the receipt is checked
+ *   against.
  * - The command checks the manifest when it starts: a value it refuses is thrown as ApiException
- *   (with the manifest's field, e.g. `limits.timeoutMillis` for `--timeout`) by the first wait() or
- *   status() after submit().
- * - `plasm run --json` prints the output when the job ends, so follow() gets it in one piece, and
- *   the output is the CLI's UTF-8 text: bytes that are not UTF-8 do not survive it (use a daemon for
- *   binary output).
- * - Fields `plasm run` does not take yet (limits.cpus, limits.maxStdinBytes, placement, redundancy,
- *   verify) are refused with ApiException `unknown-field`, never dropped. An idempotency key has no
- *   effect: nothing here retries a submission.
+ *   with the manifest's field (e.g. `limits.timeoutMillis`) by the first wait() or status() after
+ *   submit().
+ * - `plasm run --json` prints the output when the job ends, so follow() gets it in one piece; output
+ *   that is not UTF-8 arrives exactly, from its base64 form.
+ * - What only a daemon can do is refused at submit(), naming the field: a placement other than
+ *   `local` or `any`, redundancy above 1, verify `reexecute`, and an idempotency key (nothing here
+ *   could find an earlier job by it). The job is never run without them.
  * - Jobs still running when the transport is destroyed are stopped.
  */
 final class LocalTransport implements Transport
 {
-    /** CLI options and their manifest fields, to name the field when the CLI refuses a value. */
+    /** `plasm run` options and their manifest fields, to name the field when the CLI refuses a value. */
     private const FIELDS = ['--timeout' => 'limits.timeoutMillis', '--max-memory' => 'limits.maxMemoryBytes',
         '--max-table-elements' => 'limits.maxTableElements', '--fuel' => 'limits.fuel',
         '--max-output' => 'limits.maxOutputBytes', '--max-module-size' => 'limits.maxModuleBytes',
-        '--engine' => 'engine', '--env' => 'env', '--nonce' => 'nonce', '--deterministic' => 'deterministic',
-        'MODULE' => 'module'];
-    private const OPTIONS = ['maxMemoryBytes' => '--max-memory', 'maxTableElements' => '--max-table-elements',
-        'fuel' => '--fuel', 'maxOutputBytes' => '--max-output', 'maxModuleBytes' => '--max-module-size'];
-    private const UNSUPPORTED = ['placement', 'redundancy', 'verify'];
-    private const UNSUPPORTED_LIMITS = ['cpus', 'maxStdinBytes'];
+        '--max-stdin' => 'limits.maxStdinBytes', '--cpus' => 'limits.cpus', '--engine' => 'engine',
+        '--env' => 'env', '--nonce' => 'nonce', '--deterministic' => 'deterministic', 'MODULE' => 'module'];
+    /** The files of a job's private directory; the manifest names the module and stdin relative to it. */
+    private const MANIFEST = 'job.json';
+    private const MODULE = 'module.wasm';
+    private const STDIN = 'stdin';
 
     private readonly string $plasm;
     /** @var array<string, LocalRun> */
@@ -61,52 +61,24 @@ final class LocalTransport implements Transport
 
     public function submit(Manifest $manifest, float $wait = 0.0): JobState
     {
-        $body = $manifest->toArray();
-        foreach (self::UNSUPPORTED as $field) {
-            if (array_key_exists($field, $body)) {
-                throw self::unsupported($field);
-            }
-        }
-        foreach (self::UNSUPPORTED_LIMITS as $limit) {
-            if (array_key_exists($limit, $body['limits'] ?? [])) {
-                throw self::unsupported("limits.$limit");
-            }
-        }
+        self::refuseDaemonOnly($manifest->toArray());
         $id = 'local-' . bin2hex(random_bytes(8));
         $dir = self::privateDir();
-        $module = $dir . '/' . $manifest->programName();
+        $file = $dir . '/' . self::MANIFEST;
         $receipt = $dir . '/receipt.json';
-        $stdin = $dir . '/stdin';
         $stderr = $dir . '/plasm.stderr';
         try {
-            self::write($module, $manifest->module());
-            self::write($stdin, $manifest->stdin() ?? '');
+            self::write($dir . '/' . self::MODULE, $manifest->module());
+            if ($manifest->stdin() !== null) {
+                self::write($dir . '/' . self::STDIN, $manifest->stdin());
+            }
+            self::write($file, $manifest->fileJson(self::MODULE, self::STDIN));
         } catch (TransportException $e) {
             LocalRun::removeDir($dir);
             throw $e;
         }
-
-        $cmd = [$this->plasm, 'run', '--json', '--receipt', $receipt, '--job-id', $id];
-        if (isset($body['nonce'])) {
-            array_push($cmd, '--nonce', $body['nonce']);
-        }
-        if (isset($body['engine'])) {
-            array_push($cmd, '--engine', $body['engine']);
-        }
-        if (($body['deterministic'] ?? false) === true) {
-            $cmd[] = '--deterministic';
-        }
-        foreach ($manifest->env() as $name => $value) {
-            array_push($cmd, '--env', "$name=$value");
-        }
-        foreach ($body['limits'] ?? [] as $name => $value) {
-            if ($name === 'timeoutMillis') {
-                array_push($cmd, '--timeout', $value . 'ms');
-            } else {
-                array_push($cmd, self::OPTIONS[$name], (string) $value);
-            }
-        }
-        array_push($cmd, $module, '--', ...$manifest->args());
+        // With --manifest every positional argument would be the guest's: the arguments are in the file.
+        $cmd = [$this->plasm, 'run', '--manifest', $file, '--json', '--receipt', $receipt, '--job-id', $id];
 
         $env = null;
         if ($this->home !== null) {
@@ -116,7 +88,7 @@ final class LocalTransport implements Transport
         $pipes = [];
         $process = @proc_open(
             $cmd,
-            [0 => ['file', $stdin, 'r'], 1 => ['pipe', 'w'], 2 => ['file', $stderr, 'w']],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', $stderr, 'w']],
             $pipes,
             null,
             $env
@@ -127,7 +99,7 @@ final class LocalTransport implements Transport
             throw new TransportException("cannot start {$this->plasm}: $why");
         }
         stream_set_blocking($pipes[1], false);
-        $run = new LocalRun($id, $process, $pipes[1], $dir, $receipt, $stderr, $manifest);
+        $run = new LocalRun($id, $process, $pipes[1], $dir, $file, $receipt, $stderr, $manifest);
         $this->runs[$id] = $run;
         if ($wait > 0) {
             $this->pump($run, $wait);
@@ -235,14 +207,7 @@ final class LocalTransport implements Transport
             return;
         }
         if (is_array($json['error'] ?? null)) {
-            $err = $json['error'];
-            $cliField = (string) ($err['field'] ?? '');
-            $code = (string) ($err['code'] ?? 'usage');
-            $run->fail(new ApiException(
-                'plasm run refused the job: ' . ($err['message'] ?? $code),
-                $code === 'usage' ? 'invalid-value' : $code,
-                self::FIELDS[$cliField] ?? ($cliField === '' ? null : $cliField)
-            ));
+            $run->fail(self::refusal($json['error'], $run->manifestFile));
             return;
         }
         $run->complete($json, $receipt === false || $receipt === '' ? null : $receipt);
@@ -254,13 +219,57 @@ final class LocalTransport implements Transport
             ?? throw new ApiException("no job $jobId was started by this transport", 'not-found', 'id');
     }
 
-    private static function unsupported(string $field): ApiException
+    /**
+     * `plasm run`'s refusal as the daemon would give it: the manifest's field and the daemon's code.
+     * A value refused in the manifest file comes as `--manifest FILE: FIELD: why`; an option's as
+     * `--option: why`.
+     *
+     * @param array<mixed> $err the `error` of `plasm run --json`
+     */
+    private static function refusal(array $err, string $manifestFile): ApiException
     {
+        $code = (string) ($err['code'] ?? 'usage');
+        $field = (string) ($err['field'] ?? '');
+        $message = (string) ($err['message'] ?? $code);
+        $prefix = "--manifest $manifestFile: ";
+        if ($field === '--manifest' && str_starts_with($message, $prefix)) {
+            // The temporary file's name means nothing to the caller; the field path is what counts.
+            $message = substr($message, strlen($prefix));
+            $field = preg_match('/\A([A-Za-z]\w*(?:\.\w+|\[\d+\])*): /', $message, $m) === 1 ? $m[1] : 'manifest';
+        }
         return new ApiException(
-            "$field: the local `plasm run` does not take this field yet; submit the job to a daemon, or leave it out",
-            'unknown-field',
-            $field
+            'plasm run refused the job: ' . $message,
+            $code === 'usage' ? 'invalid-value' : $code,
+            self::FIELDS[$field] ?? ($field === '' ? null : $field)
         );
+    }
+
+    /**
+     * Refuses what `plasm run` cannot do, naming the field, before anything runs.
+     *
+     * @param array<string, mixed> $body
+     */
+    private static function refuseDaemonOnly(array $body): void
+    {
+        $placement = $body['placement'] ?? 'local';
+        $refused = match (true) {
+            $placement !== 'local' && $placement !== 'any' => ['placement', "'$placement' runs the job on other peers"],
+            ($body['redundancy'] ?? 1) > 1 => ['redundancy', "{$body['redundancy']} runs the job on several nodes"],
+            ($body['verify'] ?? 'receipt') === 'reexecute' => ['verify', "'reexecute' checks a result from another node"
+                . ' by running the job again'],
+            isset($body['idempotencyKey']) => ['idempotencyKey', 'finds an earlier submission of the same job again'],
+            default => null,
+        };
+        if ($refused !== null) {
+            [$field, $why] = $refused;
+            throw new ApiException(
+                "$field: $why, which only a daemon does; the local transport runs each job once with `plasm run`"
+                    . " on this machine. Submit it to a daemon with the HTTP transport ('mode' => 'remote'), or"
+                    . ' leave the field out',
+                'invalid-value',
+                $field
+            );
+        }
     }
 
     private static function locate(?string $plasm): string

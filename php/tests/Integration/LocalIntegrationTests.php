@@ -40,14 +40,15 @@ final class LocalIntegrationTests extends TransportContract
         return self::$peerId;
     }
 
-    public function testFieldsPlasmRunDoesNotTakeAreRefusedNotDropped(): void
+    public function testFieldsOnlyADaemonHonoursAreRefusedNamingTheFieldBeforeAnythingRuns(): void
     {
+        $before = glob(sys_get_temp_dir() . '/plasm-php-*') ?: [];
         foreach (
             [
                 'placement' => static fn ($m) => $m->withPlacement('remote'),
                 'redundancy' => static fn ($m) => $m->withRedundancy(2),
-                'verify' => static fn ($m) => $m->withVerify('receipt'),
-                'limits.maxStdinBytes' => static fn ($m) => $m->withMaxStdinBytes(10),
+                'verify' => static fn ($m) => $m->withVerify('reexecute'),
+                'idempotencyKey' => static fn ($m) => $m->withIdempotencyKey('order-1234'),
             ] as $field => $set
         ) {
             try {
@@ -55,8 +56,47 @@ final class LocalIntegrationTests extends TransportContract
                 self::fail("$field was dropped");
             } catch (ApiException $e) {
                 self::assertSame($field, $e->field());
-                self::assertSame('unknown-field', $e->errorCode());
+                self::assertSame('invalid-value', $e->errorCode());
+                self::assertStringStartsWith("$field: ", $e->getMessage());
+                self::assertStringContainsString("HTTP transport ('mode' => 'remote')", $e->getMessage());
             }
+        }
+        $peer = '12D3KooWMcRaLtkCAG8vQEPJhV7E8K5F3tSzgkp4nb46NtivgJBd';
+        try {
+            self::client()->createJob(Paths::hello())->withPlacement($peer)->submit();
+            self::fail('a pinned peer was dropped');
+        } catch (ApiException $e) {
+            self::assertSame('placement', $e->field());
+            self::assertStringContainsString($peer, $e->getMessage());
+        }
+        self::assertSame($before, glob(sys_get_temp_dir() . '/plasm-php-*') ?: [], 'nothing was started');
+
+        // What this machine can honour runs: placement local or any, one node, receipt checking.
+        foreach (['local', 'any'] as $placement) {
+            $result = self::client()->createJob(Paths::hello())->withPlacement($placement)->withRedundancy(1)
+                ->withVerify('receipt')->withArgs([$placement])->run(60);
+            self::assertSame("Hello from WebAssembly!\narg 1: $placement\n", $result->stdout());
+            self::assertSame([], $result->executedBy());
+            self::assertSame([], $result->attempts());
+        }
+    }
+
+    public function testAValueRefusedInTheManifestNamesItsFieldNotTheTemporaryFile(): void
+    {
+        try {
+            self::client()->createJob(Paths::hello())->withMemoryBytes(5 << 30)->run(60);
+            self::fail('5 GiB of memory were accepted');
+        } catch (ApiException $e) {
+            self::assertSame('limits.maxMemoryBytes', $e->field());
+            self::assertSame('invalid-value', $e->errorCode());
+            self::assertStringStartsWith('plasm run refused the job: limits.maxMemoryBytes: ', $e->getMessage());
+            self::assertStringNotContainsString('--manifest', $e->getMessage());
+        }
+        try {
+            self::client()->createJob(Paths::hello())->withEngine('chicory-compiler')->withFuel(1000)->run(60);
+            self::fail('fuel on an engine that cannot meter it was accepted');
+        } catch (ApiException $e) {
+            self::assertSame('limits.fuel', $e->field(), $e->getMessage());
         }
     }
 

@@ -125,12 +125,42 @@ abstract class TransportContract extends TestCase
 
     public function testCpusANodeCannotGiveAreRefusedNeverIgnored(): void
     {
+        // A WASI preview 1 guest has one thread: one CPU is given, two are refused, never reduced.
+        self::assertTrue(static::client()->createJob(Paths::hello())->withCpu(1)->run(60)->succeeded());
         try {
-            static::client()->createJob(Paths::hello())->withCpu(4096)->run(60);
-            self::fail('4096 CPUs were accepted');
+            static::client()->createJob(Paths::hello())->withCpu(2)->run(60);
+            self::fail('2 CPUs were accepted');
         } catch (ApiException $e) {
             self::assertSame('limits.cpus', $e->field(), $e->getMessage());
+            self::assertSame('invalid-value', $e->errorCode());
         }
+    }
+
+    public function testAGuestReadingPastMaxStdinIsStoppedAndItIsSigned(): void
+    {
+        $client = static::client();
+        $exact = $client->createJob(Paths::fixture('probe'))->withArgs(['cat'])->withStdin(str_repeat('a', 10))
+            ->withMaxStdinBytes(10)->run(60);
+        self::assertSame(str_repeat('a', 10), $exact->stdout(), 'reading exactly the cap is fine');
+        self::assertTrue($exact->succeeded());
+
+        $past = $client->createJob(Paths::fixture('probe'))->withArgs(['cat'])->withStdin(str_repeat('b', 100))
+            ->withMaxStdinBytes(10)->run(60);
+        self::assertSame('limit-exceeded', $past->outcome());
+        self::assertSame('stdin', $past->detail());
+        self::assertNull($past->exitCode());
+        $receipt = $past->receipt();
+        self::assertTrue($receipt->verify(trusted: [static::signer()]));
+        self::assertSame(10, $receipt->toArray()['settings']['limits']['maxStdinBytes']);
+        self::assertSame(['kind' => 'limit-exceeded', 'detail' => 'stdin'], $receipt->toArray()['outcome']);
+    }
+
+    public function testOutputThatIsNotUtf8ArrivesByteForByte(): void
+    {
+        $bytes = "\xff\xfe\x00caf\xe9\n\xc3";
+        $result = static::client()->createJob(Paths::fixture('probe'))->withArgs(['cat'])->withStdin($bytes)->run(60);
+        self::assertSame(bin2hex($bytes), bin2hex($result->stdout()));
+        self::assertTrue($result->receipt()->verify(trusted: [static::signer()]), 'the receipt signed these bytes');
     }
 
     public function testATamperedReceiptIsRejectedByTheCheckThatCatchesIt(): void

@@ -78,6 +78,22 @@ final class ManifestTests extends TestCase
         self::assertFalse(self::hello()->deterministic(false)->toArray()['deterministic']);
     }
 
+    public function testTheFileFormNamesTheModuleAndStdinByPath(): void
+    {
+        $m = self::hello()->withArgs(['a'])->withEnv(['LANG' => 'C'])->withStdin("in\0")->withMemory(64)
+            ->withNonce('n-1')->withPlacement('local');
+        $file = json_decode($m->fileJson('module.wasm', 'stdin'), true);
+        $http = $m->toArray();
+        unset($http['module'], $http['stdinBase64']);
+        self::assertSame(['modulePath' => 'module.wasm'] + $http + ['stdinPath' => 'stdin'], $file);
+        self::assertStringContainsString('"env":{"LANG":"C"}', $m->fileJson('m', 's'));
+
+        $noStdin = json_decode(self::hello()->fileJson('module.wasm', 'stdin'), true);
+        self::assertSame(['modulePath' => 'module.wasm', 'programName' => 'hello.wasm'], $noStdin);
+        // An empty stdin is given (the guest reads nothing), not left to the command's own stdin.
+        self::assertSame('stdin', json_decode(self::hello()->withStdin('')->fileJson('m', 'stdin'), true)['stdinPath']);
+    }
+
     public function testEmptyObjectsStayObjectsInJson(): void
     {
         $m = self::hello()->withEnv([])->withArgs([]);

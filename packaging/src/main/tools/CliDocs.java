@@ -34,6 +34,7 @@ public final class CliDocs {
     {"PLASM_TOKEN", "The daemon's API token (instead of the token file in the state directory)."},
     {"PLASM_JAVA_OPTS", "Extra JVM options for plasm itself, split on white space (e.g. -Xmx2g)."},
     {"PLASM_AOT", "off starts without the runtime image's AOT cache."},
+    {"NO_COLOR", "Any non-empty value turns colour off on a terminal (tables, states, errors, the status line)."},
   };
 
   static final String[][] FILES = {

@@ -38,17 +38,20 @@ final class DaemonClient {
 
   /** The options every client command has (a picocli mixin). */
   static final class Options {
-    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else $PLASM_HOME/daemon.json, else 127.0.0.1:8080.")
+    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.")
     String address;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the API token. Default: $PLASM_TOKEN, else the state directory's token file.")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.")
     Path tokenFile;
 
     @Option(names = "--config", paramLabel = "FILE", description = "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
     Path config;
 
-    @Option(names = "--json", description = "Print JSON.")
+    @Option(names = "--json", description = "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).")
     boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only what a script needs (ids, one per line), with no headers, status line or summary.")
+    boolean quiet;
   }
 
   /** A failure to report: message and exit code. */
@@ -139,6 +142,11 @@ final class DaemonClient {
     }
   }
 
+  /** The daemon's base URL, {@code http://HOST:PORT}. */
+  String address() {
+    return base;
+  }
+
   HttpRequest.Builder request(String path) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(6));
     if (!token.isEmpty()) {
@@ -186,7 +194,7 @@ final class DaemonClient {
     try {
       r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
     } catch (ConnectException e) {
-      throw new Failure(UNAVAILABLE, "no daemon at " + base + " (start one with 'plasm daemon', or give --daemon)");
+      throw new Failure(UNAVAILABLE, "no daemon at " + base);
     } catch (IOException e) {
       throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": " + e);
     } catch (InterruptedException e) {

@@ -54,7 +54,9 @@ final class Manifests {
     try {
       m = JobJson.manifest(bytes, JobJson.Source.FILE);
     } catch (ManifestException e) {
-      throw new ConfigurationException("--manifest", "--manifest " + file + ": " + e.getMessage());
+      // The field inside the file (limits.timeoutMillis), as the daemon names it; the message names the file.
+      throw new ConfigurationException(e.fieldOrNull() != null ? e.fieldOrNull() : "--manifest",
+          "--manifest " + file + ": " + e.getMessage());
     }
     Path dir = file.toAbsolutePath().getParent();
     if (m.module() instanceof ModuleSource.ByPath p) {

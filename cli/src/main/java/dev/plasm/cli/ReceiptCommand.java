@@ -58,18 +58,14 @@ final class ReceiptCommand implements Runnable {
       customSynopsis = "plasm receipt verify [OPTIONS] RECEIPT.json [--] [ARGS...]",
       description = {
         "",
-        "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key,",
-        "that the signer's peer id is that key's, and that every file given matches the hash the",
-        "receipt states. The signer is trusted only if named with --trust: the key inside a receipt",
-        "proves nothing by itself.",
+        "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key, that the signer's peer id is that key's, and that every file given matches the hash the receipt states. The signer is trusted only if named with --trust: the key inside a receipt proves nothing by itself.",
         "",
-        "--reexecute runs the module again (--module is required) under the receipt's engine,",
-        "limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env",
-        "and --stdin you give (they must hash to what the receipt states), and compares the",
-        "outcome and the output hashes.",
+        "--reexecute runs the module again (--module is required) under the receipt's engine, limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env and --stdin you give (they must hash to what the receipt states), and compares the outcome and the output hashes. --quiet prints the verdict only.",
         ""
       },
-      exitCodeListHeading = "%nExit codes:%n")
+      exitCodeListHeading = "%nExit codes:%n",
+      footer = {"", "Examples:", "  plasm receipt verify --trust 12D3KooW... --module tool.wasm --stdout out.txt r.json",
+        "  plasm receipt verify --module tool.wasm --reexecute r.json -- --input data.txt"})
   static final class Verify implements Callable<Integer> {
     @CommandLine.ParentCommand ReceiptCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -110,8 +106,7 @@ final class ReceiptCommand implements Runnable {
     @Option(names = "--stdin", paramLabel = "FILE", description = "With --reexecute: the guest's stdin (default: empty).")
     Path stdin;
 
-    @Option(names = "--json", description = "Print the checks as JSON.")
-    boolean json;
+    @CommandLine.Mixin OutputOptions output;
 
     @Override
     public Integer call() {
@@ -149,15 +144,18 @@ final class ReceiptCommand implements Runnable {
       }
       int code = exitCode(report, replay);
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
+      dev.plasm.cli.term.Style style = new Printer(spec, main.streams).out;
+      if (output.json) {
         out.println(JsonOutput.verification(report, replay, code));
       } else {
         List<ReceiptVerifier.Check> all = new ArrayList<>(report.checks());
         all.addAll(replay);
-        for (var c : all) {
-          out.printf("%-4s %-22s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+        for (var c : output.quiet ? List.<ReceiptVerifier.Check>of() : all) {
+          out.println(style.state(String.format("%-4s", c.passed() ? "ok" : "FAIL")) + " " + String.format("%-22s", c.name())
+              + " " + c.detail());
         }
-        out.println(summary(code));
+        String verdict = summary(code);
+        out.println(style.state(verdict.substring(0, verdict.indexOf(' '))) + verdict.substring(verdict.indexOf(' ')));
       }
       out.flush();
       return code;
@@ -255,8 +253,12 @@ final class ReceiptCommand implements Runnable {
     }
 
     private int error(int code, String message) {
-      PrintWriter w = json ? spec.commandLine().getOut() : spec.commandLine().getErr();
-      w.println(json ? JsonOutput.error(code == ExitCodes.USAGE ? "usage" : "no-input", "", message, code) : "plasm: " + message);
+      if (!output.json) {
+        return new Printer(spec, ((Main) parent.spec.parent().userObject()).streams).fail("receipt verify", message,
+            code == ExitCodes.USAGE ? Hints.usage("plasm receipt verify") : null, code);
+      }
+      PrintWriter w = spec.commandLine().getOut();
+      w.println(JsonOutput.error(code == ExitCodes.USAGE ? "usage" : "no-input", "", message, code));
       w.flush();
       return code;
     }

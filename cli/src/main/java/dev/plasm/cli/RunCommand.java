@@ -16,6 +16,7 @@ import dev.plasm.job.JobManifest.ModuleSource;
 import dev.plasm.job.JobManifest.StdinSource;
 import dev.plasm.job.JobPlan;
 import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,12 +45,12 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     synopsisHeading = "%nUsage: ",
-    customSynopsis = {"plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]", "plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"},
+    customSynopsis = {"plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]", "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"},
     description = {
       "",
-      "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr",
-      "are this process's. It sees no files unless --dir grants a directory, and no network.",
-      "Everything after MODULE.wasm is passed to the guest.",
+      "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr are this process's. It sees no files unless --dir grants a directory, and no network. Everything after MODULE.wasm is passed to the guest.",
+      "",
+      "On a terminal a status line shows the job while it runs (after a moment) and one line sums it up at the end; neither is printed on a pipe, with --json or with --quiet.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -110,6 +111,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--deterministic", description = "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
   boolean deterministic;
 
+  @Option(names = {"-q", "--quiet"}, description = "No status line and no summary on a terminal: only the guest's output and errors.")
+  boolean quiet;
+
+  /** The status line and summary on a terminal; null until the job is about to run. */
+  private JobProgress live;
+
   private final AtomicBoolean reported = new AtomicBoolean();
 
   @Override
@@ -129,10 +136,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       m = Manifests.merge(manifestFile == null ? null : Manifests.read(manifestFile), new Manifests.Flags(moduleFile, guestArgs,
           guestEnv(), null, LimitFlags.requested(spec), engine, deterministic, nonce, null, null, null, null));
-      if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL || m.redundancy() != 1) {
-        throw new ConfigurationException("--manifest", "--manifest: plasm run runs the job on this machine; placement "
-            + m.placement().text() + " and redundancy " + m.redundancy() + " are for 'plasm submit'");
-      }
+      refuseNodeOnly(m);
       for (String d : dirs) {
         mappings.add(DirMapping.parse(d, false));
       }
@@ -150,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       limits = admission.limits(m.limits());
     } catch (ConfigurationException e) {
-      return usageError(LimitFlags.asFlagError(e));
+      return usageError(admissionError(e));
     }
     byte[] bytes;
     String name;
@@ -194,7 +198,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       plan = admission.admit(m, new Admission.ModuleInfo(dev.plasm.host.StreamDigest.of(bytes).sha256(), bytes.length), name, -1);
     } catch (ConfigurationException e) {
-      return usageError(LimitFlags.asFlagError(e));
+      return usageError(admissionError(e));
     }
 
     ByteArrayOutputStream capturedOut = json ? new ByteArrayOutputStream() : null;
@@ -221,6 +225,12 @@ final class RunCommand implements Callable<Integer> {
     } catch (dev.plasm.identity.IdentityException e) {
       return fail("identity", "--receipt", "plasm: " + e.getMessage(), ExitCodes.USAGE);
     }
+    Printer printer = new Printer(spec, main.streams);
+    live = JobProgress.start(printer, main.streams, printer.interactive(json, quiet), name);
+    live.engine(plan.engine().id());
+    live.state("running");
+    out = live.stdout(out);
+    err = live.stderr(err);
     Job job = new Job(plan, bytes, in, out, err, mappings, plan.deterministic() ? Receipts.newDeterminism() : null);
     String shownName = name;
     Sandbox sandbox =
@@ -291,25 +301,37 @@ final class RunCommand implements Callable<Integer> {
       return code;
     }
     PrintWriter w = spec.commandLine().getErr();
+    if (live != null) {
+      live.close();
+    }
     if (json) {
       PrintWriter o = spec.commandLine().getOut();
       o.println(JsonOutput.runResult(name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr, receipt));
       o.flush();
       return code;
     }
-    switch (outcome) {
-      case ExecutionOutcome.Completed c when c.exitCode() != code ->
-          w.println("plasm: " + name + " exited with code " + c.exitCode()
-              + ", which does not fit a process exit status; exiting with " + code + " (use --json to see it)");
-      case ExecutionOutcome.Completed c -> {}
-      case ExecutionOutcome.Trapped t -> w.println("plasm: " + name + ": trap (" + t.kind().id() + "): " + t.message());
-      case ExecutionOutcome.LimitExceeded l ->
-          w.println("plasm: " + name + ": limit exceeded (" + l.limit().id() + "): " + l.message());
+    // What happened, after "plasm: NAME: "; null for a normal exit, which says nothing on a pipe.
+    String what = switch (outcome) {
+      case ExecutionOutcome.Completed c when c.exitCode() != code -> "exited with code " + c.exitCode()
+          + ", which does not fit a process exit status; exiting with " + code + " (use --json to see it)";
+      case ExecutionOutcome.Completed c -> null;
+      case ExecutionOutcome.Trapped t -> "trap (" + t.kind().id() + "): " + t.message();
+      case ExecutionOutcome.LimitExceeded l -> "limit exceeded (" + l.limit().id() + "): " + l.message();
       case ExecutionOutcome.Rejected r ->
-          w.println("plasm: " + r.message() + hint(r));
-      case ExecutionOutcome.Failed f -> w.println("plasm: " + name + ": engine failure: " + f.message());
-      case ExecutionOutcome.Cancelled c -> w.println("plasm: " + name + ": cancelled: " + c.message());
-      case ExecutionOutcome.Interrupted i -> w.println("plasm: " + name + ": interrupted: " + i.message());
+          r.message().startsWith(name + ": ") ? r.message().substring(name.length() + 2) : r.message();
+      case ExecutionOutcome.Failed f -> "engine failure: " + f.message();
+      case ExecutionOutcome.Cancelled c -> "cancelled: " + c.message();
+      case ExecutionOutcome.Interrupted i -> "interrupted: " + i.message();
+    };
+    if (live != null && new Printer(spec, main.streams).interactive(json, quiet)) {
+      boolean ok = outcome instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
+      String text = what != null ? what : "completed, exit code " + code;
+      w.println(live.summary(text, ok, outcome.usage().wallTime(), receipt == null ? null : receiptFile.toString()));
+    } else if (what != null) {
+      w.println("plasm: " + name + ": " + what);
+    }
+    if (outcome instanceof ExecutionOutcome.Rejected r && hint(r) != null) {
+      w.println(new Printer(spec, main.streams).err.dim("hint: " + hint(r)));
     }
     w.flush();
     return code;
@@ -317,9 +339,54 @@ final class RunCommand implements Callable<Integer> {
 
   private static String hint(ExecutionOutcome.Rejected r) {
     return switch (r.kind()) {
-      case MALFORMED -> " (is it a WebAssembly binary? It must start with \\0asm)";
-      case UNLINKABLE -> " (Plasm provides only WASI preview 1 imports, module wasi_snapshot_preview1)";
-      default -> "";
+      case MALFORMED -> "is it a WebAssembly binary? A module starts with the bytes \\0asm";
+      case UNLINKABLE -> "Plasm provides only WASI preview 1 imports (module wasi_snapshot_preview1)";
+      default -> null;
+    };
+  }
+
+  /**
+   * Refuses what only a daemon can do, each field by its name: running elsewhere or on several
+   * nodes, checking by re-execution against another node, keeping an idempotency key.
+   */
+  private void refuseNodeOnly(JobManifest m) {
+    String tail = " is for 'plasm submit' (a daemon): plasm run runs the job once, on this machine";
+    if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL) {
+      throw new ConfigurationException("placement", "--manifest " + manifestFile + ": placement " + m.placement().text() + tail);
+    }
+    if (m.redundancy() != 1) {
+      throw new ConfigurationException("redundancy", "--manifest " + manifestFile + ": redundancy " + m.redundancy() + tail);
+    }
+    if (m.verify() != Verify.RECEIPT) {
+      throw new ConfigurationException("verify", "--manifest " + manifestFile + ": verify " + m.verify().text() + tail);
+    }
+    if (m.idempotencyKey() != null) {
+      throw new ConfigurationException("idempotencyKey", "--manifest " + manifestFile + ": idempotencyKey" + tail);
+    }
+  }
+
+  /**
+   * An admission error named where its value came from: the flag when it was given on the command
+   * line, the manifest's field ({@code limits.timeoutMillis}) when it came from {@code --manifest}.
+   */
+  private ConfigurationException admissionError(ConfigurationException e) {
+    String field = e instanceof dev.plasm.api.LimitValueException lv ? "limits." + lv.limit().jsonName() : e.field();
+    if (manifestFile == null || fromFlag(field)) {
+      return LimitFlags.asFlagError(e);
+    }
+    String message = e instanceof dev.plasm.api.LimitValueException lv ? lv.messageFor(field) : field + ": " + e.getMessage();
+    return new ConfigurationException(field, "--manifest " + manifestFile + ": " + message);
+  }
+
+  private boolean fromFlag(String field) {
+    if (field.startsWith("limits.")) {
+      dev.plasm.api.Limit l = dev.plasm.api.Limit.byJsonName(field.substring(7));
+      return l != null && LimitFlags.requested(spec).containsKey(l);
+    }
+    return switch (field) {
+      case "engine" -> engine != null;
+      case "deterministic" -> deterministic;
+      default -> true;
     };
   }
 
@@ -331,10 +398,14 @@ final class RunCommand implements Callable<Integer> {
     return fail("no-input", "MODULE", message, ExitCodes.NO_INPUT);
   }
 
-  /** Reports an error that stopped the job before it ran: JSON on stdout, or a line on stderr. */
+  /** Reports an error that stopped the job before it ran: JSON on stdout, or a line and a hint on stderr. */
   private int fail(String code, String field, String message, int exitCode) {
-    PrintWriter w = json ? spec.commandLine().getOut() : spec.commandLine().getErr();
-    w.println(json ? JsonOutput.error(code, field, message, exitCode) : "plasm: " + message);
+    if (!json) {
+      return new Printer(spec, main.streams).fail(null, message,
+          exitCode == ExitCodes.USAGE ? Hints.usage("plasm run") : null, exitCode);
+    }
+    PrintWriter w = spec.commandLine().getOut();
+    w.println(JsonOutput.error(code, field, message, exitCode));
     w.flush();
     return exitCode;
   }

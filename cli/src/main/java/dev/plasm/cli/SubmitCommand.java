@@ -30,9 +30,10 @@ import tools.jackson.databind.node.ObjectNode;
     header = "Submit a job to a Plasm daemon.",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    customSynopsis = {"plasm submit [OPTIONS] MODULE.wasm [--] [ARGS...]", "plasm submit [OPTIONS] --manifest FILE [--] [ARGS...]"},
-    description = {"", "Uploads MODULE.wasm (content-addressed) and submits a job; prints its id. With --wait it",
-      "waits, prints the guest's output and exits like 'plasm run'. Limits a job does not give are the node's.", ""},
+    customSynopsis = {"plasm submit [OPTIONS] MODULE.wasm [--] [ARGS...]", "       plasm submit [OPTIONS] --manifest FILE [--] [ARGS...]"},
+    description = {"", "Uploads MODULE.wasm (content-addressed, so a module the daemon has is not sent again) and submits a job; prints its id. With --wait it waits, prints the guest's output and exits like 'plasm run'. Limits a job does not give are the node's.",
+      "",
+      "On a terminal, --wait and --follow show a status line while the job runs (state, time, engine, the peer running it, output so far) with the output above it, and one line sums the job up at the end. Ctrl-C while waiting cancels the job.", ""},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:submitted (or, with --wait, the guest exited 0)", "N:with --wait, as 'plasm run'",
       "64:bad usage or refused by the daemon (the message names the field)", "66:module file missing",
@@ -61,17 +62,13 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter err = spec.commandLine().getErr();
+    Printer printer = new Printer(spec, main.streams);
     try {
       return submit();
     } catch (DaemonClient.Failure f) {
-      err.println("plasm: submit: " + f.getMessage());
-      err.flush();
-      return f.exitCode;
+      return printer.fail("submit", f);
     } catch (ConfigurationException e) {
-      err.println("plasm: " + e.getMessage());
-      err.flush();
-      return ExitCodes.USAGE;
+      return printer.fail(null, e.getMessage(), Hints.usage("plasm submit"), ExitCodes.USAGE);
     }
   }
 
@@ -113,16 +110,22 @@ final class SubmitCommand implements Callable<Integer> {
         guestArgs, guestEnv, stdin, LimitFlags.requested(spec), engine, deterministic, nonce, where, redundancy, how,
         idempotencyKey));
     DaemonClient c = new DaemonClient(client, main.streams.env());
-    String name = null;
+    Printer printer = new Printer(spec, main.streams);
+    String name = m.module() instanceof ModuleSource.ByPath p && Path.of(p.path()).getFileName() != null
+        ? Path.of(p.path()).getFileName().toString() : null;
+    try (JobProgress live = JobProgress.start(printer, main.streams,
+        (await || follow) && printer.interactive(client.json, client.quiet), m.programName() != null ? m.programName()
+            : name != null ? name : "job")) {
+      return submit(c, m, name, live, printer);
+    }
+  }
+
+  private int submit(DaemonClient c, JobManifest m, String name, JobProgress live, Printer printer) {
     // The module goes up once, by its hash; the job names it by that hash.
     switch (m.module()) {
-      case ModuleSource.ByPath p -> {
-        Path f = Path.of(p.path());
-        name = f.getFileName() == null ? null : f.getFileName().toString();
-        m = m.withModule(new ModuleSource.ByHash(c.postBytes("/v1/modules", Manifests.readFile(p.path(), "module"))
-            .get("sha256").asString()));
-      }
-      case ModuleSource.Inline i -> m = m.withModule(new ModuleSource.ByHash(c.postBytes("/v1/modules", i.bytes())
+      case ModuleSource.ByPath p -> m = m.withModule(new ModuleSource.ByHash(Upload.module(c,
+          Manifests.readFile(p.path(), "module"), name, live).get("sha256").asString()));
+      case ModuleSource.Inline i -> m = m.withModule(new ModuleSource.ByHash(Upload.module(c, i.bytes(), "module", live)
           .get("sha256").asString()));
       case ModuleSource.ByHash h -> { }
     }
@@ -133,8 +136,10 @@ final class SubmitCommand implements Callable<Integer> {
     if (m.programName() == null && name != null) {
       req.put("programName", name);
     }
-    // With --wait a short job's result comes back with the submission itself.
-    JsonNode job = c.postJson(await && !follow ? "/v1/jobs?wait=30s" : "/v1/jobs", req.toString());
+    // With --wait a short job's result comes back with the submission itself (on a terminal the
+    // output streams under a status line instead, as with --follow).
+    boolean stream = follow || live.live();
+    JsonNode job = c.postJson(await && !stream ? "/v1/jobs?wait=30s" : "/v1/jobs", req.toString());
     String id = job.get("id").asString();
     PrintWriter out = spec.commandLine().getOut();
     if (!await && !follow) {
@@ -142,17 +147,24 @@ final class SubmitCommand implements Callable<Integer> {
       out.flush();
       return ExitCodes.OK;
     }
-    JobCommand.Output output = new JobCommand.Output(c, id, main.streams);
-    if (follow) {
-      while (!DaemonClient.terminal(job = c.getJson("/v1/jobs/" + id + "/wait?timeout=1s"))) {
-        output.pump();
+    JobCommand.Output output = new JobCommand.Output(c, id, live.stdout(main.streams.out()), live.stderr(main.streams.err()));
+    live.job(job);
+    try (Interrupts.Scope cancel = Interrupts.onInterrupt(() -> JobCommand.cancelQuietly(c, id, printer))) {
+      if (stream) {
+        while (!DaemonClient.terminal(job = c.getJson("/v1/jobs/" + id + "/wait?timeout=1s"))) {
+          output.pump();
+          live.job(job);
+        }
+      } else {
+        job = DaemonClient.terminal(job) ? job : c.await(id);
       }
-    } else {
-      job = DaemonClient.terminal(job) ? job : c.await(id);
     }
+    live.job(job);
+    String written = null;
     if (receipt != null && job.has("receipt") && job.get("receipt").asBoolean()) {
       try {
         Files.write(receipt, c.getBytes("/v1/jobs/" + id + "/receipt"));
+        written = receipt.toString();
       } catch (IOException e) {
         spec.commandLine().getErr().println("plasm: cannot write the receipt to " + receipt + ": " + e.getMessage());
       }
@@ -162,8 +174,11 @@ final class SubmitCommand implements Callable<Integer> {
       out.flush();
     } else {
       output.pump();
+      live.close();
       String d = DaemonClient.describe(job);
-      if (d != null) {
+      if (printer.interactive(client.json, client.quiet)) {
+        printer.summary(live.summary(job, written));
+      } else if (d != null) {
         spec.commandLine().getErr().println("plasm: " + (module != null ? module.getFileName() : id) + ": " + d);
         spec.commandLine().getErr().flush();
       }

@@ -70,6 +70,16 @@ final class DaemonUnderTest implements AutoCloseable {
     return d;
   }
 
+  /**
+   * A daemon with its state in {@code dir/state} and an explicit, minimal config file (a machine may
+   * have /etc/plasm/plasmd.toml from the Debian package, which a daemon without --config reads).
+   */
+  static DaemonUnderTest withConfig(Path dir) throws Exception {
+    Path config = dir.resolve("plasmd.toml");
+    java.nio.file.Files.writeString(config, "[jobs]\nconcurrency = 1\n");
+    return start(dir.resolve("state"), "--config", config.toString());
+  }
+
   /** The environment that makes client commands find this daemon and its token. */
   Map<String, String> env() {
     return Map.of("PLASM_HOME", state.toString());

@@ -65,6 +65,24 @@ class ManifestCommandTests {
     assertEquals(ExitCodes.USAGE, p.exitCode(), p::toString);
     assertTrue(p.err().contains("placement remote"), p::toString);
 
+    // In --json the field is the one inside the file, as the daemon names it, not --manifest.
+    Path tooLong = manifest("{\"modulePath\": \"probe.wasm\", \"limits\": {\"timeoutMillis\": 90000000}}");
+    Cli.Result j = Cli.run("run", "--json", "--manifest", tooLong.toString());
+    assertEquals(ExitCodes.USAGE, j.exitCode(), j::toString);
+    assertTrue(j.out().contains("\"field\" : \"limits.timeoutMillis\""), j::toString);
+    // What only a daemon can do is refused, each by its own field.
+    for (String[] c : new String[][] {{"\"redundancy\": 2", "redundancy"}, {"\"verify\": \"reexecute\"", "verify"},
+        {"\"idempotencyKey\": \"k1\"", "idempotencyKey"}}) {
+      Path nodeOnly = manifest("{\"modulePath\": \"probe.wasm\", " + c[0] + "}");
+      Cli.Result n = Cli.run("run", "--json", "--manifest", nodeOnly.toString());
+      assertEquals(ExitCodes.USAGE, n.exitCode(), n::toString);
+      assertTrue(n.out().contains("\"field\" : \"" + c[1] + "\"") && n.out().contains("plasm submit"), n::toString);
+    }
+    // A limit given as a flag is named by its flag, even with a manifest.
+    Cli.Result flag = Cli.run("run", "--json", "--max-memory", "8GiB", "--manifest", manifest("{\"modulePath\": \"probe.wasm\"}").toString());
+    assertEquals(ExitCodes.USAGE, flag.exitCode(), flag::toString);
+    assertTrue(flag.out().contains("\"field\" : \"--max-memory\""), flag::toString);
+
     Cli.Result missing = Cli.run("run", "--manifest", tmp.resolve("nope.json").toString());
     assertEquals(ExitCodes.NO_INPUT, missing.exitCode(), missing::toString);
   }

@@ -245,6 +245,16 @@ class DaemonAbuseTests {
   }
 
   @Test
+  void aRefusalBeforeTheBodyIsReadSaysTheConnectionCloses() throws Exception {
+    // A keep-alive client must learn that this socket ends: its pool would reuse it otherwise.
+    String body = "{\"module\": \"" + helloSha + "\"}";
+    String answer = raw("POST /v1/jobs?wiat=1s HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + d.token
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+    assertStatus(answer, 400, "unknown-field");
+    assertTrue(answer.contains("Connection: close"), answer);
+  }
+
+  @Test
   void expectContinueIsAnsweredBeforeTheBodyAndNotForARefusal() throws Exception {
     String body = "{\"module\": \"" + helloSha + "\"}";
     try (Socket s = new Socket("127.0.0.1", port)) {

@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.fixtures.Fixtures;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.host.ReceiptVerifier;
-import java.net.URLEncoder;
+import dev.plasm.fixtures.Fixtures;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +31,6 @@ import tools.jackson.databind.JsonNode;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class RemoteJobsTests {
-  static final String P2P = "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\n";
-  static final String EXECUTOR = "[remote]\nenabled = true\noffer-interval = \"1s\"\noffer-ttl = \"20s\"\n";
-
   @TempDir static Path tmp;
   static DaemonProcess a;
   static DaemonProcess b;
@@ -50,32 +43,19 @@ class RemoteJobsTests {
 
   @BeforeAll
   static void startNetwork() throws Exception {
-    a = DaemonProcess.start(tmp.resolve("a"), P2P + "[remote]\nenabled = false\n");
-    String seed = json(a.get("/v1/peers")).get("listenAddresses").get(0).asString();
-    String boot = P2P + "bootstrap = [\"" + seed + "\"]\n";
-    b = DaemonProcess.start(tmp.resolve("b"), boot + EXECUTOR);
-    c = DaemonProcess.start(tmp.resolve("c"), boot + EXECUTOR);
-    d = DaemonProcess.start(tmp.resolve("d"), boot + EXECUTOR);
+    a = DaemonProcess.start(tmp.resolve("a"), RemoteNet.P2P + "[remote]\nenabled = false\n");
+    String boot = RemoteNet.joining(a);
+    b = DaemonProcess.start(tmp.resolve("b"), boot + RemoteNet.EXECUTOR);
+    c = DaemonProcess.start(tmp.resolve("c"), boot + RemoteNet.EXECUTOR);
+    d = DaemonProcess.start(tmp.resolve("d"), boot + RemoteNet.EXECUTOR);
     e = DaemonProcess.start(tmp.resolve("e"), boot);
     for (DaemonProcess x : new DaemonProcess[] {b, c, d}) {
       executors.add(peerId(x));
     }
-    hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
-    helloSha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(hello));
+    hello = RemoteNet.hello();
+    helloSha = FaultyPeer.sha256(hello);
     // A sees the three executors' provider records and offers before any job is placed.
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      JsonNode p = json(a.get("/v1/dht/providers/" + URLEncoder.encode("/plasm/executor", StandardCharsets.UTF_8) + "?max=20"));
-      Set<String> found = new java.util.HashSet<>();
-      p.get("providers").forEach(x -> found.add(x.get("peerId").asString()));
-      if (found.containsAll(executors)) {
-        break;
-      }
-      if (System.nanoTime() > until) {
-        throw new AssertionError("A never found the three executors; providers: " + p);
-      }
-      Thread.sleep(250);
-    }
+    RemoteNet.awaitExecutors(a, executors);
   }
 
   @AfterAll
@@ -88,12 +68,11 @@ class RemoteJobsTests {
   }
 
   static String peerId(DaemonProcess x) throws Exception {
-    return json(x.get("/v1/node")).get("peerId").asString();
+    return RemoteNet.peerId(x);
   }
 
   static String job(String placement, String more) {
-    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(hello) + "\", \"args\": [\"peers\"], \"placement\": \""
-        + placement + "\"" + more + "}";
+    return RemoteNet.job(hello, List.of("peers"), placement, more);
   }
 
   /** Verifies a job's receipt as anyone would: signed by {@code signer}, trusted, matching the output. */
@@ -221,15 +200,6 @@ class RemoteJobsTests {
   }
 
   static long metric(DaemonProcess x, String name) throws Exception {
-    for (String line : x.get("/metrics").body().split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Long.parseLong(line.substring(name.length() + 1).strip());
-      }
-    }
-    return 0;
-  }
-
-  static byte[] fixture(String name) {
-    return Fixtures.bytes(name);
+    return RemoteNet.metric(x, name);
   }
 }

@@ -25,9 +25,9 @@ public final class Plugins {
 
   private final List<PluginLayers.Plugin> layers;
   private final List<PluginProblem> layerProblems;
-  private volatile EngineRegistry engines;
-  private volatile TransportRegistry transports;
-  private volatile ReceiptSchemes receiptSchemes;
+  private final Lazy<EngineRegistry> engines = new Lazy<>(() -> EngineRegistry.from(this));
+  private final Lazy<TransportRegistry> transports = new Lazy<>(() -> TransportRegistry.from(this));
+  private final Lazy<ReceiptSchemes> receiptSchemes = new Lazy<>(() -> ReceiptSchemes.from(this));
 
   private Plugins(List<PluginLayers.Plugin> layers, List<PluginProblem> problems) {
     this.layers = List.copyOf(layers);
@@ -67,44 +67,40 @@ public final class Plugins {
 
   /** The engines of the boot layer and of every plugin. */
   public EngineRegistry engines() {
-    EngineRegistry e = engines;
-    if (e == null) {
-      synchronized (this) {
-        if (engines == null) {
-          engines = EngineRegistry.from(this);
-        }
-        e = engines;
-      }
-    }
-    return e;
+    return engines.get();
   }
 
   /** The peer-to-peer transports of the boot layer and of every plugin. */
   public TransportRegistry transports() {
-    TransportRegistry t = transports;
-    if (t == null) {
-      synchronized (this) {
-        if (transports == null) {
-          transports = TransportRegistry.from(this);
-        }
-        t = transports;
-      }
-    }
-    return t;
+    return transports.get();
   }
 
   /** The receipt signature schemes of the boot layer and of every plugin. */
   public ReceiptSchemes receiptSchemes() {
-    ReceiptSchemes r = receiptSchemes;
-    if (r == null) {
-      synchronized (this) {
-        if (receiptSchemes == null) {
-          receiptSchemes = ReceiptSchemes.from(this);
-        }
-        r = receiptSchemes;
-      }
+    return receiptSchemes.get();
+  }
+
+  /** A value made on first use, once (providers are instantiated only for the kinds a process asks for). */
+  private static final class Lazy<T> {
+    private final java.util.function.Supplier<T> make;
+    private volatile T value;
+
+    Lazy(java.util.function.Supplier<T> make) {
+      this.make = make;
     }
-    return r;
+
+    T get() {
+      T v = value;
+      if (v == null) {
+        synchronized (this) {
+          if (value == null) {
+            value = make.get();
+          }
+          v = value;
+        }
+      }
+      return v;
+    }
   }
 
   /** The plugins loaded from plugin directories (not the boot layer), with what each provides. */

@@ -605,6 +605,9 @@ public final class JobRunner {
     }
     Instant now = Instant.now();
     for (JobRecord r : store.unfinished()) {
+      if (r.dispatch() != null && r.state() == JobState.RUNNING) {
+        continue; // out on other nodes, which keep running it: asked for again after the restart (RemoteNode.resume)
+      }
       try {
         if (r.state() == JobState.QUEUED) {
           store.update(r.endedUnrun(JobState.INTERRUPTED, now,

@@ -83,6 +83,11 @@ public final class Response {
       throw new IllegalStateException("the response has started");
     }
     committed = true;
+    if (!request.bodyConsumed()) {
+      // An answer given before the body was read (a refusal) ends the connection: say so, or the
+      // client's pool reuses a socket the server is about to close and its next request fails.
+      closing = true;
+    }
     StringBuilder h = new StringBuilder(256);
     h.append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
     boolean noBody = status == 204 || status == 304;

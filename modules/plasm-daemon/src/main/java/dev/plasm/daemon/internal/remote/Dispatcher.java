@@ -104,6 +104,16 @@ final class Dispatcher {
     return outTo.getOrDefault(peer, 0);
   }
 
+  /**
+   * Set when the node stops. Its stopping breaks the exchanges in flight; those attempts stay
+   * {@code running} on disk and their jobs unfinished, to be asked for again after the restart,
+   * rather than being recorded lost (and moved to other executors) by a node that is going away.
+   */
+  private volatile boolean closing;
+
+  /** How long a node that has just started waits for its first peer before it asks executors for the jobs it had out. */
+  static final Duration NETWORK_WAIT = Duration.ofSeconds(30);
+
   Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
       RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
       ReceiptSchemes schemes, Log log) {
@@ -119,6 +129,11 @@ final class Dispatcher {
     this.verifier = new ReceiptVerifier(schemes);
     this.log = log;
     this.inFlight = new Semaphore(config.remote().maxDispatch());
+  }
+
+  /** The node is stopping: leave the jobs out as they are on disk (see {@link #closing}). */
+  void close() {
+    closing = true;
   }
 
   /** Whether another remote job can go out now. */
@@ -161,8 +176,10 @@ final class Dispatcher {
       try {
         run(act, m, false);
       } catch (Throwable t) {
-        log.error("dispatch failed", "job", r.id(), "error", t.toString());
-        endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
+        if (!closing) {
+          log.error("dispatch failed", "job", r.id(), "error", t.toString());
+          endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
+        }
       } finally {
         active.remove(r.id());
         inFlight.release();
@@ -177,7 +194,9 @@ final class Dispatcher {
       try {
         run(act, m, true);
       } catch (Throwable t) {
-        endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
+        if (!closing) {
+          endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
+        }
       } finally {
         active.remove(r.id());
       }
@@ -206,6 +225,7 @@ final class Dispatcher {
 
     // After a restart: the executors already asked are asked again for the same job (by our job id).
     if (reattach) {
+      awaitNetwork();
       for (JobRecord.Attempt a : d.attempts()) {
         tried.add(a.peerId());
         if ((a.result().equals("running") || a.result().equals("ok")) && !act.isCancelled()) {
@@ -217,9 +237,11 @@ final class Dispatcher {
         }
       }
     }
+    // Executors that refused busy: tried again once the backoff (their retry hint) has passed.
+    Set<String> busy = new HashSet<>();
     int budget = config.remote().maxAttempts() * needed;
     long backoff = 500;
-    while (answers.size() < needed && budget > 0 && !act.isCancelled()) {
+    while (answers.size() < needed && budget > 0 && !act.isCancelled() && !closing) {
       if (candidates.isEmpty()) {
         candidates.addAll(choose(current[0], m, tried));
         if (candidates.isEmpty()) {
@@ -231,6 +253,8 @@ final class Dispatcher {
             break;
           }
           backoff *= 2;
+          tried.removeAll(busy); // their hint has passed: they may have a place now
+          busy.clear();
           candidates.addAll(choose(current[0], m, tried));
           if (candidates.isEmpty()) {
             break;
@@ -245,29 +269,27 @@ final class Dispatcher {
         tried.add(p);
         batch.add(p);
       }
-      List<Result> results = new ArrayList<>();
+      Result[] results = new Result[batch.size()];
       List<Thread> ts = new ArrayList<>();
-      for (String peer : batch) {
+      for (int i = 0; i < batch.size(); i++) {
+        int k = i;
         ts.add(Thread.ofVirtual().start(() -> {
-          Result res;
           try {
-            res = attempt(current, m, peer, nonceFor(m), null);
+            results[k] = attempt(current, m, batch.get(k), nonceFor(m), null);
           } catch (IOException | InterruptedException | RuntimeException e) {
-            res = new Result.Lost(e.toString(), false);
-          }
-          synchronized (results) {
-            results.add(res);
+            results[k] = new Result.Lost(e.toString(), false);
           }
         }));
       }
       for (Thread t : ts) {
         t.join();
       }
-      for (Result res : results) {
-        if (res instanceof Result.Ok ok) {
+      for (int i = 0; i < results.length; i++) {
+        if (results[i] instanceof Result.Ok ok) {
           answers.add(ok.answer());
-        } else if (res instanceof Result.Refused rf && rf.code().equals("busy")) {
+        } else if (results[i] instanceof Result.Refused rf && rf.code().equals("busy")) {
           backoff = Math.max(backoff, Math.min(rf.retryAfterMillis(), 4000));
+          busy.add(batch.get(i));
         }
       }
     }
@@ -279,7 +301,29 @@ final class Dispatcher {
       endCancelled(latest);
       return;
     }
+    if (closing && answers.size() < needed) {
+      return; // asked for again after the restart
+    }
     finish(latest, m, answers, needed);
+  }
+
+  /**
+   * Waits (at most {@link #NETWORK_WAIT}) until this node is connected to a peer: just after a
+   * restart it is alone until its bootstrap peers answer, and an executor asked for a job then
+   * could not even be found.
+   */
+  private void awaitNetwork() throws InterruptedException {
+    long until = System.nanoTime() + NETWORK_WAIT.toNanos();
+    while (!closing && System.nanoTime() < until) {
+      try {
+        if (!transport.peers().isEmpty()) {
+          return;
+        }
+      } catch (TransportException e) {
+        return;
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** The nonce sent to an executor: the requester's own when the manifest has one, else a fresh one. */
@@ -450,6 +494,9 @@ final class Dispatcher {
     } finally {
       outTo.computeIfPresent(peer, (k, v) -> v <= 1 ? null : v - 1);
     }
+    if (closing && !(res instanceof Result.Ok)) {
+      throw new InterruptedException("the node is stopping; the attempt is asked for again after the restart");
+    }
     String result = switch (res) {
       case Result.Ok ok -> "ok";
       case Result.Refused rf -> "refused";
@@ -567,6 +614,10 @@ final class Dispatcher {
           }
           case "status" -> { }
           case "refused" -> {
+            if (nonce == null && "unknown-job".equals(msg.path("code").asString(""))) {
+              // Asked again after a restart, the executor no longer has the job: whatever it did is lost.
+              return new Result.Lost("unknown-job: " + msg.path("message").asString(""), false);
+            }
             return new Result.Refused(msg.path("code").asString("refused"), msg.path("message").asString(""),
                 msg.path("retryAfterMillis").asLong(0));
           }
@@ -656,12 +707,14 @@ final class Dispatcher {
         List.of(a.peer()), a.executorJobId(), nonce));
     if (!report.passed()) {
       var f = report.failures().get(0);
+      if (f.name().equals("trust")) {
+        // The dialed peer is the only signer trusted: a sound receipt by any other key fails check 3, signer.
+        return new Result.Invalid("signer", "signed by " + report.receipt().signer().peerId() + ", not by the executor dialed, "
+            + a.peer(), a);
+      }
       return new Result.Invalid(f.name(), f.detail(), a);
     }
     Receipt rc = report.receipt();
-    if (!rc.signer().peerId().equals(a.peer())) {
-      return new Result.Invalid("signer", "signed by " + rc.signer().peerId() + ", not by the executor dialed, " + a.peer(), a);
-    }
     if (!rc.module().sha256().equals(r.plan().moduleSha256())) {
       return new Result.Invalid("module", "the receipt is for module " + rc.module().sha256(), a);
     }

@@ -17,6 +17,7 @@ import dev.plasm.job.ManifestException;
 import dev.plasm.transport.spi.PeerAddresses;
 import dev.plasm.transport.spi.PeerStream;
 import dev.plasm.transport.spi.Transport;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ProtocolException;
@@ -107,44 +108,34 @@ final class JobService {
 
   void serve(PeerStream s) throws IOException, InterruptedException {
     String peer = s.peerId();
-    OutputStream out = s.output();
-    JsonNode req;
-    try (Deadlines.Deadline d = Deadlines.after(REQUEST_TIMEOUT, s::reset)) {
-      Frames.Frame f = Frames.read(s.input(), (int) Math.min(Integer.MAX_VALUE, config.api().maxJsonBody() + 4096));
-      if (f == null) {
-        return;
-      }
-      req = f.json();
-    } catch (ProtocolException e) {
-      metrics.refused("bad-request");
-      refuse(out, "bad-request", null, e.getMessage(), 0);
+    JsonNode req = request(s, PROTOCOL, (int) Math.min(Integer.MAX_VALUE, config.api().maxJsonBody() + 4096), log,
+        (why) -> refused(s, "bad-request", null, why, 0));
+    if (req == null) {
       return;
     }
     if (!config.remote().admits(peer)) {
-      metrics.refused("not-allowed");
-      refuse(out, "not-allowed", null, config.remote().enabled() ? "this node does not run jobs for " + peer
+      refused(s, "not-allowed", null, config.remote().enabled() ? "this node does not run jobs for " + peer
           : "this node does not run jobs for other peers ([remote] enabled = false)", 0);
       return;
     }
     String type = req.path("type").asString("");
     String jobId = req.path("jobId").asString("");
     if (!JobManifest.ID_CHARS.matcher(jobId).matches()) {
-      metrics.refused("bad-request");
-      refuse(out, "bad-request", "jobId", "jobId must be 1-128 characters of A-Z a-z 0-9 . _ : -", 0);
+      refused(s, "bad-request", "jobId", "jobId must be 1-128 characters of A-Z a-z 0-9 . _ : -", 0);
       return;
     }
     JobRecord existing = store.byRequester(peer, jobId);
     switch (type) {
       case "attach" -> {
         if (existing == null) {
-          refuse(out, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
+          refused(s, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
           return;
         }
         follow(s, existing);
       }
       case "cancel" -> {
         if (existing == null) {
-          refuse(out, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
+          refused(s, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
           return;
         }
         // Ends it as a client's cancel here would; the requester's stream for the job gets its result.
@@ -152,7 +143,7 @@ final class JobService {
           runner.cancel(existing.id());
         }
         JobRecord now = store.get(existing.id());
-        Frames.control(out, Json.MAPPER.createObjectNode().put("type", "cancelled").put("jobId", existing.id())
+        Frames.control(s.output(), Json.MAPPER.createObjectNode().put("type", "cancelled").put("jobId", existing.id())
             .put("state", now.state().text()));
       }
       case "run" -> {
@@ -161,26 +152,67 @@ final class JobService {
           follow(s, r);
         }
       }
-      default -> {
-        metrics.refused("bad-request");
-        refuse(out, "bad-request", "type", "type must be run, attach or cancel", 0);
+      default -> refused(s, "bad-request", "type", "type must be run, attach or cancel", 0);
+    }
+  }
+
+  /** Sends a refusal of {@code code}, counted and logged (one line). */
+  private void refused(PeerStream s, String code, String field, String message, long retryAfterMillis) throws IOException {
+    metrics.refused(code);
+    if (code.equals("bad-request") || code.equals("not-allowed") || code.equals("module-unavailable")) {
+      log.warn("refused a peer's job", "peer", s.peerId(), "code", code, "why", message);
+    } else {
+      log.info("refused a peer's job", "peer", s.peerId(), "code", code, "why", message);
+    }
+    refuse(s.output(), code, field, message, retryAfterMillis);
+  }
+
+  /** What a reader of a malformed request tells its peer. */
+  interface BadRequest {
+    void refuse(String why) throws IOException;
+  }
+
+  /**
+   * Reads the one request frame of a stream within {@link #REQUEST_TIMEOUT}: null when there is
+   * none, after refusing a malformed one ({@code bad}) or dropping a stream that sent nothing in time,
+   * each with one log line.
+   */
+  static JsonNode request(PeerStream s, String protocol, int cap, Log log, BadRequest bad) throws IOException {
+    try (Deadlines.Deadline d = Deadlines.after(REQUEST_TIMEOUT, s::reset)) {
+      try {
+        Frames.Frame f = Frames.read(s.input(), cap);
+        if (f == null) {
+          if (d.expired()) {
+            throw new EOFException("reset at the deadline");
+          }
+          return null; // opened and closed: nothing asked, nothing to answer
+        }
+        return f.json();
+      } catch (IOException e) {
+        if (d.expired()) {
+          log.warn("dropped a peer's stream that sent no request in time", "protocol", protocol, "peer", s.peerId(),
+              "deadline", REQUEST_TIMEOUT.toSeconds() + "s");
+          return null;
+        }
+        if (e instanceof ProtocolException || e instanceof EOFException) {
+          bad.refuse(e.getMessage());
+          return null;
+        }
+        throw e;
       }
     }
   }
 
   /** Takes a new job from {@code peer}; null when it was refused (the refusal has been sent). */
   private JobRecord take(PeerStream s, String peer, String jobId, JsonNode req) throws IOException {
-    OutputStream out = s.output();
     long wait = rates.computeIfAbsent(peer, p -> new Bucket(config.remote().perPeerPerMinute())).take();
     if (wait > 0) {
-      metrics.refused("busy");
-      refuse(out, "busy", null, peer + " has sent more than " + config.remote().perPeerPerMinute() + " jobs a minute", wait);
+      refused(s, "busy", null, peer + " has sent more than " + config.remote().perPeerPerMinute() + " jobs a minute", wait);
       return null;
     }
     AtomicInteger mine = activeByPeer.computeIfAbsent(peer, p -> new AtomicInteger());
     if (active.get() >= config.remote().maxConcurrent() || mine.get() >= config.remote().perPeerConcurrent()) {
-      metrics.refused("busy");
-      refuse(out, "busy", null, "this node is running as many jobs for other peers as it takes ("
+      refused(s, "busy", null, "this node is running as many jobs for other peers as it takes ("
           + (mine.get() >= config.remote().perPeerConcurrent() ? config.remote().perPeerConcurrent() + " for one peer"
           : config.remote().maxConcurrent()) + ")", 1000);
       return null;
@@ -193,16 +225,16 @@ final class JobService {
       }
       m = JobJson.manifest((ObjectNode) mf, JobJson.Source.PEER);
     } catch (ManifestException e) {
-      metrics.refused("bad-request");
-      refuse(out, "bad-request", e.fieldOrNull(), e.getMessage(), 0);
+      refused(s, "bad-request", e.fieldOrNull(), e.getMessage(), 0);
       return null;
     }
     String sha = ((ModuleSource.ByHash) m.module()).sha256();
     long max = intake.admission().policy().caps().getOrDefault(dev.plasm.api.Limit.MODULE_SIZE,
         config.limits().maxModuleBytes());
-    if (!modules.has(sha) && !fetchModule(peer, sha, max)) {
-      metrics.refused("module-unavailable");
-      refuse(out, "module-unavailable", "module", "could not get module " + sha + " from " + peer + " or any provider", 0);
+    String missing = modules.has(sha) ? null : fetchModule(peer, sha, max);
+    if (missing != null) {
+      refused(s, "module-unavailable", "module", "could not get module " + sha + " from " + peer + " or any provider: "
+          + missing, 0);
       return null;
     }
     byte[] stdin = m.stdin() instanceof StdinSource.Inline in ? in.bytes() : new byte[0];
@@ -212,8 +244,7 @@ final class JobService {
       try {
         world = new Determinism(w.get("clockEpochMicros").asLong(), HexFormat.of().parseHex(w.get("randomSeed").asString()));
       } catch (RuntimeException e) {
-        metrics.refused("bad-request");
-        refuse(out, "bad-request", "determinism", "determinism must be {clockEpochMicros, randomSeed: 64 hex digits}", 0);
+        refused(s, "bad-request", "determinism", "determinism must be {clockEpochMicros, randomSeed: 64 hex digits}", 0);
         return null;
       }
     }
@@ -228,8 +259,7 @@ final class JobService {
             ? "limits-too-high" : e.field() != null && (e.field().equals("engine") || e.field().equals("limits.fuel")
             || e.field().equals("deterministic")) ? "engine-missing" : "bad-request";
       };
-      metrics.refused(code);
-      refuse(out, code, e.field(), e.getMessage(), e.kind() == Intake.Refusal.Kind.BUSY ? 1000 : 0);
+      refused(s, code, e.field(), e.getMessage(), e.kind() == Intake.Refusal.Kind.BUSY ? 1000 : 0);
       return null;
     }
     if (!a.existing()) {
@@ -244,13 +274,17 @@ final class JobService {
     return a.record();
   }
 
-  /** Fetches a module from the requester, else from any provider; true when the store has it. */
-  private boolean fetchModule(String peer, String sha, long max) {
+  /**
+   * Fetches a module from the requester, else from any provider; null when the store has it, else
+   * why not (what each peer asked did wrong, for the refusal and its log line).
+   */
+  private String fetchModule(String peer, String sha, long max) {
+    StringBuilder why = new StringBuilder();
     try {
       moduleService.fetch(transport, peer, sha, max);
-      return true;
+      return null;
     } catch (IOException | RuntimeException e) {
-      log.warn("could not fetch a module from the requester", "peer", peer, "module", sha, "error", e.getMessage());
+      why.append(e.getMessage());
     }
     try {
       for (PeerAddresses p : transport.findProviders(Offers.moduleKey(sha), 8)) {
@@ -259,15 +293,15 @@ final class JobService {
         }
         try {
           moduleService.fetch(transport, p.peerId(), sha, max);
-          return true;
+          return null;
         } catch (IOException | RuntimeException e) {
-          log.warn("could not fetch a module from a provider", "peer", p.peerId(), "module", sha, "error", e.getMessage());
+          why.append("; provider ").append(p.peerId()).append(": ").append(e.getMessage());
         }
       }
     } catch (RuntimeException e) {
-      // No providers found: the job is refused below.
+      // No providers found: the job is refused.
     }
-    return modules.has(sha);
+    return modules.has(sha) ? null : why.toString();
   }
 
   /** Answers with status messages until the job ends, then with its result. */
@@ -284,7 +318,7 @@ final class JobService {
       } catch (TimeoutException e) {
         if (Duration.between(start, Instant.now()).compareTo(limit) > 0) {
           // The job itself is bounded by its deadline; a stream never outlives it by much.
-          refuse(out, "timeout", null, "the job did not end within its deadline and grace", 0);
+          refused(s, "timeout", null, "the job did not end within its deadline and grace", 0);
           return;
         }
         JobRecord now = store.get(r.id());

@@ -1,5 +1,6 @@
 package dev.plasm.daemon.internal.remote;
 
+import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.transport.spi.PeerStream;
@@ -25,29 +26,30 @@ final class ModuleService {
   static final Duration FRAME_TIMEOUT = Duration.ofSeconds(15);
 
   private final ModuleStore modules;
+  private final Log log;
 
-  ModuleService(ModuleStore modules) {
+  ModuleService(ModuleStore modules, Log log) {
     this.modules = modules;
+    this.log = log;
+  }
+
+  /** Refuses a malformed request, with one log line. */
+  private void badRequest(PeerStream s, String field, String why) throws IOException {
+    log.warn("refused a peer's module request", "peer", s.peerId(), "code", "bad-request", "why", why);
+    JobService.refuse(s.output(), "bad-request", field, why, 0);
   }
 
   /** Serves one request. */
   void serve(PeerStream s) throws IOException {
+    JsonNode req = JobService.request(s, PROTOCOL, 1024, log, why -> badRequest(s, null, why));
+    if (req == null) {
+      return;
+    }
+    OutputStream out = s.output();
     try (Deadlines.Deadline d = Deadlines.after(FRAME_TIMEOUT, s::reset)) {
-      Frames.Frame f = Frames.read(s.input(), 1024);
-      if (f == null) {
-        return;
-      }
-      OutputStream out = s.output();
-      JsonNode req;
-      try {
-        req = f.json();
-      } catch (ProtocolException e) {
-        JobService.refuse(out, "bad-request", null, e.getMessage(), 0);
-        return;
-      }
       String sha = req.path("sha256").asString("");
       if (!"get".equals(req.path("type").asString("")) || !ModuleStore.SHA256.matcher(sha).matches()) {
-        JobService.refuse(out, "bad-request", "sha256", "send {\"type\": \"get\", \"sha256\": <64 lower-case hex digits>}", 0);
+        badRequest(s, "sha256", "send {\"type\": \"get\", \"sha256\": <64 lower-case hex digits>}");
         return;
       }
       if (!modules.has(sha)) {
@@ -138,7 +140,7 @@ final class ModuleService {
       try {
         modules.put(body, max, sha);
       } catch (ModuleStore.HashMismatchException e) {
-        throw new FetchException(peerId + " sent a module whose " + e.getMessage(), true);
+        throw new FetchException(peerId + " sent other bytes than the module asked for: " + e.getMessage(), true);
       }
     }
   }

@@ -56,7 +56,7 @@ public final class RemoteNode implements AutoCloseable {
     this.runner = runner;
     this.log = log;
     this.offers = new Offers(transport, identity, registry.engines(), log);
-    ModuleService moduleService = new ModuleService(modules);
+    ModuleService moduleService = new ModuleService(modules, log);
     this.jobs = new JobService(config, transport, store, modules, moduleService, intake, runner, log, metrics);
     this.reputation = new Reputation(stateDir);
     this.dispatcher = new Dispatcher(config, transport, offers, store, reputation, metrics, runner, intake.admission(), registry,
@@ -206,6 +206,7 @@ public final class RemoteNode implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    dispatcher.close();
     Thread rd = reader;
     if (rd != null) {
       rd.interrupt();
