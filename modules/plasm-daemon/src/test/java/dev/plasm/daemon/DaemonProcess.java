@@ -33,6 +33,44 @@ final class DaemonProcess implements AutoCloseable {
   private final StringBuffer log;
   private final CompletableFuture<Void> logDone;
 
+  /**
+   * A job's record as a stopped daemon left it on disk: its last entry in the job journal, read by
+   * the format docs/http-api.md ("Durability") gives, not through the daemon's code; else its
+   * {@code jobs/ID/job.json} (the layout before the journal); null when there is neither.
+   */
+  static JsonNode recordOnDisk(Path state, String id) throws java.io.IOException {
+    JsonNode last = null;
+    Path dir = state.resolve("journal");
+    List<Path> segments = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (var s = Files.list(dir)) {
+        s.filter(p -> p.getFileName().toString().matches("\\d{8}\\.journal")).sorted().forEach(segments::add);
+      }
+    }
+    for (Path seg : segments) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(seg));
+      b.position(16); // PLASMJNL, version, reserved
+      while (b.remaining() >= 8) {
+        int length = b.getInt();
+        b.getInt(); // crc32c of the body
+        if (length > b.remaining()) {
+          break; // an append a crash cut short
+        }
+        int bodyEnd = b.position() + length;
+        byte[] meta = new byte[b.getInt()];
+        b.get(meta);
+        b.position(bodyEnd);
+        int parts = meta[1];
+        JsonNode r = JSON.readTree(java.util.Arrays.copyOfRange(meta, 3 + parts, meta.length));
+        if (meta[0] == 1 && id.equals(r.get("id").asString())) {
+          last = r;
+        }
+      }
+    }
+    Path old = state.resolve("jobs").resolve(id).resolve("job.json");
+    return last != null ? last : Files.isRegularFile(old) ? JSON.readTree(Files.readAllBytes(old)) : null;
+  }
+
   private DaemonProcess(Process process, Path state, String base, String token, StringBuffer log, CompletableFuture<Void> logDone) {
     this.logDone = logDone;
     this.process = process;

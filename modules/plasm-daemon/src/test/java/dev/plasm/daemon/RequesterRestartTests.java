@@ -3,6 +3,8 @@ package dev.plasm.daemon;
 import static dev.plasm.daemon.DaemonProcess.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.fixtures.Fixtures;
@@ -62,7 +64,9 @@ class RequesterRestartTests {
 
   /** What R has on disk for the job while it is down: still out on E, its attempt still running. */
   JsonNode onDisk(String id) throws Exception {
-    return DaemonProcess.JSON.readTree(Files.readAllBytes(r.state.resolve("jobs").resolve(id).resolve("job.json")));
+    JsonNode j = DaemonProcess.recordOnDisk(r.state, id);
+    assertNotNull(j, "no record of " + id + " on disk");
+    return j;
   }
 
   DaemonProcess restartR() throws Exception {
@@ -110,9 +114,12 @@ class RequesterRestartTests {
   void whenTheExecutorForgotTheJobItEndsSayingSo() throws Exception {
     String[] job = sleeperRunningOnE();
     r.kill();
-    // E loses the job (its record gone, as if it had been cleaned away) and restarts on the same identity.
+    // E loses the job (its records gone, as if they had been cleaned away: E ran no other job) and
+    // restarts on the same identity.
     e.kill();
-    deleteTree(e.state.resolve("jobs").resolve(job[1]));
+    assertNotNull(DaemonProcess.recordOnDisk(e.state, job[1]));
+    deleteTree(e.state.resolve("journal"));
+    assertNull(DaemonProcess.recordOnDisk(e.state, job[1]));
     e = DaemonProcess.start(e.state, RemoteNet.P2P + RemoteNet.EXECUTOR);
     r = restartR();
     JsonNode j = r.await(job[0], 120);
