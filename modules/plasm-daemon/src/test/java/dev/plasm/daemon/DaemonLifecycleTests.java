@@ -155,6 +155,76 @@ class DaemonLifecycleTests {
   }
 
   @Test
+  void afterKillMinus9DuringConcurrentSubmissionsEveryAcknowledgedJobIsThere() throws Exception {
+    // Submissions share the journal's forced writes (group commit): a 202 must still mean "on disk".
+    Path state = tmp.resolve("state");
+    String config = CONFIG.replace("concurrency = 1", "concurrency = 2").replace("queue-capacity = 1", "queue-capacity = 10000");
+    java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (DaemonProcess d = DaemonProcess.start(state, config)) {
+      String job = helloJob().replace("}", ", \"stdinBase64\": \"aGVsbG8=\"}");
+      java.util.List<Thread> clients = new java.util.ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      for (int i = 0; i < 8; i++) {
+        clients.add(Thread.ofPlatform().start(() -> {
+          while (!stop.get()) {
+            try {
+              var r = d.post("/v1/jobs", job);
+              if (r.statusCode() == 202) {
+                acknowledged.add(json(r).get("id").asString());
+              }
+            } catch (Exception e) {
+              return; // the daemon is gone
+            }
+          }
+        }));
+      }
+      long until = System.nanoTime() + 20_000_000_000L;
+      while (acknowledged.size() < 100 && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      d.kill();
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join(30_000);
+      }
+    }
+    assertTrue(acknowledged.size() >= 100, "only " + acknowledged.size() + " jobs were accepted in 20 s");
+    try (DaemonProcess d = DaemonProcess.start(state, config)) {
+      for (String id : acknowledged) {
+        var r = d.get("/v1/jobs/" + id);
+        assertEquals(200, r.statusCode(), () -> id + " was acknowledged (202) and is lost: " + r.body());
+        String st = json(r).get("state").asString();
+        assertTrue(st.equals("finished") || st.equals("interrupted"), id + " is " + st);
+      }
+    }
+  }
+
+  @Test
+  void aLargeStdinAndOutputTravelOutsideTheWorkerFramesAndSurviveARestart() throws Exception {
+    // 1 MiB through probe's cat: the stdin (over 64 KiB) is read by the worker from the journal, the
+    // output (over 256 KiB) is spilled to STATE/outputs; both come back whole, also after a restart.
+    Path state = tmp.resolve("state");
+    byte[] in = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(in);
+    String id;
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      id = d.submit("{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(Fixtures.bytes("probe"))
+          + "\", \"args\": [\"cat\"], \"stdinBase64\": \"" + Base64.getEncoder().encodeToString(in) + "\"}");
+      JsonNode r = d.await(id, 60);
+      assertEquals("completed", r.get("outcome").get("kind").asString(), r::toString);
+      assertTrue(java.util.Arrays.equals(in, d.getBytes("/v1/jobs/" + id + "/stdout").body()), "stdout differs from stdin");
+      assertEquals("read 1048576 bytes\n", d.get("/v1/jobs/" + id + "/stderr").body());
+      assertTrue(Files.isRegularFile(state.resolve("outputs").resolve(id + ".stdout")));
+      assertEquals(200, d.get("/v1/jobs/" + id + "/receipt").statusCode());
+    }
+    try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
+      assertTrue(java.util.Arrays.equals(in, d.getBytes("/v1/jobs/" + id + "/stdout").body()), "stdout differs after a restart");
+      JsonNode receipt = json(d.get("/v1/jobs/" + id + "/receipt"));
+      assertTrue(receipt.toString().contains(dev.plasm.receipt.spi.ReceiptCodec.sha256(in)), receipt::toString);
+    }
+  }
+
+  @Test
   void aSlowClientIsDroppedAfterTheRequestTimeoutAndOthersAreServedMeanwhile() throws Exception {
     try (DaemonProcess d = DaemonProcess.start(tmp.resolve("state"), "[api]\nrequest-timeout = \"1s\"\n")) {
       int port = java.net.URI.create(d.base).getPort();
