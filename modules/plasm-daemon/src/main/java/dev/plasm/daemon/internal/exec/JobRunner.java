@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -208,6 +209,25 @@ public final class JobRunner {
 
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
+  /** How long the node is idle (no job taken) before it gives back the heap a load grew. */
+  private static final Duration IDLE_TRIM = Duration.ofSeconds(5);
+
+  private final java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong trimmedAt = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * After jobs, once nothing has run for {@link #IDLE_TRIM}: one full collection, after which the
+   * heap shrinks to what is live (as far as {@code MaxHeapFreeRatio} allows), so that an idle node
+   * does not keep the memory its last load grew. Once per idle spell, by whichever executor sees it.
+   */
+  private void trimIfIdle() {
+    long n = started.get();
+    long last = trimmedAt.get();
+    if (n != last && running.get() == 0 && queue.isEmpty() && trimmedAt.compareAndSet(last, n)) {
+      System.gc();
+    }
+  }
+
   private Object lock(String id) {
     return locks.computeIfAbsent(id, k -> new Object());
   }
@@ -230,10 +250,15 @@ public final class JobRunner {
         }
         String id;
         try {
-          id = queue.take();
+          id = queue.poll(IDLE_TRIM.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           break;
         }
+        if (id == null) {
+          trimIfIdle();
+          continue;
+        }
+        started.incrementAndGet();
         busy = true;
         slots.release();
         try {

@@ -36,8 +36,11 @@ final class WorkerLauncher {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.add("-Xmx" + heapMiB + "m");
+    // The default initial heap (1/64 of the machine's memory) makes a young generation that large,
+    // all of it resident in every idle warm worker; start small and grow with the job.
+    cmd.add("-Xms16m");
     cmd.add("-XX:+UseSerialGC");
-    // Give memory back after a large job, so an idle warm worker stays small.
+    // Give memory back after a large job (the worker collects once idle), so an idle warm worker stays small.
     cmd.add("-XX:MinHeapFreeRatio=10");
     cmd.add("-XX:MaxHeapFreeRatio=30");
     cmd.add("-XX:+ExitOnOutOfMemoryError");

@@ -69,6 +69,9 @@ public final class WorkerMain {
 
   private static final Object IDLE = new Object();
 
+  /** Seconds without a job after which a worker that ran jobs gives back the heap they grew. */
+  private static final long IDLE_TRIM_SECONDS = 5;
+
   private final EngineRegistry registry;
   private final NodeIdentity identity;
   private final ReceiptScheme scheme;
@@ -141,8 +144,19 @@ public final class WorkerMain {
       WorkerWire.write(protocol, Json.MAPPER.createObjectNode().put("type", WorkerReply.READY));
       protocol.flush();
     }
+    boolean ranSinceTrim = false;
     while (true) {
-      Object next = jobs.take();
+      Object next = jobs.poll(IDLE_TRIM_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+      if (next == null) {
+        if (ranSinceTrim) {
+          // Idle after work: a full collection, after which the heap shrinks to what is live
+          // (-XX:MaxHeapFreeRatio), so that a warm worker waiting for jobs holds little memory.
+          System.gc();
+          ranSinceTrim = false;
+        }
+        continue;
+      }
+      ranSinceTrim = true;
       if (next == IDLE) {
         System.exit(EXIT_OK);
       }
