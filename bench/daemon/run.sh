@@ -66,7 +66,8 @@ unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS
 tick=$(getconf CLK_TCK)
 
 # rss_kib PID: the resident memory of a process alone; tree_kib PID: of it and its descendants.
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# A process that ends meanwhile counts 0 (awk then prints nothing, or fails).
+rss_kib() { local k; k=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null); echo "${k:-0}"; }
 tree_kib() {
   local total=0 p
   for p in $(pgrep -P "$1") ; do total=$((total + $(tree_kib "$p"))); done
