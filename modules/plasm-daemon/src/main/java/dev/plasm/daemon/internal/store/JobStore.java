@@ -269,12 +269,12 @@ public final class JobStore {
       if (stdin.length > 0) {
         AtomicFiles.write(d.resolve(STDIN), stdin);
       }
-      append(r, Parts.NONE);
+      append(r);
     } else if (stdin.length > 0) {
       Journal.Entry e = journal.appendAndWait(encode(r, List.of(Part.STDIN), 0), stdin);
       index(r, old -> merge(old, r, e, new Decoded(r, new Part[] {Part.STDIN}, 0)));
     } else {
-      append(r, Parts.NONE);
+      append(r);
     }
     return r;
   }
@@ -298,7 +298,7 @@ public final class JobStore {
       // Whatever was written into the job's directory (a remote result) is durable before the record says so.
       AtomicFiles.syncDir(dir(r.id()));
     }
-    append(r, Parts.NONE);
+    append(r);
   }
 
   /** Records a job's end with its parts, durably, and wakes those waiting for it. */
@@ -342,7 +342,8 @@ public final class JobStore {
         .thenAccept(e -> index(r, old -> merge(old, r, e, d)));
   }
 
-  private void append(JobRecord r, Parts parts) throws IOException {
+  /** Appends a record without parts, durably. */
+  private void append(JobRecord r) throws IOException {
     Journal.Entry e = journal.appendAndWait(encode(r, List.of(), 0));
     index(r, old -> merge(old, r, e, new Decoded(r, new Part[0], 0)));
   }
