@@ -234,8 +234,12 @@ class MisbehavingPeerTests {
     out.write(yamuxHeader(0, 1, 1, 1, 0)); // WindowUpdate|SYN opens stream 1
     int tooMuch = 256 * 1024 + 1;
     out.write(yamuxHeader(0, 0, 0, 1, tooMuch));
-    out.write(new byte[tooMuch]);
-    out.flush();
+    try {
+      out.write(new byte[tooMuch]);
+      out.flush();
+    } catch (IOException e) {
+      // The server judges the frame by its header and may cut us off before the payload is out.
+    }
     PeerDrop d = expectOneDrop(PeerDrop.Reason.MISBEHAVED);
     assertTrue(d.detail().contains("beyond its window"), d.detail());
   }
