@@ -168,4 +168,70 @@ class ConnectionManagerTests {
     assertThrows(IllegalArgumentException.class, () -> Host.builder().maxInboundConnectionsPerIp(0));
     assertThrows(IllegalArgumentException.class, () -> Host.builder().idleTimeout(Duration.ofSeconds(-1)));
   }
+
+  /**
+   * The handshake slot is free once the peer can use the connection: with a cap of one pending
+   * handshake, a peer that has just dialed and pinged never keeps the next peer out. (The slot was
+   * released only after the session started, so the next peer was sometimes refused, and the
+   * handshake deadline could still close the established connection.)
+   */
+  @Test
+  void theHandshakeSlotIsFreeOnceTheConnectionIsUsable() throws Exception {
+    Host server = host(Host.builder().maxPendingHandshakes(1).maxInboundConnectionsPerIp(1000));
+    List<PeerDrop> drops = new CopyOnWriteArrayList<>();
+    server.addDropListener(drops::add);
+    for (int i = 0; i < 60; i++) {
+      try (Host peer = Host.builder().build()) {
+        Connection c = peer.dial(HostTests.addr(server));
+        assertTrue(peer.ping(c).toNanos() > 0);
+        assertEquals(0, server.core().handshakesInProgress(), "round " + i + ": the slot is still held");
+      }
+      assertEquals(List.of(), drops, "round " + i);
+    }
+  }
+
+  /**
+   * An inbound upgrade that is slow to finish after its handshake (a GC pause, a loaded machine)
+   * cannot let the handshake deadline cut the established connection. The server's upgrade thread
+   * is held for 1.5 s inside its "established" log call, past the 1 s handshake deadline, while the
+   * peer already uses the connection. (The handshake record used to be closed only after that call,
+   * so the deadline closed the live socket: a fresh peer's first streams failed.)
+   */
+  @Test
+  void aSlowFinishOfTheUpgradeDoesNotLetTheHandshakeDeadlineCutTheConnection() throws Exception {
+    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.host");
+    java.util.logging.Level level = jul.getLevel();
+    java.util.logging.Handler slow = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getMessage().contains("established") && Thread.currentThread().getName().startsWith("libp2p-upgrade")) {
+          try {
+            Thread.sleep(1500);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    jul.setLevel(java.util.logging.Level.FINE);
+    jul.addHandler(slow);
+    try {
+      Host server = host(Host.builder().handshakeTimeout(Duration.ofSeconds(1)));
+      Host peer = host(Host.builder());
+      Connection c = peer.dial(HostTests.addr(server));
+      assertTrue(peer.ping(c).toNanos() > 0);
+      Thread.sleep(1300); // past the server's handshake deadline, inside its slow log call
+      assertTrue(peer.ping(c).toNanos() > 0, "the connection outlives the handshake deadline");
+      assertTrue(c.isOpen());
+    } finally {
+      jul.removeHandler(slow);
+      jul.setLevel(level);
+    }
+  }
 }

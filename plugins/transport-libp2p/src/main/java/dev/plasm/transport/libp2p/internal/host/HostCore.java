@@ -334,12 +334,16 @@ public final class HostCore implements AutoCloseable {
         manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, reason));
       }
     });
-    c.start();
     ConnectionImpl use = manager.register(c, h);
+    // The handshake is over before the connection goes live: otherwise its deadline could still
+    // close the established connection's socket under a peer that is already opening streams, and
+    // its slot would count against the handshake cap while the upgrade thread finishes up.
+    h.close();
     if (use == null) {
       c.close();
       throw new LimitReached("connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
     }
+    c.start();
     if (use != c) {
       return use; // c lost the one-connection-per-peer choice and drains
     }
