@@ -1,8 +1,9 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
-//                      [--slow-upgrade MILLIS]
+//                      [--slow-upgrade MILLIS] [--quic]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
+// --quic adds @chainsafe/libp2p-quic (rust quinn, linux-x64 binary) and listens on QUIC too.
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
 // addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
 // match the Java side: values up to 16 KiB, the greatest value (unsigned bytes) wins. Without
@@ -17,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -44,6 +46,7 @@ const dhtProtocol = opt('--dht', null)
 // connection listens for streams), as a loaded event loop does: streams the dialer opens in that
 // gap are "early streams", and js aborts the muxer when more than 10 pile up.
 const slowUpgradeMillis = Number(opt('--slow-upgrade', '0'))
+const withQuic = args.includes('--quic')
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -135,8 +138,8 @@ if (dhtProtocol != null) {
 
 const node = await createLibp2p({
   privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0', ...(withQuic ? ['/ip4/127.0.0.1/udp/0/quic-v1'] : [])] },
+  transports: [tcp(), ...(withQuic ? [quic()] : [])],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   services,

@@ -73,6 +73,16 @@ public final class Host implements AutoCloseable {
     return core.dial(addr);
   }
 
+  /**
+   * Connects to {@code peer} at the first of {@code addrs} that answers, QUIC before TCP before
+   * relayed addresses; reuses an open connection. Addresses of other transports are skipped.
+   *
+   * @throws IOException with the last failure if none works
+   */
+  public Connection dial(PeerId peer, List<Multiaddr> addrs) throws IOException {
+    return core.dial(peer, addrs);
+  }
+
   /** Dials (or reuses a connection) and opens a stream for the first supported protocol. */
   public Stream newStream(Multiaddr addr, String... protocols) throws IOException {
     return dial(addr).newStream(protocols);

@@ -85,6 +85,17 @@ public final class JsPeer implements AutoCloseable {
     return addrs.getFirst();
   }
 
+  /** The peer's QUIC listen address (started with {@code --quic}), including {@code /p2p/<id>}. */
+  public String quicAddr() {
+    return addrs.stream().filter(a -> a.contains("/quic-v1/")).findFirst()
+        .orElseThrow(() -> new IllegalStateException("the js peer has no QUIC address (start it with --quic): " + addrs));
+  }
+
+  /** All listen addresses, each including {@code /p2p/<id>}. */
+  public List<String> addrs() {
+    return addrs;
+  }
+
   /** Sends a command and waits for its answer; a js-side failure becomes an {@link IOException}. */
   public Map<String, Object> call(String cmd, Duration timeout, Object... keyValues) throws IOException {
     int id = ids.incrementAndGet();

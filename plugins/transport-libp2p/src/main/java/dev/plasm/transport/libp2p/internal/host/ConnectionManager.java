@@ -3,11 +3,11 @@ package dev.plasm.transport.libp2p.internal.host;
 import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.PeerDrop;
 import dev.plasm.transport.libp2p.PeerId;
+import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -51,17 +51,22 @@ final class ConnectionManager implements AutoCloseable {
     this.ticker = Thread.ofVirtual().name("libp2p-connmgr " + self).start(this::tickLoop);
   }
 
-  /** A connection being upgraded; its socket is closed once its deadline passes. */
+  /**
+   * A connection being upgraded (a TCP socket, a QUIC connection, a relayed stream); {@code
+   * resource} is closed once its deadline passes.
+   */
   final class Handshake implements AutoCloseable {
-    final Socket socket;
+    final Closeable resource;
+    final InetSocketAddress remote;
     final boolean inbound;
     private final long deadline;
     private volatile boolean expired;
     private boolean ipHeld;
     private boolean done;
 
-    private Handshake(Socket socket, boolean inbound, boolean ipHeld) {
-      this.socket = socket;
+    private Handshake(Closeable resource, InetSocketAddress remote, boolean inbound, boolean ipHeld) {
+      this.resource = resource;
+      this.remote = remote;
       this.inbound = inbound;
       this.ipHeld = ipHeld;
       this.deadline = System.nanoTime() + settings.handshakeTimeout().toNanos();
@@ -88,62 +93,63 @@ final class ConnectionManager implements AutoCloseable {
         pendingInbound.release();
       }
       if (ipHeld) {
-        releaseIp(socket);
+        releaseIp(remote.getAddress());
       }
     }
   }
 
   // ---- admission ----
 
-  /** Admits an accepted socket, or refuses it (closed, logged, reported) and returns null. */
-  Handshake admitInbound(Socket s) {
+  /**
+   * Admits an inbound connection from {@code remote} (an accepted socket, a new QUIC connection, a
+   * relayed stream), or refuses it (closed, logged, reported) and returns null.
+   */
+  Handshake admitInbound(Closeable s, InetSocketAddress remote, Multiaddr from) {
     if (closed) {
       closeQuietly(s);
       return null;
     }
-    InetAddress ip = ((InetSocketAddress) s.getRemoteSocketAddress()).getAddress();
+    InetAddress ip = remote.getAddress();
     int[] count = new int[1];
     inboundPerIp.compute(ip, (k, v) -> {
       count[0] = v == null ? 1 : v + 1;
       return count[0];
     });
     if (count[0] > settings.maxInboundPerIp()) {
-      releaseIp(s);
-      refuse(s, settings.maxInboundPerIp() + " inbound connections from " + ip.getHostAddress() + " already");
+      releaseIp(ip);
+      refuse(s, from, settings.maxInboundPerIp() + " inbound connections from " + ip.getHostAddress() + " already");
       return null;
     }
     if (!pendingInbound.tryAcquire()) {
-      releaseIp(s);
-      refuse(s, settings.maxPendingHandshakes() + " handshakes already in progress");
+      releaseIp(ip);
+      refuse(s, from, settings.maxPendingHandshakes() + " handshakes already in progress");
       return null;
     }
     if (openCount() + handshakes.size() >= settings.maxConnections() && !trimIdle()) {
       pendingInbound.release();
-      releaseIp(s);
-      refuse(s, "the limit of " + settings.maxConnections() + " connections is reached");
+      releaseIp(ip);
+      refuse(s, from, "the limit of " + settings.maxConnections() + " connections is reached");
       return null;
     }
-    Handshake h = new Handshake(s, true, true);
+    Handshake h = new Handshake(s, remote, true, true);
     handshakes.add(h);
     return h;
   }
 
   /** Tracks an outbound upgrade so that its deadline holds too. */
-  Handshake beginOutbound(Socket s) {
-    Handshake h = new Handshake(s, false, false);
+  Handshake beginOutbound(Closeable s, InetSocketAddress remote) {
+    Handshake h = new Handshake(s, remote, false, false);
     handshakes.add(h);
     return h;
   }
 
-  private void refuse(Socket s, String why) {
-    Multiaddr from = Multiaddr.tcp((InetSocketAddress) s.getRemoteSocketAddress());
+  private void refuse(Closeable s, Multiaddr from, String why) {
     LOG.log(Level.WARNING, "dropping connection from {0}: {1}", from, why);
     closeQuietly(s);
     dropped(new PeerDrop(from, Optional.empty(), PeerDrop.Reason.LIMIT, why));
   }
 
-  private void releaseIp(Socket s) {
-    InetAddress ip = ((InetSocketAddress) s.getRemoteSocketAddress()).getAddress();
+  private void releaseIp(InetAddress ip) {
     inboundPerIp.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
   }
 
@@ -159,7 +165,7 @@ final class ConnectionManager implements AutoCloseable {
       connections.add(c);
       if (h.inbound) {
         h.handOver();
-        c.closed().whenComplete((r, t) -> releaseIp(c.socket()));
+        c.closed().whenComplete((r, t) -> releaseIp(c.remoteIp()));
       }
       c.closed().whenComplete((r, t) -> connections.remove(c));
       ConnectionImpl other = null;
@@ -283,7 +289,7 @@ final class ConnectionManager implements AutoCloseable {
         if (!h.expired && now - h.deadline > 0) {
           // The upgrade thread sees its socket fail, logs the drop and releases the slot.
           h.expired = true;
-          closeQuietly(h.socket);
+          closeQuietly(h.resource);
         }
       }
       long idle = settings.idleTimeout().toNanos();
@@ -310,7 +316,7 @@ final class ConnectionManager implements AutoCloseable {
     }
   }
 
-  static void closeQuietly(Socket s) {
+  static void closeQuietly(Closeable s) {
     try {
       s.close();
     } catch (IOException ignored) {
@@ -323,7 +329,7 @@ final class ConnectionManager implements AutoCloseable {
     closed = true;
     ticker.interrupt();
     for (Handshake h : handshakes) {
-      closeQuietly(h.socket);
+      closeQuietly(h.resource);
     }
   }
 }

@@ -64,6 +64,7 @@ public final class HostCore implements AutoCloseable {
   private final HostSettings settings;
   private final ConcurrentHashMap<String, StreamHandler> handlers = new ConcurrentHashMap<>();
   private final ConnectionManager manager;
+  private final QuicEndpoints quic;
   private final Set<ConnectionImpl> connections;
   private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
@@ -75,6 +76,7 @@ public final class HostCore implements AutoCloseable {
   public HostCore(HostSettings settings) {
     this.settings = settings;
     this.manager = new ConnectionManager(settings);
+    this.quic = new QuicEndpoints(this, settings, manager);
     this.connections = manager.connections();
     handlers.put(IDENTIFY, this::serveIdentify);
     handlers.put(IDENTIFY_PUSH, this::receivePush);
@@ -126,8 +128,15 @@ public final class HostCore implements AutoCloseable {
 
   // ---- listening ----
 
+  /** Listens on a TCP ({@code .../tcp/N}) or QUIC ({@code .../udp/N/quic-v1}) multiaddr. */
   public Multiaddr listen(Multiaddr addr) throws IOException {
     checkOpen();
+    if (addr.isQuic()) {
+      Multiaddr bound = Multiaddr.quic(quic.listen(addr.toQuicSocketAddress()));
+      boundAddrs.add(bound);
+      pushIdentifyToAll();
+      return bound;
+    }
     InetSocketAddress bind = addr.toTcpSocketAddress();
     ServerSocket ss = new ServerSocket();
     try {
@@ -149,7 +158,8 @@ public final class HostCore implements AutoCloseable {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr m : boundAddrs) {
       try {
-        InetSocketAddress sa = m.toTcpSocketAddress();
+        boolean isQuic = m.isQuic();
+        InetSocketAddress sa = isQuic ? m.toQuicSocketAddress() : m.toTcpSocketAddress();
         if (!sa.getAddress().isAnyLocalAddress()) {
           out.add(m);
           continue;
@@ -160,7 +170,8 @@ public final class HostCore implements AutoCloseable {
           }
           for (InetAddress a : Collections.list(ni.getInetAddresses())) {
             if ((a instanceof Inet4Address) == (sa.getAddress() instanceof Inet4Address) && !a.isLinkLocalAddress()) {
-              out.add(Multiaddr.tcp(new InetSocketAddress(a, sa.getPort())));
+              InetSocketAddress one = new InetSocketAddress(a, sa.getPort());
+              out.add(isQuic ? Multiaddr.quic(one) : Multiaddr.tcp(one));
             }
           }
         }
@@ -182,27 +193,28 @@ public final class HostCore implements AutoCloseable {
         }
         return;
       }
-      ConnectionManager.Handshake h = manager.admitInbound(s);
+      InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
+      Multiaddr from = Multiaddr.tcp(remote);
+      ConnectionManager.Handshake h = manager.admitInbound(s, remote, from);
       if (h == null) {
         continue;
       }
-      Thread.ofVirtual().name("libp2p-upgrade " + s.getRemoteSocketAddress()).start(() -> {
+      Thread.ofVirtual().name("libp2p-upgrade " + remote).start(() -> {
         try (h) {
-          upgradeInbound(h);
+          upgradeInbound(s, h);
         } catch (IOException | RuntimeException e) {
-          inboundFailed(h, e);
+          inboundFailed(h, from, e);
         }
       });
     }
   }
 
   /** Logs (once) and reports an inbound connection that did not make it through the upgrade. */
-  private void inboundFailed(ConnectionManager.Handshake h, Exception e) {
-    closeQuietly(h.socket);
+  void inboundFailed(ConnectionManager.Handshake h, Multiaddr from, Exception e) {
+    ConnectionManager.closeQuietly(h.resource);
     if (closed || e instanceof LimitReached) {
       return; // shutting down, or the connection manager has reported it
     }
-    Multiaddr from = Multiaddr.tcp((InetSocketAddress) h.socket.getRemoteSocketAddress());
     PeerDrop.Reason reason;
     Level level;
     String detail;
@@ -220,8 +232,7 @@ public final class HostCore implements AutoCloseable {
     manager.dropped(new PeerDrop(from, Optional.empty(), reason, detail));
   }
 
-  private void upgradeInbound(ConnectionManager.Handshake h) throws IOException {
-    Socket socket = h.socket;
+  private void upgradeInbound(Socket socket, ConnectionManager.Handshake h) throws IOException {
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -234,7 +245,13 @@ public final class HostCore implements AutoCloseable {
       Multistream.handle(sec.channel().input(), sec.channel().output(), YAMUX::equals);
     }
     socket.setSoTimeout(0);
-    register(new ConnectionImpl(this, socket, sec, false, inlined), h);
+    register(tcpConnection(socket, sec, false, inlined), h);
+  }
+
+  private YamuxConnection tcpConnection(Socket socket, NoiseHandshake.Result sec, boolean outbound, boolean inlined) {
+    InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+    return new YamuxConnection(this, socket, Multiaddr.tcp(remote),
+        Multiaddr.tcp((InetSocketAddress) socket.getLocalSocketAddress()), remote.getAddress(), sec, outbound, inlined, "tcp");
   }
 
   // ---- dialing ----
@@ -259,7 +276,13 @@ public final class HostCore implements AutoCloseable {
     try {
       Connection c = connection(expected).orElse(null);
       if (c == null) {
-        c = dialNew(addr.toTcpSocketAddress(), expected);
+        if (addr.isQuic()) {
+          c = quic.dial(addr.toQuicSocketAddress(), expected);
+        } else if (addr.isTcp()) {
+          c = dialNew(addr.toTcpSocketAddress(), expected);
+        } else {
+          throw new IllegalArgumentException("cannot dial " + addr + ": only TCP (/tcp/N) and QUIC (/udp/N/quic-v1) addresses are dialed");
+        }
       }
       mine.complete(c);
       return c;
@@ -271,12 +294,51 @@ public final class HostCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Connects to {@code peer} through the first of {@code addrs} that works, QUIC addresses first
+   * (one round trip less, and no head-of-line blocking between streams), then TCP, then relayed
+   * ones; reuses an open connection.
+   */
+  public Connection dial(PeerId peer, java.util.Collection<Multiaddr> addrs) throws IOException {
+    Optional<Connection> existing = connection(peer);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    List<Multiaddr> ordered = addrs.stream().map(Multiaddr::withoutPeerId).distinct()
+        .filter(a -> dialRank(a) < Integer.MAX_VALUE).sorted(java.util.Comparator.comparingInt(HostCore::dialRank)).toList();
+    IOException last = null;
+    for (Multiaddr a : ordered) {
+      try {
+        return dial(a.withPeerId(peer));
+      } catch (IOException e) {
+        last = e;
+      } catch (Libp2pException | IllegalArgumentException e) {
+        last = new IOException(a + ": " + e.getMessage(), e);
+      }
+    }
+    if (last != null) {
+      throw last;
+    }
+    throw new IOException("no dialable address for " + peer + " among " + addrs);
+  }
+
+  /** The order {@link #dial(PeerId, java.util.Collection)} tries addresses in; MAX_VALUE: not dialable. */
+  static int dialRank(Multiaddr a) {
+    if (a.isQuic()) {
+      return QuicEndpoints.available() ? 0 : Integer.MAX_VALUE;
+    }
+    if (a.isTcp()) {
+      return 1;
+    }
+    return Integer.MAX_VALUE;
+  }
+
   private Connection dialNew(InetSocketAddress target, PeerId expected) throws IOException {
     Socket socket = new Socket();
-    ConnectionManager.Handshake h = manager.beginOutbound(socket);
+    ConnectionManager.Handshake h = manager.beginOutbound(socket, target);
     try (h) {
       socket.connect(target, (int) settings.dialTimeout().toMillis());
-      return upgradeOutbound(h, expected);
+      return upgradeOutbound(socket, h, expected);
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
       if (h.expired()) {
@@ -306,8 +368,7 @@ public final class HostCore implements AutoCloseable {
     }
   }
 
-  private Connection upgradeOutbound(ConnectionManager.Handshake h, PeerId expected) throws IOException {
-    Socket socket = h.socket;
+  private Connection upgradeOutbound(Socket socket, ConnectionManager.Handshake h, PeerId expected) throws IOException {
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
     InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
@@ -320,17 +381,17 @@ public final class HostCore implements AutoCloseable {
       Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
     }
     socket.setSoTimeout(0);
-    return register(new ConnectionImpl(this, socket, sec, true, inlined), h);
+    return register(tcpConnection(socket, sec, true, inlined), h);
   }
 
-  private ConnectionImpl register(ConnectionImpl c, ConnectionManager.Handshake h) {
+  ConnectionImpl register(ConnectionImpl c, ConnectionManager.Handshake h) {
     if (closed) {
       c.close();
       throw new Libp2pException("host closed");
     }
-    c.session().closed().whenComplete((reason, t) -> {
+    c.closed().whenComplete((reason, t) -> {
       c.identifyFailed(new IOException("connection closed: " + reason));
-      if (c.session().misbehaved()) {
+      if (c.misbehaved()) {
         manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, reason));
       }
     });
@@ -347,7 +408,8 @@ public final class HostCore implements AutoCloseable {
     if (use != c) {
       return use; // c lost the one-connection-per-peer choice and drains
     }
-    LOG.log(Level.DEBUG, "{0} established{1}", c, c.muxerInlined() ? " (muxer inlined in Noise)" : "");
+    LOG.log(Level.DEBUG, "{0} established{1}", c,
+        c instanceof YamuxConnection y && y.muxerInlined() ? " (muxer inlined in Noise)" : "");
     // Like js-libp2p: identify every new connection at once.
     Thread.startVirtualThread(() -> {
       try {
@@ -592,18 +654,32 @@ public final class HostCore implements AutoCloseable {
     listeners.clear();
     boundAddrs.clear();
     manager.close();
+    List<Thread> closing = closeConnections();
+    join(closing);
+    quic.close();
+  }
+
+  private List<Thread> closeConnections() {
     // In parallel: each close waits up to a second for its writer to flush the GoAway.
     List<Thread> closing = new ArrayList<>();
     for (ConnectionImpl c : connections) {
       closing.add(Thread.startVirtualThread(c::close));
     }
-    for (Thread t : closing) {
+    return closing;
+  }
+
+  private static void join(List<Thread> threads) {
+    boolean interrupted = false;
+    for (Thread t : threads) {
       try {
         t.join(Duration.ofSeconds(2));
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
+        // Keep closing: an early return would leave the rest of the host half torn down.
+        interrupted = true;
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -173,12 +173,12 @@ public final class KadNode implements AutoCloseable {
     });
   }
 
+  /** The addresses worth keeping and passing on: TCP, QUIC and relayed ones, without the peer's own id. */
   private static List<Multiaddr> dialable(List<Multiaddr> addrs) {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr a : addrs) {
-      Multiaddr bare = a.withoutPeerId();
-      boolean tcp = bare.components().stream().anyMatch(c -> c.protocol() == Multiaddr.Protocol.TCP);
-      if (tcp && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
+      Multiaddr bare = a.withoutPeerId(); // a relayed address keeps its relay's /p2p/ part
+      if ((bare.isTcp() || bare.isQuic() || bare.isCircuit()) && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
         out.add(bare);
       }
     }
@@ -342,17 +342,7 @@ public final class KadNode implements AutoCloseable {
     }
     List<Multiaddr> tryAddrs = new ArrayList<>(dialable(addrs));
     table.get(peer).ifPresent(e -> e.addrs().stream().filter(a -> !tryAddrs.contains(a)).forEach(tryAddrs::add));
-    IOException last = null;
-    for (Multiaddr a : tryAddrs) {
-      try {
-        return host.dial(a.withPeerId(peer));
-      } catch (IOException e) {
-        last = e;
-      } catch (RuntimeException e) {
-        last = new IOException(e.getMessage(), e);
-      }
-    }
-    throw last != null ? last : new IOException("no dialable address for " + peer);
+    return host.dial(peer, tryAddrs);
   }
 
   /** One request to {@code peer}; a reply is read unless the type has none (ADD_PROVIDER). */

@@ -229,18 +229,11 @@ public final class Libp2pTransport implements Transport {
     if (info.isEmpty() || info.get().addrs().isEmpty()) {
       throw new PeerUnreachableException("peer " + peer + " was not found in the DHT");
     }
-    IOException last = null;
-    for (Multiaddr a : info.get().addrs()) {
-      try {
-        return host.dial(a.withPeerId(peer));
-      } catch (IOException e) {
-        last = e;
-      } catch (Libp2pException | IllegalArgumentException e) {
-        last = new IOException(e.getMessage(), e);
-      }
+    try {
+      return host.dial(peer, info.get().addrs());
+    } catch (IOException | Libp2pException e) {
+      throw new PeerUnreachableException("cannot dial " + peer + " at " + info.get().addrs() + ": " + e.getMessage(), e);
     }
-    throw new PeerUnreachableException("cannot dial " + peer + " at " + info.get().addrs() + ": "
-        + (last == null ? "no address" : last.getMessage()), last);
   }
 
   private static PeerId parsePeer(String text) {

@@ -1,0 +1,132 @@
+package dev.plasm.transport.libp2p;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Two Java hosts over QUIC on loopback: TLS with libp2p certificates, streams, identify, ping. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class QuicTests {
+  static final Multiaddr QUIC_LOOPBACK = Multiaddr.parse("/ip4/127.0.0.1/udp/0/quic-v1");
+  private final List<Host> hosts = new ArrayList<>();
+
+  @AfterEach
+  void closeHosts() {
+    hosts.forEach(Host::close);
+  }
+
+  private Host host() throws IOException {
+    Host h = Host.builder().build();
+    hosts.add(h);
+    h.setHandler(HostTests.ECHO, s -> {
+      s.input().transferTo(s.output());
+      s.closeWrite();
+    });
+    h.listen(QUIC_LOOPBACK);
+    return h;
+  }
+
+  static Multiaddr quicAddr(Host h) {
+    return h.listenAddrs().stream().filter(Multiaddr::isQuic).findFirst().orElseThrow().withPeerId(h.peerId());
+  }
+
+  @Test
+  void dialEchoIdentifyAndPingOverQuic() throws Exception {
+    Host a = host();
+    Host b = host();
+    Multiaddr bAddr = quicAddr(b);
+    assertTrue(bAddr.toString().matches("/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/.*"), bAddr.toString());
+    Connection c = a.dial(bAddr);
+    assertEquals(b.peerId(), c.remotePeer());
+    assertTrue(c.isOutbound());
+    assertEquals(bAddr.withoutPeerId(), c.remoteAddr());
+    try (Stream s = c.newStream("/nope/1.0.0", HostTests.ECHO)) {
+      assertEquals(HostTests.ECHO, s.protocol());
+      s.output().write("hello quic".getBytes());
+      s.closeWrite();
+      assertEquals("hello quic", new String(s.input().readAllBytes()));
+    }
+    assertSame(c, a.dial(bAddr), "an open connection to the peer is reused");
+    assertTrue(a.ping(c).toNanos() > 0);
+    IdentifyInfo info = c.identified().get(10, TimeUnit.SECONDS);
+    assertTrue(info.protocols().contains(HostTests.ECHO), info.toString());
+    assertTrue(info.listenAddrs().contains(bAddr.withoutPeerId()), info.toString());
+    HostTests.waitUntil(() -> b.connection(a.peerId()).isPresent(), "b sees the connection");
+    Connection back = b.connection(a.peerId()).orElseThrow();
+    assertFalse(back.isOutbound());
+    assertTrue(b.ping(back).toNanos() > 0, "b pings a on the connection a dialed");
+    // Our dials leave from our QUIC listen port, so b observes a at its listen address.
+    IdentifyInfo bSeen = back.identified().get(10, TimeUnit.SECONDS);
+    assertEquals(quicAddr(a).withoutPeerId(), back.remoteAddr(), "a dialed from its listen port");
+    assertTrue(bSeen.listenAddrs().contains(quicAddr(a).withoutPeerId()));
+  }
+
+  @Test
+  void eightMebibytesEachWayAndSixtyFourParallelStreams() throws Exception {
+    Host a = host();
+    Host b = host();
+    Connection c = a.dial(quicAddr(b));
+    byte[] big = new byte[8 * 1024 * 1024];
+    new Random(7).nextBytes(big);
+    try (Stream s = c.newStream(HostTests.ECHO)) {
+      CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
+        try {
+          return s.input().readAllBytes();
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      s.output().write(big);
+      s.closeWrite();
+      assertArrayEquals(sha(big), sha(back.get(30, TimeUnit.SECONDS)));
+    }
+    List<CompletableFuture<Boolean>> all = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      byte[] data = new byte[256 * 1024];
+      new Random(i).nextBytes(data);
+      all.add(CompletableFuture.supplyAsync(() -> {
+        try (Stream s = c.newStream(HostTests.ECHO)) {
+          s.output().write(data);
+          s.closeWrite();
+          return MessageDigest.isEqual(sha(data), sha(s.input().readAllBytes()));
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      }, r -> Thread.startVirtualThread(r)));
+    }
+    for (CompletableFuture<Boolean> f : all) {
+      assertTrue(f.get(60, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aWrongPeerIdIsRefusedInsideTheHandshake() throws Exception {
+    Host a = host();
+    Host b = host();
+    PeerId other = PeerKeyPair.generate().peerId();
+    PeerIdMismatchException e = assertThrows(PeerIdMismatchException.class,
+        () -> a.dial(quicAddr(b).withPeerId(other)));
+    assertEquals(other, e.expected());
+    assertEquals(b.peerId(), e.actual());
+    assertTrue(a.connections().isEmpty());
+    assertEquals(b.peerId(), a.dial(quicAddr(b)).remotePeer(), "the right id still dials");
+  }
+
+  private static byte[] sha(byte[] data) throws Exception {
+    return MessageDigest.getInstance("SHA-256").digest(data);
+  }
+}
