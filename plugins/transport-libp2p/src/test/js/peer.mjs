@@ -1,9 +1,12 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
-//                      [--slow-upgrade MILLIS] [--quic]
+//                      [--slow-upgrade MILLIS] [--quic] [--relay-server] [--relay-client]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
 // --quic adds @chainsafe/libp2p-quic (rust quinn, linux-x64 binary) and listens on QUIC too.
+// --relay-server runs @libp2p/circuit-relay-v2's relay (hop); --relay-client adds its transport and
+// listens on /p2p-circuit, so the peer reserves a slot on the first relay it connects to.
+// Stream handlers and the upload/parallel commands also run on relayed ("limited") connections.
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
 // addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
 // match the Java side: values up to 16 KiB, the greatest value (unsigned bytes) wins. Without
@@ -19,6 +22,7 @@ import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { quic } from '@chainsafe/libp2p-quic'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -32,7 +36,7 @@ import * as Digest from 'multiformats/hashes/digest'
 
 const ECHO = '/plasm/test/echo/1.0.0'
 const SINK = '/plasm/test/sink/1.0.0'
-const STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
+const STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: true }
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -47,6 +51,8 @@ const dhtProtocol = opt('--dht', null)
 // gap are "early streams", and js aborts the muxer when more than 10 pile up.
 const slowUpgradeMillis = Number(opt('--slow-upgrade', '0'))
 const withQuic = args.includes('--quic')
+const relayServer = args.includes('--relay-server')
+const relayClient = args.includes('--relay-client')
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -124,6 +130,9 @@ const plasmSelector = (key, values) => {
 }
 
 const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+if (relayServer) {
+  services.relay = circuitRelayServer({ reservations: { maxReservations: 32 } })
+}
 if (dhtProtocol != null) {
   services.dht = kadDHT({
     protocol: dhtProtocol,
@@ -138,8 +147,11 @@ if (dhtProtocol != null) {
 
 const node = await createLibp2p({
   privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0', ...(withQuic ? ['/ip4/127.0.0.1/udp/0/quic-v1'] : [])] },
-  transports: [tcp(), ...(withQuic ? [quic()] : [])],
+  addresses: {
+    listen: ['/ip4/127.0.0.1/tcp/0', ...(withQuic ? ['/ip4/127.0.0.1/udp/0/quic-v1'] : []),
+      ...(relayClient ? ['/p2p-circuit'] : [])]
+  },
+  transports: [tcp(), ...(withQuic ? [quic()] : []), ...(relayClient ? [circuitRelayTransport()] : [])],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   services,
@@ -171,8 +183,12 @@ const commands = {
       publicKey: p.id.publicKey == null ? null : Buffer.from(p.id.publicKey.raw).toString('hex')
     }
   },
+  // The peer's current addresses (relayed ones appear once a reservation is made).
+  async addrs () {
+    return { addrs: node.getMultiaddrs().map((a) => a.toString()) }
+  },
   async connections () {
-    return { connections: node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), status: c.status })) }
+    return { connections: node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), status: c.status, limited: c.limits != null })) }
   },
   // Opens a stream to `protocol` at `addr`, sends `size` random bytes and returns what came back.
   async upload ({ addr, protocol, size }) {

@@ -58,7 +58,10 @@ public final class Host implements AutoCloseable {
     return core.listen(addr);
   }
 
-  /** Our listen addresses, as identify announces them (wildcard binds expanded). */
+  /**
+   * Our listen addresses, as identify announces them (wildcard binds expanded), then our relayed
+   * addresses ({@code .../p2p/<relay>/p2p-circuit}) while we hold reservations.
+   */
   public List<Multiaddr> listenAddrs() {
     return core.listenAddrs();
   }
@@ -147,6 +150,43 @@ public final class Host implements AutoCloseable {
   /** Runs {@value #IDENTIFY} now and returns (and records) what the peer says. */
   public IdentifyInfo identify(Connection connection) throws IOException {
     return core.identify(connection);
+  }
+
+  // ---- circuit relay v2 ----
+
+  /**
+   * Serves as a circuit relay for other peers (the hop protocol), within {@code limits}; replaces
+   * an earlier relay service. Every host already takes relayed connections and dials relayed
+   * addresses; this makes it carry other peers' connections.
+   */
+  public void startRelayService(RelayLimits limits) {
+    core.startRelayService(Objects.requireNonNull(limits));
+  }
+
+  /** Stops relaying; circuits through us are reset. Returns whether the service was running. */
+  public boolean stopRelayService() {
+    return core.stopRelayService();
+  }
+
+  /**
+   * Reserves a slot on the relay at {@code relayAddr} (ending in {@code /p2p/<relay>}): peers can
+   * then reach us at the returned addresses, which identify announces from now on. The host keeps
+   * the relay connection and renews the reservation before it expires.
+   *
+   * @throws Libp2pException if the relay refuses (its status names why)
+   */
+  public RelayReservation reserve(Multiaddr relayAddr) throws IOException {
+    return core.relayClient().reserve(relayAddr);
+  }
+
+  /** Gives up a reservation; returns whether there was one. */
+  public boolean releaseReservation(PeerId relay) {
+    return core.relayClient().release(relay);
+  }
+
+  /** The reservations held now. */
+  public List<RelayReservation> reservations() {
+    return core.relayClient().reservations();
   }
 
   /** Stops listening and closes every connection. */

@@ -92,6 +92,13 @@ abstract class ConnectionImpl implements Connection {
   /** A one-word name of the carrier for logs: {@code tcp}, {@code quic}, {@code relay}. */
   abstract String carrier();
 
+  /** Carried through a relay's circuit (limited in time and bytes by the relay). */
+  final boolean relayed() {
+    return carrier().equals(RELAY);
+  }
+
+  static final String RELAY = "relay";
+
   /**
    * One round trip below the libp2p protocols, if the carrier has one (Yamux ping); for liveness
    * checks that must not count as stream activity.

@@ -101,20 +101,23 @@ final class ConnectionManager implements AutoCloseable {
   // ---- admission ----
 
   /**
-   * Admits an inbound connection from {@code remote} (an accepted socket, a new QUIC connection, a
-   * relayed stream), or refuses it (closed, logged, reported) and returns null.
+   * Admits an inbound connection from {@code remote} (an accepted socket, a new QUIC connection; null
+   * for a relayed circuit, whose IP is the relay's and is not counted), or refuses it (closed,
+   * logged, reported) and returns null.
    */
   Handshake admitInbound(Closeable s, InetSocketAddress remote, Multiaddr from) {
     if (closed) {
       closeQuietly(s);
       return null;
     }
-    InetAddress ip = remote.getAddress();
+    InetAddress ip = remote == null ? null : remote.getAddress();
     int[] count = new int[1];
-    inboundPerIp.compute(ip, (k, v) -> {
-      count[0] = v == null ? 1 : v + 1;
-      return count[0];
-    });
+    if (ip != null) {
+      inboundPerIp.compute(ip, (k, v) -> {
+        count[0] = v == null ? 1 : v + 1;
+        return count[0];
+      });
+    }
     if (count[0] > settings.maxInboundPerIp()) {
       releaseIp(ip);
       refuse(s, from, settings.maxInboundPerIp() + " inbound connections from " + ip.getHostAddress() + " already");
@@ -131,7 +134,7 @@ final class ConnectionManager implements AutoCloseable {
       refuse(s, from, "the limit of " + settings.maxConnections() + " connections is reached");
       return null;
     }
-    Handshake h = new Handshake(s, remote, true, true);
+    Handshake h = new Handshake(s, remote, true, ip != null);
     handshakes.add(h);
     return h;
   }
@@ -150,7 +153,9 @@ final class ConnectionManager implements AutoCloseable {
   }
 
   private void releaseIp(InetAddress ip) {
-    inboundPerIp.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
+    if (ip != null) {
+      inboundPerIp.computeIfPresent(ip, (k, v) -> v <= 1 ? null : v - 1);
+    }
   }
 
   // ---- established connections ----
@@ -200,6 +205,11 @@ final class ConnectionManager implements AutoCloseable {
    * dialed by the same side.
    */
   private ConnectionImpl preferred(ConnectionImpl older, ConnectionImpl newer) {
+    // A direct connection beats a relayed one (the relay limits it, and a hole punch exists to
+    // replace it); both sides see the same two kinds, so they agree.
+    if (older.relayed() != newer.relayed()) {
+      return older.relayed() ? newer : older;
+    }
     PeerId d1 = older.isOutbound() ? self : older.remotePeer();
     PeerId d2 = newer.isOutbound() ? self : newer.remotePeer();
     if (d1.equals(d2)) {
@@ -207,6 +217,7 @@ final class ConnectionManager implements AutoCloseable {
     }
     return Arrays.compareUnsigned(d1.toBytes(), d2.toBytes()) < 0 ? older : newer;
   }
+
 
   Set<ConnectionImpl> connections() {
     return connections;

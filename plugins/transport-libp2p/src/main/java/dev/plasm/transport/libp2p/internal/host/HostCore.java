@@ -14,6 +14,11 @@ import dev.plasm.transport.libp2p.StreamHandler;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;
 import dev.plasm.transport.libp2p.internal.mss.Multistream;
 import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
+import dev.plasm.transport.libp2p.internal.relay.RelayClient;
+import dev.plasm.transport.libp2p.internal.relay.RelayMessages;
+import dev.plasm.transport.libp2p.internal.relay.RelayService;
+import dev.plasm.transport.libp2p.RelayLimits;
+import dev.plasm.transport.libp2p.RelayReservation;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -65,6 +70,8 @@ public final class HostCore implements AutoCloseable {
   private final ConcurrentHashMap<String, StreamHandler> handlers = new ConcurrentHashMap<>();
   private final ConnectionManager manager;
   private final QuicEndpoints quic;
+  private final RelayClient relayClient;
+  private volatile RelayService relayService;
   private final Set<ConnectionImpl> connections;
   private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
@@ -77,10 +84,13 @@ public final class HostCore implements AutoCloseable {
     this.settings = settings;
     this.manager = new ConnectionManager(settings);
     this.quic = new QuicEndpoints(this, settings, manager);
+    this.relayClient = new RelayClient(this);
     this.connections = manager.connections();
     handlers.put(IDENTIFY, this::serveIdentify);
     handlers.put(IDENTIFY_PUSH, this::receivePush);
     handlers.put(PING, HostCore::servePing);
+    // Every host takes relayed connections (from relays it holds a reservation with).
+    handlers.put(RelayMessages.STOP, relayClient::serveStop);
   }
 
   public HostSettings settings() {
@@ -153,8 +163,18 @@ public final class HostCore implements AutoCloseable {
     return bound;
   }
 
-  /** The addresses we listen on, with wildcard binds expanded to this machine's addresses. */
+  /**
+   * The addresses we listen on, with wildcard binds expanded to this machine's addresses, then our
+   * relayed addresses (one per relay address of each reservation we hold).
+   */
   public List<Multiaddr> listenAddrs() {
+    List<Multiaddr> out = directListenAddrs();
+    out.addAll(relayClient.circuitAddrs());
+    return out;
+  }
+
+  /** Our own listen addresses, without relayed ones. */
+  public List<Multiaddr> directListenAddrs() {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr m : boundAddrs) {
       try {
@@ -235,24 +255,48 @@ public final class HostCore implements AutoCloseable {
   private void upgradeInbound(Socket socket, ConnectionManager.Handshake h) throws IOException {
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
-    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-    OutputStream out = socket.getOutputStream();
-    Multistream.handle(in, out, NoiseHandshake.PROTOCOL_ID::equals);
+    Secured sec = secure(socket.getInputStream(), socket.getOutputStream(), false, null);
+    socket.setSoTimeout(0);
+    register(tcpConnection(socket, sec, false), h);
+  }
+
+  /** A byte stream after Noise and the muxer choice: ready for a Yamux session. */
+  record Secured(NoiseHandshake.Result noise, boolean muxerInlined) {}
+
+  /**
+   * Noise and the muxer choice over any byte stream (a TCP socket, a relayed circuit): as the
+   * initiator we select {@code /noise} and check the peer is {@code expected}; as the responder we
+   * answer.
+   */
+  Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected) throws IOException {
+    InputStream in = new BufferedInputStream(rawIn, 64 * 1024);
     List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
+    List<String> offered = ours.isEmpty() ? null : ours;
+    if (initiator) {
+      Multistream.select(in, out, List.of(NoiseHandshake.PROTOCOL_ID));
+      NoiseHandshake.Result sec = NoiseHandshake.initiate(in, out, settings.identity(), expected, ours);
+      boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(offered, sec.remoteMuxers()));
+      if (!inlined) {
+        Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
+      }
+      return new Secured(sec, inlined);
+    }
+    Multistream.handle(in, out, NoiseHandshake.PROTOCOL_ID::equals);
     NoiseHandshake.Result sec = NoiseHandshake.respond(in, out, settings.identity(), ours);
-    boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(sec.remoteMuxers(), ours.isEmpty() ? null : ours));
+    boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(sec.remoteMuxers(), offered));
     if (!inlined) {
       Multistream.handle(sec.channel().input(), sec.channel().output(), YAMUX::equals);
     }
-    socket.setSoTimeout(0);
-    register(tcpConnection(socket, sec, false, inlined), h);
+    return new Secured(sec, inlined);
   }
 
-  private YamuxConnection tcpConnection(Socket socket, NoiseHandshake.Result sec, boolean outbound, boolean inlined) {
+  private YamuxConnection tcpConnection(Socket socket, Secured sec, boolean outbound) {
     InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
     return new YamuxConnection(this, socket, Multiaddr.tcp(remote),
-        Multiaddr.tcp((InetSocketAddress) socket.getLocalSocketAddress()), remote.getAddress(), sec, outbound, inlined, "tcp");
+        Multiaddr.tcp((InetSocketAddress) socket.getLocalSocketAddress()), remote.getAddress(), sec.noise(), outbound,
+        sec.muxerInlined(), "tcp");
   }
+
 
   // ---- dialing ----
 
@@ -263,7 +307,9 @@ public final class HostCore implements AutoCloseable {
     if (expected.equals(peerId())) {
       throw new IllegalArgumentException("refusing to dial ourselves: " + addr);
     }
-    Optional<Connection> existing = connection(expected);
+    // An open connection is reused, except that a direct address gets a direct connection even
+    // while a relayed one is open (it then replaces the relayed one).
+    Optional<Connection> existing = connection(expected).filter(c -> !c.isRelayed() || addr.isCircuit());
     if (existing.isPresent()) {
       return existing.get();
     }
@@ -274,14 +320,17 @@ public final class HostCore implements AutoCloseable {
       return awaitDial(running, expected);
     }
     try {
-      Connection c = connection(expected).orElse(null);
+      Connection c = connection(expected).filter(x -> !x.isRelayed() || addr.isCircuit()).orElse(null);
       if (c == null) {
-        if (addr.isQuic()) {
+        if (addr.isCircuit()) {
+          c = relayClient.dial(addr, expected);
+        } else if (addr.isQuic()) {
           c = quic.dial(addr.toQuicSocketAddress(), expected);
         } else if (addr.isTcp()) {
           c = dialNew(addr.toTcpSocketAddress(), expected);
         } else {
-          throw new IllegalArgumentException("cannot dial " + addr + ": only TCP (/tcp/N) and QUIC (/udp/N/quic-v1) addresses are dialed");
+          throw new IllegalArgumentException("cannot dial " + addr
+              + ": only TCP (/tcp/N), QUIC (/udp/N/quic-v1) and relayed (.../p2p-circuit) addresses are dialed");
         }
       }
       mine.complete(c);
@@ -330,6 +379,9 @@ public final class HostCore implements AutoCloseable {
     if (a.isTcp()) {
       return 1;
     }
+    if (a.isCircuit()) {
+      return 2;
+    }
     return Integer.MAX_VALUE;
   }
 
@@ -371,18 +423,11 @@ public final class HostCore implements AutoCloseable {
   private Connection upgradeOutbound(Socket socket, ConnectionManager.Handshake h, PeerId expected) throws IOException {
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
-    InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-    OutputStream out = socket.getOutputStream();
-    Multistream.select(in, out, List.of(NoiseHandshake.PROTOCOL_ID));
-    List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
-    NoiseHandshake.Result sec = NoiseHandshake.initiate(in, out, settings.identity(), expected, ours);
-    boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(ours.isEmpty() ? null : ours, sec.remoteMuxers()));
-    if (!inlined) {
-      Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
-    }
+    Secured sec = secure(socket.getInputStream(), socket.getOutputStream(), true, expected);
     socket.setSoTimeout(0);
-    return register(tcpConnection(socket, sec, true, inlined), h);
+    return register(tcpConnection(socket, sec, true), h);
   }
+
 
   ConnectionImpl register(ConnectionImpl c, ConnectionManager.Handshake h) {
     if (closed) {
@@ -496,6 +541,82 @@ public final class HostCore implements AutoCloseable {
   /** Inbound connections, upgrading or established, counted against {@code ip}. */
   public int inboundFrom(InetAddress ip) {
     return manager.inboundFrom(ip);
+  }
+
+  // ---- relaying ----
+
+  /**
+   * Upgrades a relayed stream into a connection (Noise and Yamux over the circuit), as the dialer
+   * ({@code initiator}, expecting {@code peer}) or as the target (the relay named {@code peer} as
+   * the initiator, and the Noise handshake must prove it).
+   */
+  public Connection upgradeRelayed(Stream s, boolean initiator, PeerId peer, Multiaddr remoteAddr) throws IOException {
+    java.io.Closeable transport = s::close;
+    ConnectionManager.Handshake h = initiator ? manager.beginOutbound(transport, null)
+        : manager.admitInbound(transport, null, remoteAddr);
+    if (h == null) {
+      throw new LimitReached("a relayed connection from " + peer + " was refused by a limit");
+    }
+    try (h) {
+      Secured sec = secure(s.input(), s.output(), initiator, initiator ? peer : null);
+      if (!initiator && !sec.noise().remotePeer().equals(peer)) {
+        throw new dev.plasm.transport.libp2p.HandshakeException("the relay announced " + peer + " but "
+            + sec.noise().remotePeer() + " answered the relayed connection");
+      }
+      YamuxConnection c = new YamuxConnection(this, transport, remoteAddr, RELAYED_LOCAL, null, sec.noise(), initiator,
+          sec.muxerInlined(), ConnectionImpl.RELAY);
+      return register(c, h);
+    } catch (IOException | RuntimeException e) {
+      s.reset();
+      if (!initiator) {
+        inboundFailed(h, remoteAddr, e);
+      }
+      throw e;
+    }
+  }
+
+  private static final Multiaddr RELAYED_LOCAL = Multiaddr.parse("/p2p-circuit");
+
+  /** Starts serving as a circuit relay (the hop protocol) within {@code limits}; replaces an earlier service. */
+  public void startRelayService(RelayLimits limits) {
+    RelayService s = new RelayService(this, limits);
+    RelayService old = relayService;
+    relayService = s;
+    if (old != null) {
+      old.close();
+    }
+    s.start();
+  }
+
+  /** Stops serving as a relay; relayed connections through us are reset. */
+  public boolean stopRelayService() {
+    RelayService old = relayService;
+    relayService = null;
+    if (old != null) {
+      old.close();
+    }
+    return old != null;
+  }
+
+  /** The relay service, if started. */
+  public Optional<RelayService> relayService() {
+    return Optional.ofNullable(relayService);
+  }
+
+  public RelayClient relayClient() {
+    return relayClient;
+  }
+
+  /** Our advertised addresses changed (a reservation came or went): tell connected peers. */
+  public void listenAddrsChanged() {
+    pushIdentifyToAll();
+  }
+
+  /** Drops a peer that broke a protocol's rules above the muxer (e.g. abusing our relay): one log line. */
+  public void dropMisbehaving(Connection c, String why) {
+    LOG.log(Level.WARNING, "dropping {0}: {1}", c, why);
+    manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, why));
+    c.close();
   }
 
   // ---- identify ----
@@ -653,6 +774,8 @@ public final class HostCore implements AutoCloseable {
     }
     listeners.clear();
     boundAddrs.clear();
+    stopRelayService();
+    relayClient.close();
     manager.close();
     List<Thread> closing = closeConnections();
     join(closing);
