@@ -1,12 +1,14 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
-//                      [--slow-upgrade MILLIS] [--quic] [--relay-server] [--relay-client]
+//                      [--slow-upgrade MILLIS] [--quic] [--relay-server] [--relay-client] [--autonat]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
 // --quic adds @chainsafe/libp2p-quic (rust quinn, linux-x64 binary) and listens on QUIC too.
 // --relay-server runs @libp2p/circuit-relay-v2's relay (hop); --relay-client adds its transport and
 // listens on /p2p-circuit, so the peer reserves a slot on the first relay it connects to.
 // Stream handlers and the upload/parallel commands also run on relayed ("limited") connections.
+// --autonat adds @libp2p/autonat (v1): it answers dial-back requests and checks its own addresses
+// (js skips private and loopback addresses both ways).
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
 // addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
 // match the Java side: values up to 16 KiB, the greatest value (unsigned bytes) wins. Without
@@ -23,6 +25,7 @@ import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { quic } from '@chainsafe/libp2p-quic'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { autoNAT } from '@libp2p/autonat'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -53,6 +56,7 @@ const slowUpgradeMillis = Number(opt('--slow-upgrade', '0'))
 const withQuic = args.includes('--quic')
 const relayServer = args.includes('--relay-server')
 const relayClient = args.includes('--relay-client')
+const withAutonat = args.includes('--autonat')
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -132,6 +136,9 @@ const plasmSelector = (key, values) => {
 const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
 if (relayServer) {
   services.relay = circuitRelayServer({ reservations: { maxReservations: 32 } })
+}
+if (withAutonat) {
+  services.autoNAT = autoNAT({ startupDelay: 1000, refreshInterval: 5000 })
 }
 if (dhtProtocol != null) {
   services.dht = kadDHT({

@@ -189,6 +189,34 @@ public final class Host implements AutoCloseable {
     return core.relayClient().reservations();
   }
 
+  // ---- AutoNAT ----
+
+  /**
+   * Serves AutoNAT (dial-backs for peers) and starts finding out whether peers can dial us:
+   * connected peers that serve it are asked to dial back our listen and observed addresses, first
+   * after {@code firstCheck}, then every {@code interval} (every minute while undecided). {@code
+   * confidence} agreeing answers decide.
+   */
+  public void startAutoNat(int confidence, Duration firstCheck, Duration interval) {
+    core.startAutoNat(confidence, firstCheck, interval);
+  }
+
+  /** What AutoNAT found out ({@link Reachability#UNKNOWN} until started and decided). */
+  public Reachability reachability() {
+    return core.autoNat().map(a -> a.reachability()).orElse(Reachability.UNKNOWN);
+  }
+
+  /** Runs an AutoNAT check now (started with {@link #startAutoNat}) and returns its outcome. */
+  public Reachability checkReachability() {
+    return core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)")).check();
+  }
+
+  /** Called whenever the AutoNAT status changes (after {@link #startAutoNat}). */
+  public void addReachabilityListener(Consumer<Reachability> listener) {
+    core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)"))
+        .addListener(Objects.requireNonNull(listener));
+  }
+
   /** Stops listening and closes every connection. */
   @Override
   public void close() {

@@ -304,6 +304,18 @@ public final class Multiaddr {
     return resolve(c.get(0), Integer.parseInt(c.get(1).valueText()));
   }
 
+  /** The IP address this address starts with ({@code /ip4/...} or {@code /ip6/...}); never resolves DNS. */
+  public Optional<InetAddress> ipAddress() {
+    if (components.isEmpty() || (components.getFirst().protocol != Protocol.IP4 && components.getFirst().protocol != Protocol.IP6)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(InetAddress.getByAddress(components.getFirst().value));
+    } catch (UnknownHostException e) {
+      return Optional.empty(); // unreachable: 4 or 16 bytes, checked when parsed
+    }
+  }
+
   /** {@code <host>/tcp/<port>}, optionally followed by {@code /p2p/<id>}. */
   public boolean isTcp() {
     List<Component> c = withoutPeerId().components;

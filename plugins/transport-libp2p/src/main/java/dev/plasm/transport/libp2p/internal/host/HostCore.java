@@ -71,7 +71,9 @@ public final class HostCore implements AutoCloseable {
   private final ConnectionManager manager;
   private final QuicEndpoints quic;
   private final RelayClient relayClient;
+  private final ObservedAddrs observed = new ObservedAddrs();
   private volatile RelayService relayService;
+  private volatile dev.plasm.transport.libp2p.internal.autonat.AutoNat autoNat;
   private final Set<ConnectionImpl> connections;
   private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
@@ -173,6 +175,24 @@ public final class HostCore implements AutoCloseable {
     return out;
   }
 
+  /**
+   * True if {@code local} (a connection's local address) is one of our listen ports: only what
+   * peers observe of those says how we can be reached.
+   */
+  private boolean listensOn(Multiaddr local) {
+    try {
+      int port = local.isQuic() ? local.toQuicSocketAddress().getPort() : local.isTcp() ? local.toTcpSocketAddress().getPort() : -1;
+      for (Multiaddr b : boundAddrs) {
+        if (b.isQuic() == local.isQuic() && (b.isQuic() ? b.toQuicSocketAddress() : b.toTcpSocketAddress()).getPort() == port) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      // Not ours.
+    }
+    return false;
+  }
+
   /** Our own listen addresses, without relayed ones. */
   public List<Multiaddr> directListenAddrs() {
     List<Multiaddr> out = new ArrayList<>();
@@ -269,12 +289,17 @@ public final class HostCore implements AutoCloseable {
    * answer.
    */
   Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected) throws IOException {
+    return secure(rawIn, out, initiator, expected, settings.identity());
+  }
+
+  private Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected,
+      dev.plasm.transport.libp2p.PeerKeyPair identity) throws IOException {
     InputStream in = new BufferedInputStream(rawIn, 64 * 1024);
     List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
     List<String> offered = ours.isEmpty() ? null : ours;
     if (initiator) {
       Multistream.select(in, out, List.of(NoiseHandshake.PROTOCOL_ID));
-      NoiseHandshake.Result sec = NoiseHandshake.initiate(in, out, settings.identity(), expected, ours);
+      NoiseHandshake.Result sec = NoiseHandshake.initiate(in, out, identity, expected, ours);
       boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(offered, sec.remoteMuxers()));
       if (!inlined) {
         Multistream.select(sec.channel().input(), sec.channel().output(), List.of(YAMUX));
@@ -282,7 +307,7 @@ public final class HostCore implements AutoCloseable {
       return new Secured(sec, inlined);
     }
     Multistream.handle(in, out, NoiseHandshake.PROTOCOL_ID::equals);
-    NoiseHandshake.Result sec = NoiseHandshake.respond(in, out, settings.identity(), ours);
+    NoiseHandshake.Result sec = NoiseHandshake.respond(in, out, identity, ours);
     boolean inlined = YAMUX.equals(NoiseHandshake.agreedMuxer(sec.remoteMuxers(), offered));
     if (!inlined) {
       Multistream.handle(sec.channel().input(), sec.channel().output(), YAMUX::equals);
@@ -543,6 +568,59 @@ public final class HostCore implements AutoCloseable {
     return manager.inboundFrom(ip);
   }
 
+  // ---- reachability ----
+
+  /** A throw-away identity for dial-backs: the peer must not take them for a second connection to us. */
+  private final dev.plasm.transport.libp2p.PeerKeyPair probeIdentity = dev.plasm.transport.libp2p.PeerKeyPair.generate();
+
+  /**
+   * Checks that {@code expected} answers at {@code addr} (TCP or QUIC): a fresh connection from a
+   * fresh port under a throw-away identity, closed once its handshake proves the peer. AutoNAT
+   * answers with this.
+   *
+   * @throws IOException if the peer does not answer there, or another peer does
+   */
+  public void probe(Multiaddr addr, PeerId expected) throws IOException {
+    checkOpen();
+    if (addr.isQuic()) {
+      quic.probe(addr.toQuicSocketAddress(), expected);
+      return;
+    }
+    if (!addr.isTcp()) {
+      throw new IllegalArgumentException("only TCP and QUIC addresses are probed, not " + addr);
+    }
+    try (Socket s = new Socket()) {
+      s.connect(addr.toTcpSocketAddress(), (int) settings.dialTimeout().toMillis());
+      s.setSoTimeout((int) settings.handshakeTimeout().toMillis());
+      secure(s.getInputStream(), s.getOutputStream(), true, expected, probeIdentity);
+    }
+  }
+
+  /**
+   * Serves AutoNAT and starts asking peers to dial us back: the first check after {@code
+   * firstCheck}, then every {@code interval} (every minute while undecided). Replaces an earlier
+   * one.
+   */
+  public dev.plasm.transport.libp2p.internal.autonat.AutoNat startAutoNat(int confidence, Duration firstCheck, Duration interval) {
+    var a = new dev.plasm.transport.libp2p.internal.autonat.AutoNat(this, confidence, interval);
+    var old = autoNat;
+    autoNat = a;
+    if (old != null) {
+      old.close();
+    }
+    a.start(firstCheck);
+    return a;
+  }
+
+  public Optional<dev.plasm.transport.libp2p.internal.autonat.AutoNat> autoNat() {
+    return Optional.ofNullable(autoNat);
+  }
+
+  /** Addresses peers saw us at (identify's observed address), for our own listen ports only. */
+  public ObservedAddrs observedAddrs() {
+    return observed;
+  }
+
   // ---- relaying ----
 
   /**
@@ -635,6 +713,11 @@ public final class HostCore implements AutoCloseable {
 
   private void identified(ConnectionImpl c, IdentifyInfo info) {
     c.updateIdentify(info);
+    info.observedAddr().ifPresent(o -> {
+      if (!c.relayed() && listensOn(c.localAddr())) {
+        observed.record(c.remotePeer(), o);
+      }
+    });
     for (BiConsumer<Connection, IdentifyInfo> l : identifyListeners) {
       Thread.startVirtualThread(() -> {
         try {
@@ -776,6 +859,9 @@ public final class HostCore implements AutoCloseable {
     boundAddrs.clear();
     stopRelayService();
     relayClient.close();
+    if (autoNat != null) {
+      autoNat.close();
+    }
     manager.close();
     List<Thread> closing = closeConnections();
     join(closing);

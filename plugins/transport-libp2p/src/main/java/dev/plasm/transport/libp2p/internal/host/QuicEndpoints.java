@@ -111,6 +111,7 @@ final class QuicEndpoints implements AutoCloseable {
   private final Object startLock = new Object();
   private EventLoopGroup group;
   private Libp2pCertificate certificate;
+  private Libp2pCertificate probeCertificate;
   private QuicSslContext serverContext;
   private final ConcurrentHashMap<SSLEngine, QuicChannel> serverEngines = new ConcurrentHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -343,60 +344,10 @@ final class QuicEndpoints implements AutoCloseable {
   Connection dial(InetSocketAddress target, PeerId expected) throws IOException {
     start();
     DialVerdict verdict = new DialVerdict(expected);
-    // One client context per dial: its trust manager knows the peer id this dial expects.
-    QuicSslContext ctx = QuicSslContextBuilder.forClient()
-        .keyManager(certificate.privateKey(), null, certificate.certificate())
-        .trustManager(new Libp2pTrustManager(verdict))
-        .applicationProtocols(ALPN)
-        .build();
-    // No SNI: tls.md forbids clients to send one (the engine gets no peer host).
-    ChannelHandler codec = transportParameters(new QuicClientCodecBuilder())
-        .sslEngineProvider(ch -> ctx.newEngine(ch.alloc()))
-        .build();
-    Bootstrap b = udpBootstrap().handler(codec);
-    InetSocketAddress local = sharedLocal(target);
-    ChannelFuture udpFuture;
-    if (local != null) {
-      b.option(ChannelOption.SO_REUSEADDR, true).option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
-      udpFuture = b.connect(target, local);
-    } else {
-      udpFuture = b.bind(new InetSocketAddress(target.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", 0));
-    }
-    Channel udp = await(udpFuture, "opening a UDP socket to " + target);
+    Channel udp = openUdp(verdict, certificate, target, sharedLocal(target));
     ConnectionManager.Handshake h = manager.beginOutbound(() -> udp.close(), target);
     try (h) {
-      Future<QuicChannel> qf = QuicChannel.newBootstrap(udp)
-          .handler(new ChannelInboundHandlerAdapter())
-          .streamHandler(streamInit)
-          .remoteAddress(target)
-          .connect();
-      boolean done;
-      try {
-        done = qf.await(settings.handshakeTimeout().toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while dialing " + target);
-      }
-      if (!done || !qf.isSuccess()) {
-        qf.cancel(false);
-        if (verdict.mismatch != null) {
-          throw new PeerIdMismatchException(expected, verdict.mismatch);
-        }
-        if (verdict.refused != null) {
-          throw new HandshakeException(verdict.refused);
-        }
-        if (!done || h.expired()) {
-          throw new SocketTimeoutException("no QUIC handshake with " + expected + " at " + target + " within "
-              + settings.handshakeTimeout().toMillis() + " ms");
-        }
-        throw new IOException("QUIC dial to " + target + " failed: " + qf.cause(), qf.cause());
-      }
-      QuicChannel ch = qf.getNow();
-      ch.closeFuture().addListener(f -> udp.close());
-      if (verdict.key == null) {
-        ch.close();
-        throw new HandshakeException("the QUIC peer at " + target + " presented no libp2p certificate");
-      }
+      QuicChannel ch = handshake(udp, target, verdict, h::expired);
       QuicConnection c = new QuicConnection(host, this, ch, verdict.key, target, (InetSocketAddress) udp.localAddress(), true);
       ConnectionImpl use = host.register(c, h);
       connectionFuture(ch).complete(c);
@@ -405,6 +356,93 @@ final class QuicEndpoints implements AutoCloseable {
       udp.close();
       throw e;
     }
+  }
+
+  /**
+   * Checks that {@code expected} answers at {@code target} (AutoNAT's dial-back): a QUIC handshake
+   * from a fresh port (never the listen port, whose NAT mapping towards the peer would let the
+   * answer through whether or not the peer is reachable) under a throw-away identity (so the peer
+   * takes it for another peer, not a second connection to us), then the connection is closed unused.
+   */
+  void probe(InetSocketAddress target, PeerId expected) throws IOException {
+    start();
+    DialVerdict verdict = new DialVerdict(expected);
+    Channel udp = openUdp(verdict, probeCertificate(), target, null);
+    try {
+      handshake(udp, target, verdict, () -> false).close(true, 0, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+    } finally {
+      udp.close();
+    }
+  }
+
+  private Libp2pCertificate probeCertificate() {
+    synchronized (startLock) {
+      if (probeCertificate == null) {
+        probeCertificate = Libp2pCertificate.create(dev.plasm.transport.libp2p.PeerKeyPair.generate(), CERTIFICATE_VALIDITY);
+      }
+      return probeCertificate;
+    }
+  }
+
+  private Channel openUdp(DialVerdict verdict, Libp2pCertificate cert, InetSocketAddress target, InetSocketAddress local)
+      throws IOException {
+    // One client context per dial: its trust manager knows the peer id this dial expects.
+    QuicSslContext ctx = QuicSslContextBuilder.forClient()
+        .keyManager(cert.privateKey(), null, cert.certificate())
+        .trustManager(new Libp2pTrustManager(verdict))
+        .applicationProtocols(ALPN)
+        .build();
+    // No SNI: tls.md forbids clients to send one (the engine gets no peer host).
+    ChannelHandler codec = transportParameters(new QuicClientCodecBuilder())
+        .sslEngineProvider(ch -> ctx.newEngine(ch.alloc()))
+        .build();
+    Bootstrap b = udpBootstrap().handler(codec);
+    ChannelFuture udpFuture;
+    if (local != null) {
+      b.option(ChannelOption.SO_REUSEADDR, true).option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+      udpFuture = b.connect(target, local);
+    } else {
+      udpFuture = b.bind(new InetSocketAddress(target.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", 0));
+    }
+    return await(udpFuture, "opening a UDP socket to " + target);
+  }
+
+  private QuicChannel handshake(Channel udp, InetSocketAddress target, DialVerdict verdict,
+      java.util.function.BooleanSupplier expired) throws IOException {
+    PeerId expected = verdict.expected;
+    Future<QuicChannel> qf = QuicChannel.newBootstrap(udp)
+        .handler(new ChannelInboundHandlerAdapter())
+        .streamHandler(streamInit)
+        .remoteAddress(target)
+        .connect();
+    boolean done;
+    try {
+      done = qf.await(settings.handshakeTimeout().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while dialing " + target);
+    }
+    if (!done || !qf.isSuccess()) {
+      qf.cancel(false);
+      if (verdict.mismatch != null) {
+        throw new PeerIdMismatchException(expected, verdict.mismatch);
+      }
+      if (verdict.refused != null) {
+        throw new HandshakeException(verdict.refused);
+      }
+      if (!done || expired.getAsBoolean()) {
+        throw new SocketTimeoutException("no QUIC handshake with " + expected + " at " + target + " within "
+            + settings.handshakeTimeout().toMillis() + " ms");
+      }
+      throw new IOException("QUIC dial to " + target + " failed: " + qf.cause(), qf.cause());
+    }
+    QuicChannel ch = qf.getNow();
+    ch.closeFuture().addListener(f -> udp.close());
+    if (verdict.key == null) {
+      ch.close();
+      throw new HandshakeException("the QUIC peer at " + target + " presented no libp2p certificate");
+    }
+    return ch;
   }
 
   private Bootstrap udpBootstrap() {

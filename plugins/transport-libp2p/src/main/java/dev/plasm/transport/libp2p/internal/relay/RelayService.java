@@ -108,7 +108,7 @@ public final class RelayService implements AutoCloseable {
       refuse(s, RelayMessages.PERMISSION_DENIED, "a reservation over a relayed connection");
       return;
     }
-    InetAddress ip = ipOf(c.remoteAddr());
+    InetAddress ip = c.remoteAddr().ipAddress().orElse(null);
     Instant now = Instant.now();
     Instant expires = now.plus(limits.reservationTtl()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     String refused = null;
@@ -315,13 +315,7 @@ public final class RelayService implements AutoCloseable {
     reservations.values().removeIf(h -> h.expires().isBefore(now));
   }
 
-  private static InetAddress ipOf(Multiaddr a) {
-    try {
-      return a.isTcp() ? a.toTcpSocketAddress().getAddress() : a.isQuic() ? a.toQuicSocketAddress().getAddress() : null;
-    } catch (IOException | IllegalArgumentException e) {
-      return null;
-    }
-  }
+
 
   @Override
   public void close() {
