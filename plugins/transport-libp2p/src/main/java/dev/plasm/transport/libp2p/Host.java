@@ -189,6 +189,14 @@ public final class Host implements AutoCloseable {
     return core.relayClient().reservations();
   }
 
+  /**
+   * Upgrades relayed connections to direct ones where the NATs allow it (DCUtR over QUIC): for each
+   * relayed connection a peer opens to us, we synchronise a simultaneous open through the relay.
+   */
+  public void startHolePunching() {
+    core.startHolePunching();
+  }
+
   // ---- AutoNAT ----
 
   /**

@@ -294,6 +294,31 @@ class DhtTests {
     HostTests.waitFor(() -> forgetful.dht().routingTable().size() == 6 ? true : null);
   }
 
+  @Test
+  void aClientModeNodeLooksUpButIsInNoTableAndIsStillFoundThroughAPeerItIsConnectedTo() throws Exception {
+    List<Node> nodes = network(5, b -> b);
+    Node client = node(b -> b);
+    client.dht().setServerMode(false);
+    assertFalse(client.host().protocols().contains(Dht.PLASM_PROTOCOL), "a client does not announce the protocol");
+    client.dht().bootstrap(List.of(nodes.getFirst().addr()));
+    assertEquals(5, client.dht().routingTable().size(), "the client knows the servers");
+    byte[] v = utf8("{\"seq\":1}");
+    assertTrue(client.dht().putValue("/plasm/from-client", v) >= 1, "a client's put reaches servers");
+    assertArrayEquals(v, nodes.get(3).dht().getValue("/plasm/from-client").orElseThrow());
+    for (Node n : nodes) {
+      assertFalse(n.dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+          "no server keeps a client in its table");
+    }
+    // Found anyway: the seed is connected to it and answers FIND_NODE with its addresses.
+    Node other = nodes.get(4);
+    Dht.PeerInfo found = other.dht().findPeer(client.host().peerId()).orElseThrow();
+    assertEquals(client.host().listenAddrs().getFirst(), found.addrs().getFirst());
+    // Back to server mode: identify push tells the connected servers, which add it again.
+    client.dht().setServerMode(true);
+    HostTests.waitUntil(() -> nodes.getFirst().dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+        "the seed adds the server again");
+  }
+
   private static byte[] frame(byte[] message) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(Varint.encode(message.length));

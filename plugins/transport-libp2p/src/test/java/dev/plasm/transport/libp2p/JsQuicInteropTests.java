@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.transport.libp2p.testing.JsPeer;
+import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,10 +36,10 @@ class JsQuicInteropTests {
     }
   }
 
-  private JsPeer js(String... args) throws Exception {
+  private PeerProcess js(String... args) throws Exception {
     List<String> a = new ArrayList<>(List.of("--quic"));
     a.addAll(List.of(args));
-    JsPeer p = JsPeer.start(a.toArray(String[]::new));
+    PeerProcess p = PeerProcess.start(a.toArray(String[]::new));
     toClose.add(p);
     return p;
   }
@@ -58,7 +58,7 @@ class JsQuicInteropTests {
 
   @Test
   void javaDialsJsOverQuicPingsIdentifiesAndRunsSixtyFourStreams() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Multiaddr jsQuic = Multiaddr.parse(js.quicAddr());
     Connection c = host.dial(jsQuic);
@@ -101,7 +101,7 @@ class JsQuicInteropTests {
 
   @Test
   void jsDialsJavaOverQuicPingsIdentifiesAndRunsSixtyFourStreams() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     String javaQuic = QuicTests.quicAddr(host).toString();
     Map<String, Object> dialed = js.call("dial", "addr", javaQuic);
@@ -122,7 +122,7 @@ class JsQuicInteropTests {
 
   @Test
   void dhtQueriesRunOverQuicBothWays() throws Exception {
-    JsPeer js = js("--dht", Dht.PLASM_PROTOCOL);
+    PeerProcess js = js("--dht", Dht.PLASM_PROTOCOL);
     Host h = java();
     Dht dht = Dht.builder(h).requestTimeout(Duration.ofSeconds(5)).queryTimeout(Duration.ofSeconds(20)).build();
     toClose.add(dht);
@@ -152,7 +152,7 @@ class JsQuicInteropTests {
     assertArrayEquals(w, dht2.getValue("/plasm/quic/js").orElseThrow());
   }
 
-  private static Map<String, Object> waitForJsPeerInfo(JsPeer js, Host host) throws Exception {
+  private static Map<String, Object> waitForJsPeerInfo(PeerProcess js, Host host) throws Exception {
     return HostTests.waitFor(() -> {
       try {
         Map<String, Object> info = js.call("peerInfo", "peer", host.peerId().toString());

@@ -3,7 +3,7 @@ package dev.plasm.transport.libp2p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.transport.libp2p.testing.JsPeer;
+import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,8 +30,8 @@ class JsRelayInteropTests {
     }
   }
 
-  private JsPeer js(String... args) throws Exception {
-    JsPeer p = JsPeer.start(args);
+  private PeerProcess js(String... args) throws Exception {
+    PeerProcess p = PeerProcess.start(args);
     toClose.add(p);
     return p;
   }
@@ -59,7 +59,7 @@ class JsRelayInteropTests {
   void aJsNodeReservesOnAPlasmRelayAndIsReachedThroughIt() throws Exception {
     Host relay = java();
     relay.startRelayService(RelayLimits.DEFAULTS);
-    JsPeer js = js("--relay-client");
+    PeerProcess js = js("--relay-client");
     js.call("dial", "addr", HostTests.addr(relay).toString());
     // js reserves on its own once identify shows it our hop protocol.
     String circuit = HostTests.waitFor(() -> ((List<?>) js.call("addrs").get("addrs")).stream().map(String::valueOf)
@@ -80,7 +80,7 @@ class JsRelayInteropTests {
 
   @Test
   void aPlasmNodeReservesOnAJsRelayAndIsReachedByJavaAndJs() throws Exception {
-    JsPeer relay = js("--relay-server");
+    PeerProcess relay = js("--relay-server");
     Host b = java();
     RelayReservation r = b.reserve(Multiaddr.parse(relay.addr()));
     assertEquals(relay.peerId(), r.relay().toString());
@@ -93,7 +93,7 @@ class JsRelayInteropTests {
     assertTrue(viaRelay.isRelayed());
     assertEquals("hello Java, through a js relay", echo(viaRelay, "hello Java, through a js relay"));
 
-    JsPeer other = js("--relay-client");
+    PeerProcess other = js("--relay-client");
     Map<String, Object> dialed = other.call("dial", "addr", circuit.withPeerId(b.peerId()).toString());
     assertEquals(b.peerId().toString(), dialed.get("peer"));
     assertTrue(((String) dialed.get("remoteAddr")).contains("/p2p-circuit"), dialed.toString());

@@ -72,6 +72,8 @@ public final class HostCore implements AutoCloseable {
   private final QuicEndpoints quic;
   private final RelayClient relayClient;
   private final ObservedAddrs observed = new ObservedAddrs();
+  private final List<Consumer<Connection>> connectionListeners = new CopyOnWriteArrayList<>();
+  private volatile HolePunch holePunch;
   private volatile RelayService relayService;
   private volatile dev.plasm.transport.libp2p.internal.autonat.AutoNat autoNat;
   private final Set<ConnectionImpl> connections;
@@ -374,12 +376,14 @@ public final class HostCore implements AutoCloseable {
    * ones; reuses an open connection.
    */
   public Connection dial(PeerId peer, java.util.Collection<Multiaddr> addrs) throws IOException {
-    Optional<Connection> existing = connection(peer);
+    List<Multiaddr> ordered = addrs.stream().map(Multiaddr::withoutPeerId).distinct()
+        .filter(a -> dialRank(a) < Integer.MAX_VALUE).sorted(java.util.Comparator.comparingInt(HostCore::dialRank)).toList();
+    // A relayed connection is reused only if there is no direct address to try.
+    boolean direct = ordered.stream().anyMatch(a -> !a.isCircuit());
+    Optional<Connection> existing = connection(peer).filter(c -> !c.isRelayed() || !direct);
     if (existing.isPresent()) {
       return existing.get();
     }
-    List<Multiaddr> ordered = addrs.stream().map(Multiaddr::withoutPeerId).distinct()
-        .filter(a -> dialRank(a) < Integer.MAX_VALUE).sorted(java.util.Comparator.comparingInt(HostCore::dialRank)).toList();
     IOException last = null;
     for (Multiaddr a : ordered) {
       try {
@@ -477,6 +481,9 @@ public final class HostCore implements AutoCloseable {
     c.start();
     if (use != c) {
       return use; // c lost the one-connection-per-peer choice and drains
+    }
+    for (Consumer<Connection> l : connectionListeners) {
+      l.accept(c);
     }
     LOG.log(Level.DEBUG, "{0} established{1}", c,
         c instanceof YamuxConnection y && y.muxerInlined() ? " (muxer inlined in Noise)" : "");
@@ -614,6 +621,24 @@ public final class HostCore implements AutoCloseable {
 
   public Optional<dev.plasm.transport.libp2p.internal.autonat.AutoNat> autoNat() {
     return Optional.ofNullable(autoNat);
+  }
+
+  /** Called (on the registering thread; it must not block) for each new connection that is kept. */
+  public void addConnectionListener(Consumer<Connection> l) {
+    connectionListeners.add(l);
+  }
+
+  /**
+   * Upgrades relayed connections to direct ones (DCUtR) from now on: serves {@code /libp2p/dcutr}
+   * and starts a hole punch for each relayed connection a peer opens to us.
+   */
+  public synchronized void startHolePunching() {
+    if (holePunch == null) {
+      holePunch = new HolePunch(this, quic);
+      handlers.put(HolePunch.PROTOCOL, holePunch::serve);
+      addConnectionListener(holePunch::connected);
+      pushIdentifyToAll();
+    }
   }
 
   /** Addresses peers saw us at (identify's observed address), for our own listen ports only. */

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -203,16 +204,53 @@ final class QuicEndpoints implements AutoCloseable {
         .handler(inboundHandler)
         .streamHandler(streamInit)
         .build();
-    ChannelFuture f = udpBootstrap()
+    ChannelFuture f = udpBootstrap(bind.getAddress())
         .option(ChannelOption.SO_REUSEADDR, true)
         .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
-        .handler(codec)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            // First in line, so that punch packets written from its context skip the QUIC codec.
+            ch.pipeline().addLast(PUNCH, new ChannelOutboundHandlerAdapter());
+            ch.pipeline().addLast(codec);
+          }
+        })
         .bind(bind);
     Channel ch = await(f, "listening on UDP " + bind);
     listeners.add(ch);
     InetSocketAddress local = (InetSocketAddress) ch.localAddress();
     bound.add(local);
     return local;
+  }
+
+  private static final String PUNCH = "plasm-punch";
+
+  /**
+   * Sends {@code count} datagrams of random bytes to {@code target} from our QUIC listen port, {@code
+   * gapMillis} apart with jitter (DCUtR's hole punch: our NAT then lets {@code target}'s QUIC dial
+   * in). Returns false if we have no QUIC listener of {@code target}'s family.
+   */
+  boolean punch(InetSocketAddress target, int count, java.util.function.BooleanSupplier stop) {
+    Channel listener = listeners.stream()
+        .filter(l -> (((InetSocketAddress) l.localAddress()).getAddress() instanceof Inet4Address) == (target.getAddress() instanceof Inet4Address))
+        .findFirst().orElse(null);
+    if (listener == null) {
+      return false;
+    }
+    ChannelHandlerContext ctx = listener.pipeline().context(PUNCH);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < count && !stop.getAsBoolean() && listener.isActive(); i++) {
+      byte[] junk = new byte[64 + random.nextInt(64)];
+      random.nextBytes(junk);
+      ctx.writeAndFlush(new io.netty.channel.socket.DatagramPacket(io.netty.buffer.Unpooled.wrappedBuffer(junk), target));
+      try {
+        Thread.sleep(10 + random.nextInt(190)); // the spec's 10 to 200 ms
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+    }
+    return true;
   }
 
   /** The addresses the listeners are bound to (wildcards as they are). */
@@ -396,7 +434,7 @@ final class QuicEndpoints implements AutoCloseable {
     ChannelHandler codec = transportParameters(new QuicClientCodecBuilder())
         .sslEngineProvider(ch -> ctx.newEngine(ch.alloc()))
         .build();
-    Bootstrap b = udpBootstrap().handler(codec);
+    Bootstrap b = udpBootstrap(target.getAddress()).handler(codec);
     ChannelFuture udpFuture;
     if (local != null) {
       b.option(ChannelOption.SO_REUSEADDR, true).option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
@@ -423,7 +461,7 @@ final class QuicEndpoints implements AutoCloseable {
       throw new InterruptedIOException("interrupted while dialing " + target);
     }
     if (!done || !qf.isSuccess()) {
-      qf.cancel(false);
+      // (Not cancelled: Netty fails the promise itself when the caller closes the socket.)
       if (verdict.mismatch != null) {
         throw new PeerIdMismatchException(expected, verdict.mismatch);
       }
@@ -445,8 +483,14 @@ final class QuicEndpoints implements AutoCloseable {
     return ch;
   }
 
-  private Bootstrap udpBootstrap() {
-    return new Bootstrap().group(group).channel(NioDatagramChannel.class)
+  /**
+   * A UDP socket of {@code address}'s family: a default (dual-stack IPv6) socket bound to 0.0.0.0
+   * would report and expand as {@code ::}, and would not share an IPv4 listener's port.
+   */
+  private Bootstrap udpBootstrap(InetAddress address) {
+    io.netty.channel.socket.SocketProtocolFamily family = address instanceof Inet4Address
+        ? io.netty.channel.socket.SocketProtocolFamily.INET : io.netty.channel.socket.SocketProtocolFamily.INET6;
+    return new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(family))
         .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
         .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER);
   }

@@ -73,6 +73,8 @@ public final class KadNode implements AutoCloseable {
   private final AtomicLong inboundRequests = new AtomicLong();
   private final AtomicLong refusedRequests = new AtomicLong();
   private volatile boolean closed;
+  /** Server mode: we serve the protocol and announce it; in client mode we only ask. */
+  private volatile boolean server = true;
 
   public KadNode(Host host, HostCore core, KadSettings settings) {
     this.host = host;
@@ -90,7 +92,9 @@ public final class KadNode implements AutoCloseable {
   /** Serves the protocol (announced to connected peers by identify push) and starts maintenance. */
   public void start() {
     core.addIdentifyListener(identifyListener);
-    host.setHandler(settings.protocol(), this::serve);
+    if (server) {
+      host.setHandler(settings.protocol(), this::serve);
+    }
     // Peers already connected and identified before we started.
     for (Connection c : host.connections()) {
       c.identifyInfo().ifPresent(info -> onIdentify(c, info));
@@ -110,6 +114,28 @@ public final class KadNode implements AutoCloseable {
 
   public RoutingTable routingTable() {
     return table;
+  }
+
+  /**
+   * Switches between server mode (serve and announce the protocol, so peers add us to their
+   * routing tables) and client mode (lookups only): a node peers cannot dial must not be in their
+   * tables (kad-dht's client and server mode). Identify push tells connected peers.
+   */
+  public synchronized void setServerMode(boolean serve) {
+    if (serve == server || closed) {
+      return;
+    }
+    server = serve;
+    if (serve) {
+      host.setHandler(settings.protocol(), this::serve);
+    } else {
+      host.removeHandler(settings.protocol());
+    }
+    LOG.log(Level.INFO, "kad: {0} mode", serve ? "server" : "client");
+  }
+
+  public boolean isServerMode() {
+    return server;
   }
 
   public RecordStore records() {
@@ -243,6 +269,7 @@ public final class KadNode implements AutoCloseable {
           closer.add(selfPeer());
         }
         closer.addAll(closerPeers(req.key(), from));
+        connectedTarget(req.key(), from).filter(p -> closer.stream().noneMatch(q -> q.id().equals(p.id()))).ifPresent(closer::add);
         yield req.withPeers(closer, List.of());
       }
       case GET_VALUE -> {
@@ -325,6 +352,26 @@ public final class KadNode implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The peer named by {@code key} if we are connected to it, with its own listen addresses (a
+   * client-mode peer behind a NAT is in nobody's table, but its relays and its closest servers are
+   * connected to it, and its relayed addresses are how it is reached), as go-libp2p answers.
+   */
+  private Optional<Peer> connectedTarget(byte[] key, PeerId requester) {
+    PeerId target;
+    try {
+      target = PeerId.fromBytes(key);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    if (target.equals(requester) || target.equals(self)) {
+      return Optional.empty();
+    }
+    return host.connection(target).flatMap(Connection::identifyInfo)
+        .map(i -> dialable(i.listenAddrs())).filter(a -> !a.isEmpty())
+        .map(a -> new Peer(target, a, KadMessage.CONNECTED));
+  }
+
   private int connectedness(PeerId peer) {
     return host.connection(peer).isPresent() ? KadMessage.CONNECTED : KadMessage.NOT_CONNECTED;
   }
@@ -383,6 +430,10 @@ public final class KadNode implements AutoCloseable {
     Optional<RoutingTable.Entry> known = table.get(target);
     if (known.isPresent() && !known.get().addrs().isEmpty()) {
       return Optional.of(new Peer(target, known.get().addrs(), connectedness(target)));
+    }
+    Optional<Peer> connected = connectedTarget(target.toBytes(), self);
+    if (connected.isPresent()) {
+      return connected;
     }
     Peer[] found = new Peer[1];
     List<Peer> answered = lookup(target.toBytes(), Type.FIND_NODE, (from, resp) -> {

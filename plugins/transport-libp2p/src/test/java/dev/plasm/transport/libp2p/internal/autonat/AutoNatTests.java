@@ -106,7 +106,7 @@ class AutoNatTests {
 
   @Test
   void jsAnswersADialRequest() throws Exception {
-    try (var js = dev.plasm.transport.libp2p.testing.JsPeer.start("--autonat")) {
+    try (var js = dev.plasm.transport.libp2p.testing.PeerProcess.start("--autonat")) {
       Host client = host(false);
       Object[] answer = dial(client, Multiaddr.parse(js.addr()), client.peerId(), client.listenAddrs());
       // js dials back neither private nor same-host addresses, and says so; a real dial-back by js
