@@ -2,11 +2,13 @@
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
 //                      [--slow-upgrade MILLIS] [--quic] [--relay-server] [--relay-client] [--autonat]
+//                      [--ip ADDRESS]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
 // --quic adds @chainsafe/libp2p-quic (rust quinn, linux-x64 binary) and listens on QUIC too.
 // --relay-server runs @libp2p/circuit-relay-v2's relay (hop); --relay-client adds its transport and
 // listens on /p2p-circuit, so the peer reserves a slot on the first relay it connects to.
 // Stream handlers and the upload/parallel commands also run on relayed ("limited") connections.
+// --ip listens on ADDRESS instead of 127.0.0.1 (inside a network namespace).
 // --autonat adds @libp2p/autonat (v1): it answers dial-back requests and checks its own addresses
 // (js skips private and loopback addresses both ways).
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
@@ -57,6 +59,7 @@ const withQuic = args.includes('--quic')
 const relayServer = args.includes('--relay-server')
 const relayClient = args.includes('--relay-client')
 const withAutonat = args.includes('--autonat')
+const ip = opt('--ip', '127.0.0.1')
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -155,7 +158,7 @@ if (dhtProtocol != null) {
 const node = await createLibp2p({
   privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
   addresses: {
-    listen: ['/ip4/127.0.0.1/tcp/0', ...(withQuic ? ['/ip4/127.0.0.1/udp/0/quic-v1'] : []),
+    listen: [`/ip4/${ip}/tcp/0`, ...(withQuic ? [`/ip4/${ip}/udp/0/quic-v1`] : []),
       ...(relayClient ? ['/p2p-circuit'] : [])]
   },
   transports: [tcp(), ...(withQuic ? [quic()] : []), ...(relayClient ? [circuitRelayTransport()] : [])],
@@ -289,4 +292,8 @@ rl.on('close', async () => {
   process.exit(0)
 })
 
-out({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
+// With AutoNAT, js announces a public address only once peers confirmed it: report what it listens on.
+const listening = node.getMultiaddrs().length > 0
+  ? node.getMultiaddrs()
+  : node.components.transportManager.getAddrs().map((a) => a.encapsulate(`/p2p/${node.peerId}`))
+out({ event: 'ready', peerId: node.peerId.toString(), addrs: listening.map((a) => a.toString()) })

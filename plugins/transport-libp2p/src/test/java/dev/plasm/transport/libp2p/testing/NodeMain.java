@@ -159,6 +159,11 @@ public final class NodeMain {
           r.put("relayed", c.isRelayed());
         });
       }
+      case "autonat" -> {
+        long[] served = ((Libp2pTransport) t).core().autoNat().map(a -> a.served()).orElse(new long[2]);
+        r.put("answered", served[0]);
+        r.put("dialedBack", served[1]);
+      }
       case "peers" -> {
         List<Object> ps = new ArrayList<>();
         for (ConnectedPeer p : t.peers()) {

@@ -70,6 +70,8 @@ public final class AutoNat implements AutoCloseable {
   private final Map<PeerId, Deque<Long>> requests = new ConcurrentHashMap<>();
   private final List<Consumer<Reachability>> listeners = new CopyOnWriteArrayList<>();
   private final Object checkLock = new Object();
+  private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong dialedBack = new java.util.concurrent.atomic.AtomicLong();
   private volatile Reachability current = Reachability.UNKNOWN;
   private volatile boolean closed;
   private Thread loop;
@@ -114,6 +116,11 @@ public final class AutoNat implements AutoCloseable {
     return new Reachability(r.status(), r.reachable(), core.observedAddrs().addrs(1), r.checkedAt());
   }
 
+  /** Dial requests from peers answered so far, and how many of them with a dial-back that worked. */
+  public long[] served() {
+    return new long[] {answered.get(), dialedBack.get()};
+  }
+
   /** Called (on the checking thread) whenever the status changes. */
   public void addListener(Consumer<Reachability> l) {
     listeners.add(l);
@@ -133,14 +140,7 @@ public final class AutoNat implements AutoCloseable {
       }
       Collections.shuffle(servers);
       servers = servers.subList(0, Math.min(MAX_SERVERS, servers.size()));
-      Set<Multiaddr> ask = new LinkedHashSet<>();
-      for (Multiaddr a : core.directListenAddrs()) {
-        if (a.isTcp() || a.isQuic()) {
-          ask.add(a);
-        }
-      }
-      ask.addAll(core.observedAddrs().addrs(1));
-      List<Multiaddr> addrs = ask.stream().limit(MAX_ADDRS).toList();
+      List<Multiaddr> addrs = addrsToCheck();
       if (servers.isEmpty() || addrs.isEmpty()) {
         return reachability();
       }
@@ -169,6 +169,17 @@ public final class AutoNat implements AutoCloseable {
   }
 
   private record Answer(PeerId server, int status, String text, Multiaddr addr) {}
+
+  private List<Multiaddr> addrsToCheck() {
+    Set<Multiaddr> ask = new LinkedHashSet<>();
+    for (Multiaddr a : core.directListenAddrs()) {
+      if (a.isTcp() || a.isQuic()) {
+        ask.add(a);
+      }
+    }
+    ask.addAll(core.observedAddrs().addrs(1));
+    return ask.stream().limit(MAX_ADDRS).toList();
+  }
 
   private Answer ask(Connection c, List<Multiaddr> addrs) throws IOException {
     try (Stream s = c.newStream(PROTOCOL)) {
@@ -336,7 +347,11 @@ public final class AutoNat implements AutoCloseable {
     }
   }
 
-  private static void respond(Stream s, int status, String text, Multiaddr addr) throws IOException {
+  private void respond(Stream s, int status, String text, Multiaddr addr) throws IOException {
+    answered.incrementAndGet();
+    if (status == OK) {
+      dialedBack.incrementAndGet();
+    }
     ProtoWriter resp = new ProtoWriter().varint(1, status).string(2, text);
     if (addr != null) {
       resp.bytes(3, addr.toBytes());

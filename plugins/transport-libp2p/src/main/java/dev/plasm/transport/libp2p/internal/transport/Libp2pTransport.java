@@ -106,6 +106,11 @@ public final class Libp2pTransport implements Transport {
     return host;
   }
 
+  /** The host's machinery, for the module's own tests and tools. */
+  public HostCore core() {
+    return core;
+  }
+
   @Override
   public String peerId() {
     return host.peerId().toString();
