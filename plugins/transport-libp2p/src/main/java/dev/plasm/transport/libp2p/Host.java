@@ -33,6 +33,8 @@ public final class Host implements AutoCloseable {
   public static final String IDENTIFY_PUSH = HostCore.IDENTIFY_PUSH;
   public static final String PING = HostCore.PING;
   public static final String DEFAULT_AGENT_VERSION = "plasm/0.1.0";
+  /** The protection tag of {@link #protect}; the DHT and relay reservations protect under their own. */
+  private static final String PROTECTED_BY_USER = "host";
 
   private final HostCore core;
 
@@ -118,12 +120,12 @@ public final class Host implements AutoCloseable {
    * connection limit is reached (the DHT protects its bootstrap peers).
    */
   public void protect(PeerId peer) {
-    core.protect(Objects.requireNonNull(peer));
+    core.protect(Objects.requireNonNull(peer), PROTECTED_BY_USER);
   }
 
   /** Undoes {@link #protect}; returns false if the peer was not protected. */
   public boolean unprotect(PeerId peer) {
-    return core.unprotect(peer);
+    return core.unprotect(peer, PROTECTED_BY_USER);
   }
 
   public boolean isProtected(PeerId peer) {
@@ -287,7 +289,12 @@ public final class Host implements AutoCloseable {
       return this;
     }
 
-    /** Yamux keep-alive: ping idle sessions every {@code interval} (zero: never). */
+    /**
+     * Liveness: ping every connection every {@code interval} (zero: never) and close it as
+     * unresponsive when a ping goes unanswered for {@code timeout} (a Yamux ping on TCP and relayed
+     * connections, a ping stream on QUIC). Defaults 10 s and 5 s, as js-libp2p's connection
+     * monitor, so a frozen or vanished peer is found within 15 s.
+     */
     public Builder keepAlive(Duration interval, Duration timeout) {
       this.keepAliveInterval = Objects.requireNonNull(interval);
       this.pingTimeout = positive(timeout);

@@ -47,24 +47,6 @@ class NatTraversalTests {
     return p;
   }
 
-  private static Map<String, Object> waitFor(PeerProcess p, String cmd, Duration timeout, java.util.function.Predicate<Map<String, Object>> ok,
-      Object... kv) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Map<String, Object> last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        last = p.call(cmd, Duration.ofSeconds(40), kv);
-        if (ok.test(last)) {
-          return last;
-        }
-      } catch (IOException e) {
-        last = Map.of("error", e.getMessage());
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError(cmd + " never answered as wanted within " + timeout + "; last: " + last);
-  }
-
   private void natNetwork(boolean symmetric, Outcome check) throws Exception {
     NetLab lab = NetLab.create();
     toClose.add(lab);
@@ -76,24 +58,26 @@ class NatTraversalTests {
     PeerProcess relay = node(lab, "relay", "--listen", "/ip4/" + RELAY_IP + "/udp/4001/quic-v1", "--relay-service");
     String relayAddr = "/ip4/" + RELAY_IP + "/udp/4001/quic-v1/p2p/" + relay.peerId();
     PeerProcess pub = node(lab, "public", "--listen", "/ip4/" + PUBLIC_IP + "/udp/4001/quic-v1", "--bootstrap", relayAddr);
+    // The public node joins first, so the NATed nodes' bootstrap finds it (their second AutoNAT
+    // server); otherwise they would meet it only at their next self lookup, up to 30 s later.
+    pub.await("table", Duration.ofSeconds(60), r -> ((List<?>) r.get("peers")).contains(relay.peerId()));
     // The NATed nodes listen on QUIC only: their QUIC dials leave from the listen port, so what the
     // relay and the public node observe is the NAT's mapping of it, the address to punch to.
     PeerProcess a = node(lab, "a", "--listen", "/ip4/0.0.0.0/udp/4001/quic-v1", "--bootstrap", relayAddr, "--relays", relayAddr);
     PeerProcess b = node(lab, "b", "--listen", "/ip4/0.0.0.0/udp/4001/quic-v1", "--bootstrap", relayAddr, "--relays", relayAddr);
-    waitFor(pub, "peers", Duration.ofSeconds(30), r -> ((List<?>) r.get("peers")).size() >= 1);
 
     for (PeerProcess n : List.of(a, b)) {
       // AutoNAT: the relay and the public node dial back the NAT's outside address and fail.
-      Map<String, Object> reach = waitFor(n, "checkReachability", Duration.ofSeconds(60), r -> "PRIVATE".equals(r.get("status")));
+      Map<String, Object> reach = n.await("checkReachability", Duration.ofSeconds(60), r -> "PRIVATE".equals(r.get("status")));
       assertTrue(((List<?>) reach.get("observed")).stream().anyMatch(o -> o.toString().startsWith("/ip4/11.")),
           "the relay sees the NAT's outside address: " + reach);
       // Unreachable, the node reserves on the relay and announces a relayed address.
-      Map<String, Object> info = waitFor(n, "info", Duration.ofSeconds(45), r -> !((List<?>) r.get("relayAddrs")).isEmpty());
+      Map<String, Object> info = n.await("info", Duration.ofSeconds(45), r -> !((List<?>) r.get("relayAddrs")).isEmpty());
       assertTrue(((List<?>) info.get("relayAddrs")).getFirst().toString().startsWith(relayAddr + "/p2p-circuit/p2p/"), info.toString());
     }
 
     // b finds a through the DHT (the relay knows a's relayed address) and reaches it through the relay.
-    Map<String, Object> found = waitFor(b, "findPeer", Duration.ofSeconds(45),
+    Map<String, Object> found = b.await("findPeer", Duration.ofSeconds(45),
         r -> r.containsKey("addrs") && ((List<?>) r.get("addrs")).stream().anyMatch(x -> x.toString().contains("/p2p-circuit")),
         "peer", a.peerId());
     assertTrue(((List<?>) found.get("addrs")).stream().anyMatch(x -> x.toString().startsWith(relayAddr + "/p2p-circuit")), found.toString());
@@ -111,7 +95,7 @@ class NatTraversalTests {
   void nodesBehindPortKeepingNatsFindEachOtherAndHolePunchADirectConnection() throws Exception {
     natNetwork(false, (a, b) -> {
       // a took the relayed connection: it starts DCUtR; b dials a's outside address on SYNC.
-      Map<String, Object> direct = waitFor(b, "connection", Duration.ofSeconds(40), r -> Boolean.FALSE.equals(r.get("relayed")),
+      Map<String, Object> direct = b.await("connection", Duration.ofSeconds(40), r -> Boolean.FALSE.equals(r.get("relayed")),
           "peer", a.peerId());
       assertTrue(direct.get("remoteAddr").toString().startsWith("/ip4/11.10.0.1/udp/"), "b reaches a's NAT directly: " + direct);
       Map<String, Object> atA = a.call("connection", "peer", b.peerId());

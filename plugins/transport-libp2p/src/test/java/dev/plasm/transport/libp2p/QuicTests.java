@@ -3,16 +3,20 @@ package dev.plasm.transport.libp2p;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.internal.quic.RawQuicClient;
 import java.io.IOException;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +77,44 @@ class QuicTests {
     IdentifyInfo bSeen = back.identified().get(10, TimeUnit.SECONDS);
     assertEquals(quicAddr(a).withoutPeerId(), back.remoteAddr(), "a dialed from its listen port");
     assertTrue(bSeen.listenAddrs().contains(quicAddr(a).withoutPeerId()));
+  }
+
+  @Test
+  void aQuicPeerThatStopsAnsweringIsClosedAsUnresponsive() throws Exception {
+    Host h = Host.builder().keepAlive(Duration.ofMillis(300), Duration.ofMillis(700)).build();
+    hosts.add(h);
+    h.listen(QUIC_LOOPBACK);
+    List<PeerId> unresponsive = new CopyOnWriteArrayList<>();
+    h.core().addUnresponsivePeerListener(unresponsive::add);
+    try (RawQuicClient silent = new RawQuicClient()) {
+      // QUIC itself stays up (the client's stack acknowledges every packet): only the liveness
+      // ping, a stream nobody answers, shows that nobody is there.
+      assertNotNull(silent.connect(quicAddr(h).toQuicSocketAddress(), RawQuicClient.BadCertificate.VALID));
+      HostTests.waitUntil(() -> !h.connections().isEmpty(), "the silent peer is admitted");
+      Connection c = h.connections().getFirst();
+      String reason = c.closed().get(10, TimeUnit.SECONDS);
+      HostTests.waitUntil(() -> unresponsive.contains(c.remotePeer()), "the unresponsive-peer listener heard of it: " + reason);
+    }
+  }
+
+  @Test
+  void livenessPingsDoNotKeepAnIdleQuicConnectionOpen() throws Exception {
+    Host a = Host.builder().keepAlive(Duration.ofMillis(200), Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(2)).build();
+    Host b = Host.builder().keepAlive(Duration.ofMillis(200), Duration.ofSeconds(2)).build();
+    hosts.add(a);
+    hosts.add(b);
+    a.listen(QUIC_LOOPBACK);
+    b.listen(QUIC_LOOPBACK);
+    List<PeerId> unresponsive = new CopyOnWriteArrayList<>();
+    a.core().addUnresponsivePeerListener(unresponsive::add);
+    long start = System.nanoTime();
+    Connection c = a.dial(quicAddr(b));
+    c.identified().get(10, TimeUnit.SECONDS);
+    String reason = c.closed().get(15, TimeUnit.SECONDS);
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+    // Pings flowed every 200 ms both ways, yet the connection without streams was closed as idle.
+    assertTrue(seconds >= 2, "not before the idle timeout: " + seconds + " s, " + reason);
+    assertTrue(unresponsive.isEmpty(), "closed as idle, not as unresponsive: " + unresponsive);
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.internal.transport.Libp2pTransport;
 import dev.plasm.transport.spi.ConnectedPeer;
+import dev.plasm.transport.spi.DhtKey;
 import dev.plasm.transport.spi.PeerStream;
 import dev.plasm.transport.spi.ReachSettings;
 import dev.plasm.transport.spi.Reachability;
@@ -35,6 +36,9 @@ import java.util.Map;
  * NodeMain --listen MULTIADDR... [--bootstrap MULTIADDR...] [--relays MULTIADDR...]
  *          [--relay-service] [--no-autonat] [--no-hole-punching] [--watchdog SECONDS]
  * </pre>
+ *
+ * <p>Commands ({@code {"id":N,"cmd":NAME,...}}): info, checkReachability, bootstrap, findPeer,
+ * ping, echo, dial, connection, peers, get (with its duration), put, table, autonat.
  */
 public final class NodeMain {
   static final String ECHO = "/plasm/test/echo/1.0.0";
@@ -159,6 +163,15 @@ public final class NodeMain {
           r.put("relayed", c.isRelayed());
         });
       }
+      case "get" -> {
+        long start = System.nanoTime();
+        java.util.Optional<byte[]> v = t.getValue(new DhtKey((String) req.get("key")));
+        r.put("millis", (System.nanoTime() - start) / 1_000_000);
+        v.ifPresent(b -> r.put("value", new String(b, StandardCharsets.UTF_8)));
+      }
+      case "put" -> r.put("stored", t.putValue(new DhtKey((String) req.get("key")),
+          ((String) req.get("value")).getBytes(StandardCharsets.UTF_8)));
+      case "table" -> r.put("peers", ((Libp2pTransport) t).dht().routingTable().stream().map(p -> p.peer().toString()).toList());
       case "autonat" -> {
         long[] served = ((Libp2pTransport) t).core().autoNat().map(a -> a.served()).orElse(new long[2]);
         r.put("answered", served[0]);

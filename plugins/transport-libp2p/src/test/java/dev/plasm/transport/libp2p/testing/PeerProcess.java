@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -180,6 +181,46 @@ public class PeerProcess implements AutoCloseable {
     return call(cmd, Duration.ofSeconds(30), keyValues);
   }
 
+  /**
+   * Sends {@code cmd} every half second until its answer passes {@code ok}; returns that answer.
+   * Failed calls are retried; the last answer or error is in the assertion error.
+   */
+  public Map<String, Object> await(String cmd, Duration timeout, Predicate<Map<String, Object>> ok, Object... keyValues)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Object last = null;
+    while (System.nanoTime() - deadline < 0) {
+      try {
+        Map<String, Object> answer = call(cmd, Duration.ofSeconds(40), keyValues);
+        if (ok.test(answer)) {
+          return answer;
+        }
+        last = answer;
+      } catch (IOException e) {
+        last = e.getMessage();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(cmd + " never answered as wanted within " + timeout + "; last: " + last);
+  }
+
+  /** Freezes the process (SIGSTOP), as a stopped job or a suspended machine would. */
+  public void stop() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a frozen process run again (SIGCONT). */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** The next event line ({@code {"event": ...}}), or null after the timeout. */
   public Map<String, Object> nextEvent(Duration timeout) throws InterruptedException {
     return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -222,6 +263,16 @@ public class PeerProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    if (process.isAlive()) {
+      try {
+        resume(); // a frozen process would not see its stdin close
+      } catch (IOException e) {
+        process.destroyForcibly();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
     try {
       stdin.close(); // the peer stops libp2p and exits
     } catch (IOException ignored) {

@@ -50,6 +50,7 @@ abstract class ConnectionImpl implements Connection {
   static final int EARLY_STREAMS = 8;
   private final Semaphore earlyStreams = new Semaphore(EARLY_STREAMS);
   private volatile boolean peerListening;
+  private volatile boolean unresponsive;
 
   ConnectionImpl(HostCore host, PeerId remotePeer, PeerPublicKey remoteKey, Multiaddr remoteAddr, Multiaddr localAddr,
       boolean outbound) {
@@ -107,6 +108,9 @@ abstract class ConnectionImpl implements Connection {
    */
   abstract boolean carrierPing(java.time.Duration timeout) throws IOException;
 
+  /** The carrier ended because the peer stopped answering (Yamux keep-alive, QUIC idle timeout). */
+  abstract boolean carrierUnresponsive();
+
   // ---- shared behaviour ----
 
   /** Runs on the stream's own virtual thread. */
@@ -121,6 +125,9 @@ abstract class ConnectionImpl implements Connection {
       LOG.log(Level.DEBUG, "{0}: inbound stream negotiation failed: {1}", this, e);
       ms.reset();
       return;
+    }
+    if (protocol.equals(HostCore.PING)) {
+      ms.markHousekeeping();
     }
     StreamHandler handler = host.handler(protocol);
     StreamImpl stream = new StreamImpl(ms, protocol, this);
@@ -149,7 +156,7 @@ abstract class ConnectionImpl implements Connection {
       }
     }
     try {
-      return openAndNegotiate(protocols);
+      return openAndNegotiate(false, protocols);
     } catch (IOException e) {
       // Our stream crossed the peer's GoAway or the end of a connection it dropped for a newer
       // one (this connection lost the one-connection-per-peer choice on its side first), so the
@@ -167,13 +174,21 @@ abstract class ConnectionImpl implements Connection {
     return draining || peerWentAway();
   }
 
-  private Stream openAndNegotiate(String... protocols) throws IOException {
+  /** A liveness ping's stream on this very connection (see {@link MuxedStream#markHousekeeping}). */
+  final Stream newHousekeepingStream(String protocol) throws IOException {
+    return openAndNegotiate(true, protocol);
+  }
+
+  private Stream openAndNegotiate(boolean housekeeping, String... protocols) throws IOException {
     boolean early = !peerListening;
     if (early) {
       acquireEarly();
     }
     try {
       MuxedStream ms = openMuxedStream();
+      if (housekeeping) {
+        ms.markHousekeeping();
+      }
       try {
         ms.setReadTimeout(host.settings().negotiationTimeout().toMillis());
         String chosen;
@@ -248,6 +263,15 @@ abstract class ConnectionImpl implements Connection {
 
   final long drainingSince() {
     return drainingSince;
+  }
+
+  /** Closed (or about to be) because the peer stopped answering: frozen, vanished or cut off. */
+  final boolean unresponsive() {
+    return unresponsive || carrierUnresponsive();
+  }
+
+  final void markUnresponsive() {
+    unresponsive = true;
   }
 
   /** True the first time: the caller closes it. */

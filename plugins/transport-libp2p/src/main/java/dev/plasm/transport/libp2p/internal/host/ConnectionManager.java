@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -31,6 +32,13 @@ final class ConnectionManager implements AutoCloseable {
   static final long TICK_MILLIS = 100;
   /** How long a connection that lost the one-per-peer choice may finish its streams. */
   static final long DRAIN_GRACE_NANOS = 10_000_000_000L;
+  /**
+   * A tick this late means the whole process stood still (SIGSTOP, a suspended machine, a very
+   * long GC pause): peers have likely given up on our connections while we were away.
+   */
+  static final long PAUSE_NANOS = 5_000_000_000L;
+  /** How long after a pause timeouts are still ours rather than our peers' (a ping timeout and more). */
+  private static final long AFTER_PAUSE_NANOS = 10_000_000_000L;
 
   private final HostSettings settings;
   private final PeerId self;
@@ -38,10 +46,15 @@ final class ConnectionManager implements AutoCloseable {
   private final Set<Handshake> handshakes = ConcurrentHashMap.newKeySet();
   private final Semaphore pendingInbound;
   private final ConcurrentHashMap<InetAddress, Integer> inboundPerIp = new ConcurrentHashMap<>();
-  private final Set<PeerId> protectedPeers = ConcurrentHashMap.newKeySet();
+  /** Protected peers and who protects them (the DHT, a relay reservation, the host's user). */
+  private final ConcurrentHashMap<PeerId, Set<String>> protectedPeers = new ConcurrentHashMap<>();
   private final List<Consumer<PeerDrop>> dropListeners = new CopyOnWriteArrayList<>();
   private final Object registerLock = new Object();
   private final Thread ticker;
+  private volatile Consumer<Duration> pauseListener = d -> {};
+  private volatile long lastTick = System.nanoTime();
+  private volatile long pauseSeenAt;
+  private volatile boolean pauseSeen;
   private volatile boolean closed;
 
   ConnectionManager(HostSettings settings) {
@@ -243,16 +256,26 @@ final class ConnectionManager implements AutoCloseable {
     return victim.isPresent();
   }
 
-  void protect(PeerId peer) {
-    protectedPeers.add(peer);
+  void protect(PeerId peer, String tag) {
+    protectedPeers.compute(peer, (p, tags) -> {
+      Set<String> t = tags == null ? ConcurrentHashMap.newKeySet() : tags;
+      t.add(tag);
+      return t;
+    });
   }
 
-  boolean unprotect(PeerId peer) {
-    return protectedPeers.remove(peer);
+  /** Drops {@code tag}'s protection; returns false if {@code tag} did not protect the peer. */
+  boolean unprotect(PeerId peer, String tag) {
+    boolean[] removed = new boolean[1];
+    protectedPeers.computeIfPresent(peer, (p, tags) -> {
+      removed[0] = tags.remove(tag);
+      return tags.isEmpty() ? null : tags;
+    });
+    return removed[0];
   }
 
   boolean isProtected(PeerId peer) {
-    return protectedPeers.contains(peer);
+    return protectedPeers.containsKey(peer);
   }
 
   // ---- drops ----
@@ -288,6 +311,20 @@ final class ConnectionManager implements AutoCloseable {
 
   // ---- the ticker ----
 
+  /** Called on the ticker's thread when the process ran again after standing still. */
+  void onPause(Consumer<Duration> listener) {
+    pauseListener = listener;
+  }
+
+  /**
+   * True while the process stands still (the ticker is late) or ran again less than ten seconds
+   * ago: a connection timing out then timed out on our side, and says nothing about its peer.
+   */
+  boolean pausedRecently() {
+    long now = System.nanoTime();
+    return now - lastTick > PAUSE_NANOS || (pauseSeen && now - pauseSeenAt < AFTER_PAUSE_NANOS);
+  }
+
   private void tickLoop() {
     while (!closed) {
       try {
@@ -296,6 +333,17 @@ final class ConnectionManager implements AutoCloseable {
         return;
       }
       long now = System.nanoTime();
+      long last = lastTick;
+      lastTick = now;
+      if (now - last > PAUSE_NANOS) {
+        pauseSeenAt = now;
+        pauseSeen = true;
+        try {
+          pauseListener.accept(Duration.ofNanos(now - last));
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "pause listener failed: {0}", e.toString());
+        }
+      }
       for (Handshake h : handshakes) {
         if (!h.expired && now - h.deadline > 0) {
           // The upgrade thread sees its socket fail, logs the drop and releases the slot.

@@ -82,6 +82,8 @@ public final class HostCore implements AutoCloseable {
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final SecureRandom random = new SecureRandom();
   private final List<BiConsumer<Connection, IdentifyInfo>> identifyListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<PeerId>> unresponsiveListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Duration>> resumeListeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   public HostCore(HostSettings settings) {
@@ -90,6 +92,7 @@ public final class HostCore implements AutoCloseable {
     this.quic = new QuicEndpoints(this, settings, manager);
     this.relayClient = new RelayClient(this);
     this.connections = manager.connections();
+    manager.onPause(this::resumed);
     handlers.put(IDENTIFY, this::serveIdentify);
     handlers.put(IDENTIFY_PUSH, this::receivePush);
     handlers.put(PING, HostCore::servePing);
@@ -467,6 +470,19 @@ public final class HostCore implements AutoCloseable {
       c.identifyFailed(new IOException("connection closed: " + reason));
       if (c.misbehaved()) {
         manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, reason));
+      } else if (c.unresponsive() && !closed) {
+        if (manager.pausedRecently()) {
+          // Our own timers ran out while this process stood still: the peer may be fine, and the
+          // resume round reconnects to it.
+          LOG.log(Level.INFO, "closed {0}: it timed out while this process stood still ({1})", c, reason);
+          return;
+        }
+        LOG.log(Level.INFO, "closed {0}: the peer stopped answering ({1})", c, reason);
+        if (connection(c.remotePeer()).isEmpty()) {
+          for (Consumer<PeerId> l : unresponsiveListeners) {
+            l.accept(c.remotePeer());
+          }
+        }
       }
     });
     ConnectionImpl use = manager.register(c, h);
@@ -533,13 +549,17 @@ public final class HostCore implements AutoCloseable {
     }
   }
 
-  /** Keeps connections to {@code peer} open when idle or when limits trim connections. */
-  public void protect(PeerId peer) {
-    manager.protect(peer);
+  /**
+   * Keeps connections to {@code peer} open when idle or when limits trim connections, until every
+   * {@code tag} that protects it (one per user: the DHT, a relay reservation, the host's caller)
+   * has been withdrawn.
+   */
+  public void protect(PeerId peer, String tag) {
+    manager.protect(peer, tag);
   }
 
-  public boolean unprotect(PeerId peer) {
-    return manager.unprotect(peer);
+  public boolean unprotect(PeerId peer, String tag) {
+    return manager.unprotect(peer, tag);
   }
 
   public boolean isProtected(PeerId peer) {
@@ -826,7 +846,11 @@ public final class HostCore implements AutoCloseable {
 
   /** One {@code /ipfs/ping/1.0.0} round trip: 32 random bytes out, the same 32 bytes back. */
   public Duration ping(Connection connection, Duration timeout) throws IOException {
-    try (Stream s = connection.newStream(PING)) {
+    return ping(connection.newStream(PING), timeout);
+  }
+
+  private Duration ping(Stream stream, Duration timeout) throws IOException {
+    try (Stream s = stream) {
       s.setReadTimeout(timeout);
       byte[] sent = new byte[PING_SIZE];
       random.nextBytes(sent);
@@ -843,6 +867,94 @@ public final class HostCore implements AutoCloseable {
       s.closeWrite();
       return Duration.ofNanos(rtt);
     }
+  }
+
+  // ---- liveness ----
+
+  /**
+   * One liveness round trip on {@code c} within {@code timeout}: a Yamux ping, or on QUIC (Netty
+   * exposes no QUIC PING) a ping stream that is not stream activity. A connection that does not
+   * answer in time, stream negotiation included, is closed as unresponsive (one log line, and the
+   * unresponsive-peer listeners hear of it). Returns whether it answered.
+   */
+  boolean checkAlive(ConnectionImpl c, Duration timeout) {
+    if (!c.isOpen()) {
+      return false;
+    }
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    Thread.ofVirtual().name("libp2p-liveness " + c.remotePeer()).start(() -> {
+      try {
+        if (!c.carrierPing(timeout)) {
+          ping(c.newHousekeepingStream(PING), timeout);
+        }
+        answered.complete(null);
+      } catch (ProtocolNotSupportedException e) {
+        answered.complete(null); // it answered the negotiation, so it is there
+      } catch (IOException | RuntimeException e) {
+        answered.completeExceptionally(e);
+      }
+    });
+    try {
+      answered.get(timeout.toMillis() + 100, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      if (c.isOpen() && !closed) {
+        c.markUnresponsive();
+        c.close();
+      }
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return c.isOpen();
+    }
+  }
+
+  /**
+   * Told (on a thread of its own) when a peer stopped answering on its last connection, which was
+   * closed: it froze, vanished, or the network between us broke.
+   */
+  public void addUnresponsivePeerListener(Consumer<PeerId> listener) {
+    unresponsiveListeners.add(listener);
+  }
+
+  public void removeUnresponsivePeerListener(Consumer<PeerId> listener) {
+    unresponsiveListeners.remove(listener);
+  }
+
+  /**
+   * Told how long the process stood still, once every connection has been checked after it ran
+   * again (those whose peers gave up on us are closed by then): the time to reconnect.
+   */
+  public void addResumeListener(Consumer<Duration> listener) {
+    resumeListeners.add(listener);
+  }
+
+  public void removeResumeListener(Consumer<Duration> listener) {
+    resumeListeners.remove(listener);
+  }
+
+  /** The process ran again after {@code paused}: check every connection, then tell the listeners. */
+  private void resumed(Duration paused) {
+    if (closed) {
+      return;
+    }
+    LOG.log(Level.INFO, "the process stood still for {0} s (stopped, suspended or starved); checking its {1} connections",
+        paused.toSeconds(), connections.size());
+    Thread.ofVirtual().name("libp2p-resume " + peerId()).start(() -> {
+      Duration timeout = settings.yamux().pingTimeout();
+      List<Thread> checks = new ArrayList<>();
+      for (ConnectionImpl c : connections) {
+        checks.add(Thread.startVirtualThread(() -> checkAlive(c, timeout)));
+      }
+      join(checks, timeout.plusSeconds(1));
+      for (Consumer<Duration> l : resumeListeners) {
+        try {
+          l.accept(paused);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "resume listener failed: {0}", e.toString());
+        }
+      }
+    });
   }
 
   // ---- helpers ----
@@ -889,7 +1001,7 @@ public final class HostCore implements AutoCloseable {
     }
     manager.close();
     List<Thread> closing = closeConnections();
-    join(closing);
+    join(closing, Duration.ofSeconds(2));
     quic.close();
   }
 
@@ -902,11 +1014,11 @@ public final class HostCore implements AutoCloseable {
     return closing;
   }
 
-  private static void join(List<Thread> threads) {
+  private static void join(List<Thread> threads, Duration each) {
     boolean interrupted = false;
     for (Thread t : threads) {
       try {
-        t.join(Duration.ofSeconds(2));
+        t.join(each);
       } catch (InterruptedException e) {
         // Keep closing: an early return would leave the rest of the host half torn down.
         interrupted = true;

@@ -16,7 +16,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,6 +34,7 @@ final class QuicConnection extends ConnectionImpl {
   private final AtomicInteger streams = new AtomicInteger();
   private volatile long lastStreamActivity = System.nanoTime();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
+  private volatile boolean closedUnresponsive;
 
   QuicConnection(HostCore host, QuicEndpoints endpoints, QuicChannel channel, PeerPublicKey remoteKey,
       InetSocketAddress remote, InetSocketAddress local, boolean outbound) {
@@ -43,7 +46,30 @@ final class QuicConnection extends ConnectionImpl {
 
   @Override
   void start() {
-    channel.closeFuture().addListener(f -> closed.complete("QUIC connection closed"));
+    channel.closeFuture().addListener(f -> {
+      closedUnresponsive = channel.isTimedOut();
+      closed.complete(closedUnresponsive ? "QUIC idle timeout: the peer stopped answering" : "QUIC connection closed");
+    });
+    Duration interval = host.settings().yamux().keepAliveInterval();
+    if (!interval.isZero()) {
+      // Netty exposes no QUIC PING, so a libp2p ping stream keeps the connection alive (within
+      // QUIC's idle timeout) and finds a frozen or vanished peer, as Yamux's keep-alive does on TCP.
+      Thread.ofVirtual().name("quic-keepalive " + remotePeer()).start(() -> {
+        while (true) {
+          try {
+            closed.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+          } catch (TimeoutException e) {
+            // Time to ping.
+          } catch (InterruptedException | ExecutionException e) {
+            return;
+          }
+          if (!host.checkAlive(this, host.settings().yamux().pingTimeout())) {
+            return;
+          }
+        }
+      });
+    }
   }
 
   /** A stream the peer opened; negotiated on a virtual thread of its own. */
@@ -55,10 +81,11 @@ final class QuicConnection extends ConnectionImpl {
 
   private void track(QuicStreamAdapter stream) {
     streams.incrementAndGet();
-    lastStreamActivity = System.nanoTime();
     stream.channel().closeFuture().addListener(f -> {
       streams.decrementAndGet();
-      lastStreamActivity = System.nanoTime();
+      if (!stream.housekeeping()) {
+        lastStreamActivity = System.nanoTime();
+      }
     });
   }
 
@@ -83,6 +110,10 @@ final class QuicConnection extends ConnectionImpl {
         }
         if (f.isSuccess()) {
           QuicStreamAdapter a = f.getNow().pipeline().get(QuicStreamAdapter.class);
+          if (a == null) {
+            // The stream closed before we got it (its handlers are gone): the connection is closing.
+            throw new IOException("QUIC connection to " + remotePeer() + " closed while opening a stream");
+          }
           track(a);
           return a;
         }
@@ -146,6 +177,11 @@ final class QuicConnection extends ConnectionImpl {
   @Override
   boolean carrierPing(Duration timeout) {
     return false;
+  }
+
+  @Override
+  boolean carrierUnresponsive() {
+    return closedUnresponsive;
   }
 
   @Override

@@ -89,6 +89,11 @@ final class YamuxConnection extends ConnectionImpl {
     return true;
   }
 
+  @Override
+  boolean carrierUnresponsive() {
+    return session.unresponsive();
+  }
+
   boolean muxerInlined() {
     return muxerInlined;
   }

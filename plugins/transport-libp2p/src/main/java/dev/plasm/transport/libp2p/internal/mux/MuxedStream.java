@@ -24,4 +24,11 @@ public interface MuxedStream {
 
   /** Aborts both directions. */
   void reset();
+
+  /**
+   * Marks a liveness ping's stream: its end is not stream activity, so pings do not keep an
+   * otherwise idle connection from being closed. Carriers without idle accounting per stream
+   * ignore it.
+   */
+  default void markHousekeeping() {}
 }

@@ -46,6 +46,7 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
   private boolean readPending;
   private String failure;
   private long readTimeoutNanos;
+  private volatile boolean housekeeping;
 
   public QuicStreamAdapter(QuicStreamChannel channel) {
     this.channel = channel;
@@ -53,6 +54,16 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
 
   public QuicStreamChannel channel() {
     return channel;
+  }
+
+  @Override
+  public void markHousekeeping() {
+    housekeeping = true;
+  }
+
+  /** A liveness ping's stream, whose end is not stream activity. */
+  public boolean housekeeping() {
+    return housekeeping;
   }
 
   /** Asks Netty for the first bytes; called once the adapter is in the pipeline. */

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RelayClient {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.relay");
+  private static final String PROTECTION_TAG = "relay-reservation";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
   /** A reservation is renewed this long before it expires (or at half its life, if shorter). */
   private static final Duration RENEW_AHEAD = Duration.ofMinutes(5);
@@ -72,7 +73,7 @@ public final class RelayClient {
     Thread renewer = old != null ? old.renewer()
         : Thread.ofVirtual().name("relay-renew " + relay).start(() -> keepRenewed(relay));
     reservations.put(relay, new Held(r, relayAddr, renewer));
-    core.protect(relay); // the reservation lasts only while we stay connected
+    core.protect(relay, PROTECTION_TAG); // the reservation lasts only while we stay connected
     core.listenAddrsChanged();
     LOG.log(Level.DEBUG, "relay: reserved on {0} until {1}: {2}", relay, r.expires(), r.addrs());
     return r;
@@ -150,7 +151,7 @@ public final class RelayClient {
     if (Thread.currentThread() != h.renewer()) {
       h.renewer().interrupt();
     }
-    core.unprotect(relay);
+    core.unprotect(relay, PROTECTION_TAG);
     core.listenAddrsChanged();
     return true;
   }

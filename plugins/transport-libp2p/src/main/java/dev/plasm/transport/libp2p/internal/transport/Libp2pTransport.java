@@ -111,6 +111,11 @@ public final class Libp2pTransport implements Transport {
     return core;
   }
 
+  /** The node's DHT, for the module's own tests and tools. */
+  public Dht dht() {
+    return dht;
+  }
+
   @Override
   public String peerId() {
     return host.peerId().toString();

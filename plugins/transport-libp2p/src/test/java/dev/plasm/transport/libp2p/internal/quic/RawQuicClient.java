@@ -41,7 +41,9 @@ public final class RawQuicClient implements AutoCloseable {
     /** A libp2p certificate that expired yesterday. */
     EXPIRED,
     /** No client certificate at all. */
-    NONE
+    NONE,
+    /** A correct libp2p certificate of a fresh identity: admitted, the peer then never answers a stream. */
+    VALID
   }
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -54,7 +56,10 @@ public final class RawQuicClient implements AutoCloseable {
     QuicSslContextBuilder b = QuicSslContextBuilder.forClient()
         .trustManager(InsecureTrustManagerFactory.INSTANCE)
         .applicationProtocols("libp2p");
-    if (bad != BadCertificate.NONE) {
+    if (bad == BadCertificate.VALID) {
+      Libp2pCertificate good = Libp2pCertificate.create(PeerKeyPair.generate(), Duration.ofDays(1));
+      b.keyManager(good.privateKey(), null, good.certificate());
+    } else if (bad != BadCertificate.NONE) {
       KeyPair k = ecKey();
       Instant now = Instant.now();
       X500Name name = new X500Name("CN=bad");
@@ -64,7 +69,7 @@ public final class RawQuicClient implements AutoCloseable {
             Libp2pCertificate.signedKeyExtension(PeerKeyPair.generate(), ecKey().getPublic().getEncoded()));
         case EXPIRED -> Libp2pCertificate.der(k, now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)), name,
             Libp2pCertificate.signedKeyExtension(PeerKeyPair.generate(), k.getPublic().getEncoded()));
-        case NONE -> throw new IllegalStateException();
+        case NONE, VALID -> throw new IllegalStateException();
       };
       X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
       b.keyManager(k.getPrivate(), null, cert);
