@@ -176,8 +176,9 @@ node.addEventListener('peer:identify', (evt) => {
 })
 
 const commands = {
-  async dial ({ addr }) {
-    const conn = await node.dial(multiaddr(addr))
+  // force: a new connection even if one is open (js closes nothing; the listener picks one).
+  async dial ({ addr, force }) {
+    const conn = await node.dial(multiaddr(addr), { force: force === true })
     return { peer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }
   },
   async ping ({ addr }) {

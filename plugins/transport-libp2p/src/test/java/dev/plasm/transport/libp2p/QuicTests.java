@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,23 @@ class QuicTests {
     IdentifyInfo bSeen = back.identified().get(10, TimeUnit.SECONDS);
     assertEquals(quicAddr(a).withoutPeerId(), back.remoteAddr(), "a dialed from its listen port");
     assertTrue(bSeen.listenAddrs().contains(quicAddr(a).withoutPeerId()));
+  }
+
+  @Test
+  void aClosedQuicConnectionIsNeverReusedByTheNextDial() throws Exception {
+    Host a = host();
+    Host b = host();
+    Connection previous = null;
+    for (int i = 0; i < 5; i++) {
+      // Netty closes a QUIC channel on its event loop a moment after close() returns: the next
+      // dial, right after, must still get a new connection.
+      Connection c = a.dial(quicAddr(b));
+      assertNotSame(previous, c, "round " + i + " got the connection closed in the round before");
+      assertTrue(a.ping(c).toNanos() > 0, "round " + i);
+      c.close();
+      assertFalse(c.isOpen());
+      previous = c;
+    }
   }
 
   @Test

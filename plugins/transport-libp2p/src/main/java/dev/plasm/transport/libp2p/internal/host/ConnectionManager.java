@@ -214,8 +214,10 @@ final class ConnectionManager implements AutoCloseable {
 
   /**
    * Of two connections to one peer, both sides keep the one dialed by the peer with the smaller
-   * id (so simultaneous dials converge on the same connection); the older one if both were
-   * dialed by the same side.
+   * id (so simultaneous dials converge on the same connection); the newer one if both were dialed
+   * by the same side: a dialer shares one attempt per peer and reuses an open connection, so a
+   * second dial means it gave up on the first (closing it, or forcing a fresh one as js's
+   * {@code force} does), and its close may still be on the way.
    */
   private ConnectionImpl preferred(ConnectionImpl older, ConnectionImpl newer) {
     // A direct connection beats a relayed one (the relay limits it, and a hole punch exists to
@@ -226,7 +228,7 @@ final class ConnectionManager implements AutoCloseable {
     PeerId d1 = older.isOutbound() ? self : older.remotePeer();
     PeerId d2 = newer.isOutbound() ? self : newer.remotePeer();
     if (d1.equals(d2)) {
-      return older;
+      return newer;
     }
     return Arrays.compareUnsigned(d1.toBytes(), d2.toBytes()) < 0 ? older : newer;
   }

@@ -35,6 +35,8 @@ final class QuicConnection extends ConnectionImpl {
   private volatile long lastStreamActivity = System.nanoTime();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
   private volatile boolean closedUnresponsive;
+  /** close() was called: Netty closes the channel on its event loop, a moment later. */
+  private volatile boolean closing;
 
   QuicConnection(HostCore host, QuicEndpoints endpoints, QuicChannel channel, PeerPublicKey remoteKey,
       InetSocketAddress remote, InetSocketAddress local, boolean outbound) {
@@ -136,7 +138,7 @@ final class QuicConnection extends ConnectionImpl {
 
   @Override
   boolean carrierAcceptsNewStreams() {
-    return channel.isActive() && !closed.isDone();
+    return isOpen();
   }
 
   @Override
@@ -186,7 +188,7 @@ final class QuicConnection extends ConnectionImpl {
 
   @Override
   public boolean isOpen() {
-    return channel.isActive() && !closed.isDone();
+    return !closing && channel.isActive() && !closed.isDone();
   }
 
   @Override
@@ -196,7 +198,12 @@ final class QuicConnection extends ConnectionImpl {
 
   @Override
   public void close() {
-    // CONNECTION_CLOSE with application error 0 (no error).
-    channel.close(true, 0, Unpooled.EMPTY_BUFFER);
+    closing = true; // no dial or stream picks this connection from now on
+    // CONNECTION_CLOSE with application error 0 (no error); waited for (briefly) like a Yamux
+    // close, so a caller that closes and dials again gets a new connection.
+    io.netty.channel.ChannelFuture f = channel.close(true, 0, Unpooled.EMPTY_BUFFER);
+    if (!channel.eventLoop().inEventLoop()) {
+      f.awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
   }
 }

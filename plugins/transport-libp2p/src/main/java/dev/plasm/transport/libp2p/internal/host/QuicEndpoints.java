@@ -113,6 +113,29 @@ final class QuicEndpoints implements AutoCloseable {
   private EventLoopGroup group;
   private Libp2pCertificate certificate;
   private Libp2pCertificate probeCertificate;
+  /** Client contexts, built once (a BoringSSL context per dial cost tens of milliseconds). */
+  private QuicSslContext clientContext;
+  private QuicSslContext probeContext;
+  /** Each dial's engine and what its certificate check found, for the shared client contexts. */
+  private final ConcurrentHashMap<SSLEngine, DialVerdict> dialVerdicts = new ConcurrentHashMap<>();
+  private final Libp2pTrustManager.Verdict clientVerdict = new Libp2pTrustManager.Verdict() {
+    @Override
+    public void verified(SSLEngine engine, PeerPublicKey key) throws java.security.cert.CertificateException {
+      DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
+      if (v == null) {
+        throw new java.security.cert.CertificateException("a QUIC handshake that no dial started");
+      }
+      v.verified(engine, key);
+    }
+
+    @Override
+    public void refused(SSLEngine engine, String why) {
+      DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
+      if (v != null) {
+        v.refused(engine, why);
+      }
+    }
+  };
   private QuicSslContext serverContext;
   private final ConcurrentHashMap<SSLEngine, QuicChannel> serverEngines = new ConcurrentHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -334,7 +357,7 @@ final class QuicEndpoints implements AutoCloseable {
   private void established(QuicChannel ch, Inbound in) {
     ConnectionManager.Handshake h = in.handshake;
     try (h) {
-      PeerPublicKey key = in.key;
+      PeerPublicKey key = in.key != null ? in.key : resumedKey(ch);
       if (key == null) {
         throw new HandshakeException("the QUIC peer presented no libp2p certificate");
       }
@@ -382,7 +405,7 @@ final class QuicEndpoints implements AutoCloseable {
   Connection dial(InetSocketAddress target, PeerId expected) throws IOException {
     start();
     DialVerdict verdict = new DialVerdict(expected);
-    Channel udp = openUdp(verdict, certificate, target, sharedLocal(target));
+    Channel udp = openUdp(verdict, false, target, sharedLocal(target));
     ConnectionManager.Handshake h = manager.beginOutbound(() -> udp.close(), target);
     try (h) {
       QuicChannel ch = handshake(udp, target, verdict, h::expired);
@@ -405,7 +428,7 @@ final class QuicEndpoints implements AutoCloseable {
   void probe(InetSocketAddress target, PeerId expected) throws IOException {
     start();
     DialVerdict verdict = new DialVerdict(expected);
-    Channel udp = openUdp(verdict, probeCertificate(), target, null);
+    Channel udp = openUdp(verdict, true, target, null);
     try {
       handshake(udp, target, verdict, () -> false).close(true, 0, io.netty.buffer.Unpooled.EMPTY_BUFFER);
     } finally {
@@ -413,26 +436,39 @@ final class QuicEndpoints implements AutoCloseable {
     }
   }
 
-  private Libp2pCertificate probeCertificate() {
+  /** The client context for dials under our identity, or (probe) under a throw-away one. */
+  private QuicSslContext clientContext(boolean probe) {
     synchronized (startLock) {
-      if (probeCertificate == null) {
+      if (probe && probeContext == null) {
         probeCertificate = Libp2pCertificate.create(dev.plasm.transport.libp2p.PeerKeyPair.generate(), CERTIFICATE_VALIDITY);
+        probeContext = buildClientContext(probeCertificate);
+      } else if (!probe && clientContext == null) {
+        clientContext = buildClientContext(certificate);
       }
-      return probeCertificate;
+      return probe ? probeContext : clientContext;
     }
   }
 
-  private Channel openUdp(DialVerdict verdict, Libp2pCertificate cert, InetSocketAddress target, InetSocketAddress local)
-      throws IOException {
-    // One client context per dial: its trust manager knows the peer id this dial expects.
-    QuicSslContext ctx = QuicSslContextBuilder.forClient()
+  private QuicSslContext buildClientContext(Libp2pCertificate cert) {
+    return QuicSslContextBuilder.forClient()
         .keyManager(cert.privateKey(), null, cert.certificate())
-        .trustManager(new Libp2pTrustManager(verdict))
+        .trustManager(new Libp2pTrustManager(clientVerdict))
         .applicationProtocols(ALPN)
         .build();
-    // No SNI: tls.md forbids clients to send one (the engine gets no peer host).
+  }
+
+  private Channel openUdp(DialVerdict verdict, boolean probe, InetSocketAddress target, InetSocketAddress local)
+      throws IOException {
+    QuicSslContext ctx = clientContext(probe);
+    // No SNI: tls.md forbids clients to send one (the engine gets no peer host). The engine is
+    // tied to this dial's verdict, which knows the peer id the dial expects.
     ChannelHandler codec = transportParameters(new QuicClientCodecBuilder())
-        .sslEngineProvider(ch -> ctx.newEngine(ch.alloc()))
+        .sslEngineProvider(ch -> {
+          io.netty.handler.codec.quic.QuicSslEngine engine = ctx.newEngine(ch.alloc());
+          dialVerdicts.put(engine, verdict);
+          ch.closeFuture().addListener(f -> dialVerdicts.remove(engine));
+          return engine;
+        })
         .build();
     Bootstrap b = udpBootstrap(target.getAddress()).handler(codec);
     ChannelFuture udpFuture;
@@ -477,10 +513,35 @@ final class QuicEndpoints implements AutoCloseable {
     QuicChannel ch = qf.getNow();
     ch.closeFuture().addListener(f -> udp.close());
     if (verdict.key == null) {
+      PeerPublicKey resumed = resumedKey(ch);
+      if (resumed != null && !resumed.peerId().equals(expected)) {
+        ch.close();
+        throw new PeerIdMismatchException(expected, resumed.peerId());
+      }
+      verdict.key = resumed;
+    }
+    if (verdict.key == null) {
       ch.close();
       throw new HandshakeException("the QUIC peer at " + target + " presented no libp2p certificate");
     }
     return ch;
+  }
+
+  /**
+   * The peer's key when the TLS session was resumed: a resumed handshake (rustls clients, js's QUIC
+   * among them, resume by default, and so does Netty's client) exchanges no certificates, so the
+   * trust manager is not asked. The session still holds the certificate that was verified in the
+   * full handshake that issued its ticket (which only the issuing server can decrypt); it is
+   * verified again here, its validity against the present time included. Null if there is none.
+   */
+  private static PeerPublicKey resumedKey(QuicChannel ch) {
+    try {
+      javax.net.ssl.SSLSession session = ch.sslEngine() == null ? null : ch.sslEngine().getSession();
+      return session == null ? null : Libp2pCertificate.verify(session.getPeerCertificates(), java.time.Instant.now());
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "QUIC connection {0}: no certificate in the resumed session: {1}", ch.remoteSocketAddress(), e.toString());
+      return null;
+    }
   }
 
   /**
