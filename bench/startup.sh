@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start-up benchmark of the Plasm runtime image (results and discussion: docs/performance.md).
 #
-#   bench/startup.sh [-n RUNS] [--tuning] [--steady] [--image DIR]
+#   bench/startup.sh [-n RUNS] [--tuning] [--steady] [--image DIR] [--baseline DIR]
 #
 # Runs every case RUNS times (default 15), interleaved (a b c d a b c d ...) so that a change in
 # machine load hits all cases alike, after one untimed warm-up round, and prints the median wall
@@ -11,6 +11,8 @@
 #   (c) (b) without the AOT cache (PLASM_AOT=off)
 #   (d) java -p jlink/target/modules -m dev.plasm.cli/dev.plasm.cli.Main run examples/hello.wasm
 #       with the JDK 25 that builds Plasm (no image, no launcher flags)
+# --baseline DIR adds (b0): (b) on another image (e.g. one built before a change, copied aside),
+# interleaved with the rest, and prints (b)/(b0): whether the change made plasm run slower.
 # --tuning adds start-up variants of (b) (JIT, GC and CDS flags, the CLI alone);
 # --steady adds a long job (300 M instructions of loop-br-if.wasm under --fuel on the
 # interpreter) with the launcher's flags against the alternatives, to see what a flag costs later.
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
-runs=15 tuning= steady=
+runs=15 tuning= steady= baseline=
 image=$root/jlink/target/image
 while [ $# -gt 0 ]; do
   case $1 in
@@ -27,7 +29,8 @@ while [ $# -gt 0 ]; do
     --tuning) tuning=1 ;;
     --steady) steady=1 ;;
     --image) image=$(cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --baseline) baseline=$(cd "$2" && pwd); shift ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "startup.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -62,6 +65,10 @@ add "(c) (b) without AOT cache (PLASM_AOT=off)" 0 'PLASM_AOT=off "$I/bin/plasm" 
 # The launcher's native-library options, so wasmtime loads the image's extracted library
 # instead of unpacking 18 MB into /tmp on every run (and warns about native access).
 add "(d) JDK 25 java -p modules -m ... run hello.wasm" 0 '"$J/bin/java" -Djava.library.path="$I/lib/wasmtime" --enable-native-access=wasmtime.java -p "$M" -m dev.plasm.cli/dev.plasm.cli.Main run "$H"'
+if [ -n "$baseline" ]; then
+  [ -x "$baseline/bin/plasm" ] || { echo "startup.sh: $baseline/bin/plasm is missing" >&2; exit 66; }
+  add "(b0) baseline image bin/plasm run hello.wasm" 0 '"$B/bin/plasm" run "$H"'
+fi
 if [ -n "$tuning" ]; then
   add "(t1) bin/plasm --version (CLI, no guest)" 0 '"$I/bin/plasm" --version'
   add "(t2) (b) + -XX:TieredStopAtLevel=1 (C1 only)" 0 'PLASM_JAVA_OPTS=-XX:TieredStopAtLevel=1 "$I/bin/plasm" run "$H"'
@@ -80,7 +87,7 @@ if [ -n "$steady" ]; then
   add "(s4) long job, +DontCompileHugeMethods" 123 "PLASM_JAVA_OPTS=-XX:+DontCompileHugeMethods \"\$I/bin/plasm\" $fuel"
   add "(s5) long job, no AOT cache" 123 "PLASM_AOT=off \"\$I/bin/plasm\" $fuel"
 fi
-export I=$image J=$JAVA_HOME M=$modules H=$hello L=$loop
+export I=$image J=$JAVA_HOME M=$modules H=$hello L=$loop B=$baseline
 cd "$root"
 
 now() { date +%s%N; }
@@ -102,6 +109,7 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : i
 
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "image:   $image ($(du -sh -- "$image" | cut -f1); AOT cache $(du -h -- "$image/lib/plasm.aot" 2>/dev/null | cut -f1 || echo missing))"
+[ -z "$baseline" ] || echo "baseline: $baseline ($(du -sh -- "$baseline" | cut -f1))"
 echo "JDK:     $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p))"
 echo "runs:    $runs per case, interleaved, after one warm-up round"
 echo
@@ -129,5 +137,8 @@ done
 echo
 awk -v b="${med[1]}" -v a="${med[0]}" 'BEGIN {r = b / a; printf "ratio (b)/(a) = %.2fx (target <= 2x: %s)\n", r, (r <= 2 ? "met" : "NOT met")}'
 awk -v c="${med[2]}" -v b="${med[1]}" -v d="${med[3]}" 'BEGIN {printf "AOT cache saves %d ms (c - b); the image with AOT is %.1fx faster than a plain module path (d/b)\n", c - b, d / b}'
+if [ -n "$baseline" ]; then
+  awk -v b="${med[1]}" -v b0="${med[4]}" 'BEGIN {printf "change against the baseline image: (b)/(b0) = %.2fx (%+d ms)\n", b / b0, b - b0}'
+fi
 echo "image size: $(du -sh -- "$image" | cut -f1) ($(du -sh -- "$image/lib/modules" | cut -f1) lib/modules, $(du -sh -- "$image/lib/server" | cut -f1) lib/server, $(du -sh -- "$image/lib/plasm.aot" | cut -f1) lib/plasm.aot)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

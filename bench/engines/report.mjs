@@ -130,6 +130,39 @@ for (const p of profiles) {
   }
 }
 
+// Plasm's wasmtime engine against the same binding without Plasm (raw/RawWasmtime.java), per
+// program: the cost of what Plasm puts around the engine.
+if (engines.includes('wasmtime') && engines.includes('wasmtime-java')) {
+  say('### Plasm\'s `wasmtime` ÷ `wasmtime-java` (the same wasmtime-java 0.19 on a plain JVM, default settings)');
+  say();
+  say('Ratios of the medians above (whole process, warm run in one process) and of the warm runs\' CPU time (the guest thread\'s, which others\' work on the machine does not inflate); geometric means exclude hello.');
+  say();
+  say('| profile | program | whole process | warm run | warm run, CPU time |');
+  say('|---|---|---:|---:|---:|');
+  for (const p of profiles) {
+    const seen = new Set();
+    const proc = [];
+    const warm = [];
+    const cpu = [];
+    for (const r of rows) {
+      if (r.profile !== p || seen.has(r.program)) continue;
+      seen.add(r.program);
+      const pr = value(p, r.program, 'wasmtime', 'process') / value(p, r.program, 'wasmtime-java', 'process');
+      const wr = value(p, r.program, 'wasmtime', 'warm') / value(p, r.program, 'wasmtime-java', 'warm');
+      const cr = value(p, r.program, 'wasmtime', 'warm_cpu') / value(p, r.program, 'wasmtime-java', 'warm_cpu');
+      if (!Number.isFinite(pr) && !Number.isFinite(wr)) continue;
+      if (r.program !== 'hello') {
+        if (Number.isFinite(pr)) proc.push(pr);
+        if (Number.isFinite(wr)) warm.push(wr);
+        if (Number.isFinite(cr)) cpu.push(cr);
+      }
+      say(`| ${p} | ${r.program}${r.args ? ` ${r.args}` : ''} | ${ratio(pr)} | ${ratio(wr)} | ${ratio(cr)} |`);
+    }
+    say(`| ${p} | **geometric mean** | ${ratio(geomean(proc))} | ${ratio(geomean(warm))} | ${ratio(geomean(cpu))} |`);
+  }
+  say();
+}
+
 if (failures.length) {
   say('### Failures');
   say();

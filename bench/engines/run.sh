@@ -2,32 +2,37 @@
 # Engine benchmark: the same WASI programs on every Plasm engine, on Node's V8 and natively
 # (results and discussion: docs/performance.md, "Engine benchmark").
 #
-#   bench/engines/run.sh [-n RUNS] [--warm N] [--quick | --check] [--profiles LIST]
+#   bench/engines/run.sh [-n RUNS] [--warm N] [--warm-rounds R] [--quick | --check] [--profiles LIST]
 #                        [--engines LIST] [--programs LIST] [--slow-large] [--image DIR]
 #
 # Builds the corpus (src/*.c) for wasm32-wasi with clang -O2, natively with gcc -O2 ("native",
 # the baseline of the ratios) and with clang -O2 ("native-clang": the compiler that made the
-# .wasm), compiles the in-process harness (harness/), then for every program of each size profile
-# (corpus.txt):
+# .wasm), compiles the in-process harness (harness/) and the wasmtime-java baseline (raw/), then
+# for every program of each size profile (corpus.txt):
 #   - runs it RUNS times as a whole process on each engine, round-robin (native, native-clang,
-#     v8, then every engine `plasm engines --json` lists): the native binaries,
-#     `node wasi-run.mjs`, `bin/plasm run --engine ID`;
+#     v8, wasmtime-java, then every engine `plasm engines --json` lists): the native binaries,
+#     `node wasi-run.mjs`, `java RawWasmtime` (the image's wasmtime-java with its default
+#     settings on a plain JVM, no Plasm), `bin/plasm run --engine ID`;
 #   - compiles it once per engine in one fresh process and runs it 1 + N times there (the first
 #     run is the cold one, the median of the other N is the warm time): the Java harness on the
-#     image's JVM for each Plasm engine, wasi-run.mjs --warm for V8.
+#     image's JVM for each Plasm engine, RawWasmtime --warm for wasmtime-java, wasi-run.mjs
+#     --warm for V8.
 # Every run's output is checked against corpus.txt. Prints Markdown tables (medians, ratios to
 # native and to V8 measured in the same run) and keeps the raw numbers in build/results/.
 #
 # Options:
 #   -n, --runs N       whole-process runs per program and engine (default 5)
 #   --warm N           warm in-process runs after the first one (default 5)
+#   --warm-rounds R    repeat the in-process measurement R times, engines in turn, each in a fresh
+#                      process; the medians are over all R rounds (default 1). On a machine others
+#                      share, R = 3 keeps one engine's unlucky minute from deciding its warm time.
 #   --quick            a ~3-minute run: -n 1 --warm 2, one warm compile
 #   --check            build, then run every program once on every engine (and once warm) at the
 #                      tiny `check` sizes; verifies every checksum, prints no timings; exit 0 when
 #                      all pass. Small enough for a test run (~30 s).
 #   --profiles LIST    comma-separated size profiles (default small,large; see corpus.txt)
-#   --engines LIST     comma-separated subset: native, native-clang, v8 and Plasm engine ids
-#                      (default all)
+#   --engines LIST     comma-separated subset: native, native-clang, v8, wasmtime-java and Plasm
+#                      engine ids (default all)
 #   --programs LIST    comma-separated subset of the corpus programs (default all)
 #   --slow-large       also run engines whose mode is "interpreter" on the large profile (slow)
 #   --image DIR        a runtime image to use instead of building jlink/target/image
@@ -48,11 +53,12 @@ command_line=bench/engines/run.sh
 for a in "$@"; do
   if [[ $a =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then command_line+=" $a"; else command_line+=" $(printf '%q' "$a")"; fi
 done
-runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image=
+runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image= warm_rounds=1
 while [ $# -gt 0 ]; do
   case $1 in
     -n | --runs) [ $# -ge 2 ] || usage_error "$1 needs a value"; runs=$2; shift ;;
     --warm) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm=$2; shift ;;
+    --warm-rounds) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm_rounds=$2; shift ;;
     --quick) mode=quick ;;
     --check) mode=check ;;
     --profiles) [ $# -ge 2 ] || usage_error "$1 needs a value"; profiles=$2; shift ;;
@@ -72,6 +78,7 @@ case $mode in
 esac
 [[ $runs =~ ^[1-9][0-9]*$ ]] || usage_error "-n needs a positive whole number"
 [[ $warm =~ ^[1-9][0-9]*$ ]] || usage_error "--warm needs a positive whole number"
+[[ $warm_rounds =~ ^[1-9][0-9]*$ ]] || usage_error "--warm-rounds needs a positive whole number"
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -150,12 +157,17 @@ declare -A engine_mode
 for e in native native-clang v8; do
   selected "$engine_filter" "$e" && engines+=("$e") && engine_mode[$e]=$e
 done
+# The baseline of Plasm's wasmtime engine: the same binding on a plain JVM (raw/RawWasmtime.java).
+wasmtime_jar=$(ls "$modules"/wasmtime-java-*.jar 2>/dev/null | head -n 1 || true)
+if [ -n "$wasmtime_jar" ] && [ -f "$image/lib/wasmtime/libwasmtime_jni.so" ] && selected "$engine_filter" wasmtime-java; then
+  engines+=(wasmtime-java) && engine_mode[wasmtime-java]=native
+fi
 for line in "${plasm_engines[@]}"; do
   id=${line%%$'\t'*}
   selected "$engine_filter" "$id" && engines+=("$id") && engine_mode[$id]=${line#*$'\t'}
 done
 for e in ${engine_filter//,/ }; do
-  [ -n "${engine_mode[$e]:-}" ] || usage_error "--engines: no engine '$e'; choose from native, native-clang, v8, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
+  [ -n "${engine_mode[$e]:-}" ] || usage_error "--engines: no engine '$e'; choose from native, native-clang, v8, wasmtime-java, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
 done
 [ ${#engines[@]} -gt 0 ] || usage_error "--engines $engine_filter selects nothing; choose from native, native-clang, v8, $(printf '%s\n' "${plasm_engines[@]}" | cut -f1 | paste -sd, | sed 's/,/, /g')"
 
@@ -163,8 +175,8 @@ done
 # Build (always from scratch: a few seconds)
 
 echo "run.sh: building the corpus and the harness in ${build#"$root"/}/" >&2
-rm -rf -- "$build/wasm" "$build/native" "$build/native-clang" "$build/harness"
-mkdir -p "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/results"
+rm -rf -- "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/raw"
+mkdir -p "$build/wasm" "$build/native" "$build/native-clang" "$build/harness" "$build/raw" "$build/results"
 for src in "$here"/src/*.c; do
   name=$(basename "$src" .c)
   compile_c "$build/wasm/$name.wasm" "$src" || die "clang failed on $src"
@@ -174,6 +186,17 @@ done
 mapfile -t harness_sources < <(find "$here/harness" -name '*.java')
 "$JAVA_HOME/bin/javac" -Xlint:all -Werror -d "$build/harness" -p "$modules" "${harness_sources[@]}" ||
   die "javac failed on the harness"
+raw_cp=
+if [ -n "${engine_mode[wasmtime-java]:-}" ]; then
+  "$JAVA_HOME/bin/javac" -Xlint:all -Werror -d "$build/raw" -cp "$wasmtime_jar" "$here/raw/RawWasmtime.java" ||
+    die "javac failed on raw/RawWasmtime.java"
+  # The binding logs through slf4j: its API and the no-op provider keep stderr the guest's.
+  raw_cp=$build/raw:$wasmtime_jar:$(ls "$modules"/slf4j-api-*.jar | head -n 1):$(ls "$modules"/slf4j-nop-*.jar | head -n 1)
+fi
+# A plain JVM: the JDK's own java with its default flags; only the native library's location is
+# given (as Plasm's launcher does), so that the binding does not copy it to /tmp on every start.
+raw_java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Djava.library.path="$image/lib/wasmtime" -cp "$raw_cp"
+  dev.plasm.bench.raw.RawWasmtime)
 
 # ---------------------------------------------------------------------------------------------
 # Corpus
@@ -208,7 +231,7 @@ loads=()
 
 now_us() { echo "${EPOCHREALTIME/./}"; } # bash 5: microseconds, without forking date
 record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$out/raw.tsv"; }
-fail() { echo "$*" >>"$out/failures.txt"; echo "run.sh: FAILED: $*" >&2; }
+fail() { echo "$*" >>"$out/failures.txt"; bar_clear; echo "run.sh: FAILED: $*" >&2; }
 
 # runs_on PROFILE ENGINE: does the engine run this profile?
 runs_on() {
@@ -223,6 +246,7 @@ run_process() {
   case $engine in
     native | native-clang) cmd=("$build/$engine/$prog" "$@") ;;
     v8) cmd=(node --no-warnings "$here/wasi-run.mjs" "$build/wasm/$prog.wasm" "$@") ;;
+    wasmtime-java) cmd=("${raw_java[@]}" "$build/wasm/$prog.wasm" "$@") ;;
     *) cmd=("$image/bin/plasm" run --engine "$engine" "${plasm_opts[@]}" "$build/wasm/$prog.wasm" -- "$@") ;;
   esac
   rc=0
@@ -244,19 +268,44 @@ echo "engines: ${engines[*]}; profiles: $profiles; $runs process run(s), 1 + $wa
 
 declare -A dead # "profile|program|engine" -> 1 after a failure
 total=${#prog_list[@]}
+
+# A progress bar on the last line of the terminal (stderr only when it is one: never in a pipe or a
+# CI log): every process run and every in-process run is one step.
+bar_total=0 bar_done=0
+for ((k = 0; k < total; k++)); do
+  for e in "${engines[@]}"; do
+    runs_on "${profile_list[k]}" "$e" || continue
+    bar_total=$((bar_total + runs))
+    case $e in native | native-clang) ;; *) bar_total=$((bar_total + warm_rounds)) ;; esac
+  done
+done
+bar() { # bar WHAT: redraws the bar with what runs now
+  [ -t 2 ] && [ "$bar_total" -gt 0 ] || return 0
+  local cells=24 filled hashes dots
+  filled=$((bar_done * cells / bar_total))
+  printf -v hashes '%*s' "$filled" ''
+  printf -v dots '%*s' $((cells - filled)) ''
+  printf '\r\033[2K[%s%s] %3d%%  %d/%d  %s' "${hashes// /#}" "${dots// /.}" $((bar_done * 100 / bar_total)) \
+    "$bar_done" "$bar_total" "$1" >&2
+}
+bar_clear() { [ -t 2 ] && printf '\r\033[2K' >&2 || true; }
+
 for ((k = 0; k < total; k++)); do
   prof=${profile_list[k]} prog=${prog_list[k]} args=${args_list[k]} expected=${expect_list[k]}
   read -r -a argv <<<"$args"
   these=()
   for e in "${engines[@]}"; do runs_on "$prof" "$e" && these+=("$e"); done
+  bar_clear
   printf 'run.sh: [%d/%d] %s: %s %s on %s\n' $((k + 1)) "$total" "$prof" "$prog" "$args" "${these[*]}" >&2
 
   # (a) whole processes, round-robin over the engines
   for ((r = 1; r <= runs; r++)); do
     sample_load
     for e in "${these[@]}"; do
-      [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
+      [ -z "${dead[$prof|$prog|$e]:-}" ] || { bar_done=$((bar_done + 1)); continue; }
+      bar "$prog on $e, process run $r of $runs"
       run_process "$e" "$prog" "${argv[@]}"
+      bar_done=$((bar_done + 1))
       if [ "$rc" != 0 ]; then
         fail "$prof $prog $args on $e (process): exit $rc: $(head -c 400 "$scratch/err" | tr '\n' ' ')"
         dead[$prof|$prog|$e]=1
@@ -271,48 +320,62 @@ for ((k = 0; k < total; k++)); do
     done
   done
 
-  # (b) in one process: V8
-  sample_load
-  if [[ " ${these[*]} " == *" v8 "* ]] && [ -z "${dead[$prof|$prog|v8]:-}" ]; then
-    rc=0
-    timeout -k 5 "$per_run_cap" node --no-warnings "$here/wasi-run.mjs" --warm "$warm" "$build/wasm/$prog.wasm" "${argv[@]}" \
-      </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
-    bad=$(grep -cvxF -- "$expected" "$scratch/out" || true)
-    lines=$(wc -l <"$scratch/out")
-    if [ "$rc" != 0 ] || [ "$bad" != 0 ] || [ "$lines" != $((warm + 1)) ]; then
-      fail "$prof $prog $args on v8 (in-process): exit $rc, $lines lines of output, $bad unexpected: $(head -c 300 "$scratch/err" | tr '\n' ' ')"
-    else
-      read -r _ c first _ list < <(grep '^timing ' "$scratch/err")
-      record "$prof" "$prog" "$args" v8 compile_cold "$c"
-      record "$prof" "$prog" "$args" v8 first "$first"
-      for t in ${list//,/ }; do record "$prof" "$prog" "$args" v8 warm "$t"; done
+  # (b) in one process, --warm-rounds times over the engines in turn (one fresh process each)
+  for ((wr = 1; wr <= warm_rounds; wr++)); do
+    sample_load
+    if [[ " ${these[*]} " == *" v8 "* ]] && [ -z "${dead[$prof|$prog|v8]:-}" ]; then
+      bar "$prog on v8, in one process (round $wr of $warm_rounds)"
+      rc=0
+      timeout -k 5 "$per_run_cap" node --no-warnings "$here/wasi-run.mjs" --warm "$warm" "$build/wasm/$prog.wasm" "${argv[@]}" \
+        </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      bad=$(grep -cvxF -- "$expected" "$scratch/out" || true)
+      lines=$(wc -l <"$scratch/out")
+      if [ "$rc" != 0 ] || [ "$bad" != 0 ] || [ "$lines" != $((warm + 1)) ]; then
+        fail "$prof $prog $args on v8 (in-process): exit $rc, $lines lines of output, $bad unexpected: $(head -c 300 "$scratch/err" | tr '\n' ' ')"
+      else
+        read -r _ c first _ list < <(grep '^timing ' "$scratch/err")
+        record "$prof" "$prog" "$args" v8 compile_cold "$c"
+        record "$prof" "$prog" "$args" v8 first "$first"
+        for t in ${list//,/ }; do record "$prof" "$prog" "$args" v8 warm "$t"; done
+      fi
     fi
-  fi
+    [[ " ${these[*]} " != *" v8 "* ]] || bar_done=$((bar_done + 1))
 
-  # (b) in one process: each Plasm engine in a JVM of its own (so that its cold compile is cold and
-  # no other engine's JIT work runs in the background), started through the image's launcher so
-  # that the JVM has the flags of `plasm run`: PLASM_JAVA_OPTS puts the harness's -m before the
-  # launcher's own. The AOT cache cannot be used with an extra module path: PLASM_AOT=off.
-  for e in "${these[@]}"; do
-    case $e in native | native-clang | v8) continue ;; esac
-    [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
-    rc=0
-    PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
-      timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
-      --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
-      --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
-      "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
-    read -r _ cold cwarm first _ list < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
-    if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
-      fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
-      continue
-    fi
-    record "$prof" "$prog" "$args" "$e" compile_cold "$cold"
-    record "$prof" "$prog" "$args" "$e" compile_warm "$cwarm"
-    record "$prof" "$prog" "$args" "$e" first "$first"
-    for t in ${list//,/ }; do record "$prof" "$prog" "$args" "$e" warm "$t"; done
+    # (b) in one process: each Plasm engine in a JVM of its own (so that its cold compile is cold and
+    # no other engine's JIT work runs in the background), started through the image's launcher so
+    # that the JVM has the flags of `plasm run`: PLASM_JAVA_OPTS puts the harness's -m before the
+    # launcher's own. The AOT cache cannot be used with an extra module path: PLASM_AOT=off.
+    for e in "${these[@]}"; do
+      case $e in native | native-clang | v8) continue ;; esac
+      bar_done=$((bar_done + 1))
+      [ -z "${dead[$prof|$prog|$e]:-}" ] || continue
+      bar "$prog on $e, in one process (round $wr of $warm_rounds)"
+      rc=0
+      if [ "$e" = wasmtime-java ]; then
+        timeout -k 5 "$per_run_cap" "${raw_java[@]}" --warm "$warm" --compiles "$compiles" --expect "$expected" \
+          "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      else
+        PLASM_AOT=off PLASM_JAVA_OPTS="-p $build/harness -m dev.plasm.bench/dev.plasm.bench.EngineHarness" \
+          timeout -k 5 "$per_run_cap" "$image/bin/plasm" \
+          --engines "$e" --expect "$expected" --warm "$warm" --compiles "$compiles" \
+          --timeout 10m --max-memory 512MiB --plugin-dir "$image/plugins" --plugin-dir "$PLASM_HOME/plugins" \
+          "$build/wasm/$prog.wasm" "${argv[@]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+      fi
+      read -r _ cold cwarm first _ list cpus < <(grep "^$e " "$scratch/out" || echo "$e FAIL")
+      if [ "$rc" != 0 ] || [ "$cold" = FAIL ]; then
+        fail "$prof $prog $args on $e (in-process): harness exit $rc: $(grep "^$e FAIL" "$scratch/out" | cut -d' ' -f3- || true) $(head -c 300 "$scratch/err" | tr '\n' ' ')"
+        continue
+      fi
+      record "$prof" "$prog" "$args" "$e" compile_cold "$cold"
+      record "$prof" "$prog" "$args" "$e" compile_warm "$cwarm"
+      record "$prof" "$prog" "$args" "$e" first "$first"
+      for t in ${list//,/ }; do record "$prof" "$prog" "$args" "$e" warm "$t"; done
+      for t in ${cpus//,/ }; do record "$prof" "$prog" "$args" "$e" warm_cpu "$t"; done
+    done
   done
 done
+
+bar_clear
 
 busy1=$(cpu_busy_ticks) own1=$(own_child_ticks) wall1=$(now_us)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -324,7 +387,7 @@ cpu_summary=$(awk -v b=$((busy1 - busy0)) -v o=$((own1 - own0)) -v t="$tck" -v w
   printf "the benchmark used %.0f CPU-s (%.2f CPUs on average), everything else %.0f CPU-s (%.2f of %d CPUs)", o / t, o / t / w, others, others / w, n }')
 
 {
-  echo "- command: \`$command_line\` (mode $mode: $runs process run(s) per engine and program, round-robin; 1 + $warm in-process runs; $compiles warm compile(s))"
+  echo "- command: \`$command_line\` (mode $mode: $runs process run(s) per engine and program, round-robin; 1 + $warm in-process runs in each of $warm_rounds round(s); $compiles warm compile(s))"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), $wall_s s in all; commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
   echo "- machine: $machine"
   echo "- load average (1 min) sampled before each program's rounds: min / median / max $load_summary; before $load_before, after $load_after"

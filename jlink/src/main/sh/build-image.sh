@@ -164,6 +164,24 @@ echo "build-image: jlink $roots ($compress)"
   --ignore-signing-information \
   --output "$tmp"
 
+# The security providers: java.base's only. The JDK's list also names providers of modules this image
+# leaves out (SunJGSS, XMLDSig, SunPCSC, SunPKCS11); the first lookup that reaches one of them (the
+# HTTP client of every daemon command makes such a lookup as it starts) has the JDK instantiate every
+# provider the image's modules declare to find it, Bouncy Castle's among them: about a second, for
+# nothing (Plasm uses Bouncy Castle's classes directly, never as a JCA provider).
+security=$tmp/conf/security/java.security
+[ -f "$security" ] || die "$security is missing from the jlink output"
+sed -i '/^security\.provider\.[0-9][0-9]*=/d' -- "$security"
+cat >>"$security" <<'EOF'
+
+# Plasm's runtime image: only the providers of java.base (build-image.sh says why).
+security.provider.1=SUN
+security.provider.2=SunRsaSign
+security.provider.3=SunEC
+security.provider.4=SunJSSE
+security.provider.5=SunJCE
+EOF
+
 cp -R -- "$files"/. "$tmp"/
 chmod 755 "$tmp/bin/plasm"
 if [ -n "$wasmtime_lib" ]; then

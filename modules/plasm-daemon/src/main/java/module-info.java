@@ -6,19 +6,17 @@
  */
 module dev.plasm.daemon {
   requires transitive dev.plasm.host;
+  // Manifests, plans and outcomes on the wire and on disk.
+  requires dev.plasm.job;
   // [p2p]: the transport contract (found through dev.plasm.host.TransportRegistry).
   requires dev.plasm.transport.spi;
   // Transports log through System.Logger (JUL by default); P2pNode routes those lines into the daemon's log.
   requires java.logging;
   requires tools.jackson.databind;
   requires tools.jackson.dataformat.toml;
-  // The HTTP server: the JDK's own, on virtual threads (see ApiServer for why).
-  requires jdk.httpserver;
 
   exports dev.plasm.daemon;
 
-  // Jackson binds the on-disk and wire records reflectively.
-  opens dev.plasm.daemon.internal.store to tools.jackson.databind;
-  opens dev.plasm.daemon.internal.http to tools.jackson.databind;
+  // Jackson binds the worker's reply line reflectively (everything else is written by hand).
   opens dev.plasm.daemon.internal.worker to tools.jackson.databind;
 }

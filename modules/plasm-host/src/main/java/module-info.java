@@ -6,6 +6,8 @@
  */
 module dev.plasm.host {
   requires transitive dev.plasm.engine.spi;
+  // Jobs are admitted from a manifest into a plan (dev.plasm.job), which the sandbox runs.
+  requires transitive dev.plasm.job;
   requires transitive dev.plasm.receipt.spi;
   requires transitive dev.plasm.transport.spi;
 

@@ -3,6 +3,7 @@ package dev.plasm.bench;
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.Durations;
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
@@ -13,6 +14,7 @@ import dev.plasm.host.EngineRegistry;
 import dev.plasm.host.Sandbox;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -42,7 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * print exactly LINE (one line); an engine that fails is dropped from later rounds.
  *
  * <p>Prints one line per engine on stdout, times in milliseconds:
- * {@code ENGINE COMPILE_COLD COMPILE_WARM FIRST_RUN WARM_MEDIAN WARM1,WARM2,...}, or
+ * {@code ENGINE COMPILE_COLD COMPILE_WARM FIRST_RUN WARM_MEDIAN WARM1,WARM2,... CPU1,CPU2,...} (the
+ * CPU time of the guest's thread in each warm run), or
  * {@code ENGINE FAIL REASON}; exits with 1 if any engine failed.
  *
  * <p>Runs are on a platform thread with the stack size {@link Sandbox} gives guests. The harness
@@ -90,9 +92,8 @@ public final class EngineHarness {
     Path modulePath = Path.of(args.get(i));
     List<String> guestArgs = args.subList(i + 1, args.size());
     byte[] wasm = Files.readAllBytes(modulePath);
-    ResourceLimits limits = new ResourceLimits(
-        maxMemory, ResourceLimits.DEFAULTS.maxTableElements(), timeout, OptionalLong.empty(),
-        ResourceLimits.DEFAULTS.maxOutputBytes(), ResourceLimits.DEFAULTS.maxModuleBytes());
+    ResourceLimits limits = ResourceLimits.DEFAULTS.with(Limit.MEMORY, maxMemory)
+        .with(Limit.WALL_TIME, timeout.toMillis()).without(Limit.FUEL);
     CompileSettings settings = new CompileSettings(limits, false);
     EngineRegistry registry = EngineRegistry.discover(pluginDirs);
     registry.problems().forEach(p -> System.err.println("harness: plugin problem: " + p));
@@ -104,6 +105,7 @@ public final class EngineHarness {
     double[] compileCold = new double[n];
     double[] first = new double[n];
     double[][] warmTimes = new double[n][warm];
+    double[][] warmCpu = new double[n][warm];
     double[][] compileWarm = new double[n][compiles];
     String name = modulePath.getFileName().toString();
     for (int e = 0; e < n; e++) {
@@ -122,12 +124,13 @@ public final class EngineHarness {
           continue;
         }
         try {
-          double t = runOnce(compiled[e], name, guestArgs, limits, expect);
+          double[] t = runOnce(compiled[e], name, guestArgs, limits, expect);
           System.gc(); // not timed: the garbage of one run is not charged to the next engine's run
           if (round == 0) {
-            first[e] = t;
+            first[e] = t[0];
           } else {
-            warmTimes[e][round - 1] = t;
+            warmTimes[e][round - 1] = t[0];
+            warmCpu[e][round - 1] = t[1];
           }
         } catch (BenchFailure ex) {
           failure[e] = ex.getMessage();
@@ -151,12 +154,8 @@ public final class EngineHarness {
         status = 1;
         continue;
       }
-      StringBuilder all = new StringBuilder();
-      for (double t : warmTimes[e]) {
-        all.append(all.isEmpty() ? "" : ",").append(fmt(t));
-      }
       System.out.println(engines.get(e) + " " + fmt(compileCold[e]) + " " + fmt(median(compileWarm[e])) + " "
-          + fmt(first[e]) + " " + fmt(median(warmTimes[e])) + " " + all);
+          + fmt(first[e]) + " " + fmt(median(warmTimes[e])) + " " + list(warmTimes[e]) + " " + list(warmCpu[e]));
     }
     System.out.flush();
     // A guest thread that never stopped must not keep the JVM alive.
@@ -172,8 +171,8 @@ public final class EngineHarness {
     }
   }
 
-  /** Runs one fresh instance on a guest-sized thread; returns its wall time in ms. */
-  private static double runOnce(
+  /** Runs one fresh instance on a guest-sized thread; returns its wall and CPU time in ms. */
+  private static double[] runOnce(
       CompiledModule module, String name, List<String> guestArgs, ResourceLimits limits, String expect)
       throws InterruptedException, BenchFailure {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -184,11 +183,13 @@ public final class EngineHarness {
     WasiConfig wasi = new WasiConfig(argv, Map.of(), new ByteArrayInputStream(new byte[0]), out, err, List.of());
     ExecutionRequest request = new ExecutionRequest(wasi, limits);
     AtomicReference<ExecutionOutcome> outcome = new AtomicReference<>();
-    long[] nanos = new long[1];
+    long[] nanos = new long[2];
     Thread guest = Thread.ofPlatform().name("bench-guest").daemon(true).stackSize(Sandbox.GUEST_STACK_BYTES).unstarted(() -> {
+      long c = cpuNanos();
       long s = System.nanoTime();
       outcome.set(module.run(request));
       nanos[0] = System.nanoTime() - s;
+      nanos[1] = cpuNanos() - c;
     });
     guest.start();
     guest.join(limits.timeout().toMillis());
@@ -203,7 +204,27 @@ public final class EngineHarness {
     } else if (!stdout.equals(expect + "\n")) {
       throw new BenchFailure(name + " printed '" + stdout.strip() + "', expected '" + expect + "'");
     }
-    return nanos[0] / 1e6;
+    return new double[] {nanos[0] / 1e6, nanos[1] / 1e6};
+  }
+
+  /**
+   * The CPU time this thread has run, in ns (Linux's schedstat): unlike wall time, it does not grow
+   * when others' work takes the CPU, so engines compare on a shared machine too.
+   */
+  static long cpuNanos() {
+    try {
+      return Long.parseLong(Files.readString(Path.of("/proc/thread-self/schedstat")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 0; // not Linux: the CPU column reads 0
+    }
+  }
+
+  private static String list(double[] values) {
+    StringBuilder all = new StringBuilder();
+    for (double t : values) {
+      all.append(all.isEmpty() ? "" : ",").append(fmt(t));
+    }
+    return all.toString();
   }
 
   private static double millis(long startNanos) {

@@ -12,7 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
+import dev.plasm.job.JobJson;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -35,17 +38,20 @@ final class DaemonClient {
 
   /** The options every client command has (a picocli mixin). */
   static final class Options {
-    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else $PLASM_HOME/daemon.json, else 127.0.0.1:8080.")
+    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.")
     String address;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the API token. Default: $PLASM_TOKEN, else the state directory's token file.")
+    @Option(names = "--token-file", paramLabel = "FILE", description = "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.")
     Path tokenFile;
 
     @Option(names = "--config", paramLabel = "FILE", description = "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
     Path config;
 
-    @Option(names = "--json", description = "Print JSON.")
+    @Option(names = "--json", description = "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).")
     boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only what a script needs (ids, one per line), with no headers, status line or summary.")
+    boolean quiet;
   }
 
   /** A failure to report: message and exit code. */
@@ -109,15 +115,21 @@ final class DaemonClient {
     this.token = t == null ? "" : t.strip();
   }
 
-  /** Where to connect for a daemon with this config: a wildcard listen address means this machine. */
+  /**
+   * Where to connect for a daemon with this config: a wildcard listen address means this machine;
+   * null for port 0 (the daemon picked one: its state directory's daemon.json says which).
+   */
   static String connectable(DaemonConfig cfg) {
-    String h = cfg.listenHost();
+    if (cfg.api().listenPort() == 0) {
+      return null;
+    }
+    String h = cfg.api().listenHost();
     if (h.equals("0.0.0.0") || h.isEmpty()) {
       h = "127.0.0.1";
     } else if (h.equals("::") || h.equals("0:0:0:0:0:0:0:0")) {
       h = "::1";
     }
-    return (h.contains(":") ? "[" + h + "]" : h) + ":" + cfg.listenPort();
+    return (h.contains(":") ? "[" + h + "]" : h) + ":" + cfg.api().listenPort();
   }
 
   private static String read(Path p, String what) {
@@ -128,6 +140,11 @@ final class DaemonClient {
     } catch (IOException e) {
       throw new Failure(ExitCodes.NO_INPUT, what + " " + p + ": " + e.getMessage());
     }
+  }
+
+  /** The daemon's base URL, {@code http://HOST:PORT}. */
+  String address() {
+    return base;
   }
 
   HttpRequest.Builder request(String path) {
@@ -177,7 +194,7 @@ final class DaemonClient {
     try {
       r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
     } catch (ConnectException e) {
-      throw new Failure(UNAVAILABLE, "no daemon at " + base + " (start one with 'plasm daemon', or give --daemon)");
+      throw new Failure(UNAVAILABLE, "no daemon at " + base);
     } catch (IOException e) {
       throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": " + e);
     } catch (InterruptedException e) {
@@ -222,43 +239,37 @@ final class DaemonClient {
     return !s.equals("queued") && !s.equals("running");
   }
 
-  /** The exit code {@code plasm run} would give for a finished job. */
-  static int exitCode(JsonNode j) {
-    String state = j.get("state").asString();
-    if (!state.equals("finished")) {
-      return ExitCodes.INTERNAL;
+  /** How a job that ran ended, read from its JSON once; null for a job that never started. */
+  static ExecutionOutcome outcome(JsonNode j) {
+    if (!j.has("outcome")) {
+      return null;
     }
-    JsonNode o = j.get("outcome");
-    return switch (o.get("kind").asString()) {
-      case "completed" -> {
-        int c = o.get("exitCode").asInt();
-        yield c >= 0 && c <= 255 ? c : ExitCodes.GUEST_CODE_OUT_OF_RANGE;
-      }
-      case "trapped" -> ExitCodes.TRAP;
-      case "rejected" -> ExitCodes.MODULE_REJECTED;
-      case "limit-exceeded" -> switch (o.get("detail").asString()) {
-        case "memory" -> ExitCodes.LIMIT_MEMORY;
-        case "table" -> ExitCodes.LIMIT_TABLE;
-        case "wall-time" -> ExitCodes.LIMIT_TIMEOUT;
-        case "fuel" -> ExitCodes.LIMIT_FUEL;
-        case "output" -> ExitCodes.LIMIT_OUTPUT;
-        default -> ExitCodes.LIMIT_MODULE_SIZE;
-      };
-      default -> ExitCodes.INTERNAL;
-    };
+    Usage usage = j.has("usage") ? JobJson.usage(j.get("usage"), "usage") : Usage.NONE;
+    return JobJson.outcome(j.get("outcome"), usage, "outcome");
+  }
+
+  /** The exit code {@code plasm run} would give for an ended job. */
+  static int exitCode(JsonNode j) {
+    ExecutionOutcome o = outcome(j);
+    if (o != null) {
+      return ExitCodes.of(o);
+    }
+    // Ended before it started.
+    return j.get("state").asString().equals("cancelled") ? ExitCodes.CANCELLED : ExitCodes.INTERRUPTED;
   }
 
   /** One line describing how a job ended, or null for a normal exit. */
   static String describe(JsonNode j) {
-    String state = j.get("state").asString();
-    if (!state.equals("finished")) {
-      return "job " + j.get("id").asString() + " " + state + (j.has("reason") ? ": " + j.get("reason").asString() : "");
+    ExecutionOutcome o = outcome(j);
+    if (o == null) {
+      return "job " + j.get("id").asString() + " " + j.get("state").asString()
+          + (j.has("reason") ? ": " + j.get("reason").asString() : "");
     }
-    JsonNode o = j.get("outcome");
-    String kind = o.get("kind").asString();
-    if (kind.equals("completed")) {
+    JsonNode n = j.get("outcome");
+    if (o instanceof ExecutionOutcome.Completed) {
       return null;
     }
-    return kind + (o.has("detail") ? " (" + o.get("detail").asString() + ")" : "") + (o.has("message") ? ": " + o.get("message").asString() : "");
+    return o.id() + (n.has("detail") ? " (" + n.get("detail").asString() + ")" : "")
+        + (n.has("message") ? ": " + n.get("message").asString() : "");
   }
 }

@@ -18,10 +18,7 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = {
       "",
-      "Serves the HTTP API (docs/http-api.md) on 127.0.0.1:8080 by default, with a bearer token created",
-      "at first start in the state directory (file 'token', mode 0600). Settings come from --config, else",
-      "/etc/plasm/plasmd.toml when it exists, else the defaults (docs/config.md). Logs go to stderr.",
-      "SIGTERM stops it gracefully: running jobs are killed and recorded as interrupted.",
+      "Serves the HTTP API (docs/http-api.md) on 127.0.0.1:8080 by default, with a bearer token created at first start in the state directory (file 'token', mode 0600). Settings come from --config, else /etc/plasm/plasmd.toml when it exists, else the defaults (docs/config.md). Logs go to stderr. SIGTERM stops it gracefully: running jobs are killed and recorded as interrupted.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -42,7 +39,7 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory (overrides state-dir). Default: $PLASM_HOME, else ~/.plasm.")
   Path stateDir;
 
-  @Option(names = "--log-format", paramLabel = "FORMAT", description = "text or json (overrides log.format).")
+  @Option(names = "--log-format", paramLabel = "FORMAT", description = "How log lines are written: text or json (overrides log.format).")
   String logFormat;
 
   @Option(names = "--p2p", description = "Start the peer-to-peer node (overrides p2p.enabled; the other [p2p] keys still apply).")
@@ -62,9 +59,8 @@ final class DaemonCommand implements Callable<Integer> {
     try {
       daemon = Daemon.start(c, main.streams.env(), Main.version(), log);
     } catch (IOException e) {
-      spec.commandLine().getErr().println("plasm: daemon: cannot use the state directory: " + e);
-      spec.commandLine().getErr().flush();
-      return 74;
+      return new Printer(spec, main.streams).fail("daemon", "cannot use the state directory: " + e,
+          "give a directory this user can write with --state-dir DIR", 74);
     }
     Thread hook = new Thread(daemon::close, "plasm-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

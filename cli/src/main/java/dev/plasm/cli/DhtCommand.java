@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.Callable;
+import dev.plasm.cli.term.Table;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 /** {@code plasm dht get|put|provide|find-providers|find-peer}: a daemon's DHT, in the {@code /plasm/} namespace. */
 @Command(name = "dht", header = "Read and write a daemon's DHT: values, provider records, peers.",
     mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = {"", "Keys are /plasm/<name> (at most 512 bytes). Needs a daemon with [p2p] enabled = true.", ""},
+    description = {"", "Keys are /plasm/<name> (at most 512 bytes of UTF-8). Needs a daemon with [p2p] enabled = true (docs/config.md).", ""},
     subcommands = {DhtCommand.Get.class, DhtCommand.Put.class, DhtCommand.Provide.class, DhtCommand.FindProviders.class,
       DhtCommand.FindPeer.class})
 final class DhtCommand implements Runnable {
@@ -66,7 +67,7 @@ final class DhtCommand implements Runnable {
         return code;
       } catch (DaemonClient.Failure f) {
         out().flush();
-        return P2pCommands.fail(spec, "dht " + spec.name(), f);
+        return P2pCommands.fail(new Printer(spec, dht.main.streams), "dht " + spec.name(), f);
       }
     }
 
@@ -156,7 +157,7 @@ final class DhtCommand implements Runnable {
     }
   }
 
-  @Command(name = "find-providers", header = "List the peers that provide KEY (one per line: peer id, then addresses).",
+  @Command(name = "find-providers", header = "List the peers that provide KEY: one line each, the peer id, then its addresses.",
       mixinStandardHelpOptions = true, versionProvider = Main.Version.class, exitCodeListHeading = "%nExit codes:%n",
       footer = {"", "Example:", "  plasm dht find-providers /plasm/module/0123... --max 5"})
   static final class FindProviders extends Sub {
@@ -169,15 +170,25 @@ final class DhtCommand implements Runnable {
     int run() {
       JsonNode j = client().getJson("/v1/dht/providers/" + P2pCommands.segment(key) + "?max=" + max);
       return print(j, out -> {
-        if (j.get("providers").isEmpty()) {
+        java.util.List<JsonNode> providers = new java.util.ArrayList<>();
+        j.get("providers").forEach(providers::add);
+        if (providers.isEmpty() && !client.quiet) {
           out.println("no providers of " + j.get("key").asString() + " found");
-        }
-        for (JsonNode p : j.get("providers")) {
-          StringBuilder line = new StringBuilder(p.get("peerId").asString());
-          p.get("addresses").forEach(a -> line.append(' ').append(a.asString()));
-          out.println(line);
+        } else if (!providers.isEmpty()) {
+          new Printer(spec, dht.main.streams).table(providers(), providers, client.quiet);
         }
       });
+    }
+
+    /** One line per provider: its peer id, then its addresses (made when used, like every table). */
+    static Table<JsonNode> providers() {
+      return Table.<JsonNode>of()
+        .column("PEER", p -> p.get("peerId").asString())
+        .column("ADDRESSES", p -> {
+          java.util.List<String> a = new java.util.ArrayList<>();
+          p.get("addresses").forEach(x -> a.add(x.asString()));
+          return String.join(" ", a);
+        }).shrink();
     }
   }
 

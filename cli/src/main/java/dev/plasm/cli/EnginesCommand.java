@@ -1,6 +1,7 @@
 package dev.plasm.cli;
 
 import dev.plasm.api.Limit;
+import dev.plasm.cli.term.Table;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.host.EngineInfo;
 import dev.plasm.host.EngineRegistry;
@@ -11,7 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code plasm engines}: lists the installed engines and what they enforce. */
 @Command(
@@ -21,47 +22,57 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = {
       "",
-      "ENFORCES lists the limits the engine enforces itself; Plasm enforces the module size, output",
-      "and wall-clock limits around every engine, and refuses --fuel on engines that cannot meter.",
+      "ENFORCES lists the limits the engine enforces itself; Plasm enforces the module size, output and wall-clock limits around every engine, and refuses --fuel on engines that cannot meter.",
+      "",
+      "--engine auto (the default of run and submit) picks, among the engines that can meter fuel when --fuel is given and give deterministic WASI when --deterministic is: a native engine first; then, for modules under 256KiB, the interpreter before the JVM-bytecode compiler, and the compiler first for larger modules.",
       ""
-    })
+    },
+    footer = {"", "Examples:", "  plasm engines", "  plasm engines --json", "  plasm engines -q"})
 final class EnginesCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Mixin OutputOptions output;
 
-  @Option(names = "--json", description = "Print the list as JSON.")
-  boolean json;
+  /** The table, made when used (building the command tree links none of its lambdas). */
+  static Table<EngineInfo> table() {
+    return Table.<EngineInfo>of()
+      .column("ID", e -> e.descriptor().id())
+      .column("VERSION", e -> e.descriptor().version())
+      .column("MODE", e -> e.descriptor().mode().id())
+      .column("ENFORCES", e -> Arrays.stream(Limit.values()).filter(e.descriptor()::enforces).map(Limit::id)
+          .collect(Collectors.joining(",")))
+      .column("SOURCE", e -> e.module() + " (" + e.source() + ")").shrink();
+  }
 
   @Override
   public Integer call() {
     EngineRegistry registry = main.registry();
-    PrintWriter out = spec.commandLine().getOut();
+    Printer p = new Printer(spec, main.streams);
+    PrintWriter out = p.out();
     List<EngineInfo> engines = registry.engines();
-    if (json) {
+    if (output.json) {
       out.println(JsonOutput.engines(engines, EngineRegistry.AUTO, registry.problems()));
       out.flush();
       return ExitCodes.OK;
     }
     if (engines.isEmpty()) {
-      out.println("No engines are installed. Put an engine plugin jar in a plugin directory (see --plugin-dir).");
-      out.flush();
+      if (!output.quiet) {
+        out.println("No engines are installed. Put an engine plugin jar in a plugin directory (see --plugin-dir).");
+        out.flush();
+      }
       return ExitCodes.OK;
     }
-    String fmt = "%-20s %-9s %-13s %-30s %s%n";
-    out.printf(fmt, "ID", "VERSION", "MODE", "ENFORCES", "SOURCE");
-    for (EngineInfo info : engines) {
-      EngineDescriptor d = info.descriptor();
-      String enforced =
-          Arrays.stream(Limit.values()).filter(d::enforces).map(Limit::id).collect(Collectors.joining(","));
-      String id = d.id();
-      out.printf(fmt, id, d.version(), d.mode().id(), enforced.isEmpty() ? "-" : enforced, info.module() + " (" + info.source() + ")");
+    p.table(table(), engines, output.quiet);
+    if (!output.quiet) {
+      out.println();
+      out.println(p.out.dim("--engine auto (the default) picks one of these for each job; 'plasm engines --help' says how."));
+      out.flush();
     }
-    out.println();
-    out.println("--engine auto (the default) picks, among the engines that can meter fuel when --fuel is");
-    out.println("given and give deterministic WASI when --deterministic is: a native engine first; then, for");
-    out.println("modules under 256KiB, the interpreter before the JVM-bytecode compiler, and the compiler first");
-    out.println("for larger modules.");
-    out.flush();
     return ExitCodes.OK;
+  }
+
+  /** Ids of the engines, for completion. */
+  static List<String> ids(EngineRegistry registry) {
+    return registry.engines().stream().map(EngineInfo::descriptor).map(EngineDescriptor::id).toList();
   }
 }

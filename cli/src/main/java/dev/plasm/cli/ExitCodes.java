@@ -18,14 +18,19 @@ public final class ExitCodes {
   public static final int NO_INPUT = 66;
   /** An engine or plugin failed (a bug, not the guest's fault). */
   public static final int INTERNAL = 70;
-  public static final int LIMIT_TABLE = 119;
-  public static final int LIMIT_MODULE_SIZE = 120;
-  public static final int LIMIT_OUTPUT = 121;
-  public static final int LIMIT_MEMORY = 122;
-  public static final int LIMIT_FUEL = 123;
-  public static final int LIMIT_TIMEOUT = 124;
+  // A job stopped by a limit exits with that limit's code (Limit.exitCode()); named here for callers.
+  public static final int LIMIT_TABLE = Limit.TABLE.exitCode();
+  public static final int LIMIT_MODULE_SIZE = Limit.MODULE_SIZE.exitCode();
+  public static final int LIMIT_OUTPUT = Limit.OUTPUT.exitCode();
+  public static final int LIMIT_MEMORY = Limit.MEMORY.exitCode();
+  public static final int LIMIT_FUEL = Limit.FUEL.exitCode();
+  public static final int LIMIT_TIMEOUT = Limit.WALL_TIME.exitCode();
   /** The guest trapped. */
   public static final int TRAP = 134;
+  /** The job was cancelled (by a client, or Ctrl-C). */
+  public static final int CANCELLED = 130;
+  /** The node stopped the job (shutdown, crash) or lost it: not the guest's doing; submit it again. */
+  public static final int INTERRUPTED = 75;
   /** {@code receipt verify}: authentic and matching, but the signer is not trusted. */
   public static final int RECEIPT_UNTRUSTED = 10;
   /** {@code receipt verify}: a signature, hash, key, peer id, job id or nonce does not match. */
@@ -50,21 +55,24 @@ public final class ExitCodes {
   public static final int GUEST_CODE_OUT_OF_RANGE = 1;
 
   /** The list shown by {@code --help}, one "code:description" entry per line. */
-  static final String[] HELP = {
-    "0:the guest finished with exit code 0",
-    "N:the guest called proc_exit(N) (0-255; other codes become 1)",
-    USAGE + ":bad usage: unknown option, value out of range, unknown engine",
-    MODULE_REJECTED + ":module rejected: malformed, invalid, unlinkable, no _start",
-    NO_INPUT + ":module file missing or unreadable",
-    INTERNAL + ":internal error in an engine or plugin",
-    LIMIT_TABLE + ":table limit exceeded (--max-table-elements)",
-    LIMIT_MODULE_SIZE + ":module too large (--max-module-size)",
-    LIMIT_OUTPUT + ":output limit exceeded (--max-output)",
-    LIMIT_MEMORY + ":memory limit exceeded (--max-memory)",
-    LIMIT_FUEL + ":fuel exhausted (--fuel)",
-    LIMIT_TIMEOUT + ":wall-clock timeout (--timeout)",
-    TRAP + ":the guest trapped",
-  };
+  static final String[] HELP = help();
+
+  private static String[] help() {
+    java.util.List<String> h = new java.util.ArrayList<>(java.util.List.of(
+        "0:the guest finished with exit code 0",
+        "N:the guest called proc_exit(N) (0-255; other codes become 1)",
+        USAGE + ":bad usage: unknown option, value out of range, unknown engine",
+        MODULE_REJECTED + ":module rejected: malformed, invalid, unlinkable, no _start",
+        NO_INPUT + ":module file missing or unreadable",
+        INTERNAL + ":internal error in an engine or plugin"));
+    for (Limit l : Limit.values()) {
+      if (l.exitCode() != USAGE) {
+        h.add(l.exitCode() + ":" + l.id() + " limit exceeded (" + l.flag() + ")");
+      }
+    }
+    h.add(TRAP + ":the guest trapped");
+    return h.toArray(String[]::new);
+  }
 
   private ExitCodes() {}
 
@@ -73,21 +81,11 @@ public final class ExitCodes {
     return switch (outcome) {
       case ExecutionOutcome.Completed c -> c.exitCode() >= 0 && c.exitCode() <= 255 ? c.exitCode() : GUEST_CODE_OUT_OF_RANGE;
       case ExecutionOutcome.Trapped t -> TRAP;
-      case ExecutionOutcome.LimitExceeded l -> of(l.limit());
+      case ExecutionOutcome.LimitExceeded l -> l.limit().exitCode();
       case ExecutionOutcome.Rejected r -> MODULE_REJECTED;
       case ExecutionOutcome.Failed f -> INTERNAL;
-    };
-  }
-
-  /** The exit code for a limit. */
-  public static int of(Limit limit) {
-    return switch (limit) {
-      case MEMORY -> LIMIT_MEMORY;
-      case TABLE -> LIMIT_TABLE;
-      case WALL_TIME -> LIMIT_TIMEOUT;
-      case FUEL -> LIMIT_FUEL;
-      case OUTPUT -> LIMIT_OUTPUT;
-      case MODULE_SIZE -> LIMIT_MODULE_SIZE;
+      case ExecutionOutcome.Cancelled c -> CANCELLED;
+      case ExecutionOutcome.Interrupted i -> INTERRUPTED;
     };
   }
 }

@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code plasm identity}: the node's key pair and peer id. */
 @Command(
@@ -31,17 +31,15 @@ final class IdentityCommand implements Runnable {
       versionProvider = Main.Version.class,
       description = {
         "",
-        "The identity is an Ed25519 key in $PLASM_HOME/identity.key (default ~/.plasm), mode 0600.",
-        "It signs receipts, and its peer id names the node on the network. Give the peer id to",
-        "whoever verifies your receipts: plasm receipt verify --trust PEER_ID.",
+        "The identity is an Ed25519 key in $PLASM_HOME/identity.key (default ~/.plasm), mode 0600. It signs receipts, and its peer id names the node on the network. Give the peer id to whoever verifies your receipts: plasm receipt verify --trust PEER_ID. --quiet prints the peer id only.",
         ""
-      })
+      },
+      footer = {"", "Examples:", "  plasm identity show", "  plasm identity show -q"})
   static final class Show implements Callable<Integer> {
     @CommandLine.ParentCommand IdentityCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
+    @Mixin OutputOptions output;
 
     @Override
     public Integer call() {
@@ -51,16 +49,17 @@ final class IdentityCommand implements Runnable {
       try {
         id = NodeIdentity.loadOrCreate(PlasmPaths.home(main.streams.env()));
       } catch (IdentityException e) {
-        spec.commandLine().getErr().println("plasm: " + e.getMessage());
-        spec.commandLine().getErr().flush();
-        return ExitCodes.USAGE;
+        return new Printer(spec, main.streams).fail("identity", e.getMessage(), null, ExitCodes.USAGE);
       }
-      if (json) {
+      dev.plasm.cli.term.Style style = new Printer(spec, main.streams).out;
+      if (output.json) {
         out.println(JsonOutput.identity(id.peerId().toString(), id.publicKeyBase64(), id.file().toString()));
+      } else if (output.quiet) {
+        out.println(id.peerId());
       } else {
-        out.println("peer id:    " + id.peerId());
-        out.println("public key: " + id.publicKeyBase64() + " (ed25519, base64)");
-        out.println("key file:   " + id.file());
+        out.println(style.bold("peer id:") + "    " + id.peerId());
+        out.println(style.bold("public key:") + " " + id.publicKeyBase64() + " (ed25519, base64)");
+        out.println(style.bold("key file:") + "   " + id.file());
       }
       out.flush();
       return ExitCodes.OK;

@@ -1,9 +1,13 @@
 package dev.plasm.cli;
 
+import dev.plasm.cli.term.Style;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,10 +15,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** {@code plasm job show|wait|logs|receipt|cancel ID}: one job on a daemon. */
 @Command(name = "job", header = "Show, wait for, read or cancel one job on a daemon.", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
+    description = {"", "ID is a job id as 'plasm submit' printed it or 'plasm jobs' lists it.", ""},
     subcommands = {JobCommand.Show.class, JobCommand.Wait.class, JobCommand.Logs.class, JobCommand.ReceiptCmd.class,
       JobCommand.Cancel.class})
 final class JobCommand implements Runnable {
@@ -26,18 +32,20 @@ final class JobCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Copies the new part of a job's stdout and stderr to this process's streams. */
+  /** Copies the new part of a job's stdout and stderr to two streams. */
   static final class Output {
     private final DaemonClient c;
     private final String id;
-    private final Streams streams;
+    private final OutputStream out;
+    private final OutputStream err;
     private long outDone;
     private long errDone;
 
-    Output(DaemonClient c, String id, Streams streams) {
+    Output(DaemonClient c, String id, OutputStream out, OutputStream err) {
       this.c = c;
       this.id = id;
-      this.streams = streams;
+      this.out = out;
+      this.err = err;
     }
 
     /** Prints what is new since the last call; true when the job had ended and all was printed. */
@@ -45,14 +53,14 @@ final class JobCommand implements Runnable {
       try {
         DaemonClient.Chunk o = c.output(id, "stdout", outDone);
         if (o.bytes().length > 0) {
-          streams.out().write(o.bytes());
-          streams.out().flush();
+          out.write(o.bytes());
+          out.flush();
         }
         outDone = o.nextOffset();
         DaemonClient.Chunk e = c.output(id, "stderr", errDone);
         if (e.bytes().length > 0) {
-          streams.err().write(e.bytes());
-          streams.err().flush();
+          err.write(e.bytes());
+          err.flush();
         }
         errDone = e.nextOffset();
         return o.complete() && e.complete();
@@ -62,14 +70,30 @@ final class JobCommand implements Runnable {
     }
   }
 
+  /** Cancels a job on Ctrl-C, within a few seconds whatever the daemon does, and says so on stderr. */
+  static void cancelQuietly(DaemonClient c, String id, Printer printer) {
+    try {
+      c.send(c.request("/v1/jobs/" + id + "/cancel").timeout(Duration.ofSeconds(3))
+          .POST(HttpRequest.BodyPublishers.noBody()).build());
+      printer.err().println("plasm: cancelled job " + id);
+    } catch (DaemonClient.Failure f) {
+      printer.err().println("plasm: could not cancel job " + id + ": " + f.getMessage());
+    }
+    printer.err().flush();
+  }
+
   abstract static class Sub implements Callable<Integer> {
     @CommandLine.ParentCommand JobCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin DaemonClient.Options client;
-    @Parameters(index = "0", paramLabel = "ID") String id;
+    @Parameters(index = "0", paramLabel = "ID", description = "The job's id (see 'plasm jobs').") String id;
 
     DaemonClient client() {
       return new DaemonClient(client, parent.main.streams.env());
+    }
+
+    Printer printer() {
+      return new Printer(spec, parent.main.streams);
     }
 
     String path(String sub) {
@@ -81,40 +105,65 @@ final class JobCommand implements Runnable {
       try {
         return run();
       } catch (DaemonClient.Failure f) {
-        spec.commandLine().getErr().println("plasm: job " + spec.name() + ": " + f.getMessage());
-        spec.commandLine().getErr().flush();
-        return f.exitCode;
+        return printer().fail("job " + spec.name(), f);
       }
     }
 
     abstract int run();
 
     int print(JsonNode j) {
-      PrintWriter out = spec.commandLine().getOut();
+      Printer p = printer();
+      PrintWriter out = p.out();
       if (client.json) {
         out.println(j.toPrettyString());
+      } else if (client.quiet) {
+        out.println(j.get("state").asString());
       } else {
-        out.println("id:       " + j.get("id").asString());
-        out.println("state:    " + j.get("state").asString());
-        if (j.has("outcome")) {
-          String d = DaemonClient.describe(j);
-          out.println("outcome:  " + (d == null ? "completed, exit code " + j.get("outcome").get("exitCode").asInt() : d));
-        }
-        if (j.has("reason")) {
-          out.println("reason:   " + j.get("reason").asString());
-        }
-        out.println("module:   " + j.get("moduleSha256").asString() + " (" + j.get("programName").asString() + ")");
-        out.println("created:  " + j.get("createdAt").asString());
-        if (j.has("finishedAt")) {
-          out.println("finished: " + j.get("finishedAt").asString());
+        for (String[] row : fields(j, p.out)) {
+          out.println(p.out.bold(String.format("%-9s", row[0] + ":")) + " " + row[1]);
         }
       }
       out.flush();
       return ExitCodes.OK;
     }
+
+    /** What {@code show} prints, one field per line: fields a daemon does not send are left out. */
+    private static java.util.List<String[]> fields(JsonNode j, Style style) {
+      java.util.List<String[]> rows = new java.util.ArrayList<>();
+      rows.add(new String[] {"id", j.get("id").asString()});
+      rows.add(new String[] {"state", style.state(j.get("state").asString())});
+      if (j.has("outcome")) {
+        String d = DaemonClient.describe(j);
+        int exit = j.get("outcome").path("exitCode").asInt();
+        rows.add(new String[] {"outcome", d != null ? style.red(d)
+            : exit == 0 ? style.green("completed, exit code 0") : style.yellow("completed, exit code " + exit)});
+      }
+      if (j.has("reason")) {
+        rows.add(new String[] {"reason", j.get("reason").asString()});
+      }
+      rows.add(new String[] {"module", j.get("moduleSha256").asString() + " (" + j.path("programName").asString("") + ")"});
+      JsonNode used = j.path("engineUsed");
+      String engine = used.has("id") ? used.get("id").asString() + " " + used.path("version").asString("")
+          : j.path("engine").asString("");
+      if (!engine.isBlank()) {
+        rows.add(new String[] {"engine", engine.strip()});
+      }
+      if (j.hasNonNull("executedBy")) {
+        rows.add(new String[] {"ran on", j.get("executedBy").asString()});
+      }
+      if (j.hasNonNull("attempts")) {
+        rows.add(new String[] {"attempts", j.get("attempts").toString()});
+      }
+      rows.add(new String[] {"created", j.get("createdAt").asString()});
+      if (j.has("finishedAt")) {
+        rows.add(new String[] {"finished", j.get("finishedAt").asString()});
+      }
+      return rows;
+    }
   }
 
-  @Command(name = "show", header = "Show a job's state and outcome.", mixinStandardHelpOptions = true)
+  @Command(name = "show", header = "Show a job's state and outcome.", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  plasm job show 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Show extends Sub {
     @Override
     int run() {
@@ -122,36 +171,80 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "wait", header = "Wait for a job to end; exit like 'plasm run'.", mixinStandardHelpOptions = true)
+  @Command(name = "wait", header = "Wait for a job to end; exit like 'plasm run'.", mixinStandardHelpOptions = true,
+      description = {"", "On a terminal a status line shows the job while it runs. Ctrl-C stops waiting; the job goes on (cancel it with 'plasm job cancel').", ""},
+      footer = {"", "Example:", "  plasm job wait 019a4f5e2b10-8c1d2e3f4a5b6c7d && echo done"})
   static final class Wait extends Sub {
     @Override
     int run() {
-      JsonNode j = client().await(id);
+      DaemonClient c = client();
+      Printer p = printer();
+      JsonNode j = c.getJson(path(""));
+      try (JobProgress live = JobProgress.start(p, parent.main.streams, p.interactive(client.json, client.quiet),
+          j.path("programName").asString(id))) {
+        live.job(j);
+        while (!DaemonClient.terminal(j)) {
+          // Short polls while a status line is up, so it follows the job; one long poll otherwise.
+          j = live.live() ? c.getJson(path("/wait?timeout=1s")) : c.await(id);
+          live.job(j);
+        }
+      }
       print(j);
       return DaemonClient.exitCode(j);
     }
   }
 
-  @Command(name = "logs", header = "Print a job's stdout (and its stderr on stderr).", mixinStandardHelpOptions = true)
+  @Command(name = "logs", header = "Print a job's stdout (and its stderr on stderr).", mixinStandardHelpOptions = true,
+      description = {"", "With --json, prints {id, stdout, stderr, complete} once, with the output as text (UTF-8).", ""},
+      footer = {"", "Examples:", "  plasm job logs 019a4f5e2b10-8c1d2e3f4a5b6c7d > out.txt",
+        "  plasm job logs --follow 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Logs extends Sub {
-    @Option(names = "--follow", description = "Keep printing until the job ends.") boolean follow;
+    @Option(names = "--follow", description = "Keep printing as the job writes, until it ends (a status line shows it on a terminal).") boolean follow;
 
     @Override
     int run() {
       DaemonClient c = client();
-      Output o = new Output(c, id, parent.main.streams);
-      boolean done = o.pump();
-      while (follow && !done) {
-        c.getJson(path("/wait?timeout=1s")); // returns at once when the job ends
-        done = o.pump();
+      Streams streams = parent.main.streams;
+      if (client.json) {
+        return logsAsJson(c);
       }
+      Printer p = printer();
+      JsonNode j = follow ? c.getJson(path("")) : null;
+      try (JobProgress live = JobProgress.start(p, streams, follow && p.interactive(false, client.quiet),
+          j == null ? id : j.path("programName").asString(id))) {
+        if (j != null) {
+          live.job(j);
+        }
+        Output o = new Output(c, id, live.stdout(streams.out()), live.stderr(streams.err()));
+        boolean done = o.pump();
+        while (follow && !done) {
+          live.job(c.getJson(path("/wait?timeout=1s"))); // returns at once when the job ends
+          done = o.pump();
+        }
+      }
+      return ExitCodes.OK;
+    }
+
+    private int logsAsJson(DaemonClient c) {
+      DaemonClient.Chunk out = c.output(id, "stdout", 0);
+      DaemonClient.Chunk err = c.output(id, "stderr", 0);
+      ObjectNode n = DaemonClient.JSON.createObjectNode();
+      n.put("id", id);
+      n.put("stdout", new String(out.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+      n.put("stderr", new String(err.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+      n.put("complete", out.complete() && err.complete());
+      PrintWriter w = spec.commandLine().getOut();
+      w.println(n.toPrettyString());
+      w.flush();
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "receipt", header = "Print (or save) a finished job's signed receipt.", mixinStandardHelpOptions = true)
+  @Command(name = "receipt", header = "Print (or save) a finished job's signed receipt.", mixinStandardHelpOptions = true,
+      description = {"", "The receipt is JSON already (docs/receipts.md); --json changes nothing.", ""},
+      footer = {"", "Example:", "  plasm job receipt -o r.json 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class ReceiptCmd extends Sub {
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write it to FILE.") Path output;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the receipt to FILE instead of stdout.") Path output;
 
     @Override
     int run() {
@@ -170,7 +263,8 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "cancel", header = "Cancel a queued or running job.", mixinStandardHelpOptions = true)
+  @Command(name = "cancel", header = "Cancel a queued or running job.", mixinStandardHelpOptions = true,
+      footer = {"", "Example:", "  plasm job cancel 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Cancel extends Sub {
     @Override
     int run() {

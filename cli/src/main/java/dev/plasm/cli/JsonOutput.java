@@ -6,6 +6,7 @@ import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.host.EngineInfo;
 import dev.plasm.host.PluginProblem;
+import dev.plasm.job.JobJson;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,12 +55,21 @@ final class JsonOutput {
         root.put("message", r.message());
       }
       case ExecutionOutcome.Failed f -> root.put("message", f.message());
+      case ExecutionOutcome.Cancelled c -> root.put("message", c.message());
+      case ExecutionOutcome.Interrupted i -> root.put("message", i.message());
     }
     root.put("processExitCode", processExitCode);
     byte[] o = out == null ? new byte[0] : out.toByteArray();
     byte[] e = err == null ? new byte[0] : err.toByteArray();
     root.put("stdout", new String(o, StandardCharsets.UTF_8));
     root.put("stderr", new String(e, StandardCharsets.UTF_8));
+    // Output that is not UTF-8 text cannot survive a JSON string: give its exact bytes too.
+    if (!utf8(o)) {
+      root.put("stdoutBase64", java.util.Base64.getEncoder().encodeToString(o));
+    }
+    if (!utf8(e)) {
+      root.put("stderrBase64", java.util.Base64.getEncoder().encodeToString(e));
+    }
     Usage u = outcome.usage();
     ObjectNode usage = root.putObject("usage");
     usage.put("wallTimeMillis", u.wallTime().toNanos() / 1e6);
@@ -70,19 +80,21 @@ final class JsonOutput {
     }
     usage.put("stdoutBytes", u.stdoutBytes());
     usage.put("stderrBytes", u.stderrBytes());
-    ObjectNode l = root.putObject("limits");
-    l.put("maxMemoryBytes", limits.maxMemoryBytes());
-    l.put("maxTableElements", limits.maxTableElements());
-    l.put("timeoutMillis", limits.timeout().toMillis());
-    if (limits.fuel().isPresent()) {
-      l.put("fuel", limits.fuel().getAsLong());
-    }
-    l.put("maxOutputBytes", limits.maxOutputBytes());
-    l.put("maxModuleBytes", limits.maxModuleBytes());
+    root.set("limits", JobJson.limits(limits));
     if (receipt != null) {
       root.set("receipt", dev.plasm.receipt.spi.ReceiptCodec.toTree(receipt));
     }
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  private static boolean utf8(byte[] b) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException ex) {
+      return false;
+    }
   }
 
   static String error(String code, String field, String message, int processExitCode) {
@@ -107,6 +119,10 @@ final class JsonOutput {
       p.modules().forEach(m::add);
       ArrayNode e = n.putArray("engines");
       p.engines().forEach(e::add);
+      ArrayNode t = n.putArray("transports");
+      p.transports().forEach(t::add);
+      ArrayNode r = n.putArray("receiptSchemes");
+      p.receiptSchemes().forEach(r::add);
     }
     ArrayNode pr = root.putArray("problems");
     for (PluginProblem pp : problems) {

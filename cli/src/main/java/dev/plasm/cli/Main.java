@@ -2,6 +2,7 @@ package dev.plasm.cli;
 
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -39,7 +40,8 @@ public final class Main implements Runnable {
   /** The commands, in the order help lists them (added in {@link #commandLine}, not by annotation). */
   static final List<Class<?>> COMMANDS = List.of(RunCommand.class, EnginesCommand.class, PluginsCommand.class,
       IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class,
-      JobCommand.class, PeersCommand.class, DhtCommand.class, CommandLine.HelpCommand.class);
+      JobCommand.class, PeersCommand.class, DhtCommand.class, ShellCommand.class, CompletionCommand.class,
+      CommandLine.HelpCommand.class);
 
   @Option(
       names = "--plugin-dir",
@@ -53,6 +55,7 @@ public final class Main implements Runnable {
   final Streams streams;
   final IntConsumer halt;
   private EngineRegistry registry;
+  private Plugins plugins;
 
   /**
    * @param streams the guest's streams and the environment
@@ -65,6 +68,10 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     Streams streams = Streams.system();
+    if (args.length == 0 && streams.tty().in() && streams.tty().out()) {
+      // plasm alone, typed at a terminal: the shell. On a pipe it prints the usage, as before.
+      args = new String[] {"shell"};
+    }
     int code = commandLine(streams, c -> Runtime.getRuntime().halt(c), runOnly(args)).execute(args);
     System.exit(code);
   }
@@ -117,31 +124,50 @@ public final class Main implements Runnable {
       cl.getSubcommands().get("dht").getSubcommands().values().forEach(
           sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
     }
+    // One option per limit, made from the limits themselves (dev.plasm.api.Limit).
+    LimitFlags.addTo(run.getCommandSpec(), true);
+    if (!runOnly) {
+      LimitFlags.addTo(cl.getSubcommands().get("submit").getCommandSpec(), false);
+    }
     // Everything after the module belongs to the guest, options included.
     run.setStopAtPositional(true);
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();
-          PrintWriter err = c.getErr();
-          err.println("plasm: " + ex.getMessage());
-          err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
-          err.flush();
-          return ExitCodes.USAGE;
+          return new Printer(c.getCommandSpec(), streams).fail(null, ex.getMessage(),
+              Hints.usage(c.getCommandSpec().qualifiedName()), ExitCodes.USAGE);
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
-          PrintWriter err = c.getErr();
+          Printer p = new Printer(c.getCommandSpec(), streams);
           if (ex instanceof ConfigurationException ce) {
-            err.println("plasm: " + ce.getMessage());
-            err.flush();
-            return ExitCodes.USAGE;
+            return p.fail(null, ce.getMessage(), Hints.usage(c.getCommandSpec().qualifiedName()), ExitCodes.USAGE);
           }
-          err.println("plasm: internal error: " + ex);
-          err.println("This is a bug in Plasm or a plugin; please report it with the command you ran.");
-          err.flush();
-          return ExitCodes.INTERNAL;
+          return p.fail(null, "internal error: " + ex,
+              "this is a bug in Plasm or a plugin; please report it with the command you ran", ExitCodes.INTERNAL);
         });
+    // A blank line between a command's one-line header and its usage, in every command's help.
+    forEach(cl, c -> c.getCommandSpec().usageMessage().synopsisHeading("%nUsage: "));
+    helpWidth(cl, streams);
     return cl;
+  }
+
+  private static void forEach(CommandLine cl, java.util.function.Consumer<CommandLine> action) {
+    action.accept(cl);
+    cl.getSubcommands().values().forEach(sub -> forEach(sub, action));
+  }
+
+  /**
+   * Help wraps at the terminal's width: {@code COLUMNS} when set (the shell sets it), else picocli
+   * asks the terminal, else 80 columns. Descriptions are single paragraphs, so they wrap at any width.
+   */
+  private static void helpWidth(CommandLine cl, Streams streams) {
+    String columns = streams.env().getOrDefault("COLUMNS", "").strip();
+    if (columns.matches("[0-9]{1,4}")) {
+      cl.setUsageHelpWidth(Math.max(55, Math.min(Integer.parseInt(columns), 160)));
+    } else if (streams.tty().out()) {
+      cl.setUsageHelpAutoWidth(true);
+    }
   }
 
   @Override
@@ -151,14 +177,25 @@ public final class Main implements Runnable {
 
   /** The plugin directories searched in this invocation, in order. */
   List<Path> pluginDirectories() {
-    return pluginDirs.isEmpty() ? PlasmPaths.defaultPluginDirs(streams.env()) : pluginDirs;
+    return pluginDirs.isEmpty() ? Plugins.defaultDirectories(PlasmPaths.home(streams.env())) : pluginDirs;
   }
 
-  /** The engine registry for this invocation, built once. */
+  /** The plugins for this invocation, each plugin directory layered once. */
+  Plugins plugins() {
+    if (plugins == null) {
+      plugins = Plugins.load(pluginDirectories());
+    }
+    return plugins;
+  }
+
+  /** The engine registry for this invocation, built once; plugins that failed are warned about. */
   EngineRegistry registry() {
     if (registry == null) {
-      registry = EngineRegistry.discover(pluginDirectories());
+      registry = plugins().engines();
       PrintWriter err = spec.commandLine().getErr();
+      for (var p : plugins().layerProblems()) {
+        err.println("plasm: warning: " + p.source() + ": " + p.message());
+      }
       for (var p : registry.problems()) {
         err.println("plasm: warning: " + p.source() + ": " + p.message());
       }

@@ -1,9 +1,7 @@
 package dev.plasm.cli;
 
-import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
 
 /** What {@code plasm peers} and {@code plasm dht} share: key encoding, failures, exit codes. */
 final class P2pCommands {
@@ -24,11 +22,9 @@ final class P2pCommands {
     return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** Reports a failed client call and returns its exit code. */
-  static int fail(CommandLine.Model.CommandSpec spec, String command, DaemonClient.Failure f) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("plasm: " + command + ": " + f.getMessage());
-    err.flush();
+  /** Reports a failed client call, with its hint, and returns its exit code. */
+  static int fail(Printer printer, String command, DaemonClient.Failure f) {
+    printer.fail(command, f);
     if ("p2p-disabled".equals(f.apiCode)) {
       return DaemonClient.UNAVAILABLE;
     }

@@ -1,6 +1,10 @@
 package dev.plasm.cli;
 
+import dev.plasm.cli.term.Table;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +14,7 @@ import tools.jackson.databind.JsonNode;
 /** {@code plasm peers}: the daemon's network addresses and the peers it is connected to. */
 @Command(name = "peers", header = "List the peers a daemon is connected to, and its own p2p addresses.",
     mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = {"", "Needs a daemon with [p2p] enabled = true (docs/config.md).", ""},
+    description = {"", "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id and listen addresses, then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.", ""},
     exitCodeListHeading = "%nExit codes:%n",
     footer = {"", "Examples:", "  plasm peers", "  plasm peers --json --daemon 127.0.0.1:8080"})
 final class PeersCommand implements Callable<Integer> {
@@ -18,36 +22,65 @@ final class PeersCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin DaemonClient.Options client;
 
+  /**
+   * The table: one line per column; a field a daemon adds is one more line. Made when used, so that
+   * building the command tree (every command's start) links none of its lambdas.
+   */
+  static Table<JsonNode> table() {
+    return Table.<JsonNode>of()
+      .column("PEER", p -> p.get("peerId").asString())
+      .column("DIRECTION", p -> p.get("direction").asString())
+      .column("AGENT", p -> p.path("agentVersion").asString("")).shrink()
+      .column("SINCE", p -> p.path("since").asString(""))
+      .optional("CAPACITY", p -> compact(p.get("capacity")))
+      .optional("REPUTATION", p -> compact(p.get("reputation")))
+      .column("ADDRESS", p -> p.path("addresses").isEmpty() ? "" : p.get("addresses").get(0).asString()).shrink();
+  }
+
+  /** An object as {@code key=value key=value}, a value as itself; null for none. */
+  static String compact(JsonNode n) {
+    if (n == null || n.isNull() || n.isMissingNode()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      return n.isString() ? n.asString() : n.toString();
+    }
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : n.properties()) {
+      JsonNode v = e.getValue();
+      parts.add(e.getKey() + "=" + (v.isString() ? v.asString() : v.toString()));
+    }
+    return String.join(" ", parts);
+  }
+
   @Override
   public Integer call() {
+    Printer printer = new Printer(spec, main.streams);
     try {
       JsonNode j = new DaemonClient(client, main.streams.env()).getJson("/v1/peers");
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = printer.out();
+      List<JsonNode> peers = new ArrayList<>();
+      j.get("peers").forEach(peers::add);
       if (client.json) {
         out.println(j.toPrettyString());
+      } else if (client.quiet) {
+        table().printFirstColumn(out, peers);
       } else {
-        out.println("peer id:   " + j.get("peerId").asString());
+        out.println(printer.out.bold("peer id:") + "   " + j.get("peerId").asString());
         for (JsonNode a : j.get("listenAddresses")) {
-          out.println("listening: " + a.asString());
+          out.println(printer.out.bold("listening:") + " " + a.asString());
         }
         out.println();
-        JsonNode peers = j.get("peers");
         if (peers.isEmpty()) {
           out.println("no connected peers");
         } else {
-          out.printf("%-52s %-9s %-20s %-24s %s%n", "PEER", "DIRECTION", "AGENT", "SINCE", "ADDRESS");
-          for (JsonNode p : peers) {
-            JsonNode addrs = p.get("addresses");
-            out.printf("%-52s %-9s %-20s %-24s %s%n", p.get("peerId").asString(), p.get("direction").asString(),
-                p.get("agentVersion").asString().isEmpty() ? "-" : p.get("agentVersion").asString(),
-                p.get("since").asString(), addrs.isEmpty() ? "-" : addrs.get(0).asString());
-          }
+          printer.table(table(), peers, false);
         }
       }
       out.flush();
       return ExitCodes.OK;
     } catch (DaemonClient.Failure f) {
-      return P2pCommands.fail(spec, "peers", f);
+      return P2pCommands.fail(printer, "peers", f);
     }
   }
 }

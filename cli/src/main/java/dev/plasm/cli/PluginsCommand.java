@@ -1,14 +1,16 @@
 package dev.plasm.cli;
 
-import dev.plasm.host.EngineRegistry;
+import dev.plasm.cli.term.Table;
 import dev.plasm.host.PluginInfo;
+import dev.plasm.host.PluginProblem;
+import dev.plasm.host.Plugins;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code plasm plugins}: the plugin directories and what loaded from them. */
 @Command(
@@ -18,45 +20,56 @@ import picocli.CommandLine.Option;
     versionProvider = Main.Version.class,
     description = {
       "",
-      "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its",
-      "own module layer. A plugin that cannot load is listed with the reason; the others still load.",
-      "Engines linked into the runtime image are listed by 'plasm engines' (source: boot).",
+      "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its own module layer; it may provide engines, transports and receipt schemes. A plugin that cannot load is listed with the reason; the others still load. Engines linked into the runtime image are listed by 'plasm engines' (source: boot). --quiet prints the plugins' paths only.",
       ""
-    })
+    },
+    footer = {"", "Examples:", "  plasm plugins", "  plasm --plugin-dir ./my-plugins plugins --json"})
 final class PluginsCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Mixin OutputOptions output;
 
-  @Option(names = "--json", description = "Print JSON.")
-  boolean json;
+  /** The table, made when used (building the command tree links none of its lambdas). */
+  static Table<PluginInfo> table() {
+    return Table.<PluginInfo>of()
+      .column("PLUGIN", PluginInfo::source).shrink()
+      .column("MODULES", p -> String.join(", ", p.modules())).shrink()
+      .column("ENGINES", p -> String.join(", ", p.engines()))
+      .optional("TRANSPORTS", p -> String.join(", ", p.transports()))
+      .optional("RECEIPT SCHEMES", p -> String.join(", ", p.receiptSchemes()));
+  }
 
   @Override
   public Integer call() {
-    EngineRegistry registry = main.registry();
+    Plugins plugins = main.plugins();
+    List<PluginInfo> loaded = plugins.plugins();
+    List<PluginProblem> problems = plugins.problems();
     List<String> dirs = main.pluginDirectories().stream().map(Path::toString).toList();
-    PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(JsonOutput.plugins(registry.plugins(), dirs, registry.problems()));
+    Printer p = new Printer(spec, main.streams);
+    PrintWriter out = p.out();
+    if (output.json) {
+      out.println(JsonOutput.plugins(loaded, dirs, problems));
       out.flush();
       return ExitCodes.OK;
     }
-    out.println("Plugin directories (searched in order):");
+    if (output.quiet) {
+      p.table(table(), loaded, true);
+      return ExitCodes.OK;
+    }
+    out.println(p.out.bold("Plugin directories (searched in order):"));
     for (String d : dirs) {
-      out.println("  " + d + (java.nio.file.Files.isDirectory(Path.of(d)) ? "" : "  (does not exist)"));
+      out.println("  " + d + (java.nio.file.Files.isDirectory(Path.of(d)) ? "" : p.out.dim("  (does not exist)")));
     }
     out.println();
-    if (registry.plugins().isEmpty()) {
+    if (loaded.isEmpty()) {
       out.println("No plugins loaded.");
+    } else {
+      p.table(table(), loaded, false);
     }
-    for (PluginInfo p : registry.plugins()) {
-      out.println(p.source());
-      out.println("  modules: " + String.join(", ", p.modules()));
-      out.println("  engines: " + (p.engines().isEmpty() ? "(none)" : String.join(", ", p.engines())));
-    }
-    if (!registry.problems().isEmpty()) {
+    if (!problems.isEmpty()) {
       out.println();
-      out.println("Problems:");
-      registry.problems().forEach(pp -> out.println("  " + pp.source() + ": " + pp.message()));
+      out.println(p.out.bold("Problems:"));
+      problems.forEach(pp -> out.println("  " + pp.source() + ": " + p.out.red(pp.message())));
     }
     out.flush();
     return ExitCodes.OK;

@@ -1,7 +1,10 @@
 package dev.plasm.cli;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
+import dev.plasm.job.JobPlan;
+import java.util.EnumMap;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
@@ -55,18 +58,14 @@ final class ReceiptCommand implements Runnable {
       customSynopsis = "plasm receipt verify [OPTIONS] RECEIPT.json [--] [ARGS...]",
       description = {
         "",
-        "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key,",
-        "that the signer's peer id is that key's, and that every file given matches the hash the",
-        "receipt states. The signer is trusted only if named with --trust: the key inside a receipt",
-        "proves nothing by itself.",
+        "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key, that the signer's peer id is that key's, and that every file given matches the hash the receipt states. The signer is trusted only if named with --trust: the key inside a receipt proves nothing by itself.",
         "",
-        "--reexecute runs the module again (--module is required) under the receipt's engine,",
-        "limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env",
-        "and --stdin you give (they must hash to what the receipt states), and compares the",
-        "outcome and the output hashes.",
+        "--reexecute runs the module again (--module is required) under the receipt's engine, limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env and --stdin you give (they must hash to what the receipt states), and compares the outcome and the output hashes. --quiet prints the verdict only.",
         ""
       },
-      exitCodeListHeading = "%nExit codes:%n")
+      exitCodeListHeading = "%nExit codes:%n",
+      footer = {"", "Examples:", "  plasm receipt verify --trust 12D3KooW... --module tool.wasm --stdout out.txt r.json",
+        "  plasm receipt verify --module tool.wasm --reexecute r.json -- --input data.txt"})
   static final class Verify implements Callable<Integer> {
     @CommandLine.ParentCommand ReceiptCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -107,8 +106,7 @@ final class ReceiptCommand implements Runnable {
     @Option(names = "--stdin", paramLabel = "FILE", description = "With --reexecute: the guest's stdin (default: empty).")
     Path stdin;
 
-    @Option(names = "--json", description = "Print the checks as JSON.")
-    boolean json;
+    @CommandLine.Mixin OutputOptions output;
 
     @Override
     public Integer call() {
@@ -133,7 +131,7 @@ final class ReceiptCommand implements Runnable {
       if (reexecute && moduleBytes == null) {
         return error(ExitCodes.USAGE, "--reexecute needs the module: add --module FILE");
       }
-      ReceiptVerifier verifier = new ReceiptVerifier(ReceiptSchemes.discover());
+      ReceiptVerifier verifier = new ReceiptVerifier(main.plugins().receiptSchemes());
       ReceiptVerifier.Report report =
           verifier.verify(receiptBytes, new ReceiptVerifier.Request(moduleBytes, outBytes, errBytes, trust, jobId, nonce));
       List<ReceiptVerifier.Check> replay = new ArrayList<>();
@@ -146,15 +144,18 @@ final class ReceiptCommand implements Runnable {
       }
       int code = exitCode(report, replay);
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
+      dev.plasm.cli.term.Style style = new Printer(spec, main.streams).out;
+      if (output.json) {
         out.println(JsonOutput.verification(report, replay, code));
       } else {
         List<ReceiptVerifier.Check> all = new ArrayList<>(report.checks());
         all.addAll(replay);
-        for (var c : all) {
-          out.printf("%-4s %-22s %s%n", c.passed() ? "ok" : "FAIL", c.name(), c.detail());
+        for (var c : output.quiet ? List.<ReceiptVerifier.Check>of() : all) {
+          out.println(style.state(String.format("%-4s", c.passed() ? "ok" : "FAIL")) + " " + String.format("%-22s", c.name())
+              + " " + c.detail());
         }
-        out.println(summary(code));
+        String verdict = summary(code);
+        out.println(style.state(verdict.substring(0, verdict.indexOf(' '))) + verdict.substring(verdict.indexOf(' ')));
       }
       out.flush();
       return code;
@@ -203,11 +204,17 @@ final class ReceiptCommand implements Runnable {
       if (!argsOk || !envOk) {
         return checks;
       }
-      Receipt.Limits l = r.settings().limits();
-      ResourceLimits limits =
-          new ResourceLimits(
-              l.maxMemoryBytes(), l.maxTableElements(), Duration.ofMillis(l.timeoutMillis()),
-              l.fuel() == null ? OptionalLong.empty() : OptionalLong.of(l.fuel()), l.maxOutputBytes(), l.maxModuleBytes());
+      // The job as the receipt states it was run: its engine (this machine's version of it), limits
+      // and recorded world. Limits a receipt does not state (from an older node) are the defaults.
+      Map<Limit, Long> stated = new EnumMap<>(Limit.class);
+      ResourceLimits.DEFAULTS.values().forEach(stated::put);
+      r.settings().limits().forEach((name, v) -> {
+        Limit l = Limit.byJsonName(name);
+        if (l != null) {
+          stated.put(l, v);
+        }
+      });
+      ResourceLimits limits = new ResourceLimits(stated);
       Determinism det =
           r.settings().deterministic() == null
               ? null
@@ -215,9 +222,11 @@ final class ReceiptCommand implements Runnable {
                   r.settings().deterministic().clockEpochMicros(),
                   HexFormat.of().parseHex(r.settings().deterministic().randomSeed()));
       String engineId = engine != null ? engine : r.settings().engineId();
-      Job job =
-          new Job(r.inputs().programName(), moduleBytes, engineId, guestArgs, guestEnv, new ByteArrayInputStream(inBytes),
-              new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), limits, det);
+      String engineVersion = main.registry().require(engineId).descriptor().version();
+      JobPlan plan = new JobPlan(r.module().sha256(), moduleBytes.length, r.inputs().programName(), guestArgs, guestEnv,
+          inBytes.length, new JobPlan.Engine(engineId, engineVersion), limits, det != null, r.nonce());
+      Job job = new Job(plan, moduleBytes, new ByteArrayInputStream(inBytes), new ByteArrayOutputStream(),
+          new ByteArrayOutputStream(), List.of(), det);
       JobResult result = new Sandbox(main.registry(), RunawayPolicy.ABANDON_THREAD).execute(job);
       Receipt.Outcome got = ReceiptIssuer.outcome(result.outcome());
       boolean outcomeOk = got.equals(r.outcome());
@@ -244,8 +253,12 @@ final class ReceiptCommand implements Runnable {
     }
 
     private int error(int code, String message) {
-      PrintWriter w = json ? spec.commandLine().getOut() : spec.commandLine().getErr();
-      w.println(json ? JsonOutput.error(code == ExitCodes.USAGE ? "usage" : "no-input", "", message, code) : "plasm: " + message);
+      if (!output.json) {
+        return new Printer(spec, ((Main) parent.spec.parent().userObject()).streams).fail("receipt verify", message,
+            code == ExitCodes.USAGE ? Hints.usage("plasm receipt verify") : null, code);
+      }
+      PrintWriter w = spec.commandLine().getOut();
+      w.println(JsonOutput.error(code == ExitCodes.USAGE ? "usage" : "no-input", "", message, code));
       w.flush();
       return code;
     }

@@ -23,24 +23,19 @@ final class Receipts {
   private final NodeIdentity identity;
   private final ReceiptScheme scheme;
   private final String jobId;
-  private final String nonce;
 
-  private Receipts(NodeIdentity identity, ReceiptScheme scheme, String jobId, String nonce) {
+  private Receipts(NodeIdentity identity, ReceiptScheme scheme, String jobId) {
     this.identity = identity;
     this.scheme = scheme;
     this.jobId = jobId;
-    this.nonce = nonce;
   }
 
-  /** Loads (or creates) the node identity and checks the ids before the job runs. */
-  static Receipts prepare(Main main, String jobId, String nonce) {
+  /** Loads (or creates) the node identity and checks the job id before the job runs. */
+  static Receipts prepare(Main main, String jobId) {
     String id = jobId == null ? UUID.randomUUID().toString() : jobId;
     checkId("--job-id", id);
-    if (nonce != null) {
-      checkId("--nonce", nonce);
-    }
-    ReceiptScheme scheme = ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT);
-    return new Receipts(NodeIdentity.loadOrCreate(PlasmPaths.home(main.streams.env())), scheme, id, nonce);
+    ReceiptScheme scheme = main.plugins().receiptSchemes().require(ReceiptSchemes.DEFAULT);
+    return new Receipts(NodeIdentity.loadOrCreate(PlasmPaths.home(main.streams.env())), scheme, id);
   }
 
   private static void checkId(String flag, String value) {
@@ -59,7 +54,7 @@ final class Receipts {
   }
 
   Receipt issue(Job job, JobResult result) {
-    return ReceiptIssuer.issue(job, result, jobId, nonce, identity, scheme);
+    return ReceiptIssuer.issue(job.plan(), job.determinism(), result, jobId, identity, scheme);
   }
 
   /** Writes the receipt next to its final place, then renames it, so readers never see half a file. */

@@ -2,15 +2,23 @@ package dev.plasm.cli;
 
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
-import dev.plasm.api.Durations;
 import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.host.Admission;
 import dev.plasm.host.DirMapping;
 import dev.plasm.host.Job;
 import dev.plasm.host.Sandbox;
+import dev.plasm.job.JobManifest;
+import dev.plasm.job.JobManifest.ModuleSource;
+import dev.plasm.job.JobManifest.StdinSource;
+import dev.plasm.job.JobPlan;
+import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,7 +31,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
@@ -38,12 +45,12 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     synopsisHeading = "%nUsage: ",
-    customSynopsis = "plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]",
+    customSynopsis = {"plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]", "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"},
     description = {
       "",
-      "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr",
-      "are this process's. It sees no files unless --dir grants a directory, and no network.",
-      "Everything after MODULE.wasm is passed to the guest.",
+      "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr are this process's. It sees no files unless --dir grants a directory, and no network. Everything after MODULE.wasm is passed to the guest.",
+      "",
+      "On a terminal a status line shows the job while it runs (after a moment) and one line sums it up at the end; neither is printed on a pipe, with --json or with --quiet.",
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -62,8 +69,11 @@ final class RunCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODULE.wasm", description = "The module to run.")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MODULE.wasm", description = "The module to run (or give --manifest).")
   Path module;
+
+  @Option(names = "--manifest", paramLabel = "FILE", description = "Read the job from a manifest (docs/manifest.md): module, arguments, environment, stdin, limits, engine. Options given here override it.")
+  Path manifestFile;
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the guest.")
   List<String> args = new ArrayList<>();
@@ -83,26 +93,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.")
   List<String> env = new ArrayList<>();
 
-  @Option(names = "--engine", paramLabel = "ID", description = "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: ${DEFAULT-VALUE}.", defaultValue = "auto")
+  @Option(names = "--engine", paramLabel = "ID", description = "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: auto.")
   String engine;
-
-  @Option(names = "--max-memory", paramLabel = "SIZE", description = "Linear memory cap. Default: ${DEFAULT-VALUE}.", defaultValue = "256MiB")
-  String maxMemory;
-
-  @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit, compile included. Default: ${DEFAULT-VALUE}.", defaultValue = "60s")
-  String timeout;
-
-  @Option(names = "--fuel", paramLabel = "N", description = "Instruction budget (engines that can meter only). Default: unmetered.")
-  String fuel;
-
-  @Option(names = "--max-output", paramLabel = "SIZE", description = "Cap on stdout and, separately, stderr. Default: ${DEFAULT-VALUE}.", defaultValue = "16MiB")
-  String maxOutput;
-
-  @Option(names = "--max-module-size", paramLabel = "SIZE", description = "Largest module accepted. Default: ${DEFAULT-VALUE}.", defaultValue = "64MiB")
-  String maxModuleSize;
-
-  @Option(names = "--max-table-elements", paramLabel = "N", description = "Cap on each table's elements. Default: ${DEFAULT-VALUE}.", defaultValue = "1000000")
-  String maxTableElements;
 
   @Option(names = "--json", description = "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.")
   boolean json;
@@ -119,20 +111,32 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--deterministic", description = "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
   boolean deterministic;
 
+  @Option(names = {"-q", "--quiet"}, description = "No status line and no summary on a terminal: only the guest's output and errors.")
+  boolean quiet;
+
+  /** The status line and summary on a terminal; null until the job is about to run. */
+  private JobProgress live;
+
   private final AtomicBoolean reported = new AtomicBoolean();
 
   @Override
   public Integer call() {
-    List<String> guestArgs = args;
+    List<String> guestArgs = new ArrayList<>(args);
+    Path moduleFile = module;
+    if (manifestFile != null && moduleFile != null) {
+      // With --manifest the module is the manifest's: every word after the options is the guest's.
+      guestArgs.add(0, moduleFile.toString());
+      moduleFile = null;
+    }
     if (!guestArgs.isEmpty() && guestArgs.get(0).equals("--")) {
       guestArgs = guestArgs.subList(1, guestArgs.size());
     }
-    ResourceLimits limits;
-    Map<String, String> guestEnv;
+    JobManifest m;
     List<DirMapping> mappings = new ArrayList<>();
     try {
-      limits = limits();
-      guestEnv = guestEnv();
+      m = Manifests.merge(manifestFile == null ? null : Manifests.read(manifestFile), new Manifests.Flags(moduleFile, guestArgs,
+          guestEnv(), null, LimitFlags.requested(spec), engine, deterministic, nonce, null, null, null, null));
+      refuseNodeOnly(m);
       for (String d : dirs) {
         mappings.add(DirMapping.parse(d, false));
       }
@@ -141,70 +145,125 @@ final class RunCommand implements Callable<Integer> {
       }
     } catch (ConfigurationException e) {
       return usageError(e);
+    } catch (DaemonClient.Failure f) {
+      return noInput(f.getMessage());
     }
 
-    String name = module.getFileName() == null ? module.toString() : module.getFileName().toString();
-    byte[] bytes;
+    Admission admission = new Admission(main.registry(), policy());
+    ResourceLimits limits;
     try {
-      if (Files.isDirectory(module)) {
-        return noInput(module + " is a directory; give the path of a .wasm file");
+      limits = admission.limits(m.limits());
+    } catch (ConfigurationException e) {
+      return usageError(admissionError(e));
+    }
+    byte[] bytes;
+    String name;
+    switch (m.module()) {
+      case ModuleSource.ByPath p -> {
+        Path file = Path.of(p.path());
+        name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        try {
+          if (Files.isDirectory(file)) {
+            return noInput(file + " is a directory; give the path of a .wasm file");
+          }
+          long size = Files.size(file);
+          if (size > limits.maxModuleBytes()) {
+            return report(name, null, limits, tooBig(name, size, limits), null, null);
+          }
+          bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+          return noInput(file + ": no such file");
+        } catch (AccessDeniedException e) {
+          return noInput(file + ": permission denied");
+        } catch (IOException e) {
+          return noInput(file + ": cannot read: " + e.getMessage());
+        }
       }
-      long size = Files.size(module);
-      if (size > limits.maxModuleBytes()) {
-        ExecutionOutcome tooBig =
-            new ExecutionOutcome.LimitExceeded(
-                Limit.MODULE_SIZE,
-                name + " is " + ByteSize.format(size) + ", over the " + ByteSize.format(limits.maxModuleBytes())
-                    + " module size limit (" + Limit.MODULE_SIZE.flag() + ")",
-                Usage.NONE);
-        return report(name, null, limits, tooBig, null, null);
+      case ModuleSource.Inline i -> {
+        name = "module.wasm";
+        bytes = i.bytes();
+        if (bytes.length > limits.maxModuleBytes()) {
+          return report(name, null, limits, tooBig(name, bytes.length, limits), null, null);
+        }
       }
-      bytes = Files.readAllBytes(module);
-    } catch (NoSuchFileException e) {
-      return noInput(module + ": no such file");
-    } catch (AccessDeniedException e) {
-      return noInput(module + ": permission denied");
-    } catch (IOException e) {
-      return noInput(module + ": cannot read: " + e.getMessage());
+      case ModuleSource.ByHash h -> {
+        return usageError(new ConfigurationException("--manifest", "--manifest: plasm run needs the module's bytes: give "
+            + "modulePath or moduleBase64 (a sha256 names a module that a daemon stores; use 'plasm submit')"));
+      }
+    }
+    if (m.programName() != null) {
+      name = m.programName();
+    }
+    JobPlan plan;
+    try {
+      plan = admission.admit(m, new Admission.ModuleInfo(dev.plasm.host.StreamDigest.of(bytes).sha256(), bytes.length), name, -1);
+    } catch (ConfigurationException e) {
+      return usageError(admissionError(e));
     }
 
     ByteArrayOutputStream capturedOut = json ? new ByteArrayOutputStream() : null;
     ByteArrayOutputStream capturedErr = json ? new ByteArrayOutputStream() : null;
     OutputStream out = json ? capturedOut : main.streams.out();
     OutputStream err = json ? capturedErr : main.streams.err();
+    InputStream in;
+    try {
+      in = switch (m.stdin()) {
+        // Without a manifest the guest reads this process's stdin, as any command does.
+        case StdinSource.None none -> manifestFile == null ? main.streams.in() : InputStream.nullInputStream();
+        case StdinSource.Inline i -> new ByteArrayInputStream(i.bytes());
+        case StdinSource.ByPath p -> new ByteArrayInputStream(Manifests.readFile(p.path(), "stdin"));
+      };
+    } catch (DaemonClient.Failure f) {
+      return noInput(f.getMessage());
+    }
 
     Receipts receipts;
     try {
-      receipts = receiptFile == null ? null : Receipts.prepare(main, jobId, nonce);
+      receipts = receiptFile == null ? null : Receipts.prepare(main, jobId);
     } catch (ConfigurationException e) {
       return usageError(e);
     } catch (dev.plasm.identity.IdentityException e) {
       return fail("identity", "--receipt", "plasm: " + e.getMessage(), ExitCodes.USAGE);
     }
-    Job job =
-        new Job(name, bytes, engine, guestArgs, guestEnv, main.streams.in(), out, err, mappings, limits,
-            deterministic ? Receipts.newDeterminism() : null);
-    Sandbox sandbox;
-    try {
-      sandbox =
-          new Sandbox(
-              main.registry(),
-              (result, guest) -> {
-                // The engine did not stop: report now and end the process, the only hard stop.
-                int code = finish(name, job, result, receipts, limits, capturedOut, capturedErr);
-                main.halt.accept(code);
-              });
-      sandbox.check(job);
-    } catch (ConfigurationException e) {
-      return usageError(e);
-    }
+    Printer printer = new Printer(spec, main.streams);
+    live = JobProgress.start(printer, main.streams, printer.interactive(json, quiet), name);
+    live.engine(plan.engine().id());
+    live.state("running");
+    out = live.stdout(out);
+    err = live.stderr(err);
+    Job job = new Job(plan, bytes, in, out, err, mappings, plan.deterministic() ? Receipts.newDeterminism() : null);
+    String shownName = name;
+    Sandbox sandbox =
+        new Sandbox(
+            main.registry(),
+            (result, guest) -> {
+              // The engine did not stop: report now and end the process, the only hard stop.
+              int code = finish(shownName, job, result, receipts, capturedOut, capturedErr);
+              main.halt.accept(code);
+            });
     dev.plasm.host.JobResult result;
     try {
       result = sandbox.execute(job);
     } catch (ConfigurationException e) {
       return usageError(e);
     }
-    return finish(name, job, result, receipts, limits, capturedOut, capturedErr);
+    return finish(name, job, result, receipts, capturedOut, capturedErr);
+  }
+
+  /** What {@code plasm run} gives a job: the limits' defaults, up to what this JVM can hold. */
+  private static Admission.Policy policy() {
+    Admission.Policy p = Admission.Policy.local(ResourceLimits.DEFAULTS);
+    long cap = Sandbox.guestMemoryCap();
+    if (cap < Limit.MEMORY.max()) {
+      p = p.withCap(Limit.MEMORY, cap, "what this JVM can give a guest (heap " + ByteSize.format(Runtime.getRuntime().maxMemory())
+          + "); lower it, or raise the heap with PLASM_JAVA_OPTS=-Xmx<size>");
+    }
+    return p;
+  }
+
+  private static ExecutionOutcome tooBig(String name, long size, ResourceLimits limits) {
+    return new ExecutionOutcome.LimitExceeded(Limit.MODULE_SIZE, name + " is " + ByteSize.format(size) + ", over the "
+        + ByteSize.format(limits.maxModuleBytes()) + " module size limit (" + Limit.MODULE_SIZE.flag() + ")", Usage.NONE);
   }
 
   private int finish(
@@ -212,7 +271,6 @@ final class RunCommand implements Callable<Integer> {
       Job job,
       dev.plasm.host.JobResult result,
       Receipts receipts,
-      ResourceLimits limits,
       ByteArrayOutputStream capturedOut,
       ByteArrayOutputStream capturedErr) {
     dev.plasm.receipt.spi.Receipt receipt = null;
@@ -226,7 +284,7 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     this.receipt = receipt;
-    return report(name, result.engine(), limits, result.outcome(), capturedOut, capturedErr);
+    return report(name, result.engine(), job.plan().limits(), result.outcome(), capturedOut, capturedErr);
   }
 
   private dev.plasm.receipt.spi.Receipt receipt;
@@ -243,23 +301,37 @@ final class RunCommand implements Callable<Integer> {
       return code;
     }
     PrintWriter w = spec.commandLine().getErr();
+    if (live != null) {
+      live.close();
+    }
     if (json) {
       PrintWriter o = spec.commandLine().getOut();
       o.println(JsonOutput.runResult(name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr, receipt));
       o.flush();
       return code;
     }
-    switch (outcome) {
-      case ExecutionOutcome.Completed c when c.exitCode() != code ->
-          w.println("plasm: " + name + " exited with code " + c.exitCode()
-              + ", which does not fit a process exit status; exiting with " + code + " (use --json to see it)");
-      case ExecutionOutcome.Completed c -> {}
-      case ExecutionOutcome.Trapped t -> w.println("plasm: " + name + ": trap (" + t.kind().id() + "): " + t.message());
-      case ExecutionOutcome.LimitExceeded l ->
-          w.println("plasm: " + name + ": limit exceeded (" + l.limit().id() + "): " + l.message());
+    // What happened, after "plasm: NAME: "; null for a normal exit, which says nothing on a pipe.
+    String what = switch (outcome) {
+      case ExecutionOutcome.Completed c when c.exitCode() != code -> "exited with code " + c.exitCode()
+          + ", which does not fit a process exit status; exiting with " + code + " (use --json to see it)";
+      case ExecutionOutcome.Completed c -> null;
+      case ExecutionOutcome.Trapped t -> "trap (" + t.kind().id() + "): " + t.message();
+      case ExecutionOutcome.LimitExceeded l -> "limit exceeded (" + l.limit().id() + "): " + l.message();
       case ExecutionOutcome.Rejected r ->
-          w.println("plasm: " + r.message() + hint(r));
-      case ExecutionOutcome.Failed f -> w.println("plasm: " + name + ": engine failure: " + f.message());
+          r.message().startsWith(name + ": ") ? r.message().substring(name.length() + 2) : r.message();
+      case ExecutionOutcome.Failed f -> "engine failure: " + f.message();
+      case ExecutionOutcome.Cancelled c -> "cancelled: " + c.message();
+      case ExecutionOutcome.Interrupted i -> "interrupted: " + i.message();
+    };
+    if (live != null && new Printer(spec, main.streams).interactive(json, quiet)) {
+      boolean ok = outcome instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
+      String text = what != null ? what : "completed, exit code " + code;
+      w.println(live.summary(text, ok, outcome.usage().wallTime(), receipt == null ? null : receiptFile.toString()));
+    } else if (what != null) {
+      w.println("plasm: " + name + ": " + what);
+    }
+    if (outcome instanceof ExecutionOutcome.Rejected r && hint(r) != null) {
+      w.println(new Printer(spec, main.streams).err.dim("hint: " + hint(r)));
     }
     w.flush();
     return code;
@@ -267,9 +339,54 @@ final class RunCommand implements Callable<Integer> {
 
   private static String hint(ExecutionOutcome.Rejected r) {
     return switch (r.kind()) {
-      case MALFORMED -> " (is it a WebAssembly binary? It must start with \\0asm)";
-      case UNLINKABLE -> " (Plasm provides only WASI preview 1 imports, module wasi_snapshot_preview1)";
-      default -> "";
+      case MALFORMED -> "is it a WebAssembly binary? A module starts with the bytes \\0asm";
+      case UNLINKABLE -> "Plasm provides only WASI preview 1 imports (module wasi_snapshot_preview1)";
+      default -> null;
+    };
+  }
+
+  /**
+   * Refuses what only a daemon can do, each field by its name: running elsewhere or on several
+   * nodes, checking by re-execution against another node, keeping an idempotency key.
+   */
+  private void refuseNodeOnly(JobManifest m) {
+    String tail = " is for 'plasm submit' (a daemon): plasm run runs the job once, on this machine";
+    if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL) {
+      throw new ConfigurationException("placement", "--manifest " + manifestFile + ": placement " + m.placement().text() + tail);
+    }
+    if (m.redundancy() != 1) {
+      throw new ConfigurationException("redundancy", "--manifest " + manifestFile + ": redundancy " + m.redundancy() + tail);
+    }
+    if (m.verify() != Verify.RECEIPT) {
+      throw new ConfigurationException("verify", "--manifest " + manifestFile + ": verify " + m.verify().text() + tail);
+    }
+    if (m.idempotencyKey() != null) {
+      throw new ConfigurationException("idempotencyKey", "--manifest " + manifestFile + ": idempotencyKey" + tail);
+    }
+  }
+
+  /**
+   * An admission error named where its value came from: the flag when it was given on the command
+   * line, the manifest's field ({@code limits.timeoutMillis}) when it came from {@code --manifest}.
+   */
+  private ConfigurationException admissionError(ConfigurationException e) {
+    String field = e instanceof dev.plasm.api.LimitValueException lv ? "limits." + lv.limit().jsonName() : e.field();
+    if (manifestFile == null || fromFlag(field)) {
+      return LimitFlags.asFlagError(e);
+    }
+    String message = e instanceof dev.plasm.api.LimitValueException lv ? lv.messageFor(field) : field + ": " + e.getMessage();
+    return new ConfigurationException(field, "--manifest " + manifestFile + ": " + message);
+  }
+
+  private boolean fromFlag(String field) {
+    if (field.startsWith("limits.")) {
+      dev.plasm.api.Limit l = dev.plasm.api.Limit.byJsonName(field.substring(7));
+      return l != null && LimitFlags.requested(spec).containsKey(l);
+    }
+    return switch (field) {
+      case "engine" -> engine != null;
+      case "deterministic" -> deterministic;
+      default -> true;
     };
   }
 
@@ -281,37 +398,16 @@ final class RunCommand implements Callable<Integer> {
     return fail("no-input", "MODULE", message, ExitCodes.NO_INPUT);
   }
 
-  /** Reports an error that stopped the job before it ran: JSON on stdout, or a line on stderr. */
+  /** Reports an error that stopped the job before it ran: JSON on stdout, or a line and a hint on stderr. */
   private int fail(String code, String field, String message, int exitCode) {
-    PrintWriter w = json ? spec.commandLine().getOut() : spec.commandLine().getErr();
-    w.println(json ? JsonOutput.error(code, field, message, exitCode) : "plasm: " + message);
+    if (!json) {
+      return new Printer(spec, main.streams).fail(null, message,
+          exitCode == ExitCodes.USAGE ? Hints.usage("plasm run") : null, exitCode);
+    }
+    PrintWriter w = spec.commandLine().getOut();
+    w.println(JsonOutput.error(code, field, message, exitCode));
     w.flush();
     return exitCode;
-  }
-
-  private ResourceLimits limits() {
-    OptionalLong fuelBudget = OptionalLong.empty();
-    if (fuel != null) {
-      try {
-        fuelBudget = OptionalLong.of(Long.parseLong(fuel.replace("_", "")));
-      } catch (NumberFormatException e) {
-        throw new ConfigurationException("--fuel", "--fuel: '" + fuel + "' is not a whole number of instructions, e.g. --fuel 1000000");
-      }
-    }
-    long tables;
-    try {
-      tables = Long.parseLong(maxTableElements.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw new ConfigurationException(
-          "--max-table-elements", "--max-table-elements: '" + maxTableElements + "' is not a whole number");
-    }
-    return new ResourceLimits(
-        ByteSize.parse("--max-memory", maxMemory),
-        tables,
-        Durations.parse("--timeout", timeout),
-        fuelBudget,
-        ByteSize.parse("--max-output", maxOutput),
-        ByteSize.parse("--max-module-size", maxModuleSize));
   }
 
   private Map<String, String> guestEnv() {

@@ -108,4 +108,19 @@ class DaemonCommandTests {
     assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);
     assertTrue(r.err().contains("api.lisen: unknown key"), r::toString);
   }
+
+  @Test
+  void anIdentityKeyOthersCanReadIsAUsageErrorSayingHowToFixIt() throws Exception {
+    Path state = tmp.resolve("state");
+    Files.createDirectories(state);
+    Cli.run(new byte[0], Map.of("PLASM_HOME", state.toString()), "identity", "show"); // creates identity.key (0600)
+    Path key = state.resolve("identity.key");
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Path cfg = tmp.resolve("plasmd.toml");
+    Files.writeString(cfg, "state-dir = \"" + state + "\"\n[api]\nlisten = \"127.0.0.1:0\"\n");
+    Cli.Result r = Cli.run("daemon", "--config", cfg.toString());
+    assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("chmod 600 " + key), r::toString);
+    assertTrue(!r.err().contains("bug"), r::toString);
+  }
 }

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,11 @@ final class DaemonUnderTest implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.plasm.cli.Main",
         "daemon", "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
     cmd.addAll(List.of(args));
+    if (!List.of(args).contains("--config")) {
+      // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
+      Path empty = Files.writeString(state.resolveSibling(state.getFileName() + "-empty.toml"), "");
+      cmd.addAll(List.of("--config", empty.toString()));
+    }
     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     StringBuffer log = new StringBuffer();
     CompletableFuture<Void> listening = new CompletableFuture<>();
@@ -62,6 +68,16 @@ final class DaemonUnderTest implements AutoCloseable {
       throw e;
     }
     return d;
+  }
+
+  /**
+   * A daemon with its state in {@code dir/state} and an explicit, minimal config file (a machine may
+   * have /etc/plasm/plasmd.toml from the Debian package, which a daemon without --config reads).
+   */
+  static DaemonUnderTest withConfig(Path dir) throws Exception {
+    Path config = dir.resolve("plasmd.toml");
+    java.nio.file.Files.writeString(config, "[jobs]\nconcurrency = 1\n");
+    return start(dir.resolve("state"), "--config", config.toString());
   }
 
   /** The environment that makes client commands find this daemon and its token. */

@@ -106,7 +106,11 @@ class P2pCommandsTests {
     assertTrue(provide.out().startsWith("announced /plasm/module/cli-test to "), provide::toString);
     Cli.Result found = Cli.run(new byte[0], a, "dht", "find-providers", "/plasm/module/cli-test", "--max", "5");
     assertEquals(0, found.exitCode(), found::toString);
-    assertTrue(found.out().lines().anyMatch(l -> l.startsWith(idB + " /ip4/127.0.0.1/tcp/")), found::toString);
+    // A table: the header, then the peer id and its addresses.
+    assertTrue(found.out().startsWith("PEER "), found::toString);
+    assertTrue(found.out().lines().anyMatch(l -> l.startsWith(idB + "  /ip4/127.0.0.1/tcp/")), found::toString);
+    Cli.Result ids = Cli.run(new byte[0], a, "dht", "find-providers", "-q", "/plasm/module/cli-test");
+    assertTrue(ids.out().lines().anyMatch(idB::equals), ids::toString);
     Cli.Result none = Cli.run(new byte[0], a, "dht", "find-providers", "/plasm/module/nobody");
     assertEquals(0, none.exitCode(), none::toString);
     assertEquals("no providers of /plasm/module/nobody found\n", none.out());

@@ -63,6 +63,20 @@ class RunCommandTests {
 
   @ParameterizedTest
   @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
+  void aGuestReadingPastMaxStdinIsStoppedWithItsExitCode(String engine) {
+    byte[] input = "0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
+    var ok = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "1000", probe(), "cat");
+    assertEquals(0, ok.exitCode(), ok::toString);
+    var r = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "999", probe(), "cat");
+    assertEquals(118, r.exitCode(), r::toString);
+    assertTrue(r.err().contains("limit exceeded (stdin)") && r.err().contains("999B cap (--max-stdin)"), r.err());
+    var bad = Cli.run("run", "--max-stdin", "lots", probe(), "cat");
+    assertEquals(ExitCodes.USAGE, bad.exitCode(), bad::toString);
+    assertTrue(bad.err().contains("--max-stdin"), bad.err());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
   void exitCodesComeFromTheGuest(String engine) {
     assertEquals(3, Cli.run("run", "--engine", engine, probe(), "exit", "3").exitCode());
     assertEquals(0, Cli.run("run", "--engine", engine, probe(), "exit", "0").exitCode());
@@ -293,5 +307,15 @@ class RunCommandTests {
     assertEquals(ExitCodes.TRAP, trap.exitCode());
     assertTrue(trap.out().contains("\"trap\" : \"unreachable\"") && trap.out().contains("\"processExitCode\" : 134"), trap::toString);
     assertEquals("", trap.err(), "with --json, diagnostics are in the JSON");
+  }
+
+  @org.junit.jupiter.api.Test
+  void jsonGivesTheExactBytesOfOutputThatIsNotUtf8() {
+    byte[] raw = {(byte) 0xff, (byte) 0xfe, 'o', 'k'};
+    var r = Cli.run(raw, java.util.Map.of(), "run", "--json", Fixture.path("probe", tmp), "--", "cat");
+    assertEquals(0, r.exitCode(), r::toString);
+    assertTrue(r.out().contains("\"stdoutBase64\" : \"" + java.util.Base64.getEncoder().encodeToString(raw) + "\""), r::toString);
+    var text = Cli.run("run", "--json", Fixture.hello().toString());
+    assertTrue(!text.out().contains("stdoutBase64"), "UTF-8 output has no base64 copy");
   }
 }

@@ -30,7 +30,9 @@ class ExamplePluginImageTests {
       assertTrue(engines.stdout().contains("example-interpreter") && engines.stdout().contains(installed.toString()),
           engines.describe());
       Result plugins = plasm("plugins").run(home);
-      assertTrue(plugins.stdout().contains("engines: example-interpreter"), plugins.describe());
+      // One table row per plugin: its path, its modules, the engines it registered.
+      assertTrue(plugins.stdout().lines().anyMatch(l -> l.startsWith(installed.toString()) && l.endsWith("example-interpreter")),
+          plugins.describe());
       Result run = plasm("run", "--engine", "example-interpreter", ImageTests.HELLO, "--", "from-a-plugin").run(home);
       assertEquals(0, run.exitCode(), run.describe());
       assertEquals("Hello from WebAssembly!\narg 1: from-a-plugin\n", run.stdout(), run.describe());

@@ -170,6 +170,21 @@ class ImageTests {
     List<String> outside = r.stderr().lines()
         .filter(l -> l.contains(" picocli.") && !l.contains("source: shared objects file")).toList();
     assertEquals(List.of(), outside, "picocli classes loaded outside the AOT cache");
+    // The shell and the status line cost plasm run nothing: on a pipe no jline class is loaded.
+    List<String> jline = r.stderr().lines().filter(l -> l.contains(" org.jline.")).toList();
+    assertEquals(List.of(), jline, "jline classes loaded by plasm run on a pipe");
+  }
+
+  @Test
+  void aDaemonCommandLoadsNoSecurityProviderOutsideJavaBase() throws Exception {
+    // The HTTP client's first lookups must not have the JDK instantiate Bouncy Castle's JCA providers
+    // (about a second) looking for a provider the image does not have.
+    Result r = plasm("jobs", "--daemon", "127.0.0.1:1")
+        .env("PLASM_JAVA_OPTS", "-Xlog:class+load=info:stderr")
+        .run(home);
+    assertEquals(69, r.exitCode(), r.describe());
+    assertTrue(r.stderr().contains("jdk.internal.net.http.HttpClientImpl "), r.describe());
+    assertFalse(r.stderr().contains("org.bouncycastle.jce.provider.BouncyCastleProvider "), "Bouncy Castle's provider was loaded");
   }
 
   @Test

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * How a job ended. Exactly one of: completed with an exit code, trapped, stopped at a limit,
- * rejected before it ran, or failed inside the engine.
+ * rejected before it ran, failed inside the engine, cancelled by a client, or interrupted by its
+ * node. Engines return the first five; the last two are decided around them.
  */
 public sealed interface ExecutionOutcome {
 
@@ -110,6 +111,45 @@ public sealed interface ExecutionOutcome {
     @Override
     public String id() {
       return "failed";
+    }
+  }
+
+  /** A client cancelled the job while it ran; output written before that is kept. */
+  record Cancelled(String message, Usage usage) implements ExecutionOutcome {
+    public Cancelled {
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(usage, "usage");
+    }
+
+    @Override
+    public Cancelled withUsage(Usage u) {
+      return new Cancelled(message, u);
+    }
+
+    @Override
+    public String id() {
+      return "cancelled";
+    }
+  }
+
+  /**
+   * The node stopped the job for its own reasons (it shut down, its worker process died): not the
+   * guest's doing, and not a result; running it again may well succeed.
+   */
+  record Interrupted(String message, Usage usage) implements ExecutionOutcome {
+    public Interrupted {
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(usage, "usage");
+    }
+
+    @Override
+    public Interrupted withUsage(Usage u) {
+      return new Interrupted(message, u);
+    }
+
+    @Override
+    public String id() {
+      return "interrupted";
     }
   }
 }

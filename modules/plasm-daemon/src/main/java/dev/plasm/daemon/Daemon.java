@@ -1,15 +1,25 @@
 package dev.plasm.daemon;
 
+import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
+import dev.plasm.daemon.internal.exec.NodeReceipts;
 import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.remote.RemoteNode;
+import dev.plasm.daemon.internal.store.JobRecord;
+import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
+import dev.plasm.host.Admission;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
+import dev.plasm.host.ReceiptSchemes;
+import dev.plasm.identity.IdentityException;
 import dev.plasm.identity.NodeIdentity;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +57,7 @@ public final class Daemon implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
   private volatile P2pNode p2p;
+  private volatile RemoteNode remote;
 
   private Daemon(Log log, ApiServer api, JobRunner runner, InetSocketAddress address, Path stateDir) {
     this.log = log;
@@ -70,29 +81,42 @@ public final class Daemon implements AutoCloseable {
     Path stateDir = config.resolveStateDir(env).toAbsolutePath();
     AtomicFiles.privateDir(stateDir);
     String token = loadOrCreateToken(stateDir.resolve(TOKEN_FILE), log);
-    NodeIdentity identity = NodeIdentity.loadOrCreate(stateDir);
-    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? defaultPluginDirs(stateDir) : config.pluginDirs();
-    EngineRegistry registry = EngineRegistry.discover(pluginDirs);
-    for (var p : registry.problems()) {
+    NodeIdentity identity;
+    try {
+      identity = NodeIdentity.loadOrCreate(stateDir);
+    } catch (IdentityException e) {
+      // A key others can read, or a damaged one, is the operator's to fix (the message says how).
+      throw new ConfigurationException("identity", e.getMessage());
+    }
+    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
+    // Each plugin directory layered once, for engines, receipt schemes and the transport alike.
+    Plugins plugins = Plugins.load(pluginDirs);
+    for (var p : plugins.layerProblems()) {
       log.warn("plugin not loaded", "source", p.source(), "problem", p.message());
+    }
+    EngineRegistry registry = plugins.engines();
+    for (var p : registry.problems()) {
+      log.warn("engine not loaded", "source", p.source(), "problem", p.message());
     }
     if (registry.engines().isEmpty()) {
       throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
     }
-    JobStore store = JobStore.open(stateDir, (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
+    NodeReceipts receipts = new NodeReceipts(identity, plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), registry);
+    JobStore store = JobStore.open(stateDir, (r, dir) -> JobRunner.recoverInterrupted(receipts, r, dir),
+        (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
     ModuleStore modules = new ModuleStore(stateDir);
     Metrics metrics = new Metrics();
-    JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics);
+    JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics, receipts);
 
-    // The JDK server reads these once, when its first server is created.
-    long t = Math.max(1, config.requestTimeout().toSeconds());
-    System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(t));
-    System.setProperty("sun.net.httpserver.maxRspTime", Long.toString(Math.max(t, config.maxWait().toSeconds() + t)));
-    System.setProperty("sun.net.httpserver.maxReqHeaders", "100");
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
-    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), pluginDirs, identity, version, log) : null;
-    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, token, log, version);
-    api.p2p(p2p);
+    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), plugins, identity, version, log) : null;
+    Intake intake = new Intake(store, runner, metrics, new Admission(registry, Admission.Policy.node(config.limits())), log,
+        config.jobs().queueCapacity());
+    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, intake, token, log, version);
+    RemoteNode remote = p2p == null ? null
+        : RemoteNode.start(config, p2p.transport(), identity, registry, plugins.receiptSchemes(), store, modules, runner,
+            intake, metrics, stateDir, log);
+    api.p2p(p2p, remote);
     InetSocketAddress bound;
     try {
       bound = api.start();
@@ -101,11 +125,17 @@ public final class Daemon implements AutoCloseable {
         p2p.close();
       }
       throw new ConfigurationException("api.listen",
-          "api.listen: cannot listen on " + config.listenHost() + ":" + config.listenPort() + ": " + e.getMessage());
+          "api.listen: cannot listen on " + config.api().listenHost() + ":" + config.api().listenPort() + ": " + e.getMessage());
     }
     runner.start();
+    if (remote != null) {
+      remote.resume();
+    } else {
+      interruptDispatched(store, log);
+    }
     Daemon d = new Daemon(log, api, runner, bound, stateDir);
     d.p2p = p2p;
+    d.remote = remote;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
     AtomicFiles.write(stateDir.resolve(ENDPOINT_FILE),
         ("{\"address\": \"" + hostPort(bound) + "\", \"pid\": " + ProcessHandle.current().pid() + "}\n")
@@ -113,8 +143,13 @@ public final class Daemon implements AutoCloseable {
     boolean loopback = bound.getAddress().isLoopbackAddress();
     log.info("plasm daemon listening", "address", hostPort(bound), "version", version, "peerId", identity.peerId(),
         "stateDir", stateDir, "config", config.source() == null ? "built-in defaults" : config.source(),
-        "concurrency", config.concurrency(), "queueCapacity", config.queueCapacity(),
+        "concurrency", config.jobs().concurrency(), "queueCapacity", config.jobs().queueCapacity(),
         "engines", String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    if (maxHeap > config.heap() + config.heap() / 8) {
+      log.warn("this JVM's heap is larger than daemon.heap: start the daemon with 'plasm daemon' (which sizes it) or give "
+          + "-Xmx" + (config.heap() >> 20) + "m", "heapMax", ByteSize.format(maxHeap), "daemon.heap", ByteSize.format(config.heap()));
+    }
     if (loopback) {
       log.info("every request except /healthz needs the bearer token", "tokenFile", stateDir.resolve(TOKEN_FILE));
     } else {
@@ -124,17 +159,23 @@ public final class Daemon implements AutoCloseable {
     return d;
   }
 
+  /** Jobs out on other nodes when p2p is now off cannot be asked for again: they end interrupted. */
+  private static void interruptDispatched(JobStore store, Log log) throws IOException {
+    for (JobRecord r : store.unfinished()) {
+      if (r.dispatch() != null) {
+        String why = "the job was out on other nodes when the daemon stopped, and p2p is now off, so it cannot be asked for again";
+        store.update(r.ended(JobState.INTERRUPTED, java.time.Instant.now(),
+            new dev.plasm.api.ExecutionOutcome.Interrupted(why, dev.plasm.api.Usage.NONE), why, false));
+        log.warn("remote job interrupted", "job", r.id(), "why", why);
+      }
+    }
+  }
+
   private static String hostPort(InetSocketAddress a) {
     String h = a.getAddress().getHostAddress();
     return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
   }
 
-  private static List<Path> defaultPluginDirs(Path stateDir) {
-    String image = System.getProperty("plasm.image");
-    return image != null && !image.isBlank()
-        ? List.of(Path.of(image, "plugins"), stateDir.resolve("plugins"))
-        : List.of(stateDir.resolve("plugins"));
-  }
 
   /** The token file: created (0600, 32 random bytes in base64url) at first start, refused if others can read it. */
   static String loadOrCreateToken(Path file, Log log) throws IOException {
@@ -196,7 +237,10 @@ public final class Daemon implements AutoCloseable {
       closing = true;
     }
     log.info("shutting down");
-    api.stop(0);
+    api.stop();
+    if (remote != null) {
+      remote.close();
+    }
     if (p2p != null) {
       p2p.close();
     }

@@ -28,10 +28,10 @@ class DaemonConfigTests {
   @Test
   void anEmptyFileGivesTheDefaults() {
     DaemonConfig c = parse("");
-    assertEquals("127.0.0.1", c.listenHost());
-    assertEquals(8080, c.listenPort());
+    assertEquals("127.0.0.1", c.api().listenHost());
+    assertEquals(8080, c.api().listenPort());
     assertEquals(DaemonConfig.DEFAULTS.limits(), c.limits());
-    assertEquals(2, c.concurrency());
+    assertEquals(2, c.jobs().concurrency());
     assertNull(c.stateDir());
   }
 
@@ -68,24 +68,24 @@ class DaemonConfigTests {
         plugin-dirs = ["/opt/plasm/plugins"]
         """);
     assertEquals(Path.of("/srv/plasm"), c.stateDir());
-    assertEquals("::1", c.listenHost());
-    assertEquals(9000, c.listenPort());
-    assertEquals(2L << 20, c.maxJsonBody());
-    assertEquals(Duration.ofSeconds(10), c.requestTimeout());
-    assertEquals(Duration.ofMinutes(2), c.maxWait());
+    assertEquals("::1", c.api().listenHost());
+    assertEquals(9000, c.api().listenPort());
+    assertEquals(2L << 20, c.api().maxJsonBody());
+    assertEquals(Duration.ofSeconds(10), c.api().requestTimeout());
+    assertEquals(Duration.ofMinutes(2), c.api().maxWait());
     assertEquals("json", c.logFormat());
-    assertEquals(3, c.concurrency());
-    assertEquals(7, c.queueCapacity());
+    assertEquals(3, c.jobs().concurrency());
+    assertEquals(7, c.jobs().queueCapacity());
     assertEquals(64L << 20, c.limits().maxMemoryBytes());
     assertEquals(5000, c.limits().maxTableElements());
     assertEquals(Duration.ofSeconds(5), c.limits().timeout());
     assertEquals(1_000_000, c.limits().fuel().getAsLong());
     assertEquals(1L << 20, c.limits().maxOutputBytes());
     assertEquals(1L << 20, c.limits().maxModuleBytes());
-    assertEquals(Duration.ofSeconds(3), c.killGrace());
-    assertEquals(List.of("-Xss4m"), c.workerJavaOptions());
+    assertEquals(Duration.ofSeconds(3), c.workers().killGrace());
+    assertEquals(List.of("-Xss4m"), c.workers().javaOptions());
     assertEquals(List.of(Path.of("/opt/plasm/plugins")), c.pluginDirs());
-    assertEquals(new DaemonConfig.WorkerPool(false, 5, 1L << 30, 0, Duration.ofSeconds(2)), c.pool());
+    assertEquals(new DaemonConfig.Workers(Duration.ofSeconds(3), List.of("-Xss4m"), false, 5, 1L << 30, 0, Duration.ofSeconds(2)), c.workers());
     assertEquals(1L << 30, c.effectiveMaxRss());
   }
 
@@ -94,7 +94,7 @@ class DaemonConfigTests {
     DaemonConfig c = parse("[limits]\nmemory = \"256MiB\"\n[workers]\nmax-rss = \"auto\"\n");
     // heap (4/3 of 256 MiB + 192 MiB = 533 MiB) + the guest's 256 MiB + 256 MiB
     assertEquals((533L + 256 + 256) << 20, c.effectiveMaxRss());
-    assertTrue(parse("").pool().warm());
+    assertTrue(parse("").workers().warm());
   }
 
   @ParameterizedTest
@@ -158,12 +158,11 @@ class DaemonConfigTests {
     assertTrue(m.find(), "docs/config.md has a ```toml example");
     String example = m.group(1);
     DaemonConfig c = DaemonConfig.parse(Path.of("docs/config.md"), example);
-    assertEquals(DaemonConfig.DEFAULTS.listenPort(), c.listenPort());
-    for (String key : List.of("state-dir", "listen", "max-json-body", "request-timeout", "max-wait", "format", "concurrency",
-        "queue-capacity", "memory", "table-elements", "timeout", "fuel", "output", "module-size", "kill-grace",
-        "java-options", "plugin-dirs")) {
-      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(), "example lacks " + key);
-      assertTrue(doc.contains("`" + key + "`") || doc.contains("." + key + "`"), "docs/config.md does not document " + key);
+    assertEquals(DaemonConfig.DEFAULTS.api().listenPort(), c.api().listenPort());
+    for (String key : DaemonConfig.keys()) {
+      String bare = key.substring(key.indexOf('.') + 1);
+      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(bare) + " =").matcher(example).find(), "example lacks " + key);
+      assertTrue(doc.contains("| `" + key + "` |"), "docs/config.md's table does not document " + key);
     }
   }
 

@@ -44,13 +44,19 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon with a config of {@code extraToml} (listen and state-dir are set here). */
   static DaemonProcess start(Path state, String extraToml) throws Exception {
+    return start(state, extraToml, List.of());
+  }
+
+  /** As {@link #start(Path, String)}, with extra options for the daemon's JVM. */
+  static DaemonProcess start(Path state, String extraToml, List<String> jvmOptions) throws Exception {
     Files.createDirectories(state);
     Path config = state.resolveSibling(state.getFileName() + ".toml");
     Files.writeString(config, "state-dir = \"" + state + "\"\n" + extraToml + "\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp,
-        "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", cp, "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -87,6 +93,18 @@ final class DaemonProcess implements AutoCloseable {
 
   String log() {
     return log.toString();
+  }
+
+  /** Waits (at most 10 s) until the log holds {@code text}: the log is read from the process's stderr as it comes. */
+  boolean logContains(String text) throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (!log.toString().contains(text)) {
+      if (System.nanoTime() > until) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
   }
 
   HttpRequest.Builder request(String path) {
@@ -129,7 +147,7 @@ final class DaemonProcess implements AutoCloseable {
   JsonNode await(String id, int seconds) throws Exception {
     long until = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
-      JsonNode j = json(get("/v1/jobs/" + id + "/wait?timeout=10s"));
+      JsonNode j = json(get("/v1/jobs/" + id + "/wait?timeout=2s")); // within any test config's api.max-wait
       String s = j.get("state").asString();
       if (!s.equals("queued") && !s.equals("running")) {
         return j;

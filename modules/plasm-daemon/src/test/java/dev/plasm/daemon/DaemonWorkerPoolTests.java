@@ -100,7 +100,7 @@ class DaemonWorkerPoolTests {
       assertEquals("limit-exceeded", j.get("outcome").get("kind").asString(), j::toString);
       assertEquals("memory", j.get("outcome").get("detail").asString(), j::toString);
       assertTrue(j.get("outcome").get("message").asString().contains("workers.max-rss 200MiB"), j::toString);
-      assertTrue(d.log().contains("worker killed"), d::log);
+      assertTrue(d.logContains("worker killed"), d::log);
       assertTrue(metric(d, "plasm_workers_killed_total") >= 1);
       JsonNode ok = d.await(d.submit(job(hello(), "chicory-interpreter", "again")), 60);
       assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);

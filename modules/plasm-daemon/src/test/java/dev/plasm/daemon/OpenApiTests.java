@@ -83,7 +83,13 @@ class OpenApiTests {
       HttpRequest.BodyPublisher body = path.equals("/v1/modules") ? HttpRequest.BodyPublishers.ofByteArray(hello)
           : path.equals("/v1/jobs") ? HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\"}")
           : HttpRequest.BodyPublishers.noBody();
-      HttpResponse<String> r = d.http.send(d.request(path).method(method, body).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder rb = d.request(path).method(method, body);
+      if (path.equals("/v1/modules")) {
+        rb.header("Content-Type", "application/wasm");
+      } else if (path.equals("/v1/jobs") && method.equals("POST")) {
+        rb.header("Content-Type", "application/json");
+      }
+      HttpResponse<String> r = d.http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
       assertNotEquals(405, r.statusCode(), route);
       assertFalse(r.statusCode() == 404, route + ": " + r.body());
       String status = Integer.toString(r.statusCode());
@@ -114,16 +120,24 @@ class OpenApiTests {
 
   @Test
   void theErrorCodesAreExactlyThoseTheServerUses() throws Exception {
-    String src = Files.readString(DaemonConfigTests.repoRoot()
-        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiServer.java"))
-        + Files.readString(DaemonConfigTests.repoRoot()
-        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/ApiException.java"))
-        + Files.readString(DaemonConfigTests.repoRoot()
-        .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/http/P2pRoutes.java"));
+    // Every error code the API and the HTTP server can answer, from their sources.
+    StringBuilder src = new StringBuilder();
+    for (String pkg : java.util.List.of("http", "httpd")) {
+      try (var files = Files.list(DaemonConfigTests.repoRoot()
+          .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/" + pkg))) {
+        for (Path f : files.toList()) {
+          src.append(Files.readString(f));
+        }
+      }
+    }
     Set<String> used = new TreeSet<>();
-    Matcher m = Pattern.compile("(?:new ApiException\\(\\d+, |badRequest\\()\"([a-z0-9-]+)\"").matcher(src);
+    Matcher m = Pattern.compile("(?:new (?:ApiException|HttpError)\\(\\d+, |badRequest\\(|errorBody\\(\\d+, )\"([a-z0-9-]+)\"").matcher(src);
     while (m.find()) {
       used.add(m.group(1));
+    }
+    // Manifest problems are the job model's codes (dev.plasm.job), answered as they are.
+    for (dev.plasm.job.ManifestException.Problem p : dev.plasm.job.ManifestException.Problem.values()) {
+      used.add(p.code());
     }
     assertTrue(used.size() > 10, used::toString);
     String enumLine = (String) map(spec, "components", "schemas", "Error", "properties", "error", "properties", "code").get("enum");

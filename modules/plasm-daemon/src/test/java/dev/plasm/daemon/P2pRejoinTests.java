@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.host.Plugins;
 import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.spi.TransportLimits;
 import java.io.ByteArrayOutputStream;
@@ -45,17 +46,17 @@ class P2pRejoinTests {
     }
     P2pConfig seedConfig = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/" + port), List.of(),
         TransportLimits.DEFAULTS);
-    P2pNode seed = P2pNode.start(seedConfig, List.of(), NodeIdentity.fromSeed(seedKey), "test", log);
+    P2pNode seed = P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
     String seedAddr = "/ip4/127.0.0.1/tcp/" + port + "/p2p/" + seed.transport().peerId();
     P2pConfig config = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/0"), List.of(seedAddr),
         TransportLimits.DEFAULTS);
-    try (P2pNode node = P2pNode.start(config, List.of(), NodeIdentity.ephemeral(), "test", log, Duration.ofMillis(200))) {
+    try (P2pNode node = P2pNode.start(config, Plugins.boot(), NodeIdentity.ephemeral(), "test", log, Duration.ofMillis(200))) {
       await("the node joins its seed", () -> logBytes.toString(StandardCharsets.UTF_8).contains("p2p bootstrap done"));
       assertFalse(node.transport().peers().isEmpty());
       seed.close();
       await("the node sees its seed gone", () -> node.transport().peers().isEmpty());
       // The seed comes back at the same address with the same identity.
-      seed = P2pNode.start(seedConfig, List.of(), NodeIdentity.fromSeed(seedKey), "test", log);
+      seed = P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
       P2pNode restarted = seed;
       await("the node bootstraps again", () -> {
         String t = logBytes.toString(StandardCharsets.UTF_8);

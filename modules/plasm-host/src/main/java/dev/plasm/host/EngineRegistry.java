@@ -4,7 +4,6 @@ import dev.plasm.api.ConfigurationException;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.engine.spi.WasmEngine;
 import dev.plasm.engine.spi.WasmEngineProvider;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -13,13 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
  * The engines this process can use: those in the boot layer (linked into the image or on the
- * module path) and those loaded from plugin directories.
+ * module path) and those of the plugins loaded from plugin directories ({@link Plugins}).
  *
  * <p>A provider that cannot be constructed, describes itself badly, targets another SPI version or
  * reuses an id already taken is not registered; it is reported in {@link #problems()} and every
@@ -35,73 +33,32 @@ public final class EngineRegistry {
 
   private final Map<String, EngineInfo> engines;
   private final List<PluginProblem> problems;
-  private final List<PluginInfo> plugins;
   private final Map<String, WasmEngine> created = new ConcurrentHashMap<>();
 
-  private EngineRegistry(Map<String, EngineInfo> engines, List<PluginProblem> problems, List<PluginInfo> plugins) {
+  private EngineRegistry(Map<String, EngineInfo> engines, List<PluginProblem> problems) {
     this.engines = Collections.unmodifiableMap(engines);
     this.problems = List.copyOf(problems);
-    this.plugins = List.copyOf(plugins);
   }
 
-  /** Discovers engines in the boot layer only. */
+  /** The engines in the boot layer only (no plugin directory is read). */
   public static EngineRegistry discover() {
-    return discover(List.of());
+    return Plugins.boot().engines();
   }
 
-  /**
-   * Discovers engines in the boot layer, then in each plugin directory in order; directories that
-   * do not exist are skipped.
-   */
-  public static EngineRegistry discover(List<Path> pluginDirectories) {
+  /** The engines {@code plugins} provide; see {@link Plugins#engines()}. */
+  static EngineRegistry from(Plugins plugins) {
     Map<String, EngineInfo> found = new LinkedHashMap<>();
     List<PluginProblem> problems = new ArrayList<>();
-    ServiceLoader<WasmEngineProvider> boot =
-        ServiceLoader.load(WasmEngineProvider.class, EngineRegistry.class.getClassLoader());
-    register(boot.stream().iterator(), "boot", found, problems, null);
-    List<PluginInfo> plugins = new ArrayList<>();
-    for (Path dir : pluginDirectories) {
-      for (PluginLayers.Plugin plugin : PluginLayers.load(dir, problems)) {
-        ServiceLoader<WasmEngineProvider> loader = ServiceLoader.load(plugin.layer(), WasmEngineProvider.class);
-        String source = plugin.source().toString();
-        register(loader.stream().iterator(), source, found, problems, plugin.layer());
-        List<String> modules = plugin.layer().modules().stream().map(Module::getName).sorted().toList();
-        List<String> ids = found.values().stream().filter(e -> e.source().equals(source)).map(e -> e.descriptor().id()).toList();
-        plugins.add(new PluginInfo(source, modules, ids));
-      }
-    }
-    return new EngineRegistry(found, problems, plugins);
-  }
-
-  private static void register(
-      java.util.Iterator<ServiceLoader.Provider<WasmEngineProvider>> it,
-      String source,
-      Map<String, EngineInfo> found,
-      List<PluginProblem> problems,
-      ModuleLayer onlyLayer) {
-    while (true) {
-      ServiceLoader.Provider<WasmEngineProvider> p;
-      try {
-        if (!it.hasNext()) {
-          return;
-        }
-        p = it.next();
-      } catch (ServiceConfigurationError e) {
-        problems.add(new PluginProblem(source, "an engine provider could not be loaded: " + e.getMessage()));
-        continue;
-      }
-      // A plugin layer also sees the providers of its parents; those were registered already.
-      if (onlyLayer != null && p.type().getModule().getLayer() != onlyLayer) {
-        continue;
-      }
-      String where = p.type().getModule().isNamed() ? p.type().getModule().getName() : p.type().getName();
+    for (Plugins.Found<WasmEngineProvider> f : plugins.providers(WasmEngineProvider.class, "engine", problems)) {
+      String source = f.source();
+      String where = f.where();
       WasmEngineProvider provider;
       EngineDescriptor d;
       try {
-        provider = p.get();
+        provider = f.provider().get();
         d = provider.descriptor();
       } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-        problems.add(new PluginProblem(source, "engine provider " + p.type().getName() + " failed to start: " + e));
+        problems.add(new PluginProblem(source, "engine provider " + f.provider().type().getName() + " failed to start: " + e));
         continue;
       }
       String versionProblem = spiVersionProblem(provider, d, where);
@@ -111,15 +68,13 @@ public final class EngineRegistry {
       }
       EngineInfo existing = found.get(d.id());
       if (existing != null) {
-        problems.add(
-            new PluginProblem(
-                source,
-                "engine id '" + d.id() + "' from " + where + " is already provided by " + existing.module()
-                    + " (" + existing.source() + "); this one is ignored"));
+        problems.add(new PluginProblem(source, "engine id '" + d.id() + "' from " + where + " is already provided by "
+            + existing.module() + " (" + existing.source() + "); this one is ignored"));
         continue;
       }
       found.put(d.id(), new EngineInfo(d, provider, where, source));
     }
+    return new EngineRegistry(found, problems);
   }
 
   /** Why a provider built for another SPI version is refused, or null if its version is this host's. */
@@ -136,12 +91,7 @@ public final class EngineRegistry {
     return engines.values().stream().sorted(Comparator.comparing(e -> e.descriptor().id())).toList();
   }
 
-  /** The plugins loaded from plugin directories (not the engines linked into the runtime). */
-  public List<PluginInfo> plugins() {
-    return plugins;
-  }
-
-  /** Plugins or providers that were refused, each with the reason. */
+  /** Engine providers that were refused, each with the reason (plugins that could not be layered: {@link Plugins#problems()}). */
   public List<PluginProblem> problems() {
     return problems;
   }
@@ -153,14 +103,15 @@ public final class EngineRegistry {
   /**
    * The engine with that id.
    *
-   * @throws ConfigurationException naming {@code --engine} and listing the known ids
+   * @throws ConfigurationException naming the field {@code engine} and listing the known ids (the
+   *     message does not repeat the field's name: each edge names it its own way)
    */
   public EngineInfo require(String id) {
     String wanted = id == null ? AUTO : id;
     EngineInfo info = engines.get(wanted);
     if (info == null) {
       String known = engines.isEmpty() ? "none are installed" : "known engines: " + String.join(", ", engines.keySet().stream().sorted().collect(Collectors.toList()));
-      throw new ConfigurationException("--engine", "--engine: no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
+      throw new ConfigurationException("engine", "no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
     }
     return info;
   }
@@ -195,8 +146,7 @@ public final class EngineRegistry {
     if (candidates.isEmpty()) {
       String need = needsFuel && needsDeterminism ? "fuel metering and deterministic WASI"
           : needsFuel ? "fuel metering" : needsDeterminism ? "deterministic WASI" : "anything";
-      throw new ConfigurationException(
-          "--engine", "--engine auto: no installed engine offers " + need + " (see 'plasm engines')");
+      throw new ConfigurationException("engine", "auto: no installed engine offers " + need + " (see 'plasm engines')");
     }
     boolean small = moduleBytes < SMALL_MODULE_BYTES;
     candidates.sort(Comparator.comparingInt((EngineInfo e) -> rank(e.descriptor().mode(), small))

@@ -1,58 +1,47 @@
 package dev.plasm.host;
 
-import dev.plasm.api.ResourceLimits;
+import dev.plasm.engine.spi.Determinism;
+import dev.plasm.job.JobPlan;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * One job for the {@link Sandbox}: a module, its WASI world and its limits.
+ * One admitted job for the {@link Sandbox}: its plan, the module's bytes, and this run's streams,
+ * directories and recorded world.
  *
- * @param moduleName how the module is named in messages (a file name, or a hash)
- * @param module the module binary
- * @param engineId the engine to use, or null for the registry's default
- * @param args the guest's arguments after the program name
- * @param env environment variables in order
+ * @param plan what was admitted (engine, limits, inputs); run as it is
+ * @param module the module binary (its sha256 is the plan's)
  * @param stdin the guest's stdin
  * @param stdout where the guest's stdout goes (capped by the sandbox)
  * @param stderr where the guest's stderr goes (capped by the sandbox)
- * @param dirs host directories to preopen
- * @param limits the limits to run under
- * @param determinism recorded clocks and random for a deterministic run, or null
+ * @param dirs host directories to preopen (only {@code plasm run} grants any)
+ * @param determinism recorded clocks and random, exactly when the plan is deterministic
  */
 public record Job(
-    String moduleName,
+    JobPlan plan,
     byte[] module,
-    String engineId,
-    List<String> args,
-    Map<String, String> env,
     InputStream stdin,
     OutputStream stdout,
     OutputStream stderr,
     List<DirMapping> dirs,
-    ResourceLimits limits,
-    dev.plasm.engine.spi.Determinism determinism) {
-
-  /** A job with the real clocks and random. */
-  public Job(
-      String moduleName, byte[] module, String engineId, List<String> args, Map<String, String> env,
-      InputStream stdin, OutputStream stdout, OutputStream stderr, List<DirMapping> dirs, ResourceLimits limits) {
-    this(moduleName, module, engineId, args, env, stdin, stdout, stderr, dirs, limits, null);
-  }
+    Determinism determinism) {
 
   public Job {
-    Objects.requireNonNull(moduleName, "moduleName");
+    Objects.requireNonNull(plan, "plan");
     Objects.requireNonNull(module, "module");
-    args = List.copyOf(args);
-    env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     Objects.requireNonNull(stdin, "stdin");
     Objects.requireNonNull(stdout, "stdout");
     Objects.requireNonNull(stderr, "stderr");
     dirs = List.copyOf(dirs);
-    Objects.requireNonNull(limits, "limits");
+    if (plan.deterministic() != (determinism != null)) {
+      throw new IllegalArgumentException("a deterministic plan needs a recorded world, and only it");
+    }
+  }
+
+  /** How the module is named in messages: the guest's argv[0]. */
+  public String moduleName() {
+    return plan.programName();
   }
 }

@@ -5,6 +5,7 @@ import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.identity.NodeIdentity;
+import dev.plasm.job.JobPlan;
 import dev.plasm.receipt.spi.Receipt;
 import dev.plasm.receipt.spi.ReceiptCodec;
 import dev.plasm.receipt.spi.ReceiptScheme;
@@ -25,24 +26,27 @@ public final class ReceiptIssuer {
   private ReceiptIssuer() {}
 
   /**
-   * Builds and signs the receipt of a job.
+   * Builds and signs the receipt of a job that ran (to any outcome, also one decided around the
+   * engine: cancelled, interrupted, killed at a limit).
    *
+   * @param plan the job as admitted (inputs, limits, nonce)
+   * @param determinism the recorded world of a deterministic job, else null
    * @param jobId the job's id
-   * @param nonce the requester's nonce, or null
    */
   public static Receipt issue(
-      Job job, JobResult result, String jobId, String nonce, NodeIdentity identity, ReceiptScheme scheme) {
+      JobPlan plan, Determinism determinism, JobResult result, String jobId, NodeIdentity identity, ReceiptScheme scheme) {
+    // The engine planned is the engine that ran: the sandbox refuses to run a plan on another version.
+    Receipt.Settings settings = settings(plan.engine().id(), plan.engine().version(), plan.limits(), determinism);
     Receipt unsigned =
         new Receipt(
             Receipt.VERSION,
             scheme.id(),
             jobId,
-            nonce,
+            plan.nonce(),
             digest(result.module()),
-            inputs(job, result),
-            settings(result.engine().id(), result.engine().version(), job.limits(), job.determinism()),
-            ReceiptCodec.sha256OfCanonical(
-                ReceiptCodec.settings(settings(result.engine().id(), result.engine().version(), job.limits(), job.determinism()))),
+            new Receipt.Inputs(plan.programName(), argsSha256(plan.args()), envSha256(plan.env()), digest(result.stdin())),
+            settings,
+            ReceiptCodec.sha256OfCanonical(ReceiptCodec.settings(settings)),
             outcome(result.outcome()),
             digest(result.stdout()),
             digest(result.stderr()),
@@ -59,11 +63,6 @@ public final class ReceiptIssuer {
     return new Receipt.Digest(d.sha256(), d.bytes());
   }
 
-  /** The inputs part of a receipt for a job's arguments and environment and the stdin it read. */
-  static Receipt.Inputs inputs(Job job, JobResult result) {
-    return new Receipt.Inputs(job.moduleName(), argsSha256(job.args()), envSha256(job.env()), digest(result.stdin()));
-  }
-
   public static String argsSha256(List<String> args) {
     return ReceiptCodec.sha256OfStrings(args);
   }
@@ -75,10 +74,7 @@ public final class ReceiptIssuer {
   }
 
   static Receipt.Settings settings(String engineId, String engineVersion, ResourceLimits l, Determinism det) {
-    Receipt.Limits limits =
-        new Receipt.Limits(
-            l.maxMemoryBytes(), l.maxTableElements(), l.timeout().toMillis(),
-            l.fuel().isPresent() ? l.fuel().getAsLong() : null, l.maxOutputBytes(), l.maxModuleBytes());
+    Map<String, Long> limits = l.byJsonName();
     Receipt.Deterministic d =
         det == null ? null : new Receipt.Deterministic(det.clockEpochMicros(), HexFormat.of().formatHex(det.randomSeed()));
     return new Receipt.Settings(engineId, engineVersion, det == null ? "default" : "deterministic", limits, d);
@@ -92,6 +88,8 @@ public final class ReceiptIssuer {
       case ExecutionOutcome.LimitExceeded l -> new Receipt.Outcome("limit-exceeded", null, l.limit().id());
       case ExecutionOutcome.Rejected r -> new Receipt.Outcome("rejected", null, r.kind().id());
       case ExecutionOutcome.Failed f -> new Receipt.Outcome("failed", null, null);
+      case ExecutionOutcome.Cancelled c -> new Receipt.Outcome("cancelled", null, null);
+      case ExecutionOutcome.Interrupted i -> new Receipt.Outcome("interrupted", null, null);
     };
   }
 

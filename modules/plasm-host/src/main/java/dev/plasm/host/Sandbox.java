@@ -17,6 +17,7 @@ import dev.plasm.engine.spi.ExecutionRequest;
 import dev.plasm.engine.spi.Preopen;
 import dev.plasm.engine.spi.WasiConfig;
 import dev.plasm.engine.spi.WasmEngine;
+import dev.plasm.job.JobPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -53,6 +54,15 @@ public final class Sandbox {
   /** Share of the JVM's maximum heap that guest memory may use. */
   private static final double HEAP_SHARE = 0.75;
 
+  /**
+   * The most linear memory a guest may have in this JVM (engines such as Chicory keep it on the
+   * heap), or {@link Long#MAX_VALUE} when the heap is unbounded. Admission caps the memory limit here.
+   */
+  public static long guestMemoryCap() {
+    long heap = Runtime.getRuntime().maxMemory();
+    return heap == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (heap * HEAP_SHARE) / ResourceLimits.PAGE_SIZE * ResourceLimits.PAGE_SIZE;
+  }
+
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final EngineRegistry registry;
@@ -77,39 +87,6 @@ public final class Sandbox {
   }
 
   /**
-   * Checks that a job's settings can be honoured, without running it.
-   *
-   * @throws ConfigurationException naming the offending setting
-   */
-  public EngineDescriptor check(Job job) {
-    EngineDescriptor d =
-        registry.choose(job.engineId(), job.limits().fuel().isPresent(), job.determinism() != null, job.module().length)
-            .descriptor();
-    ResourceLimits limits = job.limits();
-    if (limits.fuel().isPresent() && !d.enforces(Limit.FUEL)) {
-      throw new ConfigurationException(
-          Limit.FUEL.flag(),
-          "--fuel: engine '" + d.id() + "' cannot meter fuel; drop --fuel or choose an engine that can"
-              + fuelEngines());
-    }
-    if (job.determinism() != null && !d.has(Capability.DETERMINISTIC_WASI)) {
-      throw new ConfigurationException(
-          "--deterministic",
-          "--deterministic: engine '" + d.id() + "' cannot give recorded clocks and random; choose an engine that can"
-              + engines(e -> e.has(Capability.DETERMINISTIC_WASI)));
-    }
-    long heap = Runtime.getRuntime().maxMemory();
-    if (heap != Long.MAX_VALUE && limits.maxMemoryBytes() > heap * HEAP_SHARE) {
-      throw new ConfigurationException(
-          Limit.MEMORY.flag(),
-          Limit.MEMORY.flag() + ": " + ByteSize.format(limits.maxMemoryBytes())
-              + " is more than this JVM can give a guest (heap " + ByteSize.format(heap)
-              + "); lower it, or raise the heap with PLASM_JAVA_OPTS=-Xmx<size>");
-    }
-    return d;
-  }
-
-  /**
    * Runs a job to its end and returns how it ended. Bad settings throw {@link
    * ConfigurationException}; everything the module or the guest does is an outcome.
    */
@@ -117,16 +94,26 @@ public final class Sandbox {
     return execute(job).outcome();
   }
 
-  /** Runs a job and returns its outcome with the digests and times a receipt needs. */
+  /**
+   * Runs a job on the engine its plan names and returns its outcome with the digests and times a
+   * receipt needs. Nothing is chosen here: the plan was made at admission ({@link Admission}).
+   */
   public JobResult execute(Job job) {
-    EngineDescriptor d = check(job);
+    JobPlan plan = job.plan();
+    EngineInfo info = registry.require(plan.engine().id());
+    EngineDescriptor d = info.descriptor();
     List<Preopen> preopens = preopens(job.dirs());
-    ResourceLimits limits = job.limits();
+    ResourceLimits limits = plan.limits();
     Instant startedAt = Instant.now();
     StreamDigest moduleDigest = StreamDigest.of(job.module());
-    DigestingInputStream in = new DigestingInputStream(job.stdin());
+    DigestingInputStream in = new DigestingInputStream(job.stdin(), limits.get(Limit.STDIN).orElse(Long.MAX_VALUE));
     CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
     CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
+    if (!d.version().equals(plan.engine().version())) {
+      ExecutionOutcome changed = new ExecutionOutcome.Failed("engine '" + d.id() + "' is version " + d.version()
+          + " here, not " + plan.engine().version() + " as when the job was admitted", Usage.NONE);
+      return new JobResult(changed, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+    }
     if (job.module().length > limits.maxModuleBytes()) {
       ExecutionOutcome tooBig = new ExecutionOutcome.LimitExceeded(
           Limit.MODULE_SIZE,
@@ -154,12 +141,12 @@ public final class Sandbox {
 
     List<String> argv = new ArrayList<>();
     argv.add(job.moduleName());
-    argv.addAll(job.args());
+    argv.addAll(plan.args());
     WasiConfig wasi;
     try {
-      wasi = new WasiConfig(argv, job.env(), in, out, err, preopens, job.determinism());
+      wasi = new WasiConfig(argv, plan.env(), in, out, err, preopens, job.determinism());
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("--env", e.getMessage());
+      throw new ConfigurationException("env", e.getMessage());
     }
     ExecutionRequest request = new ExecutionRequest(wasi, limits);
     CompileSettings settings = new CompileSettings(limits, limits.fuel().isPresent());
@@ -203,6 +190,8 @@ public final class Sandbox {
     if (out.tripped() || err.tripped()) {
       LimitExceededException ex = out.tripped() ? out.exceeded() : err.exceeded();
       outcome = new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
+    } else if (in.tripped()) { // whatever the engine made of the failed read
+      outcome = new ExecutionOutcome.LimitExceeded(Limit.STDIN, in.exceeded().getMessage(), usage);
     } else if (!(outcome instanceof ExecutionOutcome.Rejected)) {
       outcome = outcome.withUsage(usage);
     }
@@ -282,15 +271,5 @@ public final class Sandbox {
       result.add(new Preopen(real, m.guest(), m.readOnly()));
     }
     return result;
-  }
-
-  private String fuelEngines() {
-    return engines(e -> e.enforces(Limit.FUEL));
-  }
-
-  private String engines(java.util.function.Predicate<EngineDescriptor> p) {
-    List<String> ids =
-        registry.engines().stream().map(EngineInfo::descriptor).filter(p).map(EngineDescriptor::id).toList();
-    return ids.isEmpty() ? "" : " (" + String.join(", ", ids) + ")";
   }
 }

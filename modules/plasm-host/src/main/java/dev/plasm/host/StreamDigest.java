@@ -19,6 +19,23 @@ public record StreamDigest(String sha256, long bytes) {
     }
   }
 
+  /** The digest of a file's bytes (a missing file is empty). */
+  public static StreamDigest ofFile(java.nio.file.Path file) throws java.io.IOException {
+    java.security.MessageDigest md = Hashing.sha256();
+    long n = 0;
+    if (java.nio.file.Files.isRegularFile(file)) {
+      try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+        byte[] buf = new byte[65536];
+        int r;
+        while ((r = in.read(buf)) > 0) {
+          md.update(buf, 0, r);
+          n += r;
+        }
+      }
+    }
+    return new StreamDigest(java.util.HexFormat.of().formatHex(md.digest()), n);
+  }
+
   /** The digest of a byte array. */
   public static StreamDigest of(byte[] data) {
     return new StreamDigest(Hashing.sha256Hex(data), data.length);

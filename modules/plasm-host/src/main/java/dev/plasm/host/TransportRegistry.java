@@ -2,19 +2,16 @@ package dev.plasm.host;
 
 import dev.plasm.transport.spi.TransportDescriptor;
 import dev.plasm.transport.spi.TransportProvider;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 
 /**
- * The peer-to-peer transports this process can start: those in the boot layer and those in plugin
- * directories, found exactly as {@link EngineRegistry} finds engines.
+ * The peer-to-peer transports this process can start: those in the boot layer and those of the
+ * plugins loaded from plugin directories ({@link Plugins}).
  *
  * <p>A provider that cannot be constructed, describes itself badly, targets another SPI version or
  * reuses an id already taken is not registered; it is reported in {@link #problems()}.
@@ -31,47 +28,20 @@ public final class TransportRegistry {
     this.problems = List.copyOf(problems);
   }
 
-  /** Discovers transports in the boot layer, then in each plugin directory in order. */
-  public static TransportRegistry discover(List<Path> pluginDirectories) {
+  /** The transports {@code plugins} provide; see {@link Plugins#transports()}. */
+  static TransportRegistry from(Plugins plugins) {
     Map<String, Entry> found = new LinkedHashMap<>();
     List<PluginProblem> problems = new ArrayList<>();
-    ServiceLoader<TransportProvider> boot =
-        ServiceLoader.load(TransportProvider.class, TransportRegistry.class.getClassLoader());
-    register(boot.stream().iterator(), "boot", found, problems, null);
-    for (Path dir : pluginDirectories) {
-      for (PluginLayers.Plugin plugin : PluginLayers.load(dir, problems)) {
-        register(ServiceLoader.load(plugin.layer(), TransportProvider.class).stream().iterator(),
-            plugin.source().toString(), found, problems, plugin.layer());
-      }
-    }
-    return new TransportRegistry(found, problems);
-  }
-
-  private static void register(Iterator<ServiceLoader.Provider<TransportProvider>> it, String source,
-      Map<String, Entry> found, List<PluginProblem> problems, ModuleLayer onlyLayer) {
-    while (true) {
-      ServiceLoader.Provider<TransportProvider> p;
-      try {
-        if (!it.hasNext()) {
-          return;
-        }
-        p = it.next();
-      } catch (ServiceConfigurationError e) {
-        problems.add(new PluginProblem(source, "a transport provider could not be loaded: " + e.getMessage()));
-        continue;
-      }
-      // A plugin layer also sees its parents' providers; those were registered already.
-      if (onlyLayer != null && p.type().getModule().getLayer() != onlyLayer) {
-        continue;
-      }
-      String where = p.type().getModule().isNamed() ? p.type().getModule().getName() : p.type().getName();
+    for (Plugins.Found<TransportProvider> f : plugins.providers(TransportProvider.class, "transport", problems)) {
+      String source = f.source();
+      String where = f.where();
       TransportProvider provider;
       TransportDescriptor d;
       try {
-        provider = p.get();
+        provider = f.provider().get();
         d = provider.descriptor();
       } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-        problems.add(new PluginProblem(source, "transport provider " + p.type().getName() + " failed to start: " + e));
+        problems.add(new PluginProblem(source, "transport provider " + f.provider().type().getName() + " failed to start: " + e));
         continue;
       }
       if (provider.spiVersion() != TransportProvider.SPI_VERSION) {
@@ -88,6 +58,7 @@ public final class TransportRegistry {
       }
       found.put(d.id(), new Entry(d, provider, where, source));
     }
+    return new TransportRegistry(found, problems);
   }
 
   /** Every usable transport, ordered by id. */
@@ -99,7 +70,7 @@ public final class TransportRegistry {
     return Optional.ofNullable(transports.get(id));
   }
 
-  /** Providers or plugins that were refused, each with the reason. */
+  /** Transport providers that were refused, each with the reason. */
   public List<PluginProblem> problems() {
     return problems;
   }

@@ -58,6 +58,17 @@ final class ReceiptVectors {
         null);
   }
 
+  /** The six limits receipts stated when the vectors were made (1M table elements, 64MiB modules). */
+  static Map<String, Long> limits(long memory, long timeoutMillis, long output) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("maxMemoryBytes", memory);
+    m.put("maxTableElements", 1_000_000L);
+    m.put("timeoutMillis", timeoutMillis);
+    m.put("maxOutputBytes", output);
+    m.put("maxModuleBytes", 67_108_864L);
+    return m;
+  }
+
   static Receipt sign(Receipt r, NodeIdentity id, ReceiptScheme scheme) {
     return r.withSignature(Base64.getEncoder().encodeToString(scheme.sign(id, ReceiptCodec.signingBytes(r))));
   }
@@ -68,9 +79,9 @@ final class ReceiptVectors {
     NodeIdentity signer = NodeIdentity.fromSeed(SIGNER_SEED);
     NodeIdentity other = NodeIdentity.fromSeed(OTHER_SEED);
     Receipt.Settings def = new Receipt.Settings("chicory-interpreter", "1.7.5", "default",
-        new Receipt.Limits(268435456, 1000000, 60000, null, 16777216, 67108864), null);
+        limits(268435456, 60000, 16777216), null);
     Receipt.Settings det = new Receipt.Settings("chicory-compiler", "1.7.5", "deterministic",
-        new Receipt.Limits(67108864, 1000000, 5000, null, 1048576, 67108864),
+        limits(67108864, 5000, 1048576),
         new Receipt.Deterministic(1_764_072_000_000_000L, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"));
     Receipt hello = sign(unsigned(signer, "job-0001", "nonce-abc", def, helloModule), signer, scheme);
     Receipt helloDet = sign(unsigned(signer, "job-0002", null, det, helloModule), signer, scheme);

@@ -204,6 +204,31 @@ public abstract class WasmEngineTck {
     assertEquals(RejectionKind.NO_ENTRY_POINT, assertInstanceOf(ExecutionOutcome.Rejected.class, run("start-with-params", List.of()).outcome()).kind());
   }
 
+  @Test
+  @Tag("spec")
+  public void procExitInTheStartFunctionEndsTheRunWithItsCode() {
+    // The start function runs during instantiation; proc_exit there is still the guest's exit.
+    assertEquals(7, exitCode(run("start-proc-exit", List.of())));
+  }
+
+  @Test
+  @Tag("spec")
+  public void aTrapInTheStartFunctionIsATrap() {
+    var t = assertInstanceOf(ExecutionOutcome.Trapped.class, run("start-traps", List.of()).outcome());
+    assertEquals(TrapKind.UNREACHABLE, t.kind(), t.message());
+  }
+
+  @Test
+  @Tag("spec")
+  public void anActiveSegmentOutOfBoundsTrapsAtInstantiation() {
+    // WebAssembly 2.0 runs active segments as memory.init/table.init at instantiation: a trap,
+    // not an invalid or unlinkable module (docs/plugin-authors.md).
+    var data = assertInstanceOf(ExecutionOutcome.Trapped.class, run("segment-data-out-of-bounds", List.of()).outcome());
+    assertEquals(TrapKind.OUT_OF_BOUNDS_MEMORY, data.kind(), data.message());
+    var elem = assertInstanceOf(ExecutionOutcome.Trapped.class, run("segment-elem-out-of-bounds", List.of()).outcome());
+    assertEquals(TrapKind.OUT_OF_BOUNDS_TABLE, elem.kind(), elem.message());
+  }
+
   // ---------------------------------------------------------------- limits
 
   @Test
@@ -371,6 +396,75 @@ public abstract class WasmEngineTck {
     Determinism d = new Determinism(1_700_000_000_000_000L, new byte[32]);
     Run r = run(compile("probe"), List.of("time"), Map.of(), new byte[0], List.of(), LIMITS, d);
     assertEquals(RejectionKind.UNSUPPORTED, assertInstanceOf(ExecutionOutcome.Rejected.class, r.outcome(), r::toString).kind());
+  }
+
+  /**
+   * Runs one case of the {@code wasi-fs} fixture in a fresh writable preopen ({@code /data}, fd 3):
+   * the fixture checks every result of its raw WASI calls and says what differed.
+   */
+  private void wasiFs(String testCase) throws IOException {
+    Path box = Files.createDirectory(tmp.resolve("box-" + testCase));
+    List<Preopen> preopen = List.of(new Preopen(box.toRealPath(), "/data", false));
+    Run r = run(compile("wasi-fs"), List.of(testCase), Map.of(), new byte[0], preopen, LIMITS, null);
+    assertEquals("ok\n", r.stdout(), () -> testCase + ": " + r.outcome() + "\n" + r.stderr());
+    assertEquals(0, exitCode(r), r::toString);
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiSymlinksStayInsideThePreopen() throws IOException {
+    wasiFs("symlinks");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiHardLinks() throws IOException {
+    wasiFs("hardlinks");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiRenameIsRename2() throws IOException {
+    wasiFs("rename");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiRightsOnlyShrink() throws IOException {
+    wasiFs("rights");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiDescriptorNumbersAndSockets() throws IOException {
+    wasiFs("descriptors");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiAppendWritesAtTheEnd() throws IOException {
+    wasiFs("append");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiPollSeesStdioReady() throws IOException {
+    wasiFs("poll");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiPollSleepsUntilAnAbsoluteDeadlineOnTheGuestsClock() {
+    // poll_oneoff's absolute monotonic deadlines are on the clock clock_time_get reads.
+    assertEquals(0, exitCode(run("poll-abstime", List.of())), "1: poll failed, 2: wrong event, 3: woke early");
+  }
+
+  @Test
+  @Tag("wasi")
+  public void wasiADirectorySwappedForASymlinkLeadsNowhere() throws IOException {
+    wasiFs("escape");
+    // The fixture left a symlink "a" -> "../.." in the preopen; nothing outside was touched.
+    assertTrue(Files.isSymbolicLink(tmp.resolve("box-escape/a")));
   }
 
   // ---------------------------------------------------------------- isolation

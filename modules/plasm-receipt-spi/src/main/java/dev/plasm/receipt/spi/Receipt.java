@@ -1,5 +1,8 @@
 package dev.plasm.receipt.spi;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -49,6 +52,7 @@ public record Receipt(
   static final Pattern SCHEME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
   static final Pattern TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
   static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
+  static final Pattern LIMIT_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9]{0,63}");
 
   public Receipt {
     if (version != VERSION) {
@@ -134,11 +138,14 @@ public record Receipt(
    * @param engineVersion the engine's version
    * @param profile {@code default}, or {@code deterministic} (clocks and random come from
    *     {@code deterministic})
-   * @param limits the limits
+   * @param limits the limits, by their JSON names ({@link dev.plasm.api.Limit#jsonName()}), in their
+   *     base units; a limit that was not set (fuel, unmetered) is absent. Names this Plasm does not
+   *     know are kept: a receipt from a newer node states limits an older verifier need not understand,
+   *     and they are covered by the signature all the same.
    * @param deterministic the clock and random seed of a deterministic job, else null
    */
   public record Settings(
-      String engineId, String engineVersion, String profile, Limits limits, Deterministic deterministic) {
+      String engineId, String engineVersion, String profile, Map<String, Long> limits, Deterministic deterministic) {
     public Settings {
       check("settings.engineId", engineId, SCHEME);
       if (engineVersion == null || engineVersion.isBlank() || engineVersion.length() > 64) {
@@ -148,24 +155,14 @@ public record Receipt(
         throw new ReceiptException("settings.profile", "must be 'default' or 'deterministic', not '" + profile + "'");
       }
       Objects.requireNonNull(limits, "settings.limits");
+      for (var e : limits.entrySet()) {
+        check("settings.limits", e.getKey(), LIMIT_NAME);
+        nonNegative("settings.limits." + e.getKey(), e.getValue());
+      }
+      limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
       if ("deterministic".equals(profile) != (deterministic != null)) {
         throw new ReceiptException("settings.deterministic", "is present exactly when the profile is 'deterministic'");
       }
-    }
-  }
-
-  /** The limits, as in {@link dev.plasm.api.ResourceLimits}; {@code fuel} is null when unmetered. */
-  public record Limits(
-      long maxMemoryBytes, long maxTableElements, long timeoutMillis, Long fuel, long maxOutputBytes, long maxModuleBytes) {
-    public Limits {
-      nonNegative("settings.limits.maxMemoryBytes", maxMemoryBytes);
-      nonNegative("settings.limits.maxTableElements", maxTableElements);
-      nonNegative("settings.limits.timeoutMillis", timeoutMillis);
-      if (fuel != null) {
-        nonNegative("settings.limits.fuel", fuel);
-      }
-      nonNegative("settings.limits.maxOutputBytes", maxOutputBytes);
-      nonNegative("settings.limits.maxModuleBytes", maxModuleBytes);
     }
   }
 
@@ -186,8 +183,9 @@ public record Receipt(
   /**
    * How the job ended.
    *
-   * @param kind {@code completed}, {@code trapped}, {@code limit-exceeded}, {@code rejected} or
-   *     {@code failed}
+   * @param kind {@code completed}, {@code trapped}, {@code limit-exceeded}, {@code rejected},
+   *     {@code failed}, {@code cancelled} (a client cancelled the running job) or {@code interrupted}
+   *     (the node stopped it: shutdown, a lost worker)
    * @param exitCode the guest's exit code when completed, else null
    * @param detail the trap kind, the limit or the rejection kind, else null
    */
@@ -204,9 +202,9 @@ public record Receipt(
             throw new ReceiptException("outcome", "a " + kind + " outcome has a detail id and no exitCode");
           }
         }
-        case "failed" -> {
+        case "failed", "cancelled", "interrupted" -> {
           if (exitCode != null || detail != null) {
-            throw new ReceiptException("outcome", "a failed outcome has neither exitCode nor detail");
+            throw new ReceiptException("outcome", "a " + kind + " outcome has neither exitCode nor detail");
           }
         }
         default -> throw new ReceiptException("outcome.kind", "unknown outcome '" + kind + "'");

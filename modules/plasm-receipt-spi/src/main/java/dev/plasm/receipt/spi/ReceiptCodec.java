@@ -80,14 +80,7 @@ public final class ReceiptCodec {
     o.put("engineVersion", st.engineVersion());
     o.put("profile", st.profile());
     ObjectNode l = o.putObject("limits");
-    l.put("maxMemoryBytes", st.limits().maxMemoryBytes());
-    l.put("maxTableElements", st.limits().maxTableElements());
-    l.put("timeoutMillis", st.limits().timeoutMillis());
-    if (st.limits().fuel() != null) {
-      l.put("fuel", st.limits().fuel());
-    }
-    l.put("maxOutputBytes", st.limits().maxOutputBytes());
-    l.put("maxModuleBytes", st.limits().maxModuleBytes());
+    st.limits().forEach(l::put);
     if (st.deterministic() != null) {
       ObjectNode d = o.putObject("deterministic");
       d.put("clockEpochMicros", st.deterministic().clockEpochMicros());
@@ -167,7 +160,11 @@ public final class ReceiptCodec {
     Obj st = o.obj("settings");
     st.only("engineId", "engineVersion", "profile", "limits", "deterministic");
     Obj lim = st.obj("limits");
-    lim.only("maxMemoryBytes", "maxTableElements", "timeoutMillis", "fuel", "maxOutputBytes", "maxModuleBytes");
+    java.util.Map<String, Long> limits = new java.util.LinkedHashMap<>();
+    for (Iterator<String> it = lim.node().propertyNames().iterator(); it.hasNext(); ) {
+      String name = it.next();
+      limits.put(name, lim.num(name));
+    }
     Receipt.Deterministic det = null;
     if (st.has("deterministic")) {
       Obj d = st.obj("deterministic");
@@ -195,9 +192,7 @@ public final class ReceiptCodec {
             st.str("engineId"),
             st.str("engineVersion"),
             st.str("profile"),
-            new Receipt.Limits(
-                lim.num("maxMemoryBytes"), lim.num("maxTableElements"), lim.num("timeoutMillis"),
-                lim.optNum("fuel"), lim.num("maxOutputBytes"), lim.num("maxModuleBytes")),
+            limits,
             det),
         o.str("settingsSha256"),
         new Receipt.Outcome(out.str("kind"), exit == null ? null : exit.intValue(), out.optStr("detail")),

@@ -1,21 +1,15 @@
 package dev.plasm.engine.chicory;
 
-import com.dylibso.chicory.log.Logger;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
-import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.TableInstance;
-import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.InvalidException;
-import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.UnlinkableException;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
@@ -32,11 +26,9 @@ import dev.plasm.api.TrapKind;
 import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.ExecutionRequest;
-import dev.plasm.engine.spi.Preopen;
-import dev.plasm.engine.spi.WasiConfig;
-import dev.plasm.engine.spi.support.ConfinedFileSystem;
-import dev.plasm.engine.spi.support.DeterministicClock;
-import dev.plasm.engine.spi.support.DeterministicRandom;
+import dev.plasm.engine.spi.support.wasi.GuestInterruptedException;
+import dev.plasm.engine.spi.support.wasi.WasiExitException;
+import dev.plasm.engine.spi.support.wasi.WasiPreview1;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
@@ -46,17 +38,6 @@ import java.util.function.Function;
 
 /** A parsed (and possibly compiled) module; each run builds a fresh, capped instance. */
 final class ChicoryModule implements CompiledModule {
-  private static final Logger QUIET =
-      new Logger() {
-        @Override
-        public void log(Level level, String msg, Throwable throwable) {}
-
-        @Override
-        public boolean isLoggable(Level level) {
-          return false;
-        }
-      };
-
   /** Chicory's memory is one Java array, which holds at most 2 GiB - 64 KiB of pages. */
   static final int MAX_PAGES = 32_767;
 
@@ -88,7 +69,7 @@ final class ChicoryModule implements CompiledModule {
 
     WasiPreview1 wasi;
     try {
-      wasi = WasiPreview1.builder().withLogger(QUIET).withOptions(wasiOptions(request.wasi())).build();
+      wasi = new WasiPreview1(request.wasi());
     } catch (IOException e) {
       return new ExecutionOutcome.Failed("cannot preopen a directory: " + e.getMessage(), Usage.NONE);
     }
@@ -96,7 +77,7 @@ final class ChicoryModule implements CompiledModule {
       Instance.Builder builder =
           Instance.builder(module)
               .withStart(false)
-              .withImportValues(ImportValues.builder().addFunction(hostFunctions(wasi, request.wasi())).build())
+              .withImportValues(ImportValues.builder().addFunction(ChicoryWasi.hostFunctions(wasi)).build())
               .withMemoryFactory(l -> cappedMemory(l, limits, memory))
               .withTableFactory((table, init) -> cappedTable(table, init, limits));
       if (compiledMachine != null) {
@@ -126,35 +107,6 @@ final class ChicoryModule implements CompiledModule {
     }
   }
 
-  /** WASI's functions, with the clock replaced by the recorded one in a deterministic run. */
-  private static HostFunction[] hostFunctions(WasiPreview1 wasi, WasiConfig config) {
-    HostFunction[] functions = wasi.toHostFunctions();
-    if (config.determinism() == null) {
-      return functions;
-    }
-    // Chicory reads the monotonic clock from System.nanoTime(), so clock_time_get is replaced.
-    DeterministicClock clock = new DeterministicClock(config.determinism());
-    for (int i = 0; i < functions.length; i++) {
-      HostFunction f = functions[i];
-      if (f.name().equals("clock_time_get")) {
-        functions[i] =
-            new HostFunction(
-                f.module(),
-                f.name(),
-                f.functionType(),
-                (instance, args) -> {
-                  int clockId = (int) args[0];
-                  if (clockId < 0 || clockId > 3) {
-                    return new long[] {28}; // EINVAL
-                  }
-                  instance.memory().writeLong((int) args[2], clock.nextNanos());
-                  return new long[] {0};
-                });
-      }
-    }
-    return functions;
-  }
-
   private boolean hasExport(String name) {
     var exports = module.exportSection();
     for (int i = 0; i < exports.exportCount(); i++) {
@@ -164,24 +116,6 @@ final class ChicoryModule implements CompiledModule {
       }
     }
     return false;
-  }
-
-  private static WasiOptions wasiOptions(WasiConfig c) throws IOException {
-    WasiOptions.Builder b =
-        WasiOptions.builder()
-            .withRandom(c.determinism() == null ? new java.security.SecureRandom() : new DeterministicRandom(c.determinism()))
-            .withArguments(c.args())
-            .withStdin(c.stdin(), false)
-            .withStdout(c.stdout(), false)
-            .withStderr(c.stderr(), false);
-    for (var e : c.env().entrySet()) {
-      b.withEnvironment(e.getKey(), e.getValue());
-    }
-    for (Preopen p : c.preopens()) {
-      // Chicory's own checks are lexical; the confined file system stops symlink escapes.
-      b.withDirectory(p.guestPath(), ConfinedFileSystem.open(p.hostPath(), p.readOnly()));
-    }
-    return b.build();
   }
 
   private static Memory cappedMemory(MemoryLimits declared, ResourceLimits limits, AtomicReference<Memory> seen) {
@@ -226,24 +160,16 @@ final class ChicoryModule implements CompiledModule {
   }
 
   private ExecutionOutcome instantiationFailure(Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
-    LimitExceededException limit = find(t, LimitExceededException.class);
-    if (limit != null) {
-      return new ExecutionOutcome.LimitExceeded(limit.limit(), limit.getMessage(), usage(memory, meter));
-    }
     if (find(t, UnlinkableException.class) != null) {
       return new ExecutionOutcome.Rejected(RejectionKind.UNLINKABLE, "unlinkable module: " + rootMessage(t));
     }
     if (find(t, InvalidException.class) != null) {
       return new ExecutionOutcome.Rejected(RejectionKind.INVALID, "invalid module: " + rootMessage(t));
     }
-    if (find(t, UninstantiableException.class) != null) {
-      return new ExecutionOutcome.Rejected(RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: " + rootMessage(t));
-    }
-    if (t instanceof OutOfMemoryError) {
-      return new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the host ran out of memory instantiating the module", usage(memory, meter));
-    }
-    // Traps in active segments or the start function make the module uninstantiable.
-    return new ExecutionOutcome.Rejected(RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: " + rootMessage(t));
+    // The rest happened while instantiation ran code: an active segment out of bounds or a trap in
+    // the start function is a trap (docs/plugin-authors.md), proc_exit there ends the run with its
+    // code, and limits and interrupts are what they are later.
+    return runFailure(t, memory, meter);
   }
 
   private ExecutionOutcome runFailure(Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
@@ -257,7 +183,7 @@ final class ChicoryModule implements CompiledModule {
       return new ExecutionOutcome.LimitExceeded(limit.limit(), limit.getMessage(), usage);
     }
     if (find(t, FuelMeter.Interrupted.class) != null || find(t, ChicoryInterruptedException.class) != null
-        || t instanceof InterruptedException) {
+        || find(t, GuestInterruptedException.class) != null || t instanceof InterruptedException) {
       return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage);
     }
     if (find(t, StackOverflowError.class) != null) {

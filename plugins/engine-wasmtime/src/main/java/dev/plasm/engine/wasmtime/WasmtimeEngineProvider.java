@@ -19,43 +19,67 @@ import java.util.Set;
  *   <li>{@link Limit#MEMORY}: the engine turns the module's own memory into an import and creates
  *       it per run with the run's cap as its maximum, so a larger initial memory is refused before
  *       anything is allocated and {@code memory.grow} returns -1 at the cap.
- *   <li>{@link Limit#WALL_TIME}: epoch interruption; a watchdog bumps the engine's epoch when a run's
- *       thread is interrupted, which stops every loop shape within milliseconds. It does not stop a
- *       guest blocked inside a WASI call (e.g. a long {@code poll_oneoff} sleep) or a compilation;
- *       the host's hard deadline covers those. wasmtime-java has one epoch per engine, so an
- *       interrupt also stops the other runs of this engine that are executing wasm at that moment:
- *       they end as {@code Failed}, never with a false outcome.
+ *   <li>{@link Limit#WALL_TIME}, only when interruptible ({@value #INTERRUPTIBLE_PROPERTY}{@code
+ *       =true}): epoch interruption; a watchdog bumps the engine's epoch when a run's thread is
+ *       interrupted, which stops every loop shape within milliseconds. It does not stop a guest
+ *       blocked inside a WASI call (e.g. a long {@code poll_oneoff} sleep) or a compilation; the
+ *       host's hard deadline covers those. wasmtime-java has one epoch per engine, so an interrupt
+ *       also stops the other runs of this engine that are executing wasm at that moment: they end
+ *       as {@code Failed}, never with a false outcome.
  * </ul>
+ *
+ * <p>By default the engine is not interruptible: the epoch checks wasmtime compiles into every
+ * function entry and loop back-edge cost 20-40 % of run time (docs/performance.md), and Plasm
+ * enforces the deadline around the engine anyway: an interrupted guest stops at its next WASI call,
+ * and one that makes none is a runaway that {@code plasm run} ends with its process (exit 124, the
+ * same outcome and receipt) and the daemon with its worker. An embedder that runs many jobs in one
+ * JVM and cannot end it sets the property (or uses {@link #WasmtimeEngineProvider(boolean)}).
  *
  * <p>Not enforced (the host must enforce them around the engine): tables (wasmtime-java cannot
  * create a table or limit one, so {@code table.grow} is capped only by the module's own maximum)
  * and fuel (not exposed by wasmtime-java).
  *
- * <p>WASI: stdio goes through the request's streams (fds 0-2 are served in Java, see the engine's
- * stdio shim), {@code proc_exit} codes come through unchanged (including 126 and above, which
- * wasmtime's own WASI would turn into an error), read-only preopens are opened without write,
- * create or remove capabilities, and a deterministic run gets its clocks and {@code random_get}
- * from the recorded {@link dev.plasm.engine.spi.Determinism} ({@link Capability#DETERMINISTIC_WASI}).
+ * <p>WASI is Plasm's own ({@code dev.plasm.engine.spi.support.wasi}, the same as the Chicory
+ * engines'), served in Java: wasmtime-java's WASI (wasmtime 7's, frozen since 2023) opens stdio only
+ * from file paths, turns {@code proc_exit} codes of 126 and above into errors, and differs from the
+ * WASI test suite in eight places (docs/conformance.md). A deterministic run gets its clocks and
+ * {@code random_get} from the recorded {@link dev.plasm.engine.spi.Determinism} ({@link
+ * Capability#DETERMINISTIC_WASI}).
  */
 public final class WasmtimeEngineProvider implements WasmEngineProvider {
-  private static final EngineDescriptor DESCRIPTOR =
-      new EngineDescriptor(
-          "wasmtime",
-          WasmtimeEngine.WASMTIME_VERSION,
-          "wasmtime " + WasmtimeEngine.WASMTIME_VERSION + " (wasmtime-java " + WasmtimeEngine.BINDING_VERSION
-              + ", JNI): native code, fastest on long jobs, no fuel",
-          ExecutionMode.NATIVE,
-          Set.of(Limit.MEMORY, Limit.WALL_TIME),
-          Set.of(Capability.DETERMINISTIC_WASI));
+  /** The system property that makes the engine interruptible: {@code true} or not. */
+  public static final String INTERRUPTIBLE_PROPERTY = "plasm.wasmtime.interruptible";
+
+  private final boolean interruptible;
+  private final EngineDescriptor descriptor;
+
+  /** The engine as the system property {@value #INTERRUPTIBLE_PROPERTY} says (default: not). */
+  public WasmtimeEngineProvider() {
+    this(Boolean.getBoolean(INTERRUPTIBLE_PROPERTY));
+  }
+
+  /** The engine with or without epoch interruption (see the class comment). */
+  public WasmtimeEngineProvider(boolean interruptible) {
+    this.interruptible = interruptible;
+    this.descriptor = new EngineDescriptor(
+        "wasmtime",
+        WasmtimeEngine.WASMTIME_VERSION,
+        "wasmtime " + WasmtimeEngine.WASMTIME_VERSION + " (wasmtime-java " + WasmtimeEngine.BINDING_VERSION
+            + ", JNI): native code, fastest on long jobs, no fuel"
+            + (interruptible ? ", interruptible (epoch checks)" : ""),
+        ExecutionMode.NATIVE,
+        interruptible ? Set.of(Limit.MEMORY, Limit.WALL_TIME) : Set.of(Limit.MEMORY),
+        Set.of(Capability.DETERMINISTIC_WASI));
+  }
 
   @Override
   public EngineDescriptor descriptor() {
-    return DESCRIPTOR;
+    return descriptor;
   }
 
   /** Loads wasmtime's native library (on first use in the process) and starts an engine. */
   @Override
   public WasmEngine create() {
-    return new WasmtimeEngine(DESCRIPTOR);
+    return new WasmtimeEngine(descriptor, interruptible);
   }
 }

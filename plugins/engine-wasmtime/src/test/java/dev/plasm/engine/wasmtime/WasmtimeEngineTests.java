@@ -39,7 +39,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the wasmtime engine does beyond the TCK: its WASI choices, its epoch, its module rewriting. */
+/** What the wasmtime engine does beyond the TCK: its epoch, its module rewriting, its read-only preopens. */
 class WasmtimeEngineTests {
   private static final ResourceLimits LIMITS = ResourceLimits.DEFAULTS.withTimeout(Duration.ofSeconds(30));
   private static final CompileSettings SETTINGS = new CompileSettings(LIMITS, false);
@@ -152,9 +152,26 @@ class WasmtimeEngineTests {
   }
 
   @Test
+  void withoutEpochsAnInterruptedGuestStopsAtItsNextWasiCall() throws Exception {
+    OutputStream sink = OutputStream.nullOutputStream();
+    var wasi = new WasiConfig(List.of("probe", "flood"), Map.of(), new ByteArrayInputStream(new byte[0]), sink, sink, List.of());
+    CompiledModule probe = engine.compile(Fixtures.bytes("probe"), SETTINGS);
+    var result = new CompletableFuture<ExecutionOutcome>();
+    Thread t = Thread.ofPlatform().daemon().start(() -> result.complete(probe.run(new ExecutionRequest(wasi, LIMITS))));
+    Thread.sleep(200);
+    assertFalse(result.isDone(), "the flood ended by itself");
+    t.interrupt();
+    var stopped = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, result.get(3, TimeUnit.SECONDS));
+    assertEquals(Limit.WALL_TIME, stopped.limit());
+    assertFalse(new WasmtimeEngineProvider().descriptor().enforces(Limit.WALL_TIME), "not interruptible by default");
+    assertTrue(new WasmtimeEngineProvider(true).descriptor().enforces(Limit.WALL_TIME));
+  }
+
+  @Test
   void interruptingOneRunNeverGivesAnotherAFalseOutcome() throws Exception {
-    CompiledModule loop = engine.compile(Fixtures.bytes("loop-br-if"), SETTINGS);
-    WasmEngine other = new WasmtimeEngineProvider().create();
+    WasmEngine interruptible = new WasmtimeEngineProvider(true).create();
+    CompiledModule loop = interruptible.compile(Fixtures.bytes("loop-br-if"), SETTINGS);
+    WasmEngine other = new WasmtimeEngineProvider(true).create();
     CompiledModule otherLoop = other.compile(Fixtures.bytes("loop-br"), SETTINGS);
     try {
       var target = new CompletableFuture<ExecutionOutcome>();
@@ -179,6 +196,7 @@ class WasmtimeEngineTests {
       t2.interrupt();
     } finally {
       other.close();
+      interruptible.close();
     }
   }
 
@@ -199,9 +217,8 @@ class WasmtimeEngineTests {
   void deepRecursionOnTheHostsEightMiBThreadIsACleanStackOverflowTrap() throws Exception {
     CompiledModule recursion = engine.compile(Fixtures.bytes("trap-stack-overflow"), SETTINGS);
     var result = new CompletableFuture<ExecutionOutcome>();
-    Thread t = Thread.ofPlatform().stackSize(8L << 20).start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
+    Thread t = Thread.ofPlatform().daemon().stackSize(8L << 20).start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
     t.join(30_000);
-    t.interrupt(); // should it still run, the epoch stops it
     assertEquals(TrapKind.STACK_OVERFLOW, assertInstanceOf(ExecutionOutcome.Trapped.class, result.get(1, TimeUnit.SECONDS)).kind());
   }
 
@@ -216,9 +233,26 @@ class WasmtimeEngineTests {
   }
 
   @Test
-  void aTrappingStartFunctionMakesTheModuleUninstantiable() {
-    Run r = run(engine.compile(testModule("start-function-traps"), SETTINGS), List.of(), List.of(), LIMITS);
-    assertEquals(RejectionKind.UNINSTANTIABLE, assertInstanceOf(ExecutionOutcome.Rejected.class, r.outcome()).kind());
+  void theClocksGiveTheSameErrnosThroughTheNativeFastPath() {
+    // Realtime and monotonic come from wasmtime's WASI (clock-shim.wat), the rest from Plasm's:
+    // together they must answer exactly as Plasm's WASI alone does on the other engines.
+    CompiledModule clocks = engine.compile(testModule("clock-ids"), SETTINGS);
+    assertEquals(0, exitCode(run(clocks, List.of(), List.of(), LIMITS)));
+    var deterministic = new WasiConfig(List.of("clock-ids"), Map.of(), new ByteArrayInputStream(new byte[0]),
+        new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), new dev.plasm.engine.spi.Determinism(1, new byte[32]));
+    ExecutionOutcome o = clocks.run(new ExecutionRequest(deterministic, LIMITS));
+    assertEquals(0, assertInstanceOf(ExecutionOutcome.Completed.class, o).exitCode());
+  }
+
+  @Test
+  void storesPreparedAheadKeepTheGuestsClockAndPollInStep() throws Exception {
+    // From an engine's second run on, runs get a store made earlier by a background thread; its
+    // native monotonic clock counts from then, and so must poll_oneoff's deadlines.
+    CompiledModule poll = engine.compile(Fixtures.bytes("poll-abstime"), SETTINGS);
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(50); // time for the next store to be prepared, and to age
+      assertEquals(0, exitCode(run(poll, List.of(), List.of(), LIMITS)), "run " + i);
+    }
   }
 
   @Test

@@ -1,18 +1,19 @@
 package dev.plasm.daemon.internal.exec;
 
+import dev.plasm.api.ByteSize;
+import dev.plasm.api.Durations;
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Limit;
+import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
+import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
-import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.daemon.internal.store.WorkerResult;
-import dev.plasm.api.ByteSize;
-import dev.plasm.api.Durations;
-import dev.plasm.daemon.internal.worker.WorkerMain;
 import dev.plasm.daemon.internal.worker.WorkerSpec;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,24 +22,30 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bounded queue and the executors. Each executor owns one worker process (a JVM started from the
- * same runtime and module path, see {@link WorkerProcess}), kept warm between jobs unless {@code
+ * The bounded queue and the executors. Each executor owns one worker process ({@link
+ * WorkerProcess}, started by {@link WorkerLauncher}), kept warm between jobs unless {@code
  * workers.warm} is false. An executor takes a job, marks it running (durably, before anything runs),
- * hands it to its worker and waits for the reply, watching the clock and the worker's resident
+ * hands its plan to the worker and waits for the reply, watching the clock and the worker's resident
  * memory. It kills the worker at the job's deadline plus {@code workers.kill-grace}, above {@code
- * workers.max-rss}, on cancel, and when a graceful stop runs out of time, and starts a fresh one; a
- * worker that dies leaves a failed job and the executor goes on to the next one.
+ * workers.max-rss}, on cancel, and when a graceful stop runs out of time, and starts a fresh one.
+ *
+ * <p>Every job that started ends with a signed receipt: the worker's, or when the worker could not
+ * report (killed, crashed), one the daemon signs itself stating the outcome it decided
+ * ({@link NodeReceipts}).
  */
 public final class JobRunner {
   /** How often a running job's worker is checked (memory, shutdown). */
   private static final Duration TICK = Duration.ofMillis(50);
+
+  /** Exit code of a JVM that ran out of heap with {@code -XX:+ExitOnOutOfMemoryError}. */
+  private static final int JVM_OUT_OF_MEMORY = 3;
 
   private final JobStore store;
   private final ModuleStore modules;
@@ -46,6 +53,8 @@ public final class JobRunner {
   private final Path stateDir;
   private final Log log;
   private final Metrics metrics;
+  private final NodeReceipts receipts;
+  private final WorkerLauncher launcher;
   private final Semaphore slots;
   private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
   private final Map<String, WorkerProcess> workers = new ConcurrentHashMap<>();
@@ -56,21 +65,24 @@ public final class JobRunner {
   private volatile boolean stopping;
   private volatile long stopDeadline;
 
-  public JobRunner(JobStore store, ModuleStore modules, DaemonConfig config, Path stateDir, Log log, Metrics metrics) {
+  public JobRunner(JobStore store, ModuleStore modules, DaemonConfig config, Path stateDir, Log log, Metrics metrics,
+      NodeReceipts receipts) {
     this.store = store;
     this.modules = modules;
     this.config = config;
     this.stateDir = stateDir;
     this.log = log;
     this.metrics = metrics;
-    this.slots = new Semaphore(config.queueCapacity());
+    this.receipts = receipts;
+    this.launcher = new WorkerLauncher(config, stateDir);
+    this.slots = new Semaphore(config.jobs().queueCapacity());
     this.maxRss = config.effectiveMaxRss();
     metrics.gauges(queue::size, running::get, this::workersAlive);
   }
 
   public void start() throws IOException {
     AtomicFiles.privateDir(stateDir.resolve("logs"));
-    for (int i = 0; i < config.concurrency(); i++) {
+    for (int i = 0; i < config.jobs().concurrency(); i++) {
       Executor e = new Executor(i);
       executors.add(e);
       e.thread = Thread.ofPlatform().name("plasm-executor-" + i).daemon(true).start(e::loop);
@@ -115,8 +127,26 @@ public final class JobRunner {
   /** What {@link #cancel} did. */
   public enum CancelResult { CANCELLED, ALREADY_ENDED, UNKNOWN }
 
-  /** Cancels a queued job at once, or kills a running job's worker. */
+  /** Where jobs out on other nodes are cancelled (set when p2p is on). */
+  public interface RemoteCancel {
+    /** Cancels a job this node sent out and returns once its record has ended. */
+    void cancel(String id) throws IOException;
+  }
+
+  private volatile RemoteCancel remoteCancel;
+
+  public void remoteCancel(RemoteCancel c) {
+    this.remoteCancel = c;
+  }
+
+  /** Cancels a queued job at once, kills a running job's worker, or has a job out on other nodes cancelled there. */
   public CancelResult cancel(String id) throws IOException {
+    JobRecord out = store.get(id);
+    RemoteCancel rc = remoteCancel;
+    if (out != null && out.dispatch() != null && !out.terminal() && rc != null) {
+      rc.cancel(id);
+      return CancelResult.CANCELLED;
+    }
     synchronized (lock(id)) {
       JobRecord r = store.get(id);
       if (r == null) {
@@ -126,8 +156,8 @@ public final class JobRunner {
         return CancelResult.ALREADY_ENDED;
       }
       cancelled.put(id, "cancelled by a client");
-      if (r.state().equals(JobRecord.QUEUED)) {
-        end(r.ended(JobRecord.CANCELLED, Instant.now().toString(), "cancelled by a client before it started"));
+      if (r.state() == JobState.QUEUED) {
+        end(r.endedUnrun(JobState.CANCELLED, Instant.now(), "cancelled by a client before it started"), -1);
         if (queue.remove(id)) {
           slots.release(); // its place is free at once, not when an executor would have skipped it
         }
@@ -162,7 +192,7 @@ public final class JobRunner {
 
     void loop() {
       while (!stopping) {
-        if (config.pool().warm()) {
+        if (config.workers().warm()) {
           warm();
         }
         String id;
@@ -182,10 +212,10 @@ public final class JobRunner {
           try {
             JobRecord r = store.get(id);
             if (r != null && !r.terminal()) {
-              end(r.ended(JobRecord.INTERRUPTED, Instant.now().toString(), stopping
-                  ? "the daemon shut down while the job was running" : "the daemon could not run the job: " + t));
+              endStarted(r, new ExecutionOutcome.Interrupted(stopping ? "the daemon shut down while the job was running"
+                  : "the daemon could not run the job: " + t, Usage.NONE), r.startedAt(), -1);
             }
-          } catch (IOException e) {
+          } catch (IOException | RuntimeException e) {
             log.error("cannot record the job's end", "job", id, "error", e.toString());
           }
         } finally {
@@ -226,7 +256,7 @@ public final class JobRunner {
 
     /** Drops the worker after a job: replaced at once when warm, retired in the background when spent. */
     void release(WorkerProcess w, boolean dead) {
-      boolean spent = !config.pool().warm() || w.jobs() >= config.pool().maxJobs();
+      boolean spent = !config.workers().warm() || w.jobs() >= config.workers().maxJobs();
       if (dead || spent || !w.alive()) {
         worker = null;
         if (!dead && w.alive()) {
@@ -237,8 +267,7 @@ public final class JobRunner {
   }
 
   private WorkerProcess startWorker(int index) throws IOException {
-    long heapMiB = DaemonConfig.workerHeapMiB(config.limits().maxMemoryBytes());
-    WorkerProcess w = WorkerProcess.start(workerCommand(heapMiB), stateDir.resolve("logs").resolve("worker-" + index + ".log"));
+    WorkerProcess w = launcher.start(index);
     metrics.workerStarted();
     log.info("worker started", "executor", index, "pid", w.pid());
     return w;
@@ -248,10 +277,10 @@ public final class JobRunner {
     JobRecord r;
     synchronized (lock(id)) {
       r = store.get(id);
-      if (r == null || !r.state().equals(JobRecord.QUEUED) || stopping) {
+      if (r == null || r.state() != JobState.QUEUED || stopping) {
         return;
       }
-      r = r.running(Instant.now().toString());
+      r = r.running(Instant.now());
       store.update(r);
     }
     running.incrementAndGet();
@@ -263,35 +292,34 @@ public final class JobRunner {
     }
   }
 
+  /** Why the daemon stopped a job's worker, when it did. */
+  private record Kill(String why, Limit limit) {}
+
   private void runWorker(JobRecord r, Executor ex) throws IOException, InterruptedException {
     Path dir = store.dir(r.id());
     long start = System.nanoTime();
-    WorkerSpec spec = new WorkerSpec(r.id(), modules.path(r.moduleSha256()).toString(), r.programName(), r.args(), r.env(),
-        r.limits(), r.engine(), r.nonce(), r.deterministic(), dir.toString());
+    WorkerSpec spec = new WorkerSpec(r.id(), modules.path(r.plan().moduleSha256()).toString(), r.plan(), r.determinism(),
+        dir.toString());
     WorkerProcess w;
     try {
       w = ex.take();
     } catch (IOException e) {
-      end(r.finished(Instant.now().toString(), new JobRecord.Outcome("failed", null, null,
-          "the daemon could not start a worker process: " + e.getMessage()),
-          new JobRecord.UsageRecord(0, 0, null, 0, 0), null, "no worker process", false), -1);
+      endStarted(r, new ExecutionOutcome.Failed("the daemon could not start a worker process: " + e.getMessage(),
+          Usage.NONE), r.startedAt(), -1);
       return;
     }
     workers.put(r.id(), w);
-    String killedWhy = null;
-    String limitWhy = null;
-    boolean dead;
+    Kill kill = null;
     if (stopping || cancelled.containsKey(r.id()) || !w.send(spec)) { // cancelled or stopped while it was starting
       w.kill();
     }
-    long until = start + Duration.ofMillis(r.limits().timeoutMillis()).plus(config.killGrace()).toNanos();
+    long until = start + Duration.ofMillis(r.plan().limits().timeout().toMillis()).plus(config.workers().killGrace()).toNanos();
     WorkerProcess.Event event = null;
     while (true) {
       long left = until - System.nanoTime();
       if (left <= 0) {
-        killedWhy = "the worker was still running " + Durations.format(config.killGrace())
-            + " after the job's deadline and was killed";
-        limitWhy = "wall-time";
+        kill = new Kill("the worker was still running " + Durations.format(config.workers().killGrace())
+            + " after the job's deadline and was killed", Limit.WALL_TIME);
         break;
       }
       event = w.await(Duration.ofNanos(Math.min(left, TICK.toNanos())));
@@ -299,75 +327,70 @@ public final class JobRunner {
         break;
       }
       if (stopping && System.nanoTime() - stopDeadline > 0) {
-        killedWhy = "the daemon shut down and the job did not finish within workers.shutdown-grace";
+        kill = new Kill("the daemon shut down and the job did not finish within workers.shutdown-grace", null);
         break;
       }
       long rss = w.rss();
       if (rss > maxRss) {
-        killedWhy = "the worker's resident memory reached " + ByteSize.format(rss) + ", over workers.max-rss "
-            + ByteSize.format(maxRss) + "; it was killed";
-        limitWhy = "memory";
+        kill = new Kill("the worker's resident memory reached " + ByteSize.format(rss) + ", over workers.max-rss "
+            + ByteSize.format(maxRss) + "; it was killed", Limit.MEMORY);
         break;
       }
     }
-    if (killedWhy != null) {
+    if (kill != null) {
       w.kill();
       metrics.workerKilled();
       event = w.await(Duration.ofSeconds(10));
-      log.warn("worker killed", "job", r.id(), "pid", w.pid(), "why", killedWhy);
-    } else if (event instanceof WorkerProcess.Replied rep && !rep.reply().jobId().equals(r.id())) {
+      log.warn("worker killed", "job", r.id(), "pid", w.pid(), "why", kill.why());
+    }
+    if (event instanceof WorkerProcess.Replied rep && !rep.reply().jobId().equals(r.id())) {
       w.kill(); // a reply for another job: the worker broke the protocol
       event = w.await(Duration.ofSeconds(10));
     } else if (event instanceof WorkerProcess.Replied rep) {
       metrics.moduleCache(rep.reply().cacheHits(), rep.reply().cacheMisses());
     }
-    dead = event instanceof WorkerProcess.Died || killedWhy != null;
+    boolean dead = event instanceof WorkerProcess.Died || kill != null;
     ex.release(w, dead);
 
     long micros = (System.nanoTime() - start) / 1000;
-    String now = Instant.now().toString();
-    Path resultFile = dir.resolve(JobStore.RESULT);
-    WorkerResult wr = null;
-    if (Files.isRegularFile(resultFile)) {
-      try {
-        wr = Json.MAPPER.readValue(Files.readAllBytes(resultFile), WorkerResult.class);
-      } catch (RuntimeException e) {
-        wr = null;
-      }
-    }
+    WorkerResult wr = WorkerResult.readIfThere(dir.resolve(JobStore.RESULT));
     synchronized (lock(r.id())) {
       String why = cancelled.remove(r.id());
       if (why != null) {
-        end(store.get(r.id()).ended(JobRecord.CANCELLED, now, why + " while it was running; its worker was killed"), micros);
+        endStarted(r, new ExecutionOutcome.Cancelled(why + " while it was running; its worker was killed", usage(dir, micros)),
+            r.startedAt(), micros);
         return;
       }
       if (wr != null) { // the worker finished the job (also when it halted a runaway guest itself)
-        endFromResult(r.finished(wr.finishedAt(), wr.outcome(), wr.usage(), wr.engine(), wr.receiptError(),
-            Files.isRegularFile(dir.resolve(JobStore.RECEIPT))), micros);
-        return;
-      }
-      if (stopping && limitWhy == null) {
-        end(store.get(r.id()).ended(JobRecord.INTERRUPTED, now, killedWhy != null ? killedWhy
-            : "the daemon shut down while the job was running"), micros);
+        JobRecord ended = wr.applyTo(r, Files.isRegularFile(dir.resolve(JobStore.RECEIPT)));
+        store.finish(ended);
+        ended(ended, micros);
         return;
       }
       int code = event instanceof WorkerProcess.Died d ? d.exitCode() : -1;
-      JobRecord.Outcome o;
-      if (limitWhy != null && limitWhy.equals("wall-time")) {
-        o = new JobRecord.Outcome("limit-exceeded", null, "wall-time", "the job ran past its "
-            + r.limits().timeoutMillis() + "ms wall-clock limit; " + killedWhy);
-      } else if (limitWhy != null) {
-        o = new JobRecord.Outcome("limit-exceeded", null, "memory", killedWhy);
-      } else if (code == 3) {
-        o = new JobRecord.Outcome("limit-exceeded", null, "memory", "the worker process ran out of memory");
+      ExecutionOutcome o;
+      if (kill != null && kill.limit() == Limit.WALL_TIME) {
+        o = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job ran past its "
+            + Durations.format(r.plan().limits().timeout()) + " wall-clock limit; " + kill.why(), usage(dir, micros));
+      } else if (kill != null && kill.limit() == Limit.MEMORY) {
+        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, kill.why(), usage(dir, micros));
+      } else if (stopping) {
+        o = new ExecutionOutcome.Interrupted(kill != null ? kill.why() : "the daemon shut down while the job was running",
+            usage(dir, micros));
+      } else if (code == JVM_OUT_OF_MEMORY) {
+        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the worker process ran out of memory", usage(dir, micros));
       } else {
-        o = new JobRecord.Outcome("failed", null, null, "the worker process ended with exit code " + code
-            + " without a result (its log: " + stateDir.relativize(w.log()) + " in the state directory)");
+        o = new ExecutionOutcome.Failed("the worker process ended with exit code " + code
+            + " without a result (its log: " + stateDir.relativize(w.log()) + " in the state directory)", usage(dir, micros));
       }
-      long out = size(dir.resolve(JobStore.STDOUT));
-      long err = size(dir.resolve(JobStore.STDERR));
-      end(r.finished(now, o, new JobRecord.UsageRecord(micros, 0, null, out, err), null, o.message(), false), micros);
+      endStarted(r, o, r.startedAt(), micros);
     }
+  }
+
+  /** What the daemon measured of a job whose worker could not report: the time, and the output on disk. */
+  private static Usage usage(Path dir, long micros) {
+    return new Usage(Duration.ofNanos(Math.max(0, micros) * 1000), 0, OptionalLong.empty(), size(dir.resolve(JobStore.STDOUT)),
+        size(dir.resolve(JobStore.STDERR)));
   }
 
   private static long size(Path p) {
@@ -378,13 +401,34 @@ public final class JobRunner {
     }
   }
 
-  private void end(JobRecord r) throws IOException {
-    end(r, -1);
+  /**
+   * Ends a job that started with an outcome the daemon decided, and signs its receipt: a job that
+   * ran, even partly, always ends with a signed statement of how.
+   */
+  private void endStarted(JobRecord r, ExecutionOutcome o, Instant startedAt, long micros) throws IOException {
+    Instant now = Instant.now();
+    Path dir = store.dir(r.id());
+    boolean signed;
+    String reason = o instanceof ExecutionOutcome.Completed ? null : message(o);
+    try {
+      signed = receipts.issue(r, dir, o, startedAt == null ? now : startedAt, now);
+    } catch (IOException | RuntimeException e) {
+      log.error("cannot sign the receipt of a job the daemon ended", "job", r.id(), "error", e.toString());
+      signed = false;
+    }
+    end(r.ended(WorkerResult.stateOf(o), now, o, reason, signed), micros);
   }
 
-  private void endFromResult(JobRecord r, long micros) throws IOException {
-    store.finish(r);
-    ended(r, micros);
+  private static String message(ExecutionOutcome o) {
+    return switch (o) {
+      case ExecutionOutcome.Completed c -> null;
+      case ExecutionOutcome.Trapped t -> t.message();
+      case ExecutionOutcome.LimitExceeded l -> l.message();
+      case ExecutionOutcome.Rejected rj -> rj.message();
+      case ExecutionOutcome.Failed f -> f.message();
+      case ExecutionOutcome.Cancelled c -> c.message();
+      case ExecutionOutcome.Interrupted i -> i.message();
+    };
   }
 
   private void end(JobRecord r, long micros) throws IOException {
@@ -393,79 +437,95 @@ public final class JobRunner {
   }
 
   private void ended(JobRecord r, long micros) {
-    String kind = r.state().equals(JobRecord.FINISHED) && r.outcome() != null ? r.outcome().kind() : r.state();
+    String kind = r.outcome() != null ? r.outcome().id() : r.state().text();
     metrics.ended(kind, micros);
-    log.info("job ended", "job", r.id(), "state", r.state(), "outcome", kind,
-        "millis", micros < 0 ? 0 : micros / 1000);
+    log.info("job ended", "job", r.id(), "state", r.state().text(), "outcome", kind, "millis", micros < 0 ? 0 : micros / 1000);
   }
 
-  /** The command that starts a worker: this runtime's java, with this process's module or class path. */
-  List<String> workerCommand(long heapMiB) {
-    String java = ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("-Xmx" + heapMiB + "m");
-    cmd.add("-XX:+UseSerialGC");
-    // Give memory back after a large job, so an idle warm worker stays small.
-    cmd.add("-XX:MinHeapFreeRatio=10");
-    cmd.add("-XX:MaxHeapFreeRatio=30");
-    cmd.add("-XX:+ExitOnOutOfMemoryError");
-    cmd.add("-Xshare:auto");
-    cmd.add("-XX:-DontCompileHugeMethods");
-    String image = System.getProperty("plasm.image");
-    if (image != null) {
-      cmd.add("-Dplasm.image=" + image);
-      // The image's launcher gives these to the daemon; its workers need them as much (wasmtime).
-      Path natives = Path.of(image, "lib", "wasmtime");
-      if (Files.isRegularFile(natives.resolve("libwasmtime_jni.so"))) {
-        cmd.add("-Djava.library.path=" + natives);
-        cmd.add("--enable-native-access=wasmtime.java");
+  /** What a replayed job did: its outcome and its output. */
+  public record Replay(ExecutionOutcome outcome, byte[] stdout, byte[] stderr) {}
+
+  /**
+   * Runs a plan once more in a worker process of its own (not one of the executors', which serve the
+   * queue), for a requester that checks another node's result ({@code verify: reexecute}). The
+   * worker is killed at the job's deadline plus {@code workers.kill-grace}; nothing of the run is
+   * kept but what is returned.
+   */
+  public Replay replay(String jobId, dev.plasm.job.JobPlan plan, dev.plasm.engine.spi.Determinism det, byte[] stdin)
+      throws IOException, InterruptedException {
+    Path dir = AtomicFiles.privateDir(stateDir.resolve("replays")).resolve(jobId);
+    AtomicFiles.newPrivateDir(dir);
+    WorkerProcess w = null;
+    try {
+      if (stdin.length > 0) {
+        AtomicFiles.write(dir.resolve(JobStore.STDIN), stdin, false);
       }
+      w = WorkerProcess.start(launcher.command(DaemonConfig.workerHeapMiB(plan.limits().maxMemoryBytes())),
+          stateDir.resolve("logs").resolve("replay.log"));
+      metrics.workerStarted();
+      if (!w.send(new WorkerSpec(jobId + "-replay", modules.path(plan.moduleSha256()).toString(), plan, det, dir.toString()))) {
+        throw new IOException("the replay worker did not take the job");
+      }
+      long until = System.nanoTime() + plan.limits().timeout().plus(config.workers().killGrace()).toNanos();
+      WorkerProcess.Event e;
+      do {
+        e = w.await(Duration.ofNanos(Math.max(1, Math.min(until - System.nanoTime(), TICK.toNanos()))));
+      } while (e instanceof WorkerProcess.Quiet && System.nanoTime() < until);
+      WorkerResult wr = WorkerResult.readIfThere(dir.resolve(JobStore.RESULT));
+      if (wr == null) {
+        throw new IOException("the replay ended without a result");
+      }
+      return new Replay(wr.outcome(), readAll(dir.resolve(JobStore.STDOUT)), readAll(dir.resolve(JobStore.STDERR)));
+    } finally {
+      if (w != null) {
+        w.kill();
+      }
+      deleteTree(dir);
     }
-    cmd.addAll(config.workerJavaOptions());
-    String modulePath = System.getProperty("jdk.module.path");
-    String classPath = System.getProperty("java.class.path");
-    String main = WorkerMain.class.getName();
-    if (WorkerMain.class.getModule().isNamed()) {
-      if (modulePath != null && !modulePath.isBlank()) {
-        cmd.add("--module-path");
-        cmd.add(modulePath);
-      }
-      if (classPath != null && !classPath.isBlank()) {
-        cmd.add("-cp");
-        cmd.add(classPath);
-      }
-      // Engines and receipt schemes are found by service binding from the root module (in a
-      // runtime image they are system modules); ALL-MODULE-PATH keeps plugins given on the path.
-      if (modulePath != null && !modulePath.isBlank()) {
-        cmd.add("--add-modules");
-        cmd.add("ALL-MODULE-PATH");
-      }
-      cmd.add("-m");
-      cmd.add(WorkerMain.class.getModule().getName() + "/" + main);
-    } else {
-      cmd.add("-cp");
-      cmd.add(classPath + (modulePath == null || modulePath.isBlank() ? "" : File.pathSeparator + modulePath));
-      cmd.add(main);
+  }
+
+  private static byte[] readAll(Path p) throws IOException {
+    return Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0];
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+        try {
+          Files.deleteIfExists(f);
+        } catch (IOException e) {
+          // Best effort: a replay's scratch directory.
+        }
+      });
+    } catch (IOException e) {
+      // Nothing there.
     }
-    cmd.add("--state");
-    cmd.add(stateDir.toString());
-    for (Path d : config.pluginDirs()) {
-      cmd.add("--plugin-dir");
-      cmd.add(d.toString());
+  }
+
+  /**
+   * Ends a job found running when the daemon started again after a crash: interrupted, with a
+   * receipt (the node cannot say how long it ran; the usage says 0).
+   */
+  public static JobRecord recoverInterrupted(NodeReceipts receipts, JobRecord r, Path jobDir) {
+    Instant now = Instant.now();
+    ExecutionOutcome.Interrupted o = new ExecutionOutcome.Interrupted(
+        "the daemon stopped while the job was running; it may have partly run and was not run again", usage(jobDir, 0));
+    boolean signed;
+    try {
+      signed = receipts.issue(r, jobDir, o, r.startedAt() == null ? now : r.startedAt(), now);
+    } catch (IOException | RuntimeException e) {
+      signed = false; // the record says there is no receipt; nothing else is lost
     }
-    cmd.add("--module-cache");
-    cmd.add(Integer.toString(config.pool().moduleCache()));
-    return cmd;
+    return r.ended(JobState.INTERRUPTED, now, o, o.message(), signed);
   }
 
   /**
    * Stops taking jobs, lets running jobs finish for up to {@code workers.shutdown-grace}, kills the
-   * workers of those that have not, and marks every unfinished job interrupted.
+   * workers of those that have not (each ends interrupted, with a receipt), and marks every queued
+   * job interrupted (it never ran).
    */
   public void shutdown() {
-    stopDeadline = System.nanoTime() + config.pool().shutdownGrace().toNanos();
+    stopDeadline = System.nanoTime() + config.workers().shutdownGrace().toNanos();
     stopping = true;
     for (Executor e : executors) {
       if (!e.busy) {
@@ -487,16 +547,21 @@ public final class JobRunner {
         w.kill();
       }
     }
-    String now = Instant.now().toString();
-    for (JobRecord r : store.all()) {
-      if (!r.terminal()) {
-        try {
-          store.update(r.ended(JobRecord.INTERRUPTED, now, r.state().equals(JobRecord.QUEUED)
-              ? "the daemon shut down before the job started; it never ran, submit it again"
-              : "the daemon shut down while the job was running"));
-        } catch (IOException e) {
-          log.error("cannot record the job's end", "job", r.id(), "error", e.toString());
+    Instant now = Instant.now();
+    for (JobRecord r : store.unfinished()) {
+      if (r.dispatch() != null && r.state() == JobState.RUNNING) {
+        continue; // out on other nodes, which keep running it: asked for again after the restart (RemoteNode.resume)
+      }
+      try {
+        if (r.state() == JobState.QUEUED) {
+          store.update(r.endedUnrun(JobState.INTERRUPTED, now,
+              "the daemon shut down before the job started; it never ran, submit it again"));
+        } else {
+          endStarted(r, new ExecutionOutcome.Interrupted("the daemon shut down while the job was running",
+              usage(store.dir(r.id()), -1)), r.startedAt(), -1);
         }
+      } catch (IOException e) {
+        log.error("cannot record the job's end", "job", r.id(), "error", e.toString());
       }
     }
   }

@@ -5,6 +5,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /** The counters behind {@code /metrics}, in the Prometheus text format (version 0.0.4). */
 public final class Metrics {
@@ -21,11 +22,27 @@ public final class Metrics {
   private IntSupplier queueDepth = () -> 0;
   private IntSupplier running = () -> 0;
   private IntSupplier workersAlive = () -> 0;
+  private java.util.function.Supplier<String> extra = () -> "";
+  private IntSupplier httpOpen = () -> 0;
+  private LongSupplier httpRefused = () -> 0;
+  private LongSupplier httpTimedOut = () -> 0;
 
   public void gauges(IntSupplier queueDepth, IntSupplier running, IntSupplier workersAlive) {
     this.queueDepth = queueDepth;
     this.running = running;
     this.workersAlive = workersAlive;
+  }
+
+  /** More metrics, rendered after these (the remote node's). */
+  public void extra(java.util.function.Supplier<String> more) {
+    this.extra = more;
+  }
+
+  /** The HTTP server's connection counts. */
+  public void http(IntSupplier open, LongSupplier refused, LongSupplier timedOut) {
+    this.httpOpen = open;
+    this.httpRefused = refused;
+    this.httpTimedOut = timedOut;
   }
 
   private final AtomicLong cacheHits = new AtomicLong();
@@ -93,6 +110,11 @@ public final class Metrics {
     metric(b, "plasm_module_cache_misses_total", "counter", "Jobs whose module their worker had to compile.", cacheMisses.get());
     metric(b, "plasm_queue_depth", "gauge", "Jobs waiting to run.", queueDepth.getAsInt());
     metric(b, "plasm_jobs_running", "gauge", "Jobs running now.", running.getAsInt());
+    metric(b, "plasm_http_connections_open", "gauge", "HTTP connections open now.", httpOpen.getAsInt());
+    metric(b, "plasm_http_connections_refused_total", "counter",
+        "HTTP connections answered 503 because api.max-connections were open.", httpRefused.getAsLong());
+    metric(b, "plasm_http_connections_timed_out_total", "counter",
+        "HTTP connections closed because a request or an exchange ran out of time.", httpTimedOut.getAsLong());
     b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {
@@ -101,6 +123,7 @@ public final class Metrics {
     b.append("plasm_job_duration_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.get()).append('\n');
     b.append("plasm_job_duration_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
     b.append("plasm_job_duration_seconds_count ").append(latencyCount.get()).append('\n');
+    b.append(extra.get());
     return b.toString();
   }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One worker JVM as the daemon sees it: jobs go in as lines on its stdin, replies come back as
- * lines on its stdout (read by a virtual thread into a queue, so waiting for one can time out), and
+ * lines on its stdout (read by a platform thread into a queue, so waiting for one can time out), and
  * its stderr is appended to a log file. The daemon holds its stdin open for as long as the worker
  * should live; closing it retires an idle worker.
  */
@@ -47,7 +47,11 @@ final class WorkerProcess {
     this.process = process;
     this.stdin = process.getOutputStream();
     this.log = log;
-    Thread.ofVirtual().name("plasm-worker-reader-" + process.pid()).start(() -> {
+    // A platform thread, never a virtual one: a pipe read blocks its carrier for as long as the
+    // worker is idle (minutes, hours), and with as many idle workers as CPUs every carrier of the
+    // virtual-thread scheduler was held that way; once the scheduler's spare carriers had retired
+    // (30 s idle) no HTTP request could be scheduled and the whole API went silent.
+    Thread.ofPlatform().daemon(true).name("plasm-worker-reader-" + process.pid()).start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
@@ -95,7 +99,7 @@ final class WorkerProcess {
   /** Hands the worker a job; false when the worker is gone. */
   boolean send(WorkerSpec spec) {
     try {
-      byte[] line = (Json.LINE.writeValueAsString(spec) + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] line = (spec.toLine() + "\n").getBytes(StandardCharsets.UTF_8);
       stdin.write(line);
       stdin.flush();
       jobs++;

@@ -1,7 +1,7 @@
 package dev.plasm.daemon.internal.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.plasm.daemon.internal.p2p.P2pNode;
+import dev.plasm.daemon.internal.remote.RemoteNode;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.transport.spi.ConnectedPeer;
 import dev.plasm.transport.spi.DhtKey;
@@ -40,24 +40,31 @@ final class P2pRoutes {
   private static final int MAX_PROVIDERS = 100;
 
   private volatile P2pNode node;
+  private volatile RemoteNode remote;
 
   void node(P2pNode node) {
     this.node = node;
   }
 
+  void remote(RemoteNode r) {
+    this.remote = r;
+  }
+
   /** Serves {@code path} if it is a p2p endpoint; returns false for any other path. */
-  boolean handle(HttpExchange ex, String path, String method) throws IOException {
+  boolean handle(Exchange ex) throws IOException {
+    String path = ex.path();
+    String method = ex.method();
     if (path.equals("/v1/peers")) {
-      ApiServer.allow(method, "GET");
-      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      ex.allow("GET");
+      ex.onlyParams(Set.of());
       peers(ex, transport());
       return true;
     }
     Matcher m = VALUES.matcher(path);
     if (m.matches()) {
-      ApiServer.allow(method, "GET", "PUT");
+      ex.allow("GET", "PUT");
       DhtKey key = key(m.group(1));
-      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      ex.onlyParams(Set.of());
       if (method.equals("PUT")) {
         putValue(ex, key);
       } else {
@@ -67,13 +74,13 @@ final class P2pRoutes {
     }
     m = PROVIDERS.matcher(path);
     if (m.matches()) {
-      ApiServer.allow(method, "GET", "POST");
+      ex.allow("GET", "POST");
       DhtKey key = key(m.group(1));
       if (method.equals("POST")) {
-        ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+        ex.onlyParams(Set.of());
         Transport t = transport();
         int peers = network(() -> t.provide(key));
-        ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("peers", peers));
+        ex.json(200, Json.MAPPER.createObjectNode().put("key", key.text()).put("peers", peers));
       } else {
         findProviders(ex, key);
       }
@@ -81,8 +88,8 @@ final class P2pRoutes {
     }
     m = PEERS.matcher(path);
     if (m.matches()) {
-      ApiServer.allow(method, "GET");
-      ApiServer.onlyParams(ApiServer.query(ex), Set.of());
+      ex.allow("GET");
+      ex.onlyParams(Set.of());
       String peerId = decode(m.group(1), "peerId");
       if (!PEER_ID.matcher(peerId).matches()) {
         throw ApiException.invalid("peerId", "'" + shorten(peerId) + "' is not a peer id (base58btc, e.g. 12D3KooW...)");
@@ -94,7 +101,7 @@ final class P2pRoutes {
       }
       ObjectNode o = Json.MAPPER.createObjectNode().put("peerId", found.get().peerId());
       found.get().addresses().forEach(o.putArray("addresses")::add);
-      ApiServer.sendJson(ex, 200, o);
+      ex.json(200, o);
       return true;
     }
     return false;
@@ -113,6 +120,13 @@ final class P2pRoutes {
         // Closing: the node shows as enabled without addresses.
       }
     }
+    RemoteNode r = remote;
+    ObjectNode rem = o.putObject("remote");
+    if (r != null) {
+      r.summary().forEach((k, v) -> rem.set(k, Json.MAPPER.valueToTree(v)));
+    } else {
+      rem.put("enabled", false);
+    }
     return o;
   }
 
@@ -125,7 +139,7 @@ final class P2pRoutes {
     return n.transport();
   }
 
-  private void peers(HttpExchange ex, Transport t) throws IOException {
+  private void peers(Exchange ex, Transport t) throws IOException {
     List<ConnectedPeer> peers = call(t::peers);
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("peerId", t.peerId());
@@ -139,11 +153,20 @@ final class P2pRoutes {
       p.protocols().forEach(n.putArray("protocols")::add);
       n.put("direction", p.direction().name().toLowerCase(Locale.ROOT));
       n.put("since", p.since().toString());
+      RemoteNode r = remote;
+      if (r != null) {
+        r.knownOffer(p.peerId()).ifPresent(c -> n.set("capacity", Json.MAPPER.valueToTree(c)));
+        var rep = r.reputation().get(p.peerId());
+        if (rep != null) {
+          n.putObject("reputation").put("successes", rep.successes()).put("failures", rep.failures())
+              .put("timeouts", rep.timeouts()).put("lies", rep.lies()).put("score", Math.round(rep.score() * 1000) / 1000.0);
+        }
+      }
     }
-    ApiServer.sendJson(ex, 200, o);
+    ex.json(200, o);
   }
 
-  private void getValue(HttpExchange ex, DhtKey key) throws IOException {
+  private void getValue(Exchange ex, DhtKey key) throws IOException {
     Transport t = transport();
     Optional<byte[]> v = network(() -> t.getValue(key));
     if (v.isEmpty()) {
@@ -151,15 +174,15 @@ final class P2pRoutes {
     }
     ObjectNode o = Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", v.get().length)
         .put("valueBase64", Base64.getEncoder().encodeToString(v.get()));
-    ApiServer.sendJson(ex, 200, o);
+    ex.json(200, o);
   }
 
-  private void putValue(HttpExchange ex, DhtKey key) throws IOException {
+  private void putValue(Exchange ex, DhtKey key) throws IOException {
     Transport t = transport();
     int max = node.config().limits().maxValueBytes();
     byte[] value;
     try {
-      value = ApiServer.body(ex, max);
+      value = ex.body(max);
     } catch (ApiException e) {
       if (e.status() == 413) {
         throw new ApiException(413, "payload-too-large", "value",
@@ -168,12 +191,11 @@ final class P2pRoutes {
       throw e;
     }
     int peers = network(() -> t.putValue(key, value));
-    ApiServer.sendJson(ex, 200, Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", value.length).put("peers", peers));
+    ex.json(200, Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", value.length).put("peers", peers));
   }
 
-  private void findProviders(HttpExchange ex, DhtKey key) throws IOException {
-    Map<String, String> q = ApiServer.query(ex);
-    ApiServer.onlyParams(q, Set.of("max"));
+  private void findProviders(Exchange ex, DhtKey key) throws IOException {
+    Map<String, String> q = ex.onlyParams(Set.of("max"));
     int max = 20;
     if (q.containsKey("max")) {
       try {
@@ -194,7 +216,7 @@ final class P2pRoutes {
       ObjectNode e = list.addObject().put("peerId", p.peerId());
       p.addresses().forEach(e.putArray("addresses")::add);
     }
-    ApiServer.sendJson(ex, 200, o);
+    ex.json(200, o);
   }
 
   /** Runs a transport call, turning its errors into API errors. */

@@ -4,6 +4,7 @@ import dev.plasm.api.ConfigurationException;
 import dev.plasm.daemon.P2pConfig;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.host.PluginProblem;
+import dev.plasm.host.Plugins;
 import dev.plasm.host.TransportRegistry;
 import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.spi.InvalidInputException;
@@ -46,14 +47,14 @@ public final class P2pNode implements AutoCloseable {
    * @throws ConfigurationException naming the {@code p2p.*} key at fault: no such transport, a bad
    *     address, a port in use
    */
-  public static P2pNode start(P2pConfig config, List<Path> pluginDirs, NodeIdentity identity, String version, Log log) {
-    return start(config, pluginDirs, identity, version, log, WATCH_INTERVAL);
+  public static P2pNode start(P2pConfig config, Plugins plugins, NodeIdentity identity, String version, Log log) {
+    return start(config, plugins, identity, version, log, WATCH_INTERVAL);
   }
 
-  /** As {@link #start(P2pConfig, List, NodeIdentity, String, Log)}, checking for lost peers every {@code watchInterval}. */
-  public static P2pNode start(P2pConfig config, List<Path> pluginDirs, NodeIdentity identity, String version, Log log,
+  /** As {@link #start(P2pConfig, Plugins, NodeIdentity, String, Log)}, checking for lost peers every {@code watchInterval}. */
+  public static P2pNode start(P2pConfig config, Plugins plugins, NodeIdentity identity, String version, Log log,
       Duration watchInterval) {
-    TransportRegistry registry = TransportRegistry.discover(pluginDirs);
+    TransportRegistry registry = plugins.transports();
     for (PluginProblem p : registry.problems()) {
       log.warn("transport plugin not loaded", "source", p.source(), "problem", p.message());
     }
@@ -61,7 +62,7 @@ public final class P2pNode implements AutoCloseable {
         "p2p.transport", "p2p.transport: no transport '" + config.transport() + "' is installed (found: "
             + (registry.transports().isEmpty() ? "none" : String.join(", ",
                 registry.transports().stream().map(e -> e.descriptor().id()).toList()))
-            + "; searched the boot layer and " + pluginDirs + ")"));
+            + "; searched the boot layer and the plugin directories)"));
     TransportLogBridge bridge = TransportLogBridge.install(log);
     TransportSettings settings = new TransportSettings(config.listen(), config.bootstrap(), identity.privateKeySeed(),
         "plasm/" + version, config.limits());

@@ -1,107 +1,161 @@
 package dev.plasm.daemon.internal.store;
 
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.engine.spi.Determinism;
+import dev.plasm.job.JobPlan;
+import dev.plasm.job.Placement;
+import dev.plasm.job.Verify;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 
 /**
- * A job as kept on disk ({@code jobs/ID/job.json}) and shown by the API. Immutable; the store
- * replaces the file atomically on every change of state.
+ * A job as the daemon keeps it ({@code jobs/ID/job.json}) and shows it: the plan it was admitted as,
+ * where it is, and how it ended. Immutable; each change of state is a new record, written durably
+ * by the store. Its JSON form is {@link JobRecordJson}'s.
  *
- * @param state {@code queued}, {@code running}, {@code finished}, {@code cancelled} or {@code interrupted}
- * @param outcome how the guest ended, once {@code finished}
- * @param reason why a job was cancelled or interrupted, or why it failed outside the guest
+ * @param plan the job as admitted; what the worker runs and the receipt states (for a job sent to
+ *     another node: as asked, until the executor's receipt says what it ran)
+ * @param determinism the recorded clocks and random of a deterministic job (chosen at admission, so
+ *     that whoever signs its receipt states the same world), else null
+ * @param requestSha256 the hash of the request, to tell an idempotent resubmission from a conflict
+ * @param outcome how it ended, for a job that started and ended; null otherwise
+ * @param reason why a job was cancelled or interrupted, or failed outside the guest; or null
+ * @param receipt whether a signed receipt is stored with it
+ * @param dispatch for a job this node sends to other nodes: where to, and each attempt; else null
+ * @param requester for a job another node sent here: who, and its id there; else null
  */
 public record JobRecord(
     String id,
-    String state,
-    String createdAt,
-    String startedAt,
-    String finishedAt,
-    String moduleSha256,
-    long moduleBytes,
-    String programName,
-    List<String> args,
-    Map<String, String> env,
-    long stdinBytes,
-    Limits limits,
-    String engine,
-    String nonce,
-    boolean deterministic,
+    JobState state,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt,
+    JobPlan plan,
+    Determinism determinism,
     String idempotencyKey,
     String requestSha256,
-    Outcome outcome,
-    UsageRecord usage,
-    EngineRef engineUsed,
+    ExecutionOutcome outcome,
     String reason,
-    boolean receipt) {
+    boolean receipt,
+    Dispatch dispatch,
+    Requester requester) {
 
-  public static final String QUEUED = "queued";
-  public static final String RUNNING = "running";
-  public static final String FINISHED = "finished";
-  public static final String CANCELLED = "cancelled";
-  public static final String INTERRUPTED = "interrupted";
+  /**
+   * How a job is sent to other nodes.
+   *
+   * @param placement where it may run ({@code remote}, {@code any} when this node could not, or a peer)
+   * @param redundancy on how many distinct nodes it runs; their results must agree
+   * @param verify how a result is checked beyond its receipt
+   * @param attempts every executor tried, in order
+   * @param executedBy the nodes whose (agreeing) result was accepted
+   */
+  public record Dispatch(Placement placement, int redundancy, Verify verify, List<Attempt> attempts, List<String> executedBy) {
+    public Dispatch {
+      Objects.requireNonNull(placement, "placement");
+      Objects.requireNonNull(verify, "verify");
+      attempts = List.copyOf(attempts);
+      executedBy = List.copyOf(executedBy);
+    }
+
+    public Dispatch withAttempt(Attempt a) {
+      List<Attempt> l = new ArrayList<>(attempts);
+      l.removeIf(x -> x.peerId().equals(a.peerId()) && x.startedAt().equals(a.startedAt()));
+      l.add(a);
+      return new Dispatch(placement, redundancy, verify, l, executedBy);
+    }
+
+    public Dispatch withExecutedBy(List<String> peers) {
+      return new Dispatch(placement, redundancy, verify, attempts, peers);
+    }
+  }
+
+  /**
+   * One try on one executor.
+   *
+   * @param result {@code running} while it runs; then {@code ok}, {@code refused}, {@code lost},
+   *     {@code invalid} (the result failed a check), {@code disagreed} (outvoted), or {@code
+   *     interrupted}
+   * @param detail the refusal code, the check that failed, or what was lost; or null
+   * @param executorJobId the job's id on the executor (it signs its receipt with it), once known
+   */
+  public record Attempt(String peerId, Instant startedAt, Instant endedAt, String result, String detail,
+      String executorJobId) {
+    public Attempt {
+      Objects.requireNonNull(peerId, "peerId");
+      Objects.requireNonNull(startedAt, "startedAt");
+      Objects.requireNonNull(result, "result");
+    }
+
+    public Attempt ended(Instant at, String r, String d) {
+      return new Attempt(peerId, startedAt, at, r, d, executorJobId);
+    }
+
+    public Attempt withExecutorJobId(String id) {
+      return new Attempt(peerId, startedAt, endedAt, result, detail, id);
+    }
+  }
+
+  /** The node that sent a job here, and the job's id there (resending it finds this job again). */
+  public record Requester(String peerId, String jobId) {
+    public Requester {
+      Objects.requireNonNull(peerId, "peerId");
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
 
   public JobRecord {
-    args = args == null ? List.of() : List.copyOf(args);
-    env = env == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(plan, "plan");
+    if (plan.deterministic() != (determinism != null)) {
+      throw new IllegalArgumentException("a deterministic job has a recorded world, and only it");
+    }
+  }
+
+  /** A new job, queued. */
+  public static JobRecord queued(String id, Instant at, JobPlan plan, Determinism determinism,
+      String idempotencyKey, String requestSha256) {
+    return new JobRecord(id, JobState.QUEUED, at, null, null, plan, determinism, idempotencyKey,
+        requestSha256, null, null, false, null, null);
   }
 
   public boolean terminal() {
-    return state.equals(FINISHED) || state.equals(CANCELLED) || state.equals(INTERRUPTED);
+    return state.terminal();
   }
 
-  public JobRecord running(String at) {
-    return new JobRecord(id, RUNNING, createdAt, at, null, moduleSha256, moduleBytes, programName, args, env, stdinBytes,
-        limits, engine, nonce, deterministic, idempotencyKey, requestSha256, null, null, null, null, false);
+  public JobRecord running(Instant at) {
+    return new JobRecord(id, JobState.RUNNING, createdAt, at, null, plan, determinism, idempotencyKey,
+        requestSha256, null, null, false, dispatch, requester);
   }
 
-  public JobRecord finished(String at, Outcome o, UsageRecord u, EngineRef e, String why, boolean hasReceipt) {
-    return new JobRecord(id, FINISHED, createdAt, startedAt, at, moduleSha256, moduleBytes, programName, args, env,
-        stdinBytes, limits, engine, nonce, deterministic, idempotencyKey, requestSha256, o, u, e, why, hasReceipt);
+  /** The job ran to an outcome; {@code state} is FINISHED, or CANCELLED/INTERRUPTED for those outcomes. */
+  public JobRecord ended(JobState newState, Instant at, ExecutionOutcome o, String why, boolean hasReceipt) {
+    return new JobRecord(id, newState, createdAt, startedAt, at, plan, determinism, idempotencyKey,
+        requestSha256, o, why, hasReceipt, dispatch, requester);
   }
 
-  public JobRecord ended(String newState, String at, String why) {
-    return new JobRecord(id, newState, createdAt, startedAt, at, moduleSha256, moduleBytes, programName, args, env,
-        stdinBytes, limits, engine, nonce, deterministic, idempotencyKey, requestSha256, outcome, usage, engineUsed, why,
-        receipt);
+  /** The job ended without running (cancelled or interrupted while queued). */
+  public JobRecord endedUnrun(JobState newState, Instant at, String why) {
+    return new JobRecord(id, newState, createdAt, null, at, plan, determinism, idempotencyKey,
+        requestSha256, null, why, false, dispatch, requester);
   }
 
-  /** Limits as numbers (the API's and the receipt's units). */
-  public record Limits(
-      long maxMemoryBytes, long maxTableElements, long timeoutMillis, Long fuel, long maxOutputBytes, long maxModuleBytes) {
-    public dev.plasm.api.ResourceLimits toResourceLimits() {
-      return new dev.plasm.api.ResourceLimits(
-          maxMemoryBytes, maxTableElements, java.time.Duration.ofMillis(timeoutMillis),
-          fuel == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(fuel), maxOutputBytes, maxModuleBytes);
-    }
-
-    public static Limits of(dev.plasm.api.ResourceLimits l) {
-      return new Limits(l.maxMemoryBytes(), l.maxTableElements(), l.timeout().toMillis(),
-          l.fuel().isPresent() ? l.fuel().getAsLong() : null, l.maxOutputBytes(), l.maxModuleBytes());
-    }
+  public JobRecord withDispatch(Dispatch d) {
+    return new JobRecord(id, state, createdAt, startedAt, finishedAt, plan, determinism, idempotencyKey, requestSha256,
+        outcome, reason, receipt, d, requester);
   }
 
-  /** How the guest ended: {@code kind} as in receipts, plus a message when it did not complete. */
-  public record Outcome(String kind, Integer exitCode, String detail, String message) {
-    public static Outcome of(dev.plasm.api.ExecutionOutcome o) {
-      return switch (o) {
-        case dev.plasm.api.ExecutionOutcome.Completed c -> new Outcome("completed", c.exitCode(), null, null);
-        case dev.plasm.api.ExecutionOutcome.Trapped t -> new Outcome("trapped", null, t.kind().id(), t.message());
-        case dev.plasm.api.ExecutionOutcome.LimitExceeded l -> new Outcome("limit-exceeded", null, l.limit().id(), l.message());
-        case dev.plasm.api.ExecutionOutcome.Rejected r -> new Outcome("rejected", null, r.kind().id(), r.message());
-        case dev.plasm.api.ExecutionOutcome.Failed f -> new Outcome("failed", null, null, f.message());
-      };
-    }
+  public JobRecord withRequester(Requester r) {
+    return new JobRecord(id, state, createdAt, startedAt, finishedAt, plan, determinism, idempotencyKey, requestSha256,
+        outcome, reason, receipt, dispatch, r);
   }
 
-  /** What the run consumed. */
-  public record UsageRecord(long wallTimeMicros, int peakMemoryPages, Long fuelConsumed, long stdoutBytes, long stderrBytes) {
-    public static UsageRecord of(dev.plasm.api.Usage u) {
-      return new UsageRecord(u.wallTime().toNanos() / 1000, u.peakMemoryPages(),
-          u.fuelConsumed().isPresent() ? u.fuelConsumed().getAsLong() : null, u.stdoutBytes(), u.stderrBytes());
-    }
+  /** The same job with the plan an executor stated it ran (engine, limits). */
+  public JobRecord withPlan(JobPlan p) {
+    return new JobRecord(id, state, createdAt, startedAt, finishedAt, p, determinism, idempotencyKey, requestSha256,
+        outcome, reason, receipt, dispatch, requester);
   }
-
-  /** The engine that ran the job. */
-  public record EngineRef(String id, String version) {}
 }

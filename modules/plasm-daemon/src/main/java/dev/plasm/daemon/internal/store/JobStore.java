@@ -1,6 +1,8 @@
 package dev.plasm.daemon.internal.store;
 
+import dev.plasm.job.JobPlan;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +21,16 @@ import java.util.regex.Pattern;
 /**
  * Job records on disk: {@code jobs/ID/job.json} (written atomically on every change), with the
  * job's {@code stdin} (when it has one), {@code stdout}, {@code stderr}, {@code receipt.json} and
- * the worker's {@code result.json} beside it. All records are also kept in memory.
+ * the worker's {@code result.json} beside it.
+ *
+ * <p>Memory stays bounded by the jobs in flight, not by the jobs ever run: queued and running jobs
+ * are held whole, ended ones without their arguments and environment (read back from disk when
+ * someone asks for one job), so that a node that ran a million jobs with large arguments holds a
+ * million small summaries.
  *
  * <p>{@link #open} recovers after a crash or restart: a job that was queued is marked interrupted
  * (it never ran); a running job whose worker had written its result is completed from it; any other
- * running job is marked interrupted (it may have partly run, and is never re-run silently).
+ * running job is handed to {@code recover} to be ended (interrupted, with a receipt), never re-run.
  */
 public final class JobStore {
   /** Job ids: 12 hex digits of milliseconds since the epoch, a dash, 16 random hex digits. */
@@ -38,13 +45,23 @@ public final class JobStore {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  /** A job as held in memory, and how many arguments it had before they were dropped. */
+  public record Entry(JobRecord record, int argCount, boolean lean) {}
+
   private final Path dir;
-  private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
+  private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<String, String> byIdempotencyKey = new ConcurrentHashMap<>();
+  private final Map<String, String> byRequester = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<JobRecord>> done = new ConcurrentHashMap<>();
 
   private JobStore(Path dir) {
     this.dir = dir;
+  }
+
+  /** What {@link #open} hands over: a running job its worker did not finish, to be ended by the caller. */
+  public interface Recovery {
+    /** Ends {@code r} (which was running when the daemon stopped) and returns the ended record. */
+    JobRecord interrupted(JobRecord r, Path jobDir);
   }
 
   /**
@@ -52,7 +69,7 @@ public final class JobStore {
    *
    * @param recovered told of every job whose state recovery changed, with what it did
    */
-  public static JobStore open(Path stateDir, BiConsumer<JobRecord, String> recovered) throws IOException {
+  public static JobStore open(Path stateDir, Recovery recovery, BiConsumer<JobRecord, String> recovered) throws IOException {
     JobStore s = new JobStore(AtomicFiles.privateDir(stateDir.resolve("jobs")));
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(s.dir)) {
       for (Path p : ds) {
@@ -61,21 +78,22 @@ public final class JobStore {
         if (!ID.matcher(id).matches() || !Files.isRegularFile(rec)) {
           continue; // A job directory whose record was never written: the submission was not accepted.
         }
-        JobRecord r = Json.MAPPER.readValue(Files.readAllBytes(rec), JobRecord.class);
-        String now = Instant.now().toString();
-        if (r.state().equals(JobRecord.QUEUED)) {
-          r = r.ended(JobRecord.INTERRUPTED, now, "the daemon stopped before the job started; it never ran, submit it again");
+        JobRecord r = JobRecordJson.read(Files.readAllBytes(rec));
+        Instant now = Instant.now();
+        if (r.state() == JobState.QUEUED) {
+          r = r.endedUnrun(JobState.INTERRUPTED, now, "the daemon stopped before the job started; it never ran, submit it again");
           s.write(r);
           recovered.accept(r, "interrupted (never started)");
-        } else if (r.state().equals(JobRecord.RUNNING)) {
-          Path result = p.resolve(RESULT);
-          WorkerResult wr = Files.isRegularFile(result) ? readResult(result) : null;
+        } else if (r.state() == JobState.RUNNING && r.dispatch() != null) {
+          // Out on other nodes: they keep running it; the remote side asks them for it again.
+          recovered.accept(r, "to be reattached to its executors");
+        } else if (r.state() == JobState.RUNNING) {
+          WorkerResult wr = WorkerResult.readIfThere(p.resolve(RESULT));
           if (wr != null) {
-            r = r.finished(wr.finishedAt(), wr.outcome(), wr.usage(), wr.engine(), null, Files.isRegularFile(p.resolve(RECEIPT)));
+            r = wr.applyTo(r, Files.isRegularFile(p.resolve(RECEIPT)));
             recovered.accept(r, "completed from the worker's result");
           } else {
-            r = r.ended(JobRecord.INTERRUPTED, now,
-                "the daemon stopped while the job was running; it may have partly run and was not run again");
+            r = recovery.interrupted(r, p);
             recovered.accept(r, "interrupted (was running)");
           }
           s.write(r);
@@ -84,14 +102,6 @@ public final class JobStore {
       }
     }
     return s;
-  }
-
-  private static WorkerResult readResult(Path file) {
-    try {
-      return Json.MAPPER.readValue(Files.readAllBytes(file), WorkerResult.class);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
   }
 
   /** A new, unique, time-ordered job id. */
@@ -125,7 +135,13 @@ public final class JobStore {
   /** The job with this idempotency key, if any. */
   public JobRecord byIdempotencyKey(String key) {
     String id = byIdempotencyKey.get(key);
-    return id == null ? null : jobs.get(id);
+    return id == null ? null : get(id);
+  }
+
+  /** The job another node sent here with its id there, if any. */
+  public JobRecord byRequester(String peerId, String jobId) {
+    String id = byRequester.get(peerId + "/" + jobId);
+    return id == null ? null : get(id);
   }
 
   /** Replaces a job's record (atomically and durably on disk) and wakes those waiting for it to end. */
@@ -140,52 +156,93 @@ public final class JobStore {
    * and completes it the same way.
    */
   public void finish(JobRecord r) throws IOException {
-    AtomicFiles.write(dir(r.id()).resolve(RECORD), Json.LINE.writeValueAsBytes(r), false);
+    AtomicFiles.write(dir(r.id()).resolve(RECORD), JobRecordJson.disk(r), false);
     index(r);
   }
 
   private void write(JobRecord r) throws IOException {
-    AtomicFiles.write(dir(r.id()).resolve(RECORD), Json.LINE.writeValueAsBytes(r));
+    AtomicFiles.write(dir(r.id()).resolve(RECORD), JobRecordJson.disk(r));
   }
 
   private void index(JobRecord r) {
-    jobs.put(r.id(), r);
+    if (r.terminal()) {
+      JobPlan p = r.plan();
+      JobPlan lean = new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), List.of(), Map.of(), p.stdinBytes(),
+          p.engine(), p.limits(), p.deterministic(), p.nonce());
+      jobs.put(r.id(), new Entry(new JobRecord(r.id(), r.state(), r.createdAt(), r.startedAt(), r.finishedAt(), lean,
+          r.determinism(), r.idempotencyKey(), r.requestSha256(), r.outcome(), r.reason(), r.receipt(), r.dispatch(),
+          r.requester()), p.args().size(), true));
+    } else {
+      jobs.put(r.id(), new Entry(r, r.plan().args().size(), false));
+    }
     if (r.idempotencyKey() != null) {
       byIdempotencyKey.putIfAbsent(r.idempotencyKey(), r.id());
     }
+    if (r.requester() != null) {
+      byRequester.putIfAbsent(r.requester().peerId() + "/" + r.requester().jobId(), r.id());
+    }
     if (r.terminal()) {
-      future(r.id()).complete(r);
+      CompletableFuture<JobRecord> f = done.remove(r.id());
+      if (f != null) {
+        f.complete(r);
+      }
     }
   }
 
+  /** The job, whole (for an ended job, read back from disk), or null when there is none. */
   public JobRecord get(String id) {
-    return jobs.get(id);
+    Entry e = jobs.get(id);
+    if (e == null) {
+      return null;
+    }
+    if (!e.lean()) {
+      return e.record();
+    }
+    try {
+      return JobRecordJson.read(Files.readAllBytes(dir(id).resolve(RECORD)));
+    } catch (IOException ex) {
+      throw new UncheckedIOException("cannot read the record of job " + id, ex);
+    }
   }
 
-  /** Completes when the job reaches a final state. */
+  /** The job's state, from memory; null when there is no such job. */
+  public JobState state(String id) {
+    Entry e = jobs.get(id);
+    return e == null ? null : e.record().state();
+  }
+
+  /** Completes when the job reaches a final state (at once for an ended one). */
   public CompletableFuture<JobRecord> whenDone(String id) {
-    return future(id);
-  }
-
-  private CompletableFuture<JobRecord> future(String id) {
-    return done.computeIfAbsent(id, k -> new CompletableFuture<>());
+    Entry e = jobs.get(id);
+    if (e != null && e.record().terminal()) {
+      return CompletableFuture.completedFuture(get(id));
+    }
+    CompletableFuture<JobRecord> f = done.computeIfAbsent(id, k -> new CompletableFuture<>());
+    // It may have ended between the two looks.
+    Entry again = jobs.get(id);
+    if (again != null && again.record().terminal() && done.remove(id, f)) {
+      f.complete(get(id));
+    }
+    return f;
   }
 
   /**
-   * Up to {@code limit} jobs, newest first, older than the job {@code before} when it is given.
+   * Up to {@code limit} jobs as held in memory (ended ones without arguments or environment; see
+   * {@link Entry#argCount()}), newest first, older than the job {@code before} when it is given.
    */
-  public List<JobRecord> list(int limit, String before, String state) {
-    List<JobRecord> all = new ArrayList<>(jobs.values());
-    all.sort(Comparator.comparing(JobRecord::id).reversed());
-    List<JobRecord> out = new ArrayList<>();
-    for (JobRecord r : all) {
+  public List<Entry> list(int limit, String before, JobState state) {
+    List<Entry> all = new ArrayList<>(jobs.values());
+    all.sort(Comparator.comparing((Entry e) -> e.record().id()).reversed());
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : all) {
+      JobRecord r = e.record();
       if (before != null && r.id().compareTo(before) >= 0) {
         continue;
       }
-      if (state != null && !r.state().equals(state)) {
+      if (state != null && r.state() != state) {
         continue;
       }
-      out.add(r);
+      out.add(e);
       if (out.size() == limit) {
         break;
       }
@@ -193,7 +250,8 @@ public final class JobStore {
     return out;
   }
 
-  public List<JobRecord> all() {
-    return List.copyOf(jobs.values());
+  /** The jobs that have not ended, whole. */
+  public List<JobRecord> unfinished() {
+    return jobs.values().stream().filter(e -> !e.record().terminal()).map(Entry::record).toList();
   }
 }

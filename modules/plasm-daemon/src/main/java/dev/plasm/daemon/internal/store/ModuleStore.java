@@ -31,10 +31,37 @@ public final class ModuleStore {
    * @throws AtomicFiles.TooLargeException past {@code max}
    */
   public Stored put(InputStream in, long max) throws IOException {
+    return put(in, max, null);
+  }
+
+  /** A module whose bytes do not hash to what was asked for (a peer sent other bytes). */
+  public static final class HashMismatchException extends IOException {
+    public HashMismatchException(String want, String got) {
+      super("the module's bytes hash to " + got + ", not " + want);
+    }
+  }
+
+  /**
+   * Stores a module that must hash to {@code expected} (when not null): other bytes are deleted
+   * before anything sees them.
+   *
+   * @throws HashMismatchException when they do not
+   */
+  public Stored put(InputStream in, long max, String expected) throws IOException {
     MessageDigest md = sha256();
     Path tmp = dir.resolve(".incoming-" + Thread.currentThread().threadId() + "-" + System.nanoTime());
-    long n = AtomicFiles.copy(in, tmp, max, md);
+    long n;
+    try {
+      n = AtomicFiles.copy(in, tmp, max, md);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
     String hash = HexFormat.of().formatHex(md.digest());
+    if (expected != null && !expected.equals(hash)) {
+      Files.deleteIfExists(tmp);
+      throw new HashMismatchException(expected, hash);
+    }
     Path target = path(hash);
     synchronized (this) {
       if (Files.exists(target)) {

@@ -4,13 +4,12 @@ import dev.plasm.api.ConfigurationException;
 import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.Usage;
 import dev.plasm.daemon.internal.store.AtomicFiles;
-import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.WorkerResult;
-import dev.plasm.engine.spi.Determinism;
 import dev.plasm.host.CompiledModuleCache;
 import dev.plasm.host.EngineRegistry;
+import dev.plasm.host.Plugins;
 import dev.plasm.host.Job;
 import dev.plasm.host.JobResult;
 import dev.plasm.host.ReceiptIssuer;
@@ -33,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,10 +103,11 @@ public final class WorkerMain {
       return;
     }
     if (pluginDirs.isEmpty()) {
-      pluginDirs = defaultPluginDirs(state);
+      pluginDirs = Plugins.defaultDirectories(state);
     }
-    WorkerMain worker = new WorkerMain(EngineRegistry.discover(pluginDirs), NodeIdentity.loadOrCreate(state),
-        ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
+    Plugins plugins = Plugins.load(pluginDirs);
+    WorkerMain worker = new WorkerMain(plugins.engines(), NodeIdentity.loadOrCreate(state),
+        plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES));
     worker.serve(protocol);
   }
 
@@ -139,7 +138,7 @@ public final class WorkerMain {
       busy = true;
       WorkerSpec spec;
       try {
-        spec = Json.MAPPER.readValue((String) next, WorkerSpec.class);
+        spec = WorkerSpec.parse((String) next);
       } catch (RuntimeException e) {
         System.err.println("plasm worker: a job line that is not a job: " + e.getMessage());
         System.exit(EXIT_USAGE);
@@ -194,18 +193,16 @@ public final class WorkerMain {
   private void run(WorkerSpec spec) throws IOException {
     Path dir = Path.of(spec.jobDir());
     byte[] module = Files.readAllBytes(Path.of(spec.modulePath()));
-    Determinism det = spec.deterministic() ? newDeterminism() : null;
     try (InputStream in = stdin(dir);
         OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDOUT)));
         OutputStream err = new BufferedOutputStream(Files.newOutputStream(dir.resolve(JobStore.STDERR)))) {
-      Job job = new Job(spec.programName(), module, spec.engine(), spec.args(), spec.env(), in, out, err, List.of(),
-          spec.limits().toResourceLimits(), det);
+      Job job = new Job(spec.plan(), module, in, out, err, List.of(), spec.determinism());
       Sandbox sandbox = new Sandbox(registry, (result, guest) -> {
         // The engine did not stop at the deadline: report it, then end this process (the hard stop).
         try {
           out.flush();
           err.flush();
-          finish(spec, dir, job, result);
+          finish(spec, dir, result);
         } catch (IOException | RuntimeException e) {
           System.err.println("plasm worker: " + e);
         }
@@ -223,7 +220,7 @@ public final class WorkerMain {
       }
       out.flush();
       err.flush();
-      finish(spec, dir, job, result);
+      finish(spec, dir, result);
     }
   }
 
@@ -236,46 +233,25 @@ public final class WorkerMain {
   }
 
   private static void writeFailure(Path dir, String message) throws IOException {
-    String now = Instant.now().toString();
-    writeResult(dir, new WorkerResult(JobRecord.Outcome.of(new ExecutionOutcome.Failed(message, Usage.NONE)),
-        JobRecord.UsageRecord.of(Usage.NONE), null, now, now, message));
+    Instant now = Instant.now();
+    writeResult(dir, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message));
   }
 
-  private static List<Path> defaultPluginDirs(Path state) {
-    List<Path> dirs = new ArrayList<>();
-    String image = System.getProperty("plasm.image");
-    if (image != null && !image.isBlank()) {
-      dirs.add(Path.of(image, "plugins"));
-    }
-    dirs.add(state.resolve("plugins"));
-    return dirs;
-  }
 
-  private void finish(WorkerSpec spec, Path dir, Job job, JobResult result) throws IOException {
+  private void finish(WorkerSpec spec, Path dir, JobResult result) throws IOException {
     String receiptError = null;
     try {
-      Receipt receipt = ReceiptIssuer.issue(job, result, spec.jobId(), spec.nonce(), identity, scheme);
+      Receipt receipt = ReceiptIssuer.issue(spec.plan(), spec.determinism(), result, spec.jobId(), identity, scheme);
       // result.json's write, next in this directory, forces this rename too.
       AtomicFiles.write(dir.resolve(JobStore.RECEIPT), ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8), false);
     } catch (RuntimeException e) {
       receiptError = "no receipt: " + e.getMessage();
     }
-    writeResult(dir, new WorkerResult(
-        JobRecord.Outcome.of(result.outcome()),
-        JobRecord.UsageRecord.of(result.outcome().usage()),
-        new JobRecord.EngineRef(result.engine().id(), result.engine().version()),
-        result.startedAt().toString(), result.finishedAt().toString(), receiptError));
+    writeResult(dir, new WorkerResult(result.outcome(), result.startedAt(), result.finishedAt(), receiptError));
   }
 
   private static void writeResult(Path dir, WorkerResult r) throws IOException {
-    AtomicFiles.write(dir.resolve(JobStore.RESULT), Json.LINE.writeValueAsBytes(r));
-  }
-
-  private static Determinism newDeterminism() {
-    byte[] seed = new byte[32];
-    new SecureRandom().nextBytes(seed);
-    Instant now = Instant.now();
-    return new Determinism(now.getEpochSecond() * 1_000_000L + now.getNano() / 1000, seed);
+    AtomicFiles.write(dir.resolve(JobStore.RESULT), r.toJson());
   }
 
   /** This process's resident set size from /proc, or -1 where there is none. */

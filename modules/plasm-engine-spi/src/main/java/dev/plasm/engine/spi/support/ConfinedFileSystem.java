@@ -19,9 +19,11 @@ import java.util.Set;
 /**
  * A view of one host directory as a {@link java.nio.file.FileSystem} that cannot be left.
  *
- * <p>WASI implementations written against {@code java.nio} (Chicory's among them) check guest paths
- * lexically and then let the operating system follow symlinks, so a symlink inside a preopened
- * directory leads anywhere on the host. Paths of this file system resolve every symlink before each
+ * <p>WASI implementations written against {@code java.nio} (Chicory's own among them) check guest
+ * paths lexically and then let the operating system follow symlinks, so a symlink inside a
+ * preopened directory leads anywhere on the host. This file system is for such an implementation;
+ * Plasm's engines use Plasm's own WASI ({@link dev.plasm.engine.spi.support.wasi.WasiPreview1}),
+ * which resolves paths itself. Paths of this file system resolve every symlink before each
  * operation and refuse, with {@link java.nio.file.AccessDeniedException}, any path whose real
  * location is outside the directory. Hard and symbolic links cannot be created through it, and a
  * read-only view refuses every write.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The confinement every Chicory preopen goes through, tested on real files and symlinks. */
+/** The confined java.nio file system for third-party WASI implementations, on real files and symlinks. */
 class ConfinedFileSystemTests {
   @TempDir Path tmp;
   Path box;

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Reads the parts of a module binary the engine needs before wasmtime sees it (imports, the type
- * of {@code _start}, the memory), and moves the module's own memory into an import so that each
- * run can create it with its own cap.
+ * of {@code _start}, the memory), moves the module's own memory into an import so that each run can
+ * create it with its own cap, and turns its start function into an export.
  *
  * <p>Only the section structure and the sections named here are decoded; wasmtime validates the
  * rest. A {@link Malformed} means the bytes are not a well-formed module at this level.
@@ -22,6 +22,13 @@ final class WasmBinary {
   static final String MEMORY_MODULE = "plasm:engine";
 
   static final String MEMORY_NAME = "memory";
+
+  /**
+   * The export the module's start function becomes. wasmtime-java reports a trap or proc_exit in a
+   * start function run by instantiation as a backtrace without its cause; called as an export right
+   * after instantiation (nothing happens in between), it reports both as it does for {@code _start}.
+   */
+  static final String START_EXPORT = "plasm:engine/start";
 
   static final int KIND_FUNC = 0;
   static final int KIND_TABLE = 1;
@@ -47,8 +54,9 @@ final class WasmBinary {
    * @param imports the imports of {@code bytes}, in order
    * @param memory the memory that became an import, or null (no memory, or one already imported)
    * @param start whether {@code _start} is an exported function, and its parameter and result counts
+   * @param startFunction whether the module had a start function, now the export {@link #START_EXPORT}
    */
-  record Parsed(byte[] bytes, List<Import> imports, MemoryLimits memory, StartExport start) {}
+  record Parsed(byte[] bytes, List<Import> imports, MemoryLimits memory, StartExport start, boolean startFunction) {}
 
   /** The {@code _start} export: absent, or a function with these counts of parameters and results. */
   record StartExport(boolean present, int params, int results) {
@@ -83,15 +91,11 @@ final class WasmBinary {
     List<Integer> importedFuncTypes = new ArrayList<>();
     List<Integer> definedFuncTypes = new ArrayList<>();
     List<byte[]> definedMemories = new ArrayList<>();
+    List<Section> sections = new ArrayList<>();
     MemoryLimits memory = null;
-    int startFunc = -1;
-    int typeSectionEnd = -1;
-    int importSectionStart = -1; // offset of the section id byte
-    int importSectionEnd = -1;
-    int importCountEnd = -1;
-    int memorySectionStart = -1;
-    int memorySectionEnd = -1;
-    int firstSectionAfterImports = -1;
+    int startExport = -1;
+    long startFunction = -1;
+    long exportCount = 0;
 
     while (r.pos < wasm.length) {
       int sectionStart = r.pos;
@@ -102,6 +106,7 @@ final class WasmBinary {
       }
       int end = r.pos + (int) size;
       Reader s = new Reader(wasm, r.pos, end);
+      int contentStart = r.pos;
       switch (id) {
         case 0 -> s.name(); // a custom section's name must fit in it
         case 1 -> {
@@ -115,13 +120,10 @@ final class WasmBinary {
             int results = s.skipValTypes();
             funcTypes.add(new int[] {params, results});
           }
-          typeSectionEnd = end;
         }
         case 2 -> {
-          importSectionStart = sectionStart;
-          importSectionEnd = end;
           long n = s.u32();
-          importCountEnd = s.pos;
+          contentStart = s.pos;
           for (long i = 0; i < n; i++) {
             String module = s.name();
             String name = s.name();
@@ -153,8 +155,6 @@ final class WasmBinary {
           }
         }
         case 5 -> {
-          memorySectionStart = sectionStart;
-          memorySectionEnd = end;
           long n = s.u32();
           for (long i = 0; i < n; i++) {
             int from = s.pos;
@@ -166,32 +166,32 @@ final class WasmBinary {
           }
         }
         case 7 -> {
-          long n = s.u32();
-          for (long i = 0; i < n; i++) {
+          exportCount = s.u32();
+          contentStart = s.pos;
+          for (long i = 0; i < exportCount; i++) {
             String name = s.name();
             int kind = s.u8();
             long index = s.u32();
             if (name.equals("_start") && kind == KIND_FUNC) {
-              startFunc = (int) Math.min(index, Integer.MAX_VALUE);
+              startExport = (int) Math.min(index, Integer.MAX_VALUE);
             }
           }
         }
+        case 8 -> startFunction = s.u32();
         default -> {
           // Other sections are wasmtime's to decode and validate.
         }
       }
-      if (id != 0 && id != 1 && id != 2 && firstSectionAfterImports < 0) {
-        firstSectionAfterImports = sectionStart;
-      }
+      sections.add(new Section(id, sectionStart, contentStart, end));
       r.pos = end;
     }
 
     StartExport start = StartExport.ABSENT;
-    if (startFunc >= 0) {
-      int typeIndex = startFunc < importedFuncTypes.size()
-          ? importedFuncTypes.get(startFunc)
-          : startFunc - importedFuncTypes.size() < definedFuncTypes.size()
-              ? definedFuncTypes.get(startFunc - importedFuncTypes.size())
+    if (startExport >= 0) {
+      int typeIndex = startExport < importedFuncTypes.size()
+          ? importedFuncTypes.get(startExport)
+          : startExport - importedFuncTypes.size() < definedFuncTypes.size()
+              ? definedFuncTypes.get(startExport - importedFuncTypes.size())
               : -1;
       if (typeIndex >= 0 && typeIndex < funcTypes.size()) {
         int[] t = funcTypes.get(typeIndex);
@@ -202,48 +202,94 @@ final class WasmBinary {
     }
 
     boolean memoryImported = imports.stream().anyMatch(i -> i.kind() == KIND_MEMORY);
-    if (memory == null || memoryImported || definedMemories.size() != 1) {
-      return new Parsed(wasm, List.copyOf(imports), null, start);
+    boolean moveMemory = memory != null && !memoryImported && definedMemories.size() == 1;
+    boolean moveStart = startFunction >= 0;
+    if (!moveMemory && !moveStart) {
+      return new Parsed(wasm, List.copyOf(imports), null, start, false);
     }
 
-    // Move the memory into the import section: memory index 0 stays index 0, since imported
-    // memories come first and there is no other.
-    ByteArrayOutputStream entry = new ByteArrayOutputStream();
-    writeName(entry, MEMORY_MODULE);
-    writeName(entry, MEMORY_NAME);
-    entry.write(KIND_MEMORY);
-    entry.writeBytes(definedMemories.get(0));
-
-    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + 32);
-    int pos;
-    if (importSectionStart >= 0) {
-      ByteArrayOutputStream payload = new ByteArrayOutputStream();
-      writeU32(payload, imports.size() + 1L);
-      payload.write(wasm, importCountEnd, importSectionEnd - importCountEnd);
-      payload.writeBytes(entry.toByteArray());
-      out.write(wasm, 0, importSectionStart);
-      writeSection(out, 2, payload.toByteArray());
-      pos = importSectionEnd;
-    } else {
-      // A new import section right after the type section (or before the first later section).
-      int at = typeSectionEnd >= 0 ? typeSectionEnd : firstSectionAfterImports >= 0 ? firstSectionAfterImports : wasm.length;
-      ByteArrayOutputStream payload = new ByteArrayOutputStream();
-      writeU32(payload, 1);
-      payload.writeBytes(entry.toByteArray());
-      out.write(wasm, 0, at);
-      writeSection(out, 2, payload.toByteArray());
-      pos = at;
+    // The memory moves into the import section (memory index 0 stays index 0: imported memories
+    // come first and there is no other); the start function becomes an export the run calls.
+    byte[] memoryImport = null;
+    if (moveMemory) {
+      ByteArrayOutputStream entry = new ByteArrayOutputStream();
+      writeName(entry, MEMORY_MODULE);
+      writeName(entry, MEMORY_NAME);
+      entry.write(KIND_MEMORY);
+      entry.writeBytes(definedMemories.get(0));
+      memoryImport = entry.toByteArray();
     }
-    // Copy the rest without the memory section.
-    if (memorySectionStart >= pos) {
-      out.write(wasm, pos, memorySectionStart - pos);
-      out.write(wasm, memorySectionEnd, wasm.length - memorySectionEnd);
-    } else {
-      out.write(wasm, pos, wasm.length - pos);
+    byte[] startEntry = null;
+    if (moveStart) {
+      ByteArrayOutputStream entry = new ByteArrayOutputStream();
+      writeName(entry, START_EXPORT);
+      entry.write(KIND_FUNC);
+      writeU32(entry, startFunction);
+      startEntry = entry.toByteArray();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + 64);
+    out.write(wasm, 0, 8);
+    boolean importsWritten = !moveMemory;
+    boolean exportsWritten = !moveStart;
+    for (Section sec : sections) {
+      int rank = rank(sec.id());
+      if (!importsWritten && rank > rank(2)) {
+        writeSection(out, 2, entries(1, new byte[0], memoryImport));
+        importsWritten = true;
+      }
+      if (!exportsWritten && rank > rank(7)) {
+        writeSection(out, 7, entries(1, new byte[0], startEntry));
+        exportsWritten = true;
+      }
+      if (sec.id() == 2 && moveMemory) {
+        byte[] existing = java.util.Arrays.copyOfRange(wasm, sec.contentStart(), sec.end());
+        writeSection(out, 2, entries(imports.size() + 1L, existing, memoryImport));
+        importsWritten = true;
+      } else if (sec.id() == 7 && moveStart) {
+        byte[] existing = java.util.Arrays.copyOfRange(wasm, sec.contentStart(), sec.end());
+        writeSection(out, 7, entries(exportCount + 1, existing, startEntry));
+        exportsWritten = true;
+      } else if (!(sec.id() == 5 && moveMemory) && !(sec.id() == 8 && moveStart)) {
+        out.write(wasm, sec.start(), sec.end() - sec.start());
+      }
+    }
+    if (!importsWritten) {
+      writeSection(out, 2, entries(1, new byte[0], memoryImport));
+    }
+    if (!exportsWritten) {
+      writeSection(out, 7, entries(1, new byte[0], startEntry));
     }
     List<Import> rewritten = new ArrayList<>(imports);
-    rewritten.add(new Import(MEMORY_MODULE, MEMORY_NAME, KIND_MEMORY));
-    return new Parsed(out.toByteArray(), List.copyOf(rewritten), memory, start);
+    if (moveMemory) {
+      rewritten.add(new Import(MEMORY_MODULE, MEMORY_NAME, KIND_MEMORY));
+    }
+    return new Parsed(out.toByteArray(), List.copyOf(rewritten), moveMemory ? memory : null, start, moveStart);
+  }
+
+  /** A section: where its id byte is, where its entries (after any count) begin, where it ends. */
+  private record Section(int id, int start, int contentStart, int end) {}
+
+  /** The position of a section id in the order the binary format requires; custom sections: 0. */
+  private static int rank(int id) {
+    return switch (id) {
+      case 0 -> 0;
+      case 1, 2, 3, 4, 5 -> id;
+      case 13 -> 6; // tag
+      case 6, 7, 8, 9 -> id + 1;
+      case 12 -> 11; // data count
+      case 10 -> 12;
+      case 11 -> 13;
+      default -> 14;
+    };
+  }
+
+  /** A vector payload: the count, the existing entries, one more. */
+  private static byte[] entries(long count, byte[] existing, byte[] extra) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    writeU32(b, count);
+    b.writeBytes(existing);
+    b.writeBytes(extra);
+    return b.toByteArray();
   }
 
   private static void writeSection(ByteArrayOutputStream out, int id, byte[] payload) {

@@ -5,26 +5,46 @@ import dev.plasm.api.RejectionKind;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.WasiConfig;
 import dev.plasm.engine.spi.WasmEngine;
+import dev.plasm.engine.spi.support.wasi.WasiFunction;
+import dev.plasm.engine.spi.support.wasi.WasiPreview1;
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.Linker;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Properties;
 
 /**
- * One wasmtime {@link Engine} (epoch interruption on, the default 512 KiB wasm stack) shared by all
- * modules it compiles and all their runs.
+ * One wasmtime {@link Engine} (the default 512 KiB wasm stack) shared by all modules it compiles and
+ * all their runs.
+ *
+ * <p>An interruptible engine compiles epoch checks into every function entry and loop back-edge, so
+ * that a watchdog can stop a run when its thread is interrupted; they cost 20-40 % of run time
+ * (docs/performance.md). Without them (the default) an interrupt stops the guest only at its next
+ * WASI call, and the host's deadline ends the process or worker otherwise.
  *
  * <p>wasmtime-java guards every native object with a lock held for the whole of a call, so one Java
  * handle on the engine would make a run's start wait for another thread's compilation, and the
- * watchdog's epoch bump wait too. The engine therefore uses three handles on the same native engine
- * (wasmtime shares the engine behind them): one to compile, one to create stores, one to bump the
- * epoch.
+ * watchdog's epoch bump wait too. The engine therefore uses separate handles on the same native
+ * engine (wasmtime shares the engine behind them): one to compile, one to create stores, one to bump
+ * the epoch.
  */
 public final class WasmtimeEngine implements WasmEngine {
   private static final Properties VERSIONS = loadVersions();
@@ -38,21 +58,43 @@ public final class WasmtimeEngine implements WasmEngine {
   private final EngineDescriptor descriptor;
   private final Engine compileEngine;
   private final Engine runEngine;
+  /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
-  private final Module stdioShim;
+  private final List<WasiFunction> wasiFunctions;
+  private final Linker wasiLinker;
+  /** One store prepared for the next run, once the engine has run twice; null when none is ready. */
+  private final AtomicReference<PreparedStore> nextStore = new AtomicReference<>();
+  private final AtomicLong runs = new AtomicLong();
+  private final ExecutorService preparer = Executors.newSingleThreadExecutor(
+      r -> Thread.ofPlatform().daemon(true).name("plasm-wasmtime-prepare").unstarted(r));
   private volatile boolean closed;
 
-  public WasmtimeEngine(EngineDescriptor descriptor) {
+  public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     try (Config config = new Config()) {
-      config.epochInterruption(true);
+      config.epochInterruption(interruptible);
       // maxWasmStack stays at wasmtime's 512 KiB: a larger one overflowed the Java thread's own
       // stack on a default-size thread and killed the JVM instead of trapping.
       compileEngine = new Engine(config);
     }
     runEngine = cloneHandle(compileEngine);
-    watchdog = new EpochWatchdog(cloneHandle(compileEngine));
-    stdioShim = new Module(compileEngine, resource("stdio-shim.wasm"));
+    watchdog = interruptible ? new EpochWatchdog(cloneHandle(compileEngine)) : null;
+    wasiFunctions = wasiFunctions();
+    // wasmtime's own WASI, for its clock only; a Linker is per engine, and gives each store its own
+    // functions.
+    wasiLinker = new Linker(runEngine);
+    WasiCtx.addToLinker(wasiLinker);
+  }
+
+  /** The functions of Plasm's WASI, in the order every run's {@link WasiPreview1} has them. */
+  private static List<WasiFunction> wasiFunctions() {
+    InputStream none = InputStream.nullInputStream();
+    OutputStream discard = OutputStream.nullOutputStream();
+    try (WasiPreview1 wasi = new WasiPreview1(new WasiConfig(List.of(), Map.of(), none, discard, discard, List.of()))) {
+      return wasi.functions();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // no preopens: nothing to fail
+    }
   }
 
   @Override
@@ -90,12 +132,48 @@ public final class WasmtimeEngine implements WasmEngine {
     return runEngine;
   }
 
-  EpochWatchdog watchdog() {
-    return watchdog;
+  /**
+   * A store for a run, with its WASI host function made. An engine that has run more than once (a
+   * daemon worker, a benchmark; not {@code plasm run}, which runs once and exits) keeps one made
+   * ahead by a background thread, so that a run does not wait for wasmtime to compile the host
+   * function's trampoline.
+   */
+  PreparedStore takeStore() {
+    PreparedStore ready = nextStore.getAndSet(null);
+    PreparedStore store = ready != null ? ready : PreparedStore.create(this);
+    if (runs.incrementAndGet() >= 2 && !closed) {
+      try {
+        preparer.execute(this::prepare);
+      } catch (RejectedExecutionException e) {
+        // The engine closed meanwhile: nothing to prepare for.
+      }
+    }
+    return store;
   }
 
-  Module stdioShim() {
-    return stdioShim;
+  private void prepare() {
+    if (closed || nextStore.get() != null) {
+      return;
+    }
+    PreparedStore s = PreparedStore.create(this);
+    if (closed || !nextStore.compareAndSet(null, s)) {
+      s.dispose();
+    }
+  }
+
+  /** The WASI shim ({@link WasiShim}) of the functions named, with or without wasmtime's native clock. */
+  Module shim(Set<String> names, boolean nativeClock) {
+    return new Module(compileEngine, WasiShim.build(wasiFunctions, names, nativeClock));
+  }
+
+  /** A linker holding wasmtime's own WASI (only its clock is used). */
+  Linker wasiLinker() {
+    return wasiLinker;
+  }
+
+  /** The watchdog, or null when the engine is not interruptible. */
+  EpochWatchdog watchdog() {
+    return watchdog;
   }
 
   /**
@@ -105,7 +183,19 @@ public final class WasmtimeEngine implements WasmEngine {
   @Override
   public void close() {
     closed = true;
-    watchdog.close();
+    if (watchdog != null) {
+      watchdog.close();
+    }
+    preparer.shutdown();
+    try {
+      preparer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    PreparedStore unused = nextStore.getAndSet(null);
+    if (unused != null) {
+      unused.dispose();
+    }
   }
 
   static String describe(Throwable e) {
@@ -117,17 +207,6 @@ public final class WasmtimeEngine implements WasmEngine {
   private static Engine cloneHandle(Engine engine) {
     try (Store<Void> store = new Store<>(null, engine)) {
       return store.engine();
-    }
-  }
-
-  private static byte[] resource(String name) {
-    try (InputStream in = WasmtimeEngine.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException(name + " is missing from the wasmtime engine plugin");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

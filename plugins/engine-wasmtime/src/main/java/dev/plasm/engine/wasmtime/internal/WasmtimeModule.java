@@ -10,29 +10,24 @@ import dev.plasm.api.TrapKind;
 import dev.plasm.api.Usage;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.ExecutionRequest;
-import dev.plasm.engine.spi.Preopen;
-import dev.plasm.engine.spi.WasiConfig;
+import dev.plasm.engine.spi.support.wasi.GuestInterruptedException;
+import dev.plasm.engine.spi.support.wasi.WasiPreview1;
 import io.github.kawamuray.wasmtime.Disposable;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
-import io.github.kawamuray.wasmtime.Linker;
 import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
-import io.github.kawamuray.wasmtime.wasi.DirCaps;
-import io.github.kawamuray.wasmtime.wasi.FileCaps;
-import io.github.kawamuray.wasmtime.wasi.WasiCtx;
-import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
@@ -42,33 +37,37 @@ import java.util.Set;
  * A module compiled by wasmtime; each run gets a fresh store, WASI context, linker, memory and
  * instance, all freed when the run ends.
  *
- * <p>The guest's imports are resolved here, not by the linker: WASI functions come from a linker
- * with wasmtime's WASI, except {@code fd_read}/{@code fd_write} (the stdio shim), {@code proc_exit}
- * and, in a deterministic run, {@code clock_time_get}/{@code random_get} (Java, {@link
- * HostFunctions}); the memory is the one this run created.
+ * <p>The guest's imports are resolved here: WASI is Plasm's own ({@link WasiFuncs}, the same as the
+ * Chicory engines'), and the memory is the one this run created with its cap.
  */
 final class WasmtimeModule implements CompiledModule {
   static final String WASI = "wasi_snapshot_preview1";
 
-  /** What a read-only preopen may do: look, read, list; never create, write, rename or remove. */
-  private static final Set<DirCaps> READ_ONLY_DIR =
-      EnumSet.of(DirCaps.OPEN, DirCaps.READDIR, DirCaps.READLINK, DirCaps.PATH_FILESTAT_GET, DirCaps.FILESTAT_GET);
-
-  private static final Set<FileCaps> READ_ONLY_FILE =
-      EnumSet.of(FileCaps.READ, FileCaps.SEEK, FileCaps.TELL, FileCaps.FILESTAT_GET, FileCaps.ADVISE,
-          FileCaps.POLL_READWRITE, FileCaps.FDSTAT_SET_FLAGS);
-
   private final WasmtimeEngine engine;
   private final Module module;
   private final WasmBinary.Parsed parsed;
-  private final boolean needsStdioShim;
+
+  /** The module's WASI shims ({@link WasiShim}), compiled on first use: [plain, with native clock]. */
+  private final Module[] shims = new Module[2];
 
   WasmtimeModule(WasmtimeEngine engine, Module module, WasmBinary.Parsed parsed) {
     this.engine = engine;
     this.module = module;
     this.parsed = parsed;
-    this.needsStdioShim = parsed.imports().stream()
-        .anyMatch(i -> i.module().equals(WASI) && (i.name().equals("fd_read") || i.name().equals("fd_write")));
+  }
+
+  private synchronized Module shim(boolean nativeClock) {
+    int i = nativeClock ? 1 : 0;
+    if (shims[i] == null) {
+      Set<String> names = new HashSet<>();
+      for (WasmBinary.Import imp : parsed.imports()) {
+        if (imp.module().equals(WASI) && imp.kind() == WasmBinary.KIND_FUNC) {
+          names.add(imp.name());
+        }
+      }
+      shims[i] = engine.shim(names, nativeClock);
+    }
+    return shims[i];
   }
 
   @Override
@@ -118,7 +117,9 @@ final class WasmtimeModule implements CompiledModule {
     private Store<Void> store;
     private EpochWatchdog.Run watched;
     private Memory memory;
-    private HostFunctions host;
+    private WasiPreview1 wasi;
+    private WasiFuncs funcs;
+    private Instance shim;
 
     private <T extends Disposable> T own(T d) {
       owned.push(d);
@@ -126,46 +127,42 @@ final class WasmtimeModule implements CompiledModule {
     }
 
     ExecutionOutcome execute(ExecutionRequest request, WasmBinary.MemoryLimits declared, int cap) {
-      WasiConfig wasi = request.wasi();
-      WasiCtx ctx;
+      // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
+      // a run that is not deterministic (WasiShim), from a context with nothing else in it.
+      boolean nativeClock = declared != null && request.wasi().determinism() == null
+          && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
+      PreparedStore prepared = engine.takeStore();
+      store = prepared.store;
+      own(prepared.dispatch);
       try {
-        ctx = wasiContext(wasi);
-      } catch (RuntimeException e) {
-        return new ExecutionOutcome.Failed("cannot set up WASI: " + WasmtimeEngine.describe(e), Usage.NONE);
-      }
-      try {
-        addPreopens(ctx, wasi.preopens());
-      } catch (RuntimeException e) {
-        ctx.dispose();
+        // Plasm's monotonic clock counts from the store's WASI context, as wasmtime's does, so that
+        // poll_oneoff's absolute deadlines (Plasm's) match what the guest reads (wasmtime's).
+        wasi = new WasiPreview1(request.wasi(), prepared.monotonicOrigin);
+      } catch (IOException e) {
         return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
-      // The store takes the WASI context over and frees it.
-      store = new Store<>(null, engine.runEngine(), ctx);
-      watched = engine.watchdog().register(store);
+      if (engine.watchdog() != null) {
+        watched = engine.watchdog().register(store);
+      }
 
       if (declared != null) {
         long max = declared.maxPages() < 0 ? cap : Math.min(declared.maxPages(), cap);
         memory = own(new Memory(store, new MemoryType(declared.minPages(), max, false)));
       }
-      host = new HostFunctions(store, memory != null ? memory : emptyMemory(), request.wasi());
-
-      Linker linker = own(new Linker(engine.runEngine()));
-      WasiCtx.addToLinker(linker);
-
-      Instance shim = null;
-      if (needsStdioShim) {
-        List<Extern> shimImports = List.of(
-            Extern.fromMemory(memory != null ? memory : emptyMemory()),
-            wasiExtern(linker, "fd_read"),
-            wasiExtern(linker, "fd_write"),
-            Extern.fromFunc(own(host.stdinRead())),
-            Extern.fromFunc(own(host.stdioWrite())));
-        shim = own(new Instance(store, engine.stdioShim(), shimImports));
+      funcs = new WasiFuncs(wasi, store, memory, engine.watchdog() == null);
+      prepared.bind(funcs);
+      List<Extern> shimImports = new ArrayList<>();
+      shimImports.add(Extern.fromFunc(prepared.dispatch));
+      if (nativeClock) {
+        shimImports.add(Extern.fromMemory(memory));
+        shimImports.add(engine.wasiLinker().get(store, WASI, "clock_time_get").map(this::ownFunc)
+            .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get")));
       }
+      shim = own(new Instance(store, shim(nativeClock), shimImports));
 
       List<Extern> imports = new ArrayList<>();
       for (WasmBinary.Import i : parsed.imports()) {
-        Extern e = resolve(i, linker, shim, wasi);
+        Extern e = resolve(i);
         if (e == null) {
           return new ExecutionOutcome.Rejected(
               RejectionKind.UNLINKABLE,
@@ -186,6 +183,10 @@ final class WasmtimeModule implements CompiledModule {
         return new ExecutionOutcome.Rejected(RejectionKind.NO_ENTRY_POINT, "the module exports no '_start' function");
       }
       try {
+        if (parsed.startFunction()) {
+          // The module's start function, the last step of instantiation (WasmBinary.START_EXPORT).
+          instance.getFunc(store, WasmBinary.START_EXPORT).map(this::own).orElseThrow().call(store);
+        }
         entry.call(store);
         return stopped(new ExecutionOutcome.Completed(0, usage()));
       } catch (WasmFunctionError.I32ExitError e) {
@@ -200,7 +201,10 @@ final class WasmtimeModule implements CompiledModule {
 
     /** The outcome, unless the run was stopped from outside: a stream limit or the deadline wins. */
     private ExecutionOutcome stopped(ExecutionOutcome natural) {
-      RuntimeException failure = host.streamFailure();
+      RuntimeException failure = funcs.stop();
+      if (failure instanceof GuestInterruptedException) {
+        return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
+      }
       if (failure instanceof LimitExceededException le) {
         return new ExecutionOutcome.LimitExceeded(le.limit(), le.getMessage(), usage());
       }
@@ -208,7 +212,7 @@ final class WasmtimeModule implements CompiledModule {
         return new ExecutionOutcome.Failed("a stream of the job failed: " + failure, usage());
       }
       if (natural instanceof ExecutionOutcome.Trapped t && t.message().startsWith(INTERRUPT_MESSAGE)) {
-        if (watched.stopRequested()) {
+        if (watched != null && watched.stopRequested()) {
           return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
         }
         return new ExecutionOutcome.Failed(
@@ -219,25 +223,24 @@ final class WasmtimeModule implements CompiledModule {
       return natural;
     }
 
+    /**
+     * Instantiation ran code (active segments, the start function) or failed to link. A trap there
+     * is a trap (docs/plugin-authors.md), proc_exit ends the run with its code, and limits and the
+     * deadline are what they are later.
+     */
     private ExecutionOutcome instantiationFailure(Throwable t) {
       if (t instanceof WasmFunctionError.I32ExitError e) {
         return stopped(new ExecutionOutcome.Completed(e.exitCode(), usage()));
       }
       if (t instanceof WasmFunctionError.TrapError e) {
-        ExecutionOutcome o = stopped(trapped(e.trap()));
-        if (o instanceof ExecutionOutcome.Trapped tr) {
-          return new ExecutionOutcome.Rejected(
-              RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: its start function trapped: " + tr.message());
-        }
-        return o;
+        return stopped(trapped(e.trap()));
       }
-      // wasmtime-java reports other failures of instantiation, traps of the start function
-      // included, as a message only.
-      RuntimeException failure = host.streamFailure();
-      if (failure instanceof LimitExceededException le) {
-        return new ExecutionOutcome.LimitExceeded(le.limit(), le.getMessage(), usage());
+      // wasmtime-java reports other failures of instantiation, traps included, as a message only.
+      RuntimeException failure = funcs.stop();
+      if (failure != null) {
+        return stopped(new ExecutionOutcome.Trapped(TrapKind.HOST_FUNCTION, "a WASI call failed", usage()));
       }
-      if (watched.stopRequested()) {
+      if (watched != null && watched.stopRequested()) {
         return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
       }
       String m = WasmtimeEngine.describe(t);
@@ -245,6 +248,10 @@ final class WasmtimeModule implements CompiledModule {
       if (lower.contains("incompatible import type") || lower.contains("unknown import") || lower.contains("import")
           && lower.contains("type")) {
         return new ExecutionOutcome.Rejected(RejectionKind.UNLINKABLE, "unlinkable module: " + m);
+      }
+      TrapKind kind = trapKind(lower);
+      if (kind != null) {
+        return new ExecutionOutcome.Trapped(kind, m.lines().findFirst().orElse(m), usage());
       }
       return new ExecutionOutcome.Rejected(RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: " + m);
     }
@@ -254,59 +261,20 @@ final class WasmtimeModule implements CompiledModule {
       return new ExecutionOutcome.Trapped(kind, trap == Trap.INTERRUPT ? INTERRUPT_MESSAGE : trapMessage(trap, kind), usage());
     }
 
-    private Extern resolve(WasmBinary.Import i, Linker linker, Instance shim, WasiConfig wasi) {
+    private Extern resolve(WasmBinary.Import i) {
       if (i.module().equals(WasmBinary.MEMORY_MODULE) && i.name().equals(WasmBinary.MEMORY_NAME)) {
         return Extern.fromMemory(memory);
       }
       if (!i.module().equals(WASI)) {
         return null;
       }
-      switch (i.name()) {
-        case "fd_read", "fd_write" -> {
-          return Extern.fromFunc(own(shim.getFunc(store, i.name()).orElseThrow()));
-        }
-        case "proc_exit" -> {
-          return Extern.fromFunc(own(host.procExit()));
-        }
-        case "clock_time_get" -> {
-          if (wasi.determinism() != null) {
-            return Extern.fromFunc(own(host.deterministicClock()));
-          }
-        }
-        case "random_get" -> {
-          if (wasi.determinism() != null) {
-            return Extern.fromFunc(own(host.deterministicRandom()));
-          }
-        }
-        default -> {
-          // wasmtime's own WASI below.
-        }
-      }
-      return linker.get(store, i.module(), i.name()).map(this::ownExtern).orElse(null);
+      // Every WASI function is the shim's export of its name (those WASI does not have: none).
+      return shim.getFunc(store, i.name()).map(f -> Extern.fromFunc(own(f))).orElse(null);
     }
 
-    private Extern wasiExtern(Linker linker, String name) {
-      return linker.get(store, WASI, name).map(this::ownExtern)
-          .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no " + name));
-    }
-
-    private Extern ownExtern(Extern e) {
-      switch (e.type()) {
-        case FUNC -> own(e.func());
-        case MEMORY -> own(e.memory());
-        default -> {
-          // Tables and globals hold no native handle the binding frees; WASI exports none.
-        }
-      }
+    private Extern ownFunc(Extern e) {
+      own(e.func());
       return e;
-    }
-
-    private Memory emptyMemory() {
-      if (memory == null) {
-        // The shim needs some memory to import; a guest without memory cannot do stdio anyway.
-        memory = own(new Memory(store, new MemoryType(0, 0, false)));
-      }
-      return memory;
     }
 
     private Usage usage() {
@@ -333,30 +301,11 @@ final class WasmtimeModule implements CompiledModule {
       if (store != null) {
         store.dispose();
       }
-    }
-
-    private WasiCtx wasiContext(WasiConfig wasi) {
-      WasiCtxBuilder b = new WasiCtxBuilder().args(wasi.args());
-      for (var e : wasi.env().entrySet()) {
-        b.env(e.getKey(), e.getValue());
-      }
-      // No stdio paths: wasmtime's defaults (empty stdin, discarded output) stand behind the shim,
-      // which serves fds 0-2 from the request's streams.
-      return b.build();
-    }
-
-    private void addPreopens(WasiCtx ctx, List<Preopen> preopens) {
-      int fd = 3;
-      for (Preopen p : preopens) {
-        Path host = p.hostPath();
-        if (p.readOnly()) {
-          ctx.insertDir(fd, host, READ_ONLY_DIR, READ_ONLY_FILE, Path.of(p.guestPath()));
-        } else {
-          ctx.insertDir(fd, host, EnumSet.allOf(DirCaps.class), EnumSet.allOf(FileCaps.class), Path.of(p.guestPath()));
-        }
-        fd++;
+      if (wasi != null) {
+        wasi.close(); // the files the guest left open
       }
     }
+
   }
 
   private static final String INTERRUPT_MESSAGE = "interrupt";
@@ -376,6 +325,33 @@ final class WasmtimeModule implements CompiledModule {
       case STACK_OVERFLOW -> TrapKind.STACK_OVERFLOW;
       default -> TrapKind.OTHER;
     };
+  }
+
+  /** The kind of a trap wasmtime-java reported as text only (during instantiation), or null. */
+  static TrapKind trapKind(String lowerCaseMessage) {
+    String m = lowerCaseMessage;
+    if (m.contains("out of bounds memory access")) {
+      return TrapKind.OUT_OF_BOUNDS_MEMORY;
+    } else if (m.contains("out of bounds table access") || m.contains("table out of bounds")) {
+      return TrapKind.OUT_OF_BOUNDS_TABLE;
+    } else if (m.contains("unreachable")) {
+      return TrapKind.UNREACHABLE;
+    } else if (m.contains("integer divide by zero")) {
+      return TrapKind.INTEGER_DIVIDE_BY_ZERO;
+    } else if (m.contains("integer overflow")) {
+      return TrapKind.INTEGER_OVERFLOW;
+    } else if (m.contains("invalid conversion to integer")) {
+      return TrapKind.INVALID_CONVERSION;
+    } else if (m.contains("indirect call type mismatch")) {
+      return TrapKind.INDIRECT_CALL_TYPE_MISMATCH;
+    } else if (m.contains("uninitialized element")) {
+      return TrapKind.UNINITIALIZED_ELEMENT;
+    } else if (m.contains("call stack exhausted")) {
+      return TrapKind.STACK_OVERFLOW;
+    } else if (m.contains("wasm trap")) {
+      return TrapKind.OTHER;
+    }
+    return null;
   }
 
   private static String trapMessage(Trap trap, TrapKind kind) {

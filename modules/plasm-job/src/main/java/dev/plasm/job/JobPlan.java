@@ -1,0 +1,59 @@
+package dev.plasm.job;
+
+import dev.plasm.api.ResourceLimits;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A job as a node admitted it: the module by digest, the guest's inputs, the engine chosen and the
+ * limits in force. Made once (by {@code plasm run}, or by a daemon when it accepts a job), stored
+ * with the job, and executed as it is: nothing downstream chooses again.
+ *
+ * @param moduleSha256 the module's sha256 (hex)
+ * @param moduleBytes the module's size
+ * @param programName the guest's {@code argv[0]}
+ * @param args the guest's arguments after {@code argv[0]}
+ * @param env environment variables, in order
+ * @param stdinBytes the size of the stdin given with the job (-1 when it is a stream read as the job runs)
+ * @param engine the engine that runs it
+ * @param limits the limits it runs under
+ * @param deterministic whether the guest gets recorded clocks and random
+ * @param nonce the requester's nonce for the receipt, or null
+ */
+public record JobPlan(
+    String moduleSha256,
+    long moduleBytes,
+    String programName,
+    List<String> args,
+    Map<String, String> env,
+    long stdinBytes,
+    Engine engine,
+    ResourceLimits limits,
+    boolean deterministic,
+    String nonce) {
+
+  /**
+   * An engine by id and version, as chosen at admission.
+   *
+   * @param id the engine's id
+   * @param version its version when it was chosen
+   */
+  public record Engine(String id, String version) {
+    public Engine {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(version, "version");
+    }
+  }
+
+  public JobPlan {
+    Objects.requireNonNull(moduleSha256, "moduleSha256");
+    Objects.requireNonNull(programName, "programName");
+    args = List.copyOf(args);
+    env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(limits, "limits");
+  }
+}

@@ -1,0 +1,26 @@
+package dev.plasm.engine.chicory;
+
+import dev.plasm.engine.spi.WasmEngineProvider;
+import dev.plasm.fixtures.ModuleRules;
+import org.junit.jupiter.api.Test;
+
+/** The module's allowed shape: a plugin offering two engines on the engine SPI and Chicory; nothing exported. */
+class ModuleTests {
+
+  @Test
+  void hasItsDeclaredShape() {
+    ModuleRules.of(ChicoryInterpreterProvider.class)
+        // The contract it implements.
+        .requires("dev.plasm.engine.spi")
+        // The interpreter, memories and tables.
+        .requires("com.dylibso.chicory.runtime")
+        // WASI preview 1 for the guest.
+        .requires("com.dylibso.chicory.wasi")
+        // chicory-compiler: modules compiled to JVM bytecode.
+        .requires("com.dylibso.chicory.compiler")
+        // WASI gets a quiet Logger: guest mistakes are outcomes, not host log lines.
+        .requires("com.dylibso.chicory.log")
+        .provides(WasmEngineProvider.class, ChicoryInterpreterProvider.class, ChicoryCompilerProvider.class)
+        .verify();
+  }
+}
