@@ -121,7 +121,7 @@ class JsQuicInteropTests {
 
     // js's QUIC (rustls) resumes its TLS session on the next connection, which then carries no
     // certificates: the key comes from the resumed session. Both fresh connections work, and
-    // Java keeps the newer (js dialed both; it gave up on or replaced the older).
+    // Java uses the newer (js dialed both and closes the older; until its close arrives, both stay).
     for (int i = 0; i < 2; i++) {
       js.call("hangUp", "peer", host.peerId().toString());
       Map<String, Object> again = js.call("dial", "addr", javaQuic, "force", true);

@@ -38,6 +38,8 @@ abstract class ConnectionImpl implements Connection {
   private final boolean outbound;
   private volatile long drainingSince;
   private volatile boolean draining;
+  /** The order the connection manager registered it in: of several to one peer, the newest is used. */
+  private volatile long registration;
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile IdentifyInfo identifyInfo;
   private final CompletableFuture<IdentifyInfo> identified = new CompletableFuture<>();
@@ -244,6 +246,14 @@ abstract class ConnectionImpl implements Connection {
 
   IdentifyInfo currentIdentify() {
     return identifyInfo;
+  }
+
+  final long registration() {
+    return registration;
+  }
+
+  final void registration(long seq) {
+    registration = seq;
   }
 
   final boolean acceptsNewStreams() {

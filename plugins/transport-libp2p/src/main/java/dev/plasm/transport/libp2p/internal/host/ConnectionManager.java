@@ -9,6 +9,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -50,6 +52,7 @@ final class ConnectionManager implements AutoCloseable {
   private final ConcurrentHashMap<PeerId, Set<String>> protectedPeers = new ConcurrentHashMap<>();
   private final List<Consumer<PeerDrop>> dropListeners = new CopyOnWriteArrayList<>();
   private final Object registerLock = new Object();
+  private final AtomicLong registrations = new AtomicLong();
   private final Thread ticker;
   private volatile Consumer<Duration> pauseListener = d -> {};
   private volatile long lastTick = System.nanoTime();
@@ -186,19 +189,33 @@ final class ConnectionManager implements AutoCloseable {
         c.closed().whenComplete((r, t) -> releaseIp(c.remoteIp()));
       }
       c.closed().whenComplete((r, t) -> connections.remove(c));
-      ConnectionImpl other = null;
-      for (ConnectionImpl o : connections) {
-        if (o != c && o.remotePeer().equals(c.remotePeer()) && o.acceptsNewStreams()) {
-          other = o;
-          break;
+      c.registration(registrations.incrementAndGet());
+      List<ConnectionImpl> others = connections.stream()
+          .filter(o -> o != c && o.remotePeer().equals(c.remotePeer()) && o.acceptsNewStreams())
+          .sorted(Comparator.comparingLong(ConnectionImpl::registration))
+          .toList();
+      List<ConnectionImpl> peersChoice = new ArrayList<>();
+      for (ConnectionImpl other : others) {
+        if (bothDialedByThePeer(other, c)) {
+          peersChoice.add(other);
+          continue;
         }
-      }
-      if (other != null) {
         ConnectionImpl keep = preferred(other, c);
         ConnectionImpl lose = keep == c ? other : c;
         LOG.log(Level.DEBUG, "two connections with {0}: keeping {1}, draining {2}", c.remotePeer(), keep, lose);
         lose.drain();
-        return keep;
+        if (lose == c) {
+          return keep;
+        }
+      }
+      // Beside the new one, at most one more that the peer dialed stays (the newest); older ones
+      // drain, so a peer cannot hold many connections to us this way.
+      for (int i = 0; i < peersChoice.size() - 1; i++) {
+        LOG.log(Level.DEBUG, "a third connection from {0}: draining the oldest, {1}", c.remotePeer(), peersChoice.get(i));
+        peersChoice.get(i).drain();
+      }
+      if (!peersChoice.isEmpty()) {
+        return c;
       }
       if (openCount() > settings.maxConnections() && !trimIdle()) {
         LOG.log(Level.WARNING, "closing {0}: the limit of {1} connections is reached", c, settings.maxConnections());
@@ -213,11 +230,22 @@ final class ConnectionManager implements AutoCloseable {
   }
 
   /**
+   * Both connections were dialed by the peer, so the choice is the peer's: it may have given up on
+   * the older one (closing it, its close still on the way, or forcing a fresh one as js's {@code
+   * force} does), or it may abort the newer one itself (js keeps its existing connection when a new
+   * one reaches the same address, as two relayed ones do). Both stay open until the peer closes
+   * one; our own streams go on the newer. Draining either here would refuse streams the peer opens
+   * on it.
+   */
+  private boolean bothDialedByThePeer(ConnectionImpl older, ConnectionImpl newer) {
+    return older.relayed() == newer.relayed() && !older.isOutbound() && !newer.isOutbound();
+  }
+
+  /**
    * Of two connections to one peer, both sides keep the one dialed by the peer with the smaller
-   * id (so simultaneous dials converge on the same connection); the newer one if both were dialed
-   * by the same side: a dialer shares one attempt per peer and reuses an open connection, so a
-   * second dial means it gave up on the first (closing it, or forcing a fresh one as js's
-   * {@code force} does), and its close may still be on the way.
+   * id (so simultaneous dials converge on the same connection); the newer one if we dialed both:
+   * our dialer shares one attempt per peer and reuses an open connection, so a second dial means
+   * the first was closing. (Two dialed by the peer: {@link #bothDialedByThePeer}.)
    */
   private ConnectionImpl preferred(ConnectionImpl older, ConnectionImpl newer) {
     // A direct connection beats a relayed one (the relay limits it, and a hole punch exists to

@@ -520,7 +520,9 @@ public final class HostCore implements AutoCloseable {
   }
 
   public Optional<Connection> connection(PeerId peer) {
-    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.acceptsNewStreams()).map(c -> (Connection) c).findFirst();
+    // The newest: of two the peer dialed (see ConnectionManager.register), the older may be on its way out.
+    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.acceptsNewStreams())
+        .max(java.util.Comparator.comparingLong(ConnectionImpl::registration)).map(c -> (Connection) c);
   }
 
   // ---- connection management ----
