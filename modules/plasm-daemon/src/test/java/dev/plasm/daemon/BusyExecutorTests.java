@@ -19,10 +19,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A busy executor: B takes one job at a time from any one peer ({@code remote.per-peer-concurrent =
- * 1}) and offers more free places than C, so the requester (R) asks B first. While B runs one of
- * R's jobs, B refuses the next {@code busy}; the refusal is recorded and the job runs on C. Pinned
- * to B, the job is asked again after B's hint, up to {@code remote.max-attempts} times, then fails
- * saying B was busy. A busy refusal is not held against B.
+ * 1}). The requester (R) asks the least busy executor first, counting the attempts it has out to
+ * each; with one of R's jobs on B and two on C, R asks B, which refuses the next {@code busy}: the
+ * refusal is recorded and the job runs on C. Pinned to B, the job is asked again after B's hint, up
+ * to {@code remote.max-attempts} times, then fails saying B was busy. A busy refusal is not held
+ * against B.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class BusyExecutorTests {
@@ -61,10 +62,15 @@ class BusyExecutorTests {
     for (String earlier : occupying) {
       r.await(earlier, 120); // a test that failed may have left one there
     }
-    String id = r.submit(RemoteNet.job(probe, List.of("sleep", Integer.toString(seconds)), bId,
+    return occupy(bId, seconds);
+  }
+
+  /** Runs a job of R's on {@code peer} that sleeps {@code seconds} there; returns its id at R once accepted. */
+  static String occupy(String peer, int seconds) throws Exception {
+    String id = r.submit(RemoteNet.job(probe, List.of("sleep", Integer.toString(seconds)), peer,
         ", \"limits\": {\"timeoutMillis\": 60000}"));
     String[] at = RemoteNet.awaitAccepted(r, id, 60).split(" ");
-    assertEquals(bId, at[0]);
+    assertEquals(peer, at[0]);
     occupying.add(id);
     return id;
   }
@@ -72,6 +78,9 @@ class BusyExecutorTests {
   @Test
   void anotherProviderIsUsedAndTheRefusalIsRecorded() throws Exception {
     String first = occupyB(10);
+    // C is busier still (two of R's jobs), so R's least busy executor is B.
+    occupy(cId, 10);
+    occupy(cId, 10);
     long busyBefore = RemoteNet.metric(b, "plasm_remote_jobs_refused_total{code=\"busy\"}");
     String id = r.submit(RemoteNet.job(RemoteNet.hello(), List.of("elsewhere"), "remote", ""));
     JsonNode j = r.await(id, 120);
