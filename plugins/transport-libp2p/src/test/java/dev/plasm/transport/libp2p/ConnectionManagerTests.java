@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,6 +72,30 @@ class ConnectionManagerTests {
     }
     assertEquals(1, a.connections().size());
     HostTests.waitUntil(() -> b.connections().size() == 1, "b sees one connection");
+  }
+
+  @Test
+  void twoConnectionsThePeerDialedBothStayOursGoOnTheNewerAndAThirdDrainsTheOldest() throws Exception {
+    // Three hosts under one identity stand for one peer that dials us again (as js does when it
+    // forces a fresh connection, or dials a relayed address twice).
+    PeerKeyPair key = PeerKeyPair.generate();
+    Host b = host(Host.builder());
+    Connection c1 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
+    HostTests.waitUntil(() -> open(b).size() == 1, "b sees the first connection");
+    Connection c2 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
+    HostTests.waitUntil(() -> open(b).size() == 2, "b keeps both");
+    assertEquals(c2.localAddr(), b.connection(key.peerId()).orElseThrow().remoteAddr(), "b's streams go on the newer");
+    for (Connection c : List.of(c1, c2)) {
+      try (Stream s = c.newStream(HOLD)) {
+        s.output().write(7);
+        s.output().flush();
+        assertEquals(7, s.input().read(), "the peer's stream on " + c);
+      }
+    }
+    Connection c3 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
+    HostTests.waitUntil(() -> open(b).stream().noneMatch(c -> c.remoteAddr().equals(c1.localAddr())),
+        "the oldest drains and closes");
+    assertEquals(Set.of(c2.localAddr(), c3.localAddr()), open(b).stream().map(Connection::remoteAddr).collect(Collectors.toSet()));
   }
 
   @Test
