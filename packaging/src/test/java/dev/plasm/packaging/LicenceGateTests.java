@@ -69,6 +69,11 @@ class LicenceGateTests {
     assertTrue(notice.contains("The Legion of the Bouncy Castle"), "NOTICE carries the licence files the jars ship");
     assertTrue(notice.contains("--- tools.jackson.core:jackson-core 3.3.0: META-INF/NOTICE ---") || notice.contains("jackson-core"),
         "NOTICE carries the NOTICE files the jars ship");
+    // Netty's QUIC JNI library (a jar with a platform classifier) links quiche and BoringSSL in.
+    for (String lib : List.of("quiche", "boringssl")) {
+      assertTrue(notice.contains("netty-codec-native-quic 4.2.18.Final: META-INF/license/LICENSE." + lib + ".txt ---"),
+          "NOTICE carries the " + lib + " licence");
+    }
   }
 
   @Test
