@@ -45,8 +45,8 @@ final class JobsCommand implements Callable<Integer> {
       .column("STATE", j -> j.get("state").asString(), Style::state)
       .column("OUTCOME", JobsCommand::outcome, Style::state)
       .column("ENGINE", j -> j.path("engineUsed").has("id") ? j.get("engineUsed").get("id").asString() : j.path("engine").asString(""))
-      .optional("RAN ON", j -> j.hasNonNull("executedBy") ? JobProgress.abbreviate(j.get("executedBy").asString()) : null)
-      .optional("ATTEMPTS", j -> j.path("attempts").asInt(1) > 1 ? j.get("attempts").toString() : null)
+      .optional("RAN ON", JobProgress::ranOn)
+      .optional("ATTEMPTS", j -> j.path("attempts").size() > 1 ? Integer.toString(j.get("attempts").size()) : null)
       .column("CREATED", j -> j.get("createdAt").asString());
   }
 
