@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Start-up benchmark of the Plasm runtime image (results and discussion: docs/performance.md).
 #
-#   bench/startup.sh [-n RUNS] [--tuning] [--steady] [--no-clients] [--p2p] [--image DIR] [--baseline DIR]
+#   bench/startup.sh [-n RUNS] [--tuning] [--steady] [--no-clients] [--no-p2p] [--image DIR] [--baseline DIR]
 #
 # Runs every case RUNS times (default 15), interleaved (a b c d a b c d ...) so that a change in
 # machine load hits all cases alike, after one untimed warm-up round, and prints the median wall
-# time of each in milliseconds (also min and max), the ratio of (b) to (a) and the image size.
+# time of each in milliseconds (also min and max), the median CPU time (user + system: steadier than
+# wall time on a loaded machine), the ratio of (b) and of each client case to (a), and the image size.
 #   (a) the image's bin/java -version              (the floor: a bare JVM of this image)
 #   (b) the image's bin/plasm run examples/hello.wasm   (what a user runs; AOT cache on)
 #   (c) (b) without the AOT cache (PLASM_AOT=off)
 #   (d) java -p jlink/target/modules -m dev.plasm.cli/dev.plasm.cli.Main run examples/hello.wasm
 #       with the JDK 25 that builds Plasm (no image, no launcher flags)
 #   (e)-(j) client commands (issue 18): the image's plasm against a daemon this script starts
-#       from the same image (loopback, port 0, its own state directory, p2p on unless --no-p2p...):
+#       from the same image (loopback, port 0, its own state directory, p2p on unless --no-p2p):
 #   (e) plasm jobs   (f) plasm job show ID   (g) plasm peers --json   (h) plasm submit --wait hello.wasm
 #   (i) plasm jobs with no daemon reachable (a closed loopback port: exit 69)   (j) plasm --version
 #   (r) curl GET /v1/jobs: the HTTP round trip itself, for reference (when curl is installed)
@@ -149,18 +150,22 @@ export I=$image J=$JAVA_HOME M=$modules H=$hello L=$loop B=$baseline
 cd "$root"
 
 now() { date +%s%N; }
-# run_case INDEX: prints the wall time in ms; fails loudly on an unexpected exit code.
+# run_case INDEX: prints the wall time and the CPU time (user + system, of the process and its
+# children) in ms; fails loudly on an unexpected exit code.
 run_case() {
-  local i=$1 s e rc=0
+  local i=$1 s e rc=0 cpu
+  local TIMEFORMAT='%U %S'
   s=$(now)
-  bash -c "${cmds[$i]}" </dev/null >"$scratch/out" 2>"$scratch/err" || rc=$?
+  cpu=$( { time bash -c "${cmds[$i]}" </dev/null >"$scratch/out" 2>"$scratch/err" || echo "rc=$?"; } 2>&1)
   e=$(now)
+  # Two lines when the command failed: the times, and rc=N.
+  case $cpu in *rc=*) rc=$(sed -n 's/^rc=//p' <<<"$cpu"); cpu=$(grep -v '^rc=' <<<"$cpu") ;; esac
   if [ "$rc" != "${rcs[$i]}" ]; then
     echo "startup.sh: ${labels[$i]}: exit $rc, expected ${rcs[$i]}" >&2
     cat "$scratch/out" "$scratch/err" >&2
     exit 1
   fi
-  echo $(((e - s) / 1000000))
+  echo "$(((e - s) / 1000000)) $(awk -v u="${cpu% *}" -v y="${cpu#* }" 'BEGIN {printf "%d", (u + y) * 1000}')"
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
@@ -175,32 +180,35 @@ echo
 
 n=${#cmds[@]}
 for ((i = 0; i < n; i++)); do run_case "$i" >/dev/null; done # warm-up: page cache, first-run effects
-declare -a times
+declare -a times cpus
 for ((r = 1; r <= runs; r++)); do
   for ((i = 0; i < n; i++)); do
-    times[i]+="$(run_case "$i") "
+    read -r w c < <(run_case "$i")
+    times[i]+="$w " cpus[i]+="$c "
   done
   [ -t 2 ] && printf '\rround %d/%d' "$r" "$runs" >&2
 done
 [ -t 2 ] && printf '\r%*s\r' 20 '' >&2
 
-printf '%-52s %9s %7s %7s\n' "case" "median ms" "min" "max"
-declare -a med
+printf '%-52s %9s %7s %7s %8s\n' "case" "median ms" "min" "max" "cpu ms"
+declare -a med cpu
 for ((i = 0; i < n; i++)); do
   # shellcheck disable=SC2086
   med[i]=$(printf '%s\n' ${times[i]} | median)
   # shellcheck disable=SC2086
   read -r lo hi < <(printf '%s\n' ${times[i]} | sort -n | sed -n '1p;$p' | paste -sd' ')
-  printf '%-52s %9d %7d %7d\n' "${labels[i]}" "${med[i]}" "$lo" "$hi"
+  # shellcheck disable=SC2086
+  cpu[i]=$(printf '%s\n' ${cpus[i]} | median)
+  printf '%-52s %9d %7d %7d %8d\n' "${labels[i]}" "${med[i]}" "$lo" "$hi" "${cpu[i]}"
 done
 echo
-awk -v b="${med[1]}" -v a="${med[0]}" 'BEGIN {r = b / a; printf "ratio (b)/(a) = %.2fx (target <= 2x: %s)\n", r, (r <= 2 ? "met" : "NOT met")}'
+awk -v b="${med[1]}" -v a="${med[0]}" -v cb="${cpu[1]}" -v ca="${cpu[0]}" 'BEGIN {r = b / a; printf "ratio (b)/(a) = %.2fx (target <= 2x: %s; CPU time %.2fx)\n", r, (r <= 2 ? "met" : "NOT met"), cb / ca}'
 # Every client case against (a): "ratio (e)/(a) = ..." (the (r) line is the round trip's own cost).
 for ((i = 0; i < n; i++)); do
   case ${labels[i]} in
     "("[e-j]")"* | "(r)"*)
-      awk -v x="${med[i]}" -v a="${med[0]}" -v l="${labels[i]%%)*})" -v name="${labels[i]#*) }" \
-        'BEGIN {r = x / a; printf "ratio %s/(a) = %.2fx%s  %s\n", l, r, (l == "(r)" ? "" : (r <= 2 ? " (<= 2x: met)" : " (<= 2x: NOT met)")), name}' ;;
+      awk -v x="${med[i]}" -v a="${med[0]}" -v cx="${cpu[i]}" -v ca="${cpu[0]}" -v l="${labels[i]%%)*})" -v name="${labels[i]#*) }" \
+        'BEGIN {r = x / a; printf "ratio %s/(a) = %.2fx%s; CPU time %.2fx  %s\n", l, r, (l == "(r)" ? "" : (r <= 2 ? " (<= 2x: met)" : " (<= 2x: NOT met)")), cx / ca, name}' ;;
   esac
 done
 awk -v c="${med[2]}" -v b="${med[1]}" -v d="${med[3]}" 'BEGIN {printf "AOT cache saves %d ms (c - b); the image with AOT is %.1fx faster than a plain module path (d/b)\n", c - b, d / b}'
@@ -217,5 +225,5 @@ if [ -n "$baseline" ]; then
     esac
   done
 fi
-echo "image size: $(du -sh -- "$image" | cut -f1) ($(du -sh -- "$image/lib/modules" | cut -f1) lib/modules, $(du -sh -- "$image/lib/server" | cut -f1) lib/server, $(du -sh -- "$image/lib/plasm.aot" | cut -f1) lib/plasm.aot)"
+echo "image size: $(du -sh -- "$image" | cut -f1) ($(du -sh -- "$image/lib/modules" | cut -f1) lib/modules, $(du -sh -- "$image/lib/server" | cut -f1) lib/server, $(du -sh -- "$image/lib/plasm.aot" | cut -f1) lib/plasm.aot$([ -f "$image/lib/plasm-client.aot" ] && echo ", $(du -sh -- "$image/lib/plasm-client.aot" | cut -f1) lib/plasm-client.aot"))"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
