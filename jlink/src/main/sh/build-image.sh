@@ -219,8 +219,8 @@ if [ -n "$train" ]; then
 
   # lib/plasm-client.aot: the client commands, against a live daemon of this image (loopback, a free
   # port, its state in PLASM_HOME, so that they find it as a user's plasm does; started without a
-  # cache), and with no daemon reachable (a closed loopback port); --version and --help (the whole
-  # command tree). The job id is well-formed and unknown: job show trains its request and its 404.
+  # cache), and with no daemon reachable (a closed loopback port); --version (the root alone) and
+  # --help (the whole command tree). The job id is well-formed and unknown: job show trains its request and its 404.
   printf 'state-dir = "%s"\n[api]\nlisten = "127.0.0.1:0"\n[workers]\nwarm = false\n' "$home" >"$scratch/plasmd.toml"
   PLASM_HOME="$home" PLASM_AOT=off "$tmp/bin/plasm" daemon --config "$scratch/plasmd.toml" </dev/null >>"$log" 2>&1 &
   daemon_pid=$!
@@ -233,6 +233,7 @@ if [ -n "$train" ]; then
   [ -f "$home/daemon.json" ] || { tail -n 30 "$log" >&2; die "the daemon for the AOT training did not start; see $log"; }
   {
     echo "0${t}--version"
+    echo "0${t}--help"
     echo "0${t}jobs${t}--help"
     echo "0${t}submit${t}--wait${t}$train"
     echo "0${t}submit${t}-q${t}$train"

@@ -244,6 +244,8 @@ final class DaemonClient {
     DaemonHttp.Response r;
     try {
       r = http.exchange(req.method, req.path, token, req.contentType, req.body, req.timeout, req.sent);
+    } catch (IllegalArgumentException e) {
+      throw new Failure(ExitCodes.USAGE, e.getMessage());
     } catch (ConnectException e) {
       throw new Failure(UNAVAILABLE, "no daemon at " + base);
     } catch (SocketTimeoutException e) {

@@ -87,6 +87,14 @@ final class DaemonHttp {
    */
   Response exchange(String method, String target, String token, String contentType, byte[] body, Duration timeout,
       LongConsumer sent) throws IOException {
+    // Nothing from the command line may change the request's shape (a job id with a CR LF in it
+    // would add a header line).
+    if (!target.startsWith("/") || !visible(target)) {
+      throw new IllegalArgumentException("'" + target + "' is not a request target: only visible ASCII, no spaces");
+    }
+    if (!visible(token) || (contentType != null && !visible(contentType.replace(" ", "")))) {
+      throw new IllegalArgumentException("the token holds a character that cannot go in a header");
+    }
     InetSocketAddress to = new InetSocketAddress(host, port);
     if (to.isUnresolved()) {
       throw new UnknownHostException("unknown host " + host);
@@ -239,6 +247,17 @@ final class DaemonHttp {
     }
     int n = b.length();
     return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
+  }
+
+  /** Only printable ASCII, no space: what a request target or a token may hold. */
+  static boolean visible(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String abbreviate(String s) {

@@ -98,6 +98,9 @@ public final class Main implements Runnable {
    * is added, so building all fourteen cost every command a third of its start.
    */
   static Class<?> only(String[] args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return Main.class; // the root alone: the version names no command
+    }
     return args.length > 0 ? ALONE.get(args[0]) : null;
   }
 
@@ -108,11 +111,11 @@ public final class Main implements Runnable {
 
   /**
    * As {@link #commandLine(Streams, IntConsumer)}; with {@code only} (one of {@link #ALONE}) that
-   * command is the only one.
+   * command is the only one, with {@code Main.class} there is none ({@code --version}).
    */
   static CommandLine commandLine(Streams streams, IntConsumer halt, Class<?> only) {
     CommandLine cl = new CommandLine(new Main(streams, halt));
-    for (Class<?> c : only != null ? List.of(only) : COMMANDS) {
+    for (Class<?> c : only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
       cl.addSubcommand(c);
     }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));

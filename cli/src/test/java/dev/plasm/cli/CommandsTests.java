@@ -40,6 +40,14 @@ class CommandsTests {
       assertSameHelp(tree.get(name), alone.getSubcommands().get(name));
     }
     assertEquals(null, Main.only(new String[] {"shell"}));
+    assertEquals(null, Main.only(new String[] {"--version", "jobs"}));
+    // --version alone builds no command at all, and says the same.
+    assertEquals(Main.class, Main.only(new String[] {"--version"}));
+    java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+    Streams s = new Streams(new java.io.ByteArrayInputStream(new byte[0]), whole, new java.io.ByteArrayOutputStream(), Map.of());
+    assertEquals(0, Main.commandLine(s, c -> {}, null).execute("--version"));
+    assertEquals(whole.toString(java.nio.charset.StandardCharsets.UTF_8), Cli.run("--version").out());
+    assertEquals(Cli.run("--version").out(), Cli.run("-V").out());
     assertEquals(null, Main.only(new String[] {"--plugin-dir", "x", "jobs"}));
   }
 

@@ -140,6 +140,25 @@ class DaemonHttpTests {
   }
 
   @Test
+  void nothingFromTheCommandLineChangesTheRequestsShape() throws Exception {
+    try (ServerSocket server = loopback()) {
+      DaemonHttp http = to(server);
+      for (String target : new String[] {"/v1/jobs/x\r\nX-Evil: 1", "/v1/jobs/a b", "v1/jobs", "/v1/jobs/\u00e9"}) {
+        var e = assertThrows(IllegalArgumentException.class,
+            () -> http.exchange("GET", target, "", null, null, Duration.ofSeconds(1), null), target);
+        assertTrue(e.getMessage().contains("not a request target"), e.getMessage());
+      }
+      assertThrows(IllegalArgumentException.class,
+          () -> http.exchange("GET", "/v1/jobs", "tok\nen", null, null, Duration.ofSeconds(1), null));
+    }
+    var o = new DaemonClient.Options();
+    o.address = "127.0.0.1:1";
+    var f = assertThrows(DaemonClient.Failure.class,
+        () -> new DaemonClient(o, java.util.Map.of("PLASM_HOME", "/nonexistent")).getJson("/v1/jobs/a\r\nb"));
+    assertEquals(ExitCodes.USAGE, f.exitCode, f.getMessage());
+  }
+
+  @Test
   void aBadAddressIsAUsageErrorNamingIt() {
     var o = new DaemonClient.Options();
     o.address = "not a host:port";
