@@ -70,7 +70,7 @@ public final class ReceiptIssuer {
 
       @Override
       public byte[] publicKey() {
-        return identity.publicKey();
+        return identity.publicKey().data();
       }
 
       @Override
