@@ -8,6 +8,8 @@ import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -119,8 +121,10 @@ final class JobCommand implements Runnable {
       } else if (client.quiet) {
         out.println(j.get("state").asString());
       } else {
-        for (String[] row : fields(j, p.out)) {
-          out.println(p.out.bold(String.format("%-9s", row[0] + ":")) + " " + row[1]);
+        List<String[]> rows = fields(j, p.out);
+        int width = rows.stream().mapToInt(r -> r[0].length() + 1).max().orElse(0);
+        for (String[] row : rows) {
+          out.println(p.out.bold(String.format("%-" + width + "s", row[0] + ":")) + " " + row[1]);
         }
       }
       out.flush();
@@ -128,8 +132,8 @@ final class JobCommand implements Runnable {
     }
 
     /** What {@code show} prints, one field per line: fields a daemon does not send are left out. */
-    private static java.util.List<String[]> fields(JsonNode j, Style style) {
-      java.util.List<String[]> rows = new java.util.ArrayList<>();
+    private static List<String[]> fields(JsonNode j, Style style) {
+      List<String[]> rows = new ArrayList<>();
       rows.add(new String[] {"id", j.get("id").asString()});
       rows.add(new String[] {"state", style.state(j.get("state").asString())});
       if (j.has("outcome")) {
@@ -148,11 +152,20 @@ final class JobCommand implements Runnable {
       if (!engine.isBlank()) {
         rows.add(new String[] {"engine", engine.strip()});
       }
-      if (j.hasNonNull("executedBy")) {
-        rows.add(new String[] {"ran on", j.get("executedBy").asString()});
+      if (j.has("placement")) {
+        rows.add(new String[] {"placement", j.get("placement").asString()
+            + (j.path("redundancy").asInt(1) > 1 ? ", redundancy " + j.get("redundancy").asInt() : "")});
       }
-      if (j.hasNonNull("attempts")) {
-        rows.add(new String[] {"attempts", j.get("attempts").toString()});
+      List<String> ranOn = new ArrayList<>();
+      j.path("executedBy").forEach(x -> ranOn.add(x.asString())); // whole ids: for receipt verify --trust
+      if (!ranOn.isEmpty()) {
+        rows.add(new String[] {"ran on", String.join(", ", ranOn)});
+      }
+      int n = 0;
+      for (JsonNode a : j.path("attempts")) {
+        String detail = a.path("detail").asString("");
+        rows.add(new String[] {"attempt " + ++n, a.path("peerId").asString("") + ": " + a.path("result").asString("")
+            + (detail.isEmpty() ? "" : " (" + detail + ")") + ", " + a.path("startedAt").asString("")});
       }
       rows.add(new String[] {"created", j.get("createdAt").asString()});
       if (j.has("finishedAt")) {

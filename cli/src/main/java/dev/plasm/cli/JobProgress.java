@@ -83,7 +83,7 @@ final class JobProgress implements AutoCloseable {
     state = j.path("state").asString("running");
     JsonNode used = j.path("engineUsed");
     engine = used.has("id") ? used.get("id").asString() : j.path("engine").asString(null);
-    peer = j.path("executedBy").asString(null);
+    peer = ranOn(j);
     jobId = j.path("id").asString(null);
   }
 
@@ -153,6 +153,23 @@ final class JobProgress implements AutoCloseable {
     boolean good = o instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
     return summary(d != null ? d : "completed, exit code " + DaemonClient.exitCode(job), good,
         o == null ? null : o.usage().wallTime(), receipt);
+  }
+
+  /**
+   * Where a job runs or ran, for people: the executors whose result was accepted ({@code executedBy},
+   * a list), or while it is out, the peer of its running attempt; null for a job of this node.
+   */
+  static String ranOn(JsonNode j) {
+    List<String> ids = new ArrayList<>();
+    j.path("executedBy").forEach(x -> ids.add(abbreviate(x.asString())));
+    if (ids.isEmpty()) {
+      for (JsonNode a : j.path("attempts")) {
+        if (a.path("result").asString("").equals("running")) {
+          ids.add(abbreviate(a.path("peerId").asString("")));
+        }
+      }
+    }
+    return ids.isEmpty() ? null : String.join(", ", ids);
   }
 
   /** A peer id cut to its start and end ({@code 12D3KooWAbCd…wxyz}); others unchanged. */

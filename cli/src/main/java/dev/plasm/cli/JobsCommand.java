@@ -45,7 +45,7 @@ final class JobsCommand implements Callable<Integer> {
       .column("STATE", j -> j.get("state").asString(), Style::state)
       .column("OUTCOME", JobsCommand::outcome, Style::state)
       .column("ENGINE", j -> j.path("engineUsed").has("id") ? j.get("engineUsed").get("id").asString() : j.path("engine").asString(""))
-      .optional("RAN ON", j -> j.hasNonNull("executedBy") ? JobProgress.abbreviate(j.get("executedBy").asString()) : null)
+      .optional("RAN ON", JobProgress::ranOn)
       .optional("ATTEMPTS", j -> j.path("attempts").asInt(1) > 1 ? j.get("attempts").toString() : null)
       .column("CREATED", j -> j.get("createdAt").asString());
   }

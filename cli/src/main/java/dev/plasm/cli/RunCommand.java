@@ -262,8 +262,8 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static ExecutionOutcome tooBig(String name, long size, ResourceLimits limits) {
-    return new ExecutionOutcome.LimitExceeded(Limit.MODULE_SIZE, name + " is " + ByteSize.format(size) + ", over the "
-        + ByteSize.format(limits.maxModuleBytes()) + " module size limit (" + Limit.MODULE_SIZE.flag() + ")", Usage.NONE);
+    return new ExecutionOutcome.LimitExceeded(Limit.MODULE_SIZE,
+        Limit.MODULE_SIZE.over(name, size, limits.maxModuleBytes()) + " (" + Limit.MODULE_SIZE.flag() + ")", Usage.NONE);
   }
 
   private int finish(

@@ -19,6 +19,8 @@ class ModuleTests {
         .requires("java.net.http")
         // The command line itself.
         .requires("info.picocli")
+        // plasm shell, completion and the status line (dev.plasm.cli.shell, term.StatusLine only: plasm run never loads it).
+        .requires("org.jline.reader")
         // The --json output and the daemon's JSON replies.
         .requires("tools.jackson.databind")
         // Main is the image's entry point.

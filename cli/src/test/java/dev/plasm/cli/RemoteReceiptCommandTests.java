@@ -56,6 +56,14 @@ class RemoteReceiptCommandTests {
         String id = field(Cli.run(new byte[0], a, "jobs", "--json"), "id");
         Cli.Result show = Cli.run(new byte[0], a, "job", "show", "--json", id);
         assertTrue(show.out().replaceAll("\\s", "").contains("\"executedBy\":[\"" + idB + "\"]"), show::toString);
+        // As people read it: where it ran (whole id, for --trust), each attempt, and the RAN ON column.
+        Cli.Result human = Cli.run(new byte[0], a, "job", "show", id);
+        assertTrue(human.out().matches("(?s).*ran on:\\s+" + idB + "\n.*"), human::toString);
+        assertTrue(human.out().matches("(?s).*attempt 1:\\s+" + idB + ": ok, .*"), human::toString);
+        assertTrue(human.out().matches("(?s).*placement:\\s+remote\n.*"), human::toString);
+        Cli.Result list = Cli.run(new byte[0], a, "jobs");
+        assertTrue(list.out().contains("RAN ON") && list.out().contains(idB.substring(0, 12) + "…" + idB.substring(idB.length() - 6)),
+            list::toString);
 
         Cli.Result trusted = Cli.run(new byte[0], a, "receipt", "verify", "--trust", idB, "--module", Fixture.hello().toString(),
             "--stdout", out.toString(), "--nonce", "n-remote-1", receipt.toString());

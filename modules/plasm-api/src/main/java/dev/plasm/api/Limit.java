@@ -127,6 +127,14 @@ public enum Limit {
     return exitCode;
   }
 
+  /**
+   * The one wording of a value over this limit, for outcomes and refusals alike:
+   * {@code "hello.wasm is 70MiB, over the 64MiB module-size limit"}. Callers add where the limit is set.
+   */
+  public String over(String subject, long value, long limit) {
+    return subject + " is " + format(value) + ", over the " + format(limit) + " " + id + " limit";
+  }
+
   /** One sentence for help texts. */
   public String description() {
     return description;

@@ -119,6 +119,18 @@ class OpenApiTests {
   }
 
   @Test
+  void theLimitsSchemaNamesEveryLimit() {
+    // One list of limits (dev.plasm.api.Limit): a limit added there must be documented here too.
+    Set<String> documented = new java.util.TreeSet<>(map(spec, "components", "schemas", "Limits", "properties").keySet());
+    Set<String> limits = new java.util.TreeSet<>();
+    for (dev.plasm.api.Limit l : dev.plasm.api.Limit.values()) {
+      limits.add(l.jsonName());
+    }
+    limits.add("cpus");
+    assertEquals(limits, documented);
+  }
+
+  @Test
   void theErrorCodesAreExactlyThoseTheServerUses() throws Exception {
     // Every error code the API and the HTTP server can answer, from their sources.
     StringBuilder src = new StringBuilder();

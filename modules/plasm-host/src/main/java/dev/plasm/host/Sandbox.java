@@ -1,6 +1,5 @@
 package dev.plasm.host;
 
-import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.api.Durations;
 import dev.plasm.api.ExecutionOutcome;
@@ -117,8 +116,8 @@ public final class Sandbox {
     if (job.module().length > limits.maxModuleBytes()) {
       ExecutionOutcome tooBig = new ExecutionOutcome.LimitExceeded(
           Limit.MODULE_SIZE,
-          job.moduleName() + " is " + ByteSize.format(job.module().length) + ", over the "
-              + ByteSize.format(limits.maxModuleBytes()) + " module size limit (" + Limit.MODULE_SIZE.flag() + ")",
+          Limit.MODULE_SIZE.over(job.moduleName(), job.module().length, limits.maxModuleBytes())
+              + " (" + Limit.MODULE_SIZE.flag() + ")",
           Usage.NONE);
       return new JobResult(tooBig, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
     }

@@ -14,11 +14,9 @@ class ModuleTests {
         .requires("dev.plasm.engine.spi")
         // The interpreter, memories and tables.
         .requires("com.dylibso.chicory.runtime")
-        // WASI preview 1 for the guest.
-        .requires("com.dylibso.chicory.wasi")
         // chicory-compiler: modules compiled to JVM bytecode.
         .requires("com.dylibso.chicory.compiler")
-        // WASI gets a quiet Logger: guest mistakes are outcomes, not host log lines.
+        // Chicory logs through its own facade; the plugin keeps it quiet (guest mistakes are outcomes, not host log lines).
         .requires("com.dylibso.chicory.log")
         .provides(WasmEngineProvider.class, ChicoryInterpreterProvider.class, ChicoryCompilerProvider.class)
         .verify();

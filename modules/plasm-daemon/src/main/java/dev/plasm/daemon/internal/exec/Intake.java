@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.exec;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.Limit;
 import dev.plasm.api.LimitValueException;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.JobRecord;
@@ -114,7 +115,7 @@ public final class Intake {
     }
     if (moduleBytes > plan.limits().maxModuleBytes()) {
       throw new Refusal(Refusal.Kind.INVALID, "limits.maxModuleBytes",
-          "the module is " + moduleBytes + " bytes, over the job's " + plan.limits().maxModuleBytes() + "-byte module size limit");
+          Limit.MODULE_SIZE.over("the module", moduleBytes, plan.limits().maxModuleBytes()) + " (the job's limits.maxModuleBytes)");
     }
     Determinism w = !plan.deterministic() ? null : world != null ? world : newDeterminism();
     Accepted a = record(m, sha, stdin, requester, runner::reserve, runner::unreserve,

@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.http;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.Limit;
 import dev.plasm.api.LimitValueException;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.daemon.DaemonConfig;
@@ -96,7 +97,7 @@ final class Submissions {
         byte[] bytes = i.bytes();
         if (bytes.length > maxModule) {
           throw new ApiException(413, "payload-too-large", "moduleBase64",
-              "the module is " + bytes.length + " bytes, over the " + maxModule + "-byte module size limit");
+              Limit.MODULE_SIZE.over("the module", bytes.length, maxModule) + " (this node's limits.module-size)");
         }
         if (bytes.length < 4 || !Arrays.equals(bytes, 0, 4, ModuleRoutes.WASM_MAGIC, 0, 4)) {
           throw ApiException.badRequest("not-wasm", "moduleBase64", "the module is not a WebAssembly binary (it must start with \\0asm)");
@@ -162,8 +163,8 @@ final class Submissions {
     JobPlan plan = new JobPlan(sha, moduleBytes, m.programName() != null ? m.programName() : sha.substring(0, 12) + ".wasm",
         m.args(), m.env(), stdin.length, new JobPlan.Engine(m.engine(), ""), limits, m.deterministic(), m.nonce());
     if (moduleBytes > limits.maxModuleBytes()) {
-      throw ApiException.invalid("limits.maxModuleBytes", "the module is " + moduleBytes + " bytes, over the job's "
-          + limits.maxModuleBytes() + "-byte module size limit");
+      throw ApiException.invalid("limits.maxModuleBytes",
+          Limit.MODULE_SIZE.over("the module", moduleBytes, limits.maxModuleBytes()) + " (the job's limits.maxModuleBytes)");
     }
     JobRecord.Dispatch d = new JobRecord.Dispatch(m.placement(), m.redundancy(), m.verify(), List.of(), List.of());
     Intake.Accepted a;

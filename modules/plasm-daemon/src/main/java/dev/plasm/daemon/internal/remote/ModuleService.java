@@ -1,5 +1,6 @@
 package dev.plasm.daemon.internal.remote;
 
+import dev.plasm.api.Limit;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.ModuleStore;
@@ -100,7 +101,7 @@ final class ModuleService {
         throw new ProtocolException("not a module answer");
       }
       if (bytes > max) {
-        throw new FetchException("the module is " + bytes + " bytes, over this node's " + max + "-byte module size limit", false);
+        throw new FetchException(Limit.MODULE_SIZE.over("the module", bytes, max) + " (this node's limits.module-size)", false);
       }
       InputStream body = new InputStream() {
         private byte[] chunk = new byte[0];
