@@ -244,8 +244,8 @@ public final class LicenceGate {
           .append("=======================================================\n");
       Map<String, String> seen = new HashMap<>();
       for (JsonNode c : bom.path("components")) {
-        Path jar = Path.of(jarsDir, c.path("name").asString("") + "-" + c.path("version").asString("") + ".jar");
-        if (ownGroup.equals(c.path("group").asString("")) || !Files.isRegularFile(jar)) {
+        Path jar = jar(Path.of(jarsDir), c.path("name").asString("") + "-" + c.path("version").asString(""));
+        if (ownGroup.equals(c.path("group").asString("")) || jar == null) {
           continue;
         }
         try (JarFile jf = new JarFile(jar.toFile(), false)) {
@@ -269,6 +269,22 @@ public final class LicenceGate {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * The jar {@code nameVersion}.jar in {@code dir}, or one with a platform classifier after the
+   * version (Netty's QUIC library, {@code -linux-x86_64}, which carries quiche's and BoringSSL's
+   * licences); null if there is none.
+   */
+  static Path jar(Path dir, String nameVersion) throws IOException {
+    Path plain = dir.resolve(nameVersion + ".jar");
+    if (Files.isRegularFile(plain)) {
+      return plain;
+    }
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().matches(java.util.regex.Pattern.quote(nameVersion) + "-[a-z]+-[a-z0-9_]+\\.jar"))
+          .sorted().findFirst().orElse(null);
+    }
   }
 
   static String pad(String s, int w) {

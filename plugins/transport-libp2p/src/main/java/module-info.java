@@ -14,6 +14,15 @@ module dev.plasm.transport.libp2p {
   requires transitive dev.plasm.transport.spi;
   // Base58 for peer ids: one implementation shared with the node identity.
   requires dev.plasm.identity;
+  // QUIC: Netty's quiche codec (TLS 1.3 in BoringSSL, over JNI) and its channel API.
+  requires io.netty.codec.classes.quic;
+  requires io.netty.transport;
+  requires io.netty.buffer;
+  requires io.netty.common;
+  requires io.netty.handler;
+  // The libp2p TLS certificate is built and read with Bouncy Castle's ASN.1 classes: the JDK has
+  // no certificate builder, and its X.509 parser refuses the empty names rust-libp2p sends.
+  requires org.bouncycastle.provider;
 
   exports dev.plasm.transport.libp2p;
 

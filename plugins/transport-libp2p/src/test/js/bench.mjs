@@ -1,13 +1,15 @@
 // The js-libp2p side of Plasm's transport benchmark (bench/libp2p/run.sh; loopback only).
 //
-//   node bench.mjs server [--watchdog S]
-//     listens on 127.0.0.1:0, serves /plasm/bench/sink/1.0.0 (reads to end of stream, then
-//     replies with the byte count as a u64be) and /ipfs/ping/1.0.0, prints
-//     {"event":"ready","addr":"/ip4/127.0.0.1/tcp/…/p2p/…"}, and exits when stdin closes.
+//   node bench.mjs server [--transport tcp|quic] [--watchdog S]
+//     listens on 127.0.0.1:0 over TCP (Noise + Yamux) or QUIC (@chainsafe/libp2p-quic), serves
+//     /plasm/bench/sink/1.0.0 (reads to end of stream, then replies with the byte count as a
+//     u64be) and /ipfs/ping/1.0.0, prints {"event":"ready","addr":"/ip4/127.0.0.1/…/p2p/…"},
+//     and exits when stdin closes.
 //   node bench.mjs client --addr A [--size BYTES --runs N --warmup W] [--dials D --dial-warmup DW]
 //     throughput: one connection, one new stream per run, BYTES one way into the sink, timed from
 //     the first write to the sink's reply; prints {"kind":"throughput","bytes":…,"seconds":…}.
-//     set-up: D fresh connections (TCP, mss, Noise, Yamux, identify as always) each timed until
+//     set-up: D fresh connections (TCP, mss, Noise, Yamux, or QUIC's TLS handshake; identify as
+//     always) each timed until
 //     the first ping round trip on it is done, then closed; prints {"kind":"dial","ms":…}, or
 //     {"kind":"dialError","error":…} for a set-up that failed (counted, not retried).
 //     Ends with {"event":"done"}. The Java driver (TransportBench) speaks the same protocol.
@@ -19,6 +21,7 @@ import './polyfill.mjs'
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -34,6 +37,11 @@ const mode = args[0]
 const opt = (name, dflt) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : dflt
+}
+const transport = opt('--transport', 'tcp')
+if (!['tcp', 'quic'].includes(transport)) {
+  process.stderr.write(`bench.mjs: --transport must be tcp or quic, not ${transport}\n`)
+  process.exit(64)
 }
 const watchdogSeconds = Number(opt('--watchdog', '900'))
 setTimeout(() => {
@@ -59,8 +67,8 @@ async function readAll (stream) {
 }
 
 const node = await createLibp2p({
-  addresses: { listen: mode === 'server' ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-  transports: [tcp()],
+  addresses: { listen: mode === 'server' ? [transport === 'quic' ? '/ip4/127.0.0.1/udp/0/quic-v1' : '/ip4/127.0.0.1/tcp/0'] : [] },
+  transports: [tcp(), quic()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   connectionManager: { inboundConnectionThreshold: 1e9, maxIncomingPendingConnections: 1024 },
@@ -148,6 +156,6 @@ if (mode === 'server') {
   await node.stop().catch(() => {})
   process.exit(0)
 } else {
-  process.stderr.write('usage: node bench.mjs server | client --addr A [...]\n')
+  process.stderr.write('usage: node bench.mjs server [--transport tcp|quic] | client --addr A [...]\n')
   process.exit(64)
 }

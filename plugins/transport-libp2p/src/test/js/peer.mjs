@@ -1,8 +1,16 @@
 // A js-libp2p peer for Plasm's interop tests (test-only, loopback-only).
 //
 // Usage: node peer.mjs [--key ed25519|rsa|secp256k1] [--watchdog SECONDS] [--dht PROTOCOL]
-//                      [--slow-upgrade MILLIS]
+//                      [--slow-upgrade MILLIS] [--quic] [--relay-server] [--relay-client] [--autonat]
+//                      [--ip ADDRESS]
 // (js-libp2p cannot make peer ids from ECDSA keys, so ECDSA is covered by the Java tests only.)
+// --quic adds @chainsafe/libp2p-quic (rust quinn, linux-x64 binary) and listens on QUIC too.
+// --relay-server runs @libp2p/circuit-relay-v2's relay (hop); --relay-client adds its transport and
+// listens on /p2p-circuit, so the peer reserves a slot on the first relay it connects to.
+// Stream handlers and the upload/parallel commands also run on relayed ("limited") connections.
+// --ip listens on ADDRESS instead of 127.0.0.1 (inside a network namespace).
+// --autonat adds @libp2p/autonat (v1): it answers dial-back requests and checks its own addresses
+// (js skips private and loopback addresses both ways).
 // --dht adds @libp2p/kad-dht in server mode on PROTOCOL (e.g. /plasm/kad/1.0.0), with loopback
 // addresses kept (passthroughMapper) and a validator and selector for the /plasm/ namespace that
 // match the Java side: values up to 16 KiB, the greatest value (unsigned bytes) wins. Without
@@ -17,6 +25,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
+import { quic } from '@chainsafe/libp2p-quic'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { autoNAT } from '@libp2p/autonat'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -30,7 +41,7 @@ import * as Digest from 'multiformats/hashes/digest'
 
 const ECHO = '/plasm/test/echo/1.0.0'
 const SINK = '/plasm/test/sink/1.0.0'
-const STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024 }
+const STREAM_LIMITS = { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: true }
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -44,6 +55,11 @@ const dhtProtocol = opt('--dht', null)
 // connection listens for streams), as a loaded event loop does: streams the dialer opens in that
 // gap are "early streams", and js aborts the muxer when more than 10 pile up.
 const slowUpgradeMillis = Number(opt('--slow-upgrade', '0'))
+const withQuic = args.includes('--quic')
+const relayServer = args.includes('--relay-server')
+const relayClient = args.includes('--relay-client')
+const withAutonat = args.includes('--autonat')
+const ip = opt('--ip', '127.0.0.1')
 const PLASM_MAX_VALUE = 16 * 1024
 
 setTimeout(() => {
@@ -121,6 +137,12 @@ const plasmSelector = (key, values) => {
 }
 
 const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
+if (relayServer) {
+  services.relay = circuitRelayServer({ reservations: { maxReservations: 32 } })
+}
+if (withAutonat) {
+  services.autoNAT = autoNAT({ startupDelay: 1000, refreshInterval: 5000 })
+}
 if (dhtProtocol != null) {
   services.dht = kadDHT({
     protocol: dhtProtocol,
@@ -135,8 +157,11 @@ if (dhtProtocol != null) {
 
 const node = await createLibp2p({
   privateKey: await generateKeyPair({ rsa: 'RSA', secp256k1: 'secp256k1' }[keyType] ?? 'Ed25519'),
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
+  addresses: {
+    listen: [`/ip4/${ip}/tcp/0`, ...(withQuic ? [`/ip4/${ip}/udp/0/quic-v1`] : []),
+      ...(relayClient ? ['/p2p-circuit'] : [])]
+  },
+  transports: [tcp(), ...(withQuic ? [quic()] : []), ...(relayClient ? [circuitRelayTransport()] : [])],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
   services,
@@ -151,8 +176,9 @@ node.addEventListener('peer:identify', (evt) => {
 })
 
 const commands = {
-  async dial ({ addr }) {
-    const conn = await node.dial(multiaddr(addr))
+  // force: a new connection even if one is open (js closes nothing; the listener picks one).
+  async dial ({ addr, force }) {
+    const conn = await node.dial(multiaddr(addr), { force: force === true })
     return { peer: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString() }
   },
   async ping ({ addr }) {
@@ -168,8 +194,12 @@ const commands = {
       publicKey: p.id.publicKey == null ? null : Buffer.from(p.id.publicKey.raw).toString('hex')
     }
   },
+  // The peer's current addresses (relayed ones appear once a reservation is made).
+  async addrs () {
+    return { addrs: node.getMultiaddrs().map((a) => a.toString()) }
+  },
   async connections () {
-    return { connections: node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), status: c.status })) }
+    return { connections: node.getConnections().map((c) => ({ peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), status: c.status, limited: c.limits != null })) }
   },
   // Opens a stream to `protocol` at `addr`, sends `size` random bytes and returns what came back.
   async upload ({ addr, protocol, size }) {
@@ -263,4 +293,8 @@ rl.on('close', async () => {
   process.exit(0)
 })
 
-out({ event: 'ready', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
+// With AutoNAT, js announces a public address only once peers confirmed it: report what it listens on.
+const listening = node.getMultiaddrs().length > 0
+  ? node.getMultiaddrs()
+  : node.components.transportManager.getAddrs().map((a) => a.encapsulate(`/p2p/${node.peerId}`))
+out({ event: 'ready', peerId: node.peerId.toString(), addrs: listening.map((a) => a.toString()) })

@@ -46,7 +46,7 @@ final class JobsCommand implements Callable<Integer> {
       .column("OUTCOME", JobsCommand::outcome, Style::state)
       .column("ENGINE", j -> j.path("engineUsed").has("id") ? j.get("engineUsed").get("id").asString() : j.path("engine").asString(""))
       .optional("RAN ON", JobProgress::ranOn)
-      .optional("ATTEMPTS", j -> j.path("attempts").asInt(1) > 1 ? j.get("attempts").toString() : null)
+      .optional("ATTEMPTS", j -> j.path("attempts").size() > 1 ? Integer.toString(j.get("attempts").size()) : null)
       .column("CREATED", j -> j.get("createdAt").asString());
   }
 

@@ -14,7 +14,7 @@ import tools.jackson.databind.JsonNode;
 /** {@code plasm peers}: the daemon's network addresses and the peers it is connected to. */
 @Command(name = "peers", header = "List the peers a daemon is connected to, and its own p2p addresses.",
     mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = {"", "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id and listen addresses, then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.", ""},
+    description = {"", "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id, listen addresses and whether peers can dial it (AutoNAT; its relayed addresses while it is not reachable), then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.", ""},
     exitCodeListHeading = "%nExit codes:%n",
     footer = {"", "Examples:", "  plasm peers", "  plasm peers --json --daemon 127.0.0.1:8080"})
 final class PeersCommand implements Callable<Integer> {
@@ -53,6 +53,17 @@ final class PeersCommand implements Callable<Integer> {
     return String.join(" ", parts);
   }
 
+  /** The AutoNAT verdict in words: whether peers can dial this node, and how it is reached otherwise. */
+  private static String reachability(JsonNode r) {
+    return switch (r.get("status").asString()) {
+      case "public" -> "yes (peers dialed it back" + (r.get("reachableAddresses").isEmpty() ? "" : " at "
+          + r.get("reachableAddresses").get(0).asString()) + ")";
+      case "private" -> "no (behind a NAT or firewall; " + (r.get("relayAddresses").isEmpty()
+          ? "no relay reservation yet)" : "reached through relays)");
+      default -> "not known (fewer than 2 peers answered AutoNAT so far, or p2p.autonat is off)";
+    };
+  }
+
   @Override
   public Integer call() {
     Printer printer = new Printer(spec, main.streams);
@@ -69,6 +80,13 @@ final class PeersCommand implements Callable<Integer> {
         out.println(printer.out.bold("peer id:") + "   " + j.get("peerId").asString());
         for (JsonNode a : j.get("listenAddresses")) {
           out.println(printer.out.bold("listening:") + " " + a.asString());
+        }
+        JsonNode reach = j.get("reachability");
+        if (reach != null) {
+          out.println(printer.out.bold("reachable:") + " " + reachability(reach));
+          for (JsonNode a : reach.get("relayAddresses")) {
+            out.println(printer.out.bold("relayed:") + "   " + a.asString());
+          }
         }
         out.println();
         if (peers.isEmpty()) {

@@ -103,7 +103,8 @@ class OutputStyleTests {
     assertEquals("ID       STATE     OUTCOME      ENGINE               CREATED\n"
         + "01a2-aa  finished  completed 0  chicory-interpreter  2026-12-01T00:00:00Z\n", before);
     JsonNode remote = json("{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\"},"
-        + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"attempts\":2,"
+        + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":[\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\"],"
+        + "\"attempts\":[{\"peerId\":\"12D3KooWOther\",\"result\":\"lost\"},{\"peerId\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"result\":\"ok\"}],"
         + "\"createdAt\":\"2026-12-01T00:00:01Z\"}");
     String after = print(JobsCommand.table(), List.of(remote, plain), 0);
     List<String> lines = after.lines().toList();

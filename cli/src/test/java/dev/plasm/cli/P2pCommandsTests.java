@@ -73,6 +73,7 @@ class P2pCommandsTests {
     assertEquals(0, onA.exitCode(), onA::toString);
     assertTrue(onA.out().startsWith("peer id:   " + idA + "\n"), onA::toString);
     assertTrue(onA.out().contains("listening: /ip4/127.0.0.1/tcp/"), onA::toString);
+    assertTrue(onA.out().matches("(?s).*\\nreachable: (yes|no|not known) \\(.*"), onA::toString);
     assertTrue(onA.out().lines().anyMatch(l -> l.startsWith(idB) && l.contains("inbound") && l.contains("plasm/")), onA::toString);
     Cli.Result onB = Cli.run(new byte[0], b, "peers", "--json");
     assertEquals(0, onB.exitCode(), onB::toString);

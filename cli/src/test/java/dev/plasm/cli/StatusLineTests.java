@@ -60,7 +60,8 @@ class StatusLineTests extends OnATerminal {
       assertTrue(s.contains("slept"), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
     }
-    try (Tmux t = terminal("json", Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
+    // Tall enough for the whole JSON document: the screen is what is checked.
+    try (Tmux t = terminal("json", 120, 60, Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);

@@ -54,7 +54,10 @@ final class DaemonProcess implements AutoCloseable {
     Files.writeString(config, "state-dir = \"" + state + "\"\n" + extraToml + "\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        // A daemon listening on QUIC loads Netty's JNI library: copied under target/, not /tmp,
+        // and allowed native access as bin/plasm allows it in the image.
+        "--enable-native-access=ALL-UNNAMED", "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", cp, "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
     ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.transport.spi.ReachSettings;
+import dev.plasm.transport.spi.RelayServiceLimits;
 import dev.plasm.transport.spi.TransportLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +35,8 @@ class P2pConfigTests {
     assertEquals(List.of("/ip4/127.0.0.1/tcp/4001"), p.listen());
     assertEquals(List.of(), p.bootstrap());
     assertEquals(TransportLimits.DEFAULTS, p.limits());
+    assertEquals(ReachSettings.DEFAULTS, p.reach());
+    assertTrue(p.reach().autoNat() && p.reach().holePunching() && !p.reach().relayService());
     assertTrue(parse("").withP2pEnabled(true).p2p().enabled());
   }
 
@@ -50,11 +54,23 @@ class P2pConfigTests {
         max-records = 500
         dial-timeout = "3s"
         query-timeout = "20s"
-        """.formatted(PEER)).p2p();
+        autonat = false
+        relays = ["/ip4/192.0.2.9/udp/4001/quic-v1/p2p/%s"]
+        hole-punching = false
+        relay-service = true
+        relay-max-reservations = 10
+        relay-max-circuits = 5
+        relay-circuit-duration = "30s"
+        relay-circuit-bytes = "1MiB"
+        """.formatted(PEER, PEER)).p2p();
     assertTrue(p.enabled());
     assertEquals(List.of("/ip4/0.0.0.0/tcp/4002", "/ip6/::1/tcp/0"), p.listen());
     assertEquals(List.of("/ip4/192.0.2.7/tcp/4001/p2p/" + PEER), p.bootstrap());
     assertEquals(new TransportLimits(32, 8, 4096, 500, Duration.ofSeconds(3), Duration.ofSeconds(20)), p.limits());
+    RelayServiceLimits d = RelayServiceLimits.DEFAULTS;
+    assertEquals(new ReachSettings(false, List.of("/ip4/192.0.2.9/udp/4001/quic-v1/p2p/" + PEER), true,
+        new RelayServiceLimits(10, d.maxReservationsPerIp(), d.reservationTtl(), 5, d.maxCircuitsPerPeer(),
+            Duration.ofSeconds(30), 1 << 20), false), p.reach());
   }
 
   /**
@@ -109,6 +125,14 @@ class P2pConfigTests {
     "[p2p]\\nmax-records = -1|p2p.max-records",
     "[p2p]\\ndial-timeout = \"1ms\"|p2p.dial-timeout",
     "[p2p]\\nquery-timeout = 30|p2p.query-timeout",
+    "[p2p]\\nautonat = 1|p2p.autonat",
+    "[p2p]\\nrelays = [\"/ip4/192.0.2.9/tcp/4001\"]|p2p.relays[0]",
+    "[p2p]\\nhole-punching = \"no\"|p2p.hole-punching",
+    "[p2p]\\nrelay-service = 0|p2p.relay-service",
+    "[p2p]\\nrelay-max-reservations = 0|p2p.relay-max-reservations",
+    "[p2p]\\nrelay-max-circuits = 100001|p2p.relay-max-circuits",
+    "[p2p]\\nrelay-circuit-duration = \"100ms\"|p2p.relay-circuit-duration",
+    "[p2p]\\nrelay-circuit-bytes = \"1B\"|p2p.relay-circuit-bytes",
     "p2p = true|p2p",
   })
   void badSettingsAreErrorsNamingTheKey(String toml, String key) {
@@ -120,7 +144,7 @@ class P2pConfigTests {
   @Test
   void theUnknownKeyMessageListsTheP2pKeys() {
     ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse("[p2p]\nlisten-addrs = []\n"));
-    assertTrue(e.getMessage().contains("bootstrap, dial-timeout, enabled, listen"), e.getMessage());
+    assertTrue(e.getMessage().contains("autonat, bootstrap, dial-timeout, enabled, hole-punching, listen"), e.getMessage());
   }
 
   /** docs/config.md's example carries every [p2p] key, commented or not, and its table documents each. */
@@ -133,7 +157,8 @@ class P2pConfigTests {
     assertFalse(DaemonConfig.parse(Path.of("docs/config.md"), example).p2p().enabled(), "the example keeps p2p off");
     assertTrue(example.contains("[p2p]"), "the example has a [p2p] table");
     for (String key : List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams", "max-pending-handshakes",
-        "max-value-size", "max-records", "dial-timeout", "query-timeout")) {
+        "max-value-size", "max-records", "dial-timeout", "query-timeout", "autonat", "relays", "hole-punching",
+        "relay-service", "relay-max-reservations", "relay-max-circuits", "relay-circuit-duration", "relay-circuit-bytes")) {
       assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(), "example lacks " + key);
       assertTrue(doc.contains("`p2p." + key + "`"), "docs/config.md does not document p2p." + key);
     }

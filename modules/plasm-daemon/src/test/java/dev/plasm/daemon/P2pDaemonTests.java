@@ -39,14 +39,17 @@ class P2pDaemonTests {
   static DaemonProcess b;
   static DaemonProcess c;
   static String aAddr;
+  static String aQuicAddr;
 
   @BeforeAll
   static void startNetwork() throws Exception {
-    a = DaemonProcess.start(tmp.resolve("a"), P2P);
-    aAddr = json(a.get("/v1/peers")).get("listenAddresses").get(0).asString();
-    String boot = P2P + "bootstrap = [\"" + aAddr + "\"]\n";
-    b = DaemonProcess.start(tmp.resolve("b"), boot);
-    c = DaemonProcess.start(tmp.resolve("c"), boot);
+    // A listens on TCP and QUIC; B joins it over TCP, C over QUIC (and listens on QUIC only).
+    a = DaemonProcess.start(tmp.resolve("a"), P2P.replace("\"]", "\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]"));
+    JsonNode addrs = json(a.get("/v1/peers")).get("listenAddresses");
+    aAddr = addrs.get(0).asString();
+    aQuicAddr = addrs.get(1).asString();
+    b = DaemonProcess.start(tmp.resolve("b"), P2P + "bootstrap = [\"" + aAddr + "\"]\n");
+    c = DaemonProcess.start(tmp.resolve("c"), P2P.replace("tcp/0", "udp/0/quic-v1") + "bootstrap = [\"" + aQuicAddr + "\"]\n");
   }
 
   @AfterAll
@@ -104,6 +107,12 @@ class P2pDaemonTests {
     assertTrue(aAddr.matches("/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/" + node.get("peerId").asString()), aAddr);
     assertTrue(node.get("p2p").get("enabled").asBoolean());
     assertEquals(aAddr, node.get("p2p").get("listenAddresses").get(0).asString());
+    assertTrue(aQuicAddr.matches("/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/" + node.get("peerId").asString()), aQuicAddr);
+    // AutoNAT's verdict (unknown until two peers answered; loopback peers may dial A back).
+    JsonNode reach = peers.get("reachability");
+    assertTrue(reach.get("status").asString().matches("unknown|public|private"), reach::toString);
+    assertTrue(reach.get("relayAddresses").isArray() && reach.get("observedAddresses").isArray(), reach::toString);
+    assertEquals(reach.get("status"), node.get("p2p").get("reachability").get("status"));
     assertTrue(a.log().contains("p2p node listening"), a::log);
     assertTrue(a.log().contains(node.get("peerId").asString()), a::log);
   }
@@ -122,6 +131,15 @@ class P2pDaemonTests {
     assertTrue(aOnB.get("addresses").get(0).asString().startsWith(aAddr.substring(0, aAddr.indexOf("/p2p/"))), aOnB::toString);
     assertTrue(aOnB.get("protocols").toString().contains("/plasm/kad/1.0.0"), aOnB::toString);
     assertFalse(aOnB.get("since").asString().isEmpty());
+  }
+
+  @Test
+  void aDaemonJoinsOverQuic() throws Exception {
+    String ida = peerId(a);
+    JsonNode onC = await(c, "/v1/peers", j -> lists(j, ida));
+    assertTrue(onC.get("listenAddresses").get(0).asString().contains("/quic-v1/p2p/"), onC::toString);
+    // C knew only A's QUIC address, and A could not know C before C dialed it.
+    assertTrue(find(onC, ida).get("addresses").toString().contains("/quic-v1"), onC::toString);
   }
 
   private static String peerId0(DaemonProcess d) {

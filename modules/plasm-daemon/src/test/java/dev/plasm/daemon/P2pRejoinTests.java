@@ -7,6 +7,7 @@ import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
 import dev.plasm.host.Plugins;
 import dev.plasm.identity.NodeIdentity;
+import dev.plasm.transport.spi.ReachSettings;
 import dev.plasm.transport.spi.TransportLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -45,11 +46,11 @@ class P2pRejoinTests {
       port = s.getLocalPort();
     }
     P2pConfig seedConfig = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/" + port), List.of(),
-        TransportLimits.DEFAULTS);
+        TransportLimits.DEFAULTS, ReachSettings.DEFAULTS);
     P2pNode seed = P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
     String seedAddr = "/ip4/127.0.0.1/tcp/" + port + "/p2p/" + seed.transport().peerId();
     P2pConfig config = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/0"), List.of(seedAddr),
-        TransportLimits.DEFAULTS);
+        TransportLimits.DEFAULTS, ReachSettings.DEFAULTS);
     try (P2pNode node = P2pNode.start(config, Plugins.boot(), NodeIdentity.ephemeral(), "test", log, Duration.ofMillis(200))) {
       await("the node joins its seed", () -> logBytes.toString(StandardCharsets.UTF_8).contains("p2p bootstrap done"));
       assertFalse(node.transport().peers().isEmpty());

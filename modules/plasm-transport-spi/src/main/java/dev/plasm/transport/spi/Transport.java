@@ -21,6 +21,15 @@ public interface Transport extends AutoCloseable {
   /** The addresses peers can dial, each ending in this node's id (for libp2p, {@code .../p2p/<id>}). */
   List<String> listenAddresses();
 
+  /**
+   * Whether peers can dial this node, and how they reach it otherwise (its relayed addresses); see
+   * {@link ReachSettings}. The default, for transports that do not check, is {@link
+   * Reachability#UNKNOWN}.
+   */
+  default Reachability reachability() {
+    return Reachability.UNKNOWN;
+  }
+
   /** The peers with a live connection now, ordered by peer id. */
   List<ConnectedPeer> peers();
 

@@ -70,4 +70,24 @@ class SpiRecordsTests {
         () -> new ConnectedPeer("p", List.of(), "", List.of(), null, Instant.EPOCH));
     assertTrue(new TransportException("x") instanceof dev.plasm.api.PlasmException);
   }
+
+  @Test
+  void reachSettingsAndRelayLimitsAreCheckedAndOlderSettingsGetTheDefaults() {
+    TransportSettings old = new TransportSettings(List.of("/ip4/127.0.0.1/tcp/0"), List.of(), new byte[32], "plasm/x",
+        TransportLimits.DEFAULTS);
+    assertEquals(ReachSettings.DEFAULTS, old.reach());
+    assertTrue(old.reach().autoNat() && old.reach().holePunching() && !old.reach().relayService());
+    var e = assertThrows(IllegalArgumentException.class, () -> new RelayServiceLimits(0, 1, Duration.ofHours(1), 1, 1,
+        Duration.ofMinutes(1), 4096));
+    assertTrue(e.getMessage().startsWith("maxReservations is 0"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new RelayServiceLimits(1, 1, Duration.ofSeconds(5), 1, 1,
+        Duration.ofMinutes(1), 4096));
+    assertThrows(IllegalArgumentException.class, () -> new RelayServiceLimits(1, 1, Duration.ofHours(1), 1, 1,
+        Duration.ofMinutes(1), 10));
+    List<String> relays = new java.util.ArrayList<>(List.of("/ip4/192.0.2.1/tcp/4001/p2p/x"));
+    ReachSettings r = new ReachSettings(true, relays, true, RelayServiceLimits.DEFAULTS, false);
+    relays.clear();
+    assertEquals(1, r.relays().size(), "the record keeps its own copy");
+    assertEquals(Reachability.Status.UNKNOWN, Reachability.UNKNOWN.status());
+  }
 }

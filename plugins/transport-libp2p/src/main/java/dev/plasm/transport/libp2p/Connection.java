@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * An authenticated, multiplexed connection to one peer: TCP, secured with Noise, multiplexed with
- * Yamux.
+ * An authenticated, multiplexed connection to one peer: TCP secured with Noise and multiplexed with
+ * Yamux, QUIC, or a circuit through a relay (again with Noise and Yamux).
  */
 public interface Connection extends Closeable {
   /** The peer that proved its identity in the Noise handshake. */
@@ -21,6 +21,14 @@ public interface Connection extends Closeable {
 
   /** True if we dialed this connection. */
   boolean isOutbound();
+
+  /**
+   * True if this connection runs through a relay's circuit ({@link #remoteAddr()} ends in {@code
+   * /p2p-circuit}): the relay limits how long it lasts and how many bytes it carries.
+   */
+  default boolean isRelayed() {
+    return remoteAddr().isCircuit();
+  }
 
   /**
    * Opens a stream and negotiates the first of {@code protocols} the peer supports.

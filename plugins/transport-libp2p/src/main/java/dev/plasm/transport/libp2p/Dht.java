@@ -84,6 +84,19 @@ public final class Dht implements AutoCloseable {
     return node.bootstrap(peers);
   }
 
+  /**
+   * Serves the DHT (server mode, the default) or only asks (client mode). A node that peers cannot
+   * dial (AutoNAT: private) should be a client: servers keep only peers they can dial in their
+   * routing tables.
+   */
+  public void setServerMode(boolean serve) {
+    node.setServerMode(serve);
+  }
+
+  public boolean isServerMode() {
+    return node.isServerMode();
+  }
+
   /** The addresses of {@code peer}, from the routing table or an iterative lookup. */
   public Optional<PeerInfo> findPeer(PeerId peer) {
     return node.findPeer(peer).map(Dht::info);

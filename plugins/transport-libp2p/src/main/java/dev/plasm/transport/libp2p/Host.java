@@ -33,6 +33,8 @@ public final class Host implements AutoCloseable {
   public static final String IDENTIFY_PUSH = HostCore.IDENTIFY_PUSH;
   public static final String PING = HostCore.PING;
   public static final String DEFAULT_AGENT_VERSION = "plasm/0.1.0";
+  /** The protection tag of {@link #protect}; the DHT and relay reservations protect under their own. */
+  private static final String PROTECTED_BY_USER = "host";
 
   private final HostCore core;
 
@@ -58,7 +60,10 @@ public final class Host implements AutoCloseable {
     return core.listen(addr);
   }
 
-  /** Our listen addresses, as identify announces them (wildcard binds expanded). */
+  /**
+   * Our listen addresses, as identify announces them (wildcard binds expanded), then our relayed
+   * addresses ({@code .../p2p/<relay>/p2p-circuit}) while we hold reservations.
+   */
   public List<Multiaddr> listenAddrs() {
     return core.listenAddrs();
   }
@@ -71,6 +76,16 @@ public final class Host implements AutoCloseable {
    */
   public Connection dial(Multiaddr addr) throws IOException {
     return core.dial(addr);
+  }
+
+  /**
+   * Connects to {@code peer} at the first of {@code addrs} that answers, QUIC before TCP before
+   * relayed addresses; reuses an open connection. Addresses of other transports are skipped.
+   *
+   * @throws IOException with the last failure if none works
+   */
+  public Connection dial(PeerId peer, List<Multiaddr> addrs) throws IOException {
+    return core.dial(peer, addrs);
   }
 
   /** Dials (or reuses a connection) and opens a stream for the first supported protocol. */
@@ -105,12 +120,12 @@ public final class Host implements AutoCloseable {
    * connection limit is reached (the DHT protects its bootstrap peers).
    */
   public void protect(PeerId peer) {
-    core.protect(Objects.requireNonNull(peer));
+    core.protect(Objects.requireNonNull(peer), PROTECTED_BY_USER);
   }
 
   /** Undoes {@link #protect}; returns false if the peer was not protected. */
   public boolean unprotect(PeerId peer) {
-    return core.unprotect(peer);
+    return core.unprotect(peer, PROTECTED_BY_USER);
   }
 
   public boolean isProtected(PeerId peer) {
@@ -137,6 +152,79 @@ public final class Host implements AutoCloseable {
   /** Runs {@value #IDENTIFY} now and returns (and records) what the peer says. */
   public IdentifyInfo identify(Connection connection) throws IOException {
     return core.identify(connection);
+  }
+
+  // ---- circuit relay v2 ----
+
+  /**
+   * Serves as a circuit relay for other peers (the hop protocol), within {@code limits}; replaces
+   * an earlier relay service. Every host already takes relayed connections and dials relayed
+   * addresses; this makes it carry other peers' connections.
+   */
+  public void startRelayService(RelayLimits limits) {
+    core.startRelayService(Objects.requireNonNull(limits));
+  }
+
+  /** Stops relaying; circuits through us are reset. Returns whether the service was running. */
+  public boolean stopRelayService() {
+    return core.stopRelayService();
+  }
+
+  /**
+   * Reserves a slot on the relay at {@code relayAddr} (ending in {@code /p2p/<relay>}): peers can
+   * then reach us at the returned addresses, which identify announces from now on. The host keeps
+   * the relay connection and renews the reservation before it expires.
+   *
+   * @throws Libp2pException if the relay refuses (its status names why)
+   */
+  public RelayReservation reserve(Multiaddr relayAddr) throws IOException {
+    return core.relayClient().reserve(relayAddr);
+  }
+
+  /** Gives up a reservation; returns whether there was one. */
+  public boolean releaseReservation(PeerId relay) {
+    return core.relayClient().release(relay);
+  }
+
+  /** The reservations held now. */
+  public List<RelayReservation> reservations() {
+    return core.relayClient().reservations();
+  }
+
+  /**
+   * Upgrades relayed connections to direct ones where the NATs allow it (DCUtR over QUIC): for each
+   * relayed connection a peer opens to us, we synchronise a simultaneous open through the relay.
+   */
+  public void startHolePunching() {
+    core.startHolePunching();
+  }
+
+  // ---- AutoNAT ----
+
+  /**
+   * Serves AutoNAT (dial-backs for peers) and starts finding out whether peers can dial us:
+   * connected peers that serve it are asked to dial back our listen and observed addresses, first
+   * after {@code firstCheck}, then every {@code interval} (every minute while undecided). {@code
+   * confidence} agreeing answers decide.
+   */
+  public void startAutoNat(int confidence, Duration firstCheck, Duration interval) {
+    core.startAutoNat(confidence, firstCheck, interval);
+  }
+
+  /** What AutoNAT found out ({@link Reachability#UNKNOWN} until started and decided). */
+  public Reachability reachability() {
+    return core.autoNat().map(a -> a.reachability()).orElse(Reachability.UNKNOWN);
+  }
+
+  /** Runs an AutoNAT check now (started with {@link #startAutoNat}) and returns its outcome. */
+  public Reachability checkReachability() {
+    return core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)")).check();
+  }
+
+  /** Called whenever the AutoNAT status changes (after {@link #startAutoNat}). */
+  public void addReachabilityListener(Consumer<Reachability> listener) {
+    core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)"))
+        .addListener(Objects.requireNonNull(listener));
   }
 
   /** Stops listening and closes every connection. */
@@ -201,7 +289,12 @@ public final class Host implements AutoCloseable {
       return this;
     }
 
-    /** Yamux keep-alive: ping idle sessions every {@code interval} (zero: never). */
+    /**
+     * Liveness: ping every connection every {@code interval} (zero: never) and close it as
+     * unresponsive when a ping goes unanswered for {@code timeout} (a Yamux ping on TCP and relayed
+     * connections, a ping stream on QUIC). Defaults 10 s and 5 s, as js-libp2p's connection
+     * monitor, so a frozen or vanished peer is found within 15 s.
+     */
     public Builder keepAlive(Duration interval, Duration timeout) {
       this.keepAliveInterval = Objects.requireNonNull(interval);
       this.pingTimeout = positive(timeout);

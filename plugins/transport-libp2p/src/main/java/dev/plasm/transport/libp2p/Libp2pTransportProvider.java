@@ -2,6 +2,8 @@ package dev.plasm.transport.libp2p;
 
 import dev.plasm.transport.libp2p.internal.transport.Libp2pTransport;
 import dev.plasm.transport.spi.InvalidInputException;
+import dev.plasm.transport.spi.ReachSettings;
+import dev.plasm.transport.spi.RelayServiceLimits;
 import dev.plasm.transport.spi.Transport;
 import dev.plasm.transport.spi.TransportDescriptor;
 import dev.plasm.transport.spi.TransportException;
@@ -21,7 +23,8 @@ public final class Libp2pTransportProvider implements TransportProvider {
   public static final String ID = "libp2p";
 
   private static final TransportDescriptor DESCRIPTOR = new TransportDescriptor(
-      ID, "0.1.0", "libp2p on the plain JDK: TCP, Noise, Yamux, identify, ping, Kademlia DHT on " + Dht.PLASM_PROTOCOL);
+      ID, "0.2.0", "libp2p: TCP (Noise, Yamux) and QUIC, identify, ping, Kademlia DHT on " + Dht.PLASM_PROTOCOL
+          + ", circuit relay v2, AutoNAT, hole punching (DCUtR)");
 
   /** Cheap, as the SPI asks: nothing starts until {@link #start}. */
   public Libp2pTransportProvider() {}
@@ -58,7 +61,14 @@ public final class Libp2pTransportProvider implements TransportProvider {
           .maxRecords(l.maxRecords())
           .queryTimeout(l.queryTimeout())
           .build();
-      return new Libp2pTransport(host, host.core(), dht, l);
+      ReachSettings reach = settings.reach();
+      List<Multiaddr> relays = parse(reach.relays(), "relays", true);
+      if (reach.relayService()) {
+        RelayServiceLimits r = reach.relayLimits();
+        host.startRelayService(new RelayLimits(r.maxReservations(), r.maxReservationsPerIp(), r.reservationTtl(),
+            r.maxCircuits(), r.maxCircuitsPerPeer(), r.circuitDuration(), r.circuitBytes(), RelayLimits.DEFAULTS.maxRefusalsPerMinute()));
+      }
+      return new Libp2pTransport(host, host.core(), dht, l, reach, relays);
     } catch (RuntimeException e) {
       host.close();
       throw e;

@@ -271,17 +271,74 @@ public final class Multiaddr {
     return new Multiaddr(list);
   }
 
+  /** {@code /ip4|ip6/<address>/udp/<port>/quic-v1} for a resolved socket address. */
+  public static Multiaddr quic(InetSocketAddress address) {
+    List<Component> c = new ArrayList<>(tcp(address).components);
+    int port = address.getPort();
+    c.set(1, new Component(Protocol.UDP, new byte[] {(byte) (port >> 8), (byte) port}));
+    c.add(new Component(Protocol.QUIC_V1, new byte[0]));
+    return new Multiaddr(c);
+  }
+
   /**
    * The TCP endpoint of an {@code /ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>} address (optionally
    * followed by {@code /p2p/<id>}); dns names are resolved here, restricted to the asked family.
    */
   public InetSocketAddress toTcpSocketAddress() throws UnknownHostException {
     List<Component> c = withoutPeerId().components;
-    if (c.size() != 2 || c.get(1).protocol != Protocol.TCP) {
+    if (!isTcp()) {
       throw new IllegalArgumentException(this + " is not a TCP address (/ip4|ip6|dns4|dns6/<host>/tcp/<port>)");
     }
-    int port = Integer.parseInt(c.get(1).valueText());
-    Component host = c.get(0);
+    return resolve(c.get(0), Integer.parseInt(c.get(1).valueText()));
+  }
+
+  /**
+   * The UDP endpoint of an {@code /ip4|ip6|dns|dns4|dns6/<host>/udp/<port>/quic-v1} address
+   * (optionally followed by {@code /p2p/<id>}); dns names are resolved here.
+   */
+  public InetSocketAddress toQuicSocketAddress() throws UnknownHostException {
+    List<Component> c = withoutPeerId().components;
+    if (!isQuic()) {
+      throw new IllegalArgumentException(this + " is not a QUIC address (/ip4|ip6|dns4|dns6/<host>/udp/<port>/quic-v1)");
+    }
+    return resolve(c.get(0), Integer.parseInt(c.get(1).valueText()));
+  }
+
+  /** The IP address this address starts with ({@code /ip4/...} or {@code /ip6/...}); never resolves DNS. */
+  public Optional<InetAddress> ipAddress() {
+    if (components.isEmpty() || (components.getFirst().protocol != Protocol.IP4 && components.getFirst().protocol != Protocol.IP6)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(InetAddress.getByAddress(components.getFirst().value));
+    } catch (UnknownHostException e) {
+      return Optional.empty(); // unreachable: 4 or 16 bytes, checked when parsed
+    }
+  }
+
+  /** {@code <host>/tcp/<port>}, optionally followed by {@code /p2p/<id>}. */
+  public boolean isTcp() {
+    List<Component> c = withoutPeerId().components;
+    return c.size() == 2 && isHost(c.get(0).protocol) && c.get(1).protocol == Protocol.TCP;
+  }
+
+  /** {@code <host>/udp/<port>/quic-v1}, optionally followed by {@code /p2p/<id>}. */
+  public boolean isQuic() {
+    List<Component> c = withoutPeerId().components;
+    return c.size() == 3 && isHost(c.get(0).protocol) && c.get(1).protocol == Protocol.UDP
+        && c.get(2).protocol == Protocol.QUIC_V1;
+  }
+
+  /** A relayed address: {@code <relay address>/p2p/<relay>/p2p-circuit}, optionally followed by {@code /p2p/<id>}. */
+  public boolean isCircuit() {
+    return components.stream().anyMatch(c -> c.protocol == Protocol.P2P_CIRCUIT);
+  }
+
+  private static boolean isHost(Protocol p) {
+    return p == Protocol.IP4 || p == Protocol.IP6 || p == Protocol.DNS || p == Protocol.DNS4 || p == Protocol.DNS6;
+  }
+
+  private InetSocketAddress resolve(Component host, int port) throws UnknownHostException {
     return switch (host.protocol) {
       case IP4, IP6 -> new InetSocketAddress(InetAddress.getByAddress(host.value), port);
       case DNS, DNS4, DNS6 -> {

@@ -231,9 +231,11 @@ class DhtTests {
     Thread.sleep(300); // both handlers are running and hold the two permits
     try (Stream third = c.newStream(Dht.PLASM_PROTOCOL)) {
       third.setReadTimeout(Duration.ofSeconds(10));
-      third.output().write(frame(KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes()).encode()));
-      third.output().flush();
+      // The handler resets the stream right after negotiating it, so the reset may already be here
+      // when we write: the write or the read fails.
       assertThrows(IOException.class, () -> {
+        third.output().write(frame(KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes()).encode()));
+        third.output().flush();
         if (third.input().read() < 0) {
           throw new IOException("closed");
         }
@@ -290,6 +292,31 @@ class DhtTests {
     }
     assertEquals(1, forgetful.dht().routingTable().size());
     HostTests.waitFor(() -> forgetful.dht().routingTable().size() == 6 ? true : null);
+  }
+
+  @Test
+  void aClientModeNodeLooksUpButIsInNoTableAndIsStillFoundThroughAPeerItIsConnectedTo() throws Exception {
+    List<Node> nodes = network(5, b -> b);
+    Node client = node(b -> b);
+    client.dht().setServerMode(false);
+    assertFalse(client.host().protocols().contains(Dht.PLASM_PROTOCOL), "a client does not announce the protocol");
+    client.dht().bootstrap(List.of(nodes.getFirst().addr()));
+    assertEquals(5, client.dht().routingTable().size(), "the client knows the servers");
+    byte[] v = utf8("{\"seq\":1}");
+    assertTrue(client.dht().putValue("/plasm/from-client", v) >= 1, "a client's put reaches servers");
+    assertArrayEquals(v, nodes.get(3).dht().getValue("/plasm/from-client").orElseThrow());
+    for (Node n : nodes) {
+      assertFalse(n.dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+          "no server keeps a client in its table");
+    }
+    // Found anyway: the seed is connected to it and answers FIND_NODE with its addresses.
+    Node other = nodes.get(4);
+    Dht.PeerInfo found = other.dht().findPeer(client.host().peerId()).orElseThrow();
+    assertEquals(client.host().listenAddrs().getFirst(), found.addrs().getFirst());
+    // Back to server mode: identify push tells the connected servers, which add it again.
+    client.dht().setServerMode(true);
+    HostTests.waitUntil(() -> nodes.getFirst().dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+        "the seed adds the server again");
   }
 
   private static byte[] frame(byte[] message) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.transport.libp2p.testing.Echo;
-import dev.plasm.transport.libp2p.testing.JsPeer;
+import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -40,8 +40,8 @@ class JsInteropTests {
     }
   }
 
-  private JsPeer js(String... args) throws Exception {
-    JsPeer p = JsPeer.start(args);
+  private PeerProcess js(String... args) throws Exception {
+    PeerProcess p = PeerProcess.start(args);
     toClose.add(p);
     return p;
   }
@@ -79,7 +79,7 @@ class JsInteropTests {
 
   @Test
   void javaDialsJsAndIdentifiesIt() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     assertEquals(js.peerId(), c.remotePeer().toString());
@@ -100,7 +100,7 @@ class JsInteropTests {
 
   @Test
   void jsDialsJavaAndListsItsProtocols() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Map<String, Object> dialed = js.call("dial", "addr", javaAddr(host));
     assertEquals(host.peerId().toString(), dialed.get("peer"));
@@ -117,7 +117,7 @@ class JsInteropTests {
 
   @Test
   void pingBothWays() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     Duration rtt = host.ping(c);
@@ -128,7 +128,7 @@ class JsInteropTests {
 
   @Test
   void identifyPushBothWays() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     c.identified().get(15, TimeUnit.SECONDS);
@@ -148,7 +148,7 @@ class JsInteropTests {
 
   @Test
   void severalMebibytesEachWayOnOneStream() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     int size = 8 * MIB;
@@ -188,7 +188,7 @@ class JsInteropTests {
 
   @Test
   void manyParallelStreamsBothWays() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     int streams = 64;
@@ -222,7 +222,7 @@ class JsInteropTests {
    */
   @Test
   void streamsOpenedRightAfterDialingAPeerThatIsSlowToListenAllNegotiate() throws Exception {
-    JsPeer js = js("--slow-upgrade", "400");
+    PeerProcess js = js("--slow-upgrade", "400");
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     int streams = 32;
@@ -247,7 +247,7 @@ class JsInteropTests {
 
   @Test
   void multistreamMuxerSelectionWorksWithJsBothWays() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java(Host.builder().inlineMuxerNegotiation(false));
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     assertTrue(host.ping(c).toNanos() > 0);
@@ -263,21 +263,21 @@ class JsInteropTests {
   @Test
   void rsaPeersWorkAndSecp256k1PeersAreRefusedClearly() throws Exception {
     Host host = java();
-    JsPeer rsa = js("--key", "rsa");
+    PeerProcess rsa = js("--key", "rsa");
     assertTrue(rsa.peerId().startsWith("Qm"));
     Connection c = host.dial(Multiaddr.parse(rsa.addr()));
     assertEquals(KeyType.RSA, c.remotePublicKey().type());
     assertTrue(host.ping(c).toNanos() > 0);
     assertEquals(KeyType.RSA, c.identified().get(15, TimeUnit.SECONDS).publicKey().type());
 
-    JsPeer secp = js("--key", "secp256k1");
+    PeerProcess secp = js("--key", "secp256k1");
     var e = assertThrows(UnsupportedKeyTypeException.class, () -> host.dial(Multiaddr.parse(secp.addr())));
     assertTrue(e.getMessage().contains("secp256k1"), e.getMessage());
   }
 
   @Test
   void dialingJsUnderTheWrongPeerIdIsRefused() throws Exception {
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Multiaddr wrong = Multiaddr.parse(js.addr()).withPeerId(PeerKeyPair.generate().peerId());
     var e = assertThrows(PeerIdMismatchException.class, () -> host.dial(wrong));
@@ -288,7 +288,7 @@ class JsInteropTests {
   @Test
   void idleConnectionsSurviveJsConnectionMonitorPings() throws Exception {
     // js pings every connection every 10 s and drops it if the ping fails.
-    JsPeer js = js();
+    PeerProcess js = js();
     Host host = java();
     Connection c = host.dial(Multiaddr.parse(js.addr()));
     Thread.sleep(12_500);
@@ -298,7 +298,7 @@ class JsInteropTests {
     assertEquals("open", ((Map<?, ?>) conns.getFirst()).get("status"));
   }
 
-  private static Map<String, Object> waitForPeerInfo(JsPeer js, Host host, String protocol) throws Exception {
+  private static Map<String, Object> waitForPeerInfo(PeerProcess js, Host host, String protocol) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (true) {
       try {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.plasm.transport.libp2p.testing.JsPeer;
+import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,8 +44,8 @@ class MixedNetworkTests {
   }
 
   /** A js node and what the Java side needs to know about it. */
-  record Js(JsPeer peer, PeerId id, Multiaddr listenAddr) {
-    static Js of(JsPeer peer) {
+  record Js(PeerProcess peer, PeerId id, Multiaddr listenAddr) {
+    static Js of(PeerProcess peer) {
       Multiaddr full = Multiaddr.parse(peer.addr());
       String text = full.toString();
       String bare = text.substring(0, text.indexOf("/p2p/"));
@@ -82,12 +82,12 @@ class MixedNetworkTests {
   }
 
   private Js js() throws Exception {
-    JsPeer p = JsPeer.start("--dht", Dht.PLASM_PROTOCOL);
+    PeerProcess p = PeerProcess.start("--dht", Dht.PLASM_PROTOCOL);
     toClose.add(p);
     return Js.of(p);
   }
 
-  private static Set<String> jsRoutingTable(JsPeer js) throws IOException {
+  private static Set<String> jsRoutingTable(PeerProcess js) throws IOException {
     return ((List<?>) js.call("dhtRoutingTable").get("peers")).stream().map(String::valueOf).collect(Collectors.toSet());
   }
 

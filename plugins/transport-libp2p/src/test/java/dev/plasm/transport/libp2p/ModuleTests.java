@@ -1,30 +1,35 @@
 package dev.plasm.transport.libp2p;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.lang.module.ModuleDescriptor;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
+import dev.plasm.fixtures.ModuleRules;
+import dev.plasm.transport.spi.TransportProvider;
 import org.junit.jupiter.api.Test;
 
-/** The module's shape: one exported package, no internal package leaks, no dependencies beyond Plasm's API, transport SPI and identity. */
+/**
+ * The module's allowed shape: a plugin offering libp2p on the transport SPI, its public package
+ * exported (the internal ones not), and beyond Plasm only Netty's QUIC codec and Bouncy Castle.
+ */
 class ModuleTests {
-  private static final ModuleDescriptor DESCRIPTOR = Host.class.getModule().getDescriptor();
 
   @Test
-  void onlyThePublicPackageIsExported() {
-    Set<String> exports = DESCRIPTOR.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
-    assertEquals(Set.of("dev.plasm.transport.libp2p"), exports);
-    assertEquals(Set.of(), DESCRIPTOR.opens());
-  }
-
-  @Test
-  void dependsOnTheJdkAndPlasmApiSpiAndIdentityOnly() {
-    Set<String> requires = DESCRIPTOR.requires().stream()
-        .map(ModuleDescriptor.Requires::name)
-        .filter(n -> !n.startsWith("org.junit") && !n.startsWith("org.opentest4j") && !n.startsWith("org.apiguardian"))
-        .collect(Collectors.toCollection(TreeSet::new));
-    assertEquals(new TreeSet<>(Set.of("java.base", "dev.plasm.api", "dev.plasm.transport.spi", "dev.plasm.identity")), requires);
+  void hasItsDeclaredShape() {
+    ModuleRules.of(Host.class)
+        // Libp2pException extends dev.plasm.api.PlasmException; Libp2pTransportProvider's types
+        // come from the transport SPI: users of the exported package see both.
+        .requiresTransitive("dev.plasm.api")
+        .requiresTransitive("dev.plasm.transport.spi")
+        // Base58 for peer ids and the RFC 8032 Ed25519 checks, shared with the node identity.
+        .requires("dev.plasm.identity")
+        // QUIC (/udp/N/quic-v1): Netty's quiche codec and the channel API it is used through.
+        .requires("io.netty.codec.classes.quic")
+        .requires("io.netty.transport")
+        .requires("io.netty.buffer")
+        .requires("io.netty.common")
+        .requires("io.netty.handler")
+        // The libp2p TLS certificate, built and read with Bouncy Castle's ASN.1 classes.
+        .requires("org.bouncycastle.provider")
+        // Host, Multiaddr, PeerId, ...: the library API the daemon and the tests use.
+        .exports("dev.plasm.transport.libp2p")
+        .provides(TransportProvider.class, Libp2pTransportProvider.class)
+        .verify();
   }
 }

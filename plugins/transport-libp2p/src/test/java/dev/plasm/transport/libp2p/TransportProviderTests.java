@@ -60,7 +60,15 @@ class TransportProviderTests {
       try (Transport c = provider().start(new TransportSettings(List.of("/ip4/127.0.0.1/tcp/0"), List.of(aAddr),
           seed(NodeIdentity.ephemeral()), "plasm/test", LIMITS))) {
         assertTrue(c.bootstrap() >= 1);
-        ConnectedPeer seen = c.peers().stream().filter(p -> p.peerId().equals(a.peerId())).findFirst().orElseThrow();
+        // Identify runs beside the bootstrap's requests, so it may still be under way.
+        long identifyDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        ConnectedPeer polled;
+        while ((polled = c.peers().stream().filter(p -> p.peerId().equals(a.peerId())).findFirst().orElseThrow())
+            .agentVersion().isEmpty()) {
+          assertTrue(System.nanoTime() < identifyDeadline, "a was never identified: " + polled);
+          Thread.sleep(20);
+        }
+        ConnectedPeer seen = polled;
         assertEquals(ConnectedPeer.Direction.OUTBOUND, seen.direction());
         assertTrue(seen.protocols().contains(Dht.PLASM_PROTOCOL), seen::toString);
         assertEquals("plasm/test", seen.agentVersion());

@@ -11,6 +11,8 @@ import dev.plasm.daemon.P2pConfig;
 import dev.plasm.daemon.RemoteConfig;
 import dev.plasm.identity.PeerId;
 import dev.plasm.transport.spi.TransportDescriptor;
+import dev.plasm.transport.spi.ReachSettings;
+import dev.plasm.transport.spi.RelayServiceLimits;
 import dev.plasm.transport.spi.TransportLimits;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +54,9 @@ public final class ConfigReader {
     TABLES.put("remote", List.of("enabled", "allow", "deny", "max-concurrent", "per-peer-concurrent", "per-peer-per-minute",
         "offer-interval", "offer-ttl", "max-attempts", "max-dispatch"));
     TABLES.put("p2p", List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams",
-        "max-pending-handshakes", "max-value-size", "max-records", "dial-timeout", "query-timeout"));
+        "max-pending-handshakes", "max-value-size", "max-records", "dial-timeout", "query-timeout", "autonat", "relays",
+        "hole-punching", "relay-service", "relay-max-reservations", "relay-max-circuits", "relay-circuit-duration",
+        "relay-circuit-bytes"));
   }
 
   /** Every key, dotted ({@code api.listen}); top-level keys without a dot. */
@@ -265,12 +269,40 @@ public final class ConfigReader {
         throw r.error("p2p.listen[" + i + "]", "'" + a + "' must be a multiaddr without /p2p/, e.g. " + P2pConfig.DEFAULT_LISTEN);
       }
     }
-    List<String> bootstrap = r.strings(t, "p2p.", "bootstrap", d.bootstrap());
-    if (bootstrap.size() > 64) {
-      throw r.error("p2p.bootstrap", "give at most 64 peers");
+    List<String> bootstrap = peerAddresses(r, t, "bootstrap", d.bootstrap(), 64);
+    TransportLimits dl = d.limits();
+    int streams = (int) r.integer(t, "p2p.", "max-inbound-streams", dl.maxInboundStreams(), 1, 65_536);
+    int handshakes = (int) r.integer(t, "p2p.", "max-pending-handshakes", dl.maxPendingHandshakes(), 1, 4096);
+    int valueSize = (int) r.size(t, "p2p.", "max-value-size", dl.maxValueBytes(), 1, TransportLimits.MAX_VALUE_BYTES);
+    int records = (int) r.integer(t, "p2p.", "max-records", dl.maxRecords(), 1, 10_000_000);
+    Duration dial = r.duration(t, "p2p.", "dial-timeout", dl.dialTimeout(), Duration.ofMillis(100), Duration.ofMinutes(5));
+    Duration query = r.duration(t, "p2p.", "query-timeout", dl.queryTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+    ReachSettings dr = d.reach();
+    boolean autoNat = r.bool(t, "p2p.", "autonat", dr.autoNat());
+    List<String> relays = peerAddresses(r, t, "relays", dr.relays(), 16);
+    boolean holePunching = r.bool(t, "p2p.", "hole-punching", dr.holePunching());
+    boolean relayService = r.bool(t, "p2p.", "relay-service", dr.relayService());
+    RelayServiceLimits rl = dr.relayLimits();
+    int reservations = (int) r.integer(t, "p2p.", "relay-max-reservations", rl.maxReservations(), 1, 100_000);
+    int circuits = (int) r.integer(t, "p2p.", "relay-max-circuits", rl.maxCircuits(), 1, 100_000);
+    Duration circuitDuration = r.duration(t, "p2p.", "relay-circuit-duration", rl.circuitDuration(), Duration.ofSeconds(1),
+        Duration.ofHours(24));
+    long circuitBytes = r.size(t, "p2p.", "relay-circuit-bytes", rl.circuitBytes(), 1024, 1L << 40);
+    RelayServiceLimits limits = new RelayServiceLimits(reservations, rl.maxReservationsPerIp(), rl.reservationTtl(), circuits,
+        rl.maxCircuitsPerPeer(), circuitDuration, circuitBytes);
+    return new P2pConfig(enabled, transport, listen, bootstrap,
+        new TransportLimits(streams, handshakes, valueSize, records, dial, query),
+        new ReachSettings(autoNat, relays, relayService, limits, holePunching));
+  }
+
+  /** {@code p2p.<key>}: at most {@code max} multiaddrs, each ending in {@code /p2p/<peer id>}. */
+  private static List<String> peerAddresses(Reader r, JsonNode t, String key, List<String> dflt, int max) {
+    List<String> addrs = r.strings(t, "p2p.", key, dflt);
+    if (addrs.size() > max) {
+      throw r.error("p2p." + key, "give at most " + max + " peers");
     }
-    for (int i = 0; i < bootstrap.size(); i++) {
-      String a = bootstrap.get(i);
+    for (int i = 0; i < addrs.size(); i++) {
+      String a = addrs.get(i);
       int p = a.lastIndexOf("/p2p/");
       String problem = !a.startsWith("/") || p < 0 ? "must end in /p2p/<peer id>, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW..." : null;
       if (problem == null) {
@@ -281,18 +313,10 @@ public final class ConfigReader {
         }
       }
       if (problem != null) {
-        throw r.error("p2p.bootstrap[" + i + "]", "'" + a + "' " + problem);
+        throw r.error("p2p." + key + "[" + i + "]", "'" + a + "' " + problem);
       }
     }
-    TransportLimits dl = d.limits();
-    int streams = (int) r.integer(t, "p2p.", "max-inbound-streams", dl.maxInboundStreams(), 1, 65_536);
-    int handshakes = (int) r.integer(t, "p2p.", "max-pending-handshakes", dl.maxPendingHandshakes(), 1, 4096);
-    int valueSize = (int) r.size(t, "p2p.", "max-value-size", dl.maxValueBytes(), 1, TransportLimits.MAX_VALUE_BYTES);
-    int records = (int) r.integer(t, "p2p.", "max-records", dl.maxRecords(), 1, 10_000_000);
-    Duration dial = r.duration(t, "p2p.", "dial-timeout", dl.dialTimeout(), Duration.ofMillis(100), Duration.ofMinutes(5));
-    Duration query = r.duration(t, "p2p.", "query-timeout", dl.queryTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
-    return new P2pConfig(enabled, transport, listen, bootstrap,
-        new TransportLimits(streams, handshakes, valueSize, records, dial, query));
+    return addrs;
   }
 
   /** Typed reads that name the key in every error. */

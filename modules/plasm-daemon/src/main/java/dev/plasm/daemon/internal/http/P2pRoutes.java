@@ -7,6 +7,7 @@ import dev.plasm.transport.spi.ConnectedPeer;
 import dev.plasm.transport.spi.DhtKey;
 import dev.plasm.transport.spi.InvalidInputException;
 import dev.plasm.transport.spi.PeerAddresses;
+import dev.plasm.transport.spi.Reachability;
 import dev.plasm.transport.spi.Transport;
 import dev.plasm.transport.spi.TransportException;
 import java.io.ByteArrayOutputStream;
@@ -116,6 +117,7 @@ final class P2pRoutes {
       o.put("transport", n.config().transport());
       try {
         n.transport().listenAddresses().forEach(o.putArray("listenAddresses")::add);
+        o.set("reachability", reachability(n.transport().reachability()));
       } catch (TransportException e) {
         // Closing: the node shows as enabled without addresses.
       }
@@ -127,6 +129,20 @@ final class P2pRoutes {
     } else {
       rem.put("enabled", false);
     }
+    return o;
+  }
+
+  /**
+   * Whether peers can dial this node (AutoNAT), the addresses they dialed back, what they see of
+   * us, and our relayed addresses while we hold relay reservations.
+   */
+  private static ObjectNode reachability(Reachability r) {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("status", r.status().name().toLowerCase(Locale.ROOT));
+    r.reachableAddresses().forEach(o.putArray("reachableAddresses")::add);
+    r.observedAddresses().forEach(o.putArray("observedAddresses")::add);
+    r.relayAddresses().forEach(o.putArray("relayAddresses")::add);
+    r.checkedAt().ifPresent(at -> o.put("checkedAt", at.toString()));
     return o;
   }
 
@@ -144,6 +160,7 @@ final class P2pRoutes {
     ObjectNode o = Json.MAPPER.createObjectNode();
     o.put("peerId", t.peerId());
     call(t::listenAddresses).forEach(o.putArray("listenAddresses")::add);
+    o.set("reachability", reachability(call(t::reachability)));
     ArrayNode list = o.putArray("peers");
     for (ConnectedPeer p : peers) {
       ObjectNode n = list.addObject();

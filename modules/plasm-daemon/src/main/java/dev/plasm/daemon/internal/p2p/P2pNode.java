@@ -65,7 +65,7 @@ public final class P2pNode implements AutoCloseable {
             + "; searched the boot layer and the plugin directories)"));
     TransportLogBridge bridge = TransportLogBridge.install(log);
     TransportSettings settings = new TransportSettings(config.listen(), config.bootstrap(), identity.privateKeySeed(),
-        "plasm/" + version, config.limits());
+        "plasm/" + version, config.limits(), config.reach());
     Transport t;
     try {
       t = entry.provider().start(settings);

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The libp2p transport benchmark (bench/libp2p/run.sh): one-stream throughput and connection
- * set-up time over TCP + Noise + Yamux on loopback, for js→js, Java→Java, Java→js and js→Java.
+ * set-up time on loopback, over TCP + Noise + Yamux and over QUIC, for js→js, Java→Java, Java→js
+ * and js→Java.
  *
  * <p>Three modes. {@code server} and {@code client} are the Java side of the wire protocol that
  * src/test/js/bench.mjs also speaks (see there); {@code run} starts a server and a client
@@ -45,12 +46,13 @@ public final class TransportBench {
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = options(args);
     switch (args.length == 0 ? "" : args[0]) {
-      case "server" -> server();
+      case "server" -> server(opts.getOrDefault("transport", "tcp"));
       case "client" -> client(opts);
       case "run" -> run(opts);
       default -> {
-        System.err.println("usage: TransportBench run [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N] [--pairs js-js,...] --js-dir DIR"
-            + " | server | client --addr A [--size B --runs N --warmup W] [--dials D --dial-warmup DW]");
+        System.err.println("usage: TransportBench run [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N] [--pairs js-js,...]"
+            + " [--transports tcp,quic] --js-dir DIR"
+            + " | server [--transport tcp|quic] | client --addr A [--size B --runs N --warmup W] [--dials D --dial-warmup DW]");
         System.exit(64);
       }
     }
@@ -81,7 +83,7 @@ public final class TransportBench {
 
   // ---- the Java side of the wire protocol ----
 
-  private static void server() throws IOException {
+  private static void server(String transport) throws IOException {
     try (Host host = Host.builder().build()) {
       host.setHandler(SINK, stream -> {
         byte[] buf = new byte[CHUNK];
@@ -94,7 +96,7 @@ public final class TransportBench {
         out.write(ByteBuffer.allocate(8).putLong(count).array());
         out.flush();
       });
-      Multiaddr addr = host.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
+      Multiaddr addr = host.listen(Multiaddr.parse(transport.equals("quic") ? "/ip4/127.0.0.1/udp/0/quic-v1" : "/ip4/127.0.0.1/tcp/0"));
       OUT.println(Json.write(Map.of("event", "ready", "addr", addr.withPeerId(host.peerId()).toString())));
       OUT.flush();
       // Serve until the driver closes our stdin.
@@ -182,13 +184,17 @@ public final class TransportBench {
     }
   }
 
-  record Pair(Impl client, Impl server) {
+  record Pair(Impl client, Impl server, String transport) {
     String label() {
-      return client.label + " -> " + server.label;
+      return client.label + " -> " + server.label + " " + transport.toUpperCase(Locale.ROOT);
     }
 
     String key() {
       return (client.label + "-" + server.label).toLowerCase(Locale.ROOT);
+    }
+
+    Pair over(String t) {
+      return new Pair(client, server, t);
     }
   }
 
@@ -209,8 +215,15 @@ public final class TransportBench {
     if (!Files.isDirectory(jsDir.resolve("node_modules"))) {
       throw new IOException("no node_modules in " + jsDir.toAbsolutePath() + " (the Maven build runs npm ci)");
     }
-    List<Pair> pairs = List.of(new Pair(Impl.JS, Impl.JS), new Pair(Impl.JAVA, Impl.JAVA),
-        new Pair(Impl.JAVA, Impl.JS), new Pair(Impl.JS, Impl.JAVA));
+    List<Pair> kinds = List.of(new Pair(Impl.JS, Impl.JS, "tcp"), new Pair(Impl.JAVA, Impl.JAVA, "tcp"),
+        new Pair(Impl.JAVA, Impl.JS, "tcp"), new Pair(Impl.JS, Impl.JAVA, "tcp"));
+    List<String> transports = List.of(opts.getOrDefault("transports", "tcp,quic").split(","));
+    for (String t : transports) {
+      if (!t.equals("tcp") && !t.equals("quic")) {
+        throw new IllegalArgumentException("unknown transport " + t + " (tcp, quic)");
+      }
+    }
+    List<Pair> pairs = kinds;
     if (opts.containsKey("pairs")) {
       // e.g. "java-java,js-js" (for profiling one pair); ratios are then against the first listed.
       List<Pair> chosen = new ArrayList<>();
@@ -220,6 +233,11 @@ public final class TransportBench {
       }
       pairs = List.copyOf(chosen);
     }
+    List<Pair> all = new ArrayList<>();
+    for (String t : transports) {
+      pairs.forEach(p -> all.add(p.over(t)));
+    }
+    pairs = List.copyOf(all);
     Map<Pair, Samples> results = new LinkedHashMap<>();
     pairs.forEach(p -> results.put(p, new Samples()));
     int perRound = Math.max(1, runs / rounds);
@@ -234,7 +252,7 @@ public final class TransportBench {
         measure(p, jsDir, sizeMiB << 20, perRound, dialsPerRound, results.get(p));
       }
     }
-    printTable(results, pairs.getFirst(), sizeMiB);
+    printTable(results, sizeMiB);
   }
 
   private static List<String> command(Impl impl, Path jsDir, String... args) {
@@ -243,6 +261,12 @@ public final class TransportBench {
       cmd.addAll(List.of("node", jsDir.resolve("bench.mjs").toString()));
     } else {
       cmd.add(ProcessHandle.current().info().command().orElse("java"));
+      // Netty's QUIC library is loaded through JNI; it is copied to this directory (not /tmp).
+      cmd.add("--enable-native-access=ALL-UNNAMED");
+      String workdir = System.getProperty("io.netty.native.workdir");
+      if (workdir != null) {
+        cmd.add("-Dio.netty.native.workdir=" + workdir);
+      }
       String extra = System.getProperty("bench.jvmArgs", "");
       if (!extra.isBlank()) {
         cmd.addAll(List.of(extra.trim().split("\\s+")));
@@ -254,7 +278,7 @@ public final class TransportBench {
   }
 
   private static void measure(Pair pair, Path jsDir, long size, int runs, int dials, Samples into) throws Exception {
-    Process server = new ProcessBuilder(command(pair.server(), jsDir, "server"))
+    Process server = new ProcessBuilder(command(pair.server(), jsDir, "server", "--transport", pair.transport()))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
       BufferedReader sout = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -327,27 +351,39 @@ public final class TransportBench {
     return s[Math.min(s.length - 1, (int) Math.ceil(p / 100 * s.length) - 1)];
   }
 
-  private static void printTable(Map<Pair, Samples> results, Pair ref, long sizeMiB) {
-    Samples base = results.get(ref);
-    double baseTput = percentile(base.mibPerSecond, 50);
-    double baseDial = percentile(base.dialMs, 50);
-    OUT.printf(Locale.ROOT, "%nOne stream, %d MiB one way (Noise + Yamux over loopback TCP), and connection set-up"
-        + " (TCP + mss + Noise + Yamux + first ping round trip).%nRatios are against %s; above 1 is faster.%n%n", sizeMiB, ref.label());
-    OUT.printf(Locale.ROOT, "| %-12s | %14s | %5s | %4s | %13s | %10s | %5s | %4s | %6s |%n",
-        "pair", "MiB/s (median)", "ratio", "runs", "set-up median", "set-up p99", "ratio", "n", "failed");
-    OUT.println("|--------------|---------------:|------:|-----:|--------------:|-----------:|------:|-----:|-------:|");
+  /**
+   * One row per pair and transport. "vs js" compares with js -> js over the same transport, "vs TCP"
+   * a QUIC row with the same pair over TCP; above 1 is faster.
+   */
+  private static void printTable(Map<Pair, Samples> results, long sizeMiB) {
+    OUT.printf(Locale.ROOT, "%nOne stream, %d MiB one way, and connection set-up up to the first ping round trip, on loopback."
+        + "%nTCP: TCP + mss + Noise + Yamux; QUIC: QUIC v1 + TLS 1.3. Identify runs on every connection in both stacks."
+        + "%nvs js: against js -> js over the same transport; vs TCP: against the same pair over TCP; above 1 is faster.%n%n", sizeMiB);
+    OUT.printf(Locale.ROOT, "| %-17s | %14s | %5s | %6s | %4s | %13s | %10s | %5s | %6s | %4s | %6s |%n",
+        "pair", "MiB/s (median)", "vs js", "vs TCP", "runs", "set-up median", "set-up p99", "vs js", "vs TCP", "n", "failed");
+    OUT.println("|-------------------|---------------:|------:|-------:|-----:|--------------:|-----------:|------:|-------:|-----:|-------:|");
     for (Map.Entry<Pair, Samples> e : results.entrySet()) {
+      Pair p = e.getKey();
       Samples s = e.getValue();
       double t = percentile(s.mibPerSecond, 50);
       double d = percentile(s.dialMs, 50);
-      OUT.printf(Locale.ROOT, "| %-12s | %14.1f | %5.2f | %4d | %10.2f ms | %7.2f ms | %5.2f | %4d | %6d |%n",
-          e.getKey().label(), t, t / baseTput, s.mibPerSecond.size(), d, percentile(s.dialMs, 99), baseDial / d,
-          s.dialMs.size(), s.dialErrors.size());
+      Samples js = results.get(new Pair(Impl.JS, Impl.JS, p.transport()));
+      Samples tcp = p.transport().equals("tcp") ? null : results.get(p.over("tcp"));
+      OUT.printf(Locale.ROOT, "| %-17s | %14.1f | %5s | %6s | %4d | %10.2f ms | %7.2f ms | %5s | %6s | %4d | %6d |%n",
+          p.label(), t, ratio(t, js == null ? null : percentile(js.mibPerSecond, 50)),
+          ratio(t, tcp == null ? null : percentile(tcp.mibPerSecond, 50)), s.mibPerSecond.size(),
+          d, percentile(s.dialMs, 99), ratio(js == null ? null : percentile(js.dialMs, 50), d),
+          ratio(tcp == null ? null : percentile(tcp.dialMs, 50), d), s.dialMs.size(), s.dialErrors.size());
     }
     for (Map.Entry<Pair, Samples> e : results.entrySet()) {
       for (String err : e.getValue().dialErrors) {
         OUT.println("  " + e.getKey().label() + " set-up failure: " + err);
       }
     }
+  }
+
+  /** {@code a / b} formatted, or "-" when there is nothing to compare with. */
+  private static String ratio(Double a, Double b) {
+    return a == null || b == null || b == 0 || a.isNaN() || b.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", a / b);
   }
 }

@@ -9,13 +9,11 @@ import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.StreamHandler;
 import dev.plasm.transport.libp2p.internal.mss.Multistream;
-import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
-import dev.plasm.transport.libp2p.internal.yamux.YamuxSession;
-import dev.plasm.transport.libp2p.internal.yamux.YamuxStream;
+import dev.plasm.transport.libp2p.internal.mux.MuxedStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
-import java.net.Socket;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Optional;
@@ -24,21 +22,24 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A TCP connection after the upgrade: Noise-secured, Yamux-multiplexed. */
-final class ConnectionImpl implements Connection {
+/**
+ * What every secured, multiplexed connection shares, whatever carries it (Yamux over TCP or a
+ * relayed circuit, or QUIC): the peer's identity, identify state, protocol negotiation on each
+ * stream, the early-stream limit, and the connection manager's draining and closing marks.
+ */
+abstract class ConnectionImpl implements Connection {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.host");
 
-  private final HostCore host;
+  final HostCore host;
   private final PeerId remotePeer;
   private final PeerPublicKey remoteKey;
   private final Multiaddr remoteAddr;
   private final Multiaddr localAddr;
   private final boolean outbound;
-  private final boolean muxerInlined;
-  private final YamuxSession session;
-  private final Socket socket;
   private volatile long drainingSince;
   private volatile boolean draining;
+  /** The order the connection manager registered it in: of several to one peer, the newest is used. */
+  private volatile long registration;
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile IdentifyInfo identifyInfo;
   private final CompletableFuture<IdentifyInfo> identified = new CompletableFuture<>();
@@ -51,41 +52,87 @@ final class ConnectionImpl implements Connection {
   static final int EARLY_STREAMS = 8;
   private final Semaphore earlyStreams = new Semaphore(EARLY_STREAMS);
   private volatile boolean peerListening;
+  private volatile boolean unresponsive;
 
-  ConnectionImpl(HostCore host, Socket socket, NoiseHandshake.Result secured, boolean outbound, boolean muxerInlined) {
+  ConnectionImpl(HostCore host, PeerId remotePeer, PeerPublicKey remoteKey, Multiaddr remoteAddr, Multiaddr localAddr,
+      boolean outbound) {
     this.host = host;
-    this.remotePeer = secured.remotePeer();
-    this.remoteKey = secured.remoteKey();
-    this.remoteAddr = Multiaddr.tcp((java.net.InetSocketAddress) socket.getRemoteSocketAddress());
-    this.localAddr = Multiaddr.tcp((java.net.InetSocketAddress) socket.getLocalSocketAddress());
+    this.remotePeer = remotePeer;
+    this.remoteKey = remoteKey;
+    this.remoteAddr = remoteAddr;
+    this.localAddr = localAddr;
     this.outbound = outbound;
-    this.socket = socket;
-    this.muxerInlined = muxerInlined;
-    String label = (outbound ? "to " : "from ") + remotePeer.toString().substring(Math.max(0, remotePeer.toString().length() - 8))
-        + "@" + remoteAddr;
-    this.session = new YamuxSession(secured.channel().input(), secured.channel().output(), socket, outbound,
-        host.settings().yamux(), this::onInboundStream, label);
   }
 
-  void start() {
-    session.start();
+  // ---- what each carrier provides ----
+
+  /** Starts the carrier's threads or handlers; inbound streams may arrive from then on. */
+  abstract void start();
+
+  /** Opens an outbound stream, not yet negotiated. */
+  abstract MuxedStream openMuxedStream() throws IOException;
+
+  /** The carrier accepts new streams (open, no GoAway either way). */
+  abstract boolean carrierAcceptsNewStreams();
+
+  /** The peer told us to open no more streams here (Yamux GoAway). */
+  abstract boolean peerWentAway();
+
+  /** Tells the peer we open and accept no more streams here (Yamux GoAway). */
+  abstract void goAway();
+
+  /** The carrier ended because the peer broke its rules or stopped answering. */
+  abstract boolean misbehaved();
+
+  abstract int streamCount();
+
+  /** When a stream last opened or ended, as {@link System#nanoTime()}. */
+  abstract long lastStreamActivity();
+
+  /** The peer's IP address, for the per-IP inbound count. */
+  abstract InetAddress remoteIp();
+
+  /** A one-word name of the carrier for logs: {@code tcp}, {@code quic}, {@code relay}. */
+  abstract String carrier();
+
+  /** Carried through a relay's circuit (limited in time and bytes by the relay). */
+  final boolean relayed() {
+    return carrier().equals(RELAY);
   }
+
+  static final String RELAY = "relay";
+
+  /**
+   * One round trip below the libp2p protocols, if the carrier has one (Yamux ping); for liveness
+   * checks that must not count as stream activity.
+   *
+   * @return false if the carrier has no such ping (the caller pings with a stream instead)
+   */
+  abstract boolean carrierPing(java.time.Duration timeout) throws IOException;
+
+  /** The carrier ended because the peer stopped answering (Yamux keep-alive, QUIC idle timeout). */
+  abstract boolean carrierUnresponsive();
+
+  // ---- shared behaviour ----
 
   /** Runs on the stream's own virtual thread. */
-  private void onInboundStream(YamuxStream ys) {
+  final void onInboundStream(MuxedStream ms) {
     peerListening();
     String protocol;
     try {
-      ys.setReadTimeout(host.settings().negotiationTimeout().toMillis());
-      protocol = Multistream.handle(ys.input(), ys.output(), host::hasHandler);
-      ys.setReadTimeout(0);
+      ms.setReadTimeout(host.settings().negotiationTimeout().toMillis());
+      protocol = Multistream.handle(ms.input(), ms.output(), host::hasHandler);
+      ms.setReadTimeout(0);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "{0}: inbound stream negotiation failed: {1}", this, e);
-      ys.reset();
+      ms.reset();
       return;
     }
+    if (protocol.equals(HostCore.PING)) {
+      ms.markHousekeeping();
+    }
     StreamHandler handler = host.handler(protocol);
-    StreamImpl stream = new StreamImpl(ys, protocol, this);
+    StreamImpl stream = new StreamImpl(ms, protocol, this);
     if (handler == null) {
       stream.reset();
       return;
@@ -111,11 +158,12 @@ final class ConnectionImpl implements Connection {
       }
     }
     try {
-      return openAndNegotiate(protocols);
+      return openAndNegotiate(false, protocols);
     } catch (IOException e) {
-      // Our SYN crossed the peer's GoAway (this connection lost the one-connection-per-peer
-      // choice on its side first), so the stream was refused unseen: use the kept connection.
-      Connection other = lostToAnother() ? host.awaitOtherConnection(remotePeer, this) : null;
+      // Our stream crossed the peer's GoAway or the end of a connection it dropped for a newer
+      // one (this connection lost the one-connection-per-peer choice on its side first), so the
+      // stream was refused unseen: use the kept connection.
+      Connection other = lostToAnother() || !isOpen() ? host.awaitOtherConnection(remotePeer, this) : null;
       if (other == null) {
         throw e;
       }
@@ -125,30 +173,38 @@ final class ConnectionImpl implements Connection {
 
   /** We drain this connection, or the peer sent GoAway on it (as it does on the one it drops). */
   private boolean lostToAnother() {
-    return draining || session.goAwayReceived();
+    return draining || peerWentAway();
   }
 
-  private Stream openAndNegotiate(String... protocols) throws IOException {
+  /** A liveness ping's stream on this very connection (see {@link MuxedStream#markHousekeeping}). */
+  final Stream newHousekeepingStream(String protocol) throws IOException {
+    return openAndNegotiate(true, protocol);
+  }
+
+  private Stream openAndNegotiate(boolean housekeeping, String... protocols) throws IOException {
     boolean early = !peerListening;
     if (early) {
       acquireEarly();
     }
     try {
-      YamuxStream ys = session.openStream();
+      MuxedStream ms = openMuxedStream();
+      if (housekeeping) {
+        ms.markHousekeeping();
+      }
       try {
-        ys.setReadTimeout(host.settings().negotiationTimeout().toMillis());
+        ms.setReadTimeout(host.settings().negotiationTimeout().toMillis());
         String chosen;
         try {
-          chosen = Multistream.select(ys.input(), ys.output(), List.of(protocols));
+          chosen = Multistream.select(ms.input(), ms.output(), List.of(protocols));
         } catch (ProtocolNotSupportedException e) {
           peerListening(); // it answered
           throw e;
         }
         peerListening();
-        ys.setReadTimeout(0);
-        return new StreamImpl(ys, chosen, this);
+        ms.setReadTimeout(0);
+        return new StreamImpl(ms, chosen, this);
       } catch (IOException | RuntimeException e) {
-        ys.reset();
+        ms.reset();
         throw e;
       }
     } finally {
@@ -192,53 +248,50 @@ final class ConnectionImpl implements Connection {
     return identifyInfo;
   }
 
-  YamuxSession session() {
-    return session;
+  final long registration() {
+    return registration;
   }
 
-  Socket socket() {
-    return socket;
+  final void registration(long seq) {
+    registration = seq;
   }
 
-  int streamCount() {
-    return session.streamCount();
+  final boolean acceptsNewStreams() {
+    return carrierAcceptsNewStreams() && !draining;
   }
 
-  long lastStreamActivity() {
-    return session.lastStreamActivity();
-  }
-
-  boolean acceptsNewStreams() {
-    return session.acceptsNewStreams() && !draining;
-  }
-
-  /** Sends GoAway; the connection manager closes it once its streams are done. */
-  void drain() {
+  /** Stops new streams; the connection manager closes it once its streams are done. */
+  final void drain() {
     drainingSince = System.nanoTime();
     draining = true;
-    session.goAway();
+    goAway();
   }
 
-  boolean draining() {
+  final boolean draining() {
     return draining;
   }
 
-  long drainingSince() {
+  final long drainingSince() {
     return drainingSince;
   }
 
+  /** Closed (or about to be) because the peer stopped answering: frozen, vanished or cut off. */
+  final boolean unresponsive() {
+    return unresponsive || carrierUnresponsive();
+  }
+
+  final void markUnresponsive() {
+    unresponsive = true;
+  }
+
   /** True the first time: the caller closes it. */
-  boolean markClosing() {
+  final boolean markClosing() {
     return closing.compareAndSet(false, true);
   }
 
   /** Open and not about to be closed by the connection manager. */
-  boolean live() {
+  final boolean live() {
     return isOpen() && !closing.get();
-  }
-
-  boolean muxerInlined() {
-    return muxerInlined;
   }
 
   @Override
@@ -277,22 +330,7 @@ final class ConnectionImpl implements Connection {
   }
 
   @Override
-  public boolean isOpen() {
-    return session.isOpen();
-  }
-
-  @Override
-  public CompletableFuture<String> closed() {
-    return session.closed().copy();
-  }
-
-  @Override
-  public void close() {
-    session.close();
-  }
-
-  @Override
   public String toString() {
-    return "Connection[" + (outbound ? "to " : "from ") + remotePeer + " at " + remoteAddr + "]";
+    return "Connection[" + carrier() + (outbound ? " to " : " from ") + remotePeer + " at " + remoteAddr + "]";
   }
 }

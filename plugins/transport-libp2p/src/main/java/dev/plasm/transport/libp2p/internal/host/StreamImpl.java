@@ -2,19 +2,19 @@ package dev.plasm.transport.libp2p.internal.host;
 
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Stream;
-import dev.plasm.transport.libp2p.internal.yamux.YamuxStream;
+import dev.plasm.transport.libp2p.internal.mux.MuxedStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 
-/** A negotiated Yamux stream. */
+/** A negotiated stream on any carrier (Yamux or QUIC). */
 final class StreamImpl implements Stream {
-  private final YamuxStream stream;
+  private final MuxedStream stream;
   private final String protocol;
   private final Connection connection;
 
-  StreamImpl(YamuxStream stream, String protocol, Connection connection) {
+  StreamImpl(MuxedStream stream, String protocol, Connection connection) {
     this.stream = stream;
     this.protocol = protocol;
     this.connection = connection;

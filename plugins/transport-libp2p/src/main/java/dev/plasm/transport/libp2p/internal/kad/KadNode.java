@@ -22,17 +22,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A Kademlia DHT node in server mode (kad-dht/README.md): serves FIND_NODE, GET_VALUE, PUT_VALUE,
@@ -41,8 +45,15 @@ import java.util.function.BiConsumer;
  * background.
  *
  * <p>Peers enter the routing table when their identify lists our protocol id, or when they answer
- * one of our requests; they leave it when a request to them fails. A full bucket keeps its
- * oldest peer unless that peer fails a ping.
+ * one of our requests; they leave it when a request to them fails or when the host closes their
+ * last connection for not answering its liveness pings. A full bucket keeps its oldest peer unless
+ * that peer fails a ping.
+ *
+ * <p>Staying connected: every {@value #KEEP_CONNECTED_SECONDS} s, and at once when the process ran
+ * again after standing still (SIGSTOP, a suspended machine), the node dials those of its k closest
+ * table peers and of its bootstrap peers it has no connection with, protects the k closest from
+ * the idle timeout, and looks itself up again when it lost peers; a lookup waits for a slow peer
+ * only as long as answers usually take ({@link AdaptiveTimeout}).
  */
 public final class KadNode implements AutoCloseable {
   static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.kad");
@@ -53,6 +64,15 @@ public final class KadNode implements AutoCloseable {
   private static final int MAX_PENDING_EVICTION_CHECKS = 8;
   /** Buckets refreshed at most: bucket i holds 2^-(i+1) of the key space, so deeper ones are empty. */
   private static final int MAX_REFRESH_CPL = 15;
+  static final int KEEP_CONNECTED_SECONDS = 30;
+  /** Below this many routing-table peers, each keep-connected round also looks ourselves up. */
+  private static final int LOW_TABLE = 10;
+  /** Dials the keep-connected round runs at once. */
+  private static final int KEEP_CONNECTED_PARALLEL = 8;
+  /** The shortest a lookup waits for one peer before going on without it. */
+  private static final Duration MIN_PATIENCE = Duration.ofSeconds(2);
+  private static final String PROTECT_CLOSE = "kad-closest";
+  private static final String PROTECT_SEED = "kad-bootstrap";
 
   private final Host host;
   private final HostCore core;
@@ -69,10 +89,20 @@ public final class KadNode implements AutoCloseable {
   private final Map<String, byte[]> ownProvides = new ConcurrentHashMap<>();
   private final List<Thread> background = new CopyOnWriteArrayList<>();
   private final BiConsumer<Connection, IdentifyInfo> identifyListener = this::onIdentify;
+  private final Consumer<PeerId> unresponsiveListener = this::onUnresponsive;
+  private final Consumer<Duration> resumeListener = this::onResume;
+  private final AdaptiveTimeout patience;
+  /** Bootstrap peers, from the settings and from {@link #bootstrap} calls, re-dialed when lost. */
+  private final List<Multiaddr> seeds = new CopyOnWriteArrayList<>();
+  /** The peers we protect as our k closest, to unprotect those that are no longer. */
+  private final Set<PeerId> protectedClose = ConcurrentHashMap.newKeySet();
+  private final Semaphore keepConnectedRunning = new Semaphore(1);
   private final SecureRandom random = new SecureRandom();
   private final AtomicLong inboundRequests = new AtomicLong();
   private final AtomicLong refusedRequests = new AtomicLong();
   private volatile boolean closed;
+  /** Server mode: we serve the protocol and announce it; in client mode we only ask. */
+  private volatile boolean server = true;
 
   public KadNode(Host host, HostCore core, KadSettings settings) {
     this.host = host;
@@ -85,17 +115,24 @@ public final class KadNode implements AutoCloseable {
     this.records = new RecordStore(validator, settings.maxRecords(), settings.recordTtl());
     this.providers = new ProviderStore(settings.maxProviderKeys(), settings.maxProvidersPerKey(), settings.providerTtl());
     this.inbound = new Semaphore(settings.maxInboundStreams());
+    this.patience = new AdaptiveTimeout(MIN_PATIENCE, settings.requestTimeout());
+    this.seeds.addAll(settings.bootstrapPeers());
   }
 
   /** Serves the protocol (announced to connected peers by identify push) and starts maintenance. */
   public void start() {
     core.addIdentifyListener(identifyListener);
-    host.setHandler(settings.protocol(), this::serve);
+    core.addUnresponsivePeerListener(unresponsiveListener);
+    core.addResumeListener(resumeListener);
+    if (server) {
+      host.setHandler(settings.protocol(), this::serve);
+    }
     // Peers already connected and identified before we started.
     for (Connection c : host.connections()) {
       c.identifyInfo().ifPresent(info -> onIdentify(c, info));
     }
     periodic("kad-refresh", settings.refreshInterval(), this::refresh);
+    periodic("kad-keep-connected", Duration.ofSeconds(KEEP_CONNECTED_SECONDS), () -> keepConnected(false));
     periodic("kad-republish", settings.republishInterval(), this::republish);
     Duration sweep = min(Duration.ofMinutes(1), min(settings.recordTtl(), settings.providerTtl()));
     periodic("kad-expiry", sweep, () -> {
@@ -110,6 +147,28 @@ public final class KadNode implements AutoCloseable {
 
   public RoutingTable routingTable() {
     return table;
+  }
+
+  /**
+   * Switches between server mode (serve and announce the protocol, so peers add us to their
+   * routing tables) and client mode (lookups only): a node peers cannot dial must not be in their
+   * tables (kad-dht's client and server mode). Identify push tells connected peers.
+   */
+  public synchronized void setServerMode(boolean serve) {
+    if (serve == server || closed) {
+      return;
+    }
+    server = serve;
+    if (serve) {
+      host.setHandler(settings.protocol(), this::serve);
+    } else {
+      host.removeHandler(settings.protocol());
+    }
+    LOG.log(Level.INFO, "kad: {0} mode", serve ? "server" : "client");
+  }
+
+  public boolean isServerMode() {
+    return server;
   }
 
   public RecordStore records() {
@@ -147,6 +206,106 @@ public final class KadNode implements AutoCloseable {
     }
   }
 
+  /** The host closed the peer's last connection: it stopped answering pings, so it is not a good contact. */
+  private void onUnresponsive(PeerId peer) {
+    if (!closed && table.remove(peer)) {
+      LOG.log(Level.DEBUG, "removed unresponsive {0} from the routing table", peer);
+    }
+  }
+
+  /** The process ran again after standing still: peers have likely closed our connections. */
+  private void onResume(Duration paused) {
+    if (!closed) {
+      Thread.ofVirtual().name("kad-resume " + self).start(() -> keepConnected(true));
+    }
+  }
+
+  /**
+   * Keeps the k closest table peers and the bootstrap peers connected: dials those without a
+   * connection (a table peer that cannot be dialed leaves the table), moves the idle-timeout
+   * protection to the current k closest, then refreshes (through the bootstrap peers while the
+   * table is short of k) if a peer was lost or we have just resumed, so that our neighbours know
+   * us again, or at least looks ourselves up while the table holds fewer than {@value
+   * #LOW_TABLE} peers. One round at a time.
+   */
+  void keepConnected(boolean resumed) {
+    if (closed) {
+      return;
+    }
+    try {
+      if (resumed) {
+        keepConnectedRunning.acquire(); // after the periodic round that woke up with us, if any
+      } else if (!keepConnectedRunning.tryAcquire()) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    try {
+      List<RoutingTable.Entry> closest = table.closest(selfKey, settings.k(), p -> false);
+      Set<PeerId> ids = new HashSet<>();
+      for (RoutingTable.Entry e : closest) {
+        ids.add(e.peer());
+        if (protectedClose.add(e.peer())) {
+          core.protect(e.peer(), PROTECT_CLOSE);
+        }
+      }
+      for (PeerId p : protectedClose) {
+        if (!ids.contains(p) && protectedClose.remove(p)) {
+          core.unprotect(p, PROTECT_CLOSE);
+        }
+      }
+      Map<PeerId, List<Multiaddr>> toDial = new LinkedHashMap<>();
+      for (Multiaddr a : seeds) {
+        PeerId id = a.peerId().orElseThrow();
+        if (!id.equals(self) && host.connection(id).isEmpty()) {
+          toDial.computeIfAbsent(id, x -> new ArrayList<>()).add(a.withoutPeerId());
+        }
+      }
+      for (RoutingTable.Entry e : closest) {
+        if (host.connection(e.peer()).isEmpty()) {
+          toDial.computeIfAbsent(e.peer(), x -> new ArrayList<>()).addAll(e.addrs());
+        }
+      }
+      AtomicInteger lost = new AtomicInteger();
+      Semaphore slots = new Semaphore(KEEP_CONNECTED_PARALLEL);
+      List<Thread> dials = new ArrayList<>();
+      for (Map.Entry<PeerId, List<Multiaddr>> d : toDial.entrySet()) {
+        slots.acquireUninterruptibly();
+        dials.add(Thread.ofVirtual().name("kad-redial " + d.getKey()).start(() -> {
+          try {
+            host.dial(d.getKey(), d.getValue());
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "kad: could not reconnect to {0}: {1}", d.getKey(), e.toString());
+            if (table.remove(d.getKey())) {
+              lost.incrementAndGet();
+            }
+          } finally {
+            slots.release();
+          }
+        }));
+      }
+      for (Thread t : dials) {
+        t.join();
+      }
+      if (!toDial.isEmpty() || resumed) {
+        LOG.log(resumed ? Level.INFO : Level.DEBUG, "kad: {0}: reconnected to {1} of {2} peers; routing table {3}",
+            resumed ? "after a pause" : "keeping connected", toDial.size() - lost.get(), toDial.size(), table.size());
+      }
+      if (resumed || lost.get() > 0 || (table.size() < settings.k() && !seeds.isEmpty() && !toDial.isEmpty())) {
+        refresh();
+      } else if (table.size() < Math.min(settings.k(), LOW_TABLE)) {
+        // Few peers (a small network, or one still forming): a self lookup finds those that
+        // joined our neighbours after we did, as go-libp2p's "fix low peers" does.
+        closestPeers(self.toBytes());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      keepConnectedRunning.release();
+    }
+  }
+
   /** Adds a server-mode peer; a full bucket pings its oldest peer and replaces it if it is gone. */
   void addPeer(PeerId peer, List<Multiaddr> addrs) {
     if (peer.equals(self) || closed) {
@@ -173,12 +332,12 @@ public final class KadNode implements AutoCloseable {
     });
   }
 
+  /** The addresses worth keeping and passing on: TCP, QUIC and relayed ones, without the peer's own id. */
   private static List<Multiaddr> dialable(List<Multiaddr> addrs) {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr a : addrs) {
-      Multiaddr bare = a.withoutPeerId();
-      boolean tcp = bare.components().stream().anyMatch(c -> c.protocol() == Multiaddr.Protocol.TCP);
-      if (tcp && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
+      Multiaddr bare = a.withoutPeerId(); // a relayed address keeps its relay's /p2p/ part
+      if ((bare.isTcp() || bare.isQuic() || bare.isCircuit()) && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
         out.add(bare);
       }
     }
@@ -243,6 +402,7 @@ public final class KadNode implements AutoCloseable {
           closer.add(selfPeer());
         }
         closer.addAll(closerPeers(req.key(), from));
+        connectedTarget(req.key(), from).filter(p -> closer.stream().noneMatch(q -> q.id().equals(p.id()))).ifPresent(closer::add);
         yield req.withPeers(closer, List.of());
       }
       case GET_VALUE -> {
@@ -325,6 +485,26 @@ public final class KadNode implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The peer named by {@code key} if we are connected to it, with its own listen addresses (a
+   * client-mode peer behind a NAT is in nobody's table, but its relays and its closest servers are
+   * connected to it, and its relayed addresses are how it is reached), as go-libp2p answers.
+   */
+  private Optional<Peer> connectedTarget(byte[] key, PeerId requester) {
+    PeerId target;
+    try {
+      target = PeerId.fromBytes(key);
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+    if (target.equals(requester) || target.equals(self)) {
+      return Optional.empty();
+    }
+    return host.connection(target).flatMap(Connection::identifyInfo)
+        .map(i -> dialable(i.listenAddrs())).filter(a -> !a.isEmpty())
+        .map(a -> new Peer(target, a, KadMessage.CONNECTED));
+  }
+
   private int connectedness(PeerId peer) {
     return host.connection(peer).isPresent() ? KadMessage.CONNECTED : KadMessage.NOT_CONNECTED;
   }
@@ -342,36 +522,28 @@ public final class KadNode implements AutoCloseable {
     }
     List<Multiaddr> tryAddrs = new ArrayList<>(dialable(addrs));
     table.get(peer).ifPresent(e -> e.addrs().stream().filter(a -> !tryAddrs.contains(a)).forEach(tryAddrs::add));
-    IOException last = null;
-    for (Multiaddr a : tryAddrs) {
-      try {
-        return host.dial(a.withPeerId(peer));
-      } catch (IOException e) {
-        last = e;
-      } catch (RuntimeException e) {
-        last = new IOException(e.getMessage(), e);
-      }
-    }
-    throw last != null ? last : new IOException("no dialable address for " + peer);
+    return host.dial(peer, tryAddrs);
   }
 
-  /** One request to {@code peer}; a reply is read unless the type has none (ADD_PROVIDER). */
+  /**
+   * One request to {@code peer}; a reply is read unless the type has none (ADD_PROVIDER). If a
+   * connection we already had turns out dead (the peer closed it while we stood still), the
+   * request is sent once more on a fresh one.
+   */
   KadMessage rpc(PeerId peer, List<Multiaddr> addrs, KadMessage req) throws IOException {
-    boolean reply = req.type() != Type.ADD_PROVIDER;
     try {
+      boolean existing = host.connection(peer).isPresent();
       Connection c = connect(peer, addrs);
-      KadMessage resp = null;
-      try (Stream s = c.newStream(settings.protocol())) {
-        s.setReadTimeout(settings.requestTimeout());
-        Delimited.write(s.output(), req.encode());
-        if (reply) {
-          byte[] raw = Delimited.readOrEnd(s.input(), settings.maxMessageSize(), "kad message");
-          if (raw == null) {
-            throw new EOFException(peer + " closed the " + req.type() + " stream without a reply");
-          }
-          resp = KadMessage.decode(raw);
+      KadMessage resp;
+      try {
+        resp = exchange(c, peer, req);
+      } catch (IOException e) {
+        if (!existing || c.isOpen()) {
+          throw e;
         }
-        s.closeWrite();
+        LOG.log(Level.DEBUG, "kad: the connection to {0} was dead ({1}); dialing again", peer, e.toString());
+        c = connect(peer, addrs);
+        resp = exchange(c, peer, req);
       }
       addPeer(peer, addrs.isEmpty() ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of()) : addrs);
       return resp;
@@ -381,6 +553,25 @@ public final class KadNode implements AutoCloseable {
       }
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
     }
+  }
+
+  private KadMessage exchange(Connection c, PeerId peer, KadMessage req) throws IOException {
+    KadMessage resp = null;
+    long start = System.nanoTime();
+    try (Stream s = c.newStream(settings.protocol())) {
+      s.setReadTimeout(settings.requestTimeout());
+      Delimited.write(s.output(), req.encode());
+      if (req.type() != Type.ADD_PROVIDER) {
+        byte[] raw = Delimited.readOrEnd(s.input(), settings.maxMessageSize(), "kad message");
+        if (raw == null) {
+          throw new EOFException(peer + " closed the " + req.type() + " stream without a reply");
+        }
+        resp = KadMessage.decode(raw);
+        patience.record(System.nanoTime() - start);
+      }
+      s.closeWrite();
+    }
+    return resp;
   }
 
   /** The k closest peers to {@code key} that answered an iterative FIND_NODE lookup. */
@@ -393,6 +584,10 @@ public final class KadNode implements AutoCloseable {
     Optional<RoutingTable.Entry> known = table.get(target);
     if (known.isPresent() && !known.get().addrs().isEmpty()) {
       return Optional.of(new Peer(target, known.get().addrs(), connectedness(target)));
+    }
+    Optional<Peer> connected = connectedTarget(target.toBytes(), self);
+    if (connected.isPresent()) {
+      return connected;
     }
     Peer[] found = new Peer[1];
     List<Peer> answered = lookup(target.toBytes(), Type.FIND_NODE, (from, resp) -> {
@@ -510,14 +705,19 @@ public final class KadNode implements AutoCloseable {
    * refreshes every bucket farther than our nearest neighbour; returns the routing table's size.
    */
   public int bootstrap(List<Multiaddr> extra) {
-    List<Multiaddr> peers = new ArrayList<>(settings.bootstrapPeers());
-    peers.addAll(extra);
+    for (Multiaddr a : extra) {
+      a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
+      if (!seeds.contains(a)) {
+        seeds.add(a);
+      }
+    }
+    List<Multiaddr> peers = List.copyOf(seeds);
     KadMessage req = KadMessage.request(Type.FIND_NODE, self.toBytes());
     List<Peer> seeds = new ArrayList<>();
     for (Multiaddr a : peers) {
       PeerId id = a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
       try {
-        host.protect(id); // the connection manager keeps seed connections when idle
+        core.protect(id, PROTECT_SEED); // the connection manager keeps seed connections when idle
         rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing table
         seeds.add(new Peer(id, List.of(a.withoutPeerId()), KadMessage.CONNECTED));
       } catch (IOException e) {
@@ -569,12 +769,16 @@ public final class KadNode implements AutoCloseable {
     }
   }
 
-  /** A self lookup and a refresh of the far buckets, to keep the buckets fresh. */
+  /**
+   * A self lookup and a refresh of the far buckets, to keep the buckets fresh; through the
+   * bootstrap peers again while the table is short of one full bucket (a node that lost its peers
+   * must not wait until it has none at all).
+   */
   public void refresh() {
-    if (table.size() == 0 && settings.bootstrapPeers().isEmpty()) {
+    if (table.size() == 0 && seeds.isEmpty()) {
       return;
     }
-    if (table.size() == 0) {
+    if (table.size() < settings.k() && !seeds.isEmpty()) {
       bootstrap(List.of());
       return;
     }
@@ -609,31 +813,41 @@ public final class KadNode implements AutoCloseable {
     void run(Peer p) throws IOException;
   }
 
-  /** Runs {@code task} on every peer in parallel; returns how many succeeded. */
+  /**
+   * Runs {@code task} on every peer in parallel; returns how many succeeded. Waits for all, but no
+   * longer than the lookup patience after the last one finished: a frozen peer among the closest
+   * must not hold up a put for the whole request timeout (its request still runs to its end).
+   */
   private int fanOut(List<Peer> peers, PeerTask task) {
     AtomicInteger ok = new AtomicInteger();
-    List<Thread> threads = new ArrayList<>();
+    Semaphore finished = new Semaphore(0);
     for (Peer p : peers) {
-      threads.add(Thread.startVirtualThread(() -> {
+      Thread.startVirtualThread(() -> {
         try {
           task.run(p);
           ok.incrementAndGet();
         } catch (IOException | RuntimeException e) {
           LOG.log(Level.DEBUG, "kad: request to {0} failed: {1}", p.id(), e.toString());
+        } finally {
+          finished.release();
         }
-      }));
+      });
     }
     long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
-    for (Thread t : threads) {
-      try {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+    long lastProgress = System.nanoTime();
+    try {
+      for (int remaining = peers.size(); remaining > 0; ) {
+        long left = Math.min(deadline, lastProgress + patience.current().toNanos()) - System.nanoTime();
+        if (left <= 0) {
           break;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        if (finished.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+          remaining--;
+          lastProgress = System.nanoTime();
+        }
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     return ok.get();
   }
@@ -653,7 +867,7 @@ public final class KadNode implements AutoCloseable {
     }
     start.forEach(l::offer);
     KadMessage req = KadMessage.request(type, key);
-    return l.run(settings.queryTimeout(), p -> {
+    return l.run(settings.queryTimeout(), patience::current, p -> {
       KadMessage resp = rpc(p.id(), p.addrs(), req);
       boolean stop = onResponse.accept(p.id(), resp);
       return new Lookup.Result(resp.closerPeers(), stop);
@@ -691,6 +905,8 @@ public final class KadNode implements AutoCloseable {
     closed = true;
     background.forEach(Thread::interrupt);
     core.removeIdentifyListener(identifyListener);
+    core.removeUnresponsivePeerListener(unresponsiveListener);
+    core.removeResumeListener(resumeListener);
     host.removeHandler(settings.protocol());
   }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One iterative Kademlia lookup (kad-dht/README.md §Peer routing): keeps the candidates sorted by
@@ -20,7 +21,10 @@ import java.util.concurrent.TimeUnit;
  * have all answered, when no candidate is left, when a response asks to stop, or at the timeout.
  *
  * <p>Each query runs on its own virtual thread; queries still running when the lookup ends finish
- * on their own (each is bounded by the request timeout) and their results are dropped.
+ * on their own (each is bounded by the request timeout) and their results are dropped. A query
+ * unanswered after the patience given to {@link #run} counts as slow: the lookup stops waiting for
+ * it (as if it had failed) and asks the next candidate, but still takes its answer if it comes
+ * before the end, so one frozen peer costs a lookup the patience, not the request timeout.
  */
 final class Lookup {
   /** What one query returned: closer peers, and whether the lookup may stop now. */
@@ -31,12 +35,13 @@ final class Lookup {
     Result ask(Peer peer) throws IOException;
   }
 
-  private enum State { NEW, WAITING, ANSWERED, FAILED }
+  private enum State { NEW, WAITING, SLOW, ANSWERED, FAILED }
 
   private static final class Candidate {
     final Peer peer;
     final KadKey key;
     State state = State.NEW;
+    long askedAt;
 
     Candidate(Peer peer) {
       this.peer = peer;
@@ -77,7 +82,7 @@ final class Lookup {
   private List<Candidate> closestLive() {
     List<Candidate> live = new ArrayList<>();
     for (Candidate c : candidates.values()) {
-      if (c.state != State.FAILED) {
+      if (c.state != State.FAILED && c.state != State.SLOW) {
         live.add(c);
       }
     }
@@ -85,10 +90,15 @@ final class Lookup {
     return live.size() > k ? live.subList(0, k) : live;
   }
 
-  /** Runs the lookup; returns the peers that answered, closest first, at most {@code k}. */
-  List<Peer> run(Duration timeout, Query query) {
+  /**
+   * Runs the lookup, waiting at most {@code patience} (asked again at each step: it follows the
+   * answers coming in) for any one answer before going on without it; returns the peers that
+   * answered, closest first, at most {@code k}.
+   */
+  List<Peer> run(Duration timeout, Supplier<Duration> patience, Query query) {
     BlockingQueue<Done> done = new LinkedBlockingQueue<>();
     long deadline = System.nanoTime() + timeout.toNanos();
+    List<Candidate> waiting = new ArrayList<>();
     int inFlight = 0;
     while (true) {
       List<Candidate> closest = closestLive();
@@ -102,6 +112,8 @@ final class Lookup {
         }
         if (c.state == State.NEW) {
           c.state = State.WAITING;
+          c.askedAt = System.nanoTime();
+          waiting.add(c);
           inFlight++;
           Thread.startVirtualThread(() -> {
             try {
@@ -115,18 +127,40 @@ final class Lookup {
       if (inFlight == 0) {
         break; // nothing left to ask
       }
+      long patienceNanos = patience.get().toNanos();
+      long wakeAt = deadline;
+      for (Candidate c : waiting) {
+        wakeAt = Math.min(wakeAt, c.askedAt + patienceNanos);
+      }
       Done d;
       try {
-        d = done.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        d = done.poll(Math.max(0, wakeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
       if (d == null) {
-        KadNode.LOG.log(System.Logger.Level.DEBUG, "kad lookup for {0} timed out after {1}", target, timeout);
-        break;
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
+          KadNode.LOG.log(System.Logger.Level.DEBUG, "kad lookup for {0} timed out after {1}", target, timeout);
+          break;
+        }
+        for (Candidate c : List.copyOf(waiting)) {
+          if (now - (c.askedAt + patienceNanos) >= 0) {
+            c.state = State.SLOW; // its slot goes to the next candidate
+            waiting.remove(c);
+            inFlight--;
+            KadNode.LOG.log(System.Logger.Level.DEBUG, "kad lookup for {0}: {1} is slow, going on without it",
+                target, c.peer.id());
+          }
+        }
+        continue;
       }
-      inFlight--;
+      boolean wasSlow = d.candidate.state == State.SLOW;
+      if (!wasSlow) {
+        waiting.remove(d.candidate);
+        inFlight--;
+      }
       if (d.error != null) {
         d.candidate.state = State.FAILED;
         continue;

@@ -10,12 +10,15 @@ import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.host.HostCore;
+import dev.plasm.transport.libp2p.internal.relay.AutoRelay;
 import dev.plasm.transport.spi.ConnectedPeer;
 import dev.plasm.transport.spi.DhtKey;
 import dev.plasm.transport.spi.InvalidInputException;
 import dev.plasm.transport.spi.PeerAddresses;
 import dev.plasm.transport.spi.PeerStream;
 import dev.plasm.transport.spi.PeerUnreachableException;
+import dev.plasm.transport.spi.ReachSettings;
+import dev.plasm.transport.spi.Reachability;
 import dev.plasm.transport.spi.StreamHandler;
 import dev.plasm.transport.spi.Transport;
 import dev.plasm.transport.spi.TransportException;
@@ -53,12 +56,64 @@ public final class Libp2pTransport implements Transport {
   };
   private volatile boolean closed;
 
-  public Libp2pTransport(Host host, HostCore core, Dht dht, TransportLimits limits) {
+  private final AutoRelay autoRelay;
+
+  /**
+   * @param relays relays to reserve on when AutoNAT finds us unreachable (others: connected peers
+   *     that relay)
+   */
+  public Libp2pTransport(Host host, HostCore core, Dht dht, TransportLimits limits, ReachSettings reach, List<Multiaddr> relays) {
     this.host = host;
     this.core = core;
     this.dht = dht;
     this.limits = limits;
     core.addIdentifyListener(identifyListener);
+    this.autoRelay = new AutoRelay(core, relays, RELAYS_WANTED);
+    if (reach.holePunching()) {
+      host.startHolePunching();
+    }
+    if (reach.autoNat()) {
+      host.startAutoNat(AUTONAT_CONFIDENCE, AUTONAT_FIRST_CHECK, AUTONAT_INTERVAL);
+      host.addReachabilityListener(r -> {
+        // A node peers cannot dial must not sit in their routing tables; it asks, it does not serve.
+        dht.setServerMode(r.status() != dev.plasm.transport.libp2p.Reachability.Status.PRIVATE);
+        autoRelay.reachabilityChanged(r);
+      });
+    }
+  }
+
+  /** Relay reservations held while unreachable. */
+  static final int RELAYS_WANTED = 2;
+  /** Agreeing dial-back answers that decide reachability. */
+  static final int AUTONAT_CONFIDENCE = 2;
+  static final Duration AUTONAT_FIRST_CHECK = Duration.ofSeconds(15);
+  static final Duration AUTONAT_INTERVAL = Duration.ofMinutes(15);
+
+  @Override
+  public Reachability reachability() {
+    open();
+    dev.plasm.transport.libp2p.Reachability r = host.reachability();
+    return new Reachability(Reachability.Status.valueOf(r.status().name()), text(r.reachable()), text(r.observed()),
+        text(core.relayClient().circuitAddrs().stream().map(a -> a.withPeerId(host.peerId())).toList()), r.checkedAt());
+  }
+
+  private static List<String> text(List<Multiaddr> addrs) {
+    return addrs.stream().map(Multiaddr::toString).toList();
+  }
+
+  /** The node's host, for the module's own tests and tools. */
+  public Host host() {
+    return host;
+  }
+
+  /** The host's machinery, for the module's own tests and tools. */
+  public HostCore core() {
+    return core;
+  }
+
+  /** The node's DHT, for the module's own tests and tools. */
+  public Dht dht() {
+    return dht;
   }
 
   @Override
@@ -205,6 +260,7 @@ public final class Libp2pTransport implements Transport {
       return;
     }
     closed = true;
+    autoRelay.close();
     core.removeIdentifyListener(identifyListener);
     dht.close();
     host.close();
@@ -229,18 +285,11 @@ public final class Libp2pTransport implements Transport {
     if (info.isEmpty() || info.get().addrs().isEmpty()) {
       throw new PeerUnreachableException("peer " + peer + " was not found in the DHT");
     }
-    IOException last = null;
-    for (Multiaddr a : info.get().addrs()) {
-      try {
-        return host.dial(a.withPeerId(peer));
-      } catch (IOException e) {
-        last = e;
-      } catch (Libp2pException | IllegalArgumentException e) {
-        last = new IOException(e.getMessage(), e);
-      }
+    try {
+      return host.dial(peer, info.get().addrs());
+    } catch (IOException | Libp2pException e) {
+      throw new PeerUnreachableException("cannot dial " + peer + " at " + info.get().addrs() + ": " + e.getMessage(), e);
     }
-    throw new PeerUnreachableException("cannot dial " + peer + " at " + info.get().addrs() + ": "
-        + (last == null ? "no address" : last.getMessage()), last);
   }
 
   private static PeerId parsePeer(String text) {

@@ -39,7 +39,7 @@ public record YamuxConfig(
   public static final long SESSION_WINDOW_BUDGET = 16L * 1024 * 1024;
 
   public static final YamuxConfig DEFAULTS =
-      new YamuxConfig(256, 256, 64 * 1024, 4 * 1024 * 1024, 4096, Duration.ofSeconds(30), Duration.ofSeconds(20));
+      new YamuxConfig(256, 256, 64 * 1024, 4 * 1024 * 1024, 4096, Duration.ofSeconds(10), Duration.ofSeconds(5));
 
   public YamuxConfig {
     if (maxInboundStreams < 1 || maxAckBacklog < 1 || maxDataFrame < 1 || maxQueuedBytes < maxDataFrame

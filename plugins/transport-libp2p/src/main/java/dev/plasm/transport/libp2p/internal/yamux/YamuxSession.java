@@ -33,8 +33,8 @@ import java.util.function.Consumer;
  * <p>Limits that keep a misbehaving peer from exhausting memory: inbound streams are capped
  * ({@link YamuxConfig#maxInboundStreams}, excess SYNs get RST), each stream buffers at most its
  * 256 KiB window (overrunning it is a protocol error), queued outbound data is capped (writers
- * block), and a peer that lets control frames pile up, sends malformed frames or stops answering
- * pings is dropped with a log line.
+ * block), and a peer that lets control frames pile up or sends malformed frames is dropped with a
+ * log line; one that stops answering keep-alive pings is closed as unresponsive.
  */
 public final class YamuxSession implements Closeable {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.yamux");
@@ -62,6 +62,8 @@ public final class YamuxSession implements Closeable {
   /** When a stream last opened or ended (System.nanoTime), for idle detection. */
   private volatile long lastStreamActivity = System.nanoTime();
   private volatile boolean misbehaved;
+  /** The session ended because a keep-alive ping went unanswered (frozen or vanished peer). */
+  private volatile boolean unresponsive;
 
   private final ReentrantLock queueLock = new ReentrantLock();
   private final Condition queueNotEmpty = queueLock.newCondition();
@@ -188,9 +190,17 @@ public final class YamuxSession implements Closeable {
     return goAwayReceived;
   }
 
-  /** True if the session ended because the peer broke the protocol or stopped answering. */
+  /** True if the session ended because the peer broke the protocol. */
   public boolean misbehaved() {
     return misbehaved;
+  }
+
+  /**
+   * True if the session ended because a keep-alive ping went unanswered: the peer vanished or
+   * froze, which is not misbehaving, but its routing table entries are stale.
+   */
+  public boolean unresponsive() {
+    return unresponsive;
   }
 
   /** When a stream last opened or ended, as {@link System#nanoTime()}. */
@@ -633,7 +643,8 @@ public final class YamuxSession implements Closeable {
         ping(config.pingTimeout());
       } catch (IOException e) {
         if (isOpen()) {
-          shutdown(Frame.GO_AWAY_NORMAL, "keep-alive ping failed: " + e.getMessage(), true);
+          unresponsive = true;
+          shutdown(Frame.GO_AWAY_NORMAL, "keep-alive ping failed: " + e.getMessage(), false);
         }
         return;
       }

@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p.internal.yamux;
 
+import dev.plasm.transport.libp2p.internal.mux.MuxedStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -25,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * inbound data (still crediting the window so the peer can finish); {@link #reset()} aborts both
  * directions (RST).
  */
-public final class YamuxStream {
+public final class YamuxStream implements MuxedStream {
   private final YamuxSession session;
   private final int id;
   private final boolean outbound;
@@ -70,15 +71,18 @@ public final class YamuxStream {
     return outbound;
   }
 
+  @Override
   public InputStream input() {
     return in;
   }
 
+  @Override
   public OutputStream output() {
     return out;
   }
 
   /** Reads block at most this long (zero: forever); a timeout throws {@link SocketTimeoutException}. */
+  @Override
   public void setReadTimeout(long millis) {
     lock.lock();
     try {
@@ -89,6 +93,7 @@ public final class YamuxStream {
   }
 
   /** Sends FIN: we write no more, but can still read until the peer's FIN. */
+  @Override
   public void closeWrite() throws IOException {
     lock.lock();
     try {
@@ -105,6 +110,7 @@ public final class YamuxStream {
   }
 
   /** Half-closes and stops reading; anything the peer still sends is discarded. */
+  @Override
   public void close() {
     lock.lock();
     try {
@@ -125,6 +131,7 @@ public final class YamuxStream {
   }
 
   /** Aborts the stream in both directions. */
+  @Override
   public void reset() {
     lock.lock();
     try {

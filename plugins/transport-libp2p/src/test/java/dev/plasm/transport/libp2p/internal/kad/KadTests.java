@@ -272,7 +272,7 @@ class KadTests {
     for (int i = 1; i <= 5; i++) {
       l.offer(new Peer(net.get(i * 50), List.of(), 0));
     }
-    List<Peer> result = l.run(Duration.ofSeconds(30), p -> {
+    List<Peer> result = l.run(Duration.ofSeconds(30), () -> Duration.ofSeconds(30), p -> {
       int now = inFlight.incrementAndGet();
       maxInFlight.accumulateAndGet(now, Math::max);
       asked.incrementAndGet();
@@ -301,15 +301,62 @@ class KadTests {
     Lookup l = new Lookup(KadKey.of(net.get(5)), 20, 3, 100, net.getFirst());
     net.stream().skip(1).forEach(p -> l.offer(new Peer(p, List.of(), 0)));
     AtomicInteger asked = new AtomicInteger();
-    List<Peer> r = l.run(Duration.ofSeconds(10), p -> {
+    List<Peer> r = l.run(Duration.ofSeconds(10), () -> Duration.ofSeconds(10), p -> {
       asked.incrementAndGet();
       return new Lookup.Result(List.of(), true);
     });
     assertEquals(1, r.size());
     assertTrue(asked.get() <= 3);
     Lookup empty = new Lookup(KadKey.of(net.get(5)), 20, 3, 100, net.getFirst());
-    assertTrue(empty.run(Duration.ofSeconds(10), p -> null).isEmpty());
-    assertNull(null);
+    assertTrue(empty.run(Duration.ofSeconds(10), () -> Duration.ofSeconds(10), p -> null).isEmpty());
+  }
+
+  @Test
+  void aLookupGoesOnWithoutAFrozenPeerButTakesASlowAnswerThatComesInTime() {
+    List<PeerId> net = peers(21);
+    KadKey target = KadKey.of(net.get(5));
+    PeerId frozen = net.stream().skip(1).min(Comparator.comparing(KadKey::of, target::compareDistance)).orElseThrow();
+    PeerId late = net.stream().skip(1).filter(p -> !p.equals(frozen))
+        .min(Comparator.comparing(KadKey::of, target::compareDistance)).orElseThrow();
+    Lookup l = new Lookup(target, 20, 3, 100, net.getFirst());
+    net.stream().skip(1).forEach(p -> l.offer(new Peer(p, List.of(), 0)));
+    long start = System.nanoTime();
+    // The two closest are asked first. After the 2 s patience both count as slow and the others,
+    // 500 ms each, are asked three at a time, so the lookup still runs when the late one answers
+    // at 3 s; the frozen one never answers in time.
+    List<Peer> r = l.run(Duration.ofSeconds(60), () -> Duration.ofSeconds(2), p -> {
+      try {
+        Thread.sleep(p.id().equals(frozen) ? 30_000 : p.id().equals(late) ? 3_000 : 500);
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      return new Lookup.Result(List.of(), false);
+    });
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    List<PeerId> answered = r.stream().map(Peer::id).toList();
+    assertFalse(answered.contains(frozen), "the frozen peer never answered");
+    assertTrue(answered.contains(late), "the late answer came before the end and counts: " + millis + " ms, " + answered);
+    assertEquals(net.size() - 2, answered.size());
+    assertTrue(millis < 15_000, "the lookup did not wait for the frozen peer: " + millis + " ms");
+  }
+
+  @Test
+  void theLookupPatienceFollowsAnswerTimesBetweenItsBounds() {
+    AdaptiveTimeout t = new AdaptiveTimeout(Duration.ofSeconds(2), Duration.ofSeconds(10));
+    assertEquals(Duration.ofSeconds(5), t.current(), "half the request timeout before any answer");
+    for (int i = 0; i < 50; i++) {
+      t.record(Duration.ofMillis(5).toNanos());
+    }
+    assertEquals(Duration.ofSeconds(2), t.current(), "fast answers: the floor");
+    for (int i = 0; i < 50; i++) {
+      t.record(Duration.ofMillis(i % 2 == 0 ? 1_000 : 3_000).toNanos());
+    }
+    Duration wide = t.current();
+    assertTrue(wide.compareTo(Duration.ofSeconds(5)) > 0 && wide.compareTo(Duration.ofSeconds(10)) <= 0, wide.toString());
+    for (int i = 0; i < 50; i++) {
+      t.record(Duration.ofSeconds(30).toNanos());
+    }
+    assertEquals(Duration.ofSeconds(10), t.current(), "never past the request timeout");
   }
 
   @Test

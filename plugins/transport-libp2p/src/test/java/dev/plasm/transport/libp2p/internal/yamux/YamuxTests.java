@@ -351,6 +351,8 @@ class YamuxTests {
     assertEquals(Frame.FLAG_SYN, ping.flags());
     String reason = r.session().closed().get(5, TimeUnit.SECONDS);
     assertTrue(reason.contains("keep-alive"), reason);
+    assertTrue(r.session().unresponsive(), "a silent peer is unresponsive");
+    assertFalse(r.session().misbehaved(), "falling silent is not breaking the protocol");
   }
 
   @Test

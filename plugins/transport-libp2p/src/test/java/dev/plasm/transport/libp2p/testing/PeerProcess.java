@@ -20,15 +20,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A js-libp2p peer process (src/test/js/peer.mjs) driven over its JSON-line stdin/stdout.
+ * A test peer process driven over its JSON-line stdin/stdout: the js-libp2p peer (src/test/js/
+ * peer.mjs, {@link #start}) or a Java node ({@link NodeMain}, {@link #startJava}), either possibly
+ * inside a network namespace.
  *
  * <p>The process is bounded three ways: its own watchdog, exiting when its stdin closes (so it
  * dies with the JVM), and {@link #close()} destroying it if it has not exited within seconds.
  */
-public final class JsPeer implements AutoCloseable {
+public class PeerProcess implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   private final Process process;
@@ -40,7 +43,7 @@ public final class JsPeer implements AutoCloseable {
   private final String peerId;
   private final List<String> addrs;
 
-  private JsPeer(Process process, Path log) throws IOException, InterruptedException {
+  PeerProcess(Process process, Path log) throws IOException, InterruptedException {
     this.process = process;
     this.stdin = process.getOutputStream();
     this.log = log;
@@ -60,20 +63,65 @@ public final class JsPeer implements AutoCloseable {
   }
 
   /** Starts a peer with an Ed25519 key; skips the calling test if interop tests are disabled. */
-  public static JsPeer start(String... args) throws IOException, InterruptedException {
+  public static PeerProcess start(String... args) throws IOException, InterruptedException {
+    return startIn(List.of(), args);
+  }
+
+  /**
+   * Starts the js peer with {@code prefix} before the command (e.g. {@code ip netns exec <ns>});
+   * skips the calling test if interop tests are disabled.
+   */
+  public static PeerProcess startIn(List<String> prefix, String... args) throws IOException, InterruptedException {
     Assumptions.assumeFalse(Boolean.getBoolean("libp2p.interop.skip"), "libp2p.interop.skip is set");
     String dirProp = System.getProperty("libp2p.interop.dir", "src/test/js");
     File dir = new File(dirProp);
     if (!new File(dir, "node_modules").isDirectory()) {
       throw new IOException("no node_modules in " + dir.getAbsolutePath() + ": run the Maven build (it runs npm ci)");
     }
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of("node", "peer.mjs", "--watchdog", "240"));
+    cmd.addAll(List.of(args));
+    return launch(cmd, dir, "peer");
+  }
+
+  /**
+   * Starts a Java node ({@link NodeMain}) in its own JVM, on this JVM's class and module path, with
+   * {@code prefix} before the command (e.g. {@code ip netns exec <ns>}).
+   */
+  public static PeerProcess startJava(List<String> prefix, String... args) throws IOException, InterruptedException {
+    List<String> cp = new ArrayList<>();
+    for (String prop : List.of("jdk.module.path", "java.class.path")) {
+      String v = System.getProperty(prop);
+      if (v != null && !v.isBlank()) {
+        cp.add(v);
+      }
+    }
+    Path testClasses = Path.of("target", "test-classes").toAbsolutePath();
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx256m",
+        "--enable-native-access=ALL-UNNAMED", "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
+    // -Dlibp2p.node.logging=<logging.properties> on the test JVM gives the nodes that log setup.
+    String logging = System.getProperty("libp2p.node.logging");
+    if (logging != null) {
+      cmd.add("-Djava.util.logging.config.file=" + logging);
+    }
+    cmd.addAll(List.of("-cp", testClasses + File.pathSeparator + String.join(File.pathSeparator, cp), NodeMain.class.getName(),
+        "--watchdog", "240"));
+    cmd.addAll(List.of(args));
+    return launch(cmd, new File("."), "node");
+  }
+
+  private static PeerProcess launch(List<String> cmd, File dir, String kind) throws IOException, InterruptedException {
     Path logDir = Path.of("target", "js-peer-logs");
     Files.createDirectories(logDir);
-    Path log = logDir.resolve("peer-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".log");
-    List<String> cmd = new ArrayList<>(List.of("node", "peer.mjs", "--watchdog", "240"));
-    cmd.addAll(List.of(args));
+    Path log = logDir.resolve(kind + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".log");
     Process p = new ProcessBuilder(cmd).directory(dir).redirectError(log.toFile()).start();
-    return new JsPeer(p, log);
+    return new PeerProcess(p, log);
+  }
+
+  /** The process id, e.g. to stop (SIGSTOP) and resume (SIGCONT) it. */
+  public long pid() {
+    return process.pid();
   }
 
   public String peerId() {
@@ -83,6 +131,17 @@ public final class JsPeer implements AutoCloseable {
   /** The peer's listen address including {@code /p2p/<id>}. */
   public String addr() {
     return addrs.getFirst();
+  }
+
+  /** The peer's QUIC listen address (started with {@code --quic}), including {@code /p2p/<id>}. */
+  public String quicAddr() {
+    return addrs.stream().filter(a -> a.contains("/quic-v1/")).findFirst()
+        .orElseThrow(() -> new IllegalStateException("the js peer has no QUIC address (start it with --quic): " + addrs));
+  }
+
+  /** All listen addresses, each including {@code /p2p/<id>}. */
+  public List<String> addrs() {
+    return addrs;
   }
 
   /** Sends a command and waits for its answer; a js-side failure becomes an {@link IOException}. */
@@ -120,6 +179,46 @@ public final class JsPeer implements AutoCloseable {
 
   public Map<String, Object> call(String cmd, Object... keyValues) throws IOException {
     return call(cmd, Duration.ofSeconds(30), keyValues);
+  }
+
+  /**
+   * Sends {@code cmd} every half second until its answer passes {@code ok}; returns that answer.
+   * Failed calls are retried; the last answer or error is in the assertion error.
+   */
+  public Map<String, Object> await(String cmd, Duration timeout, Predicate<Map<String, Object>> ok, Object... keyValues)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Object last = null;
+    while (System.nanoTime() - deadline < 0) {
+      try {
+        Map<String, Object> answer = call(cmd, Duration.ofSeconds(40), keyValues);
+        if (ok.test(answer)) {
+          return answer;
+        }
+        last = answer;
+      } catch (IOException e) {
+        last = e.getMessage();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(cmd + " never answered as wanted within " + timeout + "; last: " + last);
+  }
+
+  /** Freezes the process (SIGSTOP), as a stopped job or a suspended machine would. */
+  public void stop() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a frozen process run again (SIGCONT). */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
   }
 
   /** The next event line ({@code {"event": ...}}), or null after the timeout. */
@@ -164,6 +263,16 @@ public final class JsPeer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (process.isAlive()) {
+      try {
+        resume(); // a frozen process would not see its stdin close
+      } catch (IOException e) {
+        process.destroyForcibly();
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
     try {
       stdin.close(); // the peer stops libp2p and exits
     } catch (IOException ignored) {
