@@ -23,6 +23,11 @@ class MultiformatsTests {
     "000001, 112",
     "68656c6c6f20776f726c64, StV1DL6CwTryKyV",
     "0000287fb4cd, 11233QC4",
+    "61, 2g",
+    "626262, a3gV",
+    "636363, aPEr",
+    "48656c6c6f20576f726c6421, 2NEpo7TZRRrLZSi2U",
+    "00eb15231dfceb60925886b67d065299925915aeb172c06647, 1NS17iag9jJgTHD1VXjvLCEnZuQ3rJDE9L",
   })
   void base58MatchesKnownVectors(String hex, String text) {
     assertEquals(text, Base58.encode(HEX.parseHex(hex)));
