@@ -232,10 +232,13 @@ final class LocalTransport implements Transport
         $field = (string) ($err['field'] ?? '');
         $message = (string) ($err['message'] ?? $code);
         $prefix = "--manifest $manifestFile: ";
-        if ($field === '--manifest' && str_starts_with($message, $prefix)) {
+        if (str_starts_with($message, $prefix)) {
             // The temporary file's name means nothing to the caller; the field path is what counts.
+            // plasm names the field inside the file itself; older versions named only `--manifest`.
             $message = substr($message, strlen($prefix));
-            $field = preg_match('/\A([A-Za-z]\w*(?:\.\w+|\[\d+\])*): /', $message, $m) === 1 ? $m[1] : 'manifest';
+            if ($field === '--manifest' || $field === '') {
+                $field = preg_match('/\A([A-Za-z]\w*(?:\.\w+|\[\d+\])*): /', $message, $m) === 1 ? $m[1] : 'manifest';
+            }
         }
         return new ApiException(
             'plasm run refused the job: ' . $message,

@@ -8,8 +8,8 @@ module dev.plasm.cli {
   // Manifests (--manifest) and the job's limits, outcome and usage as the daemon returns them.
   requires dev.plasm.job;
   requires dev.plasm.daemon;
-  // plasm submit / jobs / job talk to a daemon over HTTP.
-  requires java.net.http;
+  // plasm submit / jobs / job talk to a daemon over HTTP/1.1 on a plain socket (DaemonHttp says why
+  // not java.net.http).
   requires info.picocli;
   // Only the --json paths touch Jackson, so plain runs never pay for loading it.
   requires tools.jackson.databind;

@@ -4,10 +4,13 @@
 #   2. the files of --image-files on top (bin/plasm, plugins/README.txt), and wasmtime-java's native
 #      library for this platform in lib/wasmtime/ (bin/plasm points java.library.path there, so
 #      nothing is extracted to /tmp at start-up);
-#   3. an AOT cache (JEP 514): one training run of `plasm run [--engine ID] FILE.wasm` (the --train
-#      file, the --train-engine engine) through the
-#      image's own launcher, so the cache is made with exactly the flags the launcher uses;
-#   4. a check that the cache is accepted (-XX:AOTMode=on fails when it is not).
+#   3. two AOT caches (JEP 514), each from one training run of several commands in one JVM through
+#      the image's own launcher (so a cache is made with exactly the flags the launcher uses):
+#      lib/plasm.aot from `plasm run [--engine ID] FILE.wasm` (the --train file) on each engine of
+#      --train-engine (a comma list, `auto` for the default choice); lib/plasm-client.aot from
+#      `plasm --version` and the client commands (submit, jobs, job, peers) against a daemon of the
+#      image started for the purpose, and with no daemon reachable;
+#   4. a check that the caches are accepted (-XX:AOTMode=on fails when it is not).
 # The image is built next to --output and moved into place at the end. When the inputs (jars,
 # image files, JDK, this script, options) are unchanged the build is skipped.
 set -euo pipefail
@@ -29,7 +32,7 @@ while [ $# -gt 0 ]; do
     --compress) compress=$2 ;;
     --train) train=$2 ;;
     --train-engine) train_engine=$2 ;;
-    *) die "unknown argument $1 (usage: --jdk DIR --modules DIR --image-files DIR --output DIR [--add-modules M,...] [--compress zip-N] [--train FILE.wasm] [--train-engine ID])" ;;
+    *) die "unknown argument $1 (usage: --jdk DIR --modules DIR --image-files DIR --output DIR [--add-modules M,...] [--compress zip-N] [--train FILE.wasm] [--train-engine ID,...])" ;;
   esac
   shift 2
 done
@@ -193,34 +196,95 @@ if [ -n "$quic_lib" ]; then
   install -m 755 -- "$quic_lib" "$tmp/lib/quic/libnetty_quiche42_linux_x86_64.so"
 fi
 
-if [ -n "$train" ]; then
-  echo "build-image: AOT training run: plasm run --engine $train_engine $(basename -- "$train")"
-  log=$(dirname -- "$out")/aot-training.log
-  home=$scratch/home
-  mkdir -p -- "$home"
-  # Classes only, no method profiles (JEP 515): profiles of the interpreter loop taken from one
-  # short guest made a long job of another guest ~25% slower and did not speed up start-up
-  # (docs/performance.md). The flag is diagnostic; should a later JDK drop it, train with profiles.
-  # Relative to the working directory lib/, so that a path with spaces survives the launcher's
-  # splitting of PLASM_JAVA_OPTS.
-  train_opts="-XX:AOTCacheOutput=plasm.aot"
+daemon_pid=
+# Stops the training daemon (SIGTERM, then SIGKILL after 15 s), once.
+stop_daemon() {
+  [ -n "$daemon_pid" ] || return 0
+  kill -TERM "$daemon_pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$daemon_pid" 2>/dev/null || true
+  wait "$daemon_pid" 2>/dev/null || true
+  daemon_pid=
+}
+
+# train CACHE FILE: one training run of the commands in FILE (dev.plasm.cli.AotTraining: one JVM,
+# several commands, each with the exit code it must give) through the image's launcher, making
+# lib/CACHE. Classes only, no method profiles (JEP 515): profiles of the interpreter loop taken from
+# one short guest made a long job of another guest ~25% slower and did not speed up start-up
+# (docs/performance.md). The flag is diagnostic; should a later JDK drop it, train with profiles.
+# Paths relative to the working directory lib/, so that a path with spaces survives the launcher's
+# splitting of PLASM_JAVA_OPTS. An empty PLASM_HOME (but for the training daemon's files): the
+# user's own plugins must not end up in the cache.
+train() {
+  local cache=$1 list=$2 opts
+  opts="-XX:AOTCacheOutput=$cache -Dplasm.aot.training=$(basename -- "$list")"
   if "$tmp/bin/java" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining -version >/dev/null 2>&1; then
-    train_opts="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining $train_opts"
+    opts="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining $opts"
   else
     echo "build-image: note: this JVM has no -XX:-AOTRecordTraining; the cache will hold method profiles" >&2
   fi
-  # An empty PLASM_HOME: the user's own plugins must not end up in the cache.
-  if ! (cd "$tmp/lib" && PLASM_HOME="$home" PLASM_AOT=off PLASM_JAVA_OPTS="$train_opts" \
-      "$tmp/bin/plasm" run --engine "$train_engine" "$train") >"$log" 2>&1; then
+  echo "build-image: AOT training run for lib/$cache: $(grep -c . "$list") commands"
+  if ! (cd "$tmp/lib" && PLASM_HOME="$home" PLASM_AOT=off PLASM_JAVA_OPTS="$opts" "$tmp/bin/plasm") </dev/null >>"$log" 2>&1; then
     tail -n 30 "$log" >&2
-    die "the AOT training run failed; see $log"
+    die "the AOT training run for lib/$cache failed; see $log"
   fi
-  [ -f "$tmp/lib/plasm.aot" ] || die "the training run made no $tmp/lib/plasm.aot; see $log"
-  # -XX:AOTMode=on makes the JVM fail instead of warning when it cannot use the cache.
-  if ! PLASM_HOME="$home" PLASM_JAVA_OPTS="-XX:AOTMode=on" "$tmp/bin/plasm" --version >>"$log" 2>&1; then
-    tail -n 30 "$log" >&2
-    die "the JVM refuses the new AOT cache; see $log"
-  fi
+  rm -f -- "$list"
+  [ -f "$tmp/lib/$cache" ] || die "the training run made no $tmp/lib/$cache; see $log"
+}
+
+if [ -n "$train" ]; then
+  log=$(dirname -- "$out")/aot-training.log
+  : >"$log"
+  home=$scratch/home
+  mkdir -p -- "$home"
+  t=$'\t'
+  # Two caches, because the JVM loads and links every class of its cache as it starts: one cache for
+  # all commands made each pay for the others' classes (docs/performance.md). bin/plasm picks one.
+  # lib/plasm.aot: plasm run (and the commands that load engines) on each engine of --train-engine.
+  {
+    IFS=, read -r -a engines <<<"$train_engine"
+    for e in "${engines[@]}"; do
+      if [ "$e" = auto ]; then echo "0${t}run${t}$train"; else echo "0${t}run${t}--engine${t}$e${t}$train"; fi
+    done
+  } >"$tmp/lib/aot-run.txt"
+  train plasm.aot "$tmp/lib/aot-run.txt"
+
+  # lib/plasm-client.aot: the client commands, against a live daemon of this image (loopback, a free
+  # port, its state in PLASM_HOME, so that they find it as a user's plasm does; started without a
+  # cache), and with no daemon reachable (a closed loopback port); --version (the root alone) and
+  # --help (the whole command tree). The job id is well-formed and unknown: job show trains its request and its 404.
+  printf 'state-dir = "%s"\n[api]\nlisten = "127.0.0.1:0"\n[workers]\nwarm = false\n' "$home" >"$scratch/plasmd.toml"
+  PLASM_HOME="$home" PLASM_AOT=off "$tmp/bin/plasm" daemon --config "$scratch/plasmd.toml" </dev/null >>"$log" 2>&1 &
+  daemon_pid=$!
+  trap 'stop_daemon; rm -rf -- "$scratch"' EXIT
+  for _ in $(seq 1 600); do
+    [ -f "$home/daemon.json" ] && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -f "$home/daemon.json" ] || { tail -n 30 "$log" >&2; die "the daemon for the AOT training did not start; see $log"; }
+  {
+    echo "0${t}--version"
+    echo "0${t}--help"
+    echo "0${t}jobs${t}--help"
+    echo "0${t}submit${t}--wait${t}$train"
+    echo "0${t}submit${t}-q${t}$train"
+    echo "0${t}jobs"
+    echo "0${t}jobs${t}--json"
+    echo "66${t}job${t}show${t}000000000000-0000000000000000"
+    echo "69${t}peers${t}--json"
+    echo "69${t}jobs${t}--daemon${t}127.0.0.1:1"
+  } >"$tmp/lib/aot-client.txt"
+  train plasm-client.aot "$tmp/lib/aot-client.txt"
+  stop_daemon
+
+  # -XX:AOTMode=on makes the JVM fail instead of warning when it cannot use a cache.
+  for cmd in engines --version; do
+    if ! PLASM_HOME="$scratch/empty" PLASM_JAVA_OPTS="-XX:AOTMode=on" "$tmp/bin/plasm" "$cmd" >>"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      die "the JVM refuses the new AOT cache of 'plasm $cmd'; see $log"
+    fi
+  done
 fi
 
 rm -rf -- "$out"

@@ -8,6 +8,8 @@ module dev.plasm.host {
   requires transitive dev.plasm.engine.spi;
   // Jobs are admitted from a manifest into a plan (dev.plasm.job), which the sandbox runs.
   requires transitive dev.plasm.job;
+  // ReceiptIssuer signs with the node identity (it adapts it to the receipt SPI's Signer).
+  requires transitive dev.plasm.identity;
   requires transitive dev.plasm.receipt.spi;
   requires transitive dev.plasm.transport.spi;
 

@@ -1,6 +1,8 @@
 /**
- * libp2p for Plasm on the plain JDK: peer ids and multiaddrs, TCP with multistream-select, Noise XX
- * and Yamux, the identify and ping protocols, and a Kademlia DHT, interoperable with js-libp2p.
+ * libp2p for Plasm on the plain JDK: multiaddrs, TCP with multistream-select, Noise XX and Yamux,
+ * QUIC with libp2p's TLS certificates, the identify and ping protocols, a Kademlia DHT, circuit
+ * relays, AutoNAT and hole punching, interoperable with js-libp2p. Keys and peer ids are {@code
+ * dev.plasm.identity}'s.
  * {@link dev.plasm.transport.libp2p.Libp2pTransportProvider} offers it to the daemon as the {@code
  * libp2p} transport.
  *
@@ -12,8 +14,9 @@ module dev.plasm.transport.libp2p {
   // Transitive: Libp2pException extends dev.plasm.api.PlasmException, so users see that type.
   requires transitive dev.plasm.api;
   requires transitive dev.plasm.transport.spi;
-  // Base58 for peer ids: one implementation shared with the node identity.
-  requires dev.plasm.identity;
+  // Keys and peer ids are dev.plasm.identity's (PeerId, PeerPublicKey, NodeIdentity as the host's
+  // key pair): Host, Multiaddr and Connection show them, and this module has no key API of its own.
+  requires transitive dev.plasm.identity;
   // QUIC: Netty's quiche codec (TLS 1.3 in BoringSSL, over JNI) and its channel API.
   requires io.netty.codec.classes.quic;
   requires io.netty.transport;

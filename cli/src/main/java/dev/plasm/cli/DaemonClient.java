@@ -2,16 +2,15 @@ package dev.plasm.cli;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
@@ -71,8 +70,11 @@ final class DaemonClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** How long a request may wait for the daemon's answer unless it says otherwise. */
+  static final Duration TIMEOUT = Duration.ofMinutes(6);
+
   private final String base;
+  private final DaemonHttp http;
   private final String token;
 
   DaemonClient(Options o, Map<String, String> env) {
@@ -104,6 +106,11 @@ final class DaemonClient {
       addr = "127.0.0.1:8080";
     }
     this.base = addr.startsWith("http://") ? addr : "http://" + addr;
+    try {
+      this.http = new DaemonHttp(base);
+    } catch (IllegalArgumentException e) {
+      throw new Failure(ExitCodes.USAGE, "the daemon's address '" + addr + "' is not HOST:PORT");
+    }
     String t = null;
     if (o.tokenFile != null) {
       t = read(o.tokenFile, "--token-file");
@@ -147,20 +154,63 @@ final class DaemonClient {
     return base;
   }
 
-  HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(6));
-    if (!token.isEmpty()) {
-      b.header("Authorization", "Bearer " + token);
+  /** A request to the daemon, sent by {@link Request#send}. */
+  Request request(String path) {
+    return new Request(path);
+  }
+
+  /** One request: GET unless given a body; the daemon's token goes with it. */
+  final class Request {
+    private final String path;
+    private String method = "GET";
+    private String contentType;
+    private byte[] body;
+    private Duration timeout = TIMEOUT;
+    private LongConsumer sent;
+
+    private Request(String path) {
+      this.path = path;
     }
-    return b;
+
+    /** The longest wait for the daemon's answer. */
+    Request timeout(Duration d) {
+      this.timeout = d;
+      return this;
+    }
+
+    Request post(String type, byte[] bytes) {
+      return body("POST", type, bytes);
+    }
+
+    Request put(String type, byte[] bytes) {
+      return body("PUT", type, bytes);
+    }
+
+    /** Told how many bytes of the body were handed to the connection, as they are. */
+    Request progress(LongConsumer bytesSent) {
+      this.sent = bytesSent;
+      return this;
+    }
+
+    private Request body(String m, String type, byte[] bytes) {
+      this.method = m;
+      this.contentType = type;
+      this.body = bytes;
+      return this;
+    }
+
+    /** Sends it; a non-2xx answer becomes a {@link Failure} with the API's message. */
+    byte[] send() {
+      return exchange(this).body();
+    }
   }
 
   JsonNode getJson(String path) {
-    return JSON.readTree(send(request(path).GET().build()));
+    return JSON.readTree(request(path).send());
   }
 
   byte[] getBytes(String path) {
-    return send(request(path).GET().build());
+    return request(path).send();
   }
 
   /** A piece of a job's output and where the next piece starts. */
@@ -168,40 +218,47 @@ final class DaemonClient {
 
   /** The output {@code stream} (stdout or stderr) of a job from {@code offset} on. */
   Chunk output(String id, String stream, long offset) {
-    HttpResponse<byte[]> r = exchange(request("/v1/jobs/" + id + "/" + stream + "?offset=" + offset).GET().build());
-    long next = r.headers().firstValueAsLong("X-Plasm-Next-Offset").orElse(offset + r.body().length);
-    boolean complete = r.headers().firstValue("X-Plasm-Output-Complete").map(Boolean::parseBoolean).orElse(false);
+    DaemonHttp.Response r = exchange(request("/v1/jobs/" + id + "/" + stream + "?offset=" + offset));
+    String nextHeader = r.header("X-Plasm-Next-Offset");
+    long next = offset + r.body().length;
+    if (nextHeader != null) {
+      try {
+        next = Long.parseLong(nextHeader);
+      } catch (NumberFormatException e) {
+        throw new Failure(UNAVAILABLE, "the daemon at " + base + " sent a bad X-Plasm-Next-Offset: " + nextHeader);
+      }
+    }
+    boolean complete = Boolean.parseBoolean(r.header("X-Plasm-Output-Complete"));
     return new Chunk(r.body(), next, complete);
   }
 
   JsonNode postJson(String path, String json) {
-    return JSON.readTree(send(request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build()));
+    return JSON.readTree(request(path).post("application/json", json.getBytes(StandardCharsets.UTF_8)).send());
   }
 
   JsonNode postBytes(String path, byte[] body) {
-    return JSON.readTree(send(request(path).header("Content-Type", "application/wasm")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()));
+    return JSON.readTree(request(path).post("application/wasm", body).send());
   }
 
-  /** Sends a request; a non-2xx answer becomes a {@link Failure} with the API's message. */
-  byte[] send(HttpRequest req) {
-    return exchange(req).body();
-  }
-
-  private HttpResponse<byte[]> exchange(HttpRequest req) {
-    HttpResponse<byte[]> r;
+  private DaemonHttp.Response exchange(Request req) {
+    DaemonHttp.Response r;
     try {
-      r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+      r = http.exchange(req.method, req.path, token, req.contentType, req.body, req.timeout, req.sent);
+    } catch (IllegalArgumentException e) {
+      throw new Failure(ExitCodes.USAGE, e.getMessage());
     } catch (ConnectException e) {
       throw new Failure(UNAVAILABLE, "no daemon at " + base);
+    } catch (SocketTimeoutException e) {
+      throw new Failure(UNAVAILABLE, "the daemon at " + base + " did not answer within " + dev.plasm.cli.term.Units.time(req.timeout));
+    } catch (UnknownHostException e) {
+      throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": unknown host");
     } catch (IOException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new Failure(UNAVAILABLE, "interrupted");
+      }
       throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Failure(UNAVAILABLE, "interrupted");
     }
-    int s = r.statusCode();
+    int s = r.status();
     if (s / 100 == 2) {
       return r;
     }

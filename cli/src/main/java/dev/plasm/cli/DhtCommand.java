@@ -2,7 +2,6 @@ package dev.plasm.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -137,8 +136,8 @@ final class DhtCommand implements Runnable {
         throw new DaemonClient.Failure(ExitCodes.NO_INPUT, "cannot read the value: " + e.getMessage());
       }
       DaemonClient c = client();
-      JsonNode j = DaemonClient.JSON.readTree(c.send(c.request("/v1/dht/values/" + P2pCommands.segment(key))
-          .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build()));
+      JsonNode j = DaemonClient.JSON.readTree(c.request("/v1/dht/values/" + P2pCommands.segment(key))
+          .put("application/octet-stream", bytes).send());
       return print(j, out -> out.println("stored " + j.get("key").asString() + " (" + j.get("bytes").asInt()
           + " bytes) here and on " + j.get("peers").asInt() + " peer(s)"));
     }

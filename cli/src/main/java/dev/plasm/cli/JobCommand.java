@@ -4,7 +4,6 @@ import dev.plasm.cli.term.Style;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,8 +74,7 @@ final class JobCommand implements Runnable {
   /** Cancels a job on Ctrl-C, within a few seconds whatever the daemon does, and says so on stderr. */
   static void cancelQuietly(DaemonClient c, String id, Printer printer) {
     try {
-      c.send(c.request("/v1/jobs/" + id + "/cancel").timeout(Duration.ofSeconds(3))
-          .POST(HttpRequest.BodyPublishers.noBody()).build());
+      c.request("/v1/jobs/" + id + "/cancel").timeout(Duration.ofSeconds(3)).post(null, null).send();
       printer.err().println("plasm: cancelled job " + id);
     } catch (DaemonClient.Failure f) {
       printer.err().println("plasm: could not cancel job " + id + ": " + f.getMessage());

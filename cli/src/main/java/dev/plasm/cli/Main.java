@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.IntConsumer;
 import picocli.CommandLine;
@@ -68,31 +69,53 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     Streams streams = Streams.system();
+    String training = System.getProperty("plasm.aot.training");
+    if (training != null) {
+      System.exit(AotTraining.run(Path.of(training), streams));
+    }
     if (args.length == 0 && streams.tty().in() && streams.tty().out()) {
       // plasm alone, typed at a terminal: the shell. On a pipe it prints the usage, as before.
       args = new String[] {"shell"};
     }
-    int code = commandLine(streams, c -> Runtime.getRuntime().halt(c), runOnly(args)).execute(args);
+    int code = commandLine(streams, c -> Runtime.getRuntime().halt(c), only(args)).execute(args);
     System.exit(code);
   }
 
   /**
-   * Whether {@code args} run a module: {@code plasm run} is what start-up time is about, so only its
-   * command is built then, not the whole tree (picocli's classes cannot be AOT-cached).
+   * The commands that may be built alone, by name: every command but those that need the whole tree
+   * (shell, completion, help). {@code CommandsTests} checks the names against the annotations.
    */
-  static boolean runOnly(String[] args) {
-    return args.length > 0 && args[0].equals("run");
+  static final Map<String, Class<?>> ALONE = Map.ofEntries(Map.entry("run", RunCommand.class),
+      Map.entry("engines", EnginesCommand.class), Map.entry("plugins", PluginsCommand.class),
+      Map.entry("identity", IdentityCommand.class), Map.entry("receipt", ReceiptCommand.class),
+      Map.entry("daemon", DaemonCommand.class), Map.entry("submit", SubmitCommand.class),
+      Map.entry("jobs", JobsCommand.class), Map.entry("job", JobCommand.class), Map.entry("peers", PeersCommand.class),
+      Map.entry("dht", DhtCommand.class));
+
+  /**
+   * The one command {@code args} name first, built alone (with the root's own options), or null for
+   * the whole tree. Start-up time is what users feel: picocli reads a command's annotations when it
+   * is added, so building all fourteen cost every command a third of its start.
+   */
+  static Class<?> only(String[] args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return Main.class; // the root alone: the version names no command
+    }
+    return args.length > 0 ? ALONE.get(args[0]) : null;
   }
 
   /** A ready command line: exit-code mapping, error handling, output streams. */
   public static CommandLine commandLine(Streams streams, IntConsumer halt) {
-    return commandLine(streams, halt, false);
+    return commandLine(streams, halt, null);
   }
 
-  /** As {@link #commandLine(Streams, IntConsumer)}; with {@code runOnly} the only command is {@code run}. */
-  static CommandLine commandLine(Streams streams, IntConsumer halt, boolean runOnly) {
+  /**
+   * As {@link #commandLine(Streams, IntConsumer)}; with {@code only} (one of {@link #ALONE}) that
+   * command is the only one, with {@code Main.class} there is none ({@code --version}).
+   */
+  static CommandLine commandLine(Streams streams, IntConsumer halt, Class<?> only) {
     CommandLine cl = new CommandLine(new Main(streams, halt));
-    for (Class<?> c : runOnly ? List.of(RunCommand.class) : COMMANDS) {
+    for (Class<?> c : only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
       cl.addSubcommand(c);
     }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
@@ -113,24 +136,30 @@ public final class Main implements Runnable {
       receipt.getSubcommands().get("verify").getCommandSpec().usageMessage().exitCodeList(receiptCodes);
     }
     CommandLine run = cl.getSubcommands().get("run");
-    run.getCommandSpec().usageMessage().exitCodeList(codes);
     java.util.Map<String, String> p2pCodes = new java.util.LinkedHashMap<>();
     for (String entry : P2pCommands.EXIT_CODES) {
       int colon = entry.indexOf(':');
       p2pCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
     }
-    if (!runOnly) {
-      cl.getSubcommands().get("peers").getCommandSpec().usageMessage().exitCodeList(p2pCodes);
-      cl.getSubcommands().get("dht").getSubcommands().values().forEach(
-          sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
+    CommandLine peers = cl.getSubcommands().get("peers");
+    if (peers != null) {
+      peers.getCommandSpec().usageMessage().exitCodeList(p2pCodes);
+    }
+    CommandLine dht = cl.getSubcommands().get("dht");
+    if (dht != null) {
+      dht.getSubcommands().values().forEach(sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
     }
     // One option per limit, made from the limits themselves (dev.plasm.api.Limit).
-    LimitFlags.addTo(run.getCommandSpec(), true);
-    if (!runOnly) {
-      LimitFlags.addTo(cl.getSubcommands().get("submit").getCommandSpec(), false);
+    if (run != null) {
+      run.getCommandSpec().usageMessage().exitCodeList(codes);
+      LimitFlags.addTo(run.getCommandSpec(), true);
+      // Everything after the module belongs to the guest, options included.
+      run.setStopAtPositional(true);
     }
-    // Everything after the module belongs to the guest, options included.
-    run.setStopAtPositional(true);
+    CommandLine submit = cl.getSubcommands().get("submit");
+    if (submit != null) {
+      LimitFlags.addTo(submit.getCommandSpec(), false);
+    }
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();

@@ -182,6 +182,8 @@ final class ShellHost implements Host {
     if (t != null) {
       Interrupts.interrupt();
       t.interrupt();
+      // A command blocked reading the daemon's answer: its socket is not interruptible.
+      DaemonHttp.abortAll();
     }
   }
 
@@ -217,7 +219,7 @@ final class ShellHost implements Host {
     return fresh("up", () -> {
       try {
         DaemonClient c = new DaemonClient(client, main.streams.env());
-        c.send(c.request("/healthz").timeout(ASK).GET().build());
+        c.request("/healthz").timeout(ASK).send();
         return true;
       } catch (RuntimeException e) {
         return false;
@@ -244,7 +246,7 @@ final class ShellHost implements Host {
     return fresh(key, () -> {
       try {
         DaemonClient c = new DaemonClient(client, main.streams.env());
-        return read.apply(DaemonClient.JSON.readTree(c.send(c.request(path).timeout(ASK).GET().build())));
+        return read.apply(DaemonClient.JSON.readTree(c.request(path).timeout(ASK).send()));
       } catch (RuntimeException e) {
         return List.of(); // no daemon, no p2p, no token: nothing to offer
       }

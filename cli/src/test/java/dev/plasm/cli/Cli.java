@@ -32,7 +32,7 @@ final class Cli {
     Streams streams = new Streams(new ByteArrayInputStream(stdin), out, err, e);
     // In-process tests must never hit a runaway guest; the halt code shows if one did.
     // The same command line Main.main builds for these arguments.
-    int code = Main.commandLine(streams, halted::set, Main.runOnly(args)).execute(args);
+    int code = Main.commandLine(streams, halted::set, Main.only(args)).execute(args);
     byte[] o = out.toByteArray();
     return new Result(
         code, new String(o, StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), o, halted.get());

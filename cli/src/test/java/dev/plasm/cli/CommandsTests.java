@@ -13,11 +13,50 @@ class CommandsTests {
   void runAloneHasTheSameHelpAsRunInTheWholeCommandTree() {
     Streams streams = new Streams(new java.io.ByteArrayInputStream(new byte[0]), new java.io.ByteArrayOutputStream(),
         new java.io.ByteArrayOutputStream(), Map.of());
-    String whole = Main.commandLine(streams, c -> {}, false).getSubcommands().get("run").getUsageMessage();
-    String alone = Main.commandLine(streams, c -> {}, true).getSubcommands().get("run").getUsageMessage();
+    String whole = Main.commandLine(streams, c -> {}, null).getSubcommands().get("run").getUsageMessage();
+    String alone = Main.commandLine(streams, c -> {}, Main.only(new String[] {"run"})).getSubcommands().get("run")
+        .getUsageMessage();
     assertEquals(whole, alone);
     assertTrue(alone.contains("--plugin-dir"), alone); // inherited from the root command
     assertTrue(alone.contains("134"), alone); // the exit codes
+  }
+
+  /**
+   * Each command a user starts is built alone (start-up time): its name must be its annotation's, and
+   * its help (and every subcommand's) the same as in the whole tree, exit codes and limits included.
+   */
+  @Test
+  void everyCommandBuiltAloneHasTheSameHelpAsInTheWholeTree() {
+    Streams streams = new Streams(new java.io.ByteArrayInputStream(new byte[0]), new java.io.ByteArrayOutputStream(),
+        new java.io.ByteArrayOutputStream(), Map.of());
+    var tree = Main.commandLine(streams, c -> {}, null).getSubcommands();
+    java.util.Set<String> expected = new java.util.TreeSet<>(tree.keySet());
+    expected.removeAll(java.util.Set.of("shell", "completion", "help"));
+    assertEquals(expected, new java.util.TreeSet<>(Main.ALONE.keySet()), "commands that start alone");
+    for (String name : Main.ALONE.keySet()) {
+      picocli.CommandLine alone = Main.commandLine(streams, c -> {}, Main.only(new String[] {name, "--help"}));
+      assertEquals(java.util.Set.of(name), alone.getSubcommands().keySet(), name);
+      assertEquals(tree.get(name).getCommand().getClass(), alone.getSubcommands().get(name).getCommand().getClass(), name);
+      assertSameHelp(tree.get(name), alone.getSubcommands().get(name));
+    }
+    assertEquals(null, Main.only(new String[] {"shell"}));
+    assertEquals(null, Main.only(new String[] {"--version", "jobs"}));
+    // --version alone builds no command at all, and says the same.
+    assertEquals(Main.class, Main.only(new String[] {"--version"}));
+    java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+    Streams s = new Streams(new java.io.ByteArrayInputStream(new byte[0]), whole, new java.io.ByteArrayOutputStream(), Map.of());
+    assertEquals(0, Main.commandLine(s, c -> {}, null).execute("--version"));
+    assertEquals(whole.toString(java.nio.charset.StandardCharsets.UTF_8), Cli.run("--version").out());
+    assertEquals(Cli.run("--version").out(), Cli.run("-V").out());
+    assertEquals(null, Main.only(new String[] {"--plugin-dir", "x", "jobs"}));
+  }
+
+  private static void assertSameHelp(picocli.CommandLine whole, picocli.CommandLine alone) {
+    assertEquals(whole.getUsageMessage(), alone.getUsageMessage(), whole.getCommandSpec().qualifiedName());
+    assertEquals(whole.getSubcommands().keySet(), alone.getSubcommands().keySet());
+    for (String sub : whole.getSubcommands().keySet()) {
+      assertSameHelp(whole.getSubcommands().get(sub), alone.getSubcommands().get(sub));
+    }
   }
 
   @Test

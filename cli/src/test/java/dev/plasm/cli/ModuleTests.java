@@ -15,14 +15,14 @@ class ModuleTests {
         .requires("dev.plasm.job")
         // plasm daemon runs the daemon in-process; submit and jobs read its DaemonConfig for the address and token.
         .requires("dev.plasm.daemon")
-        // plasm submit / jobs / job / peers talk to a daemon over HTTP.
-        .requires("java.net.http")
+        // (plasm submit / jobs / job / peers talk to a daemon over HTTP/1.1 on a plain socket:
+        // DaemonHttp, no java.net.http, whose start-up cost every client command ~450 classes.)
         // The command line itself.
         .requires("info.picocli")
-        // plasm shell, completion and the status line (dev.plasm.cli.shell, term.StatusLine only: plasm run never loads it).
-        .requires("org.jline.reader")
         // The --json output and the daemon's JSON replies.
         .requires("tools.jackson.databind")
+        // The shell and the status line on a terminal; only classes a terminal uses name jline.
+        .requires("org.jline.reader")
         // Main is the image's entry point.
         .exports("dev.plasm.cli")
         // picocli reads the annotated command classes reflectively.

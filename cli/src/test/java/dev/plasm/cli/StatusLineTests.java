@@ -60,7 +60,7 @@ class StatusLineTests extends OnATerminal {
       assertTrue(s.contains("slept"), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
     }
-    // Tall enough for the whole JSON document: the screen is what is checked.
+    // The JSON document is ~30 lines: a screen tall enough to hold it whole, or its first lines scroll off.
     try (Tmux t = terminal("json", 120, 60, Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);

@@ -173,17 +173,30 @@ class ImageTests {
     // The shell and the status line cost plasm run nothing: on a pipe no jline class is loaded.
     List<String> jline = r.stderr().lines().filter(l -> l.contains(" org.jline.")).toList();
     assertEquals(List.of(), jline, "jline classes loaded by plasm run on a pipe");
+    // The cache is trained on every bundled engine's first run (build-image.sh), not only the one
+    // hello.wasm ran on: `auto` (wasmtime) and both Chicory engines start from it.
+    for (String c : List.of("dev.plasm.engine.wasmtime.internal.WasmtimeModule", "io.github.kawamuray.wasmtime.Module",
+        "com.dylibso.chicory.runtime.InterpreterMachine", "com.dylibso.chicory.compiler.MachineFactoryCompiler")) {
+      assertTrue(r.stderr().contains(c + " source: shared objects file"), c + " not in the AOT cache:\n" + r.describe());
+    }
   }
 
   @Test
-  void aDaemonCommandLoadsNoSecurityProviderOutsideJavaBase() throws Exception {
-    // The HTTP client's first lookups must not have the JDK instantiate Bouncy Castle's JCA providers
-    // (about a second) looking for a provider the image does not have.
+  void aClientCommandStartsFromTheCacheWithoutTheJdkHttpClient() throws Exception {
+    // The cache is trained on the client commands too; they speak HTTP/1.1 on a plain socket, so
+    // neither the JDK's HTTP client nor its TLS context (450 classes) is loaded, and no lookup makes
+    // the JDK instantiate Bouncy Castle's JCA providers (about a second) either.
     Result r = plasm("jobs", "--daemon", "127.0.0.1:1")
-        .env("PLASM_JAVA_OPTS", "-Xlog:class+load=info:stderr")
+        .env("PLASM_JAVA_OPTS", "-XX:AOTMode=on -Xlog:class+load=info:stderr")
         .run(home);
     assertEquals(69, r.exitCode(), r.describe());
-    assertTrue(r.stderr().contains("jdk.internal.net.http.HttpClientImpl "), r.describe());
+    assertTrue(r.stderr().contains("no daemon at http://127.0.0.1:1"), r.describe());
+    for (String c : List.of("dev.plasm.cli.JobsCommand", "dev.plasm.cli.DaemonHttp", "dev.plasm.cli.DaemonClient$Request")) {
+      assertTrue(r.stderr().contains(c + " source: shared objects file"), c + " not in the AOT cache:\n" + r.describe());
+    }
+    List<String> http = r.stderr().lines()
+        .filter(l -> l.contains(" jdk.internal.net.http.") || l.contains(" sun.security.ssl.")).toList();
+    assertEquals(List.of(), http, "the JDK's HTTP client or TLS loaded by a client command");
     assertFalse(r.stderr().contains("org.bouncycastle.jce.provider.BouncyCastleProvider "), "Bouncy Castle's provider was loaded");
   }
 

@@ -24,7 +24,7 @@ class DebContentsTests {
   /** What an operator and the service need, by path in the package. */
   static final List<String> REQUIRED = List.of(
       "./usr/lib/plasm/bin/java", "./usr/lib/plasm/bin/plasm", "./usr/lib/plasm/lib/modules",
-      "./usr/lib/plasm/lib/plasm.aot", "./usr/lib/plasm/lib/wasmtime/libwasmtime_jni.so", "./usr/lib/plasm/release",
+      "./usr/lib/plasm/lib/plasm.aot", "./usr/lib/plasm/lib/plasm-client.aot", "./usr/lib/plasm/lib/wasmtime/libwasmtime_jni.so", "./usr/lib/plasm/release",
       "./usr/lib/plasm/sbom.cdx.json", "./usr/lib/plasm/plugins/README.txt", "./usr/lib/plasm/legal/java.base/LICENSE",
       "./etc/plasm/plasmd.toml", "./lib/systemd/system/plasmd.service",
       "./usr/share/man/man1/plasm.1.gz", "./usr/share/bash-completion/completions/plasm",

@@ -73,6 +73,41 @@ class P2pConfigTests {
             Duration.ofSeconds(30), 1 << 20), false), p.reach());
   }
 
+  /**
+   * Both text forms of the peer-ids spec are peer ids to the config as to the transport: base58btc
+   * (Ed25519 {@code 12D3KooW}, secp256k1 {@code 16Uiu2}, hashed {@code Qm}) and CIDv1 ({@code bafz}).
+   */
+  @Test
+  void bootstrapAndRemotePeersMayBeWrittenInEitherTextFormOfAPeerId() {
+    String cid = "bafzaajaiaejcahwr5d5ofrfbis4l5d6uwr57hu5tjodrypfm6yaq6dsc2r2pzyt6";
+    String base58 = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq"; // the same key
+    List<String> bootstrap = List.of(
+        "/ip4/192.0.2.7/tcp/4001/p2p/" + cid,
+        "/ip4/192.0.2.8/tcp/4001/p2p/16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY",
+        "/ip4/192.0.2.9/tcp/4001/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
+    DaemonConfig c = parse("""
+        [p2p]
+        enabled = true
+        bootstrap = ["%s", "%s", "%s"]
+        [remote]
+        enabled = true
+        allow = ["%s"]
+        deny = ["bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe"]
+        """.formatted(bootstrap.get(0), bootstrap.get(1), bootstrap.get(2), cid));
+    // The transport reads the addresses as written.
+    assertEquals(bootstrap, c.p2p().bootstrap());
+    // Peers are compared with the ids the transport reports, so the config keeps the base58btc form.
+    assertEquals(List.of(base58), c.remote().allow());
+    assertEquals(List.of("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"), c.remote().deny());
+    assertTrue(c.remote().admits(base58));
+
+    // A CIDv1 of another codec (dag-pb, bafy...) is no peer id, and the error says why.
+    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(
+        "[p2p]\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/bafybeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe\"]\n"));
+    assertEquals("p2p.bootstrap[0]", e.field());
+    assertTrue(e.getMessage().contains("libp2p-key"), e.getMessage());
+  }
+
   @ParameterizedTest(name = "{2}")
   @CsvSource(delimiter = '|', value = {
     "[p2p]\\nenable = true|p2p.enable",

@@ -9,6 +9,7 @@ import dev.plasm.job.JobPlan;
 import dev.plasm.receipt.spi.Receipt;
 import dev.plasm.receipt.spi.ReceiptCodec;
 import dev.plasm.receipt.spi.ReceiptScheme;
+import dev.plasm.receipt.spi.Signer;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -55,8 +56,28 @@ public final class ReceiptIssuer {
             time(result.finishedAt()),
             new Receipt.Signer(identity.peerId().toString(), identity.publicKeyBase64()),
             null);
-    byte[] sig = scheme.sign(identity, ReceiptCodec.signingBytes(unsigned));
+    byte[] sig = scheme.sign(signer(identity), ReceiptCodec.signingBytes(unsigned));
     return unsigned.withSignature(Base64.getEncoder().encodeToString(sig));
+  }
+
+  /** The node identity as the receipt SPI sees a key: its Ed25519 public key and signing. */
+  public static Signer signer(NodeIdentity identity) {
+    return new Signer() {
+      @Override
+      public String algorithm() {
+        return "ed25519";
+      }
+
+      @Override
+      public byte[] publicKey() {
+        return identity.publicKey().data();
+      }
+
+      @Override
+      public byte[] sign(byte[] message) {
+        return identity.sign(message);
+      }
+    };
   }
 
   static Receipt.Digest digest(StreamDigest d) {

@@ -157,8 +157,10 @@ public final class ReceiptVerifier {
     if (trusted.isEmpty()) {
       return new Check("trust", false, "no trusted signers given (--trust PEER_ID_OR_KEY); the key inside a receipt proves nothing by itself");
     }
+    // A peer id may be pinned in either text form; a malformed signer.peerId has already failed.
+    PeerId signer = peerIdOrNull(r.signer().peerId());
     for (String t : trusted) {
-      if (t.equals(r.signer().peerId())) {
+      if (t.equals(r.signer().peerId()) || (signer != null && signer.equals(peerIdOrNull(t)))) {
         return new Check("trust", true, "signer " + t + " is trusted");
       }
       byte[] k = decode(t);
@@ -167,6 +169,15 @@ public final class ReceiptVerifier {
       }
     }
     return new Check("trust", false, "signer " + r.signer().peerId() + " is not among the " + trusted.size() + " trusted signer(s)");
+  }
+
+  /** A pinned peer id in either text form (base58btc or CIDv1), or null if {@code text} is none (a key). */
+  private static PeerId peerIdOrNull(String text) {
+    try {
+      return PeerId.parse(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static byte[] decode(String b64) {

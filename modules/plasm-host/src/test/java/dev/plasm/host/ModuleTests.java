@@ -16,6 +16,9 @@ class ModuleTests {
         .requiresTransitive("dev.plasm.engine.spi")
         // Admission turns a JobManifest into a JobPlan, which the sandbox runs.
         .requiresTransitive("dev.plasm.job")
+        // ReceiptIssuer signs with a NodeIdentity, adapted to the receipt SPI's Signer; the
+        // verifier derives peer ids.
+        .requiresTransitive("dev.plasm.identity")
         // ReceiptIssuer and ReceiptVerifier hand out and take Receipts.
         .requiresTransitive("dev.plasm.receipt.spi")
         // TransportRegistry hands out TransportProviders.

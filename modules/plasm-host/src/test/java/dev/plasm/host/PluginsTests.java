@@ -33,7 +33,7 @@ class PluginsTests {
           public dev.plasm.receipt.spi.ReceiptScheme create() {
             return new dev.plasm.receipt.spi.ReceiptScheme() {
               public String id() { return "%2$s"; }
-              public byte[] sign(dev.plasm.identity.NodeIdentity n, byte[] m) { return new byte[0]; }
+              public byte[] sign(dev.plasm.receipt.spi.Signer n, byte[] m) { return new byte[0]; }
               public String publicKeyProblem(byte[] k) { return null; }
               public boolean verify(byte[] k, byte[] m, byte[] s) { return false; }
             };

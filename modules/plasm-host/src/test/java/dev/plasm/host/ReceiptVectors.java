@@ -70,7 +70,7 @@ final class ReceiptVectors {
   }
 
   static Receipt sign(Receipt r, NodeIdentity id, ReceiptScheme scheme) {
-    return r.withSignature(Base64.getEncoder().encodeToString(scheme.sign(id, ReceiptCodec.signingBytes(r))));
+    return r.withSignature(Base64.getEncoder().encodeToString(scheme.sign(ReceiptIssuer.signer(id), ReceiptCodec.signingBytes(r))));
   }
 
   /** Writes every vector and the manifest into {@code dir}; returns the file names written. */

@@ -69,6 +69,19 @@ class ReceiptVectorsTests {
   }
 
   @Test
+  void aSignerMayBePinnedByItsPeerIdInEitherTextForm() throws Exception {
+    JsonNode manifest = MAPPER.readTree(DIR.resolve("manifest.json").toFile());
+    byte[] receipt = Files.readAllBytes(DIR.resolve("valid-hello.json"));
+    String cid = dev.plasm.identity.PeerId.parse(manifest.get("trustedPeerId").asString()).toCidString();
+    assertTrue(cid.startsWith("bafz"), cid);
+    var trusted = verifier.verify(receipt, new ReceiptVerifier.Request(null, null, null, List.of(cid), null, null));
+    assertTrue(trusted.passed(), trusted.failures().toString());
+    String other = dev.plasm.identity.NodeIdentity.ephemeral().peerId().toCidString();
+    var untrusted = verifier.verify(receipt, new ReceiptVerifier.Request(null, null, null, List.of(other), null, null));
+    assertEquals(List.of("trust"), untrusted.failures().stream().map(c -> c.name()).toList());
+  }
+
+  @Test
   void everyByteOfTheSignatureMatters() throws Exception {
     ObjectNode tree = (ObjectNode) MAPPER.readTree(DIR.resolve("valid-hello.json").toFile());
     byte[] sig = Base64.getDecoder().decode(tree.get("signature").asString());

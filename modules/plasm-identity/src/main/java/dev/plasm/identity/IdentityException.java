@@ -2,7 +2,10 @@ package dev.plasm.identity;
 
 import dev.plasm.api.PlasmException;
 
-/** The node identity cannot be loaded, created or trusted (bad file, unsafe permissions). */
+/**
+ * A key or the node identity cannot be used: the identity file cannot be loaded, created or
+ * trusted (bad file, unsafe permissions), or key bytes are malformed ({@link KeyFormatException}).
+ */
 public class IdentityException extends PlasmException {
   private static final long serialVersionUID = 1L;
 

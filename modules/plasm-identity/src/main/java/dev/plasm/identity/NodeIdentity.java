@@ -14,7 +14,8 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * The node's Ed25519 key pair, kept in {@code <home>/identity.key}.
+ * The node's Ed25519 key pair, kept in {@code <home>/identity.key}: it signs receipts and, as a
+ * libp2p peer id, names the node on the network.
  *
  * <p>The file holds the libp2p protobuf {@code PrivateKey} (type Ed25519, 64 bytes of seed and
  * public key), the format go- and js-libp2p use, so the same identity serves receipts and the
@@ -24,25 +25,26 @@ public final class NodeIdentity {
   /** The key file's name inside the Plasm home. */
   public static final String FILE_NAME = "identity.key";
 
-  private static final byte[] PROTOBUF_PREFIX = {0x08, 0x01, 0x12, 0x40};
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
   private final byte[] seed;
-  private final byte[] publicKey;
+  private final byte[] rawPublicKey;
+  private final PeerPublicKey publicKey;
   private final PeerId peerId;
   private final Path file;
 
   private NodeIdentity(byte[] seed, Path file) {
     this.seed = seed;
-    this.publicKey = Ed25519Keys.publicKey(seed);
-    this.peerId = PeerId.ofEd25519(publicKey);
+    this.rawPublicKey = Ed25519Keys.publicKey(seed);
+    this.publicKey = PeerPublicKey.ed25519(rawPublicKey);
+    this.peerId = publicKey.peerId();
     this.file = file;
   }
 
   /** An in-memory identity from a known 32-byte seed (test vectors; never for a real node). */
   public static NodeIdentity fromSeed(byte[] seed) {
     if (seed.length != Ed25519Keys.SEED_BYTES) {
-      throw new IllegalArgumentException("an Ed25519 seed has 32 bytes");
+      throw new IllegalArgumentException("an Ed25519 seed has 32 bytes, not " + seed.length);
     }
     return new NodeIdentity(seed.clone(), null);
   }
@@ -50,6 +52,44 @@ public final class NodeIdentity {
   /** An identity that lives only in memory (tests, throw-away nodes). */
   public static NodeIdentity ephemeral() {
     return new NodeIdentity(Ed25519Keys.newSeed(), null);
+  }
+
+  /**
+   * An in-memory identity from a libp2p {@code PrivateKey} protobuf of type Ed25519, whose data is
+   * seed‖public (64 bytes, as go and js write it), the legacy seed‖public‖public (96 bytes), or a
+   * bare 32-byte seed; every public half must match the seed.
+   *
+   * @throws KeyFormatException if the bytes are not such a key ({@link
+   *     UnsupportedKeyTypeException} for another key type: only Ed25519 can be a node identity)
+   */
+  public static NodeIdentity decodePrivateKey(byte[] protobuf) {
+    return new NodeIdentity(seedOf(protobuf), null);
+  }
+
+  private static byte[] seedOf(byte[] protobuf) {
+    KeyProtobuf m = KeyProtobuf.decode(protobuf, "PrivateKey");
+    if (m.type() != KeyType.ED25519) {
+      throw new UnsupportedKeyTypeException("only Ed25519 private keys can be a node identity, not " + m.type());
+    }
+    byte[] data = m.data();
+    if (data.length != 32 && data.length != 64 && data.length != 96) {
+      throw new KeyFormatException("Ed25519 private key data has 32, 64 or 96 bytes, not " + data.length);
+    }
+    byte[] seed = Arrays.copyOf(data, Ed25519Keys.SEED_BYTES);
+    byte[] expected = Ed25519Keys.publicKey(seed);
+    for (int off = 32; off < data.length; off += 32) {
+      if (!Arrays.equals(expected, 0, 32, data, off, off + 32)) {
+        throw new KeyFormatException("the Ed25519 private key carries a public key that does not match its seed");
+      }
+    }
+    return seed;
+  }
+
+  /** The libp2p {@code PrivateKey} protobuf of this identity, with data seed‖public as go and js write it. */
+  public byte[] encodePrivateKey() {
+    byte[] data = Arrays.copyOf(seed, 64);
+    System.arraycopy(rawPublicKey, 0, data, 32, 32);
+    return new KeyProtobuf(KeyType.ED25519, data).encode();
   }
 
   /**
@@ -80,16 +120,12 @@ public final class NodeIdentity {
               + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
     }
     byte[] bytes = Files.readAllBytes(file);
-    if (bytes.length != 68 || !Arrays.equals(bytes, 0, 4, PROTOBUF_PREFIX, 0, 4)) {
-      throw new IdentityException(
-          "the node identity " + file + " is not an Ed25519 libp2p private key (68 bytes); move it away to create a new one");
+    try {
+      return new NodeIdentity(seedOf(bytes), file);
+    } catch (KeyFormatException e) {
+      throw new IdentityException("the node identity " + file + " is not an Ed25519 libp2p private key ("
+          + e.getMessage() + "); move it away to create a new one", e);
     }
-    byte[] seed = Arrays.copyOfRange(bytes, 4, 36);
-    NodeIdentity id = new NodeIdentity(seed, file);
-    if (!Arrays.equals(id.publicKey, 0, 32, bytes, 36, 68)) {
-      throw new IdentityException("the node identity " + file + " is corrupt: its public key does not match its seed");
-    }
-    return id;
   }
 
   private static NodeIdentity create(Path home, Path file) {
@@ -97,12 +133,8 @@ public final class NodeIdentity {
       if (!Files.isDirectory(home)) {
         Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
-      byte[] seed = Ed25519Keys.newSeed();
-      byte[] pub = Ed25519Keys.publicKey(seed);
-      byte[] bytes = new byte[68];
-      System.arraycopy(PROTOBUF_PREFIX, 0, bytes, 0, 4);
-      System.arraycopy(seed, 0, bytes, 4, 32);
-      System.arraycopy(pub, 0, bytes, 36, 32);
+      NodeIdentity fresh = new NodeIdentity(Ed25519Keys.newSeed(), file);
+      byte[] bytes = fresh.encodePrivateKey();
       Path tmp = Files.createTempFile(home, ".identity", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       try {
         Files.write(tmp, bytes);
@@ -120,7 +152,7 @@ public final class NodeIdentity {
       } finally {
         Files.deleteIfExists(tmp);
       }
-      return new NodeIdentity(seed, file);
+      return fresh;
     } catch (AtomicMoveNotSupportedException e) {
       throw new IdentityException("cannot create the node identity in " + home + ": " + e.getMessage(), e);
     } catch (IOException e) {
@@ -132,14 +164,14 @@ public final class NodeIdentity {
     return peerId;
   }
 
-  /** The raw 32-byte Ed25519 public key. */
-  public byte[] publicKey() {
-    return publicKey.clone();
+  /** The Ed25519 public key ({@code publicKey().data()} is its 32 raw bytes). */
+  public PeerPublicKey publicKey() {
+    return publicKey;
   }
 
-  /** The public key in standard base64, as receipts carry it. */
+  /** The raw public key in standard base64, as receipts carry it. */
   public String publicKeyBase64() {
-    return Base64.getEncoder().encodeToString(publicKey);
+    return Base64.getEncoder().encodeToString(rawPublicKey);
   }
 
   /** Where the key is stored, or null for an ephemeral identity. */
@@ -157,6 +189,11 @@ public final class NodeIdentity {
 
   /** Signs a message with the node's key (pure Ed25519, RFC 8032). */
   public byte[] sign(byte[] message) {
-    return Ed25519Keys.sign(seed, publicKey, message);
+    return Ed25519Keys.sign(seed, rawPublicKey, message);
+  }
+
+  @Override
+  public String toString() {
+    return "NodeIdentity[" + peerId + (file == null ? "" : ", " + file) + "]";
   }
 }

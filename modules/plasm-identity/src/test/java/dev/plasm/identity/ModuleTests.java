@@ -3,7 +3,7 @@ package dev.plasm.identity;
 import dev.plasm.fixtures.ModuleRules;
 import org.junit.jupiter.api.Test;
 
-/** The module's allowed shape: the node's Ed25519 key and peer id, on the job model and BouncyCastle. */
+/** The module's allowed shape: keys, peer ids and the node identity, on the API and BouncyCastle. */
 class ModuleTests {
 
   @Test
@@ -11,7 +11,8 @@ class ModuleTests {
     ModuleRules.of(NodeIdentity.class)
         // IdentityException extends PlasmException.
         .requiresTransitive("dev.plasm.api")
-        // RFC 8032 arithmetic only (no JCA provider): derives public keys and validates points.
+        // No JCA provider: RFC 8032 arithmetic (derives public keys, validates points) and
+        // secp256k1's ECDSA, which the JDK does not have.
         .requires("org.bouncycastle.provider")
         .exports("dev.plasm.identity")
         .verify();

@@ -1,13 +1,16 @@
 package dev.plasm.receipt.spi;
 
-import dev.plasm.identity.NodeIdentity;
-
 /** Signs and verifies the bytes of receipts. */
 public interface ReceiptScheme {
   String id();
 
-  /** Signs {@code message} with the node's key. */
-  byte[] sign(NodeIdentity identity, byte[] message);
+  /**
+   * Signs {@code message} through {@code signer}.
+   *
+   * @throws ReceiptException (field {@code signer}) if the signer's key is not one this scheme
+   *     signs with
+   */
+  byte[] sign(Signer signer, byte[] message);
 
   /**
    * Why a public key must not be trusted for this scheme (wrong length, small order, not

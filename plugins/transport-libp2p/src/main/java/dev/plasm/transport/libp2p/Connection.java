@@ -1,5 +1,7 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage;
 import dev.plasm.transport.libp2p.internal.kad.KadNode;
 import dev.plasm.transport.libp2p.internal.kad.KadSettings;
@@ -63,7 +64,7 @@ public final class Dht implements AutoCloseable {
 
   /** The multihash (sha2-256) of {@code data}: the key to {@link #provide} content under. */
   public static byte[] sha256Multihash(byte[] data) {
-    return dev.plasm.transport.libp2p.internal.codec.Multihash.sha256(data);
+    return dev.plasm.identity.Multihash.sha256(data);
   }
 
   public String protocol() {

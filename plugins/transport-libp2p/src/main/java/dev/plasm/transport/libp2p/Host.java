@@ -1,5 +1,7 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.host.HostCore;
 import dev.plasm.transport.libp2p.internal.host.HostSettings;
 import dev.plasm.transport.libp2p.internal.yamux.YamuxConfig;
@@ -240,7 +242,7 @@ public final class Host implements AutoCloseable {
 
   /** Collects a host's settings; every one has a default. */
   public static final class Builder {
-    private PeerKeyPair identity;
+    private NodeIdentity identity;
     private String agentVersion = DEFAULT_AGENT_VERSION;
     private String protocolVersion = "ipfs/0.1.0";
     private Duration dialTimeout = Duration.ofSeconds(10);
@@ -258,7 +260,7 @@ public final class Host implements AutoCloseable {
     private Builder() {}
 
     /** The host's identity; a fresh Ed25519 key pair if not set. */
-    public Builder identity(PeerKeyPair identity) {
+    public Builder identity(NodeIdentity identity) {
       this.identity = Objects.requireNonNull(identity);
       return this;
     }
@@ -362,7 +364,7 @@ public final class Host implements AutoCloseable {
 
     public Host build() {
       YamuxConfig yamux = YamuxConfig.DEFAULTS.withKeepAlive(keepAliveInterval, pingTimeout).withMaxInboundStreams(maxInboundStreams);
-      HostSettings settings = new HostSettings(identity != null ? identity : PeerKeyPair.generate(), agentVersion,
+      HostSettings settings = new HostSettings(identity != null ? identity : NodeIdentity.ephemeral(), agentVersion,
           protocolVersion, yamux, dialTimeout, handshakeTimeout, negotiationTimeout, inlineMuxerNegotiation,
           maxPendingHandshakes, maxConnections, maxInboundPerIp, idleTimeout);
       return new Host(new HostCore(settings));

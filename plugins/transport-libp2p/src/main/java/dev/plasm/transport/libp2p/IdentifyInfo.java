@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerPublicKey;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.libp2p.internal.transport.Libp2pTransport;
 import dev.plasm.transport.spi.InvalidInputException;
 import dev.plasm.transport.spi.ReachSettings;
@@ -40,7 +41,7 @@ public final class Libp2pTransportProvider implements TransportProvider {
     List<Multiaddr> listen = parse(settings.listen(), "listen", false);
     List<Multiaddr> bootstrap = parse(settings.bootstrap(), "bootstrap", true);
     Host host = Host.builder()
-        .identity(PeerKeyPair.fromSeed(settings.identitySeed()))
+        .identity(NodeIdentity.fromSeed(settings.identitySeed()))
         .agentVersion(settings.agentVersion())
         .dialTimeout(l.dialTimeout())
         .handshakeTimeout(l.dialTimeout())

@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;

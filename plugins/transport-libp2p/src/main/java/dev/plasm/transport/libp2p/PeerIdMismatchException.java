@@ -1,5 +1,7 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerId;
+
 /** The peer that answered proved a different identity than the {@code /p2p/} id that was dialed. */
 public class PeerIdMismatchException extends HandshakeException {
   private static final long serialVersionUID = 1L;

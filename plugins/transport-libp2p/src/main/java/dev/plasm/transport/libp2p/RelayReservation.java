@@ -1,5 +1,6 @@
 package dev.plasm.transport.libp2p;
 
+import dev.plasm.identity.PeerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

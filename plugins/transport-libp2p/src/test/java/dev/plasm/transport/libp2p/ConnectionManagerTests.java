@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ class ConnectionManagerTests {
   void twoConnectionsThePeerDialedBothStayOursGoOnTheNewerAndAThirdDrainsTheOldest() throws Exception {
     // Three hosts under one identity stand for one peer that dials us again (as js does when it
     // forces a fresh connection, or dials a relayed address twice).
-    PeerKeyPair key = PeerKeyPair.generate();
+    NodeIdentity key = NodeIdentity.ephemeral();
     Host b = host(Host.builder());
     Connection c1 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
     HostTests.waitUntil(() -> open(b).size() == 1, "b sees the first connection");

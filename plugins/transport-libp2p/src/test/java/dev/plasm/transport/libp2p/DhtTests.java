@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage;
 import java.io.ByteArrayOutputStream;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.testing.Echo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -123,7 +125,7 @@ class HostTests {
   void dialingTheWrongPeerIdIsRefused() throws Exception {
     Host a = host();
     Host b = host();
-    PeerId impostor = PeerKeyPair.generate().peerId();
+    PeerId impostor = NodeIdentity.ephemeral().peerId();
     var e = assertThrows(PeerIdMismatchException.class, () -> a.dial(b.listenAddrs().getFirst().withPeerId(impostor)));
     assertEquals(b.peerId(), e.actual());
     assertTrue(a.connections().isEmpty());

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.KeyType;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.testing.Echo;
 import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
@@ -261,7 +264,7 @@ class JsInteropTests {
   }
 
   @Test
-  void rsaPeersWorkAndSecp256k1PeersAreRefusedClearly() throws Exception {
+  void rsaAndSecp256k1PeersWorkBothWays() throws Exception {
     Host host = java();
     PeerProcess rsa = js("--key", "rsa");
     assertTrue(rsa.peerId().startsWith("Qm"));
@@ -270,16 +273,27 @@ class JsInteropTests {
     assertTrue(host.ping(c).toNanos() > 0);
     assertEquals(KeyType.RSA, c.identified().get(15, TimeUnit.SECONDS).publicKey().type());
 
+    // secp256k1 (which the JDK dropped) is verified with BouncyCastle: its key is embedded in
+    // the 16Uiu2... peer id, and js dials us back under it.
     PeerProcess secp = js("--key", "secp256k1");
-    var e = assertThrows(UnsupportedKeyTypeException.class, () -> host.dial(Multiaddr.parse(secp.addr())));
-    assertTrue(e.getMessage().contains("secp256k1"), e.getMessage());
+    assertTrue(secp.peerId().startsWith("16Uiu2"), secp.peerId());
+    Connection s = host.dial(Multiaddr.parse(secp.addr()));
+    assertEquals(KeyType.SECP256K1, s.remotePublicKey().type());
+    assertEquals(s.remotePublicKey(), PeerId.parse(secp.peerId()).embeddedPublicKey().orElseThrow());
+    assertTrue(host.ping(s).toNanos() > 0);
+    assertEquals(KeyType.SECP256K1, s.identified().get(15, TimeUnit.SECONDS).publicKey().type());
+    s.close();
+    HostTests.waitUntil(() -> ((List<?>) secp.call("connections").get("connections")).isEmpty(), "js sees it gone");
+    secp.call("dial", "addr", javaAddr(host));
+    Connection back = HostTests.waitFor(() -> host.connection(PeerId.parse(secp.peerId())).orElse(null));
+    assertTrue(host.ping(back).toNanos() > 0);
   }
 
   @Test
   void dialingJsUnderTheWrongPeerIdIsRefused() throws Exception {
     PeerProcess js = js();
     Host host = java();
-    Multiaddr wrong = Multiaddr.parse(js.addr()).withPeerId(PeerKeyPair.generate().peerId());
+    Multiaddr wrong = Multiaddr.parse(js.addr()).withPeerId(NodeIdentity.ephemeral().peerId());
     var e = assertThrows(PeerIdMismatchException.class, () -> host.dial(wrong));
     assertEquals(js.peerId(), e.actual().toString());
     assertTrue(host.connections().isEmpty());

@@ -3,6 +3,7 @@ package dev.plasm.transport.libp2p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.time.Duration;

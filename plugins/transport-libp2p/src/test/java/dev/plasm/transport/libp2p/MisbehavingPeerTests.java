@@ -3,6 +3,7 @@ package dev.plasm.transport.libp2p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
 import dev.plasm.transport.libp2p.internal.mss.Multistream;
 import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
@@ -90,7 +91,7 @@ class MisbehavingPeerTests {
   /** Negotiates /noise and runs the Noise handshake as initiator, offering Yamux inline. */
   private NoiseHandshake.Result secured(Socket s) throws IOException {
     Multistream.select(s.getInputStream(), s.getOutputStream(), List.of(NoiseHandshake.PROTOCOL_ID));
-    NoiseHandshake.Result r = NoiseHandshake.initiate(s.getInputStream(), s.getOutputStream(), PeerKeyPair.generate(),
+    NoiseHandshake.Result r = NoiseHandshake.initiate(s.getInputStream(), s.getOutputStream(), NodeIdentity.ephemeral(),
         server.peerId(), List.of(YAMUX));
     assertEquals(List.of(YAMUX), r.remoteMuxers(), "the server offers Yamux inline, so no mss round follows");
     return r;

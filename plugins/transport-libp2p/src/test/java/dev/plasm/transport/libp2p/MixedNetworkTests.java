@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.testing.PeerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

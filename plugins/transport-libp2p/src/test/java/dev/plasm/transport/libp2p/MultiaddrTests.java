@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import java.net.InetSocketAddress;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
@@ -41,7 +43,7 @@ class MultiaddrTests {
 
   @Test
   void peerIdHelpers() {
-    PeerId id = PeerKeyPair.generate().peerId();
+    PeerId id = NodeIdentity.ephemeral().peerId();
     Multiaddr base = Multiaddr.parse("/ip4/127.0.0.1/tcp/9");
     Multiaddr full = base.withPeerId(id);
     assertEquals("/ip4/127.0.0.1/tcp/9/p2p/" + id, full.toString());

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.quic.RawQuicClient;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -177,7 +179,7 @@ class QuicTests {
   void aWrongPeerIdIsRefusedInsideTheHandshake() throws Exception {
     Host a = host();
     Host b = host();
-    PeerId other = PeerKeyPair.generate().peerId();
+    PeerId other = NodeIdentity.ephemeral().peerId();
     PeerIdMismatchException e = assertThrows(PeerIdMismatchException.class,
         () -> a.dial(quicAddr(b).withPeerId(other)));
     assertEquals(other, e.expected());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,7 +158,7 @@ class RelayTests {
     HostTests.waitUntil(() -> r.connection(flood.peerId()).isEmpty(), "its connection is closed");
 
     // CONNECT abuse: asking again and again for a peer that holds no reservation.
-    Multiaddr nobody = Multiaddr.parse(HostTests.addr(r) + "/p2p-circuit/p2p/" + PeerKeyPair.generate().peerId());
+    Multiaddr nobody = Multiaddr.parse(HostTests.addr(r) + "/p2p-circuit/p2p/" + NodeIdentity.ephemeral().peerId());
     Host prober = host();
     for (int i = 0; i < 4; i++) {
       assertThrows(IOException.class, () -> prober.dial(nobody));

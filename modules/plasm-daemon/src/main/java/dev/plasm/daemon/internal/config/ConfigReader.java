@@ -235,16 +235,18 @@ public final class ConfigReader {
         (int) r.integer(t, "remote.", "max-dispatch", d.maxDispatch(), 1, 100_000));
   }
 
+  /** Peer ids in either text form of the peer-ids spec, kept in the base58btc form the transport reports. */
   private static List<String> peerIds(Reader r, JsonNode t, String key) {
     List<String> ids = r.strings(t, "remote.", key, List.of());
+    List<String> canonical = new ArrayList<>(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       try {
-        PeerId.parse(ids.get(i));
+        canonical.add(PeerId.parse(ids.get(i)).toString());
       } catch (IllegalArgumentException e) {
         throw r.error("remote." + key + "[" + i + "]", "'" + ids.get(i) + "' is not a peer id: " + e.getMessage());
       }
     }
-    return ids;
+    return canonical;
   }
 
   private static P2pConfig p2p(Reader r, JsonNode root) {

@@ -76,12 +76,6 @@ public final class P2pNode implements AutoCloseable {
       bridge.close();
       throw new ConfigurationException("p2p.listen", "p2p.listen: " + e.getMessage());
     }
-    if (!t.peerId().equals(identity.peerId().toString())) {
-      t.close();
-      bridge.close();
-      throw new IllegalStateException("transport '" + config.transport() + "' started with peer id " + t.peerId()
-          + " instead of the node's " + identity.peerId());
-    }
     log.info("p2p node listening", "transport", entry.descriptor().id() + " " + entry.descriptor().version(),
         "peerId", t.peerId(), "addresses", String.join(",", t.listenAddresses()),
         "bootstrapPeers", config.bootstrap().size());

@@ -2,9 +2,11 @@ package dev.plasm.daemon.internal.remote;
 
 import dev.plasm.api.Limit;
 import dev.plasm.daemon.internal.store.Json;
-import dev.plasm.identity.Ed25519Keys;
+import dev.plasm.identity.KeyFormatException;
+import dev.plasm.identity.KeyType;
 import dev.plasm.identity.NodeIdentity;
 import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.receipt.spi.CanonicalJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -152,11 +154,12 @@ record NodeRecord(
     if (!id.equals(peerId)) {
       throw new IllegalArgumentException("a record of " + id + " stored under " + peerId);
     }
-    byte[] key;
+    PeerPublicKey key;
     try {
-      key = PeerId.parse(peerId).ed25519PublicKey()
+      key = PeerId.parse(peerId).embeddedPublicKey()
+          .filter(k -> k.type() == KeyType.ED25519)
           .orElseThrow(() -> new IllegalArgumentException("the peer id names no Ed25519 key"));
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | KeyFormatException e) {
       throw new IllegalArgumentException("cannot check the signature: " + e.getMessage());
     }
     ObjectNode unsigned = ((ObjectNode) o).deepCopy();
@@ -168,7 +171,7 @@ record NodeRecord(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("the signature is not base64");
     }
-    if (!Ed25519Keys.verify(key, signingBytes(unsigned), sigBytes)) {
+    if (!key.verify(signingBytes(unsigned), sigBytes)) {
       throw new IllegalArgumentException("the signature does not verify with the key of " + peerId + " (forged or altered)");
     }
     Instant issued;

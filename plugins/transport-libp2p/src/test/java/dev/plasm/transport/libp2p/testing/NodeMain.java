@@ -1,10 +1,10 @@
 package dev.plasm.transport.libp2p.testing;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Host;
 import dev.plasm.transport.libp2p.Libp2pTransportProvider;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.internal.transport.Libp2pTransport;
 import dev.plasm.transport.spi.ConnectedPeer;
 import dev.plasm.transport.spi.DhtKey;

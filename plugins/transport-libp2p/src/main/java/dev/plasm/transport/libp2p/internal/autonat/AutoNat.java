@@ -1,9 +1,9 @@
 package dev.plasm.transport.libp2p.internal.autonat;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.Reachability;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;

@@ -1,10 +1,10 @@
 package dev.plasm.transport.libp2p.internal.codec;
 
 import dev.plasm.transport.libp2p.MalformedMessageException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**

@@ -14,7 +14,7 @@ import javax.crypto.KeyAgreement;
 
 /** X25519 Diffie-Hellman with raw 32-byte public keys, for Noise. */
 public final class X25519 {
-  private static final byte[] X509_PREFIX = Ed25519.hex("302a300506032b656e032100");
+  private static final byte[] X509_PREFIX = java.util.HexFormat.of().parseHex("302a300506032b656e032100");
 
   private X25519() {}
 
@@ -58,10 +58,16 @@ public final class X25519 {
       throw new GeneralSecurityException("an X25519 public key has 32 bytes, not " + theirRaw.length);
     }
     PublicKey theirs =
-        KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(Ed25519.concat(X509_PREFIX, theirRaw)));
+        KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(concat(X509_PREFIX, theirRaw)));
     KeyAgreement ka = KeyAgreement.getInstance("X25519");
     ka.init(ours);
     ka.doPhase(theirs, true);
     return ka.generateSecret();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

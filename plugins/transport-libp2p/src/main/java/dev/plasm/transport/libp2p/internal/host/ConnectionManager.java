@@ -1,8 +1,8 @@
 package dev.plasm.transport.libp2p.internal.host;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.PeerDrop;
-import dev.plasm.transport.libp2p.PeerId;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

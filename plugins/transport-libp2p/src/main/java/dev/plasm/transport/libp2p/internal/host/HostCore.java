@@ -1,14 +1,16 @@
 package dev.plasm.transport.libp2p.internal.host;
 
+import dev.plasm.identity.KeyFormatException;
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.PeerDrop;
-import dev.plasm.transport.libp2p.PeerId;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
+import dev.plasm.transport.libp2p.RelayLimits;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.StreamHandler;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;
@@ -17,8 +19,6 @@ import dev.plasm.transport.libp2p.internal.noise.NoiseHandshake;
 import dev.plasm.transport.libp2p.internal.relay.RelayClient;
 import dev.plasm.transport.libp2p.internal.relay.RelayMessages;
 import dev.plasm.transport.libp2p.internal.relay.RelayService;
-import dev.plasm.transport.libp2p.RelayLimits;
-import dev.plasm.transport.libp2p.RelayReservation;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -298,7 +298,7 @@ public final class HostCore implements AutoCloseable {
   }
 
   private Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected,
-      dev.plasm.transport.libp2p.PeerKeyPair identity) throws IOException {
+      dev.plasm.identity.NodeIdentity identity) throws IOException {
     InputStream in = new BufferedInputStream(rawIn, 64 * 1024);
     List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
     List<String> offered = ours.isEmpty() ? null : ours;
@@ -600,7 +600,7 @@ public final class HostCore implements AutoCloseable {
   // ---- reachability ----
 
   /** A throw-away identity for dial-backs: the peer must not take them for a second connection to us. */
-  private final dev.plasm.transport.libp2p.PeerKeyPair probeIdentity = dev.plasm.transport.libp2p.PeerKeyPair.generate();
+  private final dev.plasm.identity.NodeIdentity probeIdentity = dev.plasm.identity.NodeIdentity.ephemeral();
 
   /**
    * Checks that {@code expected} answers at {@code addr} (TCP or QUIC): a fresh connection from a
@@ -810,7 +810,12 @@ public final class HostCore implements AutoCloseable {
       LOG.log(Level.DEBUG, "{0}: identify addresses skipped: {1}", c, skipped);
     }
     if (p.publicKey() != null) {
-      PeerPublicKey key = PeerPublicKey.decode(p.publicKey());
+      PeerPublicKey key;
+      try {
+        key = PeerPublicKey.decode(p.publicKey());
+      } catch (KeyFormatException e) {
+        throw new MalformedMessageException("identify from " + c.remotePeer() + " carries a bad public key: " + e.getMessage(), e);
+      }
       if (!key.equals(c.remotePublicKey())) {
         throw new MalformedMessageException("identify from " + c.remotePeer() + " carries the key of " + key.peerId());
       }

@@ -1,6 +1,6 @@
 package dev.plasm.transport.libp2p.internal.host;
 
-import dev.plasm.transport.libp2p.PeerKeyPair;
+import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.libp2p.internal.yamux.YamuxConfig;
 import java.time.Duration;
 
@@ -20,7 +20,7 @@ import java.time.Duration;
  *     protected; zero: never
  */
 public record HostSettings(
-    PeerKeyPair identity,
+    NodeIdentity identity,
     String agentVersion,
     String protocolVersion,
     YamuxConfig yamux,

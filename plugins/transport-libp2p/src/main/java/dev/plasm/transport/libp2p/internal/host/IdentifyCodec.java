@@ -1,9 +1,9 @@
 package dev.plasm.transport.libp2p.internal.host;
 
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.internal.codec.ProtoReader;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.plasm.transport.libp2p.internal.host;
 
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.internal.mux.MuxedStream;
 import dev.plasm.transport.libp2p.internal.quic.QuicStreamAdapter;
 import io.netty.buffer.Unpooled;

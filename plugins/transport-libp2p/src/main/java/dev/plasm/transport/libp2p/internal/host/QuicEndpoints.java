@@ -1,12 +1,12 @@
 package dev.plasm.transport.libp2p.internal.host;
 
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.HandshakeException;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.PeerIdMismatchException;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.internal.quic.Libp2pCertificate;
 import dev.plasm.transport.libp2p.internal.quic.Libp2pTrustManager;
 import dev.plasm.transport.libp2p.internal.quic.QuicStreamAdapter;
@@ -16,9 +16,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -440,7 +440,7 @@ final class QuicEndpoints implements AutoCloseable {
   private QuicSslContext clientContext(boolean probe) {
     synchronized (startLock) {
       if (probe && probeContext == null) {
-        probeCertificate = Libp2pCertificate.create(dev.plasm.transport.libp2p.PeerKeyPair.generate(), CERTIFICATE_VALIDITY);
+        probeCertificate = Libp2pCertificate.create(dev.plasm.identity.NodeIdentity.ephemeral(), CERTIFICATE_VALIDITY);
         probeContext = buildClientContext(probeCertificate);
       } else if (!probe && clientContext == null) {
         clientContext = buildClientContext(certificate);

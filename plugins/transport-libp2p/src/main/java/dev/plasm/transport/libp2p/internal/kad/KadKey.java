@@ -1,7 +1,7 @@
 package dev.plasm.transport.libp2p.internal.kad;
 
-import dev.plasm.transport.libp2p.PeerId;
-import dev.plasm.transport.libp2p.internal.codec.Multihash;
+import dev.plasm.identity.Multihash;
+import dev.plasm.identity.PeerId;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;

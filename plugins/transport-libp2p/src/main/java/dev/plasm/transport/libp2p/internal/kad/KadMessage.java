@@ -1,8 +1,8 @@
 package dev.plasm.transport.libp2p.internal.kad;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.internal.codec.ProtoReader;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import java.time.Instant;

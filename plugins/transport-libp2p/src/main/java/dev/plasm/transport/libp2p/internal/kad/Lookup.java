@@ -1,6 +1,6 @@
 package dev.plasm.transport.libp2p.internal.kad;
 
-import dev.plasm.transport.libp2p.PeerId;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Peer;
 import java.io.IOException;
 import java.time.Duration;

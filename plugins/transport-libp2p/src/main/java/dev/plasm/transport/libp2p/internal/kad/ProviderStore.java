@@ -1,7 +1,7 @@
 package dev.plasm.transport.libp2p.internal.kad;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

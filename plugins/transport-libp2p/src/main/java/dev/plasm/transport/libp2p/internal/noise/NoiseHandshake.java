@@ -1,11 +1,11 @@
 package dev.plasm.transport.libp2p.internal.noise;
 
+import dev.plasm.identity.KeyFormatException;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.HandshakeException;
-import dev.plasm.transport.libp2p.Libp2pException;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.PeerIdMismatchException;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.internal.crypto.X25519;
 import java.io.EOFException;
 import java.io.IOException;
@@ -43,7 +43,7 @@ public final class NoiseHandshake {
    * @param expected the peer id being dialed, or null to accept any proven identity
    * @param muxers muxers to offer in the payload (inlined muxer negotiation), or an empty list
    */
-  public static Result initiate(InputStream in, OutputStream out, PeerKeyPair identity, PeerId expected, List<String> muxers)
+  public static Result initiate(InputStream in, OutputStream out, NodeIdentity identity, PeerId expected, List<String> muxers)
       throws IOException {
     KeyPair staticKey = X25519.generate();
     HandshakeState hs = new HandshakeState(true, new byte[0], staticKey, null);
@@ -64,7 +64,7 @@ public final class NoiseHandshake {
   }
 
   /** Runs the handshake as responder (listener). */
-  public static Result respond(InputStream in, OutputStream out, PeerKeyPair identity, List<String> muxers) throws IOException {
+  public static Result respond(InputStream in, OutputStream out, NodeIdentity identity, List<String> muxers) throws IOException {
     KeyPair staticKey = X25519.generate();
     HandshakeState hs = new HandshakeState(false, new byte[0], staticKey, null);
     try {
@@ -93,7 +93,7 @@ public final class NoiseHandshake {
     return null;
   }
 
-  static NoisePayload payload(PeerKeyPair identity, byte[] staticPublic, List<String> muxers) {
+  static NoisePayload payload(NodeIdentity identity, byte[] staticPublic, List<String> muxers) {
     byte[] sig = identity.sign(concat(SIGNATURE_PREFIX, staticPublic));
     return new NoisePayload(identity.publicKey().encode(), sig, muxers);
   }
@@ -105,10 +105,7 @@ public final class NoiseHandshake {
     PeerPublicKey key;
     try {
       key = PeerPublicKey.decode(p.identityKey());
-    } catch (Libp2pException e) {
-      if (e instanceof dev.plasm.transport.libp2p.UnsupportedKeyTypeException) {
-        throw e;
-      }
+    } catch (KeyFormatException e) {
       throw new HandshakeException("Noise payload carries a bad identity key: " + e.getMessage(), e);
     }
     if (!key.verify(concat(SIGNATURE_PREFIX, remoteStatic), p.identitySig())) {

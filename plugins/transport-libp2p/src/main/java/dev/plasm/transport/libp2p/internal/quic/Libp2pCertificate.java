@@ -1,9 +1,9 @@
 package dev.plasm.transport.libp2p.internal.quic;
 
+import dev.plasm.identity.KeyFormatException;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.HandshakeException;
-import dev.plasm.transport.libp2p.Libp2pException;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -80,7 +80,7 @@ public final class Libp2pCertificate {
   }
 
   /** A fresh certificate for {@code identity}, valid from an hour ago for {@code validity}. */
-  public static Libp2pCertificate create(PeerKeyPair identity, Duration validity) {
+  public static Libp2pCertificate create(NodeIdentity identity, Duration validity) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -105,7 +105,7 @@ public final class Libp2pCertificate {
    * The libp2p extension (critical, as rust-libp2p marks it): {@code SignedKey{publicKey,
    * signature}} with {@code identity}'s signature over the certificate key's {@code spki}.
    */
-  static Extension signedKeyExtension(PeerKeyPair identity, byte[] spki) throws IOException {
+  static Extension signedKeyExtension(NodeIdentity identity, byte[] spki) throws IOException {
     byte[] signature = identity.sign(concat(SIGNATURE_PREFIX, spki));
     ASN1Encodable signedKey = new DERSequence(new ASN1Encodable[] {
         new DEROctetString(identity.publicKey().encode()), new DEROctetString(signature)});
@@ -225,8 +225,8 @@ public final class Libp2pCertificate {
       hostKey = PeerPublicKey.decode(ASN1OctetString.getInstance(seq.getObjectAt(0)).getOctets());
       signature = ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
     } catch (IOException | RuntimeException e) {
-      if (e instanceof Libp2pException le && !(e instanceof HandshakeException)) {
-        throw new HandshakeException("libp2p TLS: the extension's host key: " + le.getMessage(), le);
+      if (e instanceof KeyFormatException ke) {
+        throw new HandshakeException("libp2p TLS: the extension's host key: " + ke.getMessage(), ke);
       }
       throw new HandshakeException("libp2p TLS: malformed libp2p extension: " + e.getMessage(), e);
     }

@@ -1,7 +1,7 @@
 package dev.plasm.transport.libp2p.internal.quic;
 
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.Libp2pException;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;

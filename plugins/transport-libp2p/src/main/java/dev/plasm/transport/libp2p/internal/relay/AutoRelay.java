@@ -1,8 +1,8 @@
 package dev.plasm.transport.libp2p.internal.relay;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.Reachability;
 import dev.plasm.transport.libp2p.RelayReservation;
 import dev.plasm.transport.libp2p.internal.host.HostCore;

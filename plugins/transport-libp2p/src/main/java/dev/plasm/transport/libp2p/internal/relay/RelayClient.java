@@ -1,10 +1,10 @@
 package dev.plasm.transport.libp2p.internal.relay;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.RelayReservation;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;

@@ -1,10 +1,11 @@
 package dev.plasm.transport.libp2p.internal.relay;
 
+import dev.plasm.identity.KeyFormatException;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import dev.plasm.transport.libp2p.internal.codec.ProtoReader;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import dev.plasm.transport.libp2p.internal.codec.Varint;
@@ -273,7 +274,7 @@ public final class RelayMessages {
    * {@code Voucher{relay=1, peer=2, expiration=3}}, signed by the relay over the domain, the type
    * and the payload, each varint-length-prefixed.
    */
-  public static byte[] voucher(PeerKeyPair relay, PeerId peer, long expiration) {
+  public static byte[] voucher(NodeIdentity relay, PeerId peer, long expiration) {
     byte[] payload = new ProtoWriter().bytes(1, relay.peerId().toBytes()).bytes(2, peer.toBytes())
         .varint(3, expiration).toByteArray();
     byte[] sig = relay.sign(signedBytes(payload));
@@ -308,7 +309,12 @@ public final class RelayMessages {
     if (!Arrays.equals(type, VOUCHER_TYPE)) {
       throw new MalformedMessageException("envelope is not a reservation voucher");
     }
-    PeerPublicKey pk = PeerPublicKey.decode(key);
+    PeerPublicKey pk;
+    try {
+      pk = PeerPublicKey.decode(key);
+    } catch (KeyFormatException e) {
+      throw new MalformedMessageException("voucher carries a bad public key: " + e.getMessage(), e);
+    }
     if (!pk.peerId().equals(relay)) {
       throw new MalformedMessageException("voucher signed by " + pk.peerId() + ", not the relay " + relay);
     }

@@ -1,12 +1,12 @@
 package dev.plasm.transport.libp2p.internal.transport;
 
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Dht;
 import dev.plasm.transport.libp2p.Host;
 import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.ProtocolNotSupportedException;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.host.HostCore;

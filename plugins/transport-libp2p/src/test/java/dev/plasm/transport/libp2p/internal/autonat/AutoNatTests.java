@@ -3,11 +3,11 @@ package dev.plasm.transport.libp2p.internal.autonat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
 import dev.plasm.transport.libp2p.Host;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
-import dev.plasm.transport.libp2p.PeerKeyPair;
 import dev.plasm.transport.libp2p.Reachability;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;
@@ -120,7 +120,7 @@ class AutoNatTests {
   void aServerDialsBackOnlyTheRequesterAtItsOwnIpAndNotTooOften() throws Exception {
     Host server = host(true);
     Host client = host(false);
-    Object[] other = dial(client, server, PeerKeyPair.generate().peerId(), client.listenAddrs());
+    Object[] other = dial(client, server, NodeIdentity.ephemeral().peerId(), client.listenAddrs());
     assertEquals(AutoNat.E_BAD_REQUEST, other[0], "a request for another peer");
     Object[] elsewhere = dial(client, server, client.peerId(), List.of(Multiaddr.parse("/ip4/192.0.2.7/tcp/4001")));
     assertEquals(AutoNat.E_DIAL_REFUSED, elsewhere[0], "an address at another IP is never dialed");

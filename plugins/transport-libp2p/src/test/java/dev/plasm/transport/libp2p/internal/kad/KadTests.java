@@ -3,15 +3,14 @@ package dev.plasm.transport.libp2p.internal.kad;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.Multihash;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerId;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.internal.codec.Multihash;
 import dev.plasm.transport.libp2p.internal.codec.ProtoWriter;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Peer;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Type;
@@ -54,7 +53,7 @@ class KadTests {
       byte[] seed = new byte[32];
       seed[0] = (byte) i;
       seed[1] = (byte) (i >> 8);
-      out.add(PeerKeyPair.fromSeed(seed).peerId());
+      out.add(NodeIdentity.fromSeed(seed).peerId());
     }
     return out;
   }

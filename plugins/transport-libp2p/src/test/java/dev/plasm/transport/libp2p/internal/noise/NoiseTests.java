@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.KeyType;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerId;
+import dev.plasm.identity.UnsupportedKeyTypeException;
 import dev.plasm.transport.libp2p.HandshakeException;
-import dev.plasm.transport.libp2p.PeerId;
 import dev.plasm.transport.libp2p.PeerIdMismatchException;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.UnsupportedKeyTypeException;
 import dev.plasm.transport.libp2p.internal.crypto.X25519;
 import dev.plasm.transport.libp2p.testing.SocketPair;
 import java.io.BufferedInputStream;
@@ -20,6 +21,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.Arrays;
@@ -93,8 +95,8 @@ class NoiseTests {
 
   @Test
   void libp2pHandshakeProvesBothIdentitiesAndCarriesLargeWrites() throws Exception {
-    PeerKeyPair alice = PeerKeyPair.generate();
-    PeerKeyPair bob = PeerKeyPair.generate();
+    NodeIdentity alice = NodeIdentity.ephemeral();
+    NodeIdentity bob = NodeIdentity.ephemeral();
     try (SocketPair p = SocketPair.open()) {
       var responder = CompletableFuture.supplyAsync(() -> call(() ->
           NoiseHandshake.respond(in(p.server().getInputStream()), p.server().getOutputStream(), bob, List.of("/yamux/1.0.0"))));
@@ -175,9 +177,9 @@ class NoiseTests {
 
   @Test
   void dialerAbortsWhenTheRemoteIsNotTheDialedPeer() throws Exception {
-    PeerKeyPair alice = PeerKeyPair.generate();
-    PeerKeyPair bob = PeerKeyPair.generate();
-    PeerId someoneElse = PeerKeyPair.generate().peerId();
+    NodeIdentity alice = NodeIdentity.ephemeral();
+    NodeIdentity bob = NodeIdentity.ephemeral();
+    PeerId someoneElse = NodeIdentity.ephemeral().peerId();
     try (SocketPair p = SocketPair.open()) {
       var responder = CompletableFuture.supplyAsync(() -> call(() ->
           NoiseHandshake.respond(in(p.server().getInputStream()), p.server().getOutputStream(), bob, List.of())));
@@ -194,8 +196,8 @@ class NoiseTests {
 
   @Test
   void aForgedIdentitySignatureIsRefused() throws Exception {
-    PeerKeyPair alice = PeerKeyPair.generate();
-    PeerKeyPair mallory = PeerKeyPair.generate();
+    NodeIdentity alice = NodeIdentity.ephemeral();
+    NodeIdentity mallory = NodeIdentity.ephemeral();
     try (SocketPair p = SocketPair.open()) {
       // A responder that claims mallory's key but signs someone else's Noise key.
       Thread.ofVirtual().start(() -> fakeResponder(p, static_ -> new NoisePayload(
@@ -212,8 +214,8 @@ class NoiseTests {
       java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(alg[0]);
       g.initialize(alg[0].equals("EC") ? 256 : 2048);
       KeyPair id = g.generateKeyPair();
-      var type = alg[0].equals("EC") ? dev.plasm.transport.libp2p.KeyType.ECDSA : dev.plasm.transport.libp2p.KeyType.RSA;
-      byte[] key = dev.plasm.transport.libp2p.PeerPublicKey.of(type, id.getPublic().getEncoded()).encode();
+      var type = alg[0].equals("EC") ? dev.plasm.identity.KeyType.ECDSA : dev.plasm.identity.KeyType.RSA;
+      byte[] key = dev.plasm.identity.PeerPublicKey.of(type, id.getPublic().getEncoded()).encode();
       try (SocketPair p = SocketPair.open()) {
         Thread.ofVirtual().start(() -> fakeResponder(p, staticKey -> {
           try {
@@ -225,7 +227,7 @@ class NoiseTests {
             throw new IllegalStateException(e);
           }
         }));
-        var r = NoiseHandshake.initiate(in(p.client().getInputStream()), p.client().getOutputStream(), PeerKeyPair.generate(), null, List.of());
+        var r = NoiseHandshake.initiate(in(p.client().getInputStream()), p.client().getOutputStream(), NodeIdentity.ephemeral(), null, List.of());
         assertEquals(type, r.remoteKey().type());
         assertTrue(r.remotePeer().toString().startsWith("Qm"), "a " + type + " key is too long to inline in the peer id");
       }
@@ -233,13 +235,50 @@ class NoiseTests {
   }
 
   @Test
-  void aSecp256k1IdentityIsRefusedClearly() throws Exception {
+  void aSecp256k1IdentityIsVerifiedAndNamedByItsEmbeddedKey() throws Exception {
+    // The secp256k1 key pair of the libp2p peer-ids spec's vectors.
+    BigInteger d = new BigInteger("53dadf1d5a164d6b4acdb15e24aa4c5b1d3461bdbd42abedb0a4404d56ced8fb", 16);
     byte[] secpKey = HEX.parseHex("08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1a7a6fea0e630bfca99");
     try (SocketPair p = SocketPair.open()) {
-      Thread.ofVirtual().start(() -> fakeResponder(p, static_ -> new NoisePayload(secpKey, new byte[64], null)));
-      var e = assertThrows(UnsupportedKeyTypeException.class, () -> NoiseHandshake.initiate(
-          in(p.client().getInputStream()), p.client().getOutputStream(), PeerKeyPair.generate(), null, List.of()));
-      assertTrue(e.getMessage().contains("secp256k1"), e.getMessage());
+      Thread.ofVirtual().start(() -> fakeResponder(p, staticKey -> new NoisePayload(secpKey,
+          secp256k1Signature(d, HandshakeState.concat(NoiseHandshake.SIGNATURE_PREFIX, staticKey)), null)));
+      var r = NoiseHandshake.initiate(in(p.client().getInputStream()), p.client().getOutputStream(), NodeIdentity.ephemeral(), null, List.of());
+      assertEquals(KeyType.SECP256K1, r.remoteKey().type());
+      assertEquals("16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY", r.remotePeer().toString());
+    }
+    try (SocketPair p = SocketPair.open()) {
+      // The same key with a signature over something else.
+      Thread.ofVirtual().start(() -> fakeResponder(p, staticKey -> new NoisePayload(secpKey, secp256k1Signature(d, new byte[] {1}), null)));
+      var e = assertThrows(HandshakeException.class, () -> NoiseHandshake.initiate(
+          in(p.client().getInputStream()), p.client().getOutputStream(), NodeIdentity.ephemeral(), null, List.of()));
+      assertTrue(e.getMessage().contains("signature does not verify"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anIdentityKeyOfAnUnknownTypeIsRefusedClearly() throws Exception {
+    try (SocketPair p = SocketPair.open()) {
+      Thread.ofVirtual().start(() -> fakeResponder(p, static_ -> new NoisePayload(HEX.parseHex("08091200"), new byte[64], null)));
+      var e = assertThrows(HandshakeException.class, () -> NoiseHandshake.initiate(
+          in(p.client().getInputStream()), p.client().getOutputStream(), NodeIdentity.ephemeral(), null, List.of()));
+      assertTrue(e.getMessage().contains("unknown libp2p key type 9"), e.getMessage());
+      assertInstanceOf(UnsupportedKeyTypeException.class, e.getCause());
+    }
+  }
+
+  /** A DER ECDSA signature over sha256(message) on secp256k1, made with BouncyCastle (deterministic k). */
+  private static byte[] secp256k1Signature(BigInteger d, byte[] message) {
+    var curve = org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256k1");
+    var signer = new org.bouncycastle.crypto.signers.ECDSASigner(
+        new org.bouncycastle.crypto.signers.HMacDSAKCalculator(new org.bouncycastle.crypto.digests.SHA256Digest()));
+    signer.init(true, new org.bouncycastle.crypto.params.ECPrivateKeyParameters(d,
+        new org.bouncycastle.crypto.params.ECDomainParameters(curve)));
+    BigInteger[] rs = signer.generateSignature(dev.plasm.identity.Multihash.sha256Digest(message));
+    try {
+      return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+          new org.bouncycastle.asn1.ASN1Integer(rs[0]), new org.bouncycastle.asn1.ASN1Integer(rs[1])}).getEncoded();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.KeyType;
+import dev.plasm.identity.NodeIdentity;
+import dev.plasm.identity.PeerPublicKey;
 import dev.plasm.transport.libp2p.HandshakeException;
-import dev.plasm.transport.libp2p.KeyType;
-import dev.plasm.transport.libp2p.PeerKeyPair;
-import dev.plasm.transport.libp2p.PeerPublicKey;
 import java.io.ByteArrayInputStream;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -55,7 +55,7 @@ class Libp2pCertificateTests {
 
   @Test
   void ourCertificateCarriesOurKeyAndTheJdkReadsIt() throws Exception {
-    PeerKeyPair id = PeerKeyPair.generate();
+    NodeIdentity id = NodeIdentity.ephemeral();
     Libp2pCertificate c = Libp2pCertificate.create(id, Duration.ofDays(1));
     assertEquals(id.publicKey(), Libp2pCertificate.verify(c.certificate().getEncoded(), Instant.now()));
     assertEquals(id.publicKey(), Libp2pCertificate.verify(new java.security.cert.Certificate[] {c.certificate()}, Instant.now()));
@@ -72,7 +72,7 @@ class Libp2pCertificateTests {
   @Test
   void expiredAndNotYetValidCertificatesAreRefused() throws Exception {
     KeyPair k = certKey();
-    PeerKeyPair id = PeerKeyPair.generate();
+    NodeIdentity id = NodeIdentity.ephemeral();
     byte[] expired = Libp2pCertificate.der(k, NOW.minus(Duration.ofDays(2)), NOW.minus(Duration.ofDays(1)), NAME,
         Libp2pCertificate.signedKeyExtension(id, k.getPublic().getEncoded()));
     HandshakeException e = assertThrows(HandshakeException.class, () -> Libp2pCertificate.verify(expired, NOW));
@@ -93,7 +93,7 @@ class Libp2pCertificateTests {
   void aHostKeySignatureOverAnotherCertificateKeyIsRefused() throws Exception {
     KeyPair k = certKey();
     KeyPair other = certKey();
-    PeerKeyPair id = PeerKeyPair.generate();
+    NodeIdentity id = NodeIdentity.ephemeral();
     // The extension of a certificate for `other`, replayed in a certificate for `k`.
     byte[] forged = Libp2pCertificate.der(k, NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1)), NAME,
         Libp2pCertificate.signedKeyExtension(id, other.getPublic().getEncoded()));
@@ -104,7 +104,7 @@ class Libp2pCertificateTests {
   @Test
   void anUnknownCriticalExtensionIsRefusedAndAnUnknownOtherOneIgnored() throws Exception {
     KeyPair k = certKey();
-    PeerKeyPair id = PeerKeyPair.generate();
+    NodeIdentity id = NodeIdentity.ephemeral();
     Extension libp2p = Libp2pCertificate.signedKeyExtension(id, k.getPublic().getEncoded());
     ASN1ObjectIdentifier unknown = new ASN1ObjectIdentifier("1.2.3.4.5");
     byte[] critical = Libp2pCertificate.der(k, NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(1)), NAME, libp2p,
@@ -118,7 +118,7 @@ class Libp2pCertificateTests {
 
   @Test
   void chainsOfOtherThanOneCertificateAndGarbageAreRefused() throws Exception {
-    Libp2pCertificate c = Libp2pCertificate.create(PeerKeyPair.generate(), Duration.ofDays(1));
+    Libp2pCertificate c = Libp2pCertificate.create(NodeIdentity.ephemeral(), Duration.ofDays(1));
     assertThrows(HandshakeException.class,
         () -> Libp2pCertificate.verify(new java.security.cert.Certificate[] {c.certificate(), c.certificate()}, Instant.now()));
     assertThrows(HandshakeException.class, () -> Libp2pCertificate.verify(new java.security.cert.Certificate[0], Instant.now()));

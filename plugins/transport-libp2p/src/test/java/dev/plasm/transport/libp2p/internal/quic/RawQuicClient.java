@@ -1,6 +1,6 @@
 package dev.plasm.transport.libp2p.internal.quic;
 
-import dev.plasm.transport.libp2p.PeerKeyPair;
+import dev.plasm.identity.NodeIdentity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -57,7 +57,7 @@ public final class RawQuicClient implements AutoCloseable {
         .trustManager(InsecureTrustManagerFactory.INSTANCE)
         .applicationProtocols("libp2p");
     if (bad == BadCertificate.VALID) {
-      Libp2pCertificate good = Libp2pCertificate.create(PeerKeyPair.generate(), Duration.ofDays(1));
+      Libp2pCertificate good = Libp2pCertificate.create(NodeIdentity.ephemeral(), Duration.ofDays(1));
       b.keyManager(good.privateKey(), null, good.certificate());
     } else if (bad != BadCertificate.NONE) {
       KeyPair k = ecKey();
@@ -66,9 +66,9 @@ public final class RawQuicClient implements AutoCloseable {
       byte[] der = switch (bad) {
         case NO_LIBP2P_EXTENSION -> Libp2pCertificate.der(k, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), name);
         case FORGED_SIGNATURE -> Libp2pCertificate.der(k, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), name,
-            Libp2pCertificate.signedKeyExtension(PeerKeyPair.generate(), ecKey().getPublic().getEncoded()));
+            Libp2pCertificate.signedKeyExtension(NodeIdentity.ephemeral(), ecKey().getPublic().getEncoded()));
         case EXPIRED -> Libp2pCertificate.der(k, now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)), name,
-            Libp2pCertificate.signedKeyExtension(PeerKeyPair.generate(), k.getPublic().getEncoded()));
+            Libp2pCertificate.signedKeyExtension(NodeIdentity.ephemeral(), k.getPublic().getEncoded()));
         case NONE, VALID -> throw new IllegalStateException();
       };
       X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.identity.NodeIdentity;
 import dev.plasm.transport.libp2p.MalformedMessageException;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.PeerKeyPair;
 import dev.plasm.transport.libp2p.internal.relay.RelayMessages.Hop;
 import dev.plasm.transport.libp2p.internal.relay.RelayMessages.Limit;
 import dev.plasm.transport.libp2p.internal.relay.RelayMessages.Peer;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /** The relay v2 messages and the reservation voucher. */
 class RelayMessagesTests {
-  private static final PeerKeyPair RELAY = PeerKeyPair.generate();
-  private static final PeerKeyPair PEER = PeerKeyPair.generate();
+  private static final NodeIdentity RELAY = NodeIdentity.ephemeral();
+  private static final NodeIdentity PEER = NodeIdentity.ephemeral();
 
   @Test
   void hopAndStopMessagesRoundTripWithTheFieldNumbersOfTheSpec() {
@@ -52,7 +52,7 @@ class RelayMessagesTests {
     byte[] v = RelayMessages.voucher(RELAY, PEER.peerId(), 1_800_000_000L);
     assertEquals(1_800_000_000L, RelayMessages.checkVoucher(v, RELAY.peerId(), PEER.peerId()));
     MalformedMessageException other = assertThrows(MalformedMessageException.class,
-        () -> RelayMessages.checkVoucher(v, PeerKeyPair.generate().peerId(), PEER.peerId()));
+        () -> RelayMessages.checkVoucher(v, NodeIdentity.ephemeral().peerId(), PEER.peerId()));
     assertTrue(other.getMessage().contains("not the relay"), other.getMessage());
     assertThrows(MalformedMessageException.class, () -> RelayMessages.checkVoucher(v, RELAY.peerId(), RELAY.peerId()));
     byte[] bad = v.clone();

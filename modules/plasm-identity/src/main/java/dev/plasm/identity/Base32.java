@@ -1,22 +1,22 @@
-package dev.plasm.transport.libp2p.internal.codec;
+package dev.plasm.identity;
 
 import java.io.ByteArrayOutputStream;
 
 /**
- * RFC 4648 base32, lower case and unpadded: the multibase {@code b} encoding used by CIDv1 peer
- * ids ({@code bafz...}).
+ * RFC 4648 base32, lower case and unpadded: the multibase {@code b} encoding of CIDv1 peer ids
+ * ({@code bafz...}).
  */
 public final class Base32 {
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
   private Base32() {}
 
-  public static String encode(byte[] input) {
-    StringBuilder sb = new StringBuilder((input.length * 8 + 4) / 5);
+  public static String encode(byte[] bytes) {
+    StringBuilder sb = new StringBuilder((bytes.length * 8 + 4) / 5);
     int buffer = 0;
     int bits = 0;
-    for (byte b : input) {
-      buffer = (buffer << 8) | (b & 0xFF);
+    for (byte b : bytes) {
+      buffer = (buffer << 8) | (b & 0xff);
       bits += 8;
       while (bits >= 5) {
         sb.append(ALPHABET.charAt((buffer >>> (bits - 5)) & 31));
@@ -29,7 +29,12 @@ public final class Base32 {
     return sb.toString();
   }
 
-  /** Decodes lower- or upper-case unpadded base32; refuses characters outside the alphabet. */
+  /**
+   * Decodes unpadded base32 in either case.
+   *
+   * @throws IllegalArgumentException naming the first character outside the alphabet, or if
+   *     the text has bits left over that no byte holds
+   */
   public static byte[] decode(String text) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() * 5 / 8);
     int buffer = 0;
@@ -37,18 +42,17 @@ public final class Base32 {
     for (int i = 0; i < text.length(); i++) {
       int v = ALPHABET.indexOf(Character.toLowerCase(text.charAt(i)));
       if (v < 0) {
-        throw new IllegalArgumentException(
-            "'" + text.charAt(i) + "' at index " + i + " is not a base32 character");
+        throw new IllegalArgumentException("'" + text.charAt(i) + "' at position " + i + " is not a base32 character");
       }
       buffer = (buffer << 5) | v;
       bits += 5;
       if (bits >= 8) {
-        out.write((buffer >>> (bits - 8)) & 0xFF);
+        out.write((buffer >>> (bits - 8)) & 0xff);
         bits -= 8;
       }
     }
     if (bits >= 5 || (buffer & ((1 << bits) - 1)) != 0) {
-      throw new IllegalArgumentException("base32 text has trailing bits");
+      throw new IllegalArgumentException("the base32 text has trailing bits");
     }
     return out.toByteArray();
   }

@@ -1,4 +1,4 @@
-package dev.plasm.transport.libp2p;
+package dev.plasm.identity;
 
 /** The RSA test vectors of libp2p/specs peer-ids.md (protobuf PrivateKey and PublicKey, hex). */
 final class RsaVector {
