@@ -13,14 +13,18 @@ module dev.plasm.cli {
   requires info.picocli;
   // Only the --json paths touch Jackson, so plain runs never pay for loading it.
   requires tools.jackson.databind;
-  // The shell (dev.plasm.cli.shell) and the status line on a terminal (dev.plasm.cli.term.StatusLine).
-  // Only those classes name jline, and they load only when a terminal is really used: plasm run on a
+  // The shell (dev.plasm.cli.shell) and the status line on a terminal
+  // (dev.plasm.cli.term.StatusLine).
+  // Only those classes name jline, and they load only when a terminal is really used: plasm run on
+  // a
   // pipe never loads a jline class. The terminal is jline's FFM provider (org.jline.terminal.ffm,
-  // bound as a service of org.jline.terminal); it needs --enable-native-access, which bin/plasm gives.
+  // bound as a service of org.jline.terminal); it needs --enable-native-access, which bin/plasm
+  // gives.
   requires org.jline.reader;
 
   // picocli reads the annotated command classes reflectively.
-  opens dev.plasm.cli to info.picocli;
+  opens dev.plasm.cli to
+      info.picocli;
 
   exports dev.plasm.cli;
 }

@@ -28,21 +28,33 @@ public final class UpgradeClassFiles {
       System.exit(64);
     }
     int upgraded = 0;
-    try (ZipFile in = new ZipFile(args[0]); JarOutputStream out = new JarOutputStream(new FileOutputStream(args[1]));
-        URLClassLoader jar = new URLClassLoader(new URL[] {Path.of(args[0]).toUri().toURL()}, null)) {
+    try (ZipFile in = new ZipFile(args[0]);
+        JarOutputStream out = new JarOutputStream(new FileOutputStream(args[1]));
+        URLClassLoader jar =
+            new URLClassLoader(new URL[] {Path.of(args[0]).toUri().toURL()}, null)) {
       // Stack maps merge types, so the generator must see the jar's own class hierarchy.
-      ClassFile cf = ClassFile.of(ClassFile.StackMapsOption.GENERATE_STACK_MAPS,
-          ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.defaultResolver()
-              .orElse(ClassHierarchyResolver.ofResourceParsing(jar))));
+      ClassFile cf =
+          ClassFile.of(
+              ClassFile.StackMapsOption.GENERATE_STACK_MAPS,
+              ClassFile.ClassHierarchyResolverOption.of(
+                  ClassHierarchyResolver.defaultResolver()
+                      .orElse(ClassHierarchyResolver.ofResourceParsing(jar))));
       for (Enumeration<? extends ZipEntry> en = in.entries(); en.hasMoreElements(); ) {
         ZipEntry e = en.nextElement();
         byte[] bytes = in.getInputStream(e).readAllBytes();
-        if (!e.isDirectory() && e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")) {
+        if (!e.isDirectory()
+            && e.getName().endsWith(".class")
+            && !e.getName().endsWith("module-info.class")) {
           ClassModel cm = cf.parse(bytes);
           if (cm.majorVersion() < ClassFile.JAVA_6_VERSION) {
             // Rebuilding every method body makes the API compute the stack maps version 50+ needs.
-            bytes = cf.transformClass(cm, ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL)
-                .andThen(ClassTransform.endHandler(b -> b.withVersion(ClassFile.JAVA_8_VERSION, 0))));
+            bytes =
+                cf.transformClass(
+                    cm,
+                    ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL)
+                        .andThen(
+                            ClassTransform.endHandler(
+                                b -> b.withVersion(ClassFile.JAVA_8_VERSION, 0))));
             upgraded++;
           }
         }

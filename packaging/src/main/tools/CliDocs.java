@@ -29,19 +29,37 @@ public final class CliDocs {
 
   /** Environment variables the launcher and the commands read. */
   static final String[][] ENVIRONMENT = {
-    {"PLASM_HOME", "Plasm's directory for a user: identity key, plugins, a personal daemon's state. Default: ~/.plasm."},
+    {
+      "PLASM_HOME",
+      "Plasm's directory for a user: identity key, plugins, a personal daemon's state. Default: ~/.plasm."
+    },
     {"PLASM_DAEMON", "HOST:PORT of the daemon that submit, jobs, job, peers and dht talk to."},
     {"PLASM_TOKEN", "The daemon's API token (instead of the token file in the state directory)."},
     {"PLASM_JAVA_OPTS", "Extra JVM options for plasm itself, split on white space (e.g. -Xmx2g)."},
     {"PLASM_AOT", "off starts without the runtime image's AOT cache."},
-    {"NO_COLOR", "Any non-empty value turns colour off on a terminal (tables, states, errors, the status line)."},
+    {
+      "NO_COLOR",
+      "Any non-empty value turns colour off on a terminal (tables, states, errors, the status line)."
+    },
   };
 
   static final String[][] FILES = {
-    {"/etc/plasm/plasmd.toml", "The daemon's settings; every key is listed there, commented, with its default."},
-    {"/var/lib/plasm", "The state of the plasmd service: token, identity.key (the node's identity; back it up), modules/, jobs/."},
-    {"/usr/lib/plasm", "The runtime image: a trimmed Java runtime with Plasm and its engines. Engine plugins go in its plugins/ directory."},
-    {"/usr/share/doc/plasm", "The documentation (install.md, cli.md, config.md, http-api.md, receipts.md, ...), NOTICE and copyright."},
+    {
+      "/etc/plasm/plasmd.toml",
+      "The daemon's settings; every key is listed there, commented, with its default."
+    },
+    {
+      "/var/lib/plasm",
+      "The state of the plasmd service: token, identity.key (the node's identity; back it up), modules/, jobs/."
+    },
+    {
+      "/usr/lib/plasm",
+      "The runtime image: a trimmed Java runtime with Plasm and its engines. Engine plugins go in its plugins/ directory."
+    },
+    {
+      "/usr/share/doc/plasm",
+      "The documentation (install.md, cli.md, config.md, http-api.md, receipts.md, ...), NOTICE and copyright."
+    },
   };
 
   public static void main(String[] args) throws IOException {
@@ -56,14 +74,23 @@ public final class CliDocs {
         default -> fail("unknown argument " + args[i]);
       }
     }
-    if (version == null || date == null || man == null || completion == null || args.length % 2 != 0) {
+    if (version == null
+        || date == null
+        || man == null
+        || completion == null
+        || args.length % 2 != 0) {
       fail("usage: CliDocs --version V --date YYYY-MM-DD --man OUT.1 --completion OUT");
     }
-    Streams quiet = new Streams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-        new ByteArrayOutputStream(), Map.of());
+    Streams quiet =
+        new Streams(
+            new ByteArrayInputStream(new byte[0]),
+            new ByteArrayOutputStream(),
+            new ByteArrayOutputStream(),
+            Map.of());
     CommandLine cl = Main.commandLine(quiet, code -> {});
 
-    // The script is sourced by bash-completion, not run: no #! line (lintian: bash-completion-with-hashbang).
+    // The script is sourced by bash-completion, not run: no #! line (lintian:
+    // bash-completion-with-hashbang).
     String script = AutoComplete.bash("plasm", cl);
     if (script.startsWith("#!")) {
       script = script.substring(script.indexOf('\n') + 1);
@@ -78,16 +105,22 @@ public final class CliDocs {
   String page(CommandLine cl, String version, String date) {
     CommandSpec root = cl.getCommandSpec();
     out.append(".\\\" Generated from the plasm command's picocli model; do not edit.\n");
-    out.append(".TH PLASM 1 ").append(quote(date)).append(' ').append(quote("plasm " + version))
-        .append(' ').append(quote("Plasm Manual")).append('\n');
+    out.append(".TH PLASM 1 ")
+        .append(quote(date))
+        .append(' ')
+        .append(quote("plasm " + version))
+        .append(' ')
+        .append(quote("Plasm Manual"))
+        .append('\n');
     section("NAME");
     out.append("plasm \\- ").append(escape(first(root.usageMessage().header()))).append('\n');
     section("SYNOPSIS");
     synopsis(root);
     section("DESCRIPTION");
     paragraphs(root.usageMessage().description());
-    para("The commands are described under COMMANDS below. "
-        + "Every command also prints its own help with --help.");
+    para(
+        "The commands are described under COMMANDS below. "
+            + "Every command also prints its own help with --help.");
     section("OPTIONS");
     options(root);
     section("COMMANDS");
@@ -96,8 +129,9 @@ public final class CliDocs {
     }
     section("EXIT STATUS");
     exitCodes(root);
-    para("plasm run exits with the guest's exit code; traps, limits and bad modules have their own codes, "
-        + "listed under plasm run above.");
+    para(
+        "plasm run exits with the guest's exit code; traps, limits and bad modules have their own codes, "
+            + "listed under plasm run above.");
     section("ENVIRONMENT");
     for (String[] e : ENVIRONMENT) {
       term("\\fB" + escape(e[0]) + "\\fR", e[1]);
@@ -135,7 +169,8 @@ public final class CliDocs {
   }
 
   private void synopsis(CommandSpec spec) {
-    CommandLine.Help help = new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+    CommandLine.Help help =
+        new CommandLine.Help(spec, CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     String text = help.synopsis(0).strip();
     out.append(".PP\n.nf\n");
     for (String line : wrap(text, 78, "    ")) {

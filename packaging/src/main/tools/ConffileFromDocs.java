@@ -42,18 +42,20 @@ public final class ConffileFromDocs {
     }
 
     List<String> block = tomlBlock(Files.readAllLines(docs, StandardCharsets.UTF_8), docs);
-    List<String> lines = new ArrayList<>(List.of(
-        "# /etc/plasm/plasmd.toml: the settings of the Plasm node that plasmd.service runs",
-        "# (plasm daemon --config /etc/plasm/plasmd.toml).",
-        "#",
-        "# Every key is listed below with its default, commented out. To change one, remove the '# '",
-        "# in front of the key (its [table] line is already there) and run: systemctl restart plasmd",
-        "# The file is strict: an unknown key or a bad value stops the daemon with a message naming it",
-        "# (journalctl -u plasmd). Every key is explained in /usr/share/doc/plasm/config.md.",
-        "# workers.shutdown-grace must stay below the unit's TimeoutStopSec (30s; systemctl edit plasmd).",
-        "#",
-        "# Generated from docs/config.md when the package was built.",
-        ""));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "# /etc/plasm/plasmd.toml: the settings of the Plasm node that plasmd.service runs",
+                "# (plasm daemon --config /etc/plasm/plasmd.toml).",
+                "#",
+                "# Every key is listed below with its default, commented out. To change one, remove the '# '",
+                "# in front of the key (its [table] line is already there) and run: systemctl restart plasmd",
+                "# The file is strict: an unknown key or a bad value stops the daemon with a message naming it",
+                "# (journalctl -u plasmd). Every key is explained in /usr/share/doc/plasm/config.md.",
+                "# workers.shutdown-grace must stay below the unit's TimeoutStopSec (30s; systemctl edit plasmd).",
+                "#",
+                "# Generated from docs/config.md when the package was built.",
+                ""));
     int keys = 0;
     String table = "";
     for (String line : block) {
@@ -73,7 +75,8 @@ public final class ConffileFromDocs {
       String[] set = sets.stream().filter(s -> s[0].equals(key)).findFirst().orElse(null);
       if (set != null) {
         sets.remove(set);
-        lines.add("# Set by the package: the state directory of plasmd.service (StateDirectory=plasm).");
+        lines.add(
+            "# Set by the package: the state directory of plasmd.service (StateDirectory=plasm).");
         lines.add(set[1]);
       } else {
         lines.add(m.group(1) != null ? line : "# " + line);

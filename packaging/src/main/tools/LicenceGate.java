@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,7 +56,9 @@ public final class LicenceGate {
     Path imageBom = Path.of(a.get("image-bom"));
     if (!Files.isRegularFile(imageBom)) {
       // Maven skips cyclonedx-maven-plugin when it runs offline (-o): the plugin needs online mode.
-      usage(imageBom + " was not made; cyclonedx-maven-plugin makes it only when Maven runs online (without -o)");
+      usage(
+          imageBom
+              + " was not made; cyclonedx-maven-plugin makes it only when Maven runs online (without -o)");
     }
     ObjectNode bom = (ObjectNode) JSON.readTree(Files.readString(imageBom));
 
@@ -84,19 +86,30 @@ public final class LicenceGate {
           }
         }
       } else {
-        System.out.println("LicenceGate: note: " + buildBom + " does not exist (it is made when the build starts at the"
-            + " repository root); only the image's components were checked");
+        System.out.println(
+            "LicenceGate: note: "
+                + buildBom
+                + " does not exist (it is made when the build starts at the"
+                + " repository root); only the image's components were checked");
       }
     }
     if (!problems.isEmpty()) {
-      System.err.println("LicenceGate: licences outside the policy (" + a.get("policy") + "; see docs/licences.md):");
+      System.err.println(
+          "LicenceGate: licences outside the policy ("
+              + a.get("policy")
+              + "; see docs/licences.md):");
       problems.forEach(p -> System.err.println("  " + p));
-      System.err.println("Remove the dependency, pick another version or library, or write a decision in"
-          + " docs/licences.md and add it to the policy.");
+      System.err.println(
+          "Remove the dependency, pick another version or library, or write a decision in"
+              + " docs/licences.md and add it to the policy.");
       System.exit(1);
     }
-    System.out.println("LicenceGate: " + inImage.size() + " image components and " + buildOnly
-        + " build/test-only components have allowed licences");
+    System.out.println(
+        "LicenceGate: "
+            + inImage.size()
+            + " image components and "
+            + buildOnly
+            + " build/test-only components have allowed licences");
 
     if (a.containsKey("sbom")) {
       Path out = Path.of(a.get("sbom"));
@@ -128,14 +141,20 @@ public final class LicenceGate {
         case "allow image" -> image.add(w[2]);
         case "allow test" -> test.add(w[2]);
         case "decision " -> decisions.put(w[1], w[2]);
-        default -> usage(file + ":" + n + ": expected 'allow image|test LICENCE' or 'decision PURL LICENCE'");
+        default ->
+            usage(
+                file
+                    + ":"
+                    + n
+                    + ": expected 'allow image|test LICENCE' or 'decision PURL LICENCE'");
       }
     }
     return new Policy(image, test, decisions);
   }
 
   /** A component passes when one of its licences (a choice, as POMs list them) is allowed where it is used. */
-  static void check(JsonNode c, String where, Policy policy, String ownGroup, List<String> problems) {
+  static void check(
+      JsonNode c, String where, Policy policy, String ownGroup, List<String> problems) {
     if (!ownGroup.isEmpty() && ownGroup.equals(c.path("group").asString(""))) {
       return; // the project's own modules
     }
@@ -152,7 +171,12 @@ public final class LicenceGate {
       }
     }
     String what = where.equals("image") ? "in the image" : "in tests or the build only";
-    problems.add(name(c) + " (" + what + "): " + (licences.isEmpty() ? "no licence declared" : String.join(" | ", licences)));
+    problems.add(
+        name(c)
+            + " ("
+            + what
+            + "): "
+            + (licences.isEmpty() ? "no licence declared" : String.join(" | ", licences)));
   }
 
   static List<String> licences(JsonNode c) {
@@ -172,12 +196,19 @@ public final class LicenceGate {
   }
 
   static String key(JsonNode c) {
-    return c.path("group").asString("") + ":" + c.path("name").asString("") + ":" + c.path("version").asString("");
+    return c.path("group").asString("")
+        + ":"
+        + c.path("name").asString("")
+        + ":"
+        + c.path("version").asString("");
   }
 
   static String name(JsonNode c) {
     String g = c.path("group").asString("");
-    return (g.isEmpty() ? "" : g + ":") + c.path("name").asString("") + " " + c.path("version").asString("");
+    return (g.isEmpty() ? "" : g + ":")
+        + c.path("name").asString("")
+        + " "
+        + c.path("version").asString("");
   }
 
   /** The jlink'd Java runtime as a CycloneDX component, from the JDK's and the image's release files. */
@@ -197,9 +228,14 @@ public final class LicenceGate {
     c.put("publisher", jdk.getOrDefault("IMPLEMENTOR", "OpenJDK"));
     c.put("name", "openjdk");
     c.put("version", version);
-    c.put("description", "The Java runtime, linked by jlink with the modules " + String.join(", ", javaModules)
-        + "; its legal notices are in the image's legal/ directory");
-    c.putArray("licenses").addObject().put("expression", "GPL-2.0-only WITH Classpath-exception-2.0");
+    c.put(
+        "description",
+        "The Java runtime, linked by jlink with the modules "
+            + String.join(", ", javaModules)
+            + "; its legal notices are in the image's legal/ directory");
+    c.putArray("licenses")
+        .addObject()
+        .put("expression", "GPL-2.0-only WITH Classpath-exception-2.0");
     c.put("purl", purl);
     return c;
   }
@@ -215,20 +251,23 @@ public final class LicenceGate {
     return m;
   }
 
-  static String notice(JsonNode bom, String ownGroup, String jarsDir, String version) throws IOException {
+  static String notice(JsonNode bom, String ownGroup, String jarsDir, String version)
+      throws IOException {
     StringBuilder b = new StringBuilder();
     String title = "Plasm " + version + ": the software in this package and its licences";
     b.append(title).append('\n').append("=".repeat(title.length())).append("\n\n");
-    b.append("The runtime image in /usr/lib/plasm holds Plasm's own modules and the components below.\n"
-        + "This file is generated from the build's dependency tree; /usr/lib/plasm/sbom.cdx.json is the same\n"
-        + "list as a CycloneDX SBOM. Which licences are allowed, and why: licences.md.\n\n");
+    b.append(
+        "The runtime image in /usr/lib/plasm holds Plasm's own modules and the components below.\n"
+            + "This file is generated from the build's dependency tree; /usr/lib/plasm/sbom.cdx.json is the same\n"
+            + "list as a CycloneDX SBOM. Which licences are allowed, and why: licences.md.\n\n");
     Map<String, String> rows = new TreeMap<>();
     for (JsonNode c : bom.path("components")) {
       if (ownGroup.equals(c.path("group").asString(""))) {
         continue;
       }
       String g = c.path("group").asString("");
-      rows.put((g.isEmpty() ? "" : g + ":") + c.path("name").asString(""),
+      rows.put(
+          (g.isEmpty() ? "" : g + ":") + c.path("name").asString(""),
           c.path("version").asString("") + "\t" + String.join(" | ", licences(c)));
     }
     int width = rows.keySet().stream().mapToInt(String::length).max().orElse(10) + 2;
@@ -244,16 +283,24 @@ public final class LicenceGate {
           .append("=======================================================\n");
       Map<String, String> seen = new HashMap<>();
       for (JsonNode c : bom.path("components")) {
-        Path jar = jar(Path.of(jarsDir), c.path("name").asString("") + "-" + c.path("version").asString(""));
+        Path jar =
+            jar(
+                Path.of(jarsDir),
+                c.path("name").asString("") + "-" + c.path("version").asString(""));
         if (ownGroup.equals(c.path("group").asString("")) || jar == null) {
           continue;
         }
         try (JarFile jf = new JarFile(jar.toFile(), false)) {
-          for (JarEntry e : jf.stream().sorted((x, y) -> x.getName().compareTo(y.getName())).toList()) {
+          for (JarEntry e :
+              jf.stream().sorted((x, y) -> x.getName().compareTo(y.getName())).toList()) {
             String n = e.getName();
             String base = n.substring(n.lastIndexOf('/') + 1).toUpperCase(java.util.Locale.ROOT);
-            if (e.isDirectory() || !n.startsWith("META-INF/") || n.endsWith(".class")
-                || !(base.contains("NOTICE") || base.contains("LICENSE") || base.contains("LICENCE"))) {
+            if (e.isDirectory()
+                || !n.startsWith("META-INF/")
+                || n.endsWith(".class")
+                || !(base.contains("NOTICE")
+                    || base.contains("LICENSE")
+                    || base.contains("LICENCE"))) {
               continue;
             }
             String text;
@@ -282,8 +329,16 @@ public final class LicenceGate {
       return plain;
     }
     try (var files = Files.list(dir)) {
-      return files.filter(f -> f.getFileName().toString().matches(java.util.regex.Pattern.quote(nameVersion) + "-[a-z]+-[a-z0-9_]+\\.jar"))
-          .sorted().findFirst().orElse(null);
+      return files
+          .filter(
+              f ->
+                  f.getFileName()
+                      .toString()
+                      .matches(
+                          java.util.regex.Pattern.quote(nameVersion) + "-[a-z]+-[a-z0-9_]+\\.jar"))
+          .sorted()
+          .findFirst()
+          .orElse(null);
     }
   }
 
@@ -293,7 +348,9 @@ public final class LicenceGate {
 
   static String sha256(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

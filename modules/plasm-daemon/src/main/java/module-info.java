@@ -10,7 +10,8 @@ module dev.plasm.daemon {
   requires dev.plasm.job;
   // [p2p]: the transport contract (found through dev.plasm.host.TransportRegistry).
   requires dev.plasm.transport.spi;
-  // Transports log through System.Logger (JUL by default); P2pNode routes those lines into the daemon's log.
+  // Transports log through System.Logger (JUL by default); P2pNode routes those lines into the
+  // daemon's log.
   requires java.logging;
   requires tools.jackson.databind;
   requires tools.jackson.dataformat.toml;
@@ -18,5 +19,6 @@ module dev.plasm.daemon {
   exports dev.plasm.daemon;
 
   // Jackson binds the worker's reply line reflectively (everything else is written by hand).
-  opens dev.plasm.daemon.internal.worker to tools.jackson.databind;
+  opens dev.plasm.daemon.internal.worker to
+      tools.jackson.databind;
 }

@@ -9,6 +9,8 @@ module dev.plasm.engine.tck {
   requires dev.plasm.fixtures;
 
   exports dev.plasm.engine.tck;
+
   // JUnit instantiates and reflects on the kit's test methods.
-  opens dev.plasm.engine.tck to org.junit.platform.commons;
+  opens dev.plasm.engine.tck to
+      org.junit.platform.commons;
 }

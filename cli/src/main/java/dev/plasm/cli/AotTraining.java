@@ -41,9 +41,12 @@ final class AotTraining {
       int expected = Integer.parseInt(words[0].strip());
       String[] args = Arrays.copyOfRange(words, 1, words.length);
       long start = System.nanoTime();
-      int code = Main.commandLine(streams, c -> Runtime.getRuntime().halt(c), Main.only(args)).execute(args);
-      log.printf("plasm: aot training: plasm %s: exit %d (%d ms)%n", String.join(" ", args), code,
-          (System.nanoTime() - start) / 1_000_000);
+      int code =
+          Main.commandLine(streams, c -> Runtime.getRuntime().halt(c), Main.only(args))
+              .execute(args);
+      log.printf(
+          "plasm: aot training: plasm %s: exit %d (%d ms)%n",
+          String.join(" ", args), code, (System.nanoTime() - start) / 1_000_000);
       if (code != expected) {
         failed.add("plasm " + String.join(" ", args) + ": exit " + code + ", expected " + expected);
       }

@@ -20,15 +20,21 @@ import picocli.CommandLine.Parameters;
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:the script was printed", "64:a shell other than bash or zsh"},
-    footer = {"", "Examples:",
+    footer = {
+      "",
+      "Examples:",
       "  source <(plasm completion bash)                           # this bash session",
       "  plasm completion bash > ~/.local/share/bash-completion/completions/plasm",
-      "  echo 'source <(plasm completion zsh)' >> ~/.zshrc"})
+      "  echo 'source <(plasm completion zsh)' >> ~/.zshrc"
+    })
 final class CompletionCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SHELL", completionCandidates = Shells.class,
+  @Parameters(
+      index = "0",
+      paramLabel = "SHELL",
+      completionCandidates = Shells.class,
       description = "bash or zsh.")
   String shell;
 
@@ -42,8 +48,12 @@ final class CompletionCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!shell.equals("bash") && !shell.equals("zsh")) {
-      return new Printer(spec, main.streams).fail("completion", "no completion script for '" + shell + "'",
-          "give bash or zsh", ExitCodes.USAGE);
+      return new Printer(spec, main.streams)
+          .fail(
+              "completion",
+              "no completion script for '" + shell + "'",
+              "give bash or zsh",
+              ExitCodes.USAGE);
     }
     // The whole command tree, as 'plasm' builds it (limit flags included); picocli's script works
     // in both shells.

@@ -1,5 +1,9 @@
 package dev.plasm.cli;
 
+import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.Usage;
+import dev.plasm.daemon.DaemonConfig;
+import dev.plasm.job.JobJson;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -11,10 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import dev.plasm.api.ExecutionOutcome;
-import dev.plasm.api.Usage;
-import dev.plasm.daemon.DaemonConfig;
-import dev.plasm.job.JobJson;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class DaemonClient {
   /** Exit codes of the client commands (sysexits.h). */
   static final int UNAVAILABLE = 69;
+
   static final int NO_PERMISSION = 77;
   static final int TRY_LATER = 75;
 
@@ -37,25 +38,44 @@ final class DaemonClient {
 
   /** The options every client command has (a picocli mixin). */
   static final class Options {
-    @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.")
+    @Option(
+        names = "--daemon",
+        paramLabel = "HOST:PORT",
+        description =
+            "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.")
     String address;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.")
+    @Option(
+        names = "--token-file",
+        paramLabel = "FILE",
+        description =
+            "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.")
     Path tokenFile;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
     Path config;
 
-    @Option(names = "--json", description = "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).")
+    @Option(
+        names = "--json",
+        description =
+            "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).")
     boolean json;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only what a script needs (ids, one per line), with no headers, status line or summary.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description =
+            "Print only what a script needs (ids, one per line), with no headers, status line or summary.")
     boolean quiet;
   }
 
   /** A failure to report: message and exit code. */
   static final class Failure extends RuntimeException {
     final int exitCode;
+
     /** The API's error code ({@code p2p-disabled}, ...), or null when the daemon did not answer with one. */
     final String apiCode;
 
@@ -218,14 +238,17 @@ final class DaemonClient {
 
   /** The output {@code stream} (stdout or stderr) of a job from {@code offset} on. */
   Chunk output(String id, String stream, long offset) {
-    DaemonHttp.Response r = exchange(request("/v1/jobs/" + id + "/" + stream + "?offset=" + offset));
+    DaemonHttp.Response r =
+        exchange(request("/v1/jobs/" + id + "/" + stream + "?offset=" + offset));
     String nextHeader = r.header("X-Plasm-Next-Offset");
     long next = offset + r.body().length;
     if (nextHeader != null) {
       try {
         next = Long.parseLong(nextHeader);
       } catch (NumberFormatException e) {
-        throw new Failure(UNAVAILABLE, "the daemon at " + base + " sent a bad X-Plasm-Next-Offset: " + nextHeader);
+        throw new Failure(
+            UNAVAILABLE,
+            "the daemon at " + base + " sent a bad X-Plasm-Next-Offset: " + nextHeader);
       }
     }
     boolean complete = Boolean.parseBoolean(r.header("X-Plasm-Output-Complete"));
@@ -233,7 +256,8 @@ final class DaemonClient {
   }
 
   JsonNode postJson(String path, String json) {
-    return JSON.readTree(request(path).post("application/json", json.getBytes(StandardCharsets.UTF_8)).send());
+    return JSON.readTree(
+        request(path).post("application/json", json.getBytes(StandardCharsets.UTF_8)).send());
   }
 
   JsonNode postBytes(String path, byte[] body) {
@@ -243,13 +267,20 @@ final class DaemonClient {
   private DaemonHttp.Response exchange(Request req) {
     DaemonHttp.Response r;
     try {
-      r = http.exchange(req.method, req.path, token, req.contentType, req.body, req.timeout, req.sent);
+      r =
+          http.exchange(
+              req.method, req.path, token, req.contentType, req.body, req.timeout, req.sent);
     } catch (IllegalArgumentException e) {
       throw new Failure(ExitCodes.USAGE, e.getMessage());
     } catch (ConnectException e) {
       throw new Failure(UNAVAILABLE, "no daemon at " + base);
     } catch (SocketTimeoutException e) {
-      throw new Failure(UNAVAILABLE, "the daemon at " + base + " did not answer within " + dev.plasm.cli.term.Units.time(req.timeout));
+      throw new Failure(
+          UNAVAILABLE,
+          "the daemon at "
+              + base
+              + " did not answer within "
+              + dev.plasm.cli.term.Units.time(req.timeout));
     } catch (UnknownHostException e) {
       throw new Failure(UNAVAILABLE, "cannot talk to the daemon at " + base + ": unknown host");
     } catch (IOException e) {
@@ -271,13 +302,14 @@ final class DaemonClient {
     } catch (RuntimeException ignored) {
       // Not an API error document; show the body.
     }
-    int code = switch (s) {
-      case 401, 403, 421 -> NO_PERMISSION;
-      case 404 -> ExitCodes.NO_INPUT;
-      case 429, 503 -> TRY_LATER;
-      case 400, 409, 413 -> ExitCodes.USAGE;
-      default -> UNAVAILABLE;
-    };
+    int code =
+        switch (s) {
+          case 401, 403, 421 -> NO_PERMISSION;
+          case 404 -> ExitCodes.NO_INPUT;
+          case 429, 503 -> TRY_LATER;
+          case 400, 409, 413 -> ExitCodes.USAGE;
+          default -> UNAVAILABLE;
+        };
     throw new Failure(code, message + " (HTTP " + s + ")", apiCode);
   }
 
@@ -312,21 +344,27 @@ final class DaemonClient {
       return ExitCodes.of(o);
     }
     // Ended before it started.
-    return j.get("state").asString().equals("cancelled") ? ExitCodes.CANCELLED : ExitCodes.INTERRUPTED;
+    return j.get("state").asString().equals("cancelled")
+        ? ExitCodes.CANCELLED
+        : ExitCodes.INTERRUPTED;
   }
 
   /** One line describing how a job ended, or null for a normal exit. */
   static String describe(JsonNode j) {
     ExecutionOutcome o = outcome(j);
     if (o == null) {
-      return "job " + j.get("id").asString() + " " + j.get("state").asString()
+      return "job "
+          + j.get("id").asString()
+          + " "
+          + j.get("state").asString()
           + (j.has("reason") ? ": " + j.get("reason").asString() : "");
     }
     JsonNode n = j.get("outcome");
     if (o instanceof ExecutionOutcome.Completed) {
       return null;
     }
-    return o.id() + (n.has("detail") ? " (" + n.get("detail").asString() + ")" : "")
+    return o.id()
+        + (n.has("detail") ? " (" + n.get("detail").asString() + ")" : "")
         + (n.has("message") ? ": " + n.get("message").asString() : "");
   }
 }

@@ -32,10 +32,13 @@ import java.util.function.LongConsumer;
 final class DaemonHttp {
   /** How long connecting may take: on loopback a refused connection is immediate. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   /** Bytes written at a time; a request's progress is reported after each. */
   private static final int CHUNK = 64 * 1024;
+
   /** The longest status line or header line read. */
   private static final int MAX_LINE = 64 * 1024;
+
   /** Sockets of exchanges under way, so that the shell's Ctrl-C can end a blocked read. */
   private static final Set<Socket> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -85,12 +88,20 @@ final class DaemonHttp {
    * @throws java.net.ConnectException nothing listens at the address
    * @throws IOException any other failure to connect, write or read, or a malformed response
    */
-  Response exchange(String method, String target, String token, String contentType, byte[] body, Duration timeout,
-      LongConsumer sent) throws IOException {
+  Response exchange(
+      String method,
+      String target,
+      String token,
+      String contentType,
+      byte[] body,
+      Duration timeout,
+      LongConsumer sent)
+      throws IOException {
     // Nothing from the command line may change the request's shape (a job id with a CR LF in it
     // would add a header line).
     if (!target.startsWith("/") || !visible(target)) {
-      throw new IllegalArgumentException("'" + target + "' is not a request target: only visible ASCII, no spaces");
+      throw new IllegalArgumentException(
+          "'" + target + "' is not a request target: only visible ASCII, no spaces");
     }
     if (!visible(token) || (contentType != null && !visible(contentType.replace(" ", "")))) {
       throw new IllegalArgumentException("the token holds a character that cannot go in a header");
@@ -113,8 +124,15 @@ final class DaemonHttp {
     }
   }
 
-  private void write(OutputStream out, String method, String target, String token, String contentType, byte[] body,
-      LongConsumer sent) throws IOException {
+  private void write(
+      OutputStream out,
+      String method,
+      String target,
+      String token,
+      String contentType,
+      byte[] body,
+      LongConsumer sent)
+      throws IOException {
     StringBuilder h = new StringBuilder(256);
     h.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
     h.append("Host: ").append(hostHeader).append("\r\n");
@@ -169,7 +187,8 @@ final class DaemonHttp {
       if (colon <= 0) {
         throw new IOException("bad header line: '" + abbreviate(l) + "'");
       }
-      headers.put(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip());
+      headers.put(
+          l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip());
     }
     if (code / 100 == 1) {
       // 100 Continue and the like are not sent for these requests; skip one if it comes.
@@ -194,7 +213,8 @@ final class DaemonHttp {
       }
       body = in.readNBytes((int) n);
       if (body.length != n) {
-        throw new EOFException("the response ended " + (n - body.length) + " bytes short of its Content-Length");
+        throw new EOFException(
+            "the response ended " + (n - body.length) + " bytes short of its Content-Length");
       }
     } else {
       body = in.readAllBytes();
@@ -237,8 +257,10 @@ final class DaemonHttp {
     int c;
     while ((c = in.read()) != '\n') {
       if (c < 0) {
-        throw new EOFException(b.isEmpty() ? "the daemon closed the connection without an answer"
-            : "the response ended inside a line");
+        throw new EOFException(
+            b.isEmpty()
+                ? "the daemon closed the connection without an answer"
+                : "the response ended inside a line");
       }
       if (b.length() >= MAX_LINE) {
         throw new IOException("a response line is over " + MAX_LINE + " bytes");

@@ -36,12 +36,18 @@ final class EnginesCommand implements Callable<Integer> {
   /** The table, made when used (building the command tree links none of its lambdas). */
   static Table<EngineInfo> table() {
     return Table.<EngineInfo>of()
-      .column("ID", e -> e.descriptor().id())
-      .column("VERSION", e -> e.descriptor().version())
-      .column("MODE", e -> e.descriptor().mode().id())
-      .column("ENFORCES", e -> Arrays.stream(Limit.values()).filter(e.descriptor()::enforces).map(Limit::id)
-          .collect(Collectors.joining(",")))
-      .column("SOURCE", e -> e.module() + " (" + e.source() + ")").shrink();
+        .column("ID", e -> e.descriptor().id())
+        .column("VERSION", e -> e.descriptor().version())
+        .column("MODE", e -> e.descriptor().mode().id())
+        .column(
+            "ENFORCES",
+            e ->
+                Arrays.stream(Limit.values())
+                    .filter(e.descriptor()::enforces)
+                    .map(Limit::id)
+                    .collect(Collectors.joining(",")))
+        .column("SOURCE", e -> e.module() + " (" + e.source() + ")")
+        .shrink();
   }
 
   @Override
@@ -57,7 +63,8 @@ final class EnginesCommand implements Callable<Integer> {
     }
     if (engines.isEmpty()) {
       if (!output.quiet) {
-        out.println("No engines are installed. Put an engine plugin jar in a plugin directory (see --plugin-dir).");
+        out.println(
+            "No engines are installed. Put an engine plugin jar in a plugin directory (see --plugin-dir).");
         out.flush();
       }
       return ExitCodes.OK;
@@ -65,7 +72,9 @@ final class EnginesCommand implements Callable<Integer> {
     p.table(table(), engines, output.quiet);
     if (!output.quiet) {
       out.println();
-      out.println(p.out.dim("--engine auto (the default) picks one of these for each job; 'plasm engines --help' says how."));
+      out.println(
+          p.out.dim(
+              "--engine auto (the default) picks one of these for each job; 'plasm engines --help' says how."));
       out.flush();
     }
     return ExitCodes.OK;
@@ -73,6 +82,9 @@ final class EnginesCommand implements Callable<Integer> {
 
   /** Ids of the engines, for completion. */
   static List<String> ids(EngineRegistry registry) {
-    return registry.engines().stream().map(EngineInfo::descriptor).map(EngineDescriptor::id).toList();
+    return registry.engines().stream()
+        .map(EngineInfo::descriptor)
+        .map(EngineDescriptor::id)
+        .toList();
   }
 }

@@ -22,7 +22,8 @@ final class Hints {
           "give the daemon's token with --token-file FILE or $PLASM_TOKEN (the file 'token' in its state directory)";
       case DaemonClient.TRY_LATER -> "the daemon is busy; try again in a moment";
       case ExitCodes.USAGE -> "see '" + command + " --help'";
-      case ExitCodes.NO_INPUT -> command.startsWith("plasm job ") ? "list the jobs with 'plasm jobs'" : null;
+      case ExitCodes.NO_INPUT ->
+          command.startsWith("plasm job ") ? "list the jobs with 'plasm jobs'" : null;
       default -> null;
     };
   }

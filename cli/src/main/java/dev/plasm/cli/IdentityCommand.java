@@ -49,11 +49,14 @@ final class IdentityCommand implements Runnable {
       try {
         id = NodeIdentity.loadOrCreate(PlasmPaths.home(main.streams.env()));
       } catch (IdentityException e) {
-        return new Printer(spec, main.streams).fail("identity", e.getMessage(), null, ExitCodes.USAGE);
+        return new Printer(spec, main.streams)
+            .fail("identity", e.getMessage(), null, ExitCodes.USAGE);
       }
       dev.plasm.cli.term.Style style = new Printer(spec, main.streams).out;
       if (output.json) {
-        out.println(JsonOutput.identity(id.peerId().toString(), id.publicKeyBase64(), id.file().toString()));
+        out.println(
+            JsonOutput.identity(
+                id.peerId().toString(), id.publicKeyBase64(), id.file().toString()));
       } else if (output.quiet) {
         out.println(id.peerId());
       } else {

@@ -9,6 +9,7 @@ package dev.plasm.cli;
 final class Interrupts {
   /** Set by the shell: Ctrl-C reaches {@link #interrupt} instead of ending the process. */
   private static volatile boolean inShell;
+
   private static volatile Runnable pending;
 
   private Interrupts() {}

@@ -19,11 +19,19 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** {@code plasm job show|wait|logs|receipt|cancel ID}: one job on a daemon. */
-@Command(name = "job", header = "Show, wait for, read or cancel one job on a daemon.", mixinStandardHelpOptions = true,
+@Command(
+    name = "job",
+    header = "Show, wait for, read or cancel one job on a daemon.",
+    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {"", "ID is a job id as 'plasm submit' printed it or 'plasm jobs' lists it.", ""},
-    subcommands = {JobCommand.Show.class, JobCommand.Wait.class, JobCommand.Logs.class, JobCommand.ReceiptCmd.class,
-      JobCommand.Cancel.class})
+    subcommands = {
+      JobCommand.Show.class,
+      JobCommand.Wait.class,
+      JobCommand.Logs.class,
+      JobCommand.ReceiptCmd.class,
+      JobCommand.Cancel.class
+    })
 final class JobCommand implements Runnable {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -66,7 +74,8 @@ final class JobCommand implements Runnable {
         errDone = e.nextOffset();
         return o.complete() && e.complete();
       } catch (IOException e) {
-        throw new DaemonClient.Failure(ExitCodes.INTERNAL, "cannot write the output: " + e.getMessage());
+        throw new DaemonClient.Failure(
+            ExitCodes.INTERNAL, "cannot write the output: " + e.getMessage());
       }
     }
   }
@@ -74,7 +83,10 @@ final class JobCommand implements Runnable {
   /** Cancels a job on Ctrl-C, within a few seconds whatever the daemon does, and says so on stderr. */
   static void cancelQuietly(DaemonClient c, String id, Printer printer) {
     try {
-      c.request("/v1/jobs/" + id + "/cancel").timeout(Duration.ofSeconds(3)).post(null, null).send();
+      c.request("/v1/jobs/" + id + "/cancel")
+          .timeout(Duration.ofSeconds(3))
+          .post(null, null)
+          .send();
       printer.err().println("plasm: cancelled job " + id);
     } catch (DaemonClient.Failure f) {
       printer.err().println("plasm: could not cancel job " + id + ": " + f.getMessage());
@@ -86,7 +98,9 @@ final class JobCommand implements Runnable {
     @CommandLine.ParentCommand JobCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin DaemonClient.Options client;
-    @Parameters(index = "0", paramLabel = "ID", description = "The job's id (see 'plasm jobs').") String id;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The job's id (see 'plasm jobs').")
+    String id;
 
     DaemonClient client() {
       return new DaemonClient(client, parent.main.streams.env());
@@ -97,7 +111,9 @@ final class JobCommand implements Runnable {
     }
 
     String path(String sub) {
-      return "/v1/jobs/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + sub;
+      return "/v1/jobs/"
+          + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8)
+          + sub;
     }
 
     @Override
@@ -137,33 +153,61 @@ final class JobCommand implements Runnable {
       if (j.has("outcome")) {
         String d = DaemonClient.describe(j);
         int exit = j.get("outcome").path("exitCode").asInt();
-        rows.add(new String[] {"outcome", d != null ? style.red(d)
-            : exit == 0 ? style.green("completed, exit code 0") : style.yellow("completed, exit code " + exit)});
+        rows.add(
+            new String[] {
+              "outcome",
+              d != null
+                  ? style.red(d)
+                  : exit == 0
+                      ? style.green("completed, exit code 0")
+                      : style.yellow("completed, exit code " + exit)
+            });
       }
       if (j.has("reason")) {
         rows.add(new String[] {"reason", j.get("reason").asString()});
       }
-      rows.add(new String[] {"module", j.get("moduleSha256").asString() + " (" + j.path("programName").asString("") + ")"});
+      rows.add(
+          new String[] {
+            "module",
+            j.get("moduleSha256").asString() + " (" + j.path("programName").asString("") + ")"
+          });
       JsonNode used = j.path("engineUsed");
-      String engine = used.has("id") ? used.get("id").asString() + " " + used.path("version").asString("")
-          : j.path("engine").asString("");
+      String engine =
+          used.has("id")
+              ? used.get("id").asString() + " " + used.path("version").asString("")
+              : j.path("engine").asString("");
       if (!engine.isBlank()) {
         rows.add(new String[] {"engine", engine.strip()});
       }
       if (j.has("placement")) {
-        rows.add(new String[] {"placement", j.get("placement").asString()
-            + (j.path("redundancy").asInt(1) > 1 ? ", redundancy " + j.get("redundancy").asInt() : "")});
+        rows.add(
+            new String[] {
+              "placement",
+              j.get("placement").asString()
+                  + (j.path("redundancy").asInt(1) > 1
+                      ? ", redundancy " + j.get("redundancy").asInt()
+                      : "")
+            });
       }
       List<String> ranOn = new ArrayList<>();
-      j.path("executedBy").forEach(x -> ranOn.add(x.asString())); // whole ids: for receipt verify --trust
+      j.path("executedBy")
+          .forEach(x -> ranOn.add(x.asString())); // whole ids: for receipt verify --trust
       if (!ranOn.isEmpty()) {
         rows.add(new String[] {"ran on", String.join(", ", ranOn)});
       }
       int n = 0;
       for (JsonNode a : j.path("attempts")) {
         String detail = a.path("detail").asString("");
-        rows.add(new String[] {"attempt " + ++n, a.path("peerId").asString("") + ": " + a.path("result").asString("")
-            + (detail.isEmpty() ? "" : " (" + detail + ")") + ", " + a.path("startedAt").asString("")});
+        rows.add(
+            new String[] {
+              "attempt " + ++n,
+              a.path("peerId").asString("")
+                  + ": "
+                  + a.path("result").asString("")
+                  + (detail.isEmpty() ? "" : " (" + detail + ")")
+                  + ", "
+                  + a.path("startedAt").asString("")
+            });
       }
       rows.add(new String[] {"created", j.get("createdAt").asString()});
       if (j.has("finishedAt")) {
@@ -173,7 +217,10 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "show", header = "Show a job's state and outcome.", mixinStandardHelpOptions = true,
+  @Command(
+      name = "show",
+      header = "Show a job's state and outcome.",
+      mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  plasm job show 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Show extends Sub {
     @Override
@@ -182,8 +229,15 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "wait", header = "Wait for a job to end; exit like 'plasm run'.", mixinStandardHelpOptions = true,
-      description = {"", "On a terminal a status line shows the job while it runs. Ctrl-C stops waiting; the job goes on (cancel it with 'plasm job cancel').", ""},
+  @Command(
+      name = "wait",
+      header = "Wait for a job to end; exit like 'plasm run'.",
+      mixinStandardHelpOptions = true,
+      description = {
+        "",
+        "On a terminal a status line shows the job while it runs. Ctrl-C stops waiting; the job goes on (cancel it with 'plasm job cancel').",
+        ""
+      },
       footer = {"", "Example:", "  plasm job wait 019a4f5e2b10-8c1d2e3f4a5b6c7d && echo done"})
   static final class Wait extends Sub {
     @Override
@@ -191,8 +245,12 @@ final class JobCommand implements Runnable {
       DaemonClient c = client();
       Printer p = printer();
       JsonNode j = c.getJson(path(""));
-      try (JobProgress live = JobProgress.start(p, parent.main.streams, p.interactive(client.json, client.quiet),
-          j.path("programName").asString(id))) {
+      try (JobProgress live =
+          JobProgress.start(
+              p,
+              parent.main.streams,
+              p.interactive(client.json, client.quiet),
+              j.path("programName").asString(id))) {
         live.job(j);
         while (!DaemonClient.terminal(j)) {
           // Short polls while a status line is up, so it follows the job; one long poll otherwise.
@@ -205,12 +263,27 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "logs", header = "Print a job's stdout (and its stderr on stderr).", mixinStandardHelpOptions = true,
-      description = {"", "With --json, prints {id, stdout, stderr, complete} once, with the output as text (UTF-8).", ""},
-      footer = {"", "Examples:", "  plasm job logs 019a4f5e2b10-8c1d2e3f4a5b6c7d > out.txt",
-        "  plasm job logs --follow 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
+  @Command(
+      name = "logs",
+      header = "Print a job's stdout (and its stderr on stderr).",
+      mixinStandardHelpOptions = true,
+      description = {
+        "",
+        "With --json, prints {id, stdout, stderr, complete} once, with the output as text (UTF-8).",
+        ""
+      },
+      footer = {
+        "",
+        "Examples:",
+        "  plasm job logs 019a4f5e2b10-8c1d2e3f4a5b6c7d > out.txt",
+        "  plasm job logs --follow 019a4f5e2b10-8c1d2e3f4a5b6c7d"
+      })
   static final class Logs extends Sub {
-    @Option(names = "--follow", description = "Keep printing as the job writes, until it ends (a status line shows it on a terminal).") boolean follow;
+    @Option(
+        names = "--follow",
+        description =
+            "Keep printing as the job writes, until it ends (a status line shows it on a terminal).")
+    boolean follow;
 
     @Override
     int run() {
@@ -221,8 +294,12 @@ final class JobCommand implements Runnable {
       }
       Printer p = printer();
       JsonNode j = follow ? c.getJson(path("")) : null;
-      try (JobProgress live = JobProgress.start(p, streams, follow && p.interactive(false, client.quiet),
-          j == null ? id : j.path("programName").asString(id))) {
+      try (JobProgress live =
+          JobProgress.start(
+              p,
+              streams,
+              follow && p.interactive(false, client.quiet),
+              j == null ? id : j.path("programName").asString(id))) {
         if (j != null) {
           live.job(j);
         }
@@ -251,11 +328,22 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(name = "receipt", header = "Print (or save) a finished job's signed receipt.", mixinStandardHelpOptions = true,
-      description = {"", "The receipt is JSON already (docs/receipts.md); --json changes nothing.", ""},
+  @Command(
+      name = "receipt",
+      header = "Print (or save) a finished job's signed receipt.",
+      mixinStandardHelpOptions = true,
+      description = {
+        "",
+        "The receipt is JSON already (docs/receipts.md); --json changes nothing.",
+        ""
+      },
       footer = {"", "Example:", "  plasm job receipt -o r.json 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class ReceiptCmd extends Sub {
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the receipt to FILE instead of stdout.") Path output;
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "FILE",
+        description = "Write the receipt to FILE instead of stdout.")
+    Path output;
 
     @Override
     int run() {
@@ -268,13 +356,17 @@ final class JobCommand implements Runnable {
           parent.main.streams.out().flush();
         }
       } catch (IOException e) {
-        throw new DaemonClient.Failure(ExitCodes.NO_INPUT, "cannot write " + output + ": " + e.getMessage());
+        throw new DaemonClient.Failure(
+            ExitCodes.NO_INPUT, "cannot write " + output + ": " + e.getMessage());
       }
       return ExitCodes.OK;
     }
   }
 
-  @Command(name = "cancel", header = "Cancel a queued or running job.", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cancel",
+      header = "Cancel a queued or running job.",
+      mixinStandardHelpOptions = true,
       footer = {"", "Example:", "  plasm job cancel 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Cancel extends Sub {
     @Override

@@ -20,6 +20,7 @@ import tools.jackson.databind.JsonNode;
 final class JobProgress implements AutoCloseable {
   /** A job that ends sooner shows no status line (and loads no jline). */
   static final Duration DELAY = Duration.ofMillis(400);
+
   private static final String SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 
   private final String name;
@@ -87,7 +88,6 @@ final class JobProgress implements AutoCloseable {
     jobId = j.path("id").asString(null);
   }
 
-
   Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - start);
   }
@@ -134,7 +134,8 @@ final class JobProgress implements AutoCloseable {
    */
   String summary(String outcome, boolean good, Duration time, String receipt) {
     List<String> details = new ArrayList<>();
-    String where = Units.time(time == null ? elapsed() : time) + (engine == null ? "" : " on " + engine);
+    String where =
+        Units.time(time == null ? elapsed() : time) + (engine == null ? "" : " on " + engine);
     details.add(where + (peer == null ? "" : ", ran by " + abbreviate(peer)));
     if (jobId != null) {
       details.add("job " + jobId);
@@ -142,7 +143,11 @@ final class JobProgress implements AutoCloseable {
     if (receipt != null) {
       details.add("receipt written to " + receipt);
     }
-    return "plasm: " + name + ": " + (good ? style.green(outcome) : style.red(outcome)) + " "
+    return "plasm: "
+        + name
+        + ": "
+        + (good ? style.green(outcome) : style.red(outcome))
+        + " "
         + style.dim("(" + String.join("; ", details) + ")");
   }
 
@@ -151,8 +156,11 @@ final class JobProgress implements AutoCloseable {
     ExecutionOutcome o = DaemonClient.outcome(job);
     String d = DaemonClient.describe(job);
     boolean good = o instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
-    return summary(d != null ? d : "completed, exit code " + DaemonClient.exitCode(job), good,
-        o == null ? null : o.usage().wallTime(), receipt);
+    return summary(
+        d != null ? d : "completed, exit code " + DaemonClient.exitCode(job),
+        good,
+        o == null ? null : o.usage().wallTime(),
+        receipt);
   }
 
   /**

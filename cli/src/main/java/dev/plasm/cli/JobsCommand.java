@@ -13,20 +13,54 @@ import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /** {@code plasm jobs}: lists a daemon's jobs, newest first. */
-@Command(name = "jobs", header = "List a daemon's jobs, newest first.", mixinStandardHelpOptions = true,
+@Command(
+    name = "jobs",
+    header = "List a daemon's jobs, newest first.",
+    mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = {"", "One line per job: its id, state, outcome, the engine that ran it and when it was created; a column for the node that ran it appears when the daemon says. --quiet prints the ids only, --json the daemon's page as it is (docs/http-api.md).", ""},
+    description = {
+      "",
+      "One line per job: its id, state, outcome, the engine that ran it and when it was created; a column for the node that ran it appears when the daemon says. --quiet prints the ids only, --json the daemon's page as it is (docs/http-api.md).",
+      ""
+    },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:listed", "64:bad usage (e.g. an unknown --state)", "69:no daemon reachable", "77:token missing or wrong"},
-    footer = {"", "Examples:", "  plasm jobs", "  plasm jobs --state running --limit 10", "  plasm jobs -q | xargs -n1 plasm job cancel"})
+    exitCodeList = {
+      "0:listed",
+      "64:bad usage (e.g. an unknown --state)",
+      "69:no daemon reachable",
+      "77:token missing or wrong"
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  plasm jobs",
+      "  plasm jobs --state running --limit 10",
+      "  plasm jobs -q | xargs -n1 plasm job cancel"
+    })
 final class JobsCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin DaemonClient.Options client;
 
-  @Option(names = "--limit", paramLabel = "N", description = "At most N jobs (1-1000). Default: ${DEFAULT-VALUE}.", defaultValue = "50") int limit;
-  @Option(names = "--state", paramLabel = "STATE", completionCandidates = States.class, description = "Only jobs in this state: queued, running, finished, cancelled or interrupted.") String state;
-  @Option(names = "--before", paramLabel = "ID", description = "Only jobs older than ID (the 'next' of a previous page).") String before;
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "At most N jobs (1-1000). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "50")
+  int limit;
+
+  @Option(
+      names = "--state",
+      paramLabel = "STATE",
+      completionCandidates = States.class,
+      description = "Only jobs in this state: queued, running, finished, cancelled or interrupted.")
+  String state;
+
+  @Option(
+      names = "--before",
+      paramLabel = "ID",
+      description = "Only jobs older than ID (the 'next' of a previous page).")
+  String before;
 
   /** The states a job can be in. */
   static final class States extends ArrayList<String> {
@@ -41,13 +75,20 @@ final class JobsCommand implements Callable<Integer> {
    */
   static Table<JsonNode> table() {
     return Table.<JsonNode>of()
-      .column("ID", j -> j.get("id").asString())
-      .column("STATE", j -> j.get("state").asString(), Style::state)
-      .column("OUTCOME", JobsCommand::outcome, Style::state)
-      .column("ENGINE", j -> j.path("engineUsed").has("id") ? j.get("engineUsed").get("id").asString() : j.path("engine").asString(""))
-      .optional("RAN ON", JobProgress::ranOn)
-      .optional("ATTEMPTS", j -> j.path("attempts").size() > 1 ? Integer.toString(j.get("attempts").size()) : null)
-      .column("CREATED", j -> j.get("createdAt").asString());
+        .column("ID", j -> j.get("id").asString())
+        .column("STATE", j -> j.get("state").asString(), Style::state)
+        .column("OUTCOME", JobsCommand::outcome, Style::state)
+        .column(
+            "ENGINE",
+            j ->
+                j.path("engineUsed").has("id")
+                    ? j.get("engineUsed").get("id").asString()
+                    : j.path("engine").asString(""))
+        .optional("RAN ON", JobProgress::ranOn)
+        .optional(
+            "ATTEMPTS",
+            j -> j.path("attempts").size() > 1 ? Integer.toString(j.get("attempts").size()) : null)
+        .column("CREATED", j -> j.get("createdAt").asString());
   }
 
   private static String outcome(JsonNode j) {
@@ -55,8 +96,10 @@ final class JobsCommand implements Callable<Integer> {
       return "";
     }
     JsonNode o = j.get("outcome");
-    return o.get("kind").asString() + (o.has("exitCode") ? " " + o.get("exitCode").asInt()
-        : o.has("detail") ? " " + o.get("detail").asString() : "");
+    return o.get("kind").asString()
+        + (o.has("exitCode")
+            ? " " + o.get("exitCode").asInt()
+            : o.has("detail") ? " " + o.get("detail").asString() : "");
   }
 
   @Override
@@ -64,8 +107,12 @@ final class JobsCommand implements Callable<Integer> {
     Printer p = new Printer(spec, main.streams);
     try {
       StringBuilder q = new StringBuilder("/v1/jobs?limit=" + limit);
-      if (state != null) q.append("&state=").append(java.net.URLEncoder.encode(state, java.nio.charset.StandardCharsets.UTF_8));
-      if (before != null) q.append("&before=").append(java.net.URLEncoder.encode(before, java.nio.charset.StandardCharsets.UTF_8));
+      if (state != null)
+        q.append("&state=")
+            .append(java.net.URLEncoder.encode(state, java.nio.charset.StandardCharsets.UTF_8));
+      if (before != null)
+        q.append("&before=")
+            .append(java.net.URLEncoder.encode(before, java.nio.charset.StandardCharsets.UTF_8));
       JsonNode page = new DaemonClient(client, main.streams.env()).getJson(q.toString());
       PrintWriter out = p.out();
       if (client.json) {

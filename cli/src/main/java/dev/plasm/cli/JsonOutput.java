@@ -89,8 +89,11 @@ final class JsonOutput {
 
   private static boolean utf8(byte[] b) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b));
       return true;
     } catch (java.nio.charset.CharacterCodingException ex) {
       return false;
@@ -107,7 +110,8 @@ final class JsonOutput {
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 
-  static String plugins(List<dev.plasm.host.PluginInfo> plugins, List<String> dirs, List<PluginProblem> problems) {
+  static String plugins(
+      List<dev.plasm.host.PluginInfo> plugins, List<String> dirs, List<PluginProblem> problems) {
     ObjectNode root = MAPPER.createObjectNode();
     ArrayNode d = root.putArray("directories");
     dirs.forEach(d::add);
@@ -142,10 +146,16 @@ final class JsonOutput {
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
   }
 
-  static String verification(dev.plasm.host.ReceiptVerifier.Report report, java.util.List<dev.plasm.host.ReceiptVerifier.Check> extra, int code) {
+  static String verification(
+      dev.plasm.host.ReceiptVerifier.Report report,
+      java.util.List<dev.plasm.host.ReceiptVerifier.Check> extra,
+      int code) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("wellFormed", report.wellFormed());
-    root.put("authentic", report.authentic() && extra.stream().allMatch(dev.plasm.host.ReceiptVerifier.Check::passed));
+    root.put(
+        "authentic",
+        report.authentic()
+            && extra.stream().allMatch(dev.plasm.host.ReceiptVerifier.Check::passed));
     root.put("trusted", report.passed());
     if (report.receipt() != null) {
       root.put("jobId", report.receipt().jobId());

@@ -23,15 +23,24 @@ final class LimitFlags {
    */
   static void addTo(CommandSpec spec, boolean localDefaults) {
     for (Limit l : Limit.values()) {
-      String label = switch (l.unit()) {
-        case BYTES -> "SIZE";
-        case MILLIS -> "DURATION";
-        case COUNT -> "N";
-      };
-      String dflt = l.optional() || l == Limit.CPUS ? ""
-          : localDefaults ? " Default: " + l.format(l.defaultValue()) + "." : " Default: the node's.";
-      spec.addOption(OptionSpec.builder(l.flag()).paramLabel(label).type(String.class).description(l.description() + dflt)
-          .build());
+      String label =
+          switch (l.unit()) {
+            case BYTES -> "SIZE";
+            case MILLIS -> "DURATION";
+            case COUNT -> "N";
+          };
+      String dflt =
+          l.optional() || l == Limit.CPUS
+              ? ""
+              : localDefaults
+                  ? " Default: " + l.format(l.defaultValue()) + "."
+                  : " Default: the node's.";
+      spec.addOption(
+          OptionSpec.builder(l.flag())
+              .paramLabel(label)
+              .type(String.class)
+              .description(l.description() + dflt)
+              .build());
     }
   }
 

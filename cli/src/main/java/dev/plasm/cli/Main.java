@@ -34,21 +34,40 @@ import picocli.CommandLine.Option;
       "64:bad usage (unknown option, bad value)",
       "other:see 'plasm run --help'",
     },
-    footer = {"", "Examples:", "  plasm run hello.wasm -- --name world", "  plasm engines --json", "",
-      "Documentation: docs/cli.md"})
+    footer = {
+      "",
+      "Examples:",
+      "  plasm run hello.wasm -- --name world",
+      "  plasm engines --json",
+      "",
+      "Documentation: docs/cli.md"
+    })
 public final class Main implements Runnable {
 
   /** The commands, in the order help lists them (added in {@link #commandLine}, not by annotation). */
-  static final List<Class<?>> COMMANDS = List.of(RunCommand.class, EnginesCommand.class, PluginsCommand.class,
-      IdentityCommand.class, ReceiptCommand.class, DaemonCommand.class, SubmitCommand.class, JobsCommand.class,
-      JobCommand.class, PeersCommand.class, DhtCommand.class, ShellCommand.class, CompletionCommand.class,
-      CommandLine.HelpCommand.class);
+  static final List<Class<?>> COMMANDS =
+      List.of(
+          RunCommand.class,
+          EnginesCommand.class,
+          PluginsCommand.class,
+          IdentityCommand.class,
+          ReceiptCommand.class,
+          DaemonCommand.class,
+          SubmitCommand.class,
+          JobsCommand.class,
+          JobCommand.class,
+          PeersCommand.class,
+          DhtCommand.class,
+          ShellCommand.class,
+          CompletionCommand.class,
+          CommandLine.HelpCommand.class);
 
   @Option(
       names = "--plugin-dir",
       paramLabel = "DIR",
       scope = CommandLine.ScopeType.INHERIT,
-      description = "Load engine plugins from DIR (repeatable). Default: the image's plugins/ and $PLASM_HOME/plugins.")
+      description =
+          "Load engine plugins from DIR (repeatable). Default: the image's plugins/ and $PLASM_HOME/plugins.")
   List<Path> pluginDirs = new ArrayList<>();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -85,12 +104,19 @@ public final class Main implements Runnable {
    * The commands that may be built alone, by name: every command but those that need the whole tree
    * (shell, completion, help). {@code CommandsTests} checks the names against the annotations.
    */
-  static final Map<String, Class<?>> ALONE = Map.ofEntries(Map.entry("run", RunCommand.class),
-      Map.entry("engines", EnginesCommand.class), Map.entry("plugins", PluginsCommand.class),
-      Map.entry("identity", IdentityCommand.class), Map.entry("receipt", ReceiptCommand.class),
-      Map.entry("daemon", DaemonCommand.class), Map.entry("submit", SubmitCommand.class),
-      Map.entry("jobs", JobsCommand.class), Map.entry("job", JobCommand.class), Map.entry("peers", PeersCommand.class),
-      Map.entry("dht", DhtCommand.class));
+  static final Map<String, Class<?>> ALONE =
+      Map.ofEntries(
+          Map.entry("run", RunCommand.class),
+          Map.entry("engines", EnginesCommand.class),
+          Map.entry("plugins", PluginsCommand.class),
+          Map.entry("identity", IdentityCommand.class),
+          Map.entry("receipt", ReceiptCommand.class),
+          Map.entry("daemon", DaemonCommand.class),
+          Map.entry("submit", SubmitCommand.class),
+          Map.entry("jobs", JobsCommand.class),
+          Map.entry("job", JobCommand.class),
+          Map.entry("peers", PeersCommand.class),
+          Map.entry("dht", DhtCommand.class));
 
   /**
    * The one command {@code args} name first, built alone (with the root's own options), or null for
@@ -115,7 +141,8 @@ public final class Main implements Runnable {
    */
   static CommandLine commandLine(Streams streams, IntConsumer halt, Class<?> only) {
     CommandLine cl = new CommandLine(new Main(streams, halt));
-    for (Class<?> c : only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
+    for (Class<?> c :
+        only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
       cl.addSubcommand(c);
     }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
@@ -133,7 +160,12 @@ public final class Main implements Runnable {
     }
     CommandLine receipt = cl.getSubcommands().get("receipt");
     if (receipt != null) {
-      receipt.getSubcommands().get("verify").getCommandSpec().usageMessage().exitCodeList(receiptCodes);
+      receipt
+          .getSubcommands()
+          .get("verify")
+          .getCommandSpec()
+          .usageMessage()
+          .exitCodeList(receiptCodes);
     }
     CommandLine run = cl.getSubcommands().get("run");
     java.util.Map<String, String> p2pCodes = new java.util.LinkedHashMap<>();
@@ -147,7 +179,9 @@ public final class Main implements Runnable {
     }
     CommandLine dht = cl.getSubcommands().get("dht");
     if (dht != null) {
-      dht.getSubcommands().values().forEach(sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
+      dht.getSubcommands()
+          .values()
+          .forEach(sub -> sub.getCommandSpec().usageMessage().exitCodeList(p2pCodes));
     }
     // One option per limit, made from the limits themselves (dev.plasm.api.Limit).
     if (run != null) {
@@ -163,17 +197,28 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           CommandLine c = ex.getCommandLine();
-          return new Printer(c.getCommandSpec(), streams).fail(null, ex.getMessage(),
-              Hints.usage(c.getCommandSpec().qualifiedName()), ExitCodes.USAGE);
+          return new Printer(c.getCommandSpec(), streams)
+              .fail(
+                  null,
+                  ex.getMessage(),
+                  Hints.usage(c.getCommandSpec().qualifiedName()),
+                  ExitCodes.USAGE);
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parseResult) -> {
           Printer p = new Printer(c.getCommandSpec(), streams);
           if (ex instanceof ConfigurationException ce) {
-            return p.fail(null, ce.getMessage(), Hints.usage(c.getCommandSpec().qualifiedName()), ExitCodes.USAGE);
+            return p.fail(
+                null,
+                ce.getMessage(),
+                Hints.usage(c.getCommandSpec().qualifiedName()),
+                ExitCodes.USAGE);
           }
-          return p.fail(null, "internal error: " + ex,
-              "this is a bug in Plasm or a plugin; please report it with the command you ran", ExitCodes.INTERNAL);
+          return p.fail(
+              null,
+              "internal error: " + ex,
+              "this is a bug in Plasm or a plugin; please report it with the command you ran",
+              ExitCodes.INTERNAL);
         });
     // A blank line between a command's one-line header and its usage, in every command's help.
     forEach(cl, c -> c.getCommandSpec().usageMessage().synopsisHeading("%nUsage: "));
@@ -206,7 +251,9 @@ public final class Main implements Runnable {
 
   /** The plugin directories searched in this invocation, in order. */
   List<Path> pluginDirectories() {
-    return pluginDirs.isEmpty() ? Plugins.defaultDirectories(PlasmPaths.home(streams.env())) : pluginDirs;
+    return pluginDirs.isEmpty()
+        ? Plugins.defaultDirectories(PlasmPaths.home(streams.env()))
+        : pluginDirs;
   }
 
   /** The plugins for this invocation, each plugin directory layered once. */

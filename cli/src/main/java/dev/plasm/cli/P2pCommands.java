@@ -8,9 +8,12 @@ final class P2pCommands {
   /** The exit codes listed by their {@code --help}. */
   static final String[] EXIT_CODES = {
     "0:success",
-    ExitCodes.USAGE + ":bad usage, or the daemon refused the input (a key outside /plasm/, a bad peer id, a value too large)",
-    ExitCodes.NO_INPUT + ":not found (dht get: no value; dht find-peer: no such peer), or an input file is missing",
-    DaemonClient.UNAVAILABLE + ":no daemon answers, or its p2p is off ([p2p] enabled = true in its config)",
+    ExitCodes.USAGE
+        + ":bad usage, or the daemon refused the input (a key outside /plasm/, a bad peer id, a value too large)",
+    ExitCodes.NO_INPUT
+        + ":not found (dht get: no value; dht find-peer: no such peer), or an input file is missing",
+    DaemonClient.UNAVAILABLE
+        + ":no daemon answers, or its p2p is off ([p2p] enabled = true in its config)",
     DaemonClient.TRY_LATER + ":the daemon's p2p node failed the operation; try again",
     DaemonClient.NO_PERMISSION + ":the daemon refused the token",
   };

@@ -12,9 +12,16 @@ import picocli.CommandLine.Mixin;
 import tools.jackson.databind.JsonNode;
 
 /** {@code plasm peers}: the daemon's network addresses and the peers it is connected to. */
-@Command(name = "peers", header = "List the peers a daemon is connected to, and its own p2p addresses.",
-    mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = {"", "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id, listen addresses and whether peers can dial it (AutoNAT; its relayed addresses while it is not reachable), then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.", ""},
+@Command(
+    name = "peers",
+    header = "List the peers a daemon is connected to, and its own p2p addresses.",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = {
+      "",
+      "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id, listen addresses and whether peers can dial it (AutoNAT; its relayed addresses while it is not reachable), then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.",
+      ""
+    },
     exitCodeListHeading = "%nExit codes:%n",
     footer = {"", "Examples:", "  plasm peers", "  plasm peers --json --daemon 127.0.0.1:8080"})
 final class PeersCommand implements Callable<Integer> {
@@ -28,13 +35,17 @@ final class PeersCommand implements Callable<Integer> {
    */
   static Table<JsonNode> table() {
     return Table.<JsonNode>of()
-      .column("PEER", p -> p.get("peerId").asString())
-      .column("DIRECTION", p -> p.get("direction").asString())
-      .column("AGENT", p -> p.path("agentVersion").asString("")).shrink()
-      .column("SINCE", p -> p.path("since").asString(""))
-      .optional("CAPACITY", p -> compact(p.get("capacity")))
-      .optional("REPUTATION", p -> compact(p.get("reputation")))
-      .column("ADDRESS", p -> p.path("addresses").isEmpty() ? "" : p.get("addresses").get(0).asString()).shrink();
+        .column("PEER", p -> p.get("peerId").asString())
+        .column("DIRECTION", p -> p.get("direction").asString())
+        .column("AGENT", p -> p.path("agentVersion").asString(""))
+        .shrink()
+        .column("SINCE", p -> p.path("since").asString(""))
+        .optional("CAPACITY", p -> compact(p.get("capacity")))
+        .optional("REPUTATION", p -> compact(p.get("reputation")))
+        .column(
+            "ADDRESS",
+            p -> p.path("addresses").isEmpty() ? "" : p.get("addresses").get(0).asString())
+        .shrink();
   }
 
   /** An object as {@code key=value key=value}, a value as itself; null for none. */
@@ -56,10 +67,17 @@ final class PeersCommand implements Callable<Integer> {
   /** The AutoNAT verdict in words: whether peers can dial this node, and how it is reached otherwise. */
   private static String reachability(JsonNode r) {
     return switch (r.get("status").asString()) {
-      case "public" -> "yes (peers dialed it back" + (r.get("reachableAddresses").isEmpty() ? "" : " at "
-          + r.get("reachableAddresses").get(0).asString()) + ")";
-      case "private" -> "no (behind a NAT or firewall; " + (r.get("relayAddresses").isEmpty()
-          ? "no relay reservation yet)" : "reached through relays)");
+      case "public" ->
+          "yes (peers dialed it back"
+              + (r.get("reachableAddresses").isEmpty()
+                  ? ""
+                  : " at " + r.get("reachableAddresses").get(0).asString())
+              + ")";
+      case "private" ->
+          "no (behind a NAT or firewall; "
+              + (r.get("relayAddresses").isEmpty()
+                  ? "no relay reservation yet)"
+                  : "reached through relays)");
       default -> "not known (fewer than 2 peers answered AutoNAT so far, or p2p.autonat is off)";
     };
   }

@@ -23,7 +23,12 @@ import picocli.CommandLine.Mixin;
       "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its own module layer; it may provide engines, transports and receipt schemes. A plugin that cannot load is listed with the reason; the others still load. Engines linked into the runtime image are listed by 'plasm engines' (source: boot). --quiet prints the plugins' paths only.",
       ""
     },
-    footer = {"", "Examples:", "  plasm plugins", "  plasm --plugin-dir ./my-plugins plugins --json"})
+    footer = {
+      "",
+      "Examples:",
+      "  plasm plugins",
+      "  plasm --plugin-dir ./my-plugins plugins --json"
+    })
 final class PluginsCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -32,11 +37,13 @@ final class PluginsCommand implements Callable<Integer> {
   /** The table, made when used (building the command tree links none of its lambdas). */
   static Table<PluginInfo> table() {
     return Table.<PluginInfo>of()
-      .column("PLUGIN", PluginInfo::source).shrink()
-      .column("MODULES", p -> String.join(", ", p.modules())).shrink()
-      .column("ENGINES", p -> String.join(", ", p.engines()))
-      .optional("TRANSPORTS", p -> String.join(", ", p.transports()))
-      .optional("RECEIPT SCHEMES", p -> String.join(", ", p.receiptSchemes()));
+        .column("PLUGIN", PluginInfo::source)
+        .shrink()
+        .column("MODULES", p -> String.join(", ", p.modules()))
+        .shrink()
+        .column("ENGINES", p -> String.join(", ", p.engines()))
+        .optional("TRANSPORTS", p -> String.join(", ", p.transports()))
+        .optional("RECEIPT SCHEMES", p -> String.join(", ", p.receiptSchemes()));
   }
 
   @Override
@@ -58,7 +65,12 @@ final class PluginsCommand implements Callable<Integer> {
     }
     out.println(p.out.bold("Plugin directories (searched in order):"));
     for (String d : dirs) {
-      out.println("  " + d + (java.nio.file.Files.isDirectory(Path.of(d)) ? "" : p.out.dim("  (does not exist)")));
+      out.println(
+          "  "
+              + d
+              + (java.nio.file.Files.isDirectory(Path.of(d))
+                  ? ""
+                  : p.out.dim("  (does not exist)")));
     }
     out.println();
     if (loaded.isEmpty()) {

@@ -14,8 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 final class Printer {
   private final CommandSpec spec;
   private final Streams streams;
+
   /** Colour for stdout and for stderr: each only when that stream is a terminal. */
   final Style out;
+
   final Style err;
 
   Printer(CommandSpec spec, Streams streams) {
@@ -67,7 +69,8 @@ final class Printer {
    */
   int fail(String what, String message, String hint, int exitCode) {
     PrintWriter w = err();
-    w.println(err.red("plasm:") + " " + (what == null || what.isEmpty() ? "" : what + ": ") + message);
+    w.println(
+        err.red("plasm:") + " " + (what == null || what.isEmpty() ? "" : what + ": ") + message);
     if (hint != null && !hint.isEmpty()) {
       w.println(err.dim("hint: " + hint));
     }

@@ -18,9 +18,9 @@ import dev.plasm.job.JobPlan;
 import dev.plasm.job.Placement;
 import dev.plasm.job.Verify;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -45,7 +45,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     synopsisHeading = "%nUsage: ",
-    customSynopsis = {"plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]", "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"},
+    customSynopsis = {
+      "plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]",
+      "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"
+    },
     description = {
       "",
       "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr are this process's. It sees no files unless --dir grants a directory, and no network. Everything after MODULE.wasm is passed to the guest.",
@@ -69,10 +72,18 @@ final class RunCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "MODULE.wasm", description = "The module to run (or give --manifest).")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "MODULE.wasm",
+      description = "The module to run (or give --manifest).")
   Path module;
 
-  @Option(names = "--manifest", paramLabel = "FILE", description = "Read the job from a manifest (docs/manifest.md): module, arguments, environment, stdin, limits, engine. Options given here override it.")
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description =
+          "Read the job from a manifest (docs/manifest.md): module, arguments, environment, stdin, limits, engine. Options given here override it.")
   Path manifestFile;
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the guest.")
@@ -81,37 +92,65 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--dir",
       paramLabel = "HOST[::GUEST][:ro]",
-      description = "Give the guest a host directory (repeatable), seen as GUEST (default: HOST as written); add :ro for read-only.")
+      description =
+          "Give the guest a host directory (repeatable), seen as GUEST (default: HOST as written); add :ro for read-only.")
   List<String> dirs = new ArrayList<>();
 
-  @Option(names = "--dir-ro", paramLabel = "HOST[::GUEST]", description = "Like --dir, read-only (repeatable).")
+  @Option(
+      names = "--dir-ro",
+      paramLabel = "HOST[::GUEST]",
+      description = "Like --dir, read-only (repeatable).")
   List<String> readOnlyDirs = new ArrayList<>();
 
   @Option(
       names = "--env",
       paramLabel = "NAME[=VALUE]",
-      description = "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.")
+      description =
+          "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.")
   List<String> env = new ArrayList<>();
 
-  @Option(names = "--engine", paramLabel = "ID", description = "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: auto.")
+  @Option(
+      names = "--engine",
+      paramLabel = "ID",
+      description =
+          "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: auto.")
   String engine;
 
-  @Option(names = "--json", description = "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.")
+  @Option(
+      names = "--json",
+      description =
+          "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.")
   boolean json;
 
-  @Option(names = "--receipt", paramLabel = "FILE", description = "Write a signed execution receipt to FILE (also added to --json output). Signs with the node identity in $PLASM_HOME.")
+  @Option(
+      names = "--receipt",
+      paramLabel = "FILE",
+      description =
+          "Write a signed execution receipt to FILE (also added to --json output). Signs with the node identity in $PLASM_HOME.")
   Path receiptFile;
 
-  @Option(names = "--nonce", paramLabel = "NONCE", description = "A requester's nonce to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).")
+  @Option(
+      names = "--nonce",
+      paramLabel = "NONCE",
+      description = "A requester's nonce to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).")
   String nonce;
 
-  @Option(names = "--job-id", paramLabel = "ID", description = "The job id written into the receipt. Default: a random UUID.")
+  @Option(
+      names = "--job-id",
+      paramLabel = "ID",
+      description = "The job id written into the receipt. Default: a random UUID.")
   String jobId;
 
-  @Option(names = "--deterministic", description = "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
+  @Option(
+      names = "--deterministic",
+      description =
+          "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
   boolean deterministic;
 
-  @Option(names = {"-q", "--quiet"}, description = "No status line and no summary on a terminal: only the guest's output and errors.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description =
+          "No status line and no summary on a terminal: only the guest's output and errors.")
   boolean quiet;
 
   /** The status line and summary on a terminal; null until the job is about to run. */
@@ -134,8 +173,22 @@ final class RunCommand implements Callable<Integer> {
     JobManifest m;
     List<DirMapping> mappings = new ArrayList<>();
     try {
-      m = Manifests.merge(manifestFile == null ? null : Manifests.read(manifestFile), new Manifests.Flags(moduleFile, guestArgs,
-          guestEnv(), null, LimitFlags.requested(spec), engine, deterministic, nonce, null, null, null, null));
+      m =
+          Manifests.merge(
+              manifestFile == null ? null : Manifests.read(manifestFile),
+              new Manifests.Flags(
+                  moduleFile,
+                  guestArgs,
+                  guestEnv(),
+                  null,
+                  LimitFlags.requested(spec),
+                  engine,
+                  deterministic,
+                  nonce,
+                  null,
+                  null,
+                  null,
+                  null));
       refuseNodeOnly(m);
       for (String d : dirs) {
         mappings.add(DirMapping.parse(d, false));
@@ -187,8 +240,11 @@ final class RunCommand implements Callable<Integer> {
         }
       }
       case ModuleSource.ByHash h -> {
-        return usageError(new ConfigurationException("--manifest", "--manifest: plasm run needs the module's bytes: give "
-            + "modulePath or moduleBase64 (a sha256 names a module that a daemon stores; use 'plasm submit')"));
+        return usageError(
+            new ConfigurationException(
+                "--manifest",
+                "--manifest: plasm run needs the module's bytes: give "
+                    + "modulePath or moduleBase64 (a sha256 names a module that a daemon stores; use 'plasm submit')"));
       }
     }
     if (m.programName() != null) {
@@ -196,7 +252,13 @@ final class RunCommand implements Callable<Integer> {
     }
     JobPlan plan;
     try {
-      plan = admission.admit(m, new Admission.ModuleInfo(dev.plasm.host.StreamDigest.of(bytes).sha256(), bytes.length), name, -1);
+      plan =
+          admission.admit(
+              m,
+              new Admission.ModuleInfo(
+                  dev.plasm.host.StreamDigest.of(bytes).sha256(), bytes.length),
+              name,
+              -1);
     } catch (ConfigurationException e) {
       return usageError(admissionError(e));
     }
@@ -207,12 +269,15 @@ final class RunCommand implements Callable<Integer> {
     OutputStream err = json ? capturedErr : main.streams.err();
     InputStream in;
     try {
-      in = switch (m.stdin()) {
-        // Without a manifest the guest reads this process's stdin, as any command does.
-        case StdinSource.None none -> manifestFile == null ? main.streams.in() : InputStream.nullInputStream();
-        case StdinSource.Inline i -> new ByteArrayInputStream(i.bytes());
-        case StdinSource.ByPath p -> new ByteArrayInputStream(Manifests.readFile(p.path(), "stdin"));
-      };
+      in =
+          switch (m.stdin()) {
+            // Without a manifest the guest reads this process's stdin, as any command does.
+            case StdinSource.None none ->
+                manifestFile == null ? main.streams.in() : InputStream.nullInputStream();
+            case StdinSource.Inline i -> new ByteArrayInputStream(i.bytes());
+            case StdinSource.ByPath p ->
+                new ByteArrayInputStream(Manifests.readFile(p.path(), "stdin"));
+          };
     } catch (DaemonClient.Failure f) {
       return noInput(f.getMessage());
     }
@@ -231,7 +296,15 @@ final class RunCommand implements Callable<Integer> {
     live.state("running");
     out = live.stdout(out);
     err = live.stderr(err);
-    Job job = new Job(plan, bytes, in, out, err, mappings, plan.deterministic() ? Receipts.newDeterminism() : null);
+    Job job =
+        new Job(
+            plan,
+            bytes,
+            in,
+            out,
+            err,
+            mappings,
+            plan.deterministic() ? Receipts.newDeterminism() : null);
     String shownName = name;
     Sandbox sandbox =
         new Sandbox(
@@ -255,15 +328,25 @@ final class RunCommand implements Callable<Integer> {
     Admission.Policy p = Admission.Policy.local(ResourceLimits.DEFAULTS);
     long cap = Sandbox.guestMemoryCap();
     if (cap < Limit.MEMORY.max()) {
-      p = p.withCap(Limit.MEMORY, cap, "what this JVM can give a guest (heap " + ByteSize.format(Runtime.getRuntime().maxMemory())
-          + "); lower it, or raise the heap with PLASM_JAVA_OPTS=-Xmx<size>");
+      p =
+          p.withCap(
+              Limit.MEMORY,
+              cap,
+              "what this JVM can give a guest (heap "
+                  + ByteSize.format(Runtime.getRuntime().maxMemory())
+                  + "); lower it, or raise the heap with PLASM_JAVA_OPTS=-Xmx<size>");
     }
     return p;
   }
 
   private static ExecutionOutcome tooBig(String name, long size, ResourceLimits limits) {
-    return new ExecutionOutcome.LimitExceeded(Limit.MODULE_SIZE,
-        Limit.MODULE_SIZE.over(name, size, limits.maxModuleBytes()) + " (" + Limit.MODULE_SIZE.flag() + ")", Usage.NONE);
+    return new ExecutionOutcome.LimitExceeded(
+        Limit.MODULE_SIZE,
+        Limit.MODULE_SIZE.over(name, size, limits.maxModuleBytes())
+            + " ("
+            + Limit.MODULE_SIZE.flag()
+            + ")",
+        Usage.NONE);
   }
 
   private int finish(
@@ -279,12 +362,15 @@ final class RunCommand implements Callable<Integer> {
       try {
         receipts.write(receiptFile, receipt);
       } catch (IOException e) {
-        spec.commandLine().getErr().println("plasm: cannot write the receipt to " + receiptFile + ": " + e.getMessage());
+        spec.commandLine()
+            .getErr()
+            .println("plasm: cannot write the receipt to " + receiptFile + ": " + e.getMessage());
         spec.commandLine().getErr().flush();
       }
     }
     this.receipt = receipt;
-    return report(name, result.engine(), job.plan().limits(), result.outcome(), capturedOut, capturedErr);
+    return report(
+        name, result.engine(), job.plan().limits(), result.outcome(), capturedOut, capturedErr);
   }
 
   private dev.plasm.receipt.spi.Receipt receipt;
@@ -306,27 +392,42 @@ final class RunCommand implements Callable<Integer> {
     }
     if (json) {
       PrintWriter o = spec.commandLine().getOut();
-      o.println(JsonOutput.runResult(name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr, receipt));
+      o.println(
+          JsonOutput.runResult(
+              name, engineDescriptor, limits, outcome, code, capturedOut, capturedErr, receipt));
       o.flush();
       return code;
     }
     // What happened, after "plasm: NAME: "; null for a normal exit, which says nothing on a pipe.
-    String what = switch (outcome) {
-      case ExecutionOutcome.Completed c when c.exitCode() != code -> "exited with code " + c.exitCode()
-          + ", which does not fit a process exit status; exiting with " + code + " (use --json to see it)";
-      case ExecutionOutcome.Completed c -> null;
-      case ExecutionOutcome.Trapped t -> "trap (" + t.kind().id() + "): " + t.message();
-      case ExecutionOutcome.LimitExceeded l -> "limit exceeded (" + l.limit().id() + "): " + l.message();
-      case ExecutionOutcome.Rejected r ->
-          r.message().startsWith(name + ": ") ? r.message().substring(name.length() + 2) : r.message();
-      case ExecutionOutcome.Failed f -> "engine failure: " + f.message();
-      case ExecutionOutcome.Cancelled c -> "cancelled: " + c.message();
-      case ExecutionOutcome.Interrupted i -> "interrupted: " + i.message();
-    };
+    String what =
+        switch (outcome) {
+          case ExecutionOutcome.Completed c when c.exitCode() != code ->
+              "exited with code "
+                  + c.exitCode()
+                  + ", which does not fit a process exit status; exiting with "
+                  + code
+                  + " (use --json to see it)";
+          case ExecutionOutcome.Completed c -> null;
+          case ExecutionOutcome.Trapped t -> "trap (" + t.kind().id() + "): " + t.message();
+          case ExecutionOutcome.LimitExceeded l ->
+              "limit exceeded (" + l.limit().id() + "): " + l.message();
+          case ExecutionOutcome.Rejected r ->
+              r.message().startsWith(name + ": ")
+                  ? r.message().substring(name.length() + 2)
+                  : r.message();
+          case ExecutionOutcome.Failed f -> "engine failure: " + f.message();
+          case ExecutionOutcome.Cancelled c -> "cancelled: " + c.message();
+          case ExecutionOutcome.Interrupted i -> "interrupted: " + i.message();
+        };
     if (live != null && new Printer(spec, main.streams).interactive(json, quiet)) {
       boolean ok = outcome instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
       String text = what != null ? what : "completed, exit code " + code;
-      w.println(live.summary(text, ok, outcome.usage().wallTime(), receipt == null ? null : receiptFile.toString()));
+      w.println(
+          live.summary(
+              text,
+              ok,
+              outcome.usage().wallTime(),
+              receipt == null ? null : receiptFile.toString()));
     } else if (what != null) {
       w.println("plasm: " + name + ": " + what);
     }
@@ -340,7 +441,8 @@ final class RunCommand implements Callable<Integer> {
   private static String hint(ExecutionOutcome.Rejected r) {
     return switch (r.kind()) {
       case MALFORMED -> "is it a WebAssembly binary? A module starts with the bytes \\0asm";
-      case UNLINKABLE -> "Plasm provides only WASI preview 1 imports (module wasi_snapshot_preview1)";
+      case UNLINKABLE ->
+          "Plasm provides only WASI preview 1 imports (module wasi_snapshot_preview1)";
       default -> null;
     };
   }
@@ -351,17 +453,22 @@ final class RunCommand implements Callable<Integer> {
    */
   private void refuseNodeOnly(JobManifest m) {
     String tail = " is for 'plasm submit' (a daemon): plasm run runs the job once, on this machine";
-    if (m.placement().kind() != Placement.Kind.ANY && m.placement().kind() != Placement.Kind.LOCAL) {
-      throw new ConfigurationException("placement", "--manifest " + manifestFile + ": placement " + m.placement().text() + tail);
+    if (m.placement().kind() != Placement.Kind.ANY
+        && m.placement().kind() != Placement.Kind.LOCAL) {
+      throw new ConfigurationException(
+          "placement", "--manifest " + manifestFile + ": placement " + m.placement().text() + tail);
     }
     if (m.redundancy() != 1) {
-      throw new ConfigurationException("redundancy", "--manifest " + manifestFile + ": redundancy " + m.redundancy() + tail);
+      throw new ConfigurationException(
+          "redundancy", "--manifest " + manifestFile + ": redundancy " + m.redundancy() + tail);
     }
     if (m.verify() != Verify.RECEIPT) {
-      throw new ConfigurationException("verify", "--manifest " + manifestFile + ": verify " + m.verify().text() + tail);
+      throw new ConfigurationException(
+          "verify", "--manifest " + manifestFile + ": verify " + m.verify().text() + tail);
     }
     if (m.idempotencyKey() != null) {
-      throw new ConfigurationException("idempotencyKey", "--manifest " + manifestFile + ": idempotencyKey" + tail);
+      throw new ConfigurationException(
+          "idempotencyKey", "--manifest " + manifestFile + ": idempotencyKey" + tail);
     }
   }
 
@@ -370,11 +477,17 @@ final class RunCommand implements Callable<Integer> {
    * line, the manifest's field ({@code limits.timeoutMillis}) when it came from {@code --manifest}.
    */
   private ConfigurationException admissionError(ConfigurationException e) {
-    String field = e instanceof dev.plasm.api.LimitValueException lv ? "limits." + lv.limit().jsonName() : e.field();
+    String field =
+        e instanceof dev.plasm.api.LimitValueException lv
+            ? "limits." + lv.limit().jsonName()
+            : e.field();
     if (manifestFile == null || fromFlag(field)) {
       return LimitFlags.asFlagError(e);
     }
-    String message = e instanceof dev.plasm.api.LimitValueException lv ? lv.messageFor(field) : field + ": " + e.getMessage();
+    String message =
+        e instanceof dev.plasm.api.LimitValueException lv
+            ? lv.messageFor(field)
+            : field + ": " + e.getMessage();
     return new ConfigurationException(field, "--manifest " + manifestFile + ": " + message);
   }
 
@@ -401,8 +514,12 @@ final class RunCommand implements Callable<Integer> {
   /** Reports an error that stopped the job before it ran: JSON on stdout, or a line and a hint on stderr. */
   private int fail(String code, String field, String message, int exitCode) {
     if (!json) {
-      return new Printer(spec, main.streams).fail(null, message,
-          exitCode == ExitCodes.USAGE ? Hints.usage("plasm run") : null, exitCode);
+      return new Printer(spec, main.streams)
+          .fail(
+              null,
+              message,
+              exitCode == ExitCodes.USAGE ? Hints.usage("plasm run") : null,
+              exitCode);
     }
     PrintWriter w = spec.commandLine().getOut();
     w.println(JsonOutput.error(code, field, message, exitCode));
@@ -416,20 +533,23 @@ final class RunCommand implements Callable<Integer> {
       int eq = e.indexOf('=');
       String key = eq < 0 ? e : e.substring(0, eq);
       if (key.isEmpty() || key.indexOf('\0') >= 0) {
-        throw new ConfigurationException("--env", "--env '" + e + "': write NAME=VALUE or NAME, with a non-empty NAME");
+        throw new ConfigurationException(
+            "--env", "--env '" + e + "': write NAME=VALUE or NAME, with a non-empty NAME");
       }
       String value;
       if (eq < 0) {
         value = main.streams.env().get(key);
         if (value == null) {
           throw new ConfigurationException(
-              "--env", "--env " + key + ": not set in this environment; write --env " + key + "=VALUE");
+              "--env",
+              "--env " + key + ": not set in this environment; write --env " + key + "=VALUE");
         }
       } else {
         value = e.substring(eq + 1);
       }
       if (value.indexOf('\0') >= 0) {
-        throw new ConfigurationException("--env", "--env " + key + ": the value must not contain NUL");
+        throw new ConfigurationException(
+            "--env", "--env " + key + ": the value must not contain NUL");
       }
       result.put(key, value);
     }

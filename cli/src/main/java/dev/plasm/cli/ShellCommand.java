@@ -25,19 +25,34 @@ import picocli.CommandLine.Option;
       ""
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:left with Ctrl-D or exit", "64:bad usage, or no terminal (the shell needs one)"},
+    exitCodeList = {
+      "0:left with Ctrl-D or exit",
+      "64:bad usage, or no terminal (the shell needs one)"
+    },
     footer = {"", "Examples:", "  plasm", "  plasm shell --daemon 127.0.0.1:8080"})
 final class ShellCommand implements Callable<Integer> {
   @CommandLine.ParentCommand Main main;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--daemon", paramLabel = "HOST:PORT", description = "The daemon the shell's commands talk to. Default: as for 'plasm jobs' ($PLASM_DAEMON, the running daemon's $PLASM_HOME/daemon.json, else 127.0.0.1:8080).")
+  @Option(
+      names = "--daemon",
+      paramLabel = "HOST:PORT",
+      description =
+          "The daemon the shell's commands talk to. Default: as for 'plasm jobs' ($PLASM_DAEMON, the running daemon's $PLASM_HOME/daemon.json, else 127.0.0.1:8080).")
   String address;
 
-  @Option(names = "--token-file", paramLabel = "FILE", description = "The file holding that daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in its state directory.")
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "The file holding that daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in its state directory.")
   Path tokenFile;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "That daemon's config file: its api.listen and state-dir say where it and its token are.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "That daemon's config file: its api.listen and state-dir say where it and its token are.")
   Path config;
 
   @Override

@@ -27,8 +27,10 @@ import tools.jackson.databind.JsonNode;
 final class ShellHost implements Host {
   /** The longest a completion or the prompt waits for the daemon. */
   private static final Duration ASK = Duration.ofMillis(800);
+
   /** How long an answer from the daemon is reused (Tab pressed twice asks once). */
   private static final long FRESH_MILLIS = 3000;
+
   /** Commands that run as their own process: they own it (a runaway guest ends it; a daemon runs until stopped). */
   private static final Set<String> OWN_PROCESS = Set.of("run", "daemon");
 
@@ -49,14 +51,19 @@ final class ShellHost implements Host {
 
   int run() {
     if (!main.streams.tty().in() || !main.streams.tty().out()) {
-      return new Printer(spec, main.streams).fail("shell", "the shell needs a terminal (stdin and stdout)",
-          "run commands directly, e.g. 'plasm jobs'", ExitCodes.USAGE);
+      return new Printer(spec, main.streams)
+          .fail(
+              "shell",
+              "the shell needs a terminal (stdin and stdout)",
+              "run commands directly, e.g. 'plasm jobs'",
+              ExitCodes.USAGE);
     }
     Interrupts.inShell(true);
     try {
       return Shell.run(this);
     } catch (IOException e) {
-      return new Printer(spec, main.streams).fail("shell", "cannot use the terminal: " + e.getMessage(), null, ExitCodes.INTERNAL);
+      return new Printer(spec, main.streams)
+          .fail("shell", "cannot use the terminal: " + e.getMessage(), null, ExitCodes.INTERNAL);
     } finally {
       Interrupts.inShell(false);
     }
@@ -64,7 +71,12 @@ final class ShellHost implements Host {
 
   @Override
   public CommandLine commands() {
-    Streams quiet = new Streams(InputStream.nullInputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream(), Map.of());
+    Streams quiet =
+        new Streams(
+            InputStream.nullInputStream(),
+            new ByteArrayOutputStream(),
+            new ByteArrayOutputStream(),
+            Map.of());
     return Main.commandLine(quiet, code -> {});
   }
 
@@ -77,18 +89,31 @@ final class ShellHost implements Host {
     Map<String, String> env = new HashMap<>(main.streams.env());
     env.put("COLUMNS", Integer.toString(columns));
     // Commands in the shell read no input: the terminal belongs to the shell.
-    Streams streams = new Streams(new ByteArrayInputStream(new byte[0]), main.streams.out(), main.streams.err(), env,
-        new Tty(false, main.streams.tty().out(), main.streams.tty().err()));
-    CommandLine cl = Main.commandLine(streams, code -> {
-      throw new IllegalStateException("a runaway guest in the shell's own process");
-    });
+    Streams streams =
+        new Streams(
+            new ByteArrayInputStream(new byte[0]),
+            main.streams.out(),
+            main.streams.err(),
+            env,
+            new Tty(false, main.streams.tty().out(), main.streams.tty().err()));
+    CommandLine cl =
+        Main.commandLine(
+            streams,
+            code -> {
+              throw new IllegalStateException("a runaway guest in the shell's own process");
+            });
     // The shell's --daemon, --config and --token-file are every command's defaults.
-    cl.setDefaultValueProvider(arg -> arg instanceof CommandLine.Model.OptionSpec o ? switch (o.longestName()) {
-      case "--daemon" -> client.address;
-      case "--config" -> client.config == null ? null : client.config.toString();
-      case "--token-file" -> client.tokenFile == null ? null : client.tokenFile.toString();
-      default -> null;
-    } : null);
+    cl.setDefaultValueProvider(
+        arg ->
+            arg instanceof CommandLine.Model.OptionSpec o
+                ? switch (o.longestName()) {
+                  case "--daemon" -> client.address;
+                  case "--config" -> client.config == null ? null : client.config.toString();
+                  case "--token-file" ->
+                      client.tokenFile == null ? null : client.tokenFile.toString();
+                  default -> null;
+                }
+                : null);
     running = Thread.currentThread();
     try {
       return cl.execute(words.toArray(String[]::new));
@@ -106,7 +131,8 @@ final class ShellHost implements Host {
     for (String w : words) {
       cmd.add(w);
     }
-    // The child has the terminal, stdin included: its guest can read it, and its status line needs it.
+    // The child has the terminal, stdin included: its guest can read it, and its status line needs
+    // it.
     ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
     if (client.address != null) {
       pb.environment().put("PLASM_DAEMON", client.address);
@@ -115,8 +141,12 @@ final class ShellHost implements Host {
       child = pb.start();
       return child.waitFor();
     } catch (IOException e) {
-      return new Printer(spec, main.streams).fail("shell", "cannot start " + cmd.getFirst() + ": " + e.getMessage(), null,
-          ExitCodes.INTERNAL);
+      return new Printer(spec, main.streams)
+          .fail(
+              "shell",
+              "cannot start " + cmd.getFirst() + ": " + e.getMessage(),
+              null,
+              ExitCodes.INTERNAL);
     } catch (InterruptedException e) {
       child.destroyForcibly();
       return ExitCodes.CANCELLED;
@@ -132,7 +162,11 @@ final class ShellHost implements Host {
       return List.of(Path.of(image, "bin", "plasm").toString());
     }
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     String modulePath = System.getProperty("jdk.module.path", "");
     String classPath = System.getProperty("java.class.path", "");
     if (Main.class.getModule().isNamed()) {
@@ -141,10 +175,19 @@ final class ShellHost implements Host {
       if (!classPath.isBlank()) {
         cmd.addAll(List.of("-cp", classPath));
       }
-      cmd.addAll(List.of("--add-modules", "ALL-MODULE-PATH", "-m", Main.class.getModule().getName() + "/" + Main.class.getName()));
+      cmd.addAll(
+          List.of(
+              "--add-modules",
+              "ALL-MODULE-PATH",
+              "-m",
+              Main.class.getModule().getName() + "/" + Main.class.getName()));
     } else {
       cmd.add("--enable-native-access=ALL-UNNAMED");
-      cmd.addAll(List.of("-cp", classPath + (modulePath.isBlank() ? "" : File.pathSeparator + modulePath), Main.class.getName()));
+      cmd.addAll(
+          List.of(
+              "-cp",
+              classPath + (modulePath.isBlank() ? "" : File.pathSeparator + modulePath),
+              Main.class.getName()));
     }
     return cmd;
   }
@@ -167,15 +210,17 @@ final class ShellHost implements Host {
     Process p = child;
     if (p != null) {
       // The child had the same SIGINT from the terminal and ends itself; make sure it does.
-      Thread.ofVirtual().start(() -> {
-        try {
-          if (!p.waitFor(5, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          p.destroyForcibly();
-        }
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                  }
+                } catch (InterruptedException e) {
+                  p.destroyForcibly();
+                }
+              });
       return;
     }
     Thread t = running;
@@ -216,15 +261,17 @@ final class ShellHost implements Host {
 
   @Override
   public boolean daemonUp() {
-    return fresh("up", () -> {
-      try {
-        DaemonClient c = new DaemonClient(client, main.streams.env());
-        c.request("/healthz").timeout(ASK).send();
-        return true;
-      } catch (RuntimeException e) {
-        return false;
-      }
-    });
+    return fresh(
+        "up",
+        () -> {
+          try {
+            DaemonClient c = new DaemonClient(client, main.streams.env());
+            c.request("/healthz").timeout(ASK).send();
+            return true;
+          } catch (RuntimeException e) {
+            return false;
+          }
+        });
   }
 
   @Override
@@ -242,22 +289,32 @@ final class ShellHost implements Host {
     return Style.allowed(main.streams.env());
   }
 
-  private List<String> fromDaemon(String key, String path, java.util.function.Function<JsonNode, List<String>> read) {
-    return fresh(key, () -> {
-      try {
-        DaemonClient c = new DaemonClient(client, main.streams.env());
-        return read.apply(DaemonClient.JSON.readTree(c.request(path).timeout(ASK).send()));
-      } catch (RuntimeException e) {
-        return List.of(); // no daemon, no p2p, no token: nothing to offer
-      }
-    });
+  private List<String> fromDaemon(
+      String key, String path, java.util.function.Function<JsonNode, List<String>> read) {
+    return fresh(
+        key,
+        () -> {
+          try {
+            DaemonClient c = new DaemonClient(client, main.streams.env());
+            return read.apply(DaemonClient.JSON.readTree(c.request(path).timeout(ASK).send()));
+          } catch (RuntimeException e) {
+            return List.of(); // no daemon, no p2p, no token: nothing to offer
+          }
+        });
   }
 
   /** The cached answer for {@code key}, asked again when stale; callers at once wait for one question. */
   @SuppressWarnings("unchecked")
   private <T> T fresh(String key, Supplier<T> ask) {
-    return (T) cache.compute(key, (k, c) -> c != null && System.currentTimeMillis() - c.at() <= FRESH_MILLIS ? c
-        : new Cached(System.currentTimeMillis(), ask.get())).value();
+    return (T)
+        cache
+            .compute(
+                key,
+                (k, c) ->
+                    c != null && System.currentTimeMillis() - c.at() <= FRESH_MILLIS
+                        ? c
+                        : new Cached(System.currentTimeMillis(), ask.get()))
+            .value();
   }
 
   private static List<String> ids(JsonNode array, String field) {

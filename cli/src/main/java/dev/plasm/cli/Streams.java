@@ -14,7 +14,8 @@ import java.util.Objects;
  * of the streams are terminals (status lines and colour are only for terminals); tests pass their
  * own.
  */
-public record Streams(InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Tty tty) {
+public record Streams(
+    InputStream in, OutputStream out, OutputStream err, Map<String, String> env, Tty tty) {
   public Streams {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(out, "out");

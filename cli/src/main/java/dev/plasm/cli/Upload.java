@@ -14,7 +14,10 @@ final class Upload {
     String label = name == null ? "module" : name;
     live.upload(label, 0, module.length);
     // The body goes out in pieces; the bar moves as each is handed to the connection.
-    return DaemonClient.JSON.readTree(c.request("/v1/modules").post("application/wasm", module)
-        .progress(n -> live.upload(label, n, module.length)).send());
+    return DaemonClient.JSON.readTree(
+        c.request("/v1/modules")
+            .post("application/wasm", module)
+            .progress(n -> live.upload(label, n, module.length))
+            .send());
   }
 }

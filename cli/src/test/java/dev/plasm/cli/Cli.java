@@ -35,6 +35,10 @@ final class Cli {
     int code = Main.commandLine(streams, halted::set, Main.only(args)).execute(args);
     byte[] o = out.toByteArray();
     return new Result(
-        code, new String(o, StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), o, halted.get());
+        code,
+        new String(o, StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8),
+        o,
+        halted.get());
   }
 }

@@ -22,17 +22,31 @@ class DaemonCommandTests {
     DaemonUnderTest daemon = DaemonUnderTest.start(state);
     try {
       Map<String, String> env = daemon.env();
-      Cli.Result run = Cli.run(new byte[0], env, "submit", "--wait", "--receipt", tmp.resolve("r.json").toString(),
-          "--nonce", "n-7", Fixture.hello().toString(), "--", "world");
+      Cli.Result run =
+          Cli.run(
+              new byte[0],
+              env,
+              "submit",
+              "--wait",
+              "--receipt",
+              tmp.resolve("r.json").toString(),
+              "--nonce",
+              "n-7",
+              Fixture.hello().toString(),
+              "--",
+              "world");
       assertEquals(0, run.exitCode(), run::toString);
       assertEquals("Hello from WebAssembly!\narg 1: world\n", run.out());
       Files.writeString(tmp.resolve("out.txt"), run.out());
 
       // --follow streams the output by offset: every byte exactly once.
-      Cli.Result follow = Cli.run(new byte[0], env, "submit", "--follow", Fixture.hello().toString(), "--", "follow");
+      Cli.Result follow =
+          Cli.run(
+              new byte[0], env, "submit", "--follow", Fixture.hello().toString(), "--", "follow");
       assertEquals(0, follow.exitCode(), follow::toString);
       assertEquals("Hello from WebAssembly!\narg 1: follow\n", follow.out());
-      Cli.Result quiet = Cli.run(new byte[0], env, "submit", Fixture.hello().toString(), "--", "logs");
+      Cli.Result quiet =
+          Cli.run(new byte[0], env, "submit", Fixture.hello().toString(), "--", "logs");
       String quietId = quiet.out().strip();
       Cli.run(new byte[0], env, "job", "wait", quietId);
       Cli.Result logs = Cli.run(new byte[0], env, "job", "logs", "--follow", quietId);
@@ -40,22 +54,46 @@ class DaemonCommandTests {
       assertEquals("Hello from WebAssembly!\narg 1: logs\n", logs.out());
 
       // The daemon's config file tells a client where the daemon and its token are.
-      String address = Files.readString(state.resolve("daemon.json")).replaceAll("(?s).*\"address\": \"([^\"]+)\".*", "$1");
+      String address =
+          Files.readString(state.resolve("daemon.json"))
+              .replaceAll("(?s).*\"address\": \"([^\"]+)\".*", "$1");
       Path clientConfig = tmp.resolve("plasmd.toml");
-      Files.writeString(clientConfig, "state-dir = \"" + state + "\"\n[api]\nlisten = \"" + address + "\"\n");
+      Files.writeString(
+          clientConfig, "state-dir = \"" + state + "\"\n[api]\nlisten = \"" + address + "\"\n");
       Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
-      Cli.Result viaConfig = Cli.run(new byte[0], Map.of("PLASM_HOME", elsewhere.toString()), "jobs", "--config",
-          clientConfig.toString(), "--json");
+      Cli.Result viaConfig =
+          Cli.run(
+              new byte[0],
+              Map.of("PLASM_HOME", elsewhere.toString()),
+              "jobs",
+              "--config",
+              clientConfig.toString(),
+              "--json");
       assertEquals(0, viaConfig.exitCode(), viaConfig::toString);
       assertTrue(viaConfig.out().contains(quietId), viaConfig::toString);
 
       Cli.Result id = Cli.run(new byte[0], env, "identity", "show", "--json");
       String peer = id.out().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
-      Cli.Result verify = Cli.run(new byte[0], env, "receipt", "verify", "--trust", peer, "--module", Fixture.hello().toString(),
-          "--stdout", tmp.resolve("out.txt").toString(), "--nonce", "n-7", tmp.resolve("r.json").toString());
+      Cli.Result verify =
+          Cli.run(
+              new byte[0],
+              env,
+              "receipt",
+              "verify",
+              "--trust",
+              peer,
+              "--module",
+              Fixture.hello().toString(),
+              "--stdout",
+              tmp.resolve("out.txt").toString(),
+              "--nonce",
+              "n-7",
+              tmp.resolve("r.json").toString());
       assertEquals(0, verify.exitCode(), verify::toString);
 
-      Cli.Result sleep = Cli.run(new byte[0], env, "submit", "--timeout", "30s", Fixture.path("sleep-forever", tmp));
+      Cli.Result sleep =
+          Cli.run(
+              new byte[0], env, "submit", "--timeout", "30s", Fixture.path("sleep-forever", tmp));
       assertEquals(0, sleep.exitCode(), sleep::toString);
       String sleepId = sleep.out().strip();
       Cli.Result cancel = Cli.run(new byte[0], env, "job", "cancel", sleepId);
@@ -64,17 +102,22 @@ class DaemonCommandTests {
 
       Cli.Result jobs = Cli.run(new byte[0], env, "jobs");
       assertEquals(0, jobs.exitCode(), jobs::toString);
-      assertTrue(jobs.out().lines().skip(1).findFirst().orElse("").startsWith(sleepId), jobs::toString);
+      assertTrue(
+          jobs.out().lines().skip(1).findFirst().orElse("").startsWith(sleepId), jobs::toString);
 
       Cli.Result show = Cli.run(new byte[0], env, "job", "show", "--json", sleepId);
       assertTrue(show.out().contains("\"state\" : \"cancelled\""), show::toString);
-      Cli.Result missing = Cli.run(new byte[0], env, "job", "show", "0190000000ab-0123456789abcdef");
+      Cli.Result missing =
+          Cli.run(new byte[0], env, "job", "show", "0190000000ab-0123456789abcdef");
       assertEquals(ExitCodes.NO_INPUT, missing.exitCode(), missing::toString);
 
-      Cli.Result trap = Cli.run(new byte[0], env, "submit", "--wait", Fixture.path("trap-unreachable", tmp));
+      Cli.Result trap =
+          Cli.run(new byte[0], env, "submit", "--wait", Fixture.path("trap-unreachable", tmp));
       assertEquals(ExitCodes.TRAP, trap.exitCode(), trap::toString);
 
-      Cli.Result badToken = Cli.run(new byte[0], Map.of("PLASM_HOME", state.toString(), "PLASM_TOKEN", "nope"), "jobs");
+      Cli.Result badToken =
+          Cli.run(
+              new byte[0], Map.of("PLASM_HOME", state.toString(), "PLASM_TOKEN", "nope"), "jobs");
       assertEquals(DaemonClient.NO_PERMISSION, badToken.exitCode(), badToken::toString);
     } finally {
       int exit = daemon.stop();
@@ -85,8 +128,11 @@ class DaemonCommandTests {
 
   @Test
   void aWildcardListenAddressInTheConfigMeansThisMachineToAClient() {
-    java.util.function.Function<String, String> via = listen -> DaemonClient.connectable(
-        dev.plasm.daemon.DaemonConfig.parse(Path.of("c.toml"), "[api]\nlisten = \"" + listen + "\"\n"));
+    java.util.function.Function<String, String> via =
+        listen ->
+            DaemonClient.connectable(
+                dev.plasm.daemon.DaemonConfig.parse(
+                    Path.of("c.toml"), "[api]\nlisten = \"" + listen + "\"\n"));
     assertEquals("127.0.0.1:9000", via.apply("0.0.0.0:9000"));
     assertEquals("[::1]:9000", via.apply("[::]:9000"));
     assertEquals("127.0.0.2:81", via.apply("127.0.0.2:81"));
@@ -95,7 +141,9 @@ class DaemonCommandTests {
 
   @Test
   void withoutADaemonTheClientSaysSo() {
-    Cli.Result r = Cli.run(new byte[0], Map.of("PLASM_HOME", tmp.toString()), "jobs", "--daemon", "127.0.0.1:1");
+    Cli.Result r =
+        Cli.run(
+            new byte[0], Map.of("PLASM_HOME", tmp.toString()), "jobs", "--daemon", "127.0.0.1:1");
     assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);
     assertTrue(r.err().contains("no daemon at http://127.0.0.1:1"), r::toString);
   }
@@ -113,9 +161,14 @@ class DaemonCommandTests {
   void anIdentityKeyOthersCanReadIsAUsageErrorSayingHowToFixIt() throws Exception {
     Path state = tmp.resolve("state");
     Files.createDirectories(state);
-    Cli.run(new byte[0], Map.of("PLASM_HOME", state.toString()), "identity", "show"); // creates identity.key (0600)
+    Cli.run(
+        new byte[0],
+        Map.of("PLASM_HOME", state.toString()),
+        "identity",
+        "show"); // creates identity.key (0600)
     Path key = state.resolve("identity.key");
-    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     Path cfg = tmp.resolve("plasmd.toml");
     Files.writeString(cfg, "state-dir = \"" + state + "\"\n[api]\nlisten = \"127.0.0.1:0\"\n");
     Cli.Result r = Cli.run("daemon", "--config", cfg.toString());

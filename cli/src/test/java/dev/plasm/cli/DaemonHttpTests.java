@@ -29,27 +29,32 @@ class DaemonHttpTests {
 
   /** Serves one connection: reads the request head and body, answers {@code answer}, closes. */
   private static CompletableFuture<String> serveOnce(ServerSocket server, String answer) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Socket s = server.accept()) {
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-          int c = in.read();
-          if (c < 0) {
-            break;
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (Socket s = server.accept()) {
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+              int c = in.read();
+              if (c < 0) {
+                break;
+              }
+              head.write(c);
+            }
+            String h = head.toString(StandardCharsets.ISO_8859_1);
+            var m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(h);
+            String body =
+                m.find()
+                    ? new String(
+                        in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8)
+                    : "";
+            s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return h + body;
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
           }
-          head.write(c);
-        }
-        String h = head.toString(StandardCharsets.ISO_8859_1);
-        var m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(h);
-        String body = m.find() ? new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8) : "";
-        s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-        return h + body;
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+        });
   }
 
   private static ServerSocket loopback() throws IOException {
@@ -63,22 +68,35 @@ class DaemonHttpTests {
   @Test
   void sendsTheTokenAndABodyWithItsLengthAndReportsProgress() throws Exception {
     try (ServerSocket server = loopback()) {
-      var seen = serveOnce(server, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Plasm-Next-Offset: 7\r\n\r\nok");
+      var seen =
+          serveOnce(
+              server,
+              "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nX-Plasm-Next-Offset: 7\r\n\r\nok");
       byte[] body = new byte[200_000];
       java.util.Arrays.fill(body, (byte) 'x');
       List<Long> progress = new ArrayList<>();
-      DaemonHttp.Response r = to(server).exchange("POST", "/v1/modules?x=1", "secret", "application/wasm", body,
-          Duration.ofSeconds(10), progress::add);
+      DaemonHttp.Response r =
+          to(server)
+              .exchange(
+                  "POST",
+                  "/v1/modules?x=1",
+                  "secret",
+                  "application/wasm",
+                  body,
+                  Duration.ofSeconds(10),
+                  progress::add);
       assertEquals(201, r.status());
       assertEquals("ok", new String(r.body(), StandardCharsets.UTF_8));
       assertEquals("7", r.header("x-plasm-next-offset"), "header names are case-insensitive");
       String request = seen.get();
       assertTrue(request.startsWith("POST /v1/modules?x=1 HTTP/1.1\r\n"), request);
-      assertTrue(request.contains("\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n"), request);
+      assertTrue(
+          request.contains("\r\nHost: 127.0.0.1:" + server.getLocalPort() + "\r\n"), request);
       assertTrue(request.contains("\r\nAuthorization: Bearer secret\r\n"), request);
       assertTrue(request.contains("\r\nContent-Type: application/wasm\r\n"), request);
       assertTrue(request.contains("\r\nContent-Length: 200000\r\n"), request);
-      assertTrue(request.endsWith(new String(body, StandardCharsets.UTF_8)), "the whole body arrived");
+      assertTrue(
+          request.endsWith(new String(body, StandardCharsets.UTF_8)), "the whole body arrived");
       assertEquals(200_000L, progress.getLast(), progress::toString);
       assertTrue(progress.size() > 1, "progress in pieces: " + progress);
     }
@@ -87,10 +105,16 @@ class DaemonHttpTests {
   @Test
   void readsChunkedAndCloseDelimitedBodies() throws Exception {
     try (ServerSocket server = loopback()) {
-      var seen = serveOnce(server, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n");
-      DaemonHttp.Response r = to(server).exchange("GET", "/v1/jobs", "", null, null, Duration.ofSeconds(10), null);
+      var seen =
+          serveOnce(
+              server,
+              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n");
+      DaemonHttp.Response r =
+          to(server).exchange("GET", "/v1/jobs", "", null, null, Duration.ofSeconds(10), null);
       assertEquals("hello, world", new String(r.body(), StandardCharsets.UTF_8));
-      assertTrue(!seen.get().contains("Authorization") && !seen.get().contains("Content-Length"), seen.get());
+      assertTrue(
+          !seen.get().contains("Authorization") && !seen.get().contains("Content-Length"),
+          seen.get());
 
       serveOnce(server, "HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n{\"error\":{}}");
       r = to(server).exchange("GET", "/v1/jobs/x", "", null, null, Duration.ofSeconds(10), null);
@@ -103,13 +127,17 @@ class DaemonHttpTests {
   void aTruncatedOrMalformedAnswerIsAnError() throws Exception {
     try (ServerSocket server = loopback()) {
       serveOnce(server, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
-      var e = assertThrows(EOFException.class,
-          () -> to(server).exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
+      var e =
+          assertThrows(
+              EOFException.class,
+              () -> to(server).exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
       assertTrue(e.getMessage().contains("5 bytes short"), e.getMessage());
 
       serveOnce(server, "SSH-2.0-OpenSSH\r\n");
-      var bad = assertThrows(IOException.class,
-          () -> to(server).exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
+      var bad =
+          assertThrows(
+              IOException.class,
+              () -> to(server).exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
       assertTrue(bad.getMessage().contains("not an HTTP/1.1 response"), bad.getMessage());
     }
   }
@@ -121,18 +149,24 @@ class DaemonHttpTests {
       closed = s.getLocalPort();
     }
     int port = closed;
-    assertThrows(ConnectException.class, () -> new DaemonHttp("http://127.0.0.1:" + port)
-        .exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
+    assertThrows(
+        ConnectException.class,
+        () ->
+            new DaemonHttp("http://127.0.0.1:" + port)
+                .exchange("GET", "/", "", null, null, Duration.ofSeconds(10), null));
     try (ServerSocket server = loopback()) {
-      CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
-        try {
-          return server.accept(); // accepts and never answers
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<Socket> held =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return server.accept(); // accepts and never answers
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
       long start = System.nanoTime();
-      assertThrows(SocketTimeoutException.class,
+      assertThrows(
+          SocketTimeoutException.class,
           () -> to(server).exchange("GET", "/", "", null, null, Duration.ofMillis(300), null));
       assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
       held.get().close();
@@ -143,18 +177,28 @@ class DaemonHttpTests {
   void nothingFromTheCommandLineChangesTheRequestsShape() throws Exception {
     try (ServerSocket server = loopback()) {
       DaemonHttp http = to(server);
-      for (String target : new String[] {"/v1/jobs/x\r\nX-Evil: 1", "/v1/jobs/a b", "v1/jobs", "/v1/jobs/\u00e9"}) {
-        var e = assertThrows(IllegalArgumentException.class,
-            () -> http.exchange("GET", target, "", null, null, Duration.ofSeconds(1), null), target);
+      for (String target :
+          new String[] {"/v1/jobs/x\r\nX-Evil: 1", "/v1/jobs/a b", "v1/jobs", "/v1/jobs/\u00e9"}) {
+        var e =
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> http.exchange("GET", target, "", null, null, Duration.ofSeconds(1), null),
+                target);
         assertTrue(e.getMessage().contains("not a request target"), e.getMessage());
       }
-      assertThrows(IllegalArgumentException.class,
-          () -> http.exchange("GET", "/v1/jobs", "tok\nen", null, null, Duration.ofSeconds(1), null));
+      assertThrows(
+          IllegalArgumentException.class,
+          () ->
+              http.exchange("GET", "/v1/jobs", "tok\nen", null, null, Duration.ofSeconds(1), null));
     }
     var o = new DaemonClient.Options();
     o.address = "127.0.0.1:1";
-    var f = assertThrows(DaemonClient.Failure.class,
-        () -> new DaemonClient(o, java.util.Map.of("PLASM_HOME", "/nonexistent")).getJson("/v1/jobs/a\r\nb"));
+    var f =
+        assertThrows(
+            DaemonClient.Failure.class,
+            () ->
+                new DaemonClient(o, java.util.Map.of("PLASM_HOME", "/nonexistent"))
+                    .getJson("/v1/jobs/a\r\nb"));
     assertEquals(ExitCodes.USAGE, f.exitCode, f.getMessage());
   }
 
@@ -162,7 +206,10 @@ class DaemonHttpTests {
   void aBadAddressIsAUsageErrorNamingIt() {
     var o = new DaemonClient.Options();
     o.address = "not a host:port";
-    var f = assertThrows(DaemonClient.Failure.class, () -> new DaemonClient(o, java.util.Map.of("PLASM_HOME", "/nonexistent")));
+    var f =
+        assertThrows(
+            DaemonClient.Failure.class,
+            () -> new DaemonClient(o, java.util.Map.of("PLASM_HOME", "/nonexistent")));
     assertEquals(ExitCodes.USAGE, f.exitCode);
     assertTrue(f.getMessage().contains("'not a host:port'"), f.getMessage());
   }

@@ -22,7 +22,8 @@ final class DaemonUnderTest implements AutoCloseable {
   private final StringBuffer log;
   private final CompletableFuture<Void> logDone;
 
-  private DaemonUnderTest(Process process, Path state, StringBuffer log, CompletableFuture<Void> logDone) {
+  private DaemonUnderTest(
+      Process process, Path state, StringBuffer log, CompletableFuture<Void> logDone) {
     this.process = process;
     this.state = state;
     this.log = log;
@@ -32,12 +33,30 @@ final class DaemonUnderTest implements AutoCloseable {
   /** Starts a daemon with state in {@code state}; {@code args} are more {@code plasm daemon} options. */
   static DaemonUnderTest start(Path state, String... args) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.plasm.cli.Main",
-        "daemon", "--listen", "127.0.0.1:0", "--state-dir", state.toString(), "--log-format", "json"));
+    String cp =
+        System.getProperty("jdk.module.path", "")
+            + File.pathSeparator
+            + System.getProperty("java.class.path");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                cp,
+                "dev.plasm.cli.Main",
+                "daemon",
+                "--listen",
+                "127.0.0.1:0",
+                "--state-dir",
+                state.toString(),
+                "--log-format",
+                "json"));
     cmd.addAll(List.of(args));
     if (!List.of(args).contains("--config")) {
-      // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
+      // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the
+      // package is installed.
       Path empty = Files.writeString(state.resolveSibling(state.getFileName() + "-empty.toml"), "");
       cmd.addAll(List.of("--config", empty.toString()));
     }
@@ -45,21 +64,25 @@ final class DaemonUnderTest implements AutoCloseable {
     StringBuffer log = new StringBuffer();
     CompletableFuture<Void> listening = new CompletableFuture<>();
     CompletableFuture<Void> logDone = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          if (line.contains("\"msg\":\"plasm daemon listening\"")) {
-            listening.complete(null);
-          }
-        }
-      } catch (java.io.IOException e) {
-        // The process ended.
-      }
-      listening.completeExceptionally(new AssertionError("the daemon ended:\n" + log));
-      logDone.complete(null);
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  log.append(line).append('\n');
+                  if (line.contains("\"msg\":\"plasm daemon listening\"")) {
+                    listening.complete(null);
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // The process ended.
+              }
+              listening.completeExceptionally(new AssertionError("the daemon ended:\n" + log));
+              logDone.complete(null);
+            });
     DaemonUnderTest d = new DaemonUnderTest(p, state, log, logDone);
     try {
       listening.get(60, TimeUnit.SECONDS);

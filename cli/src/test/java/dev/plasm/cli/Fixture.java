@@ -26,9 +26,20 @@ final class Fixture {
   /** {@code java ... dev.plasm.cli.Main ARGS} from the tests' module and class path, as a user's process. */
   static List<String> plasmCommand(String... args) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-        "-cp", cp, "dev.plasm.cli.Main"));
+    String cp =
+        System.getProperty("jdk.module.path", "")
+            + File.pathSeparator
+            + System.getProperty("java.class.path");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                cp,
+                "dev.plasm.cli.Main"));
     cmd.addAll(List.of(args));
     return cmd;
   }

@@ -21,7 +21,12 @@ import picocli.CommandLine.Model.ArgSpec;
 class HelpTextTests {
 
   static CommandLine tree() {
-    Streams s = new Streams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream(), Map.of());
+    Streams s =
+        new Streams(
+            new ByteArrayInputStream(new byte[0]),
+            new ByteArrayOutputStream(),
+            new ByteArrayOutputStream(),
+            Map.of());
     return Main.commandLine(s, c -> {});
   }
 
@@ -44,8 +49,12 @@ class HelpTextTests {
       for (ArgSpec a : args) {
         String d = String.join(" ", a.description()).strip();
         if (d.isEmpty()) {
-          missing.add(cl.getCommandSpec().qualifiedName() + " " + (a.isOption()
-              ? ((CommandLine.Model.OptionSpec) a).longestName() : a.paramLabel()));
+          missing.add(
+              cl.getCommandSpec().qualifiedName()
+                  + " "
+                  + (a.isOption()
+                      ? ((CommandLine.Model.OptionSpec) a).longestName()
+                      : a.paramLabel()));
         }
       }
       if (String.join("", cl.getCommandSpec().usageMessage().header()).isBlank()) {
@@ -66,7 +75,10 @@ class HelpTextTests {
     for (CommandLine cl : all(root)) {
       broken.addAll(earlyBreaks(cl.getCommandSpec().qualifiedName(), cl.getUsageMessage(), width));
     }
-    assertEquals(List.of(), broken, "lines broken before the width (" + width + ") in the middle of a sentence");
+    assertEquals(
+        List.of(),
+        broken,
+        "lines broken before the width (" + width + ") in the middle of a sentence");
   }
 
   /**
@@ -95,7 +107,8 @@ class HelpTextTests {
       int i1 = indent(l1);
       int i2 = indent(l2);
       // picocli indents the wrapped lines of an option's description by two more columns.
-      boolean continues = i2 == i1 ? i1 == 0 : i2 > i1 && (startsText(l1, i2) || startsText(l1, i2 - 2));
+      boolean continues =
+          i2 == i1 ? i1 == 0 : i2 > i1 && (startsText(l1, i2) || startsText(l1, i2 - 2));
       if (!continues) {
         continue;
       }
@@ -111,7 +124,10 @@ class HelpTextTests {
 
   /** Whether a word of {@code line} starts at {@code column}. */
   private static boolean startsText(String line, int column) {
-    return column > 0 && column < line.length() && line.charAt(column) != ' ' && line.charAt(column - 1) == ' ';
+    return column > 0
+        && column < line.length()
+        && line.charAt(column) != ' '
+        && line.charAt(column - 1) == ' ';
   }
 
   private static int indent(String s) {

@@ -9,11 +9,14 @@ class ModuleTests {
   @Test
   void hasItsDeclaredShape() {
     ModuleRules.of(Main.class)
-        // plasm run, engines, plugins, identity, receipt: discovery, admission, the sandbox, receipts.
+        // plasm run, engines, plugins, identity, receipt: discovery, admission, the sandbox,
+        // receipts.
         .requires("dev.plasm.host")
-        // Manifests (--manifest) and the job's limits, outcome and usage as the daemon returns them.
+        // Manifests (--manifest) and the job's limits, outcome and usage as the daemon returns
+        // them.
         .requires("dev.plasm.job")
-        // plasm daemon runs the daemon in-process; submit and jobs read its DaemonConfig for the address and token.
+        // plasm daemon runs the daemon in-process; submit and jobs read its DaemonConfig for the
+        // address and token.
         .requires("dev.plasm.daemon")
         // (plasm submit / jobs / job / peers talk to a daemon over HTTP/1.1 on a plain socket:
         // DaemonHttp, no java.net.http, whose start-up cost every client command ~450 classes.)

@@ -32,7 +32,8 @@ class OutputStyleTests {
     e.putIfAbsent("PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-no-home");
     Streams s = new Streams(new ByteArrayInputStream(new byte[0]), out, err, e, tty);
     int code = Main.commandLine(s, c -> {}).execute(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static final Tty TERMINAL = new Tty(false, true, true);
@@ -56,8 +57,14 @@ class OutputStyleTests {
     Run r = run(Tty.NONE, Map.of(), "engines", "--quiet");
     assertEquals(0, r.code());
     assertEquals("chicory-compiler\nchicory-interpreter\n", r.out());
-    Run id = run(Tty.NONE, Map.of("PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-quiet-identity"),
-        "identity", "show", "-q");
+    Run id =
+        run(
+            Tty.NONE,
+            Map.of(
+                "PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-quiet-identity"),
+            "identity",
+            "show",
+            "-q");
     assertTrue(id.out().matches("12D3KooW[1-9A-HJ-NP-Za-km-z]+\n"), id.out());
   }
 
@@ -65,8 +72,10 @@ class OutputStyleTests {
   void anErrorIsOneLineAndAHint() {
     Run r = run(Tty.NONE, Map.of(), "jobs", "--daemon", "127.0.0.1:1");
     assertEquals(DaemonClient.UNAVAILABLE, r.code());
-    assertEquals("plasm: jobs: no daemon at http://127.0.0.1:1\n"
-        + "hint: start a daemon with 'plasm daemon', or give the address of one with --daemon HOST:PORT or $PLASM_DAEMON\n", r.err());
+    assertEquals(
+        "plasm: jobs: no daemon at http://127.0.0.1:1\n"
+            + "hint: start a daemon with 'plasm daemon', or give the address of one with --daemon HOST:PORT or $PLASM_DAEMON\n",
+        r.err());
     Run usage = run(Tty.NONE, Map.of(), "run", "--frobnicate", "x.wasm");
     assertEquals(ExitCodes.USAGE, usage.code());
     assertTrue(usage.err().endsWith("\nhint: see 'plasm run --help'\n"), usage.err());
@@ -79,7 +88,11 @@ class OutputStyleTests {
     Run r = run(TERMINAL, Map.of("NO_COLOR", "1"), "run", Fixture.hello().toString());
     assertEquals(0, r.code());
     assertEquals("Hello from WebAssembly!\n", r.out());
-    assertTrue(r.err().matches("plasm: hello\\.wasm: completed, exit code 0 \\([0-9.]+ s on chicory-[a-z]+\\)\n"), r.err());
+    assertTrue(
+        r.err()
+            .matches(
+                "plasm: hello\\.wasm: completed, exit code 0 \\([0-9.]+ s on chicory-[a-z]+\\)\n"),
+        r.err());
     // Not on a pipe, not with --quiet.
     assertEquals("", run(Tty.NONE, Map.of(), "run", Fixture.hello().toString()).err());
     assertEquals("", run(TERMINAL, Map.of(), "run", "-q", Fixture.hello().toString()).err());
@@ -97,34 +110,60 @@ class OutputStyleTests {
 
   @Test
   void jobsGainAColumnForWhereAJobRanWhenTheDaemonSaysIt() {
-    JsonNode plain = json("{\"id\":\"01a2-aa\",\"state\":\"finished\",\"outcome\":{\"kind\":\"completed\",\"exitCode\":0},"
-        + "\"engine\":\"chicory-interpreter\",\"createdAt\":\"2026-12-01T00:00:00Z\"}");
+    JsonNode plain =
+        json(
+            "{\"id\":\"01a2-aa\",\"state\":\"finished\",\"outcome\":{\"kind\":\"completed\",\"exitCode\":0},"
+                + "\"engine\":\"chicory-interpreter\",\"createdAt\":\"2026-12-01T00:00:00Z\"}");
     String before = print(JobsCommand.table(), List.of(plain), 0);
-    assertEquals("ID       STATE     OUTCOME      ENGINE               CREATED\n"
-        + "01a2-aa  finished  completed 0  chicory-interpreter  2026-12-01T00:00:00Z\n", before);
-    JsonNode remote = json("{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\"},"
-        + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":[\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\"],"
-        + "\"attempts\":[{\"peerId\":\"12D3KooWOther\",\"result\":\"lost\"},{\"peerId\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"result\":\"ok\"}],"
-        + "\"createdAt\":\"2026-12-01T00:00:01Z\"}");
+    assertEquals(
+        "ID       STATE     OUTCOME      ENGINE               CREATED\n"
+            + "01a2-aa  finished  completed 0  chicory-interpreter  2026-12-01T00:00:00Z\n",
+        before);
+    JsonNode remote =
+        json(
+            "{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\"},"
+                + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":[\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\"],"
+                + "\"attempts\":[{\"peerId\":\"12D3KooWOther\",\"result\":\"lost\"},{\"peerId\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"result\":\"ok\"}],"
+                + "\"createdAt\":\"2026-12-01T00:00:01Z\"}");
     String after = print(JobsCommand.table(), List.of(remote, plain), 0);
     List<String> lines = after.lines().toList();
-    assertTrue(lines.get(0).matches("ID +STATE +OUTCOME +ENGINE +RAN ON +ATTEMPTS +CREATED"), after);
-    assertTrue(lines.get(1).matches("01a3-bb +finished +trapped unreachable +wasmtime +12D3KooWQxyz…BCDEFG +2 +2026-12-01T00:00:01Z"), after);
-    assertTrue(lines.get(2).matches("01a2-aa +finished +completed 0 +chicory-interpreter +- +- +2026-12-01T00:00:00Z"), after);
+    assertTrue(
+        lines.get(0).matches("ID +STATE +OUTCOME +ENGINE +RAN ON +ATTEMPTS +CREATED"), after);
+    assertTrue(
+        lines
+            .get(1)
+            .matches(
+                "01a3-bb +finished +trapped unreachable +wasmtime +12D3KooWQxyz…BCDEFG +2 +2026-12-01T00:00:01Z"),
+        after);
+    assertTrue(
+        lines
+            .get(2)
+            .matches(
+                "01a2-aa +finished +completed 0 +chicory-interpreter +- +- +2026-12-01T00:00:00Z"),
+        after);
   }
 
   @Test
   void peersGainCapacityAndReputationColumnsAndFitTheTerminal() {
-    JsonNode peer = json("{\"peerId\":\"12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"direction\":\"inbound\","
-        + "\"agentVersion\":\"plasm/0.1.0\",\"since\":\"2026-12-01T00:00:00Z\",\"addresses\":[\"/ip4/127.0.0.1/tcp/4001\"],"
-        + "\"capacity\":{\"executors\":2,\"free\":1},\"reputation\":{\"score\":0.9,\"jobs\":12}}");
+    JsonNode peer =
+        json(
+            "{\"peerId\":\"12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"direction\":\"inbound\","
+                + "\"agentVersion\":\"plasm/0.1.0\",\"since\":\"2026-12-01T00:00:00Z\",\"addresses\":[\"/ip4/127.0.0.1/tcp/4001\"],"
+                + "\"capacity\":{\"executors\":2,\"free\":1},\"reputation\":{\"score\":0.9,\"jobs\":12}}");
     String wide = print(PeersCommand.table(), List.of(peer), 0);
-    assertTrue(wide.lines().findFirst().orElseThrow().matches("PEER +DIRECTION +AGENT +SINCE +CAPACITY +REPUTATION +ADDRESS"), wide);
+    assertTrue(
+        wide.lines()
+            .findFirst()
+            .orElseThrow()
+            .matches("PEER +DIRECTION +AGENT +SINCE +CAPACITY +REPUTATION +ADDRESS"),
+        wide);
     assertTrue(wide.contains("executors=2 free=1") && wide.contains("score=0.9 jobs=12"), wide);
     String narrow = print(PeersCommand.table(), List.of(peer), 150);
     narrow.lines().forEach(l -> assertTrue(l.length() <= 150, "wider than 150: " + l));
     assertTrue(narrow.contains("…"), narrow);
-    JsonNode old = json("{\"peerId\":\"12D3KooWB\",\"direction\":\"outbound\",\"agentVersion\":\"\",\"since\":\"x\",\"addresses\":[]}");
+    JsonNode old =
+        json(
+            "{\"peerId\":\"12D3KooWB\",\"direction\":\"outbound\",\"agentVersion\":\"\",\"since\":\"x\",\"addresses\":[]}");
     assertFalse(print(PeersCommand.table(), List.of(old), 0).contains("CAPACITY"));
   }
 }

@@ -26,7 +26,8 @@ class P2pCommandsTests {
   static String idB;
 
   /** Starts {@code plasm daemon} in its own JVM with {@code toml}; returns the env that reaches it. */
-  static Map<String, String> daemon(String name, String toml, String... extraArgs) throws Exception {
+  static Map<String, String> daemon(String name, String toml, String... extraArgs)
+      throws Exception {
     Path cfg = tmp.resolve(name + ".toml");
     Files.writeString(cfg, toml);
     List<String> args = new ArrayList<>(List.of("--config", cfg.toString()));
@@ -47,10 +48,17 @@ class P2pCommandsTests {
     Cli.Result peers = Cli.run(new byte[0], a, "peers", "--json");
     assertEquals(0, peers.exitCode(), peers::toString);
     idA = json(peers, "peerId");
-    String addrA = peers.out().replaceAll("(?s).*\"listenAddresses\" : \\[\\s*\"([^\"]+)\".*", "$1");
+    String addrA =
+        peers.out().replaceAll("(?s).*\"listenAddresses\" : \\[\\s*\"([^\"]+)\".*", "$1");
     assertTrue(addrA.endsWith("/p2p/" + idA), addrA);
     // B: p2p off in its file, switched on with --p2p.
-    b = daemon("b", "[p2p]\nenabled = false\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\nbootstrap = [\"" + addrA + "\"]\n", "--p2p");
+    b =
+        daemon(
+            "b",
+            "[p2p]\nenabled = false\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\nbootstrap = [\""
+                + addrA
+                + "\"]\n",
+            "--p2p");
     idB = json(Cli.run(new byte[0], b, "identity", "show", "--json"), "peerId");
     // B's bootstrap runs in the background: wait until A lists B.
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -74,7 +82,11 @@ class P2pCommandsTests {
     assertTrue(onA.out().startsWith("peer id:   " + idA + "\n"), onA::toString);
     assertTrue(onA.out().contains("listening: /ip4/127.0.0.1/tcp/"), onA::toString);
     assertTrue(onA.out().matches("(?s).*\\nreachable: (yes|no|not known) \\(.*"), onA::toString);
-    assertTrue(onA.out().lines().anyMatch(l -> l.startsWith(idB) && l.contains("inbound") && l.contains("plasm/")), onA::toString);
+    assertTrue(
+        onA.out()
+            .lines()
+            .anyMatch(l -> l.startsWith(idB) && l.contains("inbound") && l.contains("plasm/")),
+        onA::toString);
     Cli.Result onB = Cli.run(new byte[0], b, "peers", "--json");
     assertEquals(0, onB.exitCode(), onB::toString);
     assertTrue(onB.out().contains("\"peerId\" : \"" + idA + "\""), onB::toString);
@@ -105,12 +117,16 @@ class P2pCommandsTests {
     Cli.Result provide = Cli.run(new byte[0], b, "dht", "provide", "/plasm/module/cli-test");
     assertEquals(0, provide.exitCode(), provide::toString);
     assertTrue(provide.out().startsWith("announced /plasm/module/cli-test to "), provide::toString);
-    Cli.Result found = Cli.run(new byte[0], a, "dht", "find-providers", "/plasm/module/cli-test", "--max", "5");
+    Cli.Result found =
+        Cli.run(new byte[0], a, "dht", "find-providers", "/plasm/module/cli-test", "--max", "5");
     assertEquals(0, found.exitCode(), found::toString);
     // A table: the header, then the peer id and its addresses.
     assertTrue(found.out().startsWith("PEER "), found::toString);
-    assertTrue(found.out().lines().anyMatch(l -> l.startsWith(idB + "  /ip4/127.0.0.1/tcp/")), found::toString);
-    Cli.Result ids = Cli.run(new byte[0], a, "dht", "find-providers", "-q", "/plasm/module/cli-test");
+    assertTrue(
+        found.out().lines().anyMatch(l -> l.startsWith(idB + "  /ip4/127.0.0.1/tcp/")),
+        found::toString);
+    Cli.Result ids =
+        Cli.run(new byte[0], a, "dht", "find-providers", "-q", "/plasm/module/cli-test");
     assertTrue(ids.out().lines().anyMatch(idB::equals), ids::toString);
     Cli.Result none = Cli.run(new byte[0], a, "dht", "find-providers", "/plasm/module/nobody");
     assertEquals(0, none.exitCode(), none::toString);
@@ -125,28 +141,36 @@ class P2pCommandsTests {
   void badInputAndMissingThingsHaveTheirExitCodes() {
     Cli.Result badKey = Cli.run(new byte[0], a, "dht", "get", "/ipns/x");
     assertEquals(ExitCodes.USAGE, badKey.exitCode(), badKey::toString);
-    assertTrue(badKey.err().startsWith("plasm: dht get: key '/ipns/x' must be /plasm/<name>"), badKey::toString);
+    assertTrue(
+        badKey.err().startsWith("plasm: dht get: key '/ipns/x' must be /plasm/<name>"),
+        badKey::toString);
     Cli.Result badPeer = Cli.run(new byte[0], a, "dht", "find-peer", "not-a-peer");
     assertEquals(ExitCodes.USAGE, badPeer.exitCode(), badPeer::toString);
     assertTrue(badPeer.err().contains("is not a peer id"), badPeer::toString);
     Cli.Result missing = Cli.run(new byte[0], a, "dht", "get", "/plasm/cli/never-put");
     assertEquals(ExitCodes.NO_INPUT, missing.exitCode(), missing::toString);
-    Cli.Result noFile = Cli.run(new byte[0], a, "dht", "put", "/plasm/x", "--file", tmp.resolve("nope").toString());
+    Cli.Result noFile =
+        Cli.run(new byte[0], a, "dht", "put", "/plasm/x", "--file", tmp.resolve("nope").toString());
     assertEquals(ExitCodes.NO_INPUT, noFile.exitCode(), noFile::toString);
     Cli.Result both = Cli.run(new byte[0], a, "dht", "put", "/plasm/x", "v", "--file", "f");
     assertEquals(ExitCodes.USAGE, both.exitCode(), both::toString);
     assertTrue(both.err().contains("exactly one"), both::toString);
     Cli.Result neither = Cli.run(new byte[0], a, "dht", "put", "/plasm/x");
     assertEquals(ExitCodes.USAGE, neither.exitCode(), neither::toString);
-    Cli.Result noDaemon = Cli.run(new byte[0], Map.of("PLASM_HOME", tmp.toString()), "peers", "--daemon", "127.0.0.1:1");
+    Cli.Result noDaemon =
+        Cli.run(
+            new byte[0], Map.of("PLASM_HOME", tmp.toString()), "peers", "--daemon", "127.0.0.1:1");
     assertEquals(DaemonClient.UNAVAILABLE, noDaemon.exitCode(), noDaemon::toString);
   }
 
   @Test
   void withP2pOffTheCommandsSayHowToEnableIt() throws Exception {
     Map<String, String> off = daemon("off", "");
-    for (String[] args : List.of(new String[] {"peers"}, new String[] {"dht", "get", "/plasm/x"},
-        new String[] {"dht", "find-peer", idA})) {
+    for (String[] args :
+        List.of(
+            new String[] {"peers"},
+            new String[] {"dht", "get", "/plasm/x"},
+            new String[] {"dht", "find-peer", idA})) {
       Cli.Result r = Cli.run(new byte[0], off, args);
       assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);
       assertTrue(r.err().contains("set 'enabled = true' under [p2p]"), r::toString);
@@ -155,10 +179,15 @@ class P2pCommandsTests {
 
   @Test
   void helpListsTheExitCodes() {
-    for (String[] args : List.of(new String[] {"peers", "--help"}, new String[] {"dht", "find-peer", "--help"})) {
+    for (String[] args :
+        List.of(new String[] {"peers", "--help"}, new String[] {"dht", "find-peer", "--help"})) {
       Cli.Result r = Cli.run(args);
       assertEquals(0, r.exitCode(), r::toString);
-      assertTrue(r.out().contains("Exit codes:") && r.out().contains("69") && r.out().contains("--daemon=HOST:PORT"), r::toString);
+      assertTrue(
+          r.out().contains("Exit codes:")
+              && r.out().contains("69")
+              && r.out().contains("--daemon=HOST:PORT"),
+          r::toString);
     }
     Cli.Result dht = Cli.run("dht", "--help");
     for (String sub : List.of("get", "put", "provide", "find-providers", "find-peer")) {

@@ -46,7 +46,17 @@ class RunCommandTests {
         Cli.run(
             new byte[0],
             Map.of("FROM_HOST", "host-value", "SECRET", "do-not-leak"),
-            "run", "--engine", engine, "--env", "A=1", "--env", "EMPTY=", "--env", "FROM_HOST", probe(), "environ");
+            "run",
+            "--engine",
+            engine,
+            "--env",
+            "A=1",
+            "--env",
+            "EMPTY=",
+            "--env",
+            "FROM_HOST",
+            probe(),
+            "environ");
     assertEquals(0, r.exitCode(), r::toString);
     assertEquals("A=1\nEMPTY=\nFROM_HOST=host-value\n", r.out());
   }
@@ -65,11 +75,15 @@ class RunCommandTests {
   @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
   void aGuestReadingPastMaxStdinIsStoppedWithItsExitCode(String engine) {
     byte[] input = "0123456789".repeat(100).getBytes(StandardCharsets.UTF_8);
-    var ok = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "1000", probe(), "cat");
+    var ok =
+        Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "1000", probe(), "cat");
     assertEquals(0, ok.exitCode(), ok::toString);
-    var r = Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "999", probe(), "cat");
+    var r =
+        Cli.run(input, Map.of(), "run", "--engine", engine, "--max-stdin", "999", probe(), "cat");
     assertEquals(118, r.exitCode(), r::toString);
-    assertTrue(r.err().contains("limit exceeded (stdin)") && r.err().contains("999B cap (--max-stdin)"), r.err());
+    assertTrue(
+        r.err().contains("limit exceeded (stdin)") && r.err().contains("999B cap (--max-stdin)"),
+        r.err());
     var bad = Cli.run("run", "--max-stdin", "lots", probe(), "cat");
     assertEquals(ExitCodes.USAGE, bad.exitCode(), bad::toString);
     assertTrue(bad.err().contains("--max-stdin"), bad.err());
@@ -115,12 +129,29 @@ class RunCommandTests {
   @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
   void memoryGrowReturnsMinusOneAtTheCap(String engine) {
     // The module exits with the page count it reached: 4 MiB is 64 pages.
-    var r = Cli.run("run", "--engine", engine, "--max-memory", "4MiB", Fixture.path("memory-grow-bomb", tmp));
+    var r =
+        Cli.run(
+            "run",
+            "--engine",
+            engine,
+            "--max-memory",
+            "4MiB",
+            Fixture.path("memory-grow-bomb", tmp));
     assertEquals(64, r.exitCode(), r::toString);
-    var json = Cli.run("run", "--json", "--engine", engine, "--max-memory", "4MiB", Fixture.path("memory-grow-bomb", tmp));
+    var json =
+        Cli.run(
+            "run",
+            "--json",
+            "--engine",
+            engine,
+            "--max-memory",
+            "4MiB",
+            Fixture.path("memory-grow-bomb", tmp));
     assertTrue(json.out().contains("\"peakMemoryPages\" : 64"), json::toString);
-    assertEquals(42, Cli.run("run", "--engine", engine, Fixture.path("memory-grow-huge", tmp)).exitCode());
-    assertEquals(42, Cli.run("run", "--engine", engine, Fixture.path("table-grow-huge", tmp)).exitCode());
+    assertEquals(
+        42, Cli.run("run", "--engine", engine, Fixture.path("memory-grow-huge", tmp)).exitCode());
+    assertEquals(
+        42, Cli.run("run", "--engine", engine, Fixture.path("table-grow-huge", tmp)).exitCode());
   }
 
   @ParameterizedTest
@@ -128,13 +159,22 @@ class RunCommandTests {
   void aFourGibInitialMemoryIsRefusedBeforeAllocation(String engine) {
     Runtime rt = Runtime.getRuntime();
     long before = rt.totalMemory() - rt.freeMemory();
-    var r = Cli.run("run", "--engine", engine, "--max-memory", "4GiB", Fixture.path("memory-huge-initial", tmp));
+    var r =
+        Cli.run(
+            "run",
+            "--engine",
+            engine,
+            "--max-memory",
+            "4GiB",
+            Fixture.path("memory-huge-initial", tmp));
     // 4GiB is above what this JVM may give a guest: refused as a usage error naming the flag.
     assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);
     assertTrue(r.err().contains("--max-memory"), r::toString);
     var capped = Cli.run("run", "--engine", engine, Fixture.path("memory-huge-initial", tmp));
     assertEquals(ExitCodes.LIMIT_MEMORY, capped.exitCode(), capped::toString);
-    assertTrue(capped.err().contains("65536 pages") && capped.err().contains("nothing was allocated"), capped::toString);
+    assertTrue(
+        capped.err().contains("65536 pages") && capped.err().contains("nothing was allocated"),
+        capped::toString);
     long after = rt.totalMemory() - rt.freeMemory();
     assertTrue(after - before < (1L << 30), "no gigabytes were allocated");
   }
@@ -152,7 +192,8 @@ class RunCommandTests {
   @ParameterizedTest
   @ValueSource(strings = {"chicory-interpreter", "chicory-compiler"})
   void aModuleOverTheSizeLimitIsRefusedUnread(String engine) {
-    var r = Cli.run("run", "--engine", engine, "--max-module-size", "1KiB", Fixture.hello().toString());
+    var r =
+        Cli.run("run", "--engine", engine, "--max-module-size", "1KiB", Fixture.hello().toString());
     assertEquals(ExitCodes.LIMIT_MODULE_SIZE, r.exitCode(), r::toString);
     assertTrue(r.err().contains("--max-module-size"), r::toString);
   }
@@ -161,7 +202,14 @@ class RunCommandTests {
   @ValueSource(strings = {"loop-br", "loop-br-table", "loop-call", "sleep-forever"})
   void theCompilerStopsEveryLoopShapeAtTheDeadline(String fixture) {
     long start = System.nanoTime();
-    var r = Cli.run("run", "--engine", "chicory-compiler", "--timeout", "300ms", Fixture.path(fixture, tmp));
+    var r =
+        Cli.run(
+            "run",
+            "--engine",
+            "chicory-compiler",
+            "--timeout",
+            "300ms",
+            Fixture.path(fixture, tmp));
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertEquals(ExitCodes.LIMIT_TIMEOUT, r.exitCode(), r::toString);
     assertEquals(-1, r.haltCode(), "the engine stopped by itself; the process did not have to end");
@@ -172,7 +220,14 @@ class RunCommandTests {
   @ParameterizedTest
   @ValueSource(strings = {"loop-br", "loop-call", "sleep-forever"})
   void theInterpreterStopsInterruptibleLoopsInProcess(String fixture) {
-    var r = Cli.run("run", "--engine", "chicory-interpreter", "--timeout", "300ms", Fixture.path(fixture, tmp));
+    var r =
+        Cli.run(
+            "run",
+            "--engine",
+            "chicory-interpreter",
+            "--timeout",
+            "300ms",
+            Fixture.path(fixture, tmp));
     assertEquals(ExitCodes.LIMIT_TIMEOUT, r.exitCode(), r::toString);
     assertEquals(-1, r.haltCode(), r::toString);
   }
@@ -182,23 +237,34 @@ class RunCommandTests {
   void fuelStopsEveryLoopShapeOnTheInterpreter(String fixture) {
     var r = Cli.run("run", "--json", "--fuel", "100000", Fixture.path(fixture, tmp));
     assertEquals(ExitCodes.LIMIT_FUEL, r.exitCode(), r::toString);
-    assertTrue(r.out().contains("\"limit\" : \"fuel\"") && r.out().contains("\"fuelConsumed\" : 100000"), r::toString);
+    assertTrue(
+        r.out().contains("\"limit\" : \"fuel\"") && r.out().contains("\"fuelConsumed\" : 100000"),
+        r::toString);
   }
 
   @org.junit.jupiter.api.Test
   void autoPicksAnEngineThatCanDoWhatTheJobNeeds() {
     var plain = Cli.run("run", "--json", Fixture.hello().toString());
-    assertTrue(plain.out().contains("\"id\" : \"chicory-interpreter\""), "small module: the interpreter starts fastest\n" + plain);
-    var fuel = Cli.run("run", "--json", "--engine", "auto", "--fuel", "1000000", Fixture.hello().toString());
+    assertTrue(
+        plain.out().contains("\"id\" : \"chicory-interpreter\""),
+        "small module: the interpreter starts fastest\n" + plain);
+    var fuel =
+        Cli.run(
+            "run", "--json", "--engine", "auto", "--fuel", "1000000", Fixture.hello().toString());
     assertEquals(0, fuel.exitCode(), fuel::toString);
     assertTrue(fuel.out().contains("\"id\" : \"chicory-interpreter\""), fuel::toString);
   }
 
   @org.junit.jupiter.api.Test
   void fuelIsRefusedClearlyByAnEngineThatCannotMeter() {
-    var r = Cli.run("run", "--engine", "chicory-compiler", "--fuel", "1000", Fixture.hello().toString());
+    var r =
+        Cli.run(
+            "run", "--engine", "chicory-compiler", "--fuel", "1000", Fixture.hello().toString());
     assertEquals(ExitCodes.USAGE, r.exitCode(), r::toString);
-    assertTrue(r.err().contains("engine 'chicory-compiler' cannot meter fuel") && r.err().contains("chicory-interpreter"), r::toString);
+    assertTrue(
+        r.err().contains("engine 'chicory-compiler' cannot meter fuel")
+            && r.err().contains("chicory-interpreter"),
+        r::toString);
     assertEquals("", r.out());
   }
 
@@ -218,14 +284,22 @@ class RunCommandTests {
     Path header = Files.write(tmp.resolve("header.wasm"), Fixtures.truncated("probe", 9));
     Map<Path, String> cases =
         Map.of(
-            garbage, "malformed",
-            empty, "malformed",
-            truncated, "malformed",
-            header, "malformed",
-            Path.of(Fixture.path("invalid", tmp)), "invalid module",
-            Path.of(Fixture.path("unlinkable", tmp)), "unlinkable module",
-            Path.of(Fixture.path("no-start", tmp)), "no '_start'",
-            Path.of(Fixture.path("start-with-params", tmp)), "'_start' must take no parameters");
+            garbage,
+            "malformed",
+            empty,
+            "malformed",
+            truncated,
+            "malformed",
+            header,
+            "malformed",
+            Path.of(Fixture.path("invalid", tmp)),
+            "invalid module",
+            Path.of(Fixture.path("unlinkable", tmp)),
+            "unlinkable module",
+            Path.of(Fixture.path("no-start", tmp)),
+            "no '_start'",
+            Path.of(Fixture.path("start-with-params", tmp)),
+            "'_start' must take no parameters");
     for (var c : cases.entrySet()) {
       var r = Cli.run("run", "--engine", engine, c.getKey().toString());
       String name = c.getKey().getFileName().toString();
@@ -260,7 +334,11 @@ class RunCommandTests {
       {"--fuel", "-5", "--fuel: -5 must be a positive instruction count"},
       {"--fuel", "many", "--fuel: 'many' is not a whole number"},
       {"--max-output", "2TiB", "--max-output"},
-      {"--engine", "wasm3", "no engine 'wasm3'; known engines: chicory-compiler, chicory-interpreter"},
+      {
+        "--engine",
+        "wasm3",
+        "no engine 'wasm3'; known engines: chicory-compiler, chicory-interpreter"
+      },
       {"--env", "=x", "--env '=x'"},
       {"--env", "NOT_SET_ANYWHERE", "not set in this environment"},
       {"--dir", tmp.resolve("missing").toString(), "does not exist"},
@@ -286,7 +364,9 @@ class RunCommandTests {
   void jsonUsageErrorsAreJsonToo() {
     var r = Cli.run("run", "--json", "--timeout", "soon", Fixture.hello().toString());
     assertEquals(ExitCodes.USAGE, r.exitCode());
-    assertTrue(r.out().contains("\"code\" : \"usage\"") && r.out().contains("\"field\" : \"--timeout\""), r::toString);
+    assertTrue(
+        r.out().contains("\"code\" : \"usage\"") && r.out().contains("\"field\" : \"--timeout\""),
+        r::toString);
   }
 
   @ParameterizedTest
@@ -299,22 +379,33 @@ class RunCommandTests {
         () -> assertTrue(j.contains("\"outcome\" : \"completed\""), j),
         () -> assertTrue(j.contains("\"id\" : \"" + engine + "\""), j),
         () -> assertTrue(j.contains("\"stdout\" : \"Hello from WebAssembly!\\narg 1: x\\n\""), j),
-        () -> assertTrue(j.contains("\"stdoutBytes\" : " + "Hello from WebAssembly!\narg 1: x\n".length()), j),
+        () ->
+            assertTrue(
+                j.contains("\"stdoutBytes\" : " + "Hello from WebAssembly!\narg 1: x\n".length()),
+                j),
         () -> assertTrue(j.contains("\"peakMemoryPages\" : 2"), j),
         () -> assertTrue(j.contains("\"wallTimeMillis\""), j),
         () -> assertFalse(j.contains("fuelConsumed"), "unmetered runs report no fuel"));
     var trap = Cli.run("run", "--json", "--engine", engine, Fixture.path("trap-unreachable", tmp));
     assertEquals(ExitCodes.TRAP, trap.exitCode());
-    assertTrue(trap.out().contains("\"trap\" : \"unreachable\"") && trap.out().contains("\"processExitCode\" : 134"), trap::toString);
+    assertTrue(
+        trap.out().contains("\"trap\" : \"unreachable\"")
+            && trap.out().contains("\"processExitCode\" : 134"),
+        trap::toString);
     assertEquals("", trap.err(), "with --json, diagnostics are in the JSON");
   }
 
   @org.junit.jupiter.api.Test
   void jsonGivesTheExactBytesOfOutputThatIsNotUtf8() {
     byte[] raw = {(byte) 0xff, (byte) 0xfe, 'o', 'k'};
-    var r = Cli.run(raw, java.util.Map.of(), "run", "--json", Fixture.path("probe", tmp), "--", "cat");
+    var r =
+        Cli.run(raw, java.util.Map.of(), "run", "--json", Fixture.path("probe", tmp), "--", "cat");
     assertEquals(0, r.exitCode(), r::toString);
-    assertTrue(r.out().contains("\"stdoutBase64\" : \"" + java.util.Base64.getEncoder().encodeToString(raw) + "\""), r::toString);
+    assertTrue(
+        r.out()
+            .contains(
+                "\"stdoutBase64\" : \"" + java.util.Base64.getEncoder().encodeToString(raw) + "\""),
+        r::toString);
     var text = Cli.run("run", "--json", Fixture.hello().toString());
     assertTrue(!text.out().contains("stdoutBase64"), "UTF-8 output has no base64 copy");
   }

@@ -25,11 +25,15 @@ class RunawayProcessTests {
 
   static Proc plasm(String... args) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
+    String cp =
+        System.getProperty("jdk.module.path", "")
+            + File.pathSeparator
+            + System.getProperty("java.class.path");
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", cp, "dev.plasm.cli.Main"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-no-home");
+    pb.environment()
+        .put("PLASM_HOME", System.getProperty("java.io.tmpdir") + "/plasm-tests-no-home");
     pb.redirectInput(ProcessBuilder.Redirect.PIPE);
     long start = System.nanoTime();
     Process p = pb.start();
@@ -45,7 +49,8 @@ class RunawayProcessTests {
       throw new AssertionError("plasm did not end within 60 s: " + cmd);
     }
     long ms = (System.nanoTime() - start) / 1_000_000;
-    return new Proc(p.exitValue(), outText.get(10, TimeUnit.SECONDS), errText.get(10, TimeUnit.SECONDS), ms);
+    return new Proc(
+        p.exitValue(), outText.get(10, TimeUnit.SECONDS), errText.get(10, TimeUnit.SECONDS), ms);
   }
 
   private static String read(java.io.InputStream in) {
@@ -59,9 +64,20 @@ class RunawayProcessTests {
   @ParameterizedTest
   @ValueSource(strings = {"loop-br", "loop-br-if", "loop-br-table", "loop-call", "sleep-forever"})
   void theInterpreterProcessEndsAtTheDeadlineOnEveryLoopShape(String fixture) throws Exception {
-    Proc p = plasm("run", "--engine", "chicory-interpreter", "--timeout", "1s", Fixture.path(fixture, tmp));
+    Proc p =
+        plasm(
+            "run",
+            "--engine",
+            "chicory-interpreter",
+            "--timeout",
+            "1s",
+            Fixture.path(fixture, tmp));
     assertEquals(ExitCodes.LIMIT_TIMEOUT, p.exitCode(), p::toString);
-    assertTrue(p.err().contains("limit exceeded (wall-time): the job ran past its 1s wall-clock limit (--timeout)"), p::toString);
+    assertTrue(
+        p.err()
+            .contains(
+                "limit exceeded (wall-time): the job ran past its 1s wall-clock limit (--timeout)"),
+        p::toString);
     // JVM start-up plus the deadline plus the stop grace; a hung process would hit 60 s.
     assertTrue(p.millis() < 15_000, "ended after " + p.millis() + " ms");
   }
@@ -70,7 +86,10 @@ class RunawayProcessTests {
   void aRunawayJobStillPrintsItsJsonResultWithThePartialOutput() throws Exception {
     Proc p = plasm("run", "--json", "--timeout", "1s", Fixture.path("loop-br-if", tmp));
     assertEquals(ExitCodes.LIMIT_TIMEOUT, p.exitCode(), p::toString);
-    assertTrue(p.out().contains("\"limit\" : \"wall-time\"") && p.out().contains("\"processExitCode\" : 124"), p::toString);
+    assertTrue(
+        p.out().contains("\"limit\" : \"wall-time\"")
+            && p.out().contains("\"processExitCode\" : 124"),
+        p::toString);
   }
 
   @Test

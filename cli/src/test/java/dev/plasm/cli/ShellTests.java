@@ -22,14 +22,21 @@ class ShellTests extends OnATerminal {
 
   /** Waits for a fresh prompt on the last line (the daemon is up). */
   static String prompt(Tmux t) throws Exception {
-    return t.await("a prompt", s -> Tmux.lastLine(s).matches(".*plasm \\[[^]]+ up\\].* › $") || Tmux.lastLine(s).endsWith(" ›"));
+    return t.await(
+        "a prompt",
+        s ->
+            Tmux.lastLine(s).matches(".*plasm \\[[^]]+ up\\].* › $")
+                || Tmux.lastLine(s).endsWith(" ›"));
   }
 
   @Test
   void tabCompletesCommandsOptionsEnginesModulesAndJobIds() throws Exception {
-    Cli.Result submitted = Cli.run(new byte[0], daemon.env(), "submit", "--wait", work.resolve("hello.wasm").toString());
+    Cli.Result submitted =
+        Cli.run(
+            new byte[0], daemon.env(), "submit", "--wait", work.resolve("hello.wasm").toString());
     assertEquals(0, submitted.exitCode(), submitted::toString);
-    String jobId = Cli.run(new byte[0], daemon.env(), "jobs", "-q").out().lines().findFirst().orElseThrow();
+    String jobId =
+        Cli.run(new byte[0], daemon.env(), "jobs", "-q").out().lines().findFirst().orElseThrow();
     try (Tmux t = shell("complete")) {
       String first = prompt(t);
       assertTrue(first.contains("plasm [127.0.0.1:"), first);
@@ -45,20 +52,26 @@ class ShellTests extends OnATerminal {
       t.type("run --eng").keys("Tab");
       t.await("'--engine' completed", s -> Tmux.lastLine(s).endsWith("› run --engine"));
       t.type("chicory-i").keys("Tab");
-      t.await("the engine id completed", s -> Tmux.lastLine(s).endsWith("› run --engine chicory-interpreter"));
+      t.await(
+          "the engine id completed",
+          s -> Tmux.lastLine(s).endsWith("› run --engine chicory-interpreter"));
 
       // A module: .wasm files and directories are offered, other files are not.
       t.type("h").keys("Tab");
-      t.await("hello.wasm completed", s -> Tmux.lastLine(s).endsWith("› run --engine chicory-interpreter hello.wasm"));
+      t.await(
+          "hello.wasm completed",
+          s -> Tmux.lastLine(s).endsWith("› run --engine chicory-interpreter hello.wasm"));
       t.keys("C-c");
       prompt(t);
       t.type("run ").keys("Tab", "Tab");
-      String listed = t.await("the modules listed", s -> s.contains("loop.wasm") && s.contains("mods/"));
+      String listed =
+          t.await("the modules listed", s -> s.contains("loop.wasm") && s.contains("mods/"));
       assertFalse(listed.contains("notes.txt"), listed);
       t.keys("C-c");
       prompt(t);
 
-      // A job id, asked of the daemon (other tests' jobs may be there too: the id's time part is unique).
+      // A job id, asked of the daemon (other tests' jobs may be there too: the id's time part is
+      // unique).
       t.type("job show " + jobId.substring(0, 12)).keys("Tab");
       t.await("the job id completed", s -> Tmux.lastLine(s).endsWith("› job show " + jobId));
       t.keys("Enter");
@@ -95,7 +108,12 @@ class ShellTests extends OnATerminal {
       prompt(t);
       t.type("run --timeout 10m loop.wasm").keys("Enter");
       // The status line appears once the job has run for a moment.
-      t.await("the status line", s -> s.contains("running") && s.contains("loop.wasm") && s.contains("chicory-interpreter"));
+      t.await(
+          "the status line",
+          s ->
+              s.contains("running")
+                  && s.contains("loop.wasm")
+                  && s.contains("chicory-interpreter"));
       t.keys("C-c");
       String after = prompt(t);
       assertTrue(Tmux.lastLine(after).contains("exit 130"), after);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.fixtures.Tmux;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
-import dev.plasm.fixtures.Tmux;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,11 +28,24 @@ class StatusLineTests extends OnATerminal {
 
   @Test
   void aDaemonJobShowsItsStatusWhileItRunsThenOneSummaryLine() throws Exception {
-    // Long enough for the status line to come up on a loaded machine (jline is not in the AOT cache).
-    try (Tmux t = terminal("daemon", Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "10"))) {
-      String during = t.await("the status line", s -> s.contains("running") && s.contains("probe.wasm")
-          && s.contains("chicory-interpreter") && s.contains("out 0 B, err 0 B"));
-      assertTrue(Tmux.lastLine(during).matches(".*running  probe\\.wasm  [0-9.]+ s  chicory-interpreter  out 0 B, err 0 B"), during);
+    // Long enough for the status line to come up on a loaded machine (jline is not in the AOT
+    // cache).
+    try (Tmux t =
+        terminal(
+            "daemon",
+            Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "10"))) {
+      String during =
+          t.await(
+              "the status line",
+              s ->
+                  s.contains("running")
+                      && s.contains("probe.wasm")
+                      && s.contains("chicory-interpreter")
+                      && s.contains("out 0 B, err 0 B"));
+      assertTrue(
+          Tmux.lastLine(during)
+              .matches(".*running  probe\\.wasm  [0-9.]+ s  chicory-interpreter  out 0 B, err 0 B"),
+          during);
       String after = t.await("[exited 0]");
       assertTrue(after.contains("slept"), after);
       assertTrue(after.contains("plasm: probe.wasm: completed, exit code 0 ("), after);
@@ -43,25 +56,45 @@ class StatusLineTests extends OnATerminal {
 
   @Test
   void aLocalJobShowsItsStatusAndTheSummarySaysWhyItEnded() throws Exception {
-    // The interpreter cannot be interrupted in this loop: plasm ends its own process at the deadline,
+    // The interpreter cannot be interrupted in this loop: plasm ends its own process at the
+    // deadline,
     // and the status line must be gone before it does.
-    try (Tmux t = terminal("local", Fixture.plasmCommand("run", "--engine", "chicory-interpreter", "--timeout", "12s", "loop.wasm"))) {
-      t.await("the status line", s -> s.contains("running  loop.wasm") && s.contains("chicory-interpreter"));
+    try (Tmux t =
+        terminal(
+            "local",
+            Fixture.plasmCommand(
+                "run", "--engine", "chicory-interpreter", "--timeout", "12s", "loop.wasm"))) {
+      t.await(
+          "the status line",
+          s -> s.contains("running  loop.wasm") && s.contains("chicory-interpreter"));
       String after = t.await("[exited 124]");
-      assertTrue(after.contains("plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 12s wall-clock limit (--timeout) ("), after);
+      assertTrue(
+          after.contains(
+              "plasm: loop.wasm: limit exceeded (wall-time): the job ran past its 12s wall-clock limit (--timeout) ("),
+          after);
       assertFalse(after.contains("running  loop.wasm"), "the status line is gone:\n" + after);
     }
   }
 
   @Test
   void quietAndJsonShowNeitherStatusNorSummaryOnATerminal() throws Exception {
-    try (Tmux t = terminal("quiet", Fixture.plasmCommand("submit", "--wait", "--quiet", "probe.wasm", "--", "sleep", "2"))) {
+    try (Tmux t =
+        terminal(
+            "quiet",
+            Fixture.plasmCommand(
+                "submit", "--wait", "--quiet", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("slept"), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
     }
-    // The JSON document is ~30 lines: a screen tall enough to hold it whole, or its first lines scroll off.
-    try (Tmux t = terminal("json", 120, 60, Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
+    // The JSON document is ~30 lines: a screen tall enough to hold it whole, or its first lines
+    // scroll off.
+    try (Tmux t =
+        terminal(
+            "json",
+            120,
+            60,
+            Fixture.plasmCommand("run", "--json", "probe.wasm", "--", "sleep", "2"))) {
       String s = t.await("[exited 0]");
       assertTrue(s.contains("\"stdout\" : \"slept\\n\""), s);
       assertFalse(s.contains("plasm: probe.wasm"), s);
@@ -89,17 +122,26 @@ class StatusLineTests extends OnATerminal {
     byte[] module = big.toByteArray();
     // stderr "is" a terminal: the status line is live (it cannot be drawn here: the tests' stdin is
     // not a terminal), so the upload goes in chunks and reports them.
-    Streams streams = new Streams(java.io.InputStream.nullInputStream(), new java.io.ByteArrayOutputStream(),
-        new java.io.ByteArrayOutputStream(), Map.of("NO_COLOR", "1"), new dev.plasm.cli.term.Tty(false, false, true));
+    Streams streams =
+        new Streams(
+            java.io.InputStream.nullInputStream(),
+            new java.io.ByteArrayOutputStream(),
+            new java.io.ByteArrayOutputStream(),
+            Map.of("NO_COLOR", "1"),
+            new dev.plasm.cli.term.Tty(false, false, true));
     Printer printer = new Printer(picocli.CommandLine.Model.CommandSpec.create(), streams);
     try (JobProgress live = JobProgress.start(printer, streams, true, "big.wasm")) {
       assertTrue(live.live());
       DaemonClient c = new DaemonClient(new DaemonClient.Options(), daemon.env());
       tools.jackson.databind.JsonNode r = Upload.module(c, module, "big.wasm", live);
-      assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(module)),
+      assertEquals(
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(module)),
           r.get("sha256").asString());
       assertEquals(module.length, r.get("bytes").asLong());
-      assertTrue(live.line().matches(". uploading  big\\.wasm  \\[#{20}\\] 100%  3\\.0 MiB of 3\\.0 MiB"), live.line());
+      assertTrue(
+          live.line().matches(". uploading  big\\.wasm  \\[#{20}\\] 100%  3\\.0 MiB of 3\\.0 MiB"),
+          live.line());
     }
   }
 
@@ -117,8 +159,10 @@ class StatusLineTests extends OnATerminal {
     }
     // And byte for byte: the guest's output, nothing else, no escape sequence.
     List<String> cmd = Fixture.plasmCommand("submit", "--wait", "probe.wasm", "--", "sleep", "2");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(work.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(daemon.env());
     Path out = tmp.resolve("pipe-out.txt");
     Path err = tmp.resolve("pipe-err.txt");

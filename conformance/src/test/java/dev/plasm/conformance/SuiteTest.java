@@ -22,7 +22,8 @@ record SuiteTest(String suite, String name, Path wasm, Spec spec) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The keys of the suite's (legacy, preview-1) specification format; anything else is refused. */
-  private static final Set<String> KEYS = Set.of("args", "env", "root", "exit_code", "stdout", "stderr");
+  private static final Set<String> KEYS =
+      Set.of("args", "env", "root", "exit_code", "stdout", "stderr");
 
   /** {@code suite/name}, the id known-failure lists use. */
   String id() {
@@ -33,7 +34,8 @@ record SuiteTest(String suite, String name, Path wasm, Spec spec) {
   static List<SuiteTest> all(Path root) throws IOException {
     List<SuiteTest> tests = new ArrayList<>();
     try (Stream<Path> s = Files.walk(root, 2)) {
-      for (Path wasm : s.filter(p -> p.getFileName().toString().endsWith(".wasm")).sorted().toList()) {
+      for (Path wasm :
+          s.filter(p -> p.getFileName().toString().endsWith(".wasm")).sorted().toList()) {
         String name = wasm.getFileName().toString().replaceFirst("\\.wasm$", "");
         Path json = wasm.resolveSibling(name + ".json");
         Spec spec = Files.isRegularFile(json) ? Spec.parse(json) : Spec.DEFAULT;
@@ -51,7 +53,13 @@ record SuiteTest(String suite, String name, Path wasm, Spec spec) {
    * @param stdout the exact expected stdout, or null to not check it
    * @param stderr the exact expected stderr, or null to not check it
    */
-  record Spec(List<String> args, Map<String, String> env, String root, int exitCode, String stdout, String stderr) {
+  record Spec(
+      List<String> args,
+      Map<String, String> env,
+      String root,
+      int exitCode,
+      String stdout,
+      String stderr) {
     static final Spec DEFAULT = new Spec(List.of(), Map.of(), null, 0, null, null);
 
     Spec {
@@ -63,8 +71,13 @@ record SuiteTest(String suite, String name, Path wasm, Spec spec) {
       JsonNode n = JSON.readTree(json.toFile());
       for (String key : n.propertyNames()) {
         if (!KEYS.contains(key)) {
-          throw new IllegalStateException(json + ": unknown key '" + key + "'; this runner knows " + KEYS
-              + " (the suite's preview-1 format). A refreshed suite may need a newer runner.");
+          throw new IllegalStateException(
+              json
+                  + ": unknown key '"
+                  + key
+                  + "'; this runner knows "
+                  + KEYS
+                  + " (the suite's preview-1 format). A refreshed suite may need a newer runner.");
         }
       }
       List<String> args = new ArrayList<>();

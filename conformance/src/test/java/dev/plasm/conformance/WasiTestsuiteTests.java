@@ -46,7 +46,8 @@ import org.junit.jupiter.api.TestFactory;
  */
 class WasiTestsuiteTests {
   /** The engines linked into the image; {@link #theBundledEnginesAreTheOnesTested} keeps this honest. */
-  static final List<String> ENGINES = List.of("chicory-interpreter", "chicory-compiler", "wasmtime");
+  static final List<String> ENGINES =
+      List.of("chicory-interpreter", "chicory-compiler", "wasmtime");
 
   private static final Path IMAGE = dir("plasm.image");
   private static final Path SUITE = dir("plasm.conformance.suite");
@@ -62,7 +63,12 @@ class WasiTestsuiteTests {
   private static final Map<String, Map<String, Verdict>> VERDICTS = new ConcurrentHashMap<>();
 
   /** How one test ended, for the report. */
-  enum Verdict { PASSED, FAILED, KNOWN_FAILURE, LISTED_BUT_PASSED }
+  enum Verdict {
+    PASSED,
+    FAILED,
+    KNOWN_FAILURE,
+    LISTED_BUT_PASSED
+  }
 
   @Test
   void theBundledEnginesAreTheOnesTested() throws Exception {
@@ -74,20 +80,28 @@ class WasiTestsuiteTests {
     while (m.find()) {
       ids.add(m.group(1));
     }
-    assertEquals(new TreeSet<>(ENGINES), ids, "a bundled engine is missing from ENGINES (or gone from the image)");
+    assertEquals(
+        new TreeSet<>(ENGINES),
+        ids,
+        "a bundled engine is missing from ENGINES (or gone from the image)");
   }
 
   @Test
   void everyKnownFailureNamesATestOfTheSuite() throws IOException {
     Set<String> names = new TreeSet<>();
     SuiteTest.all(SUITE).forEach(t -> names.add(t.id()));
-    assertEquals(72, names.size(), "the suite holds the 72 preview-1 tests (src/test/wasi-testsuite/README.md)");
+    assertEquals(
+        72,
+        names.size(),
+        "the suite holds the 72 preview-1 tests (src/test/wasi-testsuite/README.md)");
     try (Stream<Path> files = Files.list(KNOWN_FAILURES)) {
       for (Path f : files.toList()) {
         String engine = f.getFileName().toString().replaceFirst("\\.properties$", "");
         assertTrue(ENGINES.contains(engine), f + " is for no bundled engine");
         for (String listed : knownFailures(engine).stringPropertyNames()) {
-          assertTrue(names.contains(listed), f + " lists " + listed + ", which is not a test of the suite");
+          assertTrue(
+              names.contains(listed),
+              f + " lists " + listed + ", which is not a test of the suite");
         }
       }
     }
@@ -103,7 +117,9 @@ class WasiTestsuiteTests {
       for (SuiteTest t : tests) {
         // Started now, checked in order below: the pool runs ahead of the checks.
         Future<Result> run = POOL.submit(() -> run(engine, t));
-        cases.add(DynamicTest.dynamicTest(t.id(), () -> check(engine, t, run, known.getProperty(t.id()))));
+        cases.add(
+            DynamicTest.dynamicTest(
+                t.id(), () -> check(engine, t, run, known.getProperty(t.id()))));
       }
       engines.add(DynamicContainer.dynamicContainer(engine, cases));
     }
@@ -115,35 +131,58 @@ class WasiTestsuiteTests {
     Result r = run.get();
     List<String> problems = t.spec().mismatches(r);
     boolean passed = problems.isEmpty();
-    Map<String, Verdict> verdicts = VERDICTS.computeIfAbsent(engine, e -> new ConcurrentHashMap<>());
+    Map<String, Verdict> verdicts =
+        VERDICTS.computeIfAbsent(engine, e -> new ConcurrentHashMap<>());
     if (knownFailure != null) {
       verdicts.put(t.id(), passed ? Verdict.LISTED_BUT_PASSED : Verdict.KNOWN_FAILURE);
       if (passed) {
-        fail(t.id() + " passes on " + engine + " now: remove it from src/test/known-failures/" + engine
-            + ".properties (and from docs/conformance.md)");
+        fail(
+            t.id()
+                + " passes on "
+                + engine
+                + " now: remove it from src/test/known-failures/"
+                + engine
+                + ".properties (and from docs/conformance.md)");
       }
-      Assumptions.abort("known failure of " + engine + ": " + knownFailure + "\n" + String.join("\n", problems));
+      Assumptions.abort(
+          "known failure of " + engine + ": " + knownFailure + "\n" + String.join("\n", problems));
     }
     verdicts.put(t.id(), passed ? Verdict.PASSED : Verdict.FAILED);
     if (!passed) {
-      fail(t.id() + " fails on " + engine + ": " + String.join("; ", problems) + "\n" + r.describe());
+      fail(
+          t.id()
+              + " fails on "
+              + engine
+              + ": "
+              + String.join("; ", problems)
+              + "\n"
+              + r.describe());
     }
   }
 
   @AfterAll
   static void report() throws IOException {
     POOL.shutdownNow();
-    StringBuilder out = new StringBuilder("WASI test suite (preview 1) through plasm run, passed of 72:\n");
+    StringBuilder out =
+        new StringBuilder("WASI test suite (preview 1) through plasm run, passed of 72:\n");
     Map<String, Verdict> none = Map.of();
     for (String engine : ENGINES) {
       Map<String, Verdict> v = new TreeMap<>(VERDICTS.getOrDefault(engine, none));
-      long passed = v.values().stream().filter(x -> x == Verdict.PASSED || x == Verdict.LISTED_BUT_PASSED).count();
+      long passed =
+          v.values().stream()
+              .filter(x -> x == Verdict.PASSED || x == Verdict.LISTED_BUT_PASSED)
+              .count();
       out.append(String.format("  %-20s %2d%n", engine, passed));
-      v.forEach((id, verdict) -> {
-        if (verdict != Verdict.PASSED) {
-          out.append("      ").append(id).append(": ").append(verdict.name().toLowerCase(java.util.Locale.ROOT)).append('\n');
-        }
-      });
+      v.forEach(
+          (id, verdict) -> {
+            if (verdict != Verdict.PASSED) {
+              out.append("      ")
+                  .append(id)
+                  .append(": ")
+                  .append(verdict.name().toLowerCase(java.util.Locale.ROOT))
+                  .append('\n');
+            }
+          });
     }
     Files.createDirectories(REPORT.getParent());
     Files.writeString(REPORT, out);
@@ -156,7 +195,9 @@ class WasiTestsuiteTests {
     deleteTree(work);
     Files.createDirectories(work);
     try {
-      List<String> cmd = new ArrayList<>(List.of("run", "--engine", engine, "--timeout", TIMEOUT.toSeconds() + "s"));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of("run", "--engine", engine, "--timeout", TIMEOUT.toSeconds() + "s"));
       t.spec().env().forEach((k, v) -> cmd.add("--env=" + k + "=" + v));
       if (t.spec().root() != null) {
         Path root = work.resolve(t.spec().root());
@@ -175,7 +216,8 @@ class WasiTestsuiteTests {
   }
 
   /** {@code IMAGE/bin/plasm ARGS} in {@code cwd}, with an empty stdin and its own PLASM_HOME. */
-  private static Result plasm(List<String> args, Path cwd, Path home) throws IOException, InterruptedException {
+  private static Result plasm(List<String> args, Path cwd, Path home)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(IMAGE.resolve("bin/plasm").toString());
     command.addAll(args);
@@ -185,7 +227,8 @@ class WasiTestsuiteTests {
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     Map<String, String> env = pb.environment();
     // The tests' own JVM options must not reach the image's JVM.
-    for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "PLASM_JAVA_OPTS", "PLASM_AOT")) {
+    for (String name :
+        List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "PLASM_JAVA_OPTS", "PLASM_AOT")) {
       env.remove(name);
     }
     env.put("PLASM_HOME", home.toString());
@@ -209,10 +252,18 @@ class WasiTestsuiteTests {
   }
 
   /** What one run of plasm gave; exit code -1 if it did not end in time. */
-  record Result(int exitCode, String stdout, String stderr, Duration elapsed, List<String> command) {
+  record Result(
+      int exitCode, String stdout, String stderr, Duration elapsed, List<String> command) {
     String describe() {
-      return String.join(" ", command) + "\nexit " + (exitCode < 0 ? "(killed: no end within the timeout)" : exitCode)
-          + " after " + elapsed.toMillis() + " ms\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+      return String.join(" ", command)
+          + "\nexit "
+          + (exitCode < 0 ? "(killed: no end within the timeout)" : exitCode)
+          + " after "
+          + elapsed.toMillis()
+          + " ms\n--- stdout ---\n"
+          + stdout
+          + "\n--- stderr ---\n"
+          + stderr;
     }
   }
 
@@ -259,7 +310,8 @@ class WasiTestsuiteTests {
     try (Stream<Path> s = Files.walk(p)) {
       for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
         if (!Files.isSymbolicLink(q)) {
-          // Give back write permission a test may have taken (never through a link: it may lead anywhere).
+          // Give back write permission a test may have taken (never through a link: it may lead
+          // anywhere).
           q.toFile().setWritable(true);
         }
         Files.deleteIfExists(q);
@@ -270,7 +322,10 @@ class WasiTestsuiteTests {
   private static String property(String name) {
     String v = System.getProperty(name);
     if (v == null || v.isBlank()) {
-      throw new IllegalStateException("system property " + name + " is not set; run through Maven (mvn -pl conformance verify)");
+      throw new IllegalStateException(
+          "system property "
+              + name
+              + " is not set; run through Maven (mvn -pl conformance verify)");
     }
     return v;
   }
@@ -278,8 +333,14 @@ class WasiTestsuiteTests {
   private static Path dir(String name) {
     Path p = Path.of(property(name)).toAbsolutePath().normalize();
     if (!Files.isDirectory(p)) {
-      throw new IllegalStateException(name + " = " + p + " is not a directory" + (name.equals("plasm.image")
-          ? "; build the runtime image first (mvn -pl jlink -am verify, or scripts/plasm --version)" : ""));
+      throw new IllegalStateException(
+          name
+              + " = "
+              + p
+              + " is not a directory"
+              + (name.equals("plasm.image")
+                  ? "; build the runtime image first (mvn -pl jlink -am verify, or scripts/plasm --version)"
+                  : ""));
     }
     return p;
   }

@@ -22,7 +22,11 @@ class DaemonImageTests {
   @Test
   void theDaemonsHeapIsTheConfigsDaemonHeap() throws Exception {
     Path config = home.resolve("plasmd.toml");
-    Files.writeString(config, "state-dir = \"" + home + "\"\n[daemon]\nheap = \"200MiB\"\n[api]\nlisten = \"127.0.0.1:0\"\n");
+    Files.writeString(
+        config,
+        "state-dir = \""
+            + home
+            + "\"\n[daemon]\nheap = \"200MiB\"\n[api]\nlisten = \"127.0.0.1:0\"\n");
     Process daemon = plasm("daemon", "--config", config.toString()).startAsync(home);
     try {
       Path endpoint = home.resolve("daemon.json");
@@ -33,12 +37,20 @@ class DaemonImageTests {
       assertTrue(Files.isRegularFile(endpoint), "the daemon did not start");
       String address = field(Files.readString(endpoint), "address");
       String token = Files.readString(home.resolve("token")).strip();
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + address + "/v1/node"))
-          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://" + address + "/v1/node"))
+                      .header("Authorization", "Bearer " + token)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       long heap = Long.parseLong(field(r.body(), "heapMaxBytes"));
       // The JVM rounds -Xmx200m to its own granule; within a few MiB.
       assertTrue(Math.abs(heap - (200L << 20)) < (8L << 20), "heap " + heap + ": " + r.body());
-      assertEquals(Long.toString(daemon.pid()), field(r.body(), "pid"), "the launcher exec'd the daemon's JVM");
+      assertEquals(
+          Long.toString(daemon.pid()),
+          field(r.body(), "pid"),
+          "the launcher exec'd the daemon's JVM");
     } finally {
       daemon.toHandle().destroy();
       if (!daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -49,7 +61,8 @@ class DaemonImageTests {
 
   /** A scalar field of a JSON document, by name (each appears once in these documents). */
   static String field(String json, String name) {
-    var m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"?([^\",}\\s]+)").matcher(json);
+    var m =
+        java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"?([^\",}\\s]+)").matcher(json);
     assertTrue(m.find(), name + " in " + json);
     return m.group(1);
   }

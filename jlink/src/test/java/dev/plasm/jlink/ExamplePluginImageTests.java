@@ -27,13 +27,22 @@ class ExamplePluginImageTests {
     try {
       Result engines = plasm("engines").run(home);
       assertEquals(0, engines.exitCode(), engines.describe());
-      assertTrue(engines.stdout().contains("example-interpreter") && engines.stdout().contains(installed.toString()),
+      assertTrue(
+          engines.stdout().contains("example-interpreter")
+              && engines.stdout().contains(installed.toString()),
           engines.describe());
       Result plugins = plasm("plugins").run(home);
       // One table row per plugin: its path, its modules, the engines it registered.
-      assertTrue(plugins.stdout().lines().anyMatch(l -> l.startsWith(installed.toString()) && l.endsWith("example-interpreter")),
+      assertTrue(
+          plugins
+              .stdout()
+              .lines()
+              .anyMatch(
+                  l -> l.startsWith(installed.toString()) && l.endsWith("example-interpreter")),
           plugins.describe());
-      Result run = plasm("run", "--engine", "example-interpreter", ImageTests.HELLO, "--", "from-a-plugin").run(home);
+      Result run =
+          plasm("run", "--engine", "example-interpreter", ImageTests.HELLO, "--", "from-a-plugin")
+              .run(home);
       assertEquals(0, run.exitCode(), run.describe());
       assertEquals("Hello from WebAssembly!\narg 1: from-a-plugin\n", run.stdout(), run.describe());
       assertEquals("", run.stderr(), run.describe());

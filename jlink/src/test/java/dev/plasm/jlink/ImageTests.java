@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageTests {
 
   static final String HELLO = "examples/hello.wasm";
-  static final String LOOP = "modules/plasm-test-fixtures/src/main/resources/dev/plasm/fixtures/loop-br-if.wasm";
+  static final String LOOP =
+      "modules/plasm-test-fixtures/src/main/resources/dev/plasm/fixtures/loop-br-if.wasm";
 
   @TempDir Path home;
 
@@ -38,7 +39,8 @@ class ImageTests {
     for (String dir : List.of("lib", "conf", "plugins")) {
       assertTrue(Files.isDirectory(IMAGE.resolve(dir)), dir + "/ is missing");
     }
-    assertTrue(Files.isRegularFile(IMAGE.resolve("plugins/README.txt")), "plugins/README.txt is missing");
+    assertTrue(
+        Files.isRegularFile(IMAGE.resolve("plugins/README.txt")), "plugins/README.txt is missing");
     Path aot = IMAGE.resolve("lib/plasm.aot");
     assertTrue(Files.isRegularFile(aot), "the AOT cache lib/plasm.aot is missing");
     // jlink was asked for no header files and no man pages.
@@ -57,17 +59,32 @@ class ImageTests {
   @Test
   void signsAndVerifiesReceiptsFromTheImage() throws Exception {
     Path receipt = home.resolve("hello.receipt.json");
-    Result run = plasm("run", "--engine", "chicory-interpreter", "--receipt", receipt.toString(), HELLO).run(home);
+    Result run =
+        plasm("run", "--engine", "chicory-interpreter", "--receipt", receipt.toString(), HELLO)
+            .run(home);
     assertEquals(0, run.exitCode(), run.describe());
     Result id = plasm("identity", "show", "--json").run(home);
     assertEquals(0, id.exitCode(), id.describe());
     String peer = id.stdout().replaceAll("(?s).*\"peerId\" : \"([^\"]+)\".*", "$1");
     // A receipt produced on one engine re-executes and matches on the other two.
     for (String engine : List.of("chicory-compiler", "wasmtime")) {
-      Result verify = plasm("receipt", "verify", receipt.toString(), "--trust", peer, "--module", HELLO,
-          "--reexecute", "--engine", engine).run(home);
+      Result verify =
+          plasm(
+                  "receipt",
+                  "verify",
+                  receipt.toString(),
+                  "--trust",
+                  peer,
+                  "--module",
+                  HELLO,
+                  "--reexecute",
+                  "--engine",
+                  engine)
+              .run(home);
       assertEquals(0, verify.exitCode(), verify.describe());
-      assertTrue(verify.stdout().contains("on " + engine + ": completed with exit code 0"), verify.describe());
+      assertTrue(
+          verify.stdout().contains("on " + engine + ": completed with exit code 0"),
+          verify.describe());
       assertTrue(verify.stdout().contains("VALID"), verify.describe());
     }
   }
@@ -86,7 +103,8 @@ class ImageTests {
     assertEquals(0, r.exitCode(), r.describe());
     for (String id : List.of("chicory-interpreter", "chicory-compiler")) {
       assertTrue(
-          Pattern.compile("\"id\"\\s*:\\s*\"" + id + "\"").matcher(r.stdout()).find(), id + " missing\n" + r.describe());
+          Pattern.compile("\"id\"\\s*:\\s*\"" + id + "\"").matcher(r.stdout()).find(),
+          id + " missing\n" + r.describe());
     }
   }
 
@@ -95,7 +113,8 @@ class ImageTests {
     // A chain of two links, in directories unrelated to the image, run from a third.
     Path binDir = Files.createDirectories(home.resolve("usr/local/bin"));
     Path optDir = Files.createDirectories(home.resolve("opt"));
-    Path first = Files.createSymbolicLink(optDir.resolve("plasm-current"), IMAGE.resolve("bin/plasm"));
+    Path first =
+        Files.createSymbolicLink(optDir.resolve("plasm-current"), IMAGE.resolve("bin/plasm"));
     Path link = Files.createSymbolicLink(binDir.resolve("plasm"), first);
     Path cwd = Files.createDirectories(home.resolve("work"));
     Result r =
@@ -106,8 +125,10 @@ class ImageTests {
     assertEquals(0, r.exitCode(), r.describe());
     assertEquals("Hello from WebAssembly!\n", r.stdout(), r.describe());
     Path real = IMAGE.toRealPath();
-    assertTrue(r.stderr().contains("java.home = " + real + "\n"), "not the image's JVM\n" + r.describe());
-    assertTrue(r.stderr().contains("plasm.image = " + real + "\n"), "wrong plasm.image\n" + r.describe());
+    assertTrue(
+        r.stderr().contains("java.home = " + real + "\n"), "not the image's JVM\n" + r.describe());
+    assertTrue(
+        r.stderr().contains("plasm.image = " + real + "\n"), "wrong plasm.image\n" + r.describe());
   }
 
   @Test
@@ -115,16 +136,30 @@ class ImageTests {
     Result r = program(IMAGE.resolve("bin/java"), "--list-modules").run(home);
     assertEquals(0, r.exitCode(), r.describe());
     List<String> modules = r.stdout().lines().map(l -> l.split("@")[0].trim()).toList();
-    for (String needed : List.of("java.base", "dev.plasm.cli", "dev.plasm.host", "dev.plasm.engine.chicory", "info.picocli")) {
+    for (String needed :
+        List.of(
+            "java.base",
+            "dev.plasm.cli",
+            "dev.plasm.host",
+            "dev.plasm.engine.chicory",
+            "info.picocli")) {
       assertTrue(modules.contains(needed), needed + " missing from " + modules);
     }
     // Only what the modules require is linked (java.xml for Jackson, java.sql & co. for
     // Bouncy Castle): not the desktop, tools or the compiler.
-    for (String unwanted : List.of("java.desktop", "java.rmi", "java.management", "jdk.compiler", "jdk.jshell", "jdk.jlink")) {
+    for (String unwanted :
+        List.of(
+            "java.desktop",
+            "java.rmi",
+            "java.management",
+            "jdk.compiler",
+            "jdk.jshell",
+            "jdk.jlink")) {
       assertFalse(modules.contains(unwanted), unwanted + " should not be in the image: " + modules);
     }
     // --bind-services or a stray root module would pull in dozens of JDK modules.
-    List<String> jdk = modules.stream().filter(m -> m.startsWith("java.") || m.startsWith("jdk.")).toList();
+    List<String> jdk =
+        modules.stream().filter(m -> m.startsWith("java.") || m.startsWith("jdk.")).toList();
     assertTrue(jdk.size() <= 12, "unexpectedly many JDK modules: " + jdk);
   }
 
@@ -135,7 +170,9 @@ class ImageTests {
     Result r = plasm("--plugin-dir", plugins.toString(), "run", HELLO).run(home);
     assertEquals(0, r.exitCode(), r.describe());
     assertEquals("Hello from WebAssembly!\n", r.stdout(), r.describe());
-    assertTrue(r.stderr().contains("plasm: warning: " + jar), "no warning naming " + jar + "\n" + r.describe());
+    assertTrue(
+        r.stderr().contains("plasm: warning: " + jar),
+        "no warning naming " + jar + "\n" + r.describe());
     assertTrue(r.stderr().contains("is already provided by"), r.describe());
   }
 
@@ -152,7 +189,9 @@ class ImageTests {
     Result r = plasm("run", "--timeout", "1s", LOOP).timeout(Duration.ofSeconds(30)).run(home);
     assertEquals(124, r.exitCode(), r.describe());
     assertTrue(r.stderr().contains("limit exceeded (wall-time)"), r.describe());
-    assertTrue(r.elapsed().compareTo(Duration.ofSeconds(10)) < 0, "took " + r.elapsed().toMillis() + " ms");
+    assertTrue(
+        r.elapsed().compareTo(Duration.ofSeconds(10)) < 0,
+        "took " + r.elapsed().toMillis() + " ms");
   }
 
   @Test
@@ -166,38 +205,61 @@ class ImageTests {
     assertEquals("Hello from WebAssembly!\n", r.stdout(), r.describe());
     assertTrue(r.stderr().contains("dev.plasm.cli.Main source: shared objects file"), r.describe());
     // picocli's Java 5 classes are rewritten at image build so that the cache can hold them.
-    assertTrue(r.stderr().contains("picocli.CommandLine source: shared objects file"), r.describe());
-    List<String> outside = r.stderr().lines()
-        .filter(l -> l.contains(" picocli.") && !l.contains("source: shared objects file")).toList();
+    assertTrue(
+        r.stderr().contains("picocli.CommandLine source: shared objects file"), r.describe());
+    List<String> outside =
+        r.stderr()
+            .lines()
+            .filter(l -> l.contains(" picocli.") && !l.contains("source: shared objects file"))
+            .toList();
     assertEquals(List.of(), outside, "picocli classes loaded outside the AOT cache");
     // The shell and the status line cost plasm run nothing: on a pipe no jline class is loaded.
     List<String> jline = r.stderr().lines().filter(l -> l.contains(" org.jline.")).toList();
     assertEquals(List.of(), jline, "jline classes loaded by plasm run on a pipe");
     // The cache is trained on every bundled engine's first run (build-image.sh), not only the one
     // hello.wasm ran on: `auto` (wasmtime) and both Chicory engines start from it.
-    for (String c : List.of("dev.plasm.engine.wasmtime.internal.WasmtimeModule", "io.github.kawamuray.wasmtime.Module",
-        "com.dylibso.chicory.runtime.InterpreterMachine", "com.dylibso.chicory.compiler.MachineFactoryCompiler")) {
-      assertTrue(r.stderr().contains(c + " source: shared objects file"), c + " not in the AOT cache:\n" + r.describe());
+    for (String c :
+        List.of(
+            "dev.plasm.engine.wasmtime.internal.WasmtimeModule",
+            "io.github.kawamuray.wasmtime.Module",
+            "com.dylibso.chicory.runtime.InterpreterMachine",
+            "com.dylibso.chicory.compiler.MachineFactoryCompiler")) {
+      assertTrue(
+          r.stderr().contains(c + " source: shared objects file"),
+          c + " not in the AOT cache:\n" + r.describe());
     }
   }
 
   @Test
   void aClientCommandStartsFromTheCacheWithoutTheJdkHttpClient() throws Exception {
     // The cache is trained on the client commands too; they speak HTTP/1.1 on a plain socket, so
-    // neither the JDK's HTTP client nor its TLS context (450 classes) is loaded, and no lookup makes
+    // neither the JDK's HTTP client nor its TLS context (450 classes) is loaded, and no lookup
+    // makes
     // the JDK instantiate Bouncy Castle's JCA providers (about a second) either.
-    Result r = plasm("jobs", "--daemon", "127.0.0.1:1")
-        .env("PLASM_JAVA_OPTS", "-XX:AOTMode=on -Xlog:class+load=info:stderr")
-        .run(home);
+    Result r =
+        plasm("jobs", "--daemon", "127.0.0.1:1")
+            .env("PLASM_JAVA_OPTS", "-XX:AOTMode=on -Xlog:class+load=info:stderr")
+            .run(home);
     assertEquals(69, r.exitCode(), r.describe());
     assertTrue(r.stderr().contains("no daemon at http://127.0.0.1:1"), r.describe());
-    for (String c : List.of("dev.plasm.cli.JobsCommand", "dev.plasm.cli.DaemonHttp", "dev.plasm.cli.DaemonClient$Request")) {
-      assertTrue(r.stderr().contains(c + " source: shared objects file"), c + " not in the AOT cache:\n" + r.describe());
+    for (String c :
+        List.of(
+            "dev.plasm.cli.JobsCommand",
+            "dev.plasm.cli.DaemonHttp",
+            "dev.plasm.cli.DaemonClient$Request")) {
+      assertTrue(
+          r.stderr().contains(c + " source: shared objects file"),
+          c + " not in the AOT cache:\n" + r.describe());
     }
-    List<String> http = r.stderr().lines()
-        .filter(l -> l.contains(" jdk.internal.net.http.") || l.contains(" sun.security.ssl.")).toList();
+    List<String> http =
+        r.stderr()
+            .lines()
+            .filter(l -> l.contains(" jdk.internal.net.http.") || l.contains(" sun.security.ssl."))
+            .toList();
     assertEquals(List.of(), http, "the JDK's HTTP client or TLS loaded by a client command");
-    assertFalse(r.stderr().contains("org.bouncycastle.jce.provider.BouncyCastleProvider "), "Bouncy Castle's provider was loaded");
+    assertFalse(
+        r.stderr().contains("org.bouncycastle.jce.provider.BouncyCastleProvider "),
+        "Bouncy Castle's provider was loaded");
   }
 
   @Test
@@ -226,7 +288,8 @@ class ImageTests {
     assertEquals(0, serial.exitCode(), serial.describe());
     assertTrue(serial.stderr().contains("Using Serial"), serial.describe());
 
-    Result g1 = plasm("run", HELLO).env("PLASM_JAVA_OPTS", " -Xlog:gc:stderr\n -XX:+UseG1GC ").run(home);
+    Result g1 =
+        plasm("run", HELLO).env("PLASM_JAVA_OPTS", " -Xlog:gc:stderr\n -XX:+UseG1GC ").run(home);
     assertEquals(0, g1.exitCode(), g1.describe());
     assertTrue(g1.stderr().contains("Using G1"), g1.describe());
     assertEquals("Hello from WebAssembly!\n", g1.stdout(), g1.describe());
@@ -246,7 +309,8 @@ class ImageTests {
         }
         Thread.sleep(50);
       }
-      assertEquals(Optional.of(java.toString()), command, "the launcher's pid is not the JVM (no exec?)");
+      assertEquals(
+          Optional.of(java.toString()), command, "the launcher's pid is not the JVM (no exec?)");
       p.destroy(); // SIGTERM to the pid the caller holds
       assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the JVM ignored SIGTERM");
       try (Stream<ProcessHandle> rest = p.descendants()) {

@@ -27,14 +27,16 @@ class P2pImageTests {
     Files.createDirectories(home);
     Path cfg = home.resolveSibling(home.getFileName() + ".toml");
     Files.writeString(cfg, toml);
-    List<String> args = new ArrayList<>(List.of("daemon", "--config", cfg.toString(), "--listen", "127.0.0.1:0"));
+    List<String> args =
+        new ArrayList<>(List.of("daemon", "--config", cfg.toString(), "--listen", "127.0.0.1:0"));
     args.addAll(List.of(extraArgs));
     Process p = plasm(args.toArray(String[]::new)).startAsync(home);
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!Files.exists(home.resolve("daemon.json"))) {
       if (!p.isAlive() || System.nanoTime() > until) {
         PlasmProcess.destroy(p);
-        throw new AssertionError("the daemon did not start:\n" + Files.readString(home.resolve("async-stderr.txt")));
+        throw new AssertionError(
+            "the daemon did not start:\n" + Files.readString(home.resolve("async-stderr.txt")));
       }
       Thread.sleep(100);
     }
@@ -57,11 +59,17 @@ class P2pImageTests {
       Result peersA = plasm("peers", "--json").run(homeA);
       assertEquals(0, peersA.exitCode(), peersA.describe());
       String idA = field(peersA.stdout(), "peerId");
-      String addrA = peersA.stdout().replaceAll("(?s).*\"(/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/[^\"]+)\".*", "$1");
+      String addrA =
+          peersA
+              .stdout()
+              .replaceAll("(?s).*\"(/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/[^\"]+)\".*", "$1");
       assertTrue(addrA.endsWith("/p2p/" + idA), peersA.describe());
-      assertTrue(Files.readString(homeA.resolve("async-stderr.txt")).contains("p2p node listening"));
+      assertTrue(
+          Files.readString(homeA.resolve("async-stderr.txt")).contains("p2p node listening"));
 
-      started.add(daemon(homeB, P2P.replace("tcp/0", "udp/0/quic-v1") + "bootstrap = [\"" + addrA + "\"]\n"));
+      started.add(
+          daemon(
+              homeB, P2P.replace("tcp/0", "udp/0/quic-v1") + "bootstrap = [\"" + addrA + "\"]\n"));
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       Result peersB;
       do {
@@ -77,7 +85,8 @@ class P2pImageTests {
       assertEquals("from the image", get.stdout(), get.describe());
       for (Path home : List.of(homeA, homeB)) {
         String log = Files.readString(home.resolve("async-stderr.txt"));
-        assertFalse(log.contains("WARNING: "), log); // the JVM's, e.g. "WARNING: A restricted method ..."
+        assertFalse(
+            log.contains("WARNING: "), log); // the JVM's, e.g. "WARNING: A restricted method ..."
       }
     } finally {
       for (Process p : started) {
@@ -94,8 +103,13 @@ class P2pImageTests {
   void aTransportInAPluginDirectoryIsLoadedAndADuplicateIdRefused() throws Exception {
     Path plugins = Files.createDirectories(tmp.resolve("plugins"));
     try (var jars = Files.list(PlasmProcess.MODULES)) {
-      Path jar = jars.filter(j -> j.getFileName().toString().startsWith("plasm-transport-libp2p-")).findFirst()
-          .orElseThrow(() -> new AssertionError("no plasm-transport-libp2p jar in " + PlasmProcess.MODULES));
+      Path jar =
+          jars.filter(j -> j.getFileName().toString().startsWith("plasm-transport-libp2p-"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          "no plasm-transport-libp2p jar in " + PlasmProcess.MODULES));
       Files.copy(jar, plugins.resolve(jar.getFileName()));
     }
     Path home = tmp.resolve("dup");
@@ -104,7 +118,10 @@ class P2pImageTests {
       Result peers = plasm("peers").run(home);
       assertEquals(0, peers.exitCode(), peers.describe());
       String log = Files.readString(home.resolve("async-stderr.txt"));
-      assertTrue(log.contains("transport id 'libp2p' from dev.plasm.transport.libp2p is already provided by dev.plasm.transport.libp2p (boot)"), log);
+      assertTrue(
+          log.contains(
+              "transport id 'libp2p' from dev.plasm.transport.libp2p is already provided by dev.plasm.transport.libp2p (boot)"),
+          log);
     } finally {
       p.destroy();
       if (!p.waitFor(20, TimeUnit.SECONDS)) {

@@ -19,6 +19,7 @@ final class PlasmProcess {
 
   /** The repository root (examples/, fixtures), the image and the directory of module jars. */
   static final Path REPO = dir("plasm.repo.root");
+
   static final Path IMAGE = dir("plasm.image");
   static final Path MODULES = dir("plasm.modules.dir");
 
@@ -27,8 +28,14 @@ final class PlasmProcess {
 
   record Result(int exitCode, String stdout, String stderr, Duration elapsed) {
     String describe() {
-      return "exit " + exitCode + " after " + elapsed.toMillis() + " ms\n--- stdout ---\n" + stdout
-          + "\n--- stderr ---\n" + stderr;
+      return "exit "
+          + exitCode
+          + " after "
+          + elapsed.toMillis()
+          + " ms\n--- stdout ---\n"
+          + stdout
+          + "\n--- stderr ---\n"
+          + stderr;
     }
   }
 
@@ -79,7 +86,14 @@ final class PlasmProcess {
     Process p = pb.start();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        fail(command + " did not end within " + timeout + "\n--- stdout ---\n" + read(out) + "\n--- stderr ---\n" + read(err));
+        fail(
+            command
+                + " did not end within "
+                + timeout
+                + "\n--- stdout ---\n"
+                + read(out)
+                + "\n--- stderr ---\n"
+                + read(err));
       }
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       return new Result(p.exitValue(), read(out), read(err), elapsed);
@@ -128,7 +142,9 @@ final class PlasmProcess {
     String v = System.getProperty(property);
     if (v == null || v.isBlank()) {
       throw new IllegalStateException(
-          "system property " + property + " is not set; run these tests through Maven (mvn -pl jlink verify)");
+          "system property "
+              + property
+              + " is not set; run these tests through Maven (mvn -pl jlink verify)");
     }
     return Path.of(v).toAbsolutePath().normalize();
   }

@@ -26,14 +26,20 @@ class ShellImageTests {
     List<String> cmd = new java.util.ArrayList<>(List.of(IMAGE.resolve("bin/plasm").toString()));
     cmd.addAll(List.of(args));
     // No daemon answers on port 1: the prompt says so.
-    return Tmux.start(tmp.resolve("tmux-" + name), REPO, Map.of("PLASM_HOME", home.toString(), "PLASM_DAEMON", "127.0.0.1:1"),
-        120, 30, cmd);
+    return Tmux.start(
+        tmp.resolve("tmux-" + name),
+        REPO,
+        Map.of("PLASM_HOME", home.toString(), "PLASM_DAEMON", "127.0.0.1:1"),
+        120,
+        30,
+        cmd);
   }
 
   @Test
   void plasmAloneOnATerminalIsTheShell() throws Exception {
     try (Tmux t = terminal("shell")) {
-      String s = t.await("the prompt", x -> Tmux.lastLine(x).endsWith("plasm [127.0.0.1:1 down] ›"));
+      String s =
+          t.await("the prompt", x -> Tmux.lastLine(x).endsWith("plasm [127.0.0.1:1 down] ›"));
       assertFalse(s.contains("WARNING"), s);
       t.type("eng").keys("Tab");
       t.await("'engines' completed", x -> Tmux.lastLine(x).endsWith("› engines"));
@@ -50,9 +56,13 @@ class ShellImageTests {
 
   @Test
   void runDrawsItsStatusLineFromTheImageAndCtrlCRemovesIt() throws Exception {
-    String loop = "modules/plasm-test-fixtures/src/main/resources/dev/plasm/fixtures/loop-br-if.wasm";
-    try (Tmux t = terminal("run", "run", "--engine", "chicory-interpreter", "--timeout", "2m", loop)) {
-      t.await("the status line", x -> x.contains("running  loop-br-if.wasm") && x.contains("chicory-interpreter"));
+    String loop =
+        "modules/plasm-test-fixtures/src/main/resources/dev/plasm/fixtures/loop-br-if.wasm";
+    try (Tmux t =
+        terminal("run", "run", "--engine", "chicory-interpreter", "--timeout", "2m", loop)) {
+      t.await(
+          "the status line",
+          x -> x.contains("running  loop-br-if.wasm") && x.contains("chicory-interpreter"));
       t.keys("C-c");
       String end = t.await("[exited 130]");
       assertFalse(end.contains("running  loop-br-if.wasm"), "the status line is gone:\n" + end);

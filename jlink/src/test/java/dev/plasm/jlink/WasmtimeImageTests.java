@@ -39,9 +39,11 @@ class WasmtimeImageTests {
 
   @Test
   void theImagesDaemonRunsJobsOnWasmtimeInItsWorkers() throws Exception {
-    // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the package is installed.
+    // An explicit (empty) config: without one a daemon reads /etc/plasm/plasmd.toml when the
+    // package is installed.
     Path config = Files.writeString(home.resolve("plasmd.toml"), "");
-    Process daemon = plasm("daemon", "--config", config.toString(), "--listen", "127.0.0.1:0").startAsync(home);
+    Process daemon =
+        plasm("daemon", "--config", config.toString(), "--listen", "127.0.0.1:0").startAsync(home);
     try {
       Path endpoint = home.resolve("daemon.json");
       long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -50,7 +52,8 @@ class WasmtimeImageTests {
       }
       assertTrue(Files.isRegularFile(endpoint), () -> "the daemon did not start: " + stderrOf());
       for (String engine : new String[] {"wasmtime", "auto"}) {
-        Result r = plasm("submit", "--wait", "--engine", engine, ImageTests.HELLO, "--", engine).run(home);
+        Result r =
+            plasm("submit", "--wait", "--engine", engine, ImageTests.HELLO, "--", engine).run(home);
         assertEquals(0, r.exitCode(), r.describe() + "\n" + stderrOf());
         assertEquals("Hello from WebAssembly!\narg 1: " + engine + "\n", r.stdout(), r.describe());
       }
@@ -74,13 +77,17 @@ class WasmtimeImageTests {
 
   @Test
   void theBindingIsAnExplicitModuleAndItsLibraryIsInLibWasmtime() throws Exception {
-    assertTrue(Files.isRegularFile(IMAGE.resolve("lib/wasmtime/libwasmtime_jni.so")), "lib/wasmtime/libwasmtime_jni.so is missing");
+    assertTrue(
+        Files.isRegularFile(IMAGE.resolve("lib/wasmtime/libwasmtime_jni.so")),
+        "lib/wasmtime/libwasmtime_jni.so is missing");
     Result r = program(IMAGE.resolve("bin/java"), "--describe-module", "wasmtime.java").run(home);
     assertEquals(0, r.exitCode(), r.describe());
     assertTrue(r.stdout().contains("requires org.slf4j"), r.describe());
     assertFalse(r.stdout().contains("automatic"), r.describe());
     // The other platforms' libraries (53 MB) stay out of lib/modules.
-    assertTrue(Files.size(IMAGE.resolve("lib/modules")) < 60L << 20, "lib/modules is " + Files.size(IMAGE.resolve("lib/modules")) + " bytes");
+    assertTrue(
+        Files.size(IMAGE.resolve("lib/modules")) < 60L << 20,
+        "lib/modules is " + Files.size(IMAGE.resolve("lib/modules")) + " bytes");
   }
 
   @Test
@@ -88,7 +95,9 @@ class WasmtimeImageTests {
     Result r = plasm("engines", "--json").run(home);
     assertEquals(0, r.exitCode(), r.describe());
     String json = r.stdout().replaceAll("\\s+", "");
-    assertTrue(Pattern.compile("\"id\":\"wasmtime\",\"version\":\"7\\.0\\.1\"").matcher(json).find(), r.describe());
+    assertTrue(
+        Pattern.compile("\"id\":\"wasmtime\",\"version\":\"7\\.0\\.1\"").matcher(json).find(),
+        r.describe());
     assertTrue(json.contains("\"mode\":\"native\""), r.describe());
     // Not wall-time: without epoch checks the engine stops a guest only at its next WASI call, and
     // Plasm's deadline covers the rest (the test below).
@@ -98,30 +107,46 @@ class WasmtimeImageTests {
   @Test
   void aTimeoutEndsARunawayGuest() throws Exception {
     // The loop makes no WASI call: the process ends it, with the timeout's outcome and exit code.
-    Result r = plasm("run", "--engine", "wasmtime", "--timeout", "1s", ImageTests.LOOP)
-        .timeout(Duration.ofSeconds(30))
-        .run(home);
+    Result r =
+        plasm("run", "--engine", "wasmtime", "--timeout", "1s", ImageTests.LOOP)
+            .timeout(Duration.ofSeconds(30))
+            .run(home);
     assertEquals(124, r.exitCode(), r.describe());
     assertTrue(r.stderr().contains("limit exceeded (wall-time)"), r.describe());
-    assertTrue(r.elapsed().compareTo(Duration.ofSeconds(10)) < 0, "took " + r.elapsed().toMillis() + " ms");
+    assertTrue(
+        r.elapsed().compareTo(Duration.ofSeconds(10)) < 0,
+        "took " + r.elapsed().toMillis() + " ms");
   }
 
   @Test
   void anInterruptibleEngineStopsARunawayGuestInsideTheEngine() throws Exception {
-    Result r = plasm("run", "--json", "--engine", "wasmtime", "--timeout", "1s", ImageTests.LOOP)
-        .env("PLASM_JAVA_OPTS", "-Dplasm.wasmtime.interruptible=true")
-        .timeout(Duration.ofSeconds(30))
-        .run(home);
+    Result r =
+        plasm("run", "--json", "--engine", "wasmtime", "--timeout", "1s", ImageTests.LOOP)
+            .env("PLASM_JAVA_OPTS", "-Dplasm.wasmtime.interruptible=true")
+            .timeout(Duration.ofSeconds(30))
+            .run(home);
     assertEquals(124, r.exitCode(), r.describe());
     assertTrue(r.stdout().contains("\"limit\" : \"wall-time\""), r.describe());
-    assertTrue(r.elapsed().compareTo(Duration.ofSeconds(10)) < 0, "took " + r.elapsed().toMillis() + " ms");
-    Result engines = plasm("engines", "--json").env("PLASM_JAVA_OPTS", "-Dplasm.wasmtime.interruptible=true").run(home);
-    assertTrue(engines.stdout().replaceAll("\\s+", "").contains("\"enforcedLimits\":[\"memory\",\"wall-time\"]"), engines.describe());
+    assertTrue(
+        r.elapsed().compareTo(Duration.ofSeconds(10)) < 0,
+        "took " + r.elapsed().toMillis() + " ms");
+    Result engines =
+        plasm("engines", "--json")
+            .env("PLASM_JAVA_OPTS", "-Dplasm.wasmtime.interruptible=true")
+            .run(home);
+    assertTrue(
+        engines
+            .stdout()
+            .replaceAll("\\s+", "")
+            .contains("\"enforcedLimits\":[\"memory\",\"wall-time\"]"),
+        engines.describe());
   }
 
   private static Set<Path> extractedLibraries() throws IOException {
     try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      return files.filter(f -> f.getFileName().toString().startsWith("libwasmtime")).collect(Collectors.toSet());
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("libwasmtime"))
+          .collect(Collectors.toSet());
     }
   }
 }

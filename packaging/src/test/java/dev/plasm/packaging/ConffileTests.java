@@ -63,7 +63,9 @@ class ConffileTests {
     assertTrue(heading >= 0, "docs/config.md has no heading 'Every key, with its default'");
     int start = doc.subList(heading, doc.size()).indexOf("```toml") + heading + 1;
     int end = doc.subList(start, doc.size()).indexOf("```") + start;
-    assertTrue(start > 0 && end > start, "docs/config.md has no toml block under 'Every key, with its default'");
+    assertTrue(
+        start > 0 && end > start,
+        "docs/config.md has no toml block under 'Every key, with its default'");
     return doc.subList(start, end);
   }
 
@@ -74,7 +76,8 @@ class ConffileTests {
 
   @Test
   void theDocumentedDefaultsAreTheDaemonsDefaults() throws IOException {
-    // The active lines of the docs' example are the defaults; the daemon's strict parser must agree.
+    // The active lines of the docs' example are the defaults; the daemon's strict parser must
+    // agree.
     DaemonConfig parsed = DaemonConfig.parse(null, String.join("\n", docsBlock()));
     assertEquals(DaemonConfig.DEFAULTS, parsed);
   }
@@ -105,9 +108,16 @@ class ConffileTests {
   @Test
   void theGeneratorRefusesAKeyTheDocsDoNotHave() throws IOException {
     Path out = Files.createTempFile("plasmd", ".toml");
-    Deb.Result r = Deb.run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        Deb.REPO.resolve("packaging/src/main/tools/ConffileFromDocs.java").toString(), CONFIG_MD.toString(), out.toString(),
-        "--set", "no-such-key = 1"), 60);
+    Deb.Result r =
+        Deb.run(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Deb.REPO.resolve("packaging/src/main/tools/ConffileFromDocs.java").toString(),
+                CONFIG_MD.toString(),
+                out.toString(),
+                "--set",
+                "no-such-key = 1"),
+            60);
     Files.deleteIfExists(out);
     assertEquals(1, r.code(), r.output());
     assertTrue(r.output().contains("documents no key 'no-such-key'"), r.output());

@@ -17,15 +17,19 @@ import java.util.stream.Stream;
 final class Deb {
   private Deb() {}
 
-  static final Path TARGET = Path.of(System.getProperty("plasm.deb.dir", "target")).toAbsolutePath();
-  static final Path REPO = Path.of(System.getProperty("plasm.repo.root", "..")).toAbsolutePath().normalize();
-  static final String PROJECT_VERSION = System.getProperty("plasm.project.version", "0.1.0-SNAPSHOT");
+  static final Path TARGET =
+      Path.of(System.getProperty("plasm.deb.dir", "target")).toAbsolutePath();
+  static final Path REPO =
+      Path.of(System.getProperty("plasm.repo.root", "..")).toAbsolutePath().normalize();
+  static final String PROJECT_VERSION =
+      System.getProperty("plasm.project.version", "0.1.0-SNAPSHOT");
   private static Path extracted;
 
   /** The package file: exactly one plasm_*.deb in target/. */
   static Path file() {
     try (Stream<Path> s = Files.list(TARGET)) {
-      List<Path> debs = s.filter(p -> p.getFileName().toString().matches("plasm_.*\\.deb")).toList();
+      List<Path> debs =
+          s.filter(p -> p.getFileName().toString().matches("plasm_.*\\.deb")).toList();
       assertEquals(1, debs.size(), "expected one plasm_*.deb in " + TARGET + ", found " + debs);
       return debs.get(0);
     } catch (IOException e) {
@@ -49,8 +53,11 @@ final class Deb {
   static void require(String tool, String debianPackage) {
     Result r = run(List.of("sh", "-c", "command -v " + tool), 10);
     if (r.code() != 0) {
-      fail(tool + " is not installed; the package checks need it: apt-get install " + debianPackage
-          + " (.ci/run installs it)");
+      fail(
+          tool
+              + " is not installed; the package checks need it: apt-get install "
+              + debianPackage
+              + " (.ci/run installs it)");
     }
   }
 
@@ -65,8 +72,12 @@ final class Deb {
     try {
       Path out = Files.createTempFile("plasm-deb-test", ".out");
       try {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Process p =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
           p.destroyForcibly().waitFor();
           fail(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
@@ -101,7 +112,8 @@ final class Deb {
 
   /** Every line of `dpkg-deb -c`: mode, owner/group, size, date, time, path (and -> target). */
   static List<String> listing() {
-    List<String> lines = new ArrayList<>(runOk(List.of("dpkg-deb", "-c", file().toString()), 60).lines());
+    List<String> lines =
+        new ArrayList<>(runOk(List.of("dpkg-deb", "-c", file().toString()), 60).lines());
     assertTrue(lines.size() > 50, "suspiciously few entries: " + lines.size());
     return lines;
   }

@@ -12,16 +12,26 @@ class LintianTests {
   @Test
   void lintianFindsNoErrorsOrWarnings() {
     Deb.require("lintian", "lintian");
-    Deb.Result r = Deb.run(List.of("lintian", "--allow-root", "--display-info", "--fail-on", "error,warning",
-        Deb.file().toString()), 300);
-    List<String> serious = r.lines().stream().filter(l -> l.startsWith("E: ") || l.startsWith("W: ")).toList();
+    Deb.Result r =
+        Deb.run(
+            List.of(
+                "lintian",
+                "--allow-root",
+                "--display-info",
+                "--fail-on",
+                "error,warning",
+                Deb.file().toString()),
+            300);
+    List<String> serious =
+        r.lines().stream().filter(l -> l.startsWith("E: ") || l.startsWith("W: ")).toList();
     assertEquals(List.of(), serious, r.output());
     assertEquals(0, r.code(), r.output());
   }
 
   @Test
   void everyOverrideHasAReason() throws Exception {
-    List<String> lines = Files.readAllLines(Deb.root().resolve("usr/share/lintian/overrides/plasm"));
+    List<String> lines =
+        Files.readAllLines(Deb.root().resolve("usr/share/lintian/overrides/plasm"));
     boolean reason = false;
     for (String line : lines) {
       if (line.startsWith("#")) {

@@ -25,19 +25,22 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 final class PlasmCompleter implements Completer {
   private final Host host;
+
   /** The command tree, built in the background when the shell starts (the first Tab waits for it). */
   private final CompletableFuture<CommandSpec> tree;
 
   PlasmCompleter(Host host) {
     this.host = host;
     this.tree = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try {
-        tree.complete(host.commands().getCommandSpec());
-      } catch (RuntimeException | Error e) {
-        tree.completeExceptionally(e);
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                tree.complete(host.commands().getCommandSpec());
+              } catch (RuntimeException | Error e) {
+                tree.completeExceptionally(e);
+              }
+            });
   }
 
   @Override
@@ -64,7 +67,10 @@ final class PlasmCompleter implements Completer {
         spec = sub.getCommandSpec();
         continue;
       }
-      OptionSpec o = w.startsWith("-") ? spec.findOption(w.contains("=") ? w.substring(0, w.indexOf('=')) : w) : null;
+      OptionSpec o =
+          w.startsWith("-")
+              ? spec.findOption(w.contains("=") ? w.substring(0, w.indexOf('=')) : w)
+              : null;
       if (o != null) {
         if (!w.contains("=") && o.arity().max() > 0) {
           if (i + 1 == current) {
@@ -92,7 +98,9 @@ final class PlasmCompleter implements Completer {
           continue;
         }
         for (String name : opt.names()) {
-          candidates.add(new Candidate(name, name, "options", firstSentence(opt.description()), null, null, true));
+          candidates.add(
+              new Candidate(
+                  name, name, "options", firstSentence(opt.description()), null, null, true));
         }
       }
       return;
@@ -101,11 +109,22 @@ final class PlasmCompleter implements Completer {
       for (var e : spec.subcommands().entrySet()) {
         CommandSpec s = e.getValue().getCommandSpec();
         if (!s.usageMessage().hidden() && !(spec == root && e.getKey().equals("shell"))) {
-          candidates.add(new Candidate(e.getKey(), e.getKey(), "commands", first(s.usageMessage().header()), null, null, true));
+          candidates.add(
+              new Candidate(
+                  e.getKey(),
+                  e.getKey(),
+                  "commands",
+                  first(s.usageMessage().header()),
+                  null,
+                  null,
+                  true));
         }
       }
       if (spec == root) {
-        Shell.BUILTINS.forEach(b -> candidates.add(new Candidate(b, b, "commands", "leave the shell", null, null, true)));
+        Shell.BUILTINS.forEach(
+            b ->
+                candidates.add(
+                    new Candidate(b, b, "commands", "leave the shell", null, null, true)));
       }
       if (!spec.positionalParameters().isEmpty()) {
         positional(root, spec, 0, word, candidates);
@@ -116,17 +135,19 @@ final class PlasmCompleter implements Completer {
   }
 
   /** Candidates for the value of option {@code o} of {@code spec}; {@code prefix} is "--opt=" when joined. */
-  private void values(CommandSpec spec, OptionSpec o, String word, String prefix, List<Candidate> out) {
+  private void values(
+      CommandSpec spec, OptionSpec o, String word, String prefix, List<Candidate> out) {
     String name = o.longestName();
-    List<String> fixed = switch (name) {
-      case "--engine" -> withAuto(host.engines(spec.name()));
-      case "--placement" -> concat(List.of("any", "local", "remote"), host.peerIds());
-      case "--verify" -> List.of("receipt", "reexecute");
-      case "--log-format" -> List.of("text", "json");
-      case "--trust" -> host.peerIds();
-      case "--before", "--job-id" -> host.jobIds();
-      default -> null;
-    };
+    List<String> fixed =
+        switch (name) {
+          case "--engine" -> withAuto(host.engines(spec.name()));
+          case "--placement" -> concat(List.of("any", "local", "remote"), host.peerIds());
+          case "--verify" -> List.of("receipt", "reexecute");
+          case "--log-format" -> List.of("text", "json");
+          case "--trust" -> host.peerIds();
+          case "--before", "--job-id" -> host.jobIds();
+          default -> null;
+        };
     if (fixed == null && o.completionCandidates() != null) {
       fixed = new ArrayList<>();
       o.completionCandidates().forEach(fixed::add);
@@ -144,7 +165,8 @@ final class PlasmCompleter implements Completer {
   }
 
   /** Candidates for positional number {@code index} of {@code spec}, by what its label says it is. */
-  private void positional(CommandSpec root, CommandSpec spec, int index, String word, List<Candidate> out) {
+  private void positional(
+      CommandSpec root, CommandSpec spec, int index, String word, List<Candidate> out) {
     for (PositionalParamSpec p : spec.positionalParameters()) {
       if (!p.index().contains(index)) {
         continue;
@@ -174,8 +196,10 @@ final class PlasmCompleter implements Completer {
    * {@code dirsOnly}, files ending in {@code extension} (any file when null). Hidden entries only
    * when the word's last part starts with a dot.
    */
-  static void paths(String word, String prefix, boolean dirsOnly, String extension, List<Candidate> out) {
-    String expanded = word.startsWith("~/") ? System.getProperty("user.home") + word.substring(1) : word;
+  static void paths(
+      String word, String prefix, boolean dirsOnly, String extension, List<Candidate> out) {
+    String expanded =
+        word.startsWith("~/") ? System.getProperty("user.home") + word.substring(1) : word;
     int slash = expanded.lastIndexOf('/');
     String dirPart = slash < 0 ? "" : expanded.substring(0, slash + 1);
     String namePart = slash < 0 ? expanded : expanded.substring(slash + 1);
@@ -189,8 +213,11 @@ final class PlasmCompleter implements Completer {
           continue;
         }
         if (Files.isDirectory(e)) {
-          found.add(new Candidate(prefix + shownDir + name + "/", name + "/", null, null, null, null, false));
-        } else if (!dirsOnly && (extension == null || name.toLowerCase(Locale.ROOT).endsWith(extension))) {
+          found.add(
+              new Candidate(
+                  prefix + shownDir + name + "/", name + "/", null, null, null, null, false));
+        } else if (!dirsOnly
+            && (extension == null || name.toLowerCase(Locale.ROOT).endsWith(extension))) {
           found.add(new Candidate(prefix + shownDir + name, name, null, null, null, null, true));
         }
       }

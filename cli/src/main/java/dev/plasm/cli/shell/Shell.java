@@ -42,7 +42,8 @@ public final class Shell {
     // on a cold JVM: ask it while the terminal and the line reader are being built.
     Thread.ofVirtual().start(host::daemonUp);
     // The FFM provider only: jline's other providers would load (and unpack) a native library.
-    Terminal terminal = TerminalBuilder.builder().system(true).provider("ffm").dumb(false).name("plasm").build();
+    Terminal terminal =
+        TerminalBuilder.builder().system(true).provider("ffm").dumb(false).name("plasm").build();
     try {
       return new Shell(host, terminal).loop();
     } finally {
@@ -52,25 +53,31 @@ public final class Shell {
 
   private int loop() throws IOException {
     Files.createDirectories(host.history().toAbsolutePath().getParent());
-    LineReader reader = LineReaderBuilder.builder()
-        .terminal(terminal)
-        .appName("plasm")
-        .parser(new DefaultParser())
-        .completer(new PlasmCompleter(host))
-        .variable(LineReader.HISTORY_FILE, host.history())
-        .variable(LineReader.HISTORY_SIZE, 1000)
-        .variable(LineReader.HISTORY_FILE_SIZE, 5000)
-        // '!' is an ordinary character in ids, keys and guest arguments, not a history expansion.
-        .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-        .option(LineReader.Option.HISTORY_IGNORE_DUPS, true)
-        // Every command's options fit on a screen: list them without asking first.
-        .variable(LineReader.LIST_MAX, 200)
-        .build();
+    LineReader reader =
+        LineReaderBuilder.builder()
+            .terminal(terminal)
+            .appName("plasm")
+            .parser(new DefaultParser())
+            .completer(new PlasmCompleter(host))
+            .variable(LineReader.HISTORY_FILE, host.history())
+            .variable(LineReader.HISTORY_SIZE, 1000)
+            .variable(LineReader.HISTORY_FILE_SIZE, 5000)
+            // '!' is an ordinary character in ids, keys and guest arguments, not a history
+            // expansion.
+            .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+            .option(LineReader.Option.HISTORY_IGNORE_DUPS, true)
+            // Every command's options fit on a screen: list them without asking first.
+            .variable(LineReader.LIST_MAX, 200)
+            .build();
     Terminals.share(terminal);
     // Ctrl-C while a command runs; during readLine jline turns it into UserInterruptException.
     terminal.handle(Terminal.Signal.INT, signal -> host.interrupt());
     PrintWriter w = terminal.writer();
-    w.println(style.dim("plasm " + host.version() + " shell: Tab completes, 'help' lists the commands, Ctrl-D leaves."));
+    w.println(
+        style.dim(
+            "plasm "
+                + host.version()
+                + " shell: Tab completes, 'help' lists the commands, Ctrl-D leaves."));
     w.flush();
     try {
       while (true) {
@@ -97,7 +104,8 @@ public final class Shell {
         }
         terminal.flush();
         lastExit = host.execute(words, terminal.getWidth());
-        Thread.interrupted(); // a Ctrl-C that arrived as the command ended must not reach the next one
+        Thread.interrupted(); // a Ctrl-C that arrived as the command ended must not reach the next
+        // one
       }
     } finally {
       reader.getHistory().save();
@@ -109,15 +117,23 @@ public final class Shell {
   private String prompt() {
     boolean up = host.daemonUp();
     String exit = lastExit == 0 ? "" : " " + style.red("exit " + lastExit);
-    return style.bold("plasm") + " [" + host.daemon() + " " + (up ? style.green("up") : style.red("down")) + "]"
-        + exit + " › ";
+    return style.bold("plasm")
+        + " ["
+        + host.daemon()
+        + " "
+        + (up ? style.green("up") : style.red("down"))
+        + "]"
+        + exit
+        + " › ";
   }
 
   /** The words of the line as the parser split them (quotes and escapes removed). */
   private static List<String> words(LineReader reader, String line) {
     List<String> words = new ArrayList<>(reader.getParsedLine().words());
     // The parser gives an empty last word for a line that ends in a space.
-    if (!words.isEmpty() && words.getLast().isEmpty() && !line.stripTrailing().endsWith("''")
+    if (!words.isEmpty()
+        && words.getLast().isEmpty()
+        && !line.stripTrailing().endsWith("''")
         && !line.stripTrailing().endsWith("\"\"")) {
       words.removeLast();
     }

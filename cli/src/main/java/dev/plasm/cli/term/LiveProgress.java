@@ -15,6 +15,7 @@ final class LiveProgress implements Progress {
   private final Supplier<String> line;
   private final Thread ticker;
   private volatile boolean closed;
+
   /** Set by the ticker once the status line is up; drawn and removed under {@link #lock}. */
   private StatusLine shown;
 

@@ -12,15 +12,16 @@ import java.util.function.Supplier;
  */
 public interface Progress extends AutoCloseable {
   /** No status line. */
-  Progress NONE = new Progress() {
-    @Override
-    public OutputStream guard(OutputStream out) {
-      return out;
-    }
+  Progress NONE =
+      new Progress() {
+        @Override
+        public OutputStream guard(OutputStream out) {
+          return out;
+        }
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   /**
    * A stream that writes to {@code out} without tearing the status line: status updates and writes
@@ -38,7 +39,8 @@ public interface Progress extends AutoCloseable {
    * (jline is loaded only then). {@link #NONE} when neither stdout nor stderr is a terminal, or when
    * {@code enabled} is false.
    */
-  static Progress start(boolean enabled, Tty tty, Map<String, String> env, Duration delay, Supplier<String> line) {
+  static Progress start(
+      boolean enabled, Tty tty, Map<String, String> env, Duration delay, Supplier<String> line) {
     if (!enabled || !tty.any() || "dumb".equals(env.get("TERM"))) {
       return NONE;
     }
@@ -51,6 +53,10 @@ public interface Progress extends AutoCloseable {
       return "";
     }
     int filled = (int) Math.min(cells, done * cells / total);
-    return "[" + "#".repeat(filled) + ".".repeat(cells - filled) + "] " + String.format("%3d%%", done * 100 / total);
+    return "["
+        + "#".repeat(filled)
+        + ".".repeat(cells - filled)
+        + "] "
+        + String.format("%3d%%", done * 100 / total);
   }
 }

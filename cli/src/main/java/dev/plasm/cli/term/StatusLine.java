@@ -47,9 +47,17 @@ final class StatusLine {
       // Only the FFM provider: jline's exec provider would load (and unpack) a native library.
       // Signals stay the JVM's, so that Ctrl-C still ends plasm the usual way. The FFM terminal
       // reads its settings from stdin: with stdin redirected there is no status line.
-      t = TerminalBuilder.builder().system(true).provider("ffm").dumb(false).nativeSignals(false)
-          .systemOutput(onStdout ? TerminalBuilder.SystemOutput.SysOut : TerminalBuilder.SystemOutput.SysErr)
-          .build();
+      t =
+          TerminalBuilder.builder()
+              .system(true)
+              .provider("ffm")
+              .dumb(false)
+              .nativeSignals(false)
+              .systemOutput(
+                  onStdout
+                      ? TerminalBuilder.SystemOutput.SysOut
+                      : TerminalBuilder.SystemOutput.SysErr)
+              .build();
       Status s = Status.getStatus(t);
       if (s == null || t.getSize().getRows() < 3) {
         t.close();
@@ -57,7 +65,8 @@ final class StatusLine {
       }
       return new StatusLine(t, true, s, onStdout ? FileDescriptor.out : FileDescriptor.err);
     } catch (Exception | LinkageError e) {
-      // No usable terminal (stdin is not one, no native access): no status line, nothing else changes.
+      // No usable terminal (stdin is not one, no native access): no status line, nothing else
+      // changes.
       if (t != null) {
         try {
           t.close();

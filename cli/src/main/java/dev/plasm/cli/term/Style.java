@@ -64,11 +64,21 @@ public final class Style {
     int space = word.indexOf(' ');
     String head = (space < 0 ? word : word.substring(0, space)).replaceAll("[:,]$", "");
     return switch (head) {
-      case "completed" -> word.equals("completed 0") || word.equals("completed") ? green(s) : yellow(s);
+      case "completed" ->
+          word.equals("completed 0") || word.equals("completed") ? green(s) : yellow(s);
       case "finished", "ok", "up", "VALID" -> green(s);
       case "queued", "running" -> cyan(s);
       case "cancelled", "interrupted", "AUTHENTIC" -> yellow(s);
-      case "trapped", "limit-exceeded", "rejected", "failed", "FAIL", "down", "INVALID", "MALFORMED", "MISMATCH" -> red(s);
+      case "trapped",
+          "limit-exceeded",
+          "rejected",
+          "failed",
+          "FAIL",
+          "down",
+          "INVALID",
+          "MALFORMED",
+          "MISMATCH" ->
+          red(s);
       default -> s;
     };
   }

@@ -18,8 +18,12 @@ import java.util.function.Function;
 public final class Table<T> {
   private static final String GAP = "  ";
 
-  private record Column<T>(String header, Function<T, String> value, BiFunction<Style, String, String> colour,
-      boolean optional, boolean shrink) {}
+  private record Column<T>(
+      String header,
+      Function<T, String> value,
+      BiFunction<Style, String, String> colour,
+      boolean optional,
+      boolean shrink) {}
 
   private final List<Column<T>> columns = new ArrayList<>();
 
@@ -35,7 +39,8 @@ public final class Table<T> {
   }
 
   /** A column whose cells are coloured by {@code colour} (e.g. {@code Style::state}). */
-  public Table<T> column(String header, Function<T, String> value, BiFunction<Style, String, String> colour) {
+  public Table<T> column(
+      String header, Function<T, String> value, BiFunction<Style, String, String> colour) {
     return add(new Column<>(header, value, colour, false, false));
   }
 
@@ -88,14 +93,20 @@ public final class Table<T> {
     }
     StringBuilder line = new StringBuilder();
     for (int i = 0; i < w.length; i++) {
-      cell(line, style.bold(shown.get(i).header()), shown.get(i).header().length(), w[i], i == w.length - 1);
+      cell(
+          line,
+          style.bold(shown.get(i).header()),
+          shown.get(i).header().length(),
+          w[i],
+          i == w.length - 1);
     }
     out.println(line.toString().stripTrailing());
     for (int r = 0; r < rows.size(); r++) {
       line.setLength(0);
       for (int i = 0; i < w.length; i++) {
         String text = cut(cells.get(i)[r], w[i]);
-        cell(line, shown.get(i).colour().apply(style, text), text.length(), w[i], i == w.length - 1);
+        cell(
+            line, shown.get(i).colour().apply(style, text), text.length(), w[i], i == w.length - 1);
       }
       out.println(line.toString().stripTrailing());
     }

@@ -35,7 +35,9 @@ public record Tty(boolean in, boolean out, boolean err) {
   private static boolean isTerminal(Path fds, int fd) {
     try {
       String target = Files.readSymbolicLink(fds.resolve(Integer.toString(fd))).toString();
-      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+      return target.startsWith("/dev/pts/")
+          || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
     } catch (IOException | UnsupportedOperationException e) {
       return false; // closed, or not a link: not a terminal
     }

@@ -19,7 +19,9 @@ public final class Units {
       v /= 1024;
       u++;
     }
-    return (v < 10 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.0f", v)) + " " + units[u];
+    return (v < 10 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.0f", v))
+        + " "
+        + units[u];
   }
 
   /** {@code 0.21 s}, {@code 3.4 s}, {@code 42 s}, {@code 2 m 05 s}, {@code 1 h 02 m}. */

@@ -23,7 +23,10 @@ public final class ByteSize {
     if (!m.matches()) {
       throw new ConfigurationException(
           field,
-          field + ": '" + text + "' is not a size; write a number with an optional unit, e.g. 64MiB, 512KiB, 1GiB or 65536");
+          field
+              + ": '"
+              + text
+              + "' is not a size; write a number with an optional unit, e.g. 64MiB, 512KiB, 1GiB or 65536");
     }
     long n;
     try {

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /** Parses and prints durations such as {@code 30s}, {@code 500ms}, {@code 2m} or {@code 1h}. */
 public final class Durations {
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DURATION =
+      Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
 
   private Durations() {}
 

@@ -13,31 +13,103 @@ import java.time.Duration;
  */
 public enum Limit {
   /** Linear memory: initial size and {@code memory.grow} are capped. */
-  MEMORY("memory", "maxMemoryBytes", "memory", "--max-memory", Unit.BYTES, 65_536, 65_536L * 65_536, 256L << 20, 122,
+  MEMORY(
+      "memory",
+      "maxMemoryBytes",
+      "memory",
+      "--max-memory",
+      Unit.BYTES,
+      65_536,
+      65_536L * 65_536,
+      256L << 20,
+      122,
       "Linear memory cap."),
   /** Table elements: initial size and {@code table.grow} are capped. */
-  TABLE("table", "maxTableElements", "table-elements", "--max-table-elements", Unit.COUNT, 1, 10_000_000, 1_000_000, 119,
+  TABLE(
+      "table",
+      "maxTableElements",
+      "table-elements",
+      "--max-table-elements",
+      Unit.COUNT,
+      1,
+      10_000_000,
+      1_000_000,
+      119,
       "Cap on each table's elements."),
   /** Wall-clock time from the start of compilation to the end of the run. */
-  WALL_TIME("wall-time", "timeoutMillis", "timeout", "--timeout", Unit.MILLIS, 1, Duration.ofDays(1).toMillis(), 60_000, 124,
+  WALL_TIME(
+      "wall-time",
+      "timeoutMillis",
+      "timeout",
+      "--timeout",
+      Unit.MILLIS,
+      1,
+      Duration.ofDays(1).toMillis(),
+      60_000,
+      124,
       "Wall-clock limit, compile included."),
   /** Instructions executed, on engines that can meter them; absent means unmetered. */
-  FUEL("fuel", "fuel", "fuel", "--fuel", Unit.COUNT, 1, Long.MAX_VALUE, -1, 123,
+  FUEL(
+      "fuel",
+      "fuel",
+      "fuel",
+      "--fuel",
+      Unit.COUNT,
+      1,
+      Long.MAX_VALUE,
+      -1,
+      123,
       "Instruction budget (engines that can meter only). Default: unmetered."),
   /** Bytes written to stdout or to stderr, each counted on its own. */
-  OUTPUT("output", "maxOutputBytes", "output", "--max-output", Unit.BYTES, 0, 1L << 40, 16L << 20, 121,
+  OUTPUT(
+      "output",
+      "maxOutputBytes",
+      "output",
+      "--max-output",
+      Unit.BYTES,
+      0,
+      1L << 40,
+      16L << 20,
+      121,
       "Cap on stdout and, separately, stderr."),
   /** Size of the module binary, checked before it is parsed. */
-  MODULE_SIZE("module-size", "maxModuleBytes", "module-size", "--max-module-size", Unit.BYTES, 8, 1L << 30, 64L << 20, 120,
+  MODULE_SIZE(
+      "module-size",
+      "maxModuleBytes",
+      "module-size",
+      "--max-module-size",
+      Unit.BYTES,
+      8,
+      1L << 30,
+      64L << 20,
+      120,
       "Largest module accepted."),
   /** Bytes the guest may read from stdin; reading past them stops the job. */
-  STDIN("stdin", "maxStdinBytes", "stdin", "--max-stdin", Unit.BYTES, 0, 1L << 40, 64L << 20, 118,
+  STDIN(
+      "stdin",
+      "maxStdinBytes",
+      "stdin",
+      "--max-stdin",
+      Unit.BYTES,
+      0,
+      1L << 40,
+      64L << 20,
+      118,
       "Cap on the bytes the guest reads from stdin."),
   /**
    * CPUs the job may use. A WASI preview 1 program has one thread, so a job gets exactly one; a
    * request for more is refused rather than ignored.
    */
-  CPUS("cpus", "cpus", "cpus", "--cpus", Unit.COUNT, 1, 1, 1, 64,
+  CPUS(
+      "cpus",
+      "cpus",
+      "cpus",
+      "--cpus",
+      Unit.COUNT,
+      1,
+      1,
+      1,
+      64,
       "CPUs for the job; WASI preview 1 programs have one thread, so 1 is the only value.");
 
   /** How a limit's values are written. */
@@ -61,8 +133,17 @@ public enum Limit {
   private final int exitCode;
   private final String description;
 
-  Limit(String id, String jsonName, String configKey, String flag, Unit unit, long min, long max, long defaultValue,
-      int exitCode, String description) {
+  Limit(
+      String id,
+      String jsonName,
+      String configKey,
+      String flag,
+      Unit unit,
+      long min,
+      long max,
+      long defaultValue,
+      int exitCode,
+      String description) {
     this.id = id;
     this.jsonName = jsonName;
     this.configKey = configKey;
@@ -168,19 +249,30 @@ public enum Limit {
    */
   public long check(long value) {
     if (this == CPUS && value != 1) {
-      throw new LimitValueException(this, value + " CPUs cannot be given: WASI preview 1 programs have one thread, so a job gets exactly 1");
+      throw new LimitValueException(
+          this,
+          value
+              + " CPUs cannot be given: WASI preview 1 programs have one thread, so a job gets exactly 1");
     }
     if (value < min || value > max) {
-      throw new LimitValueException(this, switch (this) {
-        case FUEL -> value + " must be a positive instruction count";
-        case MEMORY -> format(value) + " is out of range; give at least 64KiB (one page) and at most 4GiB (the wasm32 maximum)";
-        case WALL_TIME -> format(value) + " is out of range; give more than 0 and at most 24h";
-        default -> format(value) + " is out of range; give " + format(min) + " to " + format(max);
-      });
+      throw new LimitValueException(
+          this,
+          switch (this) {
+            case FUEL -> value + " must be a positive instruction count";
+            case MEMORY ->
+                format(value)
+                    + " is out of range; give at least 64KiB (one page) and at most 4GiB (the wasm32 maximum)";
+            case WALL_TIME -> format(value) + " is out of range; give more than 0 and at most 24h";
+            default ->
+                format(value) + " is out of range; give " + format(min) + " to " + format(max);
+          });
     }
     if (this == MEMORY && value % 65_536 != 0) {
-      throw new LimitValueException(this, value + " bytes is not a whole number of 64KiB pages; round it, e.g. to "
-          + ByteSize.format(Math.max(65_536, value / 65_536 * 65_536)));
+      throw new LimitValueException(
+          this,
+          value
+              + " bytes is not a whole number of 64KiB pages; round it, e.g. to "
+              + ByteSize.format(Math.max(65_536, value / 65_536 * 65_536)));
     }
     return value;
   }
@@ -202,16 +294,18 @@ public enum Limit {
   public long parse(String text) {
     long v;
     try {
-      v = switch (unit) {
-        case BYTES -> ByteSize.parse(jsonName, text);
-        case MILLIS -> Durations.parse(jsonName, text).toMillis();
-        case COUNT -> Long.parseLong(text.strip().replace("_", ""));
-      };
+      v =
+          switch (unit) {
+            case BYTES -> ByteSize.parse(jsonName, text);
+            case MILLIS -> Durations.parse(jsonName, text).toMillis();
+            case COUNT -> Long.parseLong(text.strip().replace("_", ""));
+          };
     } catch (NumberFormatException e) {
       throw new LimitValueException(this, "'" + text + "' is not a whole number");
     } catch (ConfigurationException e) {
       String m = e.getMessage();
-      throw new LimitValueException(this, m.startsWith(jsonName + ": ") ? m.substring(jsonName.length() + 2) : m);
+      throw new LimitValueException(
+          this, m.startsWith(jsonName + ": ") ? m.substring(jsonName.length() + 2) : m);
     }
     return check(v);
   }

@@ -36,7 +36,8 @@ class ResourceLimitsTests {
 
   @Test
   void errorsCarryTheLimitAndEachEdgeNamesIt() {
-    LimitValueException e = assertThrows(LimitValueException.class, () -> D.withMaxMemoryBytes(100_000));
+    LimitValueException e =
+        assertThrows(LimitValueException.class, () -> D.withMaxMemoryBytes(100_000));
     assertEquals("limits.maxMemoryBytes", e.field());
     assertEquals("--max-memory: " + e.problem(), e.messageFor(Limit.MEMORY.flag()));
     assertTrue(e.problem().contains("64KiB pages"), e.problem());
@@ -48,7 +49,12 @@ class ResourceLimitsTests {
     for (Limit l : Limit.values()) {
       assertEquals(!l.optional(), D.get(l).isPresent(), l.toString());
     }
-    assertEquals(Limit.TABLE, limit(() -> new ResourceLimits(java.util.Map.of(Limit.MEMORY, 65536L)))); // the first missing one
+    assertEquals(
+        Limit.TABLE,
+        limit(
+            () ->
+                new ResourceLimits(
+                    java.util.Map.of(Limit.MEMORY, 65536L)))); // the first missing one
   }
 
   @Test

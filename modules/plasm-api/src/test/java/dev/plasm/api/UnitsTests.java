@@ -44,7 +44,10 @@ class UnitsTests {
     assertEquals(Duration.ofSeconds(30), Durations.parse("t", "30"));
     assertEquals(Duration.ofMinutes(2), Durations.parse("t", "2m"));
     assertEquals(Duration.ofHours(1), Durations.parse("t", "1H"));
-    assertEquals("--timeout", assertThrows(ConfigurationException.class, () -> Durations.parse("--timeout", "1 day")).field());
+    assertEquals(
+        "--timeout",
+        assertThrows(ConfigurationException.class, () -> Durations.parse("--timeout", "1 day"))
+            .field());
     assertEquals("1500ms", Durations.format(Duration.ofMillis(1500)));
     assertEquals("2m", Durations.format(Duration.ofSeconds(120)));
   }

@@ -10,9 +10,9 @@ import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
 import dev.plasm.daemon.internal.remote.RemoteNode;
+import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobState;
-import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.Admission;
@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +59,13 @@ public final class Daemon implements AutoCloseable {
   private volatile P2pNode p2p;
   private volatile RemoteNode remote;
 
-  private Daemon(Log log, ApiServer api, JobRunner runner, JobStore store, InetSocketAddress address, Path stateDir) {
+  private Daemon(
+      Log log,
+      ApiServer api,
+      JobRunner runner,
+      JobStore store,
+      InetSocketAddress address,
+      Path stateDir) {
     this.log = log;
     this.api = api;
     this.runner = runner;
@@ -77,7 +82,8 @@ public final class Daemon implements AutoCloseable {
    * @param logStream where log lines go
    * @throws ConfigurationException for bad settings or an unusable state directory
    */
-  public static Daemon start(DaemonConfig config, Map<String, String> env, String version, PrintStream logStream)
+  public static Daemon start(
+      DaemonConfig config, Map<String, String> env, String version, PrintStream logStream)
       throws IOException {
     Log log = new Log(logStream, config.logFormat());
     Path stateDir = config.resolveStateDir(env).toAbsolutePath();
@@ -90,7 +96,8 @@ public final class Daemon implements AutoCloseable {
       // A key others can read, or a damaged one, is the operator's to fix (the message says how).
       throw new ConfigurationException("identity", e.getMessage());
     }
-    List<Path> pluginDirs = config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
+    List<Path> pluginDirs =
+        config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
     // Each plugin directory layered once, for engines, receipt schemes and the transport alike.
     Plugins plugins = Plugins.load(pluginDirs);
     for (var p : plugins.layerProblems()) {
@@ -101,24 +108,56 @@ public final class Daemon implements AutoCloseable {
       log.warn("engine not loaded", "source", p.source(), "problem", p.message());
     }
     if (registry.engines().isEmpty()) {
-      throw new ConfigurationException("engines.plugin-dirs", "no engines found (searched the boot layer and " + pluginDirs + ")");
+      throw new ConfigurationException(
+          "engines.plugin-dirs",
+          "no engines found (searched the boot layer and " + pluginDirs + ")");
     }
-    NodeReceipts receipts = new NodeReceipts(identity, plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), registry);
-    JobStore store = JobStore.open(stateDir, (r, s) -> JobRunner.recoverInterrupted(receipts, r, s),
-        (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
+    NodeReceipts receipts =
+        new NodeReceipts(
+            identity, plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), registry);
+    JobStore store =
+        JobStore.open(
+            stateDir,
+            (r, s) -> JobRunner.recoverInterrupted(receipts, r, s),
+            (r, what) -> log.warn("recovered job", "job", r.id(), "now", what));
     ModuleStore modules = new ModuleStore(stateDir);
     Metrics metrics = new Metrics();
     metrics.journal(store::journalSyncs, store::journalEntries);
     JobRunner runner = new JobRunner(store, modules, config, stateDir, log, metrics, receipts);
 
     // The peer-to-peer node, when [p2p] enabled = true: its peer id is the node identity's.
-    P2pNode p2p = config.p2p().enabled() ? P2pNode.start(config.p2p(), plugins, identity, version, log) : null;
-    Intake intake = new Intake(store, runner, metrics, new Admission(registry, Admission.Policy.node(config.limits())), log,
-        config.jobs().queueCapacity());
-    ApiServer api = new ApiServer(config, store, modules, runner, metrics, registry, identity, intake, token, log, version);
-    RemoteNode remote = p2p == null ? null
-        : RemoteNode.start(config, p2p.transport(), identity, registry, plugins.receiptSchemes(), store, modules, runner,
-            intake, metrics, stateDir, log);
+    P2pNode p2p =
+        config.p2p().enabled()
+            ? P2pNode.start(config.p2p(), plugins, identity, version, log)
+            : null;
+    Intake intake =
+        new Intake(
+            store,
+            runner,
+            metrics,
+            new Admission(registry, Admission.Policy.node(config.limits())),
+            log,
+            config.jobs().queueCapacity());
+    ApiServer api =
+        new ApiServer(
+            config, store, modules, runner, metrics, registry, identity, intake, token, log,
+            version);
+    RemoteNode remote =
+        p2p == null
+            ? null
+            : RemoteNode.start(
+                config,
+                p2p.transport(),
+                identity,
+                registry,
+                plugins.receiptSchemes(),
+                store,
+                modules,
+                runner,
+                intake,
+                metrics,
+                stateDir,
+                log);
     api.p2p(p2p, remote);
     InetSocketAddress bound;
     try {
@@ -127,8 +166,14 @@ public final class Daemon implements AutoCloseable {
       if (p2p != null) {
         p2p.close();
       }
-      throw new ConfigurationException("api.listen",
-          "api.listen: cannot listen on " + config.api().listenHost() + ":" + config.api().listenPort() + ": " + e.getMessage());
+      throw new ConfigurationException(
+          "api.listen",
+          "api.listen: cannot listen on "
+              + config.api().listenHost()
+              + ":"
+              + config.api().listenPort()
+              + ": "
+              + e.getMessage());
     }
     runner.start();
     if (remote != null) {
@@ -140,24 +185,58 @@ public final class Daemon implements AutoCloseable {
     d.p2p = p2p;
     d.remote = remote;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
-    AtomicFiles.write(stateDir.resolve(ENDPOINT_FILE),
-        ("{\"address\": \"" + hostPort(bound) + "\", \"pid\": " + ProcessHandle.current().pid() + "}\n")
+    AtomicFiles.write(
+        stateDir.resolve(ENDPOINT_FILE),
+        ("{\"address\": \""
+                + hostPort(bound)
+                + "\", \"pid\": "
+                + ProcessHandle.current().pid()
+                + "}\n")
             .getBytes(StandardCharsets.UTF_8));
     boolean loopback = bound.getAddress().isLoopbackAddress();
-    log.info("plasm daemon listening", "address", hostPort(bound), "version", version, "peerId", identity.peerId(),
-        "stateDir", stateDir, "config", config.source() == null ? "built-in defaults" : config.source(),
-        "concurrency", config.jobs().concurrency(), "queueCapacity", config.jobs().queueCapacity(),
-        "engines", String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
+    log.info(
+        "plasm daemon listening",
+        "address",
+        hostPort(bound),
+        "version",
+        version,
+        "peerId",
+        identity.peerId(),
+        "stateDir",
+        stateDir,
+        "config",
+        config.source() == null ? "built-in defaults" : config.source(),
+        "concurrency",
+        config.jobs().concurrency(),
+        "queueCapacity",
+        config.jobs().queueCapacity(),
+        "engines",
+        String.join(",", registry.engines().stream().map(e -> e.descriptor().id()).toList()));
     long maxHeap = Runtime.getRuntime().maxMemory();
     if (maxHeap > config.heap() + config.heap() / 8) {
-      log.warn("this JVM's heap is larger than daemon.heap: start the daemon with 'plasm daemon' (which sizes it) or give "
-          + "-Xmx" + (config.heap() >> 20) + "m", "heapMax", ByteSize.format(maxHeap), "daemon.heap", ByteSize.format(config.heap()));
+      log.warn(
+          "this JVM's heap is larger than daemon.heap: start the daemon with 'plasm daemon' (which sizes it) or give "
+              + "-Xmx"
+              + (config.heap() >> 20)
+              + "m",
+          "heapMax",
+          ByteSize.format(maxHeap),
+          "daemon.heap",
+          ByteSize.format(config.heap()));
     }
     if (loopback) {
-      log.info("every request except /healthz needs the bearer token", "tokenFile", stateDir.resolve(TOKEN_FILE));
+      log.info(
+          "every request except /healthz needs the bearer token",
+          "tokenFile",
+          stateDir.resolve(TOKEN_FILE));
     } else {
-      log.warn("listening on a non-loopback address: every request except /healthz needs the bearer token; "
-          + "use TLS in front of it on untrusted networks", "address", hostPort(bound), "tokenFile", stateDir.resolve(TOKEN_FILE));
+      log.warn(
+          "listening on a non-loopback address: every request except /healthz needs the bearer token; "
+              + "use TLS in front of it on untrusted networks",
+          "address",
+          hostPort(bound),
+          "tokenFile",
+          stateDir.resolve(TOKEN_FILE));
     }
     return d;
   }
@@ -166,9 +245,15 @@ public final class Daemon implements AutoCloseable {
   private static void interruptDispatched(JobStore store, Log log) throws IOException {
     for (JobRecord r : store.unfinished()) {
       if (r.dispatch() != null) {
-        String why = "the job was out on other nodes when the daemon stopped, and p2p is now off, so it cannot be asked for again";
-        store.update(r.ended(JobState.INTERRUPTED, java.time.Instant.now(),
-            new dev.plasm.api.ExecutionOutcome.Interrupted(why, dev.plasm.api.Usage.NONE), why, false));
+        String why =
+            "the job was out on other nodes when the daemon stopped, and p2p is now off, so it cannot be asked for again";
+        store.update(
+            r.ended(
+                JobState.INTERRUPTED,
+                java.time.Instant.now(),
+                new dev.plasm.api.ExecutionOutcome.Interrupted(why, dev.plasm.api.Usage.NONE),
+                why,
+                false));
         log.warn("remote job interrupted", "job", r.id(), "why", why);
       }
     }
@@ -178,7 +263,6 @@ public final class Daemon implements AutoCloseable {
     String h = a.getAddress().getHostAddress();
     return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
   }
-
 
   /** The token file: created (0600, 32 random bytes in base64url) at first start, refused if others can read it. */
   static String loadOrCreateToken(Path file, Log log) throws IOException {
@@ -204,14 +288,21 @@ public final class Daemon implements AutoCloseable {
     Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
     for (PosixFilePermission p : perms) {
       if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-        throw new ConfigurationException("token",
-            "the API token " + file + " can be read by others (" + PosixFilePermissions.toString(perms)
-                + "); run: chmod 600 " + file);
+        throw new ConfigurationException(
+            "token",
+            "the API token "
+                + file
+                + " can be read by others ("
+                + PosixFilePermissions.toString(perms)
+                + "); run: chmod 600 "
+                + file);
       }
     }
     String token = Files.readString(file, StandardCharsets.US_ASCII).strip();
     if (token.length() < 16) {
-      throw new ConfigurationException("token", "the API token " + file + " is shorter than 16 characters; delete it to make a new one");
+      throw new ConfigurationException(
+          "token",
+          "the API token " + file + " is shorter than 16 characters; delete it to make a new one");
     }
     return token;
   }

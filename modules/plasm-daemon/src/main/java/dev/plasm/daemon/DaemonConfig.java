@@ -51,7 +51,12 @@ public record DaemonConfig(
    * @param maxConnections connections open at once; more are answered 503
    */
   public record Api(
-      String listenHost, int listenPort, long maxJsonBody, Duration requestTimeout, Duration maxWait, int maxConnections) {
+      String listenHost,
+      int listenPort,
+      long maxJsonBody,
+      Duration requestTimeout,
+      Duration maxWait,
+      int maxConnections) {
     public static final Api DEFAULTS =
         new Api("127.0.0.1", 8080, 8L << 20, Duration.ofSeconds(30), Duration.ofMinutes(5), 256);
 
@@ -97,7 +102,12 @@ public record DaemonConfig(
    * @param shutdownGrace how long a graceful stop lets running jobs finish before killing them
    */
   public record Workers(
-      Duration killGrace, List<String> javaOptions, boolean warm, int maxJobs, long maxRss, int moduleCache,
+      Duration killGrace,
+      List<String> javaOptions,
+      boolean warm,
+      int maxJobs,
+      long maxRss,
+      int moduleCache,
       Duration shutdownGrace) {
     public static final Workers DEFAULTS =
         new Workers(Duration.ofSeconds(10), List.of(), true, 10_000, 0, 64, Duration.ofSeconds(10));
@@ -122,8 +132,19 @@ public record DaemonConfig(
   public static final Path DEFAULT_FILE = Path.of("/etc/plasm/plasmd.toml");
 
   /** The built-in defaults (docs/config.md). */
-  public static final DaemonConfig DEFAULTS = new DaemonConfig(null, null, Api.DEFAULTS, "text", DEFAULT_HEAP, Jobs.DEFAULTS,
-      ResourceLimits.DEFAULTS, Workers.DEFAULTS, List.of(), P2pConfig.DEFAULTS, RemoteConfig.DEFAULTS);
+  public static final DaemonConfig DEFAULTS =
+      new DaemonConfig(
+          null,
+          null,
+          Api.DEFAULTS,
+          "text",
+          DEFAULT_HEAP,
+          Jobs.DEFAULTS,
+          ResourceLimits.DEFAULTS,
+          Workers.DEFAULTS,
+          List.of(),
+          P2pConfig.DEFAULTS,
+          RemoteConfig.DEFAULTS);
 
   public DaemonConfig {
     Objects.requireNonNull(api, "api");
@@ -140,32 +161,59 @@ public record DaemonConfig(
   }
 
   public DaemonConfig withApi(Api a) {
-    return new DaemonConfig(source, stateDir, a, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
+    return new DaemonConfig(
+        source, stateDir, a, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withStateDir(Path dir) {
-    return new DaemonConfig(source, dir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
+    return new DaemonConfig(
+        source, dir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withLogFormat(String format) {
     if (!format.equals("text") && !format.equals("json")) {
-      throw new ConfigurationException("log.format", "log.format: '" + format + "' must be text or json");
+      throw new ConfigurationException(
+          "log.format", "log.format: '" + format + "' must be text or json");
     }
-    return new DaemonConfig(source, stateDir, api, format, heap, jobs, limits, workers, pluginDirs, p2p, remote);
+    return new DaemonConfig(
+        source, stateDir, api, format, heap, jobs, limits, workers, pluginDirs, p2p, remote);
   }
 
   public DaemonConfig withPluginDirs(List<Path> dirs) {
-    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, dirs, p2p, remote);
+    return new DaemonConfig(
+        source, stateDir, api, logFormat, heap, jobs, limits, workers, dirs, p2p, remote);
   }
 
   /** The same settings with running other peers' jobs switched on or off ({@code plasm daemon --remote}). */
   public DaemonConfig withRemoteEnabled(boolean on) {
-    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p, remote.withEnabled(on));
+    return new DaemonConfig(
+        source,
+        stateDir,
+        api,
+        logFormat,
+        heap,
+        jobs,
+        limits,
+        workers,
+        pluginDirs,
+        p2p,
+        remote.withEnabled(on));
   }
 
   /** The same settings with p2p switched on or off ({@code plasm daemon --p2p}). */
   public DaemonConfig withP2pEnabled(boolean on) {
-    return new DaemonConfig(source, stateDir, api, logFormat, heap, jobs, limits, workers, pluginDirs, p2p.withEnabled(on), remote);
+    return new DaemonConfig(
+        source,
+        stateDir,
+        api,
+        logFormat,
+        heap,
+        jobs,
+        limits,
+        workers,
+        pluginDirs,
+        p2p.withEnabled(on),
+        remote);
   }
 
   /**
@@ -177,7 +225,8 @@ public record DaemonConfig(
     if (listen != null) {
       ConfigReader.HostPort hp = ConfigReader.hostPort(listen);
       if (hp == null) {
-        throw new ConfigurationException("--listen", "--listen: '" + listen + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
+        throw new ConfigurationException(
+            "--listen", "--listen: '" + listen + "' must be HOST:PORT, e.g. 127.0.0.1:8080");
       }
       c = c.withApi(c.api.withListen(hp.host(), hp.port()));
     }
@@ -186,7 +235,8 @@ public record DaemonConfig(
     }
     if (format != null) {
       if (!format.equals("text") && !format.equals("json")) {
-        throw new ConfigurationException("--log-format", "--log-format: '" + format + "' must be text or json");
+        throw new ConfigurationException(
+            "--log-format", "--log-format: '" + format + "' must be text or json");
       }
       c = c.withLogFormat(format);
     }
@@ -199,7 +249,9 @@ public record DaemonConfig(
       return stateDir;
     }
     String h = env.get("PLASM_HOME");
-    return h != null && !h.isBlank() ? Path.of(h) : Path.of(System.getProperty("user.home"), ".plasm");
+    return h != null && !h.isBlank()
+        ? Path.of(h)
+        : Path.of(System.getProperty("user.home"), ".plasm");
   }
 
   /**

@@ -16,7 +16,12 @@ import java.util.Objects;
  * @param limits the node's bounds
  * @param reach AutoNAT, relays (as a client and as a relay) and hole punching
  */
-public record P2pConfig(boolean enabled, String transport, List<String> listen, List<String> bootstrap, TransportLimits limits,
+public record P2pConfig(
+    boolean enabled,
+    String transport,
+    List<String> listen,
+    List<String> bootstrap,
+    TransportLimits limits,
     ReachSettings reach) {
 
   /** The default listen address: loopback only, so enabling p2p exposes nothing by accident. */
@@ -24,7 +29,13 @@ public record P2pConfig(boolean enabled, String transport, List<String> listen, 
 
   /** p2p off; the values used when it is switched on without further settings. */
   public static final P2pConfig DEFAULTS =
-      new P2pConfig(false, "libp2p", List.of(DEFAULT_LISTEN), List.of(), TransportLimits.DEFAULTS, ReachSettings.DEFAULTS);
+      new P2pConfig(
+          false,
+          "libp2p",
+          List.of(DEFAULT_LISTEN),
+          List.of(),
+          TransportLimits.DEFAULTS,
+          ReachSettings.DEFAULTS);
 
   public P2pConfig {
     Objects.requireNonNull(transport, "transport");

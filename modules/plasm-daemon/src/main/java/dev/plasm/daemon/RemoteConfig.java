@@ -32,8 +32,18 @@ public record RemoteConfig(
     int maxAttempts,
     int maxDispatch) {
 
-  public static final RemoteConfig DEFAULTS = new RemoteConfig(false, List.of(), List.of(), 16, 4, 600,
-      Duration.ofSeconds(30), Duration.ofMinutes(2), 3, 64);
+  public static final RemoteConfig DEFAULTS =
+      new RemoteConfig(
+          false,
+          List.of(),
+          List.of(),
+          16,
+          4,
+          600,
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(2),
+          3,
+          64);
 
   public RemoteConfig {
     allow = List.copyOf(allow);
@@ -48,7 +58,16 @@ public record RemoteConfig(
   }
 
   public RemoteConfig withEnabled(boolean on) {
-    return new RemoteConfig(on, allow, deny, maxConcurrent, perPeerConcurrent, perPeerPerMinute, offerInterval, offerTtl,
-        maxAttempts, maxDispatch);
+    return new RemoteConfig(
+        on,
+        allow,
+        deny,
+        maxConcurrent,
+        perPeerConcurrent,
+        perPeerPerMinute,
+        offerInterval,
+        offerTtl,
+        maxAttempts,
+        maxDispatch);
   }
 }

@@ -41,8 +41,13 @@ class BusyExecutorTests {
   static void startNetwork() throws Exception {
     r = DaemonProcess.start(tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\n");
     rId = RemoteNet.peerId(r);
-    b = DaemonProcess.start(tmp.resolve("b"), RemoteNet.joining(r) + RemoteNet.EXECUTOR + "per-peer-concurrent = 1\n");
-    c = DaemonProcess.start(tmp.resolve("c"), RemoteNet.joining(r) + RemoteNet.EXECUTOR + "max-concurrent = 4\n");
+    b =
+        DaemonProcess.start(
+            tmp.resolve("b"),
+            RemoteNet.joining(r) + RemoteNet.EXECUTOR + "per-peer-concurrent = 1\n");
+    c =
+        DaemonProcess.start(
+            tmp.resolve("c"), RemoteNet.joining(r) + RemoteNet.EXECUTOR + "max-concurrent = 4\n");
     bId = RemoteNet.peerId(b);
     cId = RemoteNet.peerId(c);
     RemoteNet.awaitExecutors(r, List.of(bId, cId));
@@ -67,8 +72,13 @@ class BusyExecutorTests {
 
   /** Runs a job of R's on {@code peer} that sleeps {@code seconds} there; returns its id at R once accepted. */
   static String occupy(String peer, int seconds) throws Exception {
-    String id = r.submit(RemoteNet.job(probe, List.of("sleep", Integer.toString(seconds)), peer,
-        ", \"limits\": {\"timeoutMillis\": 60000}"));
+    String id =
+        r.submit(
+            RemoteNet.job(
+                probe,
+                List.of("sleep", Integer.toString(seconds)),
+                peer,
+                ", \"limits\": {\"timeoutMillis\": 60000}"));
     String[] at = RemoteNet.awaitAccepted(r, id, 60).split(" ");
     assertEquals(peer, at[0]);
     occupying.add(id);
@@ -93,7 +103,8 @@ class BusyExecutorTests {
     assertTrue(attempts.get(0).get("detail").asString().startsWith("busy: "), j::toString);
     assertEquals(cId, attempts.get(1).get("peerId").asString(), j::toString);
     assertEquals("ok", attempts.get(1).get("result").asString(), j::toString);
-    assertEquals(busyBefore + 1, RemoteNet.metric(b, "plasm_remote_jobs_refused_total{code=\"busy\"}"));
+    assertEquals(
+        busyBefore + 1, RemoteNet.metric(b, "plasm_remote_jobs_refused_total{code=\"busy\"}"));
     assertTrue(RemoteNet.jobsFor(b, rId, id).isEmpty(), "B never took the job it refused");
     assertEquals(1, RemoteNet.jobsFor(c, rId, id).size(), "C ran it once");
 

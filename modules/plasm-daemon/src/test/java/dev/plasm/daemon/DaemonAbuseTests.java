@@ -49,7 +49,10 @@ class DaemonAbuseTests {
 
   @BeforeAll
   static void start() throws Exception {
-    d = DaemonProcess.start(tmp.resolve("state"), """
+    d =
+        DaemonProcess.start(
+            tmp.resolve("state"),
+            """
         [api]
         request-timeout = "2s"
         max-wait = "2s"
@@ -77,43 +80,53 @@ class DaemonAbuseTests {
   // ---- types and text
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-    "timeout as a string|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": \"2000\"}}|limits.timeoutMillis",
-    "timeout as a padded string|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": \" 2000\"}}|limits.timeoutMillis",
-    "fuel as a string|{\"module\": \"HELLO\", \"engine\": \"chicory-interpreter\", \"limits\": {\"fuel\": \"10\"}}|limits.fuel",
-    "memory as a boolean|{\"module\": \"HELLO\", \"limits\": {\"maxMemoryBytes\": true}}|limits.maxMemoryBytes",
-    "deterministic as a string|{\"module\": \"HELLO\", \"deterministic\": \"true\"}|deterministic",
-    "deterministic as a number|{\"module\": \"HELLO\", \"deterministic\": 1}|deterministic",
-    "programName as a number|{\"module\": \"HELLO\", \"programName\": 42}|programName",
-    "args as numbers|{\"module\": \"HELLO\", \"args\": [1, 2]}|args[0]",
-    "an arg as null|{\"module\": \"HELLO\", \"args\": [\"a\", null]}|args[1]",
-    "env value as a number|{\"module\": \"HELLO\", \"env\": {\"A\": 1}}|env.A",
-    "env as an array|{\"module\": \"HELLO\", \"env\": [\"A=1\"]}|env",
-    "limits as a number|{\"module\": \"HELLO\", \"limits\": 5}|limits",
-    "module as a number|{\"module\": 5}|module",
-    "engine as an array|{\"module\": \"HELLO\", \"engine\": [\"wasmtime\"]}|engine",
-    "nonce as a number|{\"module\": \"HELLO\", \"nonce\": 7}|nonce",
-    "a null field|{\"module\": \"HELLO\", \"programName\": null}|programName",
-  })
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "timeout as a string|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": \"2000\"}}|limits.timeoutMillis",
+        "timeout as a padded string|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": \" 2000\"}}|limits.timeoutMillis",
+        "fuel as a string|{\"module\": \"HELLO\", \"engine\": \"chicory-interpreter\", \"limits\": {\"fuel\": \"10\"}}|limits.fuel",
+        "memory as a boolean|{\"module\": \"HELLO\", \"limits\": {\"maxMemoryBytes\": true}}|limits.maxMemoryBytes",
+        "deterministic as a string|{\"module\": \"HELLO\", \"deterministic\": \"true\"}|deterministic",
+        "deterministic as a number|{\"module\": \"HELLO\", \"deterministic\": 1}|deterministic",
+        "programName as a number|{\"module\": \"HELLO\", \"programName\": 42}|programName",
+        "args as numbers|{\"module\": \"HELLO\", \"args\": [1, 2]}|args[0]",
+        "an arg as null|{\"module\": \"HELLO\", \"args\": [\"a\", null]}|args[1]",
+        "env value as a number|{\"module\": \"HELLO\", \"env\": {\"A\": 1}}|env.A",
+        "env as an array|{\"module\": \"HELLO\", \"env\": [\"A=1\"]}|env",
+        "limits as a number|{\"module\": \"HELLO\", \"limits\": 5}|limits",
+        "module as a number|{\"module\": 5}|module",
+        "engine as an array|{\"module\": \"HELLO\", \"engine\": [\"wasmtime\"]}|engine",
+        "nonce as a number|{\"module\": \"HELLO\", \"nonce\": 7}|nonce",
+        "a null field|{\"module\": \"HELLO\", \"programName\": null}|programName",
+      })
   void typesAreCheckedNotCoerced(String name, String body, String field) throws Exception {
     HttpResponse<String> r = d.post("/v1/jobs", body.replace("HELLO", helloSha));
     assertError(r, 400, "invalid-value", field);
     String message = json(r).get("error").get("message").asString();
     // In the request's terms: no Java or Jackson names.
-    for (String internal : List.of("java.", "jackson", "Jackson", "Long", "Integer", "Boolean", "coerc", "`", "token")) {
-      assertFalse(message.contains(internal), "message names an internal (" + internal + "): " + message);
+    for (String internal :
+        List.of(
+            "java.", "jackson", "Jackson", "Long", "Integer", "Boolean", "coerc", "`", "token")) {
+      assertFalse(
+          message.contains(internal), "message names an internal (" + internal + "): " + message);
     }
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-    "lone high surrogate in programName|{\"module\": \"HELLO\", \"programName\": \"\\uD800x\"}|invalid-value|programName",
-    "lone low surrogate in an arg|{\"module\": \"HELLO\", \"args\": [\"ok\", \"\\uDC00\"]}|invalid-value|args[1]",
-    "reversed pair in an env value|{\"module\": \"HELLO\", \"env\": {\"A\": \"\\uDC00\\uD800\"}}|invalid-value|env.A",
-    // The JSON parser itself refuses a broken pair in a key: the document is not valid JSON.
-    "lone surrogate in an env name|{\"module\": \"HELLO\", \"env\": {\"\\uD800\": \"x\"}}|invalid-json|",
-  })
-  void textThatIsNotUnicodeIsRefused(String name, String body, String code, String field) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "lone high surrogate in programName|{\"module\": \"HELLO\", \"programName\": \"\\uD800x\"}|invalid-value|programName",
+        "lone low surrogate in an arg|{\"module\": \"HELLO\", \"args\": [\"ok\", \"\\uDC00\"]}|invalid-value|args[1]",
+        "reversed pair in an env value|{\"module\": \"HELLO\", \"env\": {\"A\": \"\\uDC00\\uD800\"}}|invalid-value|env.A",
+        // The JSON parser itself refuses a broken pair in a key: the document is not valid JSON.
+        "lone surrogate in an env name|{\"module\": \"HELLO\", \"env\": {\"\\uD800\": \"x\"}}|invalid-json|",
+      })
+  void textThatIsNotUnicodeIsRefused(String name, String body, String code, String field)
+      throws Exception {
     assertError(d.post("/v1/jobs", body.replace("HELLO", helloSha)), 400, code, field);
   }
 
@@ -125,32 +138,53 @@ class DaemonAbuseTests {
     bom[1] = (byte) 0xBB;
     bom[2] = (byte) 0xBF;
     System.arraycopy(json, 0, bom, 3, json.length);
-    HttpResponse<String> r = d.http.send(d.request("/v1/jobs").header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bom)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        d.http.send(
+            d.request("/v1/jobs")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bom))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertError(r, 400, "invalid-json", null);
     assertTrue(json(r).get("error").get("message").asString().contains("byte order mark"), r::body);
   }
 
   @Test
   void invalidUtf8IsRefused() throws Exception {
-    byte[] json = ("{\"module\": \"" + helloSha + "\", \"programName\": \"a?b\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] json =
+        ("{\"module\": \"" + helloSha + "\", \"programName\": \"a?b\"}")
+            .getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < json.length; i++) {
       if (json[i] == '?') {
         json[i] = (byte) 0xC3; // a lead byte followed by an ASCII byte
       }
     }
-    HttpResponse<String> r = d.http.send(d.request("/v1/jobs").header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        d.http.send(
+            d.request("/v1/jobs")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertError(r, 400, "invalid-json", null);
   }
 
   // ---- content types
 
   @ParameterizedTest
-  @ValueSource(strings = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-      "application/json; charset=iso-8859-1", "application/jsonx", "NONE"})
+  @ValueSource(
+      strings = {
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=iso-8859-1",
+        "application/jsonx",
+        "NONE"
+      })
   void jsonEndpointsRefuseOtherContentTypes(String type) throws Exception {
-    HttpRequest.Builder b = d.request("/v1/jobs").POST(HttpRequest.BodyPublishers.ofString("{\"module\": \"" + helloSha + "\"}"));
+    HttpRequest.Builder b =
+        d.request("/v1/jobs")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"module\": \"" + helloSha + "\"}"));
     if (!type.equals("NONE")) {
       b.header("Content-Type", type);
     }
@@ -160,16 +194,25 @@ class DaemonAbuseTests {
 
   @Test
   void jsonWithTheUtf8CharsetParameterIsAccepted() throws Exception {
-    HttpResponse<String> r = d.http.send(d.request("/v1/jobs").header("Content-Type", "Application/JSON; charset=UTF-8")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"module\": \"" + helloSha + "\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        d.http.send(
+            d.request("/v1/jobs")
+                .header("Content-Type", "Application/JSON; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"module\": \"" + helloSha + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(202, r.statusCode(), r::body);
   }
 
   @Test
   void moduleUploadsRefuseOtherContentTypes() throws Exception {
-    HttpResponse<String> r = d.http.send(d.request("/v1/modules").header("Content-Type", "text/plain")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.bytes("exit-code"))).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        d.http.send(
+            d.request("/v1/modules")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Fixtures.bytes("exit-code")))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertError(r, 415, "unsupported-media-type", "Content-Type");
   }
 
@@ -187,13 +230,25 @@ class DaemonAbuseTests {
 
   @Test
   void hugeHeadersGet431NotAReset() throws Exception {
-    String answer = raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Big: " + "a".repeat(400 * 1024) + "\r\n\r\n");
+    String answer =
+        raw(
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nX-Big: "
+                + "a".repeat(400 * 1024)
+                + "\r\n\r\n");
     assertStatus(answer, 431, "headers-too-large");
   }
 
   @Test
   void aHugeRequestLineGets414() throws Exception {
-    String answer = raw("GET /healthz?x=" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n");
+    String answer =
+        raw(
+            "GET /healthz?x="
+                + "a".repeat(20_000)
+                + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\n\r\n");
     assertStatus(answer, 414, "uri-too-long");
   }
 
@@ -202,14 +257,26 @@ class DaemonAbuseTests {
   void aContentLengthThatIsNotPlainDigitsIs400(String value) throws Exception {
     String answer = raw(post("/v1/jobs", "Content-Length: " + value + "\r\n", "{}"));
     assertStatus(answer, 400, "bad-request");
-    assertTrue(answer.contains("\"field\" : \"Content-Length\"") || answer.contains("\"field\":\"Content-Length\""), answer);
+    assertTrue(
+        answer.contains("\"field\" : \"Content-Length\"")
+            || answer.contains("\"field\":\"Content-Length\""),
+        answer);
   }
 
   @Test
   void twoContentLengthsOrBothCodingsAre400() throws Exception {
-    assertStatus(raw(post("/v1/jobs", "Content-Length: 2\r\nContent-Length: 2\r\n", "{}")), 400, "bad-request");
-    assertStatus(raw(post("/v1/jobs", "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n", "2\r\n{}\r\n0\r\n\r\n")),
-        400, "bad-request");
+    assertStatus(
+        raw(post("/v1/jobs", "Content-Length: 2\r\nContent-Length: 2\r\n", "{}")),
+        400,
+        "bad-request");
+    assertStatus(
+        raw(
+            post(
+                "/v1/jobs",
+                "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+                "2\r\n{}\r\n0\r\n\r\n")),
+        400,
+        "bad-request");
   }
 
   @Test
@@ -220,11 +287,26 @@ class DaemonAbuseTests {
   @Test
   void aChunkedBodyIsReadAndABrokenOneRefused() throws Exception {
     String body = "{\"module\": \"" + helloSha + "\"}";
-    String chunked = Integer.toHexString(10) + "\r\n" + body.substring(0, 10) + "\r\n"
-        + Integer.toHexString(body.length() - 10) + ";ext=1\r\n" + body.substring(10) + "\r\n0\r\nX-Trailer: t\r\n\r\n";
-    assertTrue(raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", chunked)).startsWith("HTTP/1.1 202 "));
-    assertStatus(raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n")), 400, "bad-request");
-    assertStatus(raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", "2\r\n{}XX0\r\n\r\n")), 400, "bad-request");
+    String chunked =
+        Integer.toHexString(10)
+            + "\r\n"
+            + body.substring(0, 10)
+            + "\r\n"
+            + Integer.toHexString(body.length() - 10)
+            + ";ext=1\r\n"
+            + body.substring(10)
+            + "\r\n0\r\nX-Trailer: t\r\n\r\n";
+    assertTrue(
+        raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", chunked))
+            .startsWith("HTTP/1.1 202 "));
+    assertStatus(
+        raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n")),
+        400,
+        "bad-request");
+    assertStatus(
+        raw(post("/v1/jobs", "Transfer-Encoding: chunked\r\n", "2\r\n{}XX0\r\n\r\n")),
+        400,
+        "bad-request");
   }
 
   @Test
@@ -232,15 +314,21 @@ class DaemonAbuseTests {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       long t0 = System.nanoTime();
-      s.getOutputStream().write(("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + d.token
-          + "\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{\"modu")
-          .getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream()
+          .write(
+              ("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:"
+                      + port
+                      + "\r\nAuthorization: Bearer "
+                      + d.token
+                      + "\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{\"modu")
+                  .getBytes(StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush(); // ... and then nothing more: a stalled upload
       String answer = readAll(s.getInputStream());
       long ms = (System.nanoTime() - t0) / 1_000_000;
       assertStatus(answer, 413, "payload-too-large");
       assertTrue(answer.contains("Connection: close"), answer);
-      assertTrue(ms < 1_500, "the 413 and the close took " + ms + " ms"); // was the request timeout (30 s)
+      assertTrue(
+          ms < 1_500, "the 413 and the close took " + ms + " ms"); // was the request timeout (30 s)
     }
   }
 
@@ -248,8 +336,16 @@ class DaemonAbuseTests {
   void aRefusalBeforeTheBodyIsReadSaysTheConnectionCloses() throws Exception {
     // A keep-alive client must learn that this socket ends: its pool would reuse it otherwise.
     String body = "{\"module\": \"" + helloSha + "\"}";
-    String answer = raw("POST /v1/jobs?wiat=1s HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + d.token
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+    String answer =
+        raw(
+            "POST /v1/jobs?wiat=1s HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nAuthorization: Bearer "
+                + d.token
+                + "\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length()
+                + "\r\n\r\n"
+                + body);
     assertStatus(answer, 400, "unknown-field");
     assertTrue(answer.contains("Connection: close"), answer);
   }
@@ -260,9 +356,15 @@ class DaemonAbuseTests {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       OutputStream out = s.getOutputStream();
-      out.write(("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + d.token
-          + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " + body.length()
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\nAuthorization: Bearer "
+                  + d.token
+                  + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: "
+                  + body.length()
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       InputStream in = s.getInputStream();
       byte[] cont = in.readNBytes("HTTP/1.1 100 Continue\r\n\r\n".length());
@@ -272,25 +374,38 @@ class DaemonAbuseTests {
       assertTrue(readAll(in).startsWith("HTTP/1.1 202 "));
     }
     // Without the token the final answer comes at once: the client need not send its body.
-    String refused = raw("POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:" + port
-        + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n");
+    String refused =
+        raw(
+            "POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n");
     assertStatus(refused, 401, "unauthorized");
     assertFalse(refused.contains("100 Continue"), refused);
   }
 
   @Test
   void malformedRequestLinesAndHeadersAre400() throws Exception {
-    for (String bad : List.of(
-        "GET /healthz HTTP/1.1\nHost: 127.0.0.1:" + port + "\n\n",              // bare LF
-        "GET  /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n",       // two spaces
-        "GET /healthz HTTP/1.1\r\nHost : 127.0.0.1:" + port + "\r\n\r\n",       // space before the colon
-        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX: a\r\n b\r\n\r\n", // folding
-        "GET http://evil/healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n",   // absolute form
-        "GET /healthz HTTP/1.1\r\n\r\n",                                          // no Host
-        "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")) {                 // two Hosts
+    for (String bad :
+        List.of(
+            "GET /healthz HTTP/1.1\nHost: 127.0.0.1:" + port + "\n\n", // bare LF
+            "GET  /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n", // two spaces
+            "GET /healthz HTTP/1.1\r\nHost : 127.0.0.1:"
+                + port
+                + "\r\n\r\n", // space before the colon
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nX: a\r\n b\r\n\r\n", // folding
+            "GET http://evil/healthz HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\n\r\n", // absolute form
+            "GET /healthz HTTP/1.1\r\n\r\n", // no Host
+            "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")) { // two Hosts
       assertStatus(raw(bad), 400, "bad-request");
     }
-    assertStatus(raw("GET /healthz HTTP/2.0\r\nHost: 127.0.0.1:" + port + "\r\n\r\n"), 505, "version-not-supported");
+    assertStatus(
+        raw("GET /healthz HTTP/2.0\r\nHost: 127.0.0.1:" + port + "\r\n\r\n"),
+        505,
+        "version-not-supported");
   }
 
   // ---- time and connections
@@ -298,8 +413,11 @@ class DaemonAbuseTests {
   @Test
   void aSlowReaderIsCutOffAtTheExchangeDeadline() throws Exception {
     // 8 MiB of output (the node's output cap), then read by a client that takes 10 bytes at a time.
-    String job = d.submit("{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(Fixtures.bytes("probe"))
-        + "\", \"args\": [\"flood\"]}");
+    String job =
+        d.submit(
+            "{\"moduleBase64\": \""
+                + Base64.getEncoder().encodeToString(Fixtures.bytes("probe"))
+                + "\", \"args\": [\"flood\"]}");
     JsonNode done = d.await(job, 60);
     assertEquals("output", done.path("outcome").path("detail").asString(), done::toString);
     long before = metric("plasm_http_connections_timed_out_total");
@@ -307,8 +425,16 @@ class DaemonAbuseTests {
       s.setReceiveBufferSize(2048);
       s.connect(new InetSocketAddress("127.0.0.1", port));
       s.setSoTimeout(20_000);
-      s.getOutputStream().write(("GET /v1/jobs/" + job + "/stdout HTTP/1.1\r\nHost: 127.0.0.1:" + port
-          + "\r\nAuthorization: Bearer " + d.token + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream()
+          .write(
+              ("GET /v1/jobs/"
+                      + job
+                      + "/stdout HTTP/1.1\r\nHost: 127.0.0.1:"
+                      + port
+                      + "\r\nAuthorization: Bearer "
+                      + d.token
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush();
       long t0 = System.nanoTime();
       long total = 0;
@@ -336,7 +462,8 @@ class DaemonAbuseTests {
     List<Socket> held = new ArrayList<>();
     try {
       for (int i = 0; i < 16; i++) {
-        held.add(new Socket("127.0.0.1", port)); // idle: each holds a connection until request-timeout
+        held.add(
+            new Socket("127.0.0.1", port)); // idle: each holds a connection until request-timeout
       }
       String answer = raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n");
       assertStatus(answer, 503, "too-many-connections");
@@ -349,7 +476,8 @@ class DaemonAbuseTests {
     long until = System.nanoTime() + 5_000_000_000L;
     String ok;
     do {
-      ok = raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+      ok =
+          raw("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
     } while (!ok.startsWith("HTTP/1.1 200") && System.nanoTime() < until);
     assertTrue(ok.startsWith("HTTP/1.1 200"), ok);
     assertTrue(metric("plasm_http_connections_refused_total") >= 1);
@@ -359,7 +487,10 @@ class DaemonAbuseTests {
   void anIdleKeepAliveConnectionIsClosedAfterTheRequestTimeout() throws Exception {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream()
+          .write(
+              ("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+                  .getBytes(StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush();
       InputStream in = s.getInputStream();
       byte[] head = in.readNBytes(15);
@@ -376,7 +507,18 @@ class DaemonAbuseTests {
   @Test
   void listingJobsWithLargeArgumentsSendsSmallPagesAndMemoryStaysFlat() throws Exception {
     String big = "x".repeat(256 * 1024);
-    String body = "{\"module\": \"" + helloSha + "\", \"args\": [\"" + big + "\", \"" + big + "\", \"" + big + "\", \"" + big + "\"]}";
+    String body =
+        "{\"module\": \""
+            + helloSha
+            + "\", \"args\": [\""
+            + big
+            + "\", \""
+            + big
+            + "\", \""
+            + big
+            + "\", \""
+            + big
+            + "\"]}";
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       ids.add(d.submit(body));
@@ -401,7 +543,9 @@ class DaemonAbuseTests {
       }
     }
     assertEquals(ids.size(), seen);
-    assertTrue(after - before < 64L << 20, "RSS grew " + ((after - before) >> 20) + " MiB over 40 listings");
+    assertTrue(
+        after - before < 64L << 20,
+        "RSS grew " + ((after - before) >> 20) + " MiB over 40 listings");
     // One job, asked for by id, still has everything.
     assertEquals(big, json(d.get("/v1/jobs/" + ids.get(0))).get("args").get(3).asString());
   }
@@ -418,8 +562,16 @@ class DaemonAbuseTests {
   // ---- helpers
 
   static String post(String path, String headers, String body) {
-    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + d.token
-        + "\r\nContent-Type: application/json\r\nConnection: close\r\n" + headers + "\r\n" + body;
+    return "POST "
+        + path
+        + " HTTP/1.1\r\nHost: 127.0.0.1:"
+        + port
+        + "\r\nAuthorization: Bearer "
+        + d.token
+        + "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + headers
+        + "\r\n"
+        + body;
   }
 
   /** Sends {@code request} and reads until the server closes; a reset counts as the end. */
@@ -447,8 +599,11 @@ class DaemonAbuseTests {
   }
 
   static void assertStatus(String answer, int status, String code) {
-    assertTrue(answer.startsWith("HTTP/1.1 " + status + " "), "want " + status + ", got: " + abbreviate(answer));
-    assertTrue(answer.contains("\"" + code + "\""), "want code " + code + ": " + abbreviate(answer));
+    assertTrue(
+        answer.startsWith("HTTP/1.1 " + status + " "),
+        "want " + status + ", got: " + abbreviate(answer));
+    assertTrue(
+        answer.contains("\"" + code + "\""), "want code " + code + ": " + abbreviate(answer));
   }
 
   static void assertError(HttpResponse<String> r, int status, String code, String field) {

@@ -46,7 +46,10 @@ class DaemonApiTests {
 
   @BeforeAll
   static void start() throws Exception {
-    d = DaemonProcess.start(tmp.resolve("state"), """
+    d =
+        DaemonProcess.start(
+            tmp.resolve("state"),
+            """
         [api]
         max-json-body = "64KiB"
         [jobs]
@@ -71,31 +74,54 @@ class DaemonApiTests {
 
   @Test
   void healthzNeedsNoTokenButEverythingElseDoes() throws Exception {
-    var noToken = d.http.send(HttpRequest.newBuilder(URI.create(d.base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+    var noToken =
+        d.http.send(
+            HttpRequest.newBuilder(URI.create(d.base + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, noToken.statusCode());
-    for (String path : List.of("/v1/node", "/v1/jobs", "/metrics", "/v1/modules/" + "0".repeat(64))) {
-      var r = d.http.send(HttpRequest.newBuilder(URI.create(d.base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    for (String path :
+        List.of("/v1/node", "/v1/jobs", "/metrics", "/v1/modules/" + "0".repeat(64))) {
+      var r =
+          d.http.send(
+              HttpRequest.newBuilder(URI.create(d.base + path)).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(401, r.statusCode(), path);
       assertEquals("unauthorized", json(r).get("error").get("code").asString());
       assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
-      var wrong = d.http.send(HttpRequest.newBuilder(URI.create(d.base + path)).header("Authorization", "Bearer " + d.token + "x").build(),
-          HttpResponse.BodyHandlers.ofString());
+      var wrong =
+          d.http.send(
+              HttpRequest.newBuilder(URI.create(d.base + path))
+                  .header("Authorization", "Bearer " + d.token + "x")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(401, wrong.statusCode(), path);
     }
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(d.state.resolve("token"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(d.state.resolve("token"))));
     assertTrue(d.token.length() >= 40);
   }
 
   @Test
   void aForeignHostHeaderIsRefused() throws Exception {
     int port = URI.create(d.base).getPort();
-    String ok = raw(port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+    String ok =
+        raw(
+            port,
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
     assertTrue(ok.startsWith("HTTP/1.1 200"), ok);
-    String evil = raw(port, "GET /v1/node HTTP/1.1\r\nHost: evil.example:" + port + "\r\nAuthorization: Bearer " + d.token
-        + "\r\nConnection: close\r\n\r\n");
+    String evil =
+        raw(
+            port,
+            "GET /v1/node HTTP/1.1\r\nHost: evil.example:"
+                + port
+                + "\r\nAuthorization: Bearer "
+                + d.token
+                + "\r\nConnection: close\r\n\r\n");
     assertTrue(evil.startsWith("HTTP/1.1 421"), evil);
     assertTrue(evil.contains("\"bad-host\""), evil);
-    String otherPort = raw(port, "GET /healthz HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n");
+    String otherPort =
+        raw(port, "GET /healthz HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n");
     assertTrue(otherPort.startsWith("HTTP/1.1 421"), otherPort);
   }
 
@@ -126,8 +152,12 @@ class DaemonApiTests {
     assertEquals(helloSha, json(first).get("sha256").asString());
     var again = d.postBytes("/v1/modules", hello);
     assertEquals(200, again.statusCode());
-    var head = d.http.send(d.request("/v1/modules/" + helloSha).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.discarding());
+    var head =
+        d.http.send(
+            d.request("/v1/modules/" + helloSha)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
     assertEquals(200, head.statusCode());
     assertArrayEquals(hello, d.getBytes("/v1/modules/" + helloSha).body());
     var bad = d.get("/v1/modules/ABC");
@@ -144,7 +174,11 @@ class DaemonApiTests {
   @Test
   void aJobRunsInAWorkerAndHasOutputAndAVerifiableReceipt() throws Exception {
     d.postBytes("/v1/modules", hello);
-    String id = d.submit("{\"module\": \"" + helloSha + "\", \"programName\": \"hello.wasm\", \"args\": [\"world\"], \"nonce\": \"n-1\"}");
+    String id =
+        d.submit(
+            "{\"module\": \""
+                + helloSha
+                + "\", \"programName\": \"hello.wasm\", \"args\": [\"world\"], \"nonce\": \"n-1\"}");
     JsonNode j = d.await(id, 60);
     assertEquals("finished", j.get("state").asString(), j::toString);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
@@ -155,20 +189,30 @@ class DaemonApiTests {
     assertEquals(0, d.getBytes("/v1/jobs/" + id + "/stderr").body().length);
     byte[] receipt = d.getBytes("/v1/jobs/" + id + "/receipt").body();
     String peer = json(d.get("/v1/node")).get("peerId").asString();
-    var report = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
-        new ReceiptVerifier.Request(hello, out, new byte[0], List.of(peer), id, "n-1"));
+    var report =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                receipt,
+                new ReceiptVerifier.Request(hello, out, new byte[0], List.of(peer), id, "n-1"));
     assertTrue(report.passed(), report::toString);
-    // The record, output and receipt are in the job journal under the state directory: no file per job.
+    // The record, output and receipt are in the job journal under the state directory: no file per
+    // job.
     assertTrue(Files.isRegularFile(d.state.resolve("journal").resolve("00000001.journal")));
     assertFalse(Files.exists(d.state.resolve("jobs").resolve(id)));
-    assertFalse(Files.exists(d.state.resolve("outputs").resolve(id + ".stdout")), "a small output is not spilled");
+    assertFalse(
+        Files.exists(d.state.resolve("outputs").resolve(id + ".stdout")),
+        "a small output is not spilled");
   }
 
   @Test
   void anInlineModuleWithStdinAndEnvRuns() throws Exception {
     String b64 = Base64.getEncoder().encodeToString(hello);
-    String id = d.submit("{\"moduleBase64\": \"" + b64 + "\", \"args\": [\"world\"], \"env\": {\"A\": \"1\"},"
-        + " \"stdinBase64\": \"aGk=\", \"limits\": {\"timeoutMillis\": 20000}, \"engine\": \"chicory-compiler\"}");
+    String id =
+        d.submit(
+            "{\"moduleBase64\": \""
+                + b64
+                + "\", \"args\": [\"world\"], \"env\": {\"A\": \"1\"},"
+                + " \"stdinBase64\": \"aGk=\", \"limits\": {\"timeoutMillis\": 20000}, \"engine\": \"chicory-compiler\"}");
     JsonNode j = d.await(id, 60);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
     assertEquals("chicory-compiler", j.get("engineUsed").get("id").asString());
@@ -186,39 +230,46 @@ class DaemonApiTests {
     var again = d.post("/v1/jobs", body);
     assertEquals(200, again.statusCode(), again::body);
     assertEquals(json(first).get("id"), json(again).get("id"));
-    var other = d.post("/v1/jobs", "{\"module\": \"" + helloSha + "\", \"idempotencyKey\": \"k-42\", \"args\": [\"x\"]}");
+    var other =
+        d.post(
+            "/v1/jobs",
+            "{\"module\": \"" + helloSha + "\", \"idempotencyKey\": \"k-42\", \"args\": [\"x\"]}");
     assertEquals(409, other.statusCode());
     assertEquals("idempotencyKey", json(other).get("error").get("field").asString());
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-    "unknown field|{\"module\": \"HELLO\", \"colour\": 1}|400|unknown-field|colour",
-    "unknown nested field|{\"module\": \"HELLO\", \"limits\": {\"memory\": 1}}|400|unknown-field|limits.memory",
-    "duplicate key|{\"module\": \"HELLO\", \"module\": \"HELLO\"}|400|duplicate-key|",
-    "not json|{\"module\": |400|invalid-json|",
-    "empty|` `|400|invalid-json|",
-    "trailing|{\"module\": \"HELLO\"} {}|400|invalid-json|",
-    "wrong type|{\"module\": \"HELLO\", \"args\": \"x\"}|400|invalid-value|args",
-    "float limit|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 1.5}}|400|invalid-value|limits.timeoutMillis",
-    "over node limit|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 3600000}}|400|invalid-value|limits.timeoutMillis",
-    "negative limit|{\"module\": \"HELLO\", \"limits\": {\"maxOutputBytes\": -1}}|400|invalid-value|limits.maxOutputBytes",
-    "not pages|{\"module\": \"HELLO\", \"limits\": {\"maxMemoryBytes\": 1000}}|400|invalid-value|limits.maxMemoryBytes",
-    "zero timeout|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 0}}|400|invalid-value|limits.timeoutMillis",
-    "fuel on compiler|{\"module\": \"HELLO\", \"engine\": \"chicory-compiler\", \"limits\": {\"fuel\": 100}}|400|invalid-value|limits.fuel",
-    "unknown engine|{\"module\": \"HELLO\", \"engine\": \"v8\"}|400|invalid-value|engine",
-    "bad sha|{\"module\": \"../../etc/passwd\"}|400|invalid-value|module",
-    "unknown module|{\"module\": \"0000000000000000000000000000000000000000000000000000000000000000\"}|404|not-found|module",
-    "both modules|{\"module\": \"HELLO\", \"moduleBase64\": \"AGFzbQ==\"}|400|invalid-value|module",
-    "no module|{}|400|invalid-value|module",
-    "bad base64|{\"moduleBase64\": \"***\"}|400|invalid-value|moduleBase64",
-    "not wasm|{\"moduleBase64\": \"aGVsbG8=\"}|400|not-wasm|moduleBase64",
-    "bad nonce|{\"module\": \"HELLO\", \"nonce\": \"a b\"}|400|invalid-value|nonce",
-    "bad env name|{\"module\": \"HELLO\", \"env\": {\"A=B\": \"1\"}}|400|invalid-value|env",
-    "NUL arg|{\"module\": \"HELLO\", \"args\": [\"a\\u0000b\"]}|400|invalid-value|args[0]",
-    "too deep|{\"module\": \"HELLO\", \"env\": [[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]}|400|too-complex|",
-  })
-  void badSubmissionsAreRefusedNamingTheField(String name, String body, int status, String code, String field) throws Exception {
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '`',
+      value = {
+        "unknown field|{\"module\": \"HELLO\", \"colour\": 1}|400|unknown-field|colour",
+        "unknown nested field|{\"module\": \"HELLO\", \"limits\": {\"memory\": 1}}|400|unknown-field|limits.memory",
+        "duplicate key|{\"module\": \"HELLO\", \"module\": \"HELLO\"}|400|duplicate-key|",
+        "not json|{\"module\": |400|invalid-json|",
+        "empty|` `|400|invalid-json|",
+        "trailing|{\"module\": \"HELLO\"} {}|400|invalid-json|",
+        "wrong type|{\"module\": \"HELLO\", \"args\": \"x\"}|400|invalid-value|args",
+        "float limit|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 1.5}}|400|invalid-value|limits.timeoutMillis",
+        "over node limit|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 3600000}}|400|invalid-value|limits.timeoutMillis",
+        "negative limit|{\"module\": \"HELLO\", \"limits\": {\"maxOutputBytes\": -1}}|400|invalid-value|limits.maxOutputBytes",
+        "not pages|{\"module\": \"HELLO\", \"limits\": {\"maxMemoryBytes\": 1000}}|400|invalid-value|limits.maxMemoryBytes",
+        "zero timeout|{\"module\": \"HELLO\", \"limits\": {\"timeoutMillis\": 0}}|400|invalid-value|limits.timeoutMillis",
+        "fuel on compiler|{\"module\": \"HELLO\", \"engine\": \"chicory-compiler\", \"limits\": {\"fuel\": 100}}|400|invalid-value|limits.fuel",
+        "unknown engine|{\"module\": \"HELLO\", \"engine\": \"v8\"}|400|invalid-value|engine",
+        "bad sha|{\"module\": \"../../etc/passwd\"}|400|invalid-value|module",
+        "unknown module|{\"module\": \"0000000000000000000000000000000000000000000000000000000000000000\"}|404|not-found|module",
+        "both modules|{\"module\": \"HELLO\", \"moduleBase64\": \"AGFzbQ==\"}|400|invalid-value|module",
+        "no module|{}|400|invalid-value|module",
+        "bad base64|{\"moduleBase64\": \"***\"}|400|invalid-value|moduleBase64",
+        "not wasm|{\"moduleBase64\": \"aGVsbG8=\"}|400|not-wasm|moduleBase64",
+        "bad nonce|{\"module\": \"HELLO\", \"nonce\": \"a b\"}|400|invalid-value|nonce",
+        "bad env name|{\"module\": \"HELLO\", \"env\": {\"A=B\": \"1\"}}|400|invalid-value|env",
+        "NUL arg|{\"module\": \"HELLO\", \"args\": [\"a\\u0000b\"]}|400|invalid-value|args[0]",
+        "too deep|{\"module\": \"HELLO\", \"env\": [[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]}|400|too-complex|",
+      })
+  void badSubmissionsAreRefusedNamingTheField(
+      String name, String body, int status, String code, String field) throws Exception {
     d.postBytes("/v1/modules", hello);
     var r = d.post("/v1/jobs", body.strip().replace("HELLO", helloSha));
     assertEquals(status, r.statusCode(), r::body);
@@ -243,7 +294,8 @@ class DaemonApiTests {
     assertEquals(404, d.get("/v1/jobs/0190000000ab-0123456789abcdef").statusCode());
     assertEquals(404, d.get("/v1/jobs/..%2F..%2Ftoken").statusCode());
     assertEquals(404, d.get("/v1/nope").statusCode());
-    var r = d.http.send(d.request("/v1/node").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+    var r =
+        d.http.send(d.request("/v1/node").DELETE().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(405, r.statusCode());
     assertEquals("GET", r.headers().firstValue("Allow").orElse(""));
     assertEquals(400, d.get("/v1/jobs?limit=0").statusCode());
@@ -253,7 +305,11 @@ class DaemonApiTests {
   @Test
   void aHostileJobEndsAtItsDeadlineAndTheNextJobRunsNormally() throws Exception {
     String loop = Base64.getEncoder().encodeToString(Fixtures.bytes("loop-br-if"));
-    String id = d.submit("{\"moduleBase64\": \"" + loop + "\", \"engine\": \"chicory-interpreter\", \"limits\": {\"timeoutMillis\": 1000}}");
+    String id =
+        d.submit(
+            "{\"moduleBase64\": \""
+                + loop
+                + "\", \"engine\": \"chicory-interpreter\", \"limits\": {\"timeoutMillis\": 1000}}");
     JsonNode j = d.await(id, 60);
     assertEquals("limit-exceeded", j.get("outcome").get("kind").asString(), j::toString);
     assertEquals("wall-time", j.get("outcome").get("detail").asString());
@@ -262,7 +318,8 @@ class DaemonApiTests {
     JsonNode m = d.await(d.submit("{\"moduleBase64\": \"" + memory + "\"}"), 60);
     assertEquals("finished", m.get("state").asString(), m::toString);
     d.postBytes("/v1/modules", hello);
-    JsonNode ok = d.await(d.submit("{\"module\": \"" + helloSha + "\", \"args\": [\"world\"]}"), 60);
+    JsonNode ok =
+        d.await(d.submit("{\"module\": \"" + helloSha + "\", \"args\": [\"world\"]}"), 60);
     assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);
     assertTrue(d.process.isAlive());
   }
@@ -270,7 +327,8 @@ class DaemonApiTests {
   @Test
   void cancelStopsAQueuedOrRunningJob() throws Exception {
     String sleep = Base64.getEncoder().encodeToString(Fixtures.bytes("sleep-forever"));
-    String id = d.submit("{\"moduleBase64\": \"" + sleep + "\", \"limits\": {\"timeoutMillis\": 30000}}");
+    String id =
+        d.submit("{\"moduleBase64\": \"" + sleep + "\", \"limits\": {\"timeoutMillis\": 30000}}");
     d.awaitState(id, "running", 30);
     var c = d.post("/v1/jobs/" + id + "/cancel", "");
     assertEquals(200, c.statusCode(), c::body);
@@ -299,7 +357,8 @@ class DaemonApiTests {
   @Test
   void waitReturnsTheCurrentStateWhenItTimesOut() throws Exception {
     String sleep = Base64.getEncoder().encodeToString(Fixtures.bytes("sleep-forever"));
-    String id = d.submit("{\"moduleBase64\": \"" + sleep + "\", \"limits\": {\"timeoutMillis\": 30000}}");
+    String id =
+        d.submit("{\"moduleBase64\": \"" + sleep + "\", \"limits\": {\"timeoutMillis\": 30000}}");
     long t = System.nanoTime();
     JsonNode j = json(d.get("/v1/jobs/" + id + "/wait?timeout=500ms"));
     assertTrue((System.nanoTime() - t) / 1_000_000 >= 450);
@@ -315,8 +374,10 @@ class DaemonApiTests {
     d.await(d.submit("{\"module\": \"" + helloSha + "\"}"), 60);
     var r = d.get("/metrics");
     assertEquals(200, r.statusCode());
-    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
-    assertTrue(r.body().matches("(?s).*plasm_jobs_total\\{outcome=\"completed\"} [1-9].*"), r.body());
+    assertTrue(
+        r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+    assertTrue(
+        r.body().matches("(?s).*plasm_jobs_total\\{outcome=\"completed\"} [1-9].*"), r.body());
     assertTrue(r.body().contains("plasm_queue_depth "), r.body());
     assertTrue(r.body().contains("plasm_job_duration_seconds_bucket{le=\"+Inf\"} "), r.body());
   }

@@ -37,7 +37,9 @@ class DaemonConfigTests {
 
   @Test
   void everyKeyIsRead() {
-    DaemonConfig c = parse("""
+    DaemonConfig c =
+        parse(
+            """
         state-dir = "/srv/plasm"
         [api]
         listen = "[::1]:9000"
@@ -85,7 +87,10 @@ class DaemonConfigTests {
     assertEquals(Duration.ofSeconds(3), c.workers().killGrace());
     assertEquals(List.of("-Xss4m"), c.workers().javaOptions());
     assertEquals(List.of(Path.of("/opt/plasm/plugins")), c.pluginDirs());
-    assertEquals(new DaemonConfig.Workers(Duration.ofSeconds(3), List.of("-Xss4m"), false, 5, 1L << 30, 0, Duration.ofSeconds(2)), c.workers());
+    assertEquals(
+        new DaemonConfig.Workers(
+            Duration.ofSeconds(3), List.of("-Xss4m"), false, 5, 1L << 30, 0, Duration.ofSeconds(2)),
+        c.workers());
     assertEquals(1L << 30, c.effectiveMaxRss());
   }
 
@@ -98,55 +103,65 @@ class DaemonConfigTests {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-    "listen = 1|api.lisen = \"x\"|api.lisen",
-    "x|colour = \"blue\"|colour",
-    "x|[jobs]\\nconcurency = 2|jobs.concurency",
-    "x|[api]\\nlisten = \"localhost\"|api.listen",
-    "x|[api]\\nlisten = \"127.0.0.1:99999\"|api.listen",
-    "x|[api]\\nlisten = 8080|api.listen",
-    "x|[jobs]\\nconcurrency = 0|jobs.concurrency",
-    "x|[jobs]\\nconcurrency = \"2\"|jobs.concurrency",
-    "x|[jobs]\\nqueue-capacity = 1.5|jobs.queue-capacity",
-    "x|[limits]\\nmemory = \"12 parsecs\"|limits.memory",
-    "x|[limits]\\nmemory = \"100000\"|limits.memory",
-    "x|[limits]\\ntimeout = \"2d\"|limits.timeout",
-    "x|[limits]\\ntimeout = \"48h\"|limits.timeout",
-    "x|[limits]\\nfuel = -1|limits.fuel",
-    "x|[log]\\nformat = \"xml\"|log.format",
-    "x|[workers]\\njava-options = \"-Xmx1g\"|workers.java-options",
-    "x|[workers]\\nkill-grace = \"0s\"|workers.kill-grace",
-    "x|[workers]\\nwarm = \"yes\"|workers.warm",
-    "x|[workers]\\nmax-jobs = 0|workers.max-jobs",
-    "x|[workers]\\nmax-rss = \"1MiB\"|workers.max-rss",
-    "x|[workers]\\nmax-rss = \"lots\"|workers.max-rss",
-    "x|[workers]\\nmodule-cache = -1|workers.module-cache",
-    "x|[workers]\\nshutdown-grace = \"2h\"|workers.shutdown-grace",
-    "x|api = 3|api",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "listen = 1|api.lisen = \"x\"|api.lisen",
+        "x|colour = \"blue\"|colour",
+        "x|[jobs]\\nconcurency = 2|jobs.concurency",
+        "x|[api]\\nlisten = \"localhost\"|api.listen",
+        "x|[api]\\nlisten = \"127.0.0.1:99999\"|api.listen",
+        "x|[api]\\nlisten = 8080|api.listen",
+        "x|[jobs]\\nconcurrency = 0|jobs.concurrency",
+        "x|[jobs]\\nconcurrency = \"2\"|jobs.concurrency",
+        "x|[jobs]\\nqueue-capacity = 1.5|jobs.queue-capacity",
+        "x|[limits]\\nmemory = \"12 parsecs\"|limits.memory",
+        "x|[limits]\\nmemory = \"100000\"|limits.memory",
+        "x|[limits]\\ntimeout = \"2d\"|limits.timeout",
+        "x|[limits]\\ntimeout = \"48h\"|limits.timeout",
+        "x|[limits]\\nfuel = -1|limits.fuel",
+        "x|[log]\\nformat = \"xml\"|log.format",
+        "x|[workers]\\njava-options = \"-Xmx1g\"|workers.java-options",
+        "x|[workers]\\nkill-grace = \"0s\"|workers.kill-grace",
+        "x|[workers]\\nwarm = \"yes\"|workers.warm",
+        "x|[workers]\\nmax-jobs = 0|workers.max-jobs",
+        "x|[workers]\\nmax-rss = \"1MiB\"|workers.max-rss",
+        "x|[workers]\\nmax-rss = \"lots\"|workers.max-rss",
+        "x|[workers]\\nmodule-cache = -1|workers.module-cache",
+        "x|[workers]\\nshutdown-grace = \"2h\"|workers.shutdown-grace",
+        "x|api = 3|api",
+      })
   void unknownKeysAndBadValuesAreErrorsNamingTheKey(String unused, String toml, String key) {
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
     assertEquals(key, e.field(), e.getMessage());
     assertTrue(e.getMessage().startsWith("test.toml: " + key + ": "), e.getMessage());
   }
 
   @Test
   void invalidTomlIsAnErrorNamingTheFile() {
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse("[api\nlisten ="));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> parse("[api\nlisten ="));
     assertTrue(e.getMessage().startsWith("test.toml: not valid TOML"), e.getMessage());
-    ConfigurationException dup = assertThrows(ConfigurationException.class, () -> parse("[jobs]\nconcurrency = 1\nconcurrency = 2\n"));
+    ConfigurationException dup =
+        assertThrows(
+            ConfigurationException.class,
+            () -> parse("[jobs]\nconcurrency = 1\nconcurrency = 2\n"));
     assertTrue(dup.getMessage().startsWith("test.toml: not valid TOML"), dup.getMessage());
   }
 
   @Test
   void aMissingFileIsNamed() {
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> DaemonConfig.load(tmp.resolve("nope.toml")));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class, () -> DaemonConfig.load(tmp.resolve("nope.toml")));
     assertTrue(e.getMessage().contains("nope.toml: no such file"), e.getMessage());
   }
 
   @Test
   void theStateDirComesFromTheConfigThenPlasmHome() {
-    assertEquals(Path.of("/x"), parse("state-dir = \"/x\"").resolveStateDir(Map.of("PLASM_HOME", "/y")));
+    assertEquals(
+        Path.of("/x"), parse("state-dir = \"/x\"").resolveStateDir(Map.of("PLASM_HOME", "/y")));
     assertEquals(Path.of("/y"), parse("").resolveStateDir(Map.of("PLASM_HOME", "/y")));
   }
 
@@ -161,8 +176,11 @@ class DaemonConfigTests {
     assertEquals(DaemonConfig.DEFAULTS.api().listenPort(), c.api().listenPort());
     for (String key : DaemonConfig.keys()) {
       String bare = key.substring(key.indexOf('.') + 1);
-      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(bare) + " =").matcher(example).find(), "example lacks " + key);
-      assertTrue(doc.contains("| `" + key + "` |"), "docs/config.md's table does not document " + key);
+      assertTrue(
+          Pattern.compile("(?m)^#? ?" + Pattern.quote(bare) + " =").matcher(example).find(),
+          "example lacks " + key);
+      assertTrue(
+          doc.contains("| `" + key + "` |"), "docs/config.md's table does not document " + key);
     }
   }
 

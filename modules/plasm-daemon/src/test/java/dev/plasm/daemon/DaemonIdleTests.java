@@ -26,8 +26,10 @@ class DaemonIdleTests {
 
   @Test
   void answersPromptlyAfterSittingIdlePastTheCarriersKeepAlive() throws Exception {
-    // Default settings (executors = CPUs) on a JVM that sees 2 CPUs, as on the small servers it broke on.
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("state"), "", List.of("-XX:ActiveProcessorCount=2"))) {
+    // Default settings (executors = CPUs) on a JVM that sees 2 CPUs, as on the small servers it
+    // broke on.
+    try (DaemonProcess d =
+        DaemonProcess.start(tmp.resolve("state"), "", List.of("-XX:ActiveProcessorCount=2"))) {
       assertEquals(2, json(d.get("/v1/node")).get("queue").get("concurrency").asInt());
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -36,13 +38,16 @@ class DaemonIdleTests {
       for (String id : ids) {
         assertEquals("completed", d.await(id, 60).get("outcome").get("kind").asString());
       }
-      // Both workers are warm and idle now; each of the scheduler's spare carriers retires after 30 s idle.
+      // Both workers are warm and idle now; each of the scheduler's spare carriers retires after 30
+      // s idle.
       Thread.sleep(80_000);
       for (int i = 0; i < 20; i++) {
         for (String path : List.of("/healthz", "/v1/node", "/v1/jobs")) {
           long t0 = System.nanoTime();
-          HttpResponse<String> r = d.http.send(d.request(path).timeout(Duration.ofSeconds(5)).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> r =
+              d.http.send(
+                  d.request(path).timeout(Duration.ofSeconds(5)).GET().build(),
+                  HttpResponse.BodyHandlers.ofString());
           long ms = (System.nanoTime() - t0) / 1_000_000;
           assertEquals(200, r.statusCode(), path + ": " + r.body());
           // Generous: the point is an answer at all (it used to be none, for minutes).

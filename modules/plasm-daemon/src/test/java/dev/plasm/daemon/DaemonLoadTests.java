@@ -37,7 +37,8 @@ class DaemonLoadTests {
   @Test
   void thousandsOfJobsNoneLostNoneDuplicatedEveryReceiptVerifies() throws Exception {
     byte[] hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 2\nqueue-capacity = 4\n")) {
+    try (DaemonProcess d =
+        DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 2\nqueue-capacity = 4\n")) {
       String sha = json(d.postBytes("/v1/modules", hello)).get("sha256").asString();
       Map<Integer, String> ids = new ConcurrentHashMap<>();
       AtomicInteger next = new AtomicInteger();
@@ -45,37 +46,54 @@ class DaemonLoadTests {
       List<Thread> clients = new ArrayList<>();
       List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
       for (int c = 0; c < CLIENTS; c++) {
-        clients.add(Thread.ofVirtual().start(() -> {
-          try {
-            for (int i; (i = next.getAndIncrement()) < JOBS; ) {
-              String body = "{\"module\": \"" + sha + "\", \"args\": [\"n" + i + "\"], \"nonce\": \"load-" + i
-                  + "\", \"idempotencyKey\": \"load-" + i + "\"}";
-              while (true) {
-                HttpResponse<String> r = d.post("/v1/jobs", body);
-                if (r.statusCode() == 429) {
-                  refused.incrementAndGet();
-                  Thread.sleep(2);
-                  continue;
-                }
-                assertEquals(202, r.statusCode(), r.body());
-                ids.put(i, json(r).get("id").asString());
-                break;
-              }
-            }
-          } catch (Throwable t) {
-            failures.add(t);
-          }
-        }));
+        clients.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        for (int i; (i = next.getAndIncrement()) < JOBS; ) {
+                          String body =
+                              "{\"module\": \""
+                                  + sha
+                                  + "\", \"args\": [\"n"
+                                  + i
+                                  + "\"], \"nonce\": \"load-"
+                                  + i
+                                  + "\", \"idempotencyKey\": \"load-"
+                                  + i
+                                  + "\"}";
+                          while (true) {
+                            HttpResponse<String> r = d.post("/v1/jobs", body);
+                            if (r.statusCode() == 429) {
+                              refused.incrementAndGet();
+                              Thread.sleep(2);
+                              continue;
+                            }
+                            assertEquals(202, r.statusCode(), r.body());
+                            ids.put(i, json(r).get("id").asString());
+                            break;
+                          }
+                        }
+                      } catch (Throwable t) {
+                        failures.add(t);
+                      }
+                    }));
       }
       for (Thread t : clients) {
         t.join();
       }
       assertTrue(failures.isEmpty(), () -> failures.get(0).toString());
       assertEquals(JOBS, ids.size());
-      assertEquals(JOBS, ids.values().stream().distinct().count(), "two submissions got the same job");
+      assertEquals(
+          JOBS, ids.values().stream().distinct().count(), "two submissions got the same job");
 
       // Resubmitting with an idempotency key gives back the same job, never a second run.
-      HttpResponse<String> again = d.post("/v1/jobs", "{\"module\": \"" + sha + "\", \"args\": [\"n7\"], \"nonce\": \"load-7\", \"idempotencyKey\": \"load-7\"}");
+      HttpResponse<String> again =
+          d.post(
+              "/v1/jobs",
+              "{\"module\": \""
+                  + sha
+                  + "\", \"args\": [\"n7\"], \"nonce\": \"load-7\", \"idempotencyKey\": \"load-7\"}");
       assertEquals(200, again.statusCode(), again.body());
       assertEquals(ids.get(7), json(again).get("id").asString());
 
@@ -87,9 +105,15 @@ class DaemonLoadTests {
         assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
         assertEquals(0, j.get("outcome").get("exitCode").asInt());
         byte[] out = d.getBytes("/v1/jobs/" + id + "/stdout").body();
-        assertEquals("Hello from WebAssembly!\narg 1: n" + i + "\n", new String(out, StandardCharsets.UTF_8));
+        assertEquals(
+            "Hello from WebAssembly!\narg 1: n" + i + "\n",
+            new String(out, StandardCharsets.UTF_8));
         byte[] receipt = d.getBytes("/v1/jobs/" + id + "/receipt").body();
-        var report = verifier.verify(receipt, new ReceiptVerifier.Request(hello, out, new byte[0], List.of(peer), id, "load-" + i));
+        var report =
+            verifier.verify(
+                receipt,
+                new ReceiptVerifier.Request(
+                    hello, out, new byte[0], List.of(peer), id, "load-" + i));
         assertTrue(report.passed(), () -> id + ": " + report);
       }
 
@@ -97,7 +121,8 @@ class DaemonLoadTests {
       Map<String, Integer> listed = new HashMap<>();
       String before = null;
       do {
-        JsonNode page = json(d.get("/v1/jobs?limit=1000" + (before == null ? "" : "&before=" + before)));
+        JsonNode page =
+            json(d.get("/v1/jobs?limit=1000" + (before == null ? "" : "&before=" + before)));
         for (JsonNode j : page.get("jobs")) {
           listed.merge(j.get("id").asString(), 1, Integer::sum);
         }
@@ -106,9 +131,12 @@ class DaemonLoadTests {
       assertEquals(JOBS, listed.size());
       assertTrue(listed.values().stream().allMatch(n -> n == 1));
       String metrics = d.get("/metrics").body();
-      assertTrue(metrics.contains("plasm_jobs_total{outcome=\"completed\"} " + JOBS + "\n"), metrics);
+      assertTrue(
+          metrics.contains("plasm_jobs_total{outcome=\"completed\"} " + JOBS + "\n"), metrics);
       assertTrue(metrics.contains("plasm_jobs_submitted_total " + JOBS + "\n"), metrics);
-      assertTrue(metrics.contains("plasm_jobs_rejected_queue_full_total " + refused.get() + "\n"), metrics);
+      assertTrue(
+          metrics.contains("plasm_jobs_rejected_queue_full_total " + refused.get() + "\n"),
+          metrics);
       assertTrue(metrics.contains("plasm_workers_killed_total 0\n"), metrics);
     }
   }

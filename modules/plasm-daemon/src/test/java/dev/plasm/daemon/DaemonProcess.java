@@ -44,7 +44,9 @@ final class DaemonProcess implements AutoCloseable {
     List<Path> segments = new ArrayList<>();
     if (Files.isDirectory(dir)) {
       try (var s = Files.list(dir)) {
-        s.filter(p -> p.getFileName().toString().matches("\\d{8}\\.journal")).sorted().forEach(segments::add);
+        s.filter(p -> p.getFileName().toString().matches("\\d{8}\\.journal"))
+            .sorted()
+            .forEach(segments::add);
       }
     }
     for (Path seg : segments) {
@@ -68,10 +70,18 @@ final class DaemonProcess implements AutoCloseable {
       }
     }
     Path old = state.resolve("jobs").resolve(id).resolve("job.json");
-    return last != null ? last : Files.isRegularFile(old) ? JSON.readTree(Files.readAllBytes(old)) : null;
+    return last != null
+        ? last
+        : Files.isRegularFile(old) ? JSON.readTree(Files.readAllBytes(old)) : null;
   }
 
-  private DaemonProcess(Process process, Path state, String base, String token, StringBuffer log, CompletableFuture<Void> logDone) {
+  private DaemonProcess(
+      Process process,
+      Path state,
+      String base,
+      String token,
+      StringBuffer log,
+      CompletableFuture<Void> logDone) {
     this.logDone = logDone;
     this.process = process;
     this.state = state;
@@ -86,18 +96,38 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   /** As {@link #start(Path, String)}, with extra options for the daemon's JVM. */
-  static DaemonProcess start(Path state, String extraToml, List<String> jvmOptions) throws Exception {
+  static DaemonProcess start(Path state, String extraToml, List<String> jvmOptions)
+      throws Exception {
     Files.createDirectories(state);
     Path config = state.resolveSibling(state.getFileName() + ".toml");
     Files.writeString(config, "state-dir = \"" + state + "\"\n" + extraToml + "\n");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("jdk.module.path", "") + File.pathSeparator + System.getProperty("java.class.path");
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        // A daemon listening on QUIC loads Netty's JNI library: copied under target/, not /tmp,
-        // and allowed native access as bin/plasm allows it in the image.
-        "--enable-native-access=ALL-UNNAMED", "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
+    String cp =
+        System.getProperty("jdk.module.path", "")
+            + File.pathSeparator
+            + System.getProperty("java.class.path");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                // A daemon listening on QUIC loads Netty's JNI library: copied under target/, not
+                // /tmp,
+                // and allowed native access as bin/plasm allows it in the image.
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-cp", cp, "dev.plasm.daemon.internal.DaemonMain", "--config", config.toString(), "--listen", "127.0.0.1:0"));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            cp,
+            "dev.plasm.daemon.internal.DaemonMain",
+            "--config",
+            config.toString(),
+            "--listen",
+            "127.0.0.1:0"));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -105,22 +135,27 @@ final class DaemonProcess implements AutoCloseable {
     StringBuffer log = new StringBuffer();
     CompletableFuture<String> address = new CompletableFuture<>();
     CompletableFuture<Void> logDone = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.append(line).append('\n');
-          Matcher m = ADDRESS.matcher(line);
-          if (m.find()) {
-            address.complete(m.group(1));
-          }
-        }
-      } catch (java.io.IOException e) {
-        // The process ended.
-      }
-      address.completeExceptionally(new AssertionError("the daemon ended without listening:\n" + log));
-      logDone.complete(null);
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  log.append(line).append('\n');
+                  Matcher m = ADDRESS.matcher(line);
+                  if (m.find()) {
+                    address.complete(m.group(1));
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // The process ended.
+              }
+              address.completeExceptionally(
+                  new AssertionError("the daemon ended without listening:\n" + log));
+              logDone.complete(null);
+            });
     String addr;
     try {
       addr = address.get(30, TimeUnit.SECONDS);
@@ -149,7 +184,8 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
+    return HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(Duration.ofSeconds(60))
         .header("Authorization", "Bearer " + token);
   }
 
@@ -162,13 +198,21 @@ final class DaemonProcess implements AutoCloseable {
   }
 
   HttpResponse<String> post(String path, String json) throws Exception {
-    return http.send(request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   HttpResponse<String> postBytes(String path, byte[] body) throws Exception {
-    return http.send(request(path).header("Content-Type", "application/wasm")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        request(path)
+            .header("Content-Type", "application/wasm")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static JsonNode json(HttpResponse<String> r) {
@@ -188,13 +232,15 @@ final class DaemonProcess implements AutoCloseable {
   JsonNode await(String id, int seconds) throws Exception {
     long until = System.nanoTime() + seconds * 1_000_000_000L;
     while (true) {
-      JsonNode j = json(get("/v1/jobs/" + id + "/wait?timeout=2s")); // within any test config's api.max-wait
+      JsonNode j =
+          json(get("/v1/jobs/" + id + "/wait?timeout=2s")); // within any test config's api.max-wait
       String s = j.get("state").asString();
       if (!s.equals("queued") && !s.equals("running")) {
         return j;
       }
       if (System.nanoTime() > until) {
-        throw new AssertionError("job " + id + " still " + s + " after " + seconds + " s\n" + log());
+        throw new AssertionError(
+            "job " + id + " still " + s + " after " + seconds + " s\n" + log());
       }
     }
   }

@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DaemonReceiptsTests {
-  static final String CONFIG = """
+  static final String CONFIG =
+      """
       [jobs]
       concurrency = 1
       [limits]
@@ -38,19 +39,24 @@ class DaemonReceiptsTests {
   @TempDir Path tmp;
 
   /** The job's receipt: authentic, signed by this node, stating {@code kind} (and {@code detail}). */
-  static Receipt assertReceipt(DaemonProcess d, String id, String kind, String detail) throws Exception {
+  static Receipt assertReceipt(DaemonProcess d, String id, String kind, String detail)
+      throws Exception {
     JsonNode job = json(d.get("/v1/jobs/" + id));
     assertTrue(job.get("receipt").asBoolean(), job::toString);
     byte[] bytes = d.getBytes("/v1/jobs/" + id + "/receipt").body();
     String peerId = json(d.get("/v1/node")).get("peerId").asString();
-    ReceiptVerifier.Report report = new ReceiptVerifier(ReceiptSchemes.discover())
-        .verify(bytes, new ReceiptVerifier.Request(null, null, null, List.of(peerId), id, null));
+    ReceiptVerifier.Report report =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                bytes, new ReceiptVerifier.Request(null, null, null, List.of(peerId), id, null));
     assertTrue(report.passed(), report::toString);
     Receipt r = ReceiptCodec.parse(bytes);
     assertEquals(kind, r.outcome().kind(), r::toString);
     assertEquals(detail, r.outcome().detail(), r::toString);
     assertEquals(job.get("engine").asString(), r.settings().engineId());
-    assertEquals(job.get("limits").get("timeoutMillis").asLong(), r.settings().limits().get("timeoutMillis"));
+    assertEquals(
+        job.get("limits").get("timeoutMillis").asLong(),
+        r.settings().limits().get("timeoutMillis"));
     return r;
   }
 
@@ -59,8 +65,13 @@ class DaemonReceiptsTests {
     for (String s : args) {
       a.append(a.isEmpty() ? "" : ", ").append('"').append(s).append('"');
     }
-    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(Fixtures.bytes(fixture)) + "\", \"engine\": \""
-        + engine + "\", \"args\": [" + a + "]}";
+    return "{\"moduleBase64\": \""
+        + Base64.getEncoder().encodeToString(Fixtures.bytes(fixture))
+        + "\", \"engine\": \""
+        + engine
+        + "\", \"args\": ["
+        + a
+        + "]}";
   }
 
   @Test
@@ -88,7 +99,8 @@ class DaemonReceiptsTests {
 
   @Test
   void aWorkerKilledAboveItsMemoryCapLeavesADaemonSignedReceipt() throws Exception {
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), CONFIG + "max-rss = \"200MiB\"\n")) {
+    try (DaemonProcess d =
+        DaemonProcess.start(tmp.resolve("s"), CONFIG + "max-rss = \"200MiB\"\n")) {
       String id = d.submit(job("memory-grow-bomb", "chicory-interpreter"));
       JsonNode j = d.await(id, 90);
       assertEquals("limit-exceeded", j.get("outcome").get("kind").asString(), j::toString);
@@ -107,7 +119,8 @@ class DaemonReceiptsTests {
       d.terminate();
     }
     try (DaemonProcess d = DaemonProcess.start(state, CONFIG)) {
-      assertEquals("interrupted", json(d.get("/v1/jobs/" + stopped)).get("outcome").get("kind").asString());
+      assertEquals(
+          "interrupted", json(d.get("/v1/jobs/" + stopped)).get("outcome").get("kind").asString());
       assertReceipt(d, stopped, "interrupted", null);
       lost = d.submit(job("sleep-forever", "chicory-interpreter"));
       d.awaitState(lost, "running", 30);

@@ -37,8 +37,13 @@ class DaemonWorkerPoolTests {
     for (String s : args) {
       a.append(a.isEmpty() ? "" : ", ").append('"').append(s).append('"');
     }
-    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(module) + "\", \"engine\": \"" + engine
-        + "\", \"args\": [" + a + "]}";
+    return "{\"moduleBase64\": \""
+        + Base64.getEncoder().encodeToString(module)
+        + "\", \"engine\": \""
+        + engine
+        + "\", \"args\": ["
+        + a
+        + "]}";
   }
 
   private static byte[] hello() throws Exception {
@@ -52,8 +57,11 @@ class DaemonWorkerPoolTests {
       for (int i = 0; i < 5; i++) {
         JsonNode j = d.await(d.submit(job(hello(), "chicory-interpreter", "w" + i)), 60);
         assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
-        assertEquals("Hello from WebAssembly!\narg 1: w" + i + "\n",
-            new String(d.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(), StandardCharsets.UTF_8));
+        assertEquals(
+            "Hello from WebAssembly!\narg 1: w" + i + "\n",
+            new String(
+                d.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(),
+                StandardCharsets.UTF_8));
         d.process.descendants().forEach(p -> pids.add(p.pid()));
       }
       assertEquals(1, metric(d, "plasm_workers_started_total"), d::log);
@@ -68,15 +76,21 @@ class DaemonWorkerPoolTests {
 
   @Test
   void aWorkerIsReplacedAfterMaxJobsAndWithoutWarmWorkersEachJobGetsItsOwn() throws Exception {
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("a"), "[jobs]\nconcurrency = 1\n[workers]\nmax-jobs = 2\n")) {
+    try (DaemonProcess d =
+        DaemonProcess.start(
+            tmp.resolve("a"), "[jobs]\nconcurrency = 1\n[workers]\nmax-jobs = 2\n")) {
       for (int i = 0; i < 5; i++) {
         JsonNode j = d.await(d.submit(job(hello(), "chicory-interpreter", "x")), 60);
         assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
       }
       long started = metric(d, "plasm_workers_started_total");
-      assertTrue(started >= 3 && started <= 4, "5 jobs at 2 per worker need 3 workers (+1 warm spare): " + started);
+      assertTrue(
+          started >= 3 && started <= 4,
+          "5 jobs at 2 per worker need 3 workers (+1 warm spare): " + started);
     }
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("b"), "[jobs]\nconcurrency = 1\n[workers]\nwarm = false\n")) {
+    try (DaemonProcess d =
+        DaemonProcess.start(
+            tmp.resolve("b"), "[jobs]\nconcurrency = 1\n[workers]\nwarm = false\n")) {
       for (int i = 0; i < 3; i++) {
         JsonNode j = d.await(d.submit(job(hello(), "chicory-interpreter", "x")), 60);
         assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
@@ -95,11 +109,16 @@ class DaemonWorkerPoolTests {
   @Test
   void aWorkerOverMaxRssIsKilledTheJobEndsWithTheMemoryLimitAndTheNextJobRuns() throws Exception {
     // The guest grows its memory page by page up to the node's 256 MiB: far past a 200 MiB worker.
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 1\n[workers]\nmax-rss = \"200MiB\"\n")) {
-      JsonNode j = d.await(d.submit(job(Fixtures.bytes("memory-grow-bomb"), "chicory-interpreter")), 90);
+    try (DaemonProcess d =
+        DaemonProcess.start(
+            tmp.resolve("s"), "[jobs]\nconcurrency = 1\n[workers]\nmax-rss = \"200MiB\"\n")) {
+      JsonNode j =
+          d.await(d.submit(job(Fixtures.bytes("memory-grow-bomb"), "chicory-interpreter")), 90);
       assertEquals("limit-exceeded", j.get("outcome").get("kind").asString(), j::toString);
       assertEquals("memory", j.get("outcome").get("detail").asString(), j::toString);
-      assertTrue(j.get("outcome").get("message").asString().contains("workers.max-rss 200MiB"), j::toString);
+      assertTrue(
+          j.get("outcome").get("message").asString().contains("workers.max-rss 200MiB"),
+          j::toString);
       assertTrue(d.logContains("worker killed"), d::log);
       assertTrue(metric(d, "plasm_workers_killed_total") >= 1);
       JsonNode ok = d.await(d.submit(job(hello(), "chicory-interpreter", "again")), 60);
@@ -109,21 +128,29 @@ class DaemonWorkerPoolTests {
 
   @Test
   void aSubmissionCanWaitForItsJobAndAnswerWithTheResult() throws Exception {
-    try (DaemonProcess d = DaemonProcess.start(tmp.resolve("s"), "[jobs]\nconcurrency = 1\n[api]\nmax-wait = \"1m\"\n")) {
-      HttpResponse<String> r = d.post("/v1/jobs?wait=30s", job(hello(), "chicory-interpreter", "now"));
+    try (DaemonProcess d =
+        DaemonProcess.start(
+            tmp.resolve("s"), "[jobs]\nconcurrency = 1\n[api]\nmax-wait = \"1m\"\n")) {
+      HttpResponse<String> r =
+          d.post("/v1/jobs?wait=30s", job(hello(), "chicory-interpreter", "now"));
       assertEquals(202, r.statusCode(), r.body());
       assertEquals("finished", json(r).get("state").asString(), r.body());
       assertEquals("completed", json(r).get("outcome").get("kind").asString(), r.body());
       // Without a wait, or with one too short, the job comes back as it is.
-      HttpResponse<String> quick = d.post("/v1/jobs?wait=0s", job(Fixtures.bytes("sleep-forever"), "chicory-interpreter"));
+      HttpResponse<String> quick =
+          d.post("/v1/jobs?wait=0s", job(Fixtures.bytes("sleep-forever"), "chicory-interpreter"));
       assertEquals(202, quick.statusCode(), quick.body());
-      assertTrue(Set.of("queued", "running").contains(json(quick).get("state").asString()), quick.body());
+      assertTrue(
+          Set.of("queued", "running").contains(json(quick).get("state").asString()), quick.body());
       d.post("/v1/jobs/" + json(quick).get("id").asString() + "/cancel", "");
-      HttpResponse<String> tooLong = d.post("/v1/jobs?wait=2m", job(hello(), "chicory-interpreter"));
+      HttpResponse<String> tooLong =
+          d.post("/v1/jobs?wait=2m", job(hello(), "chicory-interpreter"));
       assertEquals(400, tooLong.statusCode(), tooLong.body());
       assertEquals("wait", json(tooLong).get("error").get("field").asString());
-      HttpResponse<String> unknown = d.post("/v1/jobs?wiat=1s", job(hello(), "chicory-interpreter"));
-      assertEquals("unknown-field", json(unknown).get("error").get("code").asString(), unknown.body());
+      HttpResponse<String> unknown =
+          d.post("/v1/jobs?wiat=1s", job(hello(), "chicory-interpreter"));
+      assertEquals(
+          "unknown-field", json(unknown).get("error").get("code").asString(), unknown.body());
     }
   }
 
@@ -147,7 +174,9 @@ class DaemonWorkerPoolTests {
         assertEquals(400, r.statusCode(), r.body());
         assertEquals("offset", json(r).get("error").get("field").asString(), r.body());
       }
-      assertEquals("unknown-field", json(d.get("/v1/jobs/" + id + "/stderr?from=0")).get("error").get("code").asString());
+      assertEquals(
+          "unknown-field",
+          json(d.get("/v1/jobs/" + id + "/stderr?from=0")).get("error").get("code").asString());
 
       // A running job's output is not complete yet.
       String sleeper = d.submit(job(Fixtures.bytes("sleep-forever"), "chicory-interpreter"));

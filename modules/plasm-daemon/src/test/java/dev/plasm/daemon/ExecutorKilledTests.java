@@ -30,8 +30,10 @@ class ExecutorKilledTests {
   @TempDir static Path tmp;
   static DaemonProcess r;
   static String rId;
+
   /** The executors by peer id; a killed one is replaced by its restart. */
   static final Map<String, DaemonProcess> executors = new ConcurrentHashMap<>();
+
   static byte[] probe = Fixtures.bytes("probe");
 
   @BeforeAll
@@ -39,7 +41,8 @@ class ExecutorKilledTests {
     r = DaemonProcess.start(tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\n");
     rId = RemoteNet.peerId(r);
     for (String name : List.of("e1", "e2")) {
-      DaemonProcess e = DaemonProcess.start(tmp.resolve(name), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
+      DaemonProcess e =
+          DaemonProcess.start(tmp.resolve(name), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
       executors.put(RemoteNet.peerId(e), e);
     }
     RemoteNet.awaitExecutors(r, executors.keySet());
@@ -57,7 +60,8 @@ class ExecutorKilledTests {
 
   /** A job that sleeps for a while there, so that it is surely running when its executor is killed. */
   static String sleeper(String placement) {
-    return RemoteNet.job(probe, List.of("sleep", "6"), placement, ", \"limits\": {\"timeoutMillis\": 60000}");
+    return RemoteNet.job(
+        probe, List.of("sleep", "6"), placement, ", \"limits\": {\"timeoutMillis\": 60000}");
   }
 
   /** Kills the executor running the job once it runs there; returns its peer id and its job id there. */
@@ -70,7 +74,8 @@ class ExecutorKilledTests {
   }
 
   /** Restarts a killed executor on its state (same identity) and checks what it recorded of the job it was running. */
-  static void restartAndCheck(String peer, String executorJobId, String requesterJobId) throws Exception {
+  static void restartAndCheck(String peer, String executorJobId, String requesterJobId)
+      throws Exception {
     DaemonProcess old = executors.get(peer);
     DaemonProcess again = DaemonProcess.start(old.state, RemoteNet.joining(r) + RemoteNet.EXECUTOR);
     executors.put(peer, again);
@@ -79,7 +84,10 @@ class ExecutorKilledTests {
     assertEquals("interrupted", there.get("outcome").get("kind").asString(), there::toString);
     assertEquals(rId, there.get("requester").get("peerId").asString(), there::toString);
     assertEquals(requesterJobId, there.get("requester").get("jobId").asString(), there::toString);
-    assertEquals(200, again.getBytes("/v1/jobs/" + executorJobId + "/receipt").statusCode(), "a receipt saying it was interrupted");
+    assertEquals(
+        200,
+        again.getBytes("/v1/jobs/" + executorJobId + "/receipt").statusCode(),
+        "a receipt saying it was interrupted");
     RemoteNet.awaitExecutors(r, List.of(peer));
   }
 
@@ -91,7 +99,8 @@ class ExecutorKilledTests {
     assertEquals("finished", j.get("state").asString(), j::toString);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
     assertEquals(0, j.get("outcome").get("exitCode").asInt(), j::toString);
-    String other = executors.keySet().stream().filter(p -> !p.equals(killed[0])).findFirst().orElseThrow();
+    String other =
+        executors.keySet().stream().filter(p -> !p.equals(killed[0])).findFirst().orElseThrow();
     assertEquals(List.of(other), List.of(j.get("executedBy").get(0).asString()), j::toString);
     JsonNode attempts = j.get("attempts");
     assertEquals(2, attempts.size(), j::toString);
@@ -105,7 +114,10 @@ class ExecutorKilledTests {
 
     restartAndCheck(killed[0], killed[1], id);
     JsonNode after = json(r.get("/v1/jobs/" + id));
-    assertEquals(j.get("finishedAt").asString(), after.get("finishedAt").asString(), "the job was reported once");
+    assertEquals(
+        j.get("finishedAt").asString(),
+        after.get("finishedAt").asString(),
+        "the job was reported once");
     assertEquals(j.get("attempts"), after.get("attempts"), after::toString);
   }
 

@@ -102,10 +102,13 @@ final class FaultyPeer implements AutoCloseable {
   final Lie lie;
   private final ReceiptScheme scheme = ReceiptSchemes.discover().require(ReceiptSchemes.DEFAULT);
   private final AtomicInteger jobs = new AtomicInteger();
+
   /** Requests it took: (requester, the requester's job id). */
   final List<String> taken = new CopyOnWriteArrayList<>();
+
   /** Modules it serves over /plasm/module/1.0.0, by the hash it claims for them. */
   final Map<String, byte[]> serving = new ConcurrentHashMap<>();
+
   /** Answers it sends as they are (any bytes at all) to a request for a module, by the hash asked for. */
   final Map<String, byte[]> rawModuleAnswers = new ConcurrentHashMap<>();
 
@@ -117,10 +120,20 @@ final class FaultyPeer implements AutoCloseable {
 
   /** A libp2p node of the test's own, joined to the network through {@code bootstrap}. */
   static Transport transport(NodeIdentity identity, String bootstrap) {
-    var provider = dev.plasm.host.Plugins.boot().transports().find("libp2p")
-        .orElseThrow(() -> new AssertionError("no libp2p transport on the test path")).provider();
-    Transport t = provider.start(new TransportSettings(List.of("/ip4/127.0.0.1/tcp/0"), List.of(bootstrap),
-        identity.privateKeySeed(), "plasm-tests/faulty-peer", TransportLimits.DEFAULTS));
+    var provider =
+        dev.plasm.host.Plugins.boot()
+            .transports()
+            .find("libp2p")
+            .orElseThrow(() -> new AssertionError("no libp2p transport on the test path"))
+            .provider();
+    Transport t =
+        provider.start(
+            new TransportSettings(
+                List.of("/ip4/127.0.0.1/tcp/0"),
+                List.of(bootstrap),
+                identity.privateKeySeed(),
+                "plasm-tests/faulty-peer",
+                TransportLimits.DEFAULTS));
     t.bootstrap();
     return t;
   }
@@ -157,14 +170,23 @@ final class FaultyPeer implements AutoCloseable {
     transport.listenAddresses().forEach(o.putArray("addresses")::add);
     var engines = o.putArray("engines");
     for (var e : engines().engines()) {
-      engines.addObject().put("id", e.descriptor().id()).put("version", e.descriptor().version()).put("mode", "interpreter")
-          .put("fuel", true).put("deterministic", true);
+      engines
+          .addObject()
+          .put("id", e.descriptor().id())
+          .put("version", e.descriptor().version())
+          .put("mode", "interpreter")
+          .put("fuel", true)
+          .put("deterministic", true);
     }
     ObjectNode limits = o.putObject("limits");
     for (Limit l : Limit.values()) {
       limits.put(l.jsonName(), l == Limit.FUEL ? 1L << 50 : l.max());
     }
-    o.putObject("capacity").put("executors", 4).put("running", 0).put("queued", 0).put("queueCapacity", 64)
+    o.putObject("capacity")
+        .put("executors", 4)
+        .put("running", 0)
+        .put("queued", 0)
+        .put("queueCapacity", 64)
         .put("remoteFree", remoteFree);
     o.putArray("protocols").add(JOB).add(MODULE);
     o.put("issuedAt", now.toString());
@@ -175,8 +197,12 @@ final class FaultyPeer implements AutoCloseable {
     System.arraycopy(prefix, 0, message, 0, prefix.length);
     System.arraycopy(body, 0, message, prefix.length, body.length);
     o.put("signature", Base64.getEncoder().encodeToString(identity.sign(message)));
-    String value = String.format("%016x", now.toEpochMilli()) + "\n" + DaemonProcess.JSON.writeValueAsString(o);
-    transport.putValue(new DhtKey("/plasm/node/" + peerId()), value.getBytes(StandardCharsets.UTF_8));
+    String value =
+        String.format("%016x", now.toEpochMilli())
+            + "\n"
+            + DaemonProcess.JSON.writeValueAsString(o);
+    transport.putValue(
+        new DhtKey("/plasm/node/" + peerId()), value.getBytes(StandardCharsets.UTF_8));
     transport.provide(new DhtKey("/plasm/executor"));
     for (var e : engines().engines()) {
       transport.provide(new DhtKey("/plasm/engine/" + e.descriptor().id()));
@@ -194,11 +220,21 @@ final class FaultyPeer implements AutoCloseable {
       out.write(raw);
       out.flush();
     } else if (bytes == null) {
-      PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "refused").put("code", "module-unavailable")
-          .put("message", "no module " + sha));
+      PeerWire.control(
+          out,
+          DaemonProcess.JSON
+              .createObjectNode()
+              .put("type", "refused")
+              .put("code", "module-unavailable")
+              .put("message", "no module " + sha));
     } else {
-      PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "module").put("sha256", sha)
-          .put("bytes", bytes.length));
+      PeerWire.control(
+          out,
+          DaemonProcess.JSON
+              .createObjectNode()
+              .put("type", "module")
+              .put("sha256", sha)
+              .put("bytes", bytes.length));
       PeerWire.chunks(out, PeerWire.DATA, bytes);
       PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "end"));
     }
@@ -208,14 +244,16 @@ final class FaultyPeer implements AutoCloseable {
   /** Fetches a module by hash from {@code peer} and checks its bytes against the hash. */
   byte[] fetch(String peer, String sha) throws IOException {
     try (PeerStream s = transport.openStream(peer, MODULE)) {
-      PeerWire.control(s.output(), DaemonProcess.JSON.createObjectNode().put("type", "get").put("sha256", sha));
+      PeerWire.control(
+          s.output(), DaemonProcess.JSON.createObjectNode().put("type", "get").put("sha256", sha));
       s.closeWrite();
       JsonNode head = PeerWire.read(s.input(), 1 << 20).json();
       if (!"module".equals(head.path("type").asString(""))) {
         throw new IOException(peer + " did not send module " + sha + ": " + head);
       }
       ByteArrayOutputStream b = new ByteArrayOutputStream();
-      for (PeerWire.Frame f; (f = PeerWire.read(s.input(), PeerWire.CHUNK)) != null && f.type() == PeerWire.DATA; ) {
+      for (PeerWire.Frame f;
+          (f = PeerWire.read(s.input(), PeerWire.CHUNK)) != null && f.type() == PeerWire.DATA; ) {
         b.writeBytes(f.payload());
       }
       byte[] bytes = b.toByteArray();
@@ -227,20 +265,40 @@ final class FaultyPeer implements AutoCloseable {
   }
 
   /** What one run produced: the plan it ran, its result, its output, its receipt. */
-  private record Run(JobPlan plan, JobResult result, byte[] stdout, byte[] stderr, ObjectNode receipt) {}
+  private record Run(
+      JobPlan plan, JobResult result, byte[] stdout, byte[] stderr, ObjectNode receipt) {}
 
-  private Run run(JobPlan plan, byte[] module, byte[] stdin, Determinism world, String jobId, NodeIdentity signer) {
+  private Run run(
+      JobPlan plan,
+      byte[] module,
+      byte[] stdin,
+      Determinism world,
+      String jobId,
+      NodeIdentity signer) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    JobResult result = new Sandbox(engines(), RunawayPolicy.ABANDON_THREAD)
-        .execute(new Job(plan, module, new ByteArrayInputStream(stdin), out, err, List.of(), world));
+    JobResult result =
+        new Sandbox(engines(), RunawayPolicy.ABANDON_THREAD)
+            .execute(
+                new Job(plan, module, new ByteArrayInputStream(stdin), out, err, List.of(), world));
     return sign(plan, result, out.toByteArray(), err.toByteArray(), world, jobId, signer);
   }
 
-  private Run sign(JobPlan plan, JobResult result, byte[] stdout, byte[] stderr, Determinism world, String jobId,
+  private Run sign(
+      JobPlan plan,
+      JobResult result,
+      byte[] stdout,
+      byte[] stderr,
+      Determinism world,
+      String jobId,
       NodeIdentity signer) {
     var receipt = ReceiptIssuer.issue(plan, world, result, jobId, signer, scheme);
-    return new Run(plan, result, stdout, stderr, (ObjectNode) DaemonProcess.JSON.readTree(ReceiptCodec.toJson(receipt)));
+    return new Run(
+        plan,
+        result,
+        stdout,
+        stderr,
+        (ObjectNode) DaemonProcess.JSON.readTree(ReceiptCodec.toJson(receipt)));
   }
 
   /** Serves {@code /plasm/job/1.0.0}: takes the job, runs it, answers with a result that lies as built to. */
@@ -248,67 +306,173 @@ final class FaultyPeer implements AutoCloseable {
     JsonNode req = PeerWire.read(s.input(), 1 << 20).json();
     OutputStream out = s.output();
     if (!"run".equals(req.path("type").asString(""))) {
-      PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "refused").put("code", "unknown-job")
-          .put("message", "this peer keeps nothing"));
+      PeerWire.control(
+          out,
+          DaemonProcess.JSON
+              .createObjectNode()
+              .put("type", "refused")
+              .put("code", "unknown-job")
+              .put("message", "this peer keeps nothing"));
       return;
     }
     taken.add(s.peerId() + " " + req.path("jobId").asString());
     JobManifest m = JobJson.manifest((ObjectNode) req.get("manifest"), JobJson.Source.PEER);
     String sha = ((JobManifest.ModuleSource.ByHash) m.module()).sha256();
     byte[] module = fetch(s.peerId(), sha);
-    byte[] stdin = m.stdin() instanceof JobManifest.StdinSource.Inline in ? in.bytes() : new byte[0];
+    byte[] stdin =
+        m.stdin() instanceof JobManifest.StdinSource.Inline in ? in.bytes() : new byte[0];
     JsonNode w = req.get("determinism");
-    Determinism world = w == null ? null
-        : new Determinism(w.get("clockEpochMicros").asLong(), HexFormat.of().parseHex(w.get("randomSeed").asString()));
+    Determinism world =
+        w == null
+            ? null
+            : new Determinism(
+                w.get("clockEpochMicros").asLong(),
+                HexFormat.of().parseHex(w.get("randomSeed").asString()));
     String id = "faulty-" + jobs.incrementAndGet();
-    PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "accepted").put("jobId", id));
-    PeerWire.control(out, DaemonProcess.JSON.createObjectNode().put("type", "status").put("state", "running")
-        .put("elapsedMillis", 0));
+    PeerWire.control(
+        out, DaemonProcess.JSON.createObjectNode().put("type", "accepted").put("jobId", id));
+    PeerWire.control(
+        out,
+        DaemonProcess.JSON
+            .createObjectNode()
+            .put("type", "status")
+            .put("state", "running")
+            .put("elapsedMillis", 0));
 
-    JobPlan plan = new Admission(engines(), Admission.Policy.local(ResourceLimits.DEFAULTS))
-        .admit(m, new Admission.ModuleInfo(sha, module.length), sha.substring(0, 12) + ".wasm", stdin.length);
+    JobPlan plan =
+        new Admission(engines(), Admission.Policy.local(ResourceLimits.DEFAULTS))
+            .admit(
+                m,
+                new Admission.ModuleInfo(sha, module.length),
+                sha.substring(0, 12) + ".wasm",
+                stdin.length);
     NodeIdentity signer = identity;
-    Run r = switch (lie) {
-      case NONE, TAMPERED_STDOUT, MISREPORTED_OUTCOME, OTHER_ENGINE, SHORT_OUTPUT -> run(plan, module, stdin, world, id, signer);
-      case OTHER_KEY -> run(plan, module, stdin, world, id, NodeIdentity.ephemeral());
-      case WRONG_NONCE -> run(withNonce(plan, "not-" + plan.nonce()), module, stdin, world, id, signer);
-      case WRONG_JOB_ID -> run(plan, module, stdin, world, id + "-other", signer);
-      case REPLAYED_RECEIPT -> run(withNonce(plan, "an-earlier-request"), module, stdin, world, "faulty-0", signer);
-      case OTHER_LIMITS -> run(new JobPlan(plan.moduleSha256(), plan.moduleBytes(), plan.programName(), plan.args(), plan.env(),
-          plan.stdinBytes(), plan.engine(), plan.limits().with(Limit.MEMORY, plan.limits().maxMemoryBytes() / 2),
-          plan.deterministic(), plan.nonce()), module, stdin, world, id, signer);
-      case OTHER_MODULE -> {
-        byte[] other = Fixtures.bytes("exit-code");
-        yield run(new JobPlan(sha256(other), other.length, plan.programName(), plan.args(), plan.env(), plan.stdinBytes(),
-            plan.engine(), plan.limits(), plan.deterministic(), plan.nonce()), other, stdin, world, id, signer);
-      }
-      case OTHER_ARGS -> run(new JobPlan(plan.moduleSha256(), plan.moduleBytes(), plan.programName(), List.of("made", "up"),
-          plan.env(), plan.stdinBytes(), plan.engine(), plan.limits(), plan.deterministic(), plan.nonce()), module, stdin, world,
-          id, signer);
-      case OTHER_WORLD -> run(plan, module, stdin, world == null ? null
-          : new Determinism(world.clockEpochMicros() + 1, world.randomSeed()), id, signer);
-      case CONSISTENT -> {
-        Run honest = run(plan, module, stdin, world, id, signer);
-        byte[] madeUp = "Hello from a liar!\n".getBytes(StandardCharsets.UTF_8);
-        JobResult h = honest.result();
-        yield sign(plan, new JobResult(h.outcome(), h.engine(), h.module(), h.stdin(), StreamDigest.of(madeUp), h.stderr(),
-            h.startedAt(), h.finishedAt()), madeUp, honest.stderr(), world, id, signer);
-      }
-    };
+    Run r =
+        switch (lie) {
+          case NONE, TAMPERED_STDOUT, MISREPORTED_OUTCOME, OTHER_ENGINE, SHORT_OUTPUT ->
+              run(plan, module, stdin, world, id, signer);
+          case OTHER_KEY -> run(plan, module, stdin, world, id, NodeIdentity.ephemeral());
+          case WRONG_NONCE ->
+              run(withNonce(plan, "not-" + plan.nonce()), module, stdin, world, id, signer);
+          case WRONG_JOB_ID -> run(plan, module, stdin, world, id + "-other", signer);
+          case REPLAYED_RECEIPT ->
+              run(withNonce(plan, "an-earlier-request"), module, stdin, world, "faulty-0", signer);
+          case OTHER_LIMITS ->
+              run(
+                  new JobPlan(
+                      plan.moduleSha256(),
+                      plan.moduleBytes(),
+                      plan.programName(),
+                      plan.args(),
+                      plan.env(),
+                      plan.stdinBytes(),
+                      plan.engine(),
+                      plan.limits().with(Limit.MEMORY, plan.limits().maxMemoryBytes() / 2),
+                      plan.deterministic(),
+                      plan.nonce()),
+                  module,
+                  stdin,
+                  world,
+                  id,
+                  signer);
+          case OTHER_MODULE -> {
+            byte[] other = Fixtures.bytes("exit-code");
+            yield run(
+                new JobPlan(
+                    sha256(other),
+                    other.length,
+                    plan.programName(),
+                    plan.args(),
+                    plan.env(),
+                    plan.stdinBytes(),
+                    plan.engine(),
+                    plan.limits(),
+                    plan.deterministic(),
+                    plan.nonce()),
+                other,
+                stdin,
+                world,
+                id,
+                signer);
+          }
+          case OTHER_ARGS ->
+              run(
+                  new JobPlan(
+                      plan.moduleSha256(),
+                      plan.moduleBytes(),
+                      plan.programName(),
+                      List.of("made", "up"),
+                      plan.env(),
+                      plan.stdinBytes(),
+                      plan.engine(),
+                      plan.limits(),
+                      plan.deterministic(),
+                      plan.nonce()),
+                  module,
+                  stdin,
+                  world,
+                  id,
+                  signer);
+          case OTHER_WORLD ->
+              run(
+                  plan,
+                  module,
+                  stdin,
+                  world == null
+                      ? null
+                      : new Determinism(world.clockEpochMicros() + 1, world.randomSeed()),
+                  id,
+                  signer);
+          case CONSISTENT -> {
+            Run honest = run(plan, module, stdin, world, id, signer);
+            byte[] madeUp = "Hello from a liar!\n".getBytes(StandardCharsets.UTF_8);
+            JobResult h = honest.result();
+            yield sign(
+                plan,
+                new JobResult(
+                    h.outcome(),
+                    h.engine(),
+                    h.module(),
+                    h.stdin(),
+                    StreamDigest.of(madeUp),
+                    h.stderr(),
+                    h.startedAt(),
+                    h.finishedAt()),
+                madeUp,
+                honest.stderr(),
+                world,
+                id,
+                signer);
+          }
+        };
 
     ExecutionOutcome outcome = r.result().outcome();
-    ObjectNode head = DaemonProcess.JSON.createObjectNode().put("type", "result").put("jobId", id).put("state", "finished");
-    head.set("outcome", lie == Lie.MISREPORTED_OUTCOME
-        ? JobJson.outcome(new ExecutionOutcome.Completed(3, outcome.usage())) : JobJson.outcome(outcome));
+    ObjectNode head =
+        DaemonProcess.JSON
+            .createObjectNode()
+            .put("type", "result")
+            .put("jobId", id)
+            .put("state", "finished");
+    head.set(
+        "outcome",
+        lie == Lie.MISREPORTED_OUTCOME
+            ? JobJson.outcome(new ExecutionOutcome.Completed(3, outcome.usage()))
+            : JobJson.outcome(outcome));
     head.set("usage", JobJson.usage(outcome.usage()));
-    head.putObject("engine").put("id", r.plan().engine().id())
-        .put("version", lie == Lie.OTHER_ENGINE ? "0.0.0-" + r.plan().engine().version() : r.plan().engine().version());
+    head.putObject("engine")
+        .put("id", r.plan().engine().id())
+        .put(
+            "version",
+            lie == Lie.OTHER_ENGINE
+                ? "0.0.0-" + r.plan().engine().version()
+                : r.plan().engine().version());
     head.set("limits", JobJson.limits(r.plan().limits()));
     byte[] stdout = r.stdout().clone();
     if (lie == Lie.TAMPERED_STDOUT) {
       stdout[0] ^= 0x20;
     }
-    head.put("stdoutBytes", stdout.length + (lie == Lie.SHORT_OUTPUT ? 5 : 0)).put("stderrBytes", r.stderr().length);
+    head.put("stdoutBytes", stdout.length + (lie == Lie.SHORT_OUTPUT ? 5 : 0))
+        .put("stderrBytes", r.stderr().length);
     head.set("receipt", r.receipt());
     PeerWire.control(out, head);
     PeerWire.chunks(out, PeerWire.STDOUT, stdout);
@@ -318,8 +482,17 @@ final class FaultyPeer implements AutoCloseable {
   }
 
   private static JobPlan withNonce(JobPlan p, String nonce) {
-    return new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), p.args(), p.env(), p.stdinBytes(), p.engine(),
-        p.limits(), p.deterministic(), nonce);
+    return new JobPlan(
+        p.moduleSha256(),
+        p.moduleBytes(),
+        p.programName(),
+        p.args(),
+        p.env(),
+        p.stdinBytes(),
+        p.engine(),
+        p.limits(),
+        p.deterministic(),
+        nonce);
   }
 
   static String sha256(byte[] b) {

@@ -53,8 +53,10 @@ class HostileInputTests {
   @TempDir static Path tmp;
   static DaemonProcess x;
   static String xId;
+
   /** The test's peer: serves modules to X (honest or not, per hash) and sends the raw streams. */
   static FaultyPeer t;
+
   static Transport denied;
   static byte[] hello;
   static String helloSha;
@@ -63,7 +65,10 @@ class HostileInputTests {
   @BeforeAll
   static void start() throws Exception {
     NodeIdentity deniedId = NodeIdentity.ephemeral();
-    x = DaemonProcess.start(tmp.resolve("x"), RemoteNet.P2P + RemoteNet.EXECUTOR + "deny = [\"" + deniedId.peerId() + "\"]\n");
+    x =
+        DaemonProcess.start(
+            tmp.resolve("x"),
+            RemoteNet.P2P + RemoteNet.EXECUTOR + "deny = [\"" + deniedId.peerId() + "\"]\n");
     xId = RemoteNet.peerId(x);
     t = FaultyPeer.start(RemoteNet.address(x), Lie.NONE);
     denied = FaultyPeer.transport(deniedId, RemoteNet.address(x));
@@ -94,8 +99,12 @@ class HostileInputTests {
 
     @Override
     public String toString() {
-      return (reset ? "reset after " : "closed after ") + millis + " ms: "
-          + frames.stream().map(f -> f.type() == PeerWire.CONTROL ? f.json().toString() : "type " + f.type()).toList();
+      return (reset ? "reset after " : "closed after ")
+          + millis
+          + " ms: "
+          + frames.stream()
+              .map(f -> f.type() == PeerWire.CONTROL ? f.json().toString() : "type " + f.type())
+              .toList();
     }
   }
 
@@ -148,36 +157,101 @@ class HostileInputTests {
     List<Arguments> cases = new ArrayList<>();
     for (String protocol : List.of(JOB, MODULE)) {
       cases.add(Arguments.of(protocol, "random bytes", random));
-      cases.add(Arguments.of(protocol, "an HTTP request", "GET / HTTP/1.1\r\nHost: plasm\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-      cases.add(Arguments.of(protocol, "a frame length of 1 GiB", concat(PeerWire.varint(1L << 30), new byte[] {1})));
-      cases.add(Arguments.of(protocol, "a frame length varint of 6 bytes",
-          new byte[] {(byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 1, '{', '}'}));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "an HTTP request",
+              "GET / HTTP/1.1\r\nHost: plasm\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "a frame length of 1 GiB",
+              concat(PeerWire.varint(1L << 30), new byte[] {1})));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "a frame length varint of 6 bytes",
+              new byte[] {
+                (byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00, 1, '{', '}'
+              }));
       cases.add(Arguments.of(protocol, "an empty frame", new byte[] {0}));
-      cases.add(Arguments.of(protocol, "a stream that ends inside a frame", concat(PeerWire.varint(100), new byte[] {1, '{'})));
-      cases.add(Arguments.of(protocol, "a control frame that is not JSON", control("run this please")));
-      cases.add(Arguments.of(protocol, "a control frame that is a JSON array", control("[\"run\"]")));
-      cases.add(Arguments.of(protocol, "a control frame without a type", control("{\"jobId\": \"a1\", \"sha256\": \"00\"}")));
-      cases.add(Arguments.of(protocol, "an unknown frame type", frame(9, "{\"type\": \"run\"}".getBytes(StandardCharsets.UTF_8))));
-      cases.add(Arguments.of(protocol, "an output frame first", frame(PeerWire.STDOUT, new byte[] {1, 2, 3})));
-      cases.add(Arguments.of(protocol, "an unknown message type",
-          control("{\"type\": \"explode\", \"jobId\": \"a1\", \"sha256\": \"" + "0".repeat(64) + "\"}")));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "a stream that ends inside a frame",
+              concat(PeerWire.varint(100), new byte[] {1, '{'})));
+      cases.add(
+          Arguments.of(protocol, "a control frame that is not JSON", control("run this please")));
+      cases.add(
+          Arguments.of(protocol, "a control frame that is a JSON array", control("[\"run\"]")));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "a control frame without a type",
+              control("{\"jobId\": \"a1\", \"sha256\": \"00\"}")));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "an unknown frame type",
+              frame(9, "{\"type\": \"run\"}".getBytes(StandardCharsets.UTF_8))));
+      cases.add(
+          Arguments.of(
+              protocol, "an output frame first", frame(PeerWire.STDOUT, new byte[] {1, 2, 3})));
+      cases.add(
+          Arguments.of(
+              protocol,
+              "an unknown message type",
+              control(
+                  "{\"type\": \"explode\", \"jobId\": \"a1\", \"sha256\": \""
+                      + "0".repeat(64)
+                      + "\"}")));
     }
-    cases.add(Arguments.of(JOB, "a job id with a path in it", control("{\"type\": \"attach\", \"jobId\": \"../../etc/passwd\"}")));
-    cases.add(Arguments.of(JOB, "a manifest with the module inline",
-        control("{\"type\": \"run\", \"jobId\": \"a2\", \"manifest\": {\"moduleBase64\": \"AGFzbQEAAAA=\"}}")));
-    cases.add(Arguments.of(JOB, "a manifest asking for another placement",
-        control("{\"type\": \"run\", \"jobId\": \"a3\", \"manifest\": {\"module\": \"" + "0".repeat(64)
-            + "\", \"placement\": \"remote\"}}")));
-    cases.add(Arguments.of(JOB, "a manifest that is a string", control("{\"type\": \"run\", \"jobId\": \"a4\", \"manifest\": \"x\"}")));
-    cases.add(Arguments.of(MODULE, "a hash that is not 64 hex digits", control("{\"type\": \"get\", \"sha256\": \"../modules\"}")));
-    cases.add(Arguments.of(MODULE, "a request over 1 KiB",
-        control("{\"type\": \"get\", \"sha256\": \"" + "0".repeat(64) + "\", \"pad\": \"" + "x".repeat(2000) + "\"}")));
+    cases.add(
+        Arguments.of(
+            JOB,
+            "a job id with a path in it",
+            control("{\"type\": \"attach\", \"jobId\": \"../../etc/passwd\"}")));
+    cases.add(
+        Arguments.of(
+            JOB,
+            "a manifest with the module inline",
+            control(
+                "{\"type\": \"run\", \"jobId\": \"a2\", \"manifest\": {\"moduleBase64\": \"AGFzbQEAAAA=\"}}")));
+    cases.add(
+        Arguments.of(
+            JOB,
+            "a manifest asking for another placement",
+            control(
+                "{\"type\": \"run\", \"jobId\": \"a3\", \"manifest\": {\"module\": \""
+                    + "0".repeat(64)
+                    + "\", \"placement\": \"remote\"}}")));
+    cases.add(
+        Arguments.of(
+            JOB,
+            "a manifest that is a string",
+            control("{\"type\": \"run\", \"jobId\": \"a4\", \"manifest\": \"x\"}")));
+    cases.add(
+        Arguments.of(
+            MODULE,
+            "a hash that is not 64 hex digits",
+            control("{\"type\": \"get\", \"sha256\": \"../modules\"}")));
+    cases.add(
+        Arguments.of(
+            MODULE,
+            "a request over 1 KiB",
+            control(
+                "{\"type\": \"get\", \"sha256\": \""
+                    + "0".repeat(64)
+                    + "\", \"pad\": \""
+                    + "x".repeat(2000)
+                    + "\"}")));
     return cases.stream();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("malformed")
-  void malformedInputIsRefusedBadRequestWithoutHarm(String protocol, String what, byte[] raw) throws Exception {
+  void malformedInputIsRefusedBadRequestWithoutHarm(String protocol, String what, byte[] raw)
+      throws Exception {
     int logAt = x.log().length();
     Answer a = send(t.transport, protocol, raw);
     JsonNode refusal = a.only();
@@ -209,11 +283,23 @@ class HostileInputTests {
   @Test
   void aModuleAnnouncedOverTheSizeLimitOrLongerThanAnnouncedIsRefused() throws Exception {
     String huge = FaultyPeer.sha256("huge".getBytes(StandardCharsets.UTF_8));
-    t.rawModuleAnswers.put(huge, concat(control("{\"type\": \"module\", \"sha256\": \"" + huge + "\", \"bytes\": " + (1L << 40) + "}"),
-        frame(PeerWire.DATA, new byte[1000])));
+    t.rawModuleAnswers.put(
+        huge,
+        concat(
+            control(
+                "{\"type\": \"module\", \"sha256\": \""
+                    + huge
+                    + "\", \"bytes\": "
+                    + (1L << 40)
+                    + "}"),
+            frame(PeerWire.DATA, new byte[1000])));
     String longer = FaultyPeer.sha256("longer".getBytes(StandardCharsets.UTF_8));
-    t.rawModuleAnswers.put(longer, concat(control("{\"type\": \"module\", \"sha256\": \"" + longer + "\", \"bytes\": 4}"),
-        frame(PeerWire.DATA, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}), control("{\"type\": \"end\"}")));
+    t.rawModuleAnswers.put(
+        longer,
+        concat(
+            control("{\"type\": \"module\", \"sha256\": \"" + longer + "\", \"bytes\": 4}"),
+            frame(PeerWire.DATA, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}),
+            control("{\"type\": \"end\"}")));
     Set<String> before = moduleFiles();
     for (String sha : List.of(huge, longer)) {
       int logAt = x.log().length();
@@ -243,17 +329,19 @@ class HostileInputTests {
     List<CompletableFuture<Answer>> held = new ArrayList<>();
     for (String protocol : List.of(JOB, MODULE)) {
       for (byte[] first : List.of(new byte[0], new byte[] {50, 1, '{'})) {
-        held.add(CompletableFuture.supplyAsync(() -> {
-          long start = System.nanoTime();
-          PeerStream s = t.transport.openStream(xId, protocol);
-          try (s) {
-            s.output().write(first);
-            s.output().flush();
-            return readAll(s, start);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }));
+        held.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  long start = System.nanoTime();
+                  PeerStream s = t.transport.openStream(xId, protocol);
+                  try (s) {
+                    s.output().write(first);
+                    s.output().flush();
+                    return readAll(s, start);
+                  } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                }));
       }
     }
     for (CompletableFuture<Answer> f : held) {
@@ -261,7 +349,8 @@ class HostileInputTests {
       // docs/remote.md: the request within 15 s of the stream opening, else the stream is dropped.
       assertTrue(a.millis() >= 14_500, "dropped before the deadline: " + a);
       assertTrue(a.millis() < 60_000, "dropped long after the deadline: " + a);
-      assertTrue(a.frames().isEmpty() || a.only().get("type").asString().equals("refused"), a::toString);
+      assertTrue(
+          a.frames().isEmpty() || a.only().get("type").asString().equals("refused"), a::toString);
     }
     assertLogLines(logAt, "dropped a peer's stream that sent no request in time", 4);
     assertStillServes();
@@ -269,8 +358,16 @@ class HostileInputTests {
 
   /** A run request for module {@code sha} with a new job id. */
   static byte[] run(String name, String sha) throws IOException {
-    ObjectNode req = DaemonProcess.JSON.createObjectNode().put("type", "run").put("jobId", name + "-" + jobs.incrementAndGet());
-    req.putObject("manifest").put("module", sha).put("nonce", "n-" + jobs.get()).putArray("args").add("raw");
+    ObjectNode req =
+        DaemonProcess.JSON
+            .createObjectNode()
+            .put("type", "run")
+            .put("jobId", name + "-" + jobs.incrementAndGet());
+    req.putObject("manifest")
+        .put("module", sha)
+        .put("nonce", "n-" + jobs.get())
+        .putArray("args")
+        .add("raw");
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     PeerWire.control(b, req);
     return b.toByteArray();
@@ -290,7 +387,8 @@ class HostileInputTests {
   /** Exactly {@code n} new lines in X's log hold {@code text} (the log is read as X writes it: waits up to 10 s). */
   static void assertLogLines(int logAt, String text, int n) throws Exception {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (x.log().substring(logAt).lines().filter(l -> l.contains(text)).count() < n && System.nanoTime() < until) {
+    while (x.log().substring(logAt).lines().filter(l -> l.contains(text)).count() < n
+        && System.nanoTime() < until) {
       Thread.sleep(20);
     }
     Thread.sleep(200); // one more line, if any, comes with the others
@@ -311,17 +409,27 @@ class HostileInputTests {
     List<Frame> f = a.frames();
     assertEquals("accepted", f.get(0).json().get("type").asString(), a::toString);
     String executorJobId = f.get(0).json().get("jobId").asString();
-    JsonNode result = f.stream().filter(x -> x.type() == PeerWire.CONTROL && x.json().get("type").asString().equals("result"))
-        .findFirst().orElseThrow(() -> new AssertionError("no result: " + a)).json();
+    JsonNode result =
+        f.stream()
+            .filter(
+                x ->
+                    x.type() == PeerWire.CONTROL
+                        && x.json().get("type").asString().equals("result"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no result: " + a))
+            .json();
     assertEquals("completed", result.get("outcome").get("kind").asString(), a::toString);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     f.stream().filter(x -> x.type() == PeerWire.STDOUT).forEach(x -> out.writeBytes(x.payload()));
     assertEquals("Hello from WebAssembly!\narg 1: raw\n", out.toString(StandardCharsets.UTF_8));
     assertEquals(result.get("stdoutBytes").asLong(), out.size());
     assertEquals("end", f.get(f.size() - 1).json().get("type").asString(), a::toString);
-    ReceiptVerifier.Report report = new ReceiptVerifier(ReceiptSchemes.discover()).verify(
-        DaemonProcess.JSON.writeValueAsBytes(result.get("receipt")),
-        new ReceiptVerifier.Request(hello, out.toByteArray(), new byte[0], List.of(xId), executorJobId, nonce));
+    ReceiptVerifier.Report report =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                DaemonProcess.JSON.writeValueAsBytes(result.get("receipt")),
+                new ReceiptVerifier.Request(
+                    hello, out.toByteArray(), new byte[0], List.of(xId), executorJobId, nonce));
     assertTrue(report.passed(), report::toString);
     assertEquals(helloSha, FaultyPeer.sha256(t.fetch(xId, helloSha)));
   }

@@ -37,8 +37,14 @@ class JournalTests {
     Journal j = Journal.open(dir, e -> {});
     Journal.Entry first = j.appendAndWait(b("one"), b("stdin bytes"), new byte[0], b("receipt"));
     Journal.Entry second = j.appendAndWait(b("two"));
-    assertEquals("stdin bytes", new String(j.read(first.blobPositions()[0], first.blobLengths()[0]), StandardCharsets.UTF_8));
-    assertEquals("receipt", new String(j.read(first.blobPositions()[2], first.blobLengths()[2]), StandardCharsets.UTF_8));
+    assertEquals(
+        "stdin bytes",
+        new String(
+            j.read(first.blobPositions()[0], first.blobLengths()[0]), StandardCharsets.UTF_8));
+    assertEquals(
+        "receipt",
+        new String(
+            j.read(first.blobPositions()[2], first.blobLengths()[2]), StandardCharsets.UTF_8));
     assertArrayEquals(b("two"), j.readMeta(second.position()));
     Journal.Region r = j.region(first.blobPositions()[0], first.blobLengths()[0]);
     try (RandomAccessFile f = new RandomAccessFile(r.file().toFile(), "r")) {
@@ -50,7 +56,9 @@ class JournalTests {
     j.close();
 
     List<Journal.Entry> seen = replay(dir);
-    assertEquals(List.of("one", "two"), seen.stream().map(e -> new String(e.meta(), StandardCharsets.UTF_8)).toList());
+    assertEquals(
+        List.of("one", "two"),
+        seen.stream().map(e -> new String(e.meta(), StandardCharsets.UTF_8)).toList());
     assertArrayEquals(first.blobPositions(), seen.get(0).blobPositions());
     assertArrayEquals(new int[] {11, 0, 7}, seen.get(0).blobLengths());
   }
@@ -115,7 +123,9 @@ class JournalTests {
       f.write(v ^ 0x40);
     }
     ConfigurationException e = assertThrows(ConfigurationException.class, () -> replay(dir));
-    assertTrue(e.getMessage().contains(segments.get(0).toString()) && e.getMessage().contains("damaged at byte 16"),
+    assertTrue(
+        e.getMessage().contains(segments.get(0).toString())
+            && e.getMessage().contains("damaged at byte 16"),
         e.getMessage());
   }
 
@@ -126,15 +136,18 @@ class JournalTests {
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 16; t++) {
       int n = t;
-      threads.add(Thread.ofPlatform().start(() -> {
-        for (int i = 0; i < 50; i++) {
-          CompletableFuture<Journal.Entry> f = j.append(b(n + "/" + i), new byte[100]);
-          synchronized (all) {
-            all.add(f);
-          }
-          f.join();
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int i = 0; i < 50; i++) {
+                      CompletableFuture<Journal.Entry> f = j.append(b(n + "/" + i), new byte[100]);
+                      synchronized (all) {
+                        all.add(f);
+                      }
+                      f.join();
+                    }
+                  }));
     }
     for (Thread t : threads) {
       t.join();

@@ -1,6 +1,5 @@
 package dev.plasm.daemon;
 
-import static dev.plasm.daemon.DaemonProcess.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -41,7 +40,9 @@ class LyingExecutorTests {
   @BeforeAll
   static void startNetwork() throws Exception {
     // Enough attempts for every liar and then the honest node.
-    r = DaemonProcess.start(tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\nmax-attempts = 20\n");
+    r =
+        DaemonProcess.start(
+            tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\nmax-attempts = 20\n");
     h = DaemonProcess.start(tmp.resolve("h"), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
     hId = RemoteNet.peerId(h);
     hello = RemoteNet.hello();
@@ -80,17 +81,28 @@ class LyingExecutorTests {
     RemoteNet.awaitExecutors(r, all);
 
     // Deterministic, so that a liar can also be caught running it in another recorded world.
-    String id = r.submit(RemoteNet.job(hello, List.of("peers"), "remote", ", \"deterministic\": true"));
+    String id =
+        r.submit(RemoteNet.job(hello, List.of("peers"), "remote", ", \"deterministic\": true"));
     JsonNode j = r.await(id, 240);
     assertEquals("finished", j.get("state").asString(), j::toString);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
     assertEquals(List.of(hId), List.of(j.get("executedBy").get(0).asString()), j::toString);
     assertEquals(1, j.get("executedBy").size(), j::toString);
-    assertEquals("Hello from WebAssembly!\narg 1: peers\n",
+    assertEquals(
+        "Hello from WebAssembly!\narg 1: peers\n",
         new String(r.getBytes("/v1/jobs/" + id + "/stdout").body(), StandardCharsets.UTF_8));
     byte[] receipt = r.getBytes("/v1/jobs/" + id + "/receipt").body();
-    ReceiptVerifier.Report report = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
-        new ReceiptVerifier.Request(hello, r.getBytes("/v1/jobs/" + id + "/stdout").body(), null, List.of(hId), null, null));
+    ReceiptVerifier.Report report =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                receipt,
+                new ReceiptVerifier.Request(
+                    hello,
+                    r.getBytes("/v1/jobs/" + id + "/stdout").body(),
+                    null,
+                    List.of(hId),
+                    null,
+                    null));
     assertTrue(report.passed(), report::toString);
 
     // One attempt per liar, each invalid and naming the check that caught it, then the honest one.
@@ -102,7 +114,9 @@ class LyingExecutorTests {
       assertEquals("invalid", a.get("result").asString(), a::toString);
       String lie = p.lie.name();
       String check = p.lie.check;
-      assertTrue(a.get("detail").asString().startsWith(check + ": "), () -> lie + " must fail the " + check + " check: " + a);
+      assertTrue(
+          a.get("detail").asString().startsWith(check + ": "),
+          () -> lie + " must fail the " + check + " check: " + a);
       assertTrue(a.has("endedAt"), a::toString);
       assertEquals(1, p.taken.size(), () -> lie + " was sent the job once: " + p.taken);
     }
@@ -116,16 +130,25 @@ class LyingExecutorTests {
       assertEquals(1, rep.get("lies").asLong(), rep::toString);
       assertEquals(0, rep.get("successes").asLong(), rep::toString);
       assertEquals(1, RemoteNet.reputationOnDisk(r, p.peerId()).get("lies").asLong());
-      assertTrue(rep.get("score").asDouble() < RemoteNet.peer(r, hId).get("reputation").get("score").asDouble());
+      assertTrue(
+          rep.get("score").asDouble()
+              < RemoteNet.peer(r, hId).get("reputation").get("score").asDouble());
     }
     assertEquals(1, RemoteNet.peer(r, hId).get("reputation").get("successes").asLong());
-    assertEquals(liars.size(), RemoteNet.metric(r, "plasm_remote_attempts_total{result=\"invalid\"}"));
+    assertEquals(
+        liars.size(), RemoteNet.metric(r, "plasm_remote_attempts_total{result=\"invalid\"}"));
     for (Lie lie : Lie.values()) {
       if (lie.check != null) {
-        assertTrue(RemoteNet.metric(r, "plasm_remote_results_rejected_total{check=\"" + lie.check + "\"}") >= 1, lie::name);
+        assertTrue(
+            RemoteNet.metric(r, "plasm_remote_results_rejected_total{check=\"" + lie.check + "\"}")
+                >= 1,
+            lie::name);
       }
     }
-    assertEquals(liars.size(), r.log().lines().filter(l -> l.contains("an executor's result failed a check")).count(), r.log());
+    assertEquals(
+        liars.size(),
+        r.log().lines().filter(l -> l.contains("an executor's result failed a check")).count(),
+        r.log());
   }
 
   @Test
@@ -142,7 +165,10 @@ class LyingExecutorTests {
     assertEquals(1, j.get("attempts").size(), j::toString);
     assertEquals("invalid", j.get("attempts").get(0).get("result").asString(), j::toString);
     assertEquals(404, r.getBytes("/v1/jobs/" + id + "/receipt").statusCode());
-    assertEquals(0, r.getBytes("/v1/jobs/" + id + "/stdout").body().length, "nothing a liar sent is kept as output");
+    assertEquals(
+        0,
+        r.getBytes("/v1/jobs/" + id + "/stdout").body().length,
+        "nothing a liar sent is kept as output");
     assertEquals(1, p.taken.size(), p.taken::toString);
     assertEquals(1, RemoteNet.peer(r, p.peerId()).get("reputation").get("lies").asLong());
   }

@@ -15,7 +15,8 @@ class ModuleTests {
         .requires("dev.plasm.job")
         // [p2p]: the daemon starts the configured transport and serves peers and the DHT.
         .requires("dev.plasm.transport.spi")
-        // Transports log through System.Logger (JUL); TransportLogBridge routes it into the daemon's log.
+        // Transports log through System.Logger (JUL); TransportLogBridge routes it into the
+        // daemon's log.
         .requires("java.logging")
         // The HTTP API's JSON bodies and the job records on disk.
         .requires("tools.jackson.databind")

@@ -33,13 +33,30 @@ import tools.jackson.databind.JsonNode;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OpenApiTests {
   /** Every route the server answers. */
-  static final Set<String> ROUTES = Set.of(
-      "GET /healthz", "GET /metrics", "GET /v1/node", "POST /v1/modules", "GET /v1/modules/{sha256}",
-      "HEAD /v1/modules/{sha256}", "POST /v1/jobs", "GET /v1/jobs", "GET /v1/jobs/{id}", "GET /v1/jobs/{id}/wait",
-      "GET /v1/jobs/{id}/stdout", "GET /v1/jobs/{id}/stderr", "GET /v1/jobs/{id}/receipt", "POST /v1/jobs/{id}/cancel",
-      // [p2p]: this daemon has p2p off, so these answer 409 p2p-disabled (P2pDaemonTests covers them on).
-      "GET /v1/peers", "GET /v1/dht/values/{key}", "PUT /v1/dht/values/{key}", "POST /v1/dht/providers/{key}",
-      "GET /v1/dht/providers/{key}", "GET /v1/dht/peers/{peerId}");
+  static final Set<String> ROUTES =
+      Set.of(
+          "GET /healthz",
+          "GET /metrics",
+          "GET /v1/node",
+          "POST /v1/modules",
+          "GET /v1/modules/{sha256}",
+          "HEAD /v1/modules/{sha256}",
+          "POST /v1/jobs",
+          "GET /v1/jobs",
+          "GET /v1/jobs/{id}",
+          "GET /v1/jobs/{id}/wait",
+          "GET /v1/jobs/{id}/stdout",
+          "GET /v1/jobs/{id}/stderr",
+          "GET /v1/jobs/{id}/receipt",
+          "POST /v1/jobs/{id}/cancel",
+          // [p2p]: this daemon has p2p off, so these answer 409 p2p-disabled (P2pDaemonTests covers
+          // them on).
+          "GET /v1/peers",
+          "GET /v1/dht/values/{key}",
+          "PUT /v1/dht/values/{key}",
+          "POST /v1/dht/providers/{key}",
+          "GET /v1/dht/providers/{key}",
+          "GET /v1/dht/peers/{peerId}");
 
   @TempDir static Path tmp;
   static DaemonProcess d;
@@ -78,11 +95,19 @@ class OpenApiTests {
     String peerId = json(d.get("/v1/node")).get("peerId").asString();
     for (String route : ROUTES) {
       String method = route.substring(0, route.indexOf(' '));
-      String path = route.substring(route.indexOf(' ') + 1).replace("{sha256}", sha).replace("{id}", id)
-          .replace("{key}", "%2Fplasm%2Fopenapi").replace("{peerId}", peerId);
-      HttpRequest.BodyPublisher body = path.equals("/v1/modules") ? HttpRequest.BodyPublishers.ofByteArray(hello)
-          : path.equals("/v1/jobs") ? HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\"}")
-          : HttpRequest.BodyPublishers.noBody();
+      String path =
+          route
+              .substring(route.indexOf(' ') + 1)
+              .replace("{sha256}", sha)
+              .replace("{id}", id)
+              .replace("{key}", "%2Fplasm%2Fopenapi")
+              .replace("{peerId}", peerId);
+      HttpRequest.BodyPublisher body =
+          path.equals("/v1/modules")
+              ? HttpRequest.BodyPublishers.ofByteArray(hello)
+              : path.equals("/v1/jobs")
+                  ? HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\"}")
+                  : HttpRequest.BodyPublishers.noBody();
       HttpRequest.Builder rb = d.request(path).method(method, body);
       if (path.equals("/v1/modules")) {
         rb.header("Content-Type", "application/wasm");
@@ -93,7 +118,14 @@ class OpenApiTests {
       assertNotEquals(405, r.statusCode(), route);
       assertFalse(r.statusCode() == 404, route + ": " + r.body());
       String status = Integer.toString(r.statusCode());
-      assertTrue(map(spec, "paths", route.substring(route.indexOf(' ') + 1), method.toLowerCase(), "responses").containsKey(status),
+      assertTrue(
+          map(
+                  spec,
+                  "paths",
+                  route.substring(route.indexOf(' ') + 1),
+                  method.toLowerCase(),
+                  "responses")
+              .containsKey(status),
           route + " answered " + status + ", which docs/openapi.yaml does not list");
     }
   }
@@ -102,7 +134,11 @@ class OpenApiTests {
   void aLiveJobHasExactlyTheDocumentedFields() throws Exception {
     byte[] hello = Files.readAllBytes(DaemonConfigTests.repoRoot().resolve("examples/hello.wasm"));
     String sha = json(d.postBytes("/v1/modules", hello)).get("sha256").asString();
-    JsonNode job = d.await(d.submit("{\"module\": \"" + sha + "\", \"nonce\": \"x\", \"idempotencyKey\": \"oa-1\"}"), 60);
+    JsonNode job =
+        d.await(
+            d.submit(
+                "{\"module\": \"" + sha + "\", \"nonce\": \"x\", \"idempotencyKey\": \"oa-1\"}"),
+            60);
     Map<String, Object> schema = map(spec, "components", "schemas", "Job");
     Set<String> documented = map(schema, "properties").keySet();
     for (Iterator<String> it = job.propertyNames().iterator(); it.hasNext(); ) {
@@ -121,7 +157,9 @@ class OpenApiTests {
   @Test
   void theLimitsSchemaNamesEveryLimit() {
     // One list of limits (dev.plasm.api.Limit): a limit added there must be documented here too.
-    Set<String> documented = new java.util.TreeSet<>(map(spec, "components", "schemas", "Limits", "properties").keySet());
+    Set<String> documented =
+        new java.util.TreeSet<>(
+            map(spec, "components", "schemas", "Limits", "properties").keySet());
     Set<String> limits = new java.util.TreeSet<>();
     for (dev.plasm.api.Limit l : dev.plasm.api.Limit.values()) {
       limits.add(l.jsonName());
@@ -135,31 +173,43 @@ class OpenApiTests {
     // Every error code the API and the HTTP server can answer, from their sources.
     StringBuilder src = new StringBuilder();
     for (String pkg : java.util.List.of("http", "httpd")) {
-      try (var files = Files.list(DaemonConfigTests.repoRoot()
-          .resolve("modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/" + pkg))) {
+      try (var files =
+          Files.list(
+              DaemonConfigTests.repoRoot()
+                  .resolve(
+                      "modules/plasm-daemon/src/main/java/dev/plasm/daemon/internal/" + pkg))) {
         for (Path f : files.toList()) {
           src.append(Files.readString(f));
         }
       }
     }
     Set<String> used = new TreeSet<>();
-    Matcher m = Pattern.compile("(?:new (?:ApiException|HttpError)\\(\\d+, |badRequest\\(|errorBody\\(\\d+, )\"([a-z0-9-]+)\"").matcher(src);
+    Matcher m =
+        Pattern.compile(
+                "(?:new (?:ApiException|HttpError)\\(\\d+, |badRequest\\(|errorBody\\(\\d+, )\"([a-z0-9-]+)\"")
+            .matcher(src);
     while (m.find()) {
       used.add(m.group(1));
     }
     // Manifest problems are the job model's codes (dev.plasm.job), answered as they are.
-    for (dev.plasm.job.ManifestException.Problem p : dev.plasm.job.ManifestException.Problem.values()) {
+    for (dev.plasm.job.ManifestException.Problem p :
+        dev.plasm.job.ManifestException.Problem.values()) {
       used.add(p.code());
     }
     assertTrue(used.size() > 10, used::toString);
-    String enumLine = (String) map(spec, "components", "schemas", "Error", "properties", "error", "properties", "code").get("enum");
+    String enumLine =
+        (String)
+            map(spec, "components", "schemas", "Error", "properties", "error", "properties", "code")
+                .get("enum");
     assertEquals(used, new TreeSet<>(list(enumLine)));
   }
 
   static java.util.List<String> list(String inline) {
     String s = inline.strip();
     assertTrue(s.startsWith("[") && s.endsWith("]"), s);
-    return java.util.Arrays.stream(s.substring(1, s.length() - 1).split(",")).map(String::strip).toList();
+    return java.util.Arrays.stream(s.substring(1, s.length() - 1).split(","))
+        .map(String::strip)
+        .toList();
   }
 
   @SuppressWarnings("unchecked")
@@ -168,7 +218,12 @@ class OpenApiTests {
     for (String k : keys) {
       o = ((Map<String, Object>) o).get(k);
       if (!(o instanceof Map)) {
-        throw new AssertionError("docs/openapi.yaml has no map at " + String.join(".", keys) + " (stopped at " + k + ")");
+        throw new AssertionError(
+            "docs/openapi.yaml has no map at "
+                + String.join(".", keys)
+                + " (stopped at "
+                + k
+                + ")");
       }
     }
     return (Map<String, Object>) o;

@@ -42,7 +42,9 @@ class P2pConfigTests {
 
   @Test
   void everyKeyIsRead() {
-    P2pConfig p = parse("""
+    P2pConfig p =
+        parse(
+                """
         [p2p]
         enabled = true
         transport = "libp2p"
@@ -62,15 +64,31 @@ class P2pConfigTests {
         relay-max-circuits = 5
         relay-circuit-duration = "30s"
         relay-circuit-bytes = "1MiB"
-        """.formatted(PEER, PEER)).p2p();
+        """
+                    .formatted(PEER, PEER))
+            .p2p();
     assertTrue(p.enabled());
     assertEquals(List.of("/ip4/0.0.0.0/tcp/4002", "/ip6/::1/tcp/0"), p.listen());
     assertEquals(List.of("/ip4/192.0.2.7/tcp/4001/p2p/" + PEER), p.bootstrap());
-    assertEquals(new TransportLimits(32, 8, 4096, 500, Duration.ofSeconds(3), Duration.ofSeconds(20)), p.limits());
+    assertEquals(
+        new TransportLimits(32, 8, 4096, 500, Duration.ofSeconds(3), Duration.ofSeconds(20)),
+        p.limits());
     RelayServiceLimits d = RelayServiceLimits.DEFAULTS;
-    assertEquals(new ReachSettings(false, List.of("/ip4/192.0.2.9/udp/4001/quic-v1/p2p/" + PEER), true,
-        new RelayServiceLimits(10, d.maxReservationsPerIp(), d.reservationTtl(), 5, d.maxCircuitsPerPeer(),
-            Duration.ofSeconds(30), 1 << 20), false), p.reach());
+    assertEquals(
+        new ReachSettings(
+            false,
+            List.of("/ip4/192.0.2.9/udp/4001/quic-v1/p2p/" + PEER),
+            true,
+            new RelayServiceLimits(
+                10,
+                d.maxReservationsPerIp(),
+                d.reservationTtl(),
+                5,
+                d.maxCircuitsPerPeer(),
+                Duration.ofSeconds(30),
+                1 << 20),
+            false),
+        p.reach());
   }
 
   /**
@@ -81,11 +99,14 @@ class P2pConfigTests {
   void bootstrapAndRemotePeersMayBeWrittenInEitherTextFormOfAPeerId() {
     String cid = "bafzaajaiaejcahwr5d5ofrfbis4l5d6uwr57hu5tjodrypfm6yaq6dsc2r2pzyt6";
     String base58 = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq"; // the same key
-    List<String> bootstrap = List.of(
-        "/ip4/192.0.2.7/tcp/4001/p2p/" + cid,
-        "/ip4/192.0.2.8/tcp/4001/p2p/16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY",
-        "/ip4/192.0.2.9/tcp/4001/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
-    DaemonConfig c = parse("""
+    List<String> bootstrap =
+        List.of(
+            "/ip4/192.0.2.7/tcp/4001/p2p/" + cid,
+            "/ip4/192.0.2.8/tcp/4001/p2p/16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY",
+            "/ip4/192.0.2.9/tcp/4001/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
+    DaemonConfig c =
+        parse(
+            """
         [p2p]
         enabled = true
         bootstrap = ["%s", "%s", "%s"]
@@ -93,58 +114,70 @@ class P2pConfigTests {
         enabled = true
         allow = ["%s"]
         deny = ["bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe"]
-        """.formatted(bootstrap.get(0), bootstrap.get(1), bootstrap.get(2), cid));
+        """
+                .formatted(bootstrap.get(0), bootstrap.get(1), bootstrap.get(2), cid));
     // The transport reads the addresses as written.
     assertEquals(bootstrap, c.p2p().bootstrap());
-    // Peers are compared with the ids the transport reports, so the config keeps the base58btc form.
+    // Peers are compared with the ids the transport reports, so the config keeps the base58btc
+    // form.
     assertEquals(List.of(base58), c.remote().allow());
     assertEquals(List.of("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"), c.remote().deny());
     assertTrue(c.remote().admits(base58));
 
     // A CIDv1 of another codec (dag-pb, bafy...) is no peer id, and the error says why.
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(
-        "[p2p]\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/bafybeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe\"]\n"));
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                parse(
+                    "[p2p]\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/bafybeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe\"]\n"));
     assertEquals("p2p.bootstrap[0]", e.field());
     assertTrue(e.getMessage().contains("libp2p-key"), e.getMessage());
   }
 
   @ParameterizedTest(name = "{2}")
-  @CsvSource(delimiter = '|', value = {
-    "[p2p]\\nenable = true|p2p.enable",
-    "[p2p]\\nenabled = \"yes\"|p2p.enabled",
-    "[p2p]\\ntransport = \"Lib P2P\"|p2p.transport",
-    "[p2p]\\nlisten = []|p2p.listen",
-    "[p2p]\\nlisten = \"/ip4/127.0.0.1/tcp/1\"|p2p.listen",
-    "[p2p]\\nlisten = [\"127.0.0.1:4001\"]|p2p.listen[0]",
-    "[p2p]\\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/tcp/1/p2p/x\"]|p2p.listen[1]",
-    "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001\"]|p2p.bootstrap[0]",
-    "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/0OIl\"]|p2p.bootstrap[0]",
-    "[p2p]\\nmax-inbound-streams = 0|p2p.max-inbound-streams",
-    "[p2p]\\nmax-pending-handshakes = 5000|p2p.max-pending-handshakes",
-    "[p2p]\\nmax-value-size = \"1MiB\"|p2p.max-value-size",
-    "[p2p]\\nmax-records = -1|p2p.max-records",
-    "[p2p]\\ndial-timeout = \"1ms\"|p2p.dial-timeout",
-    "[p2p]\\nquery-timeout = 30|p2p.query-timeout",
-    "[p2p]\\nautonat = 1|p2p.autonat",
-    "[p2p]\\nrelays = [\"/ip4/192.0.2.9/tcp/4001\"]|p2p.relays[0]",
-    "[p2p]\\nhole-punching = \"no\"|p2p.hole-punching",
-    "[p2p]\\nrelay-service = 0|p2p.relay-service",
-    "[p2p]\\nrelay-max-reservations = 0|p2p.relay-max-reservations",
-    "[p2p]\\nrelay-max-circuits = 100001|p2p.relay-max-circuits",
-    "[p2p]\\nrelay-circuit-duration = \"100ms\"|p2p.relay-circuit-duration",
-    "[p2p]\\nrelay-circuit-bytes = \"1B\"|p2p.relay-circuit-bytes",
-    "p2p = true|p2p",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "[p2p]\\nenable = true|p2p.enable",
+        "[p2p]\\nenabled = \"yes\"|p2p.enabled",
+        "[p2p]\\ntransport = \"Lib P2P\"|p2p.transport",
+        "[p2p]\\nlisten = []|p2p.listen",
+        "[p2p]\\nlisten = \"/ip4/127.0.0.1/tcp/1\"|p2p.listen",
+        "[p2p]\\nlisten = [\"127.0.0.1:4001\"]|p2p.listen[0]",
+        "[p2p]\\nlisten = [\"/ip4/127.0.0.1/tcp/0\", \"/ip4/127.0.0.1/tcp/1/p2p/x\"]|p2p.listen[1]",
+        "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001\"]|p2p.bootstrap[0]",
+        "[p2p]\\nbootstrap = [\"/ip4/127.0.0.1/tcp/4001/p2p/0OIl\"]|p2p.bootstrap[0]",
+        "[p2p]\\nmax-inbound-streams = 0|p2p.max-inbound-streams",
+        "[p2p]\\nmax-pending-handshakes = 5000|p2p.max-pending-handshakes",
+        "[p2p]\\nmax-value-size = \"1MiB\"|p2p.max-value-size",
+        "[p2p]\\nmax-records = -1|p2p.max-records",
+        "[p2p]\\ndial-timeout = \"1ms\"|p2p.dial-timeout",
+        "[p2p]\\nquery-timeout = 30|p2p.query-timeout",
+        "[p2p]\\nautonat = 1|p2p.autonat",
+        "[p2p]\\nrelays = [\"/ip4/192.0.2.9/tcp/4001\"]|p2p.relays[0]",
+        "[p2p]\\nhole-punching = \"no\"|p2p.hole-punching",
+        "[p2p]\\nrelay-service = 0|p2p.relay-service",
+        "[p2p]\\nrelay-max-reservations = 0|p2p.relay-max-reservations",
+        "[p2p]\\nrelay-max-circuits = 100001|p2p.relay-max-circuits",
+        "[p2p]\\nrelay-circuit-duration = \"100ms\"|p2p.relay-circuit-duration",
+        "[p2p]\\nrelay-circuit-bytes = \"1B\"|p2p.relay-circuit-bytes",
+        "p2p = true|p2p",
+      })
   void badSettingsAreErrorsNamingTheKey(String toml, String key) {
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> parse(toml.replace("\\n", "\n")));
     assertEquals(key, e.field(), e.getMessage());
     assertTrue(e.getMessage().startsWith("test.toml: " + key + ": "), e.getMessage());
   }
 
   @Test
   void theUnknownKeyMessageListsTheP2pKeys() {
-    ConfigurationException e = assertThrows(ConfigurationException.class, () -> parse("[p2p]\nlisten-addrs = []\n"));
-    assertTrue(e.getMessage().contains("autonat, bootstrap, dial-timeout, enabled, hole-punching, listen"), e.getMessage());
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> parse("[p2p]\nlisten-addrs = []\n"));
+    assertTrue(
+        e.getMessage().contains("autonat, bootstrap, dial-timeout, enabled, hole-punching, listen"),
+        e.getMessage());
   }
 
   /** docs/config.md's example carries every [p2p] key, commented or not, and its table documents each. */
@@ -154,12 +187,33 @@ class P2pConfigTests {
     Matcher m = Pattern.compile("```toml\n(.*?)```", Pattern.DOTALL).matcher(doc);
     assertTrue(m.find());
     String example = m.group(1);
-    assertFalse(DaemonConfig.parse(Path.of("docs/config.md"), example).p2p().enabled(), "the example keeps p2p off");
+    assertFalse(
+        DaemonConfig.parse(Path.of("docs/config.md"), example).p2p().enabled(),
+        "the example keeps p2p off");
     assertTrue(example.contains("[p2p]"), "the example has a [p2p] table");
-    for (String key : List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams", "max-pending-handshakes",
-        "max-value-size", "max-records", "dial-timeout", "query-timeout", "autonat", "relays", "hole-punching",
-        "relay-service", "relay-max-reservations", "relay-max-circuits", "relay-circuit-duration", "relay-circuit-bytes")) {
-      assertTrue(Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(), "example lacks " + key);
+    for (String key :
+        List.of(
+            "enabled",
+            "transport",
+            "listen",
+            "bootstrap",
+            "max-inbound-streams",
+            "max-pending-handshakes",
+            "max-value-size",
+            "max-records",
+            "dial-timeout",
+            "query-timeout",
+            "autonat",
+            "relays",
+            "hole-punching",
+            "relay-service",
+            "relay-max-reservations",
+            "relay-max-circuits",
+            "relay-circuit-duration",
+            "relay-circuit-bytes")) {
+      assertTrue(
+          Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(),
+          "example lacks " + key);
       assertTrue(doc.contains("`p2p." + key + "`"), "docs/config.md does not document p2p." + key);
     }
   }

@@ -32,7 +32,8 @@ import tools.jackson.databind.JsonNode;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class P2pDaemonTests {
-  static final String P2P = "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\nmax-value-size = \"2KiB\"\n";
+  static final String P2P =
+      "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\nmax-value-size = \"2KiB\"\n";
 
   @TempDir static Path tmp;
   static DaemonProcess a;
@@ -44,12 +45,17 @@ class P2pDaemonTests {
   @BeforeAll
   static void startNetwork() throws Exception {
     // A listens on TCP and QUIC; B joins it over TCP, C over QUIC (and listens on QUIC only).
-    a = DaemonProcess.start(tmp.resolve("a"), P2P.replace("\"]", "\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]"));
+    a =
+        DaemonProcess.start(
+            tmp.resolve("a"), P2P.replace("\"]", "\", \"/ip4/127.0.0.1/udp/0/quic-v1\"]"));
     JsonNode addrs = json(a.get("/v1/peers")).get("listenAddresses");
     aAddr = addrs.get(0).asString();
     aQuicAddr = addrs.get(1).asString();
     b = DaemonProcess.start(tmp.resolve("b"), P2P + "bootstrap = [\"" + aAddr + "\"]\n");
-    c = DaemonProcess.start(tmp.resolve("c"), P2P.replace("tcp/0", "udp/0/quic-v1") + "bootstrap = [\"" + aQuicAddr + "\"]\n");
+    c =
+        DaemonProcess.start(
+            tmp.resolve("c"),
+            P2P.replace("tcp/0", "udp/0/quic-v1") + "bootstrap = [\"" + aQuicAddr + "\"]\n");
   }
 
   @AfterAll
@@ -79,7 +85,8 @@ class P2pDaemonTests {
         return j;
       }
       if (System.nanoTime() > until) {
-        throw new AssertionError(path + " never matched; last: " + r.statusCode() + " " + r.body() + "\n" + d.log());
+        throw new AssertionError(
+            path + " never matched; last: " + r.statusCode() + " " + r.body() + "\n" + d.log());
       }
       Thread.sleep(100);
     }
@@ -95,8 +102,12 @@ class P2pDaemonTests {
   }
 
   HttpResponse<String> put(DaemonProcess d, String path, byte[] body) throws Exception {
-    return d.http.send(d.request(path).header("Content-Type", "application/octet-stream")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return d.http.send(
+        d.request(path)
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -104,14 +115,20 @@ class P2pDaemonTests {
     JsonNode node = json(a.get("/v1/node"));
     JsonNode peers = json(a.get("/v1/peers"));
     assertEquals(node.get("peerId").asString(), peers.get("peerId").asString());
-    assertTrue(aAddr.matches("/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/" + node.get("peerId").asString()), aAddr);
+    assertTrue(
+        aAddr.matches("/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/" + node.get("peerId").asString()), aAddr);
     assertTrue(node.get("p2p").get("enabled").asBoolean());
     assertEquals(aAddr, node.get("p2p").get("listenAddresses").get(0).asString());
-    assertTrue(aQuicAddr.matches("/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/" + node.get("peerId").asString()), aQuicAddr);
+    assertTrue(
+        aQuicAddr.matches(
+            "/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/" + node.get("peerId").asString()),
+        aQuicAddr);
     // AutoNAT's verdict (unknown until two peers answered; loopback peers may dial A back).
     JsonNode reach = peers.get("reachability");
     assertTrue(reach.get("status").asString().matches("unknown|public|private"), reach::toString);
-    assertTrue(reach.get("relayAddresses").isArray() && reach.get("observedAddresses").isArray(), reach::toString);
+    assertTrue(
+        reach.get("relayAddresses").isArray() && reach.get("observedAddresses").isArray(),
+        reach::toString);
     assertEquals(reach.get("status"), node.get("p2p").get("reachability").get("status"));
     assertTrue(a.log().contains("p2p node listening"), a::log);
     assertTrue(a.log().contains(node.get("peerId").asString()), a::log);
@@ -128,7 +145,12 @@ class P2pDaemonTests {
     JsonNode aOnB = find(onB, ida);
     assertEquals("outbound", aOnB.get("direction").asString());
     assertTrue(aOnB.get("agentVersion").asString().startsWith("plasm/"), aOnB::toString);
-    assertTrue(aOnB.get("addresses").get(0).asString().startsWith(aAddr.substring(0, aAddr.indexOf("/p2p/"))), aOnB::toString);
+    assertTrue(
+        aOnB.get("addresses")
+            .get(0)
+            .asString()
+            .startsWith(aAddr.substring(0, aAddr.indexOf("/p2p/"))),
+        aOnB::toString);
     assertTrue(aOnB.get("protocols").toString().contains("/plasm/kad/1.0.0"), aOnB::toString);
     assertFalse(aOnB.get("since").asString().isEmpty());
   }
@@ -137,7 +159,8 @@ class P2pDaemonTests {
   void aDaemonJoinsOverQuic() throws Exception {
     String ida = peerId(a);
     JsonNode onC = await(c, "/v1/peers", j -> lists(j, ida));
-    assertTrue(onC.get("listenAddresses").get(0).asString().contains("/quic-v1/p2p/"), onC::toString);
+    assertTrue(
+        onC.get("listenAddresses").get(0).asString().contains("/quic-v1/p2p/"), onC::toString);
     // C knew only A's QUIC address, and A could not know C before C dialed it.
     assertTrue(find(onC, ida).get("addresses").toString().contains("/quic-v1"), onC::toString);
   }
@@ -163,12 +186,16 @@ class P2pDaemonTests {
   void aValuePutOnAIsReadOnB() throws Exception {
     await(b, "/v1/peers", j -> lists(j, peerId0(a)));
     String key = "/plasm/test/greeting-" + System.nanoTime();
-    HttpResponse<String> put = put(a, "/v1/dht/values/" + enc(key), "hello, peers".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> put =
+        put(a, "/v1/dht/values/" + enc(key), "hello, peers".getBytes(StandardCharsets.UTF_8));
     assertEquals(200, put.statusCode(), put.body());
     assertEquals(key, json(put).get("key").asString());
     assertEquals(12, json(put).get("bytes").asInt());
     JsonNode got = json(ok(b.get("/v1/dht/values/" + enc(key))));
-    assertEquals("hello, peers", new String(Base64.getDecoder().decode(got.get("valueBase64").asString()), StandardCharsets.UTF_8));
+    assertEquals(
+        "hello, peers",
+        new String(
+            Base64.getDecoder().decode(got.get("valueBase64").asString()), StandardCharsets.UTF_8));
     assertEquals(key, got.get("key").asString());
 
     HttpResponse<String> missing = b.get("/v1/dht/values/" + enc("/plasm/test/nobody-put-this"));
@@ -213,20 +240,36 @@ class P2pDaemonTests {
   void badKeysPeerIdsAndValuesAreRefusedNamingTheField() throws Exception {
     assertError(a.get("/v1/dht/values/" + enc("/ipns/x")), 400, "invalid-value", "key");
     assertError(a.get("/v1/dht/values/" + enc("/plasm/")), 400, "invalid-value", "key");
-    assertError(a.get("/v1/dht/values/" + enc("/plasm/" + "x".repeat(600))), 400, "invalid-value", "key");
+    assertError(
+        a.get("/v1/dht/values/" + enc("/plasm/" + "x".repeat(600))), 400, "invalid-value", "key");
     assertError(a.get("/v1/dht/values/%2Fplasm%2F%ff"), 400, "invalid-value", "key");
     assertError(a.get("/v1/dht/values/%2Fplasm%2Fa%0Ab"), 400, "invalid-value", "key");
-    assertError(a.post("/v1/dht/providers/" + enc("plasm/no-slash"), ""), 400, "invalid-value", "key");
+    assertError(
+        a.post("/v1/dht/providers/" + enc("plasm/no-slash"), ""), 400, "invalid-value", "key");
     assertError(a.get("/v1/dht/peers/not-a-peer"), 400, "invalid-value", "peerId");
-    assertError(a.get("/v1/dht/peers/12D3KooW0000000000000000000000000000000000000000"), 400, "invalid-value", "peerId");
-    assertError(put(a, "/v1/dht/values/" + enc("/plasm/big"), new byte[2049]), 413, "payload-too-large", "value");
-    assertError(a.get("/v1/dht/providers/" + enc("/plasm/x") + "?max=0"), 400, "invalid-value", "max");
-    assertError(a.get("/v1/dht/providers/" + enc("/plasm/x") + "?limit=3"), 400, "unknown-field", "limit");
-    HttpResponse<String> del = a.http.send(a.request("/v1/dht/values/" + enc("/plasm/x")).DELETE().build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertError(
+        a.get("/v1/dht/peers/12D3KooW0000000000000000000000000000000000000000"),
+        400,
+        "invalid-value",
+        "peerId");
+    assertError(
+        put(a, "/v1/dht/values/" + enc("/plasm/big"), new byte[2049]),
+        413,
+        "payload-too-large",
+        "value");
+    assertError(
+        a.get("/v1/dht/providers/" + enc("/plasm/x") + "?max=0"), 400, "invalid-value", "max");
+    assertError(
+        a.get("/v1/dht/providers/" + enc("/plasm/x") + "?limit=3"), 400, "unknown-field", "limit");
+    HttpResponse<String> del =
+        a.http.send(
+            a.request("/v1/dht/values/" + enc("/plasm/x")).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(405, del.statusCode());
-    HttpResponse<String> noToken = a.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(a.base + "/v1/peers")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> noToken =
+        a.http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(a.base + "/v1/peers")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(401, noToken.statusCode());
     // The node still serves after all that.
     assertEquals(200, a.get("/v1/peers").statusCode());
@@ -236,9 +279,15 @@ class P2pDaemonTests {
   @Test
   void aMisbehavingPeerIsRefusedWithOneLineInTheDaemonLog() throws Exception {
     // Compiled against libp2p on the class path, run with it as a named module: read it.
-    P2pDaemonTests.class.getModule().addReads(ModuleLayer.boot().findModule("dev.plasm.transport.libp2p").orElseThrow());
+    P2pDaemonTests.class
+        .getModule()
+        .addReads(ModuleLayer.boot().findModule("dev.plasm.transport.libp2p").orElseThrow());
     try (Host h = Host.builder().build();
-        Dht dht = Dht.builder(h).namespace("other").bootstrapPeers(List.of(Multiaddr.parse(aAddr))).build()) {
+        Dht dht =
+            Dht.builder(h)
+                .namespace("other")
+                .bootstrapPeers(List.of(Multiaddr.parse(aAddr)))
+                .build()) {
       assertTrue(dht.bootstrap() >= 1);
       dht.putValue("/other/x", "nope".getBytes(StandardCharsets.UTF_8));
       String who = h.peerId().toString();
@@ -250,8 +299,11 @@ class P2pDaemonTests {
         lines = a.log().lines().filter(l -> l.contains("refused a request from " + who)).toList();
       } while (lines.isEmpty());
       String line = lines.getFirst();
-      assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT\\S+ INFO kad: refused a request from .*outside the /plasm/ namespace.*"
-          + " logger=dev\\.plasm\\.transport\\.libp2p\\.kad"), line);
+      assertTrue(
+          line.matches(
+              "\\d{4}-\\d\\d-\\d\\dT\\S+ INFO kad: refused a request from .*outside the /plasm/ namespace.*"
+                  + " logger=dev\\.plasm\\.transport\\.libp2p\\.kad"),
+          line);
       // JUL's own two-line console format must not appear.
       assertFalse(a.log().contains("INFO: kad:"), a::log);
     }
@@ -262,11 +314,16 @@ class P2pDaemonTests {
   void withP2pOffTheEndpointsSaySoAndHowToEnableIt() throws Exception {
     try (DaemonProcess off = DaemonProcess.start(tmp.resolve("off"), "")) {
       assertFalse(json(off.get("/v1/node")).get("p2p").get("enabled").asBoolean());
-      for (HttpResponse<String> r : List.of(off.get("/v1/peers"), off.get("/v1/dht/values/" + enc("/plasm/x")),
-          off.post("/v1/dht/providers/" + enc("/plasm/x"), ""), off.get("/v1/dht/providers/" + enc("/plasm/x")),
-          off.get("/v1/dht/peers/" + peerId(a)))) {
+      for (HttpResponse<String> r :
+          List.of(
+              off.get("/v1/peers"),
+              off.get("/v1/dht/values/" + enc("/plasm/x")),
+              off.post("/v1/dht/providers/" + enc("/plasm/x"), ""),
+              off.get("/v1/dht/providers/" + enc("/plasm/x")),
+              off.get("/v1/dht/peers/" + peerId(a)))) {
         assertError(r, 409, "p2p-disabled", null);
-        assertTrue(json(r).get("error").get("message").asString().contains("enabled = true"), r::body);
+        assertTrue(
+            json(r).get("error").get("message").asString().contains("enabled = true"), r::body);
       }
       assertFalse(off.log().contains("p2p node listening"), off::log);
     }
@@ -275,8 +332,12 @@ class P2pDaemonTests {
   @Test
   void aP2pPortInUseStopsTheDaemonWithTheKeyNamed() throws Exception {
     String bind = aAddr.substring(0, aAddr.indexOf("/p2p/"));
-    AssertionError e = assertThrows(AssertionError.class,
-        () -> DaemonProcess.start(tmp.resolve("clash"), "[p2p]\nenabled = true\nlisten = [\"" + bind + "\"]\n"));
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () ->
+                DaemonProcess.start(
+                    tmp.resolve("clash"), "[p2p]\nenabled = true\nlisten = [\"" + bind + "\"]\n"));
     assertTrue(e.getMessage().contains("p2p.listen: cannot listen on " + bind), e.getMessage());
   }
 

@@ -45,24 +45,48 @@ class P2pRejoinTests {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    P2pConfig seedConfig = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/" + port), List.of(),
-        TransportLimits.DEFAULTS, ReachSettings.DEFAULTS);
-    P2pNode seed = P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
+    P2pConfig seedConfig =
+        new P2pConfig(
+            true,
+            "libp2p",
+            List.of("/ip4/127.0.0.1/tcp/" + port),
+            List.of(),
+            TransportLimits.DEFAULTS,
+            ReachSettings.DEFAULTS);
+    P2pNode seed =
+        P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
     String seedAddr = "/ip4/127.0.0.1/tcp/" + port + "/p2p/" + seed.transport().peerId();
-    P2pConfig config = new P2pConfig(true, "libp2p", List.of("/ip4/127.0.0.1/tcp/0"), List.of(seedAddr),
-        TransportLimits.DEFAULTS, ReachSettings.DEFAULTS);
-    try (P2pNode node = P2pNode.start(config, Plugins.boot(), NodeIdentity.ephemeral(), "test", log, Duration.ofMillis(200))) {
-      await("the node joins its seed", () -> logBytes.toString(StandardCharsets.UTF_8).contains("p2p bootstrap done"));
+    P2pConfig config =
+        new P2pConfig(
+            true,
+            "libp2p",
+            List.of("/ip4/127.0.0.1/tcp/0"),
+            List.of(seedAddr),
+            TransportLimits.DEFAULTS,
+            ReachSettings.DEFAULTS);
+    try (P2pNode node =
+        P2pNode.start(
+            config,
+            Plugins.boot(),
+            NodeIdentity.ephemeral(),
+            "test",
+            log,
+            Duration.ofMillis(200))) {
+      await(
+          "the node joins its seed",
+          () -> logBytes.toString(StandardCharsets.UTF_8).contains("p2p bootstrap done"));
       assertFalse(node.transport().peers().isEmpty());
       seed.close();
       await("the node sees its seed gone", () -> node.transport().peers().isEmpty());
       // The seed comes back at the same address with the same identity.
       seed = P2pNode.start(seedConfig, Plugins.boot(), NodeIdentity.fromSeed(seedKey), "test", log);
       P2pNode restarted = seed;
-      await("the node bootstraps again", () -> {
-        String t = logBytes.toString(StandardCharsets.UTF_8);
-        return t.indexOf("p2p bootstrap done") < t.lastIndexOf("p2p bootstrap done");
-      });
+      await(
+          "the node bootstraps again",
+          () -> {
+            String t = logBytes.toString(StandardCharsets.UTF_8);
+            return t.indexOf("p2p bootstrap done") < t.lastIndexOf("p2p bootstrap done");
+          });
       assertFalse(node.transport().peers().isEmpty());
       await("the seed knows the node again", () -> !restarted.transport().peers().isEmpty());
       String text = logBytes.toString(StandardCharsets.UTF_8);

@@ -19,6 +19,7 @@ final class PeerWire {
   static final int STDOUT = 2;
   static final int STDERR = 3;
   static final int DATA = 4;
+
   /** The most raw bytes an output or module frame carries. */
   static final int CHUNK = 262_144;
 
@@ -60,7 +61,8 @@ final class PeerWire {
   /** Raw bytes as frames of {@code type}, {@value #CHUNK} bytes at most each. */
   static void chunks(OutputStream out, int type, byte[] bytes) throws IOException {
     for (int off = 0; off < bytes.length; off += CHUNK) {
-      frame(out, type, java.util.Arrays.copyOfRange(bytes, off, Math.min(bytes.length, off + CHUNK)));
+      frame(
+          out, type, java.util.Arrays.copyOfRange(bytes, off, Math.min(bytes.length, off + CHUNK)));
     }
   }
 

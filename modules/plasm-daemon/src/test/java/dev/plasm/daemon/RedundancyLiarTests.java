@@ -28,9 +28,12 @@ class RedundancyLiarTests {
 
   @Test
   void theMajorityAnswerIsAcceptedAndTheLiarIsNamedAndLosesReputation() throws Exception {
-    try (DaemonProcess r = DaemonProcess.start(tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\n");
-        DaemonProcess h1 = DaemonProcess.start(tmp.resolve("h1"), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
-        DaemonProcess h2 = DaemonProcess.start(tmp.resolve("h2"), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
+    try (DaemonProcess r =
+            DaemonProcess.start(tmp.resolve("r"), RemoteNet.P2P + "[remote]\nenabled = false\n");
+        DaemonProcess h1 =
+            DaemonProcess.start(tmp.resolve("h1"), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
+        DaemonProcess h2 =
+            DaemonProcess.start(tmp.resolve("h2"), RemoteNet.joining(r) + RemoteNet.EXECUTOR);
         FaultyPeer liar = FaultyPeer.start(RemoteNet.address(r), Lie.CONSISTENT)) {
       liar.offer(1000, Duration.ofMinutes(10));
       String h1Id = RemoteNet.peerId(h1);
@@ -38,7 +41,13 @@ class RedundancyLiarTests {
       RemoteNet.awaitExecutors(r, List.of(h1Id, h2Id, liar.peerId()));
       byte[] hello = RemoteNet.hello();
 
-      String id = r.submit(RemoteNet.job(hello, List.of("vote"), "remote", ", \"redundancy\": 3, \"deterministic\": true"));
+      String id =
+          r.submit(
+              RemoteNet.job(
+                  hello,
+                  List.of("vote"),
+                  "remote",
+                  ", \"redundancy\": 3, \"deterministic\": true"));
       JsonNode j = r.await(id, 240);
       assertEquals("finished", j.get("state").asString(), j::toString);
       assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
@@ -46,7 +55,10 @@ class RedundancyLiarTests {
       j.get("executedBy").forEach(x -> by.add(x.asString()));
       assertEquals(Set.of(h1Id, h2Id), by, j::toString);
       byte[] out = r.getBytes("/v1/jobs/" + id + "/stdout").body();
-      assertEquals("Hello from WebAssembly!\narg 1: vote\n", new String(out, StandardCharsets.UTF_8), "the majority's output");
+      assertEquals(
+          "Hello from WebAssembly!\narg 1: vote\n",
+          new String(out, StandardCharsets.UTF_8),
+          "the majority's output");
 
       // The liar is named in the reason and in its attempt, which is not counted as a success.
       String reason = j.get("reason").asString();
@@ -73,12 +85,15 @@ class RedundancyLiarTests {
         assertEquals(0, hr.get("lies").asLong(), hr::toString);
         assertTrue(hr.get("score").asDouble() > rep.get("score").asDouble());
       }
-      assertEquals(1, RemoteNet.metric(r, "plasm_remote_results_rejected_total{check=\"disagreement\"}"));
+      assertEquals(
+          1, RemoteNet.metric(r, "plasm_remote_results_rejected_total{check=\"disagreement\"}"));
 
       // The receipt kept is an honest executor's, for the output kept.
-      ReceiptVerifier.Report report = new ReceiptVerifier(ReceiptSchemes.discover()).verify(
-          r.getBytes("/v1/jobs/" + id + "/receipt").body(),
-          new ReceiptVerifier.Request(hello, out, null, List.of(h1Id, h2Id), null, null));
+      ReceiptVerifier.Report report =
+          new ReceiptVerifier(ReceiptSchemes.discover())
+              .verify(
+                  r.getBytes("/v1/jobs/" + id + "/receipt").body(),
+                  new ReceiptVerifier.Request(hello, out, null, List.of(h1Id, h2Id), null, null));
       assertTrue(report.passed(), report::toString);
     }
   }

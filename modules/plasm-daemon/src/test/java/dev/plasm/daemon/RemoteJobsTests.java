@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.fixtures.Fixtures;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.host.ReceiptVerifier;
-import dev.plasm.fixtures.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,30 +79,51 @@ class RemoteJobsTests {
   static void assertReceiptFrom(DaemonProcess x, String id, String signer) throws Exception {
     byte[] receipt = x.getBytes("/v1/jobs/" + id + "/receipt").body();
     byte[] out = x.getBytes("/v1/jobs/" + id + "/stdout").body();
-    ReceiptVerifier.Report r = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
-        new ReceiptVerifier.Request(hello, out, null, List.of(signer), null, null));
+    ReceiptVerifier.Report r =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                receipt,
+                new ReceiptVerifier.Request(hello, out, null, List.of(signer), null, null));
     assertTrue(r.passed(), r::toString);
     assertEquals(signer, r.receipt().signer().peerId());
   }
 
   @Test
-  void aRemoteJobRunsOnAnotherNodeWithTheModuleFetchedByHashAndItsReceiptVerifies() throws Exception {
+  void aRemoteJobRunsOnAnotherNodeWithTheModuleFetchedByHashAndItsReceiptVerifies()
+      throws Exception {
     JsonNode j = a.await(a.submit(job("remote", "")), 120);
     assertEquals("finished", j.get("state").asString(), j::toString);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
     String ranOn = j.get("executedBy").get(0).asString();
     assertTrue(executors.contains(ranOn), j::toString);
-    assertEquals("Hello from WebAssembly!\narg 1: peers\n",
-        new String(a.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(), StandardCharsets.UTF_8));
+    assertEquals(
+        "Hello from WebAssembly!\narg 1: peers\n",
+        new String(
+            a.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(),
+            StandardCharsets.UTF_8));
     assertReceiptFrom(a, j.get("id").asString(), ranOn);
     assertFalse(j.get("engine").asString().isEmpty(), "the engine the executor ran it on: " + j);
-    assertEquals("ok", j.get("attempts").get(j.get("attempts").size() - 1).get("result").asString(), j::toString);
-    // The executor has the module now, fetched by its hash from A, and the job recorded with A as its requester.
-    DaemonProcess executor = ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
-    assertEquals(200, executor.http.send(executor.request("/v1/modules/" + helloSha).method("HEAD",
-        java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.discarding())
-        .statusCode());
-    String executorJob = j.get("attempts").get(j.get("attempts").size() - 1).get("executorJobId").asString();
+    assertEquals(
+        "ok",
+        j.get("attempts").get(j.get("attempts").size() - 1).get("result").asString(),
+        j::toString);
+    // The executor has the module now, fetched by its hash from A, and the job recorded with A as
+    // its requester.
+    DaemonProcess executor =
+        ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
+    assertEquals(
+        200,
+        executor
+            .http
+            .send(
+                executor
+                    .request("/v1/modules/" + helloSha)
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding())
+            .statusCode());
+    String executorJob =
+        j.get("attempts").get(j.get("attempts").size() - 1).get("executorJobId").asString();
     JsonNode there = json(executor.get("/v1/jobs/" + executorJob));
     assertEquals(peerId(a), there.get("requester").get("peerId").asString(), there::toString);
     assertTrue(metric(a, "plasm_remote_jobs_dispatched_total") >= 1);
@@ -123,7 +144,8 @@ class RemoteJobsTests {
     JsonNode ok = a.await(a.submit(job(cId, "")), 120);
     assertEquals("completed", ok.get("outcome").get("kind").asString(), ok::toString);
     assertEquals(cId, ok.get("executedBy").get(0).asString());
-    // E runs no one else's jobs: it publishes no offer, so the job fails saying so, with nothing run.
+    // E runs no one else's jobs: it publishes no offer, so the job fails saying so, with nothing
+    // run.
     String eId = peerId(e);
     JsonNode no = a.await(a.submit(job(eId, "")), 120);
     assertEquals("failed", no.get("outcome").get("kind").asString(), no::toString);
@@ -133,7 +155,8 @@ class RemoteJobsTests {
 
   @Test
   void redundancyRunsOnDistinctNodesAndTheirAnswersAgree() throws Exception {
-    JsonNode j = a.await(a.submit(job("remote", ", \"redundancy\": 3, \"deterministic\": true")), 180);
+    JsonNode j =
+        a.await(a.submit(job("remote", ", \"redundancy\": 3, \"deterministic\": true")), 180);
     assertEquals("completed", j.get("outcome").get("kind").asString(), j::toString);
     Set<String> by = new java.util.HashSet<>();
     j.get("executedBy").forEach(x -> by.add(x.asString()));
@@ -143,7 +166,11 @@ class RemoteJobsTests {
   @Test
   void cancellingARemoteJobCancelsItOnTheExecutorAndKeepsItsSignedReceipt() throws Exception {
     String sleep = Base64.getEncoder().encodeToString(Fixtures.bytes("sleep-forever"));
-    String id = a.submit("{\"moduleBase64\": \"" + sleep + "\", \"placement\": \"remote\", \"limits\": {\"timeoutMillis\": 60000}}");
+    String id =
+        a.submit(
+            "{\"moduleBase64\": \""
+                + sleep
+                + "\", \"placement\": \"remote\", \"limits\": {\"timeoutMillis\": 60000}}");
     // Out and accepted by an executor: the attempt names the executor's job.
     JsonNode out = null;
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -158,13 +185,16 @@ class RemoteJobsTests {
     JsonNode attempt = out.get("attempts").get(out.get("attempts").size() - 1);
     String executorJob = attempt.get("executorJobId").asString();
     String ranOn = attempt.get("peerId").asString();
-    DaemonProcess executor = ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
+    DaemonProcess executor =
+        ranOn.equals(executors.get(0)) ? b : ranOn.equals(executors.get(1)) ? c : d;
     executor.awaitState(executorJob, "running", 30);
 
     long t = System.nanoTime();
     var r = a.post("/v1/jobs/" + id + "/cancel", "");
     assertEquals(200, r.statusCode(), r::body);
-    assertTrue((System.nanoTime() - t) / 1_000_000 < 9_000, "the executor answered the cancel, no stream was cut");
+    assertTrue(
+        (System.nanoTime() - t) / 1_000_000 < 9_000,
+        "the executor answered the cancel, no stream was cut");
     JsonNode j = json(r);
     assertEquals("cancelled", j.get("state").asString(), j::toString);
     assertEquals("cancelled", j.get("outcome").get("kind").asString(), j::toString);
@@ -174,8 +204,11 @@ class RemoteJobsTests {
     // The executor signed what happened; A checked it and keeps it.
     assertTrue(j.get("receipt").asBoolean(), j::toString);
     byte[] receipt = a.getBytes("/v1/jobs/" + id + "/receipt").body();
-    ReceiptVerifier.Report rep = new ReceiptVerifier(ReceiptSchemes.discover()).verify(receipt,
-        new ReceiptVerifier.Request(null, new byte[0], null, List.of(ranOn), null, null));
+    ReceiptVerifier.Report rep =
+        new ReceiptVerifier(ReceiptSchemes.discover())
+            .verify(
+                receipt,
+                new ReceiptVerifier.Request(null, new byte[0], null, List.of(ranOn), null, null));
     assertTrue(rep.passed(), rep::toString);
     assertEquals("cancelled", rep.receipt().outcome().kind());
     // A cancel is not the executor's fault: its reputation has no failure from it.

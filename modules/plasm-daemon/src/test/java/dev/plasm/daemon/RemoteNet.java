@@ -17,7 +17,8 @@ import tools.jackson.databind.JsonNode;
 /** What the tests of jobs across peers share: configs, waiting for the network, reading jobs, peers and metrics. */
 final class RemoteNet {
   static final String P2P = "[p2p]\nenabled = true\nlisten = [\"/ip4/127.0.0.1/tcp/0\"]\n";
-  static final String EXECUTOR = "[remote]\nenabled = true\noffer-interval = \"1s\"\noffer-ttl = \"20s\"\n";
+  static final String EXECUTOR =
+      "[remote]\nenabled = true\noffer-interval = \"1s\"\noffer-ttl = \"20s\"\n";
 
   private RemoteNet() {}
 
@@ -44,23 +45,35 @@ final class RemoteNet {
     for (String s : args) {
       a.append(a.isEmpty() ? "" : ", ").append('"').append(s).append('"');
     }
-    return "{\"moduleBase64\": \"" + Base64.getEncoder().encodeToString(module) + "\", \"args\": [" + a + "], \"placement\": \""
-        + placement + "\"" + more + "}";
+    return "{\"moduleBase64\": \""
+        + Base64.getEncoder().encodeToString(module)
+        + "\", \"args\": ["
+        + a
+        + "], \"placement\": \""
+        + placement
+        + "\""
+        + more
+        + "}";
   }
 
   /** Waits until {@code requester} finds every one of {@code ids} among the providers of /plasm/executor. */
   static void awaitExecutors(DaemonProcess requester, Collection<String> ids) throws Exception {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
-      JsonNode p = json(requester.get("/v1/dht/providers/" + URLEncoder.encode("/plasm/executor", StandardCharsets.UTF_8)
-          + "?max=20"));
+      JsonNode p =
+          json(
+              requester.get(
+                  "/v1/dht/providers/"
+                      + URLEncoder.encode("/plasm/executor", StandardCharsets.UTF_8)
+                      + "?max=20"));
       Set<String> found = new HashSet<>();
       p.get("providers").forEach(x -> found.add(x.get("peerId").asString()));
       if (found.containsAll(ids)) {
         return;
       }
       if (System.nanoTime() > until) {
-        throw new AssertionError("the requester never found the executors " + ids + "; providers: " + p);
+        throw new AssertionError(
+            "the requester never found the executors " + ids + "; providers: " + p);
       }
       Thread.sleep(250);
     }
@@ -106,12 +119,16 @@ final class RemoteNet {
   /** {@code peer}'s reputation as {@code x} keeps it on disk ({@code STATE/peers.json}). */
   static JsonNode reputationOnDisk(DaemonProcess x, String peer) throws Exception {
     Path file = x.state.resolve("peers.json");
-    JsonNode all = Files.exists(file) ? DaemonProcess.JSON.readTree(Files.readAllBytes(file)) : DaemonProcess.JSON.createObjectNode();
+    JsonNode all =
+        Files.exists(file)
+            ? DaemonProcess.JSON.readTree(Files.readAllBytes(file))
+            : DaemonProcess.JSON.createObjectNode();
     return all.path("peers").path(peer);
   }
 
   /** The jobs {@code executor} holds for {@code requester}'s job {@code jobId}. */
-  static List<JsonNode> jobsFor(DaemonProcess executor, String requester, String jobId) throws Exception {
+  static List<JsonNode> jobsFor(DaemonProcess executor, String requester, String jobId)
+      throws Exception {
     List<JsonNode> out = new java.util.ArrayList<>();
     for (JsonNode s : json(executor.get("/v1/jobs?limit=1000")).get("jobs")) {
       JsonNode j = json(executor.get("/v1/jobs/" + s.get("id").asString()));

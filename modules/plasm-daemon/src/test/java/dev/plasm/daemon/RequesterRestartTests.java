@@ -54,8 +54,13 @@ class RequesterRestartTests {
 
   /** Submits a job that sleeps on E; returns its id at R and E's job id once it runs there. */
   String[] sleeperRunningOnE() throws Exception {
-    String id = r.submit(RemoteNet.job(Fixtures.bytes("probe"), List.of("sleep", "6"), "remote",
-        ", \"limits\": {\"timeoutMillis\": 60000}"));
+    String id =
+        r.submit(
+            RemoteNet.job(
+                Fixtures.bytes("probe"),
+                List.of("sleep", "6"),
+                "remote",
+                ", \"limits\": {\"timeoutMillis\": 60000}"));
     String[] at = RemoteNet.awaitAccepted(r, id, 60).split(" ");
     assertEquals(eId, at[0]);
     e.awaitState(at[1], "running", 60);
@@ -80,20 +85,25 @@ class RequesterRestartTests {
     assertEquals(List.of(eId), List.of(j.get("executedBy").get(0).asString()), j::toString);
     assertEquals(1, j.get("attempts").size(), j::toString);
     assertEquals("ok", j.get("attempts").get(0).get("result").asString(), j::toString);
-    assertEquals(executorJobId, j.get("attempts").get(0).get("executorJobId").asString(), j::toString);
+    assertEquals(
+        executorJobId, j.get("attempts").get(0).get("executorJobId").asString(), j::toString);
     assertTrue(r.logContains("reattaching a remote job after the restart"), r::log);
     // E ran it once, and R keeps exactly E's signed receipt.
     List<JsonNode> there = RemoteNet.jobsFor(e, rId, id);
     assertEquals(1, there.size(), there::toString);
     assertEquals(executorJobId, there.get(0).get("id").asString());
-    assertEquals(json(e.get("/v1/jobs/" + executorJobId + "/receipt")), json(r.get("/v1/jobs/" + id + "/receipt")));
+    assertEquals(
+        json(e.get("/v1/jobs/" + executorJobId + "/receipt")),
+        json(r.get("/v1/jobs/" + id + "/receipt")));
   }
 
   @Test
   void afterSigtermTheJobIsReattachedAndCompletesExactlyOnce() throws Exception {
     String[] job = sleeperRunningOnE();
     int code = r.terminate();
-    assertTrue(code == 0 || code == 143, "exit code " + code + "\n" + r.log()); // 143: the JVM's exit on SIGTERM
+    assertTrue(
+        code == 0 || code == 143,
+        "exit code " + code + "\n" + r.log()); // 143: the JVM's exit on SIGTERM
     JsonNode down = onDisk(job[0]);
     assertEquals("running", down.get("state").asString(), down::toString);
     assertEquals("running", down.get("attempts").get(0).get("result").asString(), down::toString);

@@ -31,7 +31,8 @@ public final class Admission {
    * @param capReasons why a cap is what it is, for the message of a job over it (absent: "this
    *     node's limit")
    */
-  public record Policy(ResourceLimits defaults, Map<Limit, Long> caps, Map<Limit, String> capReasons) {
+  public record Policy(
+      ResourceLimits defaults, Map<Limit, Long> caps, Map<Limit, String> capReasons) {
     public Policy {
       Objects.requireNonNull(defaults, "defaults");
       caps = Map.copyOf(caps);
@@ -96,8 +97,17 @@ public final class Admission {
     ResourceLimits limits = limits(m.limits());
     EngineDescriptor d = engine(m.engine(), limits, m.deterministic(), module.bytes());
     String name = m.programName() != null ? m.programName() : programName;
-    return new JobPlan(module.sha256(), module.bytes(), name, m.args(), m.env(), stdinBytes,
-        new JobPlan.Engine(d.id(), d.version()), limits, m.deterministic(), m.nonce());
+    return new JobPlan(
+        module.sha256(),
+        module.bytes(),
+        name,
+        m.args(),
+        m.env(),
+        stdinBytes,
+        new JobPlan.Engine(d.id(), d.version()),
+        limits,
+        m.deterministic(),
+        m.nonce());
   }
 
   /** The limits a job gets for what it asked. */
@@ -105,15 +115,22 @@ public final class Admission {
     Map<Limit, Long> out = new EnumMap<>(Limit.class);
     for (Limit l : Limit.values()) {
       Long asked = requested.get(l);
-      Long value = asked != null ? asked : policy.defaults().get(l).isPresent() ? policy.defaults().get(l).getAsLong() : null;
+      Long value =
+          asked != null
+              ? asked
+              : policy.defaults().get(l).isPresent() ? policy.defaults().get(l).getAsLong() : null;
       if (value == null) {
         continue;
       }
       long cap = policy.cap(l);
       if (value > cap) {
         String reason = policy.capReasons().get(l);
-        throw new LimitValueException(l, (asked == null ? "the default " : "") + l.format(value) + " is over "
-            + (reason != null ? reason : "this node's limit of " + l.format(cap)));
+        throw new LimitValueException(
+            l,
+            (asked == null ? "the default " : "")
+                + l.format(value)
+                + " is over "
+                + (reason != null ? reason : "this node's limit of " + l.format(cap)));
       }
       out.put(l, value);
     }
@@ -124,22 +141,40 @@ public final class Admission {
    * The engine for a job: the one named, or for {@code auto} the registry's choice among those that
    * can meter fuel when the job is metered and give recorded clocks and random when it is deterministic.
    */
-  public EngineDescriptor engine(String id, ResourceLimits limits, boolean deterministic, long moduleBytes) {
+  public EngineDescriptor engine(
+      String id, ResourceLimits limits, boolean deterministic, long moduleBytes) {
     boolean fuel = limits.fuel().isPresent();
-    EngineDescriptor d = registry.choose(id, fuel, deterministic, (int) Math.min(moduleBytes, Integer.MAX_VALUE)).descriptor();
+    EngineDescriptor d =
+        registry
+            .choose(id, fuel, deterministic, (int) Math.min(moduleBytes, Integer.MAX_VALUE))
+            .descriptor();
     if (fuel && !d.enforces(Limit.FUEL)) {
-      throw new ConfigurationException("limits.fuel", "engine '" + d.id() + "' cannot meter fuel; drop the fuel limit or "
-          + "choose an engine that can" + engines(e -> e.enforces(Limit.FUEL)));
+      throw new ConfigurationException(
+          "limits.fuel",
+          "engine '"
+              + d.id()
+              + "' cannot meter fuel; drop the fuel limit or "
+              + "choose an engine that can"
+              + engines(e -> e.enforces(Limit.FUEL)));
     }
     if (deterministic && !d.has(Capability.DETERMINISTIC_WASI)) {
-      throw new ConfigurationException("deterministic", "engine '" + d.id()
-          + "' cannot give recorded clocks and random; choose an engine that can" + engines(e -> e.has(Capability.DETERMINISTIC_WASI)));
+      throw new ConfigurationException(
+          "deterministic",
+          "engine '"
+              + d.id()
+              + "' cannot give recorded clocks and random; choose an engine that can"
+              + engines(e -> e.has(Capability.DETERMINISTIC_WASI)));
     }
     return d;
   }
 
   private String engines(Predicate<EngineDescriptor> p) {
-    List<String> ids = registry.engines().stream().map(EngineInfo::descriptor).filter(p).map(EngineDescriptor::id).toList();
+    List<String> ids =
+        registry.engines().stream()
+            .map(EngineInfo::descriptor)
+            .filter(p)
+            .map(EngineDescriptor::id)
+            .toList();
     return ids.isEmpty() ? "" : " (" + String.join(", ", ids) + ")";
   }
 }

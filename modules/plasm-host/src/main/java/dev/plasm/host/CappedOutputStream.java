@@ -54,8 +54,14 @@ final class CappedOutputStream extends OutputStream {
   LimitExceededException exceeded() {
     return new LimitExceededException(
         Limit.OUTPUT,
-        name + " passed the " + ByteSize.format(cap) + " cap (" + Limit.OUTPUT.flag()
-            + "); the first " + ByteSize.format(cap) + " were kept");
+        name
+            + " passed the "
+            + ByteSize.format(cap)
+            + " cap ("
+            + Limit.OUTPUT.flag()
+            + "); the first "
+            + ByteSize.format(cap)
+            + " were kept");
   }
 
   @Override

@@ -59,8 +59,10 @@ final class DigestingInputStream extends FilterInputStream {
   }
 
   private LimitExceededException trip() {
-    exceeded = new LimitExceededException(Limit.STDIN, "stdin passed the " + ByteSize.format(cap) + " cap ("
-        + Limit.STDIN.flag() + ")");
+    exceeded =
+        new LimitExceededException(
+            Limit.STDIN,
+            "stdin passed the " + ByteSize.format(cap) + " cap (" + Limit.STDIN.flag() + ")");
     return exceeded;
   }
 

@@ -39,7 +39,10 @@ public record DirMapping(Path host, String guest, boolean readOnly) {
     }
     if (host.isEmpty() || guest.isEmpty()) {
       throw new ConfigurationException(
-          "--dir", "--dir '" + spec + "': write HOST, HOST::GUEST or HOST::GUEST:ro, e.g. --dir ./data::/data:ro");
+          "--dir",
+          "--dir '"
+              + spec
+              + "': write HOST, HOST::GUEST or HOST::GUEST:ro, e.g. --dir ./data::/data:ro");
     }
     if (host.indexOf('\0') >= 0 || guest.indexOf('\0') >= 0) {
       throw new ConfigurationException("--dir", "--dir '" + spec + "': paths must not contain NUL");

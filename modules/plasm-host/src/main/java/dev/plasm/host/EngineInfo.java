@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param module the JPMS module that provides it
  * @param source {@code boot} for engines linked into the runtime, else the plugin's path
  */
-public record EngineInfo(EngineDescriptor descriptor, WasmEngineProvider provider, String module, String source) {
+public record EngineInfo(
+    EngineDescriptor descriptor, WasmEngineProvider provider, String module, String source) {
   public EngineInfo {
     Objects.requireNonNull(descriptor, "descriptor");
     Objects.requireNonNull(provider, "provider");

@@ -49,7 +49,8 @@ public final class EngineRegistry {
   static EngineRegistry from(Plugins plugins) {
     Map<String, EngineInfo> found = new LinkedHashMap<>();
     List<PluginProblem> problems = new ArrayList<>();
-    for (Plugins.Found<WasmEngineProvider> f : plugins.providers(WasmEngineProvider.class, "engine", problems)) {
+    for (Plugins.Found<WasmEngineProvider> f :
+        plugins.providers(WasmEngineProvider.class, "engine", problems)) {
       String source = f.source();
       String where = f.where();
       WasmEngineProvider provider;
@@ -58,7 +59,10 @@ public final class EngineRegistry {
         provider = f.provider().get();
         d = provider.descriptor();
       } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-        problems.add(new PluginProblem(source, "engine provider " + f.provider().type().getName() + " failed to start: " + e));
+        problems.add(
+            new PluginProblem(
+                source,
+                "engine provider " + f.provider().type().getName() + " failed to start: " + e));
         continue;
       }
       String versionProblem = spiVersionProblem(provider, d, where);
@@ -68,8 +72,18 @@ public final class EngineRegistry {
       }
       EngineInfo existing = found.get(d.id());
       if (existing != null) {
-        problems.add(new PluginProblem(source, "engine id '" + d.id() + "' from " + where + " is already provided by "
-            + existing.module() + " (" + existing.source() + "); this one is ignored"));
+        problems.add(
+            new PluginProblem(
+                source,
+                "engine id '"
+                    + d.id()
+                    + "' from "
+                    + where
+                    + " is already provided by "
+                    + existing.module()
+                    + " ("
+                    + existing.source()
+                    + "); this one is ignored"));
         continue;
       }
       found.put(d.id(), new EngineInfo(d, provider, where, source));
@@ -82,13 +96,22 @@ public final class EngineRegistry {
     if (provider.spiVersion() == WasmEngineProvider.SPI_VERSION) {
       return null;
     }
-    return "engine '" + d.id() + "' (" + where + ") was built for engine SPI version " + provider.spiVersion()
-        + " but this host supports version " + WasmEngineProvider.SPI_VERSION + "; rebuild the plugin against this Plasm";
+    return "engine '"
+        + d.id()
+        + "' ("
+        + where
+        + ") was built for engine SPI version "
+        + provider.spiVersion()
+        + " but this host supports version "
+        + WasmEngineProvider.SPI_VERSION
+        + "; rebuild the plugin against this Plasm";
   }
 
   /** Every usable engine, ordered by id. */
   public List<EngineInfo> engines() {
-    return engines.values().stream().sorted(Comparator.comparing(e -> e.descriptor().id())).toList();
+    return engines.values().stream()
+        .sorted(Comparator.comparing(e -> e.descriptor().id()))
+        .toList();
   }
 
   /** Engine providers that were refused, each with the reason (plugins that could not be layered: {@link Plugins#problems()}). */
@@ -110,8 +133,14 @@ public final class EngineRegistry {
     String wanted = id == null ? AUTO : id;
     EngineInfo info = engines.get(wanted);
     if (info == null) {
-      String known = engines.isEmpty() ? "none are installed" : "known engines: " + String.join(", ", engines.keySet().stream().sorted().collect(Collectors.toList()));
-      throw new ConfigurationException("engine", "no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
+      String known =
+          engines.isEmpty()
+              ? "none are installed"
+              : "known engines: "
+                  + String.join(
+                      ", ", engines.keySet().stream().sorted().collect(Collectors.toList()));
+      throw new ConfigurationException(
+          "engine", "no engine '" + wanted + "'; " + known + " (see 'plasm engines')");
     }
     return info;
   }
@@ -131,7 +160,8 @@ public final class EngineRegistry {
    *
    * @throws ConfigurationException when the id is unknown or no engine can run the job
    */
-  public EngineInfo choose(String id, boolean needsFuel, boolean needsDeterminism, int moduleBytes) {
+  public EngineInfo choose(
+      String id, boolean needsFuel, boolean needsDeterminism, int moduleBytes) {
     if (id != null && !id.equals(AUTO)) {
       return require(id);
     }
@@ -144,13 +174,17 @@ public final class EngineRegistry {
       }
     }
     if (candidates.isEmpty()) {
-      String need = needsFuel && needsDeterminism ? "fuel metering and deterministic WASI"
-          : needsFuel ? "fuel metering" : needsDeterminism ? "deterministic WASI" : "anything";
-      throw new ConfigurationException("engine", "auto: no installed engine offers " + need + " (see 'plasm engines')");
+      String need =
+          needsFuel && needsDeterminism
+              ? "fuel metering and deterministic WASI"
+              : needsFuel ? "fuel metering" : needsDeterminism ? "deterministic WASI" : "anything";
+      throw new ConfigurationException(
+          "engine", "auto: no installed engine offers " + need + " (see 'plasm engines')");
     }
     boolean small = moduleBytes < SMALL_MODULE_BYTES;
-    candidates.sort(Comparator.comparingInt((EngineInfo e) -> rank(e.descriptor().mode(), small))
-        .thenComparing(e -> e.descriptor().id()));
+    candidates.sort(
+        Comparator.comparingInt((EngineInfo e) -> rank(e.descriptor().mode(), small))
+            .thenComparing(e -> e.descriptor().id()));
     return candidates.get(0);
   }
 

@@ -36,7 +36,8 @@ public record Job(
     Objects.requireNonNull(stderr, "stderr");
     dirs = List.copyOf(dirs);
     if (plan.deterministic() != (determinism != null)) {
-      throw new IllegalArgumentException("a deterministic plan needs a recorded world, and only it");
+      throw new IllegalArgumentException(
+          "a deterministic plan needs a recorded world, and only it");
     }
   }
 

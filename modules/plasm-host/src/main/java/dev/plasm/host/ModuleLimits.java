@@ -30,14 +30,19 @@ final class ModuleLimits {
 
   private ModuleLimits() {}
 
-  static Result apply(String name, byte[] wasm, ResourceLimits limits, boolean memory, boolean tables) {
+  static Result apply(
+      String name, byte[] wasm, ResourceLimits limits, boolean memory, boolean tables) {
     try {
       return new Result.Capped(rewrite(wasm, limits, memory, tables));
     } catch (Refusal r) {
       return new Result.Refused(r.outcome);
     } catch (Malformed | ArrayIndexOutOfBoundsException e) {
-      return new Result.Refused(new ExecutionOutcome.Rejected(
-          RejectionKind.MALFORMED, name + ": malformed module: " + (e.getMessage() == null ? "truncated" : e.getMessage())));
+      return new Result.Refused(
+          new ExecutionOutcome.Rejected(
+              RejectionKind.MALFORMED,
+              name
+                  + ": malformed module: "
+                  + (e.getMessage() == null ? "truncated" : e.getMessage())));
     }
   }
 
@@ -80,15 +85,27 @@ final class ModuleLimits {
     for (long i = 0; i < n; i++) {
       int flags = w[pos[0]++] & 0xff;
       if (flags > 1) {
-        throw new Refusal(new ExecutionOutcome.Rejected(RejectionKind.UNSUPPORTED,
-            "shared or 64-bit memories are not supported by this engine (limits flags 0x" + Integer.toHexString(flags) + ")"));
+        throw new Refusal(
+            new ExecutionOutcome.Rejected(
+                RejectionKind.UNSUPPORTED,
+                "shared or 64-bit memories are not supported by this engine (limits flags 0x"
+                    + Integer.toHexString(flags)
+                    + ")"));
       }
       long min = u32(w, pos);
       long max = flags == 1 ? u32(w, pos) : 65_536;
       if (min > cap) {
-        throw new Refusal(new ExecutionOutcome.LimitExceeded(Limit.MEMORY,
-            "the module asks for " + min + " pages of initial memory, over the " + cap + "-page cap ("
-                + Limit.MEMORY.flag() + "); nothing was allocated", Usage.NONE));
+        throw new Refusal(
+            new ExecutionOutcome.LimitExceeded(
+                Limit.MEMORY,
+                "the module asks for "
+                    + min
+                    + " pages of initial memory, over the "
+                    + cap
+                    + "-page cap ("
+                    + Limit.MEMORY.flag()
+                    + "); nothing was allocated",
+                Usage.NONE));
       }
       b.write(1);
       leb(b, min);
@@ -108,8 +125,10 @@ final class ModuleLimits {
     for (long i = 0; i < n; i++) {
       int refType = w[pos[0]++] & 0xff;
       if (refType == 0x40) {
-        throw new Refusal(new ExecutionOutcome.Rejected(RejectionKind.UNSUPPORTED,
-            "tables with initialiser expressions are not supported by this engine"));
+        throw new Refusal(
+            new ExecutionOutcome.Rejected(
+                RejectionKind.UNSUPPORTED,
+                "tables with initialiser expressions are not supported by this engine"));
       }
       int flags = w[pos[0]++] & 0xff;
       if (flags > 1) {
@@ -118,9 +137,17 @@ final class ModuleLimits {
       long min = u32(w, pos);
       long max = flags == 1 ? u32(w, pos) : 0xffff_ffffL;
       if (min > cap) {
-        throw new Refusal(new ExecutionOutcome.LimitExceeded(Limit.TABLE,
-            "the module asks for a table of " + min + " elements, over the " + cap + "-element cap ("
-                + Limit.TABLE.flag() + ")", Usage.NONE));
+        throw new Refusal(
+            new ExecutionOutcome.LimitExceeded(
+                Limit.TABLE,
+                "the module asks for a table of "
+                    + min
+                    + " elements, over the "
+                    + cap
+                    + "-element cap ("
+                    + Limit.TABLE.flag()
+                    + ")",
+                Usage.NONE));
       }
       b.write(refType);
       b.write(1);

@@ -12,7 +12,11 @@ import java.util.Objects;
  * @param transports the transport ids it registered
  * @param receiptSchemes the receipt scheme ids it registered
  */
-public record PluginInfo(String source, List<String> modules, List<String> engines, List<String> transports,
+public record PluginInfo(
+    String source,
+    List<String> modules,
+    List<String> engines,
+    List<String> transports,
     List<String> receiptSchemes) {
   public PluginInfo {
     Objects.requireNonNull(source, "source");

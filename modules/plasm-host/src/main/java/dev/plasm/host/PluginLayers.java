@@ -42,14 +42,18 @@ final class PluginLayers {
         }
       }
     } catch (IOException e) {
-      problems.add(new PluginProblem(dir.toString(), "cannot list the plugin directory: " + e.getMessage()));
+      problems.add(
+          new PluginProblem(dir.toString(), "cannot list the plugin directory: " + e.getMessage()));
       return plugins;
     }
     entries.sort(null);
     for (Path entry : entries) {
       try {
         plugins.add(new Plugin(entry, define(entry)));
-      } catch (FindException | ResolutionException | LayerInstantiationException | IllegalArgumentException e) {
+      } catch (FindException
+          | ResolutionException
+          | LayerInstantiationException
+          | IllegalArgumentException e) {
         problems.add(new PluginProblem(entry.toString(), "plugin not loaded: " + e.getMessage()));
       } catch (SecurityException | IllegalStateException e) {
         problems.add(new PluginProblem(entry.toString(), "plugin not loaded: " + e));
@@ -61,7 +65,10 @@ final class PluginLayers {
   private static ModuleLayer define(Path entry) {
     ModuleFinder finder = ModuleFinder.of(entry);
     Set<String> roots =
-        finder.findAll().stream().map(ModuleReference::descriptor).map(d -> d.name()).collect(Collectors.toSet());
+        finder.findAll().stream()
+            .map(ModuleReference::descriptor)
+            .map(d -> d.name())
+            .collect(Collectors.toSet());
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("no module found in " + entry);
     }

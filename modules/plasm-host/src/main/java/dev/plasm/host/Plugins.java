@@ -111,10 +111,19 @@ public final class Plugins {
     List<PluginInfo> out = new ArrayList<>();
     for (PluginLayers.Plugin p : layers) {
       String source = p.source().toString();
-      out.add(new PluginInfo(source, p.layer().modules().stream().map(Module::getName).sorted().toList(),
-          e.engines().stream().filter(x -> x.source().equals(source)).map(x -> x.descriptor().id()).toList(),
-          t.transports().stream().filter(x -> x.source().equals(source)).map(x -> x.descriptor().id()).toList(),
-          r.ids(source)));
+      out.add(
+          new PluginInfo(
+              source,
+              p.layer().modules().stream().map(Module::getName).sorted().toList(),
+              e.engines().stream()
+                  .filter(x -> x.source().equals(source))
+                  .map(x -> x.descriptor().id())
+                  .toList(),
+              t.transports().stream()
+                  .filter(x -> x.source().equals(source))
+                  .map(x -> x.descriptor().id())
+                  .toList(),
+              r.ids(source)));
     }
     return out;
   }
@@ -149,14 +158,31 @@ public final class Plugins {
    */
   <S> List<Found<S>> providers(Class<S> service, String kind, List<PluginProblem> problems) {
     List<Found<S>> out = new ArrayList<>();
-    collect(ServiceLoader.load(service, Plugins.class.getClassLoader()), BOOT, null, kind, out, problems);
+    collect(
+        ServiceLoader.load(service, Plugins.class.getClassLoader()),
+        BOOT,
+        null,
+        kind,
+        out,
+        problems);
     for (PluginLayers.Plugin p : layers) {
-      collect(ServiceLoader.load(p.layer(), service), p.source().toString(), p.layer(), kind, out, problems);
+      collect(
+          ServiceLoader.load(p.layer(), service),
+          p.source().toString(),
+          p.layer(),
+          kind,
+          out,
+          problems);
     }
     return out;
   }
 
-  private static <S> void collect(ServiceLoader<S> loader, String source, ModuleLayer only, String kind, List<Found<S>> out,
+  private static <S> void collect(
+      ServiceLoader<S> loader,
+      String source,
+      ModuleLayer only,
+      String kind,
+      List<Found<S>> out,
       List<PluginProblem> problems) {
     var it = loader.stream().iterator();
     while (true) {
@@ -167,7 +193,9 @@ public final class Plugins {
         }
         p = it.next();
       } catch (ServiceConfigurationError e) {
-        problems.add(new PluginProblem(source, "a " + kind + " provider could not be loaded: " + e.getMessage()));
+        problems.add(
+            new PluginProblem(
+                source, "a " + kind + " provider could not be loaded: " + e.getMessage()));
         continue;
       }
       if (only != null && p.type().getModule().getLayer() != only) {

@@ -35,9 +35,16 @@ public final class ReceiptIssuer {
    * @param jobId the job's id
    */
   public static Receipt issue(
-      JobPlan plan, Determinism determinism, JobResult result, String jobId, NodeIdentity identity, ReceiptScheme scheme) {
-    // The engine planned is the engine that ran: the sandbox refuses to run a plan on another version.
-    Receipt.Settings settings = settings(plan.engine().id(), plan.engine().version(), plan.limits(), determinism);
+      JobPlan plan,
+      Determinism determinism,
+      JobResult result,
+      String jobId,
+      NodeIdentity identity,
+      ReceiptScheme scheme) {
+    // The engine planned is the engine that ran: the sandbox refuses to run a plan on another
+    // version.
+    Receipt.Settings settings =
+        settings(plan.engine().id(), plan.engine().version(), plan.limits(), determinism);
     Receipt unsigned =
         new Receipt(
             Receipt.VERSION,
@@ -45,7 +52,11 @@ public final class ReceiptIssuer {
             jobId,
             plan.nonce(),
             digest(result.module()),
-            new Receipt.Inputs(plan.programName(), argsSha256(plan.args()), envSha256(plan.env()), digest(result.stdin())),
+            new Receipt.Inputs(
+                plan.programName(),
+                argsSha256(plan.args()),
+                envSha256(plan.env()),
+                digest(result.stdin())),
             settings,
             ReceiptCodec.sha256OfCanonical(ReceiptCodec.settings(settings)),
             outcome(result.outcome()),
@@ -94,11 +105,16 @@ public final class ReceiptIssuer {
     return ReceiptCodec.sha256OfStrings(pairs);
   }
 
-  static Receipt.Settings settings(String engineId, String engineVersion, ResourceLimits l, Determinism det) {
+  static Receipt.Settings settings(
+      String engineId, String engineVersion, ResourceLimits l, Determinism det) {
     Map<String, Long> limits = l.byJsonName();
     Receipt.Deterministic d =
-        det == null ? null : new Receipt.Deterministic(det.clockEpochMicros(), HexFormat.of().formatHex(det.randomSeed()));
-    return new Receipt.Settings(engineId, engineVersion, det == null ? "default" : "deterministic", limits, d);
+        det == null
+            ? null
+            : new Receipt.Deterministic(
+                det.clockEpochMicros(), HexFormat.of().formatHex(det.randomSeed()));
+    return new Receipt.Settings(
+        engineId, engineVersion, det == null ? "default" : "deterministic", limits, d);
   }
 
   /** The receipt form of an outcome. */
@@ -106,7 +122,8 @@ public final class ReceiptIssuer {
     return switch (o) {
       case ExecutionOutcome.Completed c -> new Receipt.Outcome("completed", c.exitCode(), null);
       case ExecutionOutcome.Trapped t -> new Receipt.Outcome("trapped", null, t.kind().id());
-      case ExecutionOutcome.LimitExceeded l -> new Receipt.Outcome("limit-exceeded", null, l.limit().id());
+      case ExecutionOutcome.LimitExceeded l ->
+          new Receipt.Outcome("limit-exceeded", null, l.limit().id());
       case ExecutionOutcome.Rejected r -> new Receipt.Outcome("rejected", null, r.kind().id());
       case ExecutionOutcome.Failed f -> new Receipt.Outcome("failed", null, null);
       case ExecutionOutcome.Cancelled c -> new Receipt.Outcome("cancelled", null, null);
@@ -116,7 +133,9 @@ public final class ReceiptIssuer {
 
   static Receipt.Usage usage(Usage u) {
     return new Receipt.Usage(
-        u.wallTime().toNanos() / 1000, u.peakMemoryPages(), u.fuelConsumed().isPresent() ? u.fuelConsumed().getAsLong() : null);
+        u.wallTime().toNanos() / 1000,
+        u.peakMemoryPages(),
+        u.fuelConsumed().isPresent() ? u.fuelConsumed().getAsLong() : null);
   }
 
   static String time(Instant t) {

@@ -40,27 +40,47 @@ public final class ReceiptSchemes {
   static ReceiptSchemes from(Plugins plugins) {
     Map<String, Entry> found = new TreeMap<>();
     List<PluginProblem> problems = new ArrayList<>();
-    for (Plugins.Found<ReceiptSchemeProvider> f : plugins.providers(ReceiptSchemeProvider.class, "receipt scheme", problems)) {
+    for (Plugins.Found<ReceiptSchemeProvider> f :
+        plugins.providers(ReceiptSchemeProvider.class, "receipt scheme", problems)) {
       String id;
       ReceiptScheme scheme;
       try {
         ReceiptSchemeProvider p = f.provider().get();
         id = p.id();
         if (id == null || !ID.matcher(id).matches()) {
-          problems.add(new PluginProblem(f.source(), "receipt scheme provider " + f.where() + " has the id '" + id
-              + "'; an id is 1-64 of a-z 0-9 -"));
+          problems.add(
+              new PluginProblem(
+                  f.source(),
+                  "receipt scheme provider "
+                      + f.where()
+                      + " has the id '"
+                      + id
+                      + "'; an id is 1-64 of a-z 0-9 -"));
           continue;
         }
         scheme = p.create();
       } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-        problems.add(new PluginProblem(f.source(), "receipt scheme provider " + f.provider().type().getName()
-            + " failed to start: " + e));
+        problems.add(
+            new PluginProblem(
+                f.source(),
+                "receipt scheme provider "
+                    + f.provider().type().getName()
+                    + " failed to start: "
+                    + e));
         continue;
       }
       Entry existing = found.get(id);
       if (existing != null) {
-        problems.add(new PluginProblem(f.source(), "receipt scheme id '" + id + "' from " + f.where()
-            + " is already provided by " + existing.source() + "; this one is ignored"));
+        problems.add(
+            new PluginProblem(
+                f.source(),
+                "receipt scheme id '"
+                    + id
+                    + "' from "
+                    + f.where()
+                    + " is already provided by "
+                    + existing.source()
+                    + "; this one is ignored"));
         continue;
       }
       found.put(id, new Entry(scheme, f.source()));
@@ -81,14 +101,18 @@ public final class ReceiptSchemes {
     Entry e = schemes.get(id);
     if (e == null) {
       throw new ConfigurationException(
-          "--receipt-scheme", "no receipt scheme '" + id + "'; installed: " + String.join(", ", schemes.keySet()));
+          "--receipt-scheme",
+          "no receipt scheme '" + id + "'; installed: " + String.join(", ", schemes.keySet()));
     }
     return e.scheme();
   }
 
   /** The ids of the schemes that came from {@code source} (a plugin's path, or {@link Plugins#BOOT}). */
   List<String> ids(String source) {
-    return schemes.entrySet().stream().filter(x -> x.getValue().source().equals(source)).map(Map.Entry::getKey).toList();
+    return schemes.entrySet().stream()
+        .filter(x -> x.getValue().source().equals(source))
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   /** Receipt scheme providers that were refused, each with the reason. */

@@ -37,7 +37,13 @@ public final class ReceiptVerifier {
    * @param jobId the job id the verifier expects
    * @param nonce the nonce the verifier sent
    */
-  public record Request(byte[] module, byte[] stdout, byte[] stderr, List<String> trusted, String jobId, String nonce) {
+  public record Request(
+      byte[] module,
+      byte[] stdout,
+      byte[] stderr,
+      List<String> trusted,
+      String jobId,
+      String nonce) {
     public Request {
       trusted = trusted == null ? List.of() : List.copyOf(trusted);
     }
@@ -61,7 +67,8 @@ public final class ReceiptVerifier {
 
     /** Whether every check but trust passed. */
     public boolean authentic() {
-      return wellFormed() && checks.stream().filter(c -> !c.name().equals("trust")).allMatch(Check::passed);
+      return wellFormed()
+          && checks.stream().filter(c -> !c.name().equals("trust")).allMatch(Check::passed);
     }
 
     /** Whether every check passed, trust included. */
@@ -89,40 +96,76 @@ public final class ReceiptVerifier {
       checks.add(new Check("format", false, "the receipt is malformed: " + e.getMessage()));
       return new Report(null, checks);
     }
-    checks.add(new Check("format", true, "receipt version " + r.version() + ", scheme " + r.scheme()));
+    checks.add(
+        new Check("format", true, "receipt version " + r.version() + ", scheme " + r.scheme()));
 
     Optional<ReceiptScheme> scheme = schemes.find(r.scheme());
     byte[] key = decode(r.signer().publicKey());
     if (scheme.isEmpty()) {
-      checks.add(new Check("scheme", false, "no installed scheme '" + r.scheme() + "' can check this signature"));
+      checks.add(
+          new Check(
+              "scheme",
+              false,
+              "no installed scheme '" + r.scheme() + "' can check this signature"));
       return new Report(r, checks);
     }
-    String keyProblem = key == null ? "the public key is not base64" : scheme.get().publicKeyProblem(key);
-    checks.add(new Check("signer-key", keyProblem == null, keyProblem == null ? "acceptable " + r.scheme() + " key" : keyProblem));
+    String keyProblem =
+        key == null ? "the public key is not base64" : scheme.get().publicKeyProblem(key);
+    checks.add(
+        new Check(
+            "signer-key",
+            keyProblem == null,
+            keyProblem == null ? "acceptable " + r.scheme() + " key" : keyProblem));
     if (keyProblem != null) {
       return new Report(r, checks);
     }
     String peerProblem = peerIdProblem(r, key);
-    checks.add(new Check("signer-peer-id", peerProblem == null, peerProblem == null ? r.signer().peerId() : peerProblem));
+    checks.add(
+        new Check(
+            "signer-peer-id",
+            peerProblem == null,
+            peerProblem == null ? r.signer().peerId() : peerProblem));
 
     String settingsHash = ReceiptCodec.sha256OfCanonical(ReceiptCodec.settings(r.settings()));
     boolean settingsOk = settingsHash.equals(r.settingsSha256());
-    checks.add(new Check("settings-hash", settingsOk,
-        settingsOk ? "matches the settings" : "settingsSha256 is " + r.settingsSha256() + " but the settings hash to " + settingsHash));
+    checks.add(
+        new Check(
+            "settings-hash",
+            settingsOk,
+            settingsOk
+                ? "matches the settings"
+                : "settingsSha256 is "
+                    + r.settingsSha256()
+                    + " but the settings hash to "
+                    + settingsHash));
 
     byte[] sig = r.signature() == null ? null : decode(r.signature());
     boolean sigOk = sig != null && scheme.get().verify(key, ReceiptCodec.signingBytes(r), sig);
-    checks.add(new Check("signature", sigOk,
-        sigOk ? "valid " + r.scheme() + " signature by " + r.signer().peerId()
-            : r.signature() == null ? "the receipt is not signed" : "the signature does not match the receipt's content and key"));
+    checks.add(
+        new Check(
+            "signature",
+            sigOk,
+            sigOk
+                ? "valid " + r.scheme() + " signature by " + r.signer().peerId()
+                : r.signature() == null
+                    ? "the receipt is not signed"
+                    : "the signature does not match the receipt's content and key"));
 
     if (req.jobId() != null) {
       boolean ok = req.jobId().equals(r.jobId());
-      checks.add(new Check("job-id", ok, ok ? r.jobId() : "the receipt is for job " + r.jobId() + ", not " + req.jobId()));
+      checks.add(
+          new Check(
+              "job-id",
+              ok,
+              ok ? r.jobId() : "the receipt is for job " + r.jobId() + ", not " + req.jobId()));
     }
     if (req.nonce() != null) {
       boolean ok = req.nonce().equals(r.nonce());
-      checks.add(new Check("nonce", ok, ok ? "matches" : "the receipt's nonce is " + r.nonce() + ", not " + req.nonce()));
+      checks.add(
+          new Check(
+              "nonce",
+              ok,
+              ok ? "matches" : "the receipt's nonce is " + r.nonce() + ", not " + req.nonce()));
     }
     compare(checks, "module", req.module(), r.module());
     compare(checks, "stdout", req.stdout(), r.stdout());
@@ -139,7 +182,9 @@ public final class ReceiptVerifier {
       return e.getMessage();
     }
     PeerId derived = PeerId.ofEd25519(key);
-    return stated.equals(derived) ? null : "signer.peerId is " + stated + " but the public key gives " + derived;
+    return stated.equals(derived)
+        ? null
+        : "signer.peerId is " + stated + " but the public key gives " + derived;
   }
 
   private static void compare(List<Check> checks, String name, byte[] data, Receipt.Digest stated) {
@@ -148,14 +193,31 @@ public final class ReceiptVerifier {
     }
     StreamDigest actual = StreamDigest.of(data);
     boolean ok = actual.sha256().equals(stated.sha256()) && actual.bytes() == stated.bytes();
-    checks.add(new Check(name, ok, ok ? "sha256 " + actual.sha256() + ", " + actual.bytes() + " bytes"
-        : "the given " + name + " has sha256 " + actual.sha256() + " (" + actual.bytes() + " bytes) but the receipt says "
-            + stated.sha256() + " (" + stated.bytes() + " bytes)"));
+    checks.add(
+        new Check(
+            name,
+            ok,
+            ok
+                ? "sha256 " + actual.sha256() + ", " + actual.bytes() + " bytes"
+                : "the given "
+                    + name
+                    + " has sha256 "
+                    + actual.sha256()
+                    + " ("
+                    + actual.bytes()
+                    + " bytes) but the receipt says "
+                    + stated.sha256()
+                    + " ("
+                    + stated.bytes()
+                    + " bytes)"));
   }
 
   private static Check trust(Receipt r, byte[] key, List<String> trusted) {
     if (trusted.isEmpty()) {
-      return new Check("trust", false, "no trusted signers given (--trust PEER_ID_OR_KEY); the key inside a receipt proves nothing by itself");
+      return new Check(
+          "trust",
+          false,
+          "no trusted signers given (--trust PEER_ID_OR_KEY); the key inside a receipt proves nothing by itself");
     }
     // A peer id may be pinned in either text form; a malformed signer.peerId has already failed.
     PeerId signer = peerIdOrNull(r.signer().peerId());
@@ -168,7 +230,14 @@ public final class ReceiptVerifier {
         return new Check("trust", true, "signer key " + t + " is trusted");
       }
     }
-    return new Check("trust", false, "signer " + r.signer().peerId() + " is not among the " + trusted.size() + " trusted signer(s)");
+    return new Check(
+        "trust",
+        false,
+        "signer "
+            + r.signer().peerId()
+            + " is not among the "
+            + trusted.size()
+            + " trusted signer(s)");
   }
 
   /** A pinned peer id in either text form (base58btc or CIDv1), or null if {@code text} is none (a key). */

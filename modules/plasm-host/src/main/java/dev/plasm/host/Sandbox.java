@@ -8,7 +8,6 @@ import dev.plasm.api.LimitExceededException;
 import dev.plasm.api.ModuleRejectedException;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
-import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.EngineDescriptor;
@@ -59,7 +58,9 @@ public final class Sandbox {
    */
   public static long guestMemoryCap() {
     long heap = Runtime.getRuntime().maxMemory();
-    return heap == Long.MAX_VALUE ? Long.MAX_VALUE : (long) (heap * HEAP_SHARE) / ResourceLimits.PAGE_SIZE * ResourceLimits.PAGE_SIZE;
+    return heap == Long.MAX_VALUE
+        ? Long.MAX_VALUE
+        : (long) (heap * HEAP_SHARE) / ResourceLimits.PAGE_SIZE * ResourceLimits.PAGE_SIZE;
   }
 
   private static final AtomicInteger THREADS = new AtomicInteger();
@@ -105,38 +106,82 @@ public final class Sandbox {
     ResourceLimits limits = plan.limits();
     Instant startedAt = Instant.now();
     StreamDigest moduleDigest = StreamDigest.of(job.module());
-    DigestingInputStream in = new DigestingInputStream(job.stdin(), limits.get(Limit.STDIN).orElse(Long.MAX_VALUE));
-    CappedOutputStream out = new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
-    CappedOutputStream err = new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
+    DigestingInputStream in =
+        new DigestingInputStream(job.stdin(), limits.get(Limit.STDIN).orElse(Long.MAX_VALUE));
+    CappedOutputStream out =
+        new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
+    CappedOutputStream err =
+        new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
     if (!d.version().equals(plan.engine().version())) {
-      ExecutionOutcome changed = new ExecutionOutcome.Failed("engine '" + d.id() + "' is version " + d.version()
-          + " here, not " + plan.engine().version() + " as when the job was admitted", Usage.NONE);
-      return new JobResult(changed, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+      ExecutionOutcome changed =
+          new ExecutionOutcome.Failed(
+              "engine '"
+                  + d.id()
+                  + "' is version "
+                  + d.version()
+                  + " here, not "
+                  + plan.engine().version()
+                  + " as when the job was admitted",
+              Usage.NONE);
+      return new JobResult(
+          changed,
+          d,
+          moduleDigest,
+          in.result(),
+          out.result(),
+          err.result(),
+          startedAt,
+          Instant.now());
     }
     if (job.module().length > limits.maxModuleBytes()) {
-      ExecutionOutcome tooBig = new ExecutionOutcome.LimitExceeded(
-          Limit.MODULE_SIZE,
-          Limit.MODULE_SIZE.over(job.moduleName(), job.module().length, limits.maxModuleBytes())
-              + " (" + Limit.MODULE_SIZE.flag() + ")",
-          Usage.NONE);
-      return new JobResult(tooBig, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+      ExecutionOutcome tooBig =
+          new ExecutionOutcome.LimitExceeded(
+              Limit.MODULE_SIZE,
+              Limit.MODULE_SIZE.over(job.moduleName(), job.module().length, limits.maxModuleBytes())
+                  + " ("
+                  + Limit.MODULE_SIZE.flag()
+                  + ")",
+              Usage.NONE);
+      return new JobResult(
+          tooBig,
+          d,
+          moduleDigest,
+          in.result(),
+          out.result(),
+          err.result(),
+          startedAt,
+          Instant.now());
     }
     byte[] module = job.module();
     if (!d.enforces(Limit.MEMORY) || !d.enforces(Limit.TABLE)) {
       // The engine cannot cap at run time: cap the module's own declared maximums instead.
-      switch (ModuleLimits.apply(job.moduleName(), module, limits, !d.enforces(Limit.MEMORY), !d.enforces(Limit.TABLE))) {
+      switch (ModuleLimits.apply(
+          job.moduleName(), module, limits, !d.enforces(Limit.MEMORY), !d.enforces(Limit.TABLE))) {
         case ModuleLimits.Result.Capped c -> module = c.module();
         case ModuleLimits.Result.Refused r -> {
-          return new JobResult(r.outcome(), d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+          return new JobResult(
+              r.outcome(),
+              d,
+              moduleDigest,
+              in.result(),
+              out.result(),
+              err.result(),
+              startedAt,
+              Instant.now());
         }
       }
     }
     byte[] toCompile = module;
     WasmEngine engine = registry.engine(d.id());
-    CompiledModuleCache.Key cacheKey = cache == null ? null : new CompiledModuleCache.Key(
-        d.id() + "@" + d.version(),
-        toCompile == job.module() ? moduleDigest.sha256() : StreamDigest.of(toCompile).sha256(),
-        limits.fuel().isPresent());
+    CompiledModuleCache.Key cacheKey =
+        cache == null
+            ? null
+            : new CompiledModuleCache.Key(
+                d.id() + "@" + d.version(),
+                toCompile == job.module()
+                    ? moduleDigest.sha256()
+                    : StreamDigest.of(toCompile).sha256(),
+                limits.fuel().isPresent());
 
     List<String> argv = new ArrayList<>();
     argv.add(job.moduleName());
@@ -157,7 +202,10 @@ public final class Sandbox {
             .name("plasm-guest-" + THREADS.incrementAndGet())
             .daemon(true)
             .stackSize(GUEST_STACK_BYTES)
-            .unstarted(() -> result.complete(compileAndRun(engine, job, toCompile, settings, request, cache, cacheKey)));
+            .unstarted(
+                () ->
+                    result.complete(
+                        compileAndRun(engine, job, toCompile, settings, request, cache, cacheKey)));
     guest.start();
 
     ExecutionOutcome outcome;
@@ -168,11 +216,25 @@ public final class Sandbox {
       ExecutionOutcome late = awaitQuietly(result, STOP_GRACE);
       Usage usage = (late == null ? Usage.NONE : late.usage()).withWallTime(elapsed(start));
       usage = usage.withOutput(out.attempted(), err.attempted());
-      String message = "the job ran past its " + Durations.format(limits.timeout()) + " wall-clock limit ("
-          + Limit.WALL_TIME.flag() + ")";
-      ExecutionOutcome timeout = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
+      String message =
+          "the job ran past its "
+              + Durations.format(limits.timeout())
+              + " wall-clock limit ("
+              + Limit.WALL_TIME.flag()
+              + ")";
+      ExecutionOutcome timeout =
+          new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
       flushQuietly(out, err);
-      JobResult r = new JobResult(timeout, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+      JobResult r =
+          new JobResult(
+              timeout,
+              d,
+              moduleDigest,
+              in.result(),
+              out.result(),
+              err.result(),
+              startedAt,
+              Instant.now());
       if (late == null) {
         runaway.onRunaway(r, guest);
       }
@@ -182,10 +244,13 @@ public final class Sandbox {
       Thread.currentThread().interrupt();
       outcome = new ExecutionOutcome.Failed("interrupted while waiting for the job", Usage.NONE);
     } catch (ExecutionException e) {
-      outcome = new ExecutionOutcome.Failed("engine '" + d.id() + "' failed: " + e.getCause(), Usage.NONE);
+      outcome =
+          new ExecutionOutcome.Failed(
+              "engine '" + d.id() + "' failed: " + e.getCause(), Usage.NONE);
     }
     flushQuietly(out, err);
-    Usage usage = outcome.usage().withWallTime(elapsed(start)).withOutput(out.attempted(), err.attempted());
+    Usage usage =
+        outcome.usage().withWallTime(elapsed(start)).withOutput(out.attempted(), err.attempted());
     if (out.tripped() || err.tripped()) {
       LimitExceededException ex = out.tripped() ? out.exceeded() : err.exceeded();
       outcome = new ExecutionOutcome.LimitExceeded(Limit.OUTPUT, ex.getMessage(), usage);
@@ -194,17 +259,31 @@ public final class Sandbox {
     } else if (!(outcome instanceof ExecutionOutcome.Rejected)) {
       outcome = outcome.withUsage(usage);
     }
-    return new JobResult(outcome, d, moduleDigest, in.result(), out.result(), err.result(), startedAt, Instant.now());
+    return new JobResult(
+        outcome,
+        d,
+        moduleDigest,
+        in.result(),
+        out.result(),
+        err.result(),
+        startedAt,
+        Instant.now());
   }
 
   private static ExecutionOutcome compileAndRun(
-      WasmEngine engine, Job job, byte[] module, CompileSettings settings, ExecutionRequest request,
-      CompiledModuleCache cache, CompiledModuleCache.Key cacheKey) {
+      WasmEngine engine,
+      Job job,
+      byte[] module,
+      CompileSettings settings,
+      ExecutionRequest request,
+      CompiledModuleCache cache,
+      CompiledModuleCache.Key cacheKey) {
     CompiledModule compiled;
     try {
-      compiled = cache == null
-          ? engine.compile(module, settings)
-          : cache.get(cacheKey, module.length, () -> engine.compile(module, settings));
+      compiled =
+          cache == null
+              ? engine.compile(module, settings)
+              : cache.get(cacheKey, module.length, () -> engine.compile(module, settings));
     } catch (ModuleRejectedException e) {
       return new ExecutionOutcome.Rejected(e.kind(), job.moduleName() + ": " + e.getMessage());
     } catch (OutOfMemoryError e) {
@@ -212,19 +291,28 @@ public final class Sandbox {
           Limit.MEMORY, "the host ran out of memory compiling " + job.moduleName(), Usage.NONE);
     } catch (RuntimeException | StackOverflowError e) {
       return new ExecutionOutcome.Failed(
-          "engine '" + engine.descriptor().id() + "' failed compiling " + job.moduleName() + ": " + e, Usage.NONE);
+          "engine '"
+              + engine.descriptor().id()
+              + "' failed compiling "
+              + job.moduleName()
+              + ": "
+              + e,
+          Usage.NONE);
     }
     try {
       ExecutionOutcome outcome = compiled.run(request);
-      if (outcome instanceof ExecutionOutcome.Rejected r && !r.message().startsWith(job.moduleName())) {
+      if (outcome instanceof ExecutionOutcome.Rejected r
+          && !r.message().startsWith(job.moduleName())) {
         return new ExecutionOutcome.Rejected(r.kind(), job.moduleName() + ": " + r.message());
       }
       return outcome;
     } catch (OutOfMemoryError e) {
-      return new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the host ran out of memory running the job", Usage.NONE);
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.MEMORY, "the host ran out of memory running the job", Usage.NONE);
     } catch (RuntimeException | StackOverflowError e) {
       return new ExecutionOutcome.Failed(
-          "engine '" + engine.descriptor().id() + "' broke its contract and threw: " + e, Usage.NONE);
+          "engine '" + engine.descriptor().id() + "' broke its contract and threw: " + e,
+          Usage.NONE);
     }
   }
 
@@ -260,9 +348,11 @@ public final class Sandbox {
       try {
         real = m.host().toRealPath();
       } catch (NoSuchFileException e) {
-        throw new ConfigurationException("--dir", "--dir: " + m.host() + " does not exist; create it or fix the path");
+        throw new ConfigurationException(
+            "--dir", "--dir: " + m.host() + " does not exist; create it or fix the path");
       } catch (IOException e) {
-        throw new ConfigurationException("--dir", "--dir: cannot open " + m.host() + ": " + e.getMessage());
+        throw new ConfigurationException(
+            "--dir", "--dir: cannot open " + m.host() + ": " + e.getMessage());
       }
       if (!Files.isDirectory(real)) {
         throw new ConfigurationException("--dir", "--dir: " + m.host() + " is not a directory");

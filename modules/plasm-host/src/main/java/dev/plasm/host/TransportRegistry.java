@@ -18,7 +18,8 @@ import java.util.ServiceConfigurationError;
  */
 public final class TransportRegistry {
   /** A usable transport provider and where it came from. */
-  public record Entry(TransportDescriptor descriptor, TransportProvider provider, String module, String source) {}
+  public record Entry(
+      TransportDescriptor descriptor, TransportProvider provider, String module, String source) {}
 
   private final Map<String, Entry> transports;
   private final List<PluginProblem> problems;
@@ -32,7 +33,8 @@ public final class TransportRegistry {
   static TransportRegistry from(Plugins plugins) {
     Map<String, Entry> found = new LinkedHashMap<>();
     List<PluginProblem> problems = new ArrayList<>();
-    for (Plugins.Found<TransportProvider> f : plugins.providers(TransportProvider.class, "transport", problems)) {
+    for (Plugins.Found<TransportProvider> f :
+        plugins.providers(TransportProvider.class, "transport", problems)) {
       String source = f.source();
       String where = f.where();
       TransportProvider provider;
@@ -41,19 +43,41 @@ public final class TransportRegistry {
         provider = f.provider().get();
         d = provider.descriptor();
       } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-        problems.add(new PluginProblem(source, "transport provider " + f.provider().type().getName() + " failed to start: " + e));
+        problems.add(
+            new PluginProblem(
+                source,
+                "transport provider " + f.provider().type().getName() + " failed to start: " + e));
         continue;
       }
       if (provider.spiVersion() != TransportProvider.SPI_VERSION) {
-        problems.add(new PluginProblem(source, "transport '" + d.id() + "' (" + where + ") was built for transport SPI version "
-            + provider.spiVersion() + " but this host supports version " + TransportProvider.SPI_VERSION
-            + "; rebuild the plugin against this Plasm"));
+        problems.add(
+            new PluginProblem(
+                source,
+                "transport '"
+                    + d.id()
+                    + "' ("
+                    + where
+                    + ") was built for transport SPI version "
+                    + provider.spiVersion()
+                    + " but this host supports version "
+                    + TransportProvider.SPI_VERSION
+                    + "; rebuild the plugin against this Plasm"));
         continue;
       }
       Entry existing = found.get(d.id());
       if (existing != null) {
-        problems.add(new PluginProblem(source, "transport id '" + d.id() + "' from " + where + " is already provided by "
-            + existing.module() + " (" + existing.source() + "); this one is ignored"));
+        problems.add(
+            new PluginProblem(
+                source,
+                "transport id '"
+                    + d.id()
+                    + "' from "
+                    + where
+                    + " is already provided by "
+                    + existing.module()
+                    + " ("
+                    + existing.source()
+                    + "); this one is ignored"));
         continue;
       }
       found.put(d.id(), new Entry(d, provider, where, source));
@@ -63,7 +87,9 @@ public final class TransportRegistry {
 
   /** Every usable transport, ordered by id. */
   public List<Entry> transports() {
-    return transports.values().stream().sorted(java.util.Comparator.comparing(e -> e.descriptor().id())).toList();
+    return transports.values().stream()
+        .sorted(java.util.Comparator.comparing(e -> e.descriptor().id()))
+        .toList();
   }
 
   public Optional<Entry> find(String id) {

@@ -76,9 +76,15 @@ class CompiledModuleCacheTests {
     assertEquals(0, off.stats().entries());
 
     CompiledModuleCache c = new CompiledModuleCache(8, 1 << 20);
-    assertThrows(ModuleRejectedException.class, () -> c.get(key("bad"), 1, () -> {
-      throw new ModuleRejectedException(RejectionKind.MALFORMED, "not wasm");
-    }));
+    assertThrows(
+        ModuleRejectedException.class,
+        () ->
+            c.get(
+                key("bad"),
+                1,
+                () -> {
+                  throw new ModuleRejectedException(RejectionKind.MALFORMED, "not wasm");
+                }));
     assertEquals(0, c.stats().entries());
     assertThrows(IllegalArgumentException.class, () -> new CompiledModuleCache(-1, 1));
   }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class ModuleLimitsTests {
   private static final EngineRegistry REGISTRY = EngineRegistry.discover();
-  private static final ResourceLimits NO_ENGINE_CAP = ResourceLimits.DEFAULTS.withMaxMemoryBytes(4L << 30);
+  private static final ResourceLimits NO_ENGINE_CAP =
+      ResourceLimits.DEFAULTS.withMaxMemoryBytes(4L << 30);
 
   private static byte[] capped(String fixture, ResourceLimits limits) {
     var r = ModuleLimits.apply(fixture, Fixtures.bytes(fixture), limits, true, true);
@@ -34,9 +35,14 @@ class ModuleLimitsTests {
   }
 
   private static ExecutionOutcome runUncapped(byte[] module) {
-    var compiled = REGISTRY.engine("chicory-compiler").compile(module, new CompileSettings(NO_ENGINE_CAP, false));
+    var compiled =
+        REGISTRY
+            .engine("chicory-compiler")
+            .compile(module, new CompileSettings(NO_ENGINE_CAP, false));
     var out = new ByteArrayOutputStream();
-    var wasi = new WasiConfig(List.of("m"), Map.of(), new ByteArrayInputStream(new byte[0]), out, out, List.of());
+    var wasi =
+        new WasiConfig(
+            List.of("m"), Map.of(), new ByteArrayInputStream(new byte[0]), out, out, List.of());
     return compiled.run(new ExecutionRequest(wasi, NO_ENGINE_CAP));
   }
 
@@ -45,7 +51,8 @@ class ModuleLimitsTests {
     byte[] m = capped("memory-grow-bomb", ResourceLimits.DEFAULTS.withMaxMemoryBytes(4L << 20));
     assertEquals(64, assertInstanceOf(ExecutionOutcome.Completed.class, runUncapped(m)).exitCode());
     byte[] huge = capped("memory-grow-huge", ResourceLimits.DEFAULTS);
-    assertEquals(42, assertInstanceOf(ExecutionOutcome.Completed.class, runUncapped(huge)).exitCode());
+    assertEquals(
+        42, assertInstanceOf(ExecutionOutcome.Completed.class, runUncapped(huge)).exitCode());
   }
 
   @Test
@@ -56,8 +63,13 @@ class ModuleLimitsTests {
 
   @Test
   void anInitialSizeOverTheCapIsRefusedBeforeCompiling() {
-    var r = ModuleLimits.apply("big", Fixtures.bytes("memory-huge-initial"), ResourceLimits.DEFAULTS, true, true);
-    var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, assertInstanceOf(ModuleLimits.Result.Refused.class, r).outcome());
+    var r =
+        ModuleLimits.apply(
+            "big", Fixtures.bytes("memory-huge-initial"), ResourceLimits.DEFAULTS, true, true);
+    var le =
+        assertInstanceOf(
+            ExecutionOutcome.LimitExceeded.class,
+            assertInstanceOf(ModuleLimits.Result.Refused.class, r).outcome());
     assertEquals(Limit.MEMORY, le.limit());
     assertTrue(le.message().contains("65536 pages"), le.message());
   }
@@ -68,16 +80,23 @@ class ModuleLimitsTests {
     byte[] rewritten = capped("probe", ResourceLimits.DEFAULTS);
     assertTrue(Math.abs(rewritten.length - probe.length) < 16, "only the limits changed");
     // Without a command, probe prints its usage and exits 2, rewritten or not.
-    assertEquals(2, assertInstanceOf(ExecutionOutcome.Completed.class, runUncapped(rewritten)).exitCode());
+    assertEquals(
+        2, assertInstanceOf(ExecutionOutcome.Completed.class, runUncapped(rewritten)).exitCode());
     byte[] exit = Fixtures.bytes("trap-unreachable");
-    assertTrue(Arrays.equals(exit, capped("trap-unreachable", ResourceLimits.DEFAULTS)), "no memory, no table: byte for byte the same");
+    assertTrue(
+        Arrays.equals(exit, capped("trap-unreachable", ResourceLimits.DEFAULTS)),
+        "no memory, no table: byte for byte the same");
   }
 
   @Test
   void brokenBinariesAreMalformed() {
-    for (byte[] bad : new byte[][] {new byte[0], "not wasm at all".getBytes(), Fixtures.truncated("probe", 40)}) {
+    for (byte[] bad :
+        new byte[][] {new byte[0], "not wasm at all".getBytes(), Fixtures.truncated("probe", 40)}) {
       var r = ModuleLimits.apply("bad.wasm", bad, ResourceLimits.DEFAULTS, true, true);
-      var rej = assertInstanceOf(ExecutionOutcome.Rejected.class, assertInstanceOf(ModuleLimits.Result.Refused.class, r).outcome());
+      var rej =
+          assertInstanceOf(
+              ExecutionOutcome.Rejected.class,
+              assertInstanceOf(ModuleLimits.Result.Refused.class, r).outcome());
       assertEquals(RejectionKind.MALFORMED, rej.kind());
     }
   }

@@ -12,7 +12,8 @@ class ModuleTests {
   @Test
   void hasItsDeclaredShape() {
     ModuleRules.of(Sandbox.class)
-        // Engines are found, chosen and run through the engine SPI; EngineInfo shows its descriptors.
+        // Engines are found, chosen and run through the engine SPI; EngineInfo shows its
+        // descriptors.
         .requiresTransitive("dev.plasm.engine.spi")
         // Admission turns a JobManifest into a JobPlan, which the sandbox runs.
         .requiresTransitive("dev.plasm.job")

@@ -20,13 +20,16 @@ class PluginsTests {
   /** Compiles a plugin module providing two receipt schemes: a new one and one whose id the boot layer has. */
   private Path schemePlugin(Path pluginDir) throws Exception {
     Path src = Files.createDirectories(tmp.resolve("src/test.scheme/test/scheme"));
-    Files.writeString(src.getParent().getParent().resolve("module-info.java"), """
+    Files.writeString(
+        src.getParent().getParent().resolve("module-info.java"),
+        """
         module test.scheme {
           requires dev.plasm.receipt.spi;
           provides dev.plasm.receipt.spi.ReceiptSchemeProvider with test.scheme.Fresh, test.scheme.Taken;
         }
         """);
-    String scheme = """
+    String scheme =
+        """
         package test.scheme;
         public final class %1$s implements dev.plasm.receipt.spi.ReceiptSchemeProvider {
           public String id() { return "%2$s"; }
@@ -45,31 +48,50 @@ class PluginsTests {
     Path out = Files.createDirectories(pluginDir.resolve("test-scheme"));
     // The test's own module path: the SPI and everything it reads.
     String modulePath = System.getProperty("jdk.module.path");
-    List<String> args = new java.util.ArrayList<>(List.of("-d", out.toString(), "--module-path", modulePath,
-        src.getParent().getParent().resolve("module-info.java").toString()));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "-d",
+                out.toString(),
+                "--module-path",
+                modulePath,
+                src.getParent().getParent().resolve("module-info.java").toString()));
     try (var files = Files.list(src)) {
       files.forEach(f -> args.add(f.toString()));
     }
     java.io.StringWriter errors = new java.io.StringWriter();
     java.io.PrintWriter w = new java.io.PrintWriter(errors);
-    int rc = java.util.spi.ToolProvider.findFirst("javac").orElseThrow().run(w, w, args.toArray(String[]::new));
+    int rc =
+        java.util.spi.ToolProvider.findFirst("javac")
+            .orElseThrow()
+            .run(w, w, args.toArray(String[]::new));
     assertEquals(0, rc, errors::toString);
     return out;
   }
 
   @Test
-  void aPluginsReceiptSchemeIsFoundBesideTheBootLayersAndAnIdTakenTwiceIsRefusedByName() throws Exception {
+  void aPluginsReceiptSchemeIsFoundBesideTheBootLayersAndAnIdTakenTwiceIsRefusedByName()
+      throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("plugins"));
     Path plugin = schemePlugin(dir);
     Plugins plugins = Plugins.load(List.of(dir));
 
     ReceiptSchemes schemes = plugins.receiptSchemes();
     assertEquals("test-fresh", schemes.require("test-fresh").id());
-    assertTrue(schemes.find(ReceiptSchemes.DEFAULT).orElseThrow().getClass().getModule().getName().startsWith("dev.plasm"),
+    assertTrue(
+        schemes
+            .find(ReceiptSchemes.DEFAULT)
+            .orElseThrow()
+            .getClass()
+            .getModule()
+            .getName()
+            .startsWith("dev.plasm"),
         "the boot layer's ed25519 keeps its id");
     assertEquals(1, schemes.problems().size(), schemes.problems()::toString);
-    assertTrue(schemes.problems().get(0).message().contains("'ed25519'")
-        && schemes.problems().get(0).message().contains("already provided by boot"), schemes.problems()::toString);
+    assertTrue(
+        schemes.problems().get(0).message().contains("'ed25519'")
+            && schemes.problems().get(0).message().contains("already provided by boot"),
+        schemes.problems()::toString);
 
     List<PluginInfo> info = plugins.plugins();
     assertEquals(1, info.size(), info::toString);
@@ -92,7 +114,12 @@ class PluginsTests {
     plugins.receiptSchemes();
     assertEquals(2, plugins.problems().size(), plugins.problems()::toString);
     assertTrue(plugins.problems().stream().anyMatch(p -> p.source().endsWith("broken.jar")));
-    assertTrue(plugins.problems().stream().anyMatch(p -> p.source().endsWith("empty-plugin") && p.message().contains("no module found")));
+    assertTrue(
+        plugins.problems().stream()
+            .anyMatch(
+                p ->
+                    p.source().endsWith("empty-plugin")
+                        && p.message().contains("no module found")));
     assertEquals(2, plugins.engines().engines().size(), "the boot layer's engines still load");
     assertTrue(plugins.plugins().isEmpty());
   }
@@ -102,9 +129,12 @@ class PluginsTests {
     String before = System.getProperty("plasm.image");
     try {
       System.clearProperty("plasm.image");
-      assertEquals(List.of(Path.of("/srv/plasm/plugins")), Plugins.defaultDirectories(Path.of("/srv/plasm")));
+      assertEquals(
+          List.of(Path.of("/srv/plasm/plugins")),
+          Plugins.defaultDirectories(Path.of("/srv/plasm")));
       System.setProperty("plasm.image", "/opt/plasm");
-      assertEquals(List.of(Path.of("/opt/plasm/plugins"), Path.of("/srv/plasm/plugins")),
+      assertEquals(
+          List.of(Path.of("/opt/plasm/plugins"), Path.of("/srv/plasm/plugins")),
           Plugins.defaultDirectories(Path.of("/srv/plasm")));
     } finally {
       if (before == null) {

@@ -27,8 +27,13 @@ class ReceiptCrossLanguageTests {
     "tampered-signature-truncated.json, invalid: key or signature has the wrong length",
   })
   void nodeAgreesWithJava(String file, String expected) throws Exception {
-    Process p = new ProcessBuilder("node", ROOT.resolve("docs/receipts/canonical-check.mjs").toString(),
-        ROOT.resolve("docs/receipts/vectors").resolve(file).toString()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "node",
+                ROOT.resolve("docs/receipts/canonical-check.mjs").toString(),
+                ROOT.resolve("docs/receipts/vectors").resolve(file).toString())
+            .redirectErrorStream(true)
+            .start();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError("node did not finish");

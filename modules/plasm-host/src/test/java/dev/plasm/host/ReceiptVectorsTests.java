@@ -39,8 +39,11 @@ class ReceiptVectorsTests {
     }
     List<String> names = ReceiptVectors.generate(tmp, hello(), scheme);
     for (String n : names) {
-      assertEquals(Files.readString(tmp.resolve(n)), Files.readString(DIR.resolve(n)),
-          n + " differs from the generator's output; if the change is deliberate, rerun with PLASM_WRITE_VECTORS=1");
+      assertEquals(
+          Files.readString(tmp.resolve(n)),
+          Files.readString(DIR.resolve(n)),
+          n
+              + " differs from the generator's output; if the change is deliberate, rerun with PLASM_WRITE_VECTORS=1");
     }
   }
 
@@ -53,14 +56,17 @@ class ReceiptVectorsTests {
     for (JsonNode v : manifest.get("vectors")) {
       String file = v.get("file").asString();
       String jobId = v.has("expectJobId") ? v.get("expectJobId").asString() : null;
-      var report = verifier.verify(Files.readAllBytes(DIR.resolve(file)),
-          new ReceiptVerifier.Request(hello(), stdout, null, trust, jobId, null));
+      var report =
+          verifier.verify(
+              Files.readAllBytes(DIR.resolve(file)),
+              new ReceiptVerifier.Request(hello(), stdout, null, trust, jobId, null));
       if (v.get("valid").asBoolean()) {
         assertTrue(report.passed(), file + ": " + report.failures());
       } else {
         String check = v.get("failsCheck").asString();
         assertFalse(report.passed(), file);
-        assertTrue(report.failures().stream().anyMatch(c -> c.name().equals(check)),
+        assertTrue(
+            report.failures().stream().anyMatch(c -> c.name().equals(check)),
             file + " must fail '" + check + "' but failed " + report.failures());
       }
       count++;
@@ -72,12 +78,17 @@ class ReceiptVectorsTests {
   void aSignerMayBePinnedByItsPeerIdInEitherTextForm() throws Exception {
     JsonNode manifest = MAPPER.readTree(DIR.resolve("manifest.json").toFile());
     byte[] receipt = Files.readAllBytes(DIR.resolve("valid-hello.json"));
-    String cid = dev.plasm.identity.PeerId.parse(manifest.get("trustedPeerId").asString()).toCidString();
+    String cid =
+        dev.plasm.identity.PeerId.parse(manifest.get("trustedPeerId").asString()).toCidString();
     assertTrue(cid.startsWith("bafz"), cid);
-    var trusted = verifier.verify(receipt, new ReceiptVerifier.Request(null, null, null, List.of(cid), null, null));
+    var trusted =
+        verifier.verify(
+            receipt, new ReceiptVerifier.Request(null, null, null, List.of(cid), null, null));
     assertTrue(trusted.passed(), trusted.failures().toString());
     String other = dev.plasm.identity.NodeIdentity.ephemeral().peerId().toCidString();
-    var untrusted = verifier.verify(receipt, new ReceiptVerifier.Request(null, null, null, List.of(other), null, null));
+    var untrusted =
+        verifier.verify(
+            receipt, new ReceiptVerifier.Request(null, null, null, List.of(other), null, null));
     assertEquals(List.of("trust"), untrusted.failures().stream().map(c -> c.name()).toList());
   }
 
@@ -89,14 +100,18 @@ class ReceiptVectorsTests {
       byte[] t = sig.clone();
       t[i] ^= 0x40;
       tree.put("signature", Base64.getEncoder().encodeToString(t));
-      var report = verifier.verify(MAPPER.writeValueAsBytes(tree), new ReceiptVerifier.Request(null, null, null, List.of(), null, null));
+      var report =
+          verifier.verify(
+              MAPPER.writeValueAsBytes(tree),
+              new ReceiptVerifier.Request(null, null, null, List.of(), null, null));
       assertFalse(report.authentic(), "signature byte " + i);
     }
   }
 
   @Test
   void everySignedFieldIsCovered() throws Exception {
-    ObjectNode tree = (ObjectNode) MAPPER.readTree(DIR.resolve("valid-hello-deterministic.json").toFile());
+    ObjectNode tree =
+        (ObjectNode) MAPPER.readTree(DIR.resolve("valid-hello-deterministic.json").toFile());
     List<String> paths = new ArrayList<>();
     leaves(tree, "", paths);
     assertTrue(paths.size() > 30, paths::toString);
@@ -106,7 +121,10 @@ class ReceiptVectorsTests {
       }
       ObjectNode copy = tree.deepCopy();
       mutate(copy, path);
-      var report = verifier.verify(MAPPER.writeValueAsBytes(copy), new ReceiptVerifier.Request(null, null, null, List.of(), null, null));
+      var report =
+          verifier.verify(
+              MAPPER.writeValueAsBytes(copy),
+              new ReceiptVerifier.Request(null, null, null, List.of(), null, null));
       assertFalse(report.authentic(), "changing " + path + " went unnoticed");
     }
   }
@@ -144,8 +162,11 @@ class ReceiptVectorsTests {
     tree.put("b", 1);
     tree.put("a", "x\u0001\"é");
     tree.putObject("c").put("z", -5).put("y", true);
-    assertEquals("{\"a\":\"x\\u0001\\\"é\",\"b\":1,\"c\":{\"y\":true,\"z\":-5}}",
-        new String(dev.plasm.receipt.spi.CanonicalJson.bytes(tree), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(
+        "{\"a\":\"x\\u0001\\\"é\",\"b\":1,\"c\":{\"y\":true,\"z\":-5}}",
+        new String(
+            dev.plasm.receipt.spi.CanonicalJson.bytes(tree),
+            java.nio.charset.StandardCharsets.UTF_8));
     assertEquals(ReceiptCodec.SIGNING_PREFIX, "plasm-receipt:v1:");
   }
 }

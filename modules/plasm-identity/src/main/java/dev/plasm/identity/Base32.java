@@ -42,7 +42,8 @@ public final class Base32 {
     for (int i = 0; i < text.length(); i++) {
       int v = ALPHABET.indexOf(Character.toLowerCase(text.charAt(i)));
       if (v < 0) {
-        throw new IllegalArgumentException("'" + text.charAt(i) + "' at position " + i + " is not a base32 character");
+        throw new IllegalArgumentException(
+            "'" + text.charAt(i) + "' at position " + i + " is not a base32 character");
       }
       buffer = (buffer << 5) | v;
       bits += 5;

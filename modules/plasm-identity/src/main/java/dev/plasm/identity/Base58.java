@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /** Base58 with the Bitcoin alphabet, as libp2p peer ids use it. */
 public final class Base58 {
-  private static final String ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  private static final String ALPHABET =
+      "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
   private static final BigInteger FIFTY_EIGHT = BigInteger.valueOf(58);
   private static final int[] INDEX = new int[128];
 
@@ -47,7 +48,8 @@ public final class Base58 {
       char c = text.charAt(i);
       int d = c < 128 ? INDEX[c] : -1;
       if (d < 0) {
-        throw new IllegalArgumentException("'" + c + "' at position " + i + " is not a base58btc character");
+        throw new IllegalArgumentException(
+            "'" + c + "' at position " + i + " is not a base58btc character");
       }
       if (leading && d == 0) {
         zeros++;

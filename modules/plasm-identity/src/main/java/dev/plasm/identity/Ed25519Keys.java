@@ -51,7 +51,8 @@ public final class Ed25519Keys {
    */
   public static String publicKeyProblem(byte[] publicKey) {
     if (publicKey == null || publicKey.length != PUBLIC_KEY_BYTES) {
-      return "an Ed25519 public key has 32 bytes, this one has " + (publicKey == null ? 0 : publicKey.length);
+      return "an Ed25519 public key has 32 bytes, this one has "
+          + (publicKey == null ? 0 : publicKey.length);
     }
     if (!Ed25519.validatePublicKeyFull(publicKey, 0)) {
       return "the public key is not a canonical Ed25519 point of prime order (small-order and non-canonical keys are refused)";
@@ -61,7 +62,9 @@ public final class Ed25519Keys {
 
   /** Strict verification: a bad key, a non-canonical signature or a wrong length is false. */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    if (publicKeyProblem(publicKey) != null || signature == null || signature.length != SIGNATURE_BYTES) {
+    if (publicKeyProblem(publicKey) != null
+        || signature == null
+        || signature.length != SIGNATURE_BYTES) {
       return false;
     }
     // BouncyCastle refuses S >= L and non-canonical R encodings in verify itself.

@@ -39,7 +39,9 @@ record KeyProtobuf(KeyType type, byte[] data) {
         long tag = in.next();
         long field = tag >>> 3;
         int wire = (int) (tag & 7);
-        if (field == 0 || (field == 1 && wire != VARINT) || (field == 2 && wire != LENGTH_DELIMITED)) {
+        if (field == 0
+            || (field == 1 && wire != VARINT)
+            || (field == 2 && wire != LENGTH_DELIMITED)) {
           throw new IllegalArgumentException("field " + field + " with wire type " + wire);
         }
         switch (wire) {
@@ -64,7 +66,8 @@ record KeyProtobuf(KeyType type, byte[] data) {
       throw new KeyFormatException("malformed " + name + " protobuf: " + e.getMessage(), e);
     }
     if (type == null || data == null) {
-      throw new KeyFormatException(name + " protobuf lacks its required " + (type == null ? "Type" : "Data") + " field");
+      throw new KeyFormatException(
+          name + " protobuf lacks its required " + (type == null ? "Type" : "Data") + " field");
     }
     return new KeyProtobuf(KeyType.of(type), data);
   }

@@ -33,6 +33,7 @@ public enum KeyType {
         return t;
       }
     }
-    throw new UnsupportedKeyTypeException("unknown libp2p key type " + code + " (0 RSA, 1 Ed25519, 2 secp256k1, 3 ECDSA)");
+    throw new UnsupportedKeyTypeException(
+        "unknown libp2p key type " + code + " (0 RSA, 1 Ed25519, 2 secp256k1, 3 ECDSA)");
   }
 }

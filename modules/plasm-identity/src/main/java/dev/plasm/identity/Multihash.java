@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 public final class Multihash {
   public static final int IDENTITY = 0x00;
   public static final int SHA2_256 = 0x12;
+
   /** Identity multihashes longer than this are refused; peer ids embed at most 42 bytes of key. */
   public static final int MAX_IDENTITY_LENGTH = 128;
 
@@ -56,17 +57,21 @@ public final class Multihash {
     }
     if (code != IDENTITY && code != SHA2_256) {
       throw new IllegalArgumentException(
-          "unsupported multihash function 0x" + Long.toHexString(code) + " (only identity and sha2-256)");
+          "unsupported multihash function 0x"
+              + Long.toHexString(code)
+              + " (only identity and sha2-256)");
     }
     if (code == SHA2_256 && length != 32) {
       throw new IllegalArgumentException("a sha2-256 multihash has 32 digest bytes, not " + length);
     }
     if (code == IDENTITY && length > MAX_IDENTITY_LENGTH) {
-      throw new IllegalArgumentException("an identity multihash of " + length + " bytes is too long");
+      throw new IllegalArgumentException(
+          "an identity multihash of " + length + " bytes is too long");
     }
     int remaining = bytes.length - in.position();
     if (remaining != length) {
-      throw new IllegalArgumentException("the multihash declares " + length + " digest bytes but has " + remaining);
+      throw new IllegalArgumentException(
+          "the multihash declares " + length + " digest bytes but has " + remaining);
     }
     return new Decoded((int) code, in.take(length));
   }

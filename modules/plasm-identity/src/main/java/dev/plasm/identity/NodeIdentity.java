@@ -25,7 +25,8 @@ public final class NodeIdentity {
   /** The key file's name inside the Plasm home. */
   public static final String FILE_NAME = "identity.key";
 
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   private final byte[] seed;
   private final byte[] rawPublicKey;
@@ -69,17 +70,20 @@ public final class NodeIdentity {
   private static byte[] seedOf(byte[] protobuf) {
     KeyProtobuf m = KeyProtobuf.decode(protobuf, "PrivateKey");
     if (m.type() != KeyType.ED25519) {
-      throw new UnsupportedKeyTypeException("only Ed25519 private keys can be a node identity, not " + m.type());
+      throw new UnsupportedKeyTypeException(
+          "only Ed25519 private keys can be a node identity, not " + m.type());
     }
     byte[] data = m.data();
     if (data.length != 32 && data.length != 64 && data.length != 96) {
-      throw new KeyFormatException("Ed25519 private key data has 32, 64 or 96 bytes, not " + data.length);
+      throw new KeyFormatException(
+          "Ed25519 private key data has 32, 64 or 96 bytes, not " + data.length);
     }
     byte[] seed = Arrays.copyOf(data, Ed25519Keys.SEED_BYTES);
     byte[] expected = Ed25519Keys.publicKey(seed);
     for (int off = 32; off < data.length; off += 32) {
       if (!Arrays.equals(expected, 0, 32, data, off, off + 32)) {
-        throw new KeyFormatException("the Ed25519 private key carries a public key that does not match its seed");
+        throw new KeyFormatException(
+            "the Ed25519 private key carries a public key that does not match its seed");
       }
     }
     return seed;
@@ -105,40 +109,56 @@ public final class NodeIdentity {
     } catch (NoSuchFileException e) {
       return create(home, file);
     } catch (IOException e) {
-      throw new IdentityException("cannot read the node identity " + file + ": " + e.getMessage(), e);
+      throw new IdentityException(
+          "cannot read the node identity " + file + ": " + e.getMessage(), e);
     }
   }
 
   private static NodeIdentity load(Path file) throws IOException {
     Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-    Set<PosixFilePermission> others = Set.of(
-        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+    Set<PosixFilePermission> others =
+        Set.of(
+            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
     if (perms.stream().anyMatch(others::contains)) {
       throw new IdentityException(
-          "the node identity " + file + " is accessible to other users (mode "
-              + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
+          "the node identity "
+              + file
+              + " is accessible to other users (mode "
+              + PosixFilePermissions.toString(perms)
+              + "); run: chmod 600 "
+              + file);
     }
     byte[] bytes = Files.readAllBytes(file);
     try {
       return new NodeIdentity(seedOf(bytes), file);
     } catch (KeyFormatException e) {
-      throw new IdentityException("the node identity " + file + " is not an Ed25519 libp2p private key ("
-          + e.getMessage() + "); move it away to create a new one", e);
+      throw new IdentityException(
+          "the node identity "
+              + file
+              + " is not an Ed25519 libp2p private key ("
+              + e.getMessage()
+              + "); move it away to create a new one",
+          e);
     }
   }
 
   private static NodeIdentity create(Path home, Path file) {
     try {
       if (!Files.isDirectory(home)) {
-        Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+            home,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
       NodeIdentity fresh = new NodeIdentity(Ed25519Keys.newSeed(), file);
       byte[] bytes = fresh.encodePrivateKey();
-      Path tmp = Files.createTempFile(home, ".identity", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      Path tmp =
+          Files.createTempFile(
+              home, ".identity", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       try {
         Files.write(tmp, bytes);
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch =
+            java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
           ch.force(true);
         }
         // Another process may create the identity at the same moment: the first one wins.
@@ -154,9 +174,11 @@ public final class NodeIdentity {
       }
       return fresh;
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IdentityException("cannot create the node identity in " + home + ": " + e.getMessage(), e);
+      throw new IdentityException(
+          "cannot create the node identity in " + home + ": " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new IdentityException("cannot create the node identity in " + home + ": " + e.getMessage(), e);
+      throw new IdentityException(
+          "cannot create the node identity in " + home + ": " + e.getMessage(), e);
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.Optional;
 public final class PeerId {
   /** The libp2p-key multicodec of CIDv1 peer ids. */
   private static final int LIBP2P_KEY = 0x72;
+
   private static final int CID_V1 = 1;
   private static final int MAX_INLINE_KEY = 42;
 
@@ -30,7 +31,8 @@ public final class PeerId {
   /** The peer id of a public key. */
   public static PeerId fromPublicKey(PeerPublicKey key) {
     byte[] encoded = key.encode();
-    return new PeerId(encoded.length <= MAX_INLINE_KEY ? Multihash.identity(encoded) : Multihash.sha256(encoded));
+    return new PeerId(
+        encoded.length <= MAX_INLINE_KEY ? Multihash.identity(encoded) : Multihash.sha256(encoded));
   }
 
   /**
@@ -39,7 +41,8 @@ public final class PeerId {
    */
   public static PeerId ofEd25519(byte[] publicKey) {
     if (publicKey.length != Ed25519Keys.PUBLIC_KEY_BYTES) {
-      throw new IllegalArgumentException("an Ed25519 public key has 32 bytes, not " + publicKey.length);
+      throw new IllegalArgumentException(
+          "an Ed25519 public key has 32 bytes, not " + publicKey.length);
     }
     return new PeerId(Multihash.identity(new KeyProtobuf(KeyType.ED25519, publicKey).encode()));
   }
@@ -53,7 +56,10 @@ public final class PeerId {
     Multihash.Decoded d = Multihash.decode(multihash);
     if (d.code() == Multihash.IDENTITY && d.digest().length > MAX_INLINE_KEY) {
       throw new IllegalArgumentException(
-          "an identity peer id embeds at most " + MAX_INLINE_KEY + " bytes of key, not " + d.digest().length);
+          "an identity peer id embeds at most "
+              + MAX_INLINE_KEY
+              + " bytes of key, not "
+              + d.digest().length);
     }
     return new PeerId(multihash.clone());
   }
@@ -77,7 +83,8 @@ public final class PeerId {
         String body = text.substring(1);
         return fromCid(first == 'z' ? Base58.decode(body) : Base32.decode(body));
       }
-      throw new IllegalArgumentException("expected base58btc (12D3KooW..., Qm...) or a CIDv1 (bafz...)");
+      throw new IllegalArgumentException(
+          "expected base58btc (12D3KooW..., Qm...) or a CIDv1 (bafz...)");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid peer id \"" + text + "\": " + e.getMessage(), e);
     }
@@ -91,7 +98,8 @@ public final class PeerId {
     }
     long codec = in.next();
     if (codec != LIBP2P_KEY) {
-      throw new IllegalArgumentException("CID codec 0x" + Long.toHexString(codec) + " is not libp2p-key (0x72)");
+      throw new IllegalArgumentException(
+          "CID codec 0x" + Long.toHexString(codec) + " is not libp2p-key (0x72)");
     }
     return fromBytes(Arrays.copyOfRange(cid, in.position(), cid.length));
   }
@@ -118,7 +126,9 @@ public final class PeerId {
    */
   public Optional<PeerPublicKey> embeddedPublicKey() {
     Multihash.Decoded d = Multihash.decode(multihash);
-    return d.code() == Multihash.IDENTITY ? Optional.of(PeerPublicKey.decode(d.digest())) : Optional.empty();
+    return d.code() == Multihash.IDENTITY
+        ? Optional.of(PeerPublicKey.decode(d.digest()))
+        : Optional.empty();
   }
 
   /** Whether this id names {@code key}. */

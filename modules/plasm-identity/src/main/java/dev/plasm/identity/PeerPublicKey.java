@@ -35,9 +35,11 @@ import org.bouncycastle.math.ec.ECPoint;
 public final class PeerPublicKey {
   private static final int MIN_RSA_BITS = 2048;
   private static final int MAX_RSA_BITS = 8192;
+
   /** The order of the P-256 base point; together with the field size it identifies the curve. */
   private static final BigInteger P256_ORDER =
       new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+
   private static final X9ECParameters SECP256K1_CURVE = CustomNamedCurves.getByName("secp256k1");
   private static final ECDomainParameters SECP256K1 = new ECDomainParameters(SECP256K1_CURVE);
   private static final int SECP256K1_COMPRESSED_BYTES = 33;
@@ -45,6 +47,7 @@ public final class PeerPublicKey {
 
   private final KeyType type;
   private final byte[] data;
+
   /** The JDK key (RSA, ECDSA) or BouncyCastle point (secp256k1) verification uses; null for Ed25519. */
   private final Object verifyingKey;
 
@@ -73,21 +76,29 @@ public final class PeerPublicKey {
       }
       case SECP256K1 -> {
         ECPoint point = secp256k1Point(copy);
-        yield new PeerPublicKey(type, point.getEncoded(true), new ECPublicKeyParameters(point, SECP256K1));
+        yield new PeerPublicKey(
+            type, point.getEncoded(true), new ECPublicKeyParameters(point, SECP256K1));
       }
       case RSA -> {
         RSAPublicKey k = (RSAPublicKey) pkix("RSA", copy);
         int bits = k.getModulus().bitLength();
         if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
           throw new KeyFormatException(
-              "RSA keys of " + bits + " bits are refused (" + MIN_RSA_BITS + " to " + MAX_RSA_BITS + ")");
+              "RSA keys of "
+                  + bits
+                  + " bits are refused ("
+                  + MIN_RSA_BITS
+                  + " to "
+                  + MAX_RSA_BITS
+                  + ")");
         }
         yield new PeerPublicKey(type, copy, k);
       }
       case ECDSA -> {
         ECPublicKey k = (ECPublicKey) pkix("EC", copy);
         var params = k.getParams();
-        if (params.getCurve().getField().getFieldSize() != 256 || !params.getOrder().equals(P256_ORDER)) {
+        if (params.getCurve().getField().getFieldSize() != 256
+            || !params.getOrder().equals(P256_ORDER)) {
           throw new UnsupportedKeyTypeException("only ECDSA keys on P-256 are supported");
         }
         yield new PeerPublicKey(type, copy, k);
@@ -175,17 +186,21 @@ public final class PeerPublicKey {
 
   private static ECPoint secp256k1Point(byte[] data) {
     if (data.length != SECP256K1_COMPRESSED_BYTES && data.length != SECP256K1_UNCOMPRESSED_BYTES) {
-      throw new KeyFormatException("a secp256k1 public key is a compressed (33-byte) or uncompressed (65-byte) point, not "
-          + data.length + " bytes");
+      throw new KeyFormatException(
+          "a secp256k1 public key is a compressed (33-byte) or uncompressed (65-byte) point, not "
+              + data.length
+              + " bytes");
     }
     try {
       ECPoint p = SECP256K1_CURVE.getCurve().decodePoint(data).normalize();
       if (p.isInfinity() || !p.isValid()) {
-        throw new KeyFormatException("the secp256k1 public key is not a point of the curve's group");
+        throw new KeyFormatException(
+            "the secp256k1 public key is not a point of the curve's group");
       }
       return p;
     } catch (IllegalArgumentException e) {
-      throw new KeyFormatException("the secp256k1 public key is not a point of the curve: " + e.getMessage(), e);
+      throw new KeyFormatException(
+          "the secp256k1 public key is not a point of the curve: " + e.getMessage(), e);
     }
   }
 

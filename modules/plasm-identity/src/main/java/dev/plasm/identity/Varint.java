@@ -42,13 +42,15 @@ final class Varint {
         return value;
       }
     }
-    throw new IllegalArgumentException("varint longer than " + MAX_BYTES + " bytes at byte " + (at - MAX_BYTES));
+    throw new IllegalArgumentException(
+        "varint longer than " + MAX_BYTES + " bytes at byte " + (at - MAX_BYTES));
   }
 
   /** Reads {@code n} bytes. */
   byte[] take(long n) {
     if (n < 0 || n > bytes.length - at) {
-      throw new IllegalArgumentException(n + " bytes declared at byte " + at + " but " + (bytes.length - at) + " remain");
+      throw new IllegalArgumentException(
+          n + " bytes declared at byte " + at + " but " + (bytes.length - at) + " remain");
     }
     byte[] out = java.util.Arrays.copyOfRange(bytes, at, at + (int) n);
     at += (int) n;

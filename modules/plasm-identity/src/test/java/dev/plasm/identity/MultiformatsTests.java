@@ -61,8 +61,12 @@ class MultiformatsTests {
 
   @Test
   void base32RefusesBadInput() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> Base32.decode("my1")).getMessage().contains("'1' at position 2"));
-    assertThrows(IllegalArgumentException.class, () -> Base32.decode("mz")); // non-zero trailing bits
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> Base32.decode("my1"))
+            .getMessage()
+            .contains("'1' at position 2"));
+    assertThrows(
+        IllegalArgumentException.class, () -> Base32.decode("mz")); // non-zero trailing bits
     assertThrows(IllegalArgumentException.class, () -> Base32.decode("m")); // 5 dangling bits
   }
 
@@ -82,9 +86,11 @@ class MultiformatsTests {
 
   @Test
   void multihashEncodesAndValidates() {
-    assertEquals("12202c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+    assertEquals(
+        "12202c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
         HEX.formatHex(Multihash.sha256("foo".getBytes(StandardCharsets.US_ASCII))));
-    assertEquals("0003666f6f", HEX.formatHex(Multihash.identity("foo".getBytes(StandardCharsets.US_ASCII))));
+    assertEquals(
+        "0003666f6f", HEX.formatHex(Multihash.identity("foo".getBytes(StandardCharsets.US_ASCII))));
     var d = Multihash.decode(HEX.parseHex("0003666f6f"));
     assertEquals(Multihash.IDENTITY, d.code());
     assertEquals("666f6f", HEX.formatHex(d.digest()));
@@ -98,7 +104,9 @@ class MultiformatsTests {
       {"0081", "truncated"},
     };
     for (String[] c : bad) {
-      var e = assertThrows(IllegalArgumentException.class, () -> Multihash.decode(HEX.parseHex(c[0])), c[0]);
+      var e =
+          assertThrows(
+              IllegalArgumentException.class, () -> Multihash.decode(HEX.parseHex(c[0])), c[0]);
       assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
     }
   }

@@ -24,7 +24,9 @@ class NodeIdentityTests {
     NodeIdentity a = NodeIdentity.loadOrCreate(home.resolve("plasm"));
     Path file = home.resolve("plasm/identity.key");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
     assertEquals(68, Files.size(file));
     NodeIdentity b = NodeIdentity.loadOrCreate(home.resolve("plasm"));
     assertEquals(a.peerId(), b.peerId());
@@ -39,13 +41,17 @@ class NodeIdentityTests {
     Path file = home.resolve(NodeIdentity.FILE_NAME);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     var e = assertThrows(IdentityException.class, () -> NodeIdentity.loadOrCreate(home));
-    assertTrue(e.getMessage().contains("accessible to other users") && e.getMessage().contains("chmod 600 " + file), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("accessible to other users")
+            && e.getMessage().contains("chmod 600 " + file),
+        e.getMessage());
   }
 
   @Test
   void aCorruptKeyIsRefused() throws Exception {
     Files.write(home.resolve(NodeIdentity.FILE_NAME), new byte[10]);
-    Files.setPosixFilePermissions(home.resolve(NodeIdentity.FILE_NAME), PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        home.resolve(NodeIdentity.FILE_NAME), PosixFilePermissions.fromString("rw-------"));
     var e = assertThrows(IdentityException.class, () -> NodeIdentity.loadOrCreate(home));
     assertTrue(e.getMessage().contains("not an Ed25519 libp2p private key"), e.getMessage());
   }
@@ -58,7 +64,10 @@ class NodeIdentityTests {
     Files.write(file, key);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     var e = assertThrows(IdentityException.class, () -> NodeIdentity.loadOrCreate(home));
-    assertTrue(e.getMessage().contains("does not match its seed") && e.getMessage().contains("move it away"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("does not match its seed")
+            && e.getMessage().contains("move it away"),
+        e.getMessage());
   }
 
   @Test
@@ -80,7 +89,9 @@ class NodeIdentityTests {
     byte[] msg = "receipt".getBytes();
     byte[] sig = id.sign(msg);
     assertTrue(Ed25519Keys.verify(id.publicKey().data(), msg, sig));
-    byte[] spki = HexFormat.of().parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(id.publicKey().data()));
+    byte[] spki =
+        HexFormat.of()
+            .parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(id.publicKey().data()));
     Signature v = Signature.getInstance("Ed25519");
     v.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
     v.update(msg);
@@ -103,11 +114,15 @@ class NodeIdentityTests {
     byte[] forged = new byte[64];
     forged[0] = 1; // R = identity, S = 0
     byte[] msg = "any message at all".getBytes();
-    byte[] spki = HexFormat.of().parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(smallOrderKey));
+    byte[] spki =
+        HexFormat.of()
+            .parseHex("302a300506032b6570032100" + HexFormat.of().formatHex(smallOrderKey));
     Signature jdk = Signature.getInstance("Ed25519");
     jdk.initVerify(KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki)));
     jdk.update(msg);
-    assertTrue(jdk.verify(forged), "the JDK accepts the forgery: this is why Plasm does not use it to verify");
+    assertTrue(
+        jdk.verify(forged),
+        "the JDK accepts the forgery: this is why Plasm does not use it to verify");
     assertFalse(Ed25519Keys.verify(smallOrderKey, msg, forged));
     assertTrue(Ed25519Keys.publicKeyProblem(smallOrderKey).contains("small-order"));
   }
@@ -118,7 +133,8 @@ class NodeIdentityTests {
     byte[] msg = "m".getBytes();
     byte[] sig = id.sign(msg);
     // S + L is the same scalar mod L but not canonical (RFC 8032 §5.1.7 requires S < L).
-    byte[] l = HexFormat.of().parseHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    byte[] l =
+        HexFormat.of().parseHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
     byte[] s2 = sig.clone();
     int carry = 0;
     for (int i = 0; i < 32; i++) {

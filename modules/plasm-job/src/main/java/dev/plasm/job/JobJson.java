@@ -61,16 +61,33 @@ public final class JobJson {
     return Set.copyOf(s);
   }
 
-  private static final Set<String> COMMON = Set.of("programName", "args", "env", "limits", "engine", "deterministic",
-      "nonce");
+  private static final Set<String> COMMON =
+      Set.of("programName", "args", "env", "limits", "engine", "deterministic", "nonce");
 
   private static Set<String> fields(Source source) {
     Set<String> s = new HashSet<>(COMMON);
     s.add("module");
     switch (source) {
-      case HTTP -> s.addAll(List.of("moduleBase64", "stdinBase64", "placement", "redundancy", "verify", "idempotencyKey"));
-      case FILE -> s.addAll(List.of("moduleBase64", "modulePath", "stdinBase64", "stdinPath", "placement", "redundancy",
-          "verify", "idempotencyKey"));
+      case HTTP ->
+          s.addAll(
+              List.of(
+                  "moduleBase64",
+                  "stdinBase64",
+                  "placement",
+                  "redundancy",
+                  "verify",
+                  "idempotencyKey"));
+      case FILE ->
+          s.addAll(
+              List.of(
+                  "moduleBase64",
+                  "modulePath",
+                  "stdinBase64",
+                  "stdinPath",
+                  "placement",
+                  "redundancy",
+                  "verify",
+                  "idempotencyKey"));
       case PEER -> s.add("stdinBase64");
     }
     return s;
@@ -89,7 +106,10 @@ public final class JobJson {
     ModuleSource module = module(o);
 
     String programName = o.string("programName");
-    if (programName != null && (programName.isEmpty() || programName.length() > 255 || programName.indexOf('\0') >= 0)) {
+    if (programName != null
+        && (programName.isEmpty()
+            || programName.length() > 255
+            || programName.indexOf('\0') >= 0)) {
       throw o.invalid("programName", "must be 1-255 characters without NUL");
     }
     List<String> args = o.strings("args");
@@ -97,7 +117,8 @@ public final class JobJson {
       args = List.of();
     }
     if (args.size() > MAX_ARGS) {
-      throw o.invalid("args", "has " + args.size() + " entries; at most " + MAX_ARGS + " are accepted");
+      throw o.invalid(
+          "args", "has " + args.size() + " entries; at most " + MAX_ARGS + " are accepted");
     }
     for (int i = 0; i < args.size(); i++) {
       if (args.get(i).indexOf('\0') >= 0) {
@@ -109,12 +130,14 @@ public final class JobJson {
       env = Map.of();
     }
     if (env.size() > MAX_ARGS) {
-      throw o.invalid("env", "has " + env.size() + " variables; at most " + MAX_ARGS + " are accepted");
+      throw o.invalid(
+          "env", "has " + env.size() + " variables; at most " + MAX_ARGS + " are accepted");
     }
     for (var e : env.entrySet()) {
       String k = e.getKey();
       if (k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
-        throw o.invalid("env", "has a variable name '" + k + "'; names must be non-empty, without '=' or NUL");
+        throw o.invalid(
+            "env", "has a variable name '" + k + "'; names must be non-empty, without '=' or NUL");
       }
       if (e.getValue().indexOf('\0') >= 0) {
         throw o.invalid("env." + k, "must not contain NUL");
@@ -127,7 +150,9 @@ public final class JobJson {
     if (engine == null) {
       engine = JobManifest.AUTO;
     } else if (engine.length() > 64 || !ENGINE.matcher(engine).matches()) {
-      throw o.invalid("engine", "must be an engine id such as wasmtime (lower-case letters, digits, dashes), or auto");
+      throw o.invalid(
+          "engine",
+          "must be an engine id such as wasmtime (lower-case letters, digits, dashes), or auto");
     }
     Boolean det = o.bool("deterministic");
     String nonce = o.string("nonce");
@@ -144,23 +169,38 @@ public final class JobJson {
     }
     Long redundancy = o.integer("redundancy");
     if (redundancy != null && (redundancy < 1 || redundancy > JobManifest.MAX_REDUNDANCY)) {
-      throw o.invalid("redundancy", "must be 1 to " + JobManifest.MAX_REDUNDANCY + " (distinct nodes to run the job on)");
+      throw o.invalid(
+          "redundancy",
+          "must be 1 to " + JobManifest.MAX_REDUNDANCY + " (distinct nodes to run the job on)");
     }
     Verify verify = Verify.RECEIPT;
     String v = o.string("verify");
     if (v != null) {
-      verify = switch (v) {
-        case "receipt" -> Verify.RECEIPT;
-        case "reexecute" -> Verify.REEXECUTE;
-        default -> throw o.invalid("verify", "must be receipt or reexecute");
-      };
+      verify =
+          switch (v) {
+            case "receipt" -> Verify.RECEIPT;
+            case "reexecute" -> Verify.REEXECUTE;
+            default -> throw o.invalid("verify", "must be receipt or reexecute");
+          };
     }
     String key = o.string("idempotencyKey");
     if (key != null && !ID_CHARS.matcher(key).matches()) {
       throw o.invalid("idempotencyKey", "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
     }
-    return new JobManifest(module, programName, args, env, stdin, limits, engine, Boolean.TRUE.equals(det), nonce,
-        placement, redundancy == null ? 1 : redundancy.intValue(), verify, key);
+    return new JobManifest(
+        module,
+        programName,
+        args,
+        env,
+        stdin,
+        limits,
+        engine,
+        Boolean.TRUE.equals(det),
+        nonce,
+        placement,
+        redundancy == null ? 1 : redundancy.intValue(),
+        verify,
+        key);
   }
 
   private static ModuleSource module(StrictJson.Obj o) {
@@ -169,13 +209,17 @@ public final class JobJson {
     String path = o.has("modulePath") ? o.string("modulePath") : null;
     int given = (sha == null ? 0 : 1) + (b64 == null ? 0 : 1) + (path == null ? 0 : 1);
     if (given != 1) {
-      String choices = o.has("modulePath") || path != null ? "'module' (a sha256), 'moduleBase64' and 'modulePath'"
-          : "'module' (the sha256 of an uploaded module) and 'moduleBase64'";
-      throw new ManifestException(Problem.INVALID_VALUE, "module", "module: give exactly one of " + choices);
+      String choices =
+          o.has("modulePath") || path != null
+              ? "'module' (a sha256), 'moduleBase64' and 'modulePath'"
+              : "'module' (the sha256 of an uploaded module) and 'moduleBase64'";
+      throw new ManifestException(
+          Problem.INVALID_VALUE, "module", "module: give exactly one of " + choices);
     }
     if (sha != null) {
       if (!SHA256.matcher(sha).matches()) {
-        throw o.invalid("module", "'" + abbreviate(sha) + "' is not a sha256 (64 lower-case hex digits)");
+        throw o.invalid(
+            "module", "'" + abbreviate(sha) + "' is not a sha256 (64 lower-case hex digits)");
       }
       return new ModuleSource.ByHash(sha);
     }
@@ -192,7 +236,10 @@ public final class JobJson {
     String b64 = o.has("stdinBase64") ? o.string("stdinBase64") : null;
     String path = o.has("stdinPath") ? o.string("stdinPath") : null;
     if (b64 != null && path != null) {
-      throw new ManifestException(Problem.INVALID_VALUE, "stdinBase64", "give at most one of 'stdinBase64' and 'stdinPath'");
+      throw new ManifestException(
+          Problem.INVALID_VALUE,
+          "stdinBase64",
+          "give at most one of 'stdinBase64' and 'stdinPath'");
     }
     if (b64 != null) {
       return new StdinSource.Inline(base64(o, "stdinBase64", b64));
@@ -239,7 +286,8 @@ public final class JobJson {
     ObjectNode o = F.objectNode();
     switch (m.module()) {
       case ModuleSource.ByHash h -> o.put("module", h.sha256());
-      case ModuleSource.Inline i -> o.put("moduleBase64", Base64.getEncoder().encodeToString(i.bytes()));
+      case ModuleSource.Inline i ->
+          o.put("moduleBase64", Base64.getEncoder().encodeToString(i.bytes()));
       case ModuleSource.ByPath p -> o.put("modulePath", p.path());
     }
     if (m.programName() != null) {
@@ -253,8 +301,9 @@ public final class JobJson {
       m.env().forEach(env::put);
     }
     switch (m.stdin()) {
-      case StdinSource.None n -> { }
-      case StdinSource.Inline i -> o.put("stdinBase64", Base64.getEncoder().encodeToString(i.bytes()));
+      case StdinSource.None n -> {}
+      case StdinSource.Inline i ->
+          o.put("stdinBase64", Base64.getEncoder().encodeToString(i.bytes()));
       case StdinSource.ByPath p -> o.put("stdinPath", p.path());
     }
     if (!m.limits().isEmpty()) {
@@ -297,7 +346,8 @@ public final class JobJson {
   /** Reads a full set of limits (every required limit present). */
   public static ResourceLimits limits(JsonNode node, String path) {
     if (node == null || !node.isObject()) {
-      throw new ManifestException(Problem.INVALID_VALUE, path, path + " must be an object of limits");
+      throw new ManifestException(
+          Problem.INVALID_VALUE, path, path + " must be an object of limits");
     }
     StrictJson.Obj o = new StrictJson.Obj((ObjectNode) node, path, LIMIT_FIELDS);
     Map<Limit, Long> m = requestedLimits(o);
@@ -311,8 +361,18 @@ public final class JobJson {
 
   // ---- plans
 
-  private static final Set<String> PLAN_FIELDS = Set.of("moduleSha256", "moduleBytes", "programName", "args", "env",
-      "stdinBytes", "engine", "limits", "deterministic", "nonce");
+  private static final Set<String> PLAN_FIELDS =
+      Set.of(
+          "moduleSha256",
+          "moduleBytes",
+          "programName",
+          "args",
+          "env",
+          "stdinBytes",
+          "engine",
+          "limits",
+          "deterministic",
+          "nonce");
 
   /** A plan as JSON (stored with the job, sent to a worker). */
   public static ObjectNode tree(JobPlan p) {
@@ -343,12 +403,18 @@ public final class JobJson {
     if (e == null) {
       throw o.invalid("engine", "is required");
     }
-    return new JobPlan(required(o, "moduleSha256", o.string("moduleSha256")), required(o, "moduleBytes", o.integer("moduleBytes")),
-        required(o, "programName", o.string("programName")), orEmpty(o.strings("args")), o.stringMap("env") == null
-            ? Map.of() : o.stringMap("env"),
+    return new JobPlan(
+        required(o, "moduleSha256", o.string("moduleSha256")),
+        required(o, "moduleBytes", o.integer("moduleBytes")),
+        required(o, "programName", o.string("programName")),
+        orEmpty(o.strings("args")),
+        o.stringMap("env") == null ? Map.of() : o.stringMap("env"),
         required(o, "stdinBytes", o.integer("stdinBytes")),
-        new JobPlan.Engine(required(e, "id", e.string("id")), required(e, "version", e.string("version"))),
-        limits(o.node().get("limits"), "limits"), Boolean.TRUE.equals(o.bool("deterministic")), o.string("nonce"));
+        new JobPlan.Engine(
+            required(e, "id", e.string("id")), required(e, "version", e.string("version"))),
+        limits(o.node().get("limits"), "limits"),
+        Boolean.TRUE.equals(o.bool("deterministic")),
+        o.string("nonce"));
   }
 
   private static <T> T required(StrictJson.Obj o, String name, T v) {
@@ -371,8 +437,10 @@ public final class JobJson {
     switch (o) {
       case ExecutionOutcome.Completed c -> n.put("exitCode", c.exitCode());
       case ExecutionOutcome.Trapped t -> n.put("detail", t.kind().id()).put("message", t.message());
-      case ExecutionOutcome.LimitExceeded l -> n.put("detail", l.limit().id()).put("message", l.message());
-      case ExecutionOutcome.Rejected r -> n.put("detail", r.kind().id()).put("message", r.message());
+      case ExecutionOutcome.LimitExceeded l ->
+          n.put("detail", l.limit().id()).put("message", l.message());
+      case ExecutionOutcome.Rejected r ->
+          n.put("detail", r.kind().id()).put("message", r.message());
       case ExecutionOutcome.Failed f -> n.put("message", f.message());
       case ExecutionOutcome.Cancelled c -> n.put("message", c.message());
       case ExecutionOutcome.Interrupted i -> n.put("message", i.message());
@@ -398,14 +466,20 @@ public final class JobJson {
     if (node == null || !node.isObject()) {
       throw new ManifestException(Problem.INVALID_VALUE, path, path + " must be an object");
     }
-    StrictJson.Obj o = new StrictJson.Obj((ObjectNode) node, path,
-        Set.of("wallTimeMicros", "peakMemoryPages", "fuelConsumed", "stdoutBytes", "stderrBytes"));
+    StrictJson.Obj o =
+        new StrictJson.Obj(
+            (ObjectNode) node,
+            path,
+            Set.of(
+                "wallTimeMicros", "peakMemoryPages", "fuelConsumed", "stdoutBytes", "stderrBytes"));
     Long fuel = o.integer("fuelConsumed");
     try {
-      return new Usage(Duration.ofNanos(required(o, "wallTimeMicros", o.integer("wallTimeMicros")) * 1000),
+      return new Usage(
+          Duration.ofNanos(required(o, "wallTimeMicros", o.integer("wallTimeMicros")) * 1000),
           Math.toIntExact(required(o, "peakMemoryPages", o.integer("peakMemoryPages"))),
           fuel == null ? OptionalLong.empty() : OptionalLong.of(fuel),
-          required(o, "stdoutBytes", o.integer("stdoutBytes")), required(o, "stderrBytes", o.integer("stderrBytes")));
+          required(o, "stdoutBytes", o.integer("stdoutBytes")),
+          required(o, "stderrBytes", o.integer("stderrBytes")));
     } catch (IllegalArgumentException | ArithmeticException e) {
       throw new ManifestException(Problem.INVALID_VALUE, path, path + ": " + e.getMessage());
     }
@@ -416,13 +490,18 @@ public final class JobJson {
     if (node == null || !node.isObject()) {
       throw new ManifestException(Problem.INVALID_VALUE, path, path + " must be an object");
     }
-    StrictJson.Obj o = new StrictJson.Obj((ObjectNode) node, path, Set.of("kind", "exitCode", "detail", "message"));
+    StrictJson.Obj o =
+        new StrictJson.Obj(
+            (ObjectNode) node, path, Set.of("kind", "exitCode", "detail", "message"));
     String kind = required(o, "kind", o.string("kind"));
     String detail = o.string("detail");
     String message = o.string("message");
     return switch (kind) {
-      case "completed" -> new ExecutionOutcome.Completed(Math.toIntExact(required(o, "exitCode", o.integer("exitCode"))), usage);
-      case "trapped" -> new ExecutionOutcome.Trapped(trapKind(o, detail), required(o, "message", message), usage);
+      case "completed" ->
+          new ExecutionOutcome.Completed(
+              Math.toIntExact(required(o, "exitCode", o.integer("exitCode"))), usage);
+      case "trapped" ->
+          new ExecutionOutcome.Trapped(trapKind(o, detail), required(o, "message", message), usage);
       case "limit-exceeded" -> {
         Limit l = Limit.byId(required(o, "detail", detail));
         if (l == null) {
@@ -430,10 +509,12 @@ public final class JobJson {
         }
         yield new ExecutionOutcome.LimitExceeded(l, required(o, "message", message), usage);
       }
-      case "rejected" -> new ExecutionOutcome.Rejected(rejectionKind(o, detail), required(o, "message", message));
+      case "rejected" ->
+          new ExecutionOutcome.Rejected(rejectionKind(o, detail), required(o, "message", message));
       case "failed" -> new ExecutionOutcome.Failed(required(o, "message", message), usage);
       case "cancelled" -> new ExecutionOutcome.Cancelled(required(o, "message", message), usage);
-      case "interrupted" -> new ExecutionOutcome.Interrupted(required(o, "message", message), usage);
+      case "interrupted" ->
+          new ExecutionOutcome.Interrupted(required(o, "message", message), usage);
       default -> throw o.invalid("kind", "'" + kind + "' is not an outcome");
     };
   }
@@ -459,5 +540,4 @@ public final class JobJson {
   private static String abbreviate(String s) {
     return s.length() > 80 ? s.substring(0, 77) + "..." : s;
   }
-
 }

@@ -46,10 +46,12 @@ public record JobManifest(
   public static final String AUTO = "auto";
 
   /** Nonces and idempotency keys. */
-  public static final java.util.regex.Pattern ID_CHARS = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  public static final java.util.regex.Pattern ID_CHARS =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   /** Engine ids (and {@code auto}). */
-  public static final java.util.regex.Pattern ENGINE = java.util.regex.Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+  public static final java.util.regex.Pattern ENGINE =
+      java.util.regex.Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
 
   /** The most nodes one job may run on at once. */
   public static final int MAX_REDUNDANCY = 16;
@@ -116,27 +118,87 @@ public record JobManifest(
 
   /** A manifest for {@code module} with every other field at its default. */
   public static JobManifest of(ModuleSource module) {
-    return new JobManifest(module, null, List.of(), Map.of(), new StdinSource.None(), Map.of(), AUTO, false, null,
-        Placement.ANY, 1, Verify.RECEIPT, null);
+    return new JobManifest(
+        module,
+        null,
+        List.of(),
+        Map.of(),
+        new StdinSource.None(),
+        Map.of(),
+        AUTO,
+        false,
+        null,
+        Placement.ANY,
+        1,
+        Verify.RECEIPT,
+        null);
   }
 
   public JobManifest withModule(ModuleSource m) {
-    return new JobManifest(m, programName, args, env, stdin, limits, engine, deterministic, nonce, placement, redundancy,
-        verify, idempotencyKey);
+    return new JobManifest(
+        m,
+        programName,
+        args,
+        env,
+        stdin,
+        limits,
+        engine,
+        deterministic,
+        nonce,
+        placement,
+        redundancy,
+        verify,
+        idempotencyKey);
   }
 
   public JobManifest withPlacement(Placement p) {
-    return new JobManifest(module, programName, args, env, stdin, limits, engine, deterministic, nonce, p, redundancy,
-        verify, idempotencyKey);
+    return new JobManifest(
+        module,
+        programName,
+        args,
+        env,
+        stdin,
+        limits,
+        engine,
+        deterministic,
+        nonce,
+        p,
+        redundancy,
+        verify,
+        idempotencyKey);
   }
 
   public JobManifest withEngine(String e) {
-    return new JobManifest(module, programName, args, env, stdin, limits, e, deterministic, nonce, placement, redundancy,
-        verify, idempotencyKey);
+    return new JobManifest(
+        module,
+        programName,
+        args,
+        env,
+        stdin,
+        limits,
+        e,
+        deterministic,
+        nonce,
+        placement,
+        redundancy,
+        verify,
+        idempotencyKey);
   }
 
   public JobManifest withStdin(StdinSource s) {
-    return new JobManifest(module, programName, args, env, s, limits, engine, deterministic, nonce, placement, redundancy,
-        verify, idempotencyKey);
+    return new JobManifest(
+        module,
+        programName,
+        args,
+        env,
+        s,
+        limits,
+        engine,
+        deterministic,
+        nonce,
+        placement,
+        redundancy,
+        verify,
+        idempotencyKey);
   }
 }

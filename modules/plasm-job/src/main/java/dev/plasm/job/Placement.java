@@ -13,11 +13,15 @@ import java.util.regex.Pattern;
 public record Placement(Kind kind, String peerId) {
   /** The four kinds of placement. */
   public enum Kind {
-    LOCAL, REMOTE, ANY, PEER
+    LOCAL,
+    REMOTE,
+    ANY,
+    PEER
   }
 
   /** Base58btc peer ids ({@code 12D3KooW...}, {@code Qm...}) and CIDv1 ones ({@code bafz...}), by shape. */
-  public static final Pattern PEER_ID = Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,128}|b[a-z2-7]{32,128}");
+  public static final Pattern PEER_ID =
+      Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,128}|b[a-z2-7]{32,128}");
 
   public static final Placement LOCAL = new Placement(Kind.LOCAL, null);
   public static final Placement REMOTE = new Placement(Kind.REMOTE, null);

@@ -31,35 +31,41 @@ public final class StrictJson {
   /** Deepest nesting accepted. */
   public static final int MAX_DEPTH = 16;
 
-  private static final JsonMapper MAPPER = JsonMapper.builder(
-          JsonFactory.builder()
-              .streamReadConstraints(StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxStringLength(1 << 30)
-                  .maxNumberLength(32)
-                  .maxNameLength(1024)
+  private static final JsonMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(1 << 30)
+                          .maxNumberLength(32)
+                          .maxNameLength(1024)
+                          .build())
                   .build())
-              .build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private StrictJson() {}
 
   /** Parses a document that must be one JSON object. */
   public static ObjectNode object(byte[] bytes) {
     if (bytes.length == 0) {
-      throw new ManifestException(Problem.INVALID_JSON, null, "the document is empty; send a JSON object");
+      throw new ManifestException(
+          Problem.INVALID_JSON, null, "the document is empty; send a JSON object");
     }
     int b0 = bytes[0] & 0xff;
     int b1 = bytes.length > 1 ? bytes[1] & 0xff : -1;
     boolean utf8Bom = b0 == 0xEF && b1 == 0xBB && bytes.length > 2 && (bytes[2] & 0xff) == 0xBF;
     if (utf8Bom || (b0 == 0xFE && b1 == 0xFF) || (b0 == 0xFF && b1 == 0xFE)) {
-      throw new ManifestException(Problem.INVALID_JSON, null,
+      throw new ManifestException(
+          Problem.INVALID_JSON,
+          null,
           "the document starts with a byte order mark; send UTF-8 JSON without one");
     }
     try {
-      StandardCharsets.UTF_8.newDecoder()
+      StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes));
@@ -70,7 +76,9 @@ public final class StrictJson {
     try {
       tree = MAPPER.readTree(bytes);
     } catch (StreamConstraintsException e) {
-      throw new ManifestException(Problem.TOO_COMPLEX, null,
+      throw new ManifestException(
+          Problem.TOO_COMPLEX,
+          null,
           "the JSON is nested deeper than " + MAX_DEPTH + " levels, or a value is too long");
     } catch (JacksonException e) {
       String m = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
@@ -78,14 +86,18 @@ public final class StrictJson {
         int q = m.indexOf('\'');
         int q2 = q < 0 ? -1 : m.indexOf('\'', q + 1);
         String key = q2 > q ? m.substring(q + 1, q2) : "?";
-        throw new ManifestException(Problem.DUPLICATE_KEY, null, "the key '" + key + "' appears twice in one object");
+        throw new ManifestException(
+            Problem.DUPLICATE_KEY, null, "the key '" + key + "' appears twice in one object");
       }
       long at = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
-      throw new ManifestException(Problem.INVALID_JSON, null,
+      throw new ManifestException(
+          Problem.INVALID_JSON,
+          null,
           "not valid JSON" + (at >= 0 ? " (at character " + at + ")" : "") + ": " + firstLine(m));
     }
     if (tree == null || !tree.isObject()) {
-      throw new ManifestException(Problem.INVALID_JSON, null, "the document must be a JSON object ({...})");
+      throw new ManifestException(
+          Problem.INVALID_JSON, null, "the document must be a JSON object ({...})");
     }
     return (ObjectNode) tree;
   }
@@ -139,7 +151,8 @@ public final class StrictJson {
       for (Iterator<String> it = node.propertyNames().iterator(); it.hasNext(); ) {
         String k = it.next();
         if (!allowed.contains(k)) {
-          throw new ManifestException(Problem.UNKNOWN_FIELD, field(k), "unknown field '" + field(checked(k, k)) + "'");
+          throw new ManifestException(
+              Problem.UNKNOWN_FIELD, field(k), "unknown field '" + field(checked(k, k)) + "'");
         }
       }
     }
@@ -286,7 +299,11 @@ public final class StrictJson {
   }
 
   private static ManifestException unpaired(String field, int at) {
-    return new ManifestException(Problem.INVALID_VALUE, field, field
-        + " is not valid Unicode text: an unpaired surrogate (a \\uD800-\\uDFFF escape without its partner) at character " + at);
+    return new ManifestException(
+        Problem.INVALID_VALUE,
+        field,
+        field
+            + " is not valid Unicode text: an unpaired surrogate (a \\uD800-\\uDFFF escape without its partner) at character "
+            + at);
   }
 }

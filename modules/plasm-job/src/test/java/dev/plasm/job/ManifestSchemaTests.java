@@ -18,15 +18,23 @@ class ManifestSchemaTests {
 
   @Test
   void theSchemaHasExactlyTheFieldsOfAManifestFileAndEveryLimitWithItsRange() throws Exception {
-    JsonNode schema = JsonMapper.builder().build().readTree(Files.readAllBytes(ROOT.resolve("docs/manifest.schema.json")));
+    JsonNode schema =
+        JsonMapper.builder()
+            .build()
+            .readTree(Files.readAllBytes(ROOT.resolve("docs/manifest.schema.json")));
     Set<String> fields = new TreeSet<>(schema.get("properties").propertyNames());
     // Each schema field is one the reader knows (it says "must not be null", not "unknown field").
     for (String f : fields) {
       if (f.startsWith("module")) {
         continue;
       }
-      ManifestException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestException.class,
-          () -> JobJson.manifest(("{\"modulePath\": \"m.wasm\", \"" + f + "\": null}").getBytes(), JobJson.Source.FILE));
+      ManifestException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              ManifestException.class,
+              () ->
+                  JobJson.manifest(
+                      ("{\"modulePath\": \"m.wasm\", \"" + f + "\": null}").getBytes(),
+                      JobJson.Source.FILE));
       assertEquals(ManifestException.Problem.INVALID_VALUE, e.problem(), f + ": " + e.getMessage());
     }
     JsonNode limits = schema.get("properties").get("limits").get("properties");
@@ -43,15 +51,22 @@ class ManifestSchemaTests {
       assertTrue(doc.contains("| `" + f + "` |"), "docs/manifest.md does not document " + f);
     }
     for (Limit l : Limit.values()) {
-      assertTrue(doc.contains("| `" + l.jsonName() + "` |") && doc.contains("`" + l.flag() + "`")
-          && doc.contains("`limits." + l.configKey() + "`"), "docs/manifest.md does not document limit " + l);
+      assertTrue(
+          doc.contains("| `" + l.jsonName() + "` |")
+              && doc.contains("`" + l.flag() + "`")
+              && doc.contains("`limits." + l.configKey() + "`"),
+          "docs/manifest.md does not document limit " + l);
     }
   }
 
   @Test
   void aFieldNotInTheSchemaIsUnknown() {
-    ManifestException e = org.junit.jupiter.api.Assertions.assertThrows(ManifestException.class,
-        () -> JobJson.manifest("{\"modulePath\": \"m.wasm\", \"colour\": 1}".getBytes(), JobJson.Source.FILE));
+    ManifestException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ManifestException.class,
+            () ->
+                JobJson.manifest(
+                    "{\"modulePath\": \"m.wasm\", \"colour\": 1}".getBytes(), JobJson.Source.FILE));
     assertEquals(ManifestException.Problem.UNKNOWN_FIELD, e.problem());
   }
 }

@@ -36,7 +36,9 @@ public record Determinism(long clockEpochMicros, byte[] randomSeed) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Determinism d && d.clockEpochMicros == clockEpochMicros && Arrays.equals(d.randomSeed, randomSeed);
+    return o instanceof Determinism d
+        && d.clockEpochMicros == clockEpochMicros
+        && Arrays.equals(d.randomSeed, randomSeed);
   }
 
   @Override

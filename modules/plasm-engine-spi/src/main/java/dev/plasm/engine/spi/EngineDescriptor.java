@@ -27,7 +27,12 @@ public record EngineDescriptor(
     Set<Capability> capabilities) {
 
   /** A descriptor with no optional capabilities. */
-  public EngineDescriptor(String id, String version, String description, ExecutionMode mode, Set<Limit> enforcedLimits) {
+  public EngineDescriptor(
+      String id,
+      String version,
+      String description,
+      ExecutionMode mode,
+      Set<Limit> enforcedLimits) {
     this(id, version, description, mode, enforcedLimits, Set.of());
   }
 
@@ -43,7 +48,9 @@ public record EngineDescriptor(
     capabilities = Set.copyOf(capabilities);
     if (id.length() > 64 || !ID_PATTERN.matcher(id).matches()) {
       throw new IllegalArgumentException(
-          "engine id '" + id + "' is not valid: use 1-64 characters of a-z, 0-9 and single hyphens, e.g. my-engine");
+          "engine id '"
+              + id
+              + "' is not valid: use 1-64 characters of a-z, 0-9 and single hyphens, e.g. my-engine");
     }
     if (version.isBlank()) {
       throw new IllegalArgumentException("engine '" + id + "' has a blank version");

@@ -18,7 +18,8 @@ public record Preopen(Path hostPath, String guestPath, boolean readOnly) {
       throw new IllegalArgumentException("preopen host path must be absolute: " + hostPath);
     }
     if (guestPath.isEmpty() || guestPath.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("preopen guest path must be a non-empty path: '" + guestPath + "'");
+      throw new IllegalArgumentException(
+          "preopen guest path must be a non-empty path: '" + guestPath + "'");
     }
   }
 }

@@ -31,7 +31,11 @@ public record WasiConfig(
 
   /** A configuration with the real clocks and random. */
   public WasiConfig(
-      List<String> args, Map<String, String> env, InputStream stdin, OutputStream stdout, OutputStream stderr,
+      List<String> args,
+      Map<String, String> env,
+      InputStream stdin,
+      OutputStream stdout,
+      OutputStream stderr,
       List<Preopen> preopens) {
     this(args, env, stdin, stdout, stderr, preopens, null);
   }
@@ -49,10 +53,14 @@ public record WasiConfig(
       }
     }
     for (var e : env.entrySet()) {
-      if (e.getKey().isEmpty() || e.getKey().indexOf('=') >= 0 || e.getKey().indexOf('\0') >= 0
+      if (e.getKey().isEmpty()
+          || e.getKey().indexOf('=') >= 0
+          || e.getKey().indexOf('\0') >= 0
           || e.getValue().indexOf('\0') >= 0) {
         throw new IllegalArgumentException(
-            "environment variable '" + e.getKey() + "' is not valid: names must be non-empty without '=' or NUL");
+            "environment variable '"
+                + e.getKey()
+                + "' is not valid: names must be non-empty without '=' or NUL");
       }
     }
   }

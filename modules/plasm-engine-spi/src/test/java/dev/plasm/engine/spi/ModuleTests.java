@@ -14,7 +14,8 @@ class ModuleTests {
         .exports("dev.plasm.engine.spi")
         // Helpers the host offers every engine (ConfinedFileSystem for preopens).
         .exports("dev.plasm.engine.spi.support")
-        // Plasm's WASI preview 1 for engines that run in Java (both Chicory engines and wasmtime's shim use it).
+        // Plasm's WASI preview 1 for engines that run in Java (both Chicory engines and wasmtime's
+        // shim use it).
         .exports("dev.plasm.engine.spi.support.wasi")
         .verify();
   }

@@ -73,7 +73,8 @@ public abstract class WasmEngineTck {
   /** How long an interrupted engine that claims the wall-clock limit may take to stop. */
   protected static final Duration STOP_BOUND = Duration.ofSeconds(3);
 
-  private static final ResourceLimits LIMITS = ResourceLimits.DEFAULTS.withTimeout(Duration.ofSeconds(30));
+  private static final ResourceLimits LIMITS =
+      ResourceLimits.DEFAULTS.withTimeout(Duration.ofSeconds(30));
 
   private WasmEngine engine;
   private Properties knownFailures;
@@ -102,7 +103,9 @@ public abstract class WasmEngineTck {
   }
 
   private void requireLimit(Limit l) {
-    Assumptions.assumeTrue(descriptor().enforces(l), () -> descriptor().id() + " does not declare that it enforces " + l.id());
+    Assumptions.assumeTrue(
+        descriptor().enforces(l),
+        () -> descriptor().id() + " does not declare that it enforces " + l.id());
   }
 
   /** The result of one run. */
@@ -117,14 +120,20 @@ public abstract class WasmEngineTck {
   }
 
   protected Run run(
-      CompiledModule module, List<String> args, Map<String, String> env, byte[] stdin, List<Preopen> preopens,
-      ResourceLimits limits, Determinism determinism) {
+      CompiledModule module,
+      List<String> args,
+      Map<String, String> env,
+      byte[] stdin,
+      List<Preopen> preopens,
+      ResourceLimits limits,
+      Determinism determinism) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> argv = new ArrayList<>();
     argv.add("guest.wasm");
     argv.addAll(args);
-    WasiConfig wasi = new WasiConfig(argv, env, new ByteArrayInputStream(stdin), out, err, preopens, determinism);
+    WasiConfig wasi =
+        new WasiConfig(argv, env, new ByteArrayInputStream(stdin), out, err, preopens, determinism);
     ExecutionOutcome o = module.run(new ExecutionRequest(wasi, limits));
     assertNotNull(o, "run() must return an outcome");
     return new Run(o, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -165,16 +174,17 @@ public abstract class WasmEngineTck {
   @Test
   @Tag("spec")
   public void everyTrapKindIsReported() {
-    Map<String, TrapKind> expected = Map.of(
-        "trap-unreachable", TrapKind.UNREACHABLE,
-        "trap-divide-by-zero", TrapKind.INTEGER_DIVIDE_BY_ZERO,
-        "trap-integer-overflow", TrapKind.INTEGER_OVERFLOW,
-        "trap-invalid-conversion", TrapKind.INVALID_CONVERSION,
-        "trap-out-of-bounds-memory", TrapKind.OUT_OF_BOUNDS_MEMORY,
-        "trap-undefined-element", TrapKind.UNDEFINED_ELEMENT,
-        "trap-uninitialized-element", TrapKind.UNINITIALIZED_ELEMENT,
-        "trap-indirect-call-type-mismatch", TrapKind.INDIRECT_CALL_TYPE_MISMATCH,
-        "trap-stack-overflow", TrapKind.STACK_OVERFLOW);
+    Map<String, TrapKind> expected =
+        Map.of(
+            "trap-unreachable", TrapKind.UNREACHABLE,
+            "trap-divide-by-zero", TrapKind.INTEGER_DIVIDE_BY_ZERO,
+            "trap-integer-overflow", TrapKind.INTEGER_OVERFLOW,
+            "trap-invalid-conversion", TrapKind.INVALID_CONVERSION,
+            "trap-out-of-bounds-memory", TrapKind.OUT_OF_BOUNDS_MEMORY,
+            "trap-undefined-element", TrapKind.UNDEFINED_ELEMENT,
+            "trap-uninitialized-element", TrapKind.UNINITIALIZED_ELEMENT,
+            "trap-indirect-call-type-mismatch", TrapKind.INDIRECT_CALL_TYPE_MISMATCH,
+            "trap-stack-overflow", TrapKind.STACK_OVERFLOW);
     assertEquals(Fixtures.TRAPS.size(), expected.size());
     for (String f : Fixtures.TRAPS) {
       Run r = run(f, List.of());
@@ -187,21 +197,38 @@ public abstract class WasmEngineTck {
   @Tag("spec")
   public void malformedAndInvalidModulesAreRejectedAtCompile() {
     CompileSettings s = new CompileSettings(LIMITS, false);
-    byte[][] malformed = {new byte[0], "not wasm".getBytes(), Fixtures.truncated("probe", 9), Fixtures.truncated("probe", 2000)};
+    byte[][] malformed = {
+      new byte[0],
+      "not wasm".getBytes(),
+      Fixtures.truncated("probe", 9),
+      Fixtures.truncated("probe", 2000)
+    };
     for (byte[] m : malformed) {
       var e = assertThrows(ModuleRejectedException.class, () -> engine.compile(m, s));
       assertEquals(RejectionKind.MALFORMED, e.kind(), e.getMessage());
     }
-    var e = assertThrows(ModuleRejectedException.class, () -> engine.compile(Fixtures.bytes("invalid"), s));
+    var e =
+        assertThrows(
+            ModuleRejectedException.class, () -> engine.compile(Fixtures.bytes("invalid"), s));
     assertEquals(RejectionKind.INVALID, e.kind(), e.getMessage());
   }
 
   @Test
   @Tag("spec")
   public void unlinkableModulesAndMissingEntryPointsAreRejectedAtRun() {
-    assertEquals(RejectionKind.UNLINKABLE, assertInstanceOf(ExecutionOutcome.Rejected.class, run("unlinkable", List.of()).outcome()).kind());
-    assertEquals(RejectionKind.NO_ENTRY_POINT, assertInstanceOf(ExecutionOutcome.Rejected.class, run("no-start", List.of()).outcome()).kind());
-    assertEquals(RejectionKind.NO_ENTRY_POINT, assertInstanceOf(ExecutionOutcome.Rejected.class, run("start-with-params", List.of()).outcome()).kind());
+    assertEquals(
+        RejectionKind.UNLINKABLE,
+        assertInstanceOf(ExecutionOutcome.Rejected.class, run("unlinkable", List.of()).outcome())
+            .kind());
+    assertEquals(
+        RejectionKind.NO_ENTRY_POINT,
+        assertInstanceOf(ExecutionOutcome.Rejected.class, run("no-start", List.of()).outcome())
+            .kind());
+    assertEquals(
+        RejectionKind.NO_ENTRY_POINT,
+        assertInstanceOf(
+                ExecutionOutcome.Rejected.class, run("start-with-params", List.of()).outcome())
+            .kind());
   }
 
   @Test
@@ -214,7 +241,8 @@ public abstract class WasmEngineTck {
   @Test
   @Tag("spec")
   public void aTrapInTheStartFunctionIsATrap() {
-    var t = assertInstanceOf(ExecutionOutcome.Trapped.class, run("start-traps", List.of()).outcome());
+    var t =
+        assertInstanceOf(ExecutionOutcome.Trapped.class, run("start-traps", List.of()).outcome());
     assertEquals(TrapKind.UNREACHABLE, t.kind(), t.message());
   }
 
@@ -223,9 +251,13 @@ public abstract class WasmEngineTck {
   public void anActiveSegmentOutOfBoundsTrapsAtInstantiation() {
     // WebAssembly 2.0 runs active segments as memory.init/table.init at instantiation: a trap,
     // not an invalid or unlinkable module (docs/plugin-authors.md).
-    var data = assertInstanceOf(ExecutionOutcome.Trapped.class, run("segment-data-out-of-bounds", List.of()).outcome());
+    var data =
+        assertInstanceOf(
+            ExecutionOutcome.Trapped.class, run("segment-data-out-of-bounds", List.of()).outcome());
     assertEquals(TrapKind.OUT_OF_BOUNDS_MEMORY, data.kind(), data.message());
-    var elem = assertInstanceOf(ExecutionOutcome.Trapped.class, run("segment-elem-out-of-bounds", List.of()).outcome());
+    var elem =
+        assertInstanceOf(
+            ExecutionOutcome.Trapped.class, run("segment-elem-out-of-bounds", List.of()).outcome());
     assertEquals(TrapKind.OUT_OF_BOUNDS_TABLE, elem.kind(), elem.message());
   }
 
@@ -235,8 +267,17 @@ public abstract class WasmEngineTck {
   @Tag("limits")
   public void memoryGrowReturnsMinusOneAtTheCap() {
     requireLimit(Limit.MEMORY);
-    Run r = run(compile("memory-grow-bomb"), List.of(), Map.of(), new byte[0], List.of(), LIMITS.withMaxMemoryBytes(4L << 20), null);
-    assertEquals(64, exitCode(r), "the guest reached 64 pages (4 MiB) and memory.grow then returned -1");
+    Run r =
+        run(
+            compile("memory-grow-bomb"),
+            List.of(),
+            Map.of(),
+            new byte[0],
+            List.of(),
+            LIMITS.withMaxMemoryBytes(4L << 20),
+            null);
+    assertEquals(
+        64, exitCode(r), "the guest reached 64 pages (4 MiB) and memory.grow then returned -1");
     assertEquals(64, r.outcome().usage().peakMemoryPages());
     assertEquals(42, exitCode(run("memory-grow-huge", List.of())));
   }
@@ -245,7 +286,9 @@ public abstract class WasmEngineTck {
   @Tag("limits")
   public void aHugeInitialMemoryIsRefusedBeforeAllocation() {
     requireLimit(Limit.MEMORY);
-    var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, run("memory-huge-initial", List.of()).outcome());
+    var le =
+        assertInstanceOf(
+            ExecutionOutcome.LimitExceeded.class, run("memory-huge-initial", List.of()).outcome());
     assertEquals(Limit.MEMORY, le.limit());
   }
 
@@ -263,7 +306,14 @@ public abstract class WasmEngineTck {
     for (String loop : Fixtures.LOOPS) {
       CompiledModule m = compile(loop);
       CompletableFuture<ExecutionOutcome> result = new CompletableFuture<>();
-      Thread t = Thread.ofPlatform().daemon(true).start(() -> result.complete(run(m, List.of(), Map.of(), new byte[0], List.of(), LIMITS, null).outcome()));
+      Thread t =
+          Thread.ofPlatform()
+              .daemon(true)
+              .start(
+                  () ->
+                      result.complete(
+                          run(m, List.of(), Map.of(), new byte[0], List.of(), LIMITS, null)
+                              .outcome()));
       Thread.sleep(100);
       assertFalse(result.isDone(), loop + " ended by itself");
       t.interrupt();
@@ -271,10 +321,17 @@ public abstract class WasmEngineTck {
       try {
         o = result.get(STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
-        fail(loop + ": still running " + STOP_BOUND + " after the interrupt, but the engine claims the wall-clock limit");
+        fail(
+            loop
+                + ": still running "
+                + STOP_BOUND
+                + " after the interrupt, but the engine claims the wall-clock limit");
         return;
       }
-      assertEquals(Limit.WALL_TIME, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o, loop).limit(), loop);
+      assertEquals(
+          Limit.WALL_TIME,
+          assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o, loop).limit(),
+          loop);
     }
   }
 
@@ -284,7 +341,15 @@ public abstract class WasmEngineTck {
     requireLimit(Limit.FUEL);
     for (String loop : Fixtures.LOOPS) {
       CompiledModule m = engine.compile(Fixtures.bytes(loop), new CompileSettings(LIMITS, true));
-      Run r = run(m, List.of(), Map.of(), new byte[0], List.of(), LIMITS.withFuel(OptionalLong.of(50_000)), null);
+      Run r =
+          run(
+              m,
+              List.of(),
+              Map.of(),
+              new byte[0],
+              List.of(),
+              LIMITS.withFuel(OptionalLong.of(50_000)),
+              null);
       var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, r.outcome(), loop);
       assertEquals(Limit.FUEL, le.limit(), loop);
       assertEquals(50_000, le.usage().fuelConsumed().orElseThrow(), loop);
@@ -294,23 +359,31 @@ public abstract class WasmEngineTck {
   @Test
   @Tag("limits")
   public void aThrowingOutputStreamIsReportedAsTheOutputLimit() {
-    OutputStream capped = new OutputStream() {
-      long n;
+    OutputStream capped =
+        new OutputStream() {
+          long n;
 
-      @Override
-      public void write(int b) {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
+          @Override
+          public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        n += len;
-        if (n > 100_000) {
-          throw new LimitExceededException(Limit.OUTPUT, "stdout cap");
-        }
-      }
-    };
-    WasiConfig wasi = new WasiConfig(List.of("probe", "flood"), Map.of(), new ByteArrayInputStream(new byte[0]), capped, new ByteArrayOutputStream(), List.of());
+          @Override
+          public void write(byte[] b, int off, int len) {
+            n += len;
+            if (n > 100_000) {
+              throw new LimitExceededException(Limit.OUTPUT, "stdout cap");
+            }
+          }
+        };
+    WasiConfig wasi =
+        new WasiConfig(
+            List.of("probe", "flood"),
+            Map.of(),
+            new ByteArrayInputStream(new byte[0]),
+            capped,
+            new ByteArrayOutputStream(),
+            List.of());
     ExecutionOutcome o = compile("probe").run(new ExecutionRequest(wasi, LIMITS));
     assertEquals(Limit.OUTPUT, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o).limit());
   }
@@ -321,11 +394,16 @@ public abstract class WasmEngineTck {
   @Tag("wasi")
   public void argsEnvironmentAndStdio() {
     CompiledModule probe = compile("probe");
-    assertEquals("guest.wasm\nargs\n--x\n\nü\n", run(probe, List.of("args", "--x", "", "ü"), Map.of(), new byte[0], List.of(), LIMITS, null).stdout());
+    assertEquals(
+        "guest.wasm\nargs\n--x\n\nü\n",
+        run(probe, List.of("args", "--x", "", "ü"), Map.of(), new byte[0], List.of(), LIMITS, null)
+            .stdout());
     Map<String, String> env = new java.util.LinkedHashMap<>();
     env.put("B", "2");
     env.put("A", "1");
-    assertEquals("B=2\nA=1\n", run(probe, List.of("environ"), env, new byte[0], List.of(), LIMITS, null).stdout());
+    assertEquals(
+        "B=2\nA=1\n",
+        run(probe, List.of("environ"), env, new byte[0], List.of(), LIMITS, null).stdout());
     byte[] input = "x".repeat(100_000).getBytes(StandardCharsets.UTF_8);
     Run cat = run(probe, List.of("cat"), Map.of(), input, List.of(), LIMITS, null);
     assertEquals(new String(input, StandardCharsets.UTF_8), cat.stdout());
@@ -337,7 +415,17 @@ public abstract class WasmEngineTck {
   public void exitCodes() {
     CompiledModule probe = compile("probe");
     for (int code : new int[] {0, 1, 3, 125}) {
-      assertEquals(code, exitCode(run(probe, List.of("exit", "" + code), Map.of(), new byte[0], List.of(), LIMITS, null)));
+      assertEquals(
+          code,
+          exitCode(
+              run(
+                  probe,
+                  List.of("exit", "" + code),
+                  Map.of(),
+                  new byte[0],
+                  List.of(),
+                  LIMITS,
+                  null)));
     }
     assertEquals(7, exitCode(run("exit-code", List.of())));
   }
@@ -352,25 +440,61 @@ public abstract class WasmEngineTck {
     Files.createSymbolicLink(box.resolve("up"), tmp);
     CompiledModule probe = compile("probe");
     List<Preopen> rw = List.of(new Preopen(box.toRealPath(), "/data", false));
-    assertEquals("inside", run(probe, List.of("read", "/data/in.txt"), Map.of(), new byte[0], rw, LIMITS, null).stdout());
-    for (String escape : List.of("/data/../secret", "/data/link", "/data/up/secret", tmp.resolve("secret").toString())) {
+    assertEquals(
+        "inside",
+        run(probe, List.of("read", "/data/in.txt"), Map.of(), new byte[0], rw, LIMITS, null)
+            .stdout());
+    for (String escape :
+        List.of(
+            "/data/../secret", "/data/link", "/data/up/secret", tmp.resolve("secret").toString())) {
       Run r = run(probe, List.of("read", escape), Map.of(), new byte[0], rw, LIMITS, null);
       assertEquals(1, exitCode(r), escape);
       assertFalse(r.stdout().contains("SECRET"), escape);
     }
-    assertEquals(0, exitCode(run(probe, List.of("write", "/data/new.txt", "w"), Map.of(), new byte[0], rw, LIMITS, null)));
+    assertEquals(
+        0,
+        exitCode(
+            run(
+                probe,
+                List.of("write", "/data/new.txt", "w"),
+                Map.of(),
+                new byte[0],
+                rw,
+                LIMITS,
+                null)));
     assertEquals("w", Files.readString(box.resolve("new.txt")));
-    assertEquals(1, exitCode(run(probe, List.of("write", "/data/up/planted", "x"), Map.of(), new byte[0], rw, LIMITS, null)));
+    assertEquals(
+        1,
+        exitCode(
+            run(
+                probe,
+                List.of("write", "/data/up/planted", "x"),
+                Map.of(),
+                new byte[0],
+                rw,
+                LIMITS,
+                null)));
     assertFalse(Files.exists(tmp.resolve("planted")));
     List<Preopen> ro = List.of(new Preopen(box.toRealPath(), "/data", true));
-    assertEquals(1, exitCode(run(probe, List.of("write", "/data/in.txt", "changed"), Map.of(), new byte[0], ro, LIMITS, null)));
+    assertEquals(
+        1,
+        exitCode(
+            run(
+                probe,
+                List.of("write", "/data/in.txt", "changed"),
+                Map.of(),
+                new byte[0],
+                ro,
+                LIMITS,
+                null)));
     assertEquals("inside", Files.readString(box.resolve("in.txt")));
   }
 
   @Test
   @Tag("wasi")
   public void theDeterministicProfileGivesTheSpecifiedClocksAndRandom() throws Exception {
-    Assumptions.assumeTrue(descriptor().has(Capability.DETERMINISTIC_WASI),
+    Assumptions.assumeTrue(
+        descriptor().has(Capability.DETERMINISTIC_WASI),
         () -> descriptor().id() + " does not declare " + Capability.DETERMINISTIC_WASI.id());
     byte[] seed = new byte[32];
     for (int i = 0; i < 32; i++) {
@@ -380,22 +504,37 @@ public abstract class WasmEngineTck {
     CompiledModule probe = compile("probe");
     String time = run(probe, List.of("time"), Map.of(), new byte[0], List.of(), LIMITS, d).stdout();
     long base = 1_700_000_000_000_000_000L;
-    assertEquals("realtime " + base + " monotonic " + (base + 1000) + "\nrealtime " + (base + 2000) + " monotonic " + (base + 3000) + "\n", time);
+    assertEquals(
+        "realtime "
+            + base
+            + " monotonic "
+            + (base + 1000)
+            + "\nrealtime "
+            + (base + 2000)
+            + " monotonic "
+            + (base + 3000)
+            + "\n",
+        time);
     // Computed here from the specification, independently of the engine's code.
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     sha.update(seed);
     sha.update(ByteBuffer.allocate(8).putLong(0).array());
     String expected = HexFormat.of().formatHex(sha.digest(), 0, 16);
-    assertEquals(expected + "\n", run(probe, List.of("random", "16"), Map.of(), new byte[0], List.of(), LIMITS, d).stdout());
+    assertEquals(
+        expected + "\n",
+        run(probe, List.of("random", "16"), Map.of(), new byte[0], List.of(), LIMITS, d).stdout());
   }
 
   @Test
   @Tag("wasi")
   public void withoutTheCapabilityADeterministicRunIsRefusedNotFaked() {
-    Assumptions.assumeFalse(descriptor().has(Capability.DETERMINISTIC_WASI), "the engine declares deterministic WASI");
+    Assumptions.assumeFalse(
+        descriptor().has(Capability.DETERMINISTIC_WASI), "the engine declares deterministic WASI");
     Determinism d = new Determinism(1_700_000_000_000_000L, new byte[32]);
     Run r = run(compile("probe"), List.of("time"), Map.of(), new byte[0], List.of(), LIMITS, d);
-    assertEquals(RejectionKind.UNSUPPORTED, assertInstanceOf(ExecutionOutcome.Rejected.class, r.outcome(), r::toString).kind());
+    assertEquals(
+        RejectionKind.UNSUPPORTED,
+        assertInstanceOf(ExecutionOutcome.Rejected.class, r.outcome(), r::toString).kind());
   }
 
   /**
@@ -405,7 +544,8 @@ public abstract class WasmEngineTck {
   private void wasiFs(String testCase) throws IOException {
     Path box = Files.createDirectory(tmp.resolve("box-" + testCase));
     List<Preopen> preopen = List.of(new Preopen(box.toRealPath(), "/data", false));
-    Run r = run(compile("wasi-fs"), List.of(testCase), Map.of(), new byte[0], preopen, LIMITS, null);
+    Run r =
+        run(compile("wasi-fs"), List.of(testCase), Map.of(), new byte[0], preopen, LIMITS, null);
     assertEquals("ok\n", r.stdout(), () -> testCase + ": " + r.outcome() + "\n" + r.stderr());
     assertEquals(0, exitCode(r), r::toString);
   }
@@ -456,7 +596,10 @@ public abstract class WasmEngineTck {
   @Tag("wasi")
   public void wasiPollSleepsUntilAnAbsoluteDeadlineOnTheGuestsClock() {
     // poll_oneoff's absolute monotonic deadlines are on the clock clock_time_get reads.
-    assertEquals(0, exitCode(run("poll-abstime", List.of())), "1: poll failed, 2: wrong event, 3: woke early");
+    assertEquals(
+        0,
+        exitCode(run("poll-abstime", List.of())),
+        "1: poll failed, 2: wrong event, 3: woke early");
   }
 
   @Test
@@ -479,13 +622,31 @@ public abstract class WasmEngineTck {
       List<Future<Integer>> pages = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         String arg = "job-" + i;
-        outs.add(pool.submit(() -> run(probe, List.of("args", arg), Map.of(), new byte[0], List.of(), LIMITS, null).stdout()));
+        outs.add(
+            pool.submit(
+                () ->
+                    run(probe, List.of("args", arg), Map.of(), new byte[0], List.of(), LIMITS, null)
+                        .stdout()));
         long mib = 1 + i % 3;
-        pages.add(pool.submit(() -> exitCode(run(bomb, List.of(), Map.of(), new byte[0], List.of(), LIMITS.withMaxMemoryBytes(mib << 20), null))));
+        pages.add(
+            pool.submit(
+                () ->
+                    exitCode(
+                        run(
+                            bomb,
+                            List.of(),
+                            Map.of(),
+                            new byte[0],
+                            List.of(),
+                            LIMITS.withMaxMemoryBytes(mib << 20),
+                            null))));
       }
       for (int i = 0; i < 8; i++) {
         assertEquals("guest.wasm\nargs\njob-" + i + "\n", outs.get(i).get(60, TimeUnit.SECONDS));
-        assertEquals(16 * (1 + i % 3), pages.get(i).get(60, TimeUnit.SECONDS), "each instance has its own memory and cap");
+        assertEquals(
+            16 * (1 + i % 3),
+            pages.get(i).get(60, TimeUnit.SECONDS),
+            "each instance has its own memory and cap");
       }
     }
   }

@@ -49,7 +49,8 @@ public final class CanonicalJson {
       string(n.asString(), sb);
     } else if (n.isIntegralNumber()) {
       if (!n.canConvertToLong() || Math.abs(n.asLong()) > MAX_SAFE_INTEGER) {
-        throw new ReceiptException(path.isEmpty() ? "" : path.substring(1), "integer outside ±2^53: " + n);
+        throw new ReceiptException(
+            path.isEmpty() ? "" : path.substring(1), "integer outside ±2^53: " + n);
       }
       sb.append(n.asLong());
     } else if (n.isBoolean()) {
@@ -57,7 +58,8 @@ public final class CanonicalJson {
     } else if (n.isNull()) {
       sb.append("null");
     } else {
-      throw new ReceiptException(path.isEmpty() ? "" : path.substring(1), "receipts hold no fractional numbers: " + n);
+      throw new ReceiptException(
+          path.isEmpty() ? "" : path.substring(1), "receipts hold no fractional numbers: " + n);
     }
   }
 

@@ -50,13 +50,15 @@ public record Receipt(
   static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   static final Pattern SCHEME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
-  static final Pattern TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+  static final Pattern TIME =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
   static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]*={0,2}");
   static final Pattern LIMIT_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9]{0,63}");
 
   public Receipt {
     if (version != VERSION) {
-      throw new ReceiptException("version", "this Plasm reads receipt version " + VERSION + ", not " + version);
+      throw new ReceiptException(
+          "version", "this Plasm reads receipt version " + VERSION + ", not " + version);
     }
     check("scheme", scheme, SCHEME);
     check("jobId", jobId, ID);
@@ -84,7 +86,8 @@ public record Receipt(
       throw new ReceiptException(field, "is required");
     }
     if (!p.matcher(value).matches()) {
-      throw new ReceiptException(field, "'" + abbreviate(value) + "' does not match " + p.pattern());
+      throw new ReceiptException(
+          field, "'" + abbreviate(value) + "' does not match " + p.pattern());
     }
   }
 
@@ -100,8 +103,23 @@ public record Receipt(
 
   /** The same receipt with a signature. */
   public Receipt withSignature(String sig) {
-    return new Receipt(version, scheme, jobId, nonce, module, inputs, settings, settingsSha256, outcome, stdout,
-        stderr, usage, startedAt, finishedAt, signer, sig);
+    return new Receipt(
+        version,
+        scheme,
+        jobId,
+        nonce,
+        module,
+        inputs,
+        settings,
+        settingsSha256,
+        outcome,
+        stdout,
+        stderr,
+        usage,
+        startedAt,
+        finishedAt,
+        signer,
+        sig);
   }
 
   /** A SHA-256 digest and a byte count. */
@@ -145,14 +163,19 @@ public record Receipt(
    * @param deterministic the clock and random seed of a deterministic job, else null
    */
   public record Settings(
-      String engineId, String engineVersion, String profile, Map<String, Long> limits, Deterministic deterministic) {
+      String engineId,
+      String engineVersion,
+      String profile,
+      Map<String, Long> limits,
+      Deterministic deterministic) {
     public Settings {
       check("settings.engineId", engineId, SCHEME);
       if (engineVersion == null || engineVersion.isBlank() || engineVersion.length() > 64) {
         throw new ReceiptException("settings.engineVersion", "must be 1-64 characters");
       }
       if (!"default".equals(profile) && !"deterministic".equals(profile)) {
-        throw new ReceiptException("settings.profile", "must be 'default' or 'deterministic', not '" + profile + "'");
+        throw new ReceiptException(
+            "settings.profile", "must be 'default' or 'deterministic', not '" + profile + "'");
       }
       Objects.requireNonNull(limits, "settings.limits");
       for (var e : limits.entrySet()) {
@@ -161,7 +184,8 @@ public record Receipt(
       }
       limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
       if ("deterministic".equals(profile) != (deterministic != null)) {
-        throw new ReceiptException("settings.deterministic", "is present exactly when the profile is 'deterministic'");
+        throw new ReceiptException(
+            "settings.deterministic", "is present exactly when the profile is 'deterministic'");
       }
     }
   }
@@ -194,17 +218,20 @@ public record Receipt(
       switch (kind == null ? "" : kind) {
         case "completed" -> {
           if (exitCode == null || detail != null) {
-            throw new ReceiptException("outcome", "a completed outcome has an exitCode and no detail");
+            throw new ReceiptException(
+                "outcome", "a completed outcome has an exitCode and no detail");
           }
         }
         case "trapped", "limit-exceeded", "rejected" -> {
           if (exitCode != null || detail == null || !SCHEME.matcher(detail).matches()) {
-            throw new ReceiptException("outcome", "a " + kind + " outcome has a detail id and no exitCode");
+            throw new ReceiptException(
+                "outcome", "a " + kind + " outcome has a detail id and no exitCode");
           }
         }
         case "failed", "cancelled", "interrupted" -> {
           if (exitCode != null || detail != null) {
-            throw new ReceiptException("outcome", "a " + kind + " outcome has neither exitCode nor detail");
+            throw new ReceiptException(
+                "outcome", "a " + kind + " outcome has neither exitCode nor detail");
           }
         }
         default -> throw new ReceiptException("outcome.kind", "unknown outcome '" + kind + "'");

@@ -153,8 +153,23 @@ public final class ReceiptCodec {
       throw new ReceiptException("", "a receipt is a JSON object");
     }
     Obj o = new Obj(root, "");
-    o.only("version", "scheme", "jobId", "nonce", "module", "inputs", "settings", "settingsSha256", "outcome",
-        "stdout", "stderr", "usage", "startedAt", "finishedAt", "signer", "signature");
+    o.only(
+        "version",
+        "scheme",
+        "jobId",
+        "nonce",
+        "module",
+        "inputs",
+        "settings",
+        "settingsSha256",
+        "outcome",
+        "stdout",
+        "stderr",
+        "usage",
+        "startedAt",
+        "finishedAt",
+        "signer",
+        "signature");
     Obj in = o.obj("inputs");
     in.only("programName", "argsSha256", "envSha256", "stdin");
     Obj st = o.obj("settings");
@@ -187,18 +202,20 @@ public final class ReceiptCodec {
         o.str("jobId"),
         o.optStr("nonce"),
         digest(o.obj("module")),
-        new Receipt.Inputs(in.str("programName"), in.str("argsSha256"), in.str("envSha256"), digest(in.obj("stdin"))),
+        new Receipt.Inputs(
+            in.str("programName"),
+            in.str("argsSha256"),
+            in.str("envSha256"),
+            digest(in.obj("stdin"))),
         new Receipt.Settings(
-            st.str("engineId"),
-            st.str("engineVersion"),
-            st.str("profile"),
-            limits,
-            det),
+            st.str("engineId"), st.str("engineVersion"), st.str("profile"), limits, det),
         o.str("settingsSha256"),
-        new Receipt.Outcome(out.str("kind"), exit == null ? null : exit.intValue(), out.optStr("detail")),
+        new Receipt.Outcome(
+            out.str("kind"), exit == null ? null : exit.intValue(), out.optStr("detail")),
         digest(o.obj("stdout")),
         digest(o.obj("stderr")),
-        new Receipt.Usage(u.num("wallTimeMicros"), u.num("peakMemoryPages"), u.optNum("fuelConsumed")),
+        new Receipt.Usage(
+            u.num("wallTimeMicros"), u.num("peakMemoryPages"), u.optNum("fuelConsumed")),
         o.str("startedAt"),
         o.str("finishedAt"),
         new Receipt.Signer(s.str("peerId"), s.str("publicKey")),

@@ -15,7 +15,12 @@ import java.util.Objects;
  * @param since when the connection was opened (or first seen by the node)
  */
 public record ConnectedPeer(
-    String peerId, List<String> addresses, String agentVersion, List<String> protocols, Direction direction, Instant since) {
+    String peerId,
+    List<String> addresses,
+    String agentVersion,
+    List<String> protocols,
+    Direction direction,
+    Instant since) {
 
   /** Who opened a connection. */
   public enum Direction {

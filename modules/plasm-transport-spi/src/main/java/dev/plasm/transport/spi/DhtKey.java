@@ -50,19 +50,23 @@ public record DhtKey(String text) {
   }
 
   private static boolean validSurrogate(String s, int i) {
-    return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    return Character.isHighSurrogate(s.charAt(i))
+        && i + 1 < s.length()
+        && Character.isLowSurrogate(s.charAt(i + 1));
   }
 
   private static String shorten(String s) {
     String t = s.length() > 80 ? s.substring(0, 80) + "…" : s;
     StringBuilder b = new StringBuilder();
-    t.codePoints().forEach(cp -> {
-      if (cp < 0x20 || cp == 0x7f) {
-        b.append(String.format("\\x%02x", cp));
-      } else {
-        b.appendCodePoint(cp);
-      }
-    });
+    t.codePoints()
+        .forEach(
+            cp -> {
+              if (cp < 0x20 || cp == 0x7f) {
+                b.append(String.format("\\x%02x", cp));
+              } else {
+                b.appendCodePoint(cp);
+              }
+            });
     return b.toString();
   }
 

@@ -16,11 +16,16 @@ import java.util.Objects;
  * @param relayLimits what the relay service grants
  * @param holePunching replace relayed connections by direct ones where the NATs allow it
  */
-public record ReachSettings(boolean autoNat, List<String> relays, boolean relayService, RelayServiceLimits relayLimits,
+public record ReachSettings(
+    boolean autoNat,
+    List<String> relays,
+    boolean relayService,
+    RelayServiceLimits relayLimits,
     boolean holePunching) {
 
   /** AutoNAT, relay client and hole punching on; relaying for others off. */
-  public static final ReachSettings DEFAULTS = new ReachSettings(true, List.of(), false, RelayServiceLimits.DEFAULTS, true);
+  public static final ReachSettings DEFAULTS =
+      new ReachSettings(true, List.of(), false, RelayServiceLimits.DEFAULTS, true);
 
   public ReachSettings {
     relays = List.copyOf(relays);

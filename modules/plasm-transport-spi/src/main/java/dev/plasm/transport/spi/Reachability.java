@@ -14,8 +14,12 @@ import java.util.Optional;
  * @param relayAddresses our relayed addresses while we hold relay reservations
  * @param checkedAt when the status was last decided, if ever
  */
-public record Reachability(Status status, List<String> reachableAddresses, List<String> observedAddresses,
-    List<String> relayAddresses, Optional<Instant> checkedAt) {
+public record Reachability(
+    Status status,
+    List<String> reachableAddresses,
+    List<String> observedAddresses,
+    List<String> relayAddresses,
+    Optional<Instant> checkedAt) {
 
   /** The outcome of the reachability checks. */
   public enum Status {
@@ -28,7 +32,8 @@ public record Reachability(Status status, List<String> reachableAddresses, List<
   }
 
   /** Nothing known. */
-  public static final Reachability UNKNOWN = new Reachability(Status.UNKNOWN, List.of(), List.of(), List.of(), Optional.empty());
+  public static final Reachability UNKNOWN =
+      new Reachability(Status.UNKNOWN, List.of(), List.of(), List.of(), Optional.empty());
 
   public Reachability {
     Objects.requireNonNull(status, "status");

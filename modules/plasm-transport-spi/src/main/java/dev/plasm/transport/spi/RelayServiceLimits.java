@@ -37,8 +37,11 @@ public record RelayServiceLimits(
     range("maxCircuitsPerPeer", maxCircuitsPerPeer, 1, 1024);
     range("circuitBytes", circuitBytes, 1024, 1L << 40);
     if (reservationTtl.toSeconds() < 60 || circuitDuration.toSeconds() < 1) {
-      throw new IllegalArgumentException("reservationTtl must be at least 1 min and circuitDuration at least 1 s: "
-          + reservationTtl + ", " + circuitDuration);
+      throw new IllegalArgumentException(
+          "reservationTtl must be at least 1 min and circuitDuration at least 1 s: "
+              + reservationTtl
+              + ", "
+              + circuitDuration);
     }
   }
 

@@ -21,7 +21,9 @@ public record TransportDescriptor(String id, String version, String description)
     Objects.requireNonNull(description, "description");
     if (id.length() > 64 || !ID_PATTERN.matcher(id).matches()) {
       throw new IllegalArgumentException(
-          "transport id '" + id + "' is not valid: use 1-64 characters of a-z, 0-9 and single hyphens");
+          "transport id '"
+              + id
+              + "' is not valid: use 1-64 characters of a-z, 0-9 and single hyphens");
     }
     if (version.isBlank()) {
       throw new IllegalArgumentException("transport '" + id + "' has a blank version");

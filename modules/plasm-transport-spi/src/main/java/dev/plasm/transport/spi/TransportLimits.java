@@ -23,7 +23,8 @@ public record TransportLimits(
 
   /** The defaults documented in docs/config.md ({@code [p2p]}). */
   public static final TransportLimits DEFAULTS =
-      new TransportLimits(256, 64, 16 * 1024, 10_000, Duration.ofSeconds(10), Duration.ofSeconds(30));
+      new TransportLimits(
+          256, 64, 16 * 1024, 10_000, Duration.ofSeconds(10), Duration.ofSeconds(30));
 
   /** The largest value any node accepts ({@code maxValueBytes} is capped here). */
   public static final int MAX_VALUE_BYTES = 64 * 1024;
@@ -35,8 +36,15 @@ public record TransportLimits(
     range("maxPendingHandshakes", maxPendingHandshakes, 1, 4096);
     range("maxValueBytes", maxValueBytes, 1, MAX_VALUE_BYTES);
     range("maxRecords", maxRecords, 1, 10_000_000);
-    if (dialTimeout.isNegative() || dialTimeout.isZero() || queryTimeout.isNegative() || queryTimeout.isZero()) {
-      throw new IllegalArgumentException("timeouts must be positive: dialTimeout " + dialTimeout + ", queryTimeout " + queryTimeout);
+    if (dialTimeout.isNegative()
+        || dialTimeout.isZero()
+        || queryTimeout.isNegative()
+        || queryTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "timeouts must be positive: dialTimeout "
+              + dialTimeout
+              + ", queryTimeout "
+              + queryTimeout);
     }
   }
 

@@ -19,7 +19,11 @@ import java.util.Objects;
  * @param reach AutoNAT, relays and hole punching
  */
 public record TransportSettings(
-    List<String> listen, List<String> bootstrap, byte[] identitySeed, String agentVersion, TransportLimits limits,
+    List<String> listen,
+    List<String> bootstrap,
+    byte[] identitySeed,
+    String agentVersion,
+    TransportLimits limits,
     ReachSettings reach) {
 
   /** The length of {@link #identitySeed}. */
@@ -33,7 +37,8 @@ public record TransportSettings(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(reach, "reach");
     if (identitySeed.length != SEED_BYTES) {
-      throw new IllegalArgumentException("an Ed25519 identity seed has 32 bytes, not " + identitySeed.length);
+      throw new IllegalArgumentException(
+          "an Ed25519 identity seed has 32 bytes, not " + identitySeed.length);
     }
     identitySeed = identitySeed.clone();
     if (listen.isEmpty()) {
@@ -42,7 +47,11 @@ public record TransportSettings(
   }
 
   /** Settings with {@link ReachSettings#DEFAULTS}. */
-  public TransportSettings(List<String> listen, List<String> bootstrap, byte[] identitySeed, String agentVersion,
+  public TransportSettings(
+      List<String> listen,
+      List<String> bootstrap,
+      byte[] identitySeed,
+      String agentVersion,
       TransportLimits limits) {
     this(listen, bootstrap, identitySeed, agentVersion, limits, ReachSettings.DEFAULTS);
   }
@@ -54,20 +63,34 @@ public record TransportSettings(
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TransportSettings s && listen.equals(s.listen) && bootstrap.equals(s.bootstrap)
-        && Arrays.equals(identitySeed, s.identitySeed) && agentVersion.equals(s.agentVersion) && limits.equals(s.limits)
+    return o instanceof TransportSettings s
+        && listen.equals(s.listen)
+        && bootstrap.equals(s.bootstrap)
+        && Arrays.equals(identitySeed, s.identitySeed)
+        && agentVersion.equals(s.agentVersion)
+        && limits.equals(s.limits)
         && reach.equals(s.reach);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(listen, bootstrap, Arrays.hashCode(identitySeed), agentVersion, limits, reach);
+    return Objects.hash(
+        listen, bootstrap, Arrays.hashCode(identitySeed), agentVersion, limits, reach);
   }
 
   /** Leaves the private key out. */
   @Override
   public String toString() {
-    return "TransportSettings[listen=" + listen + ", bootstrap=" + bootstrap + ", agentVersion=" + agentVersion
-        + ", limits=" + limits + ", reach=" + reach + "]";
+    return "TransportSettings[listen="
+        + listen
+        + ", bootstrap="
+        + bootstrap
+        + ", agentVersion="
+        + agentVersion
+        + ", limits="
+        + limits
+        + ", reach="
+        + reach
+        + "]";
   }
 }

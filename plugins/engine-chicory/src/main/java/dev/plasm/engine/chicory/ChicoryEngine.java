@@ -43,27 +43,35 @@ final class ChicoryEngine implements WasmEngine {
     try {
       module = Parser.parse(wasm);
     } catch (InvalidException e) {
-      throw new ModuleRejectedException(RejectionKind.INVALID, "invalid module: " + e.getMessage(), e);
+      throw new ModuleRejectedException(
+          RejectionKind.INVALID, "invalid module: " + e.getMessage(), e);
     } catch (MalformedException e) {
-      throw new ModuleRejectedException(RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
+      throw new ModuleRejectedException(
+          RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
     } catch (ChicoryException e) {
-      throw new ModuleRejectedException(RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
+      throw new ModuleRejectedException(
+          RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
     } catch (OutOfMemoryError e) {
       // A hostile size field (e.g. a 2 GiB custom-section name) makes the decoder allocate.
       throw new ModuleRejectedException(
-          RejectionKind.MALFORMED, "malformed module: a size field asks for more memory than the module holds", e);
+          RejectionKind.MALFORMED,
+          "malformed module: a size field asks for more memory than the module holds",
+          e);
     } catch (RuntimeException | StackOverflowError e) {
       // Chicory's decoder lets raw Java exceptions escape on hostile input; all mean "bad bytes".
-      throw new ModuleRejectedException(RejectionKind.MALFORMED, "malformed module: " + describe(e), e);
+      throw new ModuleRejectedException(
+          RejectionKind.MALFORMED, "malformed module: " + describe(e), e);
     }
     Function<Instance, Machine> machine = null;
     if (compile) {
       try {
         machine = MachineFactoryCompiler.compile(module);
       } catch (InvalidException e) {
-        throw new ModuleRejectedException(RejectionKind.INVALID, "invalid module: " + e.getMessage(), e);
+        throw new ModuleRejectedException(
+            RejectionKind.INVALID, "invalid module: " + e.getMessage(), e);
       } catch (RuntimeException | StackOverflowError e) {
-        throw new ModuleRejectedException(RejectionKind.INVALID, "module cannot be compiled: " + describe(e), e);
+        throw new ModuleRejectedException(
+            RejectionKind.INVALID, "module cannot be compiled: " + describe(e), e);
       }
     }
     return new ChicoryModule(descriptor.id(), module, machine);

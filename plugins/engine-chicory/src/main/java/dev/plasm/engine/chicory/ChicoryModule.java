@@ -71,13 +71,15 @@ final class ChicoryModule implements CompiledModule {
     try {
       wasi = new WasiPreview1(request.wasi());
     } catch (IOException e) {
-      return new ExecutionOutcome.Failed("cannot preopen a directory: " + e.getMessage(), Usage.NONE);
+      return new ExecutionOutcome.Failed(
+          "cannot preopen a directory: " + e.getMessage(), Usage.NONE);
     }
     try (wasi) {
       Instance.Builder builder =
           Instance.builder(module)
               .withStart(false)
-              .withImportValues(ImportValues.builder().addFunction(ChicoryWasi.hostFunctions(wasi)).build())
+              .withImportValues(
+                  ImportValues.builder().addFunction(ChicoryWasi.hostFunctions(wasi)).build())
               .withMemoryFactory(l -> cappedMemory(l, limits, memory))
               .withTableFactory((table, init) -> cappedTable(table, init, limits));
       if (compiledMachine != null) {
@@ -96,7 +98,8 @@ final class ChicoryModule implements CompiledModule {
       FunctionType type = instance.exportType("_start");
       if (!type.params().isEmpty() || !type.returns().isEmpty()) {
         return new ExecutionOutcome.Rejected(
-            RejectionKind.NO_ENTRY_POINT, "'_start' must take no parameters and return nothing, but has type " + type);
+            RejectionKind.NO_ENTRY_POINT,
+            "'_start' must take no parameters and return nothing, but has type " + type);
       }
       try {
         start.apply();
@@ -118,18 +121,28 @@ final class ChicoryModule implements CompiledModule {
     return false;
   }
 
-  private static Memory cappedMemory(MemoryLimits declared, ResourceLimits limits, AtomicReference<Memory> seen) {
+  private static Memory cappedMemory(
+      MemoryLimits declared, ResourceLimits limits, AtomicReference<Memory> seen) {
     int cap = Math.min(limits.maxMemoryPages(), MAX_PAGES);
     if (declared.initialPages() > cap) {
       throw new LimitExceededException(
           Limit.MEMORY,
-          "the module asks for " + declared.initialPages() + " pages (" + pagesToMiB(declared.initialPages())
-              + ") of initial memory, over the " + cap + "-page (" + pagesToMiB(cap) + ") cap ("
-              + Limit.MEMORY.flag() + "); nothing was allocated");
+          "the module asks for "
+              + declared.initialPages()
+              + " pages ("
+              + pagesToMiB(declared.initialPages())
+              + ") of initial memory, over the "
+              + cap
+              + "-page ("
+              + pagesToMiB(cap)
+              + ") cap ("
+              + Limit.MEMORY.flag()
+              + "); nothing was allocated");
     }
     // withMemoryLimits would replace the declared maximum; intersect with the cap instead.
     int max = Math.min(declared.maximumPages(), cap);
-    Memory m = new ByteArrayMemory(new MemoryLimits(declared.initialPages(), max, declared.shared()));
+    Memory m =
+        new ByteArrayMemory(new MemoryLimits(declared.initialPages(), max, declared.shared()));
     seen.set(m);
     return m;
   }
@@ -140,12 +153,19 @@ final class ChicoryModule implements CompiledModule {
     if (declared.min() > cap) {
       throw new LimitExceededException(
           Limit.TABLE,
-          "the module asks for a table of " + declared.min() + " elements, over the " + cap + "-element cap ("
-              + Limit.TABLE.flag() + ")");
+          "the module asks for a table of "
+              + declared.min()
+              + " elements, over the "
+              + cap
+              + "-element cap ("
+              + Limit.TABLE.flag()
+              + ")");
     }
-    // A fresh Table per instance: Chicory grows TableLimits in place, which would leak between runs.
+    // A fresh Table per instance: Chicory grows TableLimits in place, which would leak between
+    // runs.
     TableLimits capped = new TableLimits(declared.min(), Math.min(declared.max(), cap));
-    return new CappedTableInstance(new Table(table.elementType(), capped, table.initialize()), init);
+    return new CappedTableInstance(
+        new Table(table.elementType(), capped, table.initialize()), init);
   }
 
   private static String pagesToMiB(long pages) {
@@ -159,12 +179,15 @@ final class ChicoryModule implements CompiledModule {
     return new Usage(Duration.ZERO, pages, fuel, 0, 0);
   }
 
-  private ExecutionOutcome instantiationFailure(Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
+  private ExecutionOutcome instantiationFailure(
+      Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
     if (find(t, UnlinkableException.class) != null) {
-      return new ExecutionOutcome.Rejected(RejectionKind.UNLINKABLE, "unlinkable module: " + rootMessage(t));
+      return new ExecutionOutcome.Rejected(
+          RejectionKind.UNLINKABLE, "unlinkable module: " + rootMessage(t));
     }
     if (find(t, InvalidException.class) != null) {
-      return new ExecutionOutcome.Rejected(RejectionKind.INVALID, "invalid module: " + rootMessage(t));
+      return new ExecutionOutcome.Rejected(
+          RejectionKind.INVALID, "invalid module: " + rootMessage(t));
     }
     // The rest happened while instantiation ran code: an active segment out of bounds or a trap in
     // the start function is a trap (docs/plugin-authors.md), proc_exit there ends the run with its
@@ -172,7 +195,8 @@ final class ChicoryModule implements CompiledModule {
     return runFailure(t, memory, meter);
   }
 
-  private ExecutionOutcome runFailure(Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
+  private ExecutionOutcome runFailure(
+      Throwable t, AtomicReference<Memory> memory, FuelMeter meter) {
     Usage usage = usage(memory, meter);
     WasiExitException exit = find(t, WasiExitException.class);
     if (exit != null) {
@@ -182,15 +206,19 @@ final class ChicoryModule implements CompiledModule {
     if (limit != null) {
       return new ExecutionOutcome.LimitExceeded(limit.limit(), limit.getMessage(), usage);
     }
-    if (find(t, FuelMeter.Interrupted.class) != null || find(t, ChicoryInterruptedException.class) != null
-        || find(t, GuestInterruptedException.class) != null || t instanceof InterruptedException) {
-      return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage);
+    if (find(t, FuelMeter.Interrupted.class) != null
+        || find(t, ChicoryInterruptedException.class) != null
+        || find(t, GuestInterruptedException.class) != null
+        || t instanceof InterruptedException) {
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.WALL_TIME, "the job was stopped at its deadline", usage);
     }
     if (find(t, StackOverflowError.class) != null) {
       return new ExecutionOutcome.Trapped(TrapKind.STACK_OVERFLOW, "call stack exhausted", usage);
     }
     if (find(t, OutOfMemoryError.class) != null) {
-      return new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the host ran out of memory running the job", usage);
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.MEMORY, "the host ran out of memory running the job", usage);
     }
     ChicoryException ce = find(t, ChicoryException.class);
     String message = ce != null ? ChicoryEngine.describe(ce) : t.toString();

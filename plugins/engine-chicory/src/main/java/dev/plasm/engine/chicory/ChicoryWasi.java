@@ -24,10 +24,15 @@ final class ChicoryWasi {
       FunctionType type = FunctionType.of(params, f.hasResult() ? List.of(ValType.I32) : List.of());
       WasiFunction.Body body = f.body();
       boolean result = f.hasResult();
-      out.add(new HostFunction(WasiPreview1.MODULE, f.name(), type, (instance, args) -> {
-        int errno = body.call(memory(instance.memory()), args);
-        return result ? new long[] {errno} : null;
-      }));
+      out.add(
+          new HostFunction(
+              WasiPreview1.MODULE,
+              f.name(),
+              type,
+              (instance, args) -> {
+                int errno = body.call(memory(instance.memory()), args);
+                return result ? new long[] {errno} : null;
+              }));
     }
     return out.toArray(HostFunction[]::new);
   }

@@ -23,7 +23,8 @@ final class FuelMeter implements ExecutionListener {
     if (++consumed > budget) {
       consumed = budget;
       throw new LimitExceededException(
-          Limit.FUEL, "the job used all of its " + budget + " units of fuel (" + Limit.FUEL.flag() + ")");
+          Limit.FUEL,
+          "the job used all of its " + budget + " units of fuel (" + Limit.FUEL.flag() + ")");
     }
     if ((consumed & 0x3ff) == 0 && Thread.currentThread().isInterrupted()) {
       throw new Interrupted();

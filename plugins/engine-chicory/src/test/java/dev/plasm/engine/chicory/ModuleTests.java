@@ -16,9 +16,13 @@ class ModuleTests {
         .requires("com.dylibso.chicory.runtime")
         // chicory-compiler: modules compiled to JVM bytecode.
         .requires("com.dylibso.chicory.compiler")
-        // Chicory logs through its own facade; the plugin keeps it quiet (guest mistakes are outcomes, not host log lines).
+        // Chicory logs through its own facade; the plugin keeps it quiet (guest mistakes are
+        // outcomes, not host log lines).
         .requires("com.dylibso.chicory.log")
-        .provides(WasmEngineProvider.class, ChicoryInterpreterProvider.class, ChicoryCompilerProvider.class)
+        .provides(
+            WasmEngineProvider.class,
+            ChicoryInterpreterProvider.class,
+            ChicoryCompilerProvider.class)
         .verify();
   }
 }

@@ -61,15 +61,19 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
   /** The engine with or without epoch interruption (see the class comment). */
   public WasmtimeEngineProvider(boolean interruptible) {
     this.interruptible = interruptible;
-    this.descriptor = new EngineDescriptor(
-        "wasmtime",
-        WasmtimeEngine.WASMTIME_VERSION,
-        "wasmtime " + WasmtimeEngine.WASMTIME_VERSION + " (wasmtime-java " + WasmtimeEngine.BINDING_VERSION
-            + ", JNI): native code, fastest on long jobs, no fuel"
-            + (interruptible ? ", interruptible (epoch checks)" : ""),
-        ExecutionMode.NATIVE,
-        interruptible ? Set.of(Limit.MEMORY, Limit.WALL_TIME) : Set.of(Limit.MEMORY),
-        Set.of(Capability.DETERMINISTIC_WASI));
+    this.descriptor =
+        new EngineDescriptor(
+            "wasmtime",
+            WasmtimeEngine.WASMTIME_VERSION,
+            "wasmtime "
+                + WasmtimeEngine.WASMTIME_VERSION
+                + " (wasmtime-java "
+                + WasmtimeEngine.BINDING_VERSION
+                + ", JNI): native code, fastest on long jobs, no fuel"
+                + (interruptible ? ", interruptible (epoch checks)" : ""),
+            ExecutionMode.NATIVE,
+            interruptible ? Set.of(Limit.MEMORY, Limit.WALL_TIME) : Set.of(Limit.MEMORY),
+            Set.of(Capability.DETERMINISTIC_WASI));
   }
 
   @Override

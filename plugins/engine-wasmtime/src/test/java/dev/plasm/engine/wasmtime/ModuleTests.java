@@ -12,7 +12,8 @@ class ModuleTests {
     ModuleRules.of(WasmtimeEngineProvider.class)
         // The contract it implements.
         .requires("dev.plasm.engine.spi")
-        // The JNI binding (an automatic module named after its jar; the image gives it a descriptor).
+        // The JNI binding (an automatic module named after its jar; the image gives it a
+        // descriptor).
         .requires("wasmtime.java")
         // wasmtime-java logs through slf4j, and an automatic module brings nothing into the graph.
         .requires("org.slf4j")

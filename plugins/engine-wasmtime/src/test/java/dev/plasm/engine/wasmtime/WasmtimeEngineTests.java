@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the wasmtime engine does beyond the TCK: its epoch, its module rewriting, its read-only preopens. */
 class WasmtimeEngineTests {
-  private static final ResourceLimits LIMITS = ResourceLimits.DEFAULTS.withTimeout(Duration.ofSeconds(30));
+  private static final ResourceLimits LIMITS =
+      ResourceLimits.DEFAULTS.withTimeout(Duration.ofSeconds(30));
   private static final CompileSettings SETTINGS = new CompileSettings(LIMITS, false);
 
   private static WasmEngine engine;
@@ -60,13 +61,18 @@ class WasmtimeEngineTests {
 
   private record Run(ExecutionOutcome outcome, String stdout, String stderr) {}
 
-  private static Run run(CompiledModule m, List<String> args, List<Preopen> preopens, ResourceLimits limits) {
+  private static Run run(
+      CompiledModule m, List<String> args, List<Preopen> preopens, ResourceLimits limits) {
     var out = new ByteArrayOutputStream();
     var err = new ByteArrayOutputStream();
     var argv = new java.util.ArrayList<>(List.of("guest.wasm"));
     argv.addAll(args);
-    var wasi = new WasiConfig(argv, Map.of(), new ByteArrayInputStream(new byte[0]), out, err, preopens);
-    return new Run(m.run(new ExecutionRequest(wasi, limits)), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    var wasi =
+        new WasiConfig(argv, Map.of(), new ByteArrayInputStream(new byte[0]), out, err, preopens);
+    return new Run(
+        m.run(new ExecutionRequest(wasi, limits)),
+        out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
   }
 
   private static int exitCode(Run r) {
@@ -91,17 +97,24 @@ class WasmtimeEngineTests {
 
     assertEquals("inside", run(probe, List.of("read", "/data/in.txt"), ro, LIMITS).stdout());
     assertEquals("in.txt\nsub\n", run(probe, List.of("ls", "/data"), ro, LIMITS).stdout());
-    for (List<String> change : List.of(
-        List.of("write", "/data/in.txt", "changed"),
-        List.of("write", "/data/new.txt", "x"),
-        List.of("write", "/data/sub/new.txt", "x"),
-        List.of("mkdir", "/data/dir"),
-        List.of("rm", "/data/in.txt"))) {
+    for (List<String> change :
+        List.of(
+            List.of("write", "/data/in.txt", "changed"),
+            List.of("write", "/data/new.txt", "x"),
+            List.of("write", "/data/sub/new.txt", "x"),
+            List.of("mkdir", "/data/dir"),
+            List.of("rm", "/data/in.txt"))) {
       Run r = run(probe, change, ro, LIMITS);
       assertEquals(1, exitCode(r), change + ": " + r);
     }
     // O_TRUNC without O_CREAT, asking for every right: refused, and the file keeps its bytes.
-    int errno = exitCode(run(engine.compile(testModule("truncate-through-preopen"), SETTINGS), List.of(), ro, LIMITS));
+    int errno =
+        exitCode(
+            run(
+                engine.compile(testModule("truncate-through-preopen"), SETTINGS),
+                List.of(),
+                ro,
+                LIMITS));
     assertTrue(errno != 0, "path_open with O_TRUNC succeeded on a read-only preopen");
     assertEquals("inside", Files.readString(box.resolve("in.txt")));
     try (var files = Files.list(box)) {
@@ -109,7 +122,14 @@ class WasmtimeEngineTests {
     }
     // The same module truncates through a read-write preopen: the refusal above is the caps'.
     List<Preopen> rw = List.of(new Preopen(box.toRealPath(), "/data", false));
-    assertEquals(0, exitCode(run(engine.compile(testModule("truncate-through-preopen"), SETTINGS), List.of(), rw, LIMITS)));
+    assertEquals(
+        0,
+        exitCode(
+            run(
+                engine.compile(testModule("truncate-through-preopen"), SETTINGS),
+                List.of(),
+                rw,
+                LIMITS)));
     assertEquals("", Files.readString(box.resolve("in.txt")));
   }
 
@@ -125,23 +145,32 @@ class WasmtimeEngineTests {
   @Test
   void aThrowingStdoutStopsAFloodAtOnceAndKeepsWhatWasWritten() {
     ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    OutputStream capped = new OutputStream() {
-      @Override
-      public void write(int b) {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
+    OutputStream capped =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        if (kept.size() + len > 1 << 20) {
-          throw new LimitExceededException(Limit.OUTPUT, "stdout is over its 1 MiB cap");
-        }
-        kept.write(b, off, len);
-      }
-    };
-    var wasi = new WasiConfig(List.of("probe", "flood"), Map.of(), new ByteArrayInputStream(new byte[0]), capped, new ByteArrayOutputStream(), List.of());
+          @Override
+          public void write(byte[] b, int off, int len) {
+            if (kept.size() + len > 1 << 20) {
+              throw new LimitExceededException(Limit.OUTPUT, "stdout is over its 1 MiB cap");
+            }
+            kept.write(b, off, len);
+          }
+        };
+    var wasi =
+        new WasiConfig(
+            List.of("probe", "flood"),
+            Map.of(),
+            new ByteArrayInputStream(new byte[0]),
+            capped,
+            new ByteArrayOutputStream(),
+            List.of());
     long start = System.nanoTime();
-    ExecutionOutcome o = engine.compile(Fixtures.bytes("probe"), SETTINGS).run(new ExecutionRequest(wasi, LIMITS));
+    ExecutionOutcome o =
+        engine.compile(Fixtures.bytes("probe"), SETTINGS).run(new ExecutionRequest(wasi, LIMITS));
     long ms = (System.nanoTime() - start) / 1_000_000;
     var le = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o);
     assertEquals(Limit.OUTPUT, le.limit());
@@ -154,16 +183,29 @@ class WasmtimeEngineTests {
   @Test
   void withoutEpochsAnInterruptedGuestStopsAtItsNextWasiCall() throws Exception {
     OutputStream sink = OutputStream.nullOutputStream();
-    var wasi = new WasiConfig(List.of("probe", "flood"), Map.of(), new ByteArrayInputStream(new byte[0]), sink, sink, List.of());
+    var wasi =
+        new WasiConfig(
+            List.of("probe", "flood"),
+            Map.of(),
+            new ByteArrayInputStream(new byte[0]),
+            sink,
+            sink,
+            List.of());
     CompiledModule probe = engine.compile(Fixtures.bytes("probe"), SETTINGS);
     var result = new CompletableFuture<ExecutionOutcome>();
-    Thread t = Thread.ofPlatform().daemon().start(() -> result.complete(probe.run(new ExecutionRequest(wasi, LIMITS))));
+    Thread t =
+        Thread.ofPlatform()
+            .daemon()
+            .start(() -> result.complete(probe.run(new ExecutionRequest(wasi, LIMITS))));
     Thread.sleep(200);
     assertFalse(result.isDone(), "the flood ended by itself");
     t.interrupt();
-    var stopped = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, result.get(3, TimeUnit.SECONDS));
+    var stopped =
+        assertInstanceOf(ExecutionOutcome.LimitExceeded.class, result.get(3, TimeUnit.SECONDS));
     assertEquals(Limit.WALL_TIME, stopped.limit());
-    assertFalse(new WasmtimeEngineProvider().descriptor().enforces(Limit.WALL_TIME), "not interruptible by default");
+    assertFalse(
+        new WasmtimeEngineProvider().descriptor().enforces(Limit.WALL_TIME),
+        "not interruptible by default");
     assertTrue(new WasmtimeEngineProvider(true).descriptor().enforces(Limit.WALL_TIME));
   }
 
@@ -177,22 +219,37 @@ class WasmtimeEngineTests {
       var target = new CompletableFuture<ExecutionOutcome>();
       var bystander = new CompletableFuture<ExecutionOutcome>();
       var elsewhere = new CompletableFuture<ExecutionOutcome>();
-      Thread t1 = Thread.ofPlatform().daemon().start(() -> target.complete(run(loop, List.of(), List.of(), LIMITS).outcome()));
-      Thread t2 = Thread.ofPlatform().daemon().start(() -> bystander.complete(run(loop, List.of(), List.of(), LIMITS).outcome()));
-      Thread t3 = Thread.ofPlatform().daemon().start(() -> elsewhere.complete(run(otherLoop, List.of(), List.of(), LIMITS).outcome()));
+      Thread t1 =
+          Thread.ofPlatform()
+              .daemon()
+              .start(() -> target.complete(run(loop, List.of(), List.of(), LIMITS).outcome()));
+      Thread t2 =
+          Thread.ofPlatform()
+              .daemon()
+              .start(() -> bystander.complete(run(loop, List.of(), List.of(), LIMITS).outcome()));
+      Thread t3 =
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> elsewhere.complete(run(otherLoop, List.of(), List.of(), LIMITS).outcome()));
       Thread.sleep(300);
       t1.interrupt();
-      var stopped = assertInstanceOf(ExecutionOutcome.LimitExceeded.class, target.get(3, TimeUnit.SECONDS));
+      var stopped =
+          assertInstanceOf(ExecutionOutcome.LimitExceeded.class, target.get(3, TimeUnit.SECONDS));
       assertEquals(Limit.WALL_TIME, stopped.limit());
       // wasmtime-java has one epoch per engine: the bystander on the same engine is stopped too,
       // and says so instead of claiming a deadline it never had.
-      var failed = assertInstanceOf(ExecutionOutcome.Failed.class, bystander.get(3, TimeUnit.SECONDS));
+      var failed =
+          assertInstanceOf(ExecutionOutcome.Failed.class, bystander.get(3, TimeUnit.SECONDS));
       assertTrue(failed.message().contains("another run on the same engine"), failed.message());
       // Another engine has its own epoch: its run goes on until its own interrupt.
       Thread.sleep(200);
       assertFalse(elsewhere.isDone(), "a run of another engine was stopped");
       t3.interrupt();
-      assertEquals(Limit.WALL_TIME, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, elsewhere.get(3, TimeUnit.SECONDS)).limit());
+      assertEquals(
+          Limit.WALL_TIME,
+          assertInstanceOf(ExecutionOutcome.LimitExceeded.class, elsewhere.get(3, TimeUnit.SECONDS))
+              .limit());
       t2.interrupt();
     } finally {
       other.close();
@@ -204,12 +261,17 @@ class WasmtimeEngineTests {
   void anAlreadyInterruptedThreadDoesNotStartTheGuest() throws Exception {
     CompiledModule probe = engine.compile(Fixtures.bytes("probe"), SETTINGS);
     var result = new CompletableFuture<Run>();
-    Thread.ofPlatform().start(() -> {
-      Thread.currentThread().interrupt();
-      result.complete(run(probe, List.of("args"), List.of(), LIMITS));
-    }).join();
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              Thread.currentThread().interrupt();
+              result.complete(run(probe, List.of("args"), List.of(), LIMITS));
+            })
+        .join();
     Run r = result.get();
-    assertEquals(Limit.WALL_TIME, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, r.outcome()).limit());
+    assertEquals(
+        Limit.WALL_TIME,
+        assertInstanceOf(ExecutionOutcome.LimitExceeded.class, r.outcome()).limit());
     assertEquals("", r.stdout());
   }
 
@@ -217,9 +279,15 @@ class WasmtimeEngineTests {
   void deepRecursionOnTheHostsEightMiBThreadIsACleanStackOverflowTrap() throws Exception {
     CompiledModule recursion = engine.compile(Fixtures.bytes("trap-stack-overflow"), SETTINGS);
     var result = new CompletableFuture<ExecutionOutcome>();
-    Thread t = Thread.ofPlatform().daemon().stackSize(8L << 20).start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
+    Thread t =
+        Thread.ofPlatform()
+            .daemon()
+            .stackSize(8L << 20)
+            .start(() -> result.complete(run(recursion, List.of(), List.of(), LIMITS).outcome()));
     t.join(30_000);
-    assertEquals(TrapKind.STACK_OVERFLOW, assertInstanceOf(ExecutionOutcome.Trapped.class, result.get(1, TimeUnit.SECONDS)).kind());
+    assertEquals(
+        TrapKind.STACK_OVERFLOW,
+        assertInstanceOf(ExecutionOutcome.Trapped.class, result.get(1, TimeUnit.SECONDS)).kind());
   }
 
   @Test
@@ -227,7 +295,10 @@ class WasmtimeEngineTests {
     CompiledModule bomb = engine.compile(Fixtures.bytes("memory-grow-bomb"), SETTINGS);
     for (long mib : new long[] {2, 1, 3}) {
       Run r = run(bomb, List.of(), List.of(), LIMITS.withMaxMemoryBytes(mib << 20));
-      assertEquals(16 * (int) mib, exitCode(r), "each run starts from the declared one page, with its own cap");
+      assertEquals(
+          16 * (int) mib,
+          exitCode(r),
+          "each run starts from the declared one page, with its own cap");
       assertEquals(16 * (int) mib, r.outcome().usage().peakMemoryPages());
     }
   }
@@ -238,8 +309,15 @@ class WasmtimeEngineTests {
     // together they must answer exactly as Plasm's WASI alone does on the other engines.
     CompiledModule clocks = engine.compile(testModule("clock-ids"), SETTINGS);
     assertEquals(0, exitCode(run(clocks, List.of(), List.of(), LIMITS)));
-    var deterministic = new WasiConfig(List.of("clock-ids"), Map.of(), new ByteArrayInputStream(new byte[0]),
-        new ByteArrayOutputStream(), new ByteArrayOutputStream(), List.of(), new dev.plasm.engine.spi.Determinism(1, new byte[32]));
+    var deterministic =
+        new WasiConfig(
+            List.of("clock-ids"),
+            Map.of(),
+            new ByteArrayInputStream(new byte[0]),
+            new ByteArrayOutputStream(),
+            new ByteArrayOutputStream(),
+            List.of(),
+            new dev.plasm.engine.spi.Determinism(1, new byte[32]));
     ExecutionOutcome o = clocks.run(new ExecutionRequest(deterministic, LIMITS));
     assertEquals(0, assertInstanceOf(ExecutionOutcome.Completed.class, o).exitCode());
   }
@@ -263,7 +341,24 @@ class WasmtimeEngineTests {
       "\0asm\2\0\0\0".getBytes(StandardCharsets.ISO_8859_1),
       Fixtures.truncated("probe", 100),
       // A custom section whose name claims 2 GiB.
-      new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 0, 6, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 7, 'x'},
+      new byte[] {
+        0,
+        'a',
+        's',
+        'm',
+        1,
+        0,
+        0,
+        0,
+        0,
+        6,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        7,
+        'x'
+      },
       // An import section whose module name is not UTF-8.
       new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 2, 6, 1, 2, (byte) 0xc3, 0x28, 0, 0},
     };
@@ -271,7 +366,10 @@ class WasmtimeEngineTests {
       var e = assertThrows(ModuleRejectedException.class, () -> engine.compile(in, SETTINGS));
       assertEquals(RejectionKind.MALFORMED, e.kind(), e.getMessage());
     }
-    var e = assertThrows(ModuleRejectedException.class, () -> engine.compile(Fixtures.bytes("invalid"), SETTINGS));
+    var e =
+        assertThrows(
+            ModuleRejectedException.class,
+            () -> engine.compile(Fixtures.bytes("invalid"), SETTINGS));
     assertEquals(RejectionKind.INVALID, e.kind(), e.getMessage());
   }
 }

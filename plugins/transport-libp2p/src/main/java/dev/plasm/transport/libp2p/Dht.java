@@ -36,6 +36,7 @@ import java.util.Optional;
 public final class Dht implements AutoCloseable {
   /** Plasm's own DHT network. */
   public static final String PLASM_PROTOCOL = "/plasm/kad/1.0.0";
+
   /** The public IPFS DHT's protocol id. */
   public static final String IPFS_PROTOCOL = "/ipfs/kad/1.0.0";
 
@@ -335,9 +336,26 @@ public final class Dht implements AutoCloseable {
       if (maxMessageSize < maxValueSize + 4096) {
         maxMessageSize = maxValueSize + 4096;
       }
-      KadSettings s = new KadSettings(protocol, k, alpha, namespace, maxValueSize, maxMessageSize, maxRecords,
-          recordTtl, maxProviderKeys, maxProvidersPerKey, providerTtl, maxInboundStreams, maxRequestsPerStream,
-          requestTimeout, queryTimeout, refreshInterval, republishInterval, bootstrapPeers);
+      KadSettings s =
+          new KadSettings(
+              protocol,
+              k,
+              alpha,
+              namespace,
+              maxValueSize,
+              maxMessageSize,
+              maxRecords,
+              recordTtl,
+              maxProviderKeys,
+              maxProvidersPerKey,
+              providerTtl,
+              maxInboundStreams,
+              maxRequestsPerStream,
+              requestTimeout,
+              queryTimeout,
+              refreshInterval,
+              republishInterval,
+              bootstrapPeers);
       KadNode node = new KadNode(host, host.core(), s);
       node.start();
       return new Dht(node);

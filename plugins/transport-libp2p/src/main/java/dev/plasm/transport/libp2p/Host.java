@@ -35,6 +35,7 @@ public final class Host implements AutoCloseable {
   public static final String IDENTIFY_PUSH = HostCore.IDENTIFY_PUSH;
   public static final String PING = HostCore.PING;
   public static final String DEFAULT_AGENT_VERSION = "plasm/0.1.0";
+
   /** The protection tag of {@link #protect}; the DHT and relay reservations protect under their own. */
   private static final String PROTECTED_BY_USER = "host";
 
@@ -220,12 +221,15 @@ public final class Host implements AutoCloseable {
 
   /** Runs an AutoNAT check now (started with {@link #startAutoNat}) and returns its outcome. */
   public Reachability checkReachability() {
-    return core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)")).check();
+    return core.autoNat()
+        .orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)"))
+        .check();
   }
 
   /** Called whenever the AutoNAT status changes (after {@link #startAutoNat}). */
   public void addReachabilityListener(Consumer<Reachability> listener) {
-    core.autoNat().orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)"))
+    core.autoNat()
+        .orElseThrow(() -> new IllegalStateException("AutoNAT is not started (Host.startAutoNat)"))
         .addListener(Objects.requireNonNull(listener));
   }
 
@@ -363,10 +367,24 @@ public final class Host implements AutoCloseable {
     }
 
     public Host build() {
-      YamuxConfig yamux = YamuxConfig.DEFAULTS.withKeepAlive(keepAliveInterval, pingTimeout).withMaxInboundStreams(maxInboundStreams);
-      HostSettings settings = new HostSettings(identity != null ? identity : NodeIdentity.ephemeral(), agentVersion,
-          protocolVersion, yamux, dialTimeout, handshakeTimeout, negotiationTimeout, inlineMuxerNegotiation,
-          maxPendingHandshakes, maxConnections, maxInboundPerIp, idleTimeout);
+      YamuxConfig yamux =
+          YamuxConfig.DEFAULTS
+              .withKeepAlive(keepAliveInterval, pingTimeout)
+              .withMaxInboundStreams(maxInboundStreams);
+      HostSettings settings =
+          new HostSettings(
+              identity != null ? identity : NodeIdentity.ephemeral(),
+              agentVersion,
+              protocolVersion,
+              yamux,
+              dialTimeout,
+              handshakeTimeout,
+              negotiationTimeout,
+              inlineMuxerNegotiation,
+              maxPendingHandshakes,
+              maxConnections,
+              maxInboundPerIp,
+              idleTimeout);
       return new Host(new HostCore(settings));
     }
 

@@ -23,9 +23,13 @@ public final class Libp2pTransportProvider implements TransportProvider {
   /** The transport id the daemon's {@code p2p.transport} setting names. */
   public static final String ID = "libp2p";
 
-  private static final TransportDescriptor DESCRIPTOR = new TransportDescriptor(
-      ID, "0.2.0", "libp2p: TCP (Noise, Yamux) and QUIC, identify, ping, Kademlia DHT on " + Dht.PLASM_PROTOCOL
-          + ", circuit relay v2, AutoNAT, hole punching (DCUtR)");
+  private static final TransportDescriptor DESCRIPTOR =
+      new TransportDescriptor(
+          ID,
+          "0.2.0",
+          "libp2p: TCP (Noise, Yamux) and QUIC, identify, ping, Kademlia DHT on "
+              + Dht.PLASM_PROTOCOL
+              + ", circuit relay v2, AutoNAT, hole punching (DCUtR)");
 
   /** Cheap, as the SPI asks: nothing starts until {@link #start}. */
   public Libp2pTransportProvider() {}
@@ -40,14 +44,15 @@ public final class Libp2pTransportProvider implements TransportProvider {
     TransportLimits l = settings.limits();
     List<Multiaddr> listen = parse(settings.listen(), "listen", false);
     List<Multiaddr> bootstrap = parse(settings.bootstrap(), "bootstrap", true);
-    Host host = Host.builder()
-        .identity(NodeIdentity.fromSeed(settings.identitySeed()))
-        .agentVersion(settings.agentVersion())
-        .dialTimeout(l.dialTimeout())
-        .handshakeTimeout(l.dialTimeout())
-        .maxInboundStreams(l.maxInboundStreams())
-        .maxPendingHandshakes(l.maxPendingHandshakes())
-        .build();
+    Host host =
+        Host.builder()
+            .identity(NodeIdentity.fromSeed(settings.identitySeed()))
+            .agentVersion(settings.agentVersion())
+            .dialTimeout(l.dialTimeout())
+            .handshakeTimeout(l.dialTimeout())
+            .maxInboundStreams(l.maxInboundStreams())
+            .maxPendingHandshakes(l.maxPendingHandshakes())
+            .build();
     try {
       for (Multiaddr a : listen) {
         try {
@@ -56,18 +61,27 @@ public final class Libp2pTransportProvider implements TransportProvider {
           throw new TransportException("cannot listen on " + a + ": " + e.getMessage(), e);
         }
       }
-      Dht dht = Dht.builder(host)
-          .bootstrapPeers(bootstrap)
-          .maxValueSize(l.maxValueBytes())
-          .maxRecords(l.maxRecords())
-          .queryTimeout(l.queryTimeout())
-          .build();
+      Dht dht =
+          Dht.builder(host)
+              .bootstrapPeers(bootstrap)
+              .maxValueSize(l.maxValueBytes())
+              .maxRecords(l.maxRecords())
+              .queryTimeout(l.queryTimeout())
+              .build();
       ReachSettings reach = settings.reach();
       List<Multiaddr> relays = parse(reach.relays(), "relays", true);
       if (reach.relayService()) {
         RelayServiceLimits r = reach.relayLimits();
-        host.startRelayService(new RelayLimits(r.maxReservations(), r.maxReservationsPerIp(), r.reservationTtl(),
-            r.maxCircuits(), r.maxCircuitsPerPeer(), r.circuitDuration(), r.circuitBytes(), RelayLimits.DEFAULTS.maxRefusalsPerMinute()));
+        host.startRelayService(
+            new RelayLimits(
+                r.maxReservations(),
+                r.maxReservationsPerIp(),
+                r.reservationTtl(),
+                r.maxCircuits(),
+                r.maxCircuitsPerPeer(),
+                r.circuitDuration(),
+                r.circuitBytes(),
+                RelayLimits.DEFAULTS.maxRefusalsPerMinute()));
       }
       return new Libp2pTransport(host, host.core(), dht, l, reach, relays);
     } catch (RuntimeException e) {
@@ -90,7 +104,8 @@ public final class Libp2pTransportProvider implements TransportProvider {
         throw new InvalidInputException(f, f + ": '" + a + "' must end in /p2p/<peer id>");
       }
       if (!needsPeerId && a.peerId().isPresent()) {
-        throw new InvalidInputException(f, f + ": '" + a + "' must not name a peer (drop /p2p/...)");
+        throw new InvalidInputException(
+            f, f + ": '" + a + "' must not name a peer (drop /p2p/...)");
       }
       out.add(a);
     }

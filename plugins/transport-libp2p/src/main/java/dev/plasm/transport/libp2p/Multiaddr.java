@@ -54,6 +54,7 @@ public final class Multiaddr {
 
     private final int code;
     private final String text;
+
     /** Value size in bytes; -1 means length-prefixed. */
     private final int size;
 
@@ -112,7 +113,14 @@ public final class Multiaddr {
     /** The value in text form ({@code ""} for protocols without a value). */
     public String valueText() {
       return switch (protocol) {
-        case IP4 -> (value[0] & 0xFF) + "." + (value[1] & 0xFF) + "." + (value[2] & 0xFF) + "." + (value[3] & 0xFF);
+        case IP4 ->
+            (value[0] & 0xFF)
+                + "."
+                + (value[1] & 0xFF)
+                + "."
+                + (value[2] & 0xFF)
+                + "."
+                + (value[3] & 0xFF);
         case IP6 -> ip6Text(value);
         case TCP, UDP -> Integer.toString(((value[0] & 0xFF) << 8) | (value[1] & 0xFF));
         case DNS, DNS4, DNS6, DNSADDR -> new String(value, StandardCharsets.UTF_8);
@@ -162,7 +170,8 @@ public final class Multiaddr {
     if (!text.startsWith("/")) {
       throw bad(text, "a multiaddr starts with '/'");
     }
-    String body = text.endsWith("/") && text.length() > 1 ? text.substring(0, text.length() - 1) : text;
+    String body =
+        text.endsWith("/") && text.length() > 1 ? text.substring(0, text.length() - 1) : text;
     String[] parts = body.substring(1).split("/", -1);
     if (parts.length == 1 && parts[0].isEmpty()) {
       throw bad(text, "it has no components");
@@ -173,7 +182,9 @@ public final class Multiaddr {
       if (name.isEmpty()) {
         throw bad(text, "empty component at position " + (i + 1));
       }
-      Protocol p = Protocol.byName(name).orElseThrow(() -> bad(text, "unknown or unsupported protocol '" + name + "'"));
+      Protocol p =
+          Protocol.byName(name)
+              .orElseThrow(() -> bad(text, "unknown or unsupported protocol '" + name + "'"));
       if (!p.hasValue()) {
         components.add(new Component(p, new byte[0]));
         continue;
@@ -194,7 +205,8 @@ public final class Multiaddr {
   /** Decodes the binary form; throws {@link IllegalArgumentException} naming the bad part. */
   public static Multiaddr fromBytes(byte[] bytes) {
     if (bytes.length == 0 || bytes.length > MAX_BINARY_BYTES) {
-      throw new IllegalArgumentException("a binary multiaddr has 1 to " + MAX_BINARY_BYTES + " bytes, not " + bytes.length);
+      throw new IllegalArgumentException(
+          "a binary multiaddr has 1 to " + MAX_BINARY_BYTES + " bytes, not " + bytes.length);
     }
     List<Component> components = new ArrayList<>();
     int[] end = new int[1];
@@ -203,14 +215,19 @@ public final class Multiaddr {
       while (pos < bytes.length) {
         long code = Varint.decode(bytes, pos, bytes.length, end);
         pos = end[0];
-        Protocol p = Protocol.byCode(code)
-            .orElseThrow(() -> new IllegalArgumentException("unsupported multiaddr protocol code " + code));
+        Protocol p =
+            Protocol.byCode(code)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "unsupported multiaddr protocol code " + code));
         int size = p.size;
         if (size < 0) {
           long n = Varint.decode(bytes, pos, bytes.length, end);
           pos = end[0];
           if (n > bytes.length - pos) {
-            throw new IllegalArgumentException(p.text + " value of " + n + " bytes overruns the multiaddr");
+            throw new IllegalArgumentException(
+                p.text + " value of " + n + " bytes overruns the multiaddr");
           }
           size = (int) n;
         } else if (size > bytes.length - pos) {
@@ -236,7 +253,9 @@ public final class Multiaddr {
     Protocol p = ip instanceof Inet4Address ? Protocol.IP4 : Protocol.IP6;
     int port = address.getPort();
     return new Multiaddr(
-        List.of(new Component(p, ip.getAddress()), new Component(Protocol.TCP, new byte[] {(byte) (port >> 8), (byte) port})));
+        List.of(
+            new Component(p, ip.getAddress()),
+            new Component(Protocol.TCP, new byte[] {(byte) (port >> 8), (byte) port})));
   }
 
   public List<Component> components() {
@@ -288,7 +307,8 @@ public final class Multiaddr {
   public InetSocketAddress toTcpSocketAddress() throws UnknownHostException {
     List<Component> c = withoutPeerId().components;
     if (!isTcp()) {
-      throw new IllegalArgumentException(this + " is not a TCP address (/ip4|ip6|dns4|dns6/<host>/tcp/<port>)");
+      throw new IllegalArgumentException(
+          this + " is not a TCP address (/ip4|ip6|dns4|dns6/<host>/tcp/<port>)");
     }
     return resolve(c.get(0), Integer.parseInt(c.get(1).valueText()));
   }
@@ -300,14 +320,17 @@ public final class Multiaddr {
   public InetSocketAddress toQuicSocketAddress() throws UnknownHostException {
     List<Component> c = withoutPeerId().components;
     if (!isQuic()) {
-      throw new IllegalArgumentException(this + " is not a QUIC address (/ip4|ip6|dns4|dns6/<host>/udp/<port>/quic-v1)");
+      throw new IllegalArgumentException(
+          this + " is not a QUIC address (/ip4|ip6|dns4|dns6/<host>/udp/<port>/quic-v1)");
     }
     return resolve(c.get(0), Integer.parseInt(c.get(1).valueText()));
   }
 
   /** The IP address this address starts with ({@code /ip4/...} or {@code /ip6/...}); never resolves DNS. */
   public Optional<InetAddress> ipAddress() {
-    if (components.isEmpty() || (components.getFirst().protocol != Protocol.IP4 && components.getFirst().protocol != Protocol.IP6)) {
+    if (components.isEmpty()
+        || (components.getFirst().protocol != Protocol.IP4
+            && components.getFirst().protocol != Protocol.IP6)) {
       return Optional.empty();
     }
     try {
@@ -326,7 +349,9 @@ public final class Multiaddr {
   /** {@code <host>/udp/<port>/quic-v1}, optionally followed by {@code /p2p/<id>}. */
   public boolean isQuic() {
     List<Component> c = withoutPeerId().components;
-    return c.size() == 3 && isHost(c.get(0).protocol) && c.get(1).protocol == Protocol.UDP
+    return c.size() == 3
+        && isHost(c.get(0).protocol)
+        && c.get(1).protocol == Protocol.UDP
         && c.get(2).protocol == Protocol.QUIC_V1;
   }
 
@@ -336,7 +361,11 @@ public final class Multiaddr {
   }
 
   private static boolean isHost(Protocol p) {
-    return p == Protocol.IP4 || p == Protocol.IP6 || p == Protocol.DNS || p == Protocol.DNS4 || p == Protocol.DNS6;
+    return p == Protocol.IP4
+        || p == Protocol.IP6
+        || p == Protocol.DNS
+        || p == Protocol.DNS4
+        || p == Protocol.DNS6;
   }
 
   private InetSocketAddress resolve(Component host, int port) throws UnknownHostException {
@@ -352,9 +381,11 @@ public final class Multiaddr {
             yield new InetSocketAddress(a, port);
           }
         }
-        throw new UnknownHostException("no " + host.protocol.text + " address for " + host.valueText());
+        throw new UnknownHostException(
+            "no " + host.protocol.text + " address for " + host.valueText());
       }
-      default -> throw new IllegalArgumentException(this + " does not start with an IP or DNS host");
+      default ->
+          throw new IllegalArgumentException(this + " does not start with an IP or DNS host");
     };
   }
 
@@ -377,17 +408,23 @@ public final class Multiaddr {
     switch (p) {
       case DNS, DNS4, DNS6, DNSADDR -> {
         if (v.length == 0 || v.length > MAX_NAME_BYTES) {
-          throw new IllegalArgumentException(p.text + " name must have 1 to " + MAX_NAME_BYTES + " bytes");
+          throw new IllegalArgumentException(
+              p.text + " name must have 1 to " + MAX_NAME_BYTES + " bytes");
         }
         String s;
         try {
-          s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(v)).toString();
+          s =
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .decode(ByteBuffer.wrap(v))
+                  .toString();
         } catch (CharacterCodingException e) {
           throw new IllegalArgumentException(p.text + " name is not UTF-8");
         }
         if (s.indexOf('/') >= 0 || s.chars().anyMatch(Character::isISOControl)) {
-          throw new IllegalArgumentException(p.text + " name \"" + s + "\" contains '/' or control characters");
+          throw new IllegalArgumentException(
+              p.text + " name \"" + s + "\" contains '/' or control characters");
         }
       }
       case P2P -> PeerId.fromBytes(v);
@@ -398,14 +435,19 @@ public final class Multiaddr {
   private static byte[] ip4(String v) {
     String[] octets = v.split("\\.", -1);
     if (octets.length != 4) {
-      throw new IllegalArgumentException("ip4 value \"" + v + "\" is not a dotted quad like 127.0.0.1");
+      throw new IllegalArgumentException(
+          "ip4 value \"" + v + "\" is not a dotted quad like 127.0.0.1");
     }
     byte[] out = new byte[4];
     for (int i = 0; i < 4; i++) {
       String o = octets[i];
-      if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(c -> c >= '0' && c <= '9')
-          || (o.length() > 1 && o.charAt(0) == '0') || Integer.parseInt(o) > 255) {
-        throw new IllegalArgumentException("ip4 value \"" + v + "\" is not a dotted quad like 127.0.0.1");
+      if (o.isEmpty()
+          || o.length() > 3
+          || !o.chars().allMatch(c -> c >= '0' && c <= '9')
+          || (o.length() > 1 && o.charAt(0) == '0')
+          || Integer.parseInt(o) > 255) {
+        throw new IllegalArgumentException(
+            "ip4 value \"" + v + "\" is not a dotted quad like 127.0.0.1");
       }
       out[i] = (byte) Integer.parseInt(o);
     }
@@ -414,7 +456,8 @@ public final class Multiaddr {
 
   private static byte[] ip6(String v) {
     if (v.indexOf(':') < 0 || v.indexOf('%') >= 0) {
-      throw new IllegalArgumentException("ip6 value \"" + v + "\" is not an IPv6 literal like ::1 (zones are not supported)");
+      throw new IllegalArgumentException(
+          "ip6 value \"" + v + "\" is not an IPv6 literal like ::1 (zones are not supported)");
     }
     InetAddress a;
     try {
@@ -435,8 +478,12 @@ public final class Multiaddr {
   }
 
   private static byte[] port(Protocol p, String v) {
-    if (v.isEmpty() || v.length() > 5 || !v.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(v) > 65535) {
-      throw new IllegalArgumentException(p.text + " port \"" + v + "\" is not a number from 0 to 65535");
+    if (v.isEmpty()
+        || v.length() > 5
+        || !v.chars().allMatch(c -> c >= '0' && c <= '9')
+        || Integer.parseInt(v) > 65535) {
+      throw new IllegalArgumentException(
+          p.text + " port \"" + v + "\" is not a number from 0 to 65535");
     }
     int port = Integer.parseInt(v);
     return new byte[] {(byte) (port >> 8), (byte) port};

@@ -14,7 +14,11 @@ import java.util.Optional;
  *     address)
  * @param checkedAt when the status was last decided, if ever
  */
-public record Reachability(Status status, List<Multiaddr> reachable, List<Multiaddr> observed, Optional<Instant> checkedAt) {
+public record Reachability(
+    Status status,
+    List<Multiaddr> reachable,
+    List<Multiaddr> observed,
+    Optional<Instant> checkedAt) {
   /** The outcome of AutoNAT's checks. */
   public enum Status {
     /** Not decided yet: too few peers answered. */
@@ -33,5 +37,6 @@ public record Reachability(Status status, List<Multiaddr> reachable, List<Multia
   }
 
   /** Nothing known yet. */
-  public static final Reachability UNKNOWN = new Reachability(Status.UNKNOWN, List.of(), List.of(), Optional.empty());
+  public static final Reachability UNKNOWN =
+      new Reachability(Status.UNKNOWN, List.of(), List.of(), Optional.empty());
 }

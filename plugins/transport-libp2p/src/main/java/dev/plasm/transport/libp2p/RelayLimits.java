@@ -44,8 +44,11 @@ public record RelayLimits(
     positive("circuitBytes", circuitBytes);
     positive("maxRefusalsPerMinute", maxRefusalsPerMinute);
     if (reservationTtl.toSeconds() < 1 || circuitDuration.toSeconds() < 1) {
-      throw new IllegalArgumentException("reservationTtl and circuitDuration must be at least 1 s: "
-          + reservationTtl + ", " + circuitDuration);
+      throw new IllegalArgumentException(
+          "reservationTtl and circuitDuration must be at least 1 s: "
+              + reservationTtl
+              + ", "
+              + circuitDuration);
     }
   }
 

@@ -16,7 +16,12 @@ import java.util.Objects;
  * @param circuitDuration how long the relay lets one relayed connection last (zero: no limit)
  * @param circuitBytes how many bytes per direction it lets one relayed connection carry (0: no limit)
  */
-public record RelayReservation(PeerId relay, Instant expires, List<Multiaddr> addrs, Duration circuitDuration, long circuitBytes) {
+public record RelayReservation(
+    PeerId relay,
+    Instant expires,
+    List<Multiaddr> addrs,
+    Duration circuitDuration,
+    long circuitBytes) {
   public RelayReservation {
     Objects.requireNonNull(relay, "relay");
     Objects.requireNonNull(expires, "expires");

@@ -57,14 +57,17 @@ class ConnectionManagerTests {
     CountDownLatch go = new CountDownLatch(1);
     List<CompletableFuture<Connection>> dials = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      dials.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          go.await();
-          return a.dial(HostTests.addr(b));
-        } catch (Exception e) {
-          throw new RuntimeException(e);
-        }
-      }, Thread::startVirtualThread));
+      dials.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  go.await();
+                  return a.dial(HostTests.addr(b));
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              },
+              Thread::startVirtualThread));
     }
     go.countDown();
     Connection first = dials.getFirst().get(20, TimeUnit.SECONDS);
@@ -76,7 +79,8 @@ class ConnectionManagerTests {
   }
 
   @Test
-  void twoConnectionsThePeerDialedBothStayOursGoOnTheNewerAndAThirdDrainsTheOldest() throws Exception {
+  void twoConnectionsThePeerDialedBothStayOursGoOnTheNewerAndAThirdDrainsTheOldest()
+      throws Exception {
     // Three hosts under one identity stand for one peer that dials us again (as js does when it
     // forces a fresh connection, or dials a relayed address twice).
     NodeIdentity key = NodeIdentity.ephemeral();
@@ -85,7 +89,10 @@ class ConnectionManagerTests {
     HostTests.waitUntil(() -> open(b).size() == 1, "b sees the first connection");
     Connection c2 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
     HostTests.waitUntil(() -> open(b).size() == 2, "b keeps both");
-    assertEquals(c2.localAddr(), b.connection(key.peerId()).orElseThrow().remoteAddr(), "b's streams go on the newer");
+    assertEquals(
+        c2.localAddr(),
+        b.connection(key.peerId()).orElseThrow().remoteAddr(),
+        "b's streams go on the newer");
     for (Connection c : List.of(c1, c2)) {
       try (Stream s = c.newStream(HOLD)) {
         s.output().write(7);
@@ -94,9 +101,12 @@ class ConnectionManagerTests {
       }
     }
     Connection c3 = host(Host.builder().identity(key)).dial(HostTests.addr(b));
-    HostTests.waitUntil(() -> open(b).stream().noneMatch(c -> c.remoteAddr().equals(c1.localAddr())),
+    HostTests.waitUntil(
+        () -> open(b).stream().noneMatch(c -> c.remoteAddr().equals(c1.localAddr())),
         "the oldest drains and closes");
-    assertEquals(Set.of(c2.localAddr(), c3.localAddr()), open(b).stream().map(Connection::remoteAddr).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of(c2.localAddr(), c3.localAddr()),
+        open(b).stream().map(Connection::remoteAddr).collect(Collectors.toSet()));
   }
 
   @Test
@@ -113,7 +123,8 @@ class ConnectionManagerTests {
       // Whatever each dial returned, streams work on it.
       assertTrue(a.ping(fromA).toNanos() > 0);
       assertTrue(b.ping(fromB).toNanos() > 0);
-      HostTests.waitUntil(() -> open(a).size() == 1 && open(b).size() == 1, "one connection left on each side");
+      HostTests.waitUntil(
+          () -> open(a).size() == 1 && open(b).size() == 1, "one connection left on each side");
       Connection left = open(a).getFirst();
       Connection right = open(b).getFirst();
       assertEquals(left.localAddr(), right.remoteAddr(), "both kept the same TCP connection");
@@ -181,10 +192,12 @@ class ConnectionManagerTests {
     assertEquals(PeerDrop.Reason.LIMIT, drops.getFirst().reason());
     // One goes idle: it makes room for the third.
     s1.close();
-    HostTests.waitUntil(() -> server.core().streamsWith(one.peerId()) == 0, "one's stream is gone on the server");
+    HostTests.waitUntil(
+        () -> server.core().streamsWith(one.peerId()) == 0, "one's stream is gone on the server");
     Connection c3 = three.dial(HostTests.addr(server));
     assertTrue(three.ping(c3).toNanos() > 0);
-    HostTests.waitUntil(() -> server.connection(one.peerId()).isEmpty(), "the idle one was trimmed");
+    HostTests.waitUntil(
+        () -> server.connection(one.peerId()).isEmpty(), "the idle one was trimmed");
     assertTrue(server.connection(two.peerId()).orElseThrow().isOpen(), "the busy one stays");
     assertTrue(s2.connection().isOpen());
   }
@@ -192,8 +205,10 @@ class ConnectionManagerTests {
   @Test
   void limitsAreValidated() {
     assertThrows(IllegalArgumentException.class, () -> Host.builder().maxConnections(0));
-    assertThrows(IllegalArgumentException.class, () -> Host.builder().maxInboundConnectionsPerIp(0));
-    assertThrows(IllegalArgumentException.class, () -> Host.builder().idleTimeout(Duration.ofSeconds(-1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> Host.builder().maxInboundConnectionsPerIp(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> Host.builder().idleTimeout(Duration.ofSeconds(-1)));
   }
 
   /**
@@ -211,7 +226,8 @@ class ConnectionManagerTests {
       try (Host peer = Host.builder().build()) {
         Connection c = peer.dial(HostTests.addr(server));
         assertTrue(peer.ping(c).toNanos() > 0);
-        assertEquals(0, server.core().handshakesInProgress(), "round " + i + ": the slot is still held");
+        assertEquals(
+            0, server.core().handshakesInProgress(), "round " + i + ": the slot is still held");
       }
       assertEquals(List.of(), drops, "round " + i);
     }
@@ -226,26 +242,29 @@ class ConnectionManagerTests {
    */
   @Test
   void aSlowFinishOfTheUpgradeDoesNotLetTheHandshakeDeadlineCutTheConnection() throws Exception {
-    java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.host");
+    java.util.logging.Logger jul =
+        java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.host");
     java.util.logging.Level level = jul.getLevel();
-    java.util.logging.Handler slow = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord r) {
-        if (r.getMessage().contains("established") && Thread.currentThread().getName().startsWith("libp2p-upgrade")) {
-          try {
-            Thread.sleep(1500);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    java.util.logging.Handler slow =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            if (r.getMessage().contains("established")
+                && Thread.currentThread().getName().startsWith("libp2p-upgrade")) {
+              try {
+                Thread.sleep(1500);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
-        }
-      }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     jul.setLevel(java.util.logging.Level.FINE);
     jul.addHandler(slow);
     try {

@@ -47,7 +47,13 @@ class DhtTests {
     Host h = Host.builder().build();
     toClose.add(h);
     h.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
-    Dht d = config.apply(Dht.builder(h).requestTimeout(Duration.ofSeconds(5)).queryTimeout(Duration.ofSeconds(20))).build();
+    Dht d =
+        config
+            .apply(
+                Dht.builder(h)
+                    .requestTimeout(Duration.ofSeconds(5))
+                    .queryTimeout(Duration.ofSeconds(20)))
+            .build();
     toClose.add(d);
     return new Node(h, d);
   }
@@ -77,36 +83,52 @@ class DhtTests {
   void twentyNodesBootstrapFromOneAndFindEveryOtherPeer() throws Exception {
     List<Node> nodes = network(20, b -> b);
     for (Node x : nodes) {
-      assertTrue(x.dht().routingTable().size() >= 10, x + " has " + x.dht().routingTable().size() + " peers");
-      assertFalse(x.dht().routingTable().stream().anyMatch(p -> p.peer().equals(x.host().peerId())));
+      assertTrue(
+          x.dht().routingTable().size() >= 10,
+          x + " has " + x.dht().routingTable().size() + " peers");
+      assertFalse(
+          x.dht().routingTable().stream().anyMatch(p -> p.peer().equals(x.host().peerId())));
     }
     for (Node from : nodes) {
       for (Node to : nodes) {
         if (from == to) {
           continue;
         }
-        Dht.PeerInfo found = from.dht().findPeer(to.host().peerId()).orElseThrow(
-            () -> new AssertionError(from.host().peerId() + " did not find " + to.host().peerId()));
+        Dht.PeerInfo found =
+            from.dht()
+                .findPeer(to.host().peerId())
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            from.host().peerId() + " did not find " + to.host().peerId()));
         assertEquals(to.host().listenAddrs().getFirst(), found.addrs().getFirst());
       }
     }
     // The found address really is the peer: dial it.
     Node a = nodes.get(7);
     Node b = nodes.get(13);
-    Connection c = a.host().dial(a.dht().findPeer(b.host().peerId()).orElseThrow().dialAddr().orElseThrow());
+    Connection c =
+        a.host().dial(a.dht().findPeer(b.host().peerId()).orElseThrow().dialAddr().orElseThrow());
     assertEquals(b.host().peerId(), c.remotePeer());
     // closestPeers returns answering peers sorted by XOR distance.
     byte[] key = utf8("/plasm/closest");
     List<Dht.PeerInfo> closest = a.dht().closestPeers(key);
     assertTrue(closest.size() >= 15, closest.toString());
-    List<PeerId> ids = nodes.stream().map(n -> n.host().peerId()).filter(p -> !p.equals(a.host().peerId()))
-        .sorted((p, q) -> internalDistanceCompare(key, p, q)).limit(closest.size()).toList();
+    List<PeerId> ids =
+        nodes.stream()
+            .map(n -> n.host().peerId())
+            .filter(p -> !p.equals(a.host().peerId()))
+            .sorted((p, q) -> internalDistanceCompare(key, p, q))
+            .limit(closest.size())
+            .toList();
     assertEquals(ids, closest.stream().map(Dht.PeerInfo::peer).toList());
   }
 
   private static int internalDistanceCompare(byte[] key, PeerId p, PeerId q) {
     var t = dev.plasm.transport.libp2p.internal.kad.KadKey.of(key);
-    return t.compareDistance(dev.plasm.transport.libp2p.internal.kad.KadKey.of(p), dev.plasm.transport.libp2p.internal.kad.KadKey.of(q));
+    return t.compareDistance(
+        dev.plasm.transport.libp2p.internal.kad.KadKey.of(p),
+        dev.plasm.transport.libp2p.internal.kad.KadKey.of(q));
   }
 
   @Test
@@ -120,14 +142,17 @@ class DhtTests {
         if (from == to) {
           continue;
         }
-        boolean known = from.dht().routingTable().stream().anyMatch(p -> p.peer().equals(to.host().peerId()));
+        boolean known =
+            from.dht().routingTable().stream().anyMatch(p -> p.peer().equals(to.host().peerId()));
         lookedUp += known ? 0 : 1;
         Optional<Dht.PeerInfo> f = from.dht().findPeer(to.host().peerId());
         assertTrue(f.isPresent(), from.host().peerId() + " -> " + to.host().peerId());
         assertEquals(to.host().listenAddrs().getFirst(), f.get().addrs().getFirst());
       }
     }
-    assertTrue(lookedUp > 10, "with k = 4 many peers are not in the table, so the network was searched: " + lookedUp);
+    assertTrue(
+        lookedUp > 10,
+        "with k = 4 many peers are not in the table, so the network was searched: " + lookedUp);
   }
 
   @Test
@@ -138,7 +163,8 @@ class DhtTests {
     int accepted = writer.dht().putValue("/plasm/job/1", value);
     assertTrue(accepted >= 15, "accepted by " + accepted);
     for (Node n : nodes) {
-      assertArrayEquals(value, n.dht().getValue("/plasm/job/1").orElseThrow(), "from " + n.host().peerId());
+      assertArrayEquals(
+          value, n.dht().getValue("/plasm/job/1").orElseThrow(), "from " + n.host().peerId());
     }
     // A greater value wins over the older one everywhere.
     byte[] newer = utf8("{\"seq\":2,\"job\":\"wasm\"}");
@@ -153,7 +179,10 @@ class DhtTests {
     assertTrue(provider.dht().provide(content) >= 15);
     for (Node n : nodes) {
       List<Dht.PeerInfo> ps = n.dht().findProviders(content, 5);
-      assertEquals(List.of(provider.host().peerId()), ps.stream().map(Dht.PeerInfo::peer).toList(), "from " + n.host().peerId());
+      assertEquals(
+          List.of(provider.host().peerId()),
+          ps.stream().map(Dht.PeerInfo::peer).toList(),
+          "from " + n.host().peerId());
       assertEquals(provider.host().listenAddrs().getFirst(), ps.getFirst().addrs().getFirst());
     }
     Node second = nodes.get(17);
@@ -169,34 +198,49 @@ class DhtTests {
     List<Node> nodes = network(3, b -> b.maxValueSize(1024));
     Node a = nodes.get(0);
     Node b = nodes.get(1);
-    IllegalArgumentException local = assertThrows(IllegalArgumentException.class, () -> a.dht().putValue("/other/x", utf8("v")));
+    IllegalArgumentException local =
+        assertThrows(IllegalArgumentException.class, () -> a.dht().putValue("/other/x", utf8("v")));
     assertTrue(local.getMessage().contains("outside the /plasm/ namespace"), local.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> a.dht().putValue("/plasm/big", new byte[1025]));
+    assertThrows(
+        IllegalArgumentException.class, () -> a.dht().putValue("/plasm/big", new byte[1025]));
     assertThrows(IllegalArgumentException.class, () -> a.dht().getValue("/pk/x"));
     assertThrows(IllegalArgumentException.class, () -> a.dht().provide(new byte[] {0x12, 0x20, 1}));
 
     // Raw PUT_VALUEs from a to b: b resets the stream and stores nothing.
     for (String key : List.of("/other/x", "/plasm/big")) {
       byte[] v = key.equals("/plasm/big") ? new byte[1025] : utf8("v");
-      KadMessage put = new KadMessage(KadMessage.Type.PUT_VALUE, utf8(key),
-          KadMessage.Record.of(utf8(key), v, Instant.now()), List.of(), List.of());
+      KadMessage put =
+          new KadMessage(
+              KadMessage.Type.PUT_VALUE,
+              utf8(key),
+              KadMessage.Record.of(utf8(key), v, Instant.now()),
+              List.of(),
+              List.of());
       long refusedBefore = b.dht().node().refusedRequests();
       try (Stream s = a.host().dial(b.addr()).newStream(Dht.PLASM_PROTOCOL)) {
         s.setReadTimeout(Duration.ofSeconds(10));
         s.output().write(frame(put.encode()));
         s.output().flush();
-        assertThrows(IOException.class, () -> {
-          if (s.input().read() < 0) {
-            throw new IOException("closed");
-          }
-        }, "a refused PUT_VALUE gets no reply");
+        assertThrows(
+            IOException.class,
+            () -> {
+              if (s.input().read() < 0) {
+                throw new IOException("closed");
+              }
+            },
+            "a refused PUT_VALUE gets no reply");
       }
       assertEquals(refusedBefore + 1, b.dht().node().refusedRequests());
       assertEquals(0, b.dht().node().records().size());
     }
     // An accepted one is echoed, record included.
-    KadMessage ok = new KadMessage(KadMessage.Type.PUT_VALUE, utf8("/plasm/ok"),
-        KadMessage.Record.of(utf8("/plasm/ok"), utf8("v"), Instant.now()), List.of(), List.of());
+    KadMessage ok =
+        new KadMessage(
+            KadMessage.Type.PUT_VALUE,
+            utf8("/plasm/ok"),
+            KadMessage.Record.of(utf8("/plasm/ok"), utf8("v"), Instant.now()),
+            List.of(),
+            List.of());
     try (Stream s = a.host().dial(b.addr()).newStream(Dht.PLASM_PROTOCOL)) {
       s.setReadTimeout(Duration.ofSeconds(10));
       s.output().write(frame(ok.encode()));
@@ -212,11 +256,13 @@ class DhtTests {
       s.setReadTimeout(Duration.ofSeconds(10));
       s.output().write(Varint.encode(10_000_000));
       s.output().flush();
-      assertThrows(IOException.class, () -> {
-        if (s.input().read() < 0) {
-          throw new IOException("closed");
-        }
-      });
+      assertThrows(
+          IOException.class,
+          () -> {
+            if (s.input().read() < 0) {
+              throw new IOException("closed");
+            }
+          });
     }
   }
 
@@ -234,33 +280,48 @@ class DhtTests {
       third.setReadTimeout(Duration.ofSeconds(10));
       // The handler resets the stream right after negotiating it, so the reset may already be here
       // when we write: the write or the read fails.
-      assertThrows(IOException.class, () -> {
-        third.output().write(frame(KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes()).encode()));
-        third.output().flush();
-        if (third.input().read() < 0) {
-          throw new IOException("closed");
-        }
-      });
+      assertThrows(
+          IOException.class,
+          () -> {
+            third
+                .output()
+                .write(
+                    frame(
+                        KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes())
+                            .encode()));
+            third.output().flush();
+            if (third.input().read() < 0) {
+              throw new IOException("closed");
+            }
+          });
     }
     assertEquals(1, b.dht().node().refusedRequests());
     idle.forEach(Stream::close);
     // Once the idle streams are gone, requests are served again.
-    HostTests.waitFor(() -> {
-      try (Stream s = c.newStream(Dht.PLASM_PROTOCOL)) {
-        s.setReadTimeout(Duration.ofSeconds(5));
-        s.output().write(frame(KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes()).encode()));
-        s.output().flush();
-        return Varint.read(s.input()) > 0 ? true : null;
-      } catch (IOException e) {
-        return null;
-      }
-    });
+    HostTests.waitFor(
+        () -> {
+          try (Stream s = c.newStream(Dht.PLASM_PROTOCOL)) {
+            s.setReadTimeout(Duration.ofSeconds(5));
+            s.output()
+                .write(
+                    frame(
+                        KadMessage.request(KadMessage.Type.FIND_NODE, a.host().peerId().toBytes())
+                            .encode()));
+            s.output().flush();
+            return Varint.read(s.input()) > 0 ? true : null;
+          } catch (IOException e) {
+            return null;
+          }
+        });
   }
 
   @Test
   void republishKeepsRecordsAliveAndTheyExpireOnceThePublisherStops() throws Exception {
-    UnaryOperator<Dht.Builder> fast = b -> b.recordTtl(Duration.ofMillis(1500)).providerTtl(Duration.ofMillis(1500))
-        .republishInterval(Duration.ofMillis(400));
+    UnaryOperator<Dht.Builder> fast =
+        b ->
+            b.recordTtl(Duration.ofMillis(1500))
+                .providerTtl(Duration.ofMillis(1500))
+                .republishInterval(Duration.ofMillis(400));
     List<Node> nodes = network(4, fast);
     Node publisher = nodes.get(1);
     Node reader = nodes.get(2);
@@ -268,8 +329,18 @@ class DhtTests {
     publisher.dht().putValue("/plasm/live", utf8("v"));
     publisher.dht().provide(content);
     Thread.sleep(3000); // twice the TTL: only republishing keeps them
-    assertArrayEquals(utf8("v"), reader.dht().node().records().get(utf8("/plasm/live"), Instant.now()).orElseThrow().value());
-    assertEquals(List.of(publisher.host().peerId()), reader.dht().findProviders(content, 5).stream().map(Dht.PeerInfo::peer).toList());
+    assertArrayEquals(
+        utf8("v"),
+        reader
+            .dht()
+            .node()
+            .records()
+            .get(utf8("/plasm/live"), Instant.now())
+            .orElseThrow()
+            .value());
+    assertEquals(
+        List.of(publisher.host().peerId()),
+        reader.dht().findProviders(content, 5).stream().map(Dht.PeerInfo::peer).toList());
 
     publisher.dht().close(); // stops republishing (the host still answers, without the DHT)
     Thread.sleep(2500);
@@ -296,18 +367,23 @@ class DhtTests {
   }
 
   @Test
-  void aClientModeNodeLooksUpButIsInNoTableAndIsStillFoundThroughAPeerItIsConnectedTo() throws Exception {
+  void aClientModeNodeLooksUpButIsInNoTableAndIsStillFoundThroughAPeerItIsConnectedTo()
+      throws Exception {
     List<Node> nodes = network(5, b -> b);
     Node client = node(b -> b);
     client.dht().setServerMode(false);
-    assertFalse(client.host().protocols().contains(Dht.PLASM_PROTOCOL), "a client does not announce the protocol");
+    assertFalse(
+        client.host().protocols().contains(Dht.PLASM_PROTOCOL),
+        "a client does not announce the protocol");
     client.dht().bootstrap(List.of(nodes.getFirst().addr()));
     assertEquals(5, client.dht().routingTable().size(), "the client knows the servers");
     byte[] v = utf8("{\"seq\":1}");
-    assertTrue(client.dht().putValue("/plasm/from-client", v) >= 1, "a client's put reaches servers");
+    assertTrue(
+        client.dht().putValue("/plasm/from-client", v) >= 1, "a client's put reaches servers");
     assertArrayEquals(v, nodes.get(3).dht().getValue("/plasm/from-client").orElseThrow());
     for (Node n : nodes) {
-      assertFalse(n.dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+      assertFalse(
+          n.dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
           "no server keeps a client in its table");
     }
     // Found anyway: the seed is connected to it and answers FIND_NODE with its addresses.
@@ -316,7 +392,10 @@ class DhtTests {
     assertEquals(client.host().listenAddrs().getFirst(), found.addrs().getFirst());
     // Back to server mode: identify push tells the connected servers, which add it again.
     client.dht().setServerMode(true);
-    HostTests.waitUntil(() -> nodes.getFirst().dht().routingTable().stream().anyMatch(p -> p.peer().equals(client.host().peerId())),
+    HostTests.waitUntil(
+        () ->
+            nodes.getFirst().dht().routingTable().stream()
+                .anyMatch(p -> p.peer().equals(client.host().peerId())),
         "the seed adds the server again");
   }
 

@@ -36,8 +36,10 @@ import org.junit.jupiter.api.Timeout;
 class FrozenPeerTests {
   private static final int NODES = 5;
   private static final Duration FREEZE = Duration.ofSeconds(45);
+
   /** The DHT's request timeout (Dht.Builder's default, as the provider starts it). */
   private static final long REQUEST_TIMEOUT_MILLIS = 10_000;
+
   private final List<PeerProcess> toClose = new ArrayList<>();
 
   @AfterEach
@@ -91,8 +93,15 @@ class FrozenPeerTests {
     PeerProcess frozen = nodes.get(3);
     List<PeerProcess> others = new ArrayList<>(nodes);
     others.remove(frozen);
-    Map<String, Object> link = others.getFirst().await("connection", Duration.ofSeconds(20),
-        r -> r.containsKey("remoteAddr"), "peer", frozen.peerId());
+    Map<String, Object> link =
+        others
+            .getFirst()
+            .await(
+                "connection",
+                Duration.ofSeconds(20),
+                r -> r.containsKey("remoteAddr"),
+                "peer",
+                frozen.peerId());
     assertEquals(quic, ((String) link.get("remoteAddr")).contains("/quic-v1"), "carrier: " + link);
 
     // Lookups keep running on the other nodes the whole time (keys nobody stored: each lookup asks
@@ -102,30 +111,45 @@ class FrozenPeerTests {
     ConcurrentLinkedQueue<String> lookupErrors = new ConcurrentLinkedQueue<>();
     List<Thread> askers = new ArrayList<>();
     for (PeerProcess o : others) {
-      askers.add(Thread.ofVirtual().start(() -> {
-        while (!done.get()) {
-          String key = "/plasm/frozen-test/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-          try {
-            lookupMillis.add(((Number) o.call("get", Duration.ofSeconds(40), "key", key).get("millis")).longValue());
-            Thread.sleep(250);
-          } catch (IOException e) {
-            lookupErrors.add(e.getMessage());
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }));
+      askers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (!done.get()) {
+                      String key =
+                          "/plasm/frozen-test/"
+                              + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+                      try {
+                        lookupMillis.add(
+                            ((Number)
+                                    o.call("get", Duration.ofSeconds(40), "key", key).get("millis"))
+                                .longValue());
+                        Thread.sleep(250);
+                      } catch (IOException e) {
+                        lookupErrors.add(e.getMessage());
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                    }
+                  }));
     }
 
     long stoppedAt = System.nanoTime();
     frozen.stop();
     double slowestDrop = 0;
     for (PeerProcess o : others) {
-      o.await("connection", Duration.ofSeconds(25), r -> !r.containsKey("remoteAddr"), "peer", frozen.peerId());
+      o.await(
+          "connection",
+          Duration.ofSeconds(25),
+          r -> !r.containsKey("remoteAddr"),
+          "peer",
+          frozen.peerId());
       slowestDrop = Math.max(slowestDrop, seconds(stoppedAt));
       o.await("table", Duration.ofSeconds(5), r -> !ids(r).contains(frozen.peerId()));
     }
-    assertTrue(slowestDrop <= 20, "every peer closed its connection to the frozen node within 20 s: " + slowestDrop);
+    assertTrue(
+        slowestDrop <= 20,
+        "every peer closed its connection to the frozen node within 20 s: " + slowestDrop);
     long left = FREEZE.toNanos() - (System.nanoTime() - stoppedAt);
     if (left > 0) {
       Thread.sleep(Duration.ofNanos(left));
@@ -137,9 +161,16 @@ class FrozenPeerTests {
     List<Long> during = List.copyOf(lookupMillis);
     long slowest = during.stream().mapToLong(Long::longValue).max().orElse(-1);
     assertTrue(lookupErrors.isEmpty(), "lookups failed: " + lookupErrors);
-    assertTrue(during.size() >= 4 * 10, "lookups kept running while the node was frozen: " + during.size());
-    assertTrue(slowest < REQUEST_TIMEOUT_MILLIS / 2,
-        "no lookup waited out the " + REQUEST_TIMEOUT_MILLIS + " ms request timeout for the frozen node: slowest " + slowest + " ms");
+    assertTrue(
+        during.size() >= 4 * 10,
+        "lookups kept running while the node was frozen: " + during.size());
+    assertTrue(
+        slowest < REQUEST_TIMEOUT_MILLIS / 2,
+        "no lookup waited out the "
+            + REQUEST_TIMEOUT_MILLIS
+            + " ms request timeout for the frozen node: slowest "
+            + slowest
+            + " ms");
 
     long resumedAt = System.nanoTime();
     frozen.resume();
@@ -152,16 +183,23 @@ class FrozenPeerTests {
       o.await("table", Duration.ofSeconds(10), r -> ids(r).contains(frozen.peerId()));
     }
     double known = seconds(resumedAt);
-    assertTrue(reconnected <= 10, "the resumed node reconnected to all its peers within 10 s: " + reconnected);
+    assertTrue(
+        reconnected <= 10,
+        "the resumed node reconnected to all its peers within 10 s: " + reconnected);
 
     String key = "/plasm/frozen-test/after-resume";
-    Map<String, Object> put = frozen.call("put", Duration.ofSeconds(40), "key", key, "value", "back");
-    assertEquals(NODES - 1, ((Number) put.get("stored")).intValue(), "every peer took the resumed node's record: " + put);
+    Map<String, Object> put =
+        frozen.call("put", Duration.ofSeconds(40), "key", key, "value", "back");
+    assertEquals(
+        NODES - 1,
+        ((Number) put.get("stored")).intValue(),
+        "every peer took the resumed node's record: " + put);
     for (PeerProcess o : others) {
       assertEquals("back", o.call("get", Duration.ofSeconds(40), "key", key).get("value"));
     }
-    System.out.printf("frozen-peer (%s): peers dropped it within %.1f s; %d lookups while frozen, slowest %d ms;"
-        + " reconnected %.1f s after resume, back in every table after %.1f s%n",
+    System.out.printf(
+        "frozen-peer (%s): peers dropped it within %.1f s; %d lookups while frozen, slowest %d ms;"
+            + " reconnected %.1f s after resume, back in every table after %.1f s%n",
         quic ? "QUIC" : "TCP", slowestDrop, during.size(), slowest, reconnected, known);
   }
 }

@@ -29,10 +29,12 @@ class HolePunchTests {
   private Host host() throws IOException {
     Host h = Host.builder().build();
     hosts.add(h);
-    h.setHandler(HostTests.ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        HostTests.ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     h.listen(QuicTests.QUIC_LOOPBACK);
     h.startHolePunching();
     return h;
@@ -48,9 +50,13 @@ class HolePunchTests {
     a.dial(QuicTests.quicAddr(relay)); // so that the relay tells a its observed address too
     Connection relayed = a.dial(circuit.withPeerId(b.peerId()));
     assertTrue(relayed.isRelayed());
-    Connection direct = HostTests.waitFor(() -> a.connection(b.peerId()).filter(c -> !c.isRelayed()).orElse(null));
+    Connection direct =
+        HostTests.waitFor(() -> a.connection(b.peerId()).filter(c -> !c.isRelayed()).orElse(null));
     assertTrue(direct.remoteAddr().isQuic(), direct.toString());
-    assertEquals(QuicTests.quicAddr(b).withoutPeerId(), direct.remoteAddr(), "a dialed b's observed QUIC address");
+    assertEquals(
+        QuicTests.quicAddr(b).withoutPeerId(),
+        direct.remoteAddr(),
+        "a dialed b's observed QUIC address");
     assertTrue(direct.isOutbound(), "the dialer of the relayed connection dials");
     HostTests.waitUntil(() -> !relayed.isOpen(), "the relayed connection drains and closes");
     try (Stream s = a.connection(b.peerId()).orElseThrow().newStream(HostTests.ECHO)) {

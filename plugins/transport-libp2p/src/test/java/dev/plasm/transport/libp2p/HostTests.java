@@ -40,10 +40,12 @@ class HostTests {
   private Host host(Host.Builder b) throws IOException {
     Host h = b.build();
     hosts.add(h);
-    h.setHandler(ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     h.listen(LOOPBACK);
     return h;
   }
@@ -85,7 +87,9 @@ class HostTests {
     IdentifyInfo info = c.identified().get(10, TimeUnit.SECONDS);
     assertEquals(Host.DEFAULT_AGENT_VERSION, info.agentVersion());
     assertEquals("ipfs/0.1.0", info.protocolVersion());
-    assertTrue(info.protocols().containsAll(List.of(ECHO, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)), info.protocols().toString());
+    assertTrue(
+        info.protocols().containsAll(List.of(ECHO, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)),
+        info.protocols().toString());
     assertEquals(b.listenAddrs(), info.listenAddrs());
     assertEquals(c.localAddr(), info.observedAddr().orElseThrow());
     assertEquals(b.peerId(), info.publicKey().peerId());
@@ -104,9 +108,13 @@ class HostTests {
     Connection c = a.dial(addr(b));
     c.identified().get(10, TimeUnit.SECONDS);
     b.setHandler("/plasm/new/1.0.0", s -> {});
-    waitUntil(() -> c.identifyInfo().orElseThrow().protocols().contains("/plasm/new/1.0.0"), "the push arrives");
+    waitUntil(
+        () -> c.identifyInfo().orElseThrow().protocols().contains("/plasm/new/1.0.0"),
+        "the push arrives");
     b.removeHandler("/plasm/new/1.0.0");
-    waitUntil(() -> !c.identifyInfo().orElseThrow().protocols().contains("/plasm/new/1.0.0"), "the removal is pushed");
+    waitUntil(
+        () -> !c.identifyInfo().orElseThrow().protocols().contains("/plasm/new/1.0.0"),
+        "the removal is pushed");
     assertEquals(Host.DEFAULT_AGENT_VERSION, c.identifyInfo().orElseThrow().agentVersion());
   }
 
@@ -126,10 +134,14 @@ class HostTests {
     Host a = host();
     Host b = host();
     PeerId impostor = NodeIdentity.ephemeral().peerId();
-    var e = assertThrows(PeerIdMismatchException.class, () -> a.dial(b.listenAddrs().getFirst().withPeerId(impostor)));
+    var e =
+        assertThrows(
+            PeerIdMismatchException.class,
+            () -> a.dial(b.listenAddrs().getFirst().withPeerId(impostor)));
     assertEquals(b.peerId(), e.actual());
     assertTrue(a.connections().isEmpty());
-    var noId = assertThrows(IllegalArgumentException.class, () -> a.dial(b.listenAddrs().getFirst()));
+    var noId =
+        assertThrows(IllegalArgumentException.class, () -> a.dial(b.listenAddrs().getFirst()));
     assertTrue(noId.getMessage().contains("/p2p/"), noId.getMessage());
   }
 
@@ -137,9 +149,11 @@ class HostTests {
   void unsupportedProtocolsAndFailingHandlersLeaveTheConnectionUsable() throws Exception {
     Host a = host();
     Host b = host();
-    b.setHandler("/plasm/fails/1.0.0", s -> {
-      throw new IllegalStateException("boom");
-    });
+    b.setHandler(
+        "/plasm/fails/1.0.0",
+        s -> {
+          throw new IllegalStateException("boom");
+        });
     Connection c = a.dial(addr(b));
     var e = assertThrows(ProtocolNotSupportedException.class, () -> c.newStream("/x/1", "/y/1"));
     assertEquals(List.of("/x/1", "/y/1"), e.proposed());
@@ -181,7 +195,10 @@ class HostTests {
   void aSilentTcpClientIsDroppedAfterTheHandshakeTimeout() throws Exception {
     Host b = host(Host.builder().handshakeTimeout(Duration.ofMillis(300)));
     var sa = b.listenAddrs().getFirst();
-    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(sa.components().get(1).valueText()))) {
+    try (Socket s =
+        new Socket(
+            InetAddress.getLoopbackAddress(),
+            Integer.parseInt(sa.components().get(1).valueText()))) {
       s.setSoTimeout(5000);
       InputStream in = s.getInputStream();
       // The listener sends its multistream header, then gives up on us.
@@ -199,26 +216,31 @@ class HostTests {
     new Random(5).nextBytes(data);
     long start = System.nanoTime();
     try (Stream s = c.newStream(ECHO)) {
-      byte[] back = Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30));
+      byte[] back =
+          Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30));
       assertArrayEquals(sha256(data), sha256(back));
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("Java<->Java echo of 8 MiB each way: %.2f s (%.1f MiB/s each way)%n", seconds, 8 / seconds);
+    System.out.printf(
+        "Java<->Java echo of 8 MiB each way: %.2f s (%.1f MiB/s each way)%n", seconds, 8 / seconds);
 
     List<CompletableFuture<Boolean>> results = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       int seed = i;
-      results.add(CompletableFuture.supplyAsync(() -> {
-        byte[] d = new byte[64 * 1024];
-        new Random(seed).nextBytes(d);
-        try (Stream s = c.newStream(ECHO)) {
-          s.output().write(d);
-          s.closeWrite();
-          return MessageDigest.isEqual(d, s.input().readAllBytes());
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      }, Thread::startVirtualThread));
+      results.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                byte[] d = new byte[64 * 1024];
+                new Random(seed).nextBytes(d);
+                try (Stream s = c.newStream(ECHO)) {
+                  s.output().write(d);
+                  s.closeWrite();
+                  return MessageDigest.isEqual(d, s.input().readAllBytes());
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              },
+              Thread::startVirtualThread));
     }
     for (var r : results) {
       assertTrue(r.get(30, TimeUnit.SECONDS));

@@ -41,7 +41,8 @@ class JsAutoNatInteropTests {
     lab.internetHost("plasm", "11.0.0.10");
     lab.internetHost("js1", "11.1.0.10");
     lab.internetHost("js2", "11.3.0.10");
-    PeerProcess plasm = track(PeerProcess.startJava(lab.exec("plasm"), "--listen", "/ip4/11.0.0.10/tcp/4001"));
+    PeerProcess plasm =
+        track(PeerProcess.startJava(lab.exec("plasm"), "--listen", "/ip4/11.0.0.10/tcp/4001"));
     PeerProcess js1 = track(PeerProcess.startIn(lab.exec("js1"), "--autonat", "--ip", "11.1.0.10"));
     PeerProcess js2 = track(PeerProcess.startIn(lab.exec("js2"), "--autonat", "--ip", "11.3.0.10"));
 
@@ -56,6 +57,8 @@ class JsAutoNatInteropTests {
       Thread.sleep(500);
       served = plasm.call("autonat");
     } while ((Double) served.get("dialedBack") < 2 && System.nanoTime() < deadline);
-    assertTrue((Double) served.get("dialedBack") >= 2, "the Plasm node dialed both js nodes back: " + served);
+    assertTrue(
+        (Double) served.get("dialedBack") >= 2,
+        "the Plasm node dialed both js nodes back: " + served);
   }
 }

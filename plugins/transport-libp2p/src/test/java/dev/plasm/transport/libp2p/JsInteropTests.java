@@ -52,22 +52,27 @@ class JsInteropTests {
   private Host java(Host.Builder b) throws IOException {
     Host h = b.build();
     toClose.add(h);
-    h.setHandler(ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     // Reads everything, answers "<count> <sha-256 hex>\n" like the js sink.
-    h.setHandler(SINK, s -> {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[64 * 1024];
-      long count = 0;
-      for (int n; (n = s.input().read(buf)) > 0; ) {
-        sha.update(buf, 0, n);
-        count += n;
-      }
-      s.output().write((count + " " + HexFormat.of().formatHex(sha.digest()) + "\n").getBytes());
-      s.closeWrite();
-    });
+    h.setHandler(
+        SINK,
+        s -> {
+          MessageDigest sha = MessageDigest.getInstance("SHA-256");
+          byte[] buf = new byte[64 * 1024];
+          long count = 0;
+          for (int n; (n = s.input().read(buf)) > 0; ) {
+            sha.update(buf, 0, n);
+            count += n;
+          }
+          s.output()
+              .write((count + " " + HexFormat.of().formatHex(sha.digest()) + "\n").getBytes());
+          s.closeWrite();
+        });
     h.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
     return h;
   }
@@ -92,11 +97,15 @@ class JsInteropTests {
       assertEquals("hello js", new String(s.input().readAllBytes()));
     }
     IdentifyInfo info = c.identified().get(15, TimeUnit.SECONDS);
-    assertTrue(info.protocols().containsAll(List.of(ECHO, SINK, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)),
+    assertTrue(
+        info.protocols()
+            .containsAll(List.of(ECHO, SINK, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)),
         info.protocols().toString());
     assertTrue(info.agentVersion().contains("libp2p"), info.agentVersion());
     assertEquals(c.remotePeer(), info.publicKey().peerId());
-    assertTrue(info.listenAddrs().contains(Multiaddr.parse(js.addr()).withoutPeerId()), info.listenAddrs().toString());
+    assertTrue(
+        info.listenAddrs().contains(Multiaddr.parse(js.addr()).withoutPeerId()),
+        info.listenAddrs().toString());
     // js reports the address it sees us at, with our peer id appended.
     assertEquals(c.localAddr().withPeerId(host.peerId()), info.observedAddr().orElseThrow());
   }
@@ -109,12 +118,19 @@ class JsInteropTests {
     assertEquals(host.peerId().toString(), dialed.get("peer"));
     Map<String, Object> info = waitForPeerInfo(js, host, ECHO);
     List<?> protocols = (List<?>) info.get("protocols");
-    assertTrue(protocols.containsAll(List.of(ECHO, SINK, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)), protocols.toString());
+    assertTrue(
+        protocols.containsAll(List.of(ECHO, SINK, Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING)),
+        protocols.toString());
     assertEquals(Host.DEFAULT_AGENT_VERSION, info.get("agent"));
-    assertTrue(((List<?>) info.get("addrs")).contains(host.listenAddrs().getFirst().toString()), info.toString());
-    assertEquals(HexFormat.of().formatHex(host.peerId().embeddedPublicKey().orElseThrow().data()), info.get("publicKey"));
+    assertTrue(
+        ((List<?>) info.get("addrs")).contains(host.listenAddrs().getFirst().toString()),
+        info.toString());
+    assertEquals(
+        HexFormat.of().formatHex(host.peerId().embeddedPublicKey().orElseThrow().data()),
+        info.get("publicKey"));
 
-    Connection back = HostTests.waitFor(() -> host.connection(PeerId.parse(js.peerId())).orElse(null));
+    Connection back =
+        HostTests.waitFor(() -> host.connection(PeerId.parse(js.peerId())).orElse(null));
     assertTrue(back.identified().get(15, TimeUnit.SECONDS).protocols().contains(SINK));
   }
 
@@ -141,7 +157,9 @@ class JsInteropTests {
     waitForPeerInfo(js, host, "/plasm/pushed/1.0.0");
 
     js.call("handle", "protocol", "/js/pushed/1.0.0");
-    HostTests.waitUntil(() -> c.identifyInfo().orElseThrow().protocols().contains("/js/pushed/1.0.0"), "js pushes its new protocol");
+    HostTests.waitUntil(
+        () -> c.identifyInfo().orElseThrow().protocols().contains("/js/pushed/1.0.0"),
+        "js pushes its new protocol");
     try (Stream s = c.newStream("/js/pushed/1.0.0")) {
       s.output().write(42);
       s.closeWrite();
@@ -169,22 +187,42 @@ class JsInteropTests {
     double up = seconds(t0);
 
     // js -> Java sink.
-    Map<String, Object> r = js.call("upload", Duration.ofSeconds(60), "addr", javaAddr(host), "protocol", SINK, "size", size);
+    Map<String, Object> r =
+        js.call(
+            "upload",
+            Duration.ofSeconds(60),
+            "addr",
+            javaAddr(host),
+            "protocol",
+            SINK,
+            "size",
+            size);
     assertEquals(size + " " + r.get("sha") + "\n", r.get("replyText"));
 
     // Both directions at once through js's echo.
     new Random(12).nextBytes(data);
     long t1 = System.nanoTime();
     try (Stream s = c.newStream(ECHO)) {
-      byte[] back = Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(60));
+      byte[] back =
+          Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(60));
       assertArrayEquals(sha256(data), sha256(back));
     }
     double echo = seconds(t1);
     // And js echoing through Java.
-    Map<String, Object> e = js.call("upload", Duration.ofSeconds(60), "addr", javaAddr(host), "protocol", ECHO, "size", size);
+    Map<String, Object> e =
+        js.call(
+            "upload",
+            Duration.ofSeconds(60),
+            "addr",
+            javaAddr(host),
+            "protocol",
+            ECHO,
+            "size",
+            size);
     assertEquals(r.get("sha") == null ? null : e.get("sha"), e.get("replySha"));
     assertEquals((double) size, e.get("replyLength"));
-    System.out.printf("js interop, 8 MiB: Java->js %.1f MiB/s, js->Java %.1f MiB/s, echo via js %.1f MiB/s each way, "
+    System.out.printf(
+        "js interop, 8 MiB: Java->js %.1f MiB/s, js->Java %.1f MiB/s, echo via js %.1f MiB/s each way, "
             + "echo via Java (js-timed) %.1f MiB/s each way%n",
         8 / up, 8 / ((Double) r.get("ms") / 1000), 8 / echo, 8 / ((Double) e.get("ms") / 1000));
   }
@@ -199,21 +237,37 @@ class JsInteropTests {
     List<CompletableFuture<Boolean>> results = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
       int seed = i;
-      results.add(CompletableFuture.supplyAsync(() -> {
-        byte[] d = new byte[size];
-        new Random(seed).nextBytes(d);
-        try (Stream s = c.newStream(ECHO)) {
-          return MessageDigest.isEqual(d, Echo.roundTrip(s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(60)));
-        } catch (Exception ex) {
-          throw new RuntimeException(ex);
-        }
-      }, Thread::startVirtualThread));
+      results.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                byte[] d = new byte[size];
+                new Random(seed).nextBytes(d);
+                try (Stream s = c.newStream(ECHO)) {
+                  return MessageDigest.isEqual(
+                      d,
+                      Echo.roundTrip(
+                          s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(60)));
+                } catch (Exception ex) {
+                  throw new RuntimeException(ex);
+                }
+              },
+              Thread::startVirtualThread));
     }
     for (var r : results) {
       assertTrue(r.get(90, TimeUnit.SECONDS));
     }
-    Map<String, Object> r = js.call("parallel", Duration.ofSeconds(90), "addr", javaAddr(host), "protocol", ECHO,
-        "streams", streams, "size", size);
+    Map<String, Object> r =
+        js.call(
+            "parallel",
+            Duration.ofSeconds(90),
+            "addr",
+            javaAddr(host),
+            "protocol",
+            ECHO,
+            "streams",
+            streams,
+            "size",
+            size);
     assertEquals((double) streams, r.get("matching"));
   }
 
@@ -232,15 +286,21 @@ class JsInteropTests {
     List<CompletableFuture<Boolean>> results = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
       int seed = i;
-      results.add(CompletableFuture.supplyAsync(() -> {
-        byte[] d = new byte[4096];
-        new Random(seed).nextBytes(d);
-        try (Stream s = c.newStream(ECHO)) {
-          return MessageDigest.isEqual(d, Echo.roundTrip(s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(30)));
-        } catch (Exception ex) {
-          throw new RuntimeException(ex);
-        }
-      }, Thread::startVirtualThread));
+      results.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                byte[] d = new byte[4096];
+                new Random(seed).nextBytes(d);
+                try (Stream s = c.newStream(ECHO)) {
+                  return MessageDigest.isEqual(
+                      d,
+                      Echo.roundTrip(
+                          s.input(), s.output(), s::closeWrite, d, Duration.ofSeconds(30)));
+                } catch (Exception ex) {
+                  throw new RuntimeException(ex);
+                }
+              },
+              Thread::startVirtualThread));
     }
     for (var r : results) {
       assertTrue(r.get(60, TimeUnit.SECONDS));
@@ -257,9 +317,11 @@ class JsInteropTests {
     c.close();
     HostTests.waitUntil(() -> host.connections().isEmpty(), "the connection is gone");
     // js must have seen the close too, or its dial just returns the old connection.
-    HostTests.waitUntil(() -> ((List<?>) js.call("connections").get("connections")).isEmpty(), "js sees it gone");
+    HostTests.waitUntil(
+        () -> ((List<?>) js.call("connections").get("connections")).isEmpty(), "js sees it gone");
     js.call("dial", "addr", javaAddr(host));
-    Connection back = HostTests.waitFor(() -> host.connection(PeerId.parse(js.peerId())).orElse(null));
+    Connection back =
+        HostTests.waitFor(() -> host.connection(PeerId.parse(js.peerId())).orElse(null));
     assertTrue(host.ping(back).toNanos() > 0);
   }
 
@@ -279,13 +341,16 @@ class JsInteropTests {
     assertTrue(secp.peerId().startsWith("16Uiu2"), secp.peerId());
     Connection s = host.dial(Multiaddr.parse(secp.addr()));
     assertEquals(KeyType.SECP256K1, s.remotePublicKey().type());
-    assertEquals(s.remotePublicKey(), PeerId.parse(secp.peerId()).embeddedPublicKey().orElseThrow());
+    assertEquals(
+        s.remotePublicKey(), PeerId.parse(secp.peerId()).embeddedPublicKey().orElseThrow());
     assertTrue(host.ping(s).toNanos() > 0);
     assertEquals(KeyType.SECP256K1, s.identified().get(15, TimeUnit.SECONDS).publicKey().type());
     s.close();
-    HostTests.waitUntil(() -> ((List<?>) secp.call("connections").get("connections")).isEmpty(), "js sees it gone");
+    HostTests.waitUntil(
+        () -> ((List<?>) secp.call("connections").get("connections")).isEmpty(), "js sees it gone");
     secp.call("dial", "addr", javaAddr(host));
-    Connection back = HostTests.waitFor(() -> host.connection(PeerId.parse(secp.peerId())).orElse(null));
+    Connection back =
+        HostTests.waitFor(() -> host.connection(PeerId.parse(secp.peerId())).orElse(null));
     assertTrue(host.ping(back).toNanos() > 0);
   }
 
@@ -312,7 +377,8 @@ class JsInteropTests {
     assertEquals("open", ((Map<?, ?>) conns.getFirst()).get("status"));
   }
 
-  private static Map<String, Object> waitForPeerInfo(PeerProcess js, Host host, String protocol) throws Exception {
+  private static Map<String, Object> waitForPeerInfo(PeerProcess js, Host host, String protocol)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (true) {
       try {
@@ -324,7 +390,8 @@ class JsInteropTests {
         // The peer store has no entry yet.
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("js never listed " + protocol + " for " + host.peerId() + "; log:\n" + js.tail());
+        throw new AssertionError(
+            "js never listed " + protocol + " for " + host.peerId() + "; log:\n" + js.tail());
       }
       Thread.sleep(50);
     }

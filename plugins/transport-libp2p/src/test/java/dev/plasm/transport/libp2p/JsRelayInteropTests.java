@@ -40,10 +40,12 @@ class JsRelayInteropTests {
   private Host java() throws IOException {
     Host h = Host.builder().build();
     toClose.add(h);
-    h.setHandler(JsInteropTests.ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        JsInteropTests.ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     h.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
     return h;
   }
@@ -63,8 +65,15 @@ class JsRelayInteropTests {
     PeerProcess js = js("--relay-client");
     js.call("dial", "addr", HostTests.addr(relay).toString());
     // js reserves on its own once identify shows it our hop protocol.
-    String circuit = HostTests.waitFor(() -> ((List<?>) js.call("addrs").get("addrs")).stream().map(String::valueOf)
-        .filter(a -> a.contains("/p2p/" + relay.peerId() + "/p2p-circuit")).findFirst().orElse(null));
+    String circuit =
+        HostTests.waitFor(
+            () ->
+                ((List<?>) js.call("addrs").get("addrs"))
+                    .stream()
+                        .map(String::valueOf)
+                        .filter(a -> a.contains("/p2p/" + relay.peerId() + "/p2p-circuit"))
+                        .findFirst()
+                        .orElse(null));
     assertTrue(circuit.endsWith("/p2p-circuit/p2p/" + js.peerId()), circuit);
     assertEquals(1, relay.core().relayService().orElseThrow().reservationCount());
 
@@ -72,11 +81,18 @@ class JsRelayInteropTests {
     Connection viaRelay = c.dial(Multiaddr.parse(circuit));
     assertTrue(viaRelay.isRelayed());
     assertEquals(js.peerId(), viaRelay.remotePeer().toString());
-    assertEquals("hello js, through a Plasm relay", echo(viaRelay, "hello js, through a Plasm relay"));
+    assertEquals(
+        "hello js, through a Plasm relay", echo(viaRelay, "hello js, through a Plasm relay"));
     assertTrue(c.ping(viaRelay).toNanos() > 0);
     List<?> jsConns = (List<?>) js.call("connections").get("connections");
-    assertTrue(jsConns.stream().map(o -> (Map<?, ?>) o).anyMatch(m -> c.peerId().toString().equals(m.get("peer"))
-        && Boolean.TRUE.equals(m.get("limited"))), "js sees a limited (relayed) connection from c: " + jsConns);
+    assertTrue(
+        jsConns.stream()
+            .map(o -> (Map<?, ?>) o)
+            .anyMatch(
+                m ->
+                    c.peerId().toString().equals(m.get("peer"))
+                        && Boolean.TRUE.equals(m.get("limited"))),
+        "js sees a limited (relayed) connection from c: " + jsConns);
   }
 
   @Test
@@ -85,23 +101,40 @@ class JsRelayInteropTests {
     Host b = java();
     RelayReservation r = b.reserve(Multiaddr.parse(relay.addr()));
     assertEquals(relay.peerId(), r.relay().toString());
-    Multiaddr circuit = r.addrs().stream().filter(a -> a.toString().startsWith(relay.addr())).findFirst().orElseThrow();
+    Multiaddr circuit =
+        r.addrs().stream()
+            .filter(a -> a.toString().startsWith(relay.addr()))
+            .findFirst()
+            .orElseThrow();
     assertEquals(relay.addr() + "/p2p-circuit", circuit.toString());
-    assertTrue(r.circuitBytes() > 0 && !r.circuitDuration().isZero(), "js applies its default limits: " + r);
+    assertTrue(
+        r.circuitBytes() > 0 && !r.circuitDuration().isZero(),
+        "js applies its default limits: " + r);
 
     Host c = java();
     Connection viaRelay = c.dial(circuit.withPeerId(b.peerId()));
     assertTrue(viaRelay.isRelayed());
-    assertEquals("hello Java, through a js relay", echo(viaRelay, "hello Java, through a js relay"));
+    assertEquals(
+        "hello Java, through a js relay", echo(viaRelay, "hello Java, through a js relay"));
 
     PeerProcess other = js("--relay-client");
-    Map<String, Object> dialed = other.call("dial", "addr", circuit.withPeerId(b.peerId()).toString());
+    Map<String, Object> dialed =
+        other.call("dial", "addr", circuit.withPeerId(b.peerId()).toString());
     assertEquals(b.peerId().toString(), dialed.get("peer"));
     assertTrue(((String) dialed.get("remoteAddr")).contains("/p2p-circuit"), dialed.toString());
-    Map<String, Object> up = other.call("upload", Duration.ofSeconds(30), "addr", circuit.withPeerId(b.peerId()).toString(),
-        "protocol", JsInteropTests.ECHO, "size", 4096);
+    Map<String, Object> up =
+        other.call(
+            "upload",
+            Duration.ofSeconds(30),
+            "addr",
+            circuit.withPeerId(b.peerId()).toString(),
+            "protocol",
+            JsInteropTests.ECHO,
+            "size",
+            4096);
     assertEquals(up.get("sha"), up.get("replySha"), up.toString());
-    Connection atB = HostTests.waitFor(() -> b.connection(PeerId.parse(other.peerId())).orElse(null));
+    Connection atB =
+        HostTests.waitFor(() -> b.connection(PeerId.parse(other.peerId())).orElse(null));
     assertTrue(atB.isRelayed());
   }
 }

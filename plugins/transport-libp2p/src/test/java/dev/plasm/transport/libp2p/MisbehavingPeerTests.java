@@ -38,8 +38,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MisbehavingPeerTests {
   private static final String YAMUX = "/yamux/1.0.0";
+
   /** For the stalling cases; the others get 10 s, so a loaded machine cannot turn them into timeouts. */
   private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(1200);
+
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final List<PeerDrop> drops = new CopyOnWriteArrayList<>();
   private Host server;
@@ -82,7 +84,10 @@ class MisbehavingPeerTests {
   // ---- helpers ----
 
   private Socket connect() throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), server.listenAddrs().getFirst().toTcpSocketAddress().getPort());
+    Socket s =
+        new Socket(
+            InetAddress.getLoopbackAddress(),
+            server.listenAddrs().getFirst().toTcpSocketAddress().getPort());
     s.setSoTimeout(10_000);
     toClose.add(s);
     return s;
@@ -90,16 +95,30 @@ class MisbehavingPeerTests {
 
   /** Negotiates /noise and runs the Noise handshake as initiator, offering Yamux inline. */
   private NoiseHandshake.Result secured(Socket s) throws IOException {
-    Multistream.select(s.getInputStream(), s.getOutputStream(), List.of(NoiseHandshake.PROTOCOL_ID));
-    NoiseHandshake.Result r = NoiseHandshake.initiate(s.getInputStream(), s.getOutputStream(), NodeIdentity.ephemeral(),
-        server.peerId(), List.of(YAMUX));
-    assertEquals(List.of(YAMUX), r.remoteMuxers(), "the server offers Yamux inline, so no mss round follows");
+    Multistream.select(
+        s.getInputStream(), s.getOutputStream(), List.of(NoiseHandshake.PROTOCOL_ID));
+    NoiseHandshake.Result r =
+        NoiseHandshake.initiate(
+            s.getInputStream(),
+            s.getOutputStream(),
+            NodeIdentity.ephemeral(),
+            server.peerId(),
+            List.of(YAMUX));
+    assertEquals(
+        List.of(YAMUX),
+        r.remoteMuxers(),
+        "the server offers Yamux inline, so no mss round follows");
     return r;
   }
 
   private static byte[] yamuxHeader(int version, int type, int flags, int streamId, long length) {
-    return ByteBuffer.allocate(12).put((byte) version).put((byte) type).putShort((short) flags).putInt(streamId)
-        .putInt((int) length).array();
+    return ByteBuffer.allocate(12)
+        .put((byte) version)
+        .put((byte) type)
+        .putShort((short) flags)
+        .putInt(streamId)
+        .putInt((int) length)
+        .array();
   }
 
   private static void sendMss(OutputStream out, String... messages) throws IOException {
@@ -119,8 +138,10 @@ class MisbehavingPeerTests {
     PeerDrop d = drops.getFirst();
     assertEquals(reason, d.reason(), d.toString());
     HostTests.waitUntil(() -> server.core().handshakesInProgress() == 0, "no upgrade left running");
-    HostTests.waitUntil(() -> server.connections().size() == 1, "only the good peer's connection left");
-    HostTests.waitUntil(() -> server.core().inboundFrom(InetAddress.getLoopbackAddress()) == 1,
+    HostTests.waitUntil(
+        () -> server.connections().size() == 1, "only the good peer's connection left");
+    HostTests.waitUntil(
+        () -> server.core().inboundFrom(InetAddress.getLoopbackAddress()) == 1,
         "the per-IP count back to the good peer alone");
     assertTrue(good.ping(goodConnection).toNanos() > 0, "the good peer is still served");
     return d;
@@ -338,19 +359,22 @@ class MisbehavingPeerTests {
     byte[] header = new byte[20];
     header[0] = 19;
     System.arraycopy("/multistream/1.0.0\n".getBytes(StandardCharsets.US_ASCII), 0, header, 1, 19);
-    Thread trickle = Thread.startVirtualThread(() -> {
-      try {
-        for (byte b : header) {
-          s.getOutputStream().write(b);
-          Thread.sleep(200); // each read returns well within the timeout
-        }
-      } catch (IOException | InterruptedException e) {
-        // dropped
-      }
-    });
+    Thread trickle =
+        Thread.startVirtualThread(
+            () -> {
+              try {
+                for (byte b : header) {
+                  s.getOutputStream().write(b);
+                  Thread.sleep(200); // each read returns well within the timeout
+                }
+              } catch (IOException | InterruptedException e) {
+                // dropped
+              }
+            });
     HostTests.waitUntil(() -> !drops.isEmpty(), "the trickling peer is dropped");
     // A per-read timeout alone would let it finish the 4 s header and more; the deadline does not.
-    assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(3000),
+    assertTrue(
+        System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(3000),
         "dropped after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     expectOneDrop(PeerDrop.Reason.HANDSHAKE_TIMEOUT);
     trickle.join(5000);
@@ -363,7 +387,8 @@ class MisbehavingPeerTests {
     start(Host.builder().maxInboundConnectionsPerIp(3).handshakeTimeout(Duration.ofSeconds(10)));
     connect();
     connect(); // the good peer's connection and these two use up 127.0.0.1's three slots
-    HostTests.waitUntil(() -> server.core().inboundFrom(InetAddress.getLoopbackAddress()) == 3, "three counted");
+    HostTests.waitUntil(
+        () -> server.core().inboundFrom(InetAddress.getLoopbackAddress()) == 3, "three counted");
     Socket extra = connect();
     HostTests.waitUntil(() -> !drops.isEmpty(), "the fourth is refused");
     assertEquals(PeerDrop.Reason.LIMIT, drops.getFirst().reason());
@@ -387,10 +412,12 @@ class MisbehavingPeerTests {
     for (Socket s : silent) {
       s.close();
     }
-    HostTests.waitUntil(() -> server.core().handshakesInProgress() == 0, "the slots are free again");
+    HostTests.waitUntil(
+        () -> server.core().handshakesInProgress() == 0, "the slots are free again");
     Host late = Host.builder().build();
     toClose.add(late);
-    assertTrue(late.ping(late.dial(HostTests.addr(server))).toNanos() > 0, "a new peer gets in again");
+    assertTrue(
+        late.ping(late.dial(HostTests.addr(server))).toNanos() > 0, "a new peer gets in again");
   }
 
   private static int readToEnd(InputStream in) throws IOException {

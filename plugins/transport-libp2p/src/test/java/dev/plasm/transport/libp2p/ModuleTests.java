@@ -43,11 +43,20 @@ class ModuleTests {
   /** Keys and peer ids have one owner: the exported package holds no key API of its own. */
   @Test
   void exportsNoSecondKeyApi() {
-    for (String name : List.of("PeerId", "PeerPublicKey", "PeerKeyPair", "KeyType", "UnsupportedKeyTypeException")) {
-      assertThrows(ClassNotFoundException.class, () -> Class.forName("dev.plasm.transport.libp2p." + name),
+    for (String name :
+        List.of(
+            "PeerId", "PeerPublicKey", "PeerKeyPair", "KeyType", "UnsupportedKeyTypeException")) {
+      assertThrows(
+          ClassNotFoundException.class,
+          () -> Class.forName("dev.plasm.transport.libp2p." + name),
           "dev.plasm.transport.libp2p." + name + ": use dev.plasm.identity's");
     }
-    assertEquals(PeerId.class, Multiaddr.parse("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq")
-        .peerId().orElseThrow().getClass());
+    assertEquals(
+        PeerId.class,
+        Multiaddr.parse(
+                "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq")
+            .peerId()
+            .orElseThrow()
+            .getClass());
   }
 }

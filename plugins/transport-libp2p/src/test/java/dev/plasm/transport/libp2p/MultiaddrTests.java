@@ -58,9 +58,12 @@ class MultiaddrTests {
     Multiaddr m = Multiaddr.tcp(new InetSocketAddress("127.0.0.1", 4001));
     assertEquals("/ip4/127.0.0.1/tcp/4001", m.toString());
     assertEquals(new InetSocketAddress("127.0.0.1", 4001), m.toTcpSocketAddress());
-    assertEquals(new InetSocketAddress("::1", 5), Multiaddr.parse("/ip6/::1/tcp/5").toTcpSocketAddress());
+    assertEquals(
+        new InetSocketAddress("::1", 5), Multiaddr.parse("/ip6/::1/tcp/5").toTcpSocketAddress());
     assertEquals(4001, Multiaddr.parse("/dns4/localhost/tcp/4001").toTcpSocketAddress().getPort());
-    assertThrows(IllegalArgumentException.class, () -> Multiaddr.parse("/ip4/127.0.0.1/udp/1/quic-v1").toTcpSocketAddress());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Multiaddr.parse("/ip4/127.0.0.1/udp/1/quic-v1").toTcpSocketAddress());
   }
 
   @ParameterizedTest
@@ -104,7 +107,8 @@ class MultiaddrTests {
     "36012f, contains '/'",
   })
   void malformedBinaryIsRefusedWithTheReason(String hex, String reason) {
-    var e = assertThrows(IllegalArgumentException.class, () -> Multiaddr.fromBytes(HEX.parseHex(hex)));
+    var e =
+        assertThrows(IllegalArgumentException.class, () -> Multiaddr.fromBytes(HEX.parseHex(hex)));
     assertTrue(e.getMessage().contains(reason), e.getMessage());
   }
 }

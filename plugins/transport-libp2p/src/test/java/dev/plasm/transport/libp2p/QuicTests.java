@@ -39,16 +39,22 @@ class QuicTests {
   private Host host() throws IOException {
     Host h = Host.builder().build();
     hosts.add(h);
-    h.setHandler(HostTests.ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        HostTests.ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     h.listen(QUIC_LOOPBACK);
     return h;
   }
 
   static Multiaddr quicAddr(Host h) {
-    return h.listenAddrs().stream().filter(Multiaddr::isQuic).findFirst().orElseThrow().withPeerId(h.peerId());
+    return h.listenAddrs().stream()
+        .filter(Multiaddr::isQuic)
+        .findFirst()
+        .orElseThrow()
+        .withPeerId(h.peerId());
   }
 
   @Test
@@ -56,7 +62,8 @@ class QuicTests {
     Host a = host();
     Host b = host();
     Multiaddr bAddr = quicAddr(b);
-    assertTrue(bAddr.toString().matches("/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/.*"), bAddr.toString());
+    assertTrue(
+        bAddr.toString().matches("/ip4/127\\.0\\.0\\.1/udp/\\d+/quic-v1/p2p/.*"), bAddr.toString());
     Connection c = a.dial(bAddr);
     assertEquals(b.peerId(), c.remotePeer());
     assertTrue(c.isOutbound());
@@ -109,17 +116,24 @@ class QuicTests {
     try (RawQuicClient silent = new RawQuicClient()) {
       // QUIC itself stays up (the client's stack acknowledges every packet): only the liveness
       // ping, a stream nobody answers, shows that nobody is there.
-      assertNotNull(silent.connect(quicAddr(h).toQuicSocketAddress(), RawQuicClient.BadCertificate.VALID));
+      assertNotNull(
+          silent.connect(quicAddr(h).toQuicSocketAddress(), RawQuicClient.BadCertificate.VALID));
       HostTests.waitUntil(() -> !h.connections().isEmpty(), "the silent peer is admitted");
       Connection c = h.connections().getFirst();
       String reason = c.closed().get(10, TimeUnit.SECONDS);
-      HostTests.waitUntil(() -> unresponsive.contains(c.remotePeer()), "the unresponsive-peer listener heard of it: " + reason);
+      HostTests.waitUntil(
+          () -> unresponsive.contains(c.remotePeer()),
+          "the unresponsive-peer listener heard of it: " + reason);
     }
   }
 
   @Test
   void livenessPingsDoNotKeepAnIdleQuicConnectionOpen() throws Exception {
-    Host a = Host.builder().keepAlive(Duration.ofMillis(200), Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(2)).build();
+    Host a =
+        Host.builder()
+            .keepAlive(Duration.ofMillis(200), Duration.ofSeconds(2))
+            .idleTimeout(Duration.ofSeconds(2))
+            .build();
     Host b = Host.builder().keepAlive(Duration.ofMillis(200), Duration.ofSeconds(2)).build();
     hosts.add(a);
     hosts.add(b);
@@ -145,13 +159,15 @@ class QuicTests {
     byte[] big = new byte[8 * 1024 * 1024];
     new Random(7).nextBytes(big);
     try (Stream s = c.newStream(HostTests.ECHO)) {
-      CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
-        try {
-          return s.input().readAllBytes();
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      CompletableFuture<byte[]> back =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return s.input().readAllBytes();
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       s.output().write(big);
       s.closeWrite();
       assertArrayEquals(sha(big), sha(back.get(30, TimeUnit.SECONDS)));
@@ -160,15 +176,18 @@ class QuicTests {
     for (int i = 0; i < 64; i++) {
       byte[] data = new byte[256 * 1024];
       new Random(i).nextBytes(data);
-      all.add(CompletableFuture.supplyAsync(() -> {
-        try (Stream s = c.newStream(HostTests.ECHO)) {
-          s.output().write(data);
-          s.closeWrite();
-          return MessageDigest.isEqual(sha(data), sha(s.input().readAllBytes()));
-        } catch (Exception e) {
-          throw new RuntimeException(e);
-        }
-      }, r -> Thread.startVirtualThread(r)));
+      all.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (Stream s = c.newStream(HostTests.ECHO)) {
+                  s.output().write(data);
+                  s.closeWrite();
+                  return MessageDigest.isEqual(sha(data), sha(s.input().readAllBytes()));
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              },
+              r -> Thread.startVirtualThread(r)));
     }
     for (CompletableFuture<Boolean> f : all) {
       assertTrue(f.get(60, TimeUnit.SECONDS));
@@ -180,8 +199,8 @@ class QuicTests {
     Host a = host();
     Host b = host();
     PeerId other = NodeIdentity.ephemeral().peerId();
-    PeerIdMismatchException e = assertThrows(PeerIdMismatchException.class,
-        () -> a.dial(quicAddr(b).withPeerId(other)));
+    PeerIdMismatchException e =
+        assertThrows(PeerIdMismatchException.class, () -> a.dial(quicAddr(b).withPeerId(other)));
     assertEquals(other, e.expected());
     assertEquals(b.peerId(), e.actual());
     assertTrue(a.connections().isEmpty());

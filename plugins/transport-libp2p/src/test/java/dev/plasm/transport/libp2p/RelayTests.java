@@ -30,10 +30,12 @@ class RelayTests {
   private Host host() throws IOException {
     Host h = Host.builder().build();
     hosts.add(h);
-    h.setHandler(HostTests.ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    h.setHandler(
+        HostTests.ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     h.listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"));
     return h;
   }
@@ -44,8 +46,10 @@ class RelayTests {
     return r;
   }
 
-  private static RelayLimits limits(int maxReservations, Duration circuitDuration, long circuitBytes, int maxRefusals) {
-    return new RelayLimits(maxReservations, 8, Duration.ofHours(1), 16, 4, circuitDuration, circuitBytes, maxRefusals);
+  private static RelayLimits limits(
+      int maxReservations, Duration circuitDuration, long circuitBytes, int maxRefusals) {
+    return new RelayLimits(
+        maxReservations, 8, Duration.ofHours(1), 16, 4, circuitDuration, circuitBytes, maxRefusals);
   }
 
   private static String echo(Connection c, String text) throws IOException {
@@ -68,7 +72,8 @@ class RelayTests {
     assertEquals(128 * 1024, res.circuitBytes());
     Multiaddr circuit = res.addrs().getFirst();
     assertEquals(HostTests.addr(r) + "/p2p-circuit", circuit.toString());
-    assertTrue(b.listenAddrs().contains(circuit), "the relayed address is announced: " + b.listenAddrs());
+    assertTrue(
+        b.listenAddrs().contains(circuit), "the relayed address is announced: " + b.listenAddrs());
 
     Connection viaRelay = c.dial(circuit.withPeerId(b.peerId()));
     assertTrue(viaRelay.isRelayed());
@@ -80,7 +85,8 @@ class RelayTests {
     assertTrue(atB.isRelayed() && !atB.isOutbound());
     assertEquals(HostTests.addr(r) + "/p2p-circuit", atB.remoteAddr().toString());
     assertEquals("back", echo(atB, "back"), "the target opens streams on it too");
-    assertEquals(1, r.connections().stream().filter(x -> x.remotePeer().equals(c.peerId())).count());
+    assertEquals(
+        1, r.connections().stream().filter(x -> x.remotePeer().equals(c.peerId())).count());
 
     // A direct connection replaces the relayed one: new streams go direct, the circuit drains.
     Connection direct = c.dial(HostTests.addr(b));
@@ -117,13 +123,15 @@ class RelayTests {
     Connection viaRelay = c.dial(circuit);
     assertEquals("small", echo(viaRelay, "small"));
     // 256 KiB is past the relay's 64 KiB per direction: the circuit is reset mid-transfer.
-    assertThrows(IOException.class, () -> {
-      try (Stream s = viaRelay.newStream(HostTests.ECHO)) {
-        s.output().write(new byte[256 * 1024]);
-        s.closeWrite();
-        s.input().readAllBytes();
-      }
-    });
+    assertThrows(
+        IOException.class,
+        () -> {
+          try (Stream s = viaRelay.newStream(HostTests.ECHO)) {
+            s.output().write(new byte[256 * 1024]);
+            s.closeWrite();
+            s.input().readAllBytes();
+          }
+        });
     HostTests.waitUntil(() -> !viaRelay.isOpen(), "the relayed connection ends with its circuit");
     // A new circuit lasts its 2 s, then it is reset too.
     Connection second = c.dial(circuit);
@@ -131,7 +139,9 @@ class RelayTests {
     long start = System.nanoTime();
     HostTests.waitUntil(() -> !second.isOpen(), "the circuit ends at its duration");
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8));
-    HostTests.waitUntil(() -> r.core().relayService().orElseThrow().circuitCount() == 0, "no circuit left on the relay");
+    HostTests.waitUntil(
+        () -> r.core().relayService().orElseThrow().circuitCount() == 0,
+        "no circuit left on the relay");
   }
 
   @Test
@@ -154,11 +164,15 @@ class RelayTests {
     assertEquals(1, drops.size(), drops.toString());
     assertEquals(PeerDrop.Reason.MISBEHAVED, drops.getFirst().reason());
     assertEquals(flood.peerId(), drops.getFirst().peer().orElseThrow());
-    assertTrue(drops.getFirst().detail().startsWith("relay abuse: 4 refused hop requests"), drops.getFirst().detail());
+    assertTrue(
+        drops.getFirst().detail().startsWith("relay abuse: 4 refused hop requests"),
+        drops.getFirst().detail());
     HostTests.waitUntil(() -> r.connection(flood.peerId()).isEmpty(), "its connection is closed");
 
     // CONNECT abuse: asking again and again for a peer that holds no reservation.
-    Multiaddr nobody = Multiaddr.parse(HostTests.addr(r) + "/p2p-circuit/p2p/" + NodeIdentity.ephemeral().peerId());
+    Multiaddr nobody =
+        Multiaddr.parse(
+            HostTests.addr(r) + "/p2p-circuit/p2p/" + NodeIdentity.ephemeral().peerId());
     Host prober = host();
     for (int i = 0; i < 4; i++) {
       assertThrows(IOException.class, () -> prober.dial(nobody));

@@ -34,14 +34,20 @@ class TransportProviderTests {
   static TransportProvider provider() {
     // The module only provides the service; the daemon is the one that declares `uses`.
     TransportProviderTests.class.getModule().addUses(TransportProvider.class);
-    List<TransportProvider> ps = ServiceLoader.load(TransportProvider.class).stream()
-        .map(ServiceLoader.Provider::get).filter(p -> p.descriptor().id().equals("libp2p")).toList();
+    List<TransportProvider> ps =
+        ServiceLoader.load(TransportProvider.class).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(p -> p.descriptor().id().equals("libp2p"))
+            .toList();
     assertEquals(1, ps.size(), "one libp2p provider through ServiceLoader");
     return ps.getFirst();
   }
 
   static Transport start(NodeIdentity id, List<String> bootstrap) {
-    return provider().start(new TransportSettings(List.of("/ip4/127.0.0.1/tcp/0"), bootstrap, seed(id), "plasm/test", LIMITS));
+    return provider()
+        .start(
+            new TransportSettings(
+                List.of("/ip4/127.0.0.1/tcp/0"), bootstrap, seed(id), "plasm/test", LIMITS));
   }
 
   /** The seed of an identity made from a known seed. */
@@ -53,18 +59,32 @@ class TransportProviderTests {
   void twoNodesFindEachOtherAndShareTheDht() throws Exception {
     NodeIdentity ida = NodeIdentity.ephemeral();
     NodeIdentity idb = NodeIdentity.ephemeral();
-    try (Transport a = start(ida, List.of()); Transport b = start(idb, List.of())) {
+    try (Transport a = start(ida, List.of());
+        Transport b = start(idb, List.of())) {
       assertEquals(ida.peerId().toString(), a.peerId(), "the node's peer id is its identity's");
       String aAddr = a.listenAddresses().getFirst();
-      assertTrue(aAddr.startsWith("/ip4/127.0.0.1/tcp/") && aAddr.endsWith("/p2p/" + a.peerId()), aAddr);
-      try (Transport c = provider().start(new TransportSettings(List.of("/ip4/127.0.0.1/tcp/0"), List.of(aAddr),
-          seed(NodeIdentity.ephemeral()), "plasm/test", LIMITS))) {
+      assertTrue(
+          aAddr.startsWith("/ip4/127.0.0.1/tcp/") && aAddr.endsWith("/p2p/" + a.peerId()), aAddr);
+      try (Transport c =
+          provider()
+              .start(
+                  new TransportSettings(
+                      List.of("/ip4/127.0.0.1/tcp/0"),
+                      List.of(aAddr),
+                      seed(NodeIdentity.ephemeral()),
+                      "plasm/test",
+                      LIMITS))) {
         assertTrue(c.bootstrap() >= 1);
         // Identify runs beside the bootstrap's requests, so it may still be under way.
         long identifyDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         ConnectedPeer polled;
-        while ((polled = c.peers().stream().filter(p -> p.peerId().equals(a.peerId())).findFirst().orElseThrow())
-            .agentVersion().isEmpty()) {
+        while ((polled =
+                c.peers().stream()
+                    .filter(p -> p.peerId().equals(a.peerId()))
+                    .findFirst()
+                    .orElseThrow())
+            .agentVersion()
+            .isEmpty()) {
           assertTrue(System.nanoTime() < identifyDeadline, "a was never identified: " + polled);
           Thread.sleep(20);
         }
@@ -73,7 +93,11 @@ class TransportProviderTests {
         assertTrue(seen.protocols().contains(Dht.PLASM_PROTOCOL), seen::toString);
         assertEquals("plasm/test", seen.agentVersion());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (a.peers().stream().noneMatch(p -> p.peerId().equals(c.peerId()) && p.direction() == ConnectedPeer.Direction.INBOUND)) {
+        while (a.peers().stream()
+            .noneMatch(
+                p ->
+                    p.peerId().equals(c.peerId())
+                        && p.direction() == ConnectedPeer.Direction.INBOUND)) {
           assertTrue(System.nanoTime() < deadline, "a never saw c: " + a.peers());
           Thread.sleep(50);
         }
@@ -84,7 +108,8 @@ class TransportProviderTests {
         DhtKey content = new DhtKey("/plasm/module/abc");
         a.provide(content);
         List<PeerAddresses> providers = c.findProviders(content, 5);
-        assertTrue(providers.stream().anyMatch(p -> p.peerId().equals(a.peerId())), providers::toString);
+        assertTrue(
+            providers.stream().anyMatch(p -> p.peerId().equals(a.peerId())), providers::toString);
 
         PeerAddresses found = c.findPeer(a.peerId()).orElseThrow();
         assertTrue(found.addresses().stream().anyMatch(x -> aAddr.startsWith(x)), found::toString);
@@ -98,7 +123,8 @@ class TransportProviderTests {
           assertEquals("ping", new String(s.input().readAllBytes(), StandardCharsets.UTF_8));
           assertEquals(a.peerId(), s.peerId());
         }
-        assertThrows(PeerUnreachableException.class, () -> c.openStream(a.peerId(), "/plasm/nobody/1.0.0"));
+        assertThrows(
+            PeerUnreachableException.class, () -> c.openStream(a.peerId(), "/plasm/nobody/1.0.0"));
         assertTrue(a.removeStreamHandler("/plasm/test-echo/1.0.0"));
       }
       // b never joined: it knows nobody and cannot reach a.
@@ -111,11 +137,29 @@ class TransportProviderTests {
   void badInputIsRefusedNamingTheField() {
     NodeIdentity id = NodeIdentity.ephemeral();
     TransportProvider p = provider();
-    var e = assertThrows(InvalidInputException.class, () -> p.start(new TransportSettings(
-        List.of("/ip4/127.0.0.1/tcp/0", "/ip4/nope/tcp/1"), List.of(), seed(id), "x", LIMITS)));
+    var e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                p.start(
+                    new TransportSettings(
+                        List.of("/ip4/127.0.0.1/tcp/0", "/ip4/nope/tcp/1"),
+                        List.of(),
+                        seed(id),
+                        "x",
+                        LIMITS)));
     assertEquals("listen[1]", e.field());
-    e = assertThrows(InvalidInputException.class, () -> p.start(new TransportSettings(
-        List.of("/ip4/127.0.0.1/tcp/0"), List.of("/ip4/127.0.0.1/tcp/4001"), seed(id), "x", LIMITS)));
+    e =
+        assertThrows(
+            InvalidInputException.class,
+            () ->
+                p.start(
+                    new TransportSettings(
+                        List.of("/ip4/127.0.0.1/tcp/0"),
+                        List.of("/ip4/127.0.0.1/tcp/4001"),
+                        seed(id),
+                        "x",
+                        LIMITS)));
     assertEquals("bootstrap[0]", e.field());
     assertTrue(e.getMessage().contains("/p2p/"), e.getMessage());
     e = assertThrows(InvalidInputException.class, () -> new DhtKey("/ipns/x"));
@@ -123,7 +167,10 @@ class TransportProviderTests {
     try (Transport t = start(id, List.of())) {
       e = assertThrows(InvalidInputException.class, () -> t.findPeer("not-a-peer"));
       assertEquals("peerId", e.field());
-      e = assertThrows(InvalidInputException.class, () -> t.putValue(new DhtKey("/plasm/big"), new byte[1025]));
+      e =
+          assertThrows(
+              InvalidInputException.class,
+              () -> t.putValue(new DhtKey("/plasm/big"), new byte[1025]));
       assertEquals("value", e.field());
       t.close();
       assertThrows(TransportException.class, t::peers);
@@ -137,8 +184,18 @@ class TransportProviderTests {
     try (Transport a = start(id, List.of())) {
       String taken = a.listenAddresses().getFirst();
       String bind = taken.substring(0, taken.indexOf("/p2p/"));
-      var e = assertThrows(TransportException.class, () -> provider().start(
-          new TransportSettings(List.of(bind), List.of(), seed(NodeIdentity.ephemeral()), "x", LIMITS)));
+      var e =
+          assertThrows(
+              TransportException.class,
+              () ->
+                  provider()
+                      .start(
+                          new TransportSettings(
+                              List.of(bind),
+                              List.of(),
+                              seed(NodeIdentity.ephemeral()),
+                              "x",
+                              LIMITS)));
       assertTrue(e.getMessage().contains("cannot listen on " + bind), e.getMessage());
     }
   }

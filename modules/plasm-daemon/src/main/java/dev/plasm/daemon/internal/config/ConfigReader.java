@@ -10,9 +10,9 @@ import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.P2pConfig;
 import dev.plasm.daemon.RemoteConfig;
 import dev.plasm.identity.PeerId;
-import dev.plasm.transport.spi.TransportDescriptor;
 import dev.plasm.transport.spi.ReachSettings;
 import dev.plasm.transport.spi.RelayServiceLimits;
+import dev.plasm.transport.spi.TransportDescriptor;
 import dev.plasm.transport.spi.TransportLimits;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,8 +26,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.toml.TomlMapper;
@@ -43,20 +41,58 @@ public final class ConfigReader {
   private static final Map<String, List<String>> TABLES = new LinkedHashMap<>();
 
   static {
-    TABLES.put("api", List.of("listen", "max-json-body", "request-timeout", "max-wait", "max-connections"));
+    TABLES.put(
+        "api",
+        List.of("listen", "max-json-body", "request-timeout", "max-wait", "max-connections"));
     TABLES.put("daemon", List.of("heap"));
     TABLES.put("log", List.of("format"));
     TABLES.put("jobs", List.of("concurrency", "queue-capacity"));
     TABLES.put("limits", Arrays.stream(Limit.values()).map(Limit::configKey).toList());
-    TABLES.put("workers", List.of("kill-grace", "java-options", "warm", "max-jobs", "max-rss", "module-cache",
-        "shutdown-grace"));
+    TABLES.put(
+        "workers",
+        List.of(
+            "kill-grace",
+            "java-options",
+            "warm",
+            "max-jobs",
+            "max-rss",
+            "module-cache",
+            "shutdown-grace"));
     TABLES.put("engines", List.of("plugin-dirs"));
-    TABLES.put("remote", List.of("enabled", "allow", "deny", "max-concurrent", "per-peer-concurrent", "per-peer-per-minute",
-        "offer-interval", "offer-ttl", "max-attempts", "max-dispatch"));
-    TABLES.put("p2p", List.of("enabled", "transport", "listen", "bootstrap", "max-inbound-streams",
-        "max-pending-handshakes", "max-value-size", "max-records", "dial-timeout", "query-timeout", "autonat", "relays",
-        "hole-punching", "relay-service", "relay-max-reservations", "relay-max-circuits", "relay-circuit-duration",
-        "relay-circuit-bytes"));
+    TABLES.put(
+        "remote",
+        List.of(
+            "enabled",
+            "allow",
+            "deny",
+            "max-concurrent",
+            "per-peer-concurrent",
+            "per-peer-per-minute",
+            "offer-interval",
+            "offer-ttl",
+            "max-attempts",
+            "max-dispatch"));
+    TABLES.put(
+        "p2p",
+        List.of(
+            "enabled",
+            "transport",
+            "listen",
+            "bootstrap",
+            "max-inbound-streams",
+            "max-pending-handshakes",
+            "max-value-size",
+            "max-records",
+            "dial-timeout",
+            "query-timeout",
+            "autonat",
+            "relays",
+            "hole-punching",
+            "relay-service",
+            "relay-max-reservations",
+            "relay-max-circuits",
+            "relay-circuit-duration",
+            "relay-circuit-bytes"));
   }
 
   /** Every key, dotted ({@code api.listen}); top-level keys without a dot. */
@@ -97,7 +133,8 @@ public final class ConfigReader {
     } catch (NoSuchFileException e) {
       throw new ConfigurationException("--config", "--config: " + file + ": no such file");
     } catch (IOException e) {
-      throw new ConfigurationException("--config", "--config: cannot read " + file + ": " + e.getMessage());
+      throw new ConfigurationException(
+          "--config", "--config: cannot read " + file + ": " + e.getMessage());
     }
     return parse(file, text);
   }
@@ -108,14 +145,18 @@ public final class ConfigReader {
     try {
       root = TomlMapper.builder().build().readTree(toml);
     } catch (JacksonException e) {
-      throw new ConfigurationException("--config", where + ": not valid TOML: " + e.getOriginalMessage());
+      throw new ConfigurationException(
+          "--config", where + ": not valid TOML: " + e.getOriginalMessage());
     }
     Reader r = new Reader(where);
     for (Iterator<String> it = root.propertyNames().iterator(); it.hasNext(); ) {
       String k = it.next();
       if (!k.equals("state-dir") && !TABLES.containsKey(k)) {
-        throw r.error(k, "unknown key; the keys are state-dir and the tables "
-            + String.join(", ", TABLES.keySet().stream().sorted().toList()) + " (docs/config.md)");
+        throw r.error(
+            k,
+            "unknown key; the keys are state-dir and the tables "
+                + String.join(", ", TABLES.keySet().stream().sorted().toList())
+                + " (docs/config.md)");
       }
       if (TABLES.containsKey(k) && !root.get(k).isObject()) {
         throw r.error(k, "must be a table ([" + k + "])");
@@ -133,16 +174,28 @@ public final class ConfigReader {
     if (listen != null) {
       HostPort hp = hostPort(listen);
       if (hp == null) {
-        throw r.error("api.listen", "'" + listen + "' must be HOST:PORT with a port of 0-65535, e.g. 127.0.0.1:8080");
+        throw r.error(
+            "api.listen",
+            "'" + listen + "' must be HOST:PORT with a port of 0-65535, e.g. 127.0.0.1:8080");
       }
       host = hp.host();
       port = hp.port();
     }
-    DaemonConfig.Api apiConfig = new DaemonConfig.Api(host, port,
-        r.size(api, "api.", "max-json-body", da.maxJsonBody(), 1024, 1L << 30),
-        r.duration(api, "api.", "request-timeout", da.requestTimeout(), Duration.ofSeconds(1), Duration.ofHours(1)),
-        r.duration(api, "api.", "max-wait", da.maxWait(), Duration.ofSeconds(1), Duration.ofHours(1)),
-        (int) r.integer(api, "api.", "max-connections", da.maxConnections(), 8, 100_000));
+    DaemonConfig.Api apiConfig =
+        new DaemonConfig.Api(
+            host,
+            port,
+            r.size(api, "api.", "max-json-body", da.maxJsonBody(), 1024, 1L << 30),
+            r.duration(
+                api,
+                "api.",
+                "request-timeout",
+                da.requestTimeout(),
+                Duration.ofSeconds(1),
+                Duration.ofHours(1)),
+            r.duration(
+                api, "api.", "max-wait", da.maxWait(), Duration.ofSeconds(1), Duration.ofHours(1)),
+            (int) r.integer(api, "api.", "max-connections", da.maxConnections(), 8, 100_000));
 
     JsonNode log = r.table(root, "log");
     String format = r.string(log, "log.", "format");
@@ -156,31 +209,60 @@ public final class ConfigReader {
     long heap = r.size(r.table(root, "daemon"), "daemon.", "heap", d.heap(), 64L << 20, 1L << 40);
 
     JsonNode jobs = r.table(root, "jobs");
-    DaemonConfig.Jobs jobsConfig = new DaemonConfig.Jobs(
-        (int) r.integer(jobs, "jobs.", "concurrency", d.jobs().concurrency(), 1, 256),
-        (int) r.integer(jobs, "jobs.", "queue-capacity", d.jobs().queueCapacity(), 1, 100_000));
+    DaemonConfig.Jobs jobsConfig =
+        new DaemonConfig.Jobs(
+            (int) r.integer(jobs, "jobs.", "concurrency", d.jobs().concurrency(), 1, 256),
+            (int) r.integer(jobs, "jobs.", "queue-capacity", d.jobs().queueCapacity(), 1, 100_000));
 
     ResourceLimits limits = limits(r, r.table(root, "limits"), d.limits());
 
     JsonNode workers = r.table(root, "workers");
     DaemonConfig.Workers dw = d.workers();
-    long maxRss = workers != null && workers.has("max-rss") && workers.get("max-rss").isString()
-        && workers.get("max-rss").asString().equals("auto")
-        ? 0 : r.size(workers, "workers.", "max-rss", dw.maxRss(), 64L << 20, 1L << 40);
-    DaemonConfig.Workers workersConfig = new DaemonConfig.Workers(
-        r.duration(workers, "workers.", "kill-grace", dw.killGrace(), Duration.ofSeconds(1), Duration.ofMinutes(10)),
-        r.strings(workers, "workers.", "java-options", dw.javaOptions()),
-        r.bool(workers, "workers.", "warm", dw.warm()),
-        (int) r.integer(workers, "workers.", "max-jobs", dw.maxJobs(), 1, 1_000_000_000),
-        maxRss,
-        (int) r.integer(workers, "workers.", "module-cache", dw.moduleCache(), 0, 10_000),
-        r.duration(workers, "workers.", "shutdown-grace", dw.shutdownGrace(), Duration.ZERO, Duration.ofHours(1)));
+    long maxRss =
+        workers != null
+                && workers.has("max-rss")
+                && workers.get("max-rss").isString()
+                && workers.get("max-rss").asString().equals("auto")
+            ? 0
+            : r.size(workers, "workers.", "max-rss", dw.maxRss(), 64L << 20, 1L << 40);
+    DaemonConfig.Workers workersConfig =
+        new DaemonConfig.Workers(
+            r.duration(
+                workers,
+                "workers.",
+                "kill-grace",
+                dw.killGrace(),
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(10)),
+            r.strings(workers, "workers.", "java-options", dw.javaOptions()),
+            r.bool(workers, "workers.", "warm", dw.warm()),
+            (int) r.integer(workers, "workers.", "max-jobs", dw.maxJobs(), 1, 1_000_000_000),
+            maxRss,
+            (int) r.integer(workers, "workers.", "module-cache", dw.moduleCache(), 0, 10_000),
+            r.duration(
+                workers,
+                "workers.",
+                "shutdown-grace",
+                dw.shutdownGrace(),
+                Duration.ZERO,
+                Duration.ofHours(1)));
 
     JsonNode engines = r.table(root, "engines");
-    List<Path> pluginDirs = r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
+    List<Path> pluginDirs =
+        r.strings(engines, "engines.", "plugin-dirs", List.of()).stream().map(Path::of).toList();
 
-    return new DaemonConfig(file, stateDir, apiConfig, format, heap, jobsConfig, limits, workersConfig, pluginDirs,
-        p2p(r, root), remote(r, root));
+    return new DaemonConfig(
+        file,
+        stateDir,
+        apiConfig,
+        format,
+        heap,
+        jobsConfig,
+        limits,
+        workersConfig,
+        pluginDirs,
+        p2p(r, root),
+        remote(r, root));
   }
 
   /**
@@ -202,11 +284,13 @@ public final class ConfigReader {
         } else if (v.isString() && l.unit() != Limit.Unit.COUNT) {
           values.put(l, l.parse(v.asString()));
         } else {
-          throw r.error(key, switch (l.unit()) {
-            case BYTES -> "must be a size, e.g. \"64MiB\"";
-            case MILLIS -> "must be a duration string, e.g. \"30s\"";
-            case COUNT -> "must be a whole number";
-          });
+          throw r.error(
+              key,
+              switch (l.unit()) {
+                case BYTES -> "must be a size, e.g. \"64MiB\"";
+                case MILLIS -> "must be a duration string, e.g. \"30s\"";
+                case COUNT -> "must be a whole number";
+              });
         }
       } catch (LimitValueException e) {
         throw r.error(key, e.problem());
@@ -220,17 +304,33 @@ public final class ConfigReader {
     JsonNode t = r.table(root, "remote");
     List<String> allow = peerIds(r, t, "allow");
     List<String> deny = peerIds(r, t, "deny");
-    Duration interval = r.duration(t, "remote.", "offer-interval", d.offerInterval(), Duration.ofSeconds(1), Duration.ofHours(1));
-    Duration ttl = r.duration(t, "remote.", "offer-ttl", d.offerTtl(), Duration.ofSeconds(5), Duration.ofHours(24));
+    Duration interval =
+        r.duration(
+            t,
+            "remote.",
+            "offer-interval",
+            d.offerInterval(),
+            Duration.ofSeconds(1),
+            Duration.ofHours(1));
+    Duration ttl =
+        r.duration(
+            t, "remote.", "offer-ttl", d.offerTtl(), Duration.ofSeconds(5), Duration.ofHours(24));
     if (ttl.compareTo(interval) <= 0) {
-      throw r.error("remote.offer-ttl", "must be longer than remote.offer-interval (" + Durations.format(interval)
-          + "), or offers go stale between refreshes");
+      throw r.error(
+          "remote.offer-ttl",
+          "must be longer than remote.offer-interval ("
+              + Durations.format(interval)
+              + "), or offers go stale between refreshes");
     }
-    return new RemoteConfig(r.bool(t, "remote.", "enabled", d.enabled()), allow, deny,
+    return new RemoteConfig(
+        r.bool(t, "remote.", "enabled", d.enabled()),
+        allow,
+        deny,
         (int) r.integer(t, "remote.", "max-concurrent", d.maxConcurrent(), 1, 100_000),
         (int) r.integer(t, "remote.", "per-peer-concurrent", d.perPeerConcurrent(), 1, 100_000),
         (int) r.integer(t, "remote.", "per-peer-per-minute", d.perPeerPerMinute(), 1, 1_000_000),
-        interval, ttl,
+        interval,
+        ttl,
         (int) r.integer(t, "remote.", "max-attempts", d.maxAttempts(), 1, 100),
         (int) r.integer(t, "remote.", "max-dispatch", d.maxDispatch(), 1, 100_000));
   }
@@ -243,7 +343,9 @@ public final class ConfigReader {
       try {
         canonical.add(PeerId.parse(ids.get(i)).toString());
       } catch (IllegalArgumentException e) {
-        throw r.error("remote." + key + "[" + i + "]", "'" + ids.get(i) + "' is not a peer id: " + e.getMessage());
+        throw r.error(
+            "remote." + key + "[" + i + "]",
+            "'" + ids.get(i) + "' is not a peer id: " + e.getMessage());
       }
     }
     return canonical;
@@ -261,42 +363,88 @@ public final class ConfigReader {
     }
     List<String> listen = r.strings(t, "p2p.", "listen", d.listen());
     if (listen.isEmpty() || listen.size() > 16) {
-      throw r.error("p2p.listen", "give 1 to 16 addresses, e.g. [\"" + P2pConfig.DEFAULT_LISTEN + "\"]");
+      throw r.error(
+          "p2p.listen", "give 1 to 16 addresses, e.g. [\"" + P2pConfig.DEFAULT_LISTEN + "\"]");
     }
     for (int i = 0; i < listen.size(); i++) {
       String a = listen.get(i);
       if (!a.startsWith("/") || a.contains("/p2p/") || a.length() > 256) {
-        throw r.error("p2p.listen[" + i + "]", "'" + a + "' must be a multiaddr without /p2p/, e.g. " + P2pConfig.DEFAULT_LISTEN);
+        throw r.error(
+            "p2p.listen[" + i + "]",
+            "'" + a + "' must be a multiaddr without /p2p/, e.g. " + P2pConfig.DEFAULT_LISTEN);
       }
     }
     List<String> bootstrap = peerAddresses(r, t, "bootstrap", d.bootstrap(), 64);
     TransportLimits dl = d.limits();
-    int streams = (int) r.integer(t, "p2p.", "max-inbound-streams", dl.maxInboundStreams(), 1, 65_536);
-    int handshakes = (int) r.integer(t, "p2p.", "max-pending-handshakes", dl.maxPendingHandshakes(), 1, 4096);
-    int valueSize = (int) r.size(t, "p2p.", "max-value-size", dl.maxValueBytes(), 1, TransportLimits.MAX_VALUE_BYTES);
+    int streams =
+        (int) r.integer(t, "p2p.", "max-inbound-streams", dl.maxInboundStreams(), 1, 65_536);
+    int handshakes =
+        (int) r.integer(t, "p2p.", "max-pending-handshakes", dl.maxPendingHandshakes(), 1, 4096);
+    int valueSize =
+        (int)
+            r.size(
+                t,
+                "p2p.",
+                "max-value-size",
+                dl.maxValueBytes(),
+                1,
+                TransportLimits.MAX_VALUE_BYTES);
     int records = (int) r.integer(t, "p2p.", "max-records", dl.maxRecords(), 1, 10_000_000);
-    Duration dial = r.duration(t, "p2p.", "dial-timeout", dl.dialTimeout(), Duration.ofMillis(100), Duration.ofMinutes(5));
-    Duration query = r.duration(t, "p2p.", "query-timeout", dl.queryTimeout(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+    Duration dial =
+        r.duration(
+            t,
+            "p2p.",
+            "dial-timeout",
+            dl.dialTimeout(),
+            Duration.ofMillis(100),
+            Duration.ofMinutes(5));
+    Duration query =
+        r.duration(
+            t,
+            "p2p.",
+            "query-timeout",
+            dl.queryTimeout(),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(10));
     ReachSettings dr = d.reach();
     boolean autoNat = r.bool(t, "p2p.", "autonat", dr.autoNat());
     List<String> relays = peerAddresses(r, t, "relays", dr.relays(), 16);
     boolean holePunching = r.bool(t, "p2p.", "hole-punching", dr.holePunching());
     boolean relayService = r.bool(t, "p2p.", "relay-service", dr.relayService());
     RelayServiceLimits rl = dr.relayLimits();
-    int reservations = (int) r.integer(t, "p2p.", "relay-max-reservations", rl.maxReservations(), 1, 100_000);
+    int reservations =
+        (int) r.integer(t, "p2p.", "relay-max-reservations", rl.maxReservations(), 1, 100_000);
     int circuits = (int) r.integer(t, "p2p.", "relay-max-circuits", rl.maxCircuits(), 1, 100_000);
-    Duration circuitDuration = r.duration(t, "p2p.", "relay-circuit-duration", rl.circuitDuration(), Duration.ofSeconds(1),
-        Duration.ofHours(24));
+    Duration circuitDuration =
+        r.duration(
+            t,
+            "p2p.",
+            "relay-circuit-duration",
+            rl.circuitDuration(),
+            Duration.ofSeconds(1),
+            Duration.ofHours(24));
     long circuitBytes = r.size(t, "p2p.", "relay-circuit-bytes", rl.circuitBytes(), 1024, 1L << 40);
-    RelayServiceLimits limits = new RelayServiceLimits(reservations, rl.maxReservationsPerIp(), rl.reservationTtl(), circuits,
-        rl.maxCircuitsPerPeer(), circuitDuration, circuitBytes);
-    return new P2pConfig(enabled, transport, listen, bootstrap,
+    RelayServiceLimits limits =
+        new RelayServiceLimits(
+            reservations,
+            rl.maxReservationsPerIp(),
+            rl.reservationTtl(),
+            circuits,
+            rl.maxCircuitsPerPeer(),
+            circuitDuration,
+            circuitBytes);
+    return new P2pConfig(
+        enabled,
+        transport,
+        listen,
+        bootstrap,
         new TransportLimits(streams, handshakes, valueSize, records, dial, query),
         new ReachSettings(autoNat, relays, relayService, limits, holePunching));
   }
 
   /** {@code p2p.<key>}: at most {@code max} multiaddrs, each ending in {@code /p2p/<peer id>}. */
-  private static List<String> peerAddresses(Reader r, JsonNode t, String key, List<String> dflt, int max) {
+  private static List<String> peerAddresses(
+      Reader r, JsonNode t, String key, List<String> dflt, int max) {
     List<String> addrs = r.strings(t, "p2p.", key, dflt);
     if (addrs.size() > max) {
       throw r.error("p2p." + key, "give at most " + max + " peers");
@@ -304,7 +452,10 @@ public final class ConfigReader {
     for (int i = 0; i < addrs.size(); i++) {
       String a = addrs.get(i);
       int p = a.lastIndexOf("/p2p/");
-      String problem = !a.startsWith("/") || p < 0 ? "must end in /p2p/<peer id>, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW..." : null;
+      String problem =
+          !a.startsWith("/") || p < 0
+              ? "must end in /p2p/<peer id>, e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW..."
+              : null;
       if (problem == null) {
         try {
           PeerId.parse(a.substring(p + 5));
@@ -334,7 +485,12 @@ public final class ConfigReader {
       for (Iterator<String> it = t.propertyNames().iterator(); it.hasNext(); ) {
         String k = it.next();
         if (!keys.contains(k)) {
-          throw error(name + "." + k, "unknown key; [" + name + "] has " + String.join(", ", keys.stream().sorted().toList()));
+          throw error(
+              name + "." + k,
+              "unknown key; ["
+                  + name
+                  + "] has "
+                  + String.join(", ", keys.stream().sorted().toList()));
         }
       }
       return t;
@@ -395,12 +551,19 @@ public final class ConfigReader {
         throw error(prefix + key, "must be a size, e.g. \"64MiB\"");
       }
       if (n < min || n > max) {
-        throw error(prefix + key, ByteSize.format(n) + " is out of range; give " + ByteSize.format(min) + " to " + ByteSize.format(max));
+        throw error(
+            prefix + key,
+            ByteSize.format(n)
+                + " is out of range; give "
+                + ByteSize.format(min)
+                + " to "
+                + ByteSize.format(max));
       }
       return n;
     }
 
-    Duration duration(JsonNode t, String prefix, String key, Duration dflt, Duration min, Duration max) {
+    Duration duration(
+        JsonNode t, String prefix, String key, Duration dflt, Duration min, Duration max) {
       if (t == null || !t.has(key)) {
         return dflt;
       }
@@ -415,7 +578,13 @@ public final class ConfigReader {
         throw new ConfigurationException(prefix + key, where + ": " + e.getMessage());
       }
       if ((min != null && d.compareTo(min) < 0) || (max != null && d.compareTo(max) > 0)) {
-        throw error(prefix + key, v.asString() + " is out of range; give " + Durations.format(min) + " to " + Durations.format(max));
+        throw error(
+            prefix + key,
+            v.asString()
+                + " is out of range; give "
+                + Durations.format(min)
+                + " to "
+                + Durations.format(max));
       }
       return d;
     }

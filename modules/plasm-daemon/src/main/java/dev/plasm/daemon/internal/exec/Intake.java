@@ -72,7 +72,13 @@ public final class Intake {
   private final int queueCapacity;
   private final Object[] idempotencyLocks = new Object[64];
 
-  public Intake(JobStore store, JobRunner runner, Metrics metrics, Admission admission, Log log, int queueCapacity) {
+  public Intake(
+      JobStore store,
+      JobRunner runner,
+      Metrics metrics,
+      Admission admission,
+      Log log,
+      int queueCapacity) {
     this.store = store;
     this.runner = runner;
     this.metrics = metrics;
@@ -99,33 +105,64 @@ public final class Intake {
    *     several nodes sends one), or null to choose one here
    * @throws Refusal when the job is not taken
    */
-  public Accepted accept(JobManifest m, long moduleBytes, byte[] stdin, JobRecord.Requester requester, Determinism world)
+  public Accepted accept(
+      JobManifest m,
+      long moduleBytes,
+      byte[] stdin,
+      JobRecord.Requester requester,
+      Determinism world)
       throws IOException {
     if (world != null && !m.deterministic()) {
-      throw new Refusal(Refusal.Kind.INVALID, "determinism", "a recorded world is for deterministic jobs only");
+      throw new Refusal(
+          Refusal.Kind.INVALID, "determinism", "a recorded world is for deterministic jobs only");
     }
     String sha = ((ModuleSource.ByHash) m.module()).sha256();
     JobPlan plan;
     try {
-      plan = admission.admit(m, new Admission.ModuleInfo(sha, moduleBytes), sha.substring(0, 12) + ".wasm", stdin.length);
+      plan =
+          admission.admit(
+              m,
+              new Admission.ModuleInfo(sha, moduleBytes),
+              sha.substring(0, 12) + ".wasm",
+              stdin.length);
     } catch (LimitValueException e) {
       throw new Refusal(Refusal.Kind.INVALID, e.field(), e.messageFor(e.field()));
     } catch (ConfigurationException e) {
       throw new Refusal(Refusal.Kind.INVALID, e.field(), e.field() + ": " + e.getMessage());
     }
     if (moduleBytes > plan.limits().maxModuleBytes()) {
-      throw new Refusal(Refusal.Kind.INVALID, "limits.maxModuleBytes",
-          Limit.MODULE_SIZE.over("the module", moduleBytes, plan.limits().maxModuleBytes()) + " (the job's limits.maxModuleBytes)");
+      throw new Refusal(
+          Refusal.Kind.INVALID,
+          "limits.maxModuleBytes",
+          Limit.MODULE_SIZE.over("the module", moduleBytes, plan.limits().maxModuleBytes())
+              + " (the job's limits.maxModuleBytes)");
     }
     Determinism w = !plan.deterministic() ? null : world != null ? world : newDeterminism();
-    Accepted a = record(m, sha, stdin, requester, runner::reserve, runner::unreserve,
-        id -> JobRecord.queued(id, Instant.now(), plan, w, m.idempotencyKey(), requestHash(m, sha, stdin))
-            .withRequester(requester));
+    Accepted a =
+        record(
+            m,
+            sha,
+            stdin,
+            requester,
+            runner::reserve,
+            runner::unreserve,
+            id ->
+                JobRecord.queued(
+                        id, Instant.now(), plan, w, m.idempotencyKey(), requestHash(m, sha, stdin))
+                    .withRequester(requester));
     if (!a.existing()) {
       runner.enqueue(a.record().id());
       metrics.submitted();
-      log.info("job accepted", "job", a.record().id(), "module", sha, "engine", plan.engine().id(),
-          "requester", requester == null ? "local" : requester.peerId());
+      log.info(
+          "job accepted",
+          "job",
+          a.record().id(),
+          "module",
+          sha,
+          "engine",
+          plan.engine().id(),
+          "requester",
+          requester == null ? "local" : requester.peerId());
     }
     return a;
   }
@@ -136,42 +173,85 @@ public final class Intake {
    *
    * @param reserve takes a place among this node's jobs in flight elsewhere; false when there is none
    */
-  public Accepted acceptForDispatch(JobManifest m, JobPlan plan, byte[] stdin, JobRecord.Dispatch dispatch,
-      java.util.function.BooleanSupplier reserve, Runnable unreserve) throws IOException {
+  public Accepted acceptForDispatch(
+      JobManifest m,
+      JobPlan plan,
+      byte[] stdin,
+      JobRecord.Dispatch dispatch,
+      java.util.function.BooleanSupplier reserve,
+      Runnable unreserve)
+      throws IOException {
     String sha = plan.moduleSha256();
     Determinism w = plan.deterministic() ? newDeterminism() : null;
-    Accepted a = record(m, sha, stdin, null, reserve, unreserve,
-        id -> JobRecord.queued(id, Instant.now(), plan, w, m.idempotencyKey(), requestHash(m, sha, stdin)).withDispatch(dispatch));
+    Accepted a =
+        record(
+            m,
+            sha,
+            stdin,
+            null,
+            reserve,
+            unreserve,
+            id ->
+                JobRecord.queued(
+                        id, Instant.now(), plan, w, m.idempotencyKey(), requestHash(m, sha, stdin))
+                    .withDispatch(dispatch));
     if (!a.existing()) {
       metrics.submitted();
-      log.info("job accepted for other nodes", "job", a.record().id(), "module", sha, "placement", dispatch.placement().text(),
-          "redundancy", dispatch.redundancy());
+      log.info(
+          "job accepted for other nodes",
+          "job",
+          a.record().id(),
+          "module",
+          sha,
+          "placement",
+          dispatch.placement().text(),
+          "redundancy",
+          dispatch.redundancy());
     }
     return a;
   }
 
   /** The durable part of taking a job: idempotency, a reserved place, the record on disk. */
-  private Accepted record(JobManifest m, String sha, byte[] stdin, JobRecord.Requester requester,
-      java.util.function.BooleanSupplier reserve, Runnable unreserve, java.util.function.Function<String, JobRecord> make)
+  private Accepted record(
+      JobManifest m,
+      String sha,
+      byte[] stdin,
+      JobRecord.Requester requester,
+      java.util.function.BooleanSupplier reserve,
+      Runnable unreserve,
+      java.util.function.Function<String, JobRecord> make)
       throws IOException {
     String key = m.idempotencyKey();
     String requestSha = requestHash(m, sha, stdin);
-    Object lock = key != null ? idempotencyLock(key)
-        : requester != null ? idempotencyLock(requester.peerId() + "/" + requester.jobId()) : new Object();
+    Object lock =
+        key != null
+            ? idempotencyLock(key)
+            : requester != null
+                ? idempotencyLock(requester.peerId() + "/" + requester.jobId())
+                : new Object();
     synchronized (lock) {
-      JobRecord existing = key != null ? store.byIdempotencyKey(key)
-          : requester != null ? store.byRequester(requester.peerId(), requester.jobId()) : null;
+      JobRecord existing =
+          key != null
+              ? store.byIdempotencyKey(key)
+              : requester != null ? store.byRequester(requester.peerId(), requester.jobId()) : null;
       if (existing != null) {
         if (!requestSha.equals(existing.requestSha256())) {
-          throw new Refusal(Refusal.Kind.CONFLICT, key != null ? "idempotencyKey" : "jobId",
-              (key != null ? "idempotencyKey '" + key + "'" : "job id '" + requester.jobId() + "'") + " was used for job "
-                  + existing.id() + " with a different request");
+          throw new Refusal(
+              Refusal.Kind.CONFLICT,
+              key != null ? "idempotencyKey" : "jobId",
+              (key != null ? "idempotencyKey '" + key + "'" : "job id '" + requester.jobId() + "'")
+                  + " was used for job "
+                  + existing.id()
+                  + " with a different request");
         }
         return new Accepted(existing, true);
       }
       if (!reserve.getAsBoolean()) {
         metrics.queueFull();
-        throw new Refusal(Refusal.Kind.BUSY, null, "the queue is full (" + queueCapacity + " jobs waiting); retry later");
+        throw new Refusal(
+            Refusal.Kind.BUSY,
+            null,
+            "the queue is full (" + queueCapacity + " jobs waiting); retry later");
       }
       try {
         JobRecord r = make.apply(store.newId());
@@ -191,9 +271,11 @@ public final class Intake {
 
   /** What makes two submissions the same request: the manifest with the module by hash and stdin by digest. */
   public static String requestHash(JobManifest m, String sha, byte[] stdin) {
-    ObjectNode o = JobJson.tree(m.withModule(new ModuleSource.ByHash(sha)).withStdin(new StdinSource.None()));
+    ObjectNode o =
+        JobJson.tree(m.withModule(new ModuleSource.ByHash(sha)).withStdin(new StdinSource.None()));
     o.put("stdinSha256", HexFormat.of().formatHex(ModuleStore.sha256().digest(stdin)));
-    return HexFormat.of().formatHex(ModuleStore.sha256().digest(o.toString().getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of()
+        .formatHex(ModuleStore.sha256().digest(o.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   /** The recorded world of a deterministic job: chosen once, at admission, and stated in its receipt. */

@@ -11,8 +11,8 @@ import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
-import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.daemon.internal.store.Journal;
+import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.daemon.internal.store.WorkerResult;
 import dev.plasm.daemon.internal.worker.WorkerReply;
 import dev.plasm.daemon.internal.worker.WorkerSpec;
@@ -70,13 +70,21 @@ public final class JobRunner {
   private final List<Executor> executors = new ArrayList<>();
   private final long maxRss;
   private final Watchdog watchdog;
+
   /** Jobs whose end is being recorded: decided, not yet on disk (a cancel then finds them ended). */
   private final Set<String> ending = ConcurrentHashMap.newKeySet();
+
   private final Set<CompletableFuture<Void>> endings = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
   private volatile long stopDeadline;
 
-  public JobRunner(JobStore store, ModuleStore modules, DaemonConfig config, Path stateDir, Log log, Metrics metrics,
+  public JobRunner(
+      JobStore store,
+      ModuleStore modules,
+      DaemonConfig config,
+      Path stateDir,
+      Log log,
+      Metrics metrics,
       NodeReceipts receipts) {
     this.store = store;
     this.modules = modules;
@@ -95,16 +103,25 @@ public final class JobRunner {
   /** Why a watched worker must be killed now: its deadline, the end of a graceful stop, its memory. */
   private Watchdog.Kill check(Watchdog.Watch x, long now) {
     if (now - x.until > 0) {
-      return new Watchdog.Kill("the worker was still running " + Durations.format(config.workers().killGrace())
-          + " after the job's deadline and was killed", Limit.WALL_TIME);
+      return new Watchdog.Kill(
+          "the worker was still running "
+              + Durations.format(config.workers().killGrace())
+              + " after the job's deadline and was killed",
+          Limit.WALL_TIME);
     }
     if (stopping && now - stopDeadline > 0) {
-      return new Watchdog.Kill("the daemon shut down and the job did not finish within workers.shutdown-grace", null);
+      return new Watchdog.Kill(
+          "the daemon shut down and the job did not finish within workers.shutdown-grace", null);
     }
     long rss = x.worker.rss();
     if (rss > maxRss) {
-      return new Watchdog.Kill("the worker's resident memory reached " + ByteSize.format(rss) + ", over workers.max-rss "
-          + ByteSize.format(maxRss) + "; it was killed", Limit.MEMORY);
+      return new Watchdog.Kill(
+          "the worker's resident memory reached "
+              + ByteSize.format(rss)
+              + ", over workers.max-rss "
+              + ByteSize.format(maxRss)
+              + "; it was killed",
+          Limit.MEMORY);
     }
     return null;
   }
@@ -154,7 +171,11 @@ public final class JobRunner {
   }
 
   /** What {@link #cancel} did. */
-  public enum CancelResult { CANCELLED, ALREADY_ENDED, UNKNOWN }
+  public enum CancelResult {
+    CANCELLED,
+    ALREADY_ENDED,
+    UNKNOWN
+  }
 
   /** Where jobs out on other nodes are cancelled (set when p2p is on). */
   public interface RemoteCancel {
@@ -191,7 +212,10 @@ public final class JobRunner {
       }
       cancelled.put(id, "cancelled by a client");
       if (r.state() == JobState.QUEUED) {
-        end(r.endedUnrun(JobState.CANCELLED, Instant.now(), "cancelled by a client before it started"), -1);
+        end(
+            r.endedUnrun(
+                JobState.CANCELLED, Instant.now(), "cancelled by a client before it started"),
+            -1);
         if (queue.remove(id)) {
           slots.release(); // its place is free at once, not when an executor would have skipped it
         }
@@ -212,8 +236,10 @@ public final class JobRunner {
   /** How long the node is idle (no job taken) before it gives back the heap a load grew. */
   private static final Duration IDLE_TRIM = Duration.ofSeconds(5);
 
-  private final java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong trimmedAt = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong started =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong trimmedAt =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * After jobs, once nothing has run for {@link #IDLE_TRIM}: one full collection, after which the
@@ -270,8 +296,15 @@ public final class JobRunner {
           try {
             JobRecord r = store.get(id);
             if (r != null && !r.terminal()) {
-              endStarted(r, new ExecutionOutcome.Interrupted(stopping ? "the daemon shut down while the job was running"
-                  : "the daemon could not run the job: " + t, Usage.NONE), r.startedAt(), -1);
+              endStarted(
+                  r,
+                  new ExecutionOutcome.Interrupted(
+                      stopping
+                          ? "the daemon shut down while the job was running"
+                          : "the daemon could not run the job: " + t,
+                      Usage.NONE),
+                  r.startedAt(),
+                  -1);
             }
           } catch (IOException | RuntimeException e) {
             log.error("cannot record the job's end", "job", id, "error", e.toString());
@@ -357,12 +390,22 @@ public final class JobRunner {
     WorkerSpec.Stdin stdin = WorkerSpec.Stdin.NONE;
     if (r.plan().stdinBytes() > 0) {
       Journal.Region region = store.part(r.id(), JobStore.Part.STDIN);
-      stdin = region == null ? WorkerSpec.Stdin.NONE
-          : region.length() <= STDIN_INLINE ? WorkerSpec.Stdin.of(store.read(r.id(), JobStore.Part.STDIN))
-          : WorkerSpec.Stdin.region(region.file().toString(), region.offset(), region.length());
+      stdin =
+          region == null
+              ? WorkerSpec.Stdin.NONE
+              : region.length() <= STDIN_INLINE
+                  ? WorkerSpec.Stdin.of(store.read(r.id(), JobStore.Part.STDIN))
+                  : WorkerSpec.Stdin.region(
+                      region.file().toString(), region.offset(), region.length());
     }
-    return new WorkerSpec(r.id(), modules.path(r.plan().moduleSha256()).toString(), r.plan(), r.determinism(), stdin,
-        store.spillFile(r.id(), JobStore.Part.STDOUT).toString(), store.spillFile(r.id(), JobStore.Part.STDERR).toString());
+    return new WorkerSpec(
+        r.id(),
+        modules.path(r.plan().moduleSha256()).toString(),
+        r.plan(),
+        r.determinism(),
+        stdin,
+        store.spillFile(r.id(), JobStore.Part.STDOUT).toString(),
+        store.spillFile(r.id(), JobStore.Part.STDERR).toString());
   }
 
   private void runWorker(JobRecord r, Executor ex) throws IOException, InterruptedException {
@@ -372,14 +415,24 @@ public final class JobRunner {
     try {
       w = ex.take();
     } catch (IOException e) {
-      endStarted(r, new ExecutionOutcome.Failed("the daemon could not start a worker process: " + e.getMessage(),
-          Usage.NONE), r.startedAt(), -1);
+      endStarted(
+          r,
+          new ExecutionOutcome.Failed(
+              "the daemon could not start a worker process: " + e.getMessage(), Usage.NONE),
+          r.startedAt(),
+          -1);
       return;
     }
     workers.put(r.id(), w);
-    long until = start + Duration.ofMillis(r.plan().limits().timeout().toMillis()).plus(config.workers().killGrace()).toNanos();
+    long until =
+        start
+            + Duration.ofMillis(r.plan().limits().timeout().toMillis())
+                .plus(config.workers().killGrace())
+                .toNanos();
     Watchdog.Watch watch = watchdog.watch(w, until);
-    if (stopping || cancelled.containsKey(r.id()) || !w.send(spec)) { // cancelled or stopped while it was starting
+    if (stopping
+        || cancelled.containsKey(r.id())
+        || !w.send(spec)) { // cancelled or stopped while it was starting
       w.kill();
     }
     WorkerProcess.Event event = w.read();
@@ -402,32 +455,58 @@ public final class JobRunner {
     synchronized (lock(r.id())) {
       String why = cancelled.remove(r.id());
       if (why != null) {
-        endStarted(r, new ExecutionOutcome.Cancelled(why + " while it was running; its worker was killed",
-            usage(r.id(), micros)), r.startedAt(), micros);
+        endStarted(
+            r,
+            new ExecutionOutcome.Cancelled(
+                why + " while it was running; its worker was killed", usage(r.id(), micros)),
+            r.startedAt(),
+            micros);
         return;
       }
-      if (reply != null) { // the worker finished the job (also when it halted a runaway guest itself)
+      if (reply
+          != null) { // the worker finished the job (also when it halted a runaway guest itself)
         JobRecord ended = reply.result().applyTo(r, reply.receipt() != null);
-        JobStore.Parts parts = new JobStore.Parts(reply.stdout(), reply.stderr(), reply.receipt(), reply.stdout() == null,
-            reply.stderr() == null);
+        JobStore.Parts parts =
+            new JobStore.Parts(
+                reply.stdout(),
+                reply.stderr(),
+                reply.receipt(),
+                reply.stdout() == null,
+                reply.stderr() == null);
         endAsync(ended, parts, micros);
         return;
       }
       int code = event instanceof WorkerProcess.Died d ? d.exitCode() : -1;
       ExecutionOutcome o;
       if (kill != null && kill.limit() == Limit.WALL_TIME) {
-        o = new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job ran past its "
-            + Durations.format(r.plan().limits().timeout()) + " wall-clock limit; " + kill.why(), usage(r.id(), micros));
+        o =
+            new ExecutionOutcome.LimitExceeded(
+                Limit.WALL_TIME,
+                "the job ran past its "
+                    + Durations.format(r.plan().limits().timeout())
+                    + " wall-clock limit; "
+                    + kill.why(),
+                usage(r.id(), micros));
       } else if (kill != null && kill.limit() == Limit.MEMORY) {
         o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, kill.why(), usage(r.id(), micros));
       } else if (stopping) {
-        o = new ExecutionOutcome.Interrupted(kill != null ? kill.why() : "the daemon shut down while the job was running",
-            usage(r.id(), micros));
+        o =
+            new ExecutionOutcome.Interrupted(
+                kill != null ? kill.why() : "the daemon shut down while the job was running",
+                usage(r.id(), micros));
       } else if (code == JVM_OUT_OF_MEMORY) {
-        o = new ExecutionOutcome.LimitExceeded(Limit.MEMORY, "the worker process ran out of memory", usage(r.id(), micros));
+        o =
+            new ExecutionOutcome.LimitExceeded(
+                Limit.MEMORY, "the worker process ran out of memory", usage(r.id(), micros));
       } else {
-        o = new ExecutionOutcome.Failed("the worker process ended with exit code " + code
-            + " without a result (its log: " + stateDir.relativize(w.log()) + " in the state directory)", usage(r.id(), micros));
+        o =
+            new ExecutionOutcome.Failed(
+                "the worker process ended with exit code "
+                    + code
+                    + " without a result (its log: "
+                    + stateDir.relativize(w.log())
+                    + " in the state directory)",
+                usage(r.id(), micros));
       }
       endStarted(r, o, r.startedAt(), micros);
     }
@@ -443,21 +522,26 @@ public final class JobRunner {
     ending.add(id);
     CompletableFuture<Void> f = store.endAsync(ended, parts);
     endings.add(f);
-    f.whenComplete((v, e) -> {
-      ending.remove(id);
-      endings.remove(f);
-      if (e != null) {
-        log.error("cannot record the job's end", "job", id, "error", e.toString());
-      } else {
-        ended(ended, micros);
-      }
-    });
+    f.whenComplete(
+        (v, e) -> {
+          ending.remove(id);
+          endings.remove(f);
+          if (e != null) {
+            log.error("cannot record the job's end", "job", id, "error", e.toString());
+          } else {
+            ended(ended, micros);
+          }
+        });
   }
 
   /** What the daemon measured of a job whose worker could not report: the time, and the output it spilled. */
   private Usage usage(String id, long micros) {
-    return new Usage(Duration.ofNanos(Math.max(0, micros) * 1000), 0, OptionalLong.empty(),
-        size(store.spillFile(id, JobStore.Part.STDOUT)), size(store.spillFile(id, JobStore.Part.STDERR)));
+    return new Usage(
+        Duration.ofNanos(Math.max(0, micros) * 1000),
+        0,
+        OptionalLong.empty(),
+        size(store.spillFile(id, JobStore.Part.STDOUT)),
+        size(store.spillFile(id, JobStore.Part.STDERR)));
   }
 
   private static long size(Path p) {
@@ -472,14 +556,20 @@ public final class JobRunner {
    * Ends a job that started with an outcome the daemon decided, and signs its receipt: a job that
    * ran, even partly, always ends with a signed statement of how.
    */
-  private void endStarted(JobRecord r, ExecutionOutcome o, Instant startedAt, long micros) throws IOException {
+  private void endStarted(JobRecord r, ExecutionOutcome o, Instant startedAt, long micros)
+      throws IOException {
     Instant now = Instant.now();
     byte[] receipt;
     String reason = o instanceof ExecutionOutcome.Completed ? null : message(o);
     try {
       receipt = receipts.issue(r, store, o, startedAt == null ? now : startedAt, now);
     } catch (IOException | RuntimeException e) {
-      log.error("cannot sign the receipt of a job the daemon ended", "job", r.id(), "error", e.toString());
+      log.error(
+          "cannot sign the receipt of a job the daemon ended",
+          "job",
+          r.id(),
+          "error",
+          e.toString());
       receipt = null;
     }
     JobRecord ended = r.ended(WorkerResult.stateOf(o), now, o, reason, receipt != null);
@@ -507,7 +597,16 @@ public final class JobRunner {
   private void ended(JobRecord r, long micros) {
     String kind = r.outcome() != null ? r.outcome().id() : r.state().text();
     metrics.ended(kind, micros);
-    log.info("job ended", "job", r.id(), "state", r.state().text(), "outcome", kind, "millis", micros < 0 ? 0 : micros / 1000);
+    log.info(
+        "job ended",
+        "job",
+        r.id(),
+        "state",
+        r.state().text(),
+        "outcome",
+        kind,
+        "millis",
+        micros < 0 ? 0 : micros / 1000);
   }
 
   /** What a replayed job did: its outcome and its output. */
@@ -519,27 +618,43 @@ public final class JobRunner {
    * worker is killed at the job's deadline plus {@code workers.kill-grace}; nothing of the run is
    * kept but what is returned.
    */
-  public Replay replay(String jobId, dev.plasm.job.JobPlan plan, dev.plasm.engine.spi.Determinism det, byte[] stdin)
+  public Replay replay(
+      String jobId, dev.plasm.job.JobPlan plan, dev.plasm.engine.spi.Determinism det, byte[] stdin)
       throws IOException, InterruptedException {
     Path dir = AtomicFiles.privateDir(stateDir.resolve("replays")).resolve(jobId);
     AtomicFiles.newPrivateDir(dir);
     WorkerProcess w = null;
     try {
-      w = WorkerProcess.start(launcher.command(DaemonConfig.workerHeapMiB(plan.limits().maxMemoryBytes())),
-          stateDir.resolve("logs").resolve("replay.log"), plan.limits().maxOutputBytes());
+      w =
+          WorkerProcess.start(
+              launcher.command(DaemonConfig.workerHeapMiB(plan.limits().maxMemoryBytes())),
+              stateDir.resolve("logs").resolve("replay.log"),
+              plan.limits().maxOutputBytes());
       metrics.workerStarted();
-      if (!w.send(new WorkerSpec(jobId + "-replay", modules.path(plan.moduleSha256()).toString(), plan, det,
-          WorkerSpec.Stdin.of(stdin), dir.resolve(JobStore.STDOUT).toString(), dir.resolve(JobStore.STDERR).toString()))) {
+      if (!w.send(
+          new WorkerSpec(
+              jobId + "-replay",
+              modules.path(plan.moduleSha256()).toString(),
+              plan,
+              det,
+              WorkerSpec.Stdin.of(stdin),
+              dir.resolve(JobStore.STDOUT).toString(),
+              dir.resolve(JobStore.STDERR).toString()))) {
         throw new IOException("the replay worker did not take the job");
       }
-      Watchdog.Watch watch = watchdog.watch(w, System.nanoTime() + plan.limits().timeout().plus(config.workers().killGrace()).toNanos());
+      Watchdog.Watch watch =
+          watchdog.watch(
+              w,
+              System.nanoTime()
+                  + plan.limits().timeout().plus(config.workers().killGrace()).toNanos());
       WorkerProcess.Event e = w.read();
       watchdog.unwatch(watch);
       if (!(e instanceof WorkerProcess.Replied rep)) {
         throw new IOException("the replay ended without a result");
       }
       WorkerReply reply = rep.reply();
-      return new Replay(reply.result().outcome(),
+      return new Replay(
+          reply.result().outcome(),
           reply.stdout() != null ? reply.stdout() : readAll(dir.resolve(JobStore.STDOUT)),
           reply.stderr() != null ? reply.stderr() : readAll(dir.resolve(JobStore.STDERR)));
     } finally {
@@ -556,13 +671,16 @@ public final class JobRunner {
 
   private static void deleteTree(Path dir) {
     try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
-        try {
-          Files.deleteIfExists(f);
-        } catch (IOException e) {
-          // Best effort: a replay's scratch directory.
-        }
-      });
+      files
+          .sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              f -> {
+                try {
+                  Files.deleteIfExists(f);
+                } catch (IOException e) {
+                  // Best effort: a replay's scratch directory.
+                }
+              });
     } catch (IOException e) {
       // Nothing there.
     }
@@ -572,24 +690,33 @@ public final class JobRunner {
    * Ends a job found running when the daemon started again after a crash: interrupted, with a
    * receipt (the node cannot say how long it ran; the usage says 0).
    */
-  public static JobStore.Ended recoverInterrupted(NodeReceipts receipts, JobRecord r, JobStore store) {
+  public static JobStore.Ended recoverInterrupted(
+      NodeReceipts receipts, JobRecord r, JobStore store) {
     Instant now = Instant.now();
     Usage usage;
     try {
-      usage = new Usage(Duration.ZERO, 0, OptionalLong.empty(), store.digest(r.id(), JobStore.Part.STDOUT).bytes(),
-          store.digest(r.id(), JobStore.Part.STDERR).bytes());
+      usage =
+          new Usage(
+              Duration.ZERO,
+              0,
+              OptionalLong.empty(),
+              store.digest(r.id(), JobStore.Part.STDOUT).bytes(),
+              store.digest(r.id(), JobStore.Part.STDERR).bytes());
     } catch (IOException e) {
       usage = Usage.NONE;
     }
-    ExecutionOutcome.Interrupted o = new ExecutionOutcome.Interrupted(
-        "the daemon stopped while the job was running; it may have partly run and was not run again", usage);
+    ExecutionOutcome.Interrupted o =
+        new ExecutionOutcome.Interrupted(
+            "the daemon stopped while the job was running; it may have partly run and was not run again",
+            usage);
     byte[] receipt;
     try {
       receipt = receipts.issue(r, store, o, r.startedAt() == null ? now : r.startedAt(), now);
     } catch (IOException | RuntimeException e) {
       receipt = null; // the record says there is no receipt; nothing else is lost
     }
-    return new JobStore.Ended(r.ended(JobState.INTERRUPTED, now, o, o.message(), receipt != null), receipt);
+    return new JobStore.Ended(
+        r.ended(JobState.INTERRUPTED, now, o, o.message(), receipt != null), receipt);
   }
 
   /**
@@ -631,15 +758,23 @@ public final class JobRunner {
     Instant now = Instant.now();
     for (JobRecord r : store.unfinished()) {
       if (r.dispatch() != null && r.state() == JobState.RUNNING) {
-        continue; // out on other nodes, which keep running it: asked for again after the restart (RemoteNode.resume)
+        continue; // out on other nodes, which keep running it: asked for again after the restart
+        // (RemoteNode.resume)
       }
       try {
         if (r.state() == JobState.QUEUED) {
-          store.update(r.endedUnrun(JobState.INTERRUPTED, now,
-              "the daemon shut down before the job started; it never ran, submit it again"));
+          store.update(
+              r.endedUnrun(
+                  JobState.INTERRUPTED,
+                  now,
+                  "the daemon shut down before the job started; it never ran, submit it again"));
         } else {
-          endStarted(r, new ExecutionOutcome.Interrupted("the daemon shut down while the job was running",
-              usage(r.id(), -1)), r.startedAt(), -1);
+          endStarted(
+              r,
+              new ExecutionOutcome.Interrupted(
+                  "the daemon shut down while the job was running", usage(r.id(), -1)),
+              r.startedAt(),
+              -1);
         }
       } catch (IOException e) {
         log.error("cannot record the job's end", "job", r.id(), "error", e.toString());

@@ -9,7 +9,9 @@ import java.util.function.LongSupplier;
 
 /** The counters behind {@code /metrics}, in the Prometheus text format (version 0.0.4). */
 public final class Metrics {
-  private static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+  private static final double[] BUCKETS = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
+  };
 
   private final Map<String, AtomicLong> jobsByOutcome = new TreeMap<>();
   private final AtomicLong submitted = new AtomicLong();
@@ -97,41 +99,112 @@ public final class Metrics {
 
   public String render() {
     StringBuilder b = new StringBuilder();
-    b.append("# HELP plasm_jobs_total Jobs that ended, by outcome (completed, trapped, limit-exceeded, rejected, failed, cancelled, interrupted).\n");
+    b.append(
+        "# HELP plasm_jobs_total Jobs that ended, by outcome (completed, trapped, limit-exceeded, rejected, failed, cancelled, interrupted).\n");
     b.append("# TYPE plasm_jobs_total counter\n");
     synchronized (jobsByOutcome) {
-      for (String k : new String[] {"completed", "trapped", "limit-exceeded", "rejected", "failed", "cancelled", "interrupted"}) {
+      for (String k :
+          new String[] {
+            "completed",
+            "trapped",
+            "limit-exceeded",
+            "rejected",
+            "failed",
+            "cancelled",
+            "interrupted"
+          }) {
         jobsByOutcome.computeIfAbsent(k, x -> new AtomicLong());
       }
-      jobsByOutcome.forEach((k, v) -> b.append("plasm_jobs_total{outcome=\"").append(k).append("\"} ").append(v.get()).append('\n'));
+      jobsByOutcome.forEach(
+          (k, v) ->
+              b.append("plasm_jobs_total{outcome=\"")
+                  .append(k)
+                  .append("\"} ")
+                  .append(v.get())
+                  .append('\n'));
     }
     metric(b, "plasm_jobs_submitted_total", "counter", "Jobs accepted.", submitted.get());
-    metric(b, "plasm_jobs_rejected_queue_full_total", "counter",
-        "Submissions refused with 429 because the queue was full.", rejectedFull.get());
-    metric(b, "plasm_workers_killed_total", "counter",
-        "Worker processes killed (deadline, memory, cancel or shutdown).", workersKilled.get());
-    metric(b, "plasm_workers_started_total", "counter",
-        "Worker processes started (warm pool fills and replacements).", workersStarted.get());
-    metric(b, "plasm_workers_alive", "gauge", "Worker processes alive now, idle warm ones included.", workersAlive.getAsInt());
-    metric(b, "plasm_module_cache_hits_total", "counter",
-        "Jobs whose compiled module came from their worker's cache.", cacheHits.get());
-    metric(b, "plasm_module_cache_misses_total", "counter", "Jobs whose module their worker had to compile.", cacheMisses.get());
+    metric(
+        b,
+        "plasm_jobs_rejected_queue_full_total",
+        "counter",
+        "Submissions refused with 429 because the queue was full.",
+        rejectedFull.get());
+    metric(
+        b,
+        "plasm_workers_killed_total",
+        "counter",
+        "Worker processes killed (deadline, memory, cancel or shutdown).",
+        workersKilled.get());
+    metric(
+        b,
+        "plasm_workers_started_total",
+        "counter",
+        "Worker processes started (warm pool fills and replacements).",
+        workersStarted.get());
+    metric(
+        b,
+        "plasm_workers_alive",
+        "gauge",
+        "Worker processes alive now, idle warm ones included.",
+        workersAlive.getAsInt());
+    metric(
+        b,
+        "plasm_module_cache_hits_total",
+        "counter",
+        "Jobs whose compiled module came from their worker's cache.",
+        cacheHits.get());
+    metric(
+        b,
+        "plasm_module_cache_misses_total",
+        "counter",
+        "Jobs whose module their worker had to compile.",
+        cacheMisses.get());
     metric(b, "plasm_queue_depth", "gauge", "Jobs waiting to run.", queueDepth.getAsInt());
     metric(b, "plasm_jobs_running", "gauge", "Jobs running now.", running.getAsInt());
-    metric(b, "plasm_http_connections_open", "gauge", "HTTP connections open now.", httpOpen.getAsInt());
-    metric(b, "plasm_http_connections_refused_total", "counter",
-        "HTTP connections answered 503 because api.max-connections were open.", httpRefused.getAsLong());
-    metric(b, "plasm_http_connections_timed_out_total", "counter",
-        "HTTP connections closed because a request or an exchange ran out of time.", httpTimedOut.getAsLong());
-    metric(b, "plasm_journal_syncs_total", "counter",
-        "Times the job journal was forced to disk (each covers every entry appended meanwhile).", journalSyncs.getAsLong());
-    metric(b, "plasm_journal_entries_total", "counter", "Entries written to the job journal.", journalEntries.getAsLong());
-    b.append("# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
+    metric(
+        b,
+        "plasm_http_connections_open",
+        "gauge",
+        "HTTP connections open now.",
+        httpOpen.getAsInt());
+    metric(
+        b,
+        "plasm_http_connections_refused_total",
+        "counter",
+        "HTTP connections answered 503 because api.max-connections were open.",
+        httpRefused.getAsLong());
+    metric(
+        b,
+        "plasm_http_connections_timed_out_total",
+        "counter",
+        "HTTP connections closed because a request or an exchange ran out of time.",
+        httpTimedOut.getAsLong());
+    metric(
+        b,
+        "plasm_journal_syncs_total",
+        "counter",
+        "Times the job journal was forced to disk (each covers every entry appended meanwhile).",
+        journalSyncs.getAsLong());
+    metric(
+        b,
+        "plasm_journal_entries_total",
+        "counter",
+        "Entries written to the job journal.",
+        journalEntries.getAsLong());
+    b.append(
+        "# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");
     for (int i = 0; i < BUCKETS.length; i++) {
-      b.append("plasm_job_duration_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ").append(bucketCounts.get(i)).append('\n');
+      b.append("plasm_job_duration_seconds_bucket{le=\"")
+          .append(BUCKETS[i])
+          .append("\"} ")
+          .append(bucketCounts.get(i))
+          .append('\n');
     }
-    b.append("plasm_job_duration_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.get()).append('\n');
+    b.append("plasm_job_duration_seconds_bucket{le=\"+Inf\"} ")
+        .append(latencyCount.get())
+        .append('\n');
     b.append("plasm_job_duration_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
     b.append("plasm_job_duration_seconds_count ").append(latencyCount.get()).append('\n');
     b.append(extra.get());

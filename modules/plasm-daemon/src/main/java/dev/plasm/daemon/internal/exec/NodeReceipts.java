@@ -40,22 +40,32 @@ public final class NodeReceipts {
    * Signs the receipt of a job that ended with {@code outcome}, stating its parts as the store holds
    * them; null when it cannot (the job's engine is gone: nothing true could be said about it).
    */
-  public byte[] issue(JobRecord r, JobStore store, ExecutionOutcome outcome, Instant startedAt, Instant finishedAt)
+  public byte[] issue(
+      JobRecord r, JobStore store, ExecutionOutcome outcome, Instant startedAt, Instant finishedAt)
       throws IOException {
     JobPlan p = r.plan();
     Optional<EngineInfo> engine = registry.find(p.engine().id());
     EngineDescriptor d = engine.map(EngineInfo::descriptor).orElse(null);
     if (d == null) {
-      return null; // the engine is gone (a plugin removed across a restart): nothing true to say about it
+      return null; // the engine is gone (a plugin removed across a restart): nothing true to say
+      // about it
     }
-    JobResult result = new JobResult(outcome, d, new StreamDigest(p.moduleSha256(), p.moduleBytes()),
-        digest(store, r.id(), JobStore.Part.STDIN), digest(store, r.id(), JobStore.Part.STDOUT),
-        digest(store, r.id(), JobStore.Part.STDERR), startedAt, finishedAt);
+    JobResult result =
+        new JobResult(
+            outcome,
+            d,
+            new StreamDigest(p.moduleSha256(), p.moduleBytes()),
+            digest(store, r.id(), JobStore.Part.STDIN),
+            digest(store, r.id(), JobStore.Part.STDOUT),
+            digest(store, r.id(), JobStore.Part.STDERR),
+            startedAt,
+            finishedAt);
     var receipt = ReceiptIssuer.issue(p, r.determinism(), result, r.id(), identity, scheme);
     return ReceiptCodec.toJson(receipt).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static StreamDigest digest(JobStore store, String id, JobStore.Part part) throws IOException {
+  private static StreamDigest digest(JobStore store, String id, JobStore.Part part)
+      throws IOException {
     JobStore.DigestOf d = store.digest(id, part);
     return new StreamDigest(d.sha256(), d.bytes());
   }

@@ -25,14 +25,19 @@ final class WorkerLauncher {
   /** Starts a worker whose stderr goes to {@code STATE/logs/worker-N.log}. */
   WorkerProcess start(int executor) throws IOException {
     long heapMiB = DaemonConfig.workerHeapMiB(config.limits().maxMemoryBytes());
-    return WorkerProcess.start(command(heapMiB), stateDir.resolve("logs").resolve("worker-" + executor + ".log"),
+    return WorkerProcess.start(
+        command(heapMiB),
+        stateDir.resolve("logs").resolve("worker-" + executor + ".log"),
         config.limits().maxOutputBytes());
   }
 
   /** The command that starts a worker: this runtime's java, with this process's module or class path. */
   List<String> command(long heapMiB) {
-    String java = ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.add("-Xmx" + heapMiB + "m");
@@ -40,7 +45,8 @@ final class WorkerLauncher {
     // all of it resident in every idle warm worker; start small and grow with the job.
     cmd.add("-Xms16m");
     cmd.add("-XX:+UseSerialGC");
-    // Give memory back after a large job (the worker collects once idle), so an idle warm worker stays small.
+    // Give memory back after a large job (the worker collects once idle), so an idle warm worker
+    // stays small.
     cmd.add("-XX:MinHeapFreeRatio=10");
     cmd.add("-XX:MaxHeapFreeRatio=30");
     cmd.add("-XX:+ExitOnOutOfMemoryError");
@@ -79,7 +85,11 @@ final class WorkerLauncher {
       cmd.add(WorkerMain.class.getModule().getName() + "/" + main);
     } else {
       cmd.add("-cp");
-      cmd.add(classPath + (modulePath == null || modulePath.isBlank() ? "" : File.pathSeparator + modulePath));
+      cmd.add(
+          classPath
+              + (modulePath == null || modulePath.isBlank()
+                  ? ""
+                  : File.pathSeparator + modulePath));
       cmd.add(main);
     }
     cmd.add("--state");

@@ -45,7 +45,8 @@ final class WorkerProcess {
    */
   private WorkerProcess(Process process, Path log, long maxPart) {
     this.process = process;
-    this.stdin = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 64 * 1024));
+    this.stdin =
+        new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 64 * 1024));
     this.stdout = new DataInputStream(new BufferedInputStream(process.getInputStream(), 64 * 1024));
     this.log = log;
     this.maxPart = maxPart;

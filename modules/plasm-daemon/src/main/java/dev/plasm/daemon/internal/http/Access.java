@@ -41,7 +41,10 @@ final class Access {
   }
 
   private static String hostPort(String host, int port) {
-    return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host).toLowerCase(Locale.ROOT) + ":" + port;
+    return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host)
+            .toLowerCase(Locale.ROOT)
+        + ":"
+        + port;
   }
 
   void checkHost(Exchange ex) {
@@ -54,24 +57,37 @@ final class Access {
       return;
     }
     if (anyHost) {
-      // Bound to every address: accept IP literals with our port (never a DNS name that could rebind).
+      // Bound to every address: accept IP literals with our port (never a DNS name that could
+      // rebind).
       int colon = h.lastIndexOf(':');
       String name = colon > 0 ? h.substring(0, colon) : h;
       if (name.matches("[0-9.]+|\\[[0-9a-f:.]+]") && h.endsWith(":" + port)) {
         return;
       }
     }
-    throw new ApiException(421, "bad-host", "Host",
-        "the Host header '" + host + "' is not this daemon's address; use " + allowedHosts.iterator().next());
+    throw new ApiException(
+        421,
+        "bad-host",
+        "Host",
+        "the Host header '"
+            + host
+            + "' is not this daemon's address; use "
+            + allowedHosts.iterator().next());
   }
 
   void checkToken(Exchange ex) {
     String auth = ex.header("Authorization");
-    byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
-    // Hashing first makes the comparison constant-time in the token's length as well as its content.
+    byte[] given =
+        auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8)
+            : new byte[0];
+    // Hashing first makes the comparison constant-time in the token's length as well as its
+    // content.
     if (!MessageDigest.isEqual(sha256(given), tokenHash) || given.length == 0) {
-      throw new ApiException(401, "unauthorized", "Authorization",
+      throw new ApiException(
+          401,
+          "unauthorized",
+          "Authorization",
           "a bearer token is required: send 'Authorization: Bearer TOKEN' with the token in the daemon's state directory (file 'token')",
           Map.of("WWW-Authenticate", "Bearer realm=\"plasm\""));
     }

@@ -13,7 +13,8 @@ public final class ApiException extends RuntimeException {
     this(status, code, field, message, Map.of());
   }
 
-  public ApiException(int status, String code, String field, String message, Map<String, String> headers) {
+  public ApiException(
+      int status, String code, String field, String message, Map<String, String> headers) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;

@@ -43,8 +43,18 @@ public final class ApiServer {
   private HttpServer server;
   private Access access;
 
-  public ApiServer(DaemonConfig config, JobStore store, ModuleStore modules, JobRunner runner, Metrics metrics,
-      EngineRegistry registry, NodeIdentity identity, Intake intake, String token, Log log, String version) {
+  public ApiServer(
+      DaemonConfig config,
+      JobStore store,
+      ModuleStore modules,
+      JobRunner runner,
+      Metrics metrics,
+      EngineRegistry registry,
+      NodeIdentity identity,
+      Intake intake,
+      String token,
+      Log log,
+      String version) {
     this.config = config;
     this.token = token;
     this.log = log;
@@ -52,8 +62,18 @@ public final class ApiServer {
     this.bodyBudget = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.heap() / 4 / 1024));
     this.node = new NodeRoutes(config, runner, metrics, registry, identity, version, p2p);
     this.modules = new ModuleRoutes(config, modules, () -> remote);
-    this.jobs = new JobRoutes(config, store, runner, new Submissions(config, modules, intake,
-        new Admission(registry, Admission.Policy.local(config.limits())), () -> remote, identity.peerId().toString()));
+    this.jobs =
+        new JobRoutes(
+            config,
+            store,
+            runner,
+            new Submissions(
+                config,
+                modules,
+                intake,
+                new Admission(registry, Admission.Policy.local(config.limits())),
+                () -> remote,
+                identity.peerId().toString()));
   }
 
   private volatile RemoteNode remote;
@@ -68,20 +88,34 @@ public final class ApiServer {
   /** Binds and starts serving; returns the bound address. */
   public InetSocketAddress start() throws IOException {
     DaemonConfig.Api a = config.api();
-    InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(a.listenHost()), a.listenPort());
-    HttpServer.Settings settings = new HttpServer.Settings(a.maxConnections(), a.requestTimeout(), a.exchangeTimeout(),
-        a.requestTimeout(), 8192, 64 * 1024, 100);
-    server = HttpServer.start(bind, 128, settings, new Handler(), new HttpServer.Events() {
-      @Override
-      public void connectionRefused(InetSocketAddress remote, String why) {
-        log.warn("connection refused", "remote", remote, "why", why);
-      }
+    InetSocketAddress bind =
+        new InetSocketAddress(InetAddress.getByName(a.listenHost()), a.listenPort());
+    HttpServer.Settings settings =
+        new HttpServer.Settings(
+            a.maxConnections(),
+            a.requestTimeout(),
+            a.exchangeTimeout(),
+            a.requestTimeout(),
+            8192,
+            64 * 1024,
+            100);
+    server =
+        HttpServer.start(
+            bind,
+            128,
+            settings,
+            new Handler(),
+            new HttpServer.Events() {
+              @Override
+              public void connectionRefused(InetSocketAddress remote, String why) {
+                log.warn("connection refused", "remote", remote, "why", why);
+              }
 
-      @Override
-      public void requestFailed(String target, Exception e) {
-        log.error("request failed", "target", target, "error", e.toString());
-      }
-    });
+              @Override
+              public void requestFailed(String target, Exception e) {
+                log.error("request failed", "target", target, "error", e.toString());
+              }
+            });
     InetSocketAddress bound = server.address();
     access = new Access(token, a.listenHost(), bound);
     metrics.http(server::openConnections, server::refusedConnections, server::timedOutConnections);
@@ -103,12 +137,19 @@ public final class ApiServer {
       } catch (ApiException e) {
         error(ex, response, e);
       } catch (AtomicFiles.TooLargeException e) {
-        error(ex, response, new ApiException(413, "payload-too-large", null, "the body is larger than " + e.max() + " bytes"));
+        error(
+            ex,
+            response,
+            new ApiException(
+                413, "payload-too-large", null, "the body is larger than " + e.max() + " bytes"));
       } catch (HttpError e) {
         throw e; // the server answers protocol errors (and closes the connection)
       } catch (RuntimeException e) {
         log.error("internal error", "path", request.path(), "error", e.toString());
-        error(ex, response, new ApiException(500, "internal", null, "internal error (see the daemon's log)"));
+        error(
+            ex,
+            response,
+            new ApiException(500, "internal", null, "internal error (see the daemon's log)"));
       } finally {
         ex.release();
       }
@@ -137,7 +178,8 @@ public final class ApiServer {
         if (path.startsWith("/v1/modules/")) {
           modules.get(ex, path.substring("/v1/modules/".length()));
         } else if (!jobs.job(ex) && !p2p.handle(ex)) {
-          throw ApiException.notFound(null, "no such endpoint: " + path + " (see docs/http-api.md)");
+          throw ApiException.notFound(
+              null, "no such endpoint: " + path + " (see docs/http-api.md)");
         }
       }
     }

@@ -70,7 +70,10 @@ final class Exchange {
         return;
       }
     }
-    throw new ApiException(405, "method-not-allowed", null,
+    throw new ApiException(
+        405,
+        "method-not-allowed",
+        null,
         request.method() + " is not allowed here; use " + String.join(" or ", allowed),
         Map.of("Allow", String.join(", ", allowed)));
   }
@@ -88,7 +91,8 @@ final class Exchange {
         String k = decode(eq < 0 ? part : part.substring(0, eq));
         String v = eq < 0 ? "" : decode(part.substring(eq + 1));
         if (q.put(k, v) != null) {
-          throw ApiException.badRequest("invalid-value", k, "query parameter '" + k + "' is given twice");
+          throw ApiException.badRequest(
+              "invalid-value", k, "query parameter '" + k + "' is given twice");
         }
       }
     }
@@ -99,7 +103,8 @@ final class Exchange {
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid-value", null, "the query has a malformed percent-escape");
+      throw ApiException.badRequest(
+          "invalid-value", null, "the query has a malformed percent-escape");
     }
   }
 
@@ -133,41 +138,61 @@ final class Exchange {
         if (t.equals("application/json") && ct.contains(";")) {
           String params = ct.split(";", 2)[1].strip().toLowerCase(Locale.ROOT).replace(" ", "");
           if (!params.isEmpty() && !params.equals("charset=utf-8")) {
-            throw new ApiException(415, "unsupported-media-type", "Content-Type",
+            throw new ApiException(
+                415,
+                "unsupported-media-type",
+                "Content-Type",
                 "JSON bodies must be UTF-8; send 'Content-Type: application/json'");
           }
         }
         return;
       }
     }
-    throw new ApiException(415, "unsupported-media-type", "Content-Type",
-        (ct == null ? "the request has no Content-Type" : "Content-Type '" + ct + "' is not accepted here")
-            + "; send 'Content-Type: " + String.join("' or '", types) + "'");
+    throw new ApiException(
+        415,
+        "unsupported-media-type",
+        "Content-Type",
+        (ct == null
+                ? "the request has no Content-Type"
+                : "Content-Type '" + ct + "' is not accepted here")
+            + "; send 'Content-Type: "
+            + String.join("' or '", types)
+            + "'");
   }
 
   /** The body, at most {@code max} bytes: refused from its Content-Length before reading, or while reading. */
   byte[] body(long max) throws IOException {
     long declared = request.contentLength();
     if (declared > max) {
-      throw new ApiException(413, "payload-too-large", null, "the body is " + declared + " bytes; at most " + max + " are accepted");
+      throw new ApiException(
+          413,
+          "payload-too-large",
+          null,
+          "the body is " + declared + " bytes; at most " + max + " are accepted");
     }
     // Bodies held in memory at once are bounded (daemon.heap / 4): a flood of large requests gets
     // 503 instead of the heap. A chunked body is counted at the most it may be.
     int kib = (int) Math.min(Integer.MAX_VALUE, ((declared >= 0 ? declared : max) + 1023) / 1024);
     if (!bodyBudget.tryAcquire(kib)) {
-      throw new ApiException(503, "server-busy", null,
-          "the daemon is reading too many request bodies at once (daemon.heap / 4); retry shortly", Map.of("Retry-After", "1"));
+      throw new ApiException(
+          503,
+          "server-busy",
+          null,
+          "the daemon is reading too many request bodies at once (daemon.heap / 4); retry shortly",
+          Map.of("Retry-After", "1"));
     }
     heldKib += kib;
     InputStream in = request.body();
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), 1 << 16));
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.min(Math.max(declared, 0), 1 << 16));
     byte[] buf = new byte[16384];
     long n = 0;
     int r;
     while ((r = in.read(buf)) >= 0) {
       n += r;
       if (n > max) {
-        throw new ApiException(413, "payload-too-large", null, "the body is over " + max + " bytes");
+        throw new ApiException(
+            413, "payload-too-large", null, "the body is over " + max + " bytes");
       }
       out.write(buf, 0, r);
     }

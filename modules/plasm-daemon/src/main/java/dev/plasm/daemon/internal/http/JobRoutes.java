@@ -23,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** {@code /v1/jobs...}: submit, list, show, wait for, read the output and receipt of, and cancel jobs. */
 final class JobRoutes {
-  static final Pattern JOB_PATH = Pattern.compile("/v1/jobs/([^/]+)(/(wait|stdout|stderr|receipt|cancel))?");
+  static final Pattern JOB_PATH =
+      Pattern.compile("/v1/jobs/([^/]+)(/(wait|stdout|stderr|receipt|cancel))?");
 
   /** A listing page stops growing past this many bytes of JSON (then {@code next} continues it). */
   static final int MAX_PAGE_BYTES = 1 << 20;
@@ -75,9 +76,12 @@ final class JobRoutes {
         ex.onlyParams(Set.of());
         Journal.Region receipt = r.receipt() ? store.part(id, JobStore.Part.RECEIPT) : null;
         if (receipt == null) {
-          throw ApiException.notFound("receipt", r.terminal()
-              ? "the job has no receipt: " + (r.reason() == null ? "it did not run to an outcome" : r.reason())
-              : "the job has not finished yet");
+          throw ApiException.notFound(
+              "receipt",
+              r.terminal()
+                  ? "the job has no receipt: "
+                      + (r.reason() == null ? "it did not run to an outcome" : r.reason())
+                  : "the job has not finished yet");
         }
         ex.file(200, "application/json", receipt.file(), receipt.offset(), receipt.length());
       }
@@ -89,7 +93,8 @@ final class JobRoutes {
 
   private JobRecord find(String id) {
     if (!JobStore.ID.matcher(id).matches()) {
-      throw ApiException.notFound("id", "no job '" + id + "' (job ids look like 019abc12d3e4-0123456789abcdef)");
+      throw ApiException.notFound(
+          "id", "no job '" + id + "' (job ids look like 019abc12d3e4-0123456789abcdef)");
     }
     JobRecord r = store.get(id);
     if (r == null) {
@@ -101,7 +106,8 @@ final class JobRoutes {
   private void submit(Exchange ex) throws IOException {
     ex.contentType("application/json");
     Map<String, String> q = ex.onlyParams(Set.of("wait"));
-    // ?wait=D answers when the job ends (or after D) with its final state: one round trip for short jobs.
+    // ?wait=D answers when the job ends (or after D) with its final state: one round trip for short
+    // jobs.
     Duration wait = waitParam(q, "wait", Duration.ZERO);
     Submissions.Accepted a = submissions.submit(ex.body(config.api().maxJsonBody()));
     ex.responseHeader("Location", "/v1/jobs/" + a.record().id());
@@ -134,7 +140,8 @@ final class JobRoutes {
     if (q.containsKey("state")) {
       state = JobState.parse(q.get("state"));
       if (state == null) {
-        throw ApiException.invalid("state", "state must be queued, running, finished, cancelled or interrupted");
+        throw ApiException.invalid(
+            "state", "state must be queued, running, finished, cancelled or interrupted");
       }
     }
     List<JobStore.Entry> page = store.list(limit + 1, before, state);
@@ -177,7 +184,12 @@ final class JobRoutes {
       }
     }
     if (d.compareTo(config.api().maxWait()) > 0) {
-      throw ApiException.invalid(name, name + " is over this node's api.max-wait of " + config.api().maxWait().toSeconds() + "s");
+      throw ApiException.invalid(
+          name,
+          name
+              + " is over this node's api.max-wait of "
+              + config.api().maxWait().toSeconds()
+              + "s");
     }
     return d;
   }
@@ -203,8 +215,12 @@ final class JobRoutes {
     ex.onlyParams(Set.of());
     switch (runner.cancel(id)) {
       case CANCELLED -> ex.json(200, JobViews.full(store.get(id)));
-      case ALREADY_ENDED -> throw new ApiException(409, "already-ended", "id",
-          "job " + id + " already ended (" + store.state(id).text() + ")");
+      case ALREADY_ENDED ->
+          throw new ApiException(
+              409,
+              "already-ended",
+              "id",
+              "job " + id + " already ended (" + store.state(id).text() + ")");
       case UNKNOWN -> throw ApiException.notFound("id", "no job " + id);
     }
   }
@@ -227,20 +243,29 @@ final class JobRoutes {
         throw ApiException.invalid("offset", "offset must be a whole number of bytes >= 0");
       }
     }
-    boolean complete = store.state(r.id()).terminal(); // read before the size: output never grows after the end
+    boolean complete =
+        store.state(r.id()).terminal(); // read before the size: output never grows after the end
     Journal.Region where = store.part(r.id(), part);
     long size = where == null ? 0 : where.length();
     if (offset > size) {
-      throw ApiException.invalid("offset", "offset " + offset + " is past the " + size + " bytes of " + part.fileName
-          + " there are" + (complete ? "" : " so far"));
+      throw ApiException.invalid(
+          "offset",
+          "offset "
+              + offset
+              + " is past the "
+              + size
+              + " bytes of "
+              + part.fileName
+              + " there are"
+              + (complete ? "" : " so far"));
     }
     ex.responseHeader("X-Plasm-Next-Offset", Long.toString(size));
     ex.responseHeader("X-Plasm-Output-Complete", Boolean.toString(complete));
     if (where == null) {
       ex.bytes(200, "application/octet-stream", new byte[0]);
     } else {
-      ex.file(200, "application/octet-stream", where.file(), where.offset() + offset, size - offset);
+      ex.file(
+          200, "application/octet-stream", where.file(), where.offset() + offset, size - offset);
     }
   }
-
 }

@@ -18,7 +18,10 @@ final class ModuleRoutes {
   private final ModuleStore modules;
   private final java.util.function.Supplier<dev.plasm.daemon.internal.remote.RemoteNode> remote;
 
-  ModuleRoutes(DaemonConfig config, ModuleStore modules, java.util.function.Supplier<dev.plasm.daemon.internal.remote.RemoteNode> remote) {
+  ModuleRoutes(
+      DaemonConfig config,
+      ModuleStore modules,
+      java.util.function.Supplier<dev.plasm.daemon.internal.remote.RemoteNode> remote) {
     this.config = config;
     this.modules = modules;
     this.remote = remote;
@@ -31,15 +34,23 @@ final class ModuleRoutes {
     long max = config.limits().maxModuleBytes();
     long declared = ex.request().contentLength();
     if (declared > max) {
-      throw new ApiException(413, "payload-too-large", null,
-          "the module is " + declared + " bytes; this node accepts modules of at most " + max + " bytes (limits.module-size)");
+      throw new ApiException(
+          413,
+          "payload-too-large",
+          null,
+          "the module is "
+              + declared
+              + " bytes; this node accepts modules of at most "
+              + max
+              + " bytes (limits.module-size)");
     }
     InputStream in = new BufferedInputStream(ex.request().body());
     in.mark(4);
     byte[] head = in.readNBytes(4);
     in.reset();
     if (!Arrays.equals(head, WASM_MAGIC)) {
-      throw ApiException.badRequest("not-wasm", null, "the body is not a WebAssembly binary (it must start with \\0asm)");
+      throw ApiException.badRequest(
+          "not-wasm", null, "the body is not a WebAssembly binary (it must start with \\0asm)");
     }
     ModuleStore.Stored s = modules.put(in, max);
     var r = remote.get();
@@ -55,10 +66,12 @@ final class ModuleRoutes {
     ex.allow("GET", "HEAD");
     ex.onlyParams(java.util.Set.of());
     if (!ModuleStore.SHA256.matcher(sha).matches()) {
-      throw ApiException.badRequest("invalid-value", "sha256", "'" + sha + "' is not a sha256 (64 lower-case hex digits)");
+      throw ApiException.badRequest(
+          "invalid-value", "sha256", "'" + sha + "' is not a sha256 (64 lower-case hex digits)");
     }
     if (!modules.has(sha)) {
-      throw ApiException.notFound("sha256", "no module " + sha + " on this node; upload it with POST /v1/modules");
+      throw ApiException.notFound(
+          "sha256", "no module " + sha + " on this node; upload it with POST /v1/modules");
     }
     ex.file(200, "application/wasm", modules.path(sha), 0, Files.size(modules.path(sha)));
   }

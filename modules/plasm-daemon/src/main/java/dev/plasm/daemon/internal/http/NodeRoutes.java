@@ -4,12 +4,12 @@ import dev.plasm.api.Limit;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
-import dev.plasm.job.JobJson;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.engine.spi.EngineDescriptor;
 import dev.plasm.host.EngineInfo;
 import dev.plasm.host.EngineRegistry;
 import dev.plasm.identity.NodeIdentity;
+import dev.plasm.job.JobJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -26,8 +26,14 @@ final class NodeRoutes {
   private final String version;
   private final P2pRoutes p2p;
 
-  NodeRoutes(DaemonConfig config, JobRunner runner, Metrics metrics, EngineRegistry registry, NodeIdentity identity,
-      String version, P2pRoutes p2p) {
+  NodeRoutes(
+      DaemonConfig config,
+      JobRunner runner,
+      Metrics metrics,
+      EngineRegistry registry,
+      NodeIdentity identity,
+      String version,
+      P2pRoutes p2p) {
     this.config = config;
     this.runner = runner;
     this.metrics = metrics;
@@ -44,7 +50,10 @@ final class NodeRoutes {
 
   void metrics(Exchange ex) throws IOException {
     ex.allow("GET");
-    ex.bytes(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render().getBytes(StandardCharsets.UTF_8));
+    ex.bytes(
+        200,
+        "text/plain; version=0.0.4; charset=utf-8",
+        metrics.render().getBytes(StandardCharsets.UTF_8));
   }
 
   void node(Exchange ex) throws IOException {
@@ -87,7 +96,8 @@ final class NodeRoutes {
     proc.put("heapMaxBytes", rt.maxMemory());
     proc.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
     proc.put("rssBytes", dev.plasm.daemon.internal.worker.Rss.of(ProcessHandle.current().pid()));
-    proc.put("threads", dev.plasm.daemon.internal.worker.Rss.threads(ProcessHandle.current().pid()));
+    proc.put(
+        "threads", dev.plasm.daemon.internal.worker.Rss.threads(ProcessHandle.current().pid()));
     ex.json(200, n);
   }
 }

@@ -36,8 +36,11 @@ final class P2pRoutes {
   private static final Pattern VALUES = Pattern.compile("/v1/dht/values/([^/]+)");
   private static final Pattern PROVIDERS = Pattern.compile("/v1/dht/providers/([^/]+)");
   private static final Pattern PEERS = Pattern.compile("/v1/dht/peers/([^/]+)");
+
   /** Base58btc peer ids ({@code 12D3KooW...}, {@code Qm...}) and CIDv1 ones ({@code bafz...}), by shape. */
-  private static final Pattern PEER_ID = Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,128}|b[a-z2-7]{32,128}");
+  private static final Pattern PEER_ID =
+      Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,128}|b[a-z2-7]{32,128}");
+
   private static final int MAX_PROVIDERS = 100;
 
   private volatile P2pNode node;
@@ -93,7 +96,8 @@ final class P2pRoutes {
       ex.onlyParams(Set.of());
       String peerId = decode(m.group(1), "peerId");
       if (!PEER_ID.matcher(peerId).matches()) {
-        throw ApiException.invalid("peerId", "'" + shorten(peerId) + "' is not a peer id (base58btc, e.g. 12D3KooW...)");
+        throw ApiException.invalid(
+            "peerId", "'" + shorten(peerId) + "' is not a peer id (base58btc, e.g. 12D3KooW...)");
       }
       Transport t = transport();
       Optional<PeerAddresses> found = network(() -> t.findPeer(peerId));
@@ -149,7 +153,10 @@ final class P2pRoutes {
   private Transport transport() {
     P2pNode n = node;
     if (n == null) {
-      throw new ApiException(409, "p2p-disabled", null,
+      throw new ApiException(
+          409,
+          "p2p-disabled",
+          null,
           "p2p is off on this node; set 'enabled = true' under [p2p] in the daemon's config (docs/config.md) and restart it");
     }
     return n.transport();
@@ -175,8 +182,12 @@ final class P2pRoutes {
         r.knownOffer(p.peerId()).ifPresent(c -> n.set("capacity", Json.MAPPER.valueToTree(c)));
         var rep = r.reputation().get(p.peerId());
         if (rep != null) {
-          n.putObject("reputation").put("successes", rep.successes()).put("failures", rep.failures())
-              .put("timeouts", rep.timeouts()).put("lies", rep.lies()).put("score", Math.round(rep.score() * 1000) / 1000.0);
+          n.putObject("reputation")
+              .put("successes", rep.successes())
+              .put("failures", rep.failures())
+              .put("timeouts", rep.timeouts())
+              .put("lies", rep.lies())
+              .put("score", Math.round(rep.score() * 1000) / 1000.0);
         }
       }
     }
@@ -187,10 +198,15 @@ final class P2pRoutes {
     Transport t = transport();
     Optional<byte[]> v = network(() -> t.getValue(key));
     if (v.isEmpty()) {
-      throw ApiException.notFound("key", "no value for " + key + " here or on the peers closest to it");
+      throw ApiException.notFound(
+          "key", "no value for " + key + " here or on the peers closest to it");
     }
-    ObjectNode o = Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", v.get().length)
-        .put("valueBase64", Base64.getEncoder().encodeToString(v.get()));
+    ObjectNode o =
+        Json.MAPPER
+            .createObjectNode()
+            .put("key", key.text())
+            .put("bytes", v.get().length)
+            .put("valueBase64", Base64.getEncoder().encodeToString(v.get()));
     ex.json(200, o);
   }
 
@@ -202,13 +218,22 @@ final class P2pRoutes {
       value = ex.body(max);
     } catch (ApiException e) {
       if (e.status() == 413) {
-        throw new ApiException(413, "payload-too-large", "value",
+        throw new ApiException(
+            413,
+            "payload-too-large",
+            "value",
             "the value is over " + max + " bytes, this node's p2p.max-value-size");
       }
       throw e;
     }
     int peers = network(() -> t.putValue(key, value));
-    ex.json(200, Json.MAPPER.createObjectNode().put("key", key.text()).put("bytes", value.length).put("peers", peers));
+    ex.json(
+        200,
+        Json.MAPPER
+            .createObjectNode()
+            .put("key", key.text())
+            .put("bytes", value.length)
+            .put("peers", peers));
   }
 
   private void findProviders(Exchange ex, DhtKey key) throws IOException {
@@ -243,13 +268,18 @@ final class P2pRoutes {
    */
   static final int MAX_NETWORK_OPERATIONS = 16;
 
-  private final java.util.concurrent.Semaphore networkOperations = new java.util.concurrent.Semaphore(MAX_NETWORK_OPERATIONS);
+  private final java.util.concurrent.Semaphore networkOperations =
+      new java.util.concurrent.Semaphore(MAX_NETWORK_OPERATIONS);
 
   /** Runs a DHT operation in one of the {@value #MAX_NETWORK_OPERATIONS} slots, or answers 429. */
   private <T> T network(java.util.function.Supplier<T> op) {
     if (!networkOperations.tryAcquire()) {
-      throw new ApiException(429, "p2p-busy", null, MAX_NETWORK_OPERATIONS
-          + " DHT operations are already running on this node; retry later", Map.of("Retry-After", "1"));
+      throw new ApiException(
+          429,
+          "p2p-busy",
+          null,
+          MAX_NETWORK_OPERATIONS + " DHT operations are already running on this node; retry later",
+          Map.of("Retry-After", "1"));
     }
     try {
       return call(op);
@@ -264,7 +294,8 @@ final class P2pRoutes {
     } catch (InvalidInputException e) {
       throw ApiException.invalid(e.field(), e.getMessage());
     } catch (TransportException e) {
-      throw new ApiException(502, "p2p-failed", null, "the p2p operation failed: " + e.getMessage());
+      throw new ApiException(
+          502, "p2p-failed", null, "the p2p operation failed: " + e.getMessage());
     }
   }
 
@@ -272,7 +303,8 @@ final class P2pRoutes {
     String text = decode(raw, "key");
     String problem = DhtKey.problem(text);
     if (problem != null) {
-      throw ApiException.invalid("key", problem + " (percent-encode the key as one path segment: %2Fplasm%2F...)");
+      throw ApiException.invalid(
+          "key", problem + " (percent-encode the key as one path segment: %2Fplasm%2F...)");
     }
     return new DhtKey(text);
   }
@@ -286,7 +318,8 @@ final class P2pRoutes {
         int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
         int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
         if (lo < 0) {
-          throw ApiException.invalid(field, "the " + field + " has a bad percent-escape at index " + i);
+          throw ApiException.invalid(
+              field, "the " + field + " has a bad percent-escape at index " + i);
         }
         b.write(hi * 16 + lo);
         i += 2;
@@ -295,8 +328,12 @@ final class P2pRoutes {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b.toByteArray())).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b.toByteArray()))
+          .toString();
     } catch (CharacterCodingException e) {
       throw ApiException.invalid(field, "the " + field + " is not UTF-8 once percent-decoded");
     }

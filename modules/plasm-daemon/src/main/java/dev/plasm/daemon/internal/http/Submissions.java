@@ -45,7 +45,12 @@ final class Submissions {
    * @param remote the node's jobs-across-peers side, or null while p2p is off
    * @param self this node's peer id
    */
-  Submissions(DaemonConfig config, ModuleStore modules, Intake intake, Admission forOthers, Supplier<RemoteNode> remote,
+  Submissions(
+      DaemonConfig config,
+      ModuleStore modules,
+      Intake intake,
+      Admission forOthers,
+      Supplier<RemoteNode> remote,
       String self) {
     this.config = config;
     this.modules = modules;
@@ -67,20 +72,32 @@ final class Submissions {
   Accepted submit(byte[] body) throws IOException {
     JobManifest m = manifest(body);
     if (m.verify() == Verify.REEXECUTE && !m.deterministic()) {
-      throw ApiException.invalid("verify", "verify: reexecute needs a deterministic job (\"deterministic\": true): only a "
-          + "job with recorded clocks and random can be run again and compared");
+      throw ApiException.invalid(
+          "verify",
+          "verify: reexecute needs a deterministic job (\"deterministic\": true): only a "
+              + "job with recorded clocks and random can be run again and compared");
     }
     Placement where = m.placement();
     if (where.kind() == Placement.Kind.PEER && where.peerId().equals(self)) {
       where = Placement.LOCAL; // pinned to this node
     }
     if (where.kind() == Placement.Kind.LOCAL && m.redundancy() > 1) {
-      throw ApiException.invalid("redundancy", "redundancy " + m.redundancy() + " runs the job on several nodes; use placement "
-          + "remote or any");
+      throw ApiException.invalid(
+          "redundancy",
+          "redundancy "
+              + m.redundancy()
+              + " runs the job on several nodes; use placement "
+              + "remote or any");
     }
     if (m.redundancy() > 1 && remote.get() == null) {
-      throw new ApiException(409, "p2p-disabled", "redundancy", "redundancy " + m.redundancy() + " runs the job on several "
-          + "nodes, which needs the peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config and restart it");
+      throw new ApiException(
+          409,
+          "p2p-disabled",
+          "redundancy",
+          "redundancy "
+              + m.redundancy()
+              + " runs the job on several "
+              + "nodes, which needs the peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config and restart it");
     }
     long maxModule = config.limits().maxModuleBytes();
     String sha;
@@ -89,18 +106,26 @@ final class Submissions {
       case ModuleSource.ByHash h -> {
         sha = h.sha256();
         if (!modules.has(sha)) {
-          throw ApiException.notFound("module", "no module " + sha + " on this node; upload it with POST /v1/modules");
+          throw ApiException.notFound(
+              "module", "no module " + sha + " on this node; upload it with POST /v1/modules");
         }
         moduleBytes = Files.size(modules.path(sha));
       }
       case ModuleSource.Inline i -> {
         byte[] bytes = i.bytes();
         if (bytes.length > maxModule) {
-          throw new ApiException(413, "payload-too-large", "moduleBase64",
-              Limit.MODULE_SIZE.over("the module", bytes.length, maxModule) + " (this node's limits.module-size)");
+          throw new ApiException(
+              413,
+              "payload-too-large",
+              "moduleBase64",
+              Limit.MODULE_SIZE.over("the module", bytes.length, maxModule)
+                  + " (this node's limits.module-size)");
         }
         if (bytes.length < 4 || !Arrays.equals(bytes, 0, 4, ModuleRoutes.WASM_MAGIC, 0, 4)) {
-          throw ApiException.badRequest("not-wasm", "moduleBase64", "the module is not a WebAssembly binary (it must start with \\0asm)");
+          throw ApiException.badRequest(
+              "not-wasm",
+              "moduleBase64",
+              "the module is not a WebAssembly binary (it must start with \\0asm)");
         }
         ModuleStore.Stored s = modules.put(bytes);
         sha = s.sha256();
@@ -114,12 +139,15 @@ final class Submissions {
     }
     JobManifest byHash = m.withModule(new ModuleSource.ByHash(sha));
     byte[] stdin = m.stdin() instanceof StdinSource.Inline in ? in.bytes() : new byte[0];
-    boolean elsewhere = switch (where.kind()) {
-      case LOCAL -> false;
-      case REMOTE, PEER -> true;
-      // Elsewhere only when there is an elsewhere: without p2p the job is this node's to refuse, naming the field.
-      case ANY -> remote.get() != null && (m.redundancy() > 1 || !runsHere(byHash, sha, moduleBytes));
-    };
+    boolean elsewhere =
+        switch (where.kind()) {
+          case LOCAL -> false;
+          case REMOTE, PEER -> true;
+          // Elsewhere only when there is an elsewhere: without p2p the job is this node's to
+          // refuse, naming the field.
+          case ANY ->
+              remote.get() != null && (m.redundancy() > 1 || !runsHere(byHash, sha, moduleBytes));
+        };
     try {
       if (!elsewhere) {
         Intake.Accepted a = intake.accept(byHash, moduleBytes, stdin, null, null);
@@ -128,7 +156,8 @@ final class Submissions {
       return dispatch(byHash.withPlacement(where), sha, moduleBytes, stdin);
     } catch (Intake.Refusal e) {
       throw switch (e.kind()) {
-        case BUSY -> new ApiException(429, "queue-full", null, e.getMessage(), Map.of("Retry-After", "1"));
+        case BUSY ->
+            new ApiException(429, "queue-full", null, e.getMessage(), Map.of("Retry-After", "1"));
         case CONFLICT -> new ApiException(409, "idempotency-conflict", e.field(), e.getMessage());
         case INVALID -> ApiException.invalid(e.field(), e.getMessage());
       };
@@ -145,12 +174,20 @@ final class Submissions {
     }
   }
 
-  private Accepted dispatch(JobManifest m, String sha, long moduleBytes, byte[] stdin) throws IOException {
+  private Accepted dispatch(JobManifest m, String sha, long moduleBytes, byte[] stdin)
+      throws IOException {
     RemoteNode r = remote.get();
     if (r == null) {
-      throw new ApiException(409, "p2p-disabled", "placement", "placement '" + m.placement().text() + "'"
-          + (m.redundancy() > 1 ? " with redundancy " + m.redundancy() : "") + " sends the job to other nodes, which needs the "
-          + "peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config (docs/config.md) and restart it");
+      throw new ApiException(
+          409,
+          "p2p-disabled",
+          "placement",
+          "placement '"
+              + m.placement().text()
+              + "'"
+              + (m.redundancy() > 1 ? " with redundancy " + m.redundancy() : "")
+              + " sends the job to other nodes, which needs the "
+              + "peer-to-peer network: set 'enabled = true' under [p2p] in the daemon's config (docs/config.md) and restart it");
     }
     // The limits asked for over this node's own defaults, each within Plasm's maximum: an executor
     // refuses what it will not give, and says so.
@@ -160,20 +197,39 @@ final class Submissions {
     } catch (LimitValueException e) {
       throw ApiException.invalid(e.field(), e.messageFor(e.field()));
     }
-    JobPlan plan = new JobPlan(sha, moduleBytes, m.programName() != null ? m.programName() : sha.substring(0, 12) + ".wasm",
-        m.args(), m.env(), stdin.length, new JobPlan.Engine(m.engine(), ""), limits, m.deterministic(), m.nonce());
+    JobPlan plan =
+        new JobPlan(
+            sha,
+            moduleBytes,
+            m.programName() != null ? m.programName() : sha.substring(0, 12) + ".wasm",
+            m.args(),
+            m.env(),
+            stdin.length,
+            new JobPlan.Engine(m.engine(), ""),
+            limits,
+            m.deterministic(),
+            m.nonce());
     if (moduleBytes > limits.maxModuleBytes()) {
-      throw ApiException.invalid("limits.maxModuleBytes",
-          Limit.MODULE_SIZE.over("the module", moduleBytes, limits.maxModuleBytes()) + " (the job's limits.maxModuleBytes)");
+      throw ApiException.invalid(
+          "limits.maxModuleBytes",
+          Limit.MODULE_SIZE.over("the module", moduleBytes, limits.maxModuleBytes())
+              + " (the job's limits.maxModuleBytes)");
     }
-    JobRecord.Dispatch d = new JobRecord.Dispatch(m.placement(), m.redundancy(), m.verify(), List.of(), List.of());
+    JobRecord.Dispatch d =
+        new JobRecord.Dispatch(m.placement(), m.redundancy(), m.verify(), List.of(), List.of());
     Intake.Accepted a;
     try {
       a = intake.acceptForDispatch(m, plan, stdin, d, r::reserve, r::unreserve);
     } catch (Intake.Refusal e) {
       if (e.kind() == Intake.Refusal.Kind.BUSY) {
-        throw new ApiException(429, "queue-full", null, "this node has " + config.remote().maxDispatch()
-            + " jobs out on other nodes (remote.max-dispatch); retry later", Map.of("Retry-After", "1"));
+        throw new ApiException(
+            429,
+            "queue-full",
+            null,
+            "this node has "
+                + config.remote().maxDispatch()
+                + " jobs out on other nodes (remote.max-dispatch); retry later",
+            Map.of("Retry-After", "1"));
       }
       throw e;
     }

@@ -87,7 +87,11 @@ final class ChunkedBody extends Request.Body {
       }
       total += line.length() + 2;
       if (total > maxTrailerBytes) {
-        throw new HttpError(431, "headers-too-large", null, "the chunked body's trailers are over " + maxTrailerBytes + " bytes");
+        throw new HttpError(
+            431,
+            "headers-too-large",
+            null,
+            "the chunked body's trailers are over " + maxTrailerBytes + " bytes");
       }
     }
   }

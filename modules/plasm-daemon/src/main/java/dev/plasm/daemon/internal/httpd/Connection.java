@@ -90,8 +90,14 @@ final class Connection {
           linger();
           return;
         } catch (SocketTimeoutException e) {
-          sendProtocolError(new HttpError(408, "request-timeout", null, "the request did not arrive within "
-              + settings.requestTimeout().toSeconds() + "s (api.request-timeout)"));
+          sendProtocolError(
+              new HttpError(
+                  408,
+                  "request-timeout",
+                  null,
+                  "the request did not arrive within "
+                      + settings.requestTimeout().toSeconds()
+                      + "s (api.request-timeout)"));
           return;
         }
         if (!exchange(request)) {
@@ -114,15 +120,28 @@ final class Connection {
         return false;
       }
       response.closeAfter();
-      response.send(e.status(), "application/json", server.handler().errorBody(e.status(), e.code(), e.field(), e.getMessage()));
+      response.send(
+          e.status(),
+          "application/json",
+          server.handler().errorBody(e.status(), e.code(), e.field(), e.getMessage()));
       out.flush();
       linger();
       return false;
     } catch (SocketTimeoutException e) {
       if (!response.committed()) {
         response.closeAfter();
-        response.send(408, "application/json", server.handler().errorBody(408, "request-timeout", null,
-            "the request body did not arrive within " + settings.requestTimeout().toSeconds() + "s (api.request-timeout)"));
+        response.send(
+            408,
+            "application/json",
+            server
+                .handler()
+                .errorBody(
+                    408,
+                    "request-timeout",
+                    null,
+                    "the request body did not arrive within "
+                        + settings.requestTimeout().toSeconds()
+                        + "s (api.request-timeout)"));
         out.flush();
       }
       return false;
@@ -134,14 +153,20 @@ final class Connection {
         return false;
       }
       response.closeAfter();
-      response.send(500, "application/json", server.handler().errorBody(500, "internal", null, "internal error"));
+      response.send(
+          500,
+          "application/json",
+          server.handler().errorBody(500, "internal", null, "internal error"));
       out.flush();
       return false;
     }
     if (!response.committed()) {
       // A handler that answered nothing is a bug; the client must not wait for ever.
       response.closeAfter();
-      response.send(500, "application/json", server.handler().errorBody(500, "internal", null, "no response"));
+      response.send(
+          500,
+          "application/json",
+          server.handler().errorBody(500, "internal", null, "no response"));
     }
     response.finish();
     boolean bodyDone = request.bodyConsumed();
@@ -166,7 +191,11 @@ final class Connection {
     try {
       byte[] body = server.handler().errorBody(e.status(), e.code(), e.field(), e.getMessage());
       StringBuilder h = new StringBuilder();
-      h.append("HTTP/1.1 ").append(e.status()).append(' ').append(Response.reason(e.status())).append("\r\n");
+      h.append("HTTP/1.1 ")
+          .append(e.status())
+          .append(' ')
+          .append(Response.reason(e.status()))
+          .append("\r\n");
       h.append("Content-Type: application/json\r\n");
       h.append("Content-Length: ").append(body.length).append("\r\n");
       h.append("Date: ").append(Response.date()).append("\r\n");

@@ -25,7 +25,8 @@ final class FixedBody extends Request.Body {
     beforeRead();
     int n = in.read(b, off, (int) Math.min(len, left));
     if (n < 0) {
-      throw new EOFException("the client closed the connection " + left + " bytes before the end of the body");
+      throw new EOFException(
+          "the client closed the connection " + left + " bytes before the end of the body");
     }
     left -= n;
     return n;

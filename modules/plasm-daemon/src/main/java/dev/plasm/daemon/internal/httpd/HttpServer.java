@@ -105,7 +105,8 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /** Binds and starts serving. */
-  public static HttpServer start(InetSocketAddress bind, int backlog, Settings settings, Handler handler, Events events)
+  public static HttpServer start(
+      InetSocketAddress bind, int backlog, Settings settings, Handler handler, Events events)
       throws IOException {
     ServerSocket ss = new ServerSocket();
     ss.setReuseAddress(true);
@@ -180,14 +181,17 @@ public final class HttpServer implements AutoCloseable {
         continue;
       }
       open.add(c);
-      Thread.ofVirtual().name("plasm-http " + s.getRemoteSocketAddress()).start(() -> {
-        try {
-          c.serve();
-        } finally {
-          open.remove(c);
-          slots.release();
-        }
-      });
+      Thread.ofVirtual()
+          .name("plasm-http " + s.getRemoteSocketAddress())
+          .start(
+              () -> {
+                try {
+                  c.serve();
+                } finally {
+                  open.remove(c);
+                  slots.release();
+                }
+              });
     }
   }
 
@@ -195,16 +199,25 @@ public final class HttpServer implements AutoCloseable {
   private void refuse(Socket s) {
     try (s) {
       s.setSoTimeout(100);
-      byte[] body = handler.errorBody(503, "too-many-connections", null,
-          "this daemon has " + settings.maxConnections() + " connections open (api.max-connections); retry later");
-      String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-          + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+      byte[] body =
+          handler.errorBody(
+              503,
+              "too-many-connections",
+              null,
+              "this daemon has "
+                  + settings.maxConnections()
+                  + " connections open (api.max-connections); retry later");
+      String head =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.length
+              + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
       OutputStream out = s.getOutputStream();
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));
       out.write(body);
       out.flush();
       s.shutdownOutput();
-      events.connectionRefused((InetSocketAddress) s.getRemoteSocketAddress(), "over api.max-connections");
+      events.connectionRefused(
+          (InetSocketAddress) s.getRemoteSocketAddress(), "over api.max-connections");
     } catch (IOException e) {
       // The client is gone; nothing to tell it.
     }

@@ -19,7 +19,13 @@ public final class Request {
   private final Body body;
   private final InetSocketAddress remote;
 
-  Request(String method, String target, boolean http11, Headers headers, long contentLength, Body body,
+  Request(
+      String method,
+      String target,
+      boolean http11,
+      Headers headers,
+      long contentLength,
+      Body body,
       InetSocketAddress remote) {
     this.method = method;
     this.target = target;

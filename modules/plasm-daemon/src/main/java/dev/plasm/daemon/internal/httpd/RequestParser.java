@@ -17,7 +17,9 @@ import java.util.List;
 final class RequestParser {
   private RequestParser() {}
 
-  static Request parse(InputStream in, HttpServer.Settings s, InetSocketAddress remote, Connection c) throws IOException {
+  static Request parse(
+      InputStream in, HttpServer.Settings s, InetSocketAddress remote, Connection c)
+      throws IOException {
     String line = line(in, s.maxRequestLine(), "request line", 414);
     String[] parts = line.split(" ", -1);
     if (parts.length != 3) {
@@ -35,18 +37,22 @@ final class RequestParser {
       case "HTTP/1.0" -> http11 = false;
       default -> {
         if (version.matches("HTTP/\\d\\.\\d")) {
-          throw new HttpError(505, "version-not-supported", null, version + " is not supported; use HTTP/1.1");
+          throw new HttpError(
+              505, "version-not-supported", null, version + " is not supported; use HTTP/1.1");
         }
         throw HttpError.bad(null, "malformed HTTP version '" + abbreviate(version) + "'");
       }
     }
     if (!target.startsWith("/")) {
-      throw HttpError.bad(null, "the request target must be a path starting with '/' (origin form)");
+      throw HttpError.bad(
+          null, "the request target must be a path starting with '/' (origin form)");
     }
     for (int i = 0; i < target.length(); i++) {
       char ch = target.charAt(i);
       if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
-        throw HttpError.bad(null, "the request target has a character that must be percent-encoded (position " + i + ")");
+        throw HttpError.bad(
+            null,
+            "the request target has a character that must be percent-encoded (position " + i + ")");
       }
     }
 
@@ -59,11 +65,18 @@ final class RequestParser {
       }
       bytes += h.length() + 2;
       if (bytes > s.maxHeaderBytes()) {
-        throw new HttpError(431, "headers-too-large", null,
+        throw new HttpError(
+            431,
+            "headers-too-large",
+            null,
             "the request's header fields are over " + s.maxHeaderBytes() + " bytes");
       }
       if (headers.size() >= s.maxHeaders()) {
-        throw new HttpError(431, "headers-too-large", null, "the request has more than " + s.maxHeaders() + " header fields");
+        throw new HttpError(
+            431,
+            "headers-too-large",
+            null,
+            "the request has more than " + s.maxHeaders() + " header fields");
       }
       char first = h.charAt(0);
       if (first == ' ' || first == '\t') {
@@ -75,8 +88,11 @@ final class RequestParser {
       }
       String name = h.substring(0, colon);
       if (!isToken(name)) {
-        throw HttpError.bad(abbreviate(name), "malformed header field name '" + abbreviate(name)
-            + "' (no spaces before the colon, token characters only)");
+        throw HttpError.bad(
+            abbreviate(name),
+            "malformed header field name '"
+                + abbreviate(name)
+                + "' (no spaces before the colon, token characters only)");
       }
       String value = h.substring(colon + 1).strip();
       for (int i = 0; i < value.length(); i++) {
@@ -100,11 +116,17 @@ final class RequestParser {
     long length;
     if (!te.isEmpty()) {
       if (!cl.isEmpty()) {
-        throw HttpError.bad("Transfer-Encoding", "both Transfer-Encoding and Content-Length: send one");
+        throw HttpError.bad(
+            "Transfer-Encoding", "both Transfer-Encoding and Content-Length: send one");
       }
       if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
-        throw new HttpError(501, "not-implemented", "Transfer-Encoding",
-            "Transfer-Encoding '" + abbreviate(String.join(", ", te)) + "' is not supported; use chunked or Content-Length");
+        throw new HttpError(
+            501,
+            "not-implemented",
+            "Transfer-Encoding",
+            "Transfer-Encoding '"
+                + abbreviate(String.join(", ", te))
+                + "' is not supported; use chunked or Content-Length");
       }
       if (!http11) {
         throw HttpError.bad("Transfer-Encoding", "Transfer-Encoding needs HTTP/1.1");
@@ -124,7 +146,11 @@ final class RequestParser {
     String expect = headers.first("Expect");
     if (expect != null) {
       if (!expect.equalsIgnoreCase("100-continue")) {
-        throw new HttpError(417, "expectation-failed", "Expect", "Expect '" + abbreviate(expect) + "' is not supported");
+        throw new HttpError(
+            417,
+            "expectation-failed",
+            "Expect",
+            "Expect '" + abbreviate(expect) + "' is not supported");
       }
       if (http11 && length != 0) {
         body.expectContinue(c);
@@ -136,11 +162,14 @@ final class RequestParser {
   /** Content-Length: 1 to 18 decimal digits, nothing else (no sign, no spaces inside, no list). */
   static long contentLength(String v) throws HttpError {
     if (v.isEmpty() || v.length() > 18) {
-      throw HttpError.bad("Content-Length", "Content-Length '" + abbreviate(v) + "' is not a byte count");
+      throw HttpError.bad(
+          "Content-Length", "Content-Length '" + abbreviate(v) + "' is not a byte count");
     }
     for (int i = 0; i < v.length(); i++) {
       if (v.charAt(i) < '0' || v.charAt(i) > '9') {
-        throw HttpError.bad("Content-Length", "Content-Length '" + abbreviate(v) + "' is not a byte count (digits only)");
+        throw HttpError.bad(
+            "Content-Length",
+            "Content-Length '" + abbreviate(v) + "' is not a byte count (digits only)");
       }
     }
     return Long.parseLong(v);
@@ -171,7 +200,11 @@ final class RequestParser {
       if (n == max) {
         throw tooLongStatus == 414
             ? new HttpError(414, "uri-too-long", null, "the request line is over " + max + " bytes")
-            : new HttpError(tooLongStatus, "headers-too-large", null, "a line of the " + what + " is over " + max + " bytes");
+            : new HttpError(
+                tooLongStatus,
+                "headers-too-large",
+                null,
+                "a line of the " + what + " is over " + max + " bytes");
       }
       if (n == buf.length) {
         buf = java.util.Arrays.copyOf(buf, Math.min(max, buf.length * 2));
@@ -183,8 +216,11 @@ final class RequestParser {
   private static boolean isToken(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
       if (!ok) {
         return false;
       }

@@ -26,9 +26,10 @@ public final class Response {
   Response(OutputStream out, Request request) {
     this.out = out;
     this.request = request;
-    boolean keep = request.http11()
-        ? !request.headers().hasToken("Connection", "close")
-        : request.headers().hasToken("Connection", "keep-alive");
+    boolean keep =
+        request.http11()
+            ? !request.headers().hasToken("Connection", "close")
+            : request.headers().hasToken("Connection", "keep-alive");
     this.closing = !keep;
   }
 
@@ -111,7 +112,8 @@ public final class Response {
   /** Checks that a streamed body was written in full; a short one cannot be repaired, so it fails. */
   void finish() throws IOException {
     if (body != null && body.left > 0) {
-      throw new IOException("the response body ended " + body.left + " bytes short of its Content-Length");
+      throw new IOException(
+          "the response body ended " + body.left + " bytes short of its Content-Length");
     }
   }
 
@@ -164,7 +166,9 @@ public final class Response {
   static String date() {
     long now = System.currentTimeMillis() / 1000;
     if (now != dateSecond) {
-      dateText = HTTP_DATE.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now), ZoneOffset.UTC));
+      dateText =
+          HTTP_DATE.format(
+              ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now), ZoneOffset.UTC));
       dateSecond = now;
     }
     return dateText;

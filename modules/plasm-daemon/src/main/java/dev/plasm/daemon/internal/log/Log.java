@@ -44,23 +44,34 @@ public final class Log {
       o.put("time", Instant.now().toString());
       o.put("level", level.toLowerCase(java.util.Locale.ROOT));
       o.put("msg", msg);
-      fields.forEach((k, v) -> {
-        if (v instanceof Number n) {
-          o.put(k, n.longValue());
-        } else if (v instanceof Boolean b) {
-          o.put(k, b);
-        } else {
-          o.put(k, String.valueOf(v));
-        }
-      });
+      fields.forEach(
+          (k, v) -> {
+            if (v instanceof Number n) {
+              o.put(k, n.longValue());
+            } else if (v instanceof Boolean b) {
+              o.put(k, b);
+            } else {
+              o.put(k, String.valueOf(v));
+            }
+          });
       line = o.toString();
     } else {
-      StringBuilder b = new StringBuilder().append(Instant.now()).append(' ').append(level).append(' ').append(msg);
-      fields.forEach((k, v) -> {
-        String s = String.valueOf(v);
-        b.append(' ').append(k).append('=');
-        b.append(s.isEmpty() || s.chars().anyMatch(c -> c == ' ' || c == '"' || c < 0x20) ? JSON.writeValueAsString(s) : s);
-      });
+      StringBuilder b =
+          new StringBuilder()
+              .append(Instant.now())
+              .append(' ')
+              .append(level)
+              .append(' ')
+              .append(msg);
+      fields.forEach(
+          (k, v) -> {
+            String s = String.valueOf(v);
+            b.append(' ').append(k).append('=');
+            b.append(
+                s.isEmpty() || s.chars().anyMatch(c -> c == ' ' || c == '"' || c < 0x20)
+                    ? JSON.writeValueAsString(s)
+                    : s);
+          });
       line = b.toString();
     }
     synchronized (out) {

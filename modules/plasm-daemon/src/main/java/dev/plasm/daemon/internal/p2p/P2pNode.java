@@ -11,9 +11,7 @@ import dev.plasm.transport.spi.InvalidInputException;
 import dev.plasm.transport.spi.Transport;
 import dev.plasm.transport.spi.TransportException;
 import dev.plasm.transport.spi.TransportSettings;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The daemon's peer-to-peer node: the configured transport, started with the node identity (so the
@@ -24,6 +22,7 @@ public final class P2pNode implements AutoCloseable {
   private final P2pConfig config;
   private final Transport transport;
   private final Log log;
+
   /** How often a bootstrapped node checks that it still has a peer. */
   public static final Duration WATCH_INTERVAL = Duration.ofSeconds(30);
 
@@ -32,13 +31,21 @@ public final class P2pNode implements AutoCloseable {
   private final Duration watchInterval;
   private volatile boolean closed;
 
-  private P2pNode(P2pConfig config, Transport transport, Log log, TransportLogBridge logBridge, Duration watchInterval) {
+  private P2pNode(
+      P2pConfig config,
+      Transport transport,
+      Log log,
+      TransportLogBridge logBridge,
+      Duration watchInterval) {
     this.config = config;
     this.logBridge = logBridge;
     this.transport = transport;
     this.log = log;
     this.watchInterval = watchInterval;
-    this.bootstrapper = config.bootstrap().isEmpty() ? null : Thread.ofVirtual().name("plasm-p2p-bootstrap").start(this::bootstrapLoop);
+    this.bootstrapper =
+        config.bootstrap().isEmpty()
+            ? null
+            : Thread.ofVirtual().name("plasm-p2p-bootstrap").start(this::bootstrapLoop);
   }
 
   /**
@@ -47,38 +54,71 @@ public final class P2pNode implements AutoCloseable {
    * @throws ConfigurationException naming the {@code p2p.*} key at fault: no such transport, a bad
    *     address, a port in use
    */
-  public static P2pNode start(P2pConfig config, Plugins plugins, NodeIdentity identity, String version, Log log) {
+  public static P2pNode start(
+      P2pConfig config, Plugins plugins, NodeIdentity identity, String version, Log log) {
     return start(config, plugins, identity, version, log, WATCH_INTERVAL);
   }
 
   /** As {@link #start(P2pConfig, Plugins, NodeIdentity, String, Log)}, checking for lost peers every {@code watchInterval}. */
-  public static P2pNode start(P2pConfig config, Plugins plugins, NodeIdentity identity, String version, Log log,
+  public static P2pNode start(
+      P2pConfig config,
+      Plugins plugins,
+      NodeIdentity identity,
+      String version,
+      Log log,
       Duration watchInterval) {
     TransportRegistry registry = plugins.transports();
     for (PluginProblem p : registry.problems()) {
       log.warn("transport plugin not loaded", "source", p.source(), "problem", p.message());
     }
-    TransportRegistry.Entry entry = registry.find(config.transport()).orElseThrow(() -> new ConfigurationException(
-        "p2p.transport", "p2p.transport: no transport '" + config.transport() + "' is installed (found: "
-            + (registry.transports().isEmpty() ? "none" : String.join(", ",
-                registry.transports().stream().map(e -> e.descriptor().id()).toList()))
-            + "; searched the boot layer and the plugin directories)"));
+    TransportRegistry.Entry entry =
+        registry
+            .find(config.transport())
+            .orElseThrow(
+                () ->
+                    new ConfigurationException(
+                        "p2p.transport",
+                        "p2p.transport: no transport '"
+                            + config.transport()
+                            + "' is installed (found: "
+                            + (registry.transports().isEmpty()
+                                ? "none"
+                                : String.join(
+                                    ", ",
+                                    registry.transports().stream()
+                                        .map(e -> e.descriptor().id())
+                                        .toList()))
+                            + "; searched the boot layer and the plugin directories)"));
     TransportLogBridge bridge = TransportLogBridge.install(log);
-    TransportSettings settings = new TransportSettings(config.listen(), config.bootstrap(), identity.privateKeySeed(),
-        "plasm/" + version, config.limits(), config.reach());
+    TransportSettings settings =
+        new TransportSettings(
+            config.listen(),
+            config.bootstrap(),
+            identity.privateKeySeed(),
+            "plasm/" + version,
+            config.limits(),
+            config.reach());
     Transport t;
     try {
       t = entry.provider().start(settings);
     } catch (InvalidInputException e) {
       bridge.close();
-      throw new ConfigurationException("p2p." + e.field(), "p2p." + e.field() + ": " + stripField(e));
+      throw new ConfigurationException(
+          "p2p." + e.field(), "p2p." + e.field() + ": " + stripField(e));
     } catch (TransportException e) {
       bridge.close();
       throw new ConfigurationException("p2p.listen", "p2p.listen: " + e.getMessage());
     }
-    log.info("p2p node listening", "transport", entry.descriptor().id() + " " + entry.descriptor().version(),
-        "peerId", t.peerId(), "addresses", String.join(",", t.listenAddresses()),
-        "bootstrapPeers", config.bootstrap().size());
+    log.info(
+        "p2p node listening",
+        "transport",
+        entry.descriptor().id() + " " + entry.descriptor().version(),
+        "peerId",
+        t.peerId(),
+        "addresses",
+        String.join(",", t.listenAddresses()),
+        "bootstrapPeers",
+        config.bootstrap().size());
     return new P2pNode(config, t, log, bridge, watchInterval);
   }
 
@@ -112,13 +152,25 @@ public final class P2pNode implements AutoCloseable {
             log.info("p2p bootstrap done", "routingTable", n, "attempt", attempt);
             joined = true;
           } else {
-            log.warn("p2p bootstrap reached no peer; retrying", "attempt", attempt, "retryIn", wait.toSeconds() + "s");
+            log.warn(
+                "p2p bootstrap reached no peer; retrying",
+                "attempt",
+                attempt,
+                "retryIn",
+                wait.toSeconds() + "s");
           }
         } catch (RuntimeException e) {
           if (closed) {
             return;
           }
-          log.warn("p2p bootstrap failed; retrying", "attempt", attempt, "error", e.getMessage(), "retryIn", wait.toSeconds() + "s");
+          log.warn(
+              "p2p bootstrap failed; retrying",
+              "attempt",
+              attempt,
+              "error",
+              e.getMessage(),
+              "retryIn",
+              wait.toSeconds() + "s");
         }
       }
       try {
@@ -127,7 +179,10 @@ public final class P2pNode implements AutoCloseable {
         return;
       }
       if (!joined) {
-        wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : wait.multipliedBy(2);
+        wait =
+            wait.multipliedBy(2).compareTo(Duration.ofSeconds(60)) > 0
+                ? Duration.ofSeconds(60)
+                : wait.multipliedBy(2);
       }
     }
   }

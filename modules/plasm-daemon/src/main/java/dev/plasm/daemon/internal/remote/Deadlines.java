@@ -11,11 +11,13 @@ import java.util.concurrent.TimeUnit;
  * passes resets the stream, which fails the read. One platform thread serves every deadline.
  */
 final class Deadlines {
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "plasm-remote-deadlines");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "plasm-remote-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
 
   private Deadlines() {}
 
@@ -34,10 +36,14 @@ final class Deadlines {
       if (pending != null) {
         pending.cancel(false);
       }
-      pending = TIMER.schedule(() -> {
-        expired = true;
-        onExpiry.run();
-      }, Math.max(1, d.toMillis()), TimeUnit.MILLISECONDS);
+      pending =
+          TIMER.schedule(
+              () -> {
+                expired = true;
+                onExpiry.run();
+              },
+              Math.max(1, d.toMillis()),
+              TimeUnit.MILLISECONDS);
       return this;
     }
 

@@ -80,11 +80,13 @@ final class Dispatcher {
   private final Log log;
   private final Semaphore inFlight;
   private final Map<String, Duration> latency = new ConcurrentHashMap<>();
+
   /** A job being sent out now: its record as this node has it, its open streams, and a client's cancel. */
   private static final class Active {
     final JobRecord[] current;
     final Set<PeerStream> streams = ConcurrentHashMap.newKeySet();
-    final java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch cancelled =
+        new java.util.concurrent.CountDownLatch(1);
 
     Active(JobRecord[] current) {
       this.current = current;
@@ -114,9 +116,18 @@ final class Dispatcher {
   /** How long a node that has just started waits for its first peer before it asks executors for the jobs it had out. */
   static final Duration NETWORK_WAIT = Duration.ofSeconds(30);
 
-  Dispatcher(DaemonConfig config, Transport transport, Offers offers, JobStore store, Reputation reputation,
-      RemoteMetrics metrics, JobRunner runner, dev.plasm.host.Admission admission, dev.plasm.host.EngineRegistry registry,
-      ReceiptSchemes schemes, Log log) {
+  Dispatcher(
+      DaemonConfig config,
+      Transport transport,
+      Offers offers,
+      JobStore store,
+      Reputation reputation,
+      RemoteMetrics metrics,
+      JobRunner runner,
+      dev.plasm.host.Admission admission,
+      dev.plasm.host.EngineRegistry registry,
+      ReceiptSchemes schemes,
+      Log log) {
     this.config = config;
     this.transport = transport;
     this.offers = offers;
@@ -146,11 +157,21 @@ final class Dispatcher {
   }
 
   /** What an executor answered, checked. */
-  record Answer(String peer, String executorJobId, JobState state, ExecutionOutcome outcome, String reason, byte[] stdout,
-      byte[] stderr, byte[] receipt, JobPlan.Engine engine, ResourceLimits limits) {
+  record Answer(
+      String peer,
+      String executorJobId,
+      JobState state,
+      ExecutionOutcome outcome,
+      String reason,
+      byte[] stdout,
+      byte[] stderr,
+      byte[] receipt,
+      JobPlan.Engine engine,
+      ResourceLimits limits) {
     /** What two answers must share to agree: the outcome and the digests of the output. */
     String agreementKey() {
-      String o = outcome == null ? state.text() : JobJson.outcome(outcome).without("message").toString();
+      String o =
+          outcome == null ? state.text() : JobJson.outcome(outcome).without("message").toString();
       return o + " " + ReceiptCodec.sha256(stdout) + " " + ReceiptCodec.sha256(stderr);
     }
   }
@@ -172,35 +193,43 @@ final class Dispatcher {
    */
   void start(JobRecord r, JobManifest m) {
     Active act = register(r);
-    Thread.ofVirtual().name("plasm-dispatch " + r.id()).start(() -> {
-      try {
-        run(act, m, false);
-      } catch (Throwable t) {
-        if (!closing) {
-          log.error("dispatch failed", "job", r.id(), "error", t.toString());
-          endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
-        }
-      } finally {
-        active.remove(r.id());
-        inFlight.release();
-      }
-    });
+    Thread.ofVirtual()
+        .name("plasm-dispatch " + r.id())
+        .start(
+            () -> {
+              try {
+                run(act, m, false);
+              } catch (Throwable t) {
+                if (!closing) {
+                  log.error("dispatch failed", "job", r.id(), "error", t.toString());
+                  endUnverified(store.get(r.id()), "the node could not dispatch the job: " + t);
+                }
+              } finally {
+                active.remove(r.id());
+                inFlight.release();
+              }
+            });
   }
 
   /** Picks up a job that was out when this node stopped: asks its executors again (docs/remote.md, "Durability"). */
   void resume(JobRecord r, JobManifest m) {
     Active act = register(r);
-    Thread.ofVirtual().name("plasm-reattach " + r.id()).start(() -> {
-      try {
-        run(act, m, true);
-      } catch (Throwable t) {
-        if (!closing) {
-          endUnverified(store.get(r.id()), "the node could not reattach the job after its restart: " + t);
-        }
-      } finally {
-        active.remove(r.id());
-      }
-    });
+    Thread.ofVirtual()
+        .name("plasm-reattach " + r.id())
+        .start(
+            () -> {
+              try {
+                run(act, m, true);
+              } catch (Throwable t) {
+                if (!closing) {
+                  endUnverified(
+                      store.get(r.id()),
+                      "the node could not reattach the job after its restart: " + t);
+                }
+              } finally {
+                active.remove(r.id());
+              }
+            });
   }
 
   /** Makes the job known as out before its thread starts, so a cancel at once finds it. */
@@ -210,7 +239,8 @@ final class Dispatcher {
     return act;
   }
 
-  private void run(Active act, JobManifest m, boolean reattach) throws IOException, InterruptedException {
+  private void run(Active act, JobManifest m, boolean reattach)
+      throws IOException, InterruptedException {
     JobRecord[] current = act.current;
     JobRecord r = current[0];
     if (!reattach) {
@@ -223,7 +253,8 @@ final class Dispatcher {
     Set<String> tried = new HashSet<>();
     List<Candidate> candidates = new ArrayList<>();
 
-    // After a restart: the executors already asked are asked again for the same job (by our job id).
+    // After a restart: the executors already asked are asked again for the same job (by our job
+    // id).
     if (reattach) {
       awaitNetwork();
       for (JobRecord.Attempt a : d.attempts()) {
@@ -273,13 +304,16 @@ final class Dispatcher {
       List<Thread> ts = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
         int k = i;
-        ts.add(Thread.ofVirtual().start(() -> {
-          try {
-            results[k] = attempt(current, m, batch.get(k), nonceFor(m), null);
-          } catch (IOException | InterruptedException | RuntimeException e) {
-            results[k] = new Result.Lost(e.toString(), false);
-          }
-        }));
+        ts.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        results[k] = attempt(current, m, batch.get(k), nonceFor(m), null);
+                      } catch (IOException | InterruptedException | RuntimeException e) {
+                        results[k] = new Result.Lost(e.toString(), false);
+                      }
+                    }));
       }
       for (Thread t : ts) {
         t.join();
@@ -362,7 +396,8 @@ final class Dispatcher {
       }
     } else {
       try {
-        var key = m.engine().equals(JobManifest.AUTO) ? Offers.EXECUTORS : Offers.engineKey(m.engine());
+        var key =
+            m.engine().equals(JobManifest.AUTO) ? Offers.EXECUTORS : Offers.engineKey(m.engine());
         for (PeerAddresses pa : providers(key, !tried.isEmpty())) {
           if (!tried.contains(pa.peerId())) {
             ids.add(pa.peerId());
@@ -383,15 +418,20 @@ final class Dispatcher {
         log.info("executor does not fit the job", "job", r.id(), "peer", id, "why", misfit);
         continue;
       }
-      Duration rtt = latency.computeIfAbsent(id, x -> {
-        try {
-          return transport.ping(x);
-        } catch (TransportException e) {
-          return Duration.ofSeconds(10);
-        }
-      });
+      Duration rtt =
+          latency.computeIfAbsent(
+              id,
+              x -> {
+                try {
+                  return transport.ping(x);
+                } catch (TransportException e) {
+                  return Duration.ofSeconds(10);
+                }
+              });
       NodeRecord.Capacity cap = offer.get().capacity();
-      fit.add(new Candidate(id, reputation.of(id).score(), cap.executors() - cap.running() - cap.queued(), rtt));
+      fit.add(
+          new Candidate(
+              id, reputation.of(id).score(), cap.executors() - cap.running() - cap.queued(), rtt));
     }
     return fit;
   }
@@ -404,11 +444,12 @@ final class Dispatcher {
    * then the nearer.
    */
   private synchronized String take(List<Candidate> candidates) {
-    Comparator<Candidate> order = Comparator.comparing((Candidate c) -> !c.trusted())
-        .thenComparing(c -> idle(c) <= 0)
-        .thenComparingInt(c -> idle(c) > 0 ? -c.tier() : -idle(c))
-        .thenComparingInt(c -> idle(c) > 0 ? -idle(c) : -c.tier())
-        .thenComparing(Candidate::rtt);
+    Comparator<Candidate> order =
+        Comparator.comparing((Candidate c) -> !c.trusted())
+            .thenComparing(c -> idle(c) <= 0)
+            .thenComparingInt(c -> idle(c) > 0 ? -c.tier() : -idle(c))
+            .thenComparingInt(c -> idle(c) > 0 ? -idle(c) : -c.tier())
+            .thenComparing(Candidate::rtt);
     Candidate best = candidates.stream().min(order).orElseThrow();
     candidates.remove(best);
     outTo.merge(best.peer(), 1, Integer::sum);
@@ -446,7 +487,10 @@ final class Dispatcher {
     NodeRecord known = offers.known(peerId);
     Instant at = offerReadAt.get(peerId);
     Instant now = Instant.now();
-    if (known != null && at != null && known.expiresAt().isAfter(now) && Duration.between(at, now).compareTo(FRESH) < 0) {
+    if (known != null
+        && at != null
+        && known.expiresAt().isAfter(now)
+        && Duration.between(at, now).compareTo(FRESH) < 0) {
       return Optional.of(known);
     }
     Optional<NodeRecord> r = offers.read(peerId, Instant::now);
@@ -463,10 +507,19 @@ final class Dispatcher {
       return "it has no free place for other peers' jobs";
     }
     boolean fuel = limits.fuel().isPresent();
-    boolean engineOk = offer.engines().stream().anyMatch(e -> (m.engine().equals(JobManifest.AUTO) || e.id().equals(m.engine()))
-        && (!fuel || e.fuel()) && (!m.deterministic() || e.deterministic()));
+    boolean engineOk =
+        offer.engines().stream()
+            .anyMatch(
+                e ->
+                    (m.engine().equals(JobManifest.AUTO) || e.id().equals(m.engine()))
+                        && (!fuel || e.fuel())
+                        && (!m.deterministic() || e.deterministic()));
     if (!engineOk) {
-      return "no engine there can run it (" + m.engine() + (fuel ? ", metered" : "") + (m.deterministic() ? ", deterministic" : "") + ")";
+      return "no engine there can run it ("
+          + m.engine()
+          + (fuel ? ", metered" : "")
+          + (m.deterministic() ? ", deterministic" : "")
+          + ")";
     }
     for (var e : limits.values().entrySet()) {
       Limit l = e.getKey();
@@ -481,46 +534,63 @@ final class Dispatcher {
    * One try on one executor: records the attempt durably, sends the job (or, with {@code resumed},
    * asks for it again), waits, checks what comes back, and records how it ended.
    */
-  private Result attempt(JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt resumed)
+  private Result attempt(
+      JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt resumed)
       throws IOException, InterruptedException {
-    JobRecord.Attempt a = resumed != null ? resumed : new JobRecord.Attempt(peer, Instant.now(), null, "running", null, null);
+    JobRecord.Attempt a =
+        resumed != null
+            ? resumed
+            : new JobRecord.Attempt(peer, Instant.now(), null, "running", null, null);
     Result res;
     try { // the attempt was counted as out to the peer when it was taken
       if (resumed == null) {
-        update(current, x -> (x.state() == JobState.QUEUED ? x.running(a.startedAt()) : x)
-            .withDispatch(x.dispatch().withAttempt(a)));
+        update(
+            current,
+            x ->
+                (x.state() == JobState.QUEUED ? x.running(a.startedAt()) : x)
+                    .withDispatch(x.dispatch().withAttempt(a)));
       }
       res = exchange(current, m, peer, nonce, a);
     } finally {
       outTo.computeIfPresent(peer, (k, v) -> v <= 1 ? null : v - 1);
     }
     if (closing && !(res instanceof Result.Ok)) {
-      throw new InterruptedException("the node is stopping; the attempt is asked for again after the restart");
+      throw new InterruptedException(
+          "the node is stopping; the attempt is asked for again after the restart");
     }
-    String result = switch (res) {
-      case Result.Ok ok -> "ok";
-      case Result.Refused rf -> "refused";
-      case Result.Lost l -> "lost";
-      case Result.Invalid iv -> "invalid";
-    };
-    String detail = switch (res) {
-      case Result.Ok ok -> null;
-      case Result.Refused rf -> rf.code() + ": " + rf.message();
-      case Result.Lost l -> l.why();
-      case Result.Invalid iv -> iv.check() + ": " + iv.detail();
-    };
-    JobRecord.Attempt latest = current[0].dispatch().attempts().stream()
-        .filter(x -> x.peerId().equals(peer) && x.startedAt().equals(a.startedAt())).findFirst().orElse(a);
+    String result =
+        switch (res) {
+          case Result.Ok ok -> "ok";
+          case Result.Refused rf -> "refused";
+          case Result.Lost l -> "lost";
+          case Result.Invalid iv -> "invalid";
+        };
+    String detail =
+        switch (res) {
+          case Result.Ok ok -> null;
+          case Result.Refused rf -> rf.code() + ": " + rf.message();
+          case Result.Lost l -> l.why();
+          case Result.Invalid iv -> iv.check() + ": " + iv.detail();
+        };
+    JobRecord.Attempt latest =
+        current[0].dispatch().attempts().stream()
+            .filter(x -> x.peerId().equals(peer) && x.startedAt().equals(a.startedAt()))
+            .findFirst()
+            .orElse(a);
     JobRecord.Attempt ended = latest.ended(Instant.now(), result, detail);
     if (res instanceof Result.Ok) {
-      // Written with the job's end by finish (a crash before that reattaches: the attempt is still running on disk).
+      // Written with the job's end by finish (a crash before that reattaches: the attempt is still
+      // running on disk).
       remember(current, x -> x.withDispatch(x.dispatch().withAttempt(ended)));
     } else {
       update(current, x -> x.withDispatch(x.dispatch().withAttempt(ended)));
     }
     metrics.attempt(result);
     Active act = active.get(current[0].id());
-    if (act != null && act.isCancelled() && !(res instanceof Result.Ok) && !(res instanceof Result.Invalid)) {
+    if (act != null
+        && act.isCancelled()
+        && !(res instanceof Result.Ok)
+        && !(res instanceof Result.Invalid)) {
       return res; // what the cancel caused is not the executor's fault
     }
     switch (res) {
@@ -530,12 +600,22 @@ final class Dispatcher {
           reputation.record(peer, Reputation.Event.FAILURE);
         }
       }
-      case Result.Lost l -> reputation.record(peer, l.timeout() ? Reputation.Event.TIMEOUT : Reputation.Event.FAILURE);
+      case Result.Lost l ->
+          reputation.record(
+              peer, l.timeout() ? Reputation.Event.TIMEOUT : Reputation.Event.FAILURE);
       case Result.Invalid iv -> {
         reputation.record(peer, Reputation.Event.LIE);
         metrics.rejected(iv.check());
-        log.warn("an executor's result failed a check", "job", current[0].id(), "peer", peer, "check", iv.check(),
-            "detail", iv.detail());
+        log.warn(
+            "an executor's result failed a check",
+            "job",
+            current[0].id(),
+            "peer",
+            peer,
+            "check",
+            iv.check(),
+            "detail",
+            iv.detail());
       }
     }
     return res;
@@ -560,7 +640,8 @@ final class Dispatcher {
     }
   }
 
-  private Result exchange(JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt a)
+  private Result exchange(
+      JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt a)
       throws IOException, InterruptedException {
     JobRecord r = current[0];
     PeerStream s;
@@ -573,9 +654,11 @@ final class Dispatcher {
     if (act != null) {
       act.streams.add(s);
     }
-    Duration total = r.plan().limits().timeout().plus(config.workers().killGrace()).plus(Duration.ofMinutes(2));
+    Duration total =
+        r.plan().limits().timeout().plus(config.workers().killGrace()).plus(Duration.ofMinutes(2));
     Instant until = Instant.now().plus(total);
-    try (s; Deadlines.Deadline idle = Deadlines.after(IDLE_TIMEOUT, s::reset)) {
+    try (s;
+        Deadlines.Deadline idle = Deadlines.after(IDLE_TIMEOUT, s::reset)) {
       ObjectNode req = Json.MAPPER.createObjectNode().put("jobId", r.id());
       if (nonce == null) {
         req.put("type", "attach");
@@ -583,7 +666,8 @@ final class Dispatcher {
         req.put("type", "run");
         req.set("manifest", JobJson.tree(forExecutor(m, r.plan().limits(), nonce)));
         if (r.determinism() != null) {
-          req.putObject("determinism").put("clockEpochMicros", r.determinism().clockEpochMicros())
+          req.putObject("determinism")
+              .put("clockEpochMicros", r.determinism().clockEpochMicros())
               .put("randomSeed", HexFormat.of().formatHex(r.determinism().randomSeed()));
         }
       }
@@ -608,23 +692,40 @@ final class Dispatcher {
             }
             executorJobId = msg.path("jobId").asString("");
             String id = executorJobId;
-            update(current, x -> x.withDispatch(x.dispatch().withAttempt(
-                x.dispatch().attempts().stream().filter(y -> y.peerId().equals(peer) && y.startedAt().equals(a.startedAt()))
-                    .findFirst().orElse(a).withExecutorJobId(id))));
+            update(
+                current,
+                x ->
+                    x.withDispatch(
+                        x.dispatch()
+                            .withAttempt(
+                                x.dispatch().attempts().stream()
+                                    .filter(
+                                        y ->
+                                            y.peerId().equals(peer)
+                                                && y.startedAt().equals(a.startedAt()))
+                                    .findFirst()
+                                    .orElse(a)
+                                    .withExecutorJobId(id))));
           }
-          case "status" -> { }
+          case "status" -> {}
           case "refused" -> {
             if (nonce == null && "unknown-job".equals(msg.path("code").asString(""))) {
-              // Asked again after a restart, the executor no longer has the job: whatever it did is lost.
+              // Asked again after a restart, the executor no longer has the job: whatever it did is
+              // lost.
               return new Result.Lost("unknown-job: " + msg.path("message").asString(""), false);
             }
-            return new Result.Refused(msg.path("code").asString("refused"), msg.path("message").asString(""),
+            return new Result.Refused(
+                msg.path("code").asString("refused"),
+                msg.path("message").asString(""),
                 msg.path("retryAfterMillis").asLong(0));
           }
           case "result" -> {
-            return result(s, msg, r, m, peer, nonce != null ? nonce : m.nonce(), executorJobId, idle);
+            return result(
+                s, msg, r, m, peer, nonce != null ? nonce : m.nonce(), executorJobId, idle);
           }
-          default -> throw new ProtocolException("an unknown message '" + msg.path("type").asString("") + "'");
+          default ->
+              throw new ProtocolException(
+                  "an unknown message '" + msg.path("type").asString("") + "'");
         }
       }
     } catch (ProtocolException e) {
@@ -640,17 +741,38 @@ final class Dispatcher {
 
   /** The manifest as an executor gets it: module by hash, stdin inline, every limit explicit, a nonce. */
   static JobManifest forExecutor(JobManifest m, ResourceLimits limits, String nonce) {
-    return new JobManifest(m.module(), m.programName(), m.args(), m.env(), m.stdin() instanceof StdinSource.Inline ? m.stdin()
-        : new StdinSource.None(), limits.values(), m.engine(), m.deterministic(), nonce, Placement.ANY, 1, Verify.RECEIPT, null);
+    return new JobManifest(
+        m.module(),
+        m.programName(),
+        m.args(),
+        m.env(),
+        m.stdin() instanceof StdinSource.Inline ? m.stdin() : new StdinSource.None(),
+        limits.values(),
+        m.engine(),
+        m.deterministic(),
+        nonce,
+        Placement.ANY,
+        1,
+        Verify.RECEIPT,
+        null);
   }
 
-  private Result result(PeerStream s, JsonNode h, JobRecord r, JobManifest m, String peer, String nonce, String executorJobId,
-      Deadlines.Deadline idle) throws IOException {
+  private Result result(
+      PeerStream s,
+      JsonNode h,
+      JobRecord r,
+      JobManifest m,
+      String peer,
+      String nonce,
+      String executorJobId,
+      Deadlines.Deadline idle)
+      throws IOException {
     long outBytes = h.path("stdoutBytes").asLong(-1);
     long errBytes = h.path("stderrBytes").asLong(-1);
     long cap = r.plan().limits().maxOutputBytes();
     if (outBytes < 0 || errBytes < 0 || outBytes > cap || errBytes > cap) {
-      throw new ProtocolException("output sizes " + outBytes + "/" + errBytes + " outside 0.." + cap);
+      throw new ProtocolException(
+          "output sizes " + outBytes + "/" + errBytes + " outside 0.." + cap);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -681,13 +803,27 @@ final class Dispatcher {
     ExecutionOutcome outcome = null;
     try {
       if (h.has("outcome")) {
-        outcome = JobJson.outcome(h.get("outcome"), JobJson.usage(h.get("usage"), "usage"), "outcome");
+        outcome =
+            JobJson.outcome(h.get("outcome"), JobJson.usage(h.get("usage"), "usage"), "outcome");
       }
-      JobPlan.Engine engine = new JobPlan.Engine(h.path("engine").path("id").asString(""), h.path("engine").path("version").asString(""));
+      JobPlan.Engine engine =
+          new JobPlan.Engine(
+              h.path("engine").path("id").asString(""),
+              h.path("engine").path("version").asString(""));
       ResourceLimits limits = JobJson.limits(h.get("limits"), "limits");
       byte[] receipt = h.has("receipt") ? Json.LINE.writeValueAsBytes(h.get("receipt")) : null;
-      Answer answer = new Answer(peer, executorJobId, state, outcome, h.path("reason").asString(null), out.toByteArray(),
-          err.toByteArray(), receipt, engine, limits);
+      Answer answer =
+          new Answer(
+              peer,
+              executorJobId,
+              state,
+              outcome,
+              h.path("reason").asString(null),
+              out.toByteArray(),
+              err.toByteArray(),
+              receipt,
+              engine,
+              limits);
       return check(answer, r, m, nonce);
     } catch (RuntimeException e) {
       throw new ProtocolException("a malformed result: " + e.getMessage());
@@ -697,20 +833,31 @@ final class Dispatcher {
   /** Checks an answer against what was sent and what came back; the first failing check names itself. */
   Result check(Answer a, JobRecord r, JobManifest m, String nonce) {
     if (a.outcome() == null) {
-      // The job ended before it started there (cancelled or interrupted while queued): nothing ran, no receipt.
-      return new Result.Refused("not-run", "the executor ended the job before it ran: " + a.reason(), 0);
+      // The job ended before it started there (cancelled or interrupted while queued): nothing ran,
+      // no receipt.
+      return new Result.Refused(
+          "not-run", "the executor ended the job before it ran: " + a.reason(), 0);
     }
     if (a.receipt() == null) {
       return new Result.Invalid("receipt", "the executor sent no receipt", a);
     }
-    ReceiptVerifier.Report report = verifier.verify(a.receipt(), new ReceiptVerifier.Request(null, a.stdout(), a.stderr(),
-        List.of(a.peer()), a.executorJobId(), nonce));
+    ReceiptVerifier.Report report =
+        verifier.verify(
+            a.receipt(),
+            new ReceiptVerifier.Request(
+                null, a.stdout(), a.stderr(), List.of(a.peer()), a.executorJobId(), nonce));
     if (!report.passed()) {
       var f = report.failures().get(0);
       if (f.name().equals("trust")) {
-        // The dialed peer is the only signer trusted: a sound receipt by any other key fails check 3, signer.
-        return new Result.Invalid("signer", "signed by " + report.receipt().signer().peerId() + ", not by the executor dialed, "
-            + a.peer(), a);
+        // The dialed peer is the only signer trusted: a sound receipt by any other key fails check
+        // 3, signer.
+        return new Result.Invalid(
+            "signer",
+            "signed by "
+                + report.receipt().signer().peerId()
+                + ", not by the executor dialed, "
+                + a.peer(),
+            a);
       }
       return new Result.Invalid(f.name(), f.detail(), a);
     }
@@ -720,27 +867,34 @@ final class Dispatcher {
     }
     if (!rc.inputs().argsSha256().equals(ReceiptIssuer.argsSha256(r.plan().args()))
         || !rc.inputs().envSha256().equals(ReceiptIssuer.envSha256(r.plan().env()))) {
-      return new Result.Invalid("inputs", "the receipt states other arguments or environment than were sent", a);
+      return new Result.Invalid(
+          "inputs", "the receipt states other arguments or environment than were sent", a);
     }
     Receipt.Outcome want = ReceiptIssuer.outcome(a.outcome());
     if (!want.equals(rc.outcome())) {
-      return new Result.Invalid("outcome", "the executor said " + want + " but its receipt says " + rc.outcome(), a);
+      return new Result.Invalid(
+          "outcome", "the executor said " + want + " but its receipt says " + rc.outcome(), a);
     }
     for (var e : r.plan().limits().byJsonName().entrySet()) {
       Long stated = rc.settings().limits().get(e.getKey());
       if (stated == null || !stated.equals(e.getValue())) {
-        return new Result.Invalid("limits", "the job ran with " + e.getKey() + " " + stated + ", not " + e.getValue(), a);
+        return new Result.Invalid(
+            "limits", "the job ran with " + e.getKey() + " " + stated + ", not " + e.getValue(), a);
       }
     }
     if (r.determinism() != null) {
       Receipt.Deterministic dw = rc.settings().deterministic();
-      if (dw == null || dw.clockEpochMicros() != r.determinism().clockEpochMicros()
+      if (dw == null
+          || dw.clockEpochMicros() != r.determinism().clockEpochMicros()
           || !dw.randomSeed().equals(HexFormat.of().formatHex(r.determinism().randomSeed()))) {
-        return new Result.Invalid("determinism", "the receipt states another recorded world than was sent", a);
+        return new Result.Invalid(
+            "determinism", "the receipt states another recorded world than was sent", a);
       }
     }
-    if (!rc.settings().engineId().equals(a.engine().id()) || !rc.settings().engineVersion().equals(a.engine().version())) {
-      return new Result.Invalid("engine", "the receipt states another engine than the executor said", a);
+    if (!rc.settings().engineId().equals(a.engine().id())
+        || !rc.settings().engineVersion().equals(a.engine().version())) {
+      return new Result.Invalid(
+          "engine", "the receipt states another engine than the executor said", a);
     }
     return new Result.Ok(a);
   }
@@ -749,11 +903,17 @@ final class Dispatcher {
    * Decides: with redundancy the answer a majority agree on; writes its output, receipt and outcome
    * into the job; names the peers that disagreed; runs a deterministic job again here when asked.
    */
-  private void finish(JobRecord r, JobManifest m, List<Answer> answers, int needed) throws IOException {
+  private void finish(JobRecord r, JobManifest m, List<Answer> answers, int needed)
+      throws IOException {
     if (answers.size() < needed) {
-      String why = (answers.isEmpty() ? "no executor" : "only " + answers.size() + " of " + needed + " executors")
-          + " returned a result that passed the checks after " + r.dispatch().attempts().size() + " attempts"
-          + summary(r.dispatch());
+      String why =
+          (answers.isEmpty()
+                  ? "no executor"
+                  : "only " + answers.size() + " of " + needed + " executors")
+              + " returned a result that passed the checks after "
+              + r.dispatch().attempts().size()
+              + " attempts"
+              + summary(r.dispatch());
       if (needed > 1 && !answers.isEmpty()) {
         why += "; too few for the redundancy asked";
       }
@@ -764,11 +924,19 @@ final class Dispatcher {
     for (Answer a : answers) {
       groups.computeIfAbsent(a.agreementKey(), k -> new ArrayList<>()).add(a);
     }
-    List<Answer> majority = groups.values().stream().max(Comparator.comparingInt(List::size)).orElseThrow();
+    List<Answer> majority =
+        groups.values().stream().max(Comparator.comparingInt(List::size)).orElseThrow();
     if (majority.size() * 2 <= answers.size()) {
-      StringBuilder b = new StringBuilder("the ").append(answers.size()).append(" results disagree and none has a majority:");
+      StringBuilder b =
+          new StringBuilder("the ")
+              .append(answers.size())
+              .append(" results disagree and none has a majority:");
       for (List<Answer> g : groups.values()) {
-        b.append(' ').append(g.stream().map(Answer::peer).toList()).append(" said ").append(describe(g.get(0))).append(';');
+        b.append(' ')
+            .append(g.stream().map(Answer::peer).toList())
+            .append(" said ")
+            .append(describe(g.get(0)))
+            .append(';');
       }
       endUnverified(r, b.toString());
       return;
@@ -780,9 +948,21 @@ final class Dispatcher {
           liars.add(a.peer());
           reputation.record(a.peer(), Reputation.Event.LIE);
           metrics.rejected("disagreement");
-          r = r.withDispatch(r.dispatch().withAttempt(r.dispatch().attempts().stream()
-              .filter(x -> x.peerId().equals(a.peer()) && "ok".equals(x.result())).findFirst().orElseThrow()
-              .ended(Instant.now(), "disagreed", "outvoted: it said " + describe(a) + ", the majority " + describe(majority.get(0)))));
+          r =
+              r.withDispatch(
+                  r.dispatch()
+                      .withAttempt(
+                          r.dispatch().attempts().stream()
+                              .filter(x -> x.peerId().equals(a.peer()) && "ok".equals(x.result()))
+                              .findFirst()
+                              .orElseThrow()
+                              .ended(
+                                  Instant.now(),
+                                  "disagreed",
+                                  "outvoted: it said "
+                                      + describe(a)
+                                      + ", the majority "
+                                      + describe(majority.get(0)))));
         }
       }
     }
@@ -794,42 +974,86 @@ final class Dispatcher {
           reputation.record(a.peer(), Reputation.Event.LIE);
         }
         metrics.rejected("reexecution");
-        endUnverified(r, "running the job here gave another result than " + majority.stream().map(Answer::peer).toList()
-            + " reported: " + mismatch);
+        endUnverified(
+            r,
+            "running the job here gave another result than "
+                + majority.stream().map(Answer::peer).toList()
+                + " reported: "
+                + mismatch);
         return;
       }
     }
     Path dir = store.dir(r.id());
     AtomicFiles.write(dir.resolve(JobStore.STDOUT), chosen.stdout(), false);
     AtomicFiles.write(dir.resolve(JobStore.STDERR), chosen.stderr(), false);
-    AtomicFiles.write(dir.resolve(JobStore.RECEIPT), chosen.receipt(), false); // the record's write below forces the directory
+    AtomicFiles.write(
+        dir.resolve(JobStore.RECEIPT),
+        chosen.receipt(),
+        false); // the record's write below forces the directory
     JobPlan p = r.plan();
-    JobPlan ran = new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), p.args(), p.env(), p.stdinBytes(),
-        chosen.engine(), chosen.limits(), p.deterministic(), p.nonce());
-    String reason = liars.isEmpty() ? null : "accepted the answer of " + majority.stream().map(Answer::peer).toList()
-        + "; " + liars + " disagreed";
-    JobRecord ended = r.withPlan(ran)
-        .withDispatch(r.dispatch().withExecutedBy(majority.stream().map(Answer::peer).toList()))
-        .ended(WorkerResult.stateOf(chosen.outcome()), Instant.now(), chosen.outcome(), reason, true);
+    JobPlan ran =
+        new JobPlan(
+            p.moduleSha256(),
+            p.moduleBytes(),
+            p.programName(),
+            p.args(),
+            p.env(),
+            p.stdinBytes(),
+            chosen.engine(),
+            chosen.limits(),
+            p.deterministic(),
+            p.nonce());
+    String reason =
+        liars.isEmpty()
+            ? null
+            : "accepted the answer of "
+                + majority.stream().map(Answer::peer).toList()
+                + "; "
+                + liars
+                + " disagreed";
+    JobRecord ended =
+        r.withPlan(ran)
+            .withDispatch(r.dispatch().withExecutedBy(majority.stream().map(Answer::peer).toList()))
+            .ended(
+                WorkerResult.stateOf(chosen.outcome()),
+                Instant.now(),
+                chosen.outcome(),
+                reason,
+                true);
     store.update(ended);
-    log.info("job ended", "job", r.id(), "state", ended.state().text(), "outcome", chosen.outcome().id(),
-        "executedBy", String.join(",", ended.dispatch().executedBy()));
+    log.info(
+        "job ended",
+        "job",
+        r.id(),
+        "state",
+        ended.state().text(),
+        "outcome",
+        chosen.outcome().id(),
+        "executedBy",
+        String.join(",", ended.dispatch().executedBy()));
   }
 
   private static String describe(Answer a) {
     JsonNode o = JobJson.outcome(a.outcome());
-    return o.path("kind").asString() + (o.has("exitCode") ? " " + o.get("exitCode").asInt() : "")
-        + (o.has("detail") ? " " + o.get("detail").asString() : "") + ", stdout " + ReceiptCodec.sha256(a.stdout()).substring(0, 12);
+    return o.path("kind").asString()
+        + (o.has("exitCode") ? " " + o.get("exitCode").asInt() : "")
+        + (o.has("detail") ? " " + o.get("detail").asString() : "")
+        + ", stdout "
+        + ReceiptCodec.sha256(a.stdout()).substring(0, 12);
   }
 
   private static String summary(JobRecord.Dispatch d) {
     if (d.attempts().isEmpty()) {
-      return d.placement().kind() == Placement.Kind.PEER ? " (peer " + d.placement().peerId() + " offers nothing that fits)"
+      return d.placement().kind() == Placement.Kind.PEER
+          ? " (peer " + d.placement().peerId() + " offers nothing that fits)"
           : " (no provider found in the DHT offered what the job needs)";
     }
     StringBuilder b = new StringBuilder(":");
     for (JobRecord.Attempt a : d.attempts()) {
-      b.append(' ').append(a.peerId(), 0, Math.min(16, a.peerId().length())).append("... ").append(a.result());
+      b.append(' ')
+          .append(a.peerId(), 0, Math.min(16, a.peerId().length()))
+          .append("... ")
+          .append(a.result());
       if (a.detail() != null) {
         b.append(" (").append(a.detail()).append(')');
       }
@@ -886,7 +1110,8 @@ final class Dispatcher {
     try {
       done.get(CANCEL_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-      throw new IOException("job " + id + " did not end within " + CANCEL_WAIT.toSeconds() + " s of its cancel");
+      throw new IOException(
+          "job " + id + " did not end within " + CANCEL_WAIT.toSeconds() + " s of its cancel");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while cancelling job " + id, e);
@@ -897,15 +1122,23 @@ final class Dispatcher {
   private void tellCancel(String peer, String id) {
     try (PeerStream s = transport.openStream(peer, JobService.PROTOCOL);
         Deadlines.Deadline d = Deadlines.after(Duration.ofSeconds(5), s::reset)) {
-      Frames.control(s.output(), Json.MAPPER.createObjectNode().put("type", "cancel").put("jobId", id));
+      Frames.control(
+          s.output(), Json.MAPPER.createObjectNode().put("type", "cancel").put("jobId", id));
       s.closeWrite();
       Frames.Frame f = Frames.read(s.input(), MAX_CONTROL);
       if (f == null || !"cancelled".equals(f.json().path("type").asString(""))) {
-        log.warn("an executor did not confirm a cancel", "job", id, "peer", peer,
-            "answer", f == null ? "none" : f.json().toString());
+        log.warn(
+            "an executor did not confirm a cancel",
+            "job",
+            id,
+            "peer",
+            peer,
+            "answer",
+            f == null ? "none" : f.json().toString());
       }
     } catch (IOException | RuntimeException e) {
-      log.warn("could not tell an executor to cancel", "job", id, "peer", peer, "error", e.getMessage());
+      log.warn(
+          "could not tell an executor to cancel", "job", id, "peer", peer, "error", e.getMessage());
     }
   }
 
@@ -920,9 +1153,16 @@ final class Dispatcher {
       if (r.dispatch().attempts().isEmpty()) {
         store.update(r.endedUnrun(JobState.CANCELLED, now, why + " before any node took it"));
       } else {
-        why += "; no executor returned a result for it that passed the checks" + summary(r.dispatch());
+        why +=
+            "; no executor returned a result for it that passed the checks" + summary(r.dispatch());
         JobRecord started = r.state() == JobState.QUEUED ? r.running(now) : r;
-        store.update(started.ended(JobState.CANCELLED, now, new ExecutionOutcome.Cancelled(why, Usage.NONE), why, false));
+        store.update(
+            started.ended(
+                JobState.CANCELLED,
+                now,
+                new ExecutionOutcome.Cancelled(why, Usage.NONE),
+                why,
+                false));
       }
       log.info("remote job cancelled", "job", r.id());
     } catch (IOException e) {
@@ -938,7 +1178,9 @@ final class Dispatcher {
     try {
       Instant now = Instant.now();
       JobRecord started = r.state() == JobState.QUEUED ? r.running(now) : r;
-      store.update(started.ended(JobState.FINISHED, now, new ExecutionOutcome.Failed(why, Usage.NONE), why, false));
+      store.update(
+          started.ended(
+              JobState.FINISHED, now, new ExecutionOutcome.Failed(why, Usage.NONE), why, false));
       log.warn("remote job failed", "job", r.id(), "why", why);
     } catch (IOException e) {
       log.error("cannot record the job's end", "job", r.id(), "error", e.toString());
@@ -953,14 +1195,25 @@ final class Dispatcher {
   private String reexecute(JobRecord r, JobManifest m, Answer chosen) {
     try {
       Receipt rc = ReceiptCodec.parse(chosen.receipt());
-      Determinism det = rc.settings().deterministic() == null ? null : new Determinism(
-          rc.settings().deterministic().clockEpochMicros(), HexFormat.of().parseHex(rc.settings().deterministic().randomSeed()));
+      Determinism det =
+          rc.settings().deterministic() == null
+              ? null
+              : new Determinism(
+                  rc.settings().deterministic().clockEpochMicros(),
+                  HexFormat.of().parseHex(rc.settings().deterministic().randomSeed()));
       byte[] stdin = m.stdin() instanceof StdinSource.Inline in ? in.bytes() : new byte[0];
-      String engine = admission.policy() != null && registryHas(rc.settings().engineId()) ? rc.settings().engineId()
-          : JobManifest.AUTO;
+      String engine =
+          admission.policy() != null && registryHas(rc.settings().engineId())
+              ? rc.settings().engineId()
+              : JobManifest.AUTO;
       JobManifest again = forExecutor(m, chosen.limits(), rc.nonce()).withEngine(engine);
-      JobPlan plan = admission.admit(again, new dev.plasm.host.Admission.ModuleInfo(r.plan().moduleSha256(),
-          r.plan().moduleBytes()), r.plan().programName(), stdin.length);
+      JobPlan plan =
+          admission.admit(
+              again,
+              new dev.plasm.host.Admission.ModuleInfo(
+                  r.plan().moduleSha256(), r.plan().moduleBytes()),
+              r.plan().programName(),
+              stdin.length);
       JobRunner.Replay replay = runner.replay(r.id(), plan, det, stdin);
       Receipt.Outcome mine = ReceiptIssuer.outcome(replay.outcome());
       if (!mine.equals(rc.outcome())) {

@@ -20,10 +20,13 @@ final class Frames {
 
   /** A JSON object. */
   static final int CONTROL = 1;
+
   /** Bytes of the guest's stdout. */
   static final int STDOUT = 2;
+
   /** Bytes of the guest's stderr. */
   static final int STDERR = 3;
+
   /** Bytes of a module. */
   static final int DATA = 4;
 
@@ -49,7 +52,8 @@ final class Frames {
     }
   }
 
-  static void write(OutputStream out, int type, byte[] payload, int off, int len) throws IOException {
+  static void write(OutputStream out, int type, byte[] payload, int off, int len)
+      throws IOException {
     long n = (long) len + 1;
     while (n >= 0x80) {
       out.write((int) (n & 0x7f) | 0x80);
@@ -102,7 +106,8 @@ final class Frames {
       throw new ProtocolException("an empty frame (a frame has at least its type byte)");
     }
     if (len - 1 > max) {
-      throw new ProtocolException("a frame of " + (len - 1) + " bytes, over the " + max + "-byte limit");
+      throw new ProtocolException(
+          "a frame of " + (len - 1) + " bytes, over the " + max + "-byte limit");
     }
     int type = in.read();
     if (type < 0) {

@@ -63,8 +63,16 @@ final class JobService {
   private final RemoteMetrics metrics;
   private final JobRunner runner;
 
-  JobService(DaemonConfig config, Transport transport, JobStore store, ModuleStore modules, ModuleService moduleService,
-      Intake intake, JobRunner runner, Log log, RemoteMetrics metrics) {
+  JobService(
+      DaemonConfig config,
+      Transport transport,
+      JobStore store,
+      ModuleStore modules,
+      ModuleService moduleService,
+      Intake intake,
+      JobRunner runner,
+      Log log,
+      RemoteMetrics metrics) {
     this.runner = runner;
     this.config = config;
     this.transport = transport;
@@ -108,20 +116,32 @@ final class JobService {
 
   void serve(PeerStream s) throws IOException, InterruptedException {
     String peer = s.peerId();
-    JsonNode req = request(s, PROTOCOL, (int) Math.min(Integer.MAX_VALUE, config.api().maxJsonBody() + 4096), log,
-        (why) -> refused(s, "bad-request", null, why, 0));
+    JsonNode req =
+        request(
+            s,
+            PROTOCOL,
+            (int) Math.min(Integer.MAX_VALUE, config.api().maxJsonBody() + 4096),
+            log,
+            (why) -> refused(s, "bad-request", null, why, 0));
     if (req == null) {
       return;
     }
     if (!config.remote().admits(peer)) {
-      refused(s, "not-allowed", null, config.remote().enabled() ? "this node does not run jobs for " + peer
-          : "this node does not run jobs for other peers ([remote] enabled = false)", 0);
+      refused(
+          s,
+          "not-allowed",
+          null,
+          config.remote().enabled()
+              ? "this node does not run jobs for " + peer
+              : "this node does not run jobs for other peers ([remote] enabled = false)",
+          0);
       return;
     }
     String type = req.path("type").asString("");
     String jobId = req.path("jobId").asString("");
     if (!JobManifest.ID_CHARS.matcher(jobId).matches()) {
-      refused(s, "bad-request", "jobId", "jobId must be 1-128 characters of A-Z a-z 0-9 . _ : -", 0);
+      refused(
+          s, "bad-request", "jobId", "jobId must be 1-128 characters of A-Z a-z 0-9 . _ : -", 0);
       return;
     }
     JobRecord existing = store.byRequester(peer, jobId);
@@ -138,13 +158,19 @@ final class JobService {
           refused(s, "unknown-job", "jobId", "this node has no job " + jobId + " from " + peer, 0);
           return;
         }
-        // Ends it as a client's cancel here would; the requester's stream for the job gets its result.
+        // Ends it as a client's cancel here would; the requester's stream for the job gets its
+        // result.
         if (!existing.terminal()) {
           runner.cancel(existing.id());
         }
         JobRecord now = store.get(existing.id());
-        Frames.control(s.output(), Json.MAPPER.createObjectNode().put("type", "cancelled").put("jobId", existing.id())
-            .put("state", now.state().text()));
+        Frames.control(
+            s.output(),
+            Json.MAPPER
+                .createObjectNode()
+                .put("type", "cancelled")
+                .put("jobId", existing.id())
+                .put("state", now.state().text()));
       }
       case "run" -> {
         JobRecord r = existing != null ? existing : take(s, peer, jobId, req);
@@ -157,9 +183,13 @@ final class JobService {
   }
 
   /** Sends a refusal of {@code code}, counted and logged (one line). */
-  private void refused(PeerStream s, String code, String field, String message, long retryAfterMillis) throws IOException {
+  private void refused(
+      PeerStream s, String code, String field, String message, long retryAfterMillis)
+      throws IOException {
     metrics.refused(code);
-    if (code.equals("bad-request") || code.equals("not-allowed") || code.equals("module-unavailable")) {
+    if (code.equals("bad-request")
+        || code.equals("not-allowed")
+        || code.equals("module-unavailable")) {
       log.warn("refused a peer's job", "peer", s.peerId(), "code", code, "why", message);
     } else {
       log.info("refused a peer's job", "peer", s.peerId(), "code", code, "why", message);
@@ -177,7 +207,8 @@ final class JobService {
    * none, after refusing a malformed one ({@code bad}) or dropping a stream that sent nothing in time,
    * each with one log line.
    */
-  static JsonNode request(PeerStream s, String protocol, int cap, Log log, BadRequest bad) throws IOException {
+  static JsonNode request(PeerStream s, String protocol, int cap, Log log, BadRequest bad)
+      throws IOException {
     try (Deadlines.Deadline d = Deadlines.after(REQUEST_TIMEOUT, s::reset)) {
       try {
         Frames.Frame f = Frames.read(s.input(), cap);
@@ -190,8 +221,14 @@ final class JobService {
         return f.json();
       } catch (IOException e) {
         if (d.expired()) {
-          log.warn("dropped a peer's stream that sent no request in time", "protocol", protocol, "peer", s.peerId(),
-              "deadline", REQUEST_TIMEOUT.toSeconds() + "s");
+          log.warn(
+              "dropped a peer's stream that sent no request in time",
+              "protocol",
+              protocol,
+              "peer",
+              s.peerId(),
+              "deadline",
+              REQUEST_TIMEOUT.toSeconds() + "s");
           return null;
         }
         if (e instanceof ProtocolException || e instanceof EOFException) {
@@ -205,23 +242,38 @@ final class JobService {
 
   /** Takes a new job from {@code peer}; null when it was refused (the refusal has been sent). */
   private JobRecord take(PeerStream s, String peer, String jobId, JsonNode req) throws IOException {
-    long wait = rates.computeIfAbsent(peer, p -> new Bucket(config.remote().perPeerPerMinute())).take();
+    long wait =
+        rates.computeIfAbsent(peer, p -> new Bucket(config.remote().perPeerPerMinute())).take();
     if (wait > 0) {
-      refused(s, "busy", null, peer + " has sent more than " + config.remote().perPeerPerMinute() + " jobs a minute", wait);
+      refused(
+          s,
+          "busy",
+          null,
+          peer + " has sent more than " + config.remote().perPeerPerMinute() + " jobs a minute",
+          wait);
       return null;
     }
     AtomicInteger mine = activeByPeer.computeIfAbsent(peer, p -> new AtomicInteger());
-    if (active.get() >= config.remote().maxConcurrent() || mine.get() >= config.remote().perPeerConcurrent()) {
-      refused(s, "busy", null, "this node is running as many jobs for other peers as it takes ("
-          + (mine.get() >= config.remote().perPeerConcurrent() ? config.remote().perPeerConcurrent() + " for one peer"
-          : config.remote().maxConcurrent()) + ")", 1000);
+    if (active.get() >= config.remote().maxConcurrent()
+        || mine.get() >= config.remote().perPeerConcurrent()) {
+      refused(
+          s,
+          "busy",
+          null,
+          "this node is running as many jobs for other peers as it takes ("
+              + (mine.get() >= config.remote().perPeerConcurrent()
+                  ? config.remote().perPeerConcurrent() + " for one peer"
+                  : config.remote().maxConcurrent())
+              + ")",
+          1000);
       return null;
     }
     JobManifest m;
     try {
       JsonNode mf = req.get("manifest");
       if (mf == null || !mf.isObject()) {
-        throw new ManifestException(ManifestException.Problem.INVALID_VALUE, "manifest", "manifest must be a JSON object");
+        throw new ManifestException(
+            ManifestException.Problem.INVALID_VALUE, "manifest", "manifest must be a JSON object");
       }
       m = JobJson.manifest((ObjectNode) mf, JobJson.Source.PEER);
     } catch (ManifestException e) {
@@ -229,12 +281,20 @@ final class JobService {
       return null;
     }
     String sha = ((ModuleSource.ByHash) m.module()).sha256();
-    long max = intake.admission().policy().caps().getOrDefault(dev.plasm.api.Limit.MODULE_SIZE,
-        config.limits().maxModuleBytes());
+    long max =
+        intake
+            .admission()
+            .policy()
+            .caps()
+            .getOrDefault(dev.plasm.api.Limit.MODULE_SIZE, config.limits().maxModuleBytes());
     String missing = modules.has(sha) ? null : fetchModule(peer, sha, max);
     if (missing != null) {
-      refused(s, "module-unavailable", "module", "could not get module " + sha + " from " + peer + " or any provider: "
-          + missing, 0);
+      refused(
+          s,
+          "module-unavailable",
+          "module",
+          "could not get module " + sha + " from " + peer + " or any provider: " + missing,
+          0);
       return null;
     }
     byte[] stdin = m.stdin() instanceof StdinSource.Inline in ? in.bytes() : new byte[0];
@@ -242,23 +302,42 @@ final class JobService {
     JsonNode w = req.get("determinism");
     if (w != null) {
       try {
-        world = new Determinism(w.get("clockEpochMicros").asLong(), HexFormat.of().parseHex(w.get("randomSeed").asString()));
+        world =
+            new Determinism(
+                w.get("clockEpochMicros").asLong(),
+                HexFormat.of().parseHex(w.get("randomSeed").asString()));
       } catch (RuntimeException e) {
-        refused(s, "bad-request", "determinism", "determinism must be {clockEpochMicros, randomSeed: 64 hex digits}", 0);
+        refused(
+            s,
+            "bad-request",
+            "determinism",
+            "determinism must be {clockEpochMicros, randomSeed: 64 hex digits}",
+            0);
         return null;
       }
     }
     Intake.Accepted a;
     try {
-      a = intake.accept(m, Files.size(modules.path(sha)), stdin, new JobRecord.Requester(peer, jobId), world);
+      a =
+          intake.accept(
+              m, Files.size(modules.path(sha)), stdin, new JobRecord.Requester(peer, jobId), world);
     } catch (Intake.Refusal e) {
-      String code = switch (e.kind()) {
-        case BUSY -> "busy";
-        case CONFLICT -> "bad-request";
-        case INVALID -> e.field() != null && e.field().startsWith("limits.") && !e.field().equals("limits.fuel")
-            ? "limits-too-high" : e.field() != null && (e.field().equals("engine") || e.field().equals("limits.fuel")
-            || e.field().equals("deterministic")) ? "engine-missing" : "bad-request";
-      };
+      String code =
+          switch (e.kind()) {
+            case BUSY -> "busy";
+            case CONFLICT -> "bad-request";
+            case INVALID ->
+                e.field() != null
+                        && e.field().startsWith("limits.")
+                        && !e.field().equals("limits.fuel")
+                    ? "limits-too-high"
+                    : e.field() != null
+                            && (e.field().equals("engine")
+                                || e.field().equals("limits.fuel")
+                                || e.field().equals("deterministic"))
+                        ? "engine-missing"
+                        : "bad-request";
+          };
       refused(s, code, e.field(), e.getMessage(), e.kind() == Intake.Refusal.Kind.BUSY ? 1000 : 0);
       return null;
     }
@@ -266,10 +345,13 @@ final class JobService {
       mine.incrementAndGet();
       active.incrementAndGet();
       metrics.accepted();
-      store.whenDone(a.record().id()).whenComplete((r, ex) -> {
-        mine.decrementAndGet();
-        active.decrementAndGet();
-      });
+      store
+          .whenDone(a.record().id())
+          .whenComplete(
+              (r, ex) -> {
+                mine.decrementAndGet();
+                active.decrementAndGet();
+              });
     }
     return a.record();
   }
@@ -307,9 +389,11 @@ final class JobService {
   /** Answers with status messages until the job ends, then with its result. */
   private void follow(PeerStream s, JobRecord r) throws IOException, InterruptedException {
     OutputStream out = s.output();
-    Frames.control(out, Json.MAPPER.createObjectNode().put("type", "accepted").put("jobId", r.id()));
+    Frames.control(
+        out, Json.MAPPER.createObjectNode().put("type", "accepted").put("jobId", r.id()));
     Instant start = Instant.now();
-    Duration limit = r.plan().limits().timeout().plus(config.workers().killGrace()).plus(Duration.ofMinutes(1));
+    Duration limit =
+        r.plan().limits().timeout().plus(config.workers().killGrace()).plus(Duration.ofMinutes(1));
     var done = store.whenDone(r.id());
     while (true) {
       try {
@@ -322,8 +406,13 @@ final class JobService {
           return;
         }
         JobRecord now = store.get(r.id());
-        Frames.control(out, Json.MAPPER.createObjectNode().put("type", "status").put("state", now.state().text())
-            .put("elapsedMillis", Duration.between(start, Instant.now()).toMillis()));
+        Frames.control(
+            out,
+            Json.MAPPER
+                .createObjectNode()
+                .put("type", "status")
+                .put("state", now.state().text())
+                .put("elapsedMillis", Duration.between(start, Instant.now()).toMillis()));
       } catch (java.util.concurrent.ExecutionException e) {
         throw new IOException(e.getCause());
       }
@@ -335,7 +424,12 @@ final class JobService {
   private void sendResult(OutputStream out, JobRecord r) throws IOException {
     byte[] stdout = store.read(r.id(), JobStore.Part.STDOUT);
     byte[] stderr = store.read(r.id(), JobStore.Part.STDERR);
-    ObjectNode h = Json.MAPPER.createObjectNode().put("type", "result").put("jobId", r.id()).put("state", r.state().text());
+    ObjectNode h =
+        Json.MAPPER
+            .createObjectNode()
+            .put("type", "result")
+            .put("jobId", r.id())
+            .put("state", r.state().text());
     if (r.outcome() != null) {
       h.set("outcome", JobJson.outcome(r.outcome()));
       h.set("usage", JobJson.usage(r.outcome().usage()));
@@ -343,7 +437,9 @@ final class JobService {
     if (r.reason() != null) {
       h.put("reason", r.reason());
     }
-    h.putObject("engine").put("id", r.plan().engine().id()).put("version", r.plan().engine().version());
+    h.putObject("engine")
+        .put("id", r.plan().engine().id())
+        .put("version", r.plan().engine().version());
     h.set("limits", JobJson.limits(r.plan().limits()));
     h.put("stdoutBytes", stdout.length).put("stderrBytes", stderr.length);
     byte[] receipt = r.receipt() ? store.read(r.id(), JobStore.Part.RECEIPT) : new byte[0];
@@ -357,8 +453,15 @@ final class JobService {
   }
 
   /** Sends a refusal: {@code {"type": "refused", code, field?, message, retryAfterMillis?}}. */
-  static void refuse(OutputStream out, String code, String field, String message, long retryAfterMillis) throws IOException {
-    ObjectNode o = Json.MAPPER.createObjectNode().put("type", "refused").put("code", code).put("message", message);
+  static void refuse(
+      OutputStream out, String code, String field, String message, long retryAfterMillis)
+      throws IOException {
+    ObjectNode o =
+        Json.MAPPER
+            .createObjectNode()
+            .put("type", "refused")
+            .put("code", code)
+            .put("message", message);
     if (field != null) {
       o.put("field", field);
     }

@@ -36,7 +36,8 @@ final class ModuleService {
 
   /** Refuses a malformed request, with one log line. */
   private void badRequest(PeerStream s, String field, String why) throws IOException {
-    log.warn("refused a peer's module request", "peer", s.peerId(), "code", "bad-request", "why", why);
+    log.warn(
+        "refused a peer's module request", "peer", s.peerId(), "code", "bad-request", "why", why);
     JobService.refuse(s.output(), "bad-request", field, why, 0);
   }
 
@@ -49,7 +50,8 @@ final class ModuleService {
     OutputStream out = s.output();
     try (Deadlines.Deadline d = Deadlines.after(FRAME_TIMEOUT, s::reset)) {
       String sha = req.path("sha256").asString("");
-      if (!"get".equals(req.path("type").asString("")) || !ModuleStore.SHA256.matcher(sha).matches()) {
+      if (!"get".equals(req.path("type").asString(""))
+          || !ModuleStore.SHA256.matcher(sha).matches()) {
         badRequest(s, "sha256", "send {\"type\": \"get\", \"sha256\": <64 lower-case hex digits>}");
         return;
       }
@@ -58,7 +60,13 @@ final class ModuleService {
         return;
       }
       byte[] bytes = Files.readAllBytes(modules.path(sha));
-      Frames.control(out, Json.MAPPER.createObjectNode().put("type", "module").put("sha256", sha).put("bytes", bytes.length));
+      Frames.control(
+          out,
+          Json.MAPPER
+              .createObjectNode()
+              .put("type", "module")
+              .put("sha256", sha)
+              .put("bytes", bytes.length));
       for (int off = 0; off < bytes.length; off += Frames.CHUNK) {
         d.in(FRAME_TIMEOUT); // a reader that stalls is dropped, one frame at a time
         Frames.write(out, Frames.DATA, bytes, off, Math.min(Frames.CHUNK, bytes.length - off));
@@ -84,8 +92,10 @@ final class ModuleService {
    */
   void fetch(Transport transport, String peerId, String sha, long max) throws IOException {
     PeerStream s = transport.openStream(peerId, PROTOCOL);
-    try (s; Deadlines.Deadline d = Deadlines.after(FRAME_TIMEOUT, s::reset)) {
-      Frames.control(s.output(), Json.MAPPER.createObjectNode().put("type", "get").put("sha256", sha));
+    try (s;
+        Deadlines.Deadline d = Deadlines.after(FRAME_TIMEOUT, s::reset)) {
+      Frames.control(
+          s.output(), Json.MAPPER.createObjectNode().put("type", "get").put("sha256", sha));
       s.closeWrite();
       Frames.Frame head = Frames.read(s.input(), 64 * 1024);
       if (head == null) {
@@ -93,7 +103,12 @@ final class ModuleService {
       }
       JsonNode h = head.json();
       if ("refused".equals(h.path("type").asString(""))) {
-        throw new FetchException(peerId + " refused: " + h.path("code").asString("") + ": " + h.path("message").asString(""),
+        throw new FetchException(
+            peerId
+                + " refused: "
+                + h.path("code").asString("")
+                + ": "
+                + h.path("message").asString(""),
             false);
       }
       long bytes = h.path("bytes").asLong(-1);
@@ -101,47 +116,51 @@ final class ModuleService {
         throw new ProtocolException("not a module answer");
       }
       if (bytes > max) {
-        throw new FetchException(Limit.MODULE_SIZE.over("the module", bytes, max) + " (this node's limits.module-size)", false);
+        throw new FetchException(
+            Limit.MODULE_SIZE.over("the module", bytes, max) + " (this node's limits.module-size)",
+            false);
       }
-      InputStream body = new InputStream() {
-        private byte[] chunk = new byte[0];
-        private int pos;
-        private long left = bytes;
+      InputStream body =
+          new InputStream() {
+            private byte[] chunk = new byte[0];
+            private int pos;
+            private long left = bytes;
 
-        @Override
-        public int read() throws IOException {
-          byte[] one = new byte[1];
-          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
+            @Override
+            public int read() throws IOException {
+              byte[] one = new byte[1];
+              return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
 
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-          while (pos == chunk.length) {
-            if (left == 0) {
-              return -1;
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+              while (pos == chunk.length) {
+                if (left == 0) {
+                  return -1;
+                }
+                d.in(FRAME_TIMEOUT);
+                Frames.Frame f = Frames.read(s.input(), Frames.CHUNK);
+                if (f == null || f.type() != Frames.DATA) {
+                  throw new ProtocolException("the module ended " + left + " bytes short");
+                }
+                if (f.payload().length > left) {
+                  throw new ProtocolException("more module bytes than announced");
+                }
+                chunk = f.payload();
+                pos = 0;
+                left -= chunk.length;
+              }
+              int n = Math.min(len, chunk.length - pos);
+              System.arraycopy(chunk, pos, b, off, n);
+              pos += n;
+              return n;
             }
-            d.in(FRAME_TIMEOUT);
-            Frames.Frame f = Frames.read(s.input(), Frames.CHUNK);
-            if (f == null || f.type() != Frames.DATA) {
-              throw new ProtocolException("the module ended " + left + " bytes short");
-            }
-            if (f.payload().length > left) {
-              throw new ProtocolException("more module bytes than announced");
-            }
-            chunk = f.payload();
-            pos = 0;
-            left -= chunk.length;
-          }
-          int n = Math.min(len, chunk.length - pos);
-          System.arraycopy(chunk, pos, b, off, n);
-          pos += n;
-          return n;
-        }
-      };
+          };
       try {
         modules.put(body, max, sha);
       } catch (ModuleStore.HashMismatchException e) {
-        throw new FetchException(peerId + " sent other bytes than the module asked for: " + e.getMessage(), true);
+        throw new FetchException(
+            peerId + " sent other bytes than the module asked for: " + e.getMessage(), true);
       }
     }
   }

@@ -87,13 +87,21 @@ record NodeRecord(
     addresses.forEach(o.putArray("addresses")::add);
     var es = o.putArray("engines");
     for (EngineOffer e : engines) {
-      es.addObject().put("id", e.id()).put("version", e.version()).put("mode", e.mode()).put("fuel", e.fuel())
+      es.addObject()
+          .put("id", e.id())
+          .put("version", e.version())
+          .put("mode", e.mode())
+          .put("fuel", e.fuel())
           .put("deterministic", e.deterministic());
     }
     ObjectNode lim = o.putObject("limits");
     limits.forEach(lim::put);
-    o.putObject("capacity").put("executors", capacity.executors()).put("running", capacity.running())
-        .put("queued", capacity.queued()).put("queueCapacity", capacity.queueCapacity()).put("remoteFree", capacity.remoteFree());
+    o.putObject("capacity")
+        .put("executors", capacity.executors())
+        .put("running", capacity.running())
+        .put("queued", capacity.queued())
+        .put("queueCapacity", capacity.queueCapacity())
+        .put("remoteFree", capacity.remoteFree());
     protocols.forEach(o.putArray("protocols")::add);
     o.put("issuedAt", issuedAt.toString());
     o.put("expiresAt", expiresAt.toString());
@@ -138,7 +146,9 @@ record NodeRecord(
    */
   static NodeRecord parse(byte[] value, String peerId, Instant now) {
     String text = new String(value, StandardCharsets.UTF_8);
-    if (text.length() < 18 || text.charAt(16) != '\n' || !text.substring(0, 16).matches("[0-9a-f]{16}")) {
+    if (text.length() < 18
+        || text.charAt(16) != '\n'
+        || !text.substring(0, 16).matches("[0-9a-f]{16}")) {
       throw new IllegalArgumentException("not a node record (no issue-time prefix)");
     }
     JsonNode o;
@@ -156,9 +166,11 @@ record NodeRecord(
     }
     PeerPublicKey key;
     try {
-      key = PeerId.parse(peerId).embeddedPublicKey()
-          .filter(k -> k.type() == KeyType.ED25519)
-          .orElseThrow(() -> new IllegalArgumentException("the peer id names no Ed25519 key"));
+      key =
+          PeerId.parse(peerId)
+              .embeddedPublicKey()
+              .filter(k -> k.type() == KeyType.ED25519)
+              .orElseThrow(() -> new IllegalArgumentException("the peer id names no Ed25519 key"));
     } catch (IllegalArgumentException | KeyFormatException e) {
       throw new IllegalArgumentException("cannot check the signature: " + e.getMessage());
     }
@@ -172,7 +184,8 @@ record NodeRecord(
       throw new IllegalArgumentException("the signature is not base64");
     }
     if (!key.verify(signingBytes(unsigned), sigBytes)) {
-      throw new IllegalArgumentException("the signature does not verify with the key of " + peerId + " (forged or altered)");
+      throw new IllegalArgumentException(
+          "the signature does not verify with the key of " + peerId + " (forged or altered)");
     }
     Instant issued;
     Instant expires;
@@ -198,14 +211,24 @@ record NodeRecord(
     o.path("addresses").forEach(a -> addresses.add(a.asString()));
     List<EngineOffer> engines = new ArrayList<>();
     for (JsonNode e : o.path("engines")) {
-      engines.add(new EngineOffer(e.path("id").asString(), e.path("version").asString(), e.path("mode").asString(),
-          e.path("fuel").asBoolean(), e.path("deterministic").asBoolean()));
+      engines.add(
+          new EngineOffer(
+              e.path("id").asString(),
+              e.path("version").asString(),
+              e.path("mode").asString(),
+              e.path("fuel").asBoolean(),
+              e.path("deterministic").asBoolean()));
     }
     Map<String, Long> limits = new LinkedHashMap<>();
     o.path("limits").properties().forEach(e -> limits.put(e.getKey(), e.getValue().asLong()));
     JsonNode c = o.path("capacity");
-    Capacity cap = new Capacity(c.path("executors").asInt(), c.path("running").asInt(), c.path("queued").asInt(),
-        c.path("queueCapacity").asInt(), c.path("remoteFree").asInt());
+    Capacity cap =
+        new Capacity(
+            c.path("executors").asInt(),
+            c.path("running").asInt(),
+            c.path("queued").asInt(),
+            c.path("queueCapacity").asInt(),
+            c.path("remoteFree").asInt());
     List<String> protocols = new ArrayList<>();
     o.path("protocols").forEach(p -> protocols.add(p.asString()));
     return new NodeRecord(id, addresses, engines, limits, cap, protocols, issued, expires);

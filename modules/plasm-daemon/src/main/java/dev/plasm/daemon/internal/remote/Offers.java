@@ -35,7 +35,8 @@ final class Offers {
   private final List<EngineInfo> engines;
   private final Log log;
   private Instant lastProvide = Instant.EPOCH;
-  private final java.util.Map<String, NodeRecord> known = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, NodeRecord> known =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   Offers(Transport transport, NodeIdentity identity, List<EngineInfo> engines, Log log) {
     this.transport = transport;
@@ -60,8 +61,13 @@ final class Offers {
     List<NodeRecord.EngineOffer> out = new ArrayList<>();
     for (EngineInfo e : engines) {
       EngineDescriptor d = e.descriptor();
-      out.add(new NodeRecord.EngineOffer(d.id(), d.version(), d.mode().toString().toLowerCase(Locale.ROOT).replace('_', '-'),
-          d.enforces(Limit.FUEL), d.has(Capability.DETERMINISTIC_WASI)));
+      out.add(
+          new NodeRecord.EngineOffer(
+              d.id(),
+              d.version(),
+              d.mode().toString().toLowerCase(Locale.ROOT).replace('_', '-'),
+              d.enforces(Limit.FUEL),
+              d.has(Capability.DETERMINISTIC_WASI)));
     }
     return out;
   }
@@ -69,8 +75,16 @@ final class Offers {
   /** Signs and publishes this node's record (and, now and then, its provider records). */
   void publish(java.util.Map<String, Long> limits, NodeRecord.Capacity capacity, Duration ttl) {
     Instant now = Instant.now();
-    NodeRecord r = new NodeRecord(identity.peerId().toString(), transport.listenAddresses(), engineOffers(engines), limits,
-        capacity, List.of(JobService.PROTOCOL, ModuleService.PROTOCOL), now, now.plus(ttl));
+    NodeRecord r =
+        new NodeRecord(
+            identity.peerId().toString(),
+            transport.listenAddresses(),
+            engineOffers(engines),
+            limits,
+            capacity,
+            List.of(JobService.PROTOCOL, ModuleService.PROTOCOL),
+            now,
+            now.plus(ttl));
     try {
       transport.putValue(nodeKey(r.peerId()), r.sign(identity));
       if (Duration.between(lastProvide, now).compareTo(PROVIDE_EVERY) >= 0) {
@@ -88,8 +102,16 @@ final class Offers {
   /** Withdraws the offer at shutdown: a record that expires now (readers then refuse it as stale). */
   void withdraw(java.util.Map<String, Long> limits) {
     Instant now = Instant.now();
-    NodeRecord r = new NodeRecord(identity.peerId().toString(), List.of(), List.of(), limits,
-        new NodeRecord.Capacity(0, 0, 0, 0, 0), List.of(), now, now.plusMillis(1));
+    NodeRecord r =
+        new NodeRecord(
+            identity.peerId().toString(),
+            List.of(),
+            List.of(),
+            limits,
+            new NodeRecord.Capacity(0, 0, 0, 0, 0),
+            List.of(),
+            now,
+            now.plusMillis(1));
     try {
       transport.putValue(nodeKey(r.peerId()), r.sign(identity));
     } catch (TransportException e) {

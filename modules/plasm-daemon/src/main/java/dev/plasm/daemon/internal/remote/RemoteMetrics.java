@@ -48,23 +48,45 @@ final class RemoteMetrics {
     b.append("# HELP plasm_remote_jobs_accepted_total Jobs from other peers taken by this node.\n");
     b.append("# TYPE plasm_remote_jobs_accepted_total counter\n");
     b.append("plasm_remote_jobs_accepted_total ").append(accepted.get()).append('\n');
-    labelled(b, "plasm_remote_jobs_refused_total", "Jobs from other peers refused by this node, by refusal code.", "code",
+    labelled(
+        b,
+        "plasm_remote_jobs_refused_total",
+        "Jobs from other peers refused by this node, by refusal code.",
+        "code",
         refused);
     b.append("# HELP plasm_remote_jobs_dispatched_total This node's jobs sent to other nodes.\n");
     b.append("# TYPE plasm_remote_jobs_dispatched_total counter\n");
     b.append("plasm_remote_jobs_dispatched_total ").append(dispatched.get()).append('\n');
-    labelled(b, "plasm_remote_attempts_total", "Attempts of this node's jobs on other nodes, by result.", "result", attempts);
-    labelled(b, "plasm_remote_results_rejected_total", "Results from other nodes that failed a check, by check.", "check",
+    labelled(
+        b,
+        "plasm_remote_attempts_total",
+        "Attempts of this node's jobs on other nodes, by result.",
+        "result",
+        attempts);
+    labelled(
+        b,
+        "plasm_remote_results_rejected_total",
+        "Results from other nodes that failed a check, by check.",
+        "check",
         rejected);
     return b.toString();
   }
 
-  private static void labelled(StringBuilder b, String name, String help, String label, Map<String, AtomicLong> m) {
+  private static void labelled(
+      StringBuilder b, String name, String help, String label, Map<String, AtomicLong> m) {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n');
     b.append("# TYPE ").append(name).append(" counter\n");
     synchronized (m) {
-      m.forEach((k, v) -> b.append(name).append('{').append(label).append("=\"").append(k).append("\"} ").append(v.get())
-          .append('\n'));
+      m.forEach(
+          (k, v) ->
+              b.append(name)
+                  .append('{')
+                  .append(label)
+                  .append("=\"")
+                  .append(k)
+                  .append("\"} ")
+                  .append(v.get())
+                  .append('\n'));
     }
   }
 }

@@ -47,8 +47,18 @@ public final class RemoteNode implements AutoCloseable {
   private volatile Thread reader;
   private volatile boolean closed;
 
-  private RemoteNode(DaemonConfig config, Transport transport, NodeIdentity identity, EngineRegistry registry,
-      ReceiptSchemes schemes, JobStore store, ModuleStore modules, JobRunner runner, Intake intake, Path stateDir, Log log) {
+  private RemoteNode(
+      DaemonConfig config,
+      Transport transport,
+      NodeIdentity identity,
+      EngineRegistry registry,
+      ReceiptSchemes schemes,
+      JobStore store,
+      ModuleStore modules,
+      JobRunner runner,
+      Intake intake,
+      Path stateDir,
+      Log log) {
     this.config = config;
     this.transport = transport;
     this.store = store;
@@ -57,10 +67,23 @@ public final class RemoteNode implements AutoCloseable {
     this.log = log;
     this.offers = new Offers(transport, identity, registry.engines(), log);
     ModuleService moduleService = new ModuleService(modules, log);
-    this.jobs = new JobService(config, transport, store, modules, moduleService, intake, runner, log, metrics);
+    this.jobs =
+        new JobService(
+            config, transport, store, modules, moduleService, intake, runner, log, metrics);
     this.reputation = new Reputation(stateDir);
-    this.dispatcher = new Dispatcher(config, transport, offers, store, reputation, metrics, runner, intake.admission(), registry,
-        schemes, log);
+    this.dispatcher =
+        new Dispatcher(
+            config,
+            transport,
+            offers,
+            store,
+            reputation,
+            metrics,
+            runner,
+            intake.admission(),
+            registry,
+            schemes,
+            log);
     this.offeredLimits = config.limits().byJsonName();
     runner.remoteCancel(dispatcher::cancel);
     transport.setStreamHandler(JobService.PROTOCOL, jobs::serve);
@@ -68,10 +91,23 @@ public final class RemoteNode implements AutoCloseable {
   }
 
   /** Starts serving the protocols, and offering this node when {@code [remote] enabled}. */
-  public static RemoteNode start(DaemonConfig config, Transport transport, NodeIdentity identity, EngineRegistry registry,
-      ReceiptSchemes schemes, JobStore store, ModuleStore modules, JobRunner runner, Intake intake, Metrics daemonMetrics,
-      Path stateDir, Log log) {
-    RemoteNode n = new RemoteNode(config, transport, identity, registry, schemes, store, modules, runner, intake, stateDir, log);
+  public static RemoteNode start(
+      DaemonConfig config,
+      Transport transport,
+      NodeIdentity identity,
+      EngineRegistry registry,
+      ReceiptSchemes schemes,
+      JobStore store,
+      ModuleStore modules,
+      JobRunner runner,
+      Intake intake,
+      Metrics daemonMetrics,
+      Path stateDir,
+      Log log) {
+    RemoteNode n =
+        new RemoteNode(
+            config, transport, identity, registry, schemes, store, modules, runner, intake,
+            stateDir, log);
     daemonMetrics.extra(n.metrics::render);
     if (config.remote().enabled()) {
       n.publisher = Thread.ofVirtual().name("plasm-remote-offers").start(n::publishLoop);
@@ -111,15 +147,21 @@ public final class RemoteNode implements AutoCloseable {
   NodeRecord.Capacity capacity() {
     int queued = runner.queueDepth();
     int queueFree = config.jobs().queueCapacity() - queued;
-    int remoteFree = Math.max(0, Math.min(config.remote().maxConcurrent() - jobs.active(), queueFree));
-    return new NodeRecord.Capacity(config.jobs().concurrency(), runner.running(), queued, config.jobs().queueCapacity(),
+    int remoteFree =
+        Math.max(0, Math.min(config.remote().maxConcurrent() - jobs.active(), queueFree));
+    return new NodeRecord.Capacity(
+        config.jobs().concurrency(),
+        runner.running(),
+        queued,
+        config.jobs().queueCapacity(),
         remoteFree);
   }
 
   /** What {@code GET /v1/node} and {@code /v1/peers} say about jobs across peers. */
   public Map<String, Object> summary() {
     NodeRecord.Capacity c = capacity();
-    return Map.of("enabled", config.remote().enabled(), "running", jobs.active(), "free", c.remoteFree());
+    return Map.of(
+        "enabled", config.remote().enabled(), "running", jobs.active(), "free", c.remoteFree());
   }
 
   /** The reputation of every executor this node has used: successes, failures, timeouts, lies, score. */
@@ -137,21 +179,33 @@ public final class RemoteNode implements AutoCloseable {
     if (r == null || !r.expiresAt().isAfter(Instant.now())) {
       return Optional.empty();
     }
-    return Optional.of(Map.of(
-        "executors", r.capacity().executors(), "running", r.capacity().running(), "queued", r.capacity().queued(),
-        "remoteFree", r.capacity().remoteFree(), "engines", r.engines().stream().map(NodeRecord.EngineOffer::id).toList(),
-        "expiresAt", r.expiresAt().toString()));
+    return Optional.of(
+        Map.of(
+            "executors",
+            r.capacity().executors(),
+            "running",
+            r.capacity().running(),
+            "queued",
+            r.capacity().queued(),
+            "remoteFree",
+            r.capacity().remoteFree(),
+            "engines",
+            r.engines().stream().map(NodeRecord.EngineOffer::id).toList(),
+            "expiresAt",
+            r.expiresAt().toString()));
   }
 
   /** Announces a module this node holds, so executors can fetch it from here (in the background). */
   public void announceModule(String sha256) {
-    Thread.ofVirtual().start(() -> {
-      try {
-        transport.provide(Offers.moduleKey(sha256));
-      } catch (TransportException e) {
-        // Executors fetch from the requester first; a provider record is a second source.
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                transport.provide(Offers.moduleKey(sha256));
+              } catch (TransportException e) {
+                // Executors fetch from the requester first; a provider record is a second source.
+              }
+            });
   }
 
   /** Why this node cannot send a job out now (too many of its jobs are out), or null when it can. */
@@ -178,7 +232,12 @@ public final class RemoteNode implements AutoCloseable {
         continue;
       }
       if (r.state() == JobState.RUNNING) {
-        log.info("reattaching a remote job after the restart", "job", r.id(), "attempts", r.dispatch().attempts().size());
+        log.info(
+            "reattaching a remote job after the restart",
+            "job",
+            r.id(),
+            "attempts",
+            r.dispatch().attempts().size());
         dispatcher.resume(r, manifestOf(r));
       }
     }
@@ -194,9 +253,20 @@ public final class RemoteNode implements AutoCloseable {
       stdin = new byte[0];
     }
     JobRecord.Dispatch d = r.dispatch();
-    return new JobManifest(new ModuleSource.ByHash(r.plan().moduleSha256()), r.plan().programName(), r.plan().args(),
-        r.plan().env(), stdin.length == 0 ? new StdinSource.None() : new StdinSource.Inline(stdin), r.plan().limits().values(),
-        r.plan().engine().id(), r.plan().deterministic(), r.plan().nonce(), d.placement(), d.redundancy(), d.verify(), null);
+    return new JobManifest(
+        new ModuleSource.ByHash(r.plan().moduleSha256()),
+        r.plan().programName(),
+        r.plan().args(),
+        r.plan().env(),
+        stdin.length == 0 ? new StdinSource.None() : new StdinSource.Inline(stdin),
+        r.plan().limits().values(),
+        r.plan().engine().id(),
+        r.plan().deterministic(),
+        r.plan().nonce(),
+        d.placement(),
+        d.redundancy(),
+        d.verify(),
+        null);
   }
 
   public boolean verifyNeedsDeterminism(JobManifest m) {

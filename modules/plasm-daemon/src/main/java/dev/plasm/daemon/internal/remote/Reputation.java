@@ -28,7 +28,12 @@ public final class Reputation {
   }
 
   /** What an attempt taught about a peer. */
-  enum Event { SUCCESS, FAILURE, TIMEOUT, LIE }
+  enum Event {
+    SUCCESS,
+    FAILURE,
+    TIMEOUT,
+    LIE
+  }
 
   private final Path file;
   private final Map<String, Entry> peers = new TreeMap<>();
@@ -40,9 +45,14 @@ public final class Reputation {
         JsonNode o = Json.MAPPER.readTree(Files.readAllBytes(file));
         for (var e : o.path("peers").properties()) {
           JsonNode p = e.getValue();
-          peers.put(e.getKey(), new Entry(p.path("successes").asLong(), p.path("failures").asLong(),
-              p.path("timeouts").asLong(), p.path("lies").asLong(),
-              p.has("lastSeen") ? Instant.parse(p.get("lastSeen").asString()) : null));
+          peers.put(
+              e.getKey(),
+              new Entry(
+                  p.path("successes").asLong(),
+                  p.path("failures").asLong(),
+                  p.path("timeouts").asLong(),
+                  p.path("lies").asLong(),
+                  p.has("lastSeen") ? Instant.parse(p.get("lastSeen").asString()) : null));
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -66,26 +76,34 @@ public final class Reputation {
    */
   synchronized void record(String peerId, Event event) {
     Entry e = of(peerId);
-    Entry n = switch (event) {
-      case SUCCESS -> new Entry(e.successes() + 1, e.failures(), e.timeouts(), e.lies(), Instant.now());
-      case FAILURE -> new Entry(e.successes(), e.failures() + 1, e.timeouts(), e.lies(), Instant.now());
-      case TIMEOUT -> new Entry(e.successes(), e.failures(), e.timeouts() + 1, e.lies(), Instant.now());
-      case LIE -> new Entry(e.successes(), e.failures(), e.timeouts(), e.lies() + 1, Instant.now());
-    };
+    Entry n =
+        switch (event) {
+          case SUCCESS ->
+              new Entry(e.successes() + 1, e.failures(), e.timeouts(), e.lies(), Instant.now());
+          case FAILURE ->
+              new Entry(e.successes(), e.failures() + 1, e.timeouts(), e.lies(), Instant.now());
+          case TIMEOUT ->
+              new Entry(e.successes(), e.failures(), e.timeouts() + 1, e.lies(), Instant.now());
+          case LIE ->
+              new Entry(e.successes(), e.failures(), e.timeouts(), e.lies() + 1, Instant.now());
+        };
     peers.put(peerId, n);
     dirty = true;
     if (event == Event.LIE) {
       flush();
     } else if (!flushScheduled) {
       flushScheduled = true;
-      Thread.ofVirtual().name("plasm-reputation-flush").start(() -> {
-        try {
-          Thread.sleep(FLUSH_AFTER);
-        } catch (InterruptedException ex) {
-          // Flush now.
-        }
-        flush();
-      });
+      Thread.ofVirtual()
+          .name("plasm-reputation-flush")
+          .start(
+              () -> {
+                try {
+                  Thread.sleep(FLUSH_AFTER);
+                } catch (InterruptedException ex) {
+                  // Flush now.
+                }
+                flush();
+              });
     }
   }
 
@@ -103,14 +121,18 @@ public final class Reputation {
     }
     ObjectNode root = Json.MAPPER.createObjectNode();
     ObjectNode ps = root.putObject("peers");
-    peers.forEach((id, x) -> {
-      ObjectNode p = ps.putObject(id);
-      p.put("successes", x.successes()).put("failures", x.failures()).put("timeouts", x.timeouts()).put("lies", x.lies());
-      if (x.lastSeen() != null) {
-        p.put("lastSeen", x.lastSeen().toString());
-      }
-      p.put("score", Math.round(x.score() * 1000) / 1000.0);
-    });
+    peers.forEach(
+        (id, x) -> {
+          ObjectNode p = ps.putObject(id);
+          p.put("successes", x.successes())
+              .put("failures", x.failures())
+              .put("timeouts", x.timeouts())
+              .put("lies", x.lies());
+          if (x.lastSeen() != null) {
+            p.put("lastSeen", x.lastSeen().toString());
+          }
+          p.put("score", Math.round(x.score() * 1000) / 1000.0);
+        });
     try {
       AtomicFiles.write(file, Json.MAPPER.writeValueAsBytes(root));
       dirty = false;

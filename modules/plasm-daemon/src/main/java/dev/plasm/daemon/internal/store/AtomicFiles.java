@@ -20,8 +20,10 @@ import java.util.Set;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
-  public static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-  public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+  public static final Set<PosixFilePermission> PRIVATE_FILE =
+      PosixFilePermissions.fromString("rw-------");
+  public static final Set<PosixFilePermission> PRIVATE_DIR =
+      PosixFilePermissions.fromString("rwx------");
 
   /** Writes {@code bytes} to {@code file} atomically and durably (mode 0600). */
   public static void write(Path file, byte[] bytes) throws IOException {
@@ -38,7 +40,8 @@ public final class AtomicFiles {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
           ch.write(b);
@@ -60,12 +63,15 @@ public final class AtomicFiles {
    * @return the bytes copied
    * @throws TooLargeException past {@code max} (nothing is left behind)
    */
-  public static long copy(InputStream in, Path file, long max, java.security.MessageDigest digest) throws IOException {
+  public static long copy(InputStream in, Path file, long max, java.security.MessageDigest digest)
+      throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, ".upload", ".tmp");
     try {
       long n = 0;
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      try (FileChannel ch =
+              FileChannel.open(
+                  tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
           OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
         byte[] buf = new byte[64 * 1024];
         int r;

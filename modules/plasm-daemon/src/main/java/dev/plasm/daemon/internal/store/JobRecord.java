@@ -51,7 +51,12 @@ public record JobRecord(
    * @param attempts every executor tried, in order
    * @param executedBy the nodes whose (agreeing) result was accepted
    */
-  public record Dispatch(Placement placement, int redundancy, Verify verify, List<Attempt> attempts, List<String> executedBy) {
+  public record Dispatch(
+      Placement placement,
+      int redundancy,
+      Verify verify,
+      List<Attempt> attempts,
+      List<String> executedBy) {
     public Dispatch {
       Objects.requireNonNull(placement, "placement");
       Objects.requireNonNull(verify, "verify");
@@ -80,7 +85,12 @@ public record JobRecord(
    * @param detail the refusal code, the check that failed, or what was lost; or null
    * @param executorJobId the job's id on the executor (it signs its receipt with it), once known
    */
-  public record Attempt(String peerId, Instant startedAt, Instant endedAt, String result, String detail,
+  public record Attempt(
+      String peerId,
+      Instant startedAt,
+      Instant endedAt,
+      String result,
+      String detail,
       String executorJobId) {
     public Attempt {
       Objects.requireNonNull(peerId, "peerId");
@@ -116,10 +126,28 @@ public record JobRecord(
   }
 
   /** A new job, queued. */
-  public static JobRecord queued(String id, Instant at, JobPlan plan, Determinism determinism,
-      String idempotencyKey, String requestSha256) {
-    return new JobRecord(id, JobState.QUEUED, at, null, null, plan, determinism, idempotencyKey,
-        requestSha256, null, null, false, null, null);
+  public static JobRecord queued(
+      String id,
+      Instant at,
+      JobPlan plan,
+      Determinism determinism,
+      String idempotencyKey,
+      String requestSha256) {
+    return new JobRecord(
+        id,
+        JobState.QUEUED,
+        at,
+        null,
+        null,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        null,
+        null,
+        false,
+        null,
+        null);
   }
 
   public boolean terminal() {
@@ -127,35 +155,114 @@ public record JobRecord(
   }
 
   public JobRecord running(Instant at) {
-    return new JobRecord(id, JobState.RUNNING, createdAt, at, null, plan, determinism, idempotencyKey,
-        requestSha256, null, null, false, dispatch, requester);
+    return new JobRecord(
+        id,
+        JobState.RUNNING,
+        createdAt,
+        at,
+        null,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        null,
+        null,
+        false,
+        dispatch,
+        requester);
   }
 
   /** The job ran to an outcome; {@code state} is FINISHED, or CANCELLED/INTERRUPTED for those outcomes. */
-  public JobRecord ended(JobState newState, Instant at, ExecutionOutcome o, String why, boolean hasReceipt) {
-    return new JobRecord(id, newState, createdAt, startedAt, at, plan, determinism, idempotencyKey,
-        requestSha256, o, why, hasReceipt, dispatch, requester);
+  public JobRecord ended(
+      JobState newState, Instant at, ExecutionOutcome o, String why, boolean hasReceipt) {
+    return new JobRecord(
+        id,
+        newState,
+        createdAt,
+        startedAt,
+        at,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        o,
+        why,
+        hasReceipt,
+        dispatch,
+        requester);
   }
 
   /** The job ended without running (cancelled or interrupted while queued). */
   public JobRecord endedUnrun(JobState newState, Instant at, String why) {
-    return new JobRecord(id, newState, createdAt, null, at, plan, determinism, idempotencyKey,
-        requestSha256, null, why, false, dispatch, requester);
+    return new JobRecord(
+        id,
+        newState,
+        createdAt,
+        null,
+        at,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        null,
+        why,
+        false,
+        dispatch,
+        requester);
   }
 
   public JobRecord withDispatch(Dispatch d) {
-    return new JobRecord(id, state, createdAt, startedAt, finishedAt, plan, determinism, idempotencyKey, requestSha256,
-        outcome, reason, receipt, d, requester);
+    return new JobRecord(
+        id,
+        state,
+        createdAt,
+        startedAt,
+        finishedAt,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        outcome,
+        reason,
+        receipt,
+        d,
+        requester);
   }
 
   public JobRecord withRequester(Requester r) {
-    return new JobRecord(id, state, createdAt, startedAt, finishedAt, plan, determinism, idempotencyKey, requestSha256,
-        outcome, reason, receipt, dispatch, r);
+    return new JobRecord(
+        id,
+        state,
+        createdAt,
+        startedAt,
+        finishedAt,
+        plan,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        outcome,
+        reason,
+        receipt,
+        dispatch,
+        r);
   }
 
   /** The same job with the plan an executor stated it ran (engine, limits). */
   public JobRecord withPlan(JobPlan p) {
-    return new JobRecord(id, state, createdAt, startedAt, finishedAt, p, determinism, idempotencyKey, requestSha256,
-        outcome, reason, receipt, dispatch, requester);
+    return new JobRecord(
+        id,
+        state,
+        createdAt,
+        startedAt,
+        finishedAt,
+        p,
+        determinism,
+        idempotencyKey,
+        requestSha256,
+        outcome,
+        reason,
+        receipt,
+        dispatch,
+        requester);
   }
 }

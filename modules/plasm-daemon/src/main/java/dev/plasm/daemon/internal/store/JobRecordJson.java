@@ -30,7 +30,9 @@ public final class JobRecordJson {
 
   /** Which fields to write. */
   public enum View {
-    DISK, FULL, SUMMARY
+    DISK,
+    FULL,
+    SUMMARY
   }
 
   public static ObjectNode write(JobRecord r, View view) {
@@ -112,7 +114,9 @@ public final class JobRecordJson {
       }
     }
     if (r.requester() != null) {
-      o.putObject("requester").put("peerId", r.requester().peerId()).put("jobId", r.requester().jobId());
+      o.putObject("requester")
+          .put("peerId", r.requester().peerId())
+          .put("jobId", r.requester().jobId());
     }
     return o;
   }
@@ -154,15 +158,28 @@ public final class JobRecordJson {
     if (o.has("args")) {
       o.get("args").forEach(a -> args.add(a.asString()));
     }
-    JobPlan plan = new JobPlan(text(o, "moduleSha256"), o.get("moduleBytes").asLong(), text(o, "programName"), args, env,
-        o.has("stdinBytes") ? o.get("stdinBytes").asLong() : 0, new JobPlan.Engine(engineId, engineVersion),
-        limits(o.get("limits")), o.has("deterministic") && o.get("deterministic").asBoolean(), text(o, "nonce"));
+    JobPlan plan =
+        new JobPlan(
+            text(o, "moduleSha256"),
+            o.get("moduleBytes").asLong(),
+            text(o, "programName"),
+            args,
+            env,
+            o.has("stdinBytes") ? o.get("stdinBytes").asLong() : 0,
+            new JobPlan.Engine(engineId, engineVersion),
+            limits(o.get("limits")),
+            o.has("deterministic") && o.get("deterministic").asBoolean(),
+            text(o, "nonce"));
     Determinism det = null;
     if (o.has("determinism")) {
       JsonNode d = o.get("determinism");
-      det = new Determinism(d.get("clockEpochMicros").asLong(), HexFormat.of().parseHex(d.get("randomSeed").asString()));
+      det =
+          new Determinism(
+              d.get("clockEpochMicros").asLong(),
+              HexFormat.of().parseHex(d.get("randomSeed").asString()));
     } else if (plan.deterministic()) {
-      // A record from before the world was chosen at admission: the worker chose it; it is in the receipt.
+      // A record from before the world was chosen at admission: the worker chose it; it is in the
+      // receipt.
       det = new Determinism(0, new byte[32]);
     }
     ExecutionOutcome outcome = null;
@@ -175,24 +192,49 @@ public final class JobRecordJson {
       List<JobRecord.Attempt> attempts = new ArrayList<>();
       if (o.has("attempts")) {
         for (JsonNode a : o.get("attempts")) {
-          attempts.add(new JobRecord.Attempt(text(a, "peerId"), instant(a, "startedAt"), instant(a, "endedAt"),
-              text(a, "result"), text(a, "detail"), text(a, "executorJobId")));
+          attempts.add(
+              new JobRecord.Attempt(
+                  text(a, "peerId"),
+                  instant(a, "startedAt"),
+                  instant(a, "endedAt"),
+                  text(a, "result"),
+                  text(a, "detail"),
+                  text(a, "executorJobId")));
         }
       }
       List<String> by = new ArrayList<>();
       if (o.has("executedBy")) {
         o.get("executedBy").forEach(n -> by.add(n.asString()));
       }
-      dispatch = new JobRecord.Dispatch(Placement.parse(text(o, "placement")), o.get("redundancy").asInt(),
-          "reexecute".equals(text(o, "verify")) ? Verify.REEXECUTE : Verify.RECEIPT, attempts, by);
+      dispatch =
+          new JobRecord.Dispatch(
+              Placement.parse(text(o, "placement")),
+              o.get("redundancy").asInt(),
+              "reexecute".equals(text(o, "verify")) ? Verify.REEXECUTE : Verify.RECEIPT,
+              attempts,
+              by);
     }
     JobRecord.Requester requester = null;
     if (o.has("requester")) {
-      requester = new JobRecord.Requester(text(o.get("requester"), "peerId"), text(o.get("requester"), "jobId"));
+      requester =
+          new JobRecord.Requester(
+              text(o.get("requester"), "peerId"), text(o.get("requester"), "jobId"));
     }
-    return new JobRecord(text(o, "id"), JobState.parse(text(o, "state")), Instant.parse(text(o, "createdAt")),
-        instant(o, "startedAt"), instant(o, "finishedAt"), plan, det, text(o, "idempotencyKey"), text(o, "requestSha256"),
-        outcome, text(o, "reason"), o.has("receipt") && o.get("receipt").asBoolean(), dispatch, requester);
+    return new JobRecord(
+        text(o, "id"),
+        JobState.parse(text(o, "state")),
+        Instant.parse(text(o, "createdAt")),
+        instant(o, "startedAt"),
+        instant(o, "finishedAt"),
+        plan,
+        det,
+        text(o, "idempotencyKey"),
+        text(o, "requestSha256"),
+        outcome,
+        text(o, "reason"),
+        o.has("receipt") && o.get("receipt").asBoolean(),
+        dispatch,
+        requester);
   }
 
   /** Limits from a record: those written, and for limits added since, their defaults. */
@@ -210,11 +252,13 @@ public final class JobRecordJson {
 
   private static JsonNode withoutNulls(JsonNode n) {
     ObjectNode copy = Json.MAPPER.createObjectNode();
-    n.properties().forEach(e -> {
-      if (!e.getValue().isNull()) {
-        copy.set(e.getKey(), e.getValue());
-      }
-    });
+    n.properties()
+        .forEach(
+            e -> {
+              if (!e.getValue().isNull()) {
+                copy.set(e.getKey(), e.getValue());
+              }
+            });
     return copy;
   }
 

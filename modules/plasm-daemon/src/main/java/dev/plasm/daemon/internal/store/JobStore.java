@@ -54,6 +54,7 @@ public final class JobStore {
 
   /** File names in a job's directory (the layout before the journal, and jobs sent to other nodes). */
   public static final String RECORD = "job.json";
+
   public static final String STDIN = "stdin";
   public static final String STDOUT = "stdout";
   public static final String STDERR = "stderr";
@@ -93,7 +94,8 @@ public final class JobStore {
    * @param spilled parts in {@code STATE/outputs} (bit per {@link Part#ordinal()})
    * @param dir whether the job has a directory of files ({@code jobs/ID})
    */
-  private record Slot(Entry entry, long recordAt, long[] partAt, int[] partLength, int spilled, boolean dir) {
+  private record Slot(
+      Entry entry, long recordAt, long[] partAt, int[] partLength, int spilled, boolean dir) {
     static Slot of(Entry e, boolean dir) {
       long[] at = new long[Part.values().length];
       Arrays.fill(at, -1);
@@ -102,7 +104,8 @@ public final class JobStore {
   }
 
   /** A job's parts as it ends: bytes to keep with it, or null for none (or for one spilled to a file). */
-  public record Parts(byte[] stdout, byte[] stderr, byte[] receipt, boolean stdoutSpilled, boolean stderrSpilled) {
+  public record Parts(
+      byte[] stdout, byte[] stderr, byte[] receipt, boolean stdoutSpilled, boolean stderrSpilled) {
     public static final Parts NONE = new Parts(null, null, null, false, false);
 
     public Parts withReceipt(byte[] r) {
@@ -137,8 +140,11 @@ public final class JobStore {
    *
    * @param recovered told of every job whose state recovery changed, with what it did
    */
-  public static JobStore open(Path stateDir, Recovery recovery, BiConsumer<JobRecord, String> recovered) throws IOException {
-    JobStore s = new JobStore(stateDir.resolve("jobs"), AtomicFiles.privateDir(stateDir.resolve("outputs")));
+  public static JobStore open(
+      Path stateDir, Recovery recovery, BiConsumer<JobRecord, String> recovered)
+      throws IOException {
+    JobStore s =
+        new JobStore(stateDir.resolve("jobs"), AtomicFiles.privateDir(stateDir.resolve("outputs")));
     s.readJobDirectories();
     s.journal = Journal.open(stateDir.resolve("journal"), s::replay);
     for (Slot slot : List.copyOf(s.jobs.values())) {
@@ -148,15 +154,22 @@ public final class JobStore {
       }
       Instant now = Instant.now();
       if (r.state() == JobState.QUEUED) {
-        r = r.endedUnrun(JobState.INTERRUPTED, now, "the daemon stopped before the job started; it never ran, submit it again");
+        r =
+            r.endedUnrun(
+                JobState.INTERRUPTED,
+                now,
+                "the daemon stopped before the job started; it never ran, submit it again");
         s.update(r);
         recovered.accept(r, "interrupted (never started)");
       } else if (r.dispatch() != null) {
         // Out on other nodes: they keep running it; the remote side asks them for it again.
         recovered.accept(r, "to be reattached to its executors");
       } else {
-        WorkerResult wr = slot.dir() ? WorkerResult.readIfThere(s.dir(r.id()).resolve(RESULT)) : null;
-        if (wr != null) { // the layout before the journal: the worker's result on disk completes the job
+        WorkerResult wr =
+            slot.dir() ? WorkerResult.readIfThere(s.dir(r.id()).resolve(RESULT)) : null;
+        if (wr
+            != null) { // the layout before the journal: the worker's result on disk completes the
+          // job
           r = wr.applyTo(r, Files.isRegularFile(s.dir(r.id()).resolve(RECEIPT)));
           s.update(r);
           recovered.accept(r, "completed from the worker's result");
@@ -180,7 +193,8 @@ public final class JobStore {
         String id = p.getFileName().toString();
         Path rec = p.resolve(RECORD);
         if (!ID.matcher(id).matches() || !Files.isRegularFile(rec)) {
-          continue; // no record: a submission that was never accepted, or a directory for a job in the journal
+          continue; // no record: a submission that was never accepted, or a directory for a job in
+          // the journal
         }
         JobRecord r = JobRecordJson.read(Files.readAllBytes(rec));
         index(r, old -> Slot.of(entry(r), true));
@@ -192,7 +206,8 @@ public final class JobStore {
   private void replay(Journal.Entry e) {
     byte[] meta = e.meta();
     if (meta.length < 3 || meta[0] != JOB) {
-      throw new IllegalStateException("an unknown entry in the job journal at " + Journal.offsetOf(e.position()));
+      throw new IllegalStateException(
+          "an unknown entry in the job journal at " + Journal.offsetOf(e.position()));
     }
     Decoded d = decode(meta);
     index(d.record(), old -> merge(old, d.record(), e, d));
@@ -233,7 +248,13 @@ public final class JobStore {
       at[d.blobs()[i].ordinal()] = e.blobPositions()[i];
       len[d.blobs()[i].ordinal()] = e.blobLengths()[i];
     }
-    return new Slot(entry(r), e.position(), at, len, base.spilled() | d.spilled(), base.dir() || r.dispatch() != null);
+    return new Slot(
+        entry(r),
+        e.position(),
+        at,
+        len,
+        base.spilled() | d.spilled(),
+        base.dir() || r.dispatch() != null);
   }
 
   /** A new, unique, time-ordered job id. */
@@ -295,7 +316,8 @@ public final class JobStore {
   public void update(JobRecord r) throws IOException {
     Slot s = jobs.get(r.id());
     if (s != null && s.dir()) {
-      // Whatever was written into the job's directory (a remote result) is durable before the record says so.
+      // Whatever was written into the job's directory (a remote result) is durable before the
+      // record says so.
       AtomicFiles.syncDir(dir(r.id()));
     }
     append(r);
@@ -338,7 +360,8 @@ public final class JobStore {
       bytes.add(parts.receipt());
     }
     Decoded d = new Decoded(r, blobs.toArray(new Part[0]), spilled);
-    return journal.append(encode(r, blobs, spilled), bytes.toArray(new byte[0][]))
+    return journal
+        .append(encode(r, blobs, spilled), bytes.toArray(new byte[0][]))
         .thenAccept(e -> index(r, old -> merge(old, r, e, d)));
   }
 
@@ -350,7 +373,11 @@ public final class JobStore {
 
   /** The parts of a running job that its worker spilled to files (what the receipt of an interrupted job states). */
   public Parts spilledParts(String id) {
-    return new Parts(null, null, null, Files.isRegularFile(spillFile(id, Part.STDOUT)),
+    return new Parts(
+        null,
+        null,
+        null,
+        Files.isRegularFile(spillFile(id, Part.STDOUT)),
         Files.isRegularFile(spillFile(id, Part.STDERR)));
   }
 
@@ -359,11 +386,36 @@ public final class JobStore {
       return new Entry(r, r.plan().args().size(), false);
     }
     JobPlan p = r.plan();
-    JobPlan lean = new JobPlan(p.moduleSha256(), p.moduleBytes(), p.programName(), List.of(), Map.of(), p.stdinBytes(),
-        p.engine(), p.limits(), p.deterministic(), p.nonce());
-    return new Entry(new JobRecord(r.id(), r.state(), r.createdAt(), r.startedAt(), r.finishedAt(), lean,
-        r.determinism(), r.idempotencyKey(), r.requestSha256(), r.outcome(), r.reason(), r.receipt(), r.dispatch(),
-        r.requester()), p.args().size(), true);
+    JobPlan lean =
+        new JobPlan(
+            p.moduleSha256(),
+            p.moduleBytes(),
+            p.programName(),
+            List.of(),
+            Map.of(),
+            p.stdinBytes(),
+            p.engine(),
+            p.limits(),
+            p.deterministic(),
+            p.nonce());
+    return new Entry(
+        new JobRecord(
+            r.id(),
+            r.state(),
+            r.createdAt(),
+            r.startedAt(),
+            r.finishedAt(),
+            lean,
+            r.determinism(),
+            r.idempotencyKey(),
+            r.requestSha256(),
+            r.outcome(),
+            r.reason(),
+            r.receipt(),
+            r.dispatch(),
+            r.requester()),
+        p.args().size(),
+        true);
   }
 
   private void index(JobRecord r, java.util.function.UnaryOperator<Slot> change) {
@@ -535,7 +587,11 @@ public final class JobStore {
 
   /** The jobs that have not ended, whole. */
   public List<JobRecord> unfinished() {
-    return jobs.values().stream().map(Slot::entry).filter(e -> !e.record().terminal()).map(Entry::record).toList();
+    return jobs.values().stream()
+        .map(Slot::entry)
+        .filter(e -> !e.record().terminal())
+        .map(Entry::record)
+        .toList();
   }
 
   /** The journal's forced writes and entries, for {@code /metrics}. */

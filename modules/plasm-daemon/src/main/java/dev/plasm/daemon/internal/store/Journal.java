@@ -76,15 +76,22 @@ public final class Journal implements AutoCloseable {
   /** A region of a file: where a blob's bytes are. */
   public record Region(Path file, long offset, long length) {}
 
-  private record Pending(ByteBuffer[] buffers, long bytes, CompletableFuture<Entry> done, byte[] meta, int[] blobLengths) {}
+  private record Pending(
+      ByteBuffer[] buffers,
+      long bytes,
+      CompletableFuture<Entry> done,
+      byte[] meta,
+      int[] blobLengths) {}
 
   private final Path dir;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Map<Long, FileChannel> readers = new ConcurrentHashMap<>();
   private final Thread writer;
   private final long segmentBytes;
-  private final java.util.concurrent.atomic.AtomicLong syncs = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong syncs =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong written =
+      new java.util.concurrent.atomic.AtomicLong();
   private long segment;
   private FileChannel channel;
   private long size;
@@ -156,8 +163,10 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Replays one segment; returns the length of its whole entries (what the next write extends). */
-  private static long replay(long number, Path file, boolean last, Replay replay) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+  private static long replay(long number, Path file, boolean last, Replay replay)
+      throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long fileSize = ch.size();
       ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
       readFully(ch, header, 0);
@@ -172,8 +181,13 @@ public final class Journal implements AutoCloseable {
       header.get(magic);
       int version = header.getInt();
       if (!Arrays.equals(magic, MAGIC) || version != VERSION) {
-        throw new ConfigurationException("state-dir", "the job journal " + file + " is not a Plasm journal of version "
-            + VERSION + " (written by another version of Plasm?); move it out of the state directory to start");
+        throw new ConfigurationException(
+            "state-dir",
+            "the job journal "
+                + file
+                + " is not a Plasm journal of version "
+                + VERSION
+                + " (written by another version of Plasm?); move it out of the state directory to start");
       }
       long pos = HEADER_BYTES;
       ByteBuffer eh = ByteBuffer.allocate(ENTRY_HEADER_BYTES);
@@ -189,7 +203,9 @@ public final class Journal implements AutoCloseable {
           eh.flip();
           length = Integer.toUnsignedLong(eh.getInt());
           crc = eh.getInt();
-          if (length < 6 || length > MAX_ENTRY_BYTES || length > fileSize - pos - ENTRY_HEADER_BYTES) {
+          if (length < 6
+              || length > MAX_ENTRY_BYTES
+              || length > fileSize - pos - ENTRY_HEADER_BYTES) {
             bad = "an entry's length (" + length + ") runs past the end of the file";
           }
         }
@@ -217,17 +233,26 @@ public final class Journal implements AutoCloseable {
   }
 
   private static ConfigurationException damaged(Path file, long offset, String what) {
-    return new ConfigurationException("state-dir", "the job journal " + file + " is damaged at byte " + offset + " (" + what
-        + "), and it is not the last segment, so this is not a write a crash interrupted but a damaged disk or file; "
-        + "copy the state directory for inspection, then move that segment and the later ones out of the journal "
-        + "directory to start (the jobs recorded from there on are lost)");
+    return new ConfigurationException(
+        "state-dir",
+        "the job journal "
+            + file
+            + " is damaged at byte "
+            + offset
+            + " ("
+            + what
+            + "), and it is not the last segment, so this is not a write a crash interrupted but a damaged disk or file; "
+            + "copy the state directory for inspection, then move that segment and the later ones out of the journal "
+            + "directory to start (the jobs recorded from there on are lost)");
   }
 
   /** Reads and checks one entry's body; null when its checksum does not match or its structure is broken. */
-  private static Entry readEntry(FileChannel ch, long segment, long pos, long length, int crc) throws IOException {
+  private static Entry readEntry(FileChannel ch, long segment, long pos, long length, int crc)
+      throws IOException {
     long bodyAt = pos + ENTRY_HEADER_BYTES;
     CRC32C sum = new CRC32C();
-    // The meta part and the blob lengths are kept; blob bytes are only checksummed (they may be large).
+    // The meta part and the blob lengths are kept; blob bytes are only checksummed (they may be
+    // large).
     ByteBuffer head = ByteBuffer.allocate((int) Math.min(length, 64 * 1024));
     readFully(ch, head, bodyAt);
     head.flip();
@@ -303,8 +328,11 @@ public final class Journal implements AutoCloseable {
   private static FileChannel createSegment(Path dir, long n) throws IOException {
     Path file = segmentFile(dir, n);
     Files.deleteIfExists(file); // a header cut short by a crash
-    FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-        PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
+    FileChannel ch =
+        FileChannel.open(
+            file,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
     ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).put(MAGIC).putInt(VERSION).putInt(0).flip();
     while (h.hasRemaining()) {
       ch.write(h);
@@ -326,8 +354,10 @@ public final class Journal implements AutoCloseable {
     CompletableFuture<Entry> done = new CompletableFuture<>();
     IOException f = failed;
     if (f != null || closing) {
-      done.completeExceptionally(f != null ? new IOException("the job journal cannot be written: " + f.getMessage(), f)
-          : new IOException("the job journal is closed"));
+      done.completeExceptionally(
+          f != null
+              ? new IOException("the job journal cannot be written: " + f.getMessage(), f)
+              : new IOException("the job journal is closed"));
       return done;
     }
     int[] lengths = new int[blobs.length];
@@ -339,10 +369,12 @@ public final class Journal implements AutoCloseable {
     int headLength = 4 + meta.length + 2 + 4 * blobs.length;
     long body = headLength + blobBytes;
     if (blobs.length > 0xffff || body > MAX_ENTRY_BYTES) {
-      done.completeExceptionally(new IOException("a journal entry of " + body + " bytes is over the limit"));
+      done.completeExceptionally(
+          new IOException("a journal entry of " + body + " bytes is over the limit"));
       return done;
     }
-    ByteBuffer head = ByteBuffer.allocate(ENTRY_HEADER_BYTES + headLength).order(ByteOrder.BIG_ENDIAN);
+    ByteBuffer head =
+        ByteBuffer.allocate(ENTRY_HEADER_BYTES + headLength).order(ByteOrder.BIG_ENDIAN);
     head.putInt((int) body).putInt(0).putInt(meta.length).put(meta).putShort((short) blobs.length);
     for (int l : lengths) {
       head.putInt(l);
@@ -397,7 +429,8 @@ public final class Journal implements AutoCloseable {
         stop = true;
       } catch (IOException | RuntimeException e) {
         IOException io = e instanceof IOException x ? x : new IOException(e.toString(), e);
-        failed = io; // an unknown state on disk after a failed write or force: nothing more is written
+        failed =
+            io; // an unknown state on disk after a failed write or force: nothing more is written
         for (Pending p : batch) {
           p.done().completeExceptionally(io);
         }
@@ -477,28 +510,38 @@ public final class Journal implements AutoCloseable {
   public byte[] read(long position, int length) throws IOException {
     FileChannel ch = readers.get(segmentOf(position));
     if (ch == null) {
-      ch = readers.computeIfAbsent(segmentOf(position), s -> {
-        try {
-          return FileChannel.open(segmentFile(dir, s), StandardOpenOption.READ);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      ch =
+          readers.computeIfAbsent(
+              segmentOf(position),
+              s -> {
+                try {
+                  return FileChannel.open(segmentFile(dir, s), StandardOpenOption.READ);
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
     }
     ByteBuffer b = ByteBuffer.allocate(length);
     readFully(ch, b, offsetOf(position));
     if (b.hasRemaining()) {
-      throw new IOException("the job journal ends before " + length + " bytes at " + offsetOf(position)
-          + " of segment " + segmentOf(position));
+      throw new IOException(
+          "the job journal ends before "
+              + length
+              + " bytes at "
+              + offsetOf(position)
+              + " of segment "
+              + segmentOf(position));
     }
     return b.array();
   }
 
   /** Reads an entry's meta part back (e.g. a job's whole record, which memory holds only in part). */
   public byte[] readMeta(long entryPosition) throws IOException {
-    byte[] len = read(position(segmentOf(entryPosition), offsetOf(entryPosition) + ENTRY_HEADER_BYTES), 4);
+    byte[] len =
+        read(position(segmentOf(entryPosition), offsetOf(entryPosition) + ENTRY_HEADER_BYTES), 4);
     int n = ByteBuffer.wrap(len).getInt();
-    return read(position(segmentOf(entryPosition), offsetOf(entryPosition) + ENTRY_HEADER_BYTES + 4), n);
+    return read(
+        position(segmentOf(entryPosition), offsetOf(entryPosition) + ENTRY_HEADER_BYTES + 4), n);
   }
 
   /** Finishes what was appended, then stops writing. */

@@ -20,24 +20,27 @@ public final class Json {
   /** Deepest nesting accepted in a request. */
   public static final int MAX_DEPTH = 16;
 
-  public static final JsonMapper MAPPER = JsonMapper.builder(
-          JsonFactory.builder()
-              .streamReadConstraints(StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxStringLength(1 << 30)
-                  .maxNumberLength(32)
-                  .maxNameLength(1024)
+  public static final JsonMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(MAX_DEPTH)
+                          .maxStringLength(1 << 30)
+                          .maxNumberLength(32)
+                          .maxNameLength(1024)
+                          .build())
                   .build())
-              .build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .changeDefaultPropertyInclusion(i -> i.withValueInclusion(JsonInclude.Include.NON_NULL))
-      .build();
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .changeDefaultPropertyInclusion(i -> i.withValueInclusion(JsonInclude.Include.NON_NULL))
+          .build();
 
   /** One JSON document per line (the worker protocol), without indentation. */
-  public static final ObjectWriter LINE = MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+  public static final ObjectWriter LINE =
+      MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
 }

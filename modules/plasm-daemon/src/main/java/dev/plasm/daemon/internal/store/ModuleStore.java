@@ -49,7 +49,8 @@ public final class ModuleStore {
    */
   public Stored put(InputStream in, long max, String expected) throws IOException {
     MessageDigest md = sha256();
-    Path tmp = dir.resolve(".incoming-" + Thread.currentThread().threadId() + "-" + System.nanoTime());
+    Path tmp =
+        dir.resolve(".incoming-" + Thread.currentThread().threadId() + "-" + System.nanoTime());
     long n;
     try {
       n = AtomicFiles.copy(in, tmp, max, md);

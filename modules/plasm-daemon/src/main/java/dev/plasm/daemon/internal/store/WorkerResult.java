@@ -17,7 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * @param receiptError why no receipt was written, or null
  */
-public record WorkerResult(ExecutionOutcome outcome, Instant startedAt, Instant finishedAt, String receiptError) {
+public record WorkerResult(
+    ExecutionOutcome outcome, Instant startedAt, Instant finishedAt, String receiptError) {
   public WorkerResult {
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(startedAt, "startedAt");
@@ -47,8 +48,10 @@ public record WorkerResult(ExecutionOutcome outcome, Instant startedAt, Instant 
 
   /** The result in its JSON form. */
   public static WorkerResult of(JsonNode o) {
-    return new WorkerResult(JobJson.outcome(o.get("outcome"), JobJson.usage(o.get("usage"), "usage"), "outcome"),
-        Instant.parse(o.get("startedAt").asString()), Instant.parse(o.get("finishedAt").asString()),
+    return new WorkerResult(
+        JobJson.outcome(o.get("outcome"), JobJson.usage(o.get("usage"), "usage"), "outcome"),
+        Instant.parse(o.get("startedAt").asString()),
+        Instant.parse(o.get("finishedAt").asString()),
         o.has("receiptError") ? o.get("receiptError").asString() : null);
   }
 

@@ -31,7 +31,8 @@ public final class Rss {
     try (var r = Files.newBufferedReader(Path.of("/proc/self/smaps"))) {
       for (String line; (line = r.readLine()) != null; ) {
         if (line.startsWith("KernelPageSize:")) {
-          return Long.parseLong(line.substring("KernelPageSize:".length()).replace("kB", "").trim()) * 1024;
+          return Long.parseLong(line.substring("KernelPageSize:".length()).replace("kB", "").trim())
+              * 1024;
         }
       }
     } catch (IOException | RuntimeException e) {

@@ -82,8 +82,14 @@ final class Spool extends OutputStream {
   }
 
   private void spill() throws IOException {
-    channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
+    channel =
+        FileChannel.open(
+            file,
+            Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(AtomicFiles.PRIVATE_FILE));
     out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
     out.write(buf, 0, count);
     buf = null;

@@ -80,7 +80,11 @@ public final class WorkerMain {
   private volatile Running current;
   private volatile boolean busy;
 
-  private WorkerMain(EngineRegistry registry, NodeIdentity identity, ReceiptScheme scheme, CompiledModuleCache cache,
+  private WorkerMain(
+      EngineRegistry registry,
+      NodeIdentity identity,
+      ReceiptScheme scheme,
+      CompiledModuleCache cache,
       DataOutputStream protocol) {
     this.registry = registry;
     this.identity = identity;
@@ -90,8 +94,11 @@ public final class WorkerMain {
   }
 
   public static void main(String[] args) throws Exception {
-    // Only replies go to the real stdout; a stray print from an engine must not corrupt the protocol.
-    DataOutputStream protocol = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024));
+    // Only replies go to the real stdout; a stray print from an engine must not corrupt the
+    // protocol.
+    DataOutputStream protocol =
+        new DataOutputStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024));
     System.setOut(System.err);
     Path state = null;
     List<Path> pluginDirs = new ArrayList<>();
@@ -109,8 +116,10 @@ public final class WorkerMain {
         throw new IllegalArgumentException("--state is required and --module-cache must be >= 0");
       }
     } catch (RuntimeException e) {
-      System.err.println("plasm worker: " + e.getMessage()
-          + "\nusage: WorkerMain --state DIR [--plugin-dir DIR]... [--module-cache N]");
+      System.err.println(
+          "plasm worker: "
+              + e.getMessage()
+              + "\nusage: WorkerMain --state DIR [--plugin-dir DIR]... [--module-cache N]");
       System.exit(EXIT_USAGE);
       return;
     }
@@ -118,27 +127,36 @@ public final class WorkerMain {
       pluginDirs = Plugins.defaultDirectories(state);
     }
     Plugins plugins = Plugins.load(pluginDirs);
-    WorkerMain worker = new WorkerMain(plugins.engines(), NodeIdentity.loadOrCreate(state),
-        plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT), new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES),
-        protocol);
+    WorkerMain worker =
+        new WorkerMain(
+            plugins.engines(),
+            NodeIdentity.loadOrCreate(state),
+            plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT),
+            new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES),
+            protocol);
     worker.serve();
   }
 
   private void serve() throws InterruptedException, IOException {
     LinkedBlockingQueue<Object> jobs = new LinkedBlockingQueue<>();
-    Thread.ofPlatform().daemon(true).name("plasm-worker-stdin").start(() -> {
-      try (DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 64 * 1024))) {
-        while (true) {
-          jobs.add(WorkerWire.read(in, Integer.MAX_VALUE));
-        }
-      } catch (IOException e) {
-        // End-of-file (or a broken frame, which is as bad).
-      }
-      if (busy) {
-        Runtime.getRuntime().halt(EXIT_ORPHANED); // the daemon is gone mid-job
-      }
-      jobs.add(IDLE);
-    });
+    Thread.ofPlatform()
+        .daemon(true)
+        .name("plasm-worker-stdin")
+        .start(
+            () -> {
+              try (DataInputStream in =
+                  new DataInputStream(new BufferedInputStream(System.in, 64 * 1024))) {
+                while (true) {
+                  jobs.add(WorkerWire.read(in, Integer.MAX_VALUE));
+                }
+              } catch (IOException e) {
+                // End-of-file (or a broken frame, which is as bad).
+              }
+              if (busy) {
+                Runtime.getRuntime().halt(EXIT_ORPHANED); // the daemon is gone mid-job
+              }
+              jobs.add(IDLE);
+            });
     Thread.ofPlatform().daemon(true).name("plasm-worker-flush").start(this::flushLoop);
     synchronized (protocol) {
       WorkerWire.write(protocol, Json.MAPPER.createObjectNode().put("type", WorkerReply.READY));
@@ -174,12 +192,21 @@ public final class WorkerMain {
       try {
         reply = run(spec, before);
       } catch (IOException | RuntimeException e) {
-        // The job could not be run here (e.g. its module is unreadable): report it for this job and go on.
+        // The job could not be run here (e.g. its module is unreadable): report it for this job and
+        // go on.
         System.err.println("plasm worker: job " + spec.jobId() + ": " + e);
         Instant now = Instant.now();
         String message = "the worker could not run the job: " + e.getMessage();
-        reply = reply(spec, before, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
-            new byte[0], new byte[0], null, false);
+        reply =
+            reply(
+                spec,
+                before,
+                new WorkerResult(
+                    new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
+                new byte[0],
+                new byte[0],
+                null,
+                false);
       }
       send(reply);
       busy = false;
@@ -221,15 +248,20 @@ public final class WorkerMain {
     Spool err = new Spool(Path.of(spec.stderrFile()));
     try (InputStream in = stdin(spec.stdin())) {
       Job job = new Job(spec.plan(), module, in, out, err, List.of(), spec.determinism());
-      Sandbox sandbox = new Sandbox(registry, (result, guest) -> {
-        // The engine did not stop at the deadline: report it, then end this process (the hard stop).
-        try {
-          send(finish(spec, before, result, out, err, true));
-        } catch (IOException | RuntimeException e) {
-          System.err.println("plasm worker: " + e);
-        }
-        Runtime.getRuntime().halt(EXIT_RUNAWAY);
-      }, cache);
+      Sandbox sandbox =
+          new Sandbox(
+              registry,
+              (result, guest) -> {
+                // The engine did not stop at the deadline: report it, then end this process (the
+                // hard stop).
+                try {
+                  send(finish(spec, before, result, out, err, true));
+                } catch (IOException | RuntimeException e) {
+                  System.err.println("plasm worker: " + e);
+                }
+                Runtime.getRuntime().halt(EXIT_RUNAWAY);
+              },
+              cache);
       current = new Running(out, err, System.nanoTime());
       JobResult result;
       try {
@@ -237,8 +269,14 @@ public final class WorkerMain {
       } catch (ConfigurationException e) {
         Instant now = Instant.now();
         String message = "the job was refused: " + e.getMessage();
-        return reply(spec, before, new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
-            out.finish(), err.finish(), null, false);
+        return reply(
+            spec,
+            before,
+            new WorkerResult(new ExecutionOutcome.Failed(message, Usage.NONE), now, now, message),
+            out.finish(),
+            err.finish(),
+            null,
+            false);
       } finally {
         current = null;
       }
@@ -256,7 +294,8 @@ public final class WorkerMain {
     }
     FileChannel ch = FileChannel.open(Path.of(s.file()), StandardOpenOption.READ);
     ch.position(s.offset());
-    return new BufferedInputStream(new BoundedInputStream(Channels.newInputStream(ch), s.length()), 64 * 1024);
+    return new BufferedInputStream(
+        new BoundedInputStream(Channels.newInputStream(ch), s.length()), 64 * 1024);
   }
 
   /** A stream cut at {@code left} bytes (a region of a file). */
@@ -294,25 +333,53 @@ public final class WorkerMain {
   }
 
   /** Signs the receipt and ends the output streams: the reply for a job that ran. */
-  private WorkerReply finish(WorkerSpec spec, CompiledModuleCache.Stats before, JobResult result, Spool out, Spool err,
-      boolean halting) throws IOException {
+  private WorkerReply finish(
+      WorkerSpec spec,
+      CompiledModuleCache.Stats before,
+      JobResult result,
+      Spool out,
+      Spool err,
+      boolean halting)
+      throws IOException {
     String receiptError = null;
     byte[] receipt = null;
     try {
-      Receipt r = ReceiptIssuer.issue(spec.plan(), spec.determinism(), result, spec.jobId(), identity, scheme);
+      Receipt r =
+          ReceiptIssuer.issue(
+              spec.plan(), spec.determinism(), result, spec.jobId(), identity, scheme);
       receipt = ReceiptCodec.toJson(r).getBytes(StandardCharsets.UTF_8);
     } catch (RuntimeException e) {
       receiptError = "no receipt: " + e.getMessage();
     }
-    return reply(spec, before, new WorkerResult(result.outcome(), result.startedAt(), result.finishedAt(), receiptError),
-        out.finish(), err.finish(), receipt, halting);
+    return reply(
+        spec,
+        before,
+        new WorkerResult(result.outcome(), result.startedAt(), result.finishedAt(), receiptError),
+        out.finish(),
+        err.finish(),
+        receipt,
+        halting);
   }
 
-  private WorkerReply reply(WorkerSpec spec, CompiledModuleCache.Stats before, WorkerResult result, byte[] stdout,
-      byte[] stderr, byte[] receipt, boolean halting) {
+  private WorkerReply reply(
+      WorkerSpec spec,
+      CompiledModuleCache.Stats before,
+      WorkerResult result,
+      byte[] stdout,
+      byte[] stderr,
+      byte[] receipt,
+      boolean halting) {
     CompiledModuleCache.Stats after = cache.stats();
-    return new WorkerReply(spec.jobId(), result, residentBytes(), after.hits() - before.hits(),
-        after.misses() - before.misses(), stdout, stderr, receipt, halting);
+    return new WorkerReply(
+        spec.jobId(),
+        result,
+        residentBytes(),
+        after.hits() - before.hits(),
+        after.misses() - before.misses(),
+        stdout,
+        stderr,
+        receipt,
+        halting);
   }
 
   /** This process's resident set size from /proc, or -1 where there is none. */

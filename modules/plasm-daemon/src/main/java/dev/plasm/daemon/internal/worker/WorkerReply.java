@@ -22,8 +22,16 @@ import tools.jackson.databind.node.ObjectNode;
  * @param receipt the signed receipt (JSON), or null when none could be made
  * @param halting the worker ends itself after this reply (a guest its engine could not stop)
  */
-public record WorkerReply(String jobId, WorkerResult result, long rssBytes, long cacheHits, long cacheMisses,
-    byte[] stdout, byte[] stderr, byte[] receipt, boolean halting) {
+public record WorkerReply(
+    String jobId,
+    WorkerResult result,
+    long rssBytes,
+    long cacheHits,
+    long cacheMisses,
+    byte[] stdout,
+    byte[] stderr,
+    byte[] receipt,
+    boolean halting) {
 
   public WorkerReply {
     Objects.requireNonNull(jobId, "jobId");
@@ -46,7 +54,11 @@ public record WorkerReply(String jobId, WorkerResult result, long rssBytes, long
     o.put("stderrSpilled", stderr == null);
     o.put("receipt", receipt != null);
     o.put("halting", halting);
-    WorkerWire.write(out, o, stdout == null ? new byte[0] : stdout, stderr == null ? new byte[0] : stderr,
+    WorkerWire.write(
+        out,
+        o,
+        stdout == null ? new byte[0] : stdout,
+        stderr == null ? new byte[0] : stderr,
         receipt == null ? new byte[0] : receipt);
   }
 
@@ -56,9 +68,15 @@ public record WorkerReply(String jobId, WorkerResult result, long rssBytes, long
     if (f.parts().length != 3) {
       throw new IllegalArgumentException("a reply has 3 parts, not " + f.parts().length);
     }
-    return new WorkerReply(o.get("jobId").asString(), WorkerResult.of(o.get("result")),
-        o.get("rssBytes").asLong(), o.get("cacheHits").asLong(), o.get("cacheMisses").asLong(),
-        o.get("stdoutSpilled").asBoolean() ? null : f.part(0), o.get("stderrSpilled").asBoolean() ? null : f.part(1),
-        o.get("receipt").asBoolean() ? f.part(2) : null, o.get("halting").asBoolean());
+    return new WorkerReply(
+        o.get("jobId").asString(),
+        WorkerResult.of(o.get("result")),
+        o.get("rssBytes").asLong(),
+        o.get("cacheHits").asLong(),
+        o.get("cacheMisses").asLong(),
+        o.get("stdoutSpilled").asBoolean() ? null : f.part(0),
+        o.get("stderrSpilled").asBoolean() ? null : f.part(1),
+        o.get("receipt").asBoolean() ? f.part(2) : null,
+        o.get("halting").asBoolean());
   }
 }

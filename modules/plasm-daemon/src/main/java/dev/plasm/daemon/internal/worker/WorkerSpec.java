@@ -23,8 +23,14 @@ import tools.jackson.databind.node.ObjectNode;
  *     long enough to be followed); otherwise the output comes back in the reply
  * @param stderrFile the same for stderr
  */
-public record WorkerSpec(String jobId, String modulePath, JobPlan plan, Determinism determinism, Stdin stdin,
-    String stdoutFile, String stderrFile) {
+public record WorkerSpec(
+    String jobId,
+    String modulePath,
+    JobPlan plan,
+    Determinism determinism,
+    Stdin stdin,
+    String stdoutFile,
+    String stderrFile) {
 
   /** The guest's stdin: inline bytes, or a region of a file (a large stdin in the daemon's journal). */
   public record Stdin(byte[] bytes, String file, long offset, long length) {
@@ -62,11 +68,15 @@ public record WorkerSpec(String jobId, String modulePath, JobPlan plan, Determin
     o.put("modulePath", modulePath);
     o.set("plan", JobJson.tree(plan));
     if (determinism != null) {
-      o.putObject("determinism").put("clockEpochMicros", determinism.clockEpochMicros())
+      o.putObject("determinism")
+          .put("clockEpochMicros", determinism.clockEpochMicros())
           .put("randomSeed", HexFormat.of().formatHex(determinism.randomSeed()));
     }
     if (stdin.bytes() == null) {
-      o.putObject("stdin").put("file", stdin.file()).put("offset", stdin.offset()).put("length", stdin.length());
+      o.putObject("stdin")
+          .put("file", stdin.file())
+          .put("offset", stdin.offset())
+          .put("length", stdin.length());
     }
     o.put("stdoutFile", stdoutFile);
     o.put("stderrFile", stderrFile);
@@ -82,10 +92,22 @@ public record WorkerSpec(String jobId, String modulePath, JobPlan plan, Determin
     JsonNode o = f.header();
     JsonNode d = o.get("determinism");
     JsonNode s = o.get("stdin");
-    Stdin stdin = s != null ? Stdin.region(s.get("file").asString(), s.get("offset").asLong(), s.get("length").asLong())
-        : f.parts().length > 0 ? Stdin.of(f.part(0)) : Stdin.NONE;
-    return new WorkerSpec(o.get("jobId").asString(), o.get("modulePath").asString(), JobJson.plan(o.get("plan")),
-        d == null ? null : new Determinism(d.get("clockEpochMicros").asLong(), HexFormat.of().parseHex(d.get("randomSeed").asString())),
-        stdin, o.get("stdoutFile").asString(), o.get("stderrFile").asString());
+    Stdin stdin =
+        s != null
+            ? Stdin.region(
+                s.get("file").asString(), s.get("offset").asLong(), s.get("length").asLong())
+            : f.parts().length > 0 ? Stdin.of(f.part(0)) : Stdin.NONE;
+    return new WorkerSpec(
+        o.get("jobId").asString(),
+        o.get("modulePath").asString(),
+        JobJson.plan(o.get("plan")),
+        d == null
+            ? null
+            : new Determinism(
+                d.get("clockEpochMicros").asLong(),
+                HexFormat.of().parseHex(d.get("randomSeed").asString())),
+        stdin,
+        o.get("stdoutFile").asString(),
+        o.get("stderrFile").asString());
   }
 }

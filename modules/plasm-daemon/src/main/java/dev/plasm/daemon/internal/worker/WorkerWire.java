@@ -32,7 +32,8 @@ public final class WorkerWire {
   }
 
   /** Writes one frame (without flushing). */
-  public static void write(DataOutputStream out, ObjectNode header, byte[]... parts) throws IOException {
+  public static void write(DataOutputStream out, ObjectNode header, byte[]... parts)
+      throws IOException {
     ArrayNode lengths = header.putArray("parts");
     for (byte[] p : parts) {
       lengths.add(p.length);

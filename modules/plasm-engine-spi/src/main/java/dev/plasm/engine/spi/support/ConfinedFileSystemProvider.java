@@ -110,7 +110,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
     return !Arrays.asList(options).contains(LinkOption.NOFOLLOW_LINKS);
   }
 
-  private Set<OpenOption> checkedOpenOptions(Path path, Set<? extends OpenOption> options) throws IOException {
+  private Set<OpenOption> checkedOpenOptions(Path path, Set<? extends OpenOption> options)
+      throws IOException {
     Set<OpenOption> opts = new HashSet<>(options);
     if (fs.isReadOnly() && opts.stream().anyMatch(WRITE_OPTIONS::contains)) {
       throw denied(path, "the preopened directory is read-only");
@@ -141,14 +142,14 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
-      throws IOException {
+  public SeekableByteChannel newByteChannel(
+      Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
     return newFileChannel(path, options, attrs);
   }
 
   @Override
-  public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
-      throws IOException {
+  public FileChannel newFileChannel(
+      Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
     ConfinedPath p = cast(path);
     Set<OpenOption> opts = checkedOpenOptions(p, options);
     Path real = confine(p, !options.contains(LinkOption.NOFOLLOW_LINKS));
@@ -156,8 +157,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
-      throws IOException {
+  public DirectoryStream<Path> newDirectoryStream(
+      Path dir, DirectoryStream.Filter<? super Path> filter) throws IOException {
     ConfinedPath p = cast(dir);
     Path real = confine(p, true);
     Path logical = p.logical();
@@ -172,7 +173,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
           @Override
           public boolean hasNext() {
             while (next == null && it.hasNext()) {
-              Path candidate = new ConfinedPath(fs, logical.resolve(it.next().getFileName().toString()));
+              Path candidate =
+                  new ConfinedPath(fs, logical.resolve(it.next().getFileName().toString()));
               try {
                 if (filter == null || filter.accept(candidate)) {
                   next = candidate;
@@ -209,7 +211,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+  public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs)
+      throws IOException {
     throw denied(link, "creating symbolic links is not allowed");
   }
 
@@ -271,7 +274,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public <V extends FileAttributeView> V getFileAttributeView(Path path, Class<V> type, LinkOption... options) {
+  public <V extends FileAttributeView> V getFileAttributeView(
+      Path path, Class<V> type, LinkOption... options) {
     ConfinedPath p = cast(path);
     Path real;
     try {
@@ -308,8 +312,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public <A extends BasicFileAttributes> A readAttributes(Path path, Class<A> type, LinkOption... options)
-      throws IOException {
+  public <A extends BasicFileAttributes> A readAttributes(
+      Path path, Class<A> type, LinkOption... options) throws IOException {
     ConfinedPath p = cast(path);
     try {
       return Files.readAttributes(confine(p, follows(options)), type, options);
@@ -319,12 +323,14 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+  public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options)
+      throws IOException {
     ConfinedPath p = cast(path);
     try {
       return Files.readAttributes(confine(p, follows(options)), attributes, options);
     } catch (EscapingLinkException e) {
-      // Listing a directory must not fail on a link to outside: show the link itself, never its target.
+      // Listing a directory must not fail on a link to outside: show the link itself, never its
+      // target.
       return Files.readAttributes(confine(p, false), attributes, LinkOption.NOFOLLOW_LINKS);
     }
   }
@@ -339,7 +345,8 @@ public final class ConfinedFileSystemProvider extends FileSystemProvider {
   }
 
   @Override
-  public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+  public void setAttribute(Path path, String attribute, Object value, LinkOption... options)
+      throws IOException {
     Files.setAttribute(confineForWrite(path, follows(options)), attribute, value, options);
   }
 }

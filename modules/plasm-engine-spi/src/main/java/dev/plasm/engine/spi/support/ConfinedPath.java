@@ -157,7 +157,8 @@ final class ConfinedPath implements Path {
   }
 
   @Override
-  public WatchKey register(WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers) {
+  public WatchKey register(
+      WatchService watcher, WatchEvent.Kind<?>[] events, WatchEvent.Modifier... modifiers) {
     throw new UnsupportedOperationException("watching is not available to guests");
   }
 

@@ -38,7 +38,8 @@ class ConfinedFileSystemTests {
   void readsInsideTheRoot() throws IOException {
     Path root = ConfinedFileSystem.open(box, false);
     assertEquals("inside", Files.readString(root.resolve("file")));
-    assertEquals("inside", Files.readString(root.resolve("in")), "a link that stays inside is followed");
+    assertEquals(
+        "inside", Files.readString(root.resolve("in")), "a link that stays inside is followed");
     assertEquals("inside", Files.readString(root.resolve("sub/../file")));
   }
 
@@ -46,16 +47,21 @@ class ConfinedFileSystemTests {
   void symlinksThatLeaveTheRootAreRefused() throws IOException {
     Path root = ConfinedFileSystem.open(box, false);
     assertThrows(AccessDeniedException.class, () -> Files.readString(root.resolve("out")));
-    assertThrows(AccessDeniedException.class, () -> Files.readString(root.resolve("outdir/secret")));
-    assertThrows(AccessDeniedException.class, () -> Files.writeString(root.resolve("outdir/planted"), "x"));
+    assertThrows(
+        AccessDeniedException.class, () -> Files.readString(root.resolve("outdir/secret")));
+    assertThrows(
+        AccessDeniedException.class, () -> Files.writeString(root.resolve("outdir/planted"), "x"));
     assertFalse(Files.exists(tmp.resolve("planted")));
-    assertThrows(AccessDeniedException.class, () -> Files.newDirectoryStream(root.resolve("outdir")));
+    assertThrows(
+        AccessDeniedException.class, () -> Files.newDirectoryStream(root.resolve("outdir")));
   }
 
   @Test
   void lexicalEscapesAreRefusedAndDotDotAtTheRootStaysThere() throws IOException {
     Path root = ConfinedFileSystem.open(box, false);
-    assertThrows(AccessDeniedException.class, () -> Files.readString(root.getFileSystem().getPath("/etc/hostname")));
+    assertThrows(
+        AccessDeniedException.class,
+        () -> Files.readString(root.getFileSystem().getPath("/etc/hostname")));
     // As in a chroot: root/../file is root/file, never the host's parent directory.
     assertThrows(NoSuchFileException.class, () -> Files.readString(root.resolve("../secret")));
     assertEquals("inside", Files.readString(root.resolve("../file")));
@@ -77,8 +83,12 @@ class ConfinedFileSystemTests {
   @Test
   void linksCannotBeCreated() throws IOException {
     Path root = ConfinedFileSystem.open(box, false);
-    assertThrows(AccessDeniedException.class, () -> Files.createSymbolicLink(root.resolve("l"), root.resolve("file")));
-    assertThrows(AccessDeniedException.class, () -> Files.createLink(root.resolve("h"), root.resolve("file")));
+    assertThrows(
+        AccessDeniedException.class,
+        () -> Files.createSymbolicLink(root.resolve("l"), root.resolve("file")));
+    assertThrows(
+        AccessDeniedException.class,
+        () -> Files.createLink(root.resolve("h"), root.resolve("file")));
   }
 
   @Test
@@ -89,10 +99,13 @@ class ConfinedFileSystemTests {
     assertThrows(AccessDeniedException.class, () -> Files.writeString(root.resolve("new"), "x"));
     assertThrows(AccessDeniedException.class, () -> Files.createDirectory(root.resolve("d")));
     assertThrows(AccessDeniedException.class, () -> Files.delete(root.resolve("file")));
-    assertThrows(AccessDeniedException.class, () -> Files.move(root.resolve("file"), root.resolve("moved")));
+    assertThrows(
+        AccessDeniedException.class, () -> Files.move(root.resolve("file"), root.resolve("moved")));
     assertThrows(
         AccessDeniedException.class,
-        () -> FileChannel.open(root.resolve("file"), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+        () ->
+            FileChannel.open(
+                root.resolve("file"), StandardOpenOption.WRITE, StandardOpenOption.APPEND));
     assertEquals("inside", Files.readString(box.resolve("file")));
   }
 
@@ -106,6 +119,8 @@ class ConfinedFileSystemTests {
 
   @Test
   void openingAFileIsNotADirectory() {
-    assertThrows(java.nio.file.NotDirectoryException.class, () -> ConfinedFileSystem.open(box.resolve("file"), false));
+    assertThrows(
+        java.nio.file.NotDirectoryException.class,
+        () -> ConfinedFileSystem.open(box.resolve("file"), false));
   }
 }

@@ -12,11 +12,13 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 final class PreparedStore {
   final Store<Void> store;
   final Func dispatch;
+
   /**
    * When the WASI context was created ({@link System#nanoTime()}): wasmtime's monotonic clock
    * counts from there, and so must Plasm's WASI of the run.
    */
   final long monotonicOrigin;
+
   private volatile WasiFuncs run;
 
   private PreparedStore(WasmtimeEngine engine) {

@@ -61,7 +61,9 @@ final class WasiFuncs {
     for (int i = 1; i < params.length; i++) {
       params[i] = Val.Type.I64;
     }
-    return new Func(store, new FuncType(params, new Val.Type[] {Val.Type.I32}),
+    return new Func(
+        store,
+        new FuncType(params, new Val.Type[] {Val.Type.I32}),
         (caller, in, out) -> prepared.run().call(in, out));
   }
 
@@ -85,7 +87,8 @@ final class WasiFuncs {
       }
       // Thrown out of the function, it traps the guest at this call (the message is wasmtime's).
       throw e instanceof LimitExceededException || e instanceof GuestInterruptedException
-          ? e : new IllegalStateException("a WASI call failed: " + e, e);
+          ? e
+          : new IllegalStateException("a WASI call failed: " + e, e);
     }
     out[0] = Val.fromI32(errno);
   }
@@ -99,7 +102,10 @@ final class WasiFuncs {
 
     private ByteBuffer b() {
       if (buffer == null) {
-        buffer = memory == null ? ByteBuffer.allocate(0) : memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        buffer =
+            memory == null
+                ? ByteBuffer.allocate(0)
+                : memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
       }
       return buffer;
     }

@@ -56,7 +56,12 @@ final class WasmBinary {
    * @param start whether {@code _start} is an exported function, and its parameter and result counts
    * @param startFunction whether the module had a start function, now the export {@link #START_EXPORT}
    */
-  record Parsed(byte[] bytes, List<Import> imports, MemoryLimits memory, StartExport start, boolean startFunction) {}
+  record Parsed(
+      byte[] bytes,
+      List<Import> imports,
+      MemoryLimits memory,
+      StartExport start,
+      boolean startFunction) {}
 
   /** The {@code _start} export: absent, or a function with these counts of parameters and results. */
   record StartExport(boolean present, int params, int results) {
@@ -102,7 +107,14 @@ final class WasmBinary {
       int id = r.u8();
       long size = r.u32();
       if (size > wasm.length - r.pos) {
-        throw new Malformed("section " + id + " at offset " + sectionStart + " claims " + size + " bytes, past the end of the module");
+        throw new Malformed(
+            "section "
+                + id
+                + " at offset "
+                + sectionStart
+                + " claims "
+                + size
+                + " bytes, past the end of the module");
       }
       int end = r.pos + (int) size;
       Reader s = new Reader(wasm, r.pos, end);
@@ -114,7 +126,8 @@ final class WasmBinary {
           for (long i = 0; i < n; i++) {
             int form = s.u8();
             if (form != 0x60) {
-              throw new Malformed("type " + i + " is not a function type (0x" + Integer.toHexString(form) + ")");
+              throw new Malformed(
+                  "type " + i + " is not a function type (0x" + Integer.toHexString(form) + ")");
             }
             int params = s.skipValTypes();
             int results = s.skipValTypes();
@@ -143,7 +156,9 @@ final class WasmBinary {
                 s.u8();
                 s.u32();
               }
-              default -> throw new Malformed("import " + module + "::" + name + " has unknown kind " + kind);
+              default ->
+                  throw new Malformed(
+                      "import " + module + "::" + name + " has unknown kind " + kind);
             }
             imports.add(new Import(module, name, kind));
           }
@@ -188,11 +203,12 @@ final class WasmBinary {
 
     StartExport start = StartExport.ABSENT;
     if (startExport >= 0) {
-      int typeIndex = startExport < importedFuncTypes.size()
-          ? importedFuncTypes.get(startExport)
-          : startExport - importedFuncTypes.size() < definedFuncTypes.size()
-              ? definedFuncTypes.get(startExport - importedFuncTypes.size())
-              : -1;
+      int typeIndex =
+          startExport < importedFuncTypes.size()
+              ? importedFuncTypes.get(startExport)
+              : startExport - importedFuncTypes.size() < definedFuncTypes.size()
+                  ? definedFuncTypes.get(startExport - importedFuncTypes.size())
+                  : -1;
       if (typeIndex >= 0 && typeIndex < funcTypes.size()) {
         int[] t = funcTypes.get(typeIndex);
         start = new StartExport(true, t[0], t[1]);
@@ -263,7 +279,8 @@ final class WasmBinary {
     if (moveMemory) {
       rewritten.add(new Import(MEMORY_MODULE, MEMORY_NAME, KIND_MEMORY));
     }
-    return new Parsed(out.toByteArray(), List.copyOf(rewritten), moveMemory ? memory : null, start, moveStart);
+    return new Parsed(
+        out.toByteArray(), List.copyOf(rewritten), moveMemory ? memory : null, start, moveStart);
   }
 
   /** A section: where its id byte is, where its entries (after any count) begin, where it ends. */
@@ -326,7 +343,8 @@ final class WasmBinary {
 
     int u8() throws Malformed {
       if (pos >= end) {
-        throw new Malformed("unexpected end of " + (end == b.length ? "module" : "section") + " at offset " + pos);
+        throw new Malformed(
+            "unexpected end of " + (end == b.length ? "module" : "section") + " at offset " + pos);
       }
       return b[pos++] & 0xff;
     }
@@ -363,7 +381,8 @@ final class WasmBinary {
       ByteBuffer bytes = ByteBuffer.wrap(b, pos, (int) len);
       pos += (int) len;
       try {
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT)
             .decode(bytes)
@@ -377,7 +396,8 @@ final class WasmBinary {
     long[] limits() throws Malformed {
       int flags = u8();
       if (flags > 7) {
-        throw new Malformed("bad limits flags 0x" + Integer.toHexString(flags) + " at offset " + (pos - 1));
+        throw new Malformed(
+            "bad limits flags 0x" + Integer.toHexString(flags) + " at offset " + (pos - 1));
       }
       int bits = (flags & 4) != 0 ? 64 : 32;
       long min = leb(bits);
@@ -393,8 +413,10 @@ final class WasmBinary {
       for (long i = 0; i < n; i++) {
         int t = u8();
         // i32 i64 f32 f64 v128 funcref externref; anything else is a proposal wasmtime 7 lacks.
-        if (t != 0x7f && t != 0x7e && t != 0x7d && t != 0x7c && t != 0x7b && t != 0x70 && t != 0x6f) {
-          throw new Malformed("unknown value type 0x" + Integer.toHexString(t) + " at offset " + (pos - 1));
+        if (t != 0x7f && t != 0x7e && t != 0x7d && t != 0x7c && t != 0x7b && t != 0x70
+            && t != 0x6f) {
+          throw new Malformed(
+              "unknown value type 0x" + Integer.toHexString(t) + " at offset " + (pos - 1));
         }
       }
       return (int) n;

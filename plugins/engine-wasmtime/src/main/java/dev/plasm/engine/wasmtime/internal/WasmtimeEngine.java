@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +30,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.Properties;
 
 /**
  * One wasmtime {@link Engine} (the default 512 KiB wasm stack) shared by all modules it compiles and
@@ -53,20 +53,26 @@ public final class WasmtimeEngine implements WasmEngine {
   public static final String WASMTIME_VERSION = VERSIONS.getProperty("wasmtime.version", "unknown");
 
   /** The wasmtime-java version. */
-  public static final String BINDING_VERSION = VERSIONS.getProperty("wasmtime-java.version", "unknown");
+  public static final String BINDING_VERSION =
+      VERSIONS.getProperty("wasmtime-java.version", "unknown");
 
   private final EngineDescriptor descriptor;
   private final Engine compileEngine;
   private final Engine runEngine;
+
   /** The epoch watchdog of an interruptible engine; null otherwise. */
   private final EpochWatchdog watchdog;
+
   private final List<WasiFunction> wasiFunctions;
   private final Linker wasiLinker;
+
   /** One store prepared for the next run, once the engine has run twice; null when none is ready. */
   private final AtomicReference<PreparedStore> nextStore = new AtomicReference<>();
+
   private final AtomicLong runs = new AtomicLong();
-  private final ExecutorService preparer = Executors.newSingleThreadExecutor(
-      r -> Thread.ofPlatform().daemon(true).name("plasm-wasmtime-prepare").unstarted(r));
+  private final ExecutorService preparer =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon(true).name("plasm-wasmtime-prepare").unstarted(r));
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
@@ -90,7 +96,8 @@ public final class WasmtimeEngine implements WasmEngine {
   private static List<WasiFunction> wasiFunctions() {
     InputStream none = InputStream.nullInputStream();
     OutputStream discard = OutputStream.nullOutputStream();
-    try (WasiPreview1 wasi = new WasiPreview1(new WasiConfig(List.of(), Map.of(), none, discard, discard, List.of()))) {
+    try (WasiPreview1 wasi =
+        new WasiPreview1(new WasiConfig(List.of(), Map.of(), none, discard, discard, List.of()))) {
       return wasi.functions();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // no preopens: nothing to fail
@@ -111,7 +118,8 @@ public final class WasmtimeEngine implements WasmEngine {
     try {
       parsed = WasmBinary.parse(wasm);
     } catch (WasmBinary.Malformed e) {
-      throw new ModuleRejectedException(RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
+      throw new ModuleRejectedException(
+          RejectionKind.MALFORMED, "malformed module: " + e.getMessage(), e);
     }
     Module module;
     try {

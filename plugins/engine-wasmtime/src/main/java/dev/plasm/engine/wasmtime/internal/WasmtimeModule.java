@@ -86,7 +86,9 @@ final class WasmtimeModule implements CompiledModule {
     if (!start.isCommandEntry()) {
       return new ExecutionOutcome.Rejected(
           RejectionKind.NO_ENTRY_POINT,
-          "'_start' must take no parameters and return nothing, but takes " + start.params() + " and returns "
+          "'_start' must take no parameters and return nothing, but takes "
+              + start.params()
+              + " and returns "
               + start.results());
     }
     ResourceLimits limits = request.limits();
@@ -95,13 +97,22 @@ final class WasmtimeModule implements CompiledModule {
     if (declared != null && declared.minPages() > cap) {
       return new ExecutionOutcome.LimitExceeded(
           Limit.MEMORY,
-          "the module asks for " + declared.minPages() + " pages (" + pagesToSize(declared.minPages())
-              + ") of initial memory, over the " + cap + "-page (" + pagesToSize(cap) + ") cap ("
-              + Limit.MEMORY.flag() + "); nothing was allocated",
+          "the module asks for "
+              + declared.minPages()
+              + " pages ("
+              + pagesToSize(declared.minPages())
+              + ") of initial memory, over the "
+              + cap
+              + "-page ("
+              + pagesToSize(cap)
+              + ") cap ("
+              + Limit.MEMORY.flag()
+              + "); nothing was allocated",
           Usage.NONE);
     }
     if (Thread.currentThread().isInterrupted()) {
-      return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", Usage.NONE);
+      return new ExecutionOutcome.LimitExceeded(
+          Limit.WALL_TIME, "the job was stopped at its deadline", Usage.NONE);
     }
     try (Run run = new Run()) {
       return run.execute(request, declared, cap);
@@ -129,8 +140,11 @@ final class WasmtimeModule implements CompiledModule {
     ExecutionOutcome execute(ExecutionRequest request, WasmBinary.MemoryLimits declared, int cap) {
       // WASI is Plasm's own (the Chicory engines' too). wasmtime's WASI serves only the clocks of
       // a run that is not deterministic (WasiShim), from a context with nothing else in it.
-      boolean nativeClock = declared != null && request.wasi().determinism() == null
-          && parsed.imports().stream().anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
+      boolean nativeClock =
+          declared != null
+              && request.wasi().determinism() == null
+              && parsed.imports().stream()
+                  .anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
       PreparedStore prepared = engine.takeStore();
       store = prepared.store;
       own(prepared.dispatch);
@@ -139,7 +153,8 @@ final class WasmtimeModule implements CompiledModule {
         // poll_oneoff's absolute deadlines (Plasm's) match what the guest reads (wasmtime's).
         wasi = new WasiPreview1(request.wasi(), prepared.monotonicOrigin);
       } catch (IOException e) {
-        return new ExecutionOutcome.Failed("cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
+        return new ExecutionOutcome.Failed(
+            "cannot preopen a directory: " + WasmtimeEngine.describe(e), Usage.NONE);
       }
       if (engine.watchdog() != null) {
         watched = engine.watchdog().register(store);
@@ -155,8 +170,13 @@ final class WasmtimeModule implements CompiledModule {
       shimImports.add(Extern.fromFunc(prepared.dispatch));
       if (nativeClock) {
         shimImports.add(Extern.fromMemory(memory));
-        shimImports.add(engine.wasiLinker().get(store, WASI, "clock_time_get").map(this::ownFunc)
-            .orElseThrow(() -> new IllegalStateException("wasmtime's WASI has no clock_time_get")));
+        shimImports.add(
+            engine
+                .wasiLinker()
+                .get(store, WASI, "clock_time_get")
+                .map(this::ownFunc)
+                .orElseThrow(
+                    () -> new IllegalStateException("wasmtime's WASI has no clock_time_get")));
       }
       shim = own(new Instance(store, shim(nativeClock), shimImports));
 
@@ -166,8 +186,13 @@ final class WasmtimeModule implements CompiledModule {
         if (e == null) {
           return new ExecutionOutcome.Rejected(
               RejectionKind.UNLINKABLE,
-              "unlinkable module: unknown import " + i.module() + "::" + i.name()
-                  + "; the wasmtime engine provides only WASI preview 1 (" + WASI + ")");
+              "unlinkable module: unknown import "
+                  + i.module()
+                  + "::"
+                  + i.name()
+                  + "; the wasmtime engine provides only WASI preview 1 ("
+                  + WASI
+                  + ")");
         }
         imports.add(e);
       }
@@ -180,7 +205,8 @@ final class WasmtimeModule implements CompiledModule {
       }
       Func entry = instance.getFunc(store, "_start").map(this::own).orElse(null);
       if (entry == null) {
-        return new ExecutionOutcome.Rejected(RejectionKind.NO_ENTRY_POINT, "the module exports no '_start' function");
+        return new ExecutionOutcome.Rejected(
+            RejectionKind.NO_ENTRY_POINT, "the module exports no '_start' function");
       }
       try {
         if (parsed.startFunction()) {
@@ -195,7 +221,11 @@ final class WasmtimeModule implements CompiledModule {
         return stopped(trapped(e.trap()));
       } catch (RuntimeException e) {
         // A host function failed (a stream, or WASI itself): not a wasm trap.
-        return stopped(new ExecutionOutcome.Trapped(TrapKind.HOST_FUNCTION, "a WASI call failed: " + WasmtimeEngine.describe(e), usage()));
+        return stopped(
+            new ExecutionOutcome.Trapped(
+                TrapKind.HOST_FUNCTION,
+                "a WASI call failed: " + WasmtimeEngine.describe(e),
+                usage()));
       }
     }
 
@@ -203,7 +233,8 @@ final class WasmtimeModule implements CompiledModule {
     private ExecutionOutcome stopped(ExecutionOutcome natural) {
       RuntimeException failure = funcs.stop();
       if (failure instanceof GuestInterruptedException) {
-        return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
+        return new ExecutionOutcome.LimitExceeded(
+            Limit.WALL_TIME, "the job was stopped at its deadline", usage());
       }
       if (failure instanceof LimitExceededException le) {
         return new ExecutionOutcome.LimitExceeded(le.limit(), le.getMessage(), usage());
@@ -211,9 +242,11 @@ final class WasmtimeModule implements CompiledModule {
       if (failure != null) {
         return new ExecutionOutcome.Failed("a stream of the job failed: " + failure, usage());
       }
-      if (natural instanceof ExecutionOutcome.Trapped t && t.message().startsWith(INTERRUPT_MESSAGE)) {
+      if (natural instanceof ExecutionOutcome.Trapped t
+          && t.message().startsWith(INTERRUPT_MESSAGE)) {
         if (watched != null && watched.stopRequested()) {
-          return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
+          return new ExecutionOutcome.LimitExceeded(
+              Limit.WALL_TIME, "the job was stopped at its deadline", usage());
         }
         return new ExecutionOutcome.Failed(
             "wasmtime stopped this run because another run on the same engine was interrupted (wasmtime-java"
@@ -238,27 +271,32 @@ final class WasmtimeModule implements CompiledModule {
       // wasmtime-java reports other failures of instantiation, traps included, as a message only.
       RuntimeException failure = funcs.stop();
       if (failure != null) {
-        return stopped(new ExecutionOutcome.Trapped(TrapKind.HOST_FUNCTION, "a WASI call failed", usage()));
+        return stopped(
+            new ExecutionOutcome.Trapped(TrapKind.HOST_FUNCTION, "a WASI call failed", usage()));
       }
       if (watched != null && watched.stopRequested()) {
-        return new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, "the job was stopped at its deadline", usage());
+        return new ExecutionOutcome.LimitExceeded(
+            Limit.WALL_TIME, "the job was stopped at its deadline", usage());
       }
       String m = WasmtimeEngine.describe(t);
       String lower = m.toLowerCase(Locale.ROOT);
-      if (lower.contains("incompatible import type") || lower.contains("unknown import") || lower.contains("import")
-          && lower.contains("type")) {
+      if (lower.contains("incompatible import type")
+          || lower.contains("unknown import")
+          || lower.contains("import") && lower.contains("type")) {
         return new ExecutionOutcome.Rejected(RejectionKind.UNLINKABLE, "unlinkable module: " + m);
       }
       TrapKind kind = trapKind(lower);
       if (kind != null) {
         return new ExecutionOutcome.Trapped(kind, m.lines().findFirst().orElse(m), usage());
       }
-      return new ExecutionOutcome.Rejected(RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: " + m);
+      return new ExecutionOutcome.Rejected(
+          RejectionKind.UNINSTANTIABLE, "module cannot be instantiated: " + m);
     }
 
     private ExecutionOutcome trapped(Trap trap) {
       TrapKind kind = trapKind(trap);
-      return new ExecutionOutcome.Trapped(kind, trap == Trap.INTERRUPT ? INTERRUPT_MESSAGE : trapMessage(trap, kind), usage());
+      return new ExecutionOutcome.Trapped(
+          kind, trap == Trap.INTERRUPT ? INTERRUPT_MESSAGE : trapMessage(trap, kind), usage());
     }
 
     private Extern resolve(WasmBinary.Import i) {
@@ -305,7 +343,6 @@ final class WasmtimeModule implements CompiledModule {
         wasi.close(); // the files the guest left open
       }
     }
-
   }
 
   private static final String INTERRUPT_MESSAGE = "interrupt";
@@ -358,7 +395,8 @@ final class WasmtimeModule implements CompiledModule {
     return switch (trap) {
       case TABLE_OUT_OF_BOUNDS -> "undefined element: out of bounds table access";
       case HEAP_MISALIGNED -> "misaligned memory access";
-      case UNKNOWN, ALWAYS_TRAP_ADAPTER, OUF_OF_FUEL, INTERRUPT -> "wasm trap: " + trap.name().toLowerCase(Locale.ROOT);
+      case UNKNOWN, ALWAYS_TRAP_ADAPTER, OUF_OF_FUEL, INTERRUPT ->
+          "wasm trap: " + trap.name().toLowerCase(Locale.ROOT);
       default -> kind.id().replace('-', ' ');
     };
   }

@@ -79,15 +79,19 @@ public final class ExampleEngineProvider implements WasmEngineProvider {
   }
 
   private static WasmEngineProvider delegate() {
-    // The boot layer holds the engines linked into the image; this plugin's own layer sits above it.
+    // The boot layer holds the engines linked into the image; this plugin's own layer sits above
+    // it.
     ModuleLayer layer = ExampleEngineProvider.class.getModule().getLayer();
     ServiceLoader<WasmEngineProvider> loader =
-        layer == null ? ServiceLoader.load(WasmEngineProvider.class) : ServiceLoader.load(layer, WasmEngineProvider.class);
+        layer == null
+            ? ServiceLoader.load(WasmEngineProvider.class)
+            : ServiceLoader.load(layer, WasmEngineProvider.class);
     for (WasmEngineProvider p : loader) {
       if (!(p instanceof ExampleEngineProvider) && p.descriptor().id().equals(DELEGATE)) {
         return p;
       }
     }
-    throw new EngineException("example-interpreter needs the engine " + DELEGATE + ", which is not installed");
+    throw new EngineException(
+        "example-interpreter needs the engine " + DELEGATE + ", which is not installed");
   }
 }

@@ -50,9 +50,10 @@ public final class TransportBench {
       case "client" -> client(opts);
       case "run" -> run(opts);
       default -> {
-        System.err.println("usage: TransportBench run [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N] [--pairs js-js,...]"
-            + " [--transports tcp,quic] --js-dir DIR"
-            + " | server [--transport tcp|quic] | client --addr A [--size B --runs N --warmup W] [--dials D --dial-warmup DW]");
+        System.err.println(
+            "usage: TransportBench run [--quick] [--size MiB] [--runs N] [--dials N] [--rounds N] [--pairs js-js,...]"
+                + " [--transports tcp,quic] --js-dir DIR"
+                + " | server [--transport tcp|quic] | client --addr A [--size B --runs N --warmup W] [--dials D --dial-warmup DW]");
         System.exit(64);
       }
     }
@@ -85,19 +86,27 @@ public final class TransportBench {
 
   private static void server(String transport) throws IOException {
     try (Host host = Host.builder().build()) {
-      host.setHandler(SINK, stream -> {
-        byte[] buf = new byte[CHUNK];
-        long count = 0;
-        InputStream in = stream.input();
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          count += n;
-        }
-        OutputStream out = stream.output();
-        out.write(ByteBuffer.allocate(8).putLong(count).array());
-        out.flush();
-      });
-      Multiaddr addr = host.listen(Multiaddr.parse(transport.equals("quic") ? "/ip4/127.0.0.1/udp/0/quic-v1" : "/ip4/127.0.0.1/tcp/0"));
-      OUT.println(Json.write(Map.of("event", "ready", "addr", addr.withPeerId(host.peerId()).toString())));
+      host.setHandler(
+          SINK,
+          stream -> {
+            byte[] buf = new byte[CHUNK];
+            long count = 0;
+            InputStream in = stream.input();
+            for (int n; (n = in.read(buf)) >= 0; ) {
+              count += n;
+            }
+            OutputStream out = stream.output();
+            out.write(ByteBuffer.allocate(8).putLong(count).array());
+            out.flush();
+          });
+      Multiaddr addr =
+          host.listen(
+              Multiaddr.parse(
+                  transport.equals("quic")
+                      ? "/ip4/127.0.0.1/udp/0/quic-v1"
+                      : "/ip4/127.0.0.1/tcp/0"));
+      OUT.println(
+          Json.write(Map.of("event", "ready", "addr", addr.withPeerId(host.peerId()).toString())));
       OUT.flush();
       // Serve until the driver closes our stdin.
       while (System.in.read() >= 0) {
@@ -138,7 +147,8 @@ public final class TransportBench {
         }
         conn.close();
       }
-      // A failed set-up is counted (and printed by the driver), not retried, and does not stop the run.
+      // A failed set-up is counted (and printed by the driver), not retried, and does not stop the
+      // run.
       Connection previous = null;
       for (int i = 0; i < dialWarmup + dials; i++) {
         long started = System.nanoTime();
@@ -154,8 +164,17 @@ public final class TransportBench {
             emit(Map.of("kind", "dial", "ms", ms));
           }
         } catch (IOException | RuntimeException e) {
-          emit(Map.of("kind", "dialError", "error", String.format(Locale.ROOT, "dial %d failed after %.1f ms: %s", i,
-              (System.nanoTime() - started) / 1e6, e)));
+          emit(
+              Map.of(
+                  "kind",
+                  "dialError",
+                  "error",
+                  String.format(
+                      Locale.ROOT,
+                      "dial %d failed after %.1f ms: %s",
+                      i,
+                      (System.nanoTime() - started) / 1e6,
+                      e)));
         }
         if (conn != null) {
           conn.close();
@@ -213,10 +232,15 @@ public final class TransportBench {
     int rounds = (int) num(opts, "rounds", quick ? 1 : 2);
     Path jsDir = Path.of(opts.getOrDefault("js-dir", "plugins/transport-libp2p/src/test/js"));
     if (!Files.isDirectory(jsDir.resolve("node_modules"))) {
-      throw new IOException("no node_modules in " + jsDir.toAbsolutePath() + " (the Maven build runs npm ci)");
+      throw new IOException(
+          "no node_modules in " + jsDir.toAbsolutePath() + " (the Maven build runs npm ci)");
     }
-    List<Pair> kinds = List.of(new Pair(Impl.JS, Impl.JS, "tcp"), new Pair(Impl.JAVA, Impl.JAVA, "tcp"),
-        new Pair(Impl.JAVA, Impl.JS, "tcp"), new Pair(Impl.JS, Impl.JAVA, "tcp"));
+    List<Pair> kinds =
+        List.of(
+            new Pair(Impl.JS, Impl.JS, "tcp"),
+            new Pair(Impl.JAVA, Impl.JAVA, "tcp"),
+            new Pair(Impl.JAVA, Impl.JS, "tcp"),
+            new Pair(Impl.JS, Impl.JAVA, "tcp"));
     List<String> transports = List.of(opts.getOrDefault("transports", "tcp,quic").split(","));
     for (String t : transports) {
       if (!t.equals("tcp") && !t.equals("quic")) {
@@ -228,8 +252,14 @@ public final class TransportBench {
       // e.g. "java-java,js-js" (for profiling one pair); ratios are then against the first listed.
       List<Pair> chosen = new ArrayList<>();
       for (String name : opts.get("pairs").split(",")) {
-        chosen.add(pairs.stream().filter(p -> p.key().equals(name.trim().toLowerCase(Locale.ROOT))).findFirst()
-            .orElseThrow(() -> new IllegalArgumentException("unknown pair " + name + " (js-js, java-java, java-js, js-java)")));
+        chosen.add(
+            pairs.stream()
+                .filter(p -> p.key().equals(name.trim().toLowerCase(Locale.ROOT)))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "unknown pair " + name + " (js-js, java-java, java-js, js-java)")));
       }
       pairs = List.copyOf(chosen);
     }
@@ -242,8 +272,13 @@ public final class TransportBench {
     pairs.forEach(p -> results.put(p, new Samples()));
     int perRound = Math.max(1, runs / rounds);
     int dialsPerRound = Math.max(1, dials / rounds);
-    System.err.printf(Locale.ROOT, "libp2p transport benchmark: %d MiB one way × %d runs, %d dials per pair, %d round(s)%n",
-        sizeMiB, perRound * rounds, dialsPerRound * rounds, rounds);
+    System.err.printf(
+        Locale.ROOT,
+        "libp2p transport benchmark: %d MiB one way × %d runs, %d dials per pair, %d round(s)%n",
+        sizeMiB,
+        perRound * rounds,
+        dialsPerRound * rounds,
+        rounds);
     for (int r = 0; r < rounds; r++) {
       // Alternate the order, so no pair always runs first or last in a round.
       List<Pair> order = r % 2 == 0 ? pairs : pairs.reversed();
@@ -271,17 +306,23 @@ public final class TransportBench {
       if (!extra.isBlank()) {
         cmd.addAll(List.of(extra.trim().split("\\s+")));
       }
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TransportBench.class.getName()));
+      cmd.addAll(
+          List.of("-cp", System.getProperty("java.class.path"), TransportBench.class.getName()));
     }
     cmd.addAll(List.of(args));
     return cmd;
   }
 
-  private static void measure(Pair pair, Path jsDir, long size, int runs, int dials, Samples into) throws Exception {
-    Process server = new ProcessBuilder(command(pair.server(), jsDir, "server", "--transport", pair.transport()))
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  private static void measure(Pair pair, Path jsDir, long size, int runs, int dials, Samples into)
+      throws Exception {
+    Process server =
+        new ProcessBuilder(command(pair.server(), jsDir, "server", "--transport", pair.transport()))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     try {
-      BufferedReader sout = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader sout =
+          new BufferedReader(
+              new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
       String addr = null;
       for (String line; addr == null && (line = sout.readLine()) != null; ) {
         if (line.startsWith("{") && "ready".equals(Json.object(line).get("event"))) {
@@ -291,23 +332,48 @@ public final class TransportBench {
       if (addr == null) {
         throw new IOException(pair.server().label + " server did not start");
       }
-      Process client = new ProcessBuilder(command(pair.client(), jsDir, "client", "--addr", addr,
-          "--size", Long.toString(size), "--runs", Integer.toString(runs), "--warmup", "2",
-          "--dials", Integer.toString(dials), "--dial-warmup", "20"))
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Process client =
+          new ProcessBuilder(
+                  command(
+                      pair.client(),
+                      jsDir,
+                      "client",
+                      "--addr",
+                      addr,
+                      "--size",
+                      Long.toString(size),
+                      "--runs",
+                      Integer.toString(runs),
+                      "--warmup",
+                      "2",
+                      "--dials",
+                      Integer.toString(dials),
+                      "--dial-warmup",
+                      "20"))
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
       // A hung client (or server) must not hang the benchmark: both are killed after the limit.
-      Thread watchdog = Thread.ofVirtual().start(() -> {
-        try {
-          Thread.sleep(PAIR_LIMIT);
-          System.err.println(pair.label() + ": no result after " + PAIR_LIMIT + "; killing the processes");
-          client.destroyForcibly();
-          server.destroyForcibly();
-        } catch (InterruptedException done) {
-          // finished in time
-        }
-      });
+      Thread watchdog =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      Thread.sleep(PAIR_LIMIT);
+                      System.err.println(
+                          pair.label()
+                              + ": no result after "
+                              + PAIR_LIMIT
+                              + "; killing the processes");
+                      client.destroyForcibly();
+                      server.destroyForcibly();
+                    } catch (InterruptedException done) {
+                      // finished in time
+                    }
+                  });
       try {
-        BufferedReader cout = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader cout =
+            new BufferedReader(
+                new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
         boolean done = false;
         for (String line; (line = cout.readLine()) != null; ) {
           if (!line.startsWith("{")) {
@@ -315,7 +381,10 @@ public final class TransportBench {
           }
           Map<String, Object> m = Json.object(line);
           if ("throughput".equals(m.get("kind"))) {
-            into.mibPerSecond.add(((Number) m.get("bytes")).doubleValue() / (1 << 20) / ((Number) m.get("seconds")).doubleValue());
+            into.mibPerSecond.add(
+                ((Number) m.get("bytes")).doubleValue()
+                    / (1 << 20)
+                    / ((Number) m.get("seconds")).doubleValue());
           } else if ("dial".equals(m.get("kind"))) {
             into.dialMs.add(((Number) m.get("ms")).doubleValue());
           } else if ("dialError".equals(m.get("kind"))) {
@@ -325,8 +394,13 @@ public final class TransportBench {
           }
         }
         if (!client.waitFor(60, TimeUnit.SECONDS) || client.exitValue() != 0 || !done) {
-          throw new IOException(pair.label() + ": the " + pair.client().label + " client failed (exit "
-              + (client.isAlive() ? "none" : client.exitValue()) + ")");
+          throw new IOException(
+              pair.label()
+                  + ": the "
+                  + pair.client().label
+                  + " client failed (exit "
+                  + (client.isAlive() ? "none" : client.exitValue())
+                  + ")");
         }
       } finally {
         watchdog.interrupt();
@@ -356,12 +430,28 @@ public final class TransportBench {
    * a QUIC row with the same pair over TCP; above 1 is faster.
    */
   private static void printTable(Map<Pair, Samples> results, long sizeMiB) {
-    OUT.printf(Locale.ROOT, "%nOne stream, %d MiB one way, and connection set-up up to the first ping round trip, on loopback."
-        + "%nTCP: TCP + mss + Noise + Yamux; QUIC: QUIC v1 + TLS 1.3. Identify runs on every connection in both stacks."
-        + "%nvs js: against js -> js over the same transport; vs TCP: against the same pair over TCP; above 1 is faster.%n%n", sizeMiB);
-    OUT.printf(Locale.ROOT, "| %-17s | %14s | %5s | %6s | %4s | %13s | %10s | %5s | %6s | %4s | %6s |%n",
-        "pair", "MiB/s (median)", "vs js", "vs TCP", "runs", "set-up median", "set-up p99", "vs js", "vs TCP", "n", "failed");
-    OUT.println("|-------------------|---------------:|------:|-------:|-----:|--------------:|-----------:|------:|-------:|-----:|-------:|");
+    OUT.printf(
+        Locale.ROOT,
+        "%nOne stream, %d MiB one way, and connection set-up up to the first ping round trip, on loopback."
+            + "%nTCP: TCP + mss + Noise + Yamux; QUIC: QUIC v1 + TLS 1.3. Identify runs on every connection in both stacks."
+            + "%nvs js: against js -> js over the same transport; vs TCP: against the same pair over TCP; above 1 is faster.%n%n",
+        sizeMiB);
+    OUT.printf(
+        Locale.ROOT,
+        "| %-17s | %14s | %5s | %6s | %4s | %13s | %10s | %5s | %6s | %4s | %6s |%n",
+        "pair",
+        "MiB/s (median)",
+        "vs js",
+        "vs TCP",
+        "runs",
+        "set-up median",
+        "set-up p99",
+        "vs js",
+        "vs TCP",
+        "n",
+        "failed");
+    OUT.println(
+        "|-------------------|---------------:|------:|-------:|-----:|--------------:|-----------:|------:|-------:|-----:|-------:|");
     for (Map.Entry<Pair, Samples> e : results.entrySet()) {
       Pair p = e.getKey();
       Samples s = e.getValue();
@@ -369,11 +459,20 @@ public final class TransportBench {
       double d = percentile(s.dialMs, 50);
       Samples js = results.get(new Pair(Impl.JS, Impl.JS, p.transport()));
       Samples tcp = p.transport().equals("tcp") ? null : results.get(p.over("tcp"));
-      OUT.printf(Locale.ROOT, "| %-17s | %14.1f | %5s | %6s | %4d | %10.2f ms | %7.2f ms | %5s | %6s | %4d | %6d |%n",
-          p.label(), t, ratio(t, js == null ? null : percentile(js.mibPerSecond, 50)),
-          ratio(t, tcp == null ? null : percentile(tcp.mibPerSecond, 50)), s.mibPerSecond.size(),
-          d, percentile(s.dialMs, 99), ratio(js == null ? null : percentile(js.dialMs, 50), d),
-          ratio(tcp == null ? null : percentile(tcp.dialMs, 50), d), s.dialMs.size(), s.dialErrors.size());
+      OUT.printf(
+          Locale.ROOT,
+          "| %-17s | %14.1f | %5s | %6s | %4d | %10.2f ms | %7.2f ms | %5s | %6s | %4d | %6d |%n",
+          p.label(),
+          t,
+          ratio(t, js == null ? null : percentile(js.mibPerSecond, 50)),
+          ratio(t, tcp == null ? null : percentile(tcp.mibPerSecond, 50)),
+          s.mibPerSecond.size(),
+          d,
+          percentile(s.dialMs, 99),
+          ratio(js == null ? null : percentile(js.dialMs, 50), d),
+          ratio(tcp == null ? null : percentile(tcp.dialMs, 50), d),
+          s.dialMs.size(),
+          s.dialErrors.size());
     }
     for (Map.Entry<Pair, Samples> e : results.entrySet()) {
       for (String err : e.getValue().dialErrors) {
@@ -384,6 +483,8 @@ public final class TransportBench {
 
   /** {@code a / b} formatted, or "-" when there is nothing to compare with. */
   private static String ratio(Double a, Double b) {
-    return a == null || b == null || b == 0 || a.isNaN() || b.isNaN() ? "-" : String.format(Locale.ROOT, "%.2f", a / b);
+    return a == null || b == null || b == 0 || a.isNaN() || b.isNaN()
+        ? "-"
+        : String.format(Locale.ROOT, "%.2f", a / b);
   }
 }

@@ -22,15 +22,19 @@ public final class Echo {
    * Writes {@code data}, half-closes, and returns everything read back. Reading runs on its own
    * thread from the start, so flow control cannot deadlock the two directions.
    */
-  public static byte[] roundTrip(InputStream in, OutputStream out, CloseWrite close, byte[] data, Duration timeout)
+  public static byte[] roundTrip(
+      InputStream in, OutputStream out, CloseWrite close, byte[] data, Duration timeout)
       throws Exception {
-    var reader = CompletableFuture.supplyAsync(() -> {
-      try {
-        return in.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, Thread::startVirtualThread);
+    var reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return in.readAllBytes();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            Thread::startVirtualThread);
     out.write(data);
     close.closeWrite();
     return reader.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 public final class NetLab implements AutoCloseable {
   /** The internet switch's address plan: 11.0.0.0/8, a block js-libp2p does not count as private. */
   public static final String INTERNET_PREFIX = "11.";
+
   private static final String INET = "inet";
 
   private final String prefix;
@@ -29,10 +30,15 @@ public final class NetLab implements AutoCloseable {
 
   /** A lab with its internet switch, or the calling test skipped if namespaces cannot be made. */
   public static NetLab create() throws IOException, InterruptedException {
-    String prefix = "pl" + ProcessHandle.current().pid() % 100000 + "x" + Long.toString(System.nanoTime() % 46656, 36);
+    String prefix =
+        "pl"
+            + ProcessHandle.current().pid() % 100000
+            + "x"
+            + Long.toString(System.nanoTime() % 46656, 36);
     NetLab lab = new NetLab(prefix);
     String why = lab.cannot();
-    Assumptions.assumeTrue(why == null, () -> "skipped: cannot build network namespaces here: " + why);
+    Assumptions.assumeTrue(
+        why == null, () -> "skipped: cannot build network namespaces here: " + why);
     lab.namespace(INET);
     lab.sh(INET, "ip link add br0 type bridge && ip link set br0 up");
     return lab;
@@ -81,9 +87,14 @@ public final class NetLab implements AutoCloseable {
   }
 
   /** Plugs namespace {@code name} into the switch with a veth whose inside end is {@code ifName}. */
-  private void attach(String name, String ifName, String ip) throws IOException, InterruptedException {
+  private void attach(String name, String ifName, String ip)
+      throws IOException, InterruptedException {
     String outside = "v" + (++links) + prefix.substring(prefix.length() - 3);
-    check(run(List.of("ip", "link", "add", outside, "netns", ns(INET), "type", "veth", "peer", "name", ifName, "netns", ns(name))),
+    check(
+        run(
+            List.of(
+                "ip", "link", "add", outside, "netns", ns(INET), "type", "veth", "peer", "name",
+                ifName, "netns", ns(name))),
         "veth " + outside);
     sh(INET, "ip link set " + outside + " master br0 && ip link set " + outside + " up");
     sh(name, "ip addr add " + ip + "/8 dev " + ifName + " && ip link set " + ifName + " up");
@@ -97,16 +108,43 @@ public final class NetLab implements AutoCloseable {
    * randomPorts}, maps every flow to a random port (a symmetric NAT: hole punching cannot work).
    * Like a home router it drops any new connection from outside, to itself or to the LAN.
    */
-  public void natHost(String name, String wanIp, int lan, boolean randomPorts) throws IOException, InterruptedException {
+  public void natHost(String name, String wanIp, int lan, boolean randomPorts)
+      throws IOException, InterruptedException {
     String router = name + "-router";
     namespace(router);
     namespace(name);
     attach(router, "wan", wanIp);
-    check(run(List.of("ip", "link", "add", "lan", "netns", ns(router), "type", "veth", "peer", "name", "eth0", "netns", ns(name))),
+    check(
+        run(
+            List.of(
+                "ip",
+                "link",
+                "add",
+                "lan",
+                "netns",
+                ns(router),
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                ns(name))),
         "lan veth");
-    sh(router, "ip addr add 192.168." + lan + ".1/24 dev lan && ip link set lan up && sysctl -qw net.ipv4.ip_forward=1");
-    sh(name, "ip addr add 192.168." + lan + ".2/24 dev eth0 && ip link set eth0 up && ip route add default via 192.168." + lan + ".1");
-    String nft = """
+    sh(
+        router,
+        "ip addr add 192.168."
+            + lan
+            + ".1/24 dev lan && ip link set lan up && sysctl -qw net.ipv4.ip_forward=1");
+    sh(
+        name,
+        "ip addr add 192.168."
+            + lan
+            + ".2/24 dev eth0 && ip link set eth0 up && ip route add default via 192.168."
+            + lan
+            + ".1");
+    String nft =
+        """
         table ip nat {
           chain postrouting { type nat hook postrouting priority srcnat; oifname "wan" masquerade%s; }
         }
@@ -114,14 +152,17 @@ public final class NetLab implements AutoCloseable {
           chain input { type filter hook input priority filter; iifname "wan" ct state new drop; }
           chain forward { type filter hook forward priority filter; iifname "wan" ct state new drop; }
         }
-        """.formatted(randomPorts ? " fully-random" : "");
+        """
+            .formatted(randomPorts ? " fully-random" : "");
     Result r = run(List.of("ip", "netns", "exec", ns(router), "nft", "-f", "-"), nft);
     check(r, "nft rules in " + ns(router));
   }
 
   /** Runs a shell command inside namespace {@code name}; fails the test if it fails. */
   public void sh(String name, String command) throws IOException, InterruptedException {
-    check(run(List.of("ip", "netns", "exec", ns(name), "sh", "-c", command)), command + " in " + ns(name));
+    check(
+        run(List.of("ip", "netns", "exec", ns(name), "sh", "-c", command)),
+        command + " in " + ns(name));
   }
 
   private record Result(int code, String output) {}
@@ -130,7 +171,8 @@ public final class NetLab implements AutoCloseable {
     return run(cmd, null);
   }
 
-  private static Result run(List<String> cmd, String stdin) throws IOException, InterruptedException {
+  private static Result run(List<String> cmd, String stdin)
+      throws IOException, InterruptedException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     if (stdin != null) {
       p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

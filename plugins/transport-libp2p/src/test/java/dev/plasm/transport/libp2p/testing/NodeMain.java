@@ -76,26 +76,37 @@ public final class NodeMain {
       }
     }
     long deadline = watchdog;
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        Thread.sleep(Duration.ofSeconds(deadline));
-      } catch (InterruptedException e) {
-        return;
-      }
-      System.err.println("watchdog: exiting after " + deadline + " s");
-      Runtime.getRuntime().halt(3);
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              try {
+                Thread.sleep(Duration.ofSeconds(deadline));
+              } catch (InterruptedException e) {
+                return;
+              }
+              System.err.println("watchdog: exiting after " + deadline + " s");
+              Runtime.getRuntime().halt(3);
+            });
 
     byte[] seed = new byte[32];
     new SecureRandom().nextBytes(seed);
-    TransportLimits limits = new TransportLimits(256, 64, 16 * 1024, 10_000, Duration.ofSeconds(5), Duration.ofSeconds(20));
-    ReachSettings reach = new ReachSettings(autoNat, relays, relayService, RelayServiceLimits.DEFAULTS, holePunching);
-    Transport t = new Libp2pTransportProvider().start(new TransportSettings(listen, bootstrap, seed, "plasm/node-main", limits, reach));
+    TransportLimits limits =
+        new TransportLimits(
+            256, 64, 16 * 1024, 10_000, Duration.ofSeconds(5), Duration.ofSeconds(20));
+    ReachSettings reach =
+        new ReachSettings(autoNat, relays, relayService, RelayServiceLimits.DEFAULTS, holePunching);
+    Transport t =
+        new Libp2pTransportProvider()
+            .start(
+                new TransportSettings(listen, bootstrap, seed, "plasm/node-main", limits, reach));
     Host host = ((Libp2pTransport) t).host();
-    t.setStreamHandler(ECHO, s -> {
-      s.input().transferTo(s.output());
-      s.closeWrite();
-    });
+    t.setStreamHandler(
+        ECHO,
+        s -> {
+          s.input().transferTo(s.output());
+          s.closeWrite();
+        });
     if (!bootstrap.isEmpty()) {
       Thread.startVirtualThread(t::bootstrap);
     }
@@ -106,30 +117,33 @@ public final class NodeMain {
     ready.put("addrs", t.listenAddresses());
     out.println(Json.write(ready));
 
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
       Map<String, Object> req = Json.object(line);
       Object id = req.get("id");
-      Thread.startVirtualThread(() -> {
-        Map<String, Object> res = new LinkedHashMap<>();
-        res.put("id", id);
-        try {
-          res.putAll(run(t, host, req));
-          res.put("ok", true);
-        } catch (Exception e) {
-          res.put("ok", false);
-          res.put("error", e.toString());
-        }
-        synchronized (out) {
-          out.println(Json.write(res));
-        }
-      });
+      Thread.startVirtualThread(
+          () -> {
+            Map<String, Object> res = new LinkedHashMap<>();
+            res.put("id", id);
+            try {
+              res.putAll(run(t, host, req));
+              res.put("ok", true);
+            } catch (Exception e) {
+              res.put("ok", false);
+              res.put("error", e.toString());
+            }
+            synchronized (out) {
+              out.println(Json.write(res));
+            }
+          });
     }
     t.close();
     System.exit(0);
   }
 
-  private static Map<String, Object> run(Transport t, Host host, Map<String, Object> req) throws Exception {
+  private static Map<String, Object> run(Transport t, Host host, Map<String, Object> req)
+      throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
     switch ((String) req.get("cmd")) {
       case "info" -> {
@@ -142,7 +156,8 @@ public final class NodeMain {
         r.putAll(reachability(t.reachability()));
       }
       case "bootstrap" -> r.put("peers", t.bootstrap());
-      case "findPeer" -> t.findPeer((String) req.get("peer")).ifPresent(p -> r.put("addrs", p.addresses()));
+      case "findPeer" ->
+          t.findPeer((String) req.get("peer")).ifPresent(p -> r.put("addrs", p.addresses()));
       case "ping" -> r.put("rttMillis", t.ping((String) req.get("peer")).toNanos() / 1e6);
       case "echo" -> {
         try (PeerStream s = t.openStream((String) req.get("peer"), ECHO)) {
@@ -158,10 +173,12 @@ public final class NodeMain {
       }
       case "connection" -> {
         PeerId peer = PeerId.parse((String) req.get("peer"));
-        host.connection(peer).ifPresent(c -> {
-          r.put("remoteAddr", c.remoteAddr().toString());
-          r.put("relayed", c.isRelayed());
-        });
+        host.connection(peer)
+            .ifPresent(
+                c -> {
+                  r.put("remoteAddr", c.remoteAddr().toString());
+                  r.put("relayed", c.isRelayed());
+                });
       }
       case "get" -> {
         long start = System.nanoTime();
@@ -169,18 +186,34 @@ public final class NodeMain {
         r.put("millis", (System.nanoTime() - start) / 1_000_000);
         v.ifPresent(b -> r.put("value", new String(b, StandardCharsets.UTF_8)));
       }
-      case "put" -> r.put("stored", t.putValue(new DhtKey((String) req.get("key")),
-          ((String) req.get("value")).getBytes(StandardCharsets.UTF_8)));
-      case "table" -> r.put("peers", ((Libp2pTransport) t).dht().routingTable().stream().map(p -> p.peer().toString()).toList());
+      case "put" ->
+          r.put(
+              "stored",
+              t.putValue(
+                  new DhtKey((String) req.get("key")),
+                  ((String) req.get("value")).getBytes(StandardCharsets.UTF_8)));
+      case "table" ->
+          r.put(
+              "peers",
+              ((Libp2pTransport) t)
+                  .dht().routingTable().stream().map(p -> p.peer().toString()).toList());
       case "autonat" -> {
-        long[] served = ((Libp2pTransport) t).core().autoNat().map(a -> a.served()).orElse(new long[2]);
+        long[] served =
+            ((Libp2pTransport) t).core().autoNat().map(a -> a.served()).orElse(new long[2]);
         r.put("answered", served[0]);
         r.put("dialedBack", served[1]);
       }
       case "peers" -> {
         List<Object> ps = new ArrayList<>();
         for (ConnectedPeer p : t.peers()) {
-          ps.add(Map.of("peer", p.peerId(), "addr", p.addresses().getFirst(), "direction", p.direction().name()));
+          ps.add(
+              Map.of(
+                  "peer",
+                  p.peerId(),
+                  "addr",
+                  p.addresses().getFirst(),
+                  "direction",
+                  p.direction().name()));
         }
         r.put("peers", ps);
       }

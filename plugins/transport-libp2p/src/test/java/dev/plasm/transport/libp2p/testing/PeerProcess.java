@@ -36,7 +36,8 @@ public class PeerProcess implements AutoCloseable {
 
   private final Process process;
   private final OutputStream stdin;
-  private final Map<Integer, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
+  private final Map<Integer, CompletableFuture<Map<String, Object>>> pending =
+      new ConcurrentHashMap<>();
   private final BlockingQueue<Map<String, Object>> events = new LinkedBlockingQueue<>();
   private final AtomicInteger ids = new AtomicInteger();
   private final Path log;
@@ -47,7 +48,8 @@ public class PeerProcess implements AutoCloseable {
     this.process = process;
     this.stdin = process.getOutputStream();
     this.log = log;
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     Thread.ofVirtual().name("js-peer-stdout").start(() -> pump(out));
     Map<String, Object> ready = events.poll(30, TimeUnit.SECONDS);
     if (ready == null || !"ready".equals(ready.get("event"))) {
@@ -71,12 +73,15 @@ public class PeerProcess implements AutoCloseable {
    * Starts the js peer with {@code prefix} before the command (e.g. {@code ip netns exec <ns>});
    * skips the calling test if interop tests are disabled.
    */
-  public static PeerProcess startIn(List<String> prefix, String... args) throws IOException, InterruptedException {
-    Assumptions.assumeFalse(Boolean.getBoolean("libp2p.interop.skip"), "libp2p.interop.skip is set");
+  public static PeerProcess startIn(List<String> prefix, String... args)
+      throws IOException, InterruptedException {
+    Assumptions.assumeFalse(
+        Boolean.getBoolean("libp2p.interop.skip"), "libp2p.interop.skip is set");
     String dirProp = System.getProperty("libp2p.interop.dir", "src/test/js");
     File dir = new File(dirProp);
     if (!new File(dir, "node_modules").isDirectory()) {
-      throw new IOException("no node_modules in " + dir.getAbsolutePath() + ": run the Maven build (it runs npm ci)");
+      throw new IOException(
+          "no node_modules in " + dir.getAbsolutePath() + ": run the Maven build (it runs npm ci)");
     }
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(List.of("node", "peer.mjs", "--watchdog", "240"));
@@ -88,7 +93,8 @@ public class PeerProcess implements AutoCloseable {
    * Starts a Java node ({@link NodeMain}) in its own JVM, on this JVM's class and module path, with
    * {@code prefix} before the command (e.g. {@code ip netns exec <ns>}).
    */
-  public static PeerProcess startJava(List<String> prefix, String... args) throws IOException, InterruptedException {
+  public static PeerProcess startJava(List<String> prefix, String... args)
+      throws IOException, InterruptedException {
     List<String> cp = new ArrayList<>();
     for (String prop : List.of("jdk.module.path", "java.class.path")) {
       String v = System.getProperty(prop);
@@ -98,23 +104,36 @@ public class PeerProcess implements AutoCloseable {
     }
     Path testClasses = Path.of("target", "test-classes").toAbsolutePath();
     List<String> cmd = new ArrayList<>(prefix);
-    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC", "-Xmx256m",
-        "--enable-native-access=ALL-UNNAMED", "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
+    cmd.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-XX:+UseSerialGC",
+            "-Xmx256m",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dio.netty.native.workdir=" + Path.of("target", "netty-native").toAbsolutePath()));
     // -Dlibp2p.node.logging=<logging.properties> on the test JVM gives the nodes that log setup.
     String logging = System.getProperty("libp2p.node.logging");
     if (logging != null) {
       cmd.add("-Djava.util.logging.config.file=" + logging);
     }
-    cmd.addAll(List.of("-cp", testClasses + File.pathSeparator + String.join(File.pathSeparator, cp), NodeMain.class.getName(),
-        "--watchdog", "240"));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            testClasses + File.pathSeparator + String.join(File.pathSeparator, cp),
+            NodeMain.class.getName(),
+            "--watchdog",
+            "240"));
     cmd.addAll(List.of(args));
     return launch(cmd, new File("."), "node");
   }
 
-  private static PeerProcess launch(List<String> cmd, File dir, String kind) throws IOException, InterruptedException {
+  private static PeerProcess launch(List<String> cmd, File dir, String kind)
+      throws IOException, InterruptedException {
     Path logDir = Path.of("target", "js-peer-logs");
     Files.createDirectories(logDir);
-    Path log = logDir.resolve(kind + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".log");
+    Path log =
+        logDir.resolve(
+            kind + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + ".log");
     Process p = new ProcessBuilder(cmd).directory(dir).redirectError(log.toFile()).start();
     return new PeerProcess(p, log);
   }
@@ -135,8 +154,13 @@ public class PeerProcess implements AutoCloseable {
 
   /** The peer's QUIC listen address (started with {@code --quic}), including {@code /p2p/<id>}. */
   public String quicAddr() {
-    return addrs.stream().filter(a -> a.contains("/quic-v1/")).findFirst()
-        .orElseThrow(() -> new IllegalStateException("the js peer has no QUIC address (start it with --quic): " + addrs));
+    return addrs.stream()
+        .filter(a -> a.contains("/quic-v1/"))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "the js peer has no QUIC address (start it with --quic): " + addrs));
   }
 
   /** All listen addresses, each including {@code /p2p/<id>}. */
@@ -145,7 +169,8 @@ public class PeerProcess implements AutoCloseable {
   }
 
   /** Sends a command and waits for its answer; a js-side failure becomes an {@link IOException}. */
-  public Map<String, Object> call(String cmd, Duration timeout, Object... keyValues) throws IOException {
+  public Map<String, Object> call(String cmd, Duration timeout, Object... keyValues)
+      throws IOException {
     int id = ids.incrementAndGet();
     Map<String, Object> req = new LinkedHashMap<>();
     req.put("id", id);
@@ -166,7 +191,8 @@ public class PeerProcess implements AutoCloseable {
       }
       return res;
     } catch (TimeoutException e) {
-      throw new IOException("js " + cmd + " did not answer within " + timeout + "; log tail:\n" + tail());
+      throw new IOException(
+          "js " + cmd + " did not answer within " + timeout + "; log tail:\n" + tail());
     } catch (Exception e) {
       if (e instanceof IOException io) {
         throw io;
@@ -185,7 +211,8 @@ public class PeerProcess implements AutoCloseable {
    * Sends {@code cmd} every half second until its answer passes {@code ok}; returns that answer.
    * Failed calls are retried; the last answer or error is in the assertion error.
    */
-  public Map<String, Object> await(String cmd, Duration timeout, Predicate<Map<String, Object>> ok, Object... keyValues)
+  public Map<String, Object> await(
+      String cmd, Duration timeout, Predicate<Map<String, Object>> ok, Object... keyValues)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Object last = null;
@@ -201,7 +228,8 @@ public class PeerProcess implements AutoCloseable {
       }
       Thread.sleep(500);
     }
-    throw new AssertionError(cmd + " never answered as wanted within " + timeout + "; last: " + last);
+    throw new AssertionError(
+        cmd + " never answered as wanted within " + timeout + "; last: " + last);
   }
 
   /** Freezes the process (SIGSTOP), as a stopped job or a suspended machine would. */
@@ -215,7 +243,8 @@ public class PeerProcess implements AutoCloseable {
   }
 
   private void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new IOException("kill -" + name + " " + process.pid() + " failed");
     }

@@ -69,21 +69,63 @@ final class Abi {
   static final long SOCK_ACCEPT = 1L << 29;
 
   /** What a regular file's descriptor can do. */
-  static final long FILE_RIGHTS = FD_DATASYNC | FD_READ | FD_SEEK | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_TELL | FD_WRITE
-      | FD_ADVISE | FD_ALLOCATE | FD_FILESTAT_GET | FD_FILESTAT_SET_SIZE | FD_FILESTAT_SET_TIMES | POLL_FD_READWRITE;
+  static final long FILE_RIGHTS =
+      FD_DATASYNC
+          | FD_READ
+          | FD_SEEK
+          | FD_FDSTAT_SET_FLAGS
+          | FD_SYNC
+          | FD_TELL
+          | FD_WRITE
+          | FD_ADVISE
+          | FD_ALLOCATE
+          | FD_FILESTAT_GET
+          | FD_FILESTAT_SET_SIZE
+          | FD_FILESTAT_SET_TIMES
+          | POLL_FD_READWRITE;
 
   /** What a directory's descriptor can do (no seek, read, write or size: those are files'). */
-  static final long DIRECTORY_RIGHTS = FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_ADVISE | PATH_CREATE_DIRECTORY
-      | PATH_CREATE_FILE | PATH_LINK_SOURCE | PATH_LINK_TARGET | PATH_OPEN | FD_READDIR | PATH_READLINK
-      | PATH_RENAME_SOURCE | PATH_RENAME_TARGET | PATH_FILESTAT_GET | PATH_FILESTAT_SET_SIZE | PATH_FILESTAT_SET_TIMES
-      | FD_FILESTAT_GET | FD_FILESTAT_SET_TIMES | PATH_SYMLINK | PATH_REMOVE_DIRECTORY | PATH_UNLINK_FILE
-      | POLL_FD_READWRITE;
+  static final long DIRECTORY_RIGHTS =
+      FD_FDSTAT_SET_FLAGS
+          | FD_SYNC
+          | FD_ADVISE
+          | PATH_CREATE_DIRECTORY
+          | PATH_CREATE_FILE
+          | PATH_LINK_SOURCE
+          | PATH_LINK_TARGET
+          | PATH_OPEN
+          | FD_READDIR
+          | PATH_READLINK
+          | PATH_RENAME_SOURCE
+          | PATH_RENAME_TARGET
+          | PATH_FILESTAT_GET
+          | PATH_FILESTAT_SET_SIZE
+          | PATH_FILESTAT_SET_TIMES
+          | FD_FILESTAT_GET
+          | FD_FILESTAT_SET_TIMES
+          | PATH_SYMLINK
+          | PATH_REMOVE_DIRECTORY
+          | PATH_UNLINK_FILE
+          | POLL_FD_READWRITE;
 
   /** Rights that change the file system; a read-only preopen never has them. */
-  static final long WRITE_RIGHTS = FD_DATASYNC | FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE | FD_FILESTAT_SET_TIMES
-      | PATH_CREATE_DIRECTORY | PATH_CREATE_FILE | PATH_LINK_SOURCE | PATH_LINK_TARGET | PATH_RENAME_SOURCE
-      | PATH_RENAME_TARGET | PATH_FILESTAT_SET_SIZE | PATH_FILESTAT_SET_TIMES | PATH_SYMLINK | PATH_REMOVE_DIRECTORY
-      | PATH_UNLINK_FILE;
+  static final long WRITE_RIGHTS =
+      FD_DATASYNC
+          | FD_WRITE
+          | FD_ALLOCATE
+          | FD_FILESTAT_SET_SIZE
+          | FD_FILESTAT_SET_TIMES
+          | PATH_CREATE_DIRECTORY
+          | PATH_CREATE_FILE
+          | PATH_LINK_SOURCE
+          | PATH_LINK_TARGET
+          | PATH_RENAME_SOURCE
+          | PATH_RENAME_TARGET
+          | PATH_FILESTAT_SET_SIZE
+          | PATH_FILESTAT_SET_TIMES
+          | PATH_SYMLINK
+          | PATH_REMOVE_DIRECTORY
+          | PATH_UNLINK_FILE;
 
   // filetype
   static final int FILETYPE_UNKNOWN = 0;
@@ -99,8 +141,10 @@ final class Abi {
   static final int O_TRUNC = 8;
   static final int FDFLAG_APPEND = 1;
   static final int FDFLAGS_ALL = 0x1f;
+
   /** DSYNC, RSYNC and SYNC: writes reach the device before the call returns. */
   static final int FDFLAGS_SYNCED = 2 | 8 | 16;
+
   static final int LOOKUP_SYMLINK_FOLLOW = 1;
   static final int FST_ATIM = 1;
   static final int FST_ATIM_NOW = 2;

@@ -53,7 +53,8 @@ final class Descriptors {
     final OutputStream out;
 
     Output(OutputStream out) {
-      super(Abi.FD_WRITE | Abi.FD_FDSTAT_SET_FLAGS | Abi.FD_FILESTAT_GET | Abi.POLL_FD_READWRITE, 0);
+      super(
+          Abi.FD_WRITE | Abi.FD_FDSTAT_SET_FLAGS | Abi.FD_FILESTAT_GET | Abi.POLL_FD_READWRITE, 0);
       this.out = out;
     }
 
@@ -98,6 +99,7 @@ final class Descriptors {
     final Path real;
     final String preopenName;
     final boolean readOnly;
+
     /** The entries fd_readdir listed at cookie 0, reused for the cookies after it. */
     List<DirEntry> listing;
 

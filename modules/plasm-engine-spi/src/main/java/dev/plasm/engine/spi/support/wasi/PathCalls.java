@@ -83,8 +83,13 @@ final class PathCalls {
         if ((oflags & Abi.O_TRUNC) != 0 || (base & Abi.FD_WRITE) != 0) {
           throw new WasiError(Abi.ISDIR); // like open(2) of a directory for writing
         }
-        Directory opened = new Directory(
-            t.host(), null, dir.readOnly, base & Abi.DIRECTORY_RIGHTS & dir.inheriting, inheriting & dir.inheriting);
+        Directory opened =
+            new Directory(
+                t.host(),
+                null,
+                dir.readOnly,
+                base & Abi.DIRECTORY_RIGHTS & dir.inheriting,
+                inheriting & dir.inheriting);
         opened.fdflags = fdflags;
         return fds.add(opened);
       }
@@ -95,8 +100,10 @@ final class PathCalls {
     long fileBase = base & Abi.FILE_RIGHTS & dir.inheriting;
     // java.nio creates and truncates only through a channel opened for writing; the descriptor's
     // rights, not the channel's mode, decide what the guest may do with it.
-    boolean write = (fileBase & (Abi.FD_WRITE | Abi.FD_ALLOCATE | Abi.FD_FILESTAT_SET_SIZE)) != 0
-        || (oflags & Abi.O_TRUNC) != 0 || create;
+    boolean write =
+        (fileBase & (Abi.FD_WRITE | Abi.FD_ALLOCATE | Abi.FD_FILESTAT_SET_SIZE)) != 0
+            || (oflags & Abi.O_TRUNC) != 0
+            || create;
     Set<OpenOption> options = new HashSet<>();
     options.add(LinkOption.NOFOLLOW_LINKS);
     if ((fileBase & Abi.FD_READ) != 0 || !write) {
@@ -132,7 +139,8 @@ final class PathCalls {
     Files.createDirectory(t.host());
   }
 
-  void filestatGet(GuestMemory m, int dirfd, int lookup, String path, long ptr) throws WasiError, IOException {
+  void filestatGet(GuestMemory m, int dirfd, int lookup, String path, long ptr)
+      throws WasiError, IOException {
     Directory dir = fds.directory(dirfd, Abi.PATH_FILESTAT_GET);
     Target t = existing(dir, path, (lookup & Abi.LOOKUP_SYMLINK_FOLLOW) != 0);
     Guest.check(m, ptr, Abi.FILESTAT_SIZE);
@@ -158,7 +166,8 @@ final class PathCalls {
     return t;
   }
 
-  void link(int oldfd, int lookup, String oldPath, int newfd, String newPath) throws WasiError, IOException {
+  void link(int oldfd, int lookup, String oldPath, int newfd, String newPath)
+      throws WasiError, IOException {
     Directory from = writable(oldfd, Abi.PATH_LINK_SOURCE);
     Directory to = writable(newfd, Abi.PATH_LINK_TARGET);
     Target source = existing(from, oldPath, (lookup & Abi.LOOKUP_SYMLINK_FOLLOW) != 0);
@@ -176,7 +185,8 @@ final class PathCalls {
     Files.createLink(target.host(), source.host());
   }
 
-  void readlink(GuestMemory m, int dirfd, String path, long buf, long len, long usedPtr) throws WasiError, IOException {
+  void readlink(GuestMemory m, int dirfd, String path, long buf, long len, long usedPtr)
+      throws WasiError, IOException {
     Directory dir = fds.directory(dirfd, Abi.PATH_READLINK);
     Target t = Resolver.resolve(dir.real, path, false);
     if (!t.exists()) {
@@ -261,7 +271,8 @@ final class PathCalls {
     }
     Target t = Resolver.resolve(dir.real, path, false);
     if (t.exists() || t.name() == null) {
-      throw new WasiError(t.trailingSlash() && t.exists() && !t.isDirectory() ? Abi.NOTDIR : Abi.EXIST);
+      throw new WasiError(
+          t.trailingSlash() && t.exists() && !t.isDirectory() ? Abi.NOTDIR : Abi.EXIST);
     }
     if (t.trailingSlash()) {
       throw new WasiError(Abi.NOENT);
@@ -271,7 +282,8 @@ final class PathCalls {
 
   // ----------------------------------------------------------------------------- fd_readdir
 
-  void readdir(GuestMemory m, int fd, long buf, long len, long cookie, long usedPtr) throws WasiError, IOException {
+  void readdir(GuestMemory m, int fd, long buf, long len, long cookie, long usedPtr)
+      throws WasiError, IOException {
     Descriptor d = fds.get(fd);
     if (!(d instanceof Directory dir)) {
       throw new WasiError(Abi.NOTDIR);
@@ -301,7 +313,8 @@ final class PathCalls {
       rec[21] = 0;
       System.arraycopy(e.name(), 0, rec, Abi.DIRENT_SIZE, e.name().length);
       int n = (int) Math.min(rec.length, len - used);
-      m.write((int) (at + used), rec, 0, n); // the last entry may be cut short: the guest asks again
+      m.write(
+          (int) (at + used), rec, 0, n); // the last entry may be cut short: the guest asks again
       used += n;
     }
     Guest.writeInt(m, usedPtr, (int) used);
@@ -312,7 +325,11 @@ final class PathCalls {
     Path real = dir.real;
     entries.add(new DirEntry(new byte[] {'.'}, Stat.ino(real), Abi.FILETYPE_DIRECTORY));
     Path parent = real.getParent();
-    entries.add(new DirEntry(new byte[] {'.', '.'}, Stat.ino(parent == null ? real : parent), Abi.FILETYPE_DIRECTORY));
+    entries.add(
+        new DirEntry(
+            new byte[] {'.', '.'},
+            Stat.ino(parent == null ? real : parent),
+            Abi.FILETYPE_DIRECTORY));
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(real)) {
       for (Path p : s) {

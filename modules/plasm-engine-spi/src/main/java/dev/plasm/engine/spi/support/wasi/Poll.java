@@ -68,7 +68,8 @@ final class Poll {
           clocks.add(new long[] {userdata, deadline});
           earliest = Math.min(earliest, deadline);
         }
-        case Abi.EVENT_FD_READ, Abi.EVENT_FD_WRITE -> ready.add(fdEvent(userdata, tag, m.readInt(s + 16)));
+        case Abi.EVENT_FD_READ, Abi.EVENT_FD_WRITE ->
+            ready.add(fdEvent(userdata, tag, m.readInt(s + 16)));
         default -> ready.add(new Event(userdata, Abi.INVAL, tag, 0));
       }
     }
@@ -115,7 +116,9 @@ final class Poll {
 
   private static void sleepUntil(long deadline) {
     try {
-      for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+      for (long left = deadline - System.nanoTime();
+          left > 0;
+          left = deadline - System.nanoTime()) {
         Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
       }
     } catch (InterruptedException e) {

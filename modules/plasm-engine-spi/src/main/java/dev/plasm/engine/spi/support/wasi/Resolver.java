@@ -196,22 +196,23 @@ final class Resolver {
     }
   }
 
-  private static final Map<String, Integer> REASONS = Map.ofEntries(
-      Map.entry("Is a directory", Abi.ISDIR),
-      Map.entry("Not a directory", Abi.NOTDIR),
-      Map.entry("Directory not empty", Abi.NOTEMPTY),
-      Map.entry("Operation not permitted", Abi.PERM),
-      Map.entry("Permission denied", Abi.ACCES),
-      Map.entry("Invalid argument", Abi.INVAL),
-      Map.entry("File name too long", Abi.NAMETOOLONG),
-      Map.entry("No space left on device", Abi.NOSPC),
-      Map.entry("Read-only file system", Abi.ROFS),
-      Map.entry("Invalid cross-device link", Abi.XDEV),
-      Map.entry("File exists", Abi.EXIST),
-      Map.entry("Too many links", Abi.MLINK),
-      Map.entry("File too large", Abi.FBIG),
-      Map.entry("No such file or directory", Abi.NOENT),
-      Map.entry("Device or resource busy", Abi.BUSY));
+  private static final Map<String, Integer> REASONS =
+      Map.ofEntries(
+          Map.entry("Is a directory", Abi.ISDIR),
+          Map.entry("Not a directory", Abi.NOTDIR),
+          Map.entry("Directory not empty", Abi.NOTEMPTY),
+          Map.entry("Operation not permitted", Abi.PERM),
+          Map.entry("Permission denied", Abi.ACCES),
+          Map.entry("Invalid argument", Abi.INVAL),
+          Map.entry("File name too long", Abi.NAMETOOLONG),
+          Map.entry("No space left on device", Abi.NOSPC),
+          Map.entry("Read-only file system", Abi.ROFS),
+          Map.entry("Invalid cross-device link", Abi.XDEV),
+          Map.entry("File exists", Abi.EXIST),
+          Map.entry("Too many links", Abi.MLINK),
+          Map.entry("File too large", Abi.FBIG),
+          Map.entry("No such file or directory", Abi.NOENT),
+          Map.entry("Device or resource busy", Abi.BUSY));
 
   /** The errno of a host I/O failure (java.nio gives the host's strerror text as the reason). */
   static int errno(IOException e) {

@@ -14,21 +14,38 @@ import java.util.Map;
 final class Stat {
   private Stat() {}
 
-  record Info(long dev, long ino, int filetype, long nlink, long size, long atim, long mtim, long ctim) {}
+  record Info(
+      long dev, long ino, int filetype, long nlink, long size, long atim, long mtim, long ctim) {}
 
   /** The attributes of {@code p} itself (a symlink is not followed). */
   static Info of(Path p) throws IOException {
     try {
-      Map<String, Object> a = Files.readAttributes(
-          p, "unix:dev,ino,nlink,mode,size,lastAccessTime,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+      Map<String, Object> a =
+          Files.readAttributes(
+              p,
+              "unix:dev,ino,nlink,mode,size,lastAccessTime,lastModifiedTime,ctime",
+              LinkOption.NOFOLLOW_LINKS);
       return new Info(
-          (Long) a.get("dev"), (Long) a.get("ino"), filetype((Integer) a.get("mode")), (Integer) a.get("nlink"),
-          (Long) a.get("size"), nanos((FileTime) a.get("lastAccessTime")), nanos((FileTime) a.get("lastModifiedTime")),
+          (Long) a.get("dev"),
+          (Long) a.get("ino"),
+          filetype((Integer) a.get("mode")),
+          (Integer) a.get("nlink"),
+          (Long) a.get("size"),
+          nanos((FileTime) a.get("lastAccessTime")),
+          nanos((FileTime) a.get("lastModifiedTime")),
           nanos((FileTime) a.get("ctime")));
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       // Not a POSIX host: what the basic view knows.
-      BasicFileAttributes b = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return new Info(0, 0, filetype(b), 1, b.size(), nanos(b.lastAccessTime()), nanos(b.lastModifiedTime()),
+      BasicFileAttributes b =
+          Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return new Info(
+          0,
+          0,
+          filetype(b),
+          1,
+          b.size(),
+          nanos(b.lastAccessTime()),
+          nanos(b.lastModifiedTime()),
           nanos(b.lastModifiedTime()));
     }
   }
@@ -100,8 +117,10 @@ final class Stat {
       throw new WasiError(Abi.NOTSUP);
     }
     FileTime now = FileTime.from(Instant.now());
-    FileTime access = (flags & Abi.FST_ATIM) != 0 ? time(atim) : (flags & Abi.FST_ATIM_NOW) != 0 ? now : null;
-    FileTime modified = (flags & Abi.FST_MTIM) != 0 ? time(mtim) : (flags & Abi.FST_MTIM_NOW) != 0 ? now : null;
+    FileTime access =
+        (flags & Abi.FST_ATIM) != 0 ? time(atim) : (flags & Abi.FST_ATIM_NOW) != 0 ? now : null;
+    FileTime modified =
+        (flags & Abi.FST_MTIM) != 0 ? time(mtim) : (flags & Abi.FST_MTIM_NOW) != 0 ? now : null;
     if (access == null && modified == null) {
       return;
     }
@@ -110,6 +129,8 @@ final class Stat {
   }
 
   private static FileTime time(long nanos) {
-    return FileTime.from(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)));
+    return FileTime.from(
+        Instant.ofEpochSecond(
+            Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)));
   }
 }

@@ -13,7 +13,10 @@ import java.util.Objects;
  */
 public record WasiFunction(String name, List<Type> params, boolean hasResult, Body body) {
   /** A WebAssembly value type of the WASI ABI. */
-  public enum Type { I32, I64 }
+  public enum Type {
+    I32,
+    I64
+  }
 
   /** The call itself. */
   @FunctionalInterface

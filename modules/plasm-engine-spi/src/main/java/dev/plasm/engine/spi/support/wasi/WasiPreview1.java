@@ -51,10 +51,13 @@ public final class WasiPreview1 implements AutoCloseable {
   private final byte[][] env;
   private final Descriptors fds = new Descriptors();
   private final DeterministicClock clock;
+
   /** The deterministic run's random; null until first used otherwise (seeding a SecureRandom costs). */
   private Random random;
+
   private final PathCalls paths;
   private final List<WasiFunction> functions = new ArrayList<>();
+
   /** The origin of the monotonic clock: the end of the constructor unless given (see {@link #now}). */
   private final long monotonicOrigin;
 
@@ -84,7 +87,8 @@ public final class WasiPreview1 implements AutoCloseable {
     }
     this.env = utf8(vars);
     this.clock = config.determinism() == null ? null : new DeterministicClock(config.determinism());
-    this.random = config.determinism() == null ? null : new DeterministicRandom(config.determinism());
+    this.random =
+        config.determinism() == null ? null : new DeterministicRandom(config.determinism());
     fds.put(0, new Input(config.stdin()));
     fds.put(1, new Output(config.stdout()));
     fds.put(2, new Output(config.stderr()));
@@ -95,9 +99,10 @@ public final class WasiPreview1 implements AutoCloseable {
         throw new NotDirectoryException(p.hostPath().toString());
       }
       long base = p.readOnly() ? Abi.DIRECTORY_RIGHTS & ~Abi.WRITE_RIGHTS : Abi.DIRECTORY_RIGHTS;
-      long inheriting = p.readOnly()
-          ? (Abi.DIRECTORY_RIGHTS | Abi.FILE_RIGHTS) & ~Abi.WRITE_RIGHTS
-          : Abi.DIRECTORY_RIGHTS | Abi.FILE_RIGHTS;
+      long inheriting =
+          p.readOnly()
+              ? (Abi.DIRECTORY_RIGHTS | Abi.FILE_RIGHTS) & ~Abi.WRITE_RIGHTS
+              : Abi.DIRECTORY_RIGHTS | Abi.FILE_RIGHTS;
       fds.put(fd++, new Directory(real, p.guestPath(), p.readOnly(), base, inheriting));
     }
     this.paths = new PathCalls(fds);
@@ -130,16 +135,21 @@ public final class WasiPreview1 implements AutoCloseable {
     for (char c : signature.toCharArray()) {
       params.add(c == 'I' ? Type.I64 : Type.I32);
     }
-    functions.add(new WasiFunction(name, params, true, (m, a) -> {
-      try {
-        call.run(m, a);
-        return Abi.SUCCESS;
-      } catch (WasiError e) {
-        return e.errno;
-      } catch (IOException e) {
-        return Resolver.errno(e);
-      }
-    }));
+    functions.add(
+        new WasiFunction(
+            name,
+            params,
+            true,
+            (m, a) -> {
+              try {
+                call.run(m, a);
+                return Abi.SUCCESS;
+              } catch (WasiError e) {
+                return e.errno;
+              } catch (IOException e) {
+                return Resolver.errno(e);
+              }
+            }));
   }
 
   private void define() {
@@ -151,12 +161,20 @@ public final class WasiPreview1 implements AutoCloseable {
     def("clock_time_get", "iIi", (m, a) -> Guest.writeLong(m, a[2], now((int) a[0])));
     def("random_get", "ii", (m, a) -> randomGet(m, a[0], u32(a[1])));
     def("sched_yield", "", (m, a) -> Thread.yield());
-    def("proc_raise", "i", (m, a) -> {
-      throw new WasiError(Abi.NOSYS);
-    });
-    functions.add(new WasiFunction("proc_exit", List.of(Type.I32), false, (m, a) -> {
-      throw new WasiExitException((int) a[0]);
-    }));
+    def(
+        "proc_raise",
+        "i",
+        (m, a) -> {
+          throw new WasiError(Abi.NOSYS);
+        });
+    functions.add(
+        new WasiFunction(
+            "proc_exit",
+            List.of(Type.I32),
+            false,
+            (m, a) -> {
+              throw new WasiExitException((int) a[0]);
+            }));
 
     def("fd_advise", "iIIi", (m, a) -> fdAdvise((int) a[0], a[1], a[2], (int) a[3]));
     def("fd_allocate", "iII", (m, a) -> fdAllocate((int) a[0], a[1], a[2]));
@@ -168,11 +186,26 @@ public final class WasiPreview1 implements AutoCloseable {
     def("fd_fdstat_set_rights", "iII", (m, a) -> fdstatSetRights((int) a[0], a[1], a[2]));
     def("fd_filestat_get", "ii", (m, a) -> fdFilestatGet(m, (int) a[0], a[1]));
     def("fd_filestat_set_size", "iI", (m, a) -> fdFilestatSetSize((int) a[0], a[1]));
-    def("fd_filestat_set_times", "iIIi", (m, a) -> fdFilestatSetTimes((int) a[0], a[1], a[2], (int) a[3]));
-    def("fd_pread", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdRead(m, (int) a[0], a[1], a[2], offset(a[3]))));
-    def("fd_pwrite", "iiiIi", (m, a) -> Guest.writeInt(m, a[4], (int) fdWrite(m, (int) a[0], a[1], a[2], offset(a[3]))));
-    def("fd_read", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdRead(m, (int) a[0], a[1], a[2], CURRENT)));
-    def("fd_write", "iiii", (m, a) -> Guest.writeInt(m, a[3], (int) fdWrite(m, (int) a[0], a[1], a[2], CURRENT)));
+    def(
+        "fd_filestat_set_times",
+        "iIIi",
+        (m, a) -> fdFilestatSetTimes((int) a[0], a[1], a[2], (int) a[3]));
+    def(
+        "fd_pread",
+        "iiiIi",
+        (m, a) -> Guest.writeInt(m, a[4], (int) fdRead(m, (int) a[0], a[1], a[2], offset(a[3]))));
+    def(
+        "fd_pwrite",
+        "iiiIi",
+        (m, a) -> Guest.writeInt(m, a[4], (int) fdWrite(m, (int) a[0], a[1], a[2], offset(a[3]))));
+    def(
+        "fd_read",
+        "iiii",
+        (m, a) -> Guest.writeInt(m, a[3], (int) fdRead(m, (int) a[0], a[1], a[2], CURRENT)));
+    def(
+        "fd_write",
+        "iiii",
+        (m, a) -> Guest.writeInt(m, a[3], (int) fdWrite(m, (int) a[0], a[1], a[2], CURRENT)));
     def("fd_prestat_get", "ii", (m, a) -> prestatGet(m, (int) a[0], a[1]));
     def("fd_prestat_dir_name", "iii", (m, a) -> prestatDirName(m, (int) a[0], a[1], u32(a[2])));
     def("fd_readdir", "iiiIi", (m, a) -> paths.readdir(m, (int) a[0], a[1], u32(a[2]), a[3], a[4]));
@@ -180,24 +213,74 @@ public final class WasiPreview1 implements AutoCloseable {
     def("fd_seek", "iIii", (m, a) -> Guest.writeLong(m, a[3], seek((int) a[0], a[1], (int) a[2])));
     def("fd_tell", "ii", (m, a) -> Guest.writeLong(m, a[1], seek((int) a[0], 0, Abi.WHENCE_CUR)));
 
-    def("path_create_directory", "iii", (m, a) -> paths.createDirectory((int) a[0], Guest.string(m, a[1], a[2])));
-    def("path_filestat_get", "iiiii", (m, a) -> paths.filestatGet(m, (int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), a[4]));
-    def("path_filestat_set_times", "iiiiIIi", (m, a) ->
-        paths.filestatSetTimes((int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), a[4], a[5], (int) a[6]));
-    def("path_link", "iiiiiii", (m, a) ->
-        paths.link((int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), (int) a[4], Guest.string(m, a[5], a[6])));
-    def("path_open", "iiiiiIIii", (m, a) -> Guest.writeInt(m, a[8],
-        paths.open((int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), (int) a[4], a[5], a[6], (int) a[7])));
-    def("path_readlink", "iiiiii", (m, a) ->
-        paths.readlink(m, (int) a[0], Guest.string(m, a[1], a[2]), a[3], u32(a[4]), a[5]));
-    def("path_remove_directory", "iii", (m, a) -> paths.removeDirectory((int) a[0], Guest.string(m, a[1], a[2])));
-    def("path_rename", "iiiiii", (m, a) ->
-        paths.rename((int) a[0], Guest.string(m, a[1], a[2]), (int) a[3], Guest.string(m, a[4], a[5])));
-    def("path_symlink", "iiiii", (m, a) ->
-        paths.symlink(Guest.string(m, a[0], a[1]), (int) a[2], Guest.string(m, a[3], a[4])));
-    def("path_unlink_file", "iii", (m, a) -> paths.unlinkFile((int) a[0], Guest.string(m, a[1], a[2])));
+    def(
+        "path_create_directory",
+        "iii",
+        (m, a) -> paths.createDirectory((int) a[0], Guest.string(m, a[1], a[2])));
+    def(
+        "path_filestat_get",
+        "iiiii",
+        (m, a) -> paths.filestatGet(m, (int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), a[4]));
+    def(
+        "path_filestat_set_times",
+        "iiiiIIi",
+        (m, a) ->
+            paths.filestatSetTimes(
+                (int) a[0], (int) a[1], Guest.string(m, a[2], a[3]), a[4], a[5], (int) a[6]));
+    def(
+        "path_link",
+        "iiiiiii",
+        (m, a) ->
+            paths.link(
+                (int) a[0],
+                (int) a[1],
+                Guest.string(m, a[2], a[3]),
+                (int) a[4],
+                Guest.string(m, a[5], a[6])));
+    def(
+        "path_open",
+        "iiiiiIIii",
+        (m, a) ->
+            Guest.writeInt(
+                m,
+                a[8],
+                paths.open(
+                    (int) a[0],
+                    (int) a[1],
+                    Guest.string(m, a[2], a[3]),
+                    (int) a[4],
+                    a[5],
+                    a[6],
+                    (int) a[7])));
+    def(
+        "path_readlink",
+        "iiiiii",
+        (m, a) ->
+            paths.readlink(m, (int) a[0], Guest.string(m, a[1], a[2]), a[3], u32(a[4]), a[5]));
+    def(
+        "path_remove_directory",
+        "iii",
+        (m, a) -> paths.removeDirectory((int) a[0], Guest.string(m, a[1], a[2])));
+    def(
+        "path_rename",
+        "iiiiii",
+        (m, a) ->
+            paths.rename(
+                (int) a[0], Guest.string(m, a[1], a[2]), (int) a[3], Guest.string(m, a[4], a[5])));
+    def(
+        "path_symlink",
+        "iiiii",
+        (m, a) ->
+            paths.symlink(Guest.string(m, a[0], a[1]), (int) a[2], Guest.string(m, a[3], a[4])));
+    def(
+        "path_unlink_file",
+        "iii",
+        (m, a) -> paths.unlinkFile((int) a[0], Guest.string(m, a[1], a[2])));
 
-    def("poll_oneoff", "iiii", (m, a) -> Guest.writeInt(m, a[3], new Poll(fds, this::now).poll(m, a[0], a[1], u32(a[2]))));
+    def(
+        "poll_oneoff",
+        "iiii",
+        (m, a) -> Guest.writeInt(m, a[3], new Poll(fds, this::now).poll(m, a[0], a[1], u32(a[2]))));
     // Plasm gives guests no sockets: every descriptor is one that is not a socket.
     def("sock_accept", "iii", (m, a) -> notSocket((int) a[0]));
     def("sock_recv", "iiiiii", (m, a) -> notSocket((int) a[0]));
@@ -216,7 +299,8 @@ public final class WasiPreview1 implements AutoCloseable {
   }
 
   /** Writes the pointers to NUL-terminated strings at {@code ptrs} and the strings at {@code buf}. */
-  private static void strings(GuestMemory m, byte[][] values, long ptrs, long buf) throws WasiError {
+  private static void strings(GuestMemory m, byte[][] values, long ptrs, long buf)
+      throws WasiError {
     long total = 0;
     for (byte[] v : values) {
       total += v.length + 1;
@@ -232,7 +316,8 @@ public final class WasiPreview1 implements AutoCloseable {
     }
   }
 
-  private static void sizes(GuestMemory m, byte[][] values, long countPtr, long sizePtr) throws WasiError {
+  private static void sizes(GuestMemory m, byte[][] values, long countPtr, long sizePtr)
+      throws WasiError {
     long total = 0;
     for (byte[] v : values) {
       total += v.length + 1;
@@ -264,7 +349,8 @@ public final class WasiPreview1 implements AutoCloseable {
       Instant t = Instant.now();
       return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
-    // The monotonic clock; the CPU-time clocks too: the JVM offers no CPU clock without java.management.
+    // The monotonic clock; the CPU-time clocks too: the JVM offers no CPU clock without
+    // java.management.
     return System.nanoTime() - monotonicOrigin;
   }
 
@@ -383,13 +469,15 @@ public final class WasiPreview1 implements AutoCloseable {
     // Advice only; the JVM has nothing to pass it to.
   }
 
-  private void fdFilestatSetTimes(int fd, long atim, long mtim, int flags) throws WasiError, IOException {
+  private void fdFilestatSetTimes(int fd, long atim, long mtim, int flags)
+      throws WasiError, IOException {
     Descriptor d = fds.require(fd, Abi.FD_FILESTAT_SET_TIMES);
-    Path p = switch (d) {
-      case File f -> verifiedFile(f);
-      case Directory dir -> Resolver.verified(dir.real);
-      default -> null;
-    };
+    Path p =
+        switch (d) {
+          case File f -> verifiedFile(f);
+          case Directory dir -> Resolver.verified(dir.real);
+          default -> null;
+        };
     Stat.setTimes(p, atim, mtim, flags);
   }
 
@@ -450,12 +538,13 @@ public final class WasiPreview1 implements AutoCloseable {
       throw new WasiError(Abi.NOTCAPABLE);
     }
     File f = file(fd, 0);
-    long base = switch (whence) {
-      case Abi.WHENCE_SET -> 0;
-      case Abi.WHENCE_CUR -> f.channel.position();
-      case Abi.WHENCE_END -> f.channel.size();
-      default -> throw new WasiError(Abi.INVAL);
-    };
+    long base =
+        switch (whence) {
+          case Abi.WHENCE_SET -> 0;
+          case Abi.WHENCE_CUR -> f.channel.position();
+          case Abi.WHENCE_END -> f.channel.size();
+          default -> throw new WasiError(Abi.INVAL);
+        };
     long target = base + offset;
     if (target < 0 || (offset > 0 && target < base)) {
       throw new WasiError(Abi.INVAL);
@@ -478,7 +567,8 @@ public final class WasiPreview1 implements AutoCloseable {
   }
 
   /** {@code fd_read} ({@link #CURRENT}) or {@code fd_pread}; returns the bytes read. */
-  private long fdRead(GuestMemory m, int fd, long iovs, long count, long offset) throws WasiError, IOException {
+  private long fdRead(GuestMemory m, int fd, long iovs, long count, long offset)
+      throws WasiError, IOException {
     boolean positional = offset != CURRENT;
     Descriptor d = fds.get(fd);
     if (positional && (d instanceof Input || d instanceof Output)) {
@@ -524,7 +614,8 @@ public final class WasiPreview1 implements AutoCloseable {
   }
 
   /** {@code fd_write} ({@link #CURRENT}) or {@code fd_pwrite}; returns the bytes written. */
-  private long fdWrite(GuestMemory m, int fd, long iovs, long count, long offset) throws WasiError, IOException {
+  private long fdWrite(GuestMemory m, int fd, long iovs, long count, long offset)
+      throws WasiError, IOException {
     boolean positional = offset != CURRENT;
     Descriptor d = fds.get(fd);
     if (positional && (d instanceof Input || d instanceof Output)) {

@@ -46,13 +46,20 @@ class WasiPreview1Tests {
   }
 
   private WasiPreview1 wasi(boolean readOnly) throws IOException {
-    var config = new WasiConfig(List.of("t"), Map.of(), new ByteArrayInputStream(new byte[0]), stdout,
-        new ByteArrayOutputStream(), List.of(new Preopen(box.toRealPath(), "/data", readOnly)));
+    var config =
+        new WasiConfig(
+            List.of("t"),
+            Map.of(),
+            new ByteArrayInputStream(new byte[0]),
+            stdout,
+            new ByteArrayOutputStream(),
+            List.of(new Preopen(box.toRealPath(), "/data", readOnly)));
     return new WasiPreview1(config);
   }
 
   private static int call(WasiPreview1 wasi, Memory m, String name, long... args) {
-    WasiFunction f = wasi.functions().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+    WasiFunction f =
+        wasi.functions().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
     assertEquals(f.params().size(), args.length, name + " takes " + f.params());
     return f.body().call(m, args);
   }
@@ -60,7 +67,8 @@ class WasiPreview1Tests {
   /** path_open(3, follow?, path, oflags, rights, rights, 0) -> errno; the fd is at OUT. */
   private int open(WasiPreview1 wasi, String path, boolean follow, int oflags, long rights) {
     int len = memory.put(PATH, path);
-    return call(wasi, memory, "path_open", 3, follow ? 1 : 0, PATH, len, oflags, rights, rights, 0, OUT);
+    return call(
+        wasi, memory, "path_open", 3, follow ? 1 : 0, PATH, len, oflags, rights, rights, 0, OUT);
   }
 
   private int pathCall(WasiPreview1 wasi, String name, String path) {
@@ -72,14 +80,22 @@ class WasiPreview1Tests {
   void nothingLeadsOutOfThePreopen() throws IOException {
     try (WasiPreview1 wasi = wasi(false)) {
       assertEquals(Abi.SUCCESS, open(wasi, "file", false, 0, Abi.FD_READ));
-      assertEquals(Abi.NOTCAPABLE, open(wasi, "out", true, 0, Abi.FD_READ), "a host symlink to outside, followed");
-      assertEquals(Abi.LOOP, open(wasi, "out", false, 0, Abi.FD_READ), "a final symlink, not followed");
-      assertEquals(Abi.NOTCAPABLE, open(wasi, "up/secret", false, 0, Abi.FD_READ), "a symlink to ..");
+      assertEquals(
+          Abi.NOTCAPABLE,
+          open(wasi, "out", true, 0, Abi.FD_READ),
+          "a host symlink to outside, followed");
+      assertEquals(
+          Abi.LOOP, open(wasi, "out", false, 0, Abi.FD_READ), "a final symlink, not followed");
+      assertEquals(
+          Abi.NOTCAPABLE, open(wasi, "up/secret", false, 0, Abi.FD_READ), "a symlink to ..");
       assertEquals(Abi.NOTCAPABLE, open(wasi, "sub/../../secret", false, 0, Abi.FD_READ));
-      assertEquals(Abi.NOTCAPABLE, open(wasi, tmp.resolve("secret").toString(), false, 0, Abi.FD_READ));
+      assertEquals(
+          Abi.NOTCAPABLE, open(wasi, tmp.resolve("secret").toString(), false, 0, Abi.FD_READ));
       int len = memory.put(PATH, "link");
       int target = memory.put(PATH + 64, "/etc/passwd");
-      assertEquals(Abi.NOTCAPABLE, call(wasi, memory, "path_symlink", PATH + 64, target, 3, PATH, len),
+      assertEquals(
+          Abi.NOTCAPABLE,
+          call(wasi, memory, "path_symlink", PATH + 64, target, 3, PATH, len),
           "a symlink to an absolute path");
       assertFalse(Files.exists(box.resolve("link"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
@@ -95,10 +111,15 @@ class WasiPreview1Tests {
       assertEquals(Abi.NOTCAPABLE, pathCall(wasi, "path_remove_directory", "sub"));
       int len = memory.put(PATH, "file");
       int other = memory.put(PATH + 64, "moved");
-      assertEquals(Abi.NOTCAPABLE, call(wasi, memory, "path_rename", 3, PATH, len, 3, PATH + 64, other));
-      assertEquals(Abi.NOTCAPABLE, call(wasi, memory, "path_link", 3, 0, PATH, len, 3, PATH + 64, other));
-      assertEquals(Abi.NOTCAPABLE, call(wasi, memory, "path_symlink", PATH, len, 3, PATH + 64, other));
-      assertEquals(Abi.NOTCAPABLE, call(wasi, memory, "path_filestat_set_times", 3, 0, PATH, len, 0, 0, Abi.FST_MTIM_NOW));
+      assertEquals(
+          Abi.NOTCAPABLE, call(wasi, memory, "path_rename", 3, PATH, len, 3, PATH + 64, other));
+      assertEquals(
+          Abi.NOTCAPABLE, call(wasi, memory, "path_link", 3, 0, PATH, len, 3, PATH + 64, other));
+      assertEquals(
+          Abi.NOTCAPABLE, call(wasi, memory, "path_symlink", PATH, len, 3, PATH + 64, other));
+      assertEquals(
+          Abi.NOTCAPABLE,
+          call(wasi, memory, "path_filestat_set_times", 3, 0, PATH, len, 0, 0, Abi.FST_MTIM_NOW));
       // Opening for writing gives a descriptor without the right to write.
       assertEquals(Abi.SUCCESS, open(wasi, "file", false, 0, ALL));
       int fd = memory.buffer().getInt(OUT);
@@ -135,20 +156,25 @@ class WasiPreview1Tests {
       assertEquals(Abi.FAULT, call(wasi, memory, "args_sizes_get", -4, OUT));
       var exit = assertThrows(WasiExitException.class, () -> call(wasi, memory, "proc_exit", 300));
       assertEquals(300, exit.exitCode());
-      assertTrue(wasi.functions().stream().anyMatch(f -> f.name().equals("proc_exit") && !f.hasResult()));
+      assertTrue(
+          wasi.functions().stream().anyMatch(f -> f.name().equals("proc_exit") && !f.hasResult()));
     }
   }
 
   @Test
   void aDescriptorWhoseDirectoryWasSwappedForASymlinkIsRefused() throws IOException {
     try (WasiPreview1 wasi = wasi(false)) {
-      assertEquals(Abi.SUCCESS, open(wasi, "sub", false, Abi.O_DIRECTORY, Abi.PATH_OPEN | Abi.PATH_FILESTAT_GET));
+      assertEquals(
+          Abi.SUCCESS,
+          open(wasi, "sub", false, Abi.O_DIRECTORY, Abi.PATH_OPEN | Abi.PATH_FILESTAT_GET));
       int sub = memory.buffer().getInt(OUT);
-      // Another process (or the guest) moves the directory away and puts a symlink to outside there.
+      // Another process (or the guest) moves the directory away and puts a symlink to outside
+      // there.
       Files.move(box.resolve("sub"), box.resolve("moved"));
       Files.createSymbolicLink(box.resolve("sub"), tmp);
       int len = memory.put(PATH, "secret");
-      assertEquals(Abi.NOENT, call(wasi, memory, "path_open", sub, 0, PATH, len, 0, Abi.FD_READ, 0, 0, OUT));
+      assertEquals(
+          Abi.NOENT, call(wasi, memory, "path_open", sub, 0, PATH, len, 0, Abi.FD_READ, 0, 0, OUT));
       assertEquals(Abi.NOENT, call(wasi, memory, "path_filestat_get", sub, 0, PATH, len, OUT));
     }
   }
@@ -156,7 +182,9 @@ class WasiPreview1Tests {
   @Test
   void positionalReadsAndWritesReachPastFourGibibytes() throws IOException {
     try (WasiPreview1 wasi = wasi(false)) {
-      assertEquals(Abi.SUCCESS, open(wasi, "big", false, Abi.O_CREAT, Abi.FD_READ | Abi.FD_WRITE | Abi.FD_SEEK));
+      assertEquals(
+          Abi.SUCCESS,
+          open(wasi, "big", false, Abi.O_CREAT, Abi.FD_READ | Abi.FD_WRITE | Abi.FD_SEEK));
       int fd = memory.buffer().getInt(OUT);
       long at = 5L << 30; // a sparse file: nothing is written below
       memory.put(PATH, "far");
@@ -169,7 +197,10 @@ class WasiPreview1Tests {
       byte[] read = new byte[3];
       memory.buffer().get(PATH + 16, read);
       assertEquals("far", new String(read, StandardCharsets.UTF_8));
-      assertEquals(Abi.INVAL, call(wasi, memory, "fd_pread", fd, OUT, 1, -1L, OUT + 8), "an offset of 2^64 - 1");
+      assertEquals(
+          Abi.INVAL,
+          call(wasi, memory, "fd_pread", fd, OUT, 1, -1L, OUT + 8),
+          "an offset of 2^64 - 1");
       assertEquals(at + 3, Files.size(box.resolve("big")));
     }
   }

@@ -70,8 +70,10 @@ public final class AutoNat implements AutoCloseable {
   private final Map<PeerId, Deque<Long>> requests = new ConcurrentHashMap<>();
   private final List<Consumer<Reachability>> listeners = new CopyOnWriteArrayList<>();
   private final Object checkLock = new Object();
-  private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong dialedBack = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong answered =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong dialedBack =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile Reachability current = Reachability.UNKNOWN;
   private volatile boolean closed;
   private Thread loop;
@@ -82,7 +84,8 @@ public final class AutoNat implements AutoCloseable {
    */
   public AutoNat(HostCore core, int confidence, Duration interval) {
     if (confidence < 1) {
-      throw new IllegalArgumentException("AutoNAT confidence must be at least 1, not " + confidence);
+      throw new IllegalArgumentException(
+          "AutoNAT confidence must be at least 1, not " + confidence);
     }
     this.core = core;
     this.confidence = confidence;
@@ -92,28 +95,34 @@ public final class AutoNat implements AutoCloseable {
   /** Serves the protocol and starts checking (the first check once peers that serve it are connected). */
   public void start(Duration firstCheck) {
     core.setHandler(PROTOCOL, this::serve);
-    loop = Thread.ofVirtual().name("autonat " + core.peerId()).start(() -> {
-      Duration wait = firstCheck;
-      while (!closed) {
-        try {
-          Thread.sleep(wait);
-        } catch (InterruptedException e) {
-          return;
-        }
-        try {
-          Reachability r = check();
-          wait = r.status() == Reachability.Status.UNKNOWN ? UNDECIDED_INTERVAL : interval;
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "autonat: check failed: {0}", e.toString());
-          wait = UNDECIDED_INTERVAL;
-        }
-      }
-    });
+    loop =
+        Thread.ofVirtual()
+            .name("autonat " + core.peerId())
+            .start(
+                () -> {
+                  Duration wait = firstCheck;
+                  while (!closed) {
+                    try {
+                      Thread.sleep(wait);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    try {
+                      Reachability r = check();
+                      wait =
+                          r.status() == Reachability.Status.UNKNOWN ? UNDECIDED_INTERVAL : interval;
+                    } catch (RuntimeException e) {
+                      LOG.log(Level.WARNING, "autonat: check failed: {0}", e.toString());
+                      wait = UNDECIDED_INTERVAL;
+                    }
+                  }
+                });
   }
 
   public Reachability reachability() {
     Reachability r = current;
-    return new Reachability(r.status(), r.reachable(), core.observedAddrs().addrs(1), r.checkedAt());
+    return new Reachability(
+        r.status(), r.reachable(), core.observedAddrs().addrs(1), r.checkedAt());
   }
 
   /** Dial requests from peers answered so far, and how many of them with a dial-back that worked. */
@@ -133,7 +142,9 @@ public final class AutoNat implements AutoCloseable {
     synchronized (checkLock) {
       List<Connection> servers = new ArrayList<>();
       for (Connection c : core.connections()) {
-        if (c.isOpen() && !c.isRelayed() && c.identifyInfo().map(i -> i.protocols().contains(PROTOCOL)).orElse(false)
+        if (c.isOpen()
+            && !c.isRelayed()
+            && c.identifyInfo().map(i -> i.protocols().contains(PROTOCOL)).orElse(false)
             && servers.stream().noneMatch(x -> x.remotePeer().equals(c.remotePeer()))) {
           servers.add(c);
         }
@@ -147,13 +158,19 @@ public final class AutoNat implements AutoCloseable {
       List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
       List<Thread> threads = new ArrayList<>();
       for (Connection c : servers) {
-        threads.add(Thread.startVirtualThread(() -> {
-          try {
-            answers.add(ask(c, addrs));
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "autonat: {0} did not answer: {1}", c.remotePeer(), e.toString());
-          }
-        }));
+        threads.add(
+            Thread.startVirtualThread(
+                () -> {
+                  try {
+                    answers.add(ask(c, addrs));
+                  } catch (IOException | RuntimeException e) {
+                    LOG.log(
+                        Level.DEBUG,
+                        "autonat: {0} did not answer: {1}",
+                        c.remotePeer(),
+                        e.toString());
+                  }
+                }));
       }
       for (Thread t : threads) {
         try {
@@ -200,7 +217,8 @@ public final class AutoNat implements AutoCloseable {
         }
       }
       if (type != DIAL_RESPONSE || resp == null) {
-        throw new MalformedMessageException("autonat: " + c.remotePeer() + " answered without a DIAL_RESPONSE");
+        throw new MalformedMessageException(
+            "autonat: " + c.remotePeer() + " answered without a DIAL_RESPONSE");
       }
       ProtoReader rr = new ProtoReader(resp);
       int status = -1;
@@ -226,7 +244,12 @@ public final class AutoNat implements AutoCloseable {
   }
 
   private void decide(List<Answer> answers) {
-    List<Multiaddr> ok = answers.stream().filter(a -> a.status() == OK && a.addr() != null).map(Answer::addr).distinct().toList();
+    List<Multiaddr> ok =
+        answers.stream()
+            .filter(a -> a.status() == OK && a.addr() != null)
+            .map(Answer::addr)
+            .distinct()
+            .toList();
     long okCount = answers.stream().filter(a -> a.status() == OK).count();
     long failed = answers.stream().filter(a -> a.status() == E_DIAL_ERROR).count();
     Reachability.Status next;
@@ -238,9 +261,19 @@ public final class AutoNat implements AutoCloseable {
       return; // not enough agreement: keep what we had
     }
     Reachability previous = current;
-    current = new Reachability(next, next == Reachability.Status.PUBLIC ? ok : List.of(), List.of(), Optional.of(Instant.now()));
+    current =
+        new Reachability(
+            next,
+            next == Reachability.Status.PUBLIC ? ok : List.of(),
+            List.of(),
+            Optional.of(Instant.now()));
     if (previous.status() != next) {
-      LOG.log(Level.INFO, "autonat: this node is {0} ({1} dial-backs worked, {2} failed)", next, okCount, failed);
+      LOG.log(
+          Level.INFO,
+          "autonat: this node is {0} ({1} dial-backs worked, {2} failed)",
+          next,
+          okCount,
+          failed);
       Reachability now = reachability();
       listeners.forEach(l -> l.accept(now));
     }
@@ -306,8 +339,17 @@ public final class AutoNat implements AutoCloseable {
       return;
     }
     InetAddress seen = c.remoteAddr().ipAddress().orElse(null);
-    List<Multiaddr> candidates = addrs.stream().filter(a -> (a.isTcp() || a.isQuic()) && seen != null && seen.equals(a.ipAddress().orElse(null)))
-        .map(Multiaddr::withoutPeerId).distinct().limit(MAX_DIALBACK_ADDRS).toList();
+    List<Multiaddr> candidates =
+        addrs.stream()
+            .filter(
+                a ->
+                    (a.isTcp() || a.isQuic())
+                        && seen != null
+                        && seen.equals(a.ipAddress().orElse(null)))
+            .map(Multiaddr::withoutPeerId)
+            .distinct()
+            .limit(MAX_DIALBACK_ADDRS)
+            .toList();
     if (candidates.isEmpty()) {
       respond(s, E_DIAL_REFUSED, "no address at the IP the request came from", null);
       return;
@@ -323,7 +365,8 @@ public final class AutoNat implements AutoCloseable {
           respond(s, OK, "dialed back", a);
           return;
         } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "autonat: dial-back to {0} at {1} failed: {2}", from, a, e.toString());
+          LOG.log(
+              Level.DEBUG, "autonat: dial-back to {0} at {1} failed: {2}", from, a, e.toString());
         }
       }
       respond(s, E_DIAL_ERROR, "no dial-back worked", null);
@@ -356,11 +399,11 @@ public final class AutoNat implements AutoCloseable {
     if (addr != null) {
       resp.bytes(3, addr.toBytes());
     }
-    Delimited.write(s.output(), new ProtoWriter().varint(1, DIAL_RESPONSE).bytes(3, resp.toByteArray()).toByteArray());
+    Delimited.write(
+        s.output(),
+        new ProtoWriter().varint(1, DIAL_RESPONSE).bytes(3, resp.toByteArray()).toByteArray());
     s.closeWrite();
   }
-
-
 
   @Override
   public void close() {

@@ -32,7 +32,8 @@ public final class Delimited {
       return null;
     }
     if (n > max) {
-      throw new MalformedMessageException(what + " of " + n + " bytes exceeds the " + max + "-byte limit");
+      throw new MalformedMessageException(
+          what + " of " + n + " bytes exceeds the " + max + "-byte limit");
     }
     byte[] msg = in.readNBytes((int) n);
     if (msg.length != n) {

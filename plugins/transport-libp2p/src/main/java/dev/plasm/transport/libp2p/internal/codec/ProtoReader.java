@@ -40,7 +40,10 @@ public final class ProtoReader {
     if (field == 0 || field > 0x1FFF_FFFF) {
       throw new MalformedMessageException("protobuf field number " + field + " is out of range");
     }
-    if (wireType != VARINT && wireType != FIXED64 && wireType != LENGTH_DELIMITED && wireType != FIXED32) {
+    if (wireType != VARINT
+        && wireType != FIXED64
+        && wireType != LENGTH_DELIMITED
+        && wireType != FIXED32) {
       throw new MalformedMessageException("protobuf wire type " + wireType + " is not supported");
     }
     return (int) field;

@@ -14,7 +14,8 @@ import javax.crypto.KeyAgreement;
 
 /** X25519 Diffie-Hellman with raw 32-byte public keys, for Noise. */
 public final class X25519 {
-  private static final byte[] X509_PREFIX = java.util.HexFormat.of().parseHex("302a300506032b656e032100");
+  private static final byte[] X509_PREFIX =
+      java.util.HexFormat.of().parseHex("302a300506032b656e032100");
 
   private X25519() {}
 
@@ -29,7 +30,8 @@ public final class X25519 {
   /** The key pair of a given private scalar (used by the Noise test vectors). */
   public static KeyPair fromPrivate(byte[] scalar) {
     if (scalar.length != 32) {
-      throw new IllegalArgumentException("an X25519 private key has 32 bytes, not " + scalar.length);
+      throw new IllegalArgumentException(
+          "an X25519 private key has 32 bytes, not " + scalar.length);
     }
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("X25519");
@@ -55,10 +57,12 @@ public final class X25519 {
    */
   public static byte[] agree(PrivateKey ours, byte[] theirRaw) throws GeneralSecurityException {
     if (theirRaw.length != 32) {
-      throw new GeneralSecurityException("an X25519 public key has 32 bytes, not " + theirRaw.length);
+      throw new GeneralSecurityException(
+          "an X25519 public key has 32 bytes, not " + theirRaw.length);
     }
     PublicKey theirs =
-        KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(concat(X509_PREFIX, theirRaw)));
+        KeyFactory.getInstance("X25519")
+            .generatePublic(new X509EncodedKeySpec(concat(X509_PREFIX, theirRaw)));
     KeyAgreement ka = KeyAgreement.getInstance("X25519");
     ka.init(ours);
     ka.doPhase(theirs, true);

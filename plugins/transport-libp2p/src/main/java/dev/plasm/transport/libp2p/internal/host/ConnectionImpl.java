@@ -38,11 +38,14 @@ abstract class ConnectionImpl implements Connection {
   private final boolean outbound;
   private volatile long drainingSince;
   private volatile boolean draining;
+
   /** The order the connection manager registered it in: of several to one peer, the newest is used. */
   private volatile long registration;
+
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile IdentifyInfo identifyInfo;
   private final CompletableFuture<IdentifyInfo> identified = new CompletableFuture<>();
+
   /**
    * js-libp2p queues streams that arrive before its connection object listens for them and aborts
    * the muxer once more than 10 are queued; a busy js event loop leaves that gap open for a while
@@ -50,11 +53,17 @@ abstract class ConnectionImpl implements Connection {
    * opened a stream itself), at most {@value #EARLY_STREAMS} of our streams negotiate at once.
    */
   static final int EARLY_STREAMS = 8;
+
   private final Semaphore earlyStreams = new Semaphore(EARLY_STREAMS);
   private volatile boolean peerListening;
   private volatile boolean unresponsive;
 
-  ConnectionImpl(HostCore host, PeerId remotePeer, PeerPublicKey remoteKey, Multiaddr remoteAddr, Multiaddr localAddr,
+  ConnectionImpl(
+      HostCore host,
+      PeerId remotePeer,
+      PeerPublicKey remoteKey,
+      Multiaddr remoteAddr,
+      Multiaddr localAddr,
       boolean outbound) {
     this.host = host;
     this.remotePeer = remotePeer;
@@ -163,7 +172,8 @@ abstract class ConnectionImpl implements Connection {
       // Our stream crossed the peer's GoAway or the end of a connection it dropped for a newer
       // one (this connection lost the one-connection-per-peer choice on its side first), so the
       // stream was refused unseen: use the kept connection.
-      Connection other = lostToAnother() || !isOpen() ? host.awaitOtherConnection(remotePeer, this) : null;
+      Connection other =
+          lostToAnother() || !isOpen() ? host.awaitOtherConnection(remotePeer, this) : null;
       if (other == null) {
         throw e;
       }
@@ -216,9 +226,14 @@ abstract class ConnectionImpl implements Connection {
 
   private void acquireEarly() throws IOException {
     try {
-      if (!earlyStreams.tryAcquire(host.settings().negotiationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new SocketTimeoutException("no stream negotiation finished on " + this + " within "
-            + host.settings().negotiationTimeout().toMillis() + " ms");
+      if (!earlyStreams.tryAcquire(
+          host.settings().negotiationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new SocketTimeoutException(
+            "no stream negotiation finished on "
+                + this
+                + " within "
+                + host.settings().negotiationTimeout().toMillis()
+                + " ms");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -331,6 +346,12 @@ abstract class ConnectionImpl implements Connection {
 
   @Override
   public String toString() {
-    return "Connection[" + carrier() + (outbound ? " to " : " from ") + remotePeer + " at " + remoteAddr + "]";
+    return "Connection["
+        + carrier()
+        + (outbound ? " to " : " from ")
+        + remotePeer
+        + " at "
+        + remoteAddr
+        + "]";
   }
 }

@@ -32,13 +32,16 @@ import java.util.function.Consumer;
 final class ConnectionManager implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.host");
   static final long TICK_MILLIS = 100;
+
   /** How long a connection that lost the one-per-peer choice may finish its streams. */
   static final long DRAIN_GRACE_NANOS = 10_000_000_000L;
+
   /**
    * A tick this late means the whole process stood still (SIGSTOP, a suspended machine, a very
    * long GC pause): peers have likely given up on our connections while we were away.
    */
   static final long PAUSE_NANOS = 5_000_000_000L;
+
   /** How long after a pause timeouts are still ours rather than our peers' (a ping timeout and more). */
   private static final long AFTER_PAUSE_NANOS = 10_000_000_000L;
 
@@ -48,8 +51,10 @@ final class ConnectionManager implements AutoCloseable {
   private final Set<Handshake> handshakes = ConcurrentHashMap.newKeySet();
   private final Semaphore pendingInbound;
   private final ConcurrentHashMap<InetAddress, Integer> inboundPerIp = new ConcurrentHashMap<>();
+
   /** Protected peers and who protects them (the DHT, a relay reservation, the host's user). */
   private final ConcurrentHashMap<PeerId, Set<String>> protectedPeers = new ConcurrentHashMap<>();
+
   private final List<Consumer<PeerDrop>> dropListeners = new CopyOnWriteArrayList<>();
   private final Object registerLock = new Object();
   private final AtomicLong registrations = new AtomicLong();
@@ -80,7 +85,8 @@ final class ConnectionManager implements AutoCloseable {
     private boolean ipHeld;
     private boolean done;
 
-    private Handshake(Closeable resource, InetSocketAddress remote, boolean inbound, boolean ipHeld) {
+    private Handshake(
+        Closeable resource, InetSocketAddress remote, boolean inbound, boolean ipHeld) {
       this.resource = resource;
       this.remote = remote;
       this.inbound = inbound;
@@ -129,14 +135,22 @@ final class ConnectionManager implements AutoCloseable {
     InetAddress ip = remote == null ? null : remote.getAddress();
     int[] count = new int[1];
     if (ip != null) {
-      inboundPerIp.compute(ip, (k, v) -> {
-        count[0] = v == null ? 1 : v + 1;
-        return count[0];
-      });
+      inboundPerIp.compute(
+          ip,
+          (k, v) -> {
+            count[0] = v == null ? 1 : v + 1;
+            return count[0];
+          });
     }
     if (count[0] > settings.maxInboundPerIp()) {
       releaseIp(ip);
-      refuse(s, from, settings.maxInboundPerIp() + " inbound connections from " + ip.getHostAddress() + " already");
+      refuse(
+          s,
+          from,
+          settings.maxInboundPerIp()
+              + " inbound connections from "
+              + ip.getHostAddress()
+              + " already");
       return null;
     }
     if (!pendingInbound.tryAcquire()) {
@@ -190,10 +204,11 @@ final class ConnectionManager implements AutoCloseable {
       }
       c.closed().whenComplete((r, t) -> connections.remove(c));
       c.registration(registrations.incrementAndGet());
-      List<ConnectionImpl> others = connections.stream()
-          .filter(o -> o != c && o.remotePeer().equals(c.remotePeer()) && o.acceptsNewStreams())
-          .sorted(Comparator.comparingLong(ConnectionImpl::registration))
-          .toList();
+      List<ConnectionImpl> others =
+          connections.stream()
+              .filter(o -> o != c && o.remotePeer().equals(c.remotePeer()) && o.acceptsNewStreams())
+              .sorted(Comparator.comparingLong(ConnectionImpl::registration))
+              .toList();
       List<ConnectionImpl> peersChoice = new ArrayList<>();
       for (ConnectionImpl other : others) {
         if (bothDialedByThePeer(other, c)) {
@@ -202,7 +217,12 @@ final class ConnectionManager implements AutoCloseable {
         }
         ConnectionImpl keep = preferred(other, c);
         ConnectionImpl lose = keep == c ? other : c;
-        LOG.log(Level.DEBUG, "two connections with {0}: keeping {1}, draining {2}", c.remotePeer(), keep, lose);
+        LOG.log(
+            Level.DEBUG,
+            "two connections with {0}: keeping {1}, draining {2}",
+            c.remotePeer(),
+            keep,
+            lose);
         lose.drain();
         if (lose == c) {
           return keep;
@@ -211,17 +231,29 @@ final class ConnectionManager implements AutoCloseable {
       // Beside the new one, at most one more that the peer dialed stays (the newest); older ones
       // drain, so a peer cannot hold many connections to us this way.
       for (int i = 0; i < peersChoice.size() - 1; i++) {
-        LOG.log(Level.DEBUG, "a third connection from {0}: draining the oldest, {1}", c.remotePeer(), peersChoice.get(i));
+        LOG.log(
+            Level.DEBUG,
+            "a third connection from {0}: draining the oldest, {1}",
+            c.remotePeer(),
+            peersChoice.get(i));
         peersChoice.get(i).drain();
       }
       if (!peersChoice.isEmpty()) {
         return c;
       }
       if (openCount() > settings.maxConnections() && !trimIdle()) {
-        LOG.log(Level.WARNING, "closing {0}: the limit of {1} connections is reached", c, settings.maxConnections());
+        LOG.log(
+            Level.WARNING,
+            "closing {0}: the limit of {1} connections is reached",
+            c,
+            settings.maxConnections());
         if (!c.isOutbound()) {
-          dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.LIMIT,
-              "the limit of " + settings.maxConnections() + " connections is reached"));
+          dropped(
+              new PeerDrop(
+                  c.remoteAddr(),
+                  Optional.of(c.remotePeer()),
+                  PeerDrop.Reason.LIMIT,
+                  "the limit of " + settings.maxConnections() + " connections is reached"));
         }
         return null;
       }
@@ -261,7 +293,6 @@ final class ConnectionManager implements AutoCloseable {
     return Arrays.compareUnsigned(d1.toBytes(), d2.toBytes()) < 0 ? older : newer;
   }
 
-
   Set<ConnectionImpl> connections() {
     return connections;
   }
@@ -276,31 +307,37 @@ final class ConnectionManager implements AutoCloseable {
 
   /** Closes the longest-idle unprotected connection without streams; false if there is none. */
   private boolean trimIdle() {
-    Optional<ConnectionImpl> victim = connections.stream()
-        .filter(c -> c.live() && c.streamCount() == 0 && !isProtected(c.remotePeer()))
-        .min(Comparator.comparingLong(ConnectionImpl::lastStreamActivity));
-    victim.ifPresent(c -> {
-      LOG.log(Level.DEBUG, "closing idle {0} to make room for a new connection", c);
-      closeAsync(c);
-    });
+    Optional<ConnectionImpl> victim =
+        connections.stream()
+            .filter(c -> c.live() && c.streamCount() == 0 && !isProtected(c.remotePeer()))
+            .min(Comparator.comparingLong(ConnectionImpl::lastStreamActivity));
+    victim.ifPresent(
+        c -> {
+          LOG.log(Level.DEBUG, "closing idle {0} to make room for a new connection", c);
+          closeAsync(c);
+        });
     return victim.isPresent();
   }
 
   void protect(PeerId peer, String tag) {
-    protectedPeers.compute(peer, (p, tags) -> {
-      Set<String> t = tags == null ? ConcurrentHashMap.newKeySet() : tags;
-      t.add(tag);
-      return t;
-    });
+    protectedPeers.compute(
+        peer,
+        (p, tags) -> {
+          Set<String> t = tags == null ? ConcurrentHashMap.newKeySet() : tags;
+          t.add(tag);
+          return t;
+        });
   }
 
   /** Drops {@code tag}'s protection; returns false if {@code tag} did not protect the peer. */
   boolean unprotect(PeerId peer, String tag) {
     boolean[] removed = new boolean[1];
-    protectedPeers.computeIfPresent(peer, (p, tags) -> {
-      removed[0] = tags.remove(tag);
-      return tags.isEmpty() ? null : tags;
-    });
+    protectedPeers.computeIfPresent(
+        peer,
+        (p, tags) -> {
+          removed[0] = tags.remove(tag);
+          return tags.isEmpty() ? null : tags;
+        });
     return removed[0];
   }
 
@@ -390,9 +427,15 @@ final class ConnectionManager implements AutoCloseable {
           if (c.streamCount() == 0 || now - c.drainingSince() > DRAIN_GRACE_NANOS) {
             closeAsync(c);
           }
-        } else if (idle > 0 && c.streamCount() == 0 && now - c.lastStreamActivity() > idle
+        } else if (idle > 0
+            && c.streamCount() == 0
+            && now - c.lastStreamActivity() > idle
             && !isProtected(c.remotePeer())) {
-          LOG.log(Level.DEBUG, "closing {0}: no streams for {1} s", c, settings.idleTimeout().toSeconds());
+          LOG.log(
+              Level.DEBUG,
+              "closing {0}: no streams for {1} s",
+              c,
+              settings.idleTimeout().toSeconds());
           closeAsync(c);
         }
       }

@@ -60,13 +60,20 @@ final class HolePunch {
     if (!c.isRelayed() || c.isOutbound()) {
       return;
     }
-    Thread.ofVirtual().name("dcutr " + c.remotePeer()).start(() -> {
-      try {
-        upgrade(c);
-      } catch (IOException | RuntimeException e) {
-        LOG.log(Level.DEBUG, "dcutr: no direct connection to {0}: {1}", c.remotePeer(), e.toString());
-      }
-    });
+    Thread.ofVirtual()
+        .name("dcutr " + c.remotePeer())
+        .start(
+            () -> {
+              try {
+                upgrade(c);
+              } catch (IOException | RuntimeException e) {
+                LOG.log(
+                    Level.DEBUG,
+                    "dcutr: no direct connection to {0}: {1}",
+                    c.remotePeer(),
+                    e.toString());
+              }
+            });
   }
 
   private void upgrade(Connection relayed) throws IOException {
@@ -78,7 +85,8 @@ final class HolePunch {
       throw new IOException("no identify from " + peer + ": " + e);
     }
     // A peer with public direct addresses may just be dialable.
-    List<Multiaddr> direct = info.listenAddrs().stream().filter(a -> (a.isQuic() || a.isTcp()) && isPublic(a)).toList();
+    List<Multiaddr> direct =
+        info.listenAddrs().stream().filter(a -> (a.isQuic() || a.isTcp()) && isPublic(a)).toList();
     if (!direct.isEmpty()) {
       try {
         core.dial(peer, direct);
@@ -102,26 +110,37 @@ final class HolePunch {
         write(s, CONNECT, ourAddrs());
         Message theirs = read(s);
         if (theirs.type() != CONNECT) {
-          throw new MalformedMessageException("dcutr: expected CONNECT from " + peer + ", got type " + theirs.type());
+          throw new MalformedMessageException(
+              "dcutr: expected CONNECT from " + peer + ", got type " + theirs.type());
         }
         long rtt = System.nanoTime() - t0;
         write(s, SYNC, List.of());
         sleep(Duration.ofNanos(rtt / 2));
         List<InetSocketAddress> targets = quicTargets(theirs.addrs());
         if (targets.isEmpty()) {
-          throw new IOException("dcutr: " + peer + " sent no QUIC address to punch to: " + theirs.addrs());
+          throw new IOException(
+              "dcutr: " + peer + " sent no QUIC address to punch to: " + theirs.addrs());
         }
         long deadline = System.nanoTime() + PUNCH_WAIT.toNanos();
         List<Thread> punches = new ArrayList<>();
         for (InetSocketAddress t : targets) {
-          punches.add(Thread.startVirtualThread(() ->
-              quic.punch(t, (int) (PUNCH_WAIT.toMillis() / 100), () -> hasDirect(peer) || System.nanoTime() > deadline)));
+          punches.add(
+              Thread.startVirtualThread(
+                  () ->
+                      quic.punch(
+                          t,
+                          (int) (PUNCH_WAIT.toMillis() / 100),
+                          () -> hasDirect(peer) || System.nanoTime() > deadline)));
         }
         for (Thread t : punches) {
           t.join(PUNCH_WAIT.plusSeconds(1));
         }
         waitForDirect(peer, deadline);
-        LOG.log(hasDirect(peer) ? Level.INFO : Level.DEBUG, "dcutr: round {0} with {1}: {2}", round, peer,
+        LOG.log(
+            hasDirect(peer) ? Level.INFO : Level.DEBUG,
+            "dcutr: round {0} with {1}: {2}",
+            round,
+            peer,
             hasDirect(peer) ? "direct connection" : "no direct connection yet");
       }
     } catch (InterruptedException e) {
@@ -145,12 +164,14 @@ final class HolePunch {
         return;
       }
       if (connect.type() != CONNECT) {
-        throw new MalformedMessageException("dcutr: expected CONNECT from " + peer + ", got type " + connect.type());
+        throw new MalformedMessageException(
+            "dcutr: expected CONNECT from " + peer + ", got type " + connect.type());
       }
       write(s, CONNECT, ourAddrs());
       Message sync = read(s);
       if (sync.type() != SYNC) {
-        throw new MalformedMessageException("dcutr: expected SYNC from " + peer + ", got type " + sync.type());
+        throw new MalformedMessageException(
+            "dcutr: expected SYNC from " + peer + ", got type " + sync.type());
       }
       List<Multiaddr> quicAddrs = connect.addrs().stream().filter(Multiaddr::isQuic).toList();
       try {
@@ -160,7 +181,13 @@ final class HolePunch {
           return;
         }
       } catch (IOException | RuntimeException e) {
-        LOG.log(Level.DEBUG, "dcutr: round {0}: dialing {1} at {2} failed: {3}", round, peer, quicAddrs, e.toString());
+        LOG.log(
+            Level.DEBUG,
+            "dcutr: round {0}: dialing {1} at {2} failed: {3}",
+            round,
+            peer,
+            quicAddrs,
+            e.toString());
       }
     }
   }
@@ -236,13 +263,21 @@ final class HolePunch {
    * (100.64.0.0/10, carrier-grade NAT) or unique-local IPv6. Behind a NAT only these can be dialed.
    */
   static boolean isPublic(Multiaddr a) {
-    return a.ipAddress().map(ip -> {
-      byte[] b = ip.getAddress();
-      boolean shared = b.length == 4 && (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 64;
-      boolean uniqueLocal = b.length == 16 && (b[0] & 0xFE) == 0xFC;
-      return !ip.isLoopbackAddress() && !ip.isLinkLocalAddress() && !ip.isAnyLocalAddress() && !ip.isSiteLocalAddress()
-          && !ip.isMulticastAddress() && !shared && !uniqueLocal;
-    }).orElse(false);
+    return a.ipAddress()
+        .map(
+            ip -> {
+              byte[] b = ip.getAddress();
+              boolean shared = b.length == 4 && (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 64;
+              boolean uniqueLocal = b.length == 16 && (b[0] & 0xFE) == 0xFC;
+              return !ip.isLoopbackAddress()
+                  && !ip.isLinkLocalAddress()
+                  && !ip.isAnyLocalAddress()
+                  && !ip.isSiteLocalAddress()
+                  && !ip.isMulticastAddress()
+                  && !shared
+                  && !uniqueLocal;
+            })
+        .orElse(false);
   }
 
   private boolean hasDirect(PeerId peer) {

@@ -77,11 +77,13 @@ public final class HostCore implements AutoCloseable {
   private volatile RelayService relayService;
   private volatile dev.plasm.transport.libp2p.internal.autonat.AutoNat autoNat;
   private final Set<ConnectionImpl> connections;
-  private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<PeerId, CompletableFuture<Connection>> dialing =
+      new ConcurrentHashMap<>();
   private final List<ServerSocket> listeners = new CopyOnWriteArrayList<>();
   private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
   private final SecureRandom random = new SecureRandom();
-  private final List<BiConsumer<Connection, IdentifyInfo>> identifyListeners = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<Connection, IdentifyInfo>> identifyListeners =
+      new CopyOnWriteArrayList<>();
   private final List<Consumer<PeerId>> unresponsiveListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<Duration>> resumeListeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -138,7 +140,9 @@ public final class HostCore implements AutoCloseable {
   }
 
   private static void checkProtocolId(String protocol) {
-    if (protocol.isEmpty() || protocol.indexOf('\n') >= 0 || protocol.length() >= Multistream.MAX_MESSAGE) {
+    if (protocol.isEmpty()
+        || protocol.indexOf('\n') >= 0
+        || protocol.length() >= Multistream.MAX_MESSAGE) {
       throw new IllegalArgumentException("invalid protocol id \"" + protocol + "\"");
     }
   }
@@ -186,9 +190,13 @@ public final class HostCore implements AutoCloseable {
    */
   private boolean listensOn(Multiaddr local) {
     try {
-      int port = local.isQuic() ? local.toQuicSocketAddress().getPort() : local.isTcp() ? local.toTcpSocketAddress().getPort() : -1;
+      int port =
+          local.isQuic()
+              ? local.toQuicSocketAddress().getPort()
+              : local.isTcp() ? local.toTcpSocketAddress().getPort() : -1;
       for (Multiaddr b : boundAddrs) {
-        if (b.isQuic() == local.isQuic() && (b.isQuic() ? b.toQuicSocketAddress() : b.toTcpSocketAddress()).getPort() == port) {
+        if (b.isQuic() == local.isQuic()
+            && (b.isQuic() ? b.toQuicSocketAddress() : b.toTcpSocketAddress()).getPort() == port) {
           return true;
         }
       }
@@ -214,7 +222,8 @@ public final class HostCore implements AutoCloseable {
             continue;
           }
           for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-            if ((a instanceof Inet4Address) == (sa.getAddress() instanceof Inet4Address) && !a.isLinkLocalAddress()) {
+            if ((a instanceof Inet4Address) == (sa.getAddress() instanceof Inet4Address)
+                && !a.isLinkLocalAddress()) {
               InetSocketAddress one = new InetSocketAddress(a, sa.getPort());
               out.add(isQuic ? Multiaddr.quic(one) : Multiaddr.tcp(one));
             }
@@ -244,13 +253,16 @@ public final class HostCore implements AutoCloseable {
       if (h == null) {
         continue;
       }
-      Thread.ofVirtual().name("libp2p-upgrade " + remote).start(() -> {
-        try (h) {
-          upgradeInbound(s, h);
-        } catch (IOException | RuntimeException e) {
-          inboundFailed(h, from, e);
-        }
-      });
+      Thread.ofVirtual()
+          .name("libp2p-upgrade " + remote)
+          .start(
+              () -> {
+                try (h) {
+                  upgradeInbound(s, h);
+                } catch (IOException | RuntimeException e) {
+                  inboundFailed(h, from, e);
+                }
+              });
     }
   }
 
@@ -293,12 +305,18 @@ public final class HostCore implements AutoCloseable {
    * initiator we select {@code /noise} and check the peer is {@code expected}; as the responder we
    * answer.
    */
-  Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected) throws IOException {
+  Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected)
+      throws IOException {
     return secure(rawIn, out, initiator, expected, settings.identity());
   }
 
-  private Secured secure(InputStream rawIn, OutputStream out, boolean initiator, PeerId expected,
-      dev.plasm.identity.NodeIdentity identity) throws IOException {
+  private Secured secure(
+      InputStream rawIn,
+      OutputStream out,
+      boolean initiator,
+      PeerId expected,
+      dev.plasm.identity.NodeIdentity identity)
+      throws IOException {
     InputStream in = new BufferedInputStream(rawIn, 64 * 1024);
     List<String> ours = settings.inlineMuxerNegotiation() ? List.of(YAMUX) : List.of();
     List<String> offered = ours.isEmpty() ? null : ours;
@@ -322,24 +340,36 @@ public final class HostCore implements AutoCloseable {
 
   private YamuxConnection tcpConnection(Socket socket, Secured sec, boolean outbound) {
     InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
-    return new YamuxConnection(this, socket, Multiaddr.tcp(remote),
-        Multiaddr.tcp((InetSocketAddress) socket.getLocalSocketAddress()), remote.getAddress(), sec.noise(), outbound,
-        sec.muxerInlined(), "tcp");
+    return new YamuxConnection(
+        this,
+        socket,
+        Multiaddr.tcp(remote),
+        Multiaddr.tcp((InetSocketAddress) socket.getLocalSocketAddress()),
+        remote.getAddress(),
+        sec.noise(),
+        outbound,
+        sec.muxerInlined(),
+        "tcp");
   }
-
 
   // ---- dialing ----
 
   public Connection dial(Multiaddr addr) throws IOException {
     checkOpen();
-    PeerId expected = addr.peerId().orElseThrow(() -> new IllegalArgumentException(
-        "dialing needs the peer id to authenticate the peer: add /p2p/<peer id> to " + addr));
+    PeerId expected =
+        addr.peerId()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "dialing needs the peer id to authenticate the peer: add /p2p/<peer id> to "
+                            + addr));
     if (expected.equals(peerId())) {
       throw new IllegalArgumentException("refusing to dial ourselves: " + addr);
     }
     // An open connection is reused, except that a direct address gets a direct connection even
     // while a relayed one is open (it then replaces the relayed one).
-    Optional<Connection> existing = connection(expected).filter(c -> !c.isRelayed() || addr.isCircuit());
+    Optional<Connection> existing =
+        connection(expected).filter(c -> !c.isRelayed() || addr.isCircuit());
     if (existing.isPresent()) {
       return existing.get();
     }
@@ -350,7 +380,8 @@ public final class HostCore implements AutoCloseable {
       return awaitDial(running, expected);
     }
     try {
-      Connection c = connection(expected).filter(x -> !x.isRelayed() || addr.isCircuit()).orElse(null);
+      Connection c =
+          connection(expected).filter(x -> !x.isRelayed() || addr.isCircuit()).orElse(null);
       if (c == null) {
         if (addr.isCircuit()) {
           c = relayClient.dial(addr, expected);
@@ -359,8 +390,10 @@ public final class HostCore implements AutoCloseable {
         } else if (addr.isTcp()) {
           c = dialNew(addr.toTcpSocketAddress(), expected);
         } else {
-          throw new IllegalArgumentException("cannot dial " + addr
-              + ": only TCP (/tcp/N), QUIC (/udp/N/quic-v1) and relayed (.../p2p-circuit) addresses are dialed");
+          throw new IllegalArgumentException(
+              "cannot dial "
+                  + addr
+                  + ": only TCP (/tcp/N), QUIC (/udp/N/quic-v1) and relayed (.../p2p-circuit) addresses are dialed");
         }
       }
       mine.complete(c);
@@ -379,8 +412,13 @@ public final class HostCore implements AutoCloseable {
    * ones; reuses an open connection.
    */
   public Connection dial(PeerId peer, java.util.Collection<Multiaddr> addrs) throws IOException {
-    List<Multiaddr> ordered = addrs.stream().map(Multiaddr::withoutPeerId).distinct()
-        .filter(a -> dialRank(a) < Integer.MAX_VALUE).sorted(java.util.Comparator.comparingInt(HostCore::dialRank)).toList();
+    List<Multiaddr> ordered =
+        addrs.stream()
+            .map(Multiaddr::withoutPeerId)
+            .distinct()
+            .filter(a -> dialRank(a) < Integer.MAX_VALUE)
+            .sorted(java.util.Comparator.comparingInt(HostCore::dialRank))
+            .toList();
     // A relayed connection is reused only if there is no direct address to try.
     boolean direct = ordered.stream().anyMatch(a -> !a.isCircuit());
     Optional<Connection> existing = connection(peer).filter(c -> !c.isRelayed() || !direct);
@@ -426,16 +464,23 @@ public final class HostCore implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
       if (h.expired()) {
-        throw new SocketTimeoutException("no complete handshake with " + expected + " within "
-            + settings.handshakeTimeout().toMillis() + " ms");
+        throw new SocketTimeoutException(
+            "no complete handshake with "
+                + expected
+                + " within "
+                + settings.handshakeTimeout().toMillis()
+                + " ms");
       }
       throw e;
     }
   }
 
-  private Connection awaitDial(CompletableFuture<Connection> running, PeerId peer) throws IOException {
+  private Connection awaitDial(CompletableFuture<Connection> running, PeerId peer)
+      throws IOException {
     try {
-      return running.get(settings.dialTimeout().plus(settings.handshakeTimeout()).toMillis() + 1000, TimeUnit.MILLISECONDS);
+      return running.get(
+          settings.dialTimeout().plus(settings.handshakeTimeout()).toMillis() + 1000,
+          TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof IOException io) {
         throw new IOException("dialing " + peer + " failed: " + io.getMessage(), io);
@@ -452,7 +497,8 @@ public final class HostCore implements AutoCloseable {
     }
   }
 
-  private Connection upgradeOutbound(Socket socket, ConnectionManager.Handshake h, PeerId expected) throws IOException {
+  private Connection upgradeOutbound(Socket socket, ConnectionManager.Handshake h, PeerId expected)
+      throws IOException {
     socket.setTcpNoDelay(true);
     socket.setSoTimeout((int) settings.handshakeTimeout().toMillis());
     Secured sec = secure(socket.getInputStream(), socket.getOutputStream(), true, expected);
@@ -460,31 +506,42 @@ public final class HostCore implements AutoCloseable {
     return register(tcpConnection(socket, sec, true), h);
   }
 
-
   ConnectionImpl register(ConnectionImpl c, ConnectionManager.Handshake h) {
     if (closed) {
       c.close();
       throw new Libp2pException("host closed");
     }
-    c.closed().whenComplete((reason, t) -> {
-      c.identifyFailed(new IOException("connection closed: " + reason));
-      if (c.misbehaved()) {
-        manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, reason));
-      } else if (c.unresponsive() && !closed) {
-        if (manager.pausedRecently()) {
-          // Our own timers ran out while this process stood still: the peer may be fine, and the
-          // resume round reconnects to it.
-          LOG.log(Level.INFO, "closed {0}: it timed out while this process stood still ({1})", c, reason);
-          return;
-        }
-        LOG.log(Level.INFO, "closed {0}: the peer stopped answering ({1})", c, reason);
-        if (connection(c.remotePeer()).isEmpty()) {
-          for (Consumer<PeerId> l : unresponsiveListeners) {
-            l.accept(c.remotePeer());
-          }
-        }
-      }
-    });
+    c.closed()
+        .whenComplete(
+            (reason, t) -> {
+              c.identifyFailed(new IOException("connection closed: " + reason));
+              if (c.misbehaved()) {
+                manager.dropped(
+                    new PeerDrop(
+                        c.remoteAddr(),
+                        Optional.of(c.remotePeer()),
+                        PeerDrop.Reason.MISBEHAVED,
+                        reason));
+              } else if (c.unresponsive() && !closed) {
+                if (manager.pausedRecently()) {
+                  // Our own timers ran out while this process stood still: the peer may be fine,
+                  // and the
+                  // resume round reconnects to it.
+                  LOG.log(
+                      Level.INFO,
+                      "closed {0}: it timed out while this process stood still ({1})",
+                      c,
+                      reason);
+                  return;
+                }
+                LOG.log(Level.INFO, "closed {0}: the peer stopped answering ({1})", c, reason);
+                if (connection(c.remotePeer()).isEmpty()) {
+                  for (Consumer<PeerId> l : unresponsiveListeners) {
+                    l.accept(c.remotePeer());
+                  }
+                }
+              }
+            });
     ConnectionImpl use = manager.register(c, h);
     // The handshake is over before the connection goes live: otherwise its deadline could still
     // close the established connection's socket under a peer that is already opening streams, and
@@ -492,7 +549,8 @@ public final class HostCore implements AutoCloseable {
     h.close();
     if (use == null) {
       c.close();
-      throw new LimitReached("connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
+      throw new LimitReached(
+          "connection limit of " + settings.maxConnections() + " reached; " + c + " closed");
     }
     c.start();
     if (use != c) {
@@ -501,17 +559,21 @@ public final class HostCore implements AutoCloseable {
     for (Consumer<Connection> l : connectionListeners) {
       l.accept(c);
     }
-    LOG.log(Level.DEBUG, "{0} established{1}", c,
+    LOG.log(
+        Level.DEBUG,
+        "{0} established{1}",
+        c,
         c instanceof YamuxConnection y && y.muxerInlined() ? " (muxer inlined in Noise)" : "");
     // Like js-libp2p: identify every new connection at once.
-    Thread.startVirtualThread(() -> {
-      try {
-        identify(c);
-      } catch (IOException | RuntimeException e) {
-        LOG.log(Level.DEBUG, "identify on {0} failed: {1}", c, e);
-        c.identifyFailed(e);
-      }
-    });
+    Thread.startVirtualThread(
+        () -> {
+          try {
+            identify(c);
+          } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "identify on {0} failed: {1}", c, e);
+            c.identifyFailed(e);
+          }
+        });
     return c;
   }
 
@@ -520,9 +582,12 @@ public final class HostCore implements AutoCloseable {
   }
 
   public Optional<Connection> connection(PeerId peer) {
-    // The newest: of two the peer dialed (see ConnectionManager.register), the older may be on its way out.
-    return connections.stream().filter(c -> c.remotePeer().equals(peer) && c.acceptsNewStreams())
-        .max(java.util.Comparator.comparingLong(ConnectionImpl::registration)).map(c -> (Connection) c);
+    // The newest: of two the peer dialed (see ConnectionManager.register), the older may be on its
+    // way out.
+    return connections.stream()
+        .filter(c -> c.remotePeer().equals(peer) && c.acceptsNewStreams())
+        .max(java.util.Comparator.comparingLong(ConnectionImpl::registration))
+        .map(c -> (Connection) c);
   }
 
   // ---- connection management ----
@@ -532,7 +597,9 @@ public final class HostCore implements AutoCloseable {
    * its upgrade (the one both sides keep after simultaneous dials); null if none comes.
    */
   Connection awaitOtherConnection(PeerId peer, Connection not) {
-    long deadline = System.nanoTime() + Math.min(settings.handshakeTimeout().toNanos(), OTHER_CONNECTION_WAIT_NANOS);
+    long deadline =
+        System.nanoTime()
+            + Math.min(settings.handshakeTimeout().toNanos(), OTHER_CONNECTION_WAIT_NANOS);
     while (true) {
       for (ConnectionImpl c : connections) {
         if (c != not && c.remotePeer().equals(peer) && c.acceptsNewStreams()) {
@@ -600,7 +667,8 @@ public final class HostCore implements AutoCloseable {
   // ---- reachability ----
 
   /** A throw-away identity for dial-backs: the peer must not take them for a second connection to us. */
-  private final dev.plasm.identity.NodeIdentity probeIdentity = dev.plasm.identity.NodeIdentity.ephemeral();
+  private final dev.plasm.identity.NodeIdentity probeIdentity =
+      dev.plasm.identity.NodeIdentity.ephemeral();
 
   /**
    * Checks that {@code expected} answers at {@code addr} (TCP or QUIC): a fresh connection from a
@@ -630,7 +698,8 @@ public final class HostCore implements AutoCloseable {
    * firstCheck}, then every {@code interval} (every minute while undecided). Replaces an earlier
    * one.
    */
-  public dev.plasm.transport.libp2p.internal.autonat.AutoNat startAutoNat(int confidence, Duration firstCheck, Duration interval) {
+  public dev.plasm.transport.libp2p.internal.autonat.AutoNat startAutoNat(
+      int confidence, Duration firstCheck, Duration interval) {
     var a = new dev.plasm.transport.libp2p.internal.autonat.AutoNat(this, confidence, interval);
     var old = autoNat;
     autoNat = a;
@@ -675,21 +744,37 @@ public final class HostCore implements AutoCloseable {
    * ({@code initiator}, expecting {@code peer}) or as the target (the relay named {@code peer} as
    * the initiator, and the Noise handshake must prove it).
    */
-  public Connection upgradeRelayed(Stream s, boolean initiator, PeerId peer, Multiaddr remoteAddr) throws IOException {
+  public Connection upgradeRelayed(Stream s, boolean initiator, PeerId peer, Multiaddr remoteAddr)
+      throws IOException {
     java.io.Closeable transport = s::close;
-    ConnectionManager.Handshake h = initiator ? manager.beginOutbound(transport, null)
-        : manager.admitInbound(transport, null, remoteAddr);
+    ConnectionManager.Handshake h =
+        initiator
+            ? manager.beginOutbound(transport, null)
+            : manager.admitInbound(transport, null, remoteAddr);
     if (h == null) {
       throw new LimitReached("a relayed connection from " + peer + " was refused by a limit");
     }
     try (h) {
       Secured sec = secure(s.input(), s.output(), initiator, initiator ? peer : null);
       if (!initiator && !sec.noise().remotePeer().equals(peer)) {
-        throw new dev.plasm.transport.libp2p.HandshakeException("the relay announced " + peer + " but "
-            + sec.noise().remotePeer() + " answered the relayed connection");
+        throw new dev.plasm.transport.libp2p.HandshakeException(
+            "the relay announced "
+                + peer
+                + " but "
+                + sec.noise().remotePeer()
+                + " answered the relayed connection");
       }
-      YamuxConnection c = new YamuxConnection(this, transport, remoteAddr, RELAYED_LOCAL, null, sec.noise(), initiator,
-          sec.muxerInlined(), ConnectionImpl.RELAY);
+      YamuxConnection c =
+          new YamuxConnection(
+              this,
+              transport,
+              remoteAddr,
+              RELAYED_LOCAL,
+              null,
+              sec.noise(),
+              initiator,
+              sec.muxerInlined(),
+              ConnectionImpl.RELAY);
       return register(c, h);
     } catch (IOException | RuntimeException e) {
       s.reset();
@@ -740,7 +825,8 @@ public final class HostCore implements AutoCloseable {
   /** Drops a peer that broke a protocol's rules above the muxer (e.g. abusing our relay): one log line. */
   public void dropMisbehaving(Connection c, String why) {
     LOG.log(Level.WARNING, "dropping {0}: {1}", c, why);
-    manager.dropped(new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, why));
+    manager.dropped(
+        new PeerDrop(c.remoteAddr(), Optional.of(c.remotePeer()), PeerDrop.Reason.MISBEHAVED, why));
     c.close();
   }
 
@@ -760,25 +846,33 @@ public final class HostCore implements AutoCloseable {
 
   private void identified(ConnectionImpl c, IdentifyInfo info) {
     c.updateIdentify(info);
-    info.observedAddr().ifPresent(o -> {
-      if (!c.relayed() && listensOn(c.localAddr())) {
-        observed.record(c.remotePeer(), o);
-      }
-    });
+    info.observedAddr()
+        .ifPresent(
+            o -> {
+              if (!c.relayed() && listensOn(c.localAddr())) {
+                observed.record(c.remotePeer(), o);
+              }
+            });
     for (BiConsumer<Connection, IdentifyInfo> l : identifyListeners) {
-      Thread.startVirtualThread(() -> {
-        try {
-          l.accept(c, info);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "identify listener failed for {0}: {1}", c, e);
-        }
-      });
+      Thread.startVirtualThread(
+          () -> {
+            try {
+              l.accept(c, info);
+            } catch (RuntimeException e) {
+              LOG.log(Level.WARNING, "identify listener failed for {0}: {1}", c, e);
+            }
+          });
     }
   }
 
   IdentifyInfo ourInfo(Connection c) {
-    return new IdentifyInfo(settings.protocolVersion(), settings.agentVersion(), settings.identity().publicKey(),
-        listenAddrs(), Optional.of(c.remoteAddr()), List.copyOf(protocols()));
+    return new IdentifyInfo(
+        settings.protocolVersion(),
+        settings.agentVersion(),
+        settings.identity().publicKey(),
+        listenAddrs(),
+        Optional.of(c.remoteAddr()),
+        List.copyOf(protocols()));
   }
 
   private void serveIdentify(Stream s) throws IOException {
@@ -791,7 +885,8 @@ public final class HostCore implements AutoCloseable {
     ConnectionImpl c = (ConnectionImpl) connection;
     try (Stream s = c.newStream(IDENTIFY)) {
       s.setReadTimeout(settings.negotiationTimeout());
-      IdentifyInfo info = apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message"));
+      IdentifyInfo info =
+          apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message"));
       identified(c, info);
       return info;
     }
@@ -800,7 +895,8 @@ public final class HostCore implements AutoCloseable {
   private void receivePush(Stream s) throws IOException {
     ConnectionImpl c = (ConnectionImpl) s.connection();
     s.setReadTimeout(settings.negotiationTimeout());
-    identified(c, apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message")));
+    identified(
+        c, apply(c, Delimited.read(s.input(), IdentifyCodec.MAX_MESSAGE, "identify message")));
   }
 
   private IdentifyInfo apply(ConnectionImpl c, byte[] message) {
@@ -814,10 +910,12 @@ public final class HostCore implements AutoCloseable {
       try {
         key = PeerPublicKey.decode(p.publicKey());
       } catch (KeyFormatException e) {
-        throw new MalformedMessageException("identify from " + c.remotePeer() + " carries a bad public key: " + e.getMessage(), e);
+        throw new MalformedMessageException(
+            "identify from " + c.remotePeer() + " carries a bad public key: " + e.getMessage(), e);
       }
       if (!key.equals(c.remotePublicKey())) {
-        throw new MalformedMessageException("identify from " + c.remotePeer() + " carries the key of " + key.peerId());
+        throw new MalformedMessageException(
+            "identify from " + c.remotePeer() + " carries the key of " + key.peerId());
       }
     }
     return IdentifyCodec.merge(c.currentIdentify(), p, c.remotePublicKey());
@@ -825,16 +923,17 @@ public final class HostCore implements AutoCloseable {
 
   private void pushIdentifyToAll() {
     for (ConnectionImpl c : connections) {
-      Thread.startVirtualThread(() -> {
-        try (Stream s = c.newStream(IDENTIFY_PUSH)) {
-          Delimited.write(s.output(), IdentifyCodec.encode(ourInfo(c)));
-          s.closeWrite();
-        } catch (ProtocolNotSupportedException e) {
-          LOG.log(Level.DEBUG, "{0} does not take identify pushes", c);
-        } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "identify push to {0} failed: {1}", c, e);
-        }
-      });
+      Thread.startVirtualThread(
+          () -> {
+            try (Stream s = c.newStream(IDENTIFY_PUSH)) {
+              Delimited.write(s.output(), IdentifyCodec.encode(ourInfo(c)));
+              s.closeWrite();
+            } catch (ProtocolNotSupportedException e) {
+              LOG.log(Level.DEBUG, "{0} does not take identify pushes", c);
+            } catch (IOException | RuntimeException e) {
+              LOG.log(Level.DEBUG, "identify push to {0} failed: {1}", c, e);
+            }
+          });
     }
   }
 
@@ -889,18 +988,21 @@ public final class HostCore implements AutoCloseable {
       return false;
     }
     CompletableFuture<Void> answered = new CompletableFuture<>();
-    Thread.ofVirtual().name("libp2p-liveness " + c.remotePeer()).start(() -> {
-      try {
-        if (!c.carrierPing(timeout)) {
-          ping(c.newHousekeepingStream(PING), timeout);
-        }
-        answered.complete(null);
-      } catch (ProtocolNotSupportedException e) {
-        answered.complete(null); // it answered the negotiation, so it is there
-      } catch (IOException | RuntimeException e) {
-        answered.completeExceptionally(e);
-      }
-    });
+    Thread.ofVirtual()
+        .name("libp2p-liveness " + c.remotePeer())
+        .start(
+            () -> {
+              try {
+                if (!c.carrierPing(timeout)) {
+                  ping(c.newHousekeepingStream(PING), timeout);
+                }
+                answered.complete(null);
+              } catch (ProtocolNotSupportedException e) {
+                answered.complete(null); // it answered the negotiation, so it is there
+              } catch (IOException | RuntimeException e) {
+                answered.completeExceptionally(e);
+              }
+            });
     try {
       answered.get(timeout.toMillis() + 100, TimeUnit.MILLISECONDS);
       return true;
@@ -945,23 +1047,29 @@ public final class HostCore implements AutoCloseable {
     if (closed) {
       return;
     }
-    LOG.log(Level.INFO, "the process stood still for {0} s (stopped, suspended or starved); checking its {1} connections",
-        paused.toSeconds(), connections.size());
-    Thread.ofVirtual().name("libp2p-resume " + peerId()).start(() -> {
-      Duration timeout = settings.yamux().pingTimeout();
-      List<Thread> checks = new ArrayList<>();
-      for (ConnectionImpl c : connections) {
-        checks.add(Thread.startVirtualThread(() -> checkAlive(c, timeout)));
-      }
-      join(checks, timeout.plusSeconds(1));
-      for (Consumer<Duration> l : resumeListeners) {
-        try {
-          l.accept(paused);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "resume listener failed: {0}", e.toString());
-        }
-      }
-    });
+    LOG.log(
+        Level.INFO,
+        "the process stood still for {0} s (stopped, suspended or starved); checking its {1} connections",
+        paused.toSeconds(),
+        connections.size());
+    Thread.ofVirtual()
+        .name("libp2p-resume " + peerId())
+        .start(
+            () -> {
+              Duration timeout = settings.yamux().pingTimeout();
+              List<Thread> checks = new ArrayList<>();
+              for (ConnectionImpl c : connections) {
+                checks.add(Thread.startVirtualThread(() -> checkAlive(c, timeout)));
+              }
+              join(checks, timeout.plusSeconds(1));
+              for (Consumer<Duration> l : resumeListeners) {
+                try {
+                  l.accept(paused);
+                } catch (RuntimeException e) {
+                  LOG.log(Level.WARNING, "resume listener failed: {0}", e.toString());
+                }
+              }
+            });
   }
 
   // ---- helpers ----

@@ -17,12 +17,17 @@ import java.util.Optional;
 final class IdentifyCodec {
   /** Caps on what we keep from a peer, so a hostile message cannot balloon. */
   static final int MAX_MESSAGE = 64 * 1024;
+
   static final int MAX_ENTRIES = 1024;
 
   /** Fields as received; null where the message had none (pushes may be partial). */
   record Partial(
-      String protocolVersion, String agentVersion, byte[] publicKey, List<Multiaddr> listenAddrs,
-      Multiaddr observedAddr, List<String> protocols) {}
+      String protocolVersion,
+      String agentVersion,
+      byte[] publicKey,
+      List<Multiaddr> listenAddrs,
+      Multiaddr observedAddr,
+      List<String> protocols) {}
 
   private IdentifyCodec() {}
 
@@ -60,7 +65,8 @@ final class IdentifyCodec {
           }
           parseAddr(a, skipped).ifPresent(listenAddrs::add);
           if (listenAddrs.size() > MAX_ENTRIES) {
-            throw new MalformedMessageException("identify lists more than " + MAX_ENTRIES + " addresses");
+            throw new MalformedMessageException(
+                "identify lists more than " + MAX_ENTRIES + " addresses");
           }
         }
         case 3 -> {
@@ -69,7 +75,8 @@ final class IdentifyCodec {
           }
           protocols.add(r.string());
           if (protocols.size() > MAX_ENTRIES) {
-            throw new MalformedMessageException("identify lists more than " + MAX_ENTRIES + " protocols");
+            throw new MalformedMessageException(
+                "identify lists more than " + MAX_ENTRIES + " protocols");
           }
         }
         case 4 -> observed = parseAddr(r.bytes(), skipped).orElse(null);
@@ -78,18 +85,27 @@ final class IdentifyCodec {
         default -> r.skip(); // 8: signedPeerRecord, not used yet
       }
     }
-    return new Partial(protocolVersion, agentVersion, publicKey,
-        listenAddrs == null ? null : List.copyOf(listenAddrs), observed, protocols == null ? null : List.copyOf(protocols));
+    return new Partial(
+        protocolVersion,
+        agentVersion,
+        publicKey,
+        listenAddrs == null ? null : List.copyOf(listenAddrs),
+        observed,
+        protocols == null ? null : List.copyOf(protocols));
   }
 
   /** Applies {@code p} on top of {@code base} (null for the first message). */
   static IdentifyInfo merge(IdentifyInfo base, Partial p, PeerPublicKey key) {
     return new IdentifyInfo(
-        p.protocolVersion() != null ? p.protocolVersion() : base != null ? base.protocolVersion() : "",
+        p.protocolVersion() != null
+            ? p.protocolVersion()
+            : base != null ? base.protocolVersion() : "",
         p.agentVersion() != null ? p.agentVersion() : base != null ? base.agentVersion() : "",
         key,
         p.listenAddrs() != null ? p.listenAddrs() : base != null ? base.listenAddrs() : List.of(),
-        p.observedAddr() != null ? Optional.of(p.observedAddr()) : base != null ? base.observedAddr() : Optional.empty(),
+        p.observedAddr() != null
+            ? Optional.of(p.observedAddr())
+            : base != null ? base.observedAddr() : Optional.empty(),
         p.protocols() != null ? p.protocols() : base != null ? base.protocols() : List.of());
   }
 

@@ -44,7 +44,8 @@ public final class ObservedAddrs {
   public synchronized List<Multiaddr> addrs(int minPeers) {
     expire(System.nanoTime());
     List<Multiaddr> out = new ArrayList<>();
-    seen.entrySet().stream().filter(e -> e.getValue().size() >= minPeers)
+    seen.entrySet().stream()
+        .filter(e -> e.getValue().size() >= minPeers)
         .sorted((x, y) -> Integer.compare(y.getValue().size(), x.getValue().size()))
         .forEach(e -> out.add(e.getKey()));
     return out;

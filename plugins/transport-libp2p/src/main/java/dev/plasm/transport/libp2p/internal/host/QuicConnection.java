@@ -35,12 +35,25 @@ final class QuicConnection extends ConnectionImpl {
   private volatile long lastStreamActivity = System.nanoTime();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
   private volatile boolean closedUnresponsive;
+
   /** close() was called: Netty closes the channel on its event loop, a moment later. */
   private volatile boolean closing;
 
-  QuicConnection(HostCore host, QuicEndpoints endpoints, QuicChannel channel, PeerPublicKey remoteKey,
-      InetSocketAddress remote, InetSocketAddress local, boolean outbound) {
-    super(host, remoteKey.peerId(), remoteKey, Multiaddr.quic(remote), Multiaddr.quic(local), outbound);
+  QuicConnection(
+      HostCore host,
+      QuicEndpoints endpoints,
+      QuicChannel channel,
+      PeerPublicKey remoteKey,
+      InetSocketAddress remote,
+      InetSocketAddress local,
+      boolean outbound) {
+    super(
+        host,
+        remoteKey.peerId(),
+        remoteKey,
+        Multiaddr.quic(remote),
+        Multiaddr.quic(local),
+        outbound);
     this.channel = channel;
     this.endpoints = endpoints;
     this.remoteIp = remote.getAddress();
@@ -48,47 +61,62 @@ final class QuicConnection extends ConnectionImpl {
 
   @Override
   void start() {
-    channel.closeFuture().addListener(f -> {
-      closedUnresponsive = channel.isTimedOut();
-      closed.complete(closedUnresponsive ? "QUIC idle timeout: the peer stopped answering" : "QUIC connection closed");
-    });
+    channel
+        .closeFuture()
+        .addListener(
+            f -> {
+              closedUnresponsive = channel.isTimedOut();
+              closed.complete(
+                  closedUnresponsive
+                      ? "QUIC idle timeout: the peer stopped answering"
+                      : "QUIC connection closed");
+            });
     Duration interval = host.settings().yamux().keepAliveInterval();
     if (!interval.isZero()) {
       // Netty exposes no QUIC PING, so a libp2p ping stream keeps the connection alive (within
-      // QUIC's idle timeout) and finds a frozen or vanished peer, as Yamux's keep-alive does on TCP.
-      Thread.ofVirtual().name("quic-keepalive " + remotePeer()).start(() -> {
-        while (true) {
-          try {
-            closed.get(interval.toMillis(), TimeUnit.MILLISECONDS);
-            return;
-          } catch (TimeoutException e) {
-            // Time to ping.
-          } catch (InterruptedException | ExecutionException e) {
-            return;
-          }
-          if (!host.checkAlive(this, host.settings().yamux().pingTimeout())) {
-            return;
-          }
-        }
-      });
+      // QUIC's idle timeout) and finds a frozen or vanished peer, as Yamux's keep-alive does on
+      // TCP.
+      Thread.ofVirtual()
+          .name("quic-keepalive " + remotePeer())
+          .start(
+              () -> {
+                while (true) {
+                  try {
+                    closed.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+                    return;
+                  } catch (TimeoutException e) {
+                    // Time to ping.
+                  } catch (InterruptedException | ExecutionException e) {
+                    return;
+                  }
+                  if (!host.checkAlive(this, host.settings().yamux().pingTimeout())) {
+                    return;
+                  }
+                }
+              });
     }
   }
 
   /** A stream the peer opened; negotiated on a virtual thread of its own. */
   void acceptInbound(QuicStreamAdapter stream) {
     track(stream);
-    Thread.ofVirtual().name("quic-stream " + remotePeer() + "/" + stream.channel().streamId())
+    Thread.ofVirtual()
+        .name("quic-stream " + remotePeer() + "/" + stream.channel().streamId())
         .start(() -> onInboundStream(stream));
   }
 
   private void track(QuicStreamAdapter stream) {
     streams.incrementAndGet();
-    stream.channel().closeFuture().addListener(f -> {
-      streams.decrementAndGet();
-      if (!stream.housekeeping()) {
-        lastStreamActivity = System.nanoTime();
-      }
-    });
+    stream
+        .channel()
+        .closeFuture()
+        .addListener(
+            f -> {
+              streams.decrementAndGet();
+              if (!stream.housekeeping()) {
+                lastStreamActivity = System.nanoTime();
+              }
+            });
   }
 
   @Override
@@ -100,11 +128,13 @@ final class QuicConnection extends ConnectionImpl {
       }
       // Past the peer's stream limit quiche refuses at once; wait for the peer to grant more.
       if (channel.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
-        Future<QuicStreamChannel> f = channel.createStream(QuicStreamType.BIDIRECTIONAL, endpoints.streamInitializer());
+        Future<QuicStreamChannel> f =
+            channel.createStream(QuicStreamType.BIDIRECTIONAL, endpoints.streamInitializer());
         try {
           if (!f.await(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())))) {
             f.cancel(false);
-            throw new SocketTimeoutException("no QUIC stream to " + remotePeer() + " within the negotiation timeout");
+            throw new SocketTimeoutException(
+                "no QUIC stream to " + remotePeer() + " within the negotiation timeout");
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -113,19 +143,26 @@ final class QuicConnection extends ConnectionImpl {
         if (f.isSuccess()) {
           QuicStreamAdapter a = f.getNow().pipeline().get(QuicStreamAdapter.class);
           if (a == null) {
-            // The stream closed before we got it (its handlers are gone): the connection is closing.
-            throw new IOException("QUIC connection to " + remotePeer() + " closed while opening a stream");
+            // The stream closed before we got it (its handlers are gone): the connection is
+            // closing.
+            throw new IOException(
+                "QUIC connection to " + remotePeer() + " closed while opening a stream");
           }
           track(a);
           return a;
         }
         if (channel.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0 || !channel.isActive()) {
-          throw new IOException("cannot open a QUIC stream to " + remotePeer() + ": " + f.cause(), f.cause());
+          throw new IOException(
+              "cannot open a QUIC stream to " + remotePeer() + ": " + f.cause(), f.cause());
         }
       }
       if (System.nanoTime() - deadline > 0) {
-        throw new SocketTimeoutException("the QUIC stream limit of " + remotePeer() + " stayed reached for "
-            + host.settings().negotiationTimeout().toMillis() + " ms");
+        throw new SocketTimeoutException(
+            "the QUIC stream limit of "
+                + remotePeer()
+                + " stayed reached for "
+                + host.settings().negotiationTimeout().toMillis()
+                + " ms");
       }
       try {
         Thread.sleep(5);

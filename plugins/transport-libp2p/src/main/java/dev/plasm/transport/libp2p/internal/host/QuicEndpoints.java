@@ -70,41 +70,48 @@ import javax.net.ssl.SSLEngine;
 final class QuicEndpoints implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.host");
   static final String ALPN = "libp2p";
+
   /** A connection's receive window in all (QUIC initial_max_data), as Yamux's window budget. */
   static final long CONNECTION_WINDOW = 16L * 1024 * 1024;
+
   /** A stream's receive window (initial_max_stream_data_bidi_*). */
   static final long STREAM_WINDOW = 1024 * 1024;
+
   /**
    * Socket buffers asked for each UDP socket. The kernel's default (208 KiB) overflows under a
    * burst of packets, and every drop costs QUIC a retransmission and a smaller congestion window;
    * Linux caps the request at net.core.rmem_max / wmem_max.
    */
   static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+
   private static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(365L * 20);
   private static final AttributeKey<CompletableFuture<QuicConnection>> CONNECTION =
       AttributeKey.valueOf(QuicEndpoints.class, "connection");
-  private static final AttributeKey<Inbound> INBOUND = AttributeKey.valueOf(QuicEndpoints.class, "inbound");
+  private static final AttributeKey<Inbound> INBOUND =
+      AttributeKey.valueOf(QuicEndpoints.class, "inbound");
 
   /**
    * No Retry round trip (address validation by token): QUIC's anti-amplification limit bounds what
    * a spoofed source gets, and the handshake cap bounds the connections it can start.
    */
-  private static final QuicTokenHandler NO_RETRY = new QuicTokenHandler() {
-    @Override
-    public boolean writeToken(io.netty.buffer.ByteBuf out, io.netty.buffer.ByteBuf dcid, InetSocketAddress address) {
-      return false;
-    }
+  private static final QuicTokenHandler NO_RETRY =
+      new QuicTokenHandler() {
+        @Override
+        public boolean writeToken(
+            io.netty.buffer.ByteBuf out, io.netty.buffer.ByteBuf dcid, InetSocketAddress address) {
+          return false;
+        }
 
-    @Override
-    public int validateToken(io.netty.buffer.ByteBuf token, InetSocketAddress address) {
-      return -1;
-    }
+        @Override
+        public int validateToken(io.netty.buffer.ByteBuf token, InetSocketAddress address) {
+          return -1;
+        }
 
-    @Override
-    public int maxTokenLength() {
-      return 0;
-    }
-  };
+        @Override
+        public int maxTokenLength() {
+          return 0;
+        }
+      };
 
   private final HostCore host;
   private final HostSettings settings;
@@ -113,29 +120,36 @@ final class QuicEndpoints implements AutoCloseable {
   private EventLoopGroup group;
   private Libp2pCertificate certificate;
   private Libp2pCertificate probeCertificate;
+
   /** Client contexts, built once (a BoringSSL context per dial cost tens of milliseconds). */
   private QuicSslContext clientContext;
+
   private QuicSslContext probeContext;
+
   /** Each dial's engine and what its certificate check found, for the shared client contexts. */
   private final ConcurrentHashMap<SSLEngine, DialVerdict> dialVerdicts = new ConcurrentHashMap<>();
-  private final Libp2pTrustManager.Verdict clientVerdict = new Libp2pTrustManager.Verdict() {
-    @Override
-    public void verified(SSLEngine engine, PeerPublicKey key) throws java.security.cert.CertificateException {
-      DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
-      if (v == null) {
-        throw new java.security.cert.CertificateException("a QUIC handshake that no dial started");
-      }
-      v.verified(engine, key);
-    }
 
-    @Override
-    public void refused(SSLEngine engine, String why) {
-      DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
-      if (v != null) {
-        v.refused(engine, why);
-      }
-    }
-  };
+  private final Libp2pTrustManager.Verdict clientVerdict =
+      new Libp2pTrustManager.Verdict() {
+        @Override
+        public void verified(SSLEngine engine, PeerPublicKey key)
+            throws java.security.cert.CertificateException {
+          DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
+          if (v == null) {
+            throw new java.security.cert.CertificateException(
+                "a QUIC handshake that no dial started");
+          }
+          v.verified(engine, key);
+        }
+
+        @Override
+        public void refused(SSLEngine engine, String why) {
+          DialVerdict v = engine == null ? null : dialVerdicts.get(engine);
+          if (v != null) {
+            v.refused(engine, why);
+          }
+        }
+      };
   private QuicSslContext serverContext;
   private final ConcurrentHashMap<SSLEngine, QuicChannel> serverEngines = new ConcurrentHashMap<>();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -167,8 +181,12 @@ final class QuicEndpoints implements AutoCloseable {
 
   private static String unavailable() {
     Throwable t = Quic.unavailabilityCause();
-    return "QUIC is not available on " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
-        + " (Plasm ships its native library for linux-x86_64 only)" + (t == null ? "" : ": " + t);
+    return "QUIC is not available on "
+        + System.getProperty("os.name")
+        + " "
+        + System.getProperty("os.arch")
+        + " (Plasm ships its native library for linux-x86_64 only)"
+        + (t == null ? "" : ": " + t);
   }
 
   private void start() throws IOException {
@@ -183,17 +201,23 @@ final class QuicEndpoints implements AutoCloseable {
         throw new IOException(unavailable());
       }
       certificate = Libp2pCertificate.create(settings.identity(), CERTIFICATE_VALIDITY);
-      serverContext = QuicSslContextBuilder.forServer(certificate.privateKey(), null, certificate.certificate())
-          .trustManager(new Libp2pTrustManager(serverVerdict))
-          .clientAuth(ClientAuth.REQUIRE)
-          .applicationProtocols(ALPN)
-          .build();
-      group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("libp2p-quic", true), NioIoHandler.newFactory());
+      serverContext =
+          QuicSslContextBuilder.forServer(certificate.privateKey(), null, certificate.certificate())
+              .trustManager(new Libp2pTrustManager(serverVerdict))
+              .clientAuth(ClientAuth.REQUIRE)
+              .applicationProtocols(ALPN)
+              .build();
+      group =
+          new MultiThreadIoEventLoopGroup(
+              1, new DefaultThreadFactory("libp2p-quic", true), NioIoHandler.newFactory());
     }
   }
 
   private <B extends QuicCodecBuilder<B>> B transportParameters(B b) {
-    long idle = Math.max(30_000, settings.yamux().keepAliveInterval().plus(settings.yamux().pingTimeout()).toMillis());
+    long idle =
+        Math.max(
+            30_000,
+            settings.yamux().keepAliveInterval().plus(settings.yamux().pingTimeout()).toMillis());
     return b.maxIdleTimeout(idle, TimeUnit.MILLISECONDS)
         .initialMaxData(CONNECTION_WINDOW)
         .initialMaxStreamDataBidirectionalLocal(STREAM_WINDOW)
@@ -216,29 +240,34 @@ final class QuicEndpoints implements AutoCloseable {
         throw new IOException("UDP " + bind + " is in use: " + e.getMessage(), e);
       }
     }
-    ChannelHandler codec = transportParameters(new QuicServerCodecBuilder())
-        .sslEngineProvider(ch -> {
-          QuicSslEngine e = serverContext.newEngine(ch.alloc());
-          serverEngines.put(e, ch);
-          ch.closeFuture().addListener(f -> serverEngines.remove(e));
-          return e;
-        })
-        .tokenHandler(NO_RETRY)
-        .handler(inboundHandler)
-        .streamHandler(streamInit)
-        .build();
-    ChannelFuture f = udpBootstrap(bind.getAddress())
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel ch) {
-            // First in line, so that punch packets written from its context skip the QUIC codec.
-            ch.pipeline().addLast(PUNCH, new ChannelOutboundHandlerAdapter());
-            ch.pipeline().addLast(codec);
-          }
-        })
-        .bind(bind);
+    ChannelHandler codec =
+        transportParameters(new QuicServerCodecBuilder())
+            .sslEngineProvider(
+                ch -> {
+                  QuicSslEngine e = serverContext.newEngine(ch.alloc());
+                  serverEngines.put(e, ch);
+                  ch.closeFuture().addListener(f -> serverEngines.remove(e));
+                  return e;
+                })
+            .tokenHandler(NO_RETRY)
+            .handler(inboundHandler)
+            .streamHandler(streamInit)
+            .build();
+    ChannelFuture f =
+        udpBootstrap(bind.getAddress())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    // First in line, so that punch packets written from its context skip the QUIC
+                    // codec.
+                    ch.pipeline().addLast(PUNCH, new ChannelOutboundHandlerAdapter());
+                    ch.pipeline().addLast(codec);
+                  }
+                })
+            .bind(bind);
     Channel ch = await(f, "listening on UDP " + bind);
     listeners.add(ch);
     InetSocketAddress local = (InetSocketAddress) ch.localAddress();
@@ -254,18 +283,26 @@ final class QuicEndpoints implements AutoCloseable {
    * in). Returns false if we have no QUIC listener of {@code target}'s family.
    */
   boolean punch(InetSocketAddress target, int count, java.util.function.BooleanSupplier stop) {
-    Channel listener = listeners.stream()
-        .filter(l -> (((InetSocketAddress) l.localAddress()).getAddress() instanceof Inet4Address) == (target.getAddress() instanceof Inet4Address))
-        .findFirst().orElse(null);
+    Channel listener =
+        listeners.stream()
+            .filter(
+                l ->
+                    (((InetSocketAddress) l.localAddress()).getAddress() instanceof Inet4Address)
+                        == (target.getAddress() instanceof Inet4Address))
+            .findFirst()
+            .orElse(null);
     if (listener == null) {
       return false;
     }
     ChannelHandlerContext ctx = listener.pipeline().context(PUNCH);
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
     for (int i = 0; i < count && !stop.getAsBoolean() && listener.isActive(); i++) {
       byte[] junk = new byte[64 + random.nextInt(64)];
       random.nextBytes(junk);
-      ctx.writeAndFlush(new io.netty.channel.socket.DatagramPacket(io.netty.buffer.Unpooled.wrappedBuffer(junk), target));
+      ctx.writeAndFlush(
+          new io.netty.channel.socket.DatagramPacket(
+              io.netty.buffer.Unpooled.wrappedBuffer(junk), target));
       try {
         Thread.sleep(10 + random.nextInt(190)); // the spec's 10 to 200 ms
       } catch (InterruptedException e) {
@@ -281,28 +318,29 @@ final class QuicEndpoints implements AutoCloseable {
     return List.copyOf(bound);
   }
 
-  private final Libp2pTrustManager.Verdict serverVerdict = new Libp2pTrustManager.Verdict() {
-    @Override
-    public void verified(SSLEngine engine, PeerPublicKey key) {
-      Inbound in = inbound(engine);
-      if (in != null) {
-        in.key = key;
-      }
-    }
+  private final Libp2pTrustManager.Verdict serverVerdict =
+      new Libp2pTrustManager.Verdict() {
+        @Override
+        public void verified(SSLEngine engine, PeerPublicKey key) {
+          Inbound in = inbound(engine);
+          if (in != null) {
+            in.key = key;
+          }
+        }
 
-    @Override
-    public void refused(SSLEngine engine, String why) {
-      Inbound in = inbound(engine);
-      if (in != null) {
-        in.refused = why;
-      }
-    }
+        @Override
+        public void refused(SSLEngine engine, String why) {
+          Inbound in = inbound(engine);
+          if (in != null) {
+            in.refused = why;
+          }
+        }
 
-    private Inbound inbound(SSLEngine engine) {
-      QuicChannel ch = engine == null ? null : serverEngines.get(engine);
-      return ch == null ? null : ch.attr(INBOUND).get();
-    }
-  };
+        private Inbound inbound(SSLEngine engine) {
+          QuicChannel ch = engine == null ? null : serverEngines.get(engine);
+          return ch == null ? null : ch.attr(INBOUND).get();
+        }
+      };
 
   /** Admits each inbound QUIC connection and registers it once its handshake is done. */
   @ChannelHandler.Sharable
@@ -336,7 +374,8 @@ final class QuicEndpoints implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(Level.DEBUG, "QUIC connection {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
+      LOG.log(
+          Level.DEBUG, "QUIC connection {0}: {1}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     }
   }
@@ -347,9 +386,13 @@ final class QuicEndpoints implements AutoCloseable {
     if (in.handshake == null || in.active) {
       return;
     }
-    Exception e = in.refused != null ? new HandshakeException(in.refused)
-        : in.handshake.expired() ? new SocketTimeoutException("QUIC handshake timed out")
-        : new IOException("the QUIC handshake ended before completing (no or an unusable client certificate, or the peer gave up)");
+    Exception e =
+        in.refused != null
+            ? new HandshakeException(in.refused)
+            : in.handshake.expired()
+                ? new SocketTimeoutException("QUIC handshake timed out")
+                : new IOException(
+                    "the QUIC handshake ended before completing (no or an unusable client certificate, or the peer gave up)");
     host.inboundFailed(in.handshake, in.from, e);
     in.handshake.close();
   }
@@ -387,7 +430,8 @@ final class QuicEndpoints implements AutoCloseable {
     public void verified(SSLEngine engine, PeerPublicKey k) throws CertificateException {
       if (!k.peerId().equals(expected)) {
         mismatch = k.peerId();
-        throw new CertificateException("dialed " + expected + " but the certificate is " + k.peerId() + "'s");
+        throw new CertificateException(
+            "dialed " + expected + " but the certificate is " + k.peerId() + "'s");
       }
       key = k;
     }
@@ -409,7 +453,9 @@ final class QuicEndpoints implements AutoCloseable {
     ConnectionManager.Handshake h = manager.beginOutbound(() -> udp.close(), target);
     try (h) {
       QuicChannel ch = handshake(udp, target, verdict, h::expired);
-      QuicConnection c = new QuicConnection(host, this, ch, verdict.key, target, (InetSocketAddress) udp.localAddress(), true);
+      QuicConnection c =
+          new QuicConnection(
+              host, this, ch, verdict.key, target, (InetSocketAddress) udp.localAddress(), true);
       ConnectionImpl use = host.register(c, h);
       connectionFuture(ch).complete(c);
       return use;
@@ -430,7 +476,8 @@ final class QuicEndpoints implements AutoCloseable {
     DialVerdict verdict = new DialVerdict(expected);
     Channel udp = openUdp(verdict, true, target, null);
     try {
-      handshake(udp, target, verdict, () -> false).close(true, 0, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+      handshake(udp, target, verdict, () -> false)
+          .close(true, 0, io.netty.buffer.Unpooled.EMPTY_BUFFER);
     } finally {
       udp.close();
     }
@@ -440,7 +487,9 @@ final class QuicEndpoints implements AutoCloseable {
   private QuicSslContext clientContext(boolean probe) {
     synchronized (startLock) {
       if (probe && probeContext == null) {
-        probeCertificate = Libp2pCertificate.create(dev.plasm.identity.NodeIdentity.ephemeral(), CERTIFICATE_VALIDITY);
+        probeCertificate =
+            Libp2pCertificate.create(
+                dev.plasm.identity.NodeIdentity.ephemeral(), CERTIFICATE_VALIDITY);
         probeContext = buildClientContext(probeCertificate);
       } else if (!probe && clientContext == null) {
         clientContext = buildClientContext(certificate);
@@ -457,38 +506,50 @@ final class QuicEndpoints implements AutoCloseable {
         .build();
   }
 
-  private Channel openUdp(DialVerdict verdict, boolean probe, InetSocketAddress target, InetSocketAddress local)
+  private Channel openUdp(
+      DialVerdict verdict, boolean probe, InetSocketAddress target, InetSocketAddress local)
       throws IOException {
     QuicSslContext ctx = clientContext(probe);
     // No SNI: tls.md forbids clients to send one (the engine gets no peer host). The engine is
     // tied to this dial's verdict, which knows the peer id the dial expects.
-    ChannelHandler codec = transportParameters(new QuicClientCodecBuilder())
-        .sslEngineProvider(ch -> {
-          io.netty.handler.codec.quic.QuicSslEngine engine = ctx.newEngine(ch.alloc());
-          dialVerdicts.put(engine, verdict);
-          ch.closeFuture().addListener(f -> dialVerdicts.remove(engine));
-          return engine;
-        })
-        .build();
+    ChannelHandler codec =
+        transportParameters(new QuicClientCodecBuilder())
+            .sslEngineProvider(
+                ch -> {
+                  io.netty.handler.codec.quic.QuicSslEngine engine = ctx.newEngine(ch.alloc());
+                  dialVerdicts.put(engine, verdict);
+                  ch.closeFuture().addListener(f -> dialVerdicts.remove(engine));
+                  return engine;
+                })
+            .build();
     Bootstrap b = udpBootstrap(target.getAddress()).handler(codec);
     ChannelFuture udpFuture;
     if (local != null) {
-      b.option(ChannelOption.SO_REUSEADDR, true).option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+      b.option(ChannelOption.SO_REUSEADDR, true)
+          .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
       udpFuture = b.connect(target, local);
     } else {
-      udpFuture = b.bind(new InetSocketAddress(target.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", 0));
+      udpFuture =
+          b.bind(
+              new InetSocketAddress(
+                  target.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", 0));
     }
     return await(udpFuture, "opening a UDP socket to " + target);
   }
 
-  private QuicChannel handshake(Channel udp, InetSocketAddress target, DialVerdict verdict,
-      java.util.function.BooleanSupplier expired) throws IOException {
+  private QuicChannel handshake(
+      Channel udp,
+      InetSocketAddress target,
+      DialVerdict verdict,
+      java.util.function.BooleanSupplier expired)
+      throws IOException {
     PeerId expected = verdict.expected;
-    Future<QuicChannel> qf = QuicChannel.newBootstrap(udp)
-        .handler(new ChannelInboundHandlerAdapter())
-        .streamHandler(streamInit)
-        .remoteAddress(target)
-        .connect();
+    Future<QuicChannel> qf =
+        QuicChannel.newBootstrap(udp)
+            .handler(new ChannelInboundHandlerAdapter())
+            .streamHandler(streamInit)
+            .remoteAddress(target)
+            .connect();
     boolean done;
     try {
       done = qf.await(settings.handshakeTimeout().toMillis());
@@ -505,8 +566,14 @@ final class QuicEndpoints implements AutoCloseable {
         throw new HandshakeException(verdict.refused);
       }
       if (!done || expired.getAsBoolean()) {
-        throw new SocketTimeoutException("no QUIC handshake with " + expected + " at " + target + " within "
-            + settings.handshakeTimeout().toMillis() + " ms");
+        throw new SocketTimeoutException(
+            "no QUIC handshake with "
+                + expected
+                + " at "
+                + target
+                + " within "
+                + settings.handshakeTimeout().toMillis()
+                + " ms");
       }
       throw new IOException("QUIC dial to " + target + " failed: " + qf.cause(), qf.cause());
     }
@@ -522,7 +589,8 @@ final class QuicEndpoints implements AutoCloseable {
     }
     if (verdict.key == null) {
       ch.close();
-      throw new HandshakeException("the QUIC peer at " + target + " presented no libp2p certificate");
+      throw new HandshakeException(
+          "the QUIC peer at " + target + " presented no libp2p certificate");
     }
     return ch;
   }
@@ -536,10 +604,17 @@ final class QuicEndpoints implements AutoCloseable {
    */
   private static PeerPublicKey resumedKey(QuicChannel ch) {
     try {
-      javax.net.ssl.SSLSession session = ch.sslEngine() == null ? null : ch.sslEngine().getSession();
-      return session == null ? null : Libp2pCertificate.verify(session.getPeerCertificates(), java.time.Instant.now());
+      javax.net.ssl.SSLSession session =
+          ch.sslEngine() == null ? null : ch.sslEngine().getSession();
+      return session == null
+          ? null
+          : Libp2pCertificate.verify(session.getPeerCertificates(), java.time.Instant.now());
     } catch (javax.net.ssl.SSLPeerUnverifiedException | RuntimeException e) {
-      LOG.log(Level.DEBUG, "QUIC connection {0}: no certificate in the resumed session: {1}", ch.remoteSocketAddress(), e.toString());
+      LOG.log(
+          Level.DEBUG,
+          "QUIC connection {0}: no certificate in the resumed session: {1}",
+          ch.remoteSocketAddress(),
+          e.toString());
       return null;
     }
   }
@@ -549,9 +624,13 @@ final class QuicEndpoints implements AutoCloseable {
    * would report and expand as {@code ::}, and would not share an IPv4 listener's port.
    */
   private Bootstrap udpBootstrap(InetAddress address) {
-    io.netty.channel.socket.SocketProtocolFamily family = address instanceof Inet4Address
-        ? io.netty.channel.socket.SocketProtocolFamily.INET : io.netty.channel.socket.SocketProtocolFamily.INET6;
-    return new Bootstrap().group(group).channelFactory(() -> new NioDatagramChannel(family))
+    io.netty.channel.socket.SocketProtocolFamily family =
+        address instanceof Inet4Address
+            ? io.netty.channel.socket.SocketProtocolFamily.INET
+            : io.netty.channel.socket.SocketProtocolFamily.INET6;
+    return new Bootstrap()
+        .group(group)
+        .channelFactory(() -> new NioDatagramChannel(family))
         .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
         .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER);
   }
@@ -590,13 +669,15 @@ final class QuicEndpoints implements AutoCloseable {
       if (!s.isLocalCreated()) {
         // A stream may arrive before the connection is registered; it waits (buffered, and held
         // back by flow control) until then.
-        connectionFuture(s.parent()).whenComplete((c, t) -> {
-          if (c != null) {
-            c.acceptInbound(a);
-          } else {
-            a.reset();
-          }
-        });
+        connectionFuture(s.parent())
+            .whenComplete(
+                (c, t) -> {
+                  if (c != null) {
+                    c.acceptInbound(a);
+                  } else {
+                    a.reset();
+                  }
+                });
       }
     }
   }
@@ -617,7 +698,8 @@ final class QuicEndpoints implements AutoCloseable {
     try {
       if (!f.await(settings.dialTimeout().toMillis())) {
         f.channel().close();
-        throw new SocketTimeoutException(what + " took longer than " + settings.dialTimeout().toMillis() + " ms");
+        throw new SocketTimeoutException(
+            what + " took longer than " + settings.dialTimeout().toMillis() + " ms");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

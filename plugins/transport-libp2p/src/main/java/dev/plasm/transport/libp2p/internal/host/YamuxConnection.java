@@ -21,16 +21,35 @@ final class YamuxConnection extends ConnectionImpl {
    * @param transport what the session closes when it ends (the socket, or the relay stream)
    * @param carrier {@code tcp} or {@code relay}
    */
-  YamuxConnection(HostCore host, Closeable transport, Multiaddr remoteAddr, Multiaddr localAddr, InetAddress remoteIp,
-      NoiseHandshake.Result secured, boolean outbound, boolean muxerInlined, String carrier) {
+  YamuxConnection(
+      HostCore host,
+      Closeable transport,
+      Multiaddr remoteAddr,
+      Multiaddr localAddr,
+      InetAddress remoteIp,
+      NoiseHandshake.Result secured,
+      boolean outbound,
+      boolean muxerInlined,
+      String carrier) {
     super(host, secured.remotePeer(), secured.remoteKey(), remoteAddr, localAddr, outbound);
     this.remoteIp = remoteIp;
     this.muxerInlined = muxerInlined;
     this.carrier = carrier;
     String id = secured.remotePeer().toString();
-    String label = (outbound ? "to " : "from ") + id.substring(Math.max(0, id.length() - 8)) + "@" + remoteAddr;
-    this.session = new YamuxSession(secured.channel().input(), secured.channel().output(), transport, outbound,
-        host.settings().yamux(), this::onInboundStream, label);
+    String label =
+        (outbound ? "to " : "from ")
+            + id.substring(Math.max(0, id.length() - 8))
+            + "@"
+            + remoteAddr;
+    this.session =
+        new YamuxSession(
+            secured.channel().input(),
+            secured.channel().output(),
+            transport,
+            outbound,
+            host.settings().yamux(),
+            this::onInboundStream,
+            label);
   }
 
   @Override

@@ -99,7 +99,9 @@ public final class KadKey implements Comparable<KadKey> {
     }
     for (byte b : key) {
       if (b < 0x20 || b > 0x7E) {
-        return "0x" + HexFormat.of().formatHex(key, 0, Math.min(key.length, 40)) + (key.length > 40 ? "…" : "");
+        return "0x"
+            + HexFormat.of().formatHex(key, 0, Math.min(key.length, 40))
+            + (key.length > 40 ? "…" : "");
       }
     }
     String s = new String(key, StandardCharsets.US_ASCII);

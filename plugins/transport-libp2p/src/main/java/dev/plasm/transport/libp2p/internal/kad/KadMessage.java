@@ -20,18 +20,26 @@ import java.util.Objects;
  * <p>Decoding enforces caps on everything a peer controls: peers per list, addresses per peer,
  * and the sizes of ids, addresses and keys. The message itself is capped before it is read.
  */
-public record KadMessage(Type type, byte[] key, Record record, List<Peer> closerPeers, List<Peer> providerPeers) {
+public record KadMessage(
+    Type type, byte[] key, Record record, List<Peer> closerPeers, List<Peer> providerPeers) {
   /** Peers per list beyond this make the message malformed. */
   public static final int MAX_PEERS = 64;
+
   /** Addresses per peer beyond this are dropped. */
   public static final int MAX_ADDRS = 32;
+
   public static final int MAX_KEY = 1024;
   private static final int MAX_ID = 128;
   private static final DateTimeFormatter RFC3339_NANOS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   public enum Type {
-    PUT_VALUE(0), GET_VALUE(1), ADD_PROVIDER(2), GET_PROVIDERS(3), FIND_NODE(4), PING(5);
+    PUT_VALUE(0),
+    GET_VALUE(1),
+    ADD_PROVIDER(2),
+    GET_PROVIDERS(3),
+    FIND_NODE(4),
+    PING(5);
 
     final int code;
 
@@ -51,6 +59,7 @@ public record KadMessage(Type type, byte[] key, Record record, List<Peer> closer
 
   /** {@code ConnectionType}: NOT_CONNECTED 0, CONNECTED 1, CAN_CONNECT 2, CANNOT_CONNECT 3. */
   public static final int NOT_CONNECTED = 0;
+
   public static final int CONNECTED = 1;
 
   /** A {@code Peer}: binary peer id, binary multiaddrs and connection state. */
@@ -98,7 +107,9 @@ public record KadMessage(Type type, byte[] key, Record record, List<Peer> closer
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Record r && Arrays.equals(key, r.key) && Arrays.equals(value, r.value)
+      return o instanceof Record r
+          && Arrays.equals(key, r.key)
+          && Arrays.equals(value, r.value)
           && Objects.equals(timeReceived, r.timeReceived);
     }
 
@@ -174,7 +185,8 @@ public record KadMessage(Type type, byte[] key, Record record, List<Peer> closer
         case 2 -> {
           key = r.bytes();
           if (key.length > MAX_KEY) {
-            throw new MalformedMessageException("kad key of " + key.length + " bytes exceeds " + MAX_KEY);
+            throw new MalformedMessageException(
+                "kad key of " + key.length + " bytes exceeds " + MAX_KEY);
           }
         }
         case 3 -> record = Record.decode(r.bytes());
@@ -229,8 +241,12 @@ public record KadMessage(Type type, byte[] key, Record record, List<Peer> closer
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof KadMessage m && type == m.type && Arrays.equals(key, m.key) && Objects.equals(record, m.record)
-        && closerPeers.equals(m.closerPeers) && providerPeers.equals(m.providerPeers);
+    return o instanceof KadMessage m
+        && type == m.type
+        && Arrays.equals(key, m.key)
+        && Objects.equals(record, m.record)
+        && closerPeers.equals(m.closerPeers)
+        && providerPeers.equals(m.providerPeers);
   }
 
   @Override
@@ -240,7 +256,15 @@ public record KadMessage(Type type, byte[] key, Record record, List<Peer> closer
 
   @Override
   public String toString() {
-    return "KadMessage[" + type + " " + KadKey.printable(key) + (record != null ? " " + record : "")
-        + " closer=" + closerPeers.size() + " providers=" + providerPeers.size() + "]";
+    return "KadMessage["
+        + type
+        + " "
+        + KadKey.printable(key)
+        + (record != null ? " " + record : "")
+        + " closer="
+        + closerPeers.size()
+        + " providers="
+        + providerPeers.size()
+        + "]";
   }
 }

@@ -57,20 +57,29 @@ import java.util.function.Consumer;
  */
 public final class KadNode implements AutoCloseable {
   static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.kad");
+
   /** Lookups stop early for values once this many peers returned one. */
   private static final int VALUE_QUORUM = 3;
+
   /** Candidates a lookup remembers at most; further closer peers are ignored. */
   private static final int MAX_LOOKUP_CANDIDATES = 2000;
+
   private static final int MAX_PENDING_EVICTION_CHECKS = 8;
+
   /** Buckets refreshed at most: bucket i holds 2^-(i+1) of the key space, so deeper ones are empty. */
   private static final int MAX_REFRESH_CPL = 15;
+
   static final int KEEP_CONNECTED_SECONDS = 30;
+
   /** Below this many routing-table peers, each keep-connected round also looks ourselves up. */
   private static final int LOW_TABLE = 10;
+
   /** Dials the keep-connected round runs at once. */
   private static final int KEEP_CONNECTED_PARALLEL = 8;
+
   /** The shortest a lookup waits for one peer before going on without it. */
   private static final Duration MIN_PATIENCE = Duration.ofSeconds(2);
+
   private static final String PROTECT_CLOSE = "kad-closest";
   private static final String PROTECT_SEED = "kad-bootstrap";
 
@@ -92,15 +101,19 @@ public final class KadNode implements AutoCloseable {
   private final Consumer<PeerId> unresponsiveListener = this::onUnresponsive;
   private final Consumer<Duration> resumeListener = this::onResume;
   private final AdaptiveTimeout patience;
+
   /** Bootstrap peers, from the settings and from {@link #bootstrap} calls, re-dialed when lost. */
   private final List<Multiaddr> seeds = new CopyOnWriteArrayList<>();
+
   /** The peers we protect as our k closest, to unprotect those that are no longer. */
   private final Set<PeerId> protectedClose = ConcurrentHashMap.newKeySet();
+
   private final Semaphore keepConnectedRunning = new Semaphore(1);
   private final SecureRandom random = new SecureRandom();
   private final AtomicLong inboundRequests = new AtomicLong();
   private final AtomicLong refusedRequests = new AtomicLong();
   private volatile boolean closed;
+
   /** Server mode: we serve the protocol and announce it; in client mode we only ask. */
   private volatile boolean server = true;
 
@@ -113,7 +126,9 @@ public final class KadNode implements AutoCloseable {
     this.table = new RoutingTable(selfKey, settings.k());
     this.validator = new RecordValidator(settings.namespace(), settings.maxValueSize());
     this.records = new RecordStore(validator, settings.maxRecords(), settings.recordTtl());
-    this.providers = new ProviderStore(settings.maxProviderKeys(), settings.maxProvidersPerKey(), settings.providerTtl());
+    this.providers =
+        new ProviderStore(
+            settings.maxProviderKeys(), settings.maxProvidersPerKey(), settings.providerTtl());
     this.inbound = new Semaphore(settings.maxInboundStreams());
     this.patience = new AdaptiveTimeout(MIN_PATIENCE, settings.requestTimeout());
     this.seeds.addAll(settings.bootstrapPeers());
@@ -132,17 +147,23 @@ public final class KadNode implements AutoCloseable {
       c.identifyInfo().ifPresent(info -> onIdentify(c, info));
     }
     periodic("kad-refresh", settings.refreshInterval(), this::refresh);
-    periodic("kad-keep-connected", Duration.ofSeconds(KEEP_CONNECTED_SECONDS), () -> keepConnected(false));
+    periodic(
+        "kad-keep-connected",
+        Duration.ofSeconds(KEEP_CONNECTED_SECONDS),
+        () -> keepConnected(false));
     periodic("kad-republish", settings.republishInterval(), this::republish);
     Duration sweep = min(Duration.ofMinutes(1), min(settings.recordTtl(), settings.providerTtl()));
-    periodic("kad-expiry", sweep, () -> {
-      Instant now = Instant.now();
-      int r = records.sweep(now);
-      int p = providers.sweep(now);
-      if (r + p > 0) {
-        LOG.log(Level.DEBUG, "expired {0} records and {1} provider records", r, p);
-      }
-    });
+    periodic(
+        "kad-expiry",
+        sweep,
+        () -> {
+          Instant now = Instant.now();
+          int r = records.sweep(now);
+          int p = providers.sweep(now);
+          if (r + p > 0) {
+            LOG.log(Level.DEBUG, "expired {0} records and {1} provider records", r, p);
+          }
+        });
   }
 
   public RoutingTable routingTable() {
@@ -202,7 +223,11 @@ public final class KadNode implements AutoCloseable {
     if (info.protocols().contains(settings.protocol())) {
       addPeer(c.remotePeer(), info.listenAddrs());
     } else if (table.remove(c.remotePeer())) {
-      LOG.log(Level.DEBUG, "{0} no longer serves {1}; removed from the routing table", c.remotePeer(), settings.protocol());
+      LOG.log(
+          Level.DEBUG,
+          "{0} no longer serves {1}; removed from the routing table",
+          c.remotePeer(),
+          settings.protocol());
     }
   }
 
@@ -272,27 +297,42 @@ public final class KadNode implements AutoCloseable {
       List<Thread> dials = new ArrayList<>();
       for (Map.Entry<PeerId, List<Multiaddr>> d : toDial.entrySet()) {
         slots.acquireUninterruptibly();
-        dials.add(Thread.ofVirtual().name("kad-redial " + d.getKey()).start(() -> {
-          try {
-            host.dial(d.getKey(), d.getValue());
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "kad: could not reconnect to {0}: {1}", d.getKey(), e.toString());
-            if (table.remove(d.getKey())) {
-              lost.incrementAndGet();
-            }
-          } finally {
-            slots.release();
-          }
-        }));
+        dials.add(
+            Thread.ofVirtual()
+                .name("kad-redial " + d.getKey())
+                .start(
+                    () -> {
+                      try {
+                        host.dial(d.getKey(), d.getValue());
+                      } catch (IOException | RuntimeException e) {
+                        LOG.log(
+                            Level.DEBUG,
+                            "kad: could not reconnect to {0}: {1}",
+                            d.getKey(),
+                            e.toString());
+                        if (table.remove(d.getKey())) {
+                          lost.incrementAndGet();
+                        }
+                      } finally {
+                        slots.release();
+                      }
+                    }));
       }
       for (Thread t : dials) {
         t.join();
       }
       if (!toDial.isEmpty() || resumed) {
-        LOG.log(resumed ? Level.INFO : Level.DEBUG, "kad: {0}: reconnected to {1} of {2} peers; routing table {3}",
-            resumed ? "after a pause" : "keeping connected", toDial.size() - lost.get(), toDial.size(), table.size());
+        LOG.log(
+            resumed ? Level.INFO : Level.DEBUG,
+            "kad: {0}: reconnected to {1} of {2} peers; routing table {3}",
+            resumed ? "after a pause" : "keeping connected",
+            toDial.size() - lost.get(),
+            toDial.size(),
+            table.size());
       }
-      if (resumed || lost.get() > 0 || (table.size() < settings.k() && !seeds.isEmpty() && !toDial.isEmpty())) {
+      if (resumed
+          || lost.get() > 0
+          || (table.size() < settings.k() && !seeds.isEmpty() && !toDial.isEmpty())) {
         refresh();
       } else if (table.size() < Math.min(settings.k(), LOW_TABLE)) {
         // Few peers (a small network, or one still forming): a self lookup finds those that
@@ -317,19 +357,21 @@ public final class KadNode implements AutoCloseable {
       return;
     }
     RoutingTable.Entry oldest = r.oldest();
-    Thread.startVirtualThread(() -> {
-      try {
-        Connection c = connect(oldest.peer(), oldest.addrs());
-        host.ping(c);
-        table.add(oldest.peer(), List.of(), Instant.now()); // alive: refreshed, the newcomer waits
-      } catch (IOException | RuntimeException e) {
-        if (table.replace(oldest, peer, dialable, Instant.now())) {
-          LOG.log(Level.DEBUG, "evicted unresponsive {0} for {1}", oldest.peer(), peer);
-        }
-      } finally {
-        evictionChecks.release();
-      }
-    });
+    Thread.startVirtualThread(
+        () -> {
+          try {
+            Connection c = connect(oldest.peer(), oldest.addrs());
+            host.ping(c);
+            table.add(
+                oldest.peer(), List.of(), Instant.now()); // alive: refreshed, the newcomer waits
+          } catch (IOException | RuntimeException e) {
+            if (table.replace(oldest, peer, dialable, Instant.now())) {
+              LOG.log(Level.DEBUG, "evicted unresponsive {0} for {1}", oldest.peer(), peer);
+            }
+          } finally {
+            evictionChecks.release();
+          }
+        });
   }
 
   /** The addresses worth keeping and passing on: TCP, QUIC and relayed ones, without the peer's own id. */
@@ -337,7 +379,9 @@ public final class KadNode implements AutoCloseable {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr a : addrs) {
       Multiaddr bare = a.withoutPeerId(); // a relayed address keeps its relay's /p2p/ part
-      if ((bare.isTcp() || bare.isQuic() || bare.isCircuit()) && !out.contains(bare) && out.size() < KadMessage.MAX_ADDRS) {
+      if ((bare.isTcp() || bare.isQuic() || bare.isCircuit())
+          && !out.contains(bare)
+          && out.size() < KadMessage.MAX_ADDRS) {
         out.add(bare);
       }
     }
@@ -350,8 +394,11 @@ public final class KadNode implements AutoCloseable {
     PeerId from = s.connection().remotePeer();
     if (!inbound.tryAcquire()) {
       refusedRequests.incrementAndGet();
-      LOG.log(Level.WARNING, "resetting a kad stream from {0}: {1} inbound kad streams already open",
-          from, settings.maxInboundStreams());
+      LOG.log(
+          Level.WARNING,
+          "resetting a kad stream from {0}: {1} inbound kad streams already open",
+          from,
+          settings.maxInboundStreams());
       s.reset();
       return;
     }
@@ -373,9 +420,15 @@ public final class KadNode implements AutoCloseable {
           req = KadMessage.decode(raw);
           inboundRequests.incrementAndGet();
           resp = handle(s.connection(), req);
-        } catch (RecordValidator.InvalidRecordException | MalformedMessageException | RefusedException e) {
+        } catch (RecordValidator.InvalidRecordException
+            | MalformedMessageException
+            | RefusedException e) {
           refusedRequests.incrementAndGet();
-          LOG.log(Level.INFO, "kad: refused a request from {0}, resetting the stream: {1}", from, e.getMessage());
+          LOG.log(
+              Level.INFO,
+              "kad: refused a request from {0}, resetting the stream: {1}",
+              from,
+              e.getMessage());
           s.reset();
           return;
         }
@@ -385,7 +438,11 @@ public final class KadNode implements AutoCloseable {
       }
     } catch (MalformedMessageException e) {
       refusedRequests.incrementAndGet();
-      LOG.log(Level.INFO, "kad: refused a request from {0}, resetting the stream: {1}", from, e.getMessage());
+      LOG.log(
+          Level.INFO,
+          "kad: refused a request from {0}, resetting the stream: {1}",
+          from,
+          e.getMessage());
       s.reset();
     } finally {
       inbound.release();
@@ -402,14 +459,18 @@ public final class KadNode implements AutoCloseable {
           closer.add(selfPeer());
         }
         closer.addAll(closerPeers(req.key(), from));
-        connectedTarget(req.key(), from).filter(p -> closer.stream().noneMatch(q -> q.id().equals(p.id()))).ifPresent(closer::add);
+        connectedTarget(req.key(), from)
+            .filter(p -> closer.stream().noneMatch(q -> q.id().equals(p.id())))
+            .ifPresent(closer::add);
         yield req.withPeers(closer, List.of());
       }
       case GET_VALUE -> {
         requireKey(req);
         Optional<RecordStore.Stored> held = records.get(req.key(), now);
-        KadMessage.Record rec = held.map(r -> KadMessage.Record.of(r.key(), r.value(), r.received())).orElse(null);
-        yield new KadMessage(Type.GET_VALUE, req.key(), rec, closerPeers(req.key(), from), List.of());
+        KadMessage.Record rec =
+            held.map(r -> KadMessage.Record.of(r.key(), r.value(), r.received())).orElse(null);
+        yield new KadMessage(
+            Type.GET_VALUE, req.key(), rec, closerPeers(req.key(), from), List.of());
       }
       case PUT_VALUE -> {
         requireKey(req);
@@ -440,7 +501,11 @@ public final class KadNode implements AutoCloseable {
             addrs = dialable(c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of()));
           }
           if (!providers.add(req.key(), from, addrs, now)) {
-            LOG.log(Level.INFO, "kad: provider cap reached, not storing {0} for {1}", from, KadKey.printable(req.key()));
+            LOG.log(
+                Level.INFO,
+                "kad: provider cap reached, not storing {0} for {1}",
+                from,
+                KadKey.printable(req.key()));
           }
         }
         yield null; // no reply
@@ -448,8 +513,12 @@ public final class KadNode implements AutoCloseable {
       case GET_PROVIDERS -> {
         requireKey(req);
         List<Peer> found = new ArrayList<>();
-        for (ProviderStore.Provider p : providers.get(req.key(), settings.maxProvidersPerKey(), now)) {
-          found.add(p.peer().equals(self) ? selfPeer() : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
+        for (ProviderStore.Provider p :
+            providers.get(req.key(), settings.maxProvidersPerKey(), now)) {
+          found.add(
+              p.peer().equals(self)
+                  ? selfPeer()
+                  : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
         }
         yield req.withPeers(closerPeers(req.key(), from), found);
       }
@@ -479,7 +548,8 @@ public final class KadNode implements AutoCloseable {
 
   private List<Peer> closerPeers(byte[] key, PeerId exclude) {
     List<Peer> out = new ArrayList<>();
-    for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> p.equals(exclude))) {
+    for (RoutingTable.Entry e :
+        table.closest(KadKey.of(key), settings.k(), p -> p.equals(exclude))) {
       out.add(new Peer(e.peer(), e.addrs(), connectedness(e.peer())));
     }
     return out;
@@ -500,8 +570,10 @@ public final class KadNode implements AutoCloseable {
     if (target.equals(requester) || target.equals(self)) {
       return Optional.empty();
     }
-    return host.connection(target).flatMap(Connection::identifyInfo)
-        .map(i -> dialable(i.listenAddrs())).filter(a -> !a.isEmpty())
+    return host.connection(target)
+        .flatMap(Connection::identifyInfo)
+        .map(i -> dialable(i.listenAddrs()))
+        .filter(a -> !a.isEmpty())
         .map(a -> new Peer(target, a, KadMessage.CONNECTED));
   }
 
@@ -521,7 +593,10 @@ public final class KadNode implements AutoCloseable {
       return open.get();
     }
     List<Multiaddr> tryAddrs = new ArrayList<>(dialable(addrs));
-    table.get(peer).ifPresent(e -> e.addrs().stream().filter(a -> !tryAddrs.contains(a)).forEach(tryAddrs::add));
+    table
+        .get(peer)
+        .ifPresent(
+            e -> e.addrs().stream().filter(a -> !tryAddrs.contains(a)).forEach(tryAddrs::add));
     return host.dial(peer, tryAddrs);
   }
 
@@ -541,11 +616,19 @@ public final class KadNode implements AutoCloseable {
         if (!existing || c.isOpen()) {
           throw e;
         }
-        LOG.log(Level.DEBUG, "kad: the connection to {0} was dead ({1}); dialing again", peer, e.toString());
+        LOG.log(
+            Level.DEBUG,
+            "kad: the connection to {0} was dead ({1}); dialing again",
+            peer,
+            e.toString());
         c = connect(peer, addrs);
         resp = exchange(c, peer, req);
       }
-      addPeer(peer, addrs.isEmpty() ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of()) : addrs);
+      addPeer(
+          peer,
+          addrs.isEmpty()
+              ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of())
+              : addrs);
       return resp;
     } catch (IOException | RuntimeException e) {
       if (table.remove(peer)) {
@@ -590,17 +673,21 @@ public final class KadNode implements AutoCloseable {
       return connected;
     }
     Peer[] found = new Peer[1];
-    List<Peer> answered = lookup(target.toBytes(), Type.FIND_NODE, (from, resp) -> {
-      for (Peer p : resp.closerPeers()) {
-        if (p.id().equals(target) && !dialable(p.addrs()).isEmpty()) {
-          synchronized (found) {
-            found[0] = new Peer(target, dialable(p.addrs()), connectedness(target));
-          }
-          return true;
-        }
-      }
-      return false;
-    });
+    List<Peer> answered =
+        lookup(
+            target.toBytes(),
+            Type.FIND_NODE,
+            (from, resp) -> {
+              for (Peer p : resp.closerPeers()) {
+                if (p.id().equals(target) && !dialable(p.addrs()).isEmpty()) {
+                  synchronized (found) {
+                    found[0] = new Peer(target, dialable(p.addrs()), connectedness(target));
+                  }
+                  return true;
+                }
+              }
+              return false;
+            });
     synchronized (found) {
       if (found[0] != null) {
         return Optional.of(found[0]);
@@ -615,23 +702,31 @@ public final class KadNode implements AutoCloseable {
     List<byte[]> values = new CopyOnWriteArrayList<>();
     records.get(key, Instant.now()).ifPresent(r -> values.add(r.value()));
     AtomicInteger fromPeers = new AtomicInteger();
-    lookup(key, Type.GET_VALUE, (from, resp) -> {
-      KadMessage.Record rec = resp.record();
-      if (rec == null) {
-        return false;
-      }
-      try {
-        if (!Arrays.equals(rec.key(), key)) {
-          throw new RecordValidator.InvalidRecordException("record for another key");
-        }
-        validator.validate(rec.key(), rec.value());
-      } catch (RecordValidator.InvalidRecordException e) {
-        LOG.log(Level.INFO, "kad: {0} returned an invalid record for {1}: {2}", from, KadKey.printable(key), e.getMessage());
-        return false;
-      }
-      values.add(rec.value());
-      return fromPeers.incrementAndGet() >= VALUE_QUORUM;
-    });
+    lookup(
+        key,
+        Type.GET_VALUE,
+        (from, resp) -> {
+          KadMessage.Record rec = resp.record();
+          if (rec == null) {
+            return false;
+          }
+          try {
+            if (!Arrays.equals(rec.key(), key)) {
+              throw new RecordValidator.InvalidRecordException("record for another key");
+            }
+            validator.validate(rec.key(), rec.value());
+          } catch (RecordValidator.InvalidRecordException e) {
+            LOG.log(
+                Level.INFO,
+                "kad: {0} returned an invalid record for {1}: {2}",
+                from,
+                KadKey.printable(key),
+                e.getMessage());
+            return false;
+          }
+          values.add(rec.value());
+          return fromPeers.incrementAndGet() >= VALUE_QUORUM;
+        });
     if (values.isEmpty()) {
       return Optional.empty();
     }
@@ -647,20 +742,29 @@ public final class KadNode implements AutoCloseable {
     validator.validate(key, value);
     RecordStore.PutResult local = records.put(key, value, Instant.now());
     if (local == RecordStore.PutResult.FULL) {
-      throw new Libp2pException("the local record store is full (" + settings.maxRecords() + " records)");
+      throw new Libp2pException(
+          "the local record store is full (" + settings.maxRecords() + " records)");
     }
     ownRecords.put(HexFormat.of().formatHex(key), new byte[][] {key.clone(), value.clone()});
     return sendValue(key, value);
   }
 
   private int sendValue(byte[] key, byte[] value) {
-    KadMessage req = new KadMessage(Type.PUT_VALUE, key, KadMessage.Record.of(key, value, Instant.now()), List.of(), List.of());
-    return fanOut(closestPeers(key), p -> {
-      KadMessage echo = rpc(p.id(), p.addrs(), req);
-      if (echo.record() == null || !Arrays.equals(echo.record().value(), value)) {
-        throw new IOException(p.id() + " did not echo the record");
-      }
-    });
+    KadMessage req =
+        new KadMessage(
+            Type.PUT_VALUE,
+            key,
+            KadMessage.Record.of(key, value, Instant.now()),
+            List.of(),
+            List.of());
+    return fanOut(
+        closestPeers(key),
+        p -> {
+          KadMessage echo = rpc(p.id(), p.addrs(), req);
+          if (echo.record() == null || !Arrays.equals(echo.record().value(), value)) {
+            throw new IOException(p.id() + " did not echo the record");
+          }
+        });
   }
 
   /** Announces us as a provider of {@code multihash} to the k closest peers; returns how many took it. */
@@ -672,7 +776,8 @@ public final class KadNode implements AutoCloseable {
   }
 
   private int announce(byte[] multihash) {
-    KadMessage req = new KadMessage(Type.ADD_PROVIDER, multihash, null, List.of(), List.of(selfPeer()));
+    KadMessage req =
+        new KadMessage(Type.ADD_PROVIDER, multihash, null, List.of(), List.of(selfPeer()));
     return fanOut(closestPeers(multihash), p -> rpc(p.id(), p.addrs(), req));
   }
 
@@ -681,19 +786,26 @@ public final class KadNode implements AutoCloseable {
     checkMultihash(multihash);
     Map<PeerId, Peer> found = new LinkedHashMap<>();
     for (ProviderStore.Provider p : providers.get(multihash, max, Instant.now())) {
-      found.put(p.peer(), p.peer().equals(self) ? selfPeer() : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
+      found.put(
+          p.peer(),
+          p.peer().equals(self)
+              ? selfPeer()
+              : new Peer(p.peer(), p.addrs(), connectedness(p.peer())));
     }
     if (found.size() < max) {
-      lookup(multihash, Type.GET_PROVIDERS, (from, resp) -> {
-        synchronized (found) {
-          for (Peer p : resp.providerPeers()) {
-            if (found.size() < max) {
-              found.putIfAbsent(p.id(), p);
+      lookup(
+          multihash,
+          Type.GET_PROVIDERS,
+          (from, resp) -> {
+            synchronized (found) {
+              for (Peer p : resp.providerPeers()) {
+                if (found.size() < max) {
+                  found.putIfAbsent(p.id(), p);
+                }
+              }
+              return found.size() >= max;
             }
-          }
-          return found.size() >= max;
-        }
-      });
+          });
     }
     synchronized (found) {
       return List.copyOf(found.values());
@@ -706,7 +818,8 @@ public final class KadNode implements AutoCloseable {
    */
   public int bootstrap(List<Multiaddr> extra) {
     for (Multiaddr a : extra) {
-      a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
+      a.peerId()
+          .orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
       if (!seeds.contains(a)) {
         seeds.add(a);
       }
@@ -715,7 +828,10 @@ public final class KadNode implements AutoCloseable {
     KadMessage req = KadMessage.request(Type.FIND_NODE, self.toBytes());
     List<Peer> seeds = new ArrayList<>();
     for (Multiaddr a : peers) {
-      PeerId id = a.peerId().orElseThrow(() -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
+      PeerId id =
+          a.peerId()
+              .orElseThrow(
+                  () -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
       try {
         core.protect(id, PROTECT_SEED); // the connection manager keeps seed connections when idle
         rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing table
@@ -739,7 +855,10 @@ public final class KadNode implements AutoCloseable {
    */
   void refreshBuckets(List<Peer> seeds) {
     List<RoutingTable.Entry> nearest = table.closest(selfKey, 1, p -> false);
-    int upTo = nearest.isEmpty() ? 1 : Math.min(table.bucketIndex(nearest.getFirst().key()), MAX_REFRESH_CPL);
+    int upTo =
+        nearest.isEmpty()
+            ? 1
+            : Math.min(table.bucketIndex(nearest.getFirst().key()), MAX_REFRESH_CPL);
     for (int cpl = 0; cpl < upTo && !closed; cpl++) {
       byte[] key = randomKeyWithPrefix(cpl);
       List<Peer> start = new ArrayList<>();
@@ -748,7 +867,8 @@ public final class KadNode implements AutoCloseable {
         try {
           start.addAll(rpc(s.id(), s.addrs(), req).closerPeers());
         } catch (IOException e) {
-          LOG.log(Level.DEBUG, "kad: seed {0} failed during bucket refresh: {1}", s.id(), e.toString());
+          LOG.log(
+              Level.DEBUG, "kad: seed {0} failed during bucket refresh: {1}", s.id(), e.toString());
         }
       }
       lookup(key, Type.FIND_NODE, (from, resp) -> false, start);
@@ -822,22 +942,24 @@ public final class KadNode implements AutoCloseable {
     AtomicInteger ok = new AtomicInteger();
     Semaphore finished = new Semaphore(0);
     for (Peer p : peers) {
-      Thread.startVirtualThread(() -> {
-        try {
-          task.run(p);
-          ok.incrementAndGet();
-        } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "kad: request to {0} failed: {1}", p.id(), e.toString());
-        } finally {
-          finished.release();
-        }
-      });
+      Thread.startVirtualThread(
+          () -> {
+            try {
+              task.run(p);
+              ok.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+              LOG.log(Level.DEBUG, "kad: request to {0} failed: {1}", p.id(), e.toString());
+            } finally {
+              finished.release();
+            }
+          });
     }
     long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
     long lastProgress = System.nanoTime();
     try {
       for (int remaining = peers.size(); remaining > 0; ) {
-        long left = Math.min(deadline, lastProgress + patience.current().toNanos()) - System.nanoTime();
+        long left =
+            Math.min(deadline, lastProgress + patience.current().toNanos()) - System.nanoTime();
         if (left <= 0) {
           break;
         }
@@ -861,38 +983,46 @@ public final class KadNode implements AutoCloseable {
     if (closed) {
       throw new Libp2pException("the DHT is closed");
     }
-    Lookup l = new Lookup(KadKey.of(key), settings.k(), settings.alpha(), MAX_LOOKUP_CANDIDATES, self);
+    Lookup l =
+        new Lookup(KadKey.of(key), settings.k(), settings.alpha(), MAX_LOOKUP_CANDIDATES, self);
     for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> false)) {
       l.offer(new Peer(e.peer(), e.addrs(), KadMessage.NOT_CONNECTED));
     }
     start.forEach(l::offer);
     KadMessage req = KadMessage.request(type, key);
-    return l.run(settings.queryTimeout(), patience::current, p -> {
-      KadMessage resp = rpc(p.id(), p.addrs(), req);
-      boolean stop = onResponse.accept(p.id(), resp);
-      return new Lookup.Result(resp.closerPeers(), stop);
-    });
+    return l.run(
+        settings.queryTimeout(),
+        patience::current,
+        p -> {
+          KadMessage resp = rpc(p.id(), p.addrs(), req);
+          boolean stop = onResponse.accept(p.id(), resp);
+          return new Lookup.Result(resp.closerPeers(), stop);
+        });
   }
 
   // ---- background ----
 
   private void periodic(String name, Duration interval, Runnable task) {
-    Thread t = Thread.ofVirtual().name(name + " " + self).start(() -> {
-      while (!closed) {
-        try {
-          Thread.sleep(interval);
-        } catch (InterruptedException e) {
-          return;
-        }
-        try {
-          task.run();
-        } catch (RuntimeException e) {
-          if (!closed) {
-            LOG.log(Level.WARNING, "kad: {0} failed: {1}", name, e.toString());
-          }
-        }
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .name(name + " " + self)
+            .start(
+                () -> {
+                  while (!closed) {
+                    try {
+                      Thread.sleep(interval);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    try {
+                      task.run();
+                    } catch (RuntimeException e) {
+                      if (!closed) {
+                        LOG.log(Level.WARNING, "kad: {0} failed: {1}", name, e.toString());
+                      }
+                    }
+                  }
+                });
     background.add(t);
   }
 

@@ -35,7 +35,13 @@ final class Lookup {
     Result ask(Peer peer) throws IOException;
   }
 
-  private enum State { NEW, WAITING, SLOW, ANSWERED, FAILED }
+  private enum State {
+    NEW,
+    WAITING,
+    SLOW,
+    ANSWERED,
+    FAILED
+  }
 
   private static final class Candidate {
     final Peer peer;
@@ -102,7 +108,8 @@ final class Lookup {
     int inFlight = 0;
     while (true) {
       List<Candidate> closest = closestLive();
-      boolean allAnswered = !closest.isEmpty() && closest.stream().allMatch(c -> c.state == State.ANSWERED);
+      boolean allAnswered =
+          !closest.isEmpty() && closest.stream().allMatch(c -> c.state == State.ANSWERED);
       if (allAnswered) {
         break;
       }
@@ -115,13 +122,14 @@ final class Lookup {
           c.askedAt = System.nanoTime();
           waiting.add(c);
           inFlight++;
-          Thread.startVirtualThread(() -> {
-            try {
-              done.add(new Done(c, query.ask(c.peer), null));
-            } catch (IOException | RuntimeException e) {
-              done.add(new Done(c, null, e));
-            }
-          });
+          Thread.startVirtualThread(
+              () -> {
+                try {
+                  done.add(new Done(c, query.ask(c.peer), null));
+                } catch (IOException | RuntimeException e) {
+                  done.add(new Done(c, null, e));
+                }
+              });
         }
       }
       if (inFlight == 0) {
@@ -142,7 +150,8 @@ final class Lookup {
       if (d == null) {
         long now = System.nanoTime();
         if (now - deadline >= 0) {
-          KadNode.LOG.log(System.Logger.Level.DEBUG, "kad lookup for {0} timed out after {1}", target, timeout);
+          KadNode.LOG.log(
+              System.Logger.Level.DEBUG, "kad lookup for {0} timed out after {1}", target, timeout);
           break;
         }
         for (Candidate c : List.copyOf(waiting)) {
@@ -150,8 +159,11 @@ final class Lookup {
             c.state = State.SLOW; // its slot goes to the next candidate
             waiting.remove(c);
             inFlight--;
-            KadNode.LOG.log(System.Logger.Level.DEBUG, "kad lookup for {0}: {1} is slow, going on without it",
-                target, c.peer.id());
+            KadNode.LOG.log(
+                System.Logger.Level.DEBUG,
+                "kad lookup for {0}: {1} is slow, going on without it",
+                target,
+                c.peer.id());
           }
         }
         continue;

@@ -18,7 +18,11 @@ public final class RecordStore {
   public record Stored(byte[] key, byte[] value, Instant received, Instant expires) {}
 
   /** What a put did. */
-  public enum PutResult { STORED, KEPT_BETTER, FULL }
+  public enum PutResult {
+    STORED,
+    KEPT_BETTER,
+    FULL
+  }
 
   private final RecordValidator validator;
   private final int maxRecords;
@@ -39,7 +43,9 @@ public final class RecordStore {
     validator.validate(key, value);
     String k = HexFormat.of().formatHex(key);
     Stored old = records.get(k);
-    if (old != null && old.expires().isAfter(now) && !java.util.Arrays.equals(old.value(), value)
+    if (old != null
+        && old.expires().isAfter(now)
+        && !java.util.Arrays.equals(old.value(), value)
         && validator.select(List.of(old.value(), value)) == 0) {
       return PutResult.KEPT_BETTER;
     }

@@ -20,7 +20,8 @@ public final class RecordValidator {
 
   public RecordValidator(String namespace, int maxValueSize) {
     if (namespace.isEmpty() || namespace.contains("/")) {
-      throw new IllegalArgumentException("a namespace is one path segment, not \"" + namespace + "\"");
+      throw new IllegalArgumentException(
+          "a namespace is one path segment, not \"" + namespace + "\"");
     }
     this.prefix = "/" + namespace + "/";
     this.maxValueSize = maxValueSize;
@@ -37,15 +38,23 @@ public final class RecordValidator {
   /** Throws {@link InvalidRecordException} saying why {@code key}/{@code value} is refused. */
   public void validate(byte[] key, byte[] value) {
     if (key.length > MAX_KEY_BYTES) {
-      throw new InvalidRecordException("record key of " + key.length + " bytes exceeds " + MAX_KEY_BYTES);
+      throw new InvalidRecordException(
+          "record key of " + key.length + " bytes exceeds " + MAX_KEY_BYTES);
     }
     byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
     if (key.length <= p.length || !Arrays.equals(key, 0, p.length, p, 0, p.length)) {
-      throw new InvalidRecordException("record key " + KadKey.printable(key) + " is outside the " + prefix + " namespace");
+      throw new InvalidRecordException(
+          "record key " + KadKey.printable(key) + " is outside the " + prefix + " namespace");
     }
     if (value.length > maxValueSize) {
       throw new InvalidRecordException(
-          "record " + KadKey.printable(key) + " has " + value.length + " bytes, more than the " + maxValueSize + "-byte limit");
+          "record "
+              + KadKey.printable(key)
+              + " has "
+              + value.length
+              + " bytes, more than the "
+              + maxValueSize
+              + "-byte limit");
     }
   }
 

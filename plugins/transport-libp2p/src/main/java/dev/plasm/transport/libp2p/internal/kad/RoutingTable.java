@@ -22,7 +22,9 @@ public final class RoutingTable {
   /** A routing-table entry; addresses are capped at {@link KadMessage#MAX_ADDRS}. */
   public record Entry(PeerId peer, KadKey key, List<Multiaddr> addrs, Instant lastSeen) {
     public Entry {
-      addrs = List.copyOf(addrs.size() > KadMessage.MAX_ADDRS ? addrs.subList(0, KadMessage.MAX_ADDRS) : addrs);
+      addrs =
+          List.copyOf(
+              addrs.size() > KadMessage.MAX_ADDRS ? addrs.subList(0, KadMessage.MAX_ADDRS) : addrs);
     }
   }
 
@@ -77,7 +79,8 @@ public final class RoutingTable {
   }
 
   /** Replaces {@code oldest} (found dead) by {@code peer}, if {@code oldest} is still there. */
-  public synchronized boolean replace(Entry oldest, PeerId peer, List<Multiaddr> addrs, Instant now) {
+  public synchronized boolean replace(
+      Entry oldest, PeerId peer, List<Multiaddr> addrs, Instant now) {
     KadKey key = KadKey.of(peer);
     LinkedHashMap<PeerId, Entry> bucket = buckets.get(bucketIndex(key));
     if (bucketIndex(oldest.key()) != bucketIndex(key) || bucket.remove(oldest.peer()) == null) {
@@ -94,7 +97,9 @@ public final class RoutingTable {
 
   public synchronized Optional<Entry> get(PeerId peer) {
     KadKey key = KadKey.of(peer);
-    return key.equals(self) ? Optional.empty() : Optional.ofNullable(buckets.get(bucketIndex(key)).get(peer));
+    return key.equals(self)
+        ? Optional.empty()
+        : Optional.ofNullable(buckets.get(bucketIndex(key)).get(peer));
   }
 
   /** Up to {@code n} entries closest to {@code target}, nearest first, skipping {@code exclude}. */

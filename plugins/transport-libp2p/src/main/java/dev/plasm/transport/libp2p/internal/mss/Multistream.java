@@ -25,8 +25,10 @@ import java.util.function.Predicate;
 public final class Multistream {
   public static final String PROTOCOL_ID = "/multistream/1.0.0";
   public static final String NA = "na";
+
   /** The cap on one message, newline included; js caps protocol ids at 1024 bytes too. */
   public static final int MAX_MESSAGE = 1024;
+
   /** How many proposals a listener answers before it gives up on a peer. */
   static final int MAX_PROPOSALS = 64;
 
@@ -36,7 +38,8 @@ public final class Multistream {
    * Proposes {@code protocols} in order and returns the first one the listener accepts. The header
    * and the first proposal go out in one write, as js and go do.
    */
-  public static String select(InputStream in, OutputStream out, List<String> protocols) throws IOException {
+  public static String select(InputStream in, OutputStream out, List<String> protocols)
+      throws IOException {
     if (protocols.isEmpty()) {
       throw new IllegalArgumentException("no protocol to propose");
     }
@@ -53,7 +56,8 @@ public final class Multistream {
         return proposal;
       }
       if (!answer.equals(NA)) {
-        throw new MalformedMessageException("multistream-select: proposed " + proposal + " but the answer was " + answer);
+        throw new MalformedMessageException(
+            "multistream-select: proposed " + proposal + " but the answer was " + answer);
       }
       if (++i == protocols.size()) {
         throw new ProtocolNotSupportedException(protocols);
@@ -66,7 +70,8 @@ public final class Multistream {
    * Answers proposals until one is {@code supported}: echoes it and returns it, answering {@code
    * na} to the others (and to {@code ls}, which is optional).
    */
-  public static String handle(InputStream in, OutputStream out, Predicate<String> supported) throws IOException {
+  public static String handle(InputStream in, OutputStream out, Predicate<String> supported)
+      throws IOException {
     writeMessage(PROTOCOL_ID, out);
     expectHeader(readMessage(in));
     for (int i = 0; i < MAX_PROPOSALS; i++) {
@@ -77,7 +82,8 @@ public final class Multistream {
       }
       writeMessage(NA, out);
     }
-    throw new MalformedMessageException("multistream-select: " + MAX_PROPOSALS + " proposals refused, giving up");
+    throw new MalformedMessageException(
+        "multistream-select: " + MAX_PROPOSALS + " proposals refused, giving up");
   }
 
   public static void writeMessage(String message, OutputStream out) throws IOException {
@@ -90,7 +96,8 @@ public final class Multistream {
   static void encode(String message, ByteArrayOutputStream out) {
     byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
     if (bytes.length + 1 > MAX_MESSAGE) {
-      throw new IllegalArgumentException("protocol id of " + bytes.length + " bytes exceeds the " + MAX_MESSAGE + "-byte limit");
+      throw new IllegalArgumentException(
+          "protocol id of " + bytes.length + " bytes exceeds the " + MAX_MESSAGE + "-byte limit");
     }
     if (message.isEmpty() || message.indexOf('\n') >= 0) {
       throw new IllegalArgumentException("a protocol id must be non-empty and have no newline");
@@ -107,7 +114,8 @@ public final class Multistream {
       throw new EOFException("stream closed during multistream-select");
     }
     if (length < 2 || length > MAX_MESSAGE) {
-      throw new MalformedMessageException("multistream-select message of " + length + " bytes (2 to " + MAX_MESSAGE + ")");
+      throw new MalformedMessageException(
+          "multistream-select message of " + length + " bytes (2 to " + MAX_MESSAGE + ")");
     }
     byte[] msg = in.readNBytes((int) length);
     if (msg.length != length) {
@@ -130,7 +138,8 @@ public final class Multistream {
 
   private static void expectHeader(String header) {
     if (!header.equals(PROTOCOL_ID)) {
-      throw new MalformedMessageException("expected the " + PROTOCOL_ID + " header, got " + abbreviate(header));
+      throw new MalformedMessageException(
+          "expected the " + PROTOCOL_ID + " header, got " + abbreviate(header));
     }
   }
 

@@ -41,7 +41,8 @@ public final class CipherState {
   }
 
   /** Encrypts {@code in[off..off+len)} into {@code out} at {@code outOff}; returns the bytes written. */
-  public int encrypt(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) throws GeneralSecurityException {
+  public int encrypt(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff)
+      throws GeneralSecurityException {
     if (key == null) {
       System.arraycopy(in, off, out, outOff, len);
       return len;
@@ -57,7 +58,8 @@ public final class CipherState {
    * Decrypts and authenticates; a bad tag throws {@link AEADBadTagException}, after which the
    * nonce is not advanced (the caller drops the connection anyway).
    */
-  public int decrypt(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) throws GeneralSecurityException {
+  public int decrypt(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff)
+      throws GeneralSecurityException {
     if (key == null) {
       System.arraycopy(in, off, out, outOff, len);
       return len;
@@ -95,7 +97,8 @@ public final class CipherState {
   private IvParameterSpec nextIvPeek() throws GeneralSecurityException {
     // 2^64-1 is reserved (Noise §5.1); stop before it, as the unsigned counter would wrap there.
     if (nonce == -1L) {
-      throw new GeneralSecurityException("Noise nonce exhausted; the connection must be re-established");
+      throw new GeneralSecurityException(
+          "Noise nonce exhausted; the connection must be re-established");
     }
     byte[] iv = new byte[12];
     long n = nonce;

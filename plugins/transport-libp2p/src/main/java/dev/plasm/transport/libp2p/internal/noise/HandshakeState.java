@@ -94,12 +94,16 @@ public final class HandshakeState {
         mixKey(X25519.agree(e.getPrivate(), re)); // ee
         rs = decryptAndHash(take(message, DH_LEN, 2 * DH_LEN + CipherState.TAG_LENGTH));
         mixKey(X25519.agree(e.getPrivate(), rs)); // es
-        payload = decryptAndHash(Arrays.copyOfRange(message, 2 * DH_LEN + CipherState.TAG_LENGTH, message.length));
+        payload =
+            decryptAndHash(
+                Arrays.copyOfRange(message, 2 * DH_LEN + CipherState.TAG_LENGTH, message.length));
       }
       case 2 -> {
         rs = decryptAndHash(take(message, 0, DH_LEN + CipherState.TAG_LENGTH));
         mixKey(X25519.agree(e.getPrivate(), rs)); // se
-        payload = decryptAndHash(Arrays.copyOfRange(message, DH_LEN + CipherState.TAG_LENGTH, message.length));
+        payload =
+            decryptAndHash(
+                Arrays.copyOfRange(message, DH_LEN + CipherState.TAG_LENGTH, message.length));
       }
       default -> throw new IllegalStateException("handshake already complete");
     }
@@ -138,7 +142,8 @@ public final class HandshakeState {
     // Initiator writes messages 0 and 2, responder writes message 1.
     boolean ourTurn = (messageIndex % 2 == 0) == initiator;
     if (messageIndex > 2 || ourTurn != writing) {
-      throw new IllegalStateException("not our turn to " + (writing ? "write" : "read") + " message " + messageIndex);
+      throw new IllegalStateException(
+          "not our turn to " + (writing ? "write" : "read") + " message " + messageIndex);
     }
   }
 
@@ -201,7 +206,8 @@ public final class HandshakeState {
 
   private static byte[] take(byte[] message, int from, int to) throws GeneralSecurityException {
     if (message.length < to) {
-      throw new GeneralSecurityException("Noise handshake message of " + message.length + " bytes is too short");
+      throw new GeneralSecurityException(
+          "Noise handshake message of " + message.length + " bytes is too short");
     }
     return Arrays.copyOfRange(message, from, to);
   }

@@ -26,14 +26,19 @@ import java.util.List;
  */
 public final class NoiseHandshake {
   public static final String PROTOCOL_ID = "/noise";
-  static final byte[] SIGNATURE_PREFIX = "noise-libp2p-static-key:".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] SIGNATURE_PREFIX =
+      "noise-libp2p-static-key:".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * A finished handshake.
    *
    * @param remoteMuxers the muxers the remote listed in its payload, or null if it listed none
    */
-  public record Result(SecureChannel channel, PeerPublicKey remoteKey, PeerId remotePeer, List<String> remoteMuxers) {}
+  public record Result(
+      SecureChannel channel,
+      PeerPublicKey remoteKey,
+      PeerId remotePeer,
+      List<String> remoteMuxers) {}
 
   private NoiseHandshake() {}
 
@@ -43,7 +48,8 @@ public final class NoiseHandshake {
    * @param expected the peer id being dialed, or null to accept any proven identity
    * @param muxers muxers to offer in the payload (inlined muxer negotiation), or an empty list
    */
-  public static Result initiate(InputStream in, OutputStream out, NodeIdentity identity, PeerId expected, List<String> muxers)
+  public static Result initiate(
+      InputStream in, OutputStream out, NodeIdentity identity, PeerId expected, List<String> muxers)
       throws IOException {
     KeyPair staticKey = X25519.generate();
     HandshakeState hs = new HandshakeState(true, new byte[0], staticKey, null);
@@ -57,14 +63,17 @@ public final class NoiseHandshake {
       }
       writeFrame(out, hs.writeMessage(payload(identity, hs.localStatic(), muxers).encode()));
       CipherState[] cs = hs.split();
-      return new Result(new SecureChannel(in, out, cs[0], cs[1]), remoteKey, remotePeer, remote.streamMuxers());
+      return new Result(
+          new SecureChannel(in, out, cs[0], cs[1]), remoteKey, remotePeer, remote.streamMuxers());
     } catch (GeneralSecurityException e) {
       throw new HandshakeException("Noise handshake failed: " + e.getMessage(), e);
     }
   }
 
   /** Runs the handshake as responder (listener). */
-  public static Result respond(InputStream in, OutputStream out, NodeIdentity identity, List<String> muxers) throws IOException {
+  public static Result respond(
+      InputStream in, OutputStream out, NodeIdentity identity, List<String> muxers)
+      throws IOException {
     KeyPair staticKey = X25519.generate();
     HandshakeState hs = new HandshakeState(false, new byte[0], staticKey, null);
     try {
@@ -74,7 +83,11 @@ public final class NoiseHandshake {
       NoisePayload remote = NoisePayload.decode(hs.readMessage(readFrame(in)));
       PeerPublicKey remoteKey = verify(remote, hs.remoteStatic());
       CipherState[] cs = hs.split();
-      return new Result(new SecureChannel(in, out, cs[1], cs[0]), remoteKey, remoteKey.peerId(), remote.streamMuxers());
+      return new Result(
+          new SecureChannel(in, out, cs[1], cs[0]),
+          remoteKey,
+          remoteKey.peerId(),
+          remote.streamMuxers());
     } catch (GeneralSecurityException e) {
       throw new HandshakeException("Noise handshake failed: " + e.getMessage(), e);
     }
@@ -106,7 +119,8 @@ public final class NoiseHandshake {
     try {
       key = PeerPublicKey.decode(p.identityKey());
     } catch (KeyFormatException e) {
-      throw new HandshakeException("Noise payload carries a bad identity key: " + e.getMessage(), e);
+      throw new HandshakeException(
+          "Noise payload carries a bad identity key: " + e.getMessage(), e);
     }
     if (!key.verify(concat(SIGNATURE_PREFIX, remoteStatic), p.identitySig())) {
       throw new HandshakeException("Noise identity signature does not verify for " + key.peerId());

@@ -61,13 +61,25 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 public final class Libp2pCertificate {
   /** The libp2p Public Key Extension. */
   public static final String EXTENSION_OID = "1.3.6.1.4.1.53594.1.1";
-  private static final ASN1ObjectIdentifier LIBP2P_EXTENSION = new ASN1ObjectIdentifier(EXTENSION_OID);
+
+  private static final ASN1ObjectIdentifier LIBP2P_EXTENSION =
+      new ASN1ObjectIdentifier(EXTENSION_OID);
+
   /** id-Ed25519 (RFC 8410), as a certificate key and signature algorithm. */
   private static final ASN1ObjectIdentifier ED25519 = new ASN1ObjectIdentifier("1.3.101.112");
-  private static final byte[] SIGNATURE_PREFIX = "libp2p-tls-handshake:".getBytes(StandardCharsets.US_ASCII);
+
+  private static final byte[] SIGNATURE_PREFIX =
+      "libp2p-tls-handshake:".getBytes(StandardCharsets.US_ASCII);
+
   /** Critical extensions a peer may send besides ours (rust-libp2p marks the libp2p one critical). */
-  private static final Set<ASN1ObjectIdentifier> KNOWN_CRITICAL = Set.of(LIBP2P_EXTENSION, Extension.basicConstraints,
-      Extension.keyUsage, Extension.extendedKeyUsage, Extension.subjectAlternativeName);
+  private static final Set<ASN1ObjectIdentifier> KNOWN_CRITICAL =
+      Set.of(
+          LIBP2P_EXTENSION,
+          Extension.basicConstraints,
+          Extension.keyUsage,
+          Extension.extendedKeyUsage,
+          Extension.subjectAlternativeName);
+
   /** The largest certificate read; a libp2p certificate with an RSA host key is about 1 KiB. */
   static final int MAX_CERTIFICATE_BYTES = 16 * 1024;
 
@@ -91,13 +103,21 @@ public final class Libp2pCertificate {
       // Netty, and its parser refuses empty names.
       X500Name name = new X500Name("SERIALNUMBER=" + new BigInteger(1, serial).toString(16));
       Instant now = Instant.now();
-      byte[] der = der(certKey, now.minus(Duration.ofHours(1)), now.plus(validity), name,
-          signedKeyExtension(identity, certKey.getPublic().getEncoded()));
-      X509Certificate x509 = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der));
+      byte[] der =
+          der(
+              certKey,
+              now.minus(Duration.ofHours(1)),
+              now.plus(validity),
+              name,
+              signedKeyExtension(identity, certKey.getPublic().getEncoded()));
+      X509Certificate x509 =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(new ByteArrayInputStream(der));
       return new Libp2pCertificate(certKey.getPrivate(), x509);
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot create the libp2p TLS certificate: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot create the libp2p TLS certificate: " + e.getMessage(), e);
     }
   }
 
@@ -107,18 +127,26 @@ public final class Libp2pCertificate {
    */
   static Extension signedKeyExtension(NodeIdentity identity, byte[] spki) throws IOException {
     byte[] signature = identity.sign(concat(SIGNATURE_PREFIX, spki));
-    ASN1Encodable signedKey = new DERSequence(new ASN1Encodable[] {
-        new DEROctetString(identity.publicKey().encode()), new DEROctetString(signature)});
-    return new Extension(LIBP2P_EXTENSION, true, new DEROctetString(signedKey.toASN1Primitive().getEncoded(ASN1Encoding.DER)));
+    ASN1Encodable signedKey =
+        new DERSequence(
+            new ASN1Encodable[] {
+              new DEROctetString(identity.publicKey().encode()), new DEROctetString(signature)
+            });
+    return new Extension(
+        LIBP2P_EXTENSION,
+        true,
+        new DEROctetString(signedKey.toASN1Primitive().getEncoded(ASN1Encoding.DER)));
   }
 
   /** A DER certificate for {@code certKey}, self-signed with ECDSA P-256 and SHA-256. */
-  static byte[] der(KeyPair certKey, Instant from, Instant until, X500Name name, Extension... extensions)
+  static byte[] der(
+      KeyPair certKey, Instant from, Instant until, X500Name name, Extension... extensions)
       throws GeneralSecurityException, IOException {
     byte[] serial = new byte[16];
     new SecureRandom().nextBytes(serial);
     serial[0] &= 0x7F; // a positive INTEGER
-    AlgorithmIdentifier ecdsaSha256 = new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
+    AlgorithmIdentifier ecdsaSha256 =
+        new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
     V3TBSCertificateGenerator tbs = new V3TBSCertificateGenerator();
     tbs.setSerialNumber(new ASN1Integer(new BigInteger(serial)));
     tbs.setSignature(ecdsaSha256);
@@ -134,7 +162,8 @@ public final class Libp2pCertificate {
     Signature s = Signature.getInstance("SHA256withECDSA");
     s.initSign(certKey.getPrivate());
     s.update(tbsCert.getEncoded(ASN1Encoding.DER));
-    return new Certificate(tbsCert, ecdsaSha256, new DERBitString(s.sign())).getEncoded(ASN1Encoding.DER);
+    return new Certificate(tbsCert, ecdsaSha256, new DERBitString(s.sign()))
+        .getEncoded(ASN1Encoding.DER);
   }
 
   public PrivateKey privateKey() {
@@ -154,8 +183,9 @@ public final class Libp2pCertificate {
    */
   public static PeerPublicKey verify(java.security.cert.Certificate[] chain, Instant now) {
     if (chain == null || chain.length != 1) {
-      throw new HandshakeException("libp2p TLS: the peer must send exactly one certificate, not "
-          + (chain == null ? 0 : chain.length));
+      throw new HandshakeException(
+          "libp2p TLS: the peer must send exactly one certificate, not "
+              + (chain == null ? 0 : chain.length));
     }
     byte[] der;
     try {
@@ -169,7 +199,12 @@ public final class Libp2pCertificate {
   /** {@link #verify(java.security.cert.Certificate[], Instant)} on one DER certificate. */
   public static PeerPublicKey verify(byte[] der, Instant now) {
     if (der.length > MAX_CERTIFICATE_BYTES) {
-      throw new HandshakeException("libp2p TLS: a certificate of " + der.length + " bytes (at most " + MAX_CERTIFICATE_BYTES + ")");
+      throw new HandshakeException(
+          "libp2p TLS: a certificate of "
+              + der.length
+              + " bytes (at most "
+              + MAX_CERTIFICATE_BYTES
+              + ")");
     }
     // Read field by field: Bouncy Castle's TBSCertificate, like the JDK, refuses the empty issuer
     // name that rust-libp2p certificates carry, and names play no part in libp2p's check.
@@ -185,11 +220,16 @@ public final class Libp2pCertificate {
       outerAlg = AlgorithmIdentifier.getInstance(cert.getObjectAt(1));
       signatureValue = ASN1BitString.getInstance(cert.getObjectAt(2)).getOctets();
     } catch (IOException | RuntimeException e) {
-      throw new HandshakeException("libp2p TLS: the certificate is not DER X.509: " + e.getMessage(), e);
+      throw new HandshakeException(
+          "libp2p TLS: the certificate is not DER X.509: " + e.getMessage(), e);
     }
     if (now.isBefore(tbs.notBefore) || now.isAfter(tbs.notAfter)) {
-      throw new HandshakeException("libp2p TLS: the certificate is valid from " + tbs.notBefore + " until "
-          + tbs.notAfter + ", not now");
+      throw new HandshakeException(
+          "libp2p TLS: the certificate is valid from "
+              + tbs.notBefore
+              + " until "
+              + tbs.notAfter
+              + ", not now");
     }
     if (!tbs.signatureAlgorithm.equals(outerAlg)) {
       throw new HandshakeException("libp2p TLS: the certificate names two signature algorithms");
@@ -200,15 +240,18 @@ public final class Libp2pCertificate {
       s.initVerify(certKey);
       s.update(tbs.raw);
       if (!s.verify(signatureValue)) {
-        throw new HandshakeException("libp2p TLS: the certificate's self-signature does not verify");
+        throw new HandshakeException(
+            "libp2p TLS: the certificate's self-signature does not verify");
       }
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new HandshakeException("libp2p TLS: cannot check the certificate's self-signature: " + e.getMessage(), e);
+      throw new HandshakeException(
+          "libp2p TLS: cannot check the certificate's self-signature: " + e.getMessage(), e);
     }
     Extensions exts = tbs.extensions;
     Extension ext = exts == null ? null : exts.getExtension(LIBP2P_EXTENSION);
     if (ext == null) {
-      throw new HandshakeException("libp2p TLS: the certificate has no libp2p public key extension (" + EXTENSION_OID + ")");
+      throw new HandshakeException(
+          "libp2p TLS: the certificate has no libp2p public key extension (" + EXTENSION_OID + ")");
     }
     for (ASN1ObjectIdentifier oid : exts.getCriticalExtensionOIDs()) {
       if (!KNOWN_CRITICAL.contains(oid)) {
@@ -218,7 +261,8 @@ public final class Libp2pCertificate {
     PeerPublicKey hostKey;
     byte[] signature;
     try {
-      ASN1Sequence seq = ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(ext.getExtnValue().getOctets()));
+      ASN1Sequence seq =
+          ASN1Sequence.getInstance(ASN1Primitive.fromByteArray(ext.getExtnValue().getOctets()));
       if (seq.size() != 2) {
         throw new IllegalArgumentException("SignedKey has " + seq.size() + " fields, not 2");
       }
@@ -226,19 +270,27 @@ public final class Libp2pCertificate {
       signature = ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
     } catch (IOException | RuntimeException e) {
       if (e instanceof KeyFormatException ke) {
-        throw new HandshakeException("libp2p TLS: the extension's host key: " + ke.getMessage(), ke);
+        throw new HandshakeException(
+            "libp2p TLS: the extension's host key: " + ke.getMessage(), ke);
       }
       throw new HandshakeException("libp2p TLS: malformed libp2p extension: " + e.getMessage(), e);
     }
     if (!hostKey.verify(concat(SIGNATURE_PREFIX, tbs.spkiDer), signature)) {
-      throw new HandshakeException("libp2p TLS: the host key's signature over the certificate key does not verify");
+      throw new HandshakeException(
+          "libp2p TLS: the host key's signature over the certificate key does not verify");
     }
     return hostKey;
   }
 
   /** The fields of a TBSCertificate that libp2p needs, read without judging the names. */
-  private record Tbs(byte[] raw, AlgorithmIdentifier signatureAlgorithm, Instant notBefore, Instant notAfter,
-      SubjectPublicKeyInfo spki, byte[] spkiDer, Extensions extensions) {
+  private record Tbs(
+      byte[] raw,
+      AlgorithmIdentifier signatureAlgorithm,
+      Instant notBefore,
+      Instant notAfter,
+      SubjectPublicKeyInfo spki,
+      byte[] spkiDer,
+      Extensions extensions) {
     static Tbs read(ASN1Sequence seq, byte[] raw) throws IOException {
       int i = 0;
       if (seq.getObjectAt(0) instanceof ASN1TaggedObject t && t.getTagNo() == 0) {
@@ -296,7 +348,8 @@ public final class Libp2pCertificate {
     return len;
   }
 
-  private static PublicKey certificateKey(SubjectPublicKeyInfo info, byte[] spki) throws GeneralSecurityException {
+  private static PublicKey certificateKey(SubjectPublicKeyInfo info, byte[] spki)
+      throws GeneralSecurityException {
     ASN1ObjectIdentifier alg = info.getAlgorithm().getAlgorithm();
     String jdk;
     if (alg.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
@@ -324,7 +377,8 @@ public final class Libp2pCertificate {
     } else if (oid.equals(PKCSObjectIdentifiers.sha256WithRSAEncryption)) {
       return "SHA256withRSA";
     }
-    throw new GeneralSecurityException("certificate signature algorithm " + oid + " is not supported");
+    throw new GeneralSecurityException(
+        "certificate signature algorithm " + oid + " is not supported");
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

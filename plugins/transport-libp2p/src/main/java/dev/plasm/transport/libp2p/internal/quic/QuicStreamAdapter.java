@@ -31,6 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implements MuxedStream {
   /** Bytes buffered for the application before the adapter stops asking Netty to read. */
   static final int READ_AHEAD = 256 * 1024;
+
   /** The largest buffer handed to Netty per write. */
   private static final int MAX_WRITE = 64 * 1024;
 
@@ -77,7 +78,10 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
   }
 
   private void requestReadLocked() {
-    if (!readPending && !remoteFin && failure == null && (discardInbound || buffered < READ_AHEAD)) {
+    if (!readPending
+        && !remoteFin
+        && failure == null
+        && (discardInbound || buffered < READ_AHEAD)) {
       readPending = true;
       channel.read();
     }
@@ -138,7 +142,10 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    fail(cause instanceof QuicStreamResetException ? "stream reset by peer" : "stream failed: " + cause);
+    fail(
+        cause instanceof QuicStreamResetException
+            ? "stream reset by peer"
+            : "stream failed: " + cause);
     ctx.close();
   }
 
@@ -225,14 +232,18 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
     }
     // Netty's shutdownOutput fails writes still in its outbound buffer: shut down only once the
     // writes before it are done (they complete in order, so an empty write marks the last one).
-    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(w -> channel.shutdownOutput()).addListener(f -> {
-      lock.lock();
-      try {
-        closeIfDoneLocked();
-      } finally {
-        lock.unlock();
-      }
-    });
+    channel
+        .writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(w -> channel.shutdownOutput())
+        .addListener(
+            f -> {
+              lock.lock();
+              try {
+                closeIfDoneLocked();
+              } finally {
+                lock.unlock();
+              }
+            });
   }
 
   @Override
@@ -273,125 +284,134 @@ public final class QuicStreamAdapter extends ChannelInboundHandlerAdapter implem
     channel.shutdown(0).addListener(f -> channel.close());
   }
 
-  private final InputStream in = new InputStream() {
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
+  private final InputStream in =
+      new InputStream() {
+        @Override
+        public int read() throws IOException {
+          byte[] one = new byte[1];
+          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
 
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      lock.lock();
-      try {
-        long deadline = readTimeoutNanos > 0 ? System.nanoTime() + readTimeoutNanos : 0;
-        while (buffered == 0) {
-          if (failure != null) {
-            throw new IOException("QUIC stream " + channel.streamId() + ": " + failure);
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          if (len == 0) {
+            return 0;
           }
-          if (remoteFin || discardInbound) {
-            return -1;
-          }
-          if (deadline == 0) {
-            changed.await();
-          } else {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              throw new SocketTimeoutException("QUIC stream " + channel.streamId() + ": read timed out");
+          lock.lock();
+          try {
+            long deadline = readTimeoutNanos > 0 ? System.nanoTime() + readTimeoutNanos : 0;
+            while (buffered == 0) {
+              if (failure != null) {
+                throw new IOException("QUIC stream " + channel.streamId() + ": " + failure);
+              }
+              if (remoteFin || discardInbound) {
+                return -1;
+              }
+              if (deadline == 0) {
+                changed.await();
+              } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                  throw new SocketTimeoutException(
+                      "QUIC stream " + channel.streamId() + ": read timed out");
+                }
+                changed.awaitNanos(left);
+              }
             }
-            changed.awaitNanos(left);
+            int n = 0;
+            while (n < len && !chunks.isEmpty()) {
+              byte[] head = chunks.peekFirst();
+              int k = Math.min(len - n, head.length - headOffset);
+              System.arraycopy(head, headOffset, b, off + n, k);
+              n += k;
+              headOffset += k;
+              if (headOffset == head.length) {
+                chunks.removeFirst();
+                headOffset = 0;
+              }
+            }
+            buffered -= n;
+            requestReadLocked();
+            return n;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(
+                "interrupted while reading QUIC stream " + channel.streamId());
+          } finally {
+            lock.unlock();
           }
         }
-        int n = 0;
-        while (n < len && !chunks.isEmpty()) {
-          byte[] head = chunks.peekFirst();
-          int k = Math.min(len - n, head.length - headOffset);
-          System.arraycopy(head, headOffset, b, off + n, k);
-          n += k;
-          headOffset += k;
-          if (headOffset == head.length) {
-            chunks.removeFirst();
-            headOffset = 0;
+
+        @Override
+        public int available() {
+          lock.lock();
+          try {
+            return (int) Math.min(Integer.MAX_VALUE, buffered);
+          } finally {
+            lock.unlock();
           }
         }
-        buffered -= n;
-        requestReadLocked();
-        return n;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while reading QUIC stream " + channel.streamId());
-      } finally {
-        lock.unlock();
-      }
-    }
 
-    @Override
-    public int available() {
-      lock.lock();
-      try {
-        return (int) Math.min(Integer.MAX_VALUE, buffered);
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    @Override
-    public void close() {
-      QuicStreamAdapter.this.close();
-    }
-  };
-
-  private final OutputStream out = new OutputStream() {
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      while (len > 0) {
-        int n = Math.min(len, MAX_WRITE);
-        lock.lock();
-        try {
-          while (!channel.isWritable() && failure == null && !localFin && channel.isActive()) {
-            changed.await(100, TimeUnit.MILLISECONDS);
-          }
-          if (failure != null) {
-            throw new IOException("QUIC stream " + channel.streamId() + ": " + failure);
-          }
-          if (localFin) {
-            throw new IOException("QUIC stream " + channel.streamId() + ": write side already closed");
-          }
-          if (!channel.isActive()) {
-            throw new IOException("QUIC stream " + channel.streamId() + ": closed");
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while writing QUIC stream " + channel.streamId());
-        } finally {
-          lock.unlock();
+        @Override
+        public void close() {
+          QuicStreamAdapter.this.close();
         }
-        // Netty writes later, on its event loop: it gets its own copy.
-        byte[] copy = new byte[n];
-        System.arraycopy(b, off, copy, 0, n);
-        channel.writeAndFlush(Unpooled.wrappedBuffer(copy)).addListener(f -> {
-          if (!f.isSuccess()) {
-            fail("write failed: " + f.cause());
-          }
-        });
-        off += n;
-        len -= n;
-      }
-    }
+      };
 
-    @Override
-    public void close() throws IOException {
-      closeWrite();
-    }
-  };
+  private final OutputStream out =
+      new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          while (len > 0) {
+            int n = Math.min(len, MAX_WRITE);
+            lock.lock();
+            try {
+              while (!channel.isWritable() && failure == null && !localFin && channel.isActive()) {
+                changed.await(100, TimeUnit.MILLISECONDS);
+              }
+              if (failure != null) {
+                throw new IOException("QUIC stream " + channel.streamId() + ": " + failure);
+              }
+              if (localFin) {
+                throw new IOException(
+                    "QUIC stream " + channel.streamId() + ": write side already closed");
+              }
+              if (!channel.isActive()) {
+                throw new IOException("QUIC stream " + channel.streamId() + ": closed");
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new InterruptedIOException(
+                  "interrupted while writing QUIC stream " + channel.streamId());
+            } finally {
+              lock.unlock();
+            }
+            // Netty writes later, on its event loop: it gets its own copy.
+            byte[] copy = new byte[n];
+            System.arraycopy(b, off, copy, 0, n);
+            channel
+                .writeAndFlush(Unpooled.wrappedBuffer(copy))
+                .addListener(
+                    f -> {
+                      if (!f.isSuccess()) {
+                        fail("write failed: " + f.cause());
+                      }
+                    });
+            off += n;
+            len -= n;
+          }
+        }
+
+        @Override
+        public void close() throws IOException {
+          closeWrite();
+        }
+      };
 
   @Override
   public String toString() {

@@ -79,7 +79,10 @@ public final class AutoRelay implements AutoCloseable {
 
   /** Reserves on candidates until {@code wanted} reservations are held; returns how many are. */
   int ensure() {
-    Set<PeerId> held = core.relayClient().reservations().stream().map(RelayReservation::relay).collect(Collectors.toSet());
+    Set<PeerId> held =
+        core.relayClient().reservations().stream()
+            .map(RelayReservation::relay)
+            .collect(Collectors.toSet());
     for (Multiaddr candidate : candidates(held)) {
       if (held.size() >= wanted || closed || !active) {
         break;
@@ -102,7 +105,9 @@ public final class AutoRelay implements AutoCloseable {
     }
     List<Connection> conns = new ArrayList<>(core.connections());
     for (Connection c : conns) {
-      if (!c.isRelayed() && c.isOpen() && !held.contains(c.remotePeer())
+      if (!c.isRelayed()
+          && c.isOpen()
+          && !held.contains(c.remotePeer())
           && c.identifyInfo().map(i -> i.protocols().contains(RelayMessages.HOP)).orElse(false)) {
         out.putIfAbsent(c.remotePeer(), c.remoteAddr().withPeerId(c.remotePeer()));
       }

@@ -30,6 +30,7 @@ public final class RelayClient {
   private static final System.Logger LOG = System.getLogger("dev.plasm.transport.libp2p.relay");
   private static final String PROTECTION_TAG = "relay-reservation";
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
   /** A reservation is renewed this long before it expires (or at half its life, if shorter). */
   private static final Duration RENEW_AHEAD = Duration.ofMinutes(5);
 
@@ -66,12 +67,19 @@ public final class RelayClient {
    * @throws Libp2pException if the relay refuses, with its status
    */
   public RelayReservation reserve(Multiaddr relayAddr) throws IOException {
-    PeerId relay = relayAddr.peerId().orElseThrow(() -> new IllegalArgumentException(
-        "a relay address must end in /p2p/<relay peer id>: " + relayAddr));
+    PeerId relay =
+        relayAddr
+            .peerId()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "a relay address must end in /p2p/<relay peer id>: " + relayAddr));
     RelayReservation r = request(relayAddr, relay);
     Held old = reservations.get(relay);
-    Thread renewer = old != null ? old.renewer()
-        : Thread.ofVirtual().name("relay-renew " + relay).start(() -> keepRenewed(relay));
+    Thread renewer =
+        old != null
+            ? old.renewer()
+            : Thread.ofVirtual().name("relay-renew " + relay).start(() -> keepRenewed(relay));
     reservations.put(relay, new Held(r, relayAddr, renewer));
     core.protect(relay, PROTECTION_TAG); // the reservation lasts only while we stay connected
     core.listenAddrsChanged();
@@ -91,14 +99,20 @@ public final class RelayClient {
       resp = Hop.decode(Delimited.read(s.input(), RelayMessages.MAX_MESSAGE, "hop message"));
     }
     if (resp.type() != Hop.STATUS) {
-      throw new MalformedMessageException("relay " + relay + " answered a reservation with a hop message of type " + resp.type());
+      throw new MalformedMessageException(
+          "relay " + relay + " answered a reservation with a hop message of type " + resp.type());
     }
     if (resp.status() != RelayMessages.OK) {
-      throw new Libp2pException("relay " + relay + " refused the reservation: " + RelayMessages.statusName(resp.status()));
+      throw new Libp2pException(
+          "relay "
+              + relay
+              + " refused the reservation: "
+              + RelayMessages.statusName(resp.status()));
     }
     RelayMessages.Reservation res = resp.reservation();
     if (res == null || res.expire() <= 0) {
-      throw new MalformedMessageException("relay " + relay + " accepted the reservation without saying until when");
+      throw new MalformedMessageException(
+          "relay " + relay + " accepted the reservation without saying until when");
     }
     if (res.voucher() != null) {
       RelayMessages.checkVoucher(res.voucher(), relay, core.peerId());
@@ -111,7 +125,12 @@ public final class RelayClient {
       addrs.add(Multiaddr.parse(a.withPeerId(relay) + "/p2p-circuit"));
     }
     RelayMessages.Limit l = resp.limit() != null ? resp.limit() : new RelayMessages.Limit(0, 0);
-    return new RelayReservation(relay, Instant.ofEpochSecond(res.expire()), addrs, Duration.ofSeconds(l.durationSeconds()), l.dataBytes());
+    return new RelayReservation(
+        relay,
+        Instant.ofEpochSecond(res.expire()),
+        addrs,
+        Duration.ofSeconds(l.durationSeconds()),
+        l.dataBytes());
   }
 
   private void keepRenewed(PeerId relay) {
@@ -121,7 +140,9 @@ public final class RelayClient {
         return;
       }
       Duration left = Duration.between(Instant.now(), h.reservation().expires());
-      Duration wait = left.minus(RENEW_AHEAD.compareTo(left.dividedBy(2)) < 0 ? RENEW_AHEAD : left.dividedBy(2));
+      Duration wait =
+          left.minus(
+              RENEW_AHEAD.compareTo(left.dividedBy(2)) < 0 ? RENEW_AHEAD : left.dividedBy(2));
       try {
         Thread.sleep(wait.isNegative() ? Duration.ZERO : wait);
       } catch (InterruptedException e) {
@@ -135,7 +156,11 @@ public final class RelayClient {
         reservations.put(relay, new Held(r, h.dialed(), h.renewer()));
         core.listenAddrsChanged();
       } catch (IOException | RuntimeException e) {
-        LOG.log(Level.INFO, "relay: renewing the reservation on {0} failed; dropped: {1}", relay, e.toString());
+        LOG.log(
+            Level.INFO,
+            "relay: renewing the reservation on {0} failed; dropped: {1}",
+            relay,
+            e.toString());
         release(relay);
         return;
       }
@@ -175,10 +200,17 @@ public final class RelayClient {
       Delimited.write(s.output(), Hop.connect(target).encode());
       Hop resp = Hop.decode(Delimited.read(s.input(), RelayMessages.MAX_MESSAGE, "hop message"));
       if (resp.type() != Hop.STATUS) {
-        throw new MalformedMessageException("relay " + relay + " answered CONNECT with a hop message of type " + resp.type());
+        throw new MalformedMessageException(
+            "relay " + relay + " answered CONNECT with a hop message of type " + resp.type());
       }
       if (resp.status() != RelayMessages.OK) {
-        throw new IOException("relay " + relay + " did not connect us to " + target + ": " + RelayMessages.statusName(resp.status()));
+        throw new IOException(
+            "relay "
+                + relay
+                + " did not connect us to "
+                + target
+                + ": "
+                + RelayMessages.statusName(resp.status()));
       }
       s.setReadTimeout(Duration.ZERO);
     } catch (IOException | RuntimeException e) {
@@ -197,7 +229,8 @@ public final class RelayClient {
     }
     Multiaddr relay = Multiaddr.of(c.subList(0, i));
     if (i == c.size() || relay.peerId().isEmpty()) {
-      throw new IllegalArgumentException("a relayed address is <relay address>/p2p/<relay>/p2p-circuit: " + circuitAddr);
+      throw new IllegalArgumentException(
+          "a relayed address is <relay address>/p2p/<relay>/p2p-circuit: " + circuitAddr);
     }
     return relay;
   }
@@ -223,7 +256,11 @@ public final class RelayClient {
       return;
     }
     if (!reservations.containsKey(relay)) {
-      LOG.log(Level.DEBUG, "relay: {0} tried to relay {1} to us without a reservation", relay, req.peer().id());
+      LOG.log(
+          Level.DEBUG,
+          "relay: {0} tried to relay {1} to us without a reservation",
+          relay,
+          req.peer().id());
       answer(s, RelayMessages.PERMISSION_DENIED);
       return;
     }

@@ -24,11 +24,15 @@ import java.util.List;
 public final class RelayMessages {
   public static final String HOP = "/libp2p/circuit/relay/0.2.0/hop";
   public static final String STOP = "/libp2p/circuit/relay/0.2.0/stop";
+
   /** js and go cap relay messages at 4 KiB. */
   public static final int MAX_MESSAGE = 4096;
+
   /** Addresses kept per peer or reservation; more are dropped. */
   static final int MAX_ADDRS = 16;
+
   static final String VOUCHER_DOMAIN = "libp2p-relay-rsvp";
+
   /**
    * The payload type of a reservation voucher: the bytes 0x03 0x02 as go-libp2p and js-libp2p send
    * them (not the varint of multicodec 0x0302).
@@ -39,6 +43,7 @@ public final class RelayMessages {
 
   /** Status codes of both protocols. */
   public static final int OK = 100;
+
   public static final int RESERVATION_REFUSED = 200;
   public static final int RESOURCE_LIMIT_EXCEEDED = 201;
   public static final int PERMISSION_DENIED = 202;
@@ -275,11 +280,19 @@ public final class RelayMessages {
    * and the payload, each varint-length-prefixed.
    */
   public static byte[] voucher(NodeIdentity relay, PeerId peer, long expiration) {
-    byte[] payload = new ProtoWriter().bytes(1, relay.peerId().toBytes()).bytes(2, peer.toBytes())
-        .varint(3, expiration).toByteArray();
+    byte[] payload =
+        new ProtoWriter()
+            .bytes(1, relay.peerId().toBytes())
+            .bytes(2, peer.toBytes())
+            .varint(3, expiration)
+            .toByteArray();
     byte[] sig = relay.sign(signedBytes(payload));
-    return new ProtoWriter().bytes(1, relay.publicKey().encode()).bytes(2, VOUCHER_TYPE).bytes(3, payload)
-        .bytes(5, sig).toByteArray();
+    return new ProtoWriter()
+        .bytes(1, relay.publicKey().encode())
+        .bytes(2, VOUCHER_TYPE)
+        .bytes(3, payload)
+        .bytes(5, sig)
+        .toByteArray();
   }
 
   /**
@@ -316,7 +329,8 @@ public final class RelayMessages {
       throw new MalformedMessageException("voucher carries a bad public key: " + e.getMessage(), e);
     }
     if (!pk.peerId().equals(relay)) {
-      throw new MalformedMessageException("voucher signed by " + pk.peerId() + ", not the relay " + relay);
+      throw new MalformedMessageException(
+          "voucher signed by " + pk.peerId() + ", not the relay " + relay);
     }
     if (!pk.verify(signedBytes(payload), sig)) {
       throw new MalformedMessageException("voucher signature does not verify");

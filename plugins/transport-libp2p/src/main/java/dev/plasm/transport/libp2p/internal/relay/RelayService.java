@@ -110,15 +110,22 @@ public final class RelayService implements AutoCloseable {
     }
     InetAddress ip = c.remoteAddr().ipAddress().orElse(null);
     Instant now = Instant.now();
-    Instant expires = now.plus(limits.reservationTtl()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant expires =
+        now.plus(limits.reservationTtl()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     String refused = null;
     synchronized (lock) {
       purgeExpired(now);
       if (!reservations.containsKey(peer)) {
         if (reservations.size() >= limits.maxReservations()) {
           refused = "the relay holds " + limits.maxReservations() + " reservations already";
-        } else if (ip != null && reservations.values().stream().filter(h -> ip.equals(h.ip())).count() >= limits.maxReservationsPerIp()) {
-          refused = limits.maxReservationsPerIp() + " reservations from " + ip.getHostAddress() + " already";
+        } else if (ip != null
+            && reservations.values().stream().filter(h -> ip.equals(h.ip())).count()
+                >= limits.maxReservationsPerIp()) {
+          refused =
+              limits.maxReservationsPerIp()
+                  + " reservations from "
+                  + ip.getHostAddress()
+                  + " already";
         }
       }
       if (refused == null) {
@@ -129,9 +136,20 @@ public final class RelayService implements AutoCloseable {
       refuse(s, RelayMessages.RESERVATION_REFUSED, refused);
       return;
     }
-    List<Multiaddr> addrs = core.listenAddrs().stream().filter(a -> !a.isCircuit()).map(a -> a.withPeerId(core.peerId())).toList();
-    byte[] voucher = RelayMessages.voucher(core.settings().identity(), peer, expires.getEpochSecond());
-    Delimited.write(s.output(), Hop.status(RelayMessages.OK, new Reservation(expires.getEpochSecond(), addrs, voucher), limit()).encode());
+    List<Multiaddr> addrs =
+        core.listenAddrs().stream()
+            .filter(a -> !a.isCircuit())
+            .map(a -> a.withPeerId(core.peerId()))
+            .toList();
+    byte[] voucher =
+        RelayMessages.voucher(core.settings().identity(), peer, expires.getEpochSecond());
+    Delimited.write(
+        s.output(),
+        Hop.status(
+                RelayMessages.OK,
+                new Reservation(expires.getEpochSecond(), addrs, voucher),
+                limit())
+            .encode());
     s.closeWrite();
     LOG.log(Level.DEBUG, "relay: reservation for {0} until {1}", peer, expires);
   }
@@ -149,7 +167,10 @@ public final class RelayService implements AutoCloseable {
       return;
     }
     purgeExpired(Instant.now());
-    Connection tc = reservations.containsKey(target) ? core.connection(target).filter(x -> !x.isRelayed()).orElse(null) : null;
+    Connection tc =
+        reservations.containsKey(target)
+            ? core.connection(target).filter(x -> !x.isRelayed()).orElse(null)
+            : null;
     if (tc == null) {
       reservations.remove(target); // a reservation lasts only while its peer stays connected
       refuse(s, RelayMessages.NO_RESERVATION, "no reservation for " + target);
@@ -166,11 +187,18 @@ public final class RelayService implements AutoCloseable {
       try {
         stop = tc.newStream(RelayMessages.STOP);
         stop.setReadTimeout(REQUEST_TIMEOUT);
-        Delimited.write(stop.output(), new Stop(Stop.CONNECT, new Peer(from, List.of()), limit(), 0).encode());
-        answer = Stop.decode(Delimited.read(stop.input(), RelayMessages.MAX_MESSAGE, "stop message"));
+        Delimited.write(
+            stop.output(), new Stop(Stop.CONNECT, new Peer(from, List.of()), limit(), 0).encode());
+        answer =
+            Stop.decode(Delimited.read(stop.input(), RelayMessages.MAX_MESSAGE, "stop message"));
       } catch (IOException | RuntimeException e) {
         status(s, RelayMessages.CONNECTION_FAILED);
-        LOG.log(Level.DEBUG, "relay: {0} -> {1}: the target did not take the stop stream: {2}", from, target, e.toString());
+        LOG.log(
+            Level.DEBUG,
+            "relay: {0} -> {1}: the target did not take the stop stream: {2}",
+            from,
+            target,
+            e.toString());
         return;
       }
       if (answer.type() != Stop.STATUS || answer.status() != RelayMessages.OK) {
@@ -226,18 +254,26 @@ public final class RelayService implements AutoCloseable {
     bridged.add(a);
     bridged.add(b);
     AtomicBoolean over = new AtomicBoolean();
-    Thread deadline = Thread.ofVirtual().name("relay-deadline " + label).start(() -> {
-      try {
-        Thread.sleep(limits.circuitDuration());
-        if (over.compareAndSet(false, true)) {
-          LOG.log(Level.INFO, "relay: circuit {0} reached its {1} s limit; reset", label, limits.circuitDuration().toSeconds());
-          a.reset();
-          b.reset();
-        }
-      } catch (InterruptedException e) {
-        // The circuit ended first.
-      }
-    });
+    Thread deadline =
+        Thread.ofVirtual()
+            .name("relay-deadline " + label)
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(limits.circuitDuration());
+                    if (over.compareAndSet(false, true)) {
+                      LOG.log(
+                          Level.INFO,
+                          "relay: circuit {0} reached its {1} s limit; reset",
+                          label,
+                          limits.circuitDuration().toSeconds());
+                      a.reset();
+                      b.reset();
+                    }
+                  } catch (InterruptedException e) {
+                    // The circuit ended first.
+                  }
+                });
     Thread up = Thread.ofVirtual().name("relay " + label).start(() -> copy(a, b, label, over));
     copy(b, a, label, over);
     try {
@@ -260,7 +296,11 @@ public final class RelayService implements AutoCloseable {
         if (total + n > limits.circuitBytes()) {
           out.write(buf, 0, (int) (limits.circuitBytes() - total));
           if (over.compareAndSet(false, true)) {
-            LOG.log(Level.INFO, "relay: circuit {0} carried its {1} bytes in one direction; reset", label, limits.circuitBytes());
+            LOG.log(
+                Level.INFO,
+                "relay: circuit {0} carried its {1} bytes in one direction; reset",
+                label,
+                limits.circuitBytes());
           }
           from.reset();
           to.reset();
@@ -282,7 +322,8 @@ public final class RelayService implements AutoCloseable {
 
   private void refuse(Stream s, int status, String why) {
     PeerId peer = s.connection().remotePeer();
-    LOG.log(Level.DEBUG, "relay: refused {0}: {1} ({2})", peer, RelayMessages.statusName(status), why);
+    LOG.log(
+        Level.DEBUG, "relay: refused {0}: {1} ({2})", peer, RelayMessages.statusName(status), why);
     try {
       status(s, status);
     } catch (IOException e) {
@@ -300,7 +341,9 @@ public final class RelayService implements AutoCloseable {
     }
     if (recent > limits.maxRefusalsPerMinute()) {
       refusals.remove(peer);
-      core.dropMisbehaving(s.connection(), "relay abuse: " + recent + " refused hop requests within a minute (last: " + why + ")");
+      core.dropMisbehaving(
+          s.connection(),
+          "relay abuse: " + recent + " refused hop requests within a minute (last: " + why + ")");
     }
   }
 
@@ -314,8 +357,6 @@ public final class RelayService implements AutoCloseable {
   private void purgeExpired(Instant now) {
     reservations.values().removeIf(h -> h.expires().isBefore(now));
   }
-
-
 
   @Override
   public void close() {

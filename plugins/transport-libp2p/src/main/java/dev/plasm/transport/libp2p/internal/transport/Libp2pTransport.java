@@ -47,13 +47,14 @@ public final class Libp2pTransport implements Transport {
   private final TransportLimits limits;
   // When each connection was first identified: Connection has no open time of its own.
   private final Map<Connection, Instant> since = new ConcurrentHashMap<>();
-  private final BiConsumer<Connection, IdentifyInfo> identifyListener = (c, i) -> {
-    since.putIfAbsent(c, Instant.now());
-    // DHT lookups open many short connections; forget closed ones even if nobody lists peers.
-    if (since.size() > 1024) {
-      since.keySet().removeIf(x -> !x.isOpen());
-    }
-  };
+  private final BiConsumer<Connection, IdentifyInfo> identifyListener =
+      (c, i) -> {
+        since.putIfAbsent(c, Instant.now());
+        // DHT lookups open many short connections; forget closed ones even if nobody lists peers.
+        if (since.size() > 1024) {
+          since.keySet().removeIf(x -> !x.isOpen());
+        }
+      };
   private volatile boolean closed;
 
   private final AutoRelay autoRelay;
@@ -62,7 +63,13 @@ public final class Libp2pTransport implements Transport {
    * @param relays relays to reserve on when AutoNAT finds us unreachable (others: connected peers
    *     that relay)
    */
-  public Libp2pTransport(Host host, HostCore core, Dht dht, TransportLimits limits, ReachSettings reach, List<Multiaddr> relays) {
+  public Libp2pTransport(
+      Host host,
+      HostCore core,
+      Dht dht,
+      TransportLimits limits,
+      ReachSettings reach,
+      List<Multiaddr> relays) {
     this.host = host;
     this.core = core;
     this.dht = dht;
@@ -74,18 +81,22 @@ public final class Libp2pTransport implements Transport {
     }
     if (reach.autoNat()) {
       host.startAutoNat(AUTONAT_CONFIDENCE, AUTONAT_FIRST_CHECK, AUTONAT_INTERVAL);
-      host.addReachabilityListener(r -> {
-        // A node peers cannot dial must not sit in their routing tables; it asks, it does not serve.
-        dht.setServerMode(r.status() != dev.plasm.transport.libp2p.Reachability.Status.PRIVATE);
-        autoRelay.reachabilityChanged(r);
-      });
+      host.addReachabilityListener(
+          r -> {
+            // A node peers cannot dial must not sit in their routing tables; it asks, it does not
+            // serve.
+            dht.setServerMode(r.status() != dev.plasm.transport.libp2p.Reachability.Status.PRIVATE);
+            autoRelay.reachabilityChanged(r);
+          });
     }
   }
 
   /** Relay reservations held while unreachable. */
   static final int RELAYS_WANTED = 2;
+
   /** Agreeing dial-back answers that decide reachability. */
   static final int AUTONAT_CONFIDENCE = 2;
+
   static final Duration AUTONAT_FIRST_CHECK = Duration.ofSeconds(15);
   static final Duration AUTONAT_INTERVAL = Duration.ofMinutes(15);
 
@@ -93,8 +104,15 @@ public final class Libp2pTransport implements Transport {
   public Reachability reachability() {
     open();
     dev.plasm.transport.libp2p.Reachability r = host.reachability();
-    return new Reachability(Reachability.Status.valueOf(r.status().name()), text(r.reachable()), text(r.observed()),
-        text(core.relayClient().circuitAddrs().stream().map(a -> a.withPeerId(host.peerId())).toList()), r.checkedAt());
+    return new Reachability(
+        Reachability.Status.valueOf(r.status().name()),
+        text(r.reachable()),
+        text(r.observed()),
+        text(
+            core.relayClient().circuitAddrs().stream()
+                .map(a -> a.withPeerId(host.peerId()))
+                .toList()),
+        r.checkedAt());
   }
 
   private static List<String> text(List<Multiaddr> addrs) {
@@ -143,9 +161,14 @@ public final class Libp2pTransport implements Transport {
       addrs.add(c.remoteAddr().toString());
       Optional<IdentifyInfo> info = c.identifyInfo();
       info.ifPresent(i -> i.listenAddrs().forEach(a -> addrs.add(a.toString())));
-      ConnectedPeer p = new ConnectedPeer(c.remotePeer().toString(), List.copyOf(addrs),
-          info.map(IdentifyInfo::agentVersion).orElse(""), info.map(IdentifyInfo::protocols).orElse(List.of()),
-          c.isOutbound() ? ConnectedPeer.Direction.OUTBOUND : ConnectedPeer.Direction.INBOUND, t);
+      ConnectedPeer p =
+          new ConnectedPeer(
+              c.remotePeer().toString(),
+              List.copyOf(addrs),
+              info.map(IdentifyInfo::agentVersion).orElse(""),
+              info.map(IdentifyInfo::protocols).orElse(List.of()),
+              c.isOutbound() ? ConnectedPeer.Direction.OUTBOUND : ConnectedPeer.Direction.INBOUND,
+              t);
       // Two connections to one peer (a simultaneous dial) show as the older one.
       byPeer.merge(c.remotePeer(), p, (a, b) -> a.since().isAfter(b.since()) ? b : a);
     }
@@ -173,8 +196,12 @@ public final class Libp2pTransport implements Transport {
   public int putValue(DhtKey key, byte[] value) {
     open();
     if (value.length > limits.maxValueBytes()) {
-      throw new InvalidInputException("value",
-          "the value is " + value.length + " bytes; this node stores at most " + limits.maxValueBytes());
+      throw new InvalidInputException(
+          "value",
+          "the value is "
+              + value.length
+              + " bytes; this node stores at most "
+              + limits.maxValueBytes());
     }
     try {
       return dht.putValue(key.text(), value);
@@ -200,7 +227,9 @@ public final class Libp2pTransport implements Transport {
       throw new InvalidInputException("max", "max must be at least 1, not " + max);
     }
     try {
-      return dht.findProviders(Dht.sha256Multihash(key.bytes()), max).stream().map(Libp2pTransport::addresses).toList();
+      return dht.findProviders(Dht.sha256Multihash(key.bytes()), max).stream()
+          .map(Libp2pTransport::addresses)
+          .toList();
     } catch (IllegalArgumentException e) {
       throw new TransportException("find-providers " + key + " was refused: " + e.getMessage(), e);
     }
@@ -211,7 +240,9 @@ public final class Libp2pTransport implements Transport {
     open();
     PeerId id = parsePeer(peerId);
     if (id.equals(host.peerId())) {
-      return Optional.of(new PeerAddresses(peerId(), host.listenAddrs().stream().map(Multiaddr::toString).toList()));
+      return Optional.of(
+          new PeerAddresses(
+              peerId(), host.listenAddrs().stream().map(Multiaddr::toString).toList()));
     }
     return dht.findPeer(id).map(Libp2pTransport::addresses);
   }
@@ -250,7 +281,8 @@ public final class Libp2pTransport implements Transport {
     } catch (ProtocolNotSupportedException e) {
       throw new PeerUnreachableException("peer " + peerId + " does not serve " + protocol, e);
     } catch (IOException | Libp2pException e) {
-      throw new PeerUnreachableException("cannot open a " + protocol + " stream to " + peerId + ": " + e.getMessage(), e);
+      throw new PeerUnreachableException(
+          "cannot open a " + protocol + " stream to " + peerId + ": " + e.getMessage(), e);
     }
   }
 
@@ -288,7 +320,8 @@ public final class Libp2pTransport implements Transport {
     try {
       return host.dial(peer, info.get().addrs());
     } catch (IOException | Libp2pException e) {
-      throw new PeerUnreachableException("cannot dial " + peer + " at " + info.get().addrs() + ": " + e.getMessage(), e);
+      throw new PeerUnreachableException(
+          "cannot dial " + peer + " at " + info.get().addrs() + ": " + e.getMessage(), e);
     }
   }
 
@@ -296,18 +329,24 @@ public final class Libp2pTransport implements Transport {
     try {
       return PeerId.parse(text);
     } catch (IllegalArgumentException | Libp2pException e) {
-      throw new InvalidInputException("peerId", "'" + text + "' is not a peer id: " + e.getMessage());
+      throw new InvalidInputException(
+          "peerId", "'" + text + "' is not a peer id: " + e.getMessage());
     }
   }
 
   private static void checkProtocol(String protocol) {
-    if (protocol == null || !protocol.startsWith("/") || protocol.length() > 1024 || protocol.contains("\n")) {
-      throw new InvalidInputException("protocol", "a protocol id starts with / and has at most 1024 characters, one line");
+    if (protocol == null
+        || !protocol.startsWith("/")
+        || protocol.length() > 1024
+        || protocol.contains("\n")) {
+      throw new InvalidInputException(
+          "protocol", "a protocol id starts with / and has at most 1024 characters, one line");
     }
   }
 
   private static PeerAddresses addresses(Dht.PeerInfo p) {
-    return new PeerAddresses(p.peer().toString(), p.addrs().stream().map(Multiaddr::toString).toList());
+    return new PeerAddresses(
+        p.peer().toString(), p.addrs().stream().map(Multiaddr::toString).toList());
   }
 
   /** A libp2p stream as a {@link PeerStream}. */

@@ -66,13 +66,22 @@ record Frame(int type, int flags, int streamId, long length, byte[] data, int of
   }
 
   private static int getInt(byte[] b, int off) {
-    return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    return ((b[off] & 0xFF) << 24)
+        | ((b[off + 1] & 0xFF) << 16)
+        | ((b[off + 2] & 0xFF) << 8)
+        | (b[off + 3] & 0xFF);
   }
 
   @Override
   public String toString() {
     String[] types = {"DATA", "WINDOW_UPDATE", "PING", "GO_AWAY"};
-    return (type < types.length ? types[type] : "TYPE_" + type) + "[stream=" + Integer.toUnsignedString(streamId)
-        + " flags=" + flags + " length=" + length + "]";
+    return (type < types.length ? types[type] : "TYPE_" + type)
+        + "[stream="
+        + Integer.toUnsignedString(streamId)
+        + " flags="
+        + flags
+        + " length="
+        + length
+        + "]";
   }
 }

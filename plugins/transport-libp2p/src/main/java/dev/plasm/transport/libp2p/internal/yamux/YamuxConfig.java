@@ -39,10 +39,20 @@ public record YamuxConfig(
   public static final long SESSION_WINDOW_BUDGET = 16L * 1024 * 1024;
 
   public static final YamuxConfig DEFAULTS =
-      new YamuxConfig(256, 256, 64 * 1024, 4 * 1024 * 1024, 4096, Duration.ofSeconds(10), Duration.ofSeconds(5));
+      new YamuxConfig(
+          256,
+          256,
+          64 * 1024,
+          4 * 1024 * 1024,
+          4096,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(5));
 
   public YamuxConfig {
-    if (maxInboundStreams < 1 || maxAckBacklog < 1 || maxDataFrame < 1 || maxQueuedBytes < maxDataFrame
+    if (maxInboundStreams < 1
+        || maxAckBacklog < 1
+        || maxDataFrame < 1
+        || maxQueuedBytes < maxDataFrame
         || maxQueuedControlFrames < 16) {
       throw new IllegalArgumentException("invalid Yamux limits");
     }
@@ -52,10 +62,24 @@ public record YamuxConfig(
   }
 
   public YamuxConfig withKeepAlive(Duration interval, Duration timeout) {
-    return new YamuxConfig(maxInboundStreams, maxAckBacklog, maxDataFrame, maxQueuedBytes, maxQueuedControlFrames, interval, timeout);
+    return new YamuxConfig(
+        maxInboundStreams,
+        maxAckBacklog,
+        maxDataFrame,
+        maxQueuedBytes,
+        maxQueuedControlFrames,
+        interval,
+        timeout);
   }
 
   public YamuxConfig withMaxInboundStreams(int n) {
-    return new YamuxConfig(n, maxAckBacklog, maxDataFrame, maxQueuedBytes, maxQueuedControlFrames, keepAliveInterval, pingTimeout);
+    return new YamuxConfig(
+        n,
+        maxAckBacklog,
+        maxDataFrame,
+        maxQueuedBytes,
+        maxQueuedControlFrames,
+        keepAliveInterval,
+        pingTimeout);
   }
 }

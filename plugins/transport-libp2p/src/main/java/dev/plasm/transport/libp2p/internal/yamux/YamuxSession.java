@@ -57,11 +57,15 @@ public final class YamuxSession implements Closeable {
   private int inboundOpen;
   private volatile boolean goAwayReceived;
   private volatile boolean goAwaySent;
+
   /** SYNs refused since the last accepted one; a peer that keeps pushing past the cap is flooding. */
   private int refusedInARow;
+
   /** When a stream last opened or ended (System.nanoTime), for idle detection. */
   private volatile long lastStreamActivity = System.nanoTime();
+
   private volatile boolean misbehaved;
+
   /** The session ended because a keep-alive ping went unanswered (frozen or vanished peer). */
   private volatile boolean unresponsive;
 
@@ -75,7 +79,9 @@ public final class YamuxSession implements Closeable {
 
   /** What is left of {@link YamuxConfig#SESSION_WINDOW_BUDGET} for growing stream windows. */
   private final AtomicLong windowBudget = new AtomicLong(YamuxConfig.SESSION_WINDOW_BUDGET);
-  private final ConcurrentHashMap<Long, CompletableFuture<Long>> pendingPings = new ConcurrentHashMap<>();
+
+  private final ConcurrentHashMap<Long, CompletableFuture<Long>> pendingPings =
+      new ConcurrentHashMap<>();
   private final AtomicLong pingIds = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -89,8 +95,13 @@ public final class YamuxSession implements Closeable {
    * @param transport closed when the session ends
    */
   public YamuxSession(
-      InputStream in, OutputStream out, Closeable transport, boolean client, YamuxConfig config,
-      Consumer<YamuxStream> onInbound, String label) {
+      InputStream in,
+      OutputStream out,
+      Closeable transport,
+      boolean client,
+      YamuxConfig config,
+      Consumer<YamuxStream> onInbound,
+      String label) {
     this.in = in;
     this.out = out;
     this.transport = transport;
@@ -118,7 +129,8 @@ public final class YamuxSession implements Closeable {
       while (unackedOutbound >= config.maxAckBacklog() && isOpen()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IOException("Yamux: " + unackedOutbound + " streams still await the peer's ACK");
+          throw new IOException(
+              "Yamux: " + unackedOutbound + " streams still await the peer's ACK");
         }
         ackBacklogChanged.awaitNanos(left);
       }
@@ -320,8 +332,14 @@ public final class YamuxSession implements Closeable {
       queueLock.unlock();
     }
     if (overflow) {
-      Thread.startVirtualThread(() -> shutdown(Frame.GO_AWAY_INTERNAL_ERROR,
-          "peer is not reading: more than " + config.maxQueuedControlFrames() + " control frames queued", true));
+      Thread.startVirtualThread(
+          () ->
+              shutdown(
+                  Frame.GO_AWAY_INTERNAL_ERROR,
+                  "peer is not reading: more than "
+                      + config.maxQueuedControlFrames()
+                      + " control frames queued",
+                  true));
     }
   }
 
@@ -404,7 +422,10 @@ public final class YamuxSession implements Closeable {
     } catch (IOException e) {
       // A frame failing Noise authentication is tampering; anything else is the network.
       if (isOpen()) {
-        shutdown(-1, "read failed: " + e, e.getCause() instanceof java.security.GeneralSecurityException);
+        shutdown(
+            -1,
+            "read failed: " + e,
+            e.getCause() instanceof java.security.GeneralSecurityException);
       }
     } catch (RuntimeException e) {
       if (isOpen()) {
@@ -477,7 +498,10 @@ public final class YamuxSession implements Closeable {
     try {
       refuse = goAwaySent || closing.get() || inboundOpen >= config.maxInboundStreams();
       if (refuse) {
-        why = goAwaySent ? "after our GoAway" : "over the limit of " + config.maxInboundStreams() + " inbound streams";
+        why =
+            goAwaySent
+                ? "after our GoAway"
+                : "over the limit of " + config.maxInboundStreams() + " inbound streams";
         flood = !goAwaySent && ++refusedInARow > config.maxInboundStreams();
       } else {
         inboundOpen++;
@@ -488,8 +512,11 @@ public final class YamuxSession implements Closeable {
     }
     if (flood) {
       // It ignored as many RSTs as it may have streams: not a burst, a flood.
-      protocolError("stream flood: " + refusedInARow + " streams refused in a row over the limit of "
-          + config.maxInboundStreams());
+      protocolError(
+          "stream flood: "
+              + refusedInARow
+              + " streams refused in a row over the limit of "
+              + config.maxInboundStreams());
       return null;
     }
     if (refuse) {
@@ -501,14 +528,17 @@ public final class YamuxSession implements Closeable {
     streams.put(id, s);
     lastStreamActivity = System.nanoTime();
     sendControl(Frame.windowUpdate(Frame.FLAG_ACK, id, 0));
-    Thread.ofVirtual().name("yamux-stream " + label + "/" + id).start(() -> {
-      try {
-        onInbound.accept(s);
-      } catch (Throwable t) {
-        LOG.log(Level.DEBUG, label + ": handler for stream " + id + " failed", t);
-        s.reset();
-      }
-    });
+    Thread.ofVirtual()
+        .name("yamux-stream " + label + "/" + id)
+        .start(
+            () -> {
+              try {
+                onInbound.accept(s);
+              } catch (Throwable t) {
+                LOG.log(Level.DEBUG, label + ": handler for stream " + id + " failed", t);
+                s.reset();
+              }
+            });
     return s;
   }
 
@@ -587,7 +617,8 @@ public final class YamuxSession implements Closeable {
     }
     closeReason = reason;
     misbehaved = misbehaving;
-    LOG.log(misbehaving ? Level.WARNING : Level.DEBUG, "{0}: Yamux session ends: {1}", label, reason);
+    LOG.log(
+        misbehaving ? Level.WARNING : Level.DEBUG, "{0}: Yamux session ends: {1}", label, reason);
     queueLock.lock();
     try {
       if (code >= 0) {
@@ -653,6 +684,11 @@ public final class YamuxSession implements Closeable {
 
   @Override
   public String toString() {
-    return "YamuxSession[" + label + (client ? " client" : " server") + ", " + streams.size() + " streams]";
+    return "YamuxSession["
+        + label
+        + (client ? " client" : " server")
+        + ", "
+        + streams.size()
+        + " streams]";
   }
 }

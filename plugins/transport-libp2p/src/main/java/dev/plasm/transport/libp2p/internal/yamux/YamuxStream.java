@@ -35,12 +35,17 @@ public final class YamuxStream implements MuxedStream {
 
   /** Inbound bytes not yet read; each chunk holds {@code buf[start..end)}. */
   private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+
   private long buffered;
+
   /** Bytes the peer may still send before it needs a window update from us. */
   private long recvWindow = YamuxConfig.INITIAL_WINDOW;
+
   /** The receive window we currently grant: 256 KiB, grown up to {@link YamuxConfig#MAX_WINDOW}. */
   private long windowSize = YamuxConfig.INITIAL_WINDOW;
+
   private long consumedSinceUpdate;
+
   /** Bytes we may still send before the peer grants more. */
   private long sendWindow;
 
@@ -320,7 +325,8 @@ public final class YamuxStream implements MuxedStream {
       // what limits this stream, so double it (within the session's budget). A slow reader
       // never gets here with an empty buffer, so its window stays small.
       if (buffered == 0 && !discardInbound && windowSize < YamuxConfig.MAX_WINDOW) {
-        long grow = session.reserveWindow(Math.min(windowSize, YamuxConfig.MAX_WINDOW - windowSize));
+        long grow =
+            session.reserveWindow(Math.min(windowSize, YamuxConfig.MAX_WINDOW - windowSize));
         windowSize += grow;
         delta += grow;
       }

@@ -64,24 +64,36 @@ class AutoNatTests {
     Reachability r = a.checkReachability();
     assertEquals(Reachability.Status.PUBLIC, r.status(), r.toString());
     assertTrue(r.checkedAt().isPresent());
-    assertTrue(a.listenAddrs().containsAll(r.reachable()) && !r.reachable().isEmpty(), r.toString());
-    assertEquals(List.of(Reachability.Status.PUBLIC), changes.stream().map(Reachability::status).toList());
+    assertTrue(
+        a.listenAddrs().containsAll(r.reachable()) && !r.reachable().isEmpty(), r.toString());
+    assertEquals(
+        List.of(Reachability.Status.PUBLIC), changes.stream().map(Reachability::status).toList());
     // The dial-backs came under throw-away identities: a still has one connection to each server.
-    assertEquals(1, a.connections().stream().filter(x -> x.remotePeer().equals(s1.peerId()) && x.isOpen()).count());
+    assertEquals(
+        1,
+        a.connections().stream()
+            .filter(x -> x.remotePeer().equals(s1.peerId()) && x.isOpen())
+            .count());
   }
 
   /** One raw DIAL to {@code server}; returns {status, statusText}. */
-  private static Object[] dial(Host from, Host server, PeerId named, List<Multiaddr> addrs) throws IOException {
+  private static Object[] dial(Host from, Host server, PeerId named, List<Multiaddr> addrs)
+      throws IOException {
     return dial(from, addr(server), named, addrs);
   }
 
-  static Object[] dial(Host from, Multiaddr server, PeerId named, List<Multiaddr> addrs) throws IOException {
+  static Object[] dial(Host from, Multiaddr server, PeerId named, List<Multiaddr> addrs)
+      throws IOException {
     try (Stream s = from.dial(server).newStream(AutoNat.PROTOCOL)) {
       s.setReadTimeout(Duration.ofSeconds(20));
       ProtoWriter peer = new ProtoWriter().bytes(1, named.toBytes());
       addrs.forEach(a -> peer.bytes(2, a.toBytes()));
-      Delimited.write(s.output(), new ProtoWriter().varint(1, AutoNat.DIAL)
-          .bytes(2, new ProtoWriter().bytes(1, peer.toByteArray()).toByteArray()).toByteArray());
+      Delimited.write(
+          s.output(),
+          new ProtoWriter()
+              .varint(1, AutoNat.DIAL)
+              .bytes(2, new ProtoWriter().bytes(1, peer.toByteArray()).toByteArray())
+              .toByteArray());
       ProtoReader r = new ProtoReader(Delimited.read(s.input(), AutoNat.MAX_MESSAGE, "autonat"));
       byte[] resp = null;
       for (int f; (f = r.next()) != 0; ) {
@@ -108,7 +120,8 @@ class AutoNatTests {
   void jsAnswersADialRequest() throws Exception {
     try (var js = dev.plasm.transport.libp2p.testing.PeerProcess.start("--autonat")) {
       Host client = host(false);
-      Object[] answer = dial(client, Multiaddr.parse(js.addr()), client.peerId(), client.listenAddrs());
+      Object[] answer =
+          dial(client, Multiaddr.parse(js.addr()), client.peerId(), client.listenAddrs());
       // js dials back neither private nor same-host addresses, and says so; a real dial-back by js
       // is checked in the network-namespace tests, where the nodes have public addresses.
       assertEquals(AutoNat.E_DIAL_REFUSED, answer[0], answer[1].toString());
@@ -122,13 +135,19 @@ class AutoNatTests {
     Host client = host(false);
     Object[] other = dial(client, server, NodeIdentity.ephemeral().peerId(), client.listenAddrs());
     assertEquals(AutoNat.E_BAD_REQUEST, other[0], "a request for another peer");
-    Object[] elsewhere = dial(client, server, client.peerId(), List.of(Multiaddr.parse("/ip4/192.0.2.7/tcp/4001")));
+    Object[] elsewhere =
+        dial(client, server, client.peerId(), List.of(Multiaddr.parse("/ip4/192.0.2.7/tcp/4001")));
     assertEquals(AutoNat.E_DIAL_REFUSED, elsewhere[0], "an address at another IP is never dialed");
     int deadPort;
     try (ServerSocket free = new ServerSocket(0)) {
       deadPort = free.getLocalPort();
     }
-    Object[] dead = dial(client, server, client.peerId(), List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + deadPort)));
+    Object[] dead =
+        dial(
+            client,
+            server,
+            client.peerId(),
+            List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + deadPort)));
     assertEquals(AutoNat.E_DIAL_ERROR, dead[0], "nothing listens there");
     Object[] ok = dial(client, server, client.peerId(), client.listenAddrs());
     assertEquals(AutoNat.OK, ok[0], ok[1].toString());

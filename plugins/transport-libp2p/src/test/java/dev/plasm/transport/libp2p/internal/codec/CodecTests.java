@@ -23,7 +23,13 @@ class CodecTests {
   @ParameterizedTest
   @CsvSource({
     // multiformats/unsigned-varint README examples, plus the 63-bit maximum.
-    "0, 00", "1, 01", "127, 7f", "128, 8001", "255, ff01", "300, ac02", "16384, 808001",
+    "0, 00",
+    "1, 01",
+    "127, 7f",
+    "128, 8001",
+    "255, ff01",
+    "300, ac02",
+    "16384, 808001",
     "9223372036854775807, ffffffffffffffff7f"
   })
   void varintMatchesTheSpecExamples(long value, String hex) throws IOException {
@@ -37,7 +43,16 @@ class CodecTests {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"8000", "ff00", "808000", "ffffffffffffffff80", "ffffffffffffffffff01", "80", "ff"})
+  @ValueSource(
+      strings = {
+        "8000",
+        "ff00",
+        "808000",
+        "ffffffffffffffff80",
+        "ffffffffffffffffff01",
+        "80",
+        "ff"
+      })
   void varintRefusesOverlongOversizedAndTruncatedEncodings(String hex) {
     byte[] b = HEX.parseHex(hex);
     assertThrows(MalformedMessageException.class, () -> Varint.decode(b, 0, b.length, new int[1]));
@@ -46,7 +61,8 @@ class CodecTests {
   @Test
   void varintReadReportsEndOfStream() throws IOException {
     assertEquals(-1, Varint.read(new ByteArrayInputStream(new byte[0])));
-    assertThrows(EOFException.class, () -> Varint.read(new ByteArrayInputStream(new byte[] {(byte) 0x80})));
+    assertThrows(
+        EOFException.class, () -> Varint.read(new ByteArrayInputStream(new byte[] {(byte) 0x80})));
     assertThrows(IllegalArgumentException.class, () -> Varint.encode(-1));
   }
 
@@ -66,8 +82,14 @@ class CodecTests {
   @Test
   void protobufRoundTripsAndSkipsUnknownFields() {
     byte[] msg =
-        new ProtoWriter().varint(1, 150).string(2, "testing").varint(7, 1).bytes(3, new byte[] {1, 2}).toByteArray();
-    // The protobuf encoding guide's examples: field 1 = 150 is 08 96 01, field 2 = "testing" is 12 07 74...
+        new ProtoWriter()
+            .varint(1, 150)
+            .string(2, "testing")
+            .varint(7, 1)
+            .bytes(3, new byte[] {1, 2})
+            .toByteArray();
+    // The protobuf encoding guide's examples: field 1 = 150 is 08 96 01, field 2 = "testing" is 12
+    // 07 74...
     assertTrue(HEX.formatHex(msg).startsWith("089601120774657374696e67"));
     ProtoReader r = new ProtoReader(msg);
     assertEquals(1, r.next());
@@ -93,10 +115,12 @@ class CodecTests {
     assertEquals(1, r.next());
     assertEquals(5, r.varint());
 
-    assertThrows(MalformedMessageException.class, () -> readAll(HEX.parseHex("0a05aabb"))); // length overrun
+    assertThrows(
+        MalformedMessageException.class, () -> readAll(HEX.parseHex("0a05aabb"))); // length overrun
     assertThrows(MalformedMessageException.class, () -> readAll(HEX.parseHex("0b"))); // group start
     assertThrows(MalformedMessageException.class, () -> readAll(HEX.parseHex("00"))); // field 0
-    assertThrows(MalformedMessageException.class, () -> readAll(HEX.parseHex("4901"))); // truncated fixed64
+    assertThrows(
+        MalformedMessageException.class, () -> readAll(HEX.parseHex("4901"))); // truncated fixed64
     ProtoReader bad = new ProtoReader(HEX.parseHex("0a02c328"));
     bad.next();
     assertThrows(MalformedMessageException.class, bad::string); // invalid UTF-8

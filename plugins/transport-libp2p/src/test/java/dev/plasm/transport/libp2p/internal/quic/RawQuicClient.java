@@ -46,41 +46,77 @@ public final class RawQuicClient implements AutoCloseable {
     VALID
   }
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
   /**
    * Runs a QUIC handshake with {@code target} presenting {@code bad}; returns the QUIC channel if
    * the client side completed (a TLS 1.3 client finishes before the server has judged it).
    */
   public QuicChannel connect(InetSocketAddress target, BadCertificate bad) throws Exception {
-    QuicSslContextBuilder b = QuicSslContextBuilder.forClient()
-        .trustManager(InsecureTrustManagerFactory.INSTANCE)
-        .applicationProtocols("libp2p");
+    QuicSslContextBuilder b =
+        QuicSslContextBuilder.forClient()
+            .trustManager(InsecureTrustManagerFactory.INSTANCE)
+            .applicationProtocols("libp2p");
     if (bad == BadCertificate.VALID) {
-      Libp2pCertificate good = Libp2pCertificate.create(NodeIdentity.ephemeral(), Duration.ofDays(1));
+      Libp2pCertificate good =
+          Libp2pCertificate.create(NodeIdentity.ephemeral(), Duration.ofDays(1));
       b.keyManager(good.privateKey(), null, good.certificate());
     } else if (bad != BadCertificate.NONE) {
       KeyPair k = ecKey();
       Instant now = Instant.now();
       X500Name name = new X500Name("CN=bad");
-      byte[] der = switch (bad) {
-        case NO_LIBP2P_EXTENSION -> Libp2pCertificate.der(k, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), name);
-        case FORGED_SIGNATURE -> Libp2pCertificate.der(k, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), name,
-            Libp2pCertificate.signedKeyExtension(NodeIdentity.ephemeral(), ecKey().getPublic().getEncoded()));
-        case EXPIRED -> Libp2pCertificate.der(k, now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)), name,
-            Libp2pCertificate.signedKeyExtension(NodeIdentity.ephemeral(), k.getPublic().getEncoded()));
-        case NONE, VALID -> throw new IllegalStateException();
-      };
-      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+      byte[] der =
+          switch (bad) {
+            case NO_LIBP2P_EXTENSION ->
+                Libp2pCertificate.der(
+                    k, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), name);
+            case FORGED_SIGNATURE ->
+                Libp2pCertificate.der(
+                    k,
+                    now.minus(Duration.ofHours(1)),
+                    now.plus(Duration.ofDays(1)),
+                    name,
+                    Libp2pCertificate.signedKeyExtension(
+                        NodeIdentity.ephemeral(), ecKey().getPublic().getEncoded()));
+            case EXPIRED ->
+                Libp2pCertificate.der(
+                    k,
+                    now.minus(Duration.ofDays(2)),
+                    now.minus(Duration.ofDays(1)),
+                    name,
+                    Libp2pCertificate.signedKeyExtension(
+                        NodeIdentity.ephemeral(), k.getPublic().getEncoded()));
+            case NONE, VALID -> throw new IllegalStateException();
+          };
+      X509Certificate cert =
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
+                  .generateCertificate(new ByteArrayInputStream(der));
       b.keyManager(k.getPrivate(), null, cert);
     }
     QuicSslContext ctx = b.build();
-    ChannelHandler codec = new QuicClientCodecBuilder().sslContext(ctx).maxIdleTimeout(5, TimeUnit.SECONDS)
-        .initialMaxData(1 << 20).initialMaxStreamDataBidirectionalLocal(1 << 16).initialMaxStreamsBidirectional(16).build();
-    Channel udp = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-        .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
-    Future<QuicChannel> f = QuicChannel.newBootstrap(udp).handler(new ChannelInboundHandlerAdapter())
-        .remoteAddress(target).connect();
+    ChannelHandler codec =
+        new QuicClientCodecBuilder()
+            .sslContext(ctx)
+            .maxIdleTimeout(5, TimeUnit.SECONDS)
+            .initialMaxData(1 << 20)
+            .initialMaxStreamDataBidirectionalLocal(1 << 16)
+            .initialMaxStreamsBidirectional(16)
+            .build();
+    Channel udp =
+        new Bootstrap()
+            .group(group)
+            .channel(NioDatagramChannel.class)
+            .handler(codec)
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
+    Future<QuicChannel> f =
+        QuicChannel.newBootstrap(udp)
+            .handler(new ChannelInboundHandlerAdapter())
+            .remoteAddress(target)
+            .connect();
     f.await(10, TimeUnit.SECONDS);
     return f.isSuccess() ? f.getNow() : null;
   }

@@ -25,7 +25,11 @@ class RelayMessagesTests {
   @Test
   void hopAndStopMessagesRoundTripWithTheFieldNumbersOfTheSpec() {
     Multiaddr a = Multiaddr.parse("/ip4/192.0.2.1/tcp/4001/p2p/" + RELAY.peerId());
-    Hop status = Hop.status(RelayMessages.OK, new Reservation(1_800_000_000L, List.of(a), new byte[] {1, 2}), new Limit(120, 131072));
+    Hop status =
+        Hop.status(
+            RelayMessages.OK,
+            new Reservation(1_800_000_000L, List.of(a), new byte[] {1, 2}),
+            new Limit(120, 131072));
     Hop back = Hop.decode(status.encode());
     assertEquals(Hop.STATUS, back.type());
     assertEquals(RelayMessages.OK, back.status());
@@ -38,27 +42,38 @@ class RelayMessagesTests {
     assertEquals(PEER.peerId(), Hop.decode(connect).peer().id());
     // A RESERVE is the type field alone, type 0 written out.
     assertEquals("0800", HexFormat.of().formatHex(Hop.reserve().encode()));
-    Stop stop = Stop.decode(new Stop(Stop.CONNECT, new Peer(PEER.peerId(), List.of()), new Limit(60, 0), 0).encode());
+    Stop stop =
+        Stop.decode(
+            new Stop(Stop.CONNECT, new Peer(PEER.peerId(), List.of()), new Limit(60, 0), 0)
+                .encode());
     assertEquals(Stop.CONNECT, stop.type());
     assertEquals(PEER.peerId(), stop.peer().id());
     assertEquals(new Limit(60, 0), stop.limit());
     assertNull(Stop.decode(Stop.status(RelayMessages.OK).encode()).peer());
     assertThrows(MalformedMessageException.class, () -> Hop.decode(new byte[] {0x08, 0x07}));
-    assertThrows(MalformedMessageException.class, () -> Hop.decode(new byte[] {0x12, 0x02, 0x12, 0x00})); // Peer without id
+    assertThrows(
+        MalformedMessageException.class,
+        () -> Hop.decode(new byte[] {0x12, 0x02, 0x12, 0x00})); // Peer without id
   }
 
   @Test
   void aVoucherIsSignedByTheRelayForThePeerAndTamperingShows() {
     byte[] v = RelayMessages.voucher(RELAY, PEER.peerId(), 1_800_000_000L);
     assertEquals(1_800_000_000L, RelayMessages.checkVoucher(v, RELAY.peerId(), PEER.peerId()));
-    MalformedMessageException other = assertThrows(MalformedMessageException.class,
-        () -> RelayMessages.checkVoucher(v, NodeIdentity.ephemeral().peerId(), PEER.peerId()));
+    MalformedMessageException other =
+        assertThrows(
+            MalformedMessageException.class,
+            () -> RelayMessages.checkVoucher(v, NodeIdentity.ephemeral().peerId(), PEER.peerId()));
     assertTrue(other.getMessage().contains("not the relay"), other.getMessage());
-    assertThrows(MalformedMessageException.class, () -> RelayMessages.checkVoucher(v, RELAY.peerId(), RELAY.peerId()));
+    assertThrows(
+        MalformedMessageException.class,
+        () -> RelayMessages.checkVoucher(v, RELAY.peerId(), RELAY.peerId()));
     byte[] bad = v.clone();
     bad[bad.length - 1] ^= 1;
-    MalformedMessageException sig = assertThrows(MalformedMessageException.class,
-        () -> RelayMessages.checkVoucher(bad, RELAY.peerId(), PEER.peerId()));
+    MalformedMessageException sig =
+        assertThrows(
+            MalformedMessageException.class,
+            () -> RelayMessages.checkVoucher(bad, RELAY.peerId(), PEER.peerId()));
     assertTrue(sig.getMessage().contains("signature"), sig.getMessage());
   }
 }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class YamuxTests {
-  private static final YamuxConfig QUIET = YamuxConfig.DEFAULTS.withKeepAlive(Duration.ZERO, Duration.ofSeconds(5));
+  private static final YamuxConfig QUIET =
+      YamuxConfig.DEFAULTS.withKeepAlive(Duration.ZERO, Duration.ofSeconds(5));
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -59,10 +60,18 @@ class YamuxTests {
     return new Pair(c, s);
   }
 
-  private static YamuxSession session(Socket socket, boolean client, YamuxConfig config, Consumer<YamuxStream> handler)
+  private static YamuxSession session(
+      Socket socket, boolean client, YamuxConfig config, Consumer<YamuxStream> handler)
       throws IOException {
-    YamuxSession s = new YamuxSession(new BufferedInputStream(socket.getInputStream()),
-        new BufferedOutputStream(socket.getOutputStream(), 65536), socket, client, config, handler, client ? "client" : "server");
+    YamuxSession s =
+        new YamuxSession(
+            new BufferedInputStream(socket.getInputStream()),
+            new BufferedOutputStream(socket.getOutputStream(), 65536),
+            socket,
+            client,
+            config,
+            handler,
+            client ? "client" : "server");
     s.start();
     return s;
   }
@@ -83,17 +92,21 @@ class YamuxTests {
     assertEquals(1, s.id() % 2, "the client opens odd stream ids");
     byte[] data = new byte[5 * 1024 * 1024 + 7];
     new Random(3).nextBytes(data);
-    var reader = CompletableFuture.supplyAsync(() -> {
-      try {
-        return s.input().readAllBytes();
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    var reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return s.input().readAllBytes();
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
     s.output().write(data);
     s.closeWrite();
     assertArrayEquals(data, reader.get(30, TimeUnit.SECONDS));
-    waitUntil(() -> p.client().streamCount() == 0 && p.server().streamCount() == 0, "both sides forget the closed stream");
+    waitUntil(
+        () -> p.client().streamCount() == 0 && p.server().streamCount() == 0,
+        "both sides forget the closed stream");
   }
 
   @Test
@@ -120,14 +133,17 @@ class YamuxTests {
 
   @Test
   void resetReachesThePeersReaderAndWriter() throws Exception {
-    Pair p = pair(QUIET, s -> {
-      try {
-        s.input().read();
-      } catch (IOException ignored) {
-        // reset
-      }
-      s.reset();
-    });
+    Pair p =
+        pair(
+            QUIET,
+            s -> {
+              try {
+                s.input().read();
+              } catch (IOException ignored) {
+                // reset
+              }
+              s.reset();
+            });
     YamuxStream s = p.client().openStream();
     s.output().write(1);
     var e = assertThrows(IOException.class, () -> s.input().read());
@@ -142,21 +158,24 @@ class YamuxTests {
     YamuxStream s = p.client().openStream();
     AtomicLong written = new AtomicLong();
     byte[] chunk = new byte[8192];
-    var writer = CompletableFuture.runAsync(() -> {
-      try {
-        for (int i = 0; i < 128; i++) { // 1 MiB
-          s.output().write(chunk);
-          written.addAndGet(chunk.length);
-        }
-        s.closeWrite();
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    var writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                for (int i = 0; i < 128; i++) { // 1 MiB
+                  s.output().write(chunk);
+                  written.addAndGet(chunk.length);
+                }
+                s.closeWrite();
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
     YamuxStream remote = accepted.poll(10, TimeUnit.SECONDS);
     waitUntil(() -> written.get() >= YamuxConfig.INITIAL_WINDOW, "the writer fills the window");
     Thread.sleep(300);
-    assertEquals(YamuxConfig.INITIAL_WINDOW, written.get(), "the writer stops at the 256 KiB window");
+    assertEquals(
+        YamuxConfig.INITIAL_WINDOW, written.get(), "the writer stops at the 256 KiB window");
     assertFalse(writer.isDone());
     assertTrue(remote.bufferedBytes() <= YamuxConfig.INITIAL_WINDOW);
     assertEquals(128 * 8192, remote.input().readAllBytes().length);
@@ -170,16 +189,22 @@ class YamuxTests {
     List<CompletableFuture<Boolean>> results = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
       int seed = i;
-      results.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          YamuxStream s = p.client().openStream();
-          byte[] data = new byte[100_000];
-          new Random(seed).nextBytes(data);
-          return MessageDigest.isEqual(data, Echo.roundTrip(s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30)));
-        } catch (Exception e) {
-          throw new RuntimeException(e);
-        }
-      }, Thread::startVirtualThread));
+      results.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  YamuxStream s = p.client().openStream();
+                  byte[] data = new byte[100_000];
+                  new Random(seed).nextBytes(data);
+                  return MessageDigest.isEqual(
+                      data,
+                      Echo.roundTrip(
+                          s.input(), s.output(), s::closeWrite, data, Duration.ofSeconds(30)));
+                } catch (Exception e) {
+                  throw new RuntimeException(e);
+                }
+              },
+              Thread::startVirtualThread));
     }
     for (var r : results) {
       assertTrue(r.get(40, TimeUnit.SECONDS));
@@ -339,7 +364,8 @@ class YamuxTests {
     assertEquals(Frame.GO_AWAY_PROTOCOL_ERROR, r.peer().readUntil(Frame.TYPE_GO_AWAY).length());
 
     RawPair r2 = raw(QUIET, s -> {});
-    r2.peer().send(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 2, 0, null); // the server owns even ids
+    r2.peer()
+        .send(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 2, 0, null); // the server owns even ids
     assertEquals(Frame.GO_AWAY_PROTOCOL_ERROR, r2.peer().readUntil(Frame.TYPE_GO_AWAY).length());
     assertTrue(r2.session().closed().get(5, TimeUnit.SECONDS).contains("parity"));
   }
@@ -357,17 +383,20 @@ class YamuxTests {
 
   @Test
   void theAckBacklogBlocksOpeningUntilThePeerAcks() throws Exception {
-    YamuxConfig config = new YamuxConfig(256, 2, 65536, 4 << 20, 4096, Duration.ZERO, Duration.ofSeconds(5));
+    YamuxConfig config =
+        new YamuxConfig(256, 2, 65536, 4 << 20, 4096, Duration.ZERO, Duration.ofSeconds(5));
     RawPair r = raw(config, s -> {});
     YamuxStream a = r.session().openStream();
     r.session().openStream();
-    var third = CompletableFuture.supplyAsync(() -> {
-      try {
-        return r.session().openStream();
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    var third =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return r.session().openStream();
+              } catch (IOException e) {
+                throw new RuntimeException(e);
+              }
+            });
     Thread.sleep(300);
     assertFalse(third.isDone(), "two streams await their ACK");
     r.peer().send(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_ACK, a.id(), 0, null);
@@ -376,19 +405,22 @@ class YamuxTests {
 
   @Test
   void aPeerThatStopsReadingIsDroppedNotBufferedForever() throws Exception {
-    YamuxConfig config = new YamuxConfig(256, 256, 65536, 1 << 20, 16, Duration.ZERO, Duration.ofSeconds(5));
+    YamuxConfig config =
+        new YamuxConfig(256, 256, 65536, 1 << 20, 16, Duration.ZERO, Duration.ofSeconds(5));
     RawPair r = raw(config, s -> {});
     r.peer().socket.setReceiveBufferSize(4096);
     YamuxStream s = r.session().openStream();
     // Grant a huge window, then never read: our writer blocks once the TCP buffers are full.
     r.peer().send(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_ACK, s.id(), 64L << 20, null);
-    var writer = CompletableFuture.runAsync(() -> {
-      try {
-        s.output().write(new byte[32 << 20]);
-      } catch (IOException expected) {
-        // the session is dropped under the writer
-      }
-    });
+    var writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                s.output().write(new byte[32 << 20]);
+              } catch (IOException expected) {
+                // the session is dropped under the writer
+              }
+            });
     Thread.sleep(500);
     assertFalse(writer.isDone(), "the application writer is held back, not buffered without bound");
     for (int i = 0; i < 100 && r.session().isOpen(); i++) {
@@ -399,7 +431,8 @@ class YamuxTests {
     writer.get(10, TimeUnit.SECONDS);
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+  private static void waitUntil(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -408,5 +441,4 @@ class YamuxTests {
       Thread.sleep(10);
     }
   }
-
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class YamuxWindowTests {
-  private static final YamuxConfig QUIET = YamuxConfig.DEFAULTS.withKeepAlive(Duration.ZERO, Duration.ofSeconds(5));
+  private static final YamuxConfig QUIET =
+      YamuxConfig.DEFAULTS.withKeepAlive(Duration.ZERO, Duration.ofSeconds(5));
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -38,7 +39,8 @@ class YamuxWindowTests {
     }
   }
 
-  private record Pair(YamuxSession client, YamuxSession server, BlockingQueue<YamuxStream> accepted) {}
+  private record Pair(
+      YamuxSession client, YamuxSession server, BlockingQueue<YamuxStream> accepted) {}
 
   private Pair pair() throws IOException {
     SocketPair p = SocketPair.open();
@@ -53,25 +55,34 @@ class YamuxWindowTests {
     return new Pair(c, s, accepted);
   }
 
-  private static YamuxSession session(Socket socket, boolean client, java.util.function.Consumer<YamuxStream> handler)
+  private static YamuxSession session(
+      Socket socket, boolean client, java.util.function.Consumer<YamuxStream> handler)
       throws IOException {
-    YamuxSession s = new YamuxSession(new BufferedInputStream(socket.getInputStream()),
-        new BufferedOutputStream(socket.getOutputStream(), 65536), socket, client, QUIET, handler, client ? "client" : "server");
+    YamuxSession s =
+        new YamuxSession(
+            new BufferedInputStream(socket.getInputStream()),
+            new BufferedOutputStream(socket.getOutputStream(), 65536),
+            socket,
+            client,
+            QUIET,
+            handler,
+            client ? "client" : "server");
     s.start();
     return s;
   }
 
   private static CompletableFuture<Void> write(YamuxStream s, byte[] data) {
-    return CompletableFuture.runAsync(() -> {
-      try {
-        for (int off = 0; off < data.length; off += 65536) {
-          s.output().write(data, off, Math.min(65536, data.length - off));
-        }
-        s.closeWrite();
-      } catch (IOException e) {
-        throw new RuntimeException(e);
-      }
-    });
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            for (int off = 0; off < data.length; off += 65536) {
+              s.output().write(data, off, Math.min(65536, data.length - off));
+            }
+            s.closeWrite();
+          } catch (IOException e) {
+            throw new RuntimeException(e);
+          }
+        });
   }
 
   @Test
@@ -84,14 +95,19 @@ class YamuxWindowTests {
     YamuxStream remote = p.accepted().poll(10, TimeUnit.SECONDS);
     byte[] got = remote.input().readAllBytes();
     writer.get(30, TimeUnit.SECONDS);
-    assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), MessageDigest.getInstance("SHA-256").digest(got));
+    assertArrayEquals(
+        MessageDigest.getInstance("SHA-256").digest(data),
+        MessageDigest.getInstance("SHA-256").digest(got));
     // 24 MiB read as fast as it arrives: the window doubled to its maximum on the way.
     assertEquals(YamuxConfig.MAX_WINDOW - YamuxConfig.INITIAL_WINDOW, remote.extraWindow());
-    assertEquals(YamuxConfig.SESSION_WINDOW_BUDGET - remote.extraWindow(), p.server().windowBudgetLeft());
+    assertEquals(
+        YamuxConfig.SESSION_WINDOW_BUDGET - remote.extraWindow(), p.server().windowBudgetLeft());
     // Both sides closed: the stream is gone and its growth goes back to the session.
     remote.closeWrite();
     s.input().readAllBytes();
-    waitUntil(() -> p.server().windowBudgetLeft() == YamuxConfig.SESSION_WINDOW_BUDGET, "the budget is returned");
+    waitUntil(
+        () -> p.server().windowBudgetLeft() == YamuxConfig.SESSION_WINDOW_BUDGET,
+        "the budget is returned");
   }
 
   @Test
@@ -109,7 +125,9 @@ class YamuxWindowTests {
     while (off < data.length) {
       int want = Math.min(YamuxConfig.INITIAL_WINDOW, data.length - off);
       waitUntil(() -> remote.bufferedBytes() >= want, "the peer fills the window");
-      assertTrue(remote.bufferedBytes() <= YamuxConfig.INITIAL_WINDOW, "never more than the initial window buffered");
+      assertTrue(
+          remote.bufferedBytes() <= YamuxConfig.INITIAL_WINDOW,
+          "never more than the initial window buffered");
       int half = Math.min(YamuxConfig.INITIAL_WINDOW / 2, data.length - off);
       off += remote.input().readNBytes(got, off, half);
     }
@@ -123,7 +141,9 @@ class YamuxWindowTests {
   void growthIsBoundedByTheSessionBudget() throws Exception {
     Pair p = pair();
     YamuxSession session = p.server();
-    assertEquals(YamuxConfig.SESSION_WINDOW_BUDGET - 1, session.reserveWindow(YamuxConfig.SESSION_WINDOW_BUDGET - 1));
+    assertEquals(
+        YamuxConfig.SESSION_WINDOW_BUDGET - 1,
+        session.reserveWindow(YamuxConfig.SESSION_WINDOW_BUDGET - 1));
     assertEquals(1, session.reserveWindow(YamuxConfig.MAX_WINDOW));
     assertEquals(0, session.reserveWindow(YamuxConfig.MAX_WINDOW));
     // With the budget spent, a fast reader keeps the initial window (and still gets all the data).
@@ -137,7 +157,8 @@ class YamuxWindowTests {
     assertEquals(0, remote.extraWindow());
   }
 
-  private static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+  private static void waitUntil(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
