@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.daemon.internal.config.ConfigReader;
 import dev.plasm.transport.spi.ReachSettings;
 import dev.plasm.transport.spi.RelayServiceLimits;
 import dev.plasm.transport.spi.TransportLimits;
@@ -191,26 +192,14 @@ class P2pConfigTests {
         DaemonConfig.parse(Path.of("docs/config.md"), example).p2p().enabled(),
         "the example keeps p2p off");
     assertTrue(example.contains("[p2p]"), "the example has a [p2p] table");
-    for (String key :
-        List.of(
-            "enabled",
-            "transport",
-            "listen",
-            "bootstrap",
-            "max-inbound-streams",
-            "max-pending-handshakes",
-            "max-value-size",
-            "max-records",
-            "dial-timeout",
-            "query-timeout",
-            "autonat",
-            "relays",
-            "hole-punching",
-            "relay-service",
-            "relay-max-reservations",
-            "relay-max-circuits",
-            "relay-circuit-duration",
-            "relay-circuit-bytes")) {
+    // Every [p2p] key the reader takes: a key added there must be shown in the example too.
+    List<String> keys =
+        ConfigReader.KEYS.stream()
+            .filter(k -> k.startsWith("p2p."))
+            .map(k -> k.substring("p2p.".length()))
+            .toList();
+    assertTrue(keys.contains("relay-circuit-bytes"), keys::toString);
+    for (String key : keys) {
       assertTrue(
           Pattern.compile("(?m)^#? ?" + Pattern.quote(key) + " =").matcher(example).find(),
           "example lacks " + key);
