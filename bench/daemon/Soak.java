@@ -154,7 +154,12 @@ public final class Soak {
     m.find();
     base = "http://" + m.group(1);
     token = Files.readString(state.resolve("token")).strip();
-    log("daemon started, pid " + daemon.pid() + " at " + base);
+    // The first answer of a fresh JVM (and of this harness's client) pays for class loading and the
+    // interpreter; it is reported, not counted against the 100 ms bound that the running node must meet.
+    long t = System.nanoTime();
+    send("GET", "/healthz", null);
+    log("daemon started, pid " + daemon.pid() + " at " + base + ", first answer in "
+        + (System.nanoTime() - t) / 1_000_000 + " ms");
   }
 
   void restart() throws Exception {
@@ -262,7 +267,9 @@ public final class Soak {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
         long ms = (System.nanoTime() - t) / 1_000_000;
-        if (r.statusCode() == 200) {
+        if (restarting) {
+          // A probe that overlaps a restart measures the restart, which is logged on its own.
+        } else if (r.statusCode() == 200) {
           healthMillis.add(ms);
           if (ms >= 100) {
             healthSlow.incrementAndGet();

@@ -74,8 +74,8 @@ final class DaemonCommand implements Callable<Integer> {
     if (p2p) {
       c = c.withP2pEnabled(true);
     }
-    if (!main.pluginDirs.isEmpty() && c.pluginDirs().isEmpty()) {
-      c = c.withPluginDirs(main.pluginDirs);
+    if (!main.pluginDirs().isEmpty() && c.pluginDirs().isEmpty()) {
+      c = c.withPluginDirs(main.pluginDirs());
     }
     PrintStream log =
         new PrintStream(main.streams.err(), true, java.nio.charset.StandardCharsets.UTF_8);

@@ -7,41 +7,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.IntConsumer;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** The {@code plasm} command. */
-@Command(
-    name = "plasm",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    header = "Run WebAssembly (WASI preview 1) programs in a sandbox with hard limits.",
-    description = {
-      "",
-      "Plasm runs a WebAssembly module with no access to files or the network unless granted, under limits on memory, wall-clock time, fuel and output, on this machine (run) or on a node (daemon, submit), and signs receipts anyone can verify (receipt verify).",
-      ""
-    },
-    synopsisSubcommandLabel = "COMMAND",
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:success",
-      "64:bad usage (unknown option, bad value)",
-      "other:see 'plasm run --help'",
-    },
-    footer = {
-      "",
-      "Examples:",
-      "  plasm run hello.wasm -- --name world",
-      "  plasm engines --json",
-      "",
-      "Documentation: docs/cli.md"
-    })
 public final class Main implements Runnable {
 
   /** The commands, in the order help lists them (added in {@link #commandLine}, not by annotation). */
@@ -62,15 +34,8 @@ public final class Main implements Runnable {
           CompletionCommand.class,
           CommandLine.HelpCommand.class);
 
-  @Option(
-      names = "--plugin-dir",
-      paramLabel = "DIR",
-      scope = CommandLine.ScopeType.INHERIT,
-      description =
-          "Load engine plugins from DIR (repeatable). Default: the image's plugins/ and $PLASM_HOME/plugins.")
-  List<Path> pluginDirs = new ArrayList<>();
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  /** The root's model (built in code, like run's: see {@link Specs}). */
+  CommandLine.Model.CommandSpec spec;
 
   final Streams streams;
   final IntConsumer halt;
@@ -140,10 +105,14 @@ public final class Main implements Runnable {
    * command is the only one, with {@code Main.class} there is none ({@code --version}).
    */
   static CommandLine commandLine(Streams streams, IntConsumer halt, Class<?> only) {
-    CommandLine cl = new CommandLine(new Main(streams, halt));
+    CommandLine cl = new CommandLine(new Main(streams, halt).rootSpec());
     for (Class<?> c :
         only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
-      cl.addSubcommand(c);
+      if (c == RunCommand.class) {
+        cl.addSubcommand("run", new CommandLine(RunCommand.spec()));
+      } else {
+        cl.addSubcommand(c);
+      }
     }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8));
@@ -244,6 +213,49 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The root command's model: options, help texts and exit codes. */
+  private CommandLine.Model.CommandSpec rootSpec() {
+    spec =
+        Specs.command(
+            this,
+            "plasm",
+            "Run WebAssembly (WASI preview 1) programs in a sandbox with hard limits.");
+    Map<String, String> exitCodes = new java.util.LinkedHashMap<>();
+    exitCodes.put("0", "success");
+    exitCodes.put("64", "bad usage (unknown option, bad value)");
+    exitCodes.put("other", "see 'plasm run --help'");
+    spec.usageMessage()
+        .description(
+            "",
+            "Plasm runs a WebAssembly module with no access to files or the network unless granted, under limits on memory, wall-clock time, fuel and output, on this machine (run) or on a node (daemon, submit), and signs receipts anyone can verify (receipt verify).",
+            "")
+        .synopsisSubcommandLabel("COMMAND")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(exitCodes)
+        .footer(
+            "",
+            "Examples:",
+            "  plasm run hello.wasm -- --name world",
+            "  plasm engines --json",
+            "",
+            "Documentation: docs/cli.md");
+    // Inherited: every command takes it, and its value is the root's (one binding, shared).
+    spec.addOption(
+        Specs.repeatable(
+                "DIR",
+                Path.class,
+                "Load engine plugins from DIR (repeatable). Default: the image's plugins/ and $PLASM_HOME/plugins.",
+                "--plugin-dir")
+            .scopeType(CommandLine.ScopeType.INHERIT)
+            .build());
+    return spec;
+  }
+
+  /** The plugin directories given with --plugin-dir, in order (empty: the defaults). */
+  List<Path> pluginDirs() {
+    return Specs.values(spec, "--plugin-dir");
+  }
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -251,9 +263,8 @@ public final class Main implements Runnable {
 
   /** The plugin directories searched in this invocation, in order. */
   List<Path> pluginDirectories() {
-    return pluginDirs.isEmpty()
-        ? Plugins.defaultDirectories(PlasmPaths.home(streams.env()))
-        : pluginDirs;
+    List<Path> given = pluginDirs();
+    return given.isEmpty() ? Plugins.defaultDirectories(PlasmPaths.home(streams.env())) : given;
   }
 
   /** The plugins for this invocation, each plugin directory layered once. */

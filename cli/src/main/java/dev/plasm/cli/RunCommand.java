@@ -33,125 +33,143 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm run}: runs one module in the sandbox on this machine. */
-@Command(
-    name = "run",
-    header = "Run a WebAssembly module in the sandbox.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    synopsisHeading = "%nUsage: ",
-    customSynopsis = {
-      "plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]",
-      "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]"
-    },
-    description = {
-      "",
-      "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr are this process's. It sees no files unless --dir grants a directory, and no network. Everything after MODULE.wasm is passed to the guest.",
-      "",
-      "On a terminal a status line shows the job while it runs (after a moment) and one line sums it up at the end; neither is printed on a pipe, with --json or with --quiet.",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {},
-    footer = {
-      "",
-      "Sizes take binary units (64MiB, 512KiB, 1GiB); durations take ms, s, m, h (500ms, 30s, 2m).",
-      "",
-      "Examples:",
-      "  plasm run hello.wasm -- world",
-      "  plasm run --dir ./data::/data:ro --env LANG=C tool.wasm -- /data/input.txt",
-      "  plasm run --timeout 5s --max-memory 64MiB --json job.wasm",
-    })
 final class RunCommand implements Callable<Integer> {
 
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private Main main;
+  private CommandSpec spec;
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "MODULE.wasm",
-      description = "The module to run (or give --manifest).")
+  // The parsed command line, read from the spec when the command starts (see read()).
   Path module;
-
-  @Option(
-      names = "--manifest",
-      paramLabel = "FILE",
-      description =
-          "Read the job from a manifest (docs/manifest.md): module, arguments, environment, stdin, limits, engine. Options given here override it.")
   Path manifestFile;
-
-  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the guest.")
-  List<String> args = new ArrayList<>();
-
-  @Option(
-      names = "--dir",
-      paramLabel = "HOST[::GUEST][:ro]",
-      description =
-          "Give the guest a host directory (repeatable), seen as GUEST (default: HOST as written); add :ro for read-only.")
-  List<String> dirs = new ArrayList<>();
-
-  @Option(
-      names = "--dir-ro",
-      paramLabel = "HOST[::GUEST]",
-      description = "Like --dir, read-only (repeatable).")
-  List<String> readOnlyDirs = new ArrayList<>();
-
-  @Option(
-      names = "--env",
-      paramLabel = "NAME[=VALUE]",
-      description =
-          "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.")
-  List<String> env = new ArrayList<>();
-
-  @Option(
-      names = "--engine",
-      paramLabel = "ID",
-      description =
-          "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: auto.")
+  List<String> args;
+  List<String> dirs;
+  List<String> readOnlyDirs;
+  List<String> env;
   String engine;
-
-  @Option(
-      names = "--json",
-      description =
-          "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.")
   boolean json;
-
-  @Option(
-      names = "--receipt",
-      paramLabel = "FILE",
-      description =
-          "Write a signed execution receipt to FILE (also added to --json output). Signs with the node identity in $PLASM_HOME.")
   Path receiptFile;
-
-  @Option(
-      names = "--nonce",
-      paramLabel = "NONCE",
-      description = "A requester's nonce to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).")
   String nonce;
-
-  @Option(
-      names = "--job-id",
-      paramLabel = "ID",
-      description = "The job id written into the receipt. Default: a random UUID.")
   String jobId;
-
-  @Option(
-      names = "--deterministic",
-      description =
-          "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.")
   boolean deterministic;
-
-  @Option(
-      names = {"-q", "--quiet"},
-      description =
-          "No status line and no summary on a terminal: only the guest's output and errors.")
   boolean quiet;
+
+  /**
+   * The command's picocli model, written in code (the start-up path: see {@link Specs}); the limit
+   * options and exit codes are added by {@link Main#commandLine}.
+   */
+  static CommandSpec spec() {
+    RunCommand c = new RunCommand();
+    CommandSpec s = Specs.command(c, "run", "Run a WebAssembly module in the sandbox.");
+    c.spec = s;
+    s.usageMessage()
+        .customSynopsis(
+            "plasm run [OPTIONS] MODULE.wasm [--] [ARGS...]",
+            "       plasm run [OPTIONS] --manifest FILE [--] [ARGS...]")
+        .description(
+            "",
+            "Runs MODULE.wasm (a WASI preview 1 command) with ARGS. The guest's stdin, stdout and stderr are this process's. It sees no files unless --dir grants a directory, and no network. Everything after MODULE.wasm is passed to the guest.",
+            "",
+            "On a terminal a status line shows the job while it runs (after a moment) and one line sums it up at the end; neither is printed on a pipe, with --json or with --quiet.",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .footer(
+            "",
+            "Sizes take binary units (64MiB, 512KiB, 1GiB); durations take ms, s, m, h (500ms, 30s, 2m).",
+            "",
+            "Examples:",
+            "  plasm run hello.wasm -- world",
+            "  plasm run --dir ./data::/data:ro --env LANG=C tool.wasm -- /data/input.txt",
+            "  plasm run --timeout 5s --max-memory 64MiB --json job.wasm");
+    s.addPositional(
+        Specs.positional(
+            "0", "0..1", "MODULE.wasm", Path.class, "The module to run (or give --manifest)."));
+    s.addPositional(
+        Specs.positional("1..*", "0..1", "ARGS", String.class, "Arguments for the guest."));
+    s.addOption(
+        Specs.option(
+            "FILE",
+            Path.class,
+            "Read the job from a manifest (docs/manifest.md): module, arguments, environment, stdin, limits, engine. Options given here override it.",
+            "--manifest"));
+    s.addOption(
+        Specs.repeatable(
+                "HOST[::GUEST][:ro]",
+                String.class,
+                "Give the guest a host directory (repeatable), seen as GUEST (default: HOST as written); add :ro for read-only.",
+                "--dir")
+            .build());
+    s.addOption(
+        Specs.repeatable(
+                "HOST[::GUEST]", String.class, "Like --dir, read-only (repeatable).", "--dir-ro")
+            .build());
+    s.addOption(
+        Specs.repeatable(
+                "NAME[=VALUE]",
+                String.class,
+                "Set an environment variable for the guest (repeatable); NAME alone passes this process's value.",
+                "--env")
+            .build());
+    s.addOption(
+        Specs.option(
+            "ID",
+            String.class,
+            "Engine to run on (see 'plasm engines'), or auto to pick one for the job. Default: auto.",
+            "--engine"));
+    s.addOption(
+        Specs.flag(
+            "Print one JSON object with the outcome, exit code, output and usage instead of streaming the output.",
+            "--json"));
+    s.addOption(
+        Specs.option(
+            "FILE",
+            Path.class,
+            "Write a signed execution receipt to FILE (also added to --json output). Signs with the node identity in $PLASM_HOME.",
+            "--receipt"));
+    s.addOption(
+        Specs.option(
+            "NONCE",
+            String.class,
+            "A requester's nonce to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).",
+            "--nonce"));
+    s.addOption(
+        Specs.option(
+            "ID",
+            String.class,
+            "The job id written into the receipt. Default: a random UUID.",
+            "--job-id"));
+    s.addOption(
+        Specs.flag(
+            "Give the guest recorded clocks and random (written into the receipt) so that the run can be re-executed and compared.",
+            "--deterministic"));
+    s.addOption(
+        Specs.flag(
+            "No status line and no summary on a terminal: only the guest's output and errors.",
+            "-q",
+            "--quiet"));
+    return s;
+  }
+
+  /** Takes the parsed command line from the spec. */
+  private void read() {
+    main = (Main) spec.parent().userObject();
+    module = (Path) spec.positionalParameters().get(0).getValue();
+    List<String> rest = spec.positionalParameters().get(1).getValue();
+    args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+    manifestFile = Specs.value(spec, "--manifest");
+    dirs = Specs.values(spec, "--dir");
+    readOnlyDirs = Specs.values(spec, "--dir-ro");
+    env = Specs.values(spec, "--env");
+    engine = Specs.value(spec, "--engine");
+    json = Specs.isSet(spec, "--json");
+    receiptFile = Specs.value(spec, "--receipt");
+    nonce = Specs.value(spec, "--nonce");
+    jobId = Specs.value(spec, "--job-id");
+    deterministic = Specs.isSet(spec, "--deterministic");
+    quiet = Specs.isSet(spec, "--quiet");
+  }
 
   /** The status line and summary on a terminal; null until the job is about to run. */
   private JobProgress live;
@@ -160,6 +178,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    read();
     List<String> guestArgs = new ArrayList<>(args);
     Path moduleFile = module;
     if (manifestFile != null && moduleFile != null) {

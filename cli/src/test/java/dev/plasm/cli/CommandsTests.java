@@ -158,6 +158,14 @@ class CommandsTests {
     assertTrue(
         r.err().contains("plasm: warning: " + dir.resolve("broken-engine.jar")), r::toString);
     assertEquals("Hello from WebAssembly!\n", r.out());
+    // Inherited: given after the command, it reaches the root's binding all the same.
+    var after = Cli.run("run", "--plugin-dir", dir.toString(), Fixture.hello().toString());
+    assertEquals(0, after.exitCode(), after::toString);
+    assertTrue(
+        after.err().contains("plasm: warning: " + dir.resolve("broken-engine.jar")),
+        after::toString);
+    var plugins = Cli.run("plugins", "--plugin-dir", dir.toString());
+    assertTrue(plugins.out().contains("  " + dir), plugins.out());
   }
 
   @Test

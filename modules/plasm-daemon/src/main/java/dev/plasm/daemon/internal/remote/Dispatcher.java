@@ -99,12 +99,8 @@ final class Dispatcher {
 
   private final Map<String, Active> active = new ConcurrentHashMap<>();
 
-  /** Attempts out now, by executor: what its last offer cannot know yet. */
-  private final Map<String, Integer> outTo = new ConcurrentHashMap<>();
-
-  private int sentTo(String peer) {
-    return outTo.getOrDefault(peer, 0);
-  }
+  /** Attempts out now, by executor (what the executor's last offer may not know yet). */
+  private final Outstanding outTo = new Outstanding();
 
   /**
    * Set when the node stops. Its stopping breaks the exchanges in flight; those attempts stay
@@ -260,8 +256,7 @@ final class Dispatcher {
       for (JobRecord.Attempt a : d.attempts()) {
         tried.add(a.peerId());
         if ((a.result().equals("running") || a.result().equals("ok")) && !act.isCancelled()) {
-          outTo.merge(a.peerId(), 1, Integer::sum);
-          Result res = attempt(current, m, a.peerId(), null, a);
+          Result res = attempt(current, m, a.peerId(), outTo.sent(a.peerId()), null, a);
           if (res instanceof Result.Ok ok) {
             answers.add(ok.answer());
           }
@@ -294,10 +289,10 @@ final class Dispatcher {
       }
       // Up to the copies still needed, at once, on distinct executors.
       int want = Math.min(needed - answers.size(), candidates.size());
-      List<String> batch = new ArrayList<>();
+      List<Sent> batch = new ArrayList<>();
       for (int i = 0; i < want && budget > 0; i++, budget--) {
-        String p = take(candidates);
-        tried.add(p);
+        Sent p = take(candidates);
+        tried.add(p.peer());
         batch.add(p);
       }
       Result[] results = new Result[batch.size()];
@@ -309,7 +304,14 @@ final class Dispatcher {
                 .start(
                     () -> {
                       try {
-                        results[k] = attempt(current, m, batch.get(k), nonceFor(m), null);
+                        results[k] =
+                            attempt(
+                                current,
+                                m,
+                                batch.get(k).peer(),
+                                batch.get(k).at(),
+                                nonceFor(m),
+                                null);
                       } catch (IOException | InterruptedException | RuntimeException e) {
                         results[k] = new Result.Lost(e.toString(), false);
                       }
@@ -323,7 +325,7 @@ final class Dispatcher {
           answers.add(ok.answer());
         } else if (results[i] instanceof Result.Refused rf && rf.code().equals("busy")) {
           backoff = Math.max(backoff, Math.min(rf.retryAfterMillis(), 4000));
-          busy.add(batch.get(i));
+          busy.add(batch.get(i).peer());
         }
       }
     }
@@ -371,7 +373,7 @@ final class Dispatcher {
   }
 
   /** An executor that can take the job, as this node sees it now. */
-  record Candidate(String peer, double score, int offeredIdle, Duration rtt) {
+  record Candidate(String peer, double score, int offeredIdle, Instant offeredAt, Duration rtt) {
     /** Trusted enough to go first: a stranger is 0.5, two failures and nothing else 0.25, one lie far less. */
     boolean trusted() {
       return score >= 0.25;
@@ -431,7 +433,11 @@ final class Dispatcher {
       NodeRecord.Capacity cap = offer.get().capacity();
       fit.add(
           new Candidate(
-              id, reputation.of(id).score(), cap.executors() - cap.running() - cap.queued(), rtt));
+              id,
+              reputation.of(id).score(),
+              cap.executors() - cap.running() - cap.queued(),
+              offer.get().issuedAt(),
+              rtt));
     }
     return fit;
   }
@@ -443,7 +449,7 @@ final class Dispatcher {
    * known of them first (a warm peer keeps its caches); when all are busy, the least busy first;
    * then the nearer.
    */
-  private synchronized String take(List<Candidate> candidates) {
+  private synchronized Sent take(List<Candidate> candidates) {
     Comparator<Candidate> order =
         Comparator.comparing((Candidate c) -> !c.trusted())
             .thenComparing(c -> idle(c) <= 0)
@@ -452,12 +458,14 @@ final class Dispatcher {
             .thenComparing(Candidate::rtt);
     Candidate best = candidates.stream().min(order).orElseThrow();
     candidates.remove(best);
-    outTo.merge(best.peer(), 1, Integer::sum);
-    return best.peer();
+    return new Sent(best.peer(), outTo.sent(best.peer()));
   }
 
+  /** An attempt taken: the executor and when it was counted as out to it. */
+  private record Sent(String peer, Instant at) {}
+
   private int idle(Candidate c) {
-    return c.offeredIdle() - sentTo(c.peer());
+    return c.offeredIdle() - outTo.since(c.peer(), c.offeredAt());
   }
 
   /** How long a provider list and an offer read from the DHT are used before they are read again. */
@@ -535,7 +543,12 @@ final class Dispatcher {
    * asks for it again), waits, checks what comes back, and records how it ended.
    */
   private Result attempt(
-      JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt resumed)
+      JobRecord[] current,
+      JobManifest m,
+      String peer,
+      Instant sentAt,
+      String nonce,
+      JobRecord.Attempt resumed)
       throws IOException, InterruptedException {
     JobRecord.Attempt a =
         resumed != null
@@ -552,7 +565,7 @@ final class Dispatcher {
       }
       res = exchange(current, m, peer, nonce, a);
     } finally {
-      outTo.computeIfPresent(peer, (k, v) -> v <= 1 ? null : v - 1);
+      outTo.back(peer, sentAt);
     }
     if (closing && !(res instanceof Result.Ok)) {
       throw new InterruptedException(
