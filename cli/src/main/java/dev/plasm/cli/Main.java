@@ -278,7 +278,11 @@ public final class Main implements Runnable {
   /** The engine registry for this invocation, built once; plugins that failed are warned about. */
   EngineRegistry registry() {
     if (registry == null) {
-      registry = plugins().engines();
+      // Compiled modules are kept in $PLASM_HOME/cache/engines (docs/cli.md, "Files").
+      registry =
+          plugins()
+              .engines()
+              .withEngineCache(PlasmPaths.home(streams.env()).resolve("cache").resolve("engines"));
       PrintWriter err = spec.commandLine().getErr();
       for (var p : plugins().layerProblems()) {
         err.println("plasm: warning: " + p.source() + ": " + p.message());

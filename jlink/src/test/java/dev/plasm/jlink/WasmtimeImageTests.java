@@ -35,6 +35,31 @@ class WasmtimeImageTests {
     Set<Path> after = extractedLibraries();
     after.removeAll(before);
     assertEquals(Set.of(), after, "the run extracted wasmtime's native library to /tmp");
+    // What it compiled (hello and the engine's own helper module) is kept for the next run, which
+    // compiles nothing new and gives the same result.
+    var kept = compiledModules(home);
+    assertFalse(kept.isEmpty(), "nothing kept in the engine cache");
+    Result again = plasm("run", "--engine", "wasmtime", ImageTests.HELLO, "--", "a").run(home);
+    assertEquals(r.stdout(), again.stdout(), again.describe());
+    assertEquals(kept, compiledModules(home));
+  }
+
+  /** The modules wasmtime keeps in a Plasm home's (or a daemon state directory's) engine cache. */
+  static java.util.List<Path> compiledModules(Path home) {
+    Path root = home.resolve("cache").resolve("engines").resolve("wasmtime");
+    if (!Files.isDirectory(root)) {
+      return java.util.List.of();
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      return files
+          .filter(Files::isRegularFile)
+          .filter(f -> f.getParent().getParent().getFileName().toString().equals("modules"))
+          .filter(f -> !f.getFileName().toString().endsWith(".stats"))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
@@ -59,6 +84,8 @@ class WasmtimeImageTests {
       }
       Result jobs = plasm("jobs", "--json").run(home);
       assertTrue(jobs.stdout().contains("\"id\" : \"wasmtime\""), jobs.describe());
+      // The workers keep compiled modules in the state directory, shared between them.
+      assertFalse(compiledModules(home).isEmpty(), "nothing kept in the engine cache");
     } finally {
       daemon.toHandle().destroy();
       if (!daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {

@@ -2,8 +2,11 @@ package dev.plasm.host;
 
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.EngineEnvironment;
 import dev.plasm.engine.spi.WasmEngine;
 import dev.plasm.engine.spi.WasmEngineProvider;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -35,9 +38,57 @@ public final class EngineRegistry {
   private final List<PluginProblem> problems;
   private final Map<String, WasmEngine> created = new ConcurrentHashMap<>();
 
-  private EngineRegistry(Map<String, EngineInfo> engines, List<PluginProblem> problems) {
+  /** Where engines keep compiled code between processes, one directory each; null for nowhere. */
+  private final Path cacheRoot;
+
+  private EngineRegistry(
+      Map<String, EngineInfo> engines, List<PluginProblem> problems, Path cacheRoot) {
     this.engines = Collections.unmodifiableMap(engines);
     this.problems = List.copyOf(problems);
+    this.cacheRoot = cacheRoot;
+  }
+
+  /**
+   * The same engines, created with a cache directory each under {@code root} ({@code
+   * root/ID/VERSION}, made private to this user), so that a module compiled once is not compiled
+   * again by the next process. Engines already created by this registry are not shared with the
+   * returned one.
+   */
+  public EngineRegistry withEngineCache(Path root) {
+    return new EngineRegistry(engines, problems, root.toAbsolutePath().normalize());
+  }
+
+  /** Where engine {@code id}'s cache is, or would be; empty when this registry keeps none. */
+  public Optional<Path> engineCache(String id) {
+    EngineInfo info = engines.get(id);
+    if (cacheRoot == null || info == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        cacheRoot.resolve(safe(info.descriptor().id())).resolve(safe(info.descriptor().version())));
+  }
+
+  /** A file name from an id or version: they are free text in descriptors. */
+  private static String safe(String s) {
+    String v = s.replaceAll("[^A-Za-z0-9._+-]", "_");
+    return v.isEmpty() || v.startsWith(".") ? "_" + v : v;
+  }
+
+  /**
+   * The environment engine {@code id} is created with: its cache directory, made now, or none when
+   * it cannot be made private (a read-only home): the engine then compiles every time, which is
+   * slower and nothing else.
+   */
+  private EngineEnvironment environment(String id) {
+    Optional<Path> dir = engineCache(id);
+    if (dir.isEmpty()) {
+      return EngineEnvironment.NONE;
+    }
+    try {
+      return new EngineEnvironment(PrivateDirectories.create(dir.get()));
+    } catch (IOException | RuntimeException e) {
+      return EngineEnvironment.NONE;
+    }
   }
 
   /** The engines in the boot layer only (no plugin directory is read). */
@@ -88,7 +139,7 @@ public final class EngineRegistry {
       }
       found.put(d.id(), new EngineInfo(d, provider, where, source));
     }
-    return new EngineRegistry(found, problems);
+    return new EngineRegistry(found, problems, null);
   }
 
   /** Why a provider built for another SPI version is refused, or null if its version is this host's. */
@@ -199,6 +250,7 @@ public final class EngineRegistry {
   /** The shared engine instance for an id, created on first use. */
   public WasmEngine engine(String id) {
     EngineInfo info = require(id);
-    return created.computeIfAbsent(info.descriptor().id(), k -> info.provider().create());
+    return created.computeIfAbsent(
+        info.descriptor().id(), k -> info.provider().create(environment(k)));
   }
 }

@@ -5,7 +5,7 @@ package dev.plasm.engine.spi;
  *
  * <p>Implementations MUST have a public no-argument constructor that does no work beyond field
  * initialisation: the host constructs every provider to list engines, including ones the job will
- * not use. Loading native libraries or warming caches belongs in {@link #create()}.
+ * not use. Loading native libraries or warming caches belongs in {@link #create(EngineEnvironment)}.
  */
 public interface WasmEngineProvider {
 
@@ -25,4 +25,13 @@ public interface WasmEngineProvider {
    * between jobs, so the engine MUST be safe to use from several threads at once.
    */
   WasmEngine create();
+
+  /**
+   * Creates an engine instance that may keep compiled code in {@code environment}'s cache directory
+   * (see {@link EngineEnvironment} for the rules). The host calls this one; the default ignores the
+   * environment, which is right for an engine with nothing worth keeping between processes.
+   */
+  default WasmEngine create(EngineEnvironment environment) {
+    return create();
+  }
 }

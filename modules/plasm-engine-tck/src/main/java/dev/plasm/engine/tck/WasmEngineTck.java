@@ -20,6 +20,7 @@ import dev.plasm.engine.spi.CompileSettings;
 import dev.plasm.engine.spi.CompiledModule;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.EngineEnvironment;
 import dev.plasm.engine.spi.ExecutionRequest;
 import dev.plasm.engine.spi.Preopen;
 import dev.plasm.engine.spi.WasiConfig;
@@ -386,6 +387,72 @@ public abstract class WasmEngineTck {
             List.of());
     ExecutionOutcome o = compile("probe").run(new ExecutionRequest(wasi, LIMITS));
     assertEquals(Limit.OUTPUT, assertInstanceOf(ExecutionOutcome.LimitExceeded.class, o).limit());
+  }
+
+  /**
+   * An engine given a cache directory keeps to it, runs the same from a warm cache as from a cold
+   * one, and survives a damaged cache (a crash mid-write, a full disk) by compiling again.
+   */
+  @Test
+  @Tag("contract")
+  public void aCacheDirectoryIsUsedSafely() throws Exception {
+    // Not under @TempDir: an engine's cache may be tidied by a thread of its own after the engine
+    // is closed (wasmtime's does), which would race JUnit's clean-up.
+    Path home = Files.createTempDirectory("plasm-tck-cache");
+    Path dir =
+        Files.createDirectory(
+            home.resolve("cache"),
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    EngineEnvironment env = new EngineEnvironment(dir);
+    String expected = "guest.wasm\nargs\ncached\n";
+    for (int round = 0; round < 3; round++) {
+      if (round == 2) {
+        // Every file the engine kept, damaged.
+        try (var files = Files.walk(dir)) {
+          for (Path f : files.filter(Files::isRegularFile).toList()) {
+            Files.write(f, "not what was written".getBytes(StandardCharsets.UTF_8));
+          }
+        }
+      }
+      try (WasmEngine e = provider().create(env)) {
+        CompiledModule m = e.compile(Fixtures.bytes("probe"), new CompileSettings(LIMITS, false));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WasiConfig wasi =
+            new WasiConfig(
+                List.of("guest.wasm", "args", "cached"),
+                Map.of(),
+                InputStream.nullInputStream(),
+                out,
+                OutputStream.nullOutputStream(),
+                List.of(),
+                null);
+        ExecutionOutcome o = m.run(new ExecutionRequest(wasi, LIMITS));
+        assertInstanceOf(ExecutionOutcome.Completed.class, o, "round " + round);
+        assertEquals(expected, out.toString(StandardCharsets.UTF_8), "round " + round);
+      }
+    }
+    try (var entries = Files.list(home)) {
+      assertEquals(List.of(dir), entries.toList(), "nothing written beside the cache directory");
+    }
+    deleteQuietly(home);
+  }
+
+  private static void deleteQuietly(Path dir) {
+    for (int attempt = 0; attempt < 5 && Files.exists(dir); attempt++) {
+      try (var files = Files.walk(dir)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   // ---------------------------------------------------------------- wasi

@@ -3,6 +3,7 @@ package dev.plasm.engine.wasmtime;
 import dev.plasm.api.Limit;
 import dev.plasm.engine.spi.Capability;
 import dev.plasm.engine.spi.EngineDescriptor;
+import dev.plasm.engine.spi.EngineEnvironment;
 import dev.plasm.engine.spi.ExecutionMode;
 import dev.plasm.engine.spi.WasmEngine;
 import dev.plasm.engine.spi.WasmEngineProvider;
@@ -85,5 +86,11 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
   @Override
   public WasmEngine create() {
     return new WasmtimeEngine(descriptor, interruptible);
+  }
+
+  /** As {@link #create()}, with wasmtime's compilation cache in the environment's cache directory. */
+  @Override
+  public WasmEngine create(EngineEnvironment environment) {
+    return new WasmtimeEngine(descriptor, interruptible, environment.cacheDirectory());
   }
 }

@@ -133,6 +133,34 @@ class WasmtimeEngineTests {
     assertEquals("", Files.readString(box.resolve("in.txt")));
   }
 
+  /** The engine's compiled modules outlive the process: the next one loads them (docs/cli.md). */
+  @Test
+  void aCompiledModuleIsKeptInTheCacheDirectoryForTheNextProcess() throws Exception {
+    Path dir = Files.createTempDirectory("plasm-wasmtime-cache");
+    try (WasmEngine cached =
+        new WasmtimeEngineProvider().create(new dev.plasm.engine.spi.EngineEnvironment(dir))) {
+      cached.compile(Fixtures.bytes("probe"), SETTINGS);
+    }
+    String config = Files.readString(dir.resolve("wasmtime-cache.toml"));
+    assertTrue(config.contains("enabled = true"), config);
+    try (var entries = Files.walk(dir.resolve("wasmtime").resolve("modules"))) {
+      List<Path> kept =
+          entries
+              .filter(Files::isRegularFile)
+              .filter(f -> !f.getFileName().toString().endsWith(".stats"))
+              .toList();
+      assertEquals(1, kept.size(), kept::toString);
+      assertTrue(Files.size(kept.get(0)) > 1000, "a compiled module, not a marker");
+    }
+  }
+
+  @Test
+  void cacheConfigurationQuotesAnyPath() {
+    assertEquals(
+        "\"/a \\\"b\\\\c\\u000A\"",
+        dev.plasm.engine.wasmtime.internal.WasmtimeEngine.tomlString("/a \"b\\c\n"));
+  }
+
   @Test
   void everyProcExitCodeComesThroughUnchanged() {
     CompiledModule probe = engine.compile(Fixtures.bytes("probe"), SETTINGS);

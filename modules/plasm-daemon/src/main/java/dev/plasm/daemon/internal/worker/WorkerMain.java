@@ -129,7 +129,8 @@ public final class WorkerMain {
     Plugins plugins = Plugins.load(pluginDirs);
     WorkerMain worker =
         new WorkerMain(
-            plugins.engines(),
+            // Compiled modules are kept between workers and restarts (docs/config.md, "Files").
+            plugins.engines().withEngineCache(state.resolve("cache").resolve("engines")),
             NodeIdentity.loadOrCreate(state),
             plugins.receiptSchemes().require(ReceiptSchemes.DEFAULT),
             new CompiledModuleCache(cacheEntries, MODULE_CACHE_BYTES),

@@ -19,6 +19,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -76,9 +80,24 @@ public final class WasmtimeEngine implements WasmEngine {
   private volatile boolean closed;
 
   public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible) {
+    this(descriptor, interruptible, null);
+  }
+
+  /**
+   * @param cacheDirectory where wasmtime keeps compiled modules between processes (its own cache,
+   *     keyed by the module's bytes and the compiler's settings), or null for none
+   */
+  public WasmtimeEngine(EngineDescriptor descriptor, boolean interruptible, Path cacheDirectory) {
     this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
     try (Config config = new Config()) {
       config.epochInterruption(interruptible);
+      if (cacheDirectory != null) {
+        try {
+          config.cacheConfigLoad(cacheConfig(cacheDirectory));
+        } catch (IOException | RuntimeException e) {
+          // A cache that cannot be set up costs a compile per process, nothing else.
+        }
+      }
       // maxWasmStack stays at wasmtime's 512 KiB: a larger one overflowed the Java thread's own
       // stack on a default-size thread and killed the JVM instead of trapping.
       compileEngine = new Engine(config);
@@ -90,6 +109,54 @@ public final class WasmtimeEngine implements WasmEngine {
     // functions.
     wasiLinker = new Linker(runEngine);
     WasiCtx.addToLinker(wasiLinker);
+  }
+
+  /**
+   * Writes wasmtime's cache configuration into {@code dir} and returns its path. wasmtime reads the
+   * cache's place from a TOML file only; the file is rewritten when it differs, through a temporary
+   * file, so that processes starting together never read half of it. A damaged entry in the cache is
+   * compiled again by wasmtime (checked: random bytes, an empty file).
+   */
+  static Path cacheConfig(Path dir) throws IOException {
+    String text =
+        "# Written by Plasm's wasmtime engine at every start: edits are lost.\n"
+            + "[cache]\n"
+            + "enabled = true\n"
+            + "directory = "
+            // Not dir itself: wasmtime's clean-up deletes files in its directory it did not write.
+            + tomlString(dir.resolve("wasmtime").toString())
+            + "\n";
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path file = dir.resolve("wasmtime-cache.toml");
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+        && Files.size(file) == bytes.length
+        && java.util.Arrays.equals(Files.readAllBytes(file), bytes)) {
+      return file;
+    }
+    Path tmp = Files.createTempFile(dir, "wasmtime-cache", ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return file;
+  }
+
+  /** A TOML basic string. */
+  public static String tomlString(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\u%04X", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 
   /** The functions of Plasm's WASI, in the order every run's {@link WasiPreview1} has them. */
