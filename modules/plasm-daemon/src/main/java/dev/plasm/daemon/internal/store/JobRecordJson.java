@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.store;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
@@ -39,7 +40,7 @@ public final class JobRecordJson {
     ObjectNode o = Json.MAPPER.createObjectNode();
     JobPlan p = r.plan();
     o.put("id", r.id());
-    o.put("state", r.state().text());
+    o.put("state", r.state().id());
     o.put("createdAt", r.createdAt().toString());
     if (r.startedAt() != null) {
       o.put("startedAt", r.startedAt().toString());
@@ -222,7 +223,7 @@ public final class JobRecordJson {
     }
     return new JobRecord(
         text(o, "id"),
-        JobState.parse(text(o, "state")),
+        JobState.parse("state", text(o, "state")),
         Instant.parse(text(o, "createdAt")),
         instant(o, "startedAt"),
         instant(o, "finishedAt"),
