@@ -96,8 +96,7 @@ public final class Daemon implements AutoCloseable {
       // A key others can read, or a damaged one, is the operator's to fix (the message says how).
       throw new ConfigurationException("identity", e.getMessage());
     }
-    List<Path> pluginDirs =
-        config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
+    List<Path> pluginDirs = Plugins.directories(config.pluginDirs(), stateDir);
     // Each plugin directory layered once, for engines, receipt schemes and the transport alike.
     Plugins plugins = Plugins.load(pluginDirs);
     for (var p : plugins.layerProblems()) {
