@@ -190,6 +190,31 @@ class JobJsonTests {
   }
 
   @Test
+  void aPlanSentElsewhereAsksForAnEngineAndTakesTheOneThatRanIt() {
+    JobPlan asked =
+        new JobPlan(
+            SHA,
+            42,
+            "x.wasm",
+            List.of("a"),
+            Map.of("K", "V"),
+            3,
+            JobPlan.Engine.asked("auto"),
+            ResourceLimits.DEFAULTS,
+            true,
+            "n");
+    assertFalse(asked.engine().chosen());
+    assertEquals(asked, JobJson.plan(JobJson.tree(asked)));
+    ResourceLimits stated = ResourceLimits.DEFAULTS.withFuel(OptionalLong.of(5));
+    JobPlan ran = asked.ranWith(new JobPlan.Engine("wasmtime", "7.0.1"), stated);
+    assertTrue(ran.engine().chosen());
+    assertEquals(new JobPlan.Engine("wasmtime", "7.0.1"), ran.engine());
+    assertEquals(stated, ran.limits());
+    // Everything else is the job as it was sent.
+    assertEquals(asked, ran.ranWith(asked.engine(), asked.limits()));
+  }
+
+  @Test
   void everyOutcomeRoundTripsWithItsUsage() {
     Usage u = new Usage(Duration.ofMillis(12), 3, OptionalLong.of(7), 10, 20);
     for (ExecutionOutcome o :

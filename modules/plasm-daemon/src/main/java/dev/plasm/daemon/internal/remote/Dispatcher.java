@@ -990,19 +990,9 @@ final class Dispatcher {
         dir.resolve(JobStore.RECEIPT),
         chosen.receipt(),
         false); // the record's write below forces the directory
-    JobPlan p = r.plan();
-    JobPlan ran =
-        new JobPlan(
-            p.moduleSha256(),
-            p.moduleBytes(),
-            p.programName(),
-            p.args(),
-            p.env(),
-            p.stdinBytes(),
-            chosen.engine(),
-            chosen.limits(),
-            p.deterministic(),
-            p.nonce());
+    // The record states what ran, as a job of this node does: the engine (and version) and the
+    // limits the executor's receipt states (check() compared them with its answer).
+    JobPlan ran = r.plan().ranWith(chosen.engine(), chosen.limits());
     String reason =
         liars.isEmpty()
             ? null

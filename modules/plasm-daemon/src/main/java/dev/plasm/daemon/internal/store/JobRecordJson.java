@@ -85,7 +85,11 @@ public final class JobRecordJson {
     if (r.outcome() != null) {
       o.set("outcome", JobJson.outcome(r.outcome()));
       o.set("usage", JobJson.usage(r.outcome().usage()));
-      o.putObject("engineUsed").put("id", p.engine().id()).put("version", p.engine().version());
+      if (p.engine().chosen()) {
+        // Not for a job sent to other nodes whose answer none was accepted: no engine ran it for
+        // us.
+        o.putObject("engineUsed").put("id", p.engine().id()).put("version", p.engine().version());
+      }
     }
     if (r.reason() != null) {
       o.put("reason", r.reason());
