@@ -102,6 +102,12 @@ class DaemonHttpTests {
     }
   }
 
+  private static Cli.Result showJob(String daemon, String id, String... more) {
+    List<String> args = new ArrayList<>(List.of("job", "show", "--daemon", daemon, id));
+    args.addAll(List.of(more));
+    return Cli.run(new byte[0], java.util.Map.of("PLASM_TOKEN", "t"), args.toArray(String[]::new));
+  }
+
   @Test
   void aJobInAStateThisPlasmDoesNotKnowIsRefusedNamingItAndJsonShowsItAsItIs() throws Exception {
     String id = "0190000000ab-0123456789abcdef";
@@ -115,15 +121,7 @@ class DaemonHttpTests {
     try (ServerSocket server = loopback()) {
       String daemon = "127.0.0.1:" + server.getLocalPort();
       var seen = serveOnce(server, answer);
-      Cli.Result r =
-          Cli.run(
-              new byte[0],
-              java.util.Map.of("PLASM_TOKEN", "t"),
-              "job",
-              "show",
-              "--daemon",
-              daemon,
-              id);
+      Cli.Result r = showJob(daemon, id);
       assertTrue(seen.get().startsWith("GET /v1/jobs/" + id + " HTTP/1.1\r\n"), seen::join);
       assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);
       assertEquals("", r.out(), r::toString);
@@ -137,16 +135,7 @@ class DaemonHttpTests {
           r::toString);
 
       serveOnce(server, answer);
-      Cli.Result json =
-          Cli.run(
-              new byte[0],
-              java.util.Map.of("PLASM_TOKEN", "t"),
-              "job",
-              "show",
-              "--json",
-              "--daemon",
-              daemon,
-              id);
+      Cli.Result json = showJob(daemon, id, "--json");
       assertEquals(0, json.exitCode(), json::toString);
       assertTrue(json.out().contains("\"state\" : \"paused\""), json::toString);
     }
