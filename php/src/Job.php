@@ -6,7 +6,7 @@ namespace Plasm;
 
 use Plasm\Exception\JobFailedException;
 use Plasm\Exception\WaitTimeoutException;
-use Plasm\Transport\JobState;
+use Plasm\Transport\JobSnapshot;
 use Plasm\Transport\Transport;
 
 /**
@@ -23,23 +23,34 @@ final class Job
      */
     public function __construct(
         private readonly Transport $transport,
-        private JobState $state,
+        private JobSnapshot $snapshot,
         private readonly ?Manifest $manifest = null
     ) {
     }
 
     public function id(): string
     {
-        return $this->state->id();
+        return $this->snapshot->id();
     }
 
-    /** The job's state now: `queued`, `running`, `finished`, `cancelled` or `interrupted`. */
+    /** The job's state now (asks the daemon while the job has not ended). */
+    public function state(): JobState
+    {
+        if (!$this->snapshot->ended()) {
+            $this->snapshot = $this->transport->status($this->id());
+        }
+        return $this->snapshot->state;
+    }
+
+    /**
+     * The job's state now, by its name: `queued`, `running`, `finished`, `cancelled` or
+     * `interrupted`.
+     *
+     * @deprecated use state(), which gives it as a JobState (`state()->value` is this name)
+     */
     public function status(): string
     {
-        if (!$this->state->ended()) {
-            $this->state = $this->transport->status($this->id());
-        }
-        return $this->state->state();
+        return $this->state()->value;
     }
 
     /**
@@ -51,8 +62,8 @@ final class Job
      */
     public function executedBy(): array
     {
-        $this->status();
-        return $this->state->executedBy();
+        $this->state();
+        return $this->snapshot->executedBy();
     }
 
     /**
@@ -63,8 +74,8 @@ final class Job
      */
     public function attempts(): array
     {
-        $this->status();
-        return $this->state->attempts();
+        $this->state();
+        return $this->snapshot->attempts();
     }
 
     /**
@@ -74,7 +85,7 @@ final class Job
      */
     public function requester(): ?array
     {
-        return $this->state->requester();
+        return $this->snapshot->requester();
     }
 
     /**
@@ -84,7 +95,7 @@ final class Job
      */
     public function toArray(): array
     {
-        return $this->state->data;
+        return $this->snapshot->data;
     }
 
     /**
@@ -98,12 +109,12 @@ final class Job
     public function wait(?float $timeout = null): Result
     {
         $deadline = $timeout === null ? null : microtime(true) + $timeout;
-        while (!$this->state->ended()) {
+        while (!$this->snapshot->ended()) {
             $left = $deadline === null ? self::POLL_SECONDS : $deadline - microtime(true);
             if ($left <= 0) {
                 throw $this->timedOut($timeout);
             }
-            $this->state = $this->transport->wait($this->id(), $left);
+            $this->snapshot = $this->transport->wait($this->id(), $left);
         }
         return $this->result();
     }
@@ -151,44 +162,47 @@ final class Job
                 throw $this->timedOut($timeout);
             }
             // A short long-poll paces the reads and returns at once when the job ends.
-            $this->state = $this->transport->wait($this->id(), $left);
+            $this->snapshot = $this->transport->wait($this->id(), $left);
         }
-        if (!$this->state->ended()) {
-            $this->state = $this->transport->status($this->id());
+        if (!$this->snapshot->ended()) {
+            $this->snapshot = $this->transport->status($this->id());
         }
         return $this->result($seen['stdout'], $seen['stderr']);
     }
 
     /**
-     * Cancels the job: a queued job never runs, a running job is stopped. Returns its state after
-     * (a job that had already ended keeps its state and result).
+     * Cancels the job: a queued job never runs, a running job is stopped. Returns the name of its
+     * state after (state() then has it as a JobState); a job that had already ended keeps its state
+     * and result.
      */
     public function cancel(): string
     {
-        $this->state = $this->transport->cancel($this->id());
-        return $this->state->state();
+        $this->snapshot = $this->transport->cancel($this->id());
+        return $this->snapshot->state->value;
     }
 
     private function result(?string $stdout = null, ?string $stderr = null): Result
     {
-        if ($this->state->state() !== 'finished') {
-            $reason = $this->state->data['reason'] ?? null;
+        $state = $this->snapshot->state;
+        if ($state !== JobState::Finished) {
+            $reason = $this->snapshot->data['reason'] ?? null;
             throw new JobFailedException(
-                "job {$this->id()} was {$this->state->state()}" . (is_string($reason) ? ": $reason" : '')
+                "job {$this->id()} was {$state->value}" . (is_string($reason) ? ": $reason" : '')
                     . '; it has no result',
                 $this->id(),
-                $this->state->state()
+                $state
             );
         }
-        return new Result($this->transport, $this->state, $this->manifest, $stdout, $stderr);
+        return new Result($this->transport, $this->snapshot, $this->manifest, $stdout, $stderr);
     }
 
     private function timedOut(?float $timeout): WaitTimeoutException
     {
+        $state = $this->snapshot->state;
         return new WaitTimeoutException(
-            "job {$this->id()} is still {$this->state->state()} after $timeout s; wait again, or cancel it",
+            "job {$this->id()} is still {$state->value} after $timeout s; wait again, or cancel it",
             $this->id(),
-            $this->state->state()
+            $state
         );
     }
 }

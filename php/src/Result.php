@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Plasm;
 
 use Plasm\Exception\JobFailedException;
-use Plasm\Transport\JobState;
+use Plasm\Transport\JobSnapshot;
 use Plasm\Transport\Transport;
 
 /**
@@ -19,7 +19,7 @@ final class Result
     /** @internal built by Job */
     public function __construct(
         private readonly Transport $transport,
-        private readonly JobState $state,
+        private readonly JobSnapshot $snapshot,
         private readonly ?Manifest $manifest,
         private ?string $stdout = null,
         private ?string $stderr = null
@@ -28,31 +28,31 @@ final class Result
 
     public function jobId(): string
     {
-        return $this->state->id();
+        return $this->snapshot->id();
     }
 
     /** `completed`, `trapped`, `limit-exceeded`, `rejected` or `failed`. */
     public function outcome(): string
     {
-        return $this->state->outcome()['kind'] ?? 'failed';
+        return $this->snapshot->outcome()['kind'] ?? 'failed';
     }
 
     /** The guest's exit code when the outcome is `completed`, else null. */
     public function exitCode(): ?int
     {
-        return $this->state->outcome()['exitCode'] ?? null;
+        return $this->snapshot->outcome()['exitCode'] ?? null;
     }
 
     /** The trap (`unreachable`), limit (`wall-time`, `memory`, `fuel`, ...) or rejection (`malformed`) kind. */
     public function detail(): ?string
     {
-        return $this->state->outcome()['detail'] ?? null;
+        return $this->snapshot->outcome()['detail'] ?? null;
     }
 
     /** A human explanation when the outcome is not `completed`. */
     public function message(): ?string
     {
-        return $this->state->outcome()['message'] ?? null;
+        return $this->snapshot->outcome()['message'] ?? null;
     }
 
     /** Whether the guest completed with exit code 0. */
@@ -79,7 +79,7 @@ final class Result
         throw new JobFailedException(
             "job {$this->jobId()} $what" . ($this->message() === null ? '' : ": {$this->message()}"),
             $this->jobId(),
-            'finished',
+            JobState::Finished,
             $this->outcome(),
             $this->exitCode(),
             $this->detail()
@@ -106,7 +106,7 @@ final class Result
      */
     public function usage(): array
     {
-        return $this->state->data['usage'] ?? [];
+        return $this->snapshot->data['usage'] ?? [];
     }
 
     /**
@@ -116,7 +116,7 @@ final class Result
      */
     public function engine(): ?array
     {
-        return $this->state->data['engineUsed'] ?? null;
+        return $this->snapshot->data['engineUsed'] ?? null;
     }
 
     /**
@@ -127,7 +127,7 @@ final class Result
      */
     public function executedBy(): array
     {
-        return $this->state->executedBy();
+        return $this->snapshot->executedBy();
     }
 
     /**
@@ -138,7 +138,7 @@ final class Result
      */
     public function attempts(): array
     {
-        return $this->state->attempts();
+        return $this->snapshot->attempts();
     }
 
     /**
@@ -148,7 +148,7 @@ final class Result
      */
     public function requester(): ?array
     {
-        return $this->state->requester();
+        return $this->snapshot->requester();
     }
 
     /**
@@ -182,7 +182,7 @@ final class Result
      */
     public function toArray(): array
     {
-        return $this->state->data;
+        return $this->snapshot->data;
     }
 
     /**

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace Plasm\Exception;
 
+use Plasm\JobState;
+
 /**
  * A job did not succeed: it ended with an outcome other than `completed` with exit code 0 (thrown by
  * Result::throwIfFailed()), or it never produced a result because it was cancelled or interrupted
@@ -11,9 +13,11 @@ namespace Plasm\Exception;
  */
 class JobFailedException extends \RuntimeException implements PlasmException
 {
+    private readonly JobState $state;
+
     /**
      * @param string $jobId the job's id
-     * @param string $state `finished`, `cancelled` or `interrupted`
+     * @param JobState|string $state Finished, Cancelled or Interrupted (or its name)
      * @param ?string $outcome the outcome kind when the job finished (`trapped`, `limit-exceeded`, ...)
      * @param ?int $exitCode the guest's exit code when it completed
      * @param ?string $detail the trap, limit or rejection kind
@@ -21,12 +25,13 @@ class JobFailedException extends \RuntimeException implements PlasmException
     public function __construct(
         string $message,
         private readonly string $jobId,
-        private readonly string $state,
+        JobState|string $state,
         private readonly ?string $outcome = null,
         private readonly ?int $exitCode = null,
         private readonly ?string $detail = null
     ) {
         parent::__construct($message);
+        $this->state = is_string($state) ? JobState::from($state) : $state;
     }
 
     public function jobId(): string
@@ -34,10 +39,16 @@ class JobFailedException extends \RuntimeException implements PlasmException
         return $this->jobId;
     }
 
-    /** `finished`, `cancelled` or `interrupted`. */
-    public function state(): string
+    /** The job's state: Finished, Cancelled or Interrupted. */
+    public function jobState(): JobState
     {
         return $this->state;
+    }
+
+    /** The name of the job's state: `finished`, `cancelled` or `interrupted` (jobState()->value). */
+    public function state(): string
+    {
+        return $this->state->value;
     }
 
     /** `completed` (with a non-zero exit code), `trapped`, `limit-exceeded`, `rejected`, `failed`; null when the job never finished. */

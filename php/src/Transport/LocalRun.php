@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Plasm\Transport;
 
 use Plasm\Exception\PlasmException;
+use Plasm\JobState;
 use Plasm\Manifest;
 
 /**
@@ -42,7 +43,7 @@ final class LocalRun
         $body = $manifest->toArray();
         $this->data = [
             'id' => $id,
-            'state' => 'running',
+            'state' => JobState::Running->value,
             'moduleSha256' => $manifest->moduleSha256(),
             'moduleBytes' => strlen($manifest->module()),
             'programName' => $manifest->programName(),
@@ -60,16 +61,16 @@ final class LocalRun
 
     public function ended(): bool
     {
-        return $this->data['state'] !== 'running' || $this->failure !== null;
+        return $this->data['state'] !== JobState::Running->value || $this->failure !== null;
     }
 
     /** The job in the daemon's shape; a refusal or crash of the command is thrown. */
-    public function state(): JobState
+    public function snapshot(): JobSnapshot
     {
         if ($this->failure !== null) {
             throw $this->failure;
         }
-        return new JobState($this->data);
+        return new JobSnapshot($this->data);
     }
 
     /** Waits for the process to end and returns its exit code. */
@@ -111,7 +112,7 @@ final class LocalRun
                 $usage[$k] = (int) $u[$k];
             }
         }
-        $this->data['state'] = 'finished';
+        $this->data['state'] = JobState::Finished->value;
         $this->data['finishedAt'] = gmdate('Y-m-d\TH:i:s\Z');
         $this->data['outcome'] = $outcome;
         $this->data['usage'] = $usage;
@@ -160,7 +161,7 @@ final class LocalRun
             $this->process = null;
         }
         self::removeDir($this->dir);
-        $this->data['state'] = 'cancelled';
+        $this->data['state'] = JobState::Cancelled->value;
         $this->data['reason'] = $reason;
     }
 

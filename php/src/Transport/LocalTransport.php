@@ -59,7 +59,7 @@ final class LocalTransport implements Transport
         return $this->plasm;
     }
 
-    public function submit(Manifest $manifest, float $wait = 0.0): JobState
+    public function submit(Manifest $manifest, float $wait = 0.0): JobSnapshot
     {
         self::refuseDaemonOnly($manifest->toArray());
         $id = 'local-' . bin2hex(random_bytes(8));
@@ -104,19 +104,19 @@ final class LocalTransport implements Transport
         if ($wait > 0) {
             $this->pump($run, $wait);
         }
-        return $run->state();
+        return $run->snapshot();
     }
 
-    public function status(string $jobId): JobState
+    public function status(string $jobId): JobSnapshot
     {
         return $this->wait($jobId, 0.0);
     }
 
-    public function wait(string $jobId, float $timeout): JobState
+    public function wait(string $jobId, float $timeout): JobSnapshot
     {
         $run = $this->run($jobId);
         $this->pump($run, $timeout);
-        return $run->state();
+        return $run->snapshot();
     }
 
     public function output(string $jobId, string $stream, int $offset): Output
@@ -148,14 +148,14 @@ final class LocalTransport implements Transport
         return $run->receipt;
     }
 
-    public function cancel(string $jobId): JobState
+    public function cancel(string $jobId): JobSnapshot
     {
         $run = $this->run($jobId);
         $this->pump($run, 0.0);
         if (!$run->ended()) {
             $run->kill('cancelled by the caller');
         }
-        return $run->state();
+        return $run->snapshot();
     }
 
     public function __destruct()

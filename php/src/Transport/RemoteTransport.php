@@ -67,7 +67,7 @@ final class RemoteTransport implements Transport
         return $this->url;
     }
 
-    public function submit(Manifest $manifest, float $wait = 0.0): JobState
+    public function submit(Manifest $manifest, float $wait = 0.0): JobSnapshot
     {
         $manifest = $manifest->withDefaultIdempotencyKey();
         $sha = $manifest->moduleSha256();
@@ -82,19 +82,19 @@ final class RemoteTransport implements Transport
             $this->upload($manifest);
             $response = $this->send('POST', $path, $manifest->json(), 'application/json', $wait, 'submitting the job');
         }
-        return new JobState($response->json());
+        return new JobSnapshot($response->json());
     }
 
-    public function status(string $jobId): JobState
+    public function status(string $jobId): JobSnapshot
     {
-        return new JobState($this->send('GET', self::job($jobId), null, null, 0, "reading job $jobId")->json());
+        return new JobSnapshot($this->send('GET', self::job($jobId), null, null, 0, "reading job $jobId")->json());
     }
 
-    public function wait(string $jobId, float $timeout): JobState
+    public function wait(string $jobId, float $timeout): JobSnapshot
     {
         $timeout = max(0.0, min($timeout, self::MAX_POLL_SECONDS));
         $path = self::job($jobId) . '/wait?timeout=' . self::duration($timeout);
-        return new JobState($this->send('GET', $path, null, null, $timeout, "waiting for job $jobId")->json());
+        return new JobSnapshot($this->send('GET', $path, null, null, $timeout, "waiting for job $jobId")->json());
     }
 
     public function output(string $jobId, string $stream, int $offset): Output
@@ -120,13 +120,13 @@ final class RemoteTransport implements Transport
         return $r->body;
     }
 
-    public function cancel(string $jobId): JobState
+    public function cancel(string $jobId): JobSnapshot
     {
         $r = $this->send('POST', self::job($jobId) . '/cancel', '', 'application/json', 0, "cancelling job $jobId");
         if ($r->status === 409 && (json_decode($r->body, true)['error']['code'] ?? null) === 'already-ended') {
             return $this->status($jobId);
         }
-        return new JobState($r->json());
+        return new JobSnapshot($r->json());
     }
 
     /**

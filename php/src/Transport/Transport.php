@@ -17,13 +17,13 @@ interface Transport
      *
      * @param float $wait seconds to wait for the job to end before answering (0: answer at once)
      */
-    public function submit(Manifest $manifest, float $wait = 0.0): JobState;
+    public function submit(Manifest $manifest, float $wait = 0.0): JobSnapshot;
 
     /** The job as it is now. */
-    public function status(string $jobId): JobState;
+    public function status(string $jobId): JobSnapshot;
 
     /** The job as soon as it ends, or as it is after $timeout seconds. */
-    public function wait(string $jobId, float $timeout): JobState;
+    public function wait(string $jobId, float $timeout): JobSnapshot;
 
     /**
      * A job's output from byte $offset to what has been written so far.
@@ -36,5 +36,5 @@ interface Transport
     public function receipt(string $jobId): string;
 
     /** Cancels a queued or running job; a job that has already ended is returned as it is. */
-    public function cancel(string $jobId): JobState;
+    public function cancel(string $jobId): JobSnapshot;
 }

@@ -11,6 +11,7 @@ use Plasm\Exception\JobFailedException;
 use Plasm\Exception\UntrustedSignerException;
 use Plasm\Exception\VerificationException;
 use Plasm\Exception\WaitTimeoutException;
+use Plasm\JobState;
 use Plasm\Receipt;
 use Plasm\Tests\Paths;
 
@@ -37,6 +38,7 @@ abstract class TransportContract extends TestCase
         self::assertSame($result, $result->throwIfFailed());
         self::assertSame($job->id(), $result->jobId());
         self::assertSame('finished', $job->status());
+        self::assertSame(JobState::Finished, $job->state());
         self::assertIsString($result->engine()['id'] ?? null);
         self::assertSame(37, $result->usage()['stdoutBytes'] ?? null);
 
@@ -86,6 +88,7 @@ abstract class TransportContract extends TestCase
             self::assertSame('trapped', $e->outcome());
             self::assertSame('unreachable', $e->detail());
             self::assertSame('finished', $e->state());
+            self::assertSame(JobState::Finished, $e->jobState());
             self::assertStringContainsString('trapped (unreachable)', $e->getMessage());
         }
     }
@@ -229,15 +232,19 @@ abstract class TransportContract extends TestCase
         } catch (WaitTimeoutException $e) {
             self::assertSame($job->id(), $e->jobId());
             self::assertContains($e->state(), ['queued', 'running']);
+            self::assertFalse($e->jobState()->ended(), $e->state());
         }
         self::assertContains($job->status(), ['queued', 'running']);
+        self::assertFalse($job->state()->ended());
         self::assertSame('cancelled', $job->cancel());
         self::assertSame('cancelled', $job->status());
+        self::assertSame(JobState::Cancelled, $job->state());
         try {
             $job->wait(10);
             self::fail('a cancelled job had a result');
         } catch (JobFailedException $e) {
             self::assertSame('cancelled', $e->state());
+            self::assertSame(JobState::Cancelled, $e->jobState());
             self::assertNull($e->outcome());
         }
     }

@@ -7,7 +7,7 @@ namespace Plasm\Tests\Unit;
 use PHPUnit\Framework\TestCase;
 use Plasm\Attempt;
 use Plasm\Exception\TransportException;
-use Plasm\Transport\JobState;
+use Plasm\Transport\JobSnapshot;
 
 /**
  * Jobs across peers as the daemon describes them (docs/remote.md, "Observing it"): the requester's
@@ -20,9 +20,9 @@ final class AttemptTests extends TestCase
     private const C = '12D3KooWH3uVF6wv47WnArKHk5p6cvgCJEb74UTmxztmQDc298L3';
 
     /** A job of a requester in the shape JobRecordJson writes it (Instant.toString times). */
-    private static function requested(): JobState
+    private static function requested(): JobSnapshot
     {
-        return new JobState(['id' => '01a2416855cc-02dbdb517541dd0b', 'state' => 'finished',
+        return new JobSnapshot(['id' => '01a2416855cc-02dbdb517541dd0b', 'state' => 'finished',
             'placement' => 'remote', 'redundancy' => 2, 'verify' => 'receipt', 'executedBy' => [self::B, self::C],
             'attempts' => [
                 ['peerId' => self::C, 'startedAt' => '2026-12-04T15:00:00.123456789Z', 'result' => 'refused',
@@ -59,12 +59,12 @@ final class AttemptTests extends TestCase
 
     public function testAJobThisNodeRanHasNoAttemptsAndAnExecutorNamesItsRequester(): void
     {
-        $local = new JobState(['id' => 'x', 'state' => 'finished']);
+        $local = new JobSnapshot(['id' => 'x', 'state' => 'finished']);
         self::assertSame([], $local->executedBy());
         self::assertSame([], $local->attempts());
         self::assertNull($local->requester());
 
-        $there = new JobState(['id' => 'y', 'state' => 'running',
+        $there = new JobSnapshot(['id' => 'y', 'state' => 'running',
             'requester' => ['peerId' => self::B, 'jobId' => '01a2416855cc-02dbdb517541dd0b']]);
         self::assertSame(['peerId' => self::B, 'jobId' => '01a2416855cc-02dbdb517541dd0b'], $there->requester());
     }
@@ -100,7 +100,7 @@ final class AttemptTests extends TestCase
      */
     public function testAMalformedAnswerIsATransportErrorNamingTheField(array $fields, string $message): void
     {
-        $state = new JobState(['id' => 'j', 'state' => 'finished'] + $fields);
+        $state = new JobSnapshot(['id' => 'j', 'state' => 'finished'] + $fields);
         $this->expectException(TransportException::class);
         $this->expectExceptionMessage($message);
         $state->executedBy();

@@ -1,9 +1,7 @@
 package dev.plasm.cli;
 
-import dev.plasm.api.ExecutionOutcome;
-import dev.plasm.api.Usage;
+import dev.plasm.api.ConfigurationException;
 import dev.plasm.daemon.DaemonConfig;
-import dev.plasm.job.JobJson;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -313,58 +311,37 @@ final class DaemonClient {
     throw new Failure(code, message + " (HTTP " + s + ")", apiCode);
   }
 
+  /** A job the daemon describes at {@code path} ({@code /v1/jobs/ID}, {@code .../wait}, ...). */
+  DaemonJob job(String path) {
+    return job(getJson(path));
+  }
+
+  /**
+   * Reads a job's JSON as the daemon sent it, once: a state or outcome this plasm does not know (a
+   * newer daemon's) is a {@link Failure} naming it.
+   */
+  DaemonJob job(JsonNode j) {
+    try {
+      return DaemonJob.of(j);
+    } catch (ConfigurationException e) {
+      String m = e.getMessage();
+      throw new Failure(
+          UNAVAILABLE,
+          "the daemon at "
+              + base
+              + " sent a job this plasm cannot read: "
+              + (m.startsWith(e.field()) ? m : e.field() + ": " + m)
+              + " (is the daemon newer than this plasm?)");
+    }
+  }
+
   /** Long-polls until the job ends. */
-  JsonNode await(String id) {
+  DaemonJob await(String id) {
     while (true) {
-      JsonNode j = getJson("/v1/jobs/" + id + "/wait?timeout=60s");
-      if (terminal(j)) {
+      DaemonJob j = job("/v1/jobs/" + id + "/wait?timeout=60s");
+      if (j.terminal()) {
         return j;
       }
     }
-  }
-
-  static boolean terminal(JsonNode j) {
-    String s = j.get("state").asString();
-    return !s.equals("queued") && !s.equals("running");
-  }
-
-  /** How a job that ran ended, read from its JSON once; null for a job that never started. */
-  static ExecutionOutcome outcome(JsonNode j) {
-    if (!j.has("outcome")) {
-      return null;
-    }
-    Usage usage = j.has("usage") ? JobJson.usage(j.get("usage"), "usage") : Usage.NONE;
-    return JobJson.outcome(j.get("outcome"), usage, "outcome");
-  }
-
-  /** The exit code {@code plasm run} would give for an ended job. */
-  static int exitCode(JsonNode j) {
-    ExecutionOutcome o = outcome(j);
-    if (o != null) {
-      return ExitCodes.of(o);
-    }
-    // Ended before it started.
-    return j.get("state").asString().equals("cancelled")
-        ? ExitCodes.CANCELLED
-        : ExitCodes.INTERRUPTED;
-  }
-
-  /** One line describing how a job ended, or null for a normal exit. */
-  static String describe(JsonNode j) {
-    ExecutionOutcome o = outcome(j);
-    if (o == null) {
-      return "job "
-          + j.get("id").asString()
-          + " "
-          + j.get("state").asString()
-          + (j.has("reason") ? ": " + j.get("reason").asString() : "");
-    }
-    JsonNode n = j.get("outcome");
-    if (o instanceof ExecutionOutcome.Completed) {
-      return null;
-    }
-    return o.id()
-        + (n.has("detail") ? " (" + n.get("detail").asString() + ")" : "")
-        + (n.has("message") ? ": " + n.get("message").asString() : "");
   }
 }

@@ -1,5 +1,6 @@
 package dev.plasm.cli;
 
+import dev.plasm.api.ExecutionOutcome;
 import dev.plasm.cli.term.Style;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -127,13 +128,24 @@ final class JobCommand implements Runnable {
 
     abstract int run();
 
-    int print(JsonNode j) {
+    /** Prints a job the daemon answered with: as it is with --json (whatever its state), else read. */
+    int print(DaemonClient c, JsonNode answer) {
+      if (client.json) {
+        PrintWriter out = printer().out();
+        out.println(answer.toPrettyString());
+        out.flush();
+        return ExitCodes.OK;
+      }
+      return print(c.job(answer));
+    }
+
+    int print(DaemonJob j) {
       Printer p = printer();
       PrintWriter out = p.out();
       if (client.json) {
-        out.println(j.toPrettyString());
+        out.println(j.json().toPrettyString());
       } else if (client.quiet) {
-        out.println(j.get("state").asString());
+        out.println(j.state().id());
       } else {
         List<String[]> rows = fields(j, p.out);
         int width = rows.stream().mapToInt(r -> r[0].length() + 1).max().orElse(0);
@@ -146,13 +158,14 @@ final class JobCommand implements Runnable {
     }
 
     /** What {@code show} prints, one field per line: fields a daemon does not send are left out. */
-    private static List<String[]> fields(JsonNode j, Style style) {
+    private static List<String[]> fields(DaemonJob job, Style style) {
+      JsonNode j = job.json();
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"id", j.get("id").asString()});
-      rows.add(new String[] {"state", style.state(j.get("state").asString())});
-      if (j.has("outcome")) {
-        String d = DaemonClient.describe(j);
-        int exit = j.get("outcome").path("exitCode").asInt();
+      rows.add(new String[] {"id", job.id()});
+      rows.add(new String[] {"state", style.state(job.state())});
+      if (job.outcome() != null) {
+        String d = job.describe();
+        int exit = job.outcome() instanceof ExecutionOutcome.Completed c ? c.exitCode() : 0;
         rows.add(
             new String[] {
               "outcome",
@@ -225,7 +238,8 @@ final class JobCommand implements Runnable {
   static final class Show extends Sub {
     @Override
     int run() {
-      return print(client().getJson(path("")));
+      DaemonClient c = client();
+      return print(c, c.getJson(path("")));
     }
   }
 
@@ -244,22 +258,22 @@ final class JobCommand implements Runnable {
     int run() {
       DaemonClient c = client();
       Printer p = printer();
-      JsonNode j = c.getJson(path(""));
+      DaemonJob j = c.job(path(""));
       try (JobProgress live =
           JobProgress.start(
               p,
               parent.main.streams,
               p.interactive(client.json, client.quiet),
-              j.path("programName").asString(id))) {
+              j.json().path("programName").asString(id))) {
         live.job(j);
-        while (!DaemonClient.terminal(j)) {
+        while (!j.terminal()) {
           // Short polls while a status line is up, so it follows the job; one long poll otherwise.
-          j = live.live() ? c.getJson(path("/wait?timeout=1s")) : c.await(id);
+          j = live.live() ? c.job(path("/wait?timeout=1s")) : c.await(id);
           live.job(j);
         }
       }
       print(j);
-      return DaemonClient.exitCode(j);
+      return j.exitCode();
     }
   }
 
@@ -293,20 +307,20 @@ final class JobCommand implements Runnable {
         return logsAsJson(c);
       }
       Printer p = printer();
-      JsonNode j = follow ? c.getJson(path("")) : null;
+      DaemonJob j = follow ? c.job(path("")) : null;
       try (JobProgress live =
           JobProgress.start(
               p,
               streams,
               follow && p.interactive(false, client.quiet),
-              j == null ? id : j.path("programName").asString(id))) {
+              j == null ? id : j.json().path("programName").asString(id))) {
         if (j != null) {
           live.job(j);
         }
         Output o = new Output(c, id, live.stdout(streams.out()), live.stderr(streams.err()));
         boolean done = o.pump();
         while (follow && !done) {
-          live.job(c.getJson(path("/wait?timeout=1s"))); // returns at once when the job ends
+          live.job(c.job(path("/wait?timeout=1s"))); // returns at once when the job ends
           done = o.pump();
         }
       }
@@ -371,7 +385,8 @@ final class JobCommand implements Runnable {
   static final class Cancel extends Sub {
     @Override
     int run() {
-      return print(client().postJson(path("/cancel"), ""));
+      DaemonClient c = client();
+      return print(c, c.postJson(path("/cancel"), ""));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.plasm.cli;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.cli.term.Progress;
 import dev.plasm.cli.term.Style;
 import dev.plasm.cli.term.Units;
@@ -29,7 +30,10 @@ final class JobProgress implements AutoCloseable {
   private final AtomicLong out = new AtomicLong();
   private final AtomicLong err = new AtomicLong();
   private final Progress progress;
-  private volatile String state = "starting";
+
+  /** Null until the job is known to be queued or running ("starting"). */
+  private volatile JobState state;
+
   private volatile String engine;
   private volatile String peer;
   private volatile String jobId;
@@ -63,7 +67,7 @@ final class JobProgress implements AutoCloseable {
     return counted(target, err);
   }
 
-  void state(String s) {
+  void state(JobState s) {
     state = s;
   }
 
@@ -79,9 +83,10 @@ final class JobProgress implements AutoCloseable {
   }
 
   /** What a daemon says about the job: its state, engine, the peer running it, its output so far. */
-  void job(JsonNode j) {
+  void job(DaemonJob job) {
+    JsonNode j = job.json();
     upload = null;
-    state = j.path("state").asString("running");
+    state = job.state();
     JsonNode used = j.path("engineUsed");
     engine = used.has("id") ? used.get("id").asString() : j.path("engine").asString(null);
     peer = ranOn(j);
@@ -104,7 +109,8 @@ final class JobProgress implements AutoCloseable {
       parts.add(Units.bytes(uploaded) + " of " + Units.bytes(uploadSize));
       return String.join("  ", parts);
     }
-    parts.add(style.cyan(String.valueOf(spin)) + " " + style.state(state));
+    JobState s = state;
+    parts.add(style.cyan(String.valueOf(spin)) + " " + (s == null ? "starting" : style.state(s)));
     parts.add(style.bold(name));
     parts.add(Units.time(e));
     if (engine != null) {
@@ -152,12 +158,12 @@ final class JobProgress implements AutoCloseable {
   }
 
   /** The summary of a daemon job as {@link #job} last saw it, from its JSON. */
-  String summary(JsonNode job, String receipt) {
-    ExecutionOutcome o = DaemonClient.outcome(job);
-    String d = DaemonClient.describe(job);
+  String summary(DaemonJob job, String receipt) {
+    ExecutionOutcome o = job.outcome();
+    String d = job.describe();
     boolean good = o instanceof ExecutionOutcome.Completed c && c.exitCode() == 0;
     return summary(
-        d != null ? d : "completed, exit code " + DaemonClient.exitCode(job),
+        d != null ? d : "completed, exit code " + job.exitCode(),
         good,
         o == null ? null : o.usage().wallTime(),
         receipt);

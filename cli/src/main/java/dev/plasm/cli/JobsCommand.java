@@ -1,9 +1,11 @@
 package dev.plasm.cli;
 
+import dev.plasm.api.JobState;
 import dev.plasm.cli.term.Style;
 import dev.plasm.cli.term.Table;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -53,8 +55,9 @@ final class JobsCommand implements Callable<Integer> {
       names = "--state",
       paramLabel = "STATE",
       completionCandidates = States.class,
-      description = "Only jobs in this state: queued, running, finished, cancelled or interrupted.")
-  String state;
+      converter = States.class,
+      description = "Only jobs in this state: ${COMPLETION-CANDIDATES}.")
+  JobState state;
 
   @Option(
       names = "--before",
@@ -62,10 +65,21 @@ final class JobsCommand implements Callable<Integer> {
       description = "Only jobs older than ID (the 'next' of a previous page).")
   String before;
 
-  /** The states a job can be in. */
-  static final class States extends ArrayList<String> {
+  /** The states a job can be in, by their names on the wire (the completion and the parser). */
+  static final class States extends ArrayList<String>
+      implements CommandLine.ITypeConverter<JobState> {
     States() {
-      super(List.of("queued", "running", "finished", "cancelled", "interrupted"));
+      super(Arrays.stream(JobState.values()).map(JobState::id).toList());
+    }
+
+    @Override
+    public JobState convert(String text) {
+      JobState s = JobState.byId(text);
+      if (s == null) {
+        throw new CommandLine.TypeConversionException(
+            "'" + text + "' is not a job state; give one of " + JobState.names());
+      }
+      return s;
     }
   }
 
@@ -73,25 +87,29 @@ final class JobsCommand implements Callable<Integer> {
    * The table: one line per column; a field a daemon adds is one more line. Made when used, so that
    * building the command tree (every command's start) links none of its lambdas.
    */
-  static Table<JsonNode> table() {
-    return Table.<JsonNode>of()
-        .column("ID", j -> j.get("id").asString())
-        .column("STATE", j -> j.get("state").asString(), Style::state)
+  static Table<DaemonJob> table() {
+    return Table.<DaemonJob>of()
+        .column("ID", DaemonJob::id)
+        .column("STATE", j -> j.state().id(), Style::state)
         .column("OUTCOME", JobsCommand::outcome, Style::state)
         .column(
             "ENGINE",
             j ->
-                j.path("engineUsed").has("id")
-                    ? j.get("engineUsed").get("id").asString()
-                    : j.path("engine").asString(""))
-        .optional("RAN ON", JobProgress::ranOn)
+                j.json().path("engineUsed").has("id")
+                    ? j.json().get("engineUsed").get("id").asString()
+                    : j.json().path("engine").asString(""))
+        .optional("RAN ON", j -> JobProgress.ranOn(j.json()))
         .optional(
             "ATTEMPTS",
-            j -> j.path("attempts").size() > 1 ? Integer.toString(j.get("attempts").size()) : null)
-        .column("CREATED", j -> j.get("createdAt").asString());
+            j -> {
+              int n = j.json().path("attempts").size();
+              return n > 1 ? Integer.toString(n) : null;
+            })
+        .column("CREATED", j -> j.json().get("createdAt").asString());
   }
 
-  private static String outcome(JsonNode j) {
+  private static String outcome(DaemonJob job) {
+    JsonNode j = job.json();
     if (!j.has("outcome")) {
       return "";
     }
@@ -107,21 +125,20 @@ final class JobsCommand implements Callable<Integer> {
     Printer p = new Printer(spec, main.streams);
     try {
       StringBuilder q = new StringBuilder("/v1/jobs?limit=" + limit);
-      if (state != null)
-        q.append("&state=")
-            .append(java.net.URLEncoder.encode(state, java.nio.charset.StandardCharsets.UTF_8));
+      if (state != null) q.append("&state=").append(state.id());
       if (before != null)
         q.append("&before=")
             .append(java.net.URLEncoder.encode(before, java.nio.charset.StandardCharsets.UTF_8));
-      JsonNode page = new DaemonClient(client, main.streams.env()).getJson(q.toString());
+      DaemonClient c = new DaemonClient(client, main.streams.env());
+      JsonNode page = c.getJson(q.toString());
       PrintWriter out = p.out();
       if (client.json) {
         out.println(page.toPrettyString());
         out.flush();
         return ExitCodes.OK;
       }
-      List<JsonNode> jobs = new ArrayList<>();
-      page.get("jobs").forEach(jobs::add);
+      List<DaemonJob> jobs = new ArrayList<>();
+      page.get("jobs").forEach(j -> jobs.add(c.job(j)));
       p.table(table(), jobs, client.quiet);
       if (page.has("next") && !client.quiet) {
         out.println(p.out.dim("(more: plasm jobs --before " + page.get("next").asString() + ")"));

@@ -3,6 +3,7 @@ package dev.plasm.cli;
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
@@ -312,7 +313,7 @@ final class RunCommand implements Callable<Integer> {
     Printer printer = new Printer(spec, main.streams);
     live = JobProgress.start(printer, main.streams, printer.interactive(json, quiet), name);
     live.engine(plan.engine().id());
-    live.state("running");
+    live.state(JobState.RUNNING);
     out = live.stdout(out);
     err = live.stderr(err);
     Job job =

@@ -256,14 +256,16 @@ final class SubmitCommand implements Callable<Integer> {
     // With --wait a short job's result comes back with the submission itself (on a terminal the
     // output streams under a status line instead, as with --follow).
     boolean stream = follow || live.live();
-    JsonNode job = c.postJson(await && !stream ? "/v1/jobs?wait=30s" : "/v1/jobs", req.toString());
-    String id = job.get("id").asString();
+    JsonNode answer =
+        c.postJson(await && !stream ? "/v1/jobs?wait=30s" : "/v1/jobs", req.toString());
+    String id = answer.get("id").asString();
     PrintWriter out = spec.commandLine().getOut();
     if (!await && !follow) {
-      out.println(client.json ? job.toPrettyString() : id);
+      out.println(client.json ? answer.toPrettyString() : id);
       out.flush();
       return ExitCodes.OK;
     }
+    DaemonJob job = c.job(answer);
     JobCommand.Output output =
         new JobCommand.Output(
             c, id, live.stdout(main.streams.out()), live.stderr(main.streams.err()));
@@ -271,17 +273,17 @@ final class SubmitCommand implements Callable<Integer> {
     try (Interrupts.Scope cancel =
         Interrupts.onInterrupt(() -> JobCommand.cancelQuietly(c, id, printer))) {
       if (stream) {
-        while (!DaemonClient.terminal(job = c.getJson("/v1/jobs/" + id + "/wait?timeout=1s"))) {
+        while (!(job = c.job("/v1/jobs/" + id + "/wait?timeout=1s")).terminal()) {
           output.pump();
           live.job(job);
         }
       } else {
-        job = DaemonClient.terminal(job) ? job : c.await(id);
+        job = job.terminal() ? job : c.await(id);
       }
     }
     live.job(job);
     String written = null;
-    if (receipt != null && job.has("receipt") && job.get("receipt").asBoolean()) {
+    if (receipt != null && job.json().has("receipt") && job.json().get("receipt").asBoolean()) {
       try {
         Files.write(receipt, c.getBytes("/v1/jobs/" + id + "/receipt"));
         written = receipt.toString();
@@ -292,12 +294,12 @@ final class SubmitCommand implements Callable<Integer> {
       }
     }
     if (client.json) {
-      out.println(job.toPrettyString());
+      out.println(job.json().toPrettyString());
       out.flush();
     } else {
       output.pump();
       live.close();
-      String d = DaemonClient.describe(job);
+      String d = job.describe();
       if (printer.interactive(client.json, client.quiet)) {
         printer.summary(live.summary(job, written));
       } else if (d != null) {
@@ -307,6 +309,6 @@ final class SubmitCommand implements Callable<Integer> {
         spec.commandLine().getErr().flush();
       }
     }
-    return DaemonClient.exitCode(job);
+    return job.exitCode();
   }
 }

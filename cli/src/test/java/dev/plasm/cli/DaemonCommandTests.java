@@ -1,6 +1,7 @@
 package dev.plasm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -99,6 +100,28 @@ class DaemonCommandTests {
       Cli.Result cancel = Cli.run(new byte[0], env, "job", "cancel", sleepId);
       assertEquals(0, cancel.exitCode(), cancel::toString);
       assertTrue(cancel.out().contains("state:    cancelled"), cancel::toString);
+
+      // The states as the daemon sent them, read once and printed by their names; --state is one
+      // of them, checked before anything is sent.
+      Cli.Result cancelledState = Cli.run(new byte[0], env, "job", "show", "-q", sleepId);
+      assertEquals("cancelled\n", cancelledState.out(), cancelledState::toString);
+      Cli.Result finishedState = Cli.run(new byte[0], env, "job", "show", "-q", quietId);
+      assertEquals("finished\n", finishedState.out(), finishedState::toString);
+      Cli.Result waitCancelled = Cli.run(new byte[0], env, "job", "wait", "-q", sleepId);
+      assertEquals(ExitCodes.CANCELLED, waitCancelled.exitCode(), waitCancelled::toString);
+      Cli.Result onlyCancelled = Cli.run(new byte[0], env, "jobs", "-q", "--state", "cancelled");
+      assertEquals(sleepId + "\n", onlyCancelled.out(), onlyCancelled::toString);
+      Cli.Result onlyFinished = Cli.run(new byte[0], env, "jobs", "-q", "--state", "finished");
+      assertTrue(onlyFinished.out().lines().toList().contains(quietId), onlyFinished::toString);
+      assertFalse(onlyFinished.out().contains(sleepId), onlyFinished::toString);
+      Cli.Result badState = Cli.run(new byte[0], env, "jobs", "--state", "done");
+      assertEquals(ExitCodes.USAGE, badState.exitCode(), badState::toString);
+      assertTrue(
+          badState
+              .err()
+              .contains(
+                  "'done' is not a job state; give one of queued, running, finished, cancelled, interrupted"),
+          badState::toString);
 
       Cli.Result jobs = Cli.run(new byte[0], env, "jobs");
       assertEquals(0, jobs.exitCode(), jobs::toString);

@@ -102,6 +102,45 @@ class DaemonHttpTests {
     }
   }
 
+  private static Cli.Result showJob(String daemon, String id, String... more) {
+    List<String> args = new ArrayList<>(List.of("job", "show", "--daemon", daemon, id));
+    args.addAll(List.of(more));
+    return Cli.run(new byte[0], java.util.Map.of("PLASM_TOKEN", "t"), args.toArray(String[]::new));
+  }
+
+  @Test
+  void aJobInAStateThisPlasmDoesNotKnowIsRefusedNamingItAndJsonShowsItAsItIs() throws Exception {
+    String id = "0190000000ab-0123456789abcdef";
+    String job =
+        "{\"id\":\"" + id + "\",\"state\":\"paused\",\"createdAt\":\"2026-12-01T00:00:00Z\"}";
+    String answer =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + job.length()
+            + "\r\n\r\n"
+            + job;
+    try (ServerSocket server = loopback()) {
+      String daemon = "127.0.0.1:" + server.getLocalPort();
+      var seen = serveOnce(server, answer);
+      Cli.Result r = showJob(daemon, id);
+      assertTrue(seen.get().startsWith("GET /v1/jobs/" + id + " HTTP/1.1\r\n"), seen::join);
+      assertEquals(DaemonClient.UNAVAILABLE, r.exitCode(), r::toString);
+      assertEquals("", r.out(), r::toString);
+      assertTrue(
+          r.err()
+              .startsWith(
+                  "plasm: job show: the daemon at http://"
+                      + daemon
+                      + " sent a job this plasm cannot read: state: 'paused' is not a job state;"
+                      + " expected one of queued, running, finished, cancelled, interrupted"),
+          r::toString);
+
+      serveOnce(server, answer);
+      Cli.Result json = showJob(daemon, id, "--json");
+      assertEquals(0, json.exitCode(), json::toString);
+      assertTrue(json.out().contains("\"state\" : \"paused\""), json::toString);
+    }
+  }
+
   @Test
   void readsChunkedAndCloseDelimitedBodies() throws Exception {
     try (ServerSocket server = loopback()) {

@@ -102,7 +102,7 @@ class OutputStyleTests {
     return DaemonClient.JSON.readTree(s);
   }
 
-  static String print(dev.plasm.cli.term.Table<JsonNode> table, List<JsonNode> rows, int width) {
+  static <T> String print(dev.plasm.cli.term.Table<T> table, List<T> rows, int width) {
     StringWriter w = new StringWriter();
     table.print(new PrintWriter(w), rows, Style.PLAIN, width);
     return w.toString();
@@ -110,21 +110,23 @@ class OutputStyleTests {
 
   @Test
   void jobsGainAColumnForWhereAJobRanWhenTheDaemonSaysIt() {
-    JsonNode plain =
-        json(
-            "{\"id\":\"01a2-aa\",\"state\":\"finished\",\"outcome\":{\"kind\":\"completed\",\"exitCode\":0},"
-                + "\"engine\":\"chicory-interpreter\",\"createdAt\":\"2026-12-01T00:00:00Z\"}");
+    DaemonJob plain =
+        DaemonJob.of(
+            json(
+                "{\"id\":\"01a2-aa\",\"state\":\"finished\",\"outcome\":{\"kind\":\"completed\",\"exitCode\":0},"
+                    + "\"engine\":\"chicory-interpreter\",\"createdAt\":\"2026-12-01T00:00:00Z\"}"));
     String before = print(JobsCommand.table(), List.of(plain), 0);
     assertEquals(
         "ID       STATE     OUTCOME      ENGINE               CREATED\n"
             + "01a2-aa  finished  completed 0  chicory-interpreter  2026-12-01T00:00:00Z\n",
         before);
-    JsonNode remote =
-        json(
-            "{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\"},"
-                + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":[\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\"],"
-                + "\"attempts\":[{\"peerId\":\"12D3KooWOther\",\"result\":\"lost\"},{\"peerId\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"result\":\"ok\"}],"
-                + "\"createdAt\":\"2026-12-01T00:00:01Z\"}");
+    DaemonJob remote =
+        DaemonJob.of(
+            json(
+                "{\"id\":\"01a3-bb\",\"state\":\"finished\",\"outcome\":{\"kind\":\"trapped\",\"detail\":\"unreachable\",\"message\":\"unreachable executed\"},"
+                    + "\"engineUsed\":{\"id\":\"wasmtime\"},\"executedBy\":[\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\"],"
+                    + "\"attempts\":[{\"peerId\":\"12D3KooWOther\",\"result\":\"lost\"},{\"peerId\":\"12D3KooWQxyzabcdefghijklmnopqrstuvwxyzABCDEFG\",\"result\":\"ok\"}],"
+                    + "\"createdAt\":\"2026-12-01T00:00:01Z\"}"));
     String after = print(JobsCommand.table(), List.of(remote, plain), 0);
     List<String> lines = after.lines().toList();
     assertTrue(
@@ -141,6 +143,28 @@ class OutputStyleTests {
             .matches(
                 "01a2-aa +finished +completed 0 +chicory-interpreter +- +- +2026-12-01T00:00:00Z"),
         after);
+  }
+
+  @Test
+  void aJobStateIsColouredByWhatItMeansAsACellAndAsAState() {
+    Style colour = Style.of(Map.of(), true);
+    String cyan = "\033[36m";
+    String green = "\033[32m";
+    String yellow = "\033[33m";
+    Map<dev.plasm.api.JobState, String> want =
+        Map.of(
+            dev.plasm.api.JobState.QUEUED, cyan,
+            dev.plasm.api.JobState.RUNNING, cyan,
+            dev.plasm.api.JobState.FINISHED, green,
+            dev.plasm.api.JobState.CANCELLED, yellow,
+            dev.plasm.api.JobState.INTERRUPTED, yellow);
+    for (dev.plasm.api.JobState s : dev.plasm.api.JobState.values()) {
+      String c = want.get(s);
+      assertEquals(c + s.id() + "\033[0m", colour.state(s), s::toString);
+      // A table cell holding the state's name (padded) gets the same colour.
+      assertEquals(c + s.id() + "   \033[0m", colour.state(s.id() + "   "), s::toString);
+    }
+    assertEquals("finished", Style.PLAIN.state(dev.plasm.api.JobState.FINISHED));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.plasm.cli.term;
 
+import dev.plasm.api.JobState;
 import java.util.Map;
 
 /**
@@ -55,20 +56,37 @@ public final class Style {
     return sgr("36", s);
   }
 
+  /** A job's state coloured by what it means (see {@link #state(String)}). */
+  public String state(JobState s) {
+    return colour(s, s.id());
+  }
+
+  private String colour(JobState s, String text) {
+    return switch (s) {
+      case QUEUED, RUNNING -> cyan(text);
+      case FINISHED -> green(text);
+      case CANCELLED, INTERRUPTED -> yellow(text);
+    };
+  }
+
   /**
    * A state, outcome or verdict word coloured by what it means: green for success, cyan for work in
-   * progress, yellow for a stop someone asked for, red for a failure.
+   * progress, yellow for a stop someone asked for, red for a failure. A job state's name (a table's
+   * cell) is coloured as {@link #state(JobState)} colours it.
    */
   public String state(String s) {
     String word = s.strip();
     int space = word.indexOf(' ');
     String head = (space < 0 ? word : word.substring(0, space)).replaceAll("[:,]$", "");
+    JobState job = JobState.byId(head);
+    if (job != null) {
+      return colour(job, s);
+    }
     return switch (head) {
       case "completed" ->
           word.equals("completed 0") || word.equals("completed") ? green(s) : yellow(s);
-      case "finished", "ok", "up", "VALID" -> green(s);
-      case "queued", "running" -> cyan(s);
-      case "cancelled", "interrupted", "AUTHENTIC" -> yellow(s);
+      case "ok", "up", "VALID" -> green(s);
+      case "AUTHENTIC" -> yellow(s);
       case "trapped",
           "limit-exceeded",
           "rejected",

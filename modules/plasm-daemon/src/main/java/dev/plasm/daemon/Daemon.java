@@ -2,6 +2,7 @@ package dev.plasm.daemon;
 
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.ConfigurationException;
+import dev.plasm.api.JobState;
 import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
@@ -12,7 +13,6 @@ import dev.plasm.daemon.internal.p2p.P2pNode;
 import dev.plasm.daemon.internal.remote.RemoteNode;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.Admission;
@@ -96,8 +96,7 @@ public final class Daemon implements AutoCloseable {
       // A key others can read, or a damaged one, is the operator's to fix (the message says how).
       throw new ConfigurationException("identity", e.getMessage());
     }
-    List<Path> pluginDirs =
-        config.pluginDirs().isEmpty() ? Plugins.defaultDirectories(stateDir) : config.pluginDirs();
+    List<Path> pluginDirs = Plugins.directories(config.pluginDirs(), stateDir);
     // Each plugin directory layered once, for engines, receipt schemes and the transport alike.
     Plugins plugins = Plugins.load(pluginDirs);
     for (var p : plugins.layerProblems()) {

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobRecordJson;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.WorkerResult;
 import dev.plasm.job.JobPlan;

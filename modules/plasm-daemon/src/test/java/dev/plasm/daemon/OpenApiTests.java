@@ -169,6 +169,29 @@ class OpenApiTests {
   }
 
   @Test
+  void theStateSchemaNamesEveryJobStateInOrder() throws Exception {
+    // One list of states (dev.plasm.api.JobState): a state added there must be documented here too.
+    java.util.List<String> states = new java.util.ArrayList<>();
+    for (dev.plasm.api.JobState s : dev.plasm.api.JobState.values()) {
+      states.add(s.id());
+    }
+    assertEquals(states, list((String) map(spec, "components", "schemas", "State").get("enum")));
+    // And the job table of docs/http-api.md, its `state` row.
+    String row =
+        Files.readString(DaemonConfigTests.repoRoot().resolve("docs/http-api.md"))
+            .lines()
+            .filter(l -> l.startsWith("| `state` |"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("docs/http-api.md has no `state` row"));
+    java.util.List<String> named = new java.util.ArrayList<>();
+    Matcher m = Pattern.compile("`([a-z-]+)`").matcher(row.substring("| `state` |".length()));
+    while (m.find()) {
+      named.add(m.group(1));
+    }
+    assertEquals(states, named, row);
+  }
+
+  @Test
   void theErrorCodesAreExactlyThoseTheServerUses() throws Exception {
     // Every error code the API and the HTTP server can answer, from their sources (calls may wrap).
     StringBuilder src = new StringBuilder();

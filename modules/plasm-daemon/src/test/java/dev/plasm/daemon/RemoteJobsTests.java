@@ -102,7 +102,6 @@ class RemoteJobsTests {
             a.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(),
             StandardCharsets.UTF_8));
     assertReceiptFrom(a, j.get("id").asString(), ranOn);
-    assertFalse(j.get("engine").asString().isEmpty(), "the engine the executor ran it on: " + j);
     assertEquals(
         "ok",
         j.get("attempts").get(j.get("attempts").size() - 1).get("result").asString(),
@@ -126,6 +125,14 @@ class RemoteJobsTests {
         j.get("attempts").get(j.get("attempts").size() - 1).get("executorJobId").asString();
     JsonNode there = json(executor.get("/v1/jobs/" + executorJob));
     assertEquals(peerId(a), there.get("requester").get("peerId").asString(), there::toString);
+    // The requester's record names the engine the executor ran it on, as the executor's own
+    // record (and its receipt) does: not the "auto" it was sent with.
+    JsonNode ranWith = there.get("engineUsed");
+    assertTrue(ranWith.get("id").asString().startsWith("chicory-"), there::toString);
+    assertFalse(ranWith.get("version").asString().isEmpty(), there::toString);
+    assertEquals(ranWith, j.get("engineUsed"), j::toString);
+    assertEquals(ranWith.get("id").asString(), j.get("engine").asString(), j::toString);
+    assertEquals(ranWith.get("version").asString(), j.get("engineVersion").asString(), j::toString);
     assertTrue(metric(a, "plasm_remote_jobs_dispatched_total") >= 1);
     assertTrue(metric(executor, "plasm_remote_jobs_accepted_total") >= 1);
   }
@@ -151,6 +158,10 @@ class RemoteJobsTests {
     assertEquals("failed", no.get("outcome").get("kind").asString(), no::toString);
     assertTrue(no.get("reason").asString().contains(eId), no::toString);
     assertFalse(no.get("receipt").asBoolean());
+    // No engine ran it: the record keeps the engine as asked, and names none as used.
+    assertEquals("auto", no.get("engine").asString(), no::toString);
+    assertEquals("", no.get("engineVersion").asString(), no::toString);
+    assertFalse(no.has("engineUsed"), no::toString);
   }
 
   @Test

@@ -96,15 +96,38 @@ public final class Admission {
   public JobPlan admit(JobManifest m, ModuleInfo module, String programName, long stdinBytes) {
     ResourceLimits limits = limits(m.limits());
     EngineDescriptor d = engine(m.engine(), limits, m.deterministic(), module.bytes());
-    String name = m.programName() != null ? m.programName() : programName;
+    return plan(
+        m, module, programName, stdinBytes, new JobPlan.Engine(d.id(), d.version()), limits);
+  }
+
+  /**
+   * Admits a job this node sends to other nodes: its limits as {@link #admit} makes them, its engine
+   * as asked ({@link JobPlan.Engine#asked}): the executor chooses, and its accepted answer says
+   * which it ran ({@link JobPlan#ranWith}).
+   *
+   * @throws LimitValueException for a limit over this policy's cap
+   */
+  public JobPlan forElsewhere(
+      JobManifest m, ModuleInfo module, String programName, long stdinBytes) {
+    return plan(
+        m, module, programName, stdinBytes, JobPlan.Engine.asked(m.engine()), limits(m.limits()));
+  }
+
+  private static JobPlan plan(
+      JobManifest m,
+      ModuleInfo module,
+      String programName,
+      long stdinBytes,
+      JobPlan.Engine engine,
+      ResourceLimits limits) {
     return new JobPlan(
         module.sha256(),
         module.bytes(),
-        name,
+        m.programName() != null ? m.programName() : programName,
         m.args(),
         m.env(),
         stdinBytes,
-        new JobPlan.Engine(d.id(), d.version()),
+        engine,
         limits,
         m.deterministic(),
         m.nonce());

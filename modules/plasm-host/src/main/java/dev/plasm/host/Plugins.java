@@ -50,6 +50,19 @@ public final class Plugins {
   }
 
   /**
+   * The plugin directories a process searches: those configured (in order, and only those), else
+   * the {@linkplain #defaultDirectories defaults} for {@code home}. The one rule the daemon, its
+   * worker processes and the CLI share.
+   *
+   * @param configured the directories given ({@code engines.plugin-dirs}, {@code --plugin-dir}),
+   *     empty when none were
+   * @param home the daemon's state directory, or {@code $PLASM_HOME} for the CLI
+   */
+  public static List<Path> directories(List<Path> configured, Path home) {
+    return configured.isEmpty() ? defaultDirectories(home) : List.copyOf(configured);
+  }
+
+  /**
    * The plugin directories searched when none are configured: the image's {@code plugins/} when
    * this process runs from an image (its launcher sets the {@code plasm.image} system property),
    * then {@code home/plugins} ({@code home} being the daemon's state directory, or {@code

@@ -125,7 +125,7 @@ class PluginsTests {
   }
 
   @Test
-  void theDefaultDirectoriesAreTheImagesThenTheHomes() {
+  void theDirectoriesAreThoseConfiguredElseTheImagesThenTheHomes() {
     String before = System.getProperty("plasm.image");
     try {
       System.clearProperty("plasm.image");
@@ -136,6 +136,13 @@ class PluginsTests {
       assertEquals(
           List.of(Path.of("/opt/plasm/plugins"), Path.of("/srv/plasm/plugins")),
           Plugins.defaultDirectories(Path.of("/srv/plasm")));
+      // No directory configured: the defaults; some configured: those alone, in their order.
+      assertEquals(
+          Plugins.defaultDirectories(Path.of("/srv/plasm")),
+          Plugins.directories(List.of(), Path.of("/srv/plasm")));
+      assertEquals(
+          List.of(Path.of("/b"), Path.of("/a")),
+          Plugins.directories(List.of(Path.of("/b"), Path.of("/a")), Path.of("/srv/plasm")));
     } finally {
       if (before == null) {
         System.clearProperty("plasm.image");

@@ -36,15 +36,26 @@ public record JobPlan(
     String nonce) {
 
   /**
-   * An engine by id and version, as chosen at admission.
+   * An engine by id and version, as chosen at admission; for a job sent to other nodes, the engine
+   * asked for ({@link #asked}) until an executor's answer says which it ran.
    *
-   * @param id the engine's id
-   * @param version its version when it was chosen
+   * @param id the engine's id ({@code auto} only when asked for)
+   * @param version its version when it was chosen; empty when it was only asked for
    */
   public record Engine(String id, String version) {
     public Engine {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(version, "version");
+    }
+
+    /** The engine a requester asked for ({@code auto} or an id), which another node will choose. */
+    public static Engine asked(String id) {
+      return new Engine(id, "");
+    }
+
+    /** Whether an engine was chosen (it has a version), not only asked for. */
+    public boolean chosen() {
+      return !version.isEmpty();
     }
   }
 
@@ -55,5 +66,23 @@ public record JobPlan(
     env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(limits, "limits");
+  }
+
+  /**
+   * The same job as the node that ran it stated it (a requester's plan once an executor's answer is
+   * accepted): the engine it chose and the limits it applied.
+   */
+  public JobPlan ranWith(Engine ran, ResourceLimits applied) {
+    return new JobPlan(
+        moduleSha256,
+        moduleBytes,
+        programName,
+        args,
+        env,
+        stdinBytes,
+        ran,
+        applied,
+        deterministic,
+        nonce);
   }
 }

@@ -172,21 +172,37 @@ class JobJsonTests {
         refused("{\"moduleBase64\": \"AGFzbQ==\"}", JobJson.Source.PEER).problem());
   }
 
+  private static JobPlan plan() {
+    return new JobPlan(
+        SHA,
+        42,
+        "x.wasm",
+        List.of("a"),
+        Map.of("K", "V"),
+        3,
+        new JobPlan.Engine("wasmtime", "7.0.1"),
+        ResourceLimits.DEFAULTS.withFuel(OptionalLong.of(99)),
+        true,
+        "n");
+  }
+
   @Test
   void plansRoundTrip() {
-    JobPlan p =
-        new JobPlan(
-            SHA,
-            42,
-            "x.wasm",
-            List.of("a"),
-            Map.of("K", "V"),
-            3,
-            new JobPlan.Engine("wasmtime", "7.0.1"),
-            ResourceLimits.DEFAULTS.withFuel(OptionalLong.of(99)),
-            true,
-            "n");
+    JobPlan p = plan();
     assertEquals(p, JobJson.plan(JobJson.tree(p)));
+  }
+
+  @Test
+  void aPlanSentElsewhereAsksForAnEngineAndTakesTheOneThatRanIt() {
+    JobPlan ran = plan();
+    assertTrue(ran.engine().chosen());
+    JobPlan asked = ran.ranWith(JobPlan.Engine.asked("auto"), ResourceLimits.DEFAULTS);
+    assertEquals(new JobPlan.Engine("auto", ""), asked.engine());
+    assertFalse(asked.engine().chosen());
+    assertEquals(ResourceLimits.DEFAULTS, asked.limits());
+    assertEquals(asked, JobJson.plan(JobJson.tree(asked)));
+    // Everything but the engine and the limits is the job as it was.
+    assertEquals(ran, asked.ranWith(ran.engine(), ran.limits()));
   }
 
   @Test

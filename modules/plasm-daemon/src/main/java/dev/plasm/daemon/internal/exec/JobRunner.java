@@ -3,13 +3,13 @@ package dev.plasm.daemon.internal.exec;
 import dev.plasm.api.ByteSize;
 import dev.plasm.api.Durations;
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.Limit;
 import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Journal;
 import dev.plasm.daemon.internal.store.ModuleStore;
@@ -595,14 +595,14 @@ public final class JobRunner {
   }
 
   private void ended(JobRecord r, long micros) {
-    String kind = r.outcome() != null ? r.outcome().id() : r.state().text();
+    String kind = r.outcome() != null ? r.outcome().id() : r.state().id();
     metrics.ended(kind, micros);
     log.info(
         "job ended",
         "job",
         r.id(),
         "state",
-        r.state().text(),
+        r.state().id(),
         "outcome",
         kind,
         "millis",

@@ -2,10 +2,10 @@ package dev.plasm.daemon.internal.http;
 
 import dev.plasm.api.ConfigurationException;
 import dev.plasm.api.Durations;
+import dev.plasm.api.JobState;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Journal;
 import dev.plasm.daemon.internal.store.Json;
@@ -138,10 +138,9 @@ final class JobRoutes {
     }
     JobState state = null;
     if (q.containsKey("state")) {
-      state = JobState.parse(q.get("state"));
+      state = JobState.byId(q.get("state"));
       if (state == null) {
-        throw ApiException.invalid(
-            "state", "state must be queued, running, finished, cancelled or interrupted");
+        throw ApiException.invalid("state", "state must be one of " + JobState.names());
       }
     }
     List<JobStore.Entry> page = store.list(limit + 1, before, state);
@@ -220,7 +219,7 @@ final class JobRoutes {
               409,
               "already-ended",
               "id",
-              "job " + id + " already ended (" + store.state(id).text() + ")");
+              "job " + id + " already ended (" + store.state(id).id() + ")");
       case UNKNOWN -> throw ApiException.notFound("id", "no job " + id);
     }
   }

@@ -191,24 +191,18 @@ final class Submissions {
     }
     // The limits asked for over this node's own defaults, each within Plasm's maximum: an executor
     // refuses what it will not give, and says so.
-    ResourceLimits limits;
+    JobPlan plan;
     try {
-      limits = forOthers.limits(m.limits());
+      plan =
+          forOthers.forElsewhere(
+              m,
+              new Admission.ModuleInfo(sha, moduleBytes),
+              sha.substring(0, 12) + ".wasm",
+              stdin.length);
     } catch (LimitValueException e) {
       throw ApiException.invalid(e.field(), e.messageFor(e.field()));
     }
-    JobPlan plan =
-        new JobPlan(
-            sha,
-            moduleBytes,
-            m.programName() != null ? m.programName() : sha.substring(0, 12) + ".wasm",
-            m.args(),
-            m.env(),
-            stdin.length,
-            new JobPlan.Engine(m.engine(), ""),
-            limits,
-            m.deterministic(),
-            m.nonce());
+    ResourceLimits limits = plan.limits();
     if (moduleBytes > limits.maxModuleBytes()) {
       throw ApiException.invalid(
           "limits.maxModuleBytes",

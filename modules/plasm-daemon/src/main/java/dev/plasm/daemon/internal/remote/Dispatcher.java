@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.remote;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
@@ -9,7 +10,6 @@ import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
 import dev.plasm.daemon.internal.store.WorkerResult;
@@ -167,7 +167,7 @@ final class Dispatcher {
     /** What two answers must share to agree: the outcome and the digests of the output. */
     String agreementKey() {
       String o =
-          outcome == null ? state.text() : JobJson.outcome(outcome).without("message").toString();
+          outcome == null ? state.id() : JobJson.outcome(outcome).without("message").toString();
       return o + " " + ReceiptCodec.sha256(stdout) + " " + ReceiptCodec.sha256(stderr);
     }
   }
@@ -809,7 +809,7 @@ final class Dispatcher {
     if (out.size() != outBytes || err.size() != errBytes) {
       throw new ProtocolException("less output than announced");
     }
-    JobState state = JobState.parse(h.path("state").asString(""));
+    JobState state = JobState.byId(h.path("state").asString(""));
     if (state == null || !state.terminal()) {
       throw new ProtocolException("a result for a job that has not ended");
     }
@@ -1003,19 +1003,9 @@ final class Dispatcher {
         dir.resolve(JobStore.RECEIPT),
         chosen.receipt(),
         false); // the record's write below forces the directory
-    JobPlan p = r.plan();
-    JobPlan ran =
-        new JobPlan(
-            p.moduleSha256(),
-            p.moduleBytes(),
-            p.programName(),
-            p.args(),
-            p.env(),
-            p.stdinBytes(),
-            chosen.engine(),
-            chosen.limits(),
-            p.deterministic(),
-            p.nonce());
+    // The record states what ran, as a job of this node does: the engine (and version) and the
+    // limits the executor's receipt states (check() compared them with its answer).
+    JobPlan ran = r.plan().ranWith(chosen.engine(), chosen.limits());
     String reason =
         liars.isEmpty()
             ? null
@@ -1039,7 +1029,7 @@ final class Dispatcher {
         "job",
         r.id(),
         "state",
-        ended.state().text(),
+        ended.state().id(),
         "outcome",
         chosen.outcome().id(),
         "executedBy",

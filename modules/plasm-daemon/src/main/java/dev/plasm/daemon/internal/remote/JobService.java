@@ -170,7 +170,7 @@ final class JobService {
                 .createObjectNode()
                 .put("type", "cancelled")
                 .put("jobId", existing.id())
-                .put("state", now.state().text()));
+                .put("state", now.state().id()));
       }
       case "run" -> {
         JobRecord r = existing != null ? existing : take(s, peer, jobId, req);
@@ -411,7 +411,7 @@ final class JobService {
             Json.MAPPER
                 .createObjectNode()
                 .put("type", "status")
-                .put("state", now.state().text())
+                .put("state", now.state().id())
                 .put("elapsedMillis", Duration.between(start, Instant.now()).toMillis()));
       } catch (java.util.concurrent.ExecutionException e) {
         throw new IOException(e.getCause());
@@ -429,7 +429,7 @@ final class JobService {
             .createObjectNode()
             .put("type", "result")
             .put("jobId", r.id())
-            .put("state", r.state().text());
+            .put("state", r.state().id());
     if (r.outcome() != null) {
       h.set("outcome", JobJson.outcome(r.outcome()));
       h.set("usage", JobJson.usage(r.outcome().usage()));

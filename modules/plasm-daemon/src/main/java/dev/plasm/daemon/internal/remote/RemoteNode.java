@@ -1,12 +1,12 @@
 package dev.plasm.daemon.internal.remote;
 
+import dev.plasm.api.JobState;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.store.JobRecord;
-import dev.plasm.daemon.internal.store.JobState;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.ModuleStore;
 import dev.plasm.host.EngineRegistry;

@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.store;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.engine.spi.Determinism;
 import dev.plasm.job.JobPlan;
 import dev.plasm.job.Placement;

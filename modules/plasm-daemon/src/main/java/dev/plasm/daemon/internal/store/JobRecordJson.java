@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.store;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.api.Limit;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
@@ -39,7 +40,7 @@ public final class JobRecordJson {
     ObjectNode o = Json.MAPPER.createObjectNode();
     JobPlan p = r.plan();
     o.put("id", r.id());
-    o.put("state", r.state().text());
+    o.put("state", r.state().id());
     o.put("createdAt", r.createdAt().toString());
     if (r.startedAt() != null) {
       o.put("startedAt", r.startedAt().toString());
@@ -84,7 +85,11 @@ public final class JobRecordJson {
     if (r.outcome() != null) {
       o.set("outcome", JobJson.outcome(r.outcome()));
       o.set("usage", JobJson.usage(r.outcome().usage()));
-      o.putObject("engineUsed").put("id", p.engine().id()).put("version", p.engine().version());
+      if (p.engine().chosen()) {
+        // Not for a job sent to other nodes whose answer none was accepted: no engine ran it for
+        // us.
+        o.putObject("engineUsed").put("id", p.engine().id()).put("version", p.engine().version());
+      }
     }
     if (r.reason() != null) {
       o.put("reason", r.reason());
@@ -222,7 +227,7 @@ public final class JobRecordJson {
     }
     return new JobRecord(
         text(o, "id"),
-        JobState.parse(text(o, "state")),
+        JobState.parse("state", text(o, "state")),
         Instant.parse(text(o, "createdAt")),
         instant(o, "startedAt"),
         instant(o, "finishedAt"),

@@ -1,5 +1,6 @@
 package dev.plasm.daemon.internal.store;
 
+import dev.plasm.api.JobState;
 import dev.plasm.job.JobPlan;
 import java.io.IOException;
 import java.io.InputStream;

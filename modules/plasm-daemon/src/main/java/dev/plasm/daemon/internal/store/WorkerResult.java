@@ -1,6 +1,7 @@
 package dev.plasm.daemon.internal.store;
 
 import dev.plasm.api.ExecutionOutcome;
+import dev.plasm.api.JobState;
 import dev.plasm.job.JobJson;
 import java.io.IOException;
 import java.nio.file.Files;

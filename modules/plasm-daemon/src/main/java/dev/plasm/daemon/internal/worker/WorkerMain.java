@@ -123,10 +123,7 @@ public final class WorkerMain {
       System.exit(EXIT_USAGE);
       return;
     }
-    if (pluginDirs.isEmpty()) {
-      pluginDirs = Plugins.defaultDirectories(state);
-    }
-    Plugins plugins = Plugins.load(pluginDirs);
+    Plugins plugins = Plugins.load(Plugins.directories(pluginDirs, state));
     WorkerMain worker =
         new WorkerMain(
             // Compiled modules are kept between workers and restarts (docs/config.md, "Files").

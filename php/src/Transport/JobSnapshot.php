@@ -6,24 +6,30 @@ namespace Plasm\Transport;
 
 use Plasm\Attempt;
 use Plasm\Exception\TransportException;
+use Plasm\JobState;
 
 /**
  * A job as a transport last saw it, in the shape of the daemon's job (docs/http-api.md, GET
  * /v1/jobs/{id}): `id`, `state`, and once it ended `outcome` {kind, exitCode, detail, message},
  * `usage`, `engineUsed`, `reason`; for a job sent to other peers `placement`, `redundancy`, `verify`,
  * `executedBy` and `attempts`, and on the executing peer `requester`. LocalTransport converts the
- * CLI's JSON to this shape, so Job and Result see one shape whichever transport ran the job.
+ * CLI's JSON to this shape, so Job and Result see one shape whichever transport ran the job. The
+ * state is read here, once, as a JobState.
  */
-final class JobState
+final class JobSnapshot
 {
-    public const ENDED = ['finished', 'cancelled', 'interrupted'];
+    public readonly JobState $state;
 
-    /** @param array<string, mixed> $data */
+    /**
+     * @param array<string, mixed> $data
+     * @throws TransportException when it is not a job, or its state is not one this SDK knows
+     */
     public function __construct(public readonly array $data)
     {
-        if (!is_string($data['id'] ?? null) || !is_string($data['state'] ?? null)) {
-            throw new TransportException('the answer is not a job (it has no id or state)');
+        if (!is_string($data['id'] ?? null)) {
+            throw new TransportException('the answer is not a job (it has no id)');
         }
+        $this->state = JobState::parse($data['state'] ?? null, "the daemon's job {$data['id']}");
     }
 
     public function id(): string
@@ -31,15 +37,9 @@ final class JobState
         return $this->data['id'];
     }
 
-    /** `queued`, `running`, `finished`, `cancelled` or `interrupted`. */
-    public function state(): string
-    {
-        return $this->data['state'];
-    }
-
     public function ended(): bool
     {
-        return in_array($this->state(), self::ENDED, true);
+        return $this->state->ended();
     }
 
     /** @return ?array{kind: string, exitCode?: int, detail?: string, message?: string} */
