@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,40 +34,55 @@ final class DaemonClient {
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
-  /** The options every client command has (a picocli mixin). */
+  /** The options every client command has: added to its model by {@link #addTo}, read by {@link #of}. */
   static final class Options {
-    @Option(
-        names = "--daemon",
-        paramLabel = "HOST:PORT",
-        description =
-            "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.")
     String address;
-
-    @Option(
-        names = "--token-file",
-        paramLabel = "FILE",
-        description =
-            "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.")
     Path tokenFile;
-
-    @Option(
-        names = "--config",
-        paramLabel = "FILE",
-        description =
-            "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.")
     Path config;
-
-    @Option(
-        names = "--json",
-        description =
-            "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).")
     boolean json;
-
-    @Option(
-        names = {"-q", "--quiet"},
-        description =
-            "Print only what a script needs (ids, one per line), with no headers, status line or summary.")
     boolean quiet;
+
+    /** Adds the options to a command's model (in code, like the commands: see {@link Specs}). */
+    static void addTo(CommandSpec spec) {
+      spec.addOption(
+          Specs.option(
+              "HOST:PORT",
+              String.class,
+              "The daemon's address. Default: $PLASM_DAEMON, else the address in $PLASM_HOME/daemon.json (written by a running daemon), else 127.0.0.1:8080.",
+              "--daemon"));
+      spec.addOption(
+          Specs.option(
+              "FILE",
+              Path.class,
+              "The file holding the daemon's API token. Default: $PLASM_TOKEN, else the file 'token' in the daemon's state directory.",
+              "--token-file"));
+      spec.addOption(
+          Specs.option(
+              "FILE",
+              Path.class,
+              "The daemon's config file: its api.listen and state-dir say where the daemon and its token are.",
+              "--config"));
+      spec.addOption(
+          Specs.flag(
+              "Print the daemon's answer as one JSON document (its fields: docs/http-api.md).",
+              "--json"));
+      spec.addOption(
+          Specs.flag(
+              "Print only what a script needs (ids, one per line), with no headers, status line or summary.",
+              "-q",
+              "--quiet"));
+    }
+
+    /** The options as parsed for a command whose model has them. */
+    static Options of(CommandSpec spec) {
+      Options o = new Options();
+      o.address = Specs.value(spec, "--daemon");
+      o.tokenFile = Specs.value(spec, "--token-file");
+      o.config = Specs.value(spec, "--config");
+      o.json = Specs.isSet(spec, "--json");
+      o.quiet = Specs.isSet(spec, "--quiet");
+      return o;
+    }
   }
 
   /** A failure to report: message and exit code. */

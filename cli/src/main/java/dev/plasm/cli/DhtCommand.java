@@ -13,33 +13,35 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code plasm dht get|put|provide|find-providers|find-peer}: a daemon's DHT, in the {@code /plasm/} namespace. */
-@Command(
-    name = "dht",
-    header = "Read and write a daemon's DHT: values, provider records, peers.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "Keys are /plasm/<name> (at most 512 bytes of UTF-8). Needs a daemon with [p2p] enabled = true (docs/config.md).",
-      ""
-    },
-    subcommands = {
-      DhtCommand.Get.class,
-      DhtCommand.Put.class,
-      DhtCommand.Provide.class,
-      DhtCommand.FindProviders.class,
-      DhtCommand.FindPeer.class
-    })
 final class DhtCommand implements Runnable {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The command's model and its subcommands', in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    DhtCommand d = new DhtCommand();
+    d.spec =
+        Specs.command(d, "dht", "Read and write a daemon's DHT: values, provider records, peers.");
+    d.spec
+        .usageMessage()
+        .description(
+            "",
+            "Keys are /plasm/<name> (at most 512 bytes of UTF-8). Needs a daemon with [p2p] enabled = true (docs/config.md).",
+            "");
+    d.spec.addSubcommand("get", new CommandLine(Get.spec()));
+    d.spec.addSubcommand("put", new CommandLine(Put.spec()));
+    d.spec.addSubcommand("provide", new CommandLine(Provide.spec()));
+    d.spec.addSubcommand("find-providers", new CommandLine(FindProviders.spec()));
+    d.spec.addSubcommand("find-peer", new CommandLine(FindPeer.spec()));
+    return d.spec;
+  }
+
+  Main main() {
+    return (Main) spec.parent().userObject();
+  }
 
   @Override
   public void run() {
@@ -48,12 +50,29 @@ final class DhtCommand implements Runnable {
 
   /** The fields every subcommand has. */
   abstract static class Sub implements Callable<Integer> {
-    @CommandLine.ParentCommand DhtCommand dht;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-    @Mixin DaemonClient.Options client;
+    CommandSpec spec;
+    DhtCommand dht;
+    DaemonClient.Options client;
+
+    /** A subcommand's model: name, header, footer, the client options; its own are added after. */
+    static CommandSpec model(Sub s, String name, String header, String... footer) {
+      s.spec = Specs.command(s, name, header);
+      s.spec.usageMessage().exitCodeListHeading("%nExit codes:%n").footer(footer);
+      return s.spec;
+    }
+
+    /** The KEY parameter. */
+    static picocli.CommandLine.Model.PositionalParamSpec key() {
+      return Specs.positional("0", "1", "KEY", String.class, "A key, /plasm/<name>.");
+    }
+
+    /** The key (or peer id) every subcommand takes first. */
+    String first() {
+      return (String) spec.positionalParameters().get(0).getValue();
+    }
 
     DaemonClient client() {
-      return new DaemonClient(client, dht.main.streams.env());
+      return new DaemonClient(client, dht.main().streams.env());
     }
 
     PrintWriter out() {
@@ -72,33 +91,39 @@ final class DhtCommand implements Runnable {
 
     @Override
     public Integer call() {
+      dht = (DhtCommand) spec.parent().userObject();
+      client = DaemonClient.Options.of(spec);
       try {
         int code = run();
         out().flush();
         return code;
       } catch (DaemonClient.Failure f) {
         out().flush();
-        return P2pCommands.fail(new Printer(spec, dht.main.streams), "dht " + spec.name(), f);
+        return P2pCommands.fail(new Printer(spec, dht.main().streams), "dht " + spec.name(), f);
       }
     }
 
     abstract int run();
   }
 
-  @Command(
-      name = "get",
-      header = "Print the value stored under KEY (the raw bytes; --json for base64).",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {"", "Example:", "  plasm dht get /plasm/greeting"})
   static final class Get extends Sub {
-    @Parameters(paramLabel = "KEY", description = "A key, /plasm/<name>.")
-    String key;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new Get(),
+              "get",
+              "Print the value stored under KEY (the raw bytes; --json for base64).",
+              "",
+              "Example:",
+              "  plasm dht get /plasm/greeting");
+      s.addPositional(key());
+      DaemonClient.Options.addTo(s);
+      return s;
+    }
 
     @Override
     int run() {
-      JsonNode j = client().getJson("/v1/dht/values/" + P2pCommands.segment(key));
+      JsonNode j = client().getJson("/v1/dht/values/" + P2pCommands.segment(first()));
       if (client.json) {
         out().println(j.toPrettyString());
         return ExitCodes.OK;
@@ -116,8 +141,8 @@ final class DhtCommand implements Runnable {
         // Not text: the exact bytes, past the writer's charset.
         out().flush();
         try {
-          dht.main.streams.out().write(v);
-          dht.main.streams.out().flush();
+          dht.main().streams.out().write(v);
+          dht.main().streams.out().flush();
         } catch (IOException io) {
           throw new DaemonClient.Failure(
               ExitCodes.INTERNAL, "cannot write the value: " + io.getMessage());
@@ -127,35 +152,36 @@ final class DhtCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "put",
-      header = "Store a value under KEY on the DHT (given, from --file, or from stdin with -).",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {
-        "",
-        "Examples:",
-        "  plasm dht put /plasm/greeting 'hello'",
-        "  plasm dht put /plasm/config --file settings.json",
-        "  echo hi | plasm dht put /plasm/greeting -"
-      })
   static final class Put extends Sub {
-    @Parameters(index = "0", paramLabel = "KEY", description = "A key, /plasm/<name>.")
-    String key;
-
-    @Parameters(
-        index = "1",
-        arity = "0..1",
-        paramLabel = "VALUE",
-        description = "The value as text (UTF-8), or - to read stdin.")
-    String value;
-
-    @Option(names = "--file", paramLabel = "FILE", description = "Read the value from FILE.")
-    Path file;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new Put(),
+              "put",
+              "Store a value under KEY on the DHT (given, from --file, or from stdin with -).",
+              "",
+              "Examples:",
+              "  plasm dht put /plasm/greeting 'hello'",
+              "  plasm dht put /plasm/config --file settings.json",
+              "  echo hi | plasm dht put /plasm/greeting -");
+      s.addPositional(key());
+      s.addPositional(
+          Specs.positional(
+              "1",
+              "0..1",
+              "VALUE",
+              String.class,
+              "The value as text (UTF-8), or - to read stdin."));
+      s.addOption(Specs.option("FILE", Path.class, "Read the value from FILE.", "--file"));
+      DaemonClient.Options.addTo(s);
+      return s;
+    }
 
     @Override
     int run() {
+      String key = first();
+      String value = (String) spec.positionalParameters().get(1).getValue();
+      Path file = Specs.value(spec, "--file");
       if ((value == null) == (file == null)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "give the value as VALUE, - (stdin) or --file FILE, exactly one");
@@ -165,7 +191,7 @@ final class DhtCommand implements Runnable {
         if (file != null) {
           bytes = Files.readAllBytes(file);
         } else if (value.equals("-")) {
-          bytes = dht.main.streams.in().readAllBytes();
+          bytes = dht.main().streams.in().readAllBytes();
         } else {
           bytes = value.getBytes(StandardCharsets.UTF_8);
         }
@@ -195,24 +221,24 @@ final class DhtCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "provide",
-      header = "Announce the daemon as a provider of KEY.",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {
-        "",
-        "Example:",
-        "  plasm dht provide /plasm/module/$(sha256sum hello.wasm | cut -c1-64)"
-      })
   static final class Provide extends Sub {
-    @Parameters(paramLabel = "KEY", description = "A key, /plasm/<name>.")
-    String key;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new Provide(),
+              "provide",
+              "Announce the daemon as a provider of KEY.",
+              "",
+              "Example:",
+              "  plasm dht provide /plasm/module/$(sha256sum hello.wasm | cut -c1-64)");
+      s.addPositional(key());
+      DaemonClient.Options.addTo(s);
+      return s;
+    }
 
     @Override
     int run() {
-      JsonNode j = client().postJson("/v1/dht/providers/" + P2pCommands.segment(key), "");
+      JsonNode j = client().postJson("/v1/dht/providers/" + P2pCommands.segment(first()), "");
       return print(
           j,
           out ->
@@ -225,28 +251,37 @@ final class DhtCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "find-providers",
-      header = "List the peers that provide KEY: one line each, the peer id, then its addresses.",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {"", "Example:", "  plasm dht find-providers /plasm/module/0123... --max 5"})
   static final class FindProviders extends Sub {
-    @Parameters(paramLabel = "KEY", description = "A key, /plasm/<name>.")
-    String key;
-
-    @Option(
-        names = "--max",
-        paramLabel = "N",
-        defaultValue = "20",
-        description = "At most N providers (1-100). Default: ${DEFAULT-VALUE}.")
-    int max;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new FindProviders(),
+              "find-providers",
+              "List the peers that provide KEY: one line each, the peer id, then its addresses.",
+              "",
+              "Example:",
+              "  plasm dht find-providers /plasm/module/0123... --max 5");
+      s.addPositional(key());
+      s.addOption(
+          picocli.CommandLine.Model.OptionSpec.builder("--max")
+              .paramLabel("N")
+              .type(int.class)
+              .defaultValue("20")
+              .description("At most N providers (1-100). Default: ${DEFAULT-VALUE}.")
+              .build());
+      DaemonClient.Options.addTo(s);
+      return s;
+    }
 
     @Override
     int run() {
       JsonNode j =
-          client().getJson("/v1/dht/providers/" + P2pCommands.segment(key) + "?max=" + max);
+          client()
+              .getJson(
+                  "/v1/dht/providers/"
+                      + P2pCommands.segment(first())
+                      + "?max="
+                      + (int) Specs.value(spec, "--max"));
       return print(
           j,
           out -> {
@@ -255,7 +290,7 @@ final class DhtCommand implements Runnable {
             if (providers.isEmpty() && !client.quiet) {
               out.println("no providers of " + j.get("key").asString() + " found");
             } else if (!providers.isEmpty()) {
-              new Printer(spec, dht.main.streams).table(providers(), providers, client.quiet);
+              new Printer(spec, dht.main().streams).table(providers(), providers, client.quiet);
             }
           });
     }
@@ -275,20 +310,25 @@ final class DhtCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "find-peer",
-      header = "Print the addresses of PEER_ID, from the routing table or a DHT lookup.",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {"", "Example:", "  plasm dht find-peer 12D3KooW..."})
   static final class FindPeer extends Sub {
-    @Parameters(paramLabel = "PEER_ID", description = "A peer id, e.g. 12D3KooW...")
-    String peerId;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new FindPeer(),
+              "find-peer",
+              "Print the addresses of PEER_ID, from the routing table or a DHT lookup.",
+              "",
+              "Example:",
+              "  plasm dht find-peer 12D3KooW...");
+      s.addPositional(
+          Specs.positional("0", "1", "PEER_ID", String.class, "A peer id, e.g. 12D3KooW..."));
+      DaemonClient.Options.addTo(s);
+      return s;
+    }
 
     @Override
     int run() {
-      JsonNode j = client().getJson("/v1/dht/peers/" + P2pCommands.segment(peerId));
+      JsonNode j = client().getJson("/v1/dht/peers/" + P2pCommands.segment(first()));
       return print(j, out -> j.get("addresses").forEach(a -> out.println(a.asString())));
     }
   }

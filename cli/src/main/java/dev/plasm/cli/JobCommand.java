@@ -12,30 +12,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** {@code plasm job show|wait|logs|receipt|cancel ID}: one job on a daemon. */
-@Command(
-    name = "job",
-    header = "Show, wait for, read or cancel one job on a daemon.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {"", "ID is a job id as 'plasm submit' printed it or 'plasm jobs' lists it.", ""},
-    subcommands = {
-      JobCommand.Show.class,
-      JobCommand.Wait.class,
-      JobCommand.Logs.class,
-      JobCommand.ReceiptCmd.class,
-      JobCommand.Cancel.class
-    })
 final class JobCommand implements Runnable {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The command's model and its subcommands', in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    JobCommand c = new JobCommand();
+    c.spec = Specs.command(c, "job", "Show, wait for, read or cancel one job on a daemon.");
+    c.spec
+        .usageMessage()
+        .description(
+            "", "ID is a job id as 'plasm submit' printed it or 'plasm jobs' lists it.", "");
+    for (CommandSpec sub :
+        List.of(Show.spec(), Wait.spec(), Logs.spec(), ReceiptCmd.spec(), Cancel.spec())) {
+      c.spec.addSubcommand(sub.name(), new CommandLine(sub));
+    }
+    return c.spec;
+  }
+
+  Main main() {
+    return (Main) spec.parent().userObject();
+  }
 
   @Override
   public void run() {
@@ -96,19 +98,28 @@ final class JobCommand implements Runnable {
   }
 
   abstract static class Sub implements Callable<Integer> {
-    @CommandLine.ParentCommand JobCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-    @Mixin DaemonClient.Options client;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "The job's id (see 'plasm jobs').")
+    CommandSpec spec;
+    JobCommand parent;
+    DaemonClient.Options client;
     String id;
 
+    /** A subcommand's model: name, header, description, footer, ID and the client options. */
+    static CommandSpec model(
+        Sub s, String name, String header, String[] description, String... footer) {
+      s.spec = Specs.command(s, name, header);
+      s.spec.usageMessage().description(description).footer(footer);
+      s.spec.addPositional(
+          Specs.positional("0", null, "ID", String.class, "The job's id (see 'plasm jobs')."));
+      DaemonClient.Options.addTo(s.spec);
+      return s.spec;
+    }
+
     DaemonClient client() {
-      return new DaemonClient(client, parent.main.streams.env());
+      return new DaemonClient(client, parent.main().streams.env());
     }
 
     Printer printer() {
-      return new Printer(spec, parent.main.streams);
+      return new Printer(spec, parent.main().streams);
     }
 
     String path(String sub) {
@@ -119,6 +130,9 @@ final class JobCommand implements Runnable {
 
     @Override
     public Integer call() {
+      parent = (JobCommand) spec.parent().userObject();
+      client = DaemonClient.Options.of(spec);
+      id = (String) spec.positionalParameters().get(0).getValue();
       try {
         return run();
       } catch (DaemonClient.Failure f) {
@@ -230,12 +244,18 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "show",
-      header = "Show a job's state and outcome.",
-      mixinStandardHelpOptions = true,
-      footer = {"", "Example:", "  plasm job show 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Show extends Sub {
+    static CommandSpec spec() {
+      return model(
+          new Show(),
+          "show",
+          "Show a job's state and outcome.",
+          new String[0],
+          "",
+          "Example:",
+          "  plasm job show 019a4f5e2b10-8c1d2e3f4a5b6c7d");
+    }
+
     @Override
     int run() {
       DaemonClient c = client();
@@ -243,17 +263,22 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "wait",
-      header = "Wait for a job to end; exit like 'plasm run'.",
-      mixinStandardHelpOptions = true,
-      description = {
-        "",
-        "On a terminal a status line shows the job while it runs. Ctrl-C stops waiting; the job goes on (cancel it with 'plasm job cancel').",
-        ""
-      },
-      footer = {"", "Example:", "  plasm job wait 019a4f5e2b10-8c1d2e3f4a5b6c7d && echo done"})
   static final class Wait extends Sub {
+    static CommandSpec spec() {
+      return model(
+          new Wait(),
+          "wait",
+          "Wait for a job to end; exit like 'plasm run'.",
+          new String[] {
+            "",
+            "On a terminal a status line shows the job while it runs. Ctrl-C stops waiting; the job goes on (cancel it with 'plasm job cancel').",
+            ""
+          },
+          "",
+          "Example:",
+          "  plasm job wait 019a4f5e2b10-8c1d2e3f4a5b6c7d && echo done");
+    }
+
     @Override
     int run() {
       DaemonClient c = client();
@@ -262,7 +287,7 @@ final class JobCommand implements Runnable {
       try (JobProgress live =
           JobProgress.start(
               p,
-              parent.main.streams,
+              parent.main().streams,
               p.interactive(client.json, client.quiet),
               j.json().path("programName").asString(id))) {
         live.job(j);
@@ -277,36 +302,38 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "logs",
-      header = "Print a job's stdout (and its stderr on stderr).",
-      mixinStandardHelpOptions = true,
-      description = {
-        "",
-        "With --json, prints {id, stdout, stderr, complete} once, with the output as text (UTF-8).",
-        ""
-      },
-      footer = {
-        "",
-        "Examples:",
-        "  plasm job logs 019a4f5e2b10-8c1d2e3f4a5b6c7d > out.txt",
-        "  plasm job logs --follow 019a4f5e2b10-8c1d2e3f4a5b6c7d"
-      })
   static final class Logs extends Sub {
-    @Option(
-        names = "--follow",
-        description =
-            "Keep printing as the job writes, until it ends (a status line shows it on a terminal).")
-    boolean follow;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new Logs(),
+              "logs",
+              "Print a job's stdout (and its stderr on stderr).",
+              new String[] {
+                "",
+                "With --json, prints {id, stdout, stderr, complete} once, with the output as text (UTF-8).",
+                ""
+              },
+              "",
+              "Examples:",
+              "  plasm job logs 019a4f5e2b10-8c1d2e3f4a5b6c7d > out.txt",
+              "  plasm job logs --follow 019a4f5e2b10-8c1d2e3f4a5b6c7d");
+      s.addOption(
+          Specs.flag(
+              "Keep printing as the job writes, until it ends (a status line shows it on a terminal).",
+              "--follow"));
+      return s;
+    }
 
     @Override
     int run() {
       DaemonClient c = client();
-      Streams streams = parent.main.streams;
+      Streams streams = parent.main().streams;
       if (client.json) {
         return logsAsJson(c);
       }
       Printer p = printer();
+      boolean follow = Specs.isSet(spec, "--follow");
       DaemonJob j = follow ? c.job(path("")) : null;
       try (JobProgress live =
           JobProgress.start(
@@ -342,32 +369,39 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "receipt",
-      header = "Print (or save) a finished job's signed receipt.",
-      mixinStandardHelpOptions = true,
-      description = {
-        "",
-        "The receipt is JSON already (docs/receipts.md); --json changes nothing.",
-        ""
-      },
-      footer = {"", "Example:", "  plasm job receipt -o r.json 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class ReceiptCmd extends Sub {
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "FILE",
-        description = "Write the receipt to FILE instead of stdout.")
-    Path output;
+    static CommandSpec spec() {
+      CommandSpec s =
+          model(
+              new ReceiptCmd(),
+              "receipt",
+              "Print (or save) a finished job's signed receipt.",
+              new String[] {
+                "", "The receipt is JSON already (docs/receipts.md); --json changes nothing.", ""
+              },
+              "",
+              "Example:",
+              "  plasm job receipt -o r.json 019a4f5e2b10-8c1d2e3f4a5b6c7d");
+      s.addOption(
+          Specs.option(
+              "FILE",
+              Path.class,
+              "Write the receipt to FILE instead of stdout.",
+              "-o",
+              "--output"));
+      return s;
+    }
 
     @Override
     int run() {
       byte[] r = client().getBytes(path("/receipt"));
+      Path output = Specs.value(spec, "--output");
       try {
         if (output != null) {
           Files.write(output, r);
         } else {
-          parent.main.streams.out().write(r);
-          parent.main.streams.out().flush();
+          parent.main().streams.out().write(r);
+          parent.main().streams.out().flush();
         }
       } catch (IOException e) {
         throw new DaemonClient.Failure(
@@ -377,12 +411,18 @@ final class JobCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "cancel",
-      header = "Cancel a queued or running job.",
-      mixinStandardHelpOptions = true,
-      footer = {"", "Example:", "  plasm job cancel 019a4f5e2b10-8c1d2e3f4a5b6c7d"})
   static final class Cancel extends Sub {
+    static CommandSpec spec() {
+      return model(
+          new Cancel(),
+          "cancel",
+          "Cancel a queued or running job.",
+          new String[0],
+          "",
+          "Example:",
+          "  plasm job cancel 019a4f5e2b10-8c1d2e3f4a5b6c7d");
+    }
+
     @Override
     int run() {
       DaemonClient c = client();

@@ -9,61 +9,62 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code plasm jobs}: lists a daemon's jobs, newest first. */
-@Command(
-    name = "jobs",
-    header = "List a daemon's jobs, newest first.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "One line per job: its id, state, outcome, the engine that ran it and when it was created; a column for the node that ran it appears when the daemon says. --quiet prints the ids only, --json the daemon's page as it is (docs/http-api.md).",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:listed",
-      "64:bad usage (e.g. an unknown --state)",
-      "69:no daemon reachable",
-      "77:token missing or wrong"
-    },
-    footer = {
-      "",
-      "Examples:",
-      "  plasm jobs",
-      "  plasm jobs --state running --limit 10",
-      "  plasm jobs -q | xargs -n1 plasm job cancel"
-    })
 final class JobsCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-  @Mixin DaemonClient.Options client;
+  private CommandSpec spec;
 
-  @Option(
-      names = "--limit",
-      paramLabel = "N",
-      description = "At most N jobs (1-1000). Default: ${DEFAULT-VALUE}.",
-      defaultValue = "50")
-  int limit;
-
-  @Option(
-      names = "--state",
-      paramLabel = "STATE",
-      completionCandidates = States.class,
-      converter = States.class,
-      description = "Only jobs in this state: ${COMPLETION-CANDIDATES}.")
-  JobState state;
-
-  @Option(
-      names = "--before",
-      paramLabel = "ID",
-      description = "Only jobs older than ID (the 'next' of a previous page).")
-  String before;
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    JobsCommand c = new JobsCommand();
+    c.spec = Specs.command(c, "jobs", "List a daemon's jobs, newest first.");
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "listed");
+    codes.put("64", "bad usage (e.g. an unknown --state)");
+    codes.put("69", "no daemon reachable");
+    codes.put("77", "token missing or wrong");
+    c.spec
+        .usageMessage()
+        .description(
+            "",
+            "One line per job: its id, state, outcome, the engine that ran it and when it was created; a column for the node that ran it appears when the daemon says. --quiet prints the ids only, --json the daemon's page as it is (docs/http-api.md).",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(codes)
+        .footer(
+            "",
+            "Examples:",
+            "  plasm jobs",
+            "  plasm jobs --state running --limit 10",
+            "  plasm jobs -q | xargs -n1 plasm job cancel");
+    DaemonClient.Options.addTo(c.spec);
+    c.spec.addOption(
+        OptionSpec.builder("--limit")
+            .paramLabel("N")
+            .type(int.class)
+            .defaultValue("50")
+            .description("At most N jobs (1-1000). Default: ${DEFAULT-VALUE}.")
+            .build());
+    States states = new States();
+    c.spec.addOption(
+        OptionSpec.builder("--state")
+            .paramLabel("STATE")
+            .type(JobState.class)
+            .completionCandidates(states)
+            .converters(states)
+            .description("Only jobs in this state: ${COMPLETION-CANDIDATES}.")
+            .build());
+    c.spec.addOption(
+        Specs.option(
+            "ID",
+            String.class,
+            "Only jobs older than ID (the 'next' of a previous page).",
+            "--before"));
+    return c.spec;
+  }
 
   /** The states a job can be in, by their names on the wire (the completion and the parser). */
   static final class States extends ArrayList<String>
@@ -122,6 +123,11 @@ final class JobsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Main main = (Main) spec.parent().userObject();
+    DaemonClient.Options client = DaemonClient.Options.of(spec);
+    int limit = Specs.value(spec, "--limit");
+    JobState state = Specs.value(spec, "--state");
+    String before = Specs.value(spec, "--before");
     Printer p = new Printer(spec, main.streams);
     try {
       StringBuilder q = new StringBuilder("/v1/jobs?limit=" + limit);

@@ -66,6 +66,19 @@ public final class Main implements Runnable {
   }
 
   /**
+   * The commands whose models are written in code rather than annotations (start-up time: see
+   * {@link Specs}), by class.
+   */
+  static final Map<Class<?>, java.util.function.Supplier<CommandLine.Model.CommandSpec>> IN_CODE =
+      Map.of(
+          RunCommand.class, RunCommand::spec,
+          SubmitCommand.class, SubmitCommand::spec,
+          JobsCommand.class, JobsCommand::spec,
+          JobCommand.class, JobCommand::spec,
+          PeersCommand.class, PeersCommand::spec,
+          DhtCommand.class, DhtCommand::spec);
+
+  /**
    * The commands that may be built alone, by name: every command but those that need the whole tree
    * (shell, completion, help). {@code CommandsTests} checks the names against the annotations.
    */
@@ -108,8 +121,10 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main(streams, halt).rootSpec());
     for (Class<?> c :
         only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
-      if (c == RunCommand.class) {
-        cl.addSubcommand("run", new CommandLine(RunCommand.spec()));
+      java.util.function.Supplier<CommandLine.Model.CommandSpec> inCode = IN_CODE.get(c);
+      if (inCode != null) {
+        CommandLine.Model.CommandSpec s = inCode.get();
+        cl.addSubcommand(s.name(), new CommandLine(s));
       } else {
         cl.addSubcommand(c);
       }
@@ -264,7 +279,7 @@ public final class Main implements Runnable {
   /** The plugin directories searched in this invocation, in order. */
   List<Path> pluginDirectories() {
     List<Path> given = pluginDirs();
-    return given.isEmpty() ? Plugins.defaultDirectories(PlasmPaths.home(streams.env())) : given;
+    return Plugins.directories(given, PlasmPaths.home(streams.env()));
   }
 
   /** The plugins for this invocation, each plugin directory layered once. */

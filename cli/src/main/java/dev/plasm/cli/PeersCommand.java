@@ -6,28 +6,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code plasm peers}: the daemon's network addresses and the peers it is connected to. */
-@Command(
-    name = "peers",
-    header = "List the peers a daemon is connected to, and its own p2p addresses.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id, listen addresses and whether peers can dial it (AutoNAT; its relayed addresses while it is not reachable), then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    footer = {"", "Examples:", "  plasm peers", "  plasm peers --json --daemon 127.0.0.1:8080"})
 final class PeersCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-  @Mixin DaemonClient.Options client;
+  private CommandSpec spec;
+
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    PeersCommand c = new PeersCommand();
+    c.spec =
+        Specs.command(
+            c, "peers", "List the peers a daemon is connected to, and its own p2p addresses.");
+    c.spec
+        .usageMessage()
+        .description(
+            "",
+            "Needs a daemon with [p2p] enabled = true (docs/config.md). Prints the daemon's peer id, listen addresses and whether peers can dial it (AutoNAT; its relayed addresses while it is not reachable), then one line per connected peer; columns for a peer's capacity and reputation appear when the daemon reports them. --quiet prints the peer ids only.",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .footer("", "Examples:", "  plasm peers", "  plasm peers --json --daemon 127.0.0.1:8080");
+    DaemonClient.Options.addTo(c.spec);
+    return c.spec;
+  }
 
   /**
    * The table: one line per column; a field a daemon adds is one more line. Made when used, so that
@@ -84,6 +86,8 @@ final class PeersCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Main main = (Main) spec.parent().userObject();
+    DaemonClient.Options client = DaemonClient.Options.of(spec);
     Printer printer = new Printer(spec, main.streams);
     try {
       JsonNode j = new DaemonClient(client, main.streams.env()).getJson("/v1/peers");

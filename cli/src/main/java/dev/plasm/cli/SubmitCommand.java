@@ -16,136 +16,161 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** {@code plasm submit}: sends a job to a daemon (docs/http-api.md). */
-@Command(
-    name = "submit",
-    header = "Submit a job to a Plasm daemon.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    customSynopsis = {
-      "plasm submit [OPTIONS] MODULE.wasm [--] [ARGS...]",
-      "       plasm submit [OPTIONS] --manifest FILE [--] [ARGS...]"
-    },
-    description = {
-      "",
-      "Uploads MODULE.wasm (content-addressed, so a module the daemon has is not sent again) and submits a job; prints its id. With --wait it waits, prints the guest's output and exits like 'plasm run'. Limits a job does not give are the node's.",
-      "",
-      "On a terminal, --wait and --follow show a status line while the job runs (state, time, engine, the peer running it, output so far) with the output above it, and one line sums the job up at the end. Ctrl-C while waiting cancels the job.",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:submitted (or, with --wait, the guest exited 0)",
-      "N:with --wait, as 'plasm run'",
-      "64:bad usage or refused by the daemon (the message names the field)",
-      "66:module file missing",
-      "69:no daemon reachable",
-      "75:the daemon's queue is full; retry later",
-      "77:token missing or wrong"
-    })
 final class SubmitCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-  @Mixin DaemonClient.Options client;
+  private CommandSpec spec;
+  private Main main;
+  private DaemonClient.Options client;
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "MODULE.wasm",
-      description = "The module (uploaded first, by its hash), or give --manifest.")
+  // The parsed command line, read from the spec when the command starts (see read()).
   Path module;
-
-  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments for the guest.")
-  List<String> args = new ArrayList<>();
-
-  @Option(
-      names = "--manifest",
-      paramLabel = "FILE",
-      description =
-          "Read the job from a manifest (docs/manifest.md); options given here override it.")
+  List<String> args;
   Path manifestFile;
-
-  @Option(
-      names = "--env",
-      paramLabel = "NAME=VALUE",
-      description = "Set a guest environment variable (repeatable).")
-  List<String> env = new ArrayList<>();
-
-  @Option(
-      names = "--stdin",
-      paramLabel = "FILE",
-      description = "The guest's stdin. Default: empty.")
+  List<String> env;
   Path stdin;
-
-  @Option(
-      names = "--engine",
-      paramLabel = "ID",
-      description = "Engine, or auto for the node's choice. Default: auto.")
   String engine;
-
-  @Option(
-      names = "--deterministic",
-      description =
-          "Give the guest recorded clocks and random, stated in the receipt, so the run can be repeated and compared.")
   boolean deterministic;
-
-  @Option(
-      names = "--nonce",
-      paramLabel = "NONCE",
-      description = "A nonce of yours to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).")
   String nonce;
-
-  @Option(
-      names = "--placement",
-      paramLabel = "WHERE",
-      description =
-          "local, remote, any or a peer id: where the job may run. Default: any (this node when it can).")
   String placement;
-
-  @Option(
-      names = "--redundancy",
-      paramLabel = "N",
-      description =
-          "Run on N distinct nodes and accept only agreeing results (deterministic jobs). Default: 1.")
   Integer redundancy;
-
-  @Option(
-      names = "--verify",
-      paramLabel = "HOW",
-      description =
-          "receipt, or reexecute (also run a deterministic job here and compare). Default: receipt.")
   String verify;
-
-  @Option(
-      names = "--idempotency-key",
-      paramLabel = "KEY",
-      description = "Resubmitting with the same key returns the same job instead of a new one.")
   String idempotencyKey;
-
-  @Option(
-      names = "--wait",
-      description = "Wait for the job, print its output, exit like 'plasm run'.")
   boolean await;
-
-  @Option(names = "--follow", description = "Like --wait, printing output as it arrives.")
   boolean follow;
-
-  @Option(
-      names = "--receipt",
-      paramLabel = "FILE",
-      description = "With --wait: write the job's signed receipt to FILE.")
   Path receipt;
+
+  /**
+   * The command's model, in code (see {@link Specs}); the limit options are added by {@link
+   * Main#commandLine}.
+   */
+  static CommandSpec spec() {
+    SubmitCommand c = new SubmitCommand();
+    CommandSpec s = Specs.command(c, "submit", "Submit a job to a Plasm daemon.");
+    c.spec = s;
+    Map<String, String> codes = new LinkedHashMap<>();
+    codes.put("0", "submitted (or, with --wait, the guest exited 0)");
+    codes.put("N", "with --wait, as 'plasm run'");
+    codes.put("64", "bad usage or refused by the daemon (the message names the field)");
+    codes.put("66", "module file missing");
+    codes.put("69", "no daemon reachable");
+    codes.put("75", "the daemon's queue is full; retry later");
+    codes.put("77", "token missing or wrong");
+    s.usageMessage()
+        .customSynopsis(
+            "plasm submit [OPTIONS] MODULE.wasm [--] [ARGS...]",
+            "       plasm submit [OPTIONS] --manifest FILE [--] [ARGS...]")
+        .description(
+            "",
+            "Uploads MODULE.wasm (content-addressed, so a module the daemon has is not sent again) and submits a job; prints its id. With --wait it waits, prints the guest's output and exits like 'plasm run'. Limits a job does not give are the node's.",
+            "",
+            "On a terminal, --wait and --follow show a status line while the job runs (state, time, engine, the peer running it, output so far) with the output above it, and one line sums the job up at the end. Ctrl-C while waiting cancels the job.",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(codes);
+    DaemonClient.Options.addTo(s);
+    s.addPositional(
+        Specs.positional(
+            "0",
+            "0..1",
+            "MODULE.wasm",
+            Path.class,
+            "The module (uploaded first, by its hash), or give --manifest."));
+    s.addPositional(
+        Specs.positional("1..*", "0..1", "ARGS", String.class, "Arguments for the guest."));
+    s.addOption(
+        Specs.option(
+            "FILE",
+            Path.class,
+            "Read the job from a manifest (docs/manifest.md); options given here override it.",
+            "--manifest"));
+    s.addOption(
+        Specs.repeatable(
+                "NAME=VALUE",
+                String.class,
+                "Set a guest environment variable (repeatable).",
+                "--env")
+            .build());
+    s.addOption(Specs.option("FILE", Path.class, "The guest's stdin. Default: empty.", "--stdin"));
+    s.addOption(
+        Specs.option(
+            "ID",
+            String.class,
+            "Engine, or auto for the node's choice. Default: auto.",
+            "--engine"));
+    s.addOption(
+        Specs.flag(
+            "Give the guest recorded clocks and random, stated in the receipt, so the run can be repeated and compared.",
+            "--deterministic"));
+    s.addOption(
+        Specs.option(
+            "NONCE",
+            String.class,
+            "A nonce of yours to bind into the receipt (1-128 of A-Z a-z 0-9 . _ : -).",
+            "--nonce"));
+    s.addOption(
+        Specs.option(
+            "WHERE",
+            String.class,
+            "local, remote, any or a peer id: where the job may run. Default: any (this node when it can).",
+            "--placement"));
+    s.addOption(
+        Specs.option(
+            "N",
+            Integer.class,
+            "Run on N distinct nodes and accept only agreeing results (deterministic jobs). Default: 1.",
+            "--redundancy"));
+    s.addOption(
+        Specs.option(
+            "HOW",
+            String.class,
+            "receipt, or reexecute (also run a deterministic job here and compare). Default: receipt.",
+            "--verify"));
+    s.addOption(
+        Specs.option(
+            "KEY",
+            String.class,
+            "Resubmitting with the same key returns the same job instead of a new one.",
+            "--idempotency-key"));
+    s.addOption(Specs.flag("Wait for the job, print its output, exit like 'plasm run'.", "--wait"));
+    s.addOption(Specs.flag("Like --wait, printing output as it arrives.", "--follow"));
+    s.addOption(
+        Specs.option(
+            "FILE",
+            Path.class,
+            "With --wait: write the job's signed receipt to FILE.",
+            "--receipt"));
+    return s;
+  }
+
+  /** Takes the parsed command line from the spec. */
+  private void read() {
+    main = (Main) spec.parent().userObject();
+    client = DaemonClient.Options.of(spec);
+    module = (Path) spec.positionalParameters().get(0).getValue();
+    List<String> rest = spec.positionalParameters().get(1).getValue();
+    args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+    manifestFile = Specs.value(spec, "--manifest");
+    env = Specs.values(spec, "--env");
+    stdin = Specs.value(spec, "--stdin");
+    engine = Specs.value(spec, "--engine");
+    deterministic = Specs.isSet(spec, "--deterministic");
+    nonce = Specs.value(spec, "--nonce");
+    placement = Specs.value(spec, "--placement");
+    redundancy = Specs.value(spec, "--redundancy");
+    verify = Specs.value(spec, "--verify");
+    idempotencyKey = Specs.value(spec, "--idempotency-key");
+    await = Specs.isSet(spec, "--wait");
+    follow = Specs.isSet(spec, "--follow");
+    receipt = Specs.value(spec, "--receipt");
+  }
 
   @Override
   public Integer call() {
+    read();
     Printer printer = new Printer(spec, main.streams);
     try {
       return submit();
