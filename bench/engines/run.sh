@@ -36,6 +36,9 @@
 #   --programs LIST    comma-separated subset of the corpus programs (default all)
 #   --slow-large       also run engines whose mode is "interpreter" on the large profile (slow)
 #   --image DIR        a runtime image to use instead of building jlink/target/image
+#   --cold-cache       empty Plasm's compiled-module cache ($PLASM_HOME/cache) before every
+#                      whole-process run, so that `plasm run` compiles every time as wasmtime-java
+#                      does (default: the cache is kept, as for a user running a module again)
 #
 # Needs: clang, lld, wasi-libc, libclang-rt-14-dev-wasm32 and gcc (installed with apt-get when
 # missing and run as root), Node.js 20+, a JDK 25 (scripts/lib/java25.sh) and Maven for the image.
@@ -53,11 +56,12 @@ command_line=bench/engines/run.sh
 for a in "$@"; do
   if [[ $a =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then command_line+=" $a"; else command_line+=" $(printf '%q' "$a")"; fi
 done
-runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image= warm_rounds=1
+runs= warm= compiles= mode=full profiles= engine_filter= program_filter= slow_large= image= warm_rounds=1 cold_cache=
 while [ $# -gt 0 ]; do
   case $1 in
     -n | --runs) [ $# -ge 2 ] || usage_error "$1 needs a value"; runs=$2; shift ;;
     --warm) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm=$2; shift ;;
+    --cold-cache) cold_cache=1 ;;
     --warm-rounds) [ $# -ge 2 ] || usage_error "$1 needs a value"; warm_rounds=$2; shift ;;
     --quick) mode=quick ;;
     --check) mode=check ;;
@@ -247,7 +251,8 @@ run_process() {
     native | native-clang) cmd=("$build/$engine/$prog" "$@") ;;
     v8) cmd=(node --no-warnings "$here/wasi-run.mjs" "$build/wasm/$prog.wasm" "$@") ;;
     wasmtime-java) cmd=("${raw_java[@]}" "$build/wasm/$prog.wasm" "$@") ;;
-    *) cmd=("$image/bin/plasm" run --engine "$engine" "${plasm_opts[@]}" "$build/wasm/$prog.wasm" -- "$@") ;;
+    *) cmd=("$image/bin/plasm" run --engine "$engine" "${plasm_opts[@]}" "$build/wasm/$prog.wasm" -- "$@")
+      [ -z "$cold_cache" ] || rm -rf "$PLASM_HOME/cache" ;;
   esac
   rc=0
   s=$(now_us)
@@ -264,7 +269,7 @@ machine="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 busy0=$(cpu_busy_ticks) own0=$(own_child_ticks) wall0=$(now_us)
 echo "machine: $machine; load average before: $load_before" >&2
-echo "engines: ${engines[*]}; profiles: $profiles; $runs process run(s), 1 + $warm in-process run(s) each" >&2
+echo "engines: ${engines[*]}; profiles: $profiles; $runs process run(s), 1 + $warm in-process run(s) each; compiled-module cache: $([ -n "$cold_cache" ] && echo "emptied before every run" || echo kept)" >&2
 
 declare -A dead # "profile|program|engine" -> 1 after a failure
 total=${#prog_list[@]}

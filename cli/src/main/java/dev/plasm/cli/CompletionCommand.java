@@ -4,39 +4,47 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm completion bash|zsh}: a completion script for the shell you use. */
-@Command(
-    name = "completion",
-    header = "Print a script that completes plasm's commands and options in bash or zsh.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "The script is generated from plasm's own commands and options, so it always matches this version. In zsh it uses zsh's bash completion support (bashcompinit), which it turns on itself. Inside 'plasm shell' completion is built in and knows more: engine ids, job ids and peer ids from the daemon.",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:the script was printed", "64:a shell other than bash or zsh"},
-    footer = {
-      "",
-      "Examples:",
-      "  source <(plasm completion bash)                           # this bash session",
-      "  plasm completion bash > ~/.local/share/bash-completion/completions/plasm",
-      "  echo 'source <(plasm completion zsh)' >> ~/.zshrc"
-    })
 final class CompletionCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
 
-  @Parameters(
-      index = "0",
-      paramLabel = "SHELL",
-      completionCandidates = Shells.class,
-      description = "bash or zsh.")
-  String shell;
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    CompletionCommand c = new CompletionCommand();
+    CommandSpec s =
+        Specs.command(
+            c,
+            "completion",
+            "Print a script that completes plasm's commands and options in bash or zsh.");
+    c.spec = s;
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "the script was printed");
+    codes.put("64", "a shell other than bash or zsh");
+    s.usageMessage()
+        .description(
+            "",
+            "The script is generated from plasm's own commands and options, so it always matches this version. In zsh it uses zsh's bash completion support (bashcompinit), which it turns on itself. Inside 'plasm shell' completion is built in and knows more: engine ids, job ids and peer ids from the daemon.",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(codes)
+        .footer(
+            "",
+            "Examples:",
+            "  source <(plasm completion bash)                           # this bash session",
+            "  plasm completion bash > ~/.local/share/bash-completion/completions/plasm",
+            "  echo 'source <(plasm completion zsh)' >> ~/.zshrc");
+    s.addPositional(
+        picocli.CommandLine.Model.PositionalParamSpec.builder()
+            .index("0")
+            .paramLabel("SHELL")
+            .type(String.class)
+            .completionCandidates(new Shells())
+            .description("bash or zsh.")
+            .build());
+    return s;
+  }
 
   /** The shells a script is made for. */
   static final class Shells extends java.util.ArrayList<String> {
@@ -47,6 +55,8 @@ final class CompletionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Main main = (Main) spec.parent().userObject();
+    String shell = (String) spec.positionalParameters().get(0).getValue();
     if (!shell.equals("bash") && !shell.equals("zsh")) {
       return new Printer(spec, main.streams)
           .fail(

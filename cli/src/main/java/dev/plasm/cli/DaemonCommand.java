@@ -6,72 +6,78 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm daemon}: runs a node (HTTP API, job store, worker processes) until SIGTERM. */
-@Command(
-    name = "daemon",
-    header = "Run a Plasm node: the HTTP API, the job queue and worker processes.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "Serves the HTTP API (docs/http-api.md) on 127.0.0.1:8080 by default, with a bearer token created at first start in the state directory (file 'token', mode 0600). Settings come from --config, else /etc/plasm/plasmd.toml when it exists, else the defaults (docs/config.md). Logs go to stderr. SIGTERM stops it gracefully: running jobs are killed and recorded as interrupted.",
-      ""
-    },
-    exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:stopped by SIGTERM or SIGINT",
-      "64:bad configuration or flag (the message names the key)",
-      "74:the state directory cannot be used"
-    },
-    footer = {
-      "",
-      "Examples:",
-      "  plasm daemon",
-      "  plasm daemon --config /etc/plasm/plasmd.toml --log-format json",
-      "  plasm daemon --listen 127.0.0.1:0 --state-dir /tmp/plasm-node"
-    })
 final class DaemonCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "The TOML configuration. Default: /etc/plasm/plasmd.toml if it exists.")
-  Path config;
-
-  @Option(
-      names = "--listen",
-      paramLabel = "HOST:PORT",
-      description = "Address of the HTTP API (overrides api.listen); port 0 picks a free one.")
-  String listen;
-
-  @Option(
-      names = "--state-dir",
-      paramLabel = "DIR",
-      description = "State directory (overrides state-dir). Default: $PLASM_HOME, else ~/.plasm.")
-  Path stateDir;
-
-  @Option(
-      names = "--log-format",
-      paramLabel = "FORMAT",
-      description = "How log lines are written: text or json (overrides log.format).")
-  String logFormat;
-
-  @Option(
-      names = "--p2p",
-      description =
-          "Start the peer-to-peer node (overrides p2p.enabled; the other [p2p] keys still apply).")
-  boolean p2p;
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    DaemonCommand c = new DaemonCommand();
+    CommandSpec s =
+        Specs.command(
+            c, "daemon", "Run a Plasm node: the HTTP API, the job queue and worker processes.");
+    c.spec = s;
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    codes.put("0", "stopped by SIGTERM or SIGINT");
+    codes.put("64", "bad configuration or flag (the message names the key)");
+    codes.put("74", "the state directory cannot be used");
+    s.usageMessage()
+        .description(
+            "",
+            "Serves the HTTP API (docs/http-api.md) on 127.0.0.1:8080 by default, with a bearer token created at first start in the state directory (file 'token', mode 0600). Settings come from --config, else /etc/plasm/plasmd.toml when it exists, else the defaults (docs/config.md). Logs go to stderr. SIGTERM stops it gracefully: running jobs are killed and recorded as interrupted.",
+            "")
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(codes)
+        .footer(
+            "",
+            "Examples:",
+            "  plasm daemon",
+            "  plasm daemon --config /etc/plasm/plasmd.toml --log-format json",
+            "  plasm daemon --listen 127.0.0.1:0 --state-dir /tmp/plasm-node");
+    s.addOption(
+        Specs.option(
+            "FILE",
+            Path.class,
+            "The TOML configuration. Default: /etc/plasm/plasmd.toml if it exists.",
+            "--config"));
+    s.addOption(
+        Specs.option(
+            "HOST:PORT",
+            String.class,
+            "Address of the HTTP API (overrides api.listen); port 0 picks a free one.",
+            "--listen"));
+    s.addOption(
+        Specs.option(
+            "DIR",
+            Path.class,
+            "State directory (overrides state-dir). Default: $PLASM_HOME, else ~/.plasm.",
+            "--state-dir"));
+    s.addOption(
+        Specs.option(
+            "FORMAT",
+            String.class,
+            "How log lines are written: text or json (overrides log.format).",
+            "--log-format"));
+    s.addOption(
+        Specs.flag(
+            "Start the peer-to-peer node (overrides p2p.enabled; the other [p2p] keys still apply).",
+            "--p2p"));
+    return s;
+  }
 
   @Override
   public Integer call() throws InterruptedException {
-    DaemonConfig c = DaemonConfig.load(config).withOverrides(listen, stateDir, logFormat);
-    if (p2p) {
+    Main main = (Main) spec.parent().userObject();
+    Path config = Specs.value(spec, "--config");
+    DaemonConfig c =
+        DaemonConfig.load(config)
+            .withOverrides(
+                Specs.value(spec, "--listen"),
+                Specs.value(spec, "--state-dir"),
+                Specs.value(spec, "--log-format"));
+    if (Specs.isSet(spec, "--p2p")) {
       c = c.withP2pEnabled(true);
     }
     if (!main.pluginDirs().isEmpty() && c.pluginDirs().isEmpty()) {

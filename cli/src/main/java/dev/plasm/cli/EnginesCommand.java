@@ -10,28 +10,30 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm engines}: lists the installed engines and what they enforce. */
-@Command(
-    name = "engines",
-    header = "List the installed WebAssembly engines and their capabilities.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "ENFORCES lists the limits the engine enforces itself; Plasm enforces the module size, output and wall-clock limits around every engine, and refuses --fuel on engines that cannot meter.",
-      "",
-      "--engine auto (the default of run and submit) picks, among the engines that can meter fuel when --fuel is given and give deterministic WASI when --deterministic is: a native engine first; then, for modules under 256KiB, the interpreter before the JVM-bytecode compiler, and the compiler first for larger modules.",
-      ""
-    },
-    footer = {"", "Examples:", "  plasm engines", "  plasm engines --json", "  plasm engines -q"})
 final class EnginesCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-  @Mixin OutputOptions output;
+  private CommandSpec spec;
+
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    EnginesCommand c = new EnginesCommand();
+    c.spec =
+        Specs.command(
+            c, "engines", "List the installed WebAssembly engines and their capabilities.");
+    c.spec
+        .usageMessage()
+        .description(
+            "",
+            "ENFORCES lists the limits the engine enforces itself; Plasm enforces the module size, output and wall-clock limits around every engine, and refuses --fuel on engines that cannot meter.",
+            "",
+            "--engine auto (the default of run and submit) picks, among the engines that can meter fuel when --fuel is given and give deterministic WASI when --deterministic is: a native engine first; then, for modules under 256KiB, the interpreter before the JVM-bytecode compiler, and the compiler first for larger modules.",
+            "")
+        .footer("", "Examples:", "  plasm engines", "  plasm engines --json", "  plasm engines -q");
+    OutputOptions.addTo(c.spec);
+    return c.spec;
+  }
 
   /** The table, made when used (building the command tree links none of its lambdas). */
   static Table<EngineInfo> table() {
@@ -52,6 +54,8 @@ final class EnginesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Main main = (Main) spec.parent().userObject();
+    OutputOptions output = OutputOptions.of(spec);
     EngineRegistry registry = main.registry();
     Printer p = new Printer(spec, main.streams);
     PrintWriter out = p.out();

@@ -5,18 +5,20 @@ import dev.plasm.identity.NodeIdentity;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm identity}: the node's key pair and peer id. */
-@Command(
-    name = "identity",
-    header = "Show the node identity (Ed25519 key and libp2p peer id).",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    subcommands = {IdentityCommand.Show.class})
 final class IdentityCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The command's model and its subcommand's, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    IdentityCommand c = new IdentityCommand();
+    c.spec =
+        Specs.command(c, "identity", "Show the node identity (Ed25519 key and libp2p peer id).");
+    c.spec.addSubcommand("show", new CommandLine(Show.spec()));
+    return c.spec;
+  }
 
   @Override
   public void run() {
@@ -24,26 +26,29 @@ final class IdentityCommand implements Runnable {
   }
 
   /** {@code plasm identity show}. */
-  @Command(
-      name = "show",
-      header = "Print the peer id and public key, creating the identity on first use.",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      description = {
-        "",
-        "The identity is an Ed25519 key in $PLASM_HOME/identity.key (default ~/.plasm), mode 0600. It signs receipts, and its peer id names the node on the network. Give the peer id to whoever verifies your receipts: plasm receipt verify --trust PEER_ID. --quiet prints the peer id only.",
-        ""
-      },
-      footer = {"", "Examples:", "  plasm identity show", "  plasm identity show -q"})
   static final class Show implements Callable<Integer> {
-    @CommandLine.ParentCommand IdentityCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    private CommandSpec spec;
 
-    @Mixin OutputOptions output;
+    static CommandSpec spec() {
+      Show c = new Show();
+      c.spec =
+          Specs.command(
+              c, "show", "Print the peer id and public key, creating the identity on first use.");
+      c.spec
+          .usageMessage()
+          .description(
+              "",
+              "The identity is an Ed25519 key in $PLASM_HOME/identity.key (default ~/.plasm), mode 0600. It signs receipts, and its peer id names the node on the network. Give the peer id to whoever verifies your receipts: plasm receipt verify --trust PEER_ID. --quiet prints the peer id only.",
+              "")
+          .footer("", "Examples:", "  plasm identity show", "  plasm identity show -q");
+      OutputOptions.addTo(c.spec);
+      return c.spec;
+    }
 
     @Override
     public Integer call() {
-      Main main = (Main) parent.spec.parent().userObject();
+      Main main = (Main) spec.parent().parent().userObject();
+      OutputOptions output = OutputOptions.of(spec);
       PrintWriter out = spec.commandLine().getOut();
       NodeIdentity id;
       try {

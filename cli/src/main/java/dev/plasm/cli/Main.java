@@ -11,31 +11,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code plasm} command. */
 public final class Main implements Runnable {
 
-  /** The commands, in the order help lists them (added in {@link #commandLine}, not by annotation). */
-  static final List<Class<?>> COMMANDS =
-      List.of(
-          RunCommand.class,
-          EnginesCommand.class,
-          PluginsCommand.class,
-          IdentityCommand.class,
-          ReceiptCommand.class,
-          DaemonCommand.class,
-          SubmitCommand.class,
-          JobsCommand.class,
-          JobCommand.class,
-          PeersCommand.class,
-          DhtCommand.class,
-          ShellCommand.class,
-          CompletionCommand.class,
-          CommandLine.HelpCommand.class);
+  /**
+   * A command: its class and how its model is built, in code rather than annotations (start-up
+   * time: see {@link Specs}); null for picocli's own annotated {@code help}, which is only in the
+   * whole tree (shell, completion, help), never on a single command's start.
+   */
+  record Entry(Class<?> type, Supplier<CommandSpec> model) {}
 
-  /** The root's model (built in code, like run's: see {@link Specs}). */
-  CommandLine.Model.CommandSpec spec;
+  /** The commands, in the order help lists them. */
+  static final List<Entry> COMMANDS =
+      List.of(
+          new Entry(RunCommand.class, RunCommand::spec),
+          new Entry(EnginesCommand.class, EnginesCommand::spec),
+          new Entry(PluginsCommand.class, PluginsCommand::spec),
+          new Entry(IdentityCommand.class, IdentityCommand::spec),
+          new Entry(ReceiptCommand.class, ReceiptCommand::spec),
+          new Entry(DaemonCommand.class, DaemonCommand::spec),
+          new Entry(SubmitCommand.class, SubmitCommand::spec),
+          new Entry(JobsCommand.class, JobsCommand::spec),
+          new Entry(JobCommand.class, JobCommand::spec),
+          new Entry(PeersCommand.class, PeersCommand::spec),
+          new Entry(DhtCommand.class, DhtCommand::spec),
+          new Entry(ShellCommand.class, ShellCommand::spec),
+          new Entry(CompletionCommand.class, CompletionCommand::spec),
+          new Entry(CommandLine.HelpCommand.class, null));
+
+  /** The root's model (built in code, like every command's: see {@link Specs}). */
+  CommandSpec spec;
 
   final Streams streams;
   final IntConsumer halt;
@@ -66,21 +75,8 @@ public final class Main implements Runnable {
   }
 
   /**
-   * The commands whose models are written in code rather than annotations (start-up time: see
-   * {@link Specs}), by class.
-   */
-  static final Map<Class<?>, java.util.function.Supplier<CommandLine.Model.CommandSpec>> IN_CODE =
-      Map.of(
-          RunCommand.class, RunCommand::spec,
-          SubmitCommand.class, SubmitCommand::spec,
-          JobsCommand.class, JobsCommand::spec,
-          JobCommand.class, JobCommand::spec,
-          PeersCommand.class, PeersCommand::spec,
-          DhtCommand.class, DhtCommand::spec);
-
-  /**
    * The commands that may be built alone, by name: every command but those that need the whole tree
-   * (shell, completion, help). {@code CommandsTests} checks the names against the annotations.
+   * (shell, completion, help). {@code CommandsTests} checks the names against the models.
    */
   static final Map<String, Class<?>> ALONE =
       Map.ofEntries(
@@ -98,8 +94,8 @@ public final class Main implements Runnable {
 
   /**
    * The one command {@code args} name first, built alone (with the root's own options), or null for
-   * the whole tree. Start-up time is what users feel: picocli reads a command's annotations when it
-   * is added, so building all fourteen cost every command a third of its start.
+   * the whole tree. Start-up time is what users feel: building all fourteen models (and picocli's
+   * annotated help) would cost every command time it does not use.
    */
   static Class<?> only(String[] args) {
     if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
@@ -119,14 +115,15 @@ public final class Main implements Runnable {
    */
   static CommandLine commandLine(Streams streams, IntConsumer halt, Class<?> only) {
     CommandLine cl = new CommandLine(new Main(streams, halt).rootSpec());
-    for (Class<?> c :
-        only == Main.class ? List.<Class<?>>of() : only != null ? List.of(only) : COMMANDS) {
-      java.util.function.Supplier<CommandLine.Model.CommandSpec> inCode = IN_CODE.get(c);
-      if (inCode != null) {
-        CommandLine.Model.CommandSpec s = inCode.get();
+    for (Entry e : COMMANDS) {
+      if (only == Main.class || (only != null && e.type() != only)) {
+        continue;
+      }
+      if (e.model() != null) {
+        CommandSpec s = e.model().get();
         cl.addSubcommand(s.name(), new CommandLine(s));
       } else {
-        cl.addSubcommand(c);
+        cl.addSubcommand(e.type());
       }
     }
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
@@ -229,7 +226,7 @@ public final class Main implements Runnable {
   }
 
   /** The root command's model: options, help texts and exit codes. */
-  private CommandLine.Model.CommandSpec rootSpec() {
+  private CommandSpec rootSpec() {
     spec =
         Specs.command(
             this,

@@ -8,31 +8,31 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm plugins}: the plugin directories and what loaded from them. */
-@Command(
-    name = "plugins",
-    header = "List the plugin directories, the plugins loaded from them, and any that failed.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    description = {
-      "",
-      "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its own module layer; it may provide engines, transports and receipt schemes. A plugin that cannot load is listed with the reason; the others still load. Engines linked into the runtime image are listed by 'plasm engines' (source: boot). --quiet prints the plugins' paths only.",
-      ""
-    },
-    footer = {
-      "",
-      "Examples:",
-      "  plasm plugins",
-      "  plasm --plugin-dir ./my-plugins plugins --json"
-    })
 final class PluginsCommand implements Callable<Integer> {
-  @CommandLine.ParentCommand Main main;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-  @Mixin OutputOptions output;
+  private CommandSpec spec;
+
+  /** The command's model, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    PluginsCommand c = new PluginsCommand();
+    c.spec =
+        Specs.command(
+            c,
+            "plugins",
+            "List the plugin directories, the plugins loaded from them, and any that failed.");
+    c.spec
+        .usageMessage()
+        .description(
+            "",
+            "Each jar in a plugin directory, or each sub-directory of jars, is one plugin, loaded into its own module layer; it may provide engines, transports and receipt schemes. A plugin that cannot load is listed with the reason; the others still load. Engines linked into the runtime image are listed by 'plasm engines' (source: boot). --quiet prints the plugins' paths only.",
+            "")
+        .footer(
+            "", "Examples:", "  plasm plugins", "  plasm --plugin-dir ./my-plugins plugins --json");
+    OutputOptions.addTo(c.spec);
+    return c.spec;
+  }
 
   /** The table, made when used (building the command tree links none of its lambdas). */
   static Table<PluginInfo> table() {
@@ -48,6 +48,8 @@ final class PluginsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Main main = (Main) spec.parent().userObject();
+    OutputOptions output = OutputOptions.of(spec);
     Plugins plugins = main.plugins();
     List<PluginInfo> loaded = plugins.plugins();
     List<PluginProblem> problems = plugins.problems();

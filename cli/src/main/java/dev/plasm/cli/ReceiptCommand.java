@@ -27,19 +27,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code plasm receipt}: work with execution receipts. */
-@Command(
-    name = "receipt",
-    header = "Verify signed execution receipts.",
-    mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
-    subcommands = {ReceiptCommand.Verify.class})
 final class ReceiptCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The command's model and its subcommand's, in code (see {@link Specs}). */
+  static CommandSpec spec() {
+    ReceiptCommand c = new ReceiptCommand();
+    c.spec = Specs.command(c, "receipt", "Verify signed execution receipts.");
+    c.spec.addSubcommand("verify", new CommandLine(Verify.spec()));
+    return c.spec;
+  }
 
   @Override
   public void run() {
@@ -47,106 +47,125 @@ final class ReceiptCommand implements Runnable {
   }
 
   /** {@code plasm receipt verify}. */
-  @Command(
-      name = "verify",
-      header =
-          "Check a receipt offline: signature, hashes, ids, trust, and optionally re-execute it.",
-      mixinStandardHelpOptions = true,
-      versionProvider = Main.Version.class,
-      customSynopsis = "plasm receipt verify [OPTIONS] RECEIPT.json [--] [ARGS...]",
-      description = {
-        "",
-        "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key, that the signer's peer id is that key's, and that every file given matches the hash the receipt states. The signer is trusted only if named with --trust: the key inside a receipt proves nothing by itself.",
-        "",
-        "--reexecute runs the module again (--module is required) under the receipt's engine, limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env and --stdin you give (they must hash to what the receipt states), and compares the outcome and the output hashes. --quiet prints the verdict only.",
-        ""
-      },
-      exitCodeListHeading = "%nExit codes:%n",
-      footer = {
-        "",
-        "Examples:",
-        "  plasm receipt verify --trust 12D3KooW... --module tool.wasm --stdout out.txt r.json",
-        "  plasm receipt verify --module tool.wasm --reexecute r.json -- --input data.txt"
-      })
   static final class Verify implements Callable<Integer> {
-    @CommandLine.ParentCommand ReceiptCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    private CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "RECEIPT.json", description = "The receipt to check.")
+    // The parsed command line, read from the spec when the command starts (see read()).
     Path file;
-
-    @Parameters(
-        index = "1..*",
-        paramLabel = "ARGS",
-        description = "With --reexecute: the guest's arguments.")
-    List<String> args = new ArrayList<>();
-
-    @Option(
-        names = "--module",
-        paramLabel = "FILE",
-        description = "The module: its sha256 must match.")
+    List<String> args;
     Path module;
-
-    @Option(
-        names = "--stdout",
-        paramLabel = "FILE",
-        description = "The job's stdout: its sha256 must match.")
     Path stdout;
-
-    @Option(
-        names = "--stderr",
-        paramLabel = "FILE",
-        description = "The job's stderr: its sha256 must match.")
     Path stderr;
-
-    @Option(
-        names = "--trust",
-        paramLabel = "PEER_ID_OR_KEY",
-        description =
-            "A signer you trust: peer id (12D3KooW...) or base64 public key (repeatable).")
-    List<String> trust = new ArrayList<>();
-
-    @Option(
-        names = "--job-id",
-        paramLabel = "ID",
-        description = "The job id you expect: a receipt for another job fails.")
+    List<String> trust;
     String jobId;
-
-    @Option(
-        names = "--nonce",
-        paramLabel = "NONCE",
-        description = "The nonce you sent with the job.")
     String nonce;
-
-    @Option(
-        names = "--reexecute",
-        description = "Run the module again and compare outcome and output.")
     boolean reexecute;
-
-    @Option(
-        names = "--engine",
-        paramLabel = "ID",
-        description = "With --reexecute: the engine (default: the receipt's).")
     String engine;
-
-    @Option(
-        names = "--env",
-        paramLabel = "NAME=VALUE",
-        description =
-            "With --reexecute: the guest's environment, in the original order (repeatable).")
-    List<String> env = new ArrayList<>();
-
-    @Option(
-        names = "--stdin",
-        paramLabel = "FILE",
-        description = "With --reexecute: the guest's stdin (default: empty).")
+    List<String> env;
     Path stdin;
+    OutputOptions output;
 
-    @CommandLine.Mixin OutputOptions output;
+    /** The subcommand's model (its exit codes are added by {@link Main#commandLine}). */
+    static CommandSpec spec() {
+      Verify c = new Verify();
+      CommandSpec s =
+          Specs.command(
+              c,
+              "verify",
+              "Check a receipt offline: signature, hashes, ids, trust, and optionally re-execute it.");
+      c.spec = s;
+      s.usageMessage()
+          .customSynopsis("plasm receipt verify [OPTIONS] RECEIPT.json [--] [ARGS...]")
+          .description(
+              "",
+              "Checks that RECEIPT.json is well-formed, that its signature is valid for its signer's key, that the signer's peer id is that key's, and that every file given matches the hash the receipt states. The signer is trusted only if named with --trust: the key inside a receipt proves nothing by itself.",
+              "",
+              "--reexecute runs the module again (--module is required) under the receipt's engine, limits and, for deterministic jobs, its recorded clocks and random, with the ARGS, --env and --stdin you give (they must hash to what the receipt states), and compares the outcome and the output hashes. --quiet prints the verdict only.",
+              "")
+          .exitCodeListHeading("%nExit codes:%n")
+          .footer(
+              "",
+              "Examples:",
+              "  plasm receipt verify --trust 12D3KooW... --module tool.wasm --stdout out.txt r.json",
+              "  plasm receipt verify --module tool.wasm --reexecute r.json -- --input data.txt");
+      s.addPositional(
+          Specs.positional("0", null, "RECEIPT.json", Path.class, "The receipt to check."));
+      s.addPositional(
+          Specs.positional(
+              "1..*", "0..1", "ARGS", String.class, "With --reexecute: the guest's arguments."));
+      s.addOption(
+          Specs.option("FILE", Path.class, "The module: its sha256 must match.", "--module"));
+      s.addOption(
+          Specs.option("FILE", Path.class, "The job's stdout: its sha256 must match.", "--stdout"));
+      s.addOption(
+          Specs.option("FILE", Path.class, "The job's stderr: its sha256 must match.", "--stderr"));
+      s.addOption(
+          Specs.repeatable(
+                  "PEER_ID_OR_KEY",
+                  String.class,
+                  "A signer you trust: peer id (12D3KooW...) or base64 public key (repeatable).",
+                  "--trust")
+              .build());
+      s.addOption(
+          Specs.option(
+              "ID",
+              String.class,
+              "The job id you expect: a receipt for another job fails.",
+              "--job-id"));
+      s.addOption(
+          Specs.option("NONCE", String.class, "The nonce you sent with the job.", "--nonce"));
+      s.addOption(
+          Specs.flag("Run the module again and compare outcome and output.", "--reexecute"));
+      s.addOption(
+          Specs.option(
+              "ID",
+              String.class,
+              "With --reexecute: the engine (default: the receipt's).",
+              "--engine"));
+      s.addOption(
+          Specs.repeatable(
+                  "NAME=VALUE",
+                  String.class,
+                  "With --reexecute: the guest's environment, in the original order (repeatable).",
+                  "--env")
+              .build());
+      s.addOption(
+          Specs.option(
+              "FILE",
+              Path.class,
+              "With --reexecute: the guest's stdin (default: empty).",
+              "--stdin"));
+      OutputOptions.addTo(s);
+      return s;
+    }
+
+    /** Takes the parsed command line from the spec. */
+    private void read() {
+      file = (Path) spec.positionalParameters().get(0).getValue();
+      List<String> rest = spec.positionalParameters().get(1).getValue();
+      args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+      module = Specs.value(spec, "--module");
+      stdout = Specs.value(spec, "--stdout");
+      stderr = Specs.value(spec, "--stderr");
+      trust = Specs.values(spec, "--trust");
+      jobId = Specs.value(spec, "--job-id");
+      nonce = Specs.value(spec, "--nonce");
+      reexecute = Specs.isSet(spec, "--reexecute");
+      engine = Specs.value(spec, "--engine");
+      env = Specs.values(spec, "--env");
+      stdin = Specs.value(spec, "--stdin");
+      output = OutputOptions.of(spec);
+    }
+
+    /** The root command's object: the receipt command's parent. */
+    private Main main() {
+      return (Main) spec.parent().parent().userObject();
+    }
 
     @Override
     public Integer call() {
-      Main main = (Main) parent.spec.parent().userObject();
+      read();
+      Main main = main();
       List<String> guestArgs =
           !args.isEmpty() && args.get(0).equals("--") ? args.subList(1, args.size()) : args;
       byte[] receiptBytes;
@@ -357,7 +376,7 @@ final class ReceiptCommand implements Runnable {
 
     private int error(int code, String message) {
       if (!output.json) {
-        return new Printer(spec, ((Main) parent.spec.parent().userObject()).streams)
+        return new Printer(spec, main().streams)
             .fail(
                 "receipt verify",
                 message,

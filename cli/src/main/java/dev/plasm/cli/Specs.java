@@ -7,12 +7,12 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * Command specs written in code rather than in annotations, for the commands on the start-up path
- * (the root and {@code run}).
+ * Command specs written in code rather than in annotations: every {@code plasm} command's model is
+ * built with these.
  *
  * <p>Why: picocli reads annotations through the JDK's annotation proxies, classes generated at run
  * time by a bytecode generator running cold in the interpreter, one per annotation type; an AOT
- * cache cannot hold them. They cost {@code plasm run hello} about 40 ms of a 150 ms start. A spec
+ * cache cannot hold them. They cost {@code plasm run hello} about 40 ms of a 150 ms start, and every other command as much. A spec
  * built here gives picocli the same model (same help, same parsing) with no annotation read.
  */
 final class Specs {

@@ -30,7 +30,7 @@ class CommandsTests {
   }
 
   /**
-   * Each command a user starts is built alone (start-up time): its name must be its annotation's, and
+   * Each command a user starts is built alone (start-up time): its name must be its model's, and
    * its help (and every subcommand's) the same as in the whole tree, exit codes and limits included.
    */
   @Test
