@@ -95,7 +95,7 @@ public final class EngineHarness {
     ResourceLimits limits = ResourceLimits.DEFAULTS.with(Limit.MEMORY, maxMemory)
         .with(Limit.WALL_TIME, timeout.toMillis()).without(Limit.FUEL);
     CompileSettings settings = new CompileSettings(limits, false);
-    EngineRegistry registry = EngineRegistry.discover(pluginDirs);
+    EngineRegistry registry = dev.plasm.host.Plugins.load(pluginDirs).engines();
     registry.problems().forEach(p -> System.err.println("harness: plugin problem: " + p));
 
     int n = engines.size();
