@@ -19,9 +19,8 @@ final class CompletionCommand implements Callable<Integer> {
             "completion",
             "Print a script that completes plasm's commands and options in bash or zsh.");
     c.spec = s;
-    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-    codes.put("0", "the script was printed");
-    codes.put("64", "a shell other than bash or zsh");
+    java.util.Map<String, String> codes =
+        Specs.exitCodes("0:the script was printed", "64:a shell other than bash or zsh");
     s.usageMessage()
         .description(
             "",

@@ -19,10 +19,11 @@ final class DaemonCommand implements Callable<Integer> {
         Specs.command(
             c, "daemon", "Run a Plasm node: the HTTP API, the job queue and worker processes.");
     c.spec = s;
-    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-    codes.put("0", "stopped by SIGTERM or SIGINT");
-    codes.put("64", "bad configuration or flag (the message names the key)");
-    codes.put("74", "the state directory cannot be used");
+    java.util.Map<String, String> codes =
+        Specs.exitCodes(
+            "0:stopped by SIGTERM or SIGINT",
+            "64:bad configuration or flag (the message names the key)",
+            "74:the state directory cannot be used");
     s.usageMessage()
         .description(
             "",

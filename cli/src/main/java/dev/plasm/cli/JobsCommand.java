@@ -21,11 +21,12 @@ final class JobsCommand implements Callable<Integer> {
   static CommandSpec spec() {
     JobsCommand c = new JobsCommand();
     c.spec = Specs.command(c, "jobs", "List a daemon's jobs, newest first.");
-    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-    codes.put("0", "listed");
-    codes.put("64", "bad usage (e.g. an unknown --state)");
-    codes.put("69", "no daemon reachable");
-    codes.put("77", "token missing or wrong");
+    java.util.Map<String, String> codes =
+        Specs.exitCodes(
+            "0:listed",
+            "64:bad usage (e.g. an unknown --state)",
+            "69:no daemon reachable",
+            "77:token missing or wrong");
     c.spec
         .usageMessage()
         .description(

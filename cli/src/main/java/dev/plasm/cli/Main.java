@@ -129,16 +129,8 @@ public final class Main implements Runnable {
     cl.setOut(new PrintWriter(streams.out(), true, java.nio.charset.StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(streams.err(), true, java.nio.charset.StandardCharsets.UTF_8));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-    for (String entry : ExitCodes.HELP) {
-      int colon = entry.indexOf(':');
-      codes.put(entry.substring(0, colon), entry.substring(colon + 1));
-    }
-    java.util.Map<String, String> receiptCodes = new java.util.LinkedHashMap<>();
-    for (String entry : ExitCodes.RECEIPT_HELP) {
-      int colon = entry.indexOf(':');
-      receiptCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
-    }
+    Map<String, String> codes = Specs.exitCodes(ExitCodes.HELP);
+    Map<String, String> receiptCodes = Specs.exitCodes(ExitCodes.RECEIPT_HELP);
     CommandLine receipt = cl.getSubcommands().get("receipt");
     if (receipt != null) {
       receipt
@@ -149,11 +141,7 @@ public final class Main implements Runnable {
           .exitCodeList(receiptCodes);
     }
     CommandLine run = cl.getSubcommands().get("run");
-    java.util.Map<String, String> p2pCodes = new java.util.LinkedHashMap<>();
-    for (String entry : P2pCommands.EXIT_CODES) {
-      int colon = entry.indexOf(':');
-      p2pCodes.put(entry.substring(0, colon), entry.substring(colon + 1));
-    }
+    Map<String, String> p2pCodes = Specs.exitCodes(P2pCommands.EXIT_CODES);
     CommandLine peers = cl.getSubcommands().get("peers");
     if (peers != null) {
       peers.getCommandSpec().usageMessage().exitCodeList(p2pCodes);
@@ -232,10 +220,11 @@ public final class Main implements Runnable {
             this,
             "plasm",
             "Run WebAssembly (WASI preview 1) programs in a sandbox with hard limits.");
-    Map<String, String> exitCodes = new java.util.LinkedHashMap<>();
-    exitCodes.put("0", "success");
-    exitCodes.put("64", "bad usage (unknown option, bad value)");
-    exitCodes.put("other", "see 'plasm run --help'");
+    Map<String, String> exitCodes =
+        Specs.exitCodes(
+            "0:success",
+            "64:bad usage (unknown option, bad value)",
+            "other:see 'plasm run --help'");
     spec.usageMessage()
         .description(
             "",

@@ -142,8 +142,7 @@ final class ReceiptCommand implements Runnable {
     /** Takes the parsed command line from the spec. */
     private void read() {
       file = (Path) spec.positionalParameters().get(0).getValue();
-      List<String> rest = spec.positionalParameters().get(1).getValue();
-      args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+      args = Specs.rest(spec, 1);
       module = Specs.value(spec, "--module");
       stdout = Specs.value(spec, "--stdout");
       stderr = Specs.value(spec, "--stderr");

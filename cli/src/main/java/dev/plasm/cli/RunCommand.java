@@ -157,8 +157,7 @@ final class RunCommand implements Callable<Integer> {
   private void read() {
     main = (Main) spec.parent().userObject();
     module = (Path) spec.positionalParameters().get(0).getValue();
-    List<String> rest = spec.positionalParameters().get(1).getValue();
-    args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+    args = Specs.rest(spec, 1);
     manifestFile = Specs.value(spec, "--manifest");
     dirs = Specs.values(spec, "--dir");
     readOnlyDirs = Specs.values(spec, "--dir-ro");

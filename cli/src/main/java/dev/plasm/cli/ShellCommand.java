@@ -22,9 +22,9 @@ final class ShellCommand implements Callable<Integer> {
             "shell",
             "Run plasm commands interactively, with completion, history and live job status.");
     c.spec = s;
-    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
-    codes.put("0", "left with Ctrl-D or exit");
-    codes.put("64", "bad usage, or no terminal (the shell needs one)");
+    java.util.Map<String, String> codes =
+        Specs.exitCodes(
+            "0:left with Ctrl-D or exit", "64:bad usage, or no terminal (the shell needs one)");
     s.usageMessage()
         .description(
             "",

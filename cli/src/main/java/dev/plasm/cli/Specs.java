@@ -74,6 +74,22 @@ final class Specs {
     return many ? b.type(List.class).auxiliaryTypes(type).build() : b.type(type).build();
   }
 
+  /** Exit codes for help, from {@code "CODE:meaning"} entries, in order. */
+  static java.util.Map<String, String> exitCodes(String... entries) {
+    java.util.Map<String, String> codes = new java.util.LinkedHashMap<>();
+    for (String e : entries) {
+      int colon = e.indexOf(':');
+      codes.put(e.substring(0, colon), e.substring(colon + 1));
+    }
+    return codes;
+  }
+
+  /** The values of the list-valued positional parameter at {@code position}, empty when none. */
+  static List<String> rest(CommandSpec spec, int position) {
+    List<String> v = spec.positionalParameters().get(position).getValue();
+    return v == null ? new ArrayList<>() : new ArrayList<>(v);
+  }
+
   /** The parsed value of option {@code name}, or null when it was not given. */
   @SuppressWarnings("unchecked")
   static <T> T value(CommandSpec spec, String name) {

@@ -51,14 +51,15 @@ final class SubmitCommand implements Callable<Integer> {
     SubmitCommand c = new SubmitCommand();
     CommandSpec s = Specs.command(c, "submit", "Submit a job to a Plasm daemon.");
     c.spec = s;
-    Map<String, String> codes = new LinkedHashMap<>();
-    codes.put("0", "submitted (or, with --wait, the guest exited 0)");
-    codes.put("N", "with --wait, as 'plasm run'");
-    codes.put("64", "bad usage or refused by the daemon (the message names the field)");
-    codes.put("66", "module file missing");
-    codes.put("69", "no daemon reachable");
-    codes.put("75", "the daemon's queue is full; retry later");
-    codes.put("77", "token missing or wrong");
+    java.util.Map<String, String> codes =
+        Specs.exitCodes(
+            "0:submitted (or, with --wait, the guest exited 0)",
+            "N:with --wait, as 'plasm run'",
+            "64:bad usage or refused by the daemon (the message names the field)",
+            "66:module file missing",
+            "69:no daemon reachable",
+            "75:the daemon's queue is full; retry later",
+            "77:token missing or wrong");
     s.usageMessage()
         .customSynopsis(
             "plasm submit [OPTIONS] MODULE.wasm [--] [ARGS...]",
@@ -151,8 +152,7 @@ final class SubmitCommand implements Callable<Integer> {
     main = (Main) spec.parent().userObject();
     client = DaemonClient.Options.of(spec);
     module = (Path) spec.positionalParameters().get(0).getValue();
-    List<String> rest = spec.positionalParameters().get(1).getValue();
-    args = rest == null ? new ArrayList<>() : new ArrayList<>(rest);
+    args = Specs.rest(spec, 1);
     manifestFile = Specs.value(spec, "--manifest");
     env = Specs.values(spec, "--env");
     stdin = Specs.value(spec, "--stdin");
