@@ -4,7 +4,10 @@ import static dev.plasm.daemon.DaemonProcess.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,21 +44,43 @@ class DaemonIdleTests {
       // Both workers are warm and idle now; each of the scheduler's spare carriers retires after 30
       // s idle.
       Thread.sleep(80_000);
-      for (int i = 0; i < 20; i++) {
-        for (String path : List.of("/healthz", "/v1/node", "/v1/jobs")) {
-          long t0 = System.nanoTime();
-          HttpResponse<String> r =
-              d.http.send(
-                  d.request(path).timeout(Duration.ofSeconds(5)).GET().build(),
-                  HttpResponse.BodyHandlers.ofString());
-          long ms = (System.nanoTime() - t0) / 1_000_000;
-          assertEquals(200, r.statusCode(), path + ": " + r.body());
-          // Generous: the point is an answer at all (it used to be none, for minutes).
-          assertTrue(ms < 2_000, path + " took " + ms + " ms after the idle period\n" + d.log());
-        }
+      // The first clients after the idle period stall: one mid-headers, one mid-body. They must
+      // not hold up anyone else.
+      URI base = URI.create(d.base);
+      try (Socket halfHeaders = new Socket(base.getHost(), base.getPort());
+          Socket halfBody = new Socket(base.getHost(), base.getPort())) {
+        halfHeaders
+            .getOutputStream()
+            .write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+        halfHeaders.getOutputStream().flush();
+        halfBody
+            .getOutputStream()
+            .write(
+                ("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + d.token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"mod")
+                    .getBytes(StandardCharsets.US_ASCII));
+        halfBody.getOutputStream().flush();
+        answersPromptly(d);
       }
       JsonNode after = d.await(d.submit(DaemonLifecycleTests.helloJob()), 60);
       assertEquals("completed", after.get("outcome").get("kind").asString(), after::toString);
+    }
+  }
+
+  private static void answersPromptly(DaemonProcess d) throws Exception {
+    for (int i = 0; i < 20; i++) {
+      for (String path : List.of("/healthz", "/v1/node", "/v1/jobs")) {
+        long t0 = System.nanoTime();
+        HttpResponse<String> r =
+            d.http.send(
+                d.request(path).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        // Generous: the point is an answer at all (it used to be none, for minutes).
+        assertTrue(ms < 2_000, path + " took " + ms + " ms after the idle period\n" + d.log());
+      }
     }
   }
 }

@@ -112,6 +112,18 @@ public final class Sandbox {
         new CappedOutputStream(job.stdout(), limits.maxOutputBytes(), "stdout");
     CappedOutputStream err =
         new CappedOutputStream(job.stderr(), limits.maxOutputBytes(), "stderr");
+    // Every way out of a job reports the same digests and times.
+    java.util.function.Function<ExecutionOutcome, JobResult> ended =
+        o ->
+            new JobResult(
+                o,
+                d,
+                moduleDigest,
+                in.result(),
+                out.result(),
+                err.result(),
+                startedAt,
+                Instant.now());
     if (!d.version().equals(plan.engine().version())) {
       ExecutionOutcome changed =
           new ExecutionOutcome.Failed(
@@ -123,15 +135,7 @@ public final class Sandbox {
                   + plan.engine().version()
                   + " as when the job was admitted",
               Usage.NONE);
-      return new JobResult(
-          changed,
-          d,
-          moduleDigest,
-          in.result(),
-          out.result(),
-          err.result(),
-          startedAt,
-          Instant.now());
+      return ended.apply(changed);
     }
     if (job.module().length > limits.maxModuleBytes()) {
       ExecutionOutcome tooBig =
@@ -142,15 +146,7 @@ public final class Sandbox {
                   + Limit.MODULE_SIZE.flag()
                   + ")",
               Usage.NONE);
-      return new JobResult(
-          tooBig,
-          d,
-          moduleDigest,
-          in.result(),
-          out.result(),
-          err.result(),
-          startedAt,
-          Instant.now());
+      return ended.apply(tooBig);
     }
     byte[] module = job.module();
     if (!d.enforces(Limit.MEMORY) || !d.enforces(Limit.TABLE)) {
@@ -159,15 +155,7 @@ public final class Sandbox {
           job.moduleName(), module, limits, !d.enforces(Limit.MEMORY), !d.enforces(Limit.TABLE))) {
         case ModuleLimits.Result.Capped c -> module = c.module();
         case ModuleLimits.Result.Refused r -> {
-          return new JobResult(
-              r.outcome(),
-              d,
-              moduleDigest,
-              in.result(),
-              out.result(),
-              err.result(),
-              startedAt,
-              Instant.now());
+          return ended.apply(r.outcome());
         }
       }
     }
@@ -225,16 +213,7 @@ public final class Sandbox {
       ExecutionOutcome timeout =
           new ExecutionOutcome.LimitExceeded(Limit.WALL_TIME, message, usage);
       flushQuietly(out, err);
-      JobResult r =
-          new JobResult(
-              timeout,
-              d,
-              moduleDigest,
-              in.result(),
-              out.result(),
-              err.result(),
-              startedAt,
-              Instant.now());
+      JobResult r = ended.apply(timeout);
       if (late == null) {
         runaway.onRunaway(r, guest);
       }
@@ -259,15 +238,7 @@ public final class Sandbox {
     } else if (!(outcome instanceof ExecutionOutcome.Rejected)) {
       outcome = outcome.withUsage(usage);
     }
-    return new JobResult(
-        outcome,
-        d,
-        moduleDigest,
-        in.result(),
-        out.result(),
-        err.result(),
-        startedAt,
-        Instant.now());
+    return ended.apply(outcome);
   }
 
   private static ExecutionOutcome compileAndRun(

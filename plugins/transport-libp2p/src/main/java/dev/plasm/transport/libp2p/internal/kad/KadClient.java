@@ -2,13 +2,11 @@ package dev.plasm.transport.libp2p.internal.kad;
 
 import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
-import dev.plasm.transport.libp2p.Host;
 import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.Libp2pException;
 import dev.plasm.transport.libp2p.Multiaddr;
 import dev.plasm.transport.libp2p.Stream;
 import dev.plasm.transport.libp2p.internal.codec.Delimited;
-import dev.plasm.transport.libp2p.internal.host.HostCore;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Peer;
 import dev.plasm.transport.libp2p.internal.kad.KadMessage.Type;
 import java.io.EOFException;
@@ -34,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client side of the DHT: the requests it sends and the iterative lookups built on them
- * (closest peers, find peer, get and put value, provide and find providers, bootstrap and the
+ * (closest peers, find peer, get and put value, provide and find kad.providers(), bootstrap and the
  * bucket lookups of Kademlia's join rule). A lookup waits for a slow peer only as long as answers
  * usually take ({@link AdaptiveTimeout}).
  *
@@ -56,47 +54,27 @@ final class KadClient {
 
   private static final String PROTECT_SEED = "kad-bootstrap";
 
-  private final Host host;
-  private final HostCore core;
-  private final KadSettings settings;
+  private final KadState kad;
   private final PeerId self;
   private final KadKey selfKey;
-  private final RoutingTable table;
   private final RecordValidator validator;
-  private final RecordStore records;
-  private final ProviderStore providers;
-  private final KadContacts contacts;
   private final AdaptiveTimeout patience;
   private final Map<String, byte[][]> ownRecords = new ConcurrentHashMap<>();
   private final Map<String, byte[]> ownProvides = new ConcurrentHashMap<>();
 
-  /** Bootstrap peers, from the settings and from {@link #bootstrap} calls, re-dialed when lost. */
+  /** Bootstrap peers, from the kad.settings() and from {@link #bootstrap} calls, re-dialed when lost. */
   private final List<Multiaddr> seeds = new CopyOnWriteArrayList<>();
 
   private final SecureRandom random = new SecureRandom();
   private volatile boolean closed;
 
-  KadClient(
-      Host host,
-      HostCore core,
-      KadSettings settings,
-      RoutingTable table,
-      RecordValidator validator,
-      RecordStore records,
-      ProviderStore providers,
-      KadContacts contacts) {
-    this.host = host;
-    this.core = core;
-    this.settings = settings;
-    this.self = contacts.self();
+  KadClient(KadState kad, RecordValidator validator) {
+    this.kad = kad;
+    this.self = kad.contacts().self();
     this.selfKey = KadKey.of(self);
-    this.table = table;
     this.validator = validator;
-    this.records = records;
-    this.providers = providers;
-    this.contacts = contacts;
-    this.patience = new AdaptiveTimeout(MIN_PATIENCE, settings.requestTimeout());
-    this.seeds.addAll(settings.bootstrapPeers());
+    this.patience = new AdaptiveTimeout(MIN_PATIENCE, kad.settings().requestTimeout());
+    this.seeds.addAll(kad.settings().bootstrapPeers());
   }
 
   /** The bootstrap peers known so far (read-only). */
@@ -104,7 +82,7 @@ final class KadClient {
     return Collections.unmodifiableList(seeds);
   }
 
-  /** The records we put ourselves, each {@code {key, value}}. */
+  /** The kad.records() we put ourselves, each {@code {key, value}}. */
   Collection<byte[][]> ownRecords() {
     return Collections.unmodifiableCollection(ownRecords.values());
   }
@@ -121,13 +99,14 @@ final class KadClient {
     return lookup(key, Type.FIND_NODE, (peer, resp) -> false);
   }
 
-  /** Finds {@code target}'s addresses: from our table or connections, else by a lookup. */
+  /** Finds {@code target}'s addresses: from our kad.table() or connections, else by a lookup. */
   Optional<Peer> findPeer(PeerId target) {
-    Optional<RoutingTable.Entry> known = table.get(target);
+    Optional<RoutingTable.Entry> known = kad.table().get(target);
     if (known.isPresent() && !known.get().addrs().isEmpty()) {
-      return Optional.of(new Peer(target, known.get().addrs(), contacts.connectedness(target)));
+      return Optional.of(
+          new Peer(target, known.get().addrs(), kad.contacts().connectedness(target)));
     }
-    Optional<Peer> connected = contacts.connectedTarget(target.toBytes(), self);
+    Optional<Peer> connected = kad.contacts().connectedTarget(target.toBytes(), self);
     if (connected.isPresent()) {
       return connected;
     }
@@ -144,7 +123,7 @@ final class KadClient {
                         new Peer(
                             target,
                             KadContacts.dialable(p.addrs()),
-                            contacts.connectedness(target));
+                            kad.contacts().connectedness(target));
                   }
                   return true;
                 }
@@ -163,7 +142,7 @@ final class KadClient {
   Optional<byte[]> getValue(byte[] key) {
     validator.validate(key, new byte[0]);
     List<byte[]> values = new CopyOnWriteArrayList<>();
-    records.get(key, Instant.now()).ifPresent(r -> values.add(r.value()));
+    kad.records().get(key, Instant.now()).ifPresent(r -> values.add(r.value()));
     AtomicInteger fromPeers = new AtomicInteger();
     lookup(
         key,
@@ -203,10 +182,10 @@ final class KadClient {
    */
   int putValue(byte[] key, byte[] value) {
     validator.validate(key, value);
-    RecordStore.PutResult local = records.put(key, value, Instant.now());
+    RecordStore.PutResult local = kad.records().put(key, value, Instant.now());
     if (local == RecordStore.PutResult.FULL) {
       throw new Libp2pException(
-          "the local record store is full (" + settings.maxRecords() + " records)");
+          "the local record store is full (" + kad.settings().maxRecords() + " records)");
     }
     ownRecords.put(HexFormat.of().formatHex(key), new byte[][] {key.clone(), value.clone()});
     return sendValue(key, value);
@@ -234,7 +213,7 @@ final class KadClient {
   /** Announces us as a provider of {@code multihash} to the k closest peers; returns how many took it. */
   int provide(byte[] multihash) {
     KadNode.checkMultihash(multihash);
-    providers.add(multihash, self, contacts.selfAddrs(), Instant.now());
+    kad.providers().add(multihash, self, kad.contacts().selfAddrs(), Instant.now());
     ownProvides.put(HexFormat.of().formatHex(multihash), multihash.clone());
     return announce(multihash);
   }
@@ -242,16 +221,17 @@ final class KadClient {
   /** ADD_PROVIDER (ourselves) to the k closest peers; returns to how many it was sent. */
   int announce(byte[] multihash) {
     KadMessage req =
-        new KadMessage(Type.ADD_PROVIDER, multihash, null, List.of(), List.of(contacts.selfPeer()));
+        new KadMessage(
+            Type.ADD_PROVIDER, multihash, null, List.of(), List.of(kad.contacts().selfPeer()));
     return fanOut(closestPeers(multihash), p -> rpc(p.id(), p.addrs(), req));
   }
 
-  /** Up to {@code max} providers of {@code multihash}, ourselves included if we provide it. */
+  /** Up to {@code max} kad.providers() of {@code multihash}, ourselves included if we provide it. */
   List<Peer> findProviders(byte[] multihash, int max) {
     KadNode.checkMultihash(multihash);
     Map<PeerId, Peer> found = new LinkedHashMap<>();
-    for (ProviderStore.Provider p : providers.get(multihash, max, Instant.now())) {
-      found.put(p.peer(), contacts.provider(p));
+    for (ProviderStore.Provider p : kad.providers().get(multihash, max, Instant.now())) {
+      found.put(p.peer(), kad.contacts().provider(p));
     }
     if (found.size() < max) {
       lookup(
@@ -277,7 +257,7 @@ final class KadClient {
 
   /**
    * Contacts the bootstrap peers (and any peers already known), looks up our own id, then
-   * refreshes every bucket farther than our nearest neighbour; returns the routing table's size.
+   * refreshes every bucket farther than our nearest neighbour; returns the routing kad.table()'s size.
    */
   int bootstrap(List<Multiaddr> extra) {
     for (Multiaddr a : extra) {
@@ -296,8 +276,9 @@ final class KadClient {
               .orElseThrow(
                   () -> new IllegalArgumentException("bootstrap address without /p2p/: " + a));
       try {
-        core.protect(id, PROTECT_SEED); // the connection manager keeps seed connections when idle
-        rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing table
+        kad.core()
+            .protect(id, PROTECT_SEED); // the connection manager keeps seed connections when idle
+        rpc(id, List.of(a.withoutPeerId()), req); // an answer puts it in the routing kad.table()
         reached.add(new Peer(id, List.of(a.withoutPeerId()), KadMessage.CONNECTED));
       } catch (IOException e) {
         KadNode.LOG.log(Level.WARNING, "kad: bootstrap peer {0} failed: {1}", a, e.toString());
@@ -305,7 +286,7 @@ final class KadClient {
     }
     closestPeers(self.toBytes());
     refreshBuckets(reached);
-    return table.size();
+    return kad.table().size();
   }
 
   /**
@@ -317,11 +298,11 @@ final class KadClient {
    * whatever their distance, because they have seen every joining node.
    */
   void refreshBuckets(List<Peer> seeds) {
-    List<RoutingTable.Entry> nearest = table.closest(selfKey, 1, p -> false);
+    List<RoutingTable.Entry> nearest = kad.table().closest(selfKey, 1, p -> false);
     int upTo =
         nearest.isEmpty()
             ? 1
-            : Math.min(table.bucketIndex(nearest.getFirst().key()), MAX_REFRESH_CPL);
+            : Math.min(kad.table().bucketIndex(nearest.getFirst().key()), MAX_REFRESH_CPL);
     for (int cpl = 0; cpl < upTo && !closed; cpl++) {
       byte[] key = randomKeyWithPrefix(cpl);
       List<Peer> start = new ArrayList<>();
@@ -361,8 +342,8 @@ final class KadClient {
    */
   KadMessage rpc(PeerId peer, List<Multiaddr> addrs, KadMessage req) throws IOException {
     try {
-      boolean existing = host.connection(peer).isPresent();
-      Connection c = contacts.connect(peer, addrs);
+      boolean existing = kad.host().connection(peer).isPresent();
+      Connection c = kad.contacts().connect(peer, addrs);
       KadMessage resp;
       try {
         resp = exchange(c, peer, req);
@@ -375,17 +356,18 @@ final class KadClient {
             "kad: the connection to {0} was dead ({1}); dialing again",
             peer,
             e.toString());
-        c = contacts.connect(peer, addrs);
+        c = kad.contacts().connect(peer, addrs);
         resp = exchange(c, peer, req);
       }
-      contacts.addPeer(
-          peer,
-          addrs.isEmpty()
-              ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of())
-              : addrs);
+      kad.contacts()
+          .addPeer(
+              peer,
+              addrs.isEmpty()
+                  ? c.identifyInfo().map(IdentifyInfo::listenAddrs).orElse(List.of())
+                  : addrs);
       return resp;
     } catch (IOException | RuntimeException e) {
-      if (table.remove(peer)) {
+      if (kad.table().remove(peer)) {
         KadNode.LOG.log(Level.DEBUG, "removed {0} from the routing table: {1}", peer, e.toString());
       }
       throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
@@ -395,11 +377,11 @@ final class KadClient {
   private KadMessage exchange(Connection c, PeerId peer, KadMessage req) throws IOException {
     KadMessage resp = null;
     long start = System.nanoTime();
-    try (Stream s = c.newStream(settings.protocol())) {
-      s.setReadTimeout(settings.requestTimeout());
+    try (Stream s = c.newStream(kad.settings().protocol())) {
+      s.setReadTimeout(kad.settings().requestTimeout());
       Delimited.write(s.output(), req.encode());
       if (req.type() != Type.ADD_PROVIDER) {
-        byte[] raw = Delimited.readOrEnd(s.input(), settings.maxMessageSize(), "kad message");
+        byte[] raw = Delimited.readOrEnd(s.input(), kad.settings().maxMessageSize(), "kad message");
         if (raw == null) {
           throw new EOFException(peer + " closed the " + req.type() + " stream without a reply");
         }
@@ -443,7 +425,7 @@ final class KadClient {
             }
           });
     }
-    long deadline = System.nanoTime() + settings.queryTimeout().toNanos();
+    long deadline = System.nanoTime() + kad.settings().queryTimeout().toNanos();
     long lastProgress = System.nanoTime();
     try {
       for (int remaining = peers.size(); remaining > 0; ) {
@@ -473,14 +455,20 @@ final class KadClient {
       throw new Libp2pException("the DHT is closed");
     }
     Lookup l =
-        new Lookup(KadKey.of(key), settings.k(), settings.alpha(), MAX_LOOKUP_CANDIDATES, self);
-    for (RoutingTable.Entry e : table.closest(KadKey.of(key), settings.k(), p -> false)) {
+        new Lookup(
+            KadKey.of(key),
+            kad.settings().k(),
+            kad.settings().alpha(),
+            MAX_LOOKUP_CANDIDATES,
+            self);
+    for (RoutingTable.Entry e :
+        kad.table().closest(KadKey.of(key), kad.settings().k(), p -> false)) {
       l.offer(new Peer(e.peer(), e.addrs(), KadMessage.NOT_CONNECTED));
     }
     start.forEach(l::offer);
     KadMessage req = KadMessage.request(type, key);
     return l.run(
-        settings.queryTimeout(),
+        kad.settings().queryTimeout(),
         patience::current,
         p -> {
           KadMessage resp = rpc(p.id(), p.addrs(), req);

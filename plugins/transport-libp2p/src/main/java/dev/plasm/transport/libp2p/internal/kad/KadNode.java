@@ -58,9 +58,9 @@ public final class KadNode implements AutoCloseable {
             settings.maxProviderKeys(), settings.maxProvidersPerKey(), settings.providerTtl());
     this.contacts = new KadContacts(host, table);
     this.server = new KadServer(settings, table, records, providers, contacts);
-    this.client =
-        new KadClient(host, core, settings, table, validator, records, providers, contacts);
-    this.upkeep = new KadUpkeep(host, core, settings, table, records, providers, contacts, client);
+    KadState kad = new KadState(host, core, settings, table, records, providers, contacts);
+    this.client = new KadClient(kad, validator);
+    this.upkeep = new KadUpkeep(kad, client);
   }
 
   /** Serves the protocol (announced to connected peers by identify push) and starts maintenance. */

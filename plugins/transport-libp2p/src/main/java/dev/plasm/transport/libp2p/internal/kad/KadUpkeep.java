@@ -2,10 +2,8 @@ package dev.plasm.transport.libp2p.internal.kad;
 
 import dev.plasm.identity.PeerId;
 import dev.plasm.transport.libp2p.Connection;
-import dev.plasm.transport.libp2p.Host;
 import dev.plasm.transport.libp2p.IdentifyInfo;
 import dev.plasm.transport.libp2p.Multiaddr;
-import dev.plasm.transport.libp2p.internal.host.HostCore;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -24,19 +22,19 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The DHT's upkeep: follows the host's events into the routing table (identify, unresponsive
+ * The DHT's upkeep: follows the kad.host()'s events into the routing table (identify, unresponsive
  * peers, our own pauses) and runs the four background rounds: refresh, keep connected, republish
  * and the expiry sweep. The work of each round is done by {@link KadClient}.
  *
  * <p>Staying connected: every {@value #KEEP_CONNECTED_SECONDS} s, and at once when the process ran
  * again after standing still (SIGSTOP, a suspended machine), the node dials those of its k closest
- * table peers and of its bootstrap peers it has no connection with, protects the k closest from
+ * kad.table() peers and of its bootstrap peers it has no connection with, protects the k closest from
  * the idle timeout, and looks itself up again when it lost peers.
  */
 final class KadUpkeep {
   static final int KEEP_CONNECTED_SECONDS = 30;
 
-  /** Below this many routing-table peers, each keep-connected round also looks ourselves up. */
+  /** Below this many routing-kad.table() peers, each keep-connected round also looks ourselves up. */
   private static final int LOW_TABLE = 10;
 
   /** Dials the keep-connected round runs at once. */
@@ -44,15 +42,9 @@ final class KadUpkeep {
 
   private static final String PROTECT_CLOSE = "kad-closest";
 
-  private final Host host;
-  private final HostCore core;
-  private final KadSettings settings;
+  private final KadState kad;
   private final PeerId self;
   private final KadKey selfKey;
-  private final RoutingTable table;
-  private final RecordStore records;
-  private final ProviderStore providers;
-  private final KadContacts contacts;
   private final KadClient client;
   private final List<Thread> background = new CopyOnWriteArrayList<>();
   private final BiConsumer<Connection, IdentifyInfo> identifyListener = this::onIdentify;
@@ -65,76 +57,63 @@ final class KadUpkeep {
   private final Semaphore keepConnectedRunning = new Semaphore(1);
   private volatile boolean closed;
 
-  KadUpkeep(
-      Host host,
-      HostCore core,
-      KadSettings settings,
-      RoutingTable table,
-      RecordStore records,
-      ProviderStore providers,
-      KadContacts contacts,
-      KadClient client) {
-    this.host = host;
-    this.core = core;
-    this.settings = settings;
-    this.self = contacts.self();
+  KadUpkeep(KadState kad, KadClient client) {
+    this.kad = kad;
+    this.self = kad.contacts().self();
     this.selfKey = KadKey.of(self);
-    this.table = table;
-    this.records = records;
-    this.providers = providers;
-    this.contacts = contacts;
     this.client = client;
   }
 
-  /** Listens to the host, takes in the peers already identified, and starts the rounds. */
+  /** Listens to the kad.host(), takes in the peers already identified, and starts the rounds. */
   void start() {
-    core.addIdentifyListener(identifyListener);
-    core.addUnresponsivePeerListener(unresponsiveListener);
-    core.addResumeListener(resumeListener);
+    kad.core().addIdentifyListener(identifyListener);
+    kad.core().addUnresponsivePeerListener(unresponsiveListener);
+    kad.core().addResumeListener(resumeListener);
     // Peers already connected and identified before we started.
-    for (Connection c : host.connections()) {
+    for (Connection c : kad.host().connections()) {
       c.identifyInfo().ifPresent(info -> onIdentify(c, info));
     }
-    periodic("kad-refresh", settings.refreshInterval(), this::refresh);
+    periodic("kad-refresh", kad.settings().refreshInterval(), this::refresh);
     periodic(
         "kad-keep-connected",
         Duration.ofSeconds(KEEP_CONNECTED_SECONDS),
         () -> keepConnected(false));
-    periodic("kad-republish", settings.republishInterval(), this::republish);
-    Duration sweep = min(Duration.ofMinutes(1), min(settings.recordTtl(), settings.providerTtl()));
+    periodic("kad-republish", kad.settings().republishInterval(), this::republish);
+    Duration sweep =
+        min(Duration.ofMinutes(1), min(kad.settings().recordTtl(), kad.settings().providerTtl()));
     periodic(
         "kad-expiry",
         sweep,
         () -> {
           Instant now = Instant.now();
-          int r = records.sweep(now);
-          int p = providers.sweep(now);
+          int r = kad.records().sweep(now);
+          int p = kad.providers().sweep(now);
           if (r + p > 0) {
             KadNode.LOG.log(Level.DEBUG, "expired {0} records and {1} provider records", r, p);
           }
         });
   }
 
-  // ---- the host's events ----
+  // ---- the kad.host()'s events ----
 
   private void onIdentify(Connection c, IdentifyInfo info) {
     if (closed) {
       return;
     }
-    if (info.protocols().contains(settings.protocol())) {
-      contacts.addPeer(c.remotePeer(), info.listenAddrs());
-    } else if (table.remove(c.remotePeer())) {
+    if (info.protocols().contains(kad.settings().protocol())) {
+      kad.contacts().addPeer(c.remotePeer(), info.listenAddrs());
+    } else if (kad.table().remove(c.remotePeer())) {
       KadNode.LOG.log(
           Level.DEBUG,
           "{0} no longer serves {1}; removed from the routing table",
           c.remotePeer(),
-          settings.protocol());
+          kad.settings().protocol());
     }
   }
 
-  /** The host closed the peer's last connection: it stopped answering pings, so it is not a good contact. */
+  /** The kad.host() closed the peer's last connection: it stopped answering pings, so it is not a good contact. */
   private void onUnresponsive(PeerId peer) {
-    if (!closed && table.remove(peer)) {
+    if (!closed && kad.table().remove(peer)) {
       KadNode.LOG.log(Level.DEBUG, "removed unresponsive {0} from the routing table", peer);
     }
   }
@@ -149,11 +128,11 @@ final class KadUpkeep {
   // ---- the rounds ----
 
   /**
-   * Keeps the k closest table peers and the bootstrap peers connected: dials those without a
-   * connection (a table peer that cannot be dialed leaves the table), moves the idle-timeout
+   * Keeps the k closest kad.table() peers and the bootstrap peers connected: dials those without a
+   * connection (a kad.table() peer that cannot be dialed leaves the kad.table()), moves the idle-timeout
    * protection to the current k closest, then refreshes (through the bootstrap peers while the
-   * table is short of k) if a peer was lost or we have just resumed, so that our neighbours know
-   * us again, or at least looks ourselves up while the table holds fewer than {@value
+   * kad.table() is short of k) if a peer was lost or we have just resumed, so that our neighbours know
+   * us again, or at least looks ourselves up while the kad.table() holds fewer than {@value
    * #LOW_TABLE} peers. One round at a time.
    */
   void keepConnected(boolean resumed) {
@@ -170,28 +149,29 @@ final class KadUpkeep {
       return;
     }
     try {
-      List<RoutingTable.Entry> closest = table.closest(selfKey, settings.k(), p -> false);
+      List<RoutingTable.Entry> closest =
+          kad.table().closest(selfKey, kad.settings().k(), p -> false);
       Set<PeerId> ids = new HashSet<>();
       for (RoutingTable.Entry e : closest) {
         ids.add(e.peer());
         if (protectedClose.add(e.peer())) {
-          core.protect(e.peer(), PROTECT_CLOSE);
+          kad.core().protect(e.peer(), PROTECT_CLOSE);
         }
       }
       for (PeerId p : protectedClose) {
         if (!ids.contains(p) && protectedClose.remove(p)) {
-          core.unprotect(p, PROTECT_CLOSE);
+          kad.core().unprotect(p, PROTECT_CLOSE);
         }
       }
       Map<PeerId, List<Multiaddr>> toDial = new LinkedHashMap<>();
       for (Multiaddr a : client.seeds()) {
         PeerId id = a.peerId().orElseThrow();
-        if (!id.equals(self) && host.connection(id).isEmpty()) {
+        if (!id.equals(self) && kad.host().connection(id).isEmpty()) {
           toDial.computeIfAbsent(id, x -> new ArrayList<>()).add(a.withoutPeerId());
         }
       }
       for (RoutingTable.Entry e : closest) {
-        if (host.connection(e.peer()).isEmpty()) {
+        if (kad.host().connection(e.peer()).isEmpty()) {
           toDial.computeIfAbsent(e.peer(), x -> new ArrayList<>()).addAll(e.addrs());
         }
       }
@@ -206,14 +186,14 @@ final class KadUpkeep {
                 .start(
                     () -> {
                       try {
-                        host.dial(d.getKey(), d.getValue());
+                        kad.host().dial(d.getKey(), d.getValue());
                       } catch (IOException | RuntimeException e) {
                         KadNode.LOG.log(
                             Level.DEBUG,
                             "kad: could not reconnect to {0}: {1}",
                             d.getKey(),
                             e.toString());
-                        if (table.remove(d.getKey())) {
+                        if (kad.table().remove(d.getKey())) {
                           lost.incrementAndGet();
                         }
                       } finally {
@@ -231,13 +211,15 @@ final class KadUpkeep {
             resumed ? "after a pause" : "keeping connected",
             toDial.size() - lost.get(),
             toDial.size(),
-            table.size());
+            kad.table().size());
       }
       if (resumed
           || lost.get() > 0
-          || (table.size() < settings.k() && !client.seeds().isEmpty() && !toDial.isEmpty())) {
+          || (kad.table().size() < kad.settings().k()
+              && !client.seeds().isEmpty()
+              && !toDial.isEmpty())) {
         refresh();
-      } else if (table.size() < Math.min(settings.k(), LOW_TABLE)) {
+      } else if (kad.table().size() < Math.min(kad.settings().k(), LOW_TABLE)) {
         // Few peers (a small network, or one still forming): a self lookup finds those that
         // joined our neighbours after we did, as go-libp2p's "fix low peers" does.
         client.closestPeers(self.toBytes());
@@ -251,15 +233,15 @@ final class KadUpkeep {
 
   /**
    * A self lookup and a refresh of the far buckets, to keep the buckets fresh; through the
-   * bootstrap peers again while the table is short of one full bucket (a node that lost its peers
+   * bootstrap peers again while the kad.table() is short of one full bucket (a node that lost its peers
    * must not wait until it has none at all).
    */
   void refresh() {
     List<Multiaddr> seeds = client.seeds();
-    if (table.size() == 0 && seeds.isEmpty()) {
+    if (kad.table().size() == 0 && seeds.isEmpty()) {
       return;
     }
-    if (table.size() < settings.k() && !seeds.isEmpty()) {
+    if (kad.table().size() < kad.settings().k() && !seeds.isEmpty()) {
       client.bootstrap(List.of());
       return;
     }
@@ -267,15 +249,15 @@ final class KadUpkeep {
     client.refreshBuckets(List.of());
   }
 
-  /** Puts our own records and provider announcements again. */
+  /** Puts our own kad.records() and provider announcements again. */
   void republish() {
     for (byte[][] kv : client.ownRecords()) {
-      records.put(kv[0], kv[1], Instant.now());
+      kad.records().put(kv[0], kv[1], Instant.now());
       int n = client.sendValue(kv[0], kv[1]);
       KadNode.LOG.log(Level.DEBUG, "republished {0} to {1} peers", KadKey.printable(kv[0]), n);
     }
     for (byte[] mh : client.ownProvides()) {
-      providers.add(mh, self, contacts.selfAddrs(), Instant.now());
+      kad.providers().add(mh, self, kad.contacts().selfAddrs(), Instant.now());
       int n = client.announce(mh);
       KadNode.LOG.log(Level.DEBUG, "re-provided {0} to {1} peers", KadKey.printable(mh), n);
     }
@@ -311,12 +293,12 @@ final class KadUpkeep {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Stops the rounds and stops listening to the host. */
+  /** Stops the rounds and stops listening to the kad.host(). */
   void close() {
     closed = true;
     background.forEach(Thread::interrupt);
-    core.removeIdentifyListener(identifyListener);
-    core.removeUnresponsivePeerListener(unresponsiveListener);
-    core.removeResumeListener(resumeListener);
+    kad.core().removeIdentifyListener(identifyListener);
+    kad.core().removeUnresponsivePeerListener(unresponsiveListener);
+    kad.core().removeResumeListener(resumeListener);
   }
 }
