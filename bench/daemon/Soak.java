@@ -40,6 +40,16 @@ public final class Soak {
   static final Pattern KIND = Pattern.compile("\"kind\"\\s*:\\s*\"([a-z-]+)\"");
   static final Pattern RECEIPT = Pattern.compile("\"receipt\"\\s*:\\s*(true|false)");
   static final Pattern NEXT = Pattern.compile("\"next\"\\s*:\\s*\"([0-9a-f-]+)\"");
+  static final Pattern FINISHED_AT = Pattern.compile("\"finishedAt\"\\s*:\\s*\"([^\"]+)\"");
+
+  /**
+   * The node's jobs.retention for the soak: short, so that an hour reaches the steady state where
+   * jobs are forgotten as fast as they come (memory must then be flat). The books are kept by
+   * listing the jobs after every cycle, well within it.
+   */
+  static final String RETENTION = "10m";
+
+  static final Duration RETENTION_TIME = Duration.ofMinutes(10);
 
   final Path image;
   final Path repo;
@@ -52,6 +62,10 @@ public final class Soak {
   volatile Process daemon;
   volatile boolean restarting;
   final Map<String, String> accepted = new ConcurrentHashMap<>(); // id -> what it was
+  final Map<String, String> ended = new ConcurrentHashMap<>(); // id -> its entry when first seen ended
+  final AtomicLong listedTwice = new AtomicLong();
+  final AtomicLong keptPastRetention = new AtomicLong();
+  volatile java.util.Set<String> lastListing = java.util.Set.of();
   final Map<String, AtomicLong> kinds = new ConcurrentHashMap<>();
   final List<Long> healthMillis = Collections.synchronizedList(new ArrayList<>());
   final AtomicLong healthSlow = new AtomicLong();
@@ -73,6 +87,7 @@ public final class Soak {
         [jobs]
         concurrency = 2
         queue-capacity = 256
+        retention = "%s"
         [limits]
         timeout = "20s"
         memory = "64MiB"
@@ -80,7 +95,7 @@ public final class Soak {
         kill-grace = "3s"
         shutdown-grace = "2s"
         max-rss = "400MiB"
-        """.formatted(state));
+        """.formatted(state, RETENTION));
   }
 
   public static void main(String[] args) throws Exception {
@@ -115,7 +130,10 @@ public final class Soak {
       cycle++;
       load(Duration.ofSeconds(60), 4);
       log("cycle " + cycle + ": load done, idle for 90 s (past the carriers' 30 s keep-alive)");
-      Thread.sleep(90_000);
+      long idle = System.nanoTime();
+      Thread.sleep(2_000);
+      harvest();
+      Thread.sleep(Math.max(0, 90_000 - (System.nanoTime() - idle) / 1_000_000));
       if (minutes() >= nextRestart && minutes() < minutes) {
         // Jobs in flight at the restart end interrupted (with receipts); none is lost or run twice.
         Thread.ofVirtual().start(() -> {
@@ -302,51 +320,72 @@ public final class Soak {
 
   // ---- the books
 
-  void report() throws Exception {
-    // Every accepted job, listed exactly once, ended, with a receipt when it started.
+  /**
+   * Lists every job the node holds and keeps, for the books, each job the first time it is seen
+   * ended; counts a job listed twice in one listing, and one held past the retention (plus a pass).
+   */
+  void harvest() throws Exception {
     Map<String, Integer> listed = new HashMap<>();
-    Map<String, String> body = new HashMap<>();
+    lastListing = listed.keySet();
     String before = null;
+    java.time.Instant now = java.time.Instant.now();
     do {
       String page = send("GET", "/v1/jobs?limit=1000" + (before == null ? "" : "&before=" + before), null).body();
       for (String entry : page.split("\\}, \\{|\\},\\{")) {
         Matcher m = ID.matcher(entry);
-        if (m.find()) {
-          listed.merge(m.group(1), 1, Integer::sum);
-          body.put(m.group(1), entry);
+        if (!m.find()) {
+          continue;
+        }
+        String id = m.group(1);
+        if (listed.merge(id, 1, Integer::sum) == 2) {
+          listedTwice.incrementAndGet();
+        }
+        String st = first(STATE, entry);
+        if (!st.equals("queued") && !st.equals("running")) {
+          ended.putIfAbsent(id, entry);
+          String at = first(FINISHED_AT, entry);
+          if (!at.isEmpty()
+              && java.time.Instant.parse(at).plus(RETENTION_TIME).plusSeconds(90).isBefore(now)) {
+            keptPastRetention.incrementAndGet();
+          }
         }
       }
       Matcher nx = NEXT.matcher(page);
       before = nx.find() ? nx.group(1) : null;
     } while (before != null);
+  }
+
+  void report() throws Exception {
+    // Every accepted job seen ended exactly once (the node forgets jobs after the retention; the
+    // harness listed them after every cycle), with a receipt when it started.
+    harvest();
     int missing = 0;
-    int twice = 0;
     int unended = 0;
     int noReceipt = 0;
     Map<String, AtomicLong> outcomes = new LinkedHashMap<>();
     List<String> withReceipt = new ArrayList<>();
+    int twice = (int) listedTwice.get();
     for (String id : accepted.keySet()) {
-      Integer n = listed.get(id);
-      if (n == null) {
-        missing++;
+      String e = ended.get(id);
+      if (e == null) {
+        if (lastListing.contains(id)) {
+          unended++;
+          log("not ended: " + id + " " + accepted.get(id));
+        } else {
+          missing++;
+          log("never seen ended: " + id + " " + accepted.get(id));
+        }
         continue;
       }
-      if (n > 1) {
-        twice++;
-      }
-      String e = body.get(id);
       String st = first(STATE, e);
-      if (st.equals("queued") || st.equals("running")) {
-        unended++;
-      }
       boolean started = e.contains("\"startedAt\"");
       boolean receipt = "true".equals(first(RECEIPT, e));
       if (started && !receipt) {
         noReceipt++;
         log("no receipt: " + id + " " + accepted.get(id) + " " + st);
       }
-      if (receipt) {
-        withReceipt.add(id);
+      if (receipt && lastListing.contains(id)) {
+        withReceipt.add(id); // still held (not past the retention): its receipt can be fetched
       }
       String k = e.contains("\"outcome\"") ? first(KIND, e) : st + " before it started";
       outcomes.computeIfAbsent(accepted.get(id) + " -> " + k, x -> new AtomicLong()).incrementAndGet();
@@ -389,12 +428,51 @@ public final class Soak {
         System.out.printf("  %5.1f %6d %6d %5d%n", s[0] / 60.0, s[1] >> 20, s[2] >> 20, s[3]);
       }
     }
+    System.out.printf("retention %s: %d jobs held past it at a listing%n", RETENTION, keptPastRetention.get());
+    // Flat: once jobs are forgotten as fast as they come (retention + 10 min), the last 10 minutes'
+    // mean is compared with the 10 minutes after that point.
+    boolean flat = true;
+    double from = RETENTION_TIME.toMinutes() + 10;
+    if (minutes() >= from + 20) {
+      double[] a = window(from, from + 10);
+      double[] b = window(minutes() - 10, minutes());
+      double rssGrowth = (b[0] - a[0]) / a[0];
+      System.out.printf(
+          "steady state: minutes %.0f-%.0f rss %.1f MiB heap %.1f MiB threads %.1f; last 10 minutes rss %.1f MiB heap %.1f MiB"
+              + " threads %.1f; rss %+.1f%%%n",
+          from, from + 10, a[0], a[1], a[2], b[0], b[1], b[2], rssGrowth * 100);
+      flat = rssGrowth < 0.05 && b[2] <= a[2] + 3;
+      System.out.println(flat ? "rss and threads flat (under 5% and 3 threads)" : "NOT FLAT");
+    } else {
+      System.out.println("too short to judge flatness (needs " + (from + 20) + " minutes)");
+    }
     boolean ok = missing == 0 && twice == 0 && unended == 0 && noReceipt == 0 && verifyFailed == 0
-        && healthFailed.get() == 0 && healthSlow.get() == 0;
+        && healthFailed.get() == 0 && healthSlow.get() == 0 && keptPastRetention.get() == 0 && flat;
     System.out.println(ok ? "PASS" : "FAIL");
     if (!ok) {
       System.exit(1);
     }
+  }
+
+  /** Mean rss (MiB), heap used (MiB) and threads of the samples taken between two minutes. */
+  double[] window(double fromMinute, double toMinute) {
+    double[] sum = new double[3];
+    int n = 0;
+    synchronized (samples) {
+      for (long[] x : samples) {
+        double m = x[0] / 60.0;
+        if (m >= fromMinute && m < toMinute) {
+          sum[0] += x[1] / 1048576.0;
+          sum[1] += x[2] / 1048576.0;
+          sum[2] += x[3];
+          n++;
+        }
+      }
+    }
+    for (int i = 0; i < 3; i++) {
+      sum[i] = n == 0 ? Double.NaN : sum[i] / n;
+    }
+    return sum;
   }
 
   // ---- plumbing

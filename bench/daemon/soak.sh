@@ -7,11 +7,14 @@
 # load (4 clients, a mix of jobs of every outcome, some cancelled while running) and 90 s idle (past
 # the virtual-thread scheduler's 30 s keep-alive), with a SIGTERM restart every M minutes (default
 # 15) while jobs are in flight. Meanwhile /healthz is probed twice a second and the daemon's RSS,
-# heap and threads are sampled from /v1/node every 10 s. At the end every accepted job must be
-# listed exactly once, ended, and, if it started, have a receipt; 40 receipts are verified offline
-# with `plasm receipt verify --trust`. Prints the books, the probe latencies, the samples, and PASS
-# or FAIL (exit 1): any /healthz at or over 100 ms, any failed probe, any job missing, duplicated,
-# unended or without its receipt fails the run.
+# heap and threads are sampled from /v1/node every 10 s. The node runs with jobs.retention = 10m, so
+# that it reaches the steady state where jobs are forgotten as they come; the jobs are listed after
+# every cycle, and every accepted job must be seen ended, never listed twice, and, if it started,
+# have a receipt; 40 receipts are verified offline with `plasm receipt verify --trust`. Prints the
+# books, the probe latencies, the samples, and PASS or FAIL (exit 1): any /healthz at or over 100 ms,
+# any failed probe, any job missing, duplicated, unended or without its receipt, any job held past
+# the retention, or RSS growing 5% or more (threads by more than 3) from minutes 20-30 to the last
+# 10 fails the run.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
 minutes=60 restart=15 image=$root/jlink/target/image
@@ -20,7 +23,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift ;;
     --restart-minutes) restart=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "soak.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift

@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and prints durations such as {@code 30s}, {@code 500ms}, {@code 2m} or {@code 1h}. */
+/** Parses and prints durations such as {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h} or {@code 7d}. */
 public final class Durations {
   private static final Pattern DURATION =
-      Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
+      Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
 
   private Durations() {}
 
@@ -21,7 +21,7 @@ public final class Durations {
     Matcher m = DURATION.matcher(text.strip());
     if (!m.matches()) {
       throw new ConfigurationException(
-          field, field + ": '" + text + "' is not a duration; write e.g. 500ms, 30s, 5m or 1h");
+          field, field + ": '" + text + "' is not a duration; write e.g. 500ms, 30s, 5m, 1h or 7d");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
@@ -29,6 +29,7 @@ public final class Durations {
       case "ms" -> Duration.ofMillis(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
       default -> Duration.ofSeconds(n);
     };
   }

@@ -44,6 +44,7 @@ class UnitsTests {
     assertEquals(Duration.ofSeconds(30), Durations.parse("t", "30"));
     assertEquals(Duration.ofMinutes(2), Durations.parse("t", "2m"));
     assertEquals(Duration.ofHours(1), Durations.parse("t", "1H"));
+    assertEquals(Duration.ofDays(7), Durations.parse("t", "7d"));
     assertEquals(
         "--timeout",
         assertThrows(ConfigurationException.class, () -> Durations.parse("--timeout", "1 day"))

@@ -7,6 +7,7 @@ import dev.plasm.daemon.internal.exec.Intake;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.exec.Metrics;
 import dev.plasm.daemon.internal.exec.NodeReceipts;
+import dev.plasm.daemon.internal.exec.Retention;
 import dev.plasm.daemon.internal.http.ApiServer;
 import dev.plasm.daemon.internal.log.Log;
 import dev.plasm.daemon.internal.p2p.P2pNode;
@@ -58,6 +59,7 @@ public final class Daemon implements AutoCloseable {
   private volatile boolean closing;
   private volatile P2pNode p2p;
   private volatile RemoteNode remote;
+  private volatile Retention retention;
 
   private Daemon(
       Log log,
@@ -175,12 +177,14 @@ public final class Daemon implements AutoCloseable {
               + e.getMessage());
     }
     runner.start();
+    Retention retention = new Retention(store, config.jobs(), log, metrics).start();
     if (remote != null) {
       remote.resume();
     } else {
       interruptDispatched(store, log);
     }
     Daemon d = new Daemon(log, api, runner, store, bound, stateDir);
+    d.retention = retention;
     d.p2p = p2p;
     d.remote = remote;
     // Where clients on this machine find the daemon (plasm submit reads it with the token).
@@ -343,6 +347,9 @@ public final class Daemon implements AutoCloseable {
       // Clients will find nothing listening there.
     }
     runner.shutdown();
+    if (retention != null) {
+      retention.close();
+    }
     store.close();
     log.info("stopped");
     closed.countDown();

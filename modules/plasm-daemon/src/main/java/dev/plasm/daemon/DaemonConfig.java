@@ -84,9 +84,18 @@ public record DaemonConfig(
    *
    * @param concurrency jobs run at the same time (one worker process each)
    * @param queueCapacity accepted jobs waiting to run before submissions get 429
+   * @param retention how long an ended job (its record, output and receipt) is kept after it ended
+   * @param maxRetained most ended jobs kept; the oldest beyond it are forgotten first
    */
-  public record Jobs(int concurrency, int queueCapacity) {
-    public static final Jobs DEFAULTS = new Jobs(2, 64);
+  public record Jobs(int concurrency, int queueCapacity, Duration retention, int maxRetained) {
+    public static final Jobs DEFAULTS = new Jobs(2, 64, Duration.ofHours(24), 10_000);
+
+    public Jobs {
+      Objects.requireNonNull(retention, "retention");
+      if (retention.isNegative() || retention.isZero() || maxRetained < 1) {
+        throw new IllegalArgumentException("retention and maxRetained must be positive");
+      }
+    }
   }
 
   /**

@@ -51,6 +51,8 @@ class DaemonConfigTests {
         [jobs]
         concurrency = 3
         queue-capacity = 7
+        retention = "7d"
+        max-retained = 500
         [limits]
         memory = "64MiB"
         table-elements = 5000
@@ -72,6 +74,8 @@ class DaemonConfigTests {
     assertEquals(Path.of("/srv/plasm"), c.stateDir());
     assertEquals("::1", c.api().listenHost());
     assertEquals(9000, c.api().listenPort());
+    assertEquals(Duration.ofDays(7), c.jobs().retention());
+    assertEquals(500, c.jobs().maxRetained());
     assertEquals(2L << 20, c.api().maxJsonBody());
     assertEquals(Duration.ofSeconds(10), c.api().requestTimeout());
     assertEquals(Duration.ofMinutes(2), c.api().maxWait());
@@ -115,6 +119,9 @@ class DaemonConfigTests {
         "x|[jobs]\\nconcurrency = 0|jobs.concurrency",
         "x|[jobs]\\nconcurrency = \"2\"|jobs.concurrency",
         "x|[jobs]\\nqueue-capacity = 1.5|jobs.queue-capacity",
+        "x|[jobs]\\nretention = \"0s\"|jobs.retention",
+        "x|[jobs]\\nretention = 3|jobs.retention",
+        "x|[jobs]\\nmax-retained = 0|jobs.max-retained",
         "x|[limits]\\nmemory = \"12 parsecs\"|limits.memory",
         "x|[limits]\\nmemory = \"100000\"|limits.memory",
         "x|[limits]\\ntimeout = \"2d\"|limits.timeout",

@@ -192,6 +192,148 @@ class JobStoreTests {
     t.close();
   }
 
+  /** Ends {@code r} (queued) as finished at {@code at}, with some stdout and a receipt. */
+  static JobRecord finish(JobStore s, JobRecord r, Instant at) throws Exception {
+    JobRecord done =
+        r.running(at)
+            .ended(
+                JobState.FINISHED,
+                at,
+                new ExecutionOutcome.Completed(
+                    0, new Usage(Duration.ofNanos(5000), 1, OptionalLong.empty(), 5, 0)),
+                null,
+                true);
+    s.end(
+        done,
+        new JobStore.Parts(
+            ("out of " + r.id()).getBytes(StandardCharsets.UTF_8),
+            new byte[0],
+            "{}".getBytes(StandardCharsets.UTF_8),
+            false,
+            false));
+    return done;
+  }
+
+  static JobRecord queued(JobStore s, String key) {
+    JobRecord q = queued(s);
+    return JobRecord.queued(q.id(), q.createdAt(), q.plan(), null, key, q.requestSha256());
+  }
+
+  @Test
+  void endedJobsPastRetentionAreForgottenDurablyWithTheirFiles() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    Instant now = Instant.now();
+    JobRecord old = finish(s, s.create(queued(s, "old"), new byte[] {9}), now.minusSeconds(7200));
+    Files.write(s.spillFile(old.id(), JobStore.Part.STDERR), new byte[] {1});
+    JobRecord recent = finish(s, s.create(queued(s, "recent"), new byte[0]), now.minusSeconds(60));
+    JobRecord waiting = s.create(queued(s, "waiting"), new byte[0]);
+
+    JobStore.Expired e = s.expire(now, Duration.ofHours(1), 100);
+    assertEquals(1, e.jobs());
+    assertEquals(null, s.get(old.id()));
+    assertEquals(null, s.state(old.id()));
+    assertEquals(null, s.byIdempotencyKey("old"), "its idempotency key may be used again");
+    assertEquals(null, s.part(old.id(), JobStore.Part.STDOUT));
+    assertFalse(
+        Files.exists(s.spillFile(old.id(), JobStore.Part.STDERR)), "spilled output deleted");
+    assertEquals(recent, s.get(recent.id()));
+    assertEquals(JobState.QUEUED, s.state(waiting.id()), "a job not ended is never forgotten");
+    assertEquals(
+        List.of(waiting.id(), recent.id()),
+        s.list(10, null, null).stream().map(x -> x.record().id()).toList());
+    assertEquals(2, s.size());
+    s.close();
+
+    // The forget entry is in the journal: a restart does not bring the job back.
+    JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> {});
+    assertEquals(null, again.get(old.id()));
+    assertEquals(null, again.byIdempotencyKey("old"));
+    assertEquals(recent, again.get(recent.id()));
+    assertEquals(
+        "out of " + recent.id(),
+        new String(again.read(recent.id(), JobStore.Part.STDOUT), StandardCharsets.UTF_8));
+    again.close();
+  }
+
+  @Test
+  void beyondTheCountTheOldestEndedJobsGoFirst() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    Instant now = Instant.now();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      // Ended in an order other than their creation: the count keeps the latest to end.
+      ids.add(
+          finish(
+                  s,
+                  s.create(queued(s), new byte[0]),
+                  now.minusSeconds(10 * (i % 2 == 0 ? i : 100 - i)))
+              .id());
+    }
+    assertEquals(3, s.expire(now, Duration.ofDays(1), 3).jobs());
+    assertEquals(
+        List.of(ids.get(0), ids.get(2), ids.get(4)),
+        ids.stream().filter(id -> s.get(id) != null).toList());
+    assertEquals(0, s.expire(now, Duration.ofDays(1), 3).jobs(), "a second pass has nothing to do");
+    s.close();
+  }
+
+  @Test
+  void journalSegmentsNoJobNeedsAreDeletedAndTheRestReplayWhole() throws Exception {
+    // Small segments: a few jobs each.
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {}, 4096);
+    Instant now = Instant.now();
+    byte[] stdin = new byte[700];
+    JobRecord pinned = s.create(queued(s), stdin); // not ended: its stdin keeps segment 1
+    List<JobRecord> done = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      done.add(finish(s, s.create(queued(s), stdin), now.minusSeconds(3600)));
+    }
+    long before = segments();
+    assertTrue(before > 5, "segments: " + before);
+    JobStore.Expired e = s.expire(now, Duration.ofMinutes(1), 1000);
+    assertEquals(40, e.jobs());
+    assertEquals(
+        0,
+        e.bytesFreed(),
+        "segment 1 holds a job not ended, and every later one is needed after it");
+    assertEquals(before, segments());
+
+    finish(s, pinned, now.minusSeconds(3600));
+    JobRecord kept = finish(s, s.create(queued(s), new byte[] {7}), now);
+    e = s.expire(now, Duration.ofMinutes(1), 1000);
+    assertEquals(1, e.jobs());
+    assertTrue(e.bytesFreed() > 40 * 700, "freed " + e.bytesFreed());
+    assertTrue(segments() <= 2, "segments left: " + segments());
+    s.close();
+
+    JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> {}, 4096);
+    assertEquals(1, again.size());
+    assertEquals(kept, again.get(kept.id()));
+    assertArrayEquals(new byte[] {7}, again.read(kept.id(), JobStore.Part.STDIN));
+    assertEquals(null, again.get(done.get(0).id()));
+    again.close();
+  }
+
+  @Test
+  void filesLeftByACrashAfterAForgetAreRemovedOnOpen() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    Path orphan = s.spillFile(s.newId(), JobStore.Part.STDOUT);
+    Files.write(orphan, new byte[] {1});
+    Path orphanDir = Files.createDirectories(state.resolve("jobs").resolve(s.newId()));
+    Files.write(orphanDir.resolve(JobStore.STDIN), new byte[] {1});
+    s.close();
+    JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> {});
+    assertFalse(Files.exists(orphan));
+    assertFalse(Files.exists(orphanDir));
+    again.close();
+  }
+
+  private long segments() throws Exception {
+    try (Stream<Path> files = Files.list(state.resolve("journal"))) {
+      return files.count();
+    }
+  }
+
   @Test
   void listingIsNewestFirstAndPaged() throws Exception {
     JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});

@@ -46,7 +46,7 @@ public final class ConfigReader {
         List.of("listen", "max-json-body", "request-timeout", "max-wait", "max-connections"));
     TABLES.put("daemon", List.of("heap"));
     TABLES.put("log", List.of("format"));
-    TABLES.put("jobs", List.of("concurrency", "queue-capacity"));
+    TABLES.put("jobs", List.of("concurrency", "queue-capacity", "retention", "max-retained"));
     TABLES.put("limits", Arrays.stream(Limit.values()).map(Limit::configKey).toList());
     TABLES.put(
         "workers",
@@ -212,7 +212,15 @@ public final class ConfigReader {
     DaemonConfig.Jobs jobsConfig =
         new DaemonConfig.Jobs(
             (int) r.integer(jobs, "jobs.", "concurrency", d.jobs().concurrency(), 1, 256),
-            (int) r.integer(jobs, "jobs.", "queue-capacity", d.jobs().queueCapacity(), 1, 100_000));
+            (int) r.integer(jobs, "jobs.", "queue-capacity", d.jobs().queueCapacity(), 1, 100_000),
+            r.duration(
+                jobs,
+                "jobs.",
+                "retention",
+                d.jobs().retention(),
+                Duration.ofSeconds(1),
+                Duration.ofDays(3650)),
+            (int) r.integer(jobs, "jobs.", "max-retained", d.jobs().maxRetained(), 1, 10_000_000));
 
     ResourceLimits limits = limits(r, r.table(root, "limits"), d.limits());
 

@@ -48,6 +48,21 @@ public final class Metrics {
     this.journalEntries = entries;
   }
 
+  private final AtomicLong jobsForgotten = new AtomicLong();
+  private final AtomicLong journalBytesFreed = new AtomicLong();
+  private IntSupplier jobsHeld = () -> 0;
+
+  /** Jobs the store holds (ended ones within retention, and those not ended). */
+  public void held(IntSupplier jobs) {
+    this.jobsHeld = jobs;
+  }
+
+  /** A retention pass forgot {@code jobs} and freed {@code bytes} of journal. */
+  public void forgotten(int jobs, long bytes) {
+    jobsForgotten.addAndGet(jobs);
+    journalBytesFreed.addAndGet(bytes);
+  }
+
   /** The HTTP server's connection counts. */
   public void http(IntSupplier open, LongSupplier refused, LongSupplier timedOut) {
     this.httpOpen = open;
@@ -192,6 +207,24 @@ public final class Metrics {
         "counter",
         "Entries written to the job journal.",
         journalEntries.getAsLong());
+    metric(
+        b,
+        "plasm_jobs_held",
+        "gauge",
+        "Jobs this node holds: those not ended, and ended ones within jobs.retention and jobs.max-retained.",
+        jobsHeld.getAsInt());
+    metric(
+        b,
+        "plasm_jobs_forgotten_total",
+        "counter",
+        "Ended jobs forgotten by retention (record, output and receipt deleted).",
+        jobsForgotten.get());
+    metric(
+        b,
+        "plasm_journal_bytes_freed_total",
+        "counter",
+        "Bytes of job journal deleted once no job held needed them.",
+        journalBytesFreed.get());
     b.append(
         "# HELP plasm_job_duration_seconds Time from a job's start to its end (worker start-up included when no warm worker was ready).\n");
     b.append("# TYPE plasm_job_duration_seconds histogram\n");

@@ -40,9 +40,11 @@ import java.util.regex.Pattern;
  * keep a {@code jobs/ID} directory, where the code that talks to those nodes reads their stdin and
  * writes their output and receipt.
  *
- * <p>Memory stays bounded by the jobs in flight, not by the jobs ever run: queued and running jobs
- * are held whole, ended ones without their arguments and environment (read back from the journal
- * when someone asks for one job), with the positions of their parts.
+ * <p>Memory stays bounded by the jobs in flight and those kept after they ended, not by the jobs ever
+ * run: queued and running jobs are held whole, ended ones without their arguments and environment
+ * (read back from the journal when someone asks for one job), with the positions of their parts.
+ * {@link #expire} forgets ended jobs past the node's retention (a forget entry in the journal) and
+ * deletes the journal segments that no job still held needs, so disk is bounded the same way.
  *
  * <p>{@link #open} recovers after a crash or restart: a job that was queued is marked interrupted (it
  * never ran); a running job of the old layout whose worker had written its {@code result.json} is
@@ -79,6 +81,12 @@ public final class JobStore {
 
   /** Entry kinds in the journal (the first byte of an entry's meta part). */
   private static final byte JOB = 1;
+
+  /** Jobs forgotten by retention: their ids, newline-separated, after the kind byte. */
+  private static final byte FORGET = 2;
+
+  /** Most ids in one forget entry (a pass that forgets more writes several). */
+  private static final int FORGET_BATCH = 4096;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -144,10 +152,18 @@ public final class JobStore {
   public static JobStore open(
       Path stateDir, Recovery recovery, BiConsumer<JobRecord, String> recovered)
       throws IOException {
+    return open(stateDir, recovery, recovered, Journal.SEGMENT_BYTES);
+  }
+
+  /** As {@link #open(Path, Recovery, BiConsumer)}, with journal segments of {@code segmentBytes}. */
+  public static JobStore open(
+      Path stateDir, Recovery recovery, BiConsumer<JobRecord, String> recovered, long segmentBytes)
+      throws IOException {
     JobStore s =
         new JobStore(stateDir.resolve("jobs"), AtomicFiles.privateDir(stateDir.resolve("outputs")));
     s.readJobDirectories();
-    s.journal = Journal.open(stateDir.resolve("journal"), s::replay);
+    s.journal = Journal.open(stateDir.resolve("journal"), s::replay, segmentBytes);
+    s.removeOrphans();
     for (Slot slot : List.copyOf(s.jobs.values())) {
       JobRecord r = slot.entry().record();
       if (r.terminal()) {
@@ -206,6 +222,13 @@ public final class JobStore {
   /** Applies one journal entry on open: the job's latest record, and where its parts are. */
   private void replay(Journal.Entry e) {
     byte[] meta = e.meta();
+    if (meta.length >= 1 && meta[0] == FORGET) {
+      String ids = new String(meta, 1, meta.length - 1, java.nio.charset.StandardCharsets.US_ASCII);
+      for (String id : ids.split("\n")) {
+        unindex(id);
+      }
+      return;
+    }
     if (meta.length < 3 || meta[0] != JOB) {
       throw new IllegalStateException(
           "an unknown entry in the job journal at " + Journal.offsetOf(e.position()));
@@ -593,6 +616,137 @@ public final class JobStore {
         .filter(e -> !e.record().terminal())
         .map(Entry::record)
         .toList();
+  }
+
+  /** What one pass of {@link #expire} did. */
+  public record Expired(int jobs, long bytesFreed) {}
+
+  /**
+   * Forgets ended jobs that ended more than {@code retention} before {@code now}, and the oldest
+   * ended ones beyond {@code maxRetained}: their records, parts and files go, durably (a forget entry
+   * in the journal, so that a restart does not bring them back), and so do the journal's segments
+   * that no job still held needs. Jobs not ended are never forgotten.
+   */
+  public synchronized Expired expire(Instant now, java.time.Duration retention, int maxRetained)
+      throws IOException {
+    record Ended(String id, Instant at) {}
+    List<Ended> ended = new ArrayList<>();
+    for (Slot s : jobs.values()) {
+      JobRecord r = s.entry().record();
+      if (r.terminal()) {
+        ended.add(new Ended(r.id(), r.finishedAt() != null ? r.finishedAt() : r.createdAt()));
+      }
+    }
+    ended.sort(Comparator.comparing(Ended::at).thenComparing(Ended::id));
+    Instant cutoff = now.minus(retention);
+    int over = Math.max(0, ended.size() - maxRetained);
+    List<String> doomed = new ArrayList<>();
+    for (int i = 0; i < ended.size(); i++) {
+      if (i < over || ended.get(i).at().isBefore(cutoff)) {
+        doomed.add(ended.get(i).id());
+      } else {
+        break; // sorted by end: the rest are younger and within the count
+      }
+    }
+    for (int i = 0; i < doomed.size(); i += FORGET_BATCH) {
+      List<String> batch = doomed.subList(i, Math.min(doomed.size(), i + FORGET_BATCH));
+      byte[] ids = String.join("\n", batch).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] meta = new byte[1 + ids.length];
+      meta[0] = FORGET;
+      System.arraycopy(ids, 0, meta, 1, ids.length);
+      journal.appendAndWait(meta);
+      for (String id : batch) {
+        Slot s = unindex(id);
+        deleteFiles(id, s);
+      }
+    }
+    return new Expired(doomed.size(), journal.dropSegmentsBefore(firstSegmentInUse()));
+  }
+
+  /** Drops a job from memory; returns what was held for it, or null. */
+  private Slot unindex(String id) {
+    Slot s = jobs.remove(id);
+    if (s != null) {
+      JobRecord r = s.entry().record();
+      if (r.idempotencyKey() != null) {
+        byIdempotencyKey.remove(r.idempotencyKey(), id);
+      }
+      if (r.requester() != null) {
+        byRequester.remove(r.requester().peerId() + "/" + r.requester().jobId(), id);
+      }
+    }
+    return s;
+  }
+
+  /** Deletes a forgotten job's spilled outputs and its directory, if it had them. */
+  private void deleteFiles(String id, Slot s) throws IOException {
+    Files.deleteIfExists(spillFile(id, Part.STDOUT));
+    Files.deleteIfExists(spillFile(id, Part.STDERR));
+    if (s != null && s.dir()) {
+      deleteTree(dir(id));
+    }
+  }
+
+  private static void deleteTree(Path d) throws IOException {
+    if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.deleteIfExists(d);
+      return;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+      for (Path p : ds) {
+        deleteTree(p);
+      }
+    }
+    Files.deleteIfExists(d);
+  }
+
+  /** The lowest journal segment that a job held still has its record or a part in. */
+  private long firstSegmentInUse() {
+    long first = journal.currentSegment();
+    for (Slot s : jobs.values()) {
+      if (s.recordAt() >= 0) {
+        first = Math.min(first, Journal.segmentOf(s.recordAt()));
+      }
+      for (long at : s.partAt()) {
+        if (at >= 0) {
+          first = Math.min(first, Journal.segmentOf(at));
+        }
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Removes what a crash between a forget entry and the deletion of its files left behind: spilled
+   * outputs and job directories of jobs this store does not hold. Only while nothing is submitted
+   * (on open): a submission's directory exists briefly before its record.
+   */
+  private void removeOrphans() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(outputsDir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        int dot = name.indexOf('.');
+        String id = dot < 0 ? name : name.substring(0, dot);
+        if (ID.matcher(id).matches() && !jobs.containsKey(id)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+    if (Files.isDirectory(jobsDir)) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(jobsDir)) {
+        for (Path p : ds) {
+          String id = p.getFileName().toString();
+          if (ID.matcher(id).matches() && !jobs.containsKey(id)) {
+            deleteTree(p);
+          }
+        }
+      }
+    }
+  }
+
+  /** Jobs held (in memory, each with its record), ended or not. */
+  public int size() {
+    return jobs.size();
   }
 
   /** The journal's forced writes and entries, for {@code /metrics}. */

@@ -92,7 +92,7 @@ public final class Journal implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong written =
       new java.util.concurrent.atomic.AtomicLong();
-  private long segment;
+  private volatile long segment;
   private FileChannel channel;
   private long size;
   private volatile IOException failed;
@@ -499,6 +499,45 @@ public final class Journal implements AutoCloseable {
   /** Entries written since the journal was opened. */
   public long entries() {
     return written.get();
+  }
+
+  /** The segment appends go to now; every segment numbered below it is sealed (never written again). */
+  public long currentSegment() {
+    return segment;
+  }
+
+  /**
+   * Deletes the sealed segments numbered below {@code first} (never the one being written), once
+   * nothing the caller still needs is in them. Whoever replays the journal later sees only the entries
+   * from {@code first} on, so the caller must have nothing there that a later entry depends on.
+   *
+   * @return the bytes freed
+   */
+  public long dropSegmentsBefore(long first) throws IOException {
+    long below = Math.min(first, segment);
+    long freed = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        Matcher m = SEGMENT.matcher(p.getFileName().toString());
+        if (!m.matches()) {
+          continue;
+        }
+        long n = Long.parseLong(m.group(1));
+        if (n >= below) {
+          continue;
+        }
+        FileChannel r = readers.remove(n);
+        if (r != null) {
+          r.close(); // a read already under way on it fails; its job was forgotten
+        }
+        freed += Files.size(p);
+        Files.delete(p);
+      }
+    }
+    if (freed > 0) {
+      AtomicFiles.syncDir(dir);
+    }
+    return freed;
   }
 
   /** Where the blob at {@code position} of {@code length} bytes is. */
