@@ -144,9 +144,15 @@ public final class RemoteBench {
 
     List<Long> local = new ArrayList<>();
     List<Long> remote = new ArrayList<>();
+    List<Timed> localRuns = new ArrayList<>();
+    List<Timed> remoteRuns = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
-      local.add(job(a, sha, "local"));
-      remote.add(job(a, sha, "remote"));
+      Timed l = timed(a, sha, "local");
+      Timed r = timed(a, sha, "remote");
+      local.add(l.nanos());
+      remote.add(r.nanos());
+      localRuns.add(l);
+      remoteRuns.add(r);
     }
     Collections.sort(local);
     Collections.sort(remote);
@@ -155,6 +161,8 @@ public final class RemoteBench {
     System.out.printf("  remote  p50 %6.2f  p90 %6.2f  p99 %6.2f%n", ms(remote, 0.5), ms(remote, 0.9), ms(remote, 0.99));
     System.out.printf("  added   p50 %6.2f ms (target under 10), ratio %.2fx%n", ms(remote, 0.5) - ms(local, 0.5),
         ms(remote, 0.5) / ms(local, 0.5));
+
+    stages(a, localRuns, remoteRuns);
 
     for (String placement : List.of("local", "remote")) {
       AtomicLong done = new AtomicLong();
@@ -217,19 +225,104 @@ public final class RemoteBench {
     } while (v != 0);
   }
 
+  /** One job as the client saw it: its id, when it was sent and answered (wall clock), and how long. */
+  record Timed(String id, java.time.Instant sent, java.time.Instant answered, long nanos) {}
+
+  static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f]{12}-[0-9a-f]{16})\"");
+
+  Timed timed(Node a, String sha, String placement) throws Exception {
+    java.time.Instant sent = java.time.Instant.now();
+    long t0 = System.nanoTime();
+    String body = submit(a, sha, placement);
+    long ns = System.nanoTime() - t0;
+    java.time.Instant answered = java.time.Instant.now();
+    Matcher m = ID.matcher(body);
+    m.find();
+    return new Timed(m.group(1), sent, answered, ns);
+  }
+
+  static java.time.Instant at(String json, String field) {
+    Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+    return m.find() ? java.time.Instant.parse(m.group(1)) : null;
+  }
+
+  /**
+   * Where a job's time goes, from the timestamps the nodes record (same machine, same clock): the
+   * median of each stage over the measured jobs, local and remote.
+   */
+  void stages(Node a, List<Timed> localRuns, List<Timed> remoteRuns) throws Exception {
+    Map<String, Node> byPeer = new HashMap<>();
+    for (Node n : nodes) {
+      byPeer.put(n.peerId(), n);
+    }
+    String[] localNames = {"client -> A accepted", "A accepted -> A started (durable queued, queue)",
+        "A started -> A finished (run in A's worker)", "A finished -> client answered"};
+    List<List<Long>> ls = new ArrayList<>();
+    for (int i = 0; i < localNames.length; i++) {
+      ls.add(new ArrayList<>());
+    }
+    for (Timed t : localRuns) {
+      String j = get(a.base(), a.token(), "/v1/jobs/" + t.id());
+      java.time.Instant[] p = {t.sent(), at(j, "createdAt"), at(j, "startedAt"), at(j, "finishedAt"), t.answered()};
+      for (int i = 0; i < localNames.length; i++) {
+        ls.get(i).add(Duration.between(p[i], p[i + 1]).toNanos());
+      }
+    }
+    String[] remoteNames = {"client -> A accepted", "A accepted -> attempt recorded (durable queued, choice)",
+        "attempt -> B accepted (durable attempt, stream, request)", "B accepted -> B started (durable queued, queue)",
+        "B started -> B finished (run in B's worker)", "B finished -> A has the result (B's end, answer, A's checks)",
+        "A has the result -> A finished (A's end, durable)", "A finished -> client answered"};
+    List<List<Long>> rs = new ArrayList<>();
+    for (int i = 0; i < remoteNames.length; i++) {
+      rs.add(new ArrayList<>());
+    }
+    for (Timed t : remoteRuns) {
+      String j = get(a.base(), a.token(), "/v1/jobs/" + t.id());
+      int att = j.indexOf("\"attempts\"");
+      String attempt = j.substring(att);
+      Matcher peer = Pattern.compile("\"peerId\"\\s*:\\s*\"([^\"]+)\"").matcher(attempt);
+      peer.find();
+      Matcher ej = Pattern.compile("\"executorJobId\"\\s*:\\s*\"([^\"]+)\"").matcher(attempt);
+      ej.find();
+      Node b = byPeer.get(peer.group(1));
+      String bj = get(b.base(), b.token(), "/v1/jobs/" + ej.group(1));
+      java.time.Instant[] p = {t.sent(), at(j, "createdAt"), at(attempt, "startedAt"), at(bj, "createdAt"),
+          at(bj, "startedAt"), at(bj, "finishedAt"), at(attempt, "endedAt"), at(j, "finishedAt"), t.answered()};
+      for (int i = 0; i < remoteNames.length; i++) {
+        rs.get(i).add(Duration.between(p[i], p[i + 1]).toNanos());
+      }
+    }
+    System.out.println("stages (median ms over the measured jobs, from the nodes' own timestamps):");
+    System.out.println("  local:");
+    for (int i = 0; i < localNames.length; i++) {
+      Collections.sort(ls.get(i));
+      System.out.printf("    %-62s %6.2f%n", localNames[i], ms(ls.get(i), 0.5));
+    }
+    System.out.println("  remote:");
+    for (int i = 0; i < remoteNames.length; i++) {
+      Collections.sort(rs.get(i));
+      System.out.printf("    %-62s %6.2f%n", remoteNames[i], ms(rs.get(i), 0.5));
+    }
+  }
+
   /** Runs one job on A with this placement and returns its submit-to-result time in ns. */
   long job(Node a, String sha, String placement) throws Exception {
     long t0 = System.nanoTime();
+    submit(a, sha, placement);
+    return System.nanoTime() - t0;
+  }
+
+  /** Submits one job to A with {@code ?wait} and returns the completed job's JSON. */
+  String submit(Node a, String sha, String placement) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(a.base() + "/v1/jobs?wait=60s"))
         .header("Authorization", "Bearer " + a.token()).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"module\": \"" + sha + "\", \"args\": [\"bench\"], \"placement\": \""
             + placement + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
-    long ns = System.nanoTime() - t0;
     Matcher k = KIND.matcher(r.body());
     if (r.statusCode() != 202 || !k.find() || !k.group(1).equals("completed")) {
       throw new IllegalStateException(placement + ": " + r.statusCode() + " " + r.body());
     }
-    return ns;
+    return r.body();
   }
 
   String upload(Node n, byte[] module) throws Exception {

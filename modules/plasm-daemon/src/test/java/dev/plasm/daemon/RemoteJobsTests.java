@@ -10,6 +10,7 @@ import dev.plasm.fixtures.Fixtures;
 import dev.plasm.host.ReceiptSchemes;
 import dev.plasm.host.ReceiptVerifier;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -102,6 +103,8 @@ class RemoteJobsTests {
             a.getBytes("/v1/jobs/" + j.get("id").asString() + "/stdout").body(),
             StandardCharsets.UTF_8));
     assertReceiptFrom(a, j.get("id").asString(), ranOn);
+    // Its output and receipt are in A's journal like any job's: no directory or file per job.
+    assertFalse(Files.exists(a.state.resolve("jobs").resolve(j.get("id").asString())));
     assertEquals(
         "ok",
         j.get("attempts").get(j.get("attempts").size() - 1).get("result").asString(),

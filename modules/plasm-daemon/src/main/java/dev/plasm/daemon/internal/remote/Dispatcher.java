@@ -8,7 +8,6 @@ import dev.plasm.api.Usage;
 import dev.plasm.daemon.DaemonConfig;
 import dev.plasm.daemon.internal.exec.JobRunner;
 import dev.plasm.daemon.internal.log.Log;
-import dev.plasm.daemon.internal.store.AtomicFiles;
 import dev.plasm.daemon.internal.store.JobRecord;
 import dev.plasm.daemon.internal.store.JobStore;
 import dev.plasm.daemon.internal.store.Json;
@@ -32,7 +31,6 @@ import dev.plasm.transport.spi.TransportException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ProtocolException;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -996,13 +994,6 @@ final class Dispatcher {
         return;
       }
     }
-    Path dir = store.dir(r.id());
-    AtomicFiles.write(dir.resolve(JobStore.STDOUT), chosen.stdout(), false);
-    AtomicFiles.write(dir.resolve(JobStore.STDERR), chosen.stderr(), false);
-    AtomicFiles.write(
-        dir.resolve(JobStore.RECEIPT),
-        chosen.receipt(),
-        false); // the record's write below forces the directory
     // The record states what ran, as a job of this node does: the engine (and version) and the
     // limits the executor's receipt states (check() compared them with its answer).
     JobPlan ran = r.plan().ranWith(chosen.engine(), chosen.limits());
@@ -1023,7 +1014,10 @@ final class Dispatcher {
                 chosen.outcome(),
                 reason,
                 true);
-    store.update(ended);
+    // The output and receipt travel in the job's end entry: one forced write.
+    store.end(
+        ended,
+        new JobStore.Parts(chosen.stdout(), chosen.stderr(), chosen.receipt(), false, false));
     log.info(
         "job ended",
         "job",

@@ -52,16 +52,23 @@ final class Frames {
     }
   }
 
+  /**
+   * Writes one frame with one call: a peer stream turns every write into a muxer frame of its own
+   * (and the reader on the other side into a wake-up), so the length, type and payload go together.
+   */
   static void write(OutputStream out, int type, byte[] payload, int off, int len)
       throws IOException {
+    byte[] frame = new byte[len + 6];
+    int at = 0;
     long n = (long) len + 1;
     while (n >= 0x80) {
-      out.write((int) (n & 0x7f) | 0x80);
+      frame[at++] = (byte) ((n & 0x7f) | 0x80);
       n >>>= 7;
     }
-    out.write((int) n);
-    out.write(type);
-    out.write(payload, off, len);
+    frame[at++] = (byte) n;
+    frame[at++] = (byte) type;
+    System.arraycopy(payload, off, frame, at, len);
+    out.write(frame, 0, at + len);
   }
 
   static void control(OutputStream out, ObjectNode message) throws IOException {

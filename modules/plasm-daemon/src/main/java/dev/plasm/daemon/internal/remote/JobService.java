@@ -17,6 +17,7 @@ import dev.plasm.job.ManifestException;
 import dev.plasm.transport.spi.PeerAddresses;
 import dev.plasm.transport.spi.PeerStream;
 import dev.plasm.transport.spi.Transport;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -446,10 +447,14 @@ final class JobService {
     if (receipt.length > 0) {
       h.set("receipt", Json.MAPPER.readTree(receipt));
     }
-    Frames.control(out, h);
-    Frames.data(out, Frames.STDOUT, stdout);
-    Frames.data(out, Frames.STDERR, stderr);
-    Frames.control(out, Json.MAPPER.createObjectNode().put("type", "end"));
+    // The whole result in one write: one muxer frame when it fits, not one per part.
+    ByteArrayOutputStream all = new ByteArrayOutputStream(stdout.length + stderr.length + 4096);
+    Frames.control(all, h);
+    Frames.data(all, Frames.STDOUT, stdout);
+    Frames.data(all, Frames.STDERR, stderr);
+    Frames.control(all, Json.MAPPER.createObjectNode().put("type", "end"));
+    all.writeTo(out);
+    out.flush();
   }
 
   /** Sends a refusal: {@code {"type": "refused", code, field?, message, retryAfterMillis?}}. */

@@ -19,7 +19,6 @@ import dev.plasm.job.Verify;
 import dev.plasm.transport.spi.Transport;
 import dev.plasm.transport.spi.TransportException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -247,8 +246,7 @@ public final class RemoteNode implements AutoCloseable {
   JobManifest manifestOf(JobRecord r) {
     byte[] stdin;
     try {
-      Path p = store.dir(r.id()).resolve(JobStore.STDIN);
-      stdin = Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0];
+      stdin = store.read(r.id(), JobStore.Part.STDIN);
     } catch (IOException e) {
       stdin = new byte[0];
     }

@@ -36,9 +36,9 @@ import java.util.regex.Pattern;
  *
  * <p>State directories written before the journal ({@code jobs/ID/job.json} with the parts as files
  * beside it) are read as they are: those jobs keep their files, and any change to them (recovery)
- * is appended to the journal, which wins over their {@code job.json}. Jobs sent to other nodes also
- * keep a {@code jobs/ID} directory, where the code that talks to those nodes reads their stdin and
- * writes their output and receipt.
+ * is appended to the journal, which wins over their {@code job.json}. Jobs sent to other nodes are
+ * journaled like any other (their stdin with the queued entry, the chosen executor's output and
+ * receipt with the end); those sent by an older daemon keep the {@code jobs/ID} directory it made.
  *
  * <p>Memory stays bounded by the jobs in flight and those kept after they ended, not by the jobs ever
  * run: queued and running jobs are held whole, ended ones without their arguments and environment
@@ -55,7 +55,7 @@ public final class JobStore {
   /** Job ids: 12 hex digits of milliseconds since the epoch, a dash, 16 random hex digits. */
   public static final Pattern ID = Pattern.compile("[0-9a-f]{12}-[0-9a-f]{16}");
 
-  /** File names in a job's directory (the layout before the journal, and jobs sent to other nodes). */
+  /** File names in a job's directory (the layouts before the journal). */
   public static final String RECORD = "job.json";
 
   public static final String STDIN = "stdin";
@@ -264,21 +264,20 @@ public final class JobStore {
     return new Decoded(r, parts, spilled);
   }
 
-  private static Slot merge(Slot old, JobRecord r, Journal.Entry e, Decoded d) {
-    Slot base = old != null ? old : Slot.of(null, r.dispatch() != null);
+  private Slot merge(Slot old, JobRecord r, Journal.Entry e, Decoded d) {
+    // A job sent to other nodes by a daemon before 0.1 kept its parts in a directory; now they are
+    // in the journal like any job's.
+    Slot base =
+        old != null
+            ? old
+            : Slot.of(null, r.dispatch() != null && Files.isDirectory(jobsDir.resolve(r.id())));
     long[] at = base.partAt().clone();
     int[] len = base.partLength().clone();
     for (int i = 0; i < d.blobs().length; i++) {
       at[d.blobs()[i].ordinal()] = e.blobPositions()[i];
       len[d.blobs()[i].ordinal()] = e.blobLengths()[i];
     }
-    return new Slot(
-        entry(r),
-        e.position(),
-        at,
-        len,
-        base.spilled() | d.spilled(),
-        base.dir() || r.dispatch() != null);
+    return new Slot(entry(r), e.position(), at, len, base.spilled() | d.spilled(), base.dir());
   }
 
   /** A new, unique, time-ordered job id. */
@@ -288,7 +287,7 @@ public final class JobStore {
     return String.format("%012x", System.currentTimeMillis()) + "-" + HexFormat.of().formatHex(r);
   }
 
-  /** The job's directory of files (jobs sent to other nodes, and jobs of the layout before the journal). */
+  /** The job's directory of files (the layouts before the journal). */
   public Path dir(String id) {
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException("not a job id: " + id);
@@ -304,18 +303,9 @@ public final class JobStore {
     return outputsDir.resolve(id + "." + p.fileName);
   }
 
-  /**
-   * Records a new job with its stdin, durably; the job exists once this returns. A job sent to other
-   * nodes also gets its directory, with the stdin as a file there.
-   */
+  /** Records a new job with its stdin, durably; the job exists once this returns. */
   public JobRecord create(JobRecord r, byte[] stdin) throws IOException {
-    if (r.dispatch() != null) {
-      Path d = AtomicFiles.newPrivateDir(AtomicFiles.privateDir(jobsDir).resolve(r.id()));
-      if (stdin.length > 0) {
-        AtomicFiles.write(d.resolve(STDIN), stdin);
-      }
-      append(r);
-    } else if (stdin.length > 0) {
+    if (stdin.length > 0) {
       Journal.Entry e = journal.appendAndWait(encode(r, List.of(Part.STDIN), 0), stdin);
       index(r, old -> merge(old, r, e, new Decoded(r, new Part[] {Part.STDIN}, 0)));
     } else {
