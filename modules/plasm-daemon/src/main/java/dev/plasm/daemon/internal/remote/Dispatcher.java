@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import tools.jackson.databind.JsonNode;
@@ -554,14 +555,22 @@ final class Dispatcher {
             : new JobRecord.Attempt(peer, Instant.now(), null, "running", null, null);
     Result res;
     try { // the attempt was counted as out to the peer when it was taken
+      // The stream is opened (and its protocol negotiated) while the attempt's record is forced to
+      // disk; nothing is sent on it before that record is durable.
+      CompletableFuture<PeerStream> stream = open(peer);
       if (resumed == null) {
-        update(
-            current,
-            x ->
-                (x.state() == JobState.QUEUED ? x.running(a.startedAt()) : x)
-                    .withDispatch(x.dispatch().withAttempt(a)));
+        try {
+          update(
+              current,
+              x ->
+                  (x.state() == JobState.QUEUED ? x.running(a.startedAt()) : x)
+                      .withDispatch(x.dispatch().withAttempt(a)));
+        } catch (IOException | RuntimeException e) {
+          stream.thenAccept(PeerStream::reset);
+          throw e;
+        }
       }
-      res = exchange(current, m, peer, nonce, a);
+      res = exchange(current, m, peer, nonce, a, stream);
     } finally {
       outTo.back(peer, sentAt);
     }
@@ -651,15 +660,43 @@ final class Dispatcher {
     }
   }
 
+  /** Opens a job stream to {@code peer} on a virtual thread. */
+  private CompletableFuture<PeerStream> open(String peer) {
+    CompletableFuture<PeerStream> f = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("plasm-dispatch-open")
+        .start(
+            () -> {
+              try {
+                f.complete(transport.openStream(peer, JobService.PROTOCOL));
+              } catch (Throwable t) {
+                f.completeExceptionally(t);
+              }
+            });
+    return f;
+  }
+
   private Result exchange(
-      JobRecord[] current, JobManifest m, String peer, String nonce, JobRecord.Attempt a)
+      JobRecord[] current,
+      JobManifest m,
+      String peer,
+      String nonce,
+      JobRecord.Attempt a,
+      CompletableFuture<PeerStream> opening)
       throws IOException, InterruptedException {
     JobRecord r = current[0];
     PeerStream s;
     try {
-      s = transport.openStream(peer, JobService.PROTOCOL);
-    } catch (TransportException e) {
-      return new Result.Lost("could not reach the executor: " + e.getMessage(), false);
+      s = opening.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof TransportException t) {
+        return new Result.Lost("could not reach the executor: " + t.getMessage(), false);
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
     }
     Active act = active.get(r.id());
     if (act != null) {
