@@ -5,7 +5,8 @@
 #
 # Starts five image daemons on 127.0.0.1 with p2p on: A sends jobs, B-E run other peers' jobs.
 # Measures, with hello: the latency a remote job adds over a local one (N of each, default 200,
-# interleaved, submitted to A with ?wait); jobs per second with 16 clients on A, local and remote
+# interleaved, submitted to A with ?wait), split into stages from the nodes' own timestamps (the
+# median of each); jobs per second with 16 clients on A, local and remote
 # (S seconds each, default 20); and the transfer of a 10 MiB module from A to B by hash (a first run
 # that fetches it against a second that has it). The daemons are stopped at the end and their state
 # removed (--keep leaves it, with each daemon's log, and prints where).
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
     --seconds) secs=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
     --keep) keep=(--keep yes) ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "remote.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
