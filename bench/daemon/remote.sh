@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --seconds) secs=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
     --keep) keep=(--keep yes) ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "remote.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
