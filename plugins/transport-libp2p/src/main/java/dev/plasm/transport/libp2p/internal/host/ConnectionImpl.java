@@ -143,6 +143,11 @@ abstract class ConnectionImpl implements Connection {
     StreamHandler handler = host.handler(protocol);
     StreamImpl stream = new StreamImpl(ms, protocol, this);
     if (handler == null) {
+      LOG.log(
+          Level.DEBUG,
+          "{0}: the handler for {1} was removed; resetting the stream",
+          this,
+          protocol);
       stream.reset();
       return;
     }
@@ -175,6 +180,14 @@ abstract class ConnectionImpl implements Connection {
       Connection other =
           lostToAnother() || !isOpen() ? host.awaitOtherConnection(remotePeer, this) : null;
       if (other == null) {
+        LOG.log(
+            Level.DEBUG,
+            "{0}: a new stream failed and no other connection took it (peer went away: {1}, open:"
+                + " {2}): {3}",
+            this,
+            lostToAnother(),
+            isOpen(),
+            e.toString());
         throw e;
       }
       return other.newStream(protocols);

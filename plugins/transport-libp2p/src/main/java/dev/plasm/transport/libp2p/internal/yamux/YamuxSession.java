@@ -491,12 +491,20 @@ public final class YamuxSession implements Closeable {
   }
 
   private YamuxStream acceptInbound(int id, long delta) {
+    if (closing.get()) {
+      // No RST: the session's end answers for the stream. An RST queued here could reach the peer
+      // before the GoAway that shutdown() is about to queue, and the peer would take a stream
+      // crossing our close for one refused on a live connection ("stream reset by peer") instead
+      // of finding the session closed and using another connection.
+      LOG.log(Level.DEBUG, "{0}: ignoring stream {1}: the session is closing", label, id);
+      return null;
+    }
     stateLock.lock();
     boolean refuse;
     boolean flood = false;
     String why = null;
     try {
-      refuse = goAwaySent || closing.get() || inboundOpen >= config.maxInboundStreams();
+      refuse = goAwaySent || inboundOpen >= config.maxInboundStreams();
       if (refuse) {
         why =
             goAwaySent

@@ -345,6 +345,76 @@ class YamuxTests {
     assertEquals(3, r.session().streamCount());
   }
 
+  /**
+   * A stream that arrives while the session is closing gets no RST, only the session's end. The
+   * RST used to be queued before the GoAway that the closing thread was about to queue, so a peer
+   * whose first stream crossed our close saw "stream reset by peer" on a connection that still
+   * looked live, and gave up instead of finding the session closed and using another connection.
+   * The close is held inside its "session ends" log call (before its GoAway) while the SYN and a
+   * ping arrive; the ping's answer shows the SYN was handled.
+   */
+  @Test
+  void aStreamArrivingWhileTheSessionClosesGetsTheGoAwayNotAReset() throws Exception {
+    RawPair r = raw(QUIET, s -> {});
+    java.util.concurrent.CountDownLatch inShutdown = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.logging.Logger jul =
+        java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.yamux");
+    java.util.logging.Level level = jul.getLevel();
+    java.util.logging.Handler hold =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord rec) {
+            if (rec.getMessage().contains("Yamux session ends")
+                && Thread.currentThread().getName().equals("closer")) {
+              inShutdown.countDown();
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    jul.setLevel(java.util.logging.Level.FINE);
+    jul.addHandler(hold);
+    try {
+      Thread closer = Thread.ofVirtual().name("closer").start(r.session()::close);
+      assertTrue(inShutdown.await(10, TimeUnit.SECONDS), "the close reached its log call");
+      r.peer().send(Frame.TYPE_WINDOW_UPDATE, Frame.FLAG_SYN, 1, 0, null);
+      r.peer().send(Frame.TYPE_PING, Frame.FLAG_SYN, 0, 7, null);
+      List<Frame> frames = new ArrayList<>();
+      for (Frame f = r.peer().read(); f.type() != Frame.TYPE_PING; f = r.peer().read()) {
+        frames.add(f);
+      }
+      release.countDown();
+      closer.join(5000);
+      try {
+        while (true) {
+          frames.add(r.peer().read());
+        }
+      } catch (java.io.EOFException | java.net.SocketException e) {
+        // The session closed its transport.
+      }
+      assertTrue(
+          frames.stream().noneMatch(f -> (f.flags() & Frame.FLAG_RST) != 0),
+          "no RST for the stream that crossed the close: " + frames);
+      assertTrue(
+          frames.stream().anyMatch(f -> f.type() == Frame.TYPE_GO_AWAY),
+          "the GoAway ends the session: " + frames);
+    } finally {
+      release.countDown();
+      jul.removeHandler(hold);
+      jul.setLevel(level);
+    }
+  }
+
   @Test
   void pingsAreAnsweredWithTheirOpaqueValueAndStrayDataIsIgnored() throws Exception {
     RawPair r = raw(QUIET, s -> {});
