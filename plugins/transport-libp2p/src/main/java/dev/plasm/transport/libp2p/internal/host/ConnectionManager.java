@@ -99,6 +99,20 @@ final class ConnectionManager implements AutoCloseable {
       return expired;
     }
 
+    /**
+     * Closes the socket under the upgrade if the deadline has passed and the handshake has not ended,
+     * as one step with {@link #close}: a tick that saw the handshake in progress must not close the
+     * socket of the connection it has meanwhile become.
+     */
+    synchronized void expireIfDue(long now) {
+      if (done || expired || now - deadline <= 0) {
+        return;
+      }
+      // The upgrade thread sees its socket fail, logs the drop and releases the slot.
+      expired = true;
+      closeQuietly(resource);
+    }
+
     /** The upgraded connection now holds the per-IP slot; it is released when it closes. */
     void handOver() {
       ipHeld = false;
@@ -412,11 +426,7 @@ final class ConnectionManager implements AutoCloseable {
         }
       }
       for (Handshake h : handshakes) {
-        if (!h.expired && now - h.deadline > 0) {
-          // The upgrade thread sees its socket fail, logs the drop and releases the slot.
-          h.expired = true;
-          closeQuietly(h.resource);
-        }
+        h.expireIfDue(now);
       }
       long idle = settings.idleTimeout().toNanos();
       for (ConnectionImpl c : connections) {
