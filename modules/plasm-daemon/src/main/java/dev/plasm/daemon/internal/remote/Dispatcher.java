@@ -688,6 +688,9 @@ final class Dispatcher {
     PeerStream s;
     try {
       s = opening.get();
+    } catch (InterruptedException e) {
+      opening.thenAccept(PeerStream::reset); // a stream that opens after all is not left open
+      throw e;
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof TransportException t) {

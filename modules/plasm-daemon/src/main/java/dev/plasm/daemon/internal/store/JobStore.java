@@ -265,7 +265,7 @@ public final class JobStore {
   }
 
   private Slot merge(Slot old, JobRecord r, Journal.Entry e, Decoded d) {
-    // A job sent to other nodes by a daemon before 0.1 kept its parts in a directory; now they are
+    // A job sent to other nodes by an earlier build kept its parts in a directory; now they are
     // in the journal like any job's.
     Slot base =
         old != null
