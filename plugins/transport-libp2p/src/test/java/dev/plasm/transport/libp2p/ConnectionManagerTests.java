@@ -242,31 +242,17 @@ class ConnectionManagerTests {
    */
   @Test
   void aSlowFinishOfTheUpgradeDoesNotLetTheHandshakeDeadlineCutTheConnection() throws Exception {
-    java.util.logging.Logger jul =
-        java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.host");
-    java.util.logging.Level level = jul.getLevel();
-    java.util.logging.Handler slow =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord r) {
-            if (r.getMessage().contains("established")
-                && Thread.currentThread().getName().startsWith("libp2p-upgrade")) {
+    LogHook slow =
+        LogHook.install(
+            "dev.plasm.transport.libp2p.host",
+            LogHook.message("established", "libp2p-upgrade"),
+            () -> {
               try {
                 Thread.sleep(1500);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    jul.setLevel(java.util.logging.Level.FINE);
-    jul.addHandler(slow);
+            });
     try {
       Host server = host(Host.builder().handshakeTimeout(Duration.ofSeconds(1)));
       Host peer = host(Host.builder());
@@ -276,8 +262,7 @@ class ConnectionManagerTests {
       assertTrue(peer.ping(c).toNanos() > 0, "the connection outlives the handshake deadline");
       assertTrue(c.isOpen());
     } finally {
-      jul.removeHandler(slow);
-      jul.setLevel(level);
+      slow.close();
     }
   }
 }

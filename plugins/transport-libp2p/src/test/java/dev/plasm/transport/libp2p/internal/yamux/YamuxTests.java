@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.plasm.transport.libp2p.LogHook;
 import dev.plasm.transport.libp2p.testing.Echo;
 import dev.plasm.transport.libp2p.testing.SocketPair;
 import java.io.BufferedInputStream;
@@ -358,32 +359,18 @@ class YamuxTests {
     RawPair r = raw(QUIET, s -> {});
     java.util.concurrent.CountDownLatch inShutdown = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    java.util.logging.Logger jul =
-        java.util.logging.Logger.getLogger("dev.plasm.transport.libp2p.yamux");
-    java.util.logging.Level level = jul.getLevel();
-    java.util.logging.Handler hold =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord rec) {
-            if (rec.getMessage().contains("Yamux session ends")
-                && Thread.currentThread().getName().equals("closer")) {
+    LogHook hold =
+        LogHook.install(
+            "dev.plasm.transport.libp2p.yamux",
+            LogHook.message("Yamux session ends", "closer"),
+            () -> {
               inShutdown.countDown();
               try {
                 release.await(10, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    jul.setLevel(java.util.logging.Level.FINE);
-    jul.addHandler(hold);
+            });
     try {
       Thread closer = Thread.ofVirtual().name("closer").start(r.session()::close);
       assertTrue(inShutdown.await(10, TimeUnit.SECONDS), "the close reached its log call");
@@ -410,8 +397,7 @@ class YamuxTests {
           "the GoAway ends the session: " + frames);
     } finally {
       release.countDown();
-      jul.removeHandler(hold);
-      jul.setLevel(level);
+      hold.close();
     }
   }
 
