@@ -257,51 +257,44 @@ public final class RemoteBench {
     }
     String[] localNames = {"client -> A accepted", "A accepted -> A started (durable queued, queue)",
         "A started -> A finished (run in A's worker)", "A finished -> client answered"};
-    List<List<Long>> ls = new ArrayList<>();
-    for (int i = 0; i < localNames.length; i++) {
-      ls.add(new ArrayList<>());
-    }
+    List<java.time.Instant[]> local = new ArrayList<>();
     for (Timed t : localRuns) {
       String j = get(a.base(), a.token(), "/v1/jobs/" + t.id());
-      java.time.Instant[] p = {t.sent(), at(j, "createdAt"), at(j, "startedAt"), at(j, "finishedAt"), t.answered()};
-      for (int i = 0; i < localNames.length; i++) {
-        ls.get(i).add(Duration.between(p[i], p[i + 1]).toNanos());
-      }
+      local.add(new java.time.Instant[] {t.sent(), at(j, "createdAt"), at(j, "startedAt"), at(j, "finishedAt"),
+          t.answered()});
     }
     String[] remoteNames = {"client -> A accepted", "A accepted -> attempt recorded (durable queued, choice)",
         "attempt -> B accepted (durable attempt, stream, request)", "B accepted -> B started (durable queued, queue)",
         "B started -> B finished (run in B's worker)", "B finished -> A has the result (B's end, answer, A's checks)",
         "A has the result -> A finished (A's end, durable)", "A finished -> client answered"};
-    List<List<Long>> rs = new ArrayList<>();
-    for (int i = 0; i < remoteNames.length; i++) {
-      rs.add(new ArrayList<>());
-    }
+    List<java.time.Instant[]> remote = new ArrayList<>();
     for (Timed t : remoteRuns) {
       String j = get(a.base(), a.token(), "/v1/jobs/" + t.id());
-      int att = j.indexOf("\"attempts\"");
-      String attempt = j.substring(att);
+      String attempt = j.substring(j.indexOf("\"attempts\""));
       Matcher peer = Pattern.compile("\"peerId\"\\s*:\\s*\"([^\"]+)\"").matcher(attempt);
       peer.find();
       Matcher ej = Pattern.compile("\"executorJobId\"\\s*:\\s*\"([^\"]+)\"").matcher(attempt);
       ej.find();
       Node b = byPeer.get(peer.group(1));
       String bj = get(b.base(), b.token(), "/v1/jobs/" + ej.group(1));
-      java.time.Instant[] p = {t.sent(), at(j, "createdAt"), at(attempt, "startedAt"), at(bj, "createdAt"),
-          at(bj, "startedAt"), at(bj, "finishedAt"), at(attempt, "endedAt"), at(j, "finishedAt"), t.answered()};
-      for (int i = 0; i < remoteNames.length; i++) {
-        rs.get(i).add(Duration.between(p[i], p[i + 1]).toNanos());
-      }
+      remote.add(new java.time.Instant[] {t.sent(), at(j, "createdAt"), at(attempt, "startedAt"), at(bj, "createdAt"),
+          at(bj, "startedAt"), at(bj, "finishedAt"), at(attempt, "endedAt"), at(j, "finishedAt"), t.answered()});
     }
     System.out.println("stages (median ms over the measured jobs, from the nodes' own timestamps):");
-    System.out.println("  local:");
-    for (int i = 0; i < localNames.length; i++) {
-      Collections.sort(ls.get(i));
-      System.out.printf("    %-62s %6.2f%n", localNames[i], ms(ls.get(i), 0.5));
-    }
-    System.out.println("  remote:");
-    for (int i = 0; i < remoteNames.length; i++) {
-      Collections.sort(rs.get(i));
-      System.out.printf("    %-62s %6.2f%n", remoteNames[i], ms(rs.get(i), 0.5));
+    printStages("local", localNames, local);
+    printStages("remote", remoteNames, remote);
+  }
+
+  /** Prints the median of each stage: the time between consecutive points of each job's timeline. */
+  static void printStages(String title, String[] names, List<java.time.Instant[]> timelines) {
+    System.out.println("  " + title + ":");
+    for (int i = 0; i < names.length; i++) {
+      List<Long> d = new ArrayList<>();
+      for (java.time.Instant[] p : timelines) {
+        d.add(Duration.between(p[i], p[i + 1]).toNanos());
+      }
+      Collections.sort(d);
+      System.out.printf("    %-62s %6.2f%n", names[i], ms(d, 0.5));
     }
   }
 
