@@ -328,6 +328,39 @@ class JobStoreTests {
     again.close();
   }
 
+  @Test
+  void aBurstOverTheCountIsForgottenWithoutWaitingForTheNextScheduledPass() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    DaemonConfig.Jobs jobs = new DaemonConfig.Jobs(2, 64, Duration.ofHours(1), 1);
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    dev.plasm.daemon.internal.exec.Metrics metrics = new dev.plasm.daemon.internal.exec.Metrics();
+    // A pass is due every 6 minutes here (a tenth of the hour, at most one minute): only the
+    // store's size over max-retained + 64 can start one within seconds.
+    try (var retention =
+        new dev.plasm.daemon.internal.exec.Retention(
+                s,
+                jobs,
+                new dev.plasm.daemon.internal.log.Log(new java.io.PrintStream(log, true), "text"),
+                metrics)
+            .start()) {
+      for (int i = 0; i < 70; i++) {
+        finish(s, s.create(queued(s), new byte[0]), Instant.now());
+      }
+      // The pass may come as the 66th job ends (65 forgotten, the last jobs after it kept) or
+      // after the 70th (69 forgotten); either way, at most the 5 newest are held within seconds.
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (s.size() > 5 && System.nanoTime() < until) {
+        Thread.sleep(100);
+      }
+      assertTrue(s.size() <= 5, "the burst was not forgotten early: " + s.size() + " held");
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?m)^plasm_jobs_forgotten_total (\\d+)$")
+              .matcher(metrics.render());
+      assertTrue(m.find() && Long.parseLong(m.group(1)) >= 65, metrics.render());
+    }
+    s.close();
+  }
+
   private long segments() throws Exception {
     try (Stream<Path> files = Files.list(state.resolve("journal"))) {
       return files.count();
