@@ -72,6 +72,9 @@ public final class Soak {
   final AtomicLong healthFailed = new AtomicLong();
   final List<long[]> samples = Collections.synchronizedList(new ArrayList<>()); // minute, rss, heap, threads
   final AtomicLong refused = new AtomicLong();
+  /** With {@code --nmt true}: the daemon runs with native memory tracking, sampled with jcmd. */
+  boolean nmt;
+  Path details;
   final Random random = new Random(42);
   final long t0 = System.nanoTime();
 
@@ -109,6 +112,9 @@ public final class Soak {
     double restartEvery = Double.parseDouble(a.getOrDefault("restart-minutes", "15"));
     Path scratch = Files.createTempDirectory("plasm-soak");
     Soak s = new Soak(image, repo, scratch);
+    s.nmt = Boolean.parseBoolean(a.getOrDefault("nmt", "false"));
+    s.details = scratch.resolve("samples.tsv");
+    System.err.println("detailed samples (RssAnon, RssFile, RssShmem in KiB; NMT committed KiB per category): " + s.details);
     try {
       s.run(minutes, restartEvery);
     } finally {
@@ -160,6 +166,9 @@ public final class Soak {
     Files.deleteIfExists(state.resolve("daemon.json"));
     ProcessBuilder pb = new ProcessBuilder(image.resolve("bin/plasm").toString(), "daemon", "--config", config.toString());
     pb.environment().put("PLASM_HOME", state.toString());
+    if (nmt) {
+      pb.environment().put("PLASM_JAVA_OPTS", "-XX:NativeMemoryTracking=summary");
+    }
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.redirectError(ProcessBuilder.Redirect.appendTo(state.resolveSibling("daemon.log").toFile()));
     daemon = pb.start();
@@ -311,10 +320,45 @@ public final class Soak {
       try {
         String n = send("GET", "/v1/node", null).body();
         samples.add(new long[] {(long) (minutes() * 60), num(n, "rssBytes"), num(n, "heapUsedBytes"), num(n, "threads")});
+        detail();
       } catch (Exception e) {
         // Restarting.
       }
       sleep(10_000);
+    }
+  }
+
+  /**
+   * Appends one line to the details file: where the daemon's resident memory is (anonymous, file,
+   * shared) and, with NMT, what the JVM says it committed per category; to find what grows.
+   */
+  void detail() {
+    try {
+      Process d = daemon;
+      StringBuilder line = new StringBuilder().append(String.format("%.1f\tpid=%d", minutes(), d.pid()));
+      for (String l : Files.readAllLines(Path.of("/proc/" + d.pid() + "/status"))) {
+        if (l.startsWith("RssAnon") || l.startsWith("RssFile") || l.startsWith("RssShmem")) {
+          line.append('\t').append(l.replaceAll("\\s+", "").replace("kB", ""));
+        }
+      }
+      if (nmt) {
+        Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Long.toString(d.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+        String out = new String(j.getInputStream().readAllBytes());
+        j.waitFor();
+        Matcher m = Pattern.compile("(?m)^-\\s+([A-Za-z ]+?) \\(reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
+        while (m.find()) {
+          line.append('\t').append(m.group(1).replace(' ', '_')).append('=').append(m.group(2));
+        }
+        Matcher t = Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
+        if (t.find()) {
+          line.append("\tTotal=").append(t.group(1));
+        }
+      }
+      Files.writeString(details, line.append('\n'), java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (Exception e) {
+      // Restarting: the next sample has it.
     }
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak run of the daemon (results and discussion: docs/performance.md, "Soak").
 #
-#   bench/daemon/soak.sh [--minutes N] [--restart-minutes M] [--image DIR]
+#   bench/daemon/soak.sh [--minutes N] [--restart-minutes M] [--image DIR] [--nmt]
 #
 # Runs the image's `plasm daemon` on 127.0.0.1 for N minutes (default 60): cycles of 60 s of bounded
 # load (4 clients, a mix of jobs of every outcome, some cancelled while running) and 90 s idle (past
@@ -14,16 +14,19 @@
 # books, the probe latencies, the samples, and PASS or FAIL (exit 1): any /healthz at or over 100 ms,
 # any failed probe, any job missing, duplicated, unended or without its receipt, any job held past
 # the retention, or RSS growing 5% or more (threads by more than 3) from minutes 20-30 to the last
-# 10 fails the run.
+# 10 fails the run. Each sample also goes, with the daemon's anonymous and file-backed RSS, to a
+# samples.tsv whose path is printed first; --nmt runs the daemon with native memory tracking and adds
+# the JVM's committed memory per category (jcmd VM.native_memory summary) to each line.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
-minutes=60 restart=15 image=$root/jlink/target/image
+minutes=60 restart=15 image=$root/jlink/target/image nmt=false
 while [ $# -gt 0 ]; do
   case $1 in
     --minutes) minutes=$2; shift ;;
     --restart-minutes) restart=$2; shift ;;
     --image) image=$(cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --nmt) nmt=true ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "soak.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -34,4 +37,4 @@ require_java25 >/dev/null
 ensure_image soak.sh "$image" "$root"
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS PLASM_JAVA_OPTS
 exec "$JAVA_HOME/bin/java" "$root/bench/daemon/Soak.java" --image "$image" --repo "$root" --minutes "$minutes" \
-  --restart-minutes "$restart"
+  --restart-minutes "$restart" --nmt "$nmt"

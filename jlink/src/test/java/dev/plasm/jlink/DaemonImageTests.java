@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +52,22 @@ class DaemonImageTests {
           Long.toString(daemon.pid()),
           field(r.body(), "pid"),
           "the launcher exec'd the daemon's JVM");
+      // The daemon and its warm workers return what the C library keeps of freed native memory.
+      assertTrue(
+          daemon.info().arguments().map(List::of).orElse(List.of()).contains(TRIM),
+          "the daemon's JVM trims its native heap: " + daemon.info().arguments().map(List::of));
+      List<String> worker = List.of();
+      while (worker.isEmpty() && System.nanoTime() < until) {
+        worker =
+            daemon
+                .children()
+                .map(c -> c.info().arguments().map(List::of).orElse(List.of()))
+                .filter(a -> a.stream().anyMatch(x -> x.endsWith("WorkerMain")))
+                .findFirst()
+                .orElse(List.of());
+        Thread.sleep(100);
+      }
+      assertTrue(worker.contains(TRIM), "a warm worker's JVM trims its native heap: " + worker);
     } finally {
       daemon.toHandle().destroy();
       if (!daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -58,6 +75,8 @@ class DaemonImageTests {
       }
     }
   }
+
+  static final String TRIM = "-XX:TrimNativeHeapInterval=30000";
 
   /** A scalar field of a JSON document, by name (each appears once in these documents). */
   static String field(String json, String name) {

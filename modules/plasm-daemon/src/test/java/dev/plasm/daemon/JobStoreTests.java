@@ -3,6 +3,7 @@ package dev.plasm.daemon;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.api.ExecutionOutcome;
@@ -109,6 +110,31 @@ class JobStoreTests {
     assertEquals(
         "rwx------",
         PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("journal"))));
+    again.close();
+  }
+
+  @Test
+  void aNotedChangeIsSeenAtOnceButOnlyTheNextDurableEntryKeepsIt() throws Exception {
+    JobStore s = JobStore.open(state, NO_RECEIPT, (r, w) -> {});
+    JobRecord r = s.create(queued(s), new byte[0]);
+    long syncs = s.journalSyncs();
+    s.note(r.running(Instant.now()));
+    assertEquals(JobState.RUNNING, s.get(r.id()).state(), "seen at once");
+    assertEquals(syncs, s.journalSyncs(), "nothing written");
+    s.close();
+    List<String> recovered = new ArrayList<>();
+    JobStore again = JobStore.open(state, NO_RECEIPT, (x, w) -> recovered.add(w));
+    // On disk the job was still queued: a restart ends it as one that never started.
+    assertEquals(List.of("interrupted (never started)"), recovered);
+    JobRecord next = again.create(queued(again), new byte[0]);
+    JobRecord running = next.running(Instant.now());
+    again.note(running);
+    JobRecord done =
+        running.ended(JobState.CANCELLED, Instant.now(), null, "cancelled by the client", false);
+    again.end(done, JobStore.Parts.NONE);
+    again.note(running); // too late: the end stands
+    assertEquals(JobState.CANCELLED, again.get(next.id()).state());
+    assertThrows(IllegalArgumentException.class, () -> again.note(done));
     again.close();
   }
 

@@ -49,6 +49,9 @@ final class WorkerLauncher {
     // stays small.
     cmd.add("-XX:MinHeapFreeRatio=10");
     cmd.add("-XX:MaxHeapFreeRatio=30");
+    // The C library keeps memory the JVM freed (its compilers' arenas above all) in its own
+    // pools: ~10 MiB per warm worker that no collection returns. A trim every 30 s gives it back.
+    cmd.add("-XX:TrimNativeHeapInterval=30000");
     cmd.add("-XX:+ExitOnOutOfMemoryError");
     cmd.add("-Xshare:auto");
     cmd.add("-XX:-DontCompileHugeMethods");

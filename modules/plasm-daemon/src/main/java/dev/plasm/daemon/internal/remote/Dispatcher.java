@@ -298,23 +298,20 @@ final class Dispatcher {
       List<Thread> ts = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
         int k = i;
-        ts.add(
-            Thread.ofVirtual()
-                .start(
-                    () -> {
-                      try {
-                        results[k] =
-                            attempt(
-                                current,
-                                m,
-                                batch.get(k).peer(),
-                                batch.get(k).at(),
-                                nonceFor(m),
-                                null);
-                      } catch (IOException | InterruptedException | RuntimeException e) {
-                        results[k] = new Result.Lost(e.toString(), false);
-                      }
-                    }));
+        Runnable one =
+            () -> {
+              try {
+                results[k] =
+                    attempt(current, m, batch.get(k).peer(), batch.get(k).at(), nonceFor(m), null);
+              } catch (IOException | InterruptedException | RuntimeException e) {
+                results[k] = new Result.Lost(e.toString(), false);
+              }
+            };
+        if (batch.size() == 1) {
+          one.run(); // the common case: no thread to start and join on the job's path
+        } else {
+          ts.add(Thread.ofVirtual().start(one));
+        }
       }
       for (Thread t : ts) {
         t.join();
@@ -652,6 +649,14 @@ final class Dispatcher {
     }
   }
 
+  /** Applies a change to the job's record in memory and in the store's view, not durably (see {@link JobStore#note}). */
+  private void note(JobRecord[] current, Change c) {
+    synchronized (current) {
+      current[0] = c.apply(current[0]);
+      store.note(current[0]);
+    }
+  }
+
   /** Applies a change to the job's record, durably; attempts of one job update it from several threads. */
   private void update(JobRecord[] current, Change c) throws IOException {
     synchronized (current) {
@@ -743,7 +748,10 @@ final class Dispatcher {
             }
             executorJobId = msg.path("jobId").asString("");
             String id = executorJobId;
-            update(
+            // Not forced: the executor is starting the job now, and a forced write here would
+            // queue behind and beside its own on the same disk and CPUs. Lost in a crash, the id
+            // comes again in the executor's answer to the reattach.
+            note(
                 current,
                 x ->
                     x.withDispatch(

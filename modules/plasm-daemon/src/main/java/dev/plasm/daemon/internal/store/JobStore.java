@@ -337,6 +337,29 @@ public final class JobStore {
     append(r);
   }
 
+  /**
+   * Replaces a running job's record in memory only: for a detail a crash may lose because it is
+   * learnt again (an executor's job id, which the executor repeats when asked after a restart). The
+   * job's next durable entry carries it.
+   */
+  public void note(JobRecord r) {
+    if (r.terminal()) {
+      throw new IllegalArgumentException("a job's end is recorded durably, not noted: " + r.id());
+    }
+    jobs.computeIfPresent(
+        r.id(),
+        (k, old) ->
+            old.entry().record().terminal() // ended meanwhile: the end stands
+                ? old
+                : new Slot(
+                    entry(r),
+                    old.recordAt(),
+                    old.partAt(),
+                    old.partLength(),
+                    old.spilled(),
+                    old.dir()));
+  }
+
   /** Records a job's end with its parts, durably, and wakes those waiting for it. */
   public void end(JobRecord r, Parts parts) throws IOException {
     try {
