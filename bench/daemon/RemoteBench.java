@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  *   <li>module transfer: a 10 MiB module run once on B (fetched from A by hash) and again (cached),
  *       the difference over 10 MiB.
  * </ol>
- * JDK only: {@code java RemoteBench.java --image DIR --repo DIR [--jobs N] [--seconds S]}.
+ * JDK only: {@code java RemoteBench.java --image DIR --repo DIR [--jobs N] [--seconds S] [--warmup W]}.
  */
 public final class RemoteBench {
   static final Pattern ADDRESS = Pattern.compile("\"address\"\\s*:\\s*\"([^\"]+)\"");
@@ -37,6 +37,8 @@ public final class RemoteBench {
 
   final Path image;
   final Path scratch;
+  /** Jobs each node runs before anything is measured (A its own, each executor jobs pinned to it). */
+  int warmup;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   final List<Node> nodes = new ArrayList<>();
 
@@ -54,6 +56,7 @@ public final class RemoteBench {
     Path repo = Path.of(a.getOrDefault("repo", "."));
     int jobs = Integer.parseInt(a.getOrDefault("jobs", "200"));
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
+    b.warmup = Integer.parseInt(a.getOrDefault("warmup", "400"));
     try {
       b.run(Files.readAllBytes(repo.resolve("examples/hello.wasm")), jobs, seconds);
     } finally {
@@ -122,25 +125,35 @@ public final class RemoteBench {
     for (int i = 0; i < 60; i++) {
       job(a, sha, i % 2 == 0 ? "local" : "remote");
     }
-    // ... on every executor's workers too: those jobs all went to the warmest peer, and a cold worker's
-    // first job (a JVM loading the engine and compiling) takes seconds, which is not what is measured.
-    for (int round = 0; round < 3; round++) {
-      List<Thread> warm = new ArrayList<>();
-      for (Node e : executors) {
-        for (int w = 0; w < 4; w++) {
-          warm.add(Thread.ofVirtual().start(() -> {
+    // ... then every node as warm as the others: A runs `warmup` local jobs while each executor runs
+    // as many pinned to it (4 clients each). A node in a network runs jobs all day; with a few dozen
+    // jobs its JIT has compiled little of the job's path (the daemons' and the workers'), so a barely
+    // warm executor against a requester that ran every local job measures the JIT, not the network.
+    List<Thread> warm = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    targets.add("local");
+    for (Node e : executors) {
+      targets.add(e.peerId());
+    }
+    for (String target : targets) {
+      for (int w = 0; w < 4; w++) {
+        warm.add(Thread.ofVirtual().start(() -> {
+          for (int i = 0; i < warmup / 4; i++) {
             try {
-              job(a, sha, e.peerId());
+              job(a, sha, target);
             } catch (Exception x) {
-              throw new IllegalStateException("warming " + e.peerId() + ": " + x.getMessage(), x);
+              throw new IllegalStateException("warming " + target + ": " + x.getMessage(), x);
             }
-          }));
-        }
-      }
-      for (Thread t : warm) {
-        t.join();
+          }
+        }));
       }
     }
+    long warmStart = System.nanoTime();
+    for (Thread t : warm) {
+      t.join();
+    }
+    System.out.printf("warm-up: %d jobs on A and on each executor in %.1f s%n", warmup / 4 * 4,
+        (System.nanoTime() - warmStart) / 1e9);
 
     List<Long> local = new ArrayList<>();
     List<Long> remote = new ArrayList<>();
