@@ -69,6 +69,7 @@ public final class JfrAreas {
     Map<String, Long> cpuAreas = new HashMap<>();
     Map<String, Long> cpuSelf = new HashMap<>();
     Map<String, Long> cpuThreads = new HashMap<>();
+    Map<String, Map<String, Long>> cpuAreaTop = new HashMap<>();
     long cpuSamples = 0, cpuFailed = 0, cpuLost = 0;
     Map<String, Long> areas = new HashMap<>();
     Map<String, Long> self = new HashMap<>();
@@ -95,6 +96,8 @@ public final class JfrAreas {
           } else {
             cpuSamples++;
             cpuAreas.merge(area(e.getStackTrace()), 1L, Long::sum);
+            cpuAreaTop.computeIfAbsent(area(e.getStackTrace()), k -> new HashMap<>())
+                .merge(top(e.getStackTrace()), 1L, Long::sum);
             cpuSelf.merge(top(e.getStackTrace()), 1L, Long::sum);
             cpuThreads.merge(thread(e.getThread("eventThread")), 1L, Long::sum);
           }
@@ -122,6 +125,13 @@ public final class JfrAreas {
         file.getFileName(), cpuSamples, cpuFailed, cpuLost, samples, span.toMillis() / 1000.0);
     System.out.println("-- CPU-time samples by area (innermost known frame)");
     print(cpuAreas, cpuSamples, 20, "");
+    System.out.println("-- CPU-time samples: the top frames of each area's samples");
+    long cpuTotal = cpuSamples;
+    cpuAreas.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .forEach(a -> {
+          System.out.println("   " + a.getKey());
+          print(cpuAreaTop.get(a.getKey()), cpuTotal, 4, "      ");
+        });
     System.out.println("-- CPU-time samples: hot methods (top frame, native methods included)");
     print(cpuSelf, cpuSamples, 30, "");
     System.out.println("-- CPU-time samples by thread (digits folded to N)");

@@ -22,10 +22,13 @@
 # at least 15 s) runs last unless --no-fresh. --clients LIST (comma list, default 1,4,16) chooses the
 # client counts.
 #
-# --profile DIR records a JFR profile (settings=profile) of the daemon and of each of its workers
-# over the case of the last client count in round 1 (this image only), to DIR/daemon-PID.jfr and
-# DIR/worker-PID.jfr, started and stopped with the JDK's jcmd so that the warm-up and the other cases
-# stay out. The image must hold jdk.jfr, which the shipped one does not: build one with
+# --profile DIR profiles the case of the last client count in round 1 (this image only): a JFR
+# recording (settings=profile plus JDK 25's CPU-time sampler) of the daemon and of each worker, to
+# DIR/daemon-PID.jfr and DIR/worker-PID.jfr, started and stopped with the JDK's jcmd so that the
+# warm-up and the other cases stay out; the CPU per job of every thread (/proc) in DIR/threads.txt;
+# and, where perf can record, DIR/perf.data (the whole machine; bench/daemon/perf-threads.sh reads
+# it by process). Sum a recording with bench/daemon/JfrAreas.java. The image must hold jdk.jfr,
+# which the shipped one does not: build one with
 # `PLASM_IMAGE_EXTRA_MODULES=jdk.jfr mvn -DskipTests -pl jlink -am package -Dplasm.image.dir=DIR2`
 # (docs/performance.md, "Where a job's CPU goes"). Profiled processes run with --add-modules
 # jdk.jfr and -XX:+DebugNonSafepoints, and workers.max-jobs is raised so that no worker is replaced
@@ -46,7 +49,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --clients) clients=${2//,/ }; shift ;;
     --profile) profile=$(mkdir -p -- "$2" && cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
