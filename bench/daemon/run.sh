@@ -2,7 +2,7 @@
 # Daemon benchmark: hello jobs through the HTTP API (results and discussion: docs/performance.md).
 #
 #   bench/daemon/run.sh [--quick] [--seconds N] [--image DIR] [--baseline-image DIR] [--no-fresh]
-#                       [--no-syscalls] [--rounds N]
+#                       [--no-syscalls] [--rounds N] [--clients LIST] [--profile DIR]
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (2 executors, the
 # default), uploads examples/hello.wasm, runs 200 untimed warm-up jobs, records the idle resident
@@ -19,12 +19,25 @@
 # (two daemons, one idle while the other is driven), and prints the ratios this / baseline: the
 # before-and-after of a change measured in the same minutes. --rounds N repeats the cases N times
 # (default 1). The fresh-JVM baseline (workers.warm = false, a fresh worker JVM per job, 4 clients,
-# at least 15 s) runs last unless --no-fresh.
+# at least 15 s) runs last unless --no-fresh. --clients LIST (comma list, default 1,4,16) chooses the
+# client counts.
+#
+# --profile DIR profiles the case of the last client count in round 1 (this image only): a JFR
+# recording (settings=profile plus JDK 25's CPU-time sampler) of the daemon and of each worker, to
+# DIR/daemon-PID.jfr and DIR/worker-PID.jfr, started and stopped with the JDK's jcmd so that the
+# warm-up and the other cases stay out; the CPU per job of every thread (/proc) in DIR/threads.txt;
+# and, where perf can record, DIR/perf.data (the whole machine; bench/daemon/perf-threads.sh reads
+# it by process). Sum a recording with bench/daemon/JfrAreas.java. The image must hold jdk.jfr,
+# which the shipped one does not: build one with
+# `PLASM_IMAGE_EXTRA_MODULES=jdk.jfr mvn -DskipTests -pl jlink -am package -Dplasm.image.dir=DIR2`
+# (docs/performance.md, "Where a job's CPU goes"). Profiled processes run with --add-modules
+# jdk.jfr and -XX:+DebugNonSafepoints, and workers.max-jobs is raised so that no worker is replaced
+# during the recording.
 # Everything runs on loopback; the daemons are stopped and their state removed at the end.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
-secs=20 image=$root/jlink/target/image baseline= fresh=1 syscalls=1 rounds=1
+secs=20 image=$root/jlink/target/image baseline= fresh=1 syscalls=1 rounds=1 clients="1 4 16" profile=
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) secs=5 ;;
@@ -34,13 +47,16 @@ while [ $# -gt 0 ]; do
     --no-fresh) fresh= ;;
     --no-syscalls) syscalls= ;;
     --rounds) rounds=$2; shift ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --clients) clients=${2//,/ }; shift ;;
+    --profile) profile=$(mkdir -p -- "$2" && cd "$2" && pwd); shift ;;
+    -h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --seconds needs a positive number" >&2; exit 64; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 64; }
+[[ $clients =~ ^[1-9][0-9]*( [1-9][0-9]*)*$ ]] || { echo "run.sh: --clients needs a comma list of positive numbers, e.g. 4,16" >&2; exit 64; }
 
 . "$root/scripts/lib/java25.sh"
 require_java25 >/dev/null
@@ -49,6 +65,15 @@ if [ ! -x "$image/bin/plasm" ]; then
   "$root/scripts/plasm" --version >/dev/null
 fi
 [ -z "$baseline" ] || [ -x "$baseline/bin/plasm" ] || { echo "run.sh: $baseline/bin/plasm is missing" >&2; exit 64; }
+if [ -n "$profile" ] && ! "$image/bin/java" --list-modules | grep -q '^jdk\.jfr@'; then
+  echo "run.sh: --profile needs an image with jdk.jfr, and $image has none; build one with" >&2
+  echo "  PLASM_IMAGE_EXTRA_MODULES=jdk.jfr mvn -DskipTests -pl jlink -am package -Dplasm.image.dir=DIR" >&2
+  echo "and pass --image DIR (docs/performance.md, \"Where a job's CPU goes\")" >&2
+  exit 64
+fi
+perf_record=
+if [ -n "$profile" ] && perf record -q -o "$profile/perf.check" -- true > /dev/null 2>&1; then perf_record=1; fi
+rm -f -- "${profile:-/nonexistent}/perf.check"
 if [ -n "$syscalls" ] && ! perf stat -e syscalls:sys_enter_fsync -- true >/dev/null 2>&1; then
   echo "run.sh: perf cannot trace system calls here (needs perf and access to tracepoints); skipping them" >&2
   syscalls=
@@ -94,7 +119,14 @@ queue-capacity = 10000
 [workers]
 warm = $3
 TOML
-  PLASM_HOME=$state "$2/bin/plasm" daemon --config "$scratch/$1.toml" --listen 127.0.0.1:0 \
+  # --profile: JFR in the profiled daemon and its workers (the JVM resolves jdk.jfr only when asked);
+  # DebugNonSafepoints makes the samples name the inlined method that runs, not the safepoint's.
+  local jvm=
+  if [ -n "$profile" ] && [ "$1" = new ]; then
+    jvm="--add-modules=jdk.jfr -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints"
+    printf 'max-jobs = 1000000000\njava-options = ["%s"]\n' "${jvm// /\", \"}" >> "$scratch/$1.toml"
+  fi
+  PLASM_JAVA_OPTS=$jvm PLASM_HOME=$state "$2/bin/plasm" daemon --config "$scratch/$1.toml" --listen 127.0.0.1:0 \
     --state-dir "$state" 2> "$scratch/$1.log" &
   pid=$!
   pids+=("$pid")
@@ -120,6 +152,66 @@ load() {
     sub(/}$/, "", l)
     printf "%s,\"daemonCpuMsPerJob\":%.3f,\"workersCpuMsPerJob\":%.3f,\"driverCpuMsPerJob\":%.3f}\n", l,
       (y[1] - x[1]) * 1000 / t / j, (y[2] - x[2]) * 1000 / t / j, d / j }'
+}
+# jfr start|stop NAME [JOBS]: a JFR recording on the daemon and on each of its workers (the JDK's
+# jcmd; settings=profile plus JDK 25's CPU-time sampler, one sample per ms of a thread's CPU, Java
+# and native code alike), the CPU of each of their threads (/proc), and, where perf can record, a
+# perf profile of the machine (`perf report --pid` picks a process; JIT-compiled methods are named
+# through the JVMs' perf maps, written before it stops).
+jfr() {
+  local p=${PID[$2]} w cpu_sampler="jdk.CPUTimeSample#enabled=true jdk.CPUTimeSample#throttle=1ms"
+  if [ "$1" = start ]; then
+    JFR_PIDS="$p $(pgrep -P "$p" | paste -sd' ' -)"
+    "$JAVA_HOME/bin/jcmd" "$p" JFR.start name=bench settings=profile $cpu_sampler filename="$profile/daemon-$p.jfr" > /dev/null
+    for w in ${JFR_PIDS#* }; do
+      "$JAVA_HOME/bin/jcmd" "$w" JFR.start name=bench settings=profile $cpu_sampler filename="$profile/worker-$w.jfr" > /dev/null
+    done
+    thread_cpu $JFR_PIDS > "$scratch/threads.0"
+    PERF_PID=
+    if [ -n "$perf_record" ]; then
+      perf record -q -a -F 499 -o "$profile/perf.data" -- sleep "$secs" 2> /dev/null &
+      PERF_PID=$!
+    fi
+  else
+    thread_cpu $JFR_PIDS > "$scratch/threads.1"
+    for w in $JFR_PIDS; do "$JAVA_HOME/bin/jcmd" "$w" JFR.stop name=bench > /dev/null; done
+    [ "$p $(pgrep -P "$p" | paste -sd' ' -)" = "$JFR_PIDS" ] ||
+      echo "run.sh: a worker was replaced during the recording; its successor is not in the profile" >&2
+    if [ -n "$PERF_PID" ]; then
+      for w in $JFR_PIDS; do "$JAVA_HOME/bin/jcmd" "$w" Compiler.perfmap > /dev/null; done
+      wait "$PERF_PID" || true
+    fi
+    # CPU per job of each thread, threads named alike (digits folded) added up: in the daemon, and
+    # in the workers together; "-" is the process's CPU that no live thread accounts for (threads
+    # that ended meanwhile, such as a worker's thread per job).
+    awk -v d="$p" -v j="$3" -v t="$tick" '
+      NR == FNR {b[$1 " " $2] = $3; next}
+      {k = $1 " " $2; name = ($2 == "-" ? "(threads that ended)" : substr($0, index($0, $4))); gsub(/[0-9]+/, "N", name)
+       who = ($1 == d ? "daemon" : "workers"); c[who "\t" name] += $3 - b[k]; all[who] += $3 - b[k]}
+      END {j = (j > 0 ? j : 1)
+        for (x in c) if (c[x] > 0) {split(x, y, "\t"); printf "%s\t%.1f\t%.1f %%\t%s\n", y[1], c[x] * 1e6 / t / j, c[x] * 100 / all[y[1]], y[2]}
+      }' "$scratch/threads.0" "$scratch/threads.1" | sort -t$'\t' -k1,1 -k2,2nr > "$profile/threads.txt"
+    {
+      echo "# profile: CPU per job by thread (us), share of the process, thread name; $3 jobs"
+      cat "$profile/threads.txt"
+      echo "# profile: $(cd "$profile" && ls -- *.jfr | paste -sd' ' -) in $profile" \
+        "(java bench/daemon/JfrAreas.java --jobs $3 FILE.jfr)${PERF_PID:+; perf.data (perf report -i $profile/perf.data --sort pid,dso)}"
+    } >&2
+  fi
+}
+# thread_cpu PID... -> "PID TID TICKS NAME" for every thread of each (utime + stime), and
+# "PID - TICKS" for what the process's total has beyond its live threads
+thread_cpu() {
+  local p t n live
+  for p; do
+    live=0
+    for t in /proc/"$p"/task/*; do
+      n=$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')
+      echo "$p ${t##*/} ${n:-0} $(cat "$t/comm" 2>/dev/null)"
+      live=$((live + ${n:-0}))
+    done
+    echo "$p - $(( $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}') - live ))"
+  done
 }
 field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<< "$1"; }
 label() { sed -n 's/.*"label":"\([^"]*\)".*/\1/p' <<< "$1"; }
@@ -178,11 +270,17 @@ for n in "${names[@]}"; do
 done
 results=()
 for ((r = 1; r <= rounds; r++)); do
-  for c in 1 4 16; do
+  ci=0
+  for c in $clients; do
+    ci=$((ci + 1))
     for n in "${names[@]}"; do
+      rec=
+      [ -n "$profile" ] && [ "$r" = 1 ] && [ "$n" = new ] && [ "$ci" = "$(wc -w <<< "$clients")" ] && rec=1
+      [ -z "$rec" ] || jfr start "$n"
       ( while kill -0 "${PID[$n]}" 2>/dev/null; do tree_kib "${PID[$n]}"; sleep 0.2; done ) > "$scratch/rss.$n.$c" &
       sampler=$!
       results+=("$(load "$n" "$n-warm-$c" "$c" "$secs" 1)")
+      [ -z "$rec" ] || jfr stop "$n" "$(field "${results[-1]}" jobsAll)"
       kill "$sampler" 2>/dev/null || true
       wait "$sampler" 2>/dev/null || true
       p=$(sort -n "$scratch/rss.$n.$c" | tail -1)
@@ -221,7 +319,7 @@ if [ -n "$baseline" ]; then
   echo
   echo "this image / baseline image, same run (jobs/s higher is better; p99 and CPU lower is better):"
   printf '%-10s %8s %8s %12s %12s\n' clients jobs/s p99 daemon_cpu workers_cpu
-  for c in 1 4 16; do
+  for c in $clients; do
     # Means over the rounds of each image.
     a=$(printf '%s\n' "${results[@]}" | grep "\"label\":\"new-warm-$c\"" || true)
     b=$(printf '%s\n' "${results[@]}" | grep "\"label\":\"base-warm-$c\"" || true)
@@ -235,7 +333,7 @@ fi
 echo
 if [ -n "$base_line" ]; then
   w4=$(field "$(printf '%s\n' "${results[@]}" | grep '"label":"new-warm-4"' | head -1)" jobsPerSecond)
-  echo "warm pool vs fresh JVM per job, 4 clients: $(ratio "$w4" "$(field "$base_line" jobsPerSecond)")x the jobs/s"
+  [ -n "$w4" ] && echo "warm pool vs fresh JVM per job, 4 clients: $(ratio "$w4" "$(field "$base_line" jobsPerSecond)")x the jobs/s"
 fi
 for n in "${names[@]}"; do
   echo "memory (RSS, $n): daemon idle $((IDLE_D[$n] / 1024)) MiB, daemon + warm workers idle $((IDLE_T[$n] / 1024)) MiB;"

@@ -36,6 +36,14 @@ while [ $# -gt 0 ]; do
   esac
   shift 2
 done
+# PLASM_IMAGE_EXTRA_MODULES (a comma list of JDK modules, e.g. jdk.jfr): added to the roots for an
+# image that profiles (docs/performance.md, "Where a job's CPU goes"); the shipped image has none.
+extra=${PLASM_IMAGE_EXTRA_MODULES:-}
+if [ -n "$extra" ]; then
+  [[ $extra =~ ^[a-z][a-z0-9_.]*(,[a-z][a-z0-9_.]*)*$ ]] ||
+    die "PLASM_IMAGE_EXTRA_MODULES must be a comma list of module names (e.g. jdk.jfr), not '$extra'"
+  roots=$roots,$extra
+fi
 [ -n "$jdk" ] && [ -n "$modules" ] && [ -n "$files" ] && [ -n "$out" ] || die "--jdk, --modules, --image-files and --output are required"
 [ -x "$jdk/bin/jlink" ] || die "$jdk/bin/jlink not found: building the image needs a full JDK 25"
 [ -d "$modules" ] || die "$modules does not exist (maven-dependency-plugin copies the modules there)"
