@@ -11,15 +11,11 @@ import dev.plasm.transport.libp2p.StreamHandler;
 import dev.plasm.transport.libp2p.internal.mss.Multistream;
 import dev.plasm.transport.libp2p.internal.mux.MuxedStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
-import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -46,16 +42,7 @@ abstract class ConnectionImpl implements Connection {
   private volatile IdentifyInfo identifyInfo;
   private final CompletableFuture<IdentifyInfo> identified = new CompletableFuture<>();
 
-  /**
-   * js-libp2p queues streams that arrive before its connection object listens for them and aborts
-   * the muxer once more than 10 are queued; a busy js event loop leaves that gap open for a while
-   * after the handshake. So until the peer has shown it is listening (answered one negotiation or
-   * opened a stream itself), at most {@value #EARLY_STREAMS} of our streams negotiate at once.
-   */
-  static final int EARLY_STREAMS = 8;
-
-  private final Semaphore earlyStreams = new Semaphore(EARLY_STREAMS);
-  private volatile boolean peerListening;
+  private final EarlyStreams earlyStreams = new EarlyStreams();
   private volatile boolean unresponsive;
 
   ConnectionImpl(
@@ -126,7 +113,7 @@ abstract class ConnectionImpl implements Connection {
 
   /** Runs on the stream's own virtual thread. */
   final void onInboundStream(MuxedStream ms) {
-    peerListening();
+    earlyStreams.lift();
     String protocol;
     try {
       ms.setReadTimeout(host.settings().negotiationTimeout().toMillis());
@@ -205,9 +192,9 @@ abstract class ConnectionImpl implements Connection {
   }
 
   private Stream openAndNegotiate(boolean housekeeping, String... protocols) throws IOException {
-    boolean early = !peerListening;
+    boolean early = !earlyStreams.lifted();
     if (early) {
-      acquireEarly();
+      earlyStreams.acquire(host.settings().negotiationTimeout().toMillis(), this);
     }
     try {
       MuxedStream ms = openMuxedStream();
@@ -220,10 +207,10 @@ abstract class ConnectionImpl implements Connection {
         try {
           chosen = Multistream.select(ms.input(), ms.output(), List.of(protocols));
         } catch (ProtocolNotSupportedException e) {
-          peerListening(); // it answered
+          earlyStreams.lift(); // it answered
           throw e;
         }
-        peerListening();
+        earlyStreams.lift();
         ms.setReadTimeout(0);
         return new StreamImpl(ms, chosen, this);
       } catch (IOException | RuntimeException e) {
@@ -234,32 +221,6 @@ abstract class ConnectionImpl implements Connection {
       if (early) {
         earlyStreams.release();
       }
-    }
-  }
-
-  private void acquireEarly() throws IOException {
-    try {
-      if (!earlyStreams.tryAcquire(
-          host.settings().negotiationTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new SocketTimeoutException(
-            "no stream negotiation finished on "
-                + this
-                + " within "
-                + host.settings().negotiationTimeout().toMillis()
-                + " ms");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting to open a stream");
-    }
-  }
-
-  /** Lifts the early-stream limit for good: the peer's side of the connection is serving. */
-  private void peerListening() {
-    if (!peerListening) {
-      peerListening = true;
-      // Wake every waiter; the permits are never counted again.
-      earlyStreams.release(Integer.MAX_VALUE / 2);
     }
   }
 
