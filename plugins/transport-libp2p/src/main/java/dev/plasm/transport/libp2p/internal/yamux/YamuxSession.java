@@ -543,7 +543,13 @@ public final class YamuxSession implements Closeable {
               try {
                 onInbound.accept(s);
               } catch (Throwable t) {
-                LOG.log(Level.DEBUG, label + ": handler for stream " + id + " failed", t);
+                // The handler deals with its stream's I/O errors itself; anything else reaching
+                // here
+                // is a fault in this node (the reset first stream hid behind a DEBUG line here).
+                LOG.log(
+                    t instanceof java.io.IOException ? Level.DEBUG : Level.WARNING,
+                    label + ": handler for stream " + id + " failed",
+                    t);
                 s.reset();
               }
             });
