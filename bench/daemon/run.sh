@@ -6,8 +6,9 @@
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (2 executors, the
 # default), uploads examples/hello.wasm, runs 200 untimed warm-up jobs, records the idle resident
-# memory of the daemon and of its warm workers, then drives it with 1, 4 and 16 concurrent clients
-# (bench/daemon/LoadDriver.java: submit, long-poll the result, repeat) for N seconds each (default
+# memory of the daemon and of its warm workers (3 s and 35 s after the warm-up), then drives it
+# with 1, 4 and 16 concurrent clients (bench/daemon/LoadDriver.java: submit, long-poll the result,
+# repeat) for N seconds each (default
 # 20; --quick: 5), sampling the peak resident memory meanwhile. For each case it prints jobs/s,
 # p50/p90/p99 submit-to-result latency and the CPU time per job of each process (the daemon, its
 # workers, the load driver: /proc utime + stime over the run divided by the jobs that ended in it).
@@ -268,6 +269,11 @@ sleep 3
 for n in "${names[@]}"; do
   IDLE_D[$n]=$(rss_kib "${PID[$n]}") IDLE_T[$n]=$(tree_kib "${PID[$n]}") PEAK[$n]=0
 done
+# Again past one period of the native-heap trim (30 s: daemon and workers give back what the C
+# library kept of the memory they freed): what an idle node holds, not one just off its warm-up.
+declare -A IDLE_T30
+sleep 32
+for n in "${names[@]}"; do IDLE_T30[$n]=$(tree_kib "${PID[$n]}"); done
 results=()
 for ((r = 1; r <= rounds; r++)); do
   ci=0
@@ -336,7 +342,8 @@ if [ -n "$base_line" ]; then
   [ -n "$w4" ] && echo "warm pool vs fresh JVM per job, 4 clients: $(ratio "$w4" "$(field "$base_line" jobsPerSecond)")x the jobs/s"
 fi
 for n in "${names[@]}"; do
-  echo "memory (RSS, $n): daemon idle $((IDLE_D[$n] / 1024)) MiB, daemon + warm workers idle $((IDLE_T[$n] / 1024)) MiB;"
+  echo "memory (RSS, $n): daemon idle $((IDLE_D[$n] / 1024)) MiB, daemon + warm workers idle $((IDLE_T[$n] / 1024)) MiB" \
+    "(35 s after the warm-up: $((IDLE_T30[$n] / 1024)) MiB);"
   echo "              daemon after load $((LOADED[$n] / 1024)) MiB, 15 s later $((IDLE_AFTER[$n] / 1024)) MiB;" \
     "peak daemon + workers under load $((PEAK[$n] / 1024)) MiB"
   if [ -n "${SYS[$n]:-}" ]; then
