@@ -543,13 +543,9 @@ public final class YamuxSession implements Closeable {
               try {
                 onInbound.accept(s);
               } catch (Throwable t) {
-                // The handler deals with its stream's I/O errors itself; anything else reaching
-                // here
-                // is a fault in this node (the reset first stream hid behind a DEBUG line here).
-                LOG.log(
-                    t instanceof java.io.IOException ? Level.DEBUG : Level.WARNING,
-                    label + ": handler for stream " + id + " failed",
-                    t);
+                // Handlers deal with their streams' I/O errors themselves: what reaches here
+                // is a fault in this node (the reset first stream hid behind a DEBUG line).
+                LOG.log(Level.WARNING, label + ": handler for stream " + id + " failed", t);
                 s.reset();
               }
             });

@@ -110,6 +110,32 @@ class YamuxTests {
         "both sides forget the closed stream");
   }
 
+  /** A handler's failure is a fault of this node: said as a warning, and its stream reset. */
+  @Test
+  void aHandlerThatFailsIsLoggedAsAWarningAndItsStreamReset() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger warnings =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (LogHook count =
+        LogHook.install(
+            "dev.plasm.transport.libp2p.yamux",
+            r ->
+                r.getLevel() == java.util.logging.Level.WARNING
+                    && r.getMessage().contains("handler for stream")
+                    && r.getThrown() instanceof AssertionError,
+            warnings::incrementAndGet)) {
+      Pair p =
+          pair(
+              QUIET,
+              s -> {
+                throw new AssertionError("a fault in the handler");
+              });
+      YamuxStream s = p.client().openStream();
+      s.output().write("ping".getBytes());
+      assertThrows(IOException.class, () -> s.input().readAllBytes(), "the stream is reset");
+      waitUntil(() -> warnings.get() == 1, "one warning for the failed handler");
+    }
+  }
+
   @Test
   void serverOpensEvenStreamsAndHalfCloseWorksBothWays() throws Exception {
     BlockingQueue<YamuxStream> accepted = new ArrayBlockingQueue<>(1);
