@@ -20,13 +20,35 @@ import java.util.regex.Pattern;
  * submit-to-result latency, with {@code jobsAll} (every job that ended during the run, warm-up
  * included) and {@code driverCpuMs} (this process's CPU time over the run), so that a caller can
  * state CPU per job. JDK only, so it runs as a source file: {@code java bench/daemon/LoadDriver.java --base URL --token-file F --module SHA256}.
+ * With {@code --serve} alone it runs one case per line read from stdin (the same words), so that
+ * one warm JVM drives every case of a benchmark.
  */
 public final class LoadDriver {
   private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]+)\"");
   private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([a-z]+)\"");
   private static final Pattern KIND = Pattern.compile("\"kind\"\\s*:\\s*\"([a-z-]+)\"");
 
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("--serve")) {
+      // One JVM for every case (run.sh starts it once): a case per line on stdin, in the same
+      // "--name value" words as the command line, its JSON line on stdout. Its JIT is warm after
+      // the first cases, as a client's would be, instead of compiling again in every case.
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+      for (String line; (line = in.readLine()) != null; ) {
+        if (!line.isBlank()) {
+          System.out.println(runCase(line.strip().split("\\s+")));
+          System.out.flush();
+        }
+      }
+      return;
+    }
+    System.out.println(runCase(args));
+  }
+
+  private static String runCase(String[] args) throws Exception {
     Map<String, String> a = new ConcurrentHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
@@ -38,8 +60,7 @@ public final class LoadDriver {
     double seconds = Double.parseDouble(a.getOrDefault("seconds", "10"));
     double warmup = Double.parseDouble(a.getOrDefault("warmup", "2"));
     String label = a.getOrDefault("label", "load");
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpClient http = HTTP;
     String body = "{\"module\":\"" + module + "\",\"args\":[\"bench\"]}";
 
     long start = System.nanoTime();
@@ -113,8 +134,8 @@ public final class LoadDriver {
     }
     Arrays.sort(sorted);
     double rate = total / seconds;
-    System.out.printf("{\"label\":\"%s\",\"clients\":%d,\"seconds\":%.1f,\"jobs\":%d,\"jobsPerSecond\":%.1f,"
-            + "\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,\"refused429\":%d,\"errors\":%d,\"jobsAll\":%d,\"driverCpuMs\":%.1f,\"outcomes\":\"%s\"}%n",
+    return String.format("{\"label\":\"%s\",\"clients\":%d,\"seconds\":%.1f,\"jobs\":%d,\"jobsPerSecond\":%.1f,"
+            + "\"p50Ms\":%.2f,\"p90Ms\":%.2f,\"p99Ms\":%.2f,\"maxMs\":%.2f,\"refused429\":%d,\"errors\":%d,\"jobsAll\":%d,\"driverCpuMs\":%.1f,\"outcomes\":\"%s\"}",
         label, clients, seconds, total, rate, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99),
         sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, refused.get(), bad.get(), all.get(), driverCpu / 1e6,
         outcomes);

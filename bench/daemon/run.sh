@@ -3,9 +3,12 @@
 #
 #   bench/daemon/run.sh [--quick] [--seconds N] [--image DIR] [--baseline-image DIR] [--no-fresh]
 #                       [--no-syscalls] [--rounds N] [--clients LIST] [--profile DIR]
+#                       [--fresh-driver] [--warmup-seconds N]
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (2 executors, the
-# default), uploads examples/hello.wasm, runs 200 untimed warm-up jobs, records the idle resident
+# default), uploads examples/hello.wasm, runs untimed warm-up jobs (4 clients for --warmup-seconds,
+# default 30: the daemon's and workers' JIT compilers are still busy after a few seconds of load, so
+# a short warm-up measures their compiling, not a node's steady state), records the idle resident
 # memory of the daemon and of its warm workers (3 s and 35 s after the warm-up), then drives it
 # with 1, 4 and 16 concurrent clients (bench/daemon/LoadDriver.java: submit, long-poll the result,
 # repeat) for N seconds each (default
@@ -34,11 +37,15 @@
 # (docs/performance.md, "Where a job's CPU goes"). Profiled processes run with --add-modules
 # jdk.jfr and -XX:+DebugNonSafepoints, and workers.max-jobs is raised so that no worker is replaced
 # during the recording.
+# The load driver is one JVM for the whole run (LoadDriver.java --serve, warmed by the warm-up jobs
+# like the daemon), so its CPU per job is a warm client's; --fresh-driver starts a fresh driver JVM
+# for every case instead (the method before 2026-12-05: each case then pays the driver's JIT).
 # Everything runs on loopback; the daemons are stopped and their state removed at the end.
 set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
 secs=20 image=$root/jlink/target/image baseline= fresh=1 syscalls=1 rounds=1 clients="1 4 16" profile=
+fresh_driver= warmup_secs=30
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) secs=5 ;;
@@ -50,12 +57,15 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift ;;
     --clients) clients=${2//,/ }; shift ;;
     --profile) profile=$(mkdir -p -- "$2" && cd "$2" && pwd); shift ;;
-    -h | --help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fresh-driver) fresh_driver=1 ;;
+    --warmup-seconds) warmup_secs=$2; shift ;;
+    -h | --help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --seconds needs a positive number" >&2; exit 64; }
+[[ $warmup_secs =~ ^[0-9]+$ ]] || { echo "run.sh: --warmup-seconds needs a number of seconds" >&2; exit 64; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds needs a positive number" >&2; exit 64; }
 [[ $clients =~ ^[1-9][0-9]*( [1-9][0-9]*)*$ ]] || { echo "run.sh: --clients needs a comma list of positive numbers, e.g. 4,16" >&2; exit 64; }
 
@@ -143,9 +153,15 @@ TOML
 declare -A BASE STATE SHA PID
 load() {
   local name=$1 before after line jobs
+  local args=(--base "${BASE[$name]}" --token-file "${STATE[$name]}/token" --module "${SHA[$name]}"
+    --label "$2" --clients "$3" --seconds "$4" --warmup "$5")
   before=$(cpu "${PID[$name]}")
-  line=$("$JAVA_HOME/bin/java" "$driver" --base "${BASE[$name]}" --token-file "${STATE[$name]}/token" \
-    --module "${SHA[$name]}" --label "$2" --clients "$3" --seconds "$4" --warmup "$5")
+  if [ -n "$fresh_driver" ]; then
+    line=$("$JAVA_HOME/bin/java" "$driver" "${args[@]}")
+  else
+    echo "${args[*]}" >&"${DRIVER[1]}"
+    IFS= read -r line <&"${DRIVER[0]}" || { echo "run.sh: the load driver ended" >&2; exit 70; }
+  fi
   after=$(cpu "${PID[$name]}")
   jobs=$(field "$line" jobsAll)
   awk -v l="$line" -v b="$before" -v a="$after" -v j="$jobs" -v t="$tick" -v d="$(field "$line" driverCpuMs)" 'BEGIN {
@@ -256,7 +272,7 @@ names=(new)
 images=("$image")
 if [ -n "$baseline" ]; then names+=(base); images+=("$baseline"); fi
 
-echo "# plasm daemon benchmark: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${secs}s per case"
+echo "# plasm daemon benchmark: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${secs}s per case, ${warmup_secs}s warm-up, driver: ${fresh_driver:+a fresh JVM per case}${fresh_driver:-one warm JVM}"
 echo "# image: $image${baseline:+; baseline image: $baseline}"
 declare -A IDLE_D IDLE_T LOADED IDLE_AFTER PEAK
 for i in "${!names[@]}"; do
@@ -264,7 +280,11 @@ for i in "${!names[@]}"; do
   start_daemon "$n" "${images[$i]}" true
   BASE[$n]=$base STATE[$n]=$state SHA[$n]=$sha PID[$n]=$pid
 done
-for n in "${names[@]}"; do load "$n" warmup 4 4 0 > /dev/null; done
+if [ -z "$fresh_driver" ]; then
+  coproc DRIVER { exec "$JAVA_HOME/bin/java" "$driver" --serve; }
+  pids+=("$DRIVER_PID")
+fi
+for n in "${names[@]}"; do load "$n" warmup 4 "$((warmup_secs > 0 ? warmup_secs : 1))" 0 > /dev/null; done
 sleep 3
 for n in "${names[@]}"; do
   IDLE_D[$n]=$(rss_kib "${PID[$n]}") IDLE_T[$n]=$(tree_kib "${PID[$n]}") PEAK[$n]=0

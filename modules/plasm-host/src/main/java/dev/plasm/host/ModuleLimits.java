@@ -6,6 +6,7 @@ import dev.plasm.api.RejectionKind;
 import dev.plasm.api.ResourceLimits;
 import dev.plasm.api.Usage;
 import java.io.ByteArrayOutputStream;
+import java.util.LinkedHashMap;
 
 /**
  * Caps a module's memories and tables in its binary, for engines that cannot cap them at run time.
@@ -23,17 +24,76 @@ final class ModuleLimits {
 
   /** The capped module, or the outcome that refuses it. */
   sealed interface Result {
-    record Capped(byte[] module) implements Result {}
+    /** The capped module and its SHA-256 (hex), which the compiled-module cache is keyed by. */
+    record Capped(byte[] module, String sha256) implements Result {}
 
     record Refused(ExecutionOutcome outcome) implements Result {}
   }
 
   private ModuleLimits() {}
 
+  /**
+   * The last results of {@link #apply}, by the module's digest and the caps: a worker runs the same
+   * module again and again, and rewriting and hashing it every time cost a copy and a SHA-256 of the
+   * module per job. The name only appears in a refusal's message, which is kept with the name of
+   * the job that first saw it.
+   */
+  static final class Memo {
+    private record Key(String sha256, long memoryCap, long tableCap) {}
+
+    private final int maxEntries;
+    private final long maxBytes;
+    private final LinkedHashMap<Key, Result.Capped> results = new LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+
+    /**
+     * @param maxEntries most modules remembered
+     * @param maxBytes most bytes of capped modules remembered (a bigger module is not remembered)
+     */
+    Memo(int maxEntries, long maxBytes) {
+      this.maxEntries = maxEntries;
+      this.maxBytes = maxBytes;
+    }
+
+    /** {@link ModuleLimits#apply}, for a module whose SHA-256 is {@code sha256}. */
+    Result apply(
+        String name,
+        byte[] wasm,
+        String sha256,
+        ResourceLimits limits,
+        boolean memory,
+        boolean tables) {
+      Key key =
+          new Key(
+              sha256,
+              memory ? limits.maxMemoryPages() : -1,
+              tables ? limits.maxTableElements() : -1);
+      synchronized (this) {
+        Result.Capped r = results.get(key);
+        if (r != null) {
+          return r;
+        }
+      }
+      Result r = ModuleLimits.apply(name, wasm, limits, memory, tables);
+      // A refusal is not remembered: its message names this job's module, and refusals are rare.
+      if (r instanceof Result.Capped c && c.module().length <= maxBytes) {
+        synchronized (this) {
+          Result.Capped old = results.put(key, c);
+          bytes += c.module().length - (old == null ? 0 : old.module().length);
+          while (results.size() > maxEntries || bytes > maxBytes) {
+            bytes -= results.pollFirstEntry().getValue().module().length;
+          }
+        }
+      }
+      return r;
+    }
+  }
+
   static Result apply(
       String name, byte[] wasm, ResourceLimits limits, boolean memory, boolean tables) {
     try {
-      return new Result.Capped(rewrite(wasm, limits, memory, tables));
+      byte[] capped = rewrite(wasm, limits, memory, tables);
+      return new Result.Capped(capped, Hashing.sha256Hex(capped));
     } catch (Refusal r) {
       return new Result.Refused(r.outcome);
     } catch (Malformed | ArrayIndexOutOfBoundsException e) {

@@ -29,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs jobs on engines under hard limits.
@@ -63,7 +62,11 @@ public final class Sandbox {
         : (long) (heap * HEAP_SHARE) / ResourceLimits.PAGE_SIZE * ResourceLimits.PAGE_SIZE;
   }
 
-  private static final AtomicInteger THREADS = new AtomicInteger();
+  /**
+   * Modules already capped, in this process (a worker makes a sandbox per job), so that a module run
+   * again is not rewritten and hashed again.
+   */
+  private static final ModuleLimits.Memo CAPPED = new ModuleLimits.Memo(32, 32L << 20);
 
   private final EngineRegistry registry;
   private final RunawayPolicy runaway;
@@ -149,11 +152,20 @@ public final class Sandbox {
       return ended.apply(tooBig);
     }
     byte[] module = job.module();
+    String moduleSha = moduleDigest.sha256();
     if (!d.enforces(Limit.MEMORY) || !d.enforces(Limit.TABLE)) {
       // The engine cannot cap at run time: cap the module's own declared maximums instead.
-      switch (ModuleLimits.apply(
-          job.moduleName(), module, limits, !d.enforces(Limit.MEMORY), !d.enforces(Limit.TABLE))) {
-        case ModuleLimits.Result.Capped c -> module = c.module();
+      switch (CAPPED.apply(
+          job.moduleName(),
+          module,
+          moduleSha,
+          limits,
+          !d.enforces(Limit.MEMORY),
+          !d.enforces(Limit.TABLE))) {
+        case ModuleLimits.Result.Capped c -> {
+          module = c.module();
+          moduleSha = c.sha256();
+        }
         case ModuleLimits.Result.Refused r -> {
           return ended.apply(r.outcome());
         }
@@ -165,11 +177,7 @@ public final class Sandbox {
         cache == null
             ? null
             : new CompiledModuleCache.Key(
-                d.id() + "@" + d.version(),
-                toCompile == job.module()
-                    ? moduleDigest.sha256()
-                    : StreamDigest.of(toCompile).sha256(),
-                limits.fuel().isPresent());
+                d.id() + "@" + d.version(), moduleSha, limits.fuel().isPresent());
 
     List<String> argv = new ArrayList<>();
     argv.add(job.moduleName());
@@ -184,17 +192,10 @@ public final class Sandbox {
     CompileSettings settings = new CompileSettings(limits, limits.fuel().isPresent());
 
     long start = System.nanoTime();
-    CompletableFuture<ExecutionOutcome> result = new CompletableFuture<>();
-    Thread guest =
-        Thread.ofPlatform()
-            .name("plasm-guest-" + THREADS.incrementAndGet())
-            .daemon(true)
-            .stackSize(GUEST_STACK_BYTES)
-            .unstarted(
-                () ->
-                    result.complete(
-                        compileAndRun(engine, job, toCompile, settings, request, cache, cacheKey)));
-    guest.start();
+    GuestThreads.Run<ExecutionOutcome> guest =
+        GuestThreads.start(
+            () -> compileAndRun(engine, job, toCompile, settings, request, cache, cacheKey));
+    CompletableFuture<ExecutionOutcome> result = guest.result;
 
     ExecutionOutcome outcome;
     try {
@@ -215,7 +216,7 @@ public final class Sandbox {
       flushQuietly(out, err);
       JobResult r = ended.apply(timeout);
       if (late == null) {
-        runaway.onRunaway(r, guest);
+        runaway.onRunaway(r, guest.thread());
       }
       return r;
     } catch (InterruptedException e) {

@@ -2,6 +2,9 @@ package dev.plasm.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.plasm.api.ExecutionOutcome;
@@ -99,5 +102,46 @@ class ModuleLimitsTests {
               assertInstanceOf(ModuleLimits.Result.Refused.class, r).outcome());
       assertEquals(RejectionKind.MALFORMED, rej.kind());
     }
+  }
+
+  @Test
+  void theMemoCapsAModuleOncePerCapsAndKeysItByTheCappedBytes() {
+    byte[] bomb = Fixtures.bytes("memory-grow-bomb");
+    String sha = Hashing.sha256Hex(bomb);
+    var memo = new ModuleLimits.Memo(2, 1L << 20);
+    ResourceLimits two = ResourceLimits.DEFAULTS.withMaxMemoryBytes(2L << 20);
+    ResourceLimits three = ResourceLimits.DEFAULTS.withMaxMemoryBytes(3L << 20);
+
+    var first =
+        assertInstanceOf(
+            ModuleLimits.Result.Capped.class, memo.apply("a", bomb, sha, two, true, true));
+    assertEquals(
+        Hashing.sha256Hex(first.module()), first.sha256(), "the digest of the capped bytes");
+    assertSame(
+        first, memo.apply("b", bomb, sha, two, true, true), "the same module and caps: remembered");
+    var other =
+        assertInstanceOf(
+            ModuleLimits.Result.Capped.class, memo.apply("a", bomb, sha, three, true, true));
+    assertNotEquals(first.sha256(), other.sha256(), "other caps, other bytes");
+    // Two entries at most: a third pushes out the least recently used (the 2 MiB one).
+    memo.apply("a", bomb, sha, ResourceLimits.DEFAULTS, true, true);
+    assertNotSame(first, memo.apply("a", bomb, sha, two, true, true));
+    // A refusal is never remembered: its message names the job's module.
+    var big = ResourceLimits.DEFAULTS.withMaxMemoryBytes(64 << 10);
+    byte[] huge = Fixtures.bytes("memory-huge-initial");
+    String hugeSha = Hashing.sha256Hex(huge);
+    var refused =
+        assertInstanceOf(
+            ModuleLimits.Result.Refused.class,
+            memo.apply("x.wasm", huge, hugeSha, big, true, true));
+    var again =
+        assertInstanceOf(
+            ModuleLimits.Result.Refused.class,
+            memo.apply("y.wasm", huge, hugeSha, big, true, true));
+    assertNotSame(refused, again);
+    // Bounded by bytes as well: a module over the bound is capped but not remembered.
+    var small = new ModuleLimits.Memo(8, first.module().length - 1);
+    assertNotSame(
+        small.apply("a", bomb, sha, two, true, true), small.apply("a", bomb, sha, two, true, true));
   }
 }

@@ -23,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One wasmtime {@link Engine} (the default 512 KiB wasm stack) shared by all modules it compiles and
@@ -70,10 +71,17 @@ public final class WasmtimeEngine implements WasmEngine {
   private final List<WasiFunction> wasiFunctions;
   private final Linker wasiLinker;
 
-  /** One store prepared for the next run, once the engine has run twice; null when none is ready. */
-  private final AtomicReference<PreparedStore> nextStore = new AtomicReference<>();
+  /** Most stores kept ready for the next runs. */
+  private static final int MAX_READY = 2;
+
+  /**
+   * Stores for the next runs (guarded by itself): those completed runs gave back first (they are
+   * paid for), then one prepared ahead once the engine has run twice.
+   */
+  private final Deque<PreparedStore> ready = new ArrayDeque<>();
 
   private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong storesMade = new AtomicLong();
   private final ExecutorService preparer =
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon(true).name("plasm-wasmtime-prepare").unstarted(r));
@@ -208,32 +216,90 @@ public final class WasmtimeEngine implements WasmEngine {
   }
 
   /**
-   * A store for a run, with its WASI host function made. An engine that has run more than once (a
-   * daemon worker, a benchmark; not {@code plasm run}, which runs once and exits) keeps one made
-   * ahead by a background thread, so that a run does not wait for wasmtime to compile the host
-   * function's trampoline.
+   * A store for a run, with its WASI host function made: the one a completed run gave back, or one
+   * made ahead by a background thread, or (the engine's first run, as in {@code plasm run}, which
+   * runs once and exits) a new one. The background thread makes the next store when the one taken
+   * will not come back, so that no run waits for wasmtime to compile a host function's trampoline.
    */
   PreparedStore takeStore() {
-    PreparedStore ready = nextStore.getAndSet(null);
-    PreparedStore store = ready != null ? ready : PreparedStore.create(this);
-    if (runs.incrementAndGet() >= 2 && !closed) {
-      try {
-        preparer.execute(this::prepare);
-      } catch (RejectedExecutionException e) {
-        // The engine closed meanwhile: nothing to prepare for.
-      }
+    PreparedStore taken;
+    synchronized (ready) {
+      taken = ready.pollFirst();
+    }
+    PreparedStore store = taken != null ? taken : PreparedStore.create(this);
+    if (runs.incrementAndGet() >= 2 && store.lastRun()) {
+      prepareNext();
     }
     return store;
   }
 
-  private void prepare() {
-    if (closed || nextStore.get() != null) {
+  /**
+   * Takes back the store of a run that has ended: kept for the next run if the run completed
+   * ({@code reusable}) and the store is under its caps ({@link PreparedStore#recordRun}),
+   * otherwise disposed (by the background thread, once the engine has run twice). The run has disposed its own handles (instances, memory, functions) first.
+   */
+  void releaseStore(PreparedStore store, boolean reusable, long pages) {
+    store.bind(null);
+    if (reusable && store.recordRun(pages)) {
+      synchronized (ready) {
+        if (!closed && ready.size() < MAX_READY) {
+          ready.addFirst(store);
+          return;
+        }
+      }
+    }
+    if (runs.get() < 2 || closed) {
+      store.dispose();
       return;
     }
-    PreparedStore s = PreparedStore.create(this);
-    if (closed || !nextStore.compareAndSet(null, s)) {
-      s.dispose();
+    // Freeing a store unmaps the memories of all its runs (TLB shootdowns on every core): done on
+    // the background thread, off the run's way back to its caller, before the next store is made.
+    try {
+      preparer.execute(
+          () -> {
+            store.dispose();
+            prepare();
+          });
+    } catch (RejectedExecutionException e) {
+      store.dispose(); // the engine closed meanwhile
     }
+  }
+
+  private void prepareNext() {
+    if (closed) {
+      return;
+    }
+    try {
+      preparer.execute(this::prepare);
+    } catch (RejectedExecutionException e) {
+      // The engine closed meanwhile: nothing to prepare for.
+    }
+  }
+
+  /** Counts a store made (for tests: how often a store was not reused). */
+  void storeMade() {
+    storesMade.incrementAndGet();
+  }
+
+  /** Stores made since the engine started, prepared ahead or not. */
+  long storesMade() {
+    return storesMade.get();
+  }
+
+  private void prepare() {
+    synchronized (ready) {
+      if (closed || !ready.isEmpty()) {
+        return;
+      }
+    }
+    PreparedStore s = PreparedStore.create(this);
+    synchronized (ready) {
+      if (!closed && ready.size() < MAX_READY) {
+        ready.addLast(s);
+        return;
+      }
+    }
+    s.dispose();
   }
 
   /** The WASI shim ({@link WasiShim}) of the functions named, with or without wasmtime's native clock. */
@@ -267,9 +333,10 @@ public final class WasmtimeEngine implements WasmEngine {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    PreparedStore unused = nextStore.getAndSet(null);
-    if (unused != null) {
-      unused.dispose();
+    synchronized (ready) {
+      for (PreparedStore unused; (unused = ready.pollFirst()) != null; ) {
+        unused.dispose();
+      }
     }
   }
 

@@ -34,8 +34,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * A module compiled by wasmtime; each run gets a fresh store, WASI context, linker, memory and
- * instance, all freed when the run ends.
+ * A module compiled by wasmtime; each run gets its own memory, instances and WASI, in a store that
+ * earlier completed runs may have used ({@link PreparedStore} says why and how far).
  *
  * <p>The guest's imports are resolved here: WASI is Plasm's own ({@link WasiFuncs}, the same as the
  * Chicory engines'), and the memory is the one this run created with its cap.
@@ -125,7 +125,12 @@ final class WasmtimeModule implements CompiledModule {
   /** The native objects of one run, freed in reverse order of creation, the store last. */
   private final class Run implements AutoCloseable {
     private final Deque<Disposable> owned = new ArrayDeque<>();
+    private PreparedStore prepared;
     private Store<Void> store;
+
+    /** Set when the run completed: only then may its store serve another run. */
+    private boolean completed;
+
     private EpochWatchdog.Run watched;
     private Memory memory;
     private WasiPreview1 wasi;
@@ -145,9 +150,8 @@ final class WasmtimeModule implements CompiledModule {
               && request.wasi().determinism() == null
               && parsed.imports().stream()
                   .anyMatch(i -> i.module().equals(WASI) && i.name().equals("clock_time_get"));
-      PreparedStore prepared = engine.takeStore();
+      prepared = engine.takeStore();
       store = prepared.store;
-      own(prepared.dispatch);
       try {
         // Plasm's monotonic clock counts from the store's WASI context, as wasmtime's does, so that
         // poll_oneoff's absolute deadlines (Plasm's) match what the guest reads (wasmtime's).
@@ -242,6 +246,7 @@ final class WasmtimeModule implements CompiledModule {
       if (failure != null) {
         return new ExecutionOutcome.Failed("a stream of the job failed: " + failure, usage());
       }
+      completed = natural instanceof ExecutionOutcome.Completed;
       if (natural instanceof ExecutionOutcome.Trapped t
           && t.message().startsWith(INTERRUPT_MESSAGE)) {
         if (watched != null && watched.stopRequested()) {
@@ -333,11 +338,12 @@ final class WasmtimeModule implements CompiledModule {
       if (watched != null) {
         engine.watchdog().unregister(watched);
       }
+      long pages = completed ? usage().peakMemoryPages() : 0;
       while (!owned.isEmpty()) {
         owned.pop().dispose();
       }
-      if (store != null) {
-        store.dispose();
+      if (prepared != null) {
+        engine.releaseStore(prepared, completed, pages);
       }
       if (wasi != null) {
         wasi.close(); // the files the guest left open
