@@ -7,8 +7,9 @@
 #
 # Starts the image's `plasm daemon` on 127.0.0.1 with a fresh state directory (2 executors, the
 # default), uploads examples/hello.wasm, runs untimed warm-up jobs (4 clients for --warmup-seconds,
-# default 30: the daemon's and workers' JIT compilers are still busy after a few seconds of load, so
-# a short warm-up measures their compiling, not a node's steady state), records the idle resident
+# default 60: a worker's CPU per job falls for its first ~20,000 jobs as its JIT warms, see
+# bench/daemon/worker-life.sh; a short warm-up measures compiling, not a node's steady state),
+# records the idle resident
 # memory of the daemon and of its warm workers (3 s and 35 s after the warm-up), then drives it
 # with 1, 4 and 16 concurrent clients (bench/daemon/LoadDriver.java: submit, long-poll the result,
 # repeat) for N seconds each (default
@@ -45,7 +46,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$(readlink -f -- "${BASH_SOURCE[0]}")")/../.." && pwd)
 secs=20 image=$root/jlink/target/image baseline= fresh=1 syscalls=1 rounds=1 clients="1 4 16" profile=
-fresh_driver= warmup_secs=30
+fresh_driver= warmup_secs=60
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) secs=5 ;;
@@ -59,7 +60,7 @@ while [ $# -gt 0 ]; do
     --profile) profile=$(mkdir -p -- "$2" && cd "$2" && pwd); shift ;;
     --fresh-driver) fresh_driver=1 ;;
     --warmup-seconds) warmup_secs=$2; shift ;;
-    -h | --help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift

@@ -118,8 +118,15 @@ public record DaemonConfig(
       long maxRss,
       int moduleCache,
       Duration shutdownGrace) {
+    /**
+     * Replacing a worker brings a cold JVM: its first thousands of small jobs cost twice the CPU of
+     * a warm worker's (docs/performance.md, "A worker's life"). At 10,000 jobs a busy node replaced
+     * each worker every 25 s and spent much of its time cold; at 100,000 a worker lasts minutes at
+     * full load, while max-rss still ends one that grows.
+     */
     public static final Workers DEFAULTS =
-        new Workers(Duration.ofSeconds(10), List.of(), true, 10_000, 0, 64, Duration.ofSeconds(10));
+        new Workers(
+            Duration.ofSeconds(10), List.of(), true, 100_000, 0, 64, Duration.ofSeconds(10));
 
     public Workers {
       Objects.requireNonNull(killGrace, "killGrace");
