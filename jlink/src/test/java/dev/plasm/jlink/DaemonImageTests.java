@@ -96,6 +96,11 @@ class DaemonImageTests {
               + d.process().info().arguments().map(List::of));
       List<String> worker = workerArguments(d.process());
       assertTrue(worker.contains(TRIM), "a warm worker's JVM trims its native heap: " + worker);
+      // Both give back the heap a load grew at their one collection when idle, not in four steps.
+      assertTrue(
+          d.process().info().arguments().map(List::of).orElse(List.of()).contains(NO_STEPS),
+          "the daemon's heap shrinks at once: " + d.process().info().arguments().map(List::of));
+      assertTrue(worker.contains(NO_STEPS), "a warm worker's heap shrinks at once: " + worker);
     }
   }
 
@@ -129,6 +134,7 @@ class DaemonImageTests {
   }
 
   static final String TRIM = "-XX:TrimNativeHeapInterval=30000";
+  static final String NO_STEPS = "-XX:-ShrinkHeapInSteps";
 
   /** A scalar field of a JSON document, by name (each appears once in these documents). */
   static String field(String json, String name) {

@@ -49,6 +49,9 @@ final class WorkerLauncher {
     // stays small.
     cmd.add("-XX:MinHeapFreeRatio=10");
     cmd.add("-XX:MaxHeapFreeRatio=30");
+    // The serial collector shrinks the heap in steps over consecutive full collections (0, 10, 40,
+    // 100 %): one idle collection would give back nothing. Without steps it gives back all at once.
+    cmd.add("-XX:-ShrinkHeapInSteps");
     // The C library keeps memory the JVM freed (its compilers' arenas above all) in its own
     // pools: ~10 MiB per warm worker that no collection returns. A trim every 30 s gives it back.
     cmd.add("-XX:TrimNativeHeapInterval=30000");
