@@ -173,7 +173,9 @@ class DaemonLifecycleTests {
   @Test
   void afterKillMinus9DuringConcurrentSubmissionsEveryAcknowledgedJobIsThere() throws Exception {
     // Submissions share the journal's forced writes (group commit): a 202 must still mean "on
-    // disk".
+    // disk". Half the clients wait for their job's end (?wait=1s: the queued entry is then written
+    // without a forced write of its own, and forced before the answer, at the latest when the wait
+    // runs out while the job is still queued).
     Path state = tmp.resolve("state");
     String config =
         CONFIG
@@ -186,13 +188,14 @@ class DaemonLifecycleTests {
       java.util.concurrent.atomic.AtomicBoolean stop =
           new java.util.concurrent.atomic.AtomicBoolean();
       for (int i = 0; i < 8; i++) {
+        String path = i % 2 == 0 ? "/v1/jobs" : "/v1/jobs?wait=1s";
         clients.add(
             Thread.ofPlatform()
                 .start(
                     () -> {
                       while (!stop.get()) {
                         try {
-                          var r = d.post("/v1/jobs", job);
+                          var r = d.post(path, job);
                           if (r.statusCode() == 202) {
                             acknowledged.add(json(r).get("id").asString());
                           }

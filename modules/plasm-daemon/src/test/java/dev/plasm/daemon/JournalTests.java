@@ -168,6 +168,55 @@ class JournalTests {
     }
   }
 
+  @Test
+  void aLazyEntryIsWrittenAtOnceAndForcedByTheNextForcedWriteOrWhenAskedFor() throws Exception {
+    Journal j = Journal.open(dir, e -> {});
+    long syncs = j.syncs();
+    Journal.Entry lazy = j.appendLazily(b("queued"), b("stdin")).join();
+    assertEquals(syncs, j.syncs(), "a lazy entry alone is not forced");
+    // Written all the same: readable now, and by another process (a killed daemon loses nothing).
+    assertArrayEquals(b("queued"), j.readMeta(lazy.position()));
+    assertEquals(List.of("queued"), metas(readOnly(dir)));
+
+    // The next forced entry takes it to disk: waiting for it then costs nothing more.
+    j.appendAndWait(b("running"));
+    long afterForced = j.syncs();
+    assertEquals(syncs + 1, afterForced);
+    j.awaitDurable(lazy.position());
+    assertEquals(afterForced, j.syncs(), "already on disk: no second forced write");
+
+    // Alone, asking for it forces it.
+    Journal.Entry second = j.appendLazily(b("queued 2")).join();
+    assertEquals(afterForced, j.syncs());
+    j.awaitDurable(second.position());
+    assertEquals(afterForced + 1, j.syncs(), "awaitDurable forced the lazy entry");
+    j.awaitDurable(second.position());
+    assertEquals(afterForced + 1, j.syncs());
+    assertEquals(3, j.entries());
+    j.close();
+    assertEquals(List.of("queued", "running", "queued 2"), metas(replay(dir)));
+  }
+
+  /** What is in the journal's files now, read by a second journal without touching the first's writer. */
+  static List<Journal.Entry> readOnly(Path dir) throws Exception {
+    Path copy = Files.createTempDirectory("journal-copy");
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    try {
+      return replay(copy);
+    } finally {
+      try (Stream<Path> files = Files.list(copy)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(copy);
+    }
+  }
+
   static List<String> metas(List<Journal.Entry> entries) {
     return entries.stream().map(e -> new String(e.meta(), StandardCharsets.UTF_8)).toList();
   }

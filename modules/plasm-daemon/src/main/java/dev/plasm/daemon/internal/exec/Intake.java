@@ -112,6 +112,23 @@ public final class Intake {
       JobRecord.Requester requester,
       Determinism world)
       throws IOException {
+    return accept(m, moduleBytes, stdin, requester, world, false);
+  }
+
+  /**
+   * As {@link #accept(JobManifest, long, byte[], JobRecord.Requester, Determinism)}; {@code
+   * answerLater}: the submitter is answered only when the job ends or a wait runs out, so the
+   * queued record is written without its own forced write (JobStore#create), and the caller calls
+   * {@link JobStore#awaitDurable} before it answers.
+   */
+  public Accepted accept(
+      JobManifest m,
+      long moduleBytes,
+      byte[] stdin,
+      JobRecord.Requester requester,
+      Determinism world,
+      boolean answerLater)
+      throws IOException {
     if (world != null && !m.deterministic()) {
       throw new Refusal(
           Refusal.Kind.INVALID, "determinism", "a recorded world is for deterministic jobs only");
@@ -144,6 +161,7 @@ public final class Intake {
             sha,
             stdin,
             requester,
+            answerLater,
             runner::reserve,
             runner::unreserve,
             id ->
@@ -189,6 +207,7 @@ public final class Intake {
             sha,
             stdin,
             null,
+            false,
             reserve,
             unreserve,
             id ->
@@ -217,6 +236,7 @@ public final class Intake {
       String sha,
       byte[] stdin,
       JobRecord.Requester requester,
+      boolean answerLater,
       java.util.function.BooleanSupplier reserve,
       Runnable unreserve,
       java.util.function.Function<String, JobRecord> make)
@@ -255,7 +275,7 @@ public final class Intake {
       }
       try {
         JobRecord r = make.apply(store.newId());
-        store.create(r, stdin);
+        store.create(r, stdin, answerLater);
         return new Accepted(r, false);
       } catch (IOException | RuntimeException e) {
         unreserve.run();

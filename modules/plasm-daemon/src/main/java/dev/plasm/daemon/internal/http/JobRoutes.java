@@ -109,13 +109,21 @@ final class JobRoutes {
     // ?wait=D answers when the job ends (or after D) with its final state: one round trip for short
     // jobs.
     Duration wait = waitParam(q, "wait", Duration.ZERO);
-    Submissions.Accepted a = submissions.submit(ex.body(config.api().maxJsonBody()));
+    // A submission that waits is answered when the job ends or the wait runs out, never before its
+    // record is on disk: its queued entry needs no forced write of its own (the job's next entry,
+    // forced before it runs, takes it along).
+    boolean later = wait.isPositive();
+    Submissions.Accepted a = submissions.submit(ex.body(config.api().maxJsonBody()), later);
     ex.responseHeader("Location", "/v1/jobs/" + a.record().id());
     if (a.existing()) {
+      store.awaitDurable(a.record().id()); // the first submission may still be waiting for its end
       ex.json(200, JobViews.full(a.record()));
       return;
     }
     JobRecord now = awaitEnd(a.record(), wait);
+    if (later) {
+      store.awaitDurable(a.record().id());
+    }
     ex.json(202, JobViews.full(now == null ? a.record() : now));
   }
 

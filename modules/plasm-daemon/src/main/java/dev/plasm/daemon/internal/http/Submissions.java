@@ -70,6 +70,15 @@ final class Submissions {
   }
 
   Accepted submit(byte[] body) throws IOException {
+    return submit(body, false);
+  }
+
+  /**
+   * Takes a job; {@code answerLater}: the caller answers only when the job ends or its wait runs
+   * out, and makes the job durable first ({@link dev.plasm.daemon.internal.store.JobStore#awaitDurable}),
+   * so a job run here needs no forced write of its own before it is queued.
+   */
+  Accepted submit(byte[] body, boolean answerLater) throws IOException {
     JobManifest m = manifest(body);
     if (m.verify() == Verify.REEXECUTE && !m.deterministic()) {
       throw ApiException.invalid(
@@ -150,7 +159,7 @@ final class Submissions {
         };
     try {
       if (!elsewhere) {
-        Intake.Accepted a = intake.accept(byHash, moduleBytes, stdin, null, null);
+        Intake.Accepted a = intake.accept(byHash, moduleBytes, stdin, null, null, answerLater);
         return new Accepted(a.record(), a.existing());
       }
       return dispatch(byHash.withPlacement(where), sha, moduleBytes, stdin);

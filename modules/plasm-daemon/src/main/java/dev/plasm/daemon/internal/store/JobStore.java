@@ -305,13 +305,41 @@ public final class JobStore {
 
   /** Records a new job with its stdin, durably; the job exists once this returns. */
   public JobRecord create(JobRecord r, byte[] stdin) throws IOException {
-    if (stdin.length > 0) {
-      Journal.Entry e = journal.appendAndWait(encode(r, List.of(Part.STDIN), 0), stdin);
-      index(r, old -> merge(old, r, e, new Decoded(r, new Part[] {Part.STDIN}, 0)));
+    return create(r, stdin, false);
+  }
+
+  /**
+   * Records a new job with its stdin; the job exists once this returns. {@code later}: written but
+   * not yet forced to disk, for a job whose submitter is answered only later (a submission that
+   * waits for the job's end): the job's next entry, forced before the job runs, takes it to disk,
+   * and {@link #awaitDurable} before any answer.
+   */
+  public JobRecord create(JobRecord r, byte[] stdin, boolean later) throws IOException {
+    byte[][] blobs = stdin.length > 0 ? new byte[][] {stdin} : new byte[0][];
+    Part[] parts = stdin.length > 0 ? new Part[] {Part.STDIN} : new Part[0];
+    byte[] meta = encode(r, List.of(parts), 0);
+    Journal.Entry e;
+    if (later) {
+      try {
+        e = journal.appendLazily(meta, blobs).join();
+      } catch (java.util.concurrent.CompletionException x) {
+        throw x.getCause() instanceof IOException io
+            ? new IOException(io.getMessage(), io)
+            : new IOException(String.valueOf(x.getCause()), x.getCause());
+      }
     } else {
-      append(r);
+      e = journal.appendAndWait(meta, blobs);
     }
+    index(r, old -> merge(old, r, e, new Decoded(r, parts, 0)));
     return r;
+  }
+
+  /** Waits until everything recorded of the job so far is on disk (see {@link #create}). */
+  public void awaitDurable(String id) throws IOException {
+    Slot s = jobs.get(id);
+    if (s != null && s.recordAt() >= 0) {
+      journal.awaitDurable(s.recordAt());
+    }
   }
 
   /** The job with this idempotency key, if any. */

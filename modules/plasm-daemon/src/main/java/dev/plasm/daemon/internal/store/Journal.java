@@ -76,12 +76,18 @@ public final class Journal implements AutoCloseable {
   /** A region of a file: where a blob's bytes are. */
   public record Region(Path file, long offset, long length) {}
 
+  /**
+   * An append waiting for the writer. {@code lazy}: complete once written, forced by whichever
+   * forced write comes next. A sync marker (no buffers, no meta) asks only for a forced write; the
+   * close marker has null buffers.
+   */
   private record Pending(
       ByteBuffer[] buffers,
       long bytes,
       CompletableFuture<Entry> done,
       byte[] meta,
-      int[] blobLengths) {}
+      int[] blobLengths,
+      boolean lazy) {}
 
   private final Path dir;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -98,12 +104,16 @@ public final class Journal implements AutoCloseable {
   private volatile IOException failed;
   private volatile boolean closing;
 
+  /** Where the journal is forced up to: every entry that starts before this is on disk. */
+  private volatile long durableThrough;
+
   private Journal(Path dir, long segmentBytes, long segment, FileChannel channel, long size) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.segment = segment;
     this.channel = channel;
     this.size = size;
+    this.durableThrough = position(segment, size);
     // A platform thread: it blocks in fdatasync, which would hold a virtual thread's carrier.
     this.writer = Thread.ofPlatform().daemon(true).name("plasm-journal").unstarted(this::writeLoop);
   }
@@ -156,6 +166,9 @@ public final class Journal implements AutoCloseable {
     } else {
       FileChannel ch = FileChannel.open(segments.get(last), StandardOpenOption.WRITE);
       ch.position(lastSize);
+      // What a killed process wrote without forcing (lazy entries) was read back above: on disk
+      // before anything is built on it.
+      ch.force(false);
       j = new Journal(dir, segmentBytes, last, ch, lastSize);
     }
     j.writer.start();
@@ -351,6 +364,43 @@ public final class Journal implements AutoCloseable {
    * disk (or fails when it could not be written: the journal is then unusable and says so).
    */
   public CompletableFuture<Entry> append(byte[] meta, byte[]... blobs) {
+    return append(false, meta, blobs);
+  }
+
+  /**
+   * Appends an entry that need not be on disk yet: the future completes once it is written (in the
+   * file, which a killed process does not lose), and the next forced write, whoever asks for it,
+   * takes it to disk. For a record nobody relies on until a later entry of the same job, which is
+   * forced, or until {@link #awaitDurable} says so.
+   */
+  public CompletableFuture<Entry> appendLazily(byte[] meta, byte[]... blobs) {
+    return append(true, meta, blobs);
+  }
+
+  /** Waits until the entry at {@code position} is on disk, forcing the journal if need be. */
+  public void awaitDurable(long position) throws IOException {
+    if (position < durableThrough) {
+      return;
+    }
+    CompletableFuture<Entry> done = new CompletableFuture<>();
+    IOException f = failed;
+    if (f != null) {
+      throw new IOException("the job journal cannot be written: " + f.getMessage(), f);
+    }
+    queue.add(new Pending(new ByteBuffer[0], 0, done, null, new int[0], false));
+    if (closing && !writer.isAlive()) {
+      done.completeExceptionally(new IOException("the job journal is closed"));
+    }
+    try {
+      done.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof IOException io
+          ? new IOException(io.getMessage(), io)
+          : new IOException(String.valueOf(e.getCause()), e.getCause());
+    }
+  }
+
+  private CompletableFuture<Entry> append(boolean lazy, byte[] meta, byte[]... blobs) {
     CompletableFuture<Entry> done = new CompletableFuture<>();
     IOException f = failed;
     if (f != null || closing) {
@@ -388,7 +438,7 @@ public final class Journal implements AutoCloseable {
     }
     head.putInt(4, (int) crc.getValue()).flip();
     buffers[0] = head;
-    queue.add(new Pending(buffers, ENTRY_HEADER_BYTES + body, done, meta, lengths));
+    queue.add(new Pending(buffers, ENTRY_HEADER_BYTES + body, done, meta, lengths, lazy));
     if (closing && !writer.isAlive()) {
       done.completeExceptionally(new IOException("the job journal is closed"));
     }
@@ -455,10 +505,15 @@ public final class Journal implements AutoCloseable {
       segment++;
       channel = createSegment(dir, segment);
       size = HEADER_BYTES;
+      durableThrough = position(segment, size);
     }
     int n = 0;
+    boolean force = false;
+    int entryCount = 0;
     for (Pending p : batch) {
       n += p.buffers().length;
+      force |= !p.lazy();
+      entryCount += p.meta() == null ? 0 : 1;
     }
     ByteBuffer[] all = new ByteBuffer[n];
     Entry[] entries = new Entry[batch.size()];
@@ -466,6 +521,9 @@ public final class Journal implements AutoCloseable {
     long at = size;
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
+      if (p.meta() == null) {
+        continue; // a sync marker: no entry
+      }
       for (ByteBuffer b : p.buffers()) {
         all[k++] = b;
       }
@@ -482,10 +540,13 @@ public final class Journal implements AutoCloseable {
     while (left > 0) {
       left -= channel.write(all);
     }
-    channel.force(false);
-    syncs.incrementAndGet();
-    written.addAndGet(batch.size());
     size = at;
+    if (force) {
+      channel.force(false);
+      syncs.incrementAndGet();
+      durableThrough = position(segment, size);
+    }
+    written.addAndGet(entryCount);
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).done().complete(entries[i]);
     }
@@ -587,13 +648,14 @@ public final class Journal implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    queue.add(new Pending(null, 0, null, null, null));
+    queue.add(new Pending(null, 0, null, null, null, false));
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     try {
+      channel.force(false); // lazy entries too, though nothing acknowledged needs it
       channel.close();
     } catch (IOException e) {
       // Everything acknowledged was forced already.
