@@ -173,9 +173,21 @@ class DaemonLifecycleTests {
   @Test
   void afterKillMinus9DuringConcurrentSubmissionsEveryAcknowledgedJobIsThere() throws Exception {
     // Submissions share the journal's forced writes (group commit): a 202 must still mean "on
-    // disk". Half the clients wait for their job's end (?wait=1s: the queued entry is then written
+    // disk".
+    killDuringConcurrentSubmissions(client -> "/v1/jobs");
+  }
+
+  @Test
+  void afterKillMinus9DuringWaitingSubmissionsEveryAnsweredJobIsThere() throws Exception {
+    // Half the clients wait for their job's end (?wait=1s): the queued entry is then written
     // without a forced write of its own, and forced before the answer, at the latest when the wait
-    // runs out while the job is still queued).
+    // runs out while the job is still queued.
+    killDuringConcurrentSubmissions(client -> client % 2 == 0 ? "/v1/jobs" : "/v1/jobs?wait=1s");
+  }
+
+  /** 8 clients submit until 100 are acknowledged, kill -9, restart: every acknowledged job is there. */
+  private void killDuringConcurrentSubmissions(java.util.function.IntFunction<String> pathOfClient)
+      throws Exception {
     Path state = tmp.resolve("state");
     String config =
         CONFIG
@@ -188,7 +200,7 @@ class DaemonLifecycleTests {
       java.util.concurrent.atomic.AtomicBoolean stop =
           new java.util.concurrent.atomic.AtomicBoolean();
       for (int i = 0; i < 8; i++) {
-        String path = i % 2 == 0 ? "/v1/jobs" : "/v1/jobs?wait=1s";
+        String path = pathOfClient.apply(i);
         clients.add(
             Thread.ofPlatform()
                 .start(
