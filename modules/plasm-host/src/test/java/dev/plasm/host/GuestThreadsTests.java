@@ -1,6 +1,5 @@
 package dev.plasm.host;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -37,18 +36,7 @@ class GuestThreadsTests {
       // The deadline's interrupt comes late, after the run ended: it must go nowhere...
       done.interrupt();
       // ...and a run started meanwhile, on the same thread or not, must not see it.
-      CountDownLatch started = new CountDownLatch(1);
-      GuestThreads.Run<Boolean> next =
-          GuestThreads.start(
-              () -> {
-                started.countDown();
-                try {
-                  Thread.sleep(20);
-                  return Thread.currentThread().isInterrupted();
-                } catch (InterruptedException e) {
-                  return true;
-                }
-              });
+      GuestThreads.Run<Boolean> next = sleeper(new CountDownLatch(1), 20);
       assertFalse(next.result.get(5, TimeUnit.SECONDS), "round " + round + " on " + t.getName());
     }
   }
@@ -56,20 +44,10 @@ class GuestThreadsTests {
   @Test
   void anInterruptStopsTheRunThatIsOnTheThread() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
-    GuestThreads.Run<String> run =
-        GuestThreads.start(
-            () -> {
-              started.countDown();
-              try {
-                Thread.sleep(10_000);
-                return "slept";
-              } catch (InterruptedException e) {
-                return "interrupted";
-              }
-            });
+    GuestThreads.Run<Boolean> run = sleeper(started, 10_000);
     assertTrue(started.await(5, TimeUnit.SECONDS));
     run.interrupt();
-    assertEquals("interrupted", run.result.get(5, TimeUnit.SECONDS));
+    assertTrue(run.result.get(5, TimeUnit.SECONDS), "interrupted, not slept 10 s");
     // The thread goes back clean: no later run, on it or another idle guest thread, is interrupted.
     Thread t = run.thread();
     boolean reused = false;
@@ -118,5 +96,19 @@ class GuestThreadsTests {
     assertSame(IllegalStateException.class, e.getCause().getClass());
     Thread t = run.thread();
     assertNotSame(null, t);
+  }
+
+  /** A run that says it started, sleeps, and answers whether it was interrupted meanwhile. */
+  private static GuestThreads.Run<Boolean> sleeper(CountDownLatch started, long millis) {
+    return GuestThreads.start(
+        () -> {
+          started.countDown();
+          try {
+            Thread.sleep(millis);
+            return Thread.currentThread().isInterrupted();
+          } catch (InterruptedException e) {
+            return true;
+          }
+        });
   }
 }
