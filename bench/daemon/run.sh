@@ -11,7 +11,8 @@
 # bench/daemon/worker-life.sh; a short warm-up measures compiling, not a node's steady state),
 # records the idle resident memory of the daemon and of its warm workers (3 s and 35 s after the
 # warm-up), then drives it with 1, 4 and 16 concurrent clients (bench/daemon/LoadDriver.java:
-# submit, long-poll the result, repeat) for N seconds each (default 20; --quick: 5), sampling the peak resident memory meanwhile. For each case it prints jobs/s,
+# submit, long-poll the result, repeat) for N seconds each (default 20; --quick: 5), sampling the
+# peak resident memory meanwhile. For each case it prints jobs/s,
 # p50/p90/p99 submit-to-result latency and the CPU time per job of each process (the daemon, its
 # workers, the load driver: /proc utime + stime over the run divided by the jobs that ended in it).
 # After the load: the daemon's RSS at once and after 15 s idle (is the heap given back?), then the
@@ -58,7 +59,7 @@ while [ $# -gt 0 ]; do
     --profile) profile=$(mkdir -p -- "$2" && cd "$2" && pwd); shift ;;
     --fresh-driver) fresh_driver=1 ;;
     --warmup-seconds) warmup_secs=$2; shift ;;
-    -h | --help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
