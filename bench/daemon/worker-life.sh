@@ -32,10 +32,12 @@ PLASM_HOME=$scratch "$image/bin/plasm" daemon --config "$scratch/c.toml" --liste
   --state-dir "$scratch" 2> "$scratch/daemon.log" &
 daemon=$!
 for _ in $(seq 300); do [ -s "$scratch/daemon.json" ] && break; sleep 0.1; done
+[ -s "$scratch/daemon.json" ] || { echo "worker-life.sh: the daemon did not start:" >&2; cat "$scratch/daemon.log" >&2; exit 70; }
 base=http://$(sed -n 's/.*"address": "\([^"]*\)".*/\1/p' "$scratch/daemon.json")
 auth="Authorization: Bearer $(cat "$scratch/token")"
 sha=$(curl -sf -H "$auth" -H 'Content-Type: application/wasm' --data-binary @"$root/examples/hello.wasm" \
   "$base/v1/modules" | sed -n 's/.*"sha256" *: *"\([0-9a-f]*\)".*/\1/p')
+[ -n "$sha" ] || { echo "worker-life.sh: the module upload failed" >&2; exit 70; }
 completed() { curl -sf -H "$auth" "$base/metrics" | awk 'index($0, "plasm_jobs_total{outcome=\"completed\"} ") == 1 {print $2}'; }
 workers_ticks() {
   local t=0 p

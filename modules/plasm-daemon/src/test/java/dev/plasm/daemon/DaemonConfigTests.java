@@ -32,6 +32,10 @@ class DaemonConfigTests {
     assertEquals(8080, c.api().listenPort());
     assertEquals(DaemonConfig.DEFAULTS.limits(), c.limits());
     assertEquals(2, c.jobs().concurrency());
+    // A worker is warm after ~20,000 small jobs (docs/performance.md, "A worker's life"): replacing
+    // it
+    // every 10,000 kept a busy node cold. docs/config.md states this default.
+    assertEquals(100_000, c.workers().maxJobs());
     assertNull(c.stateDir());
   }
 
