@@ -335,6 +335,16 @@ public final class YamuxStream implements MuxedStream {
     }
   }
 
+  /** Whether the peer has closed its side (its FIN has arrived). */
+  boolean finReceived() {
+    lock.lock();
+    try {
+      return remoteFin;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Window granted beyond the initial 256 KiB, returned to the session when the stream ends. */
   long extraWindow() {
     lock.lock();
